@@ -1,0 +1,1 @@
+"""The bundled training corpus (CSV files ``text,label,lang,channel``), written by the team."""

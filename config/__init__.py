@@ -1,0 +1,1 @@
+"""Packaged default configuration: the commented example and the demo inbox."""

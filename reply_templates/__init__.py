@@ -1,0 +1,1 @@
+"""Packaged Jinja2 reply templates: ``<language>/<category>.<channel>.j2``."""

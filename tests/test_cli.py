@@ -1,0 +1,139 @@
+"""The command line as users call it: real subprocesses of the installed ``triage``."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+TRIAGE = [sys.executable, "-m", "triage.cli"]
+
+
+def run(args: list[str], *, cwd: Path, input: str | None = None,
+        env: dict[str, str] | None = None, timeout: int = 300) -> subprocess.CompletedProcess:
+    e = {**os.environ, **(env or {})}
+    return subprocess.run([*TRIAGE, *args], cwd=cwd, input=input, capture_output=True,
+                          text=True, env=e, timeout=timeout)
+
+
+@pytest.fixture(scope="module")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory, model_path: Path) -> Path:
+    d = tmp_path_factory.mktemp("demo")
+    # reuse the session's model so the demo does not train again
+    models = d / "data" / "models"
+    models.mkdir(parents=True)
+    for f in model_path.parent.iterdir():
+        os.link(f, models / f.name)
+    r = run(["demo", "--workdir", str(d), "--once"], cwd=d)
+    assert r.returncode == 0, r.stderr
+    return d
+
+
+def test_demo_then_export_shows_every_message(demo_dir: Path) -> None:
+    r = run(["export", "--config", str(demo_dir / "triage.toml"), "--format", "jsonl"],
+            cwd=demo_dir)
+    assert r.returncode == 0, r.stderr
+    rows = [json.loads(line) for line in r.stdout.splitlines()]
+    assert len(rows) >= 30
+    required = {"id", "source", "channel", "external_id", "thread_id", "received_at", "sender",
+                "subject", "text", "language", "category", "confidence", "needs_review",
+                "is_auto", "due_at", "deadline_state", "draft_status", "draft"}
+    for row in rows:
+        assert required <= row.keys()
+        if row["is_auto"]:
+            assert row["draft"] is None
+            continue
+        assert row["category"] in {"complaint", "request", "suggestion", "technical_issue"}
+        assert 0 <= row["confidence"] <= 1
+        assert row["due_at"] and row["deadline_state"] in {"ok", "due_soon", "breached"}
+        assert row["draft"] and row["draft_status"] == "pending_review"
+    auto = [r for r in rows if r["is_auto"]]
+    assert any("Auto-Submitted" in (r["auto_reason"] or "") for r in auto)
+    assert {r["language"] for r in rows if not r["is_auto"]} >= {"en", "vi", "id", "tl"}
+    assert {r["category"] for r in rows if not r["is_auto"]} == {
+        "complaint", "request", "suggestion", "technical_issue"}
+    # the customer's follow-up joined the thread of her first message
+    maria = [r for r in rows if r["sender"] == "maria.santos@example.ph"]
+    assert len(maria) == 2 and maria[0]["thread_id"] == maria[1]["thread_id"]
+
+
+def test_demo_prints_table(demo_dir: Path) -> None:
+    r = run(["demo", "--workdir", str(demo_dir), "--once"], cwd=demo_dir)
+    assert r.returncode == 0
+    assert "technical_issue" in r.stdout and "(automatic)" in r.stdout
+
+
+def test_classify_contract_and_bad_lines(tmp_path: Path, model_path: Path) -> None:
+    lines = [json.dumps({"text": "the app crashes on login with error 500"}),
+             "this is not json",
+             json.dumps({"subject": "Idea", "text": "please add dark mode"}),
+             json.dumps({"nope": 1})]
+    r = run(["classify", "--model", str(model_path)], cwd=tmp_path,
+            input="\n".join(lines) + "\n")
+    out = [json.loads(x) for x in r.stdout.splitlines()]
+    assert r.returncode == 1 and "could not be read" in r.stderr
+    assert out[0]["category"] == "technical_issue"
+    assert set(out[0]) == {"category", "confidence", "language", "needs_review"}
+    assert out[1]["line"] == 2 and "stdin line 2" in out[1]["error"]
+    assert out[2]["category"] == "suggestion"
+    assert out[3]["line"] == 4
+
+
+def test_classify_ten_thousand_lines_in_one_call(tmp_path: Path, model_path: Path) -> None:
+    texts = ["my refund has not arrived after three weeks", "how do I change my address?",
+             "khong vao duoc app", "internet mati sejak pagi", "sana may dark mode"]
+    payload = "".join(json.dumps({"text": f"{texts[i % 5]} #{i}"}) + "\n" for i in range(10_000))
+    r = run(["classify", "--model", str(model_path)], cwd=tmp_path, input=payload)
+    assert r.returncode == 0, r.stderr
+    out = r.stdout.splitlines()
+    assert len(out) == 10_000
+    assert json.loads(out[2])["language"] == "vi"
+
+
+def test_check_config_masks_secrets(tmp_path: Path) -> None:
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text("[store]\nurl_env = 'DB_URL'\n")
+    r = run(["check-config", "--config", str(cfg)], cwd=tmp_path,
+            env={"DB_URL": "postgresql+psycopg://u:s3cret@h/db"})
+    assert r.returncode == 0 and "s3cret" not in r.stdout and "****" in r.stdout
+
+
+def test_broken_config_exits_2_with_one_message(tmp_path: Path) -> None:
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text("[drafting]\nteam = 'x'\n")
+    r = run(["check-config", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 2
+    assert "drafting.team" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_env_file_supplies_secret(tmp_path: Path) -> None:
+    (tmp_path / "triage.toml").write_text("[store]\nurl_env = 'MY_DB'\n")
+    (tmp_path / ".env").write_text("MY_DB=sqlite:///x.db\n")
+    env = {k: v for k, v in os.environ.items() if k != "MY_DB"}
+    r = subprocess.run([*TRIAGE, "check-config"], cwd=tmp_path, capture_output=True, text=True,
+                       env=env, timeout=60)
+    assert r.returncode == 0, r.stderr
+
+
+def test_import_eml_mbox_and_maildir_without_duplicates(tmp_path: Path, model_path: Path) -> None:
+    import mailbox
+
+    from tests.conftest import make_email
+
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(f"data_dir = 'data'\n[classifier]\nmodel_path = '{model_path}'\n")
+    (tmp_path / "one.eml").write_bytes(make_email(msgid="<i1@x>"))
+    mb = mailbox.mbox(str(tmp_path / "archive.mbox"))
+    mb.add(make_email(msgid="<i2@x>"))
+    mb.add(make_email(msgid="<i3@x>"))
+    mb.close()
+    for path in ("one.eml", "archive.mbox", "one.eml"):
+        r = run(["import", "--config", str(cfg), path], cwd=tmp_path)
+        assert r.returncode == 0, r.stderr
+    r = run(["export", "--config", str(cfg)], cwd=tmp_path)
+    rows = [json.loads(x) for x in r.stdout.splitlines()]
+    assert len(rows) == 3 and all(x["category"] for x in rows)

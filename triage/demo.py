@@ -1,0 +1,80 @@
+"""``triage demo``: a Maildir demo inbox and a config that points at it."""
+
+from __future__ import annotations
+
+import mailbox
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from triage.resources import config_dir
+
+DEMO_CONFIG = """\
+# Demo configuration written by `triage demo`. See config/triage.example.toml for every setting.
+data_dir = "data"
+
+[drafting]
+team_name = "Demo Support"
+support_address = "support@demo.triage.example"
+
+[[sources]]
+name = "demo-inbox"
+type = "maildir"
+path = "inbox"
+poll_interval = "10s"
+"""
+
+
+def demo_messages() -> list[bytes]:
+    """Return the bundled demo emails, in order."""
+    return [p.read_bytes() for p in sorted((config_dir() / "demo").glob("*.eml"))]
+
+
+def setup_demo(workdir: Path) -> Path:
+    """Create ``workdir`` with ``triage.toml`` and a Maildir of demo messages.
+
+    Re-running keeps existing data (the store deduplicates); returns the config path.
+    """
+    workdir.mkdir(parents=True, exist_ok=True)
+    cfg = workdir / "triage.toml"
+    if not cfg.exists():
+        cfg.write_text(DEMO_CONFIG, encoding="utf-8")
+    inbox = workdir / "inbox"
+    if not inbox.exists():
+        box = mailbox.Maildir(str(inbox), create=True)
+        for raw in demo_messages():
+            box.add(raw)
+        box.close()
+    return cfg
+
+
+def reset_demo(workdir: Path) -> None:
+    """Remove a demo working directory (used by tests and `make demo-clean`)."""
+    shutil.rmtree(workdir, ignore_errors=True)
+
+
+def print_table(app: Any, echo: Callable[[str], None]) -> None:
+    """Print one row per message: category, confidence, language, deadline, draft line."""
+    rows = app.store.export_rows()
+    head = (f"{'#':>3}  {'category':<15} {'conf':>4} {'lang':<4} {'due (UTC)':<16} "
+            f"{'from':<28} draft")
+    echo(head)
+    echo("-" * len(head) + "-" * 30)
+    for r in rows:
+        if r["is_auto"]:
+            cat, conf, due, draft = "(automatic)", "", "", f"no draft: {r['auto_reason']}"
+        elif r["status"] == "quarantined":
+            cat, conf, due, draft = "(quarantined)", "", "", r["error"] or ""
+        else:
+            cat = r["category"] or ""
+            if r["needs_review"]:
+                cat += "?"
+            conf = f"{r['confidence']:.2f}" if r["confidence"] is not None else ""
+            due = r["due_at"].strftime("%m-%d %H:%M") if r["due_at"] else ""
+            lines = [ln for ln in (r["draft"] or "").splitlines() if ln.strip()]
+            draft = lines[1] if len(lines) > 1 and lines[0].rstrip().endswith(",") else \
+                (lines[0] if lines else "")
+        echo(f"{r['id']:>3}  {cat:<15} {conf:>4} {(r['language'] or ''):<4} {due:<16} "
+             f"{(r['sender'] or '')[:28]:<28} {draft[:60]}")
+    echo("'?' after a category: confidence below the threshold, a human should check it.")

@@ -1,0 +1,90 @@
+"""The one exception tree of triage.
+
+Library code raises these; only the CLI turns them into messages and exit codes.
+Every message names the file, field or message concerned and says how to fix it.
+"""
+
+from __future__ import annotations
+
+
+class TriageError(Exception):
+    """Base class of every error triage raises on purpose."""
+
+
+class ConfigError(TriageError):
+    """The configuration file or environment is wrong; start-up stops.
+
+    ``file`` and ``key`` name the offending place; ``fix`` says what to do.
+    """
+
+    def __init__(self, message: str, *, file: str | None = None, key: str | None = None,
+                 fix: str | None = None) -> None:
+        self.file = file
+        self.key = key
+        self.fix = fix
+        parts = []
+        if file:
+            parts.append(str(file))
+        if key:
+            parts.append(f"key '{key}'")
+        where = ": ".join(parts)
+        text = f"{where}: {message}" if where else message
+        if fix:
+            text += f" (fix: {fix})"
+        super().__init__(text)
+
+
+class MissingSecretError(ConfigError):
+    """A secret named in the configuration is not set in the environment."""
+
+
+class StoreError(TriageError):
+    """The message store could not be read or written."""
+
+
+class SourceError(TriageError):
+    """A source (mailbox, social account) failed; the job is retried with backoff."""
+
+
+class SourceAuthError(SourceError):
+    """A source rejected our credentials; retrying will not help until they are fixed."""
+
+
+class RateLimited(SourceError):
+    """A source's API budget is spent; ``reset_at`` says when it comes back."""
+
+    def __init__(self, message: str, reset_at: object | None = None) -> None:
+        super().__init__(message)
+        self.reset_at = reset_at
+
+
+class ParseError(TriageError):
+    """A raw message could not be parsed; the message is quarantined with this reason."""
+
+
+class ClassifierError(TriageError):
+    """The classifier could not be trained, loaded or run."""
+
+
+class ModelFileError(ClassifierError):
+    """A model file is missing, corrupt, or not one triage wrote (refused for safety)."""
+
+
+class CorpusError(ClassifierError):
+    """A corpus or labelled CSV file is malformed; the message names file and line."""
+
+
+class TemplateError(TriageError):
+    """A reply template is missing, broken or rendered to something invalid."""
+
+
+class PlaceholderUnfilled(TemplateError):
+    """A draft still carries placeholders that an agent must fill before sending."""
+
+
+class SendError(TriageError):
+    """A reply could not be sent; the outbox retries it."""
+
+
+class NotFound(TriageError):
+    """A message, draft, user or model version that was asked for does not exist."""

@@ -1,0 +1,46 @@
+"""The export format (``triage export --format jsonl``): one JSON object per message."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from triage.deadlines import DeadlinePolicy
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat().replace("+00:00", "Z") if value else None
+
+
+def export_record(row: dict[str, Any], policy: DeadlinePolicy | None = None,
+                  now: datetime | None = None) -> dict[str, Any]:
+    """Turn a joined store row into the documented export object."""
+    state = row.get("state")
+    if policy is not None and now is not None and row.get("due_at") and state != "met":
+        state = policy.state(row["due_at"], now, row["channel"]).value
+    return {
+        "id": row["id"],
+        "source": row["source"],
+        "channel": row["channel"],
+        "external_id": row["external_id"],
+        "message_id": row.get("message_id") or None,
+        "thread_id": row["thread_id"],
+        "received_at": _iso(row["received_at"]),
+        "sender": row["sender"],
+        "sender_name": row.get("sender_name") or "",
+        "subject": row["subject"],
+        "text": row["text"],
+        "language": row.get("language"),
+        "category": row.get("category"),
+        "confidence": row.get("confidence"),
+        "needs_review": bool(row.get("needs_review")) if row.get("category") else None,
+        "is_auto": bool(row["is_auto"]),
+        "auto_reason": row.get("auto_reason"),
+        "status": row["status"],
+        "error": row.get("error"),
+        "model_version": row.get("model_version"),
+        "due_at": _iso(row.get("due_at")),
+        "deadline_state": state,
+        "draft_status": row.get("draft_status"),
+        "draft": row.get("draft"),
+    }

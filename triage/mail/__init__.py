@@ -1,0 +1,1 @@
+"""Email handling: MIME parsing, loop and noise detection, threading, quote stripping."""

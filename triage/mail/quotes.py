@@ -1,0 +1,52 @@
+"""Strip quoted history and signatures from the text used for classification.
+
+English and the European languages are handled by ``mail-parser-reply``; it knows no
+Vietnamese, Indonesian or Tagalog "On ... wrote:" lines, so those headers are cut here first.
+The full text is always kept separately for agents.
+"""
+
+from __future__ import annotations
+
+import re
+
+from mailparser_reply import EmailReplyParser
+
+_EXTRA_HEADERS = re.compile(
+    r"^\s*(?:"
+    r"V[àa]o .{0,120}(?:đã viết|da viet)\s*:"  # Gmail vi: "Vào ... đã viết:"
+    r"|Pada .{0,120}menulis\s*:"  # id: "Pada ..., X menulis:"
+    r"|Noong .{0,120}(?:sumulat|ay sumulat)(?: si .{0,80})?\s*:"  # tl
+    r"|-{2,}\s*(?:Original Message|Tin nh[ắa]n g[ốo]c|Pesan Asli|Orihinal na Mensahe)\s*-{2,}"
+    r"|From:\s.+\n\s*(?:Sent|Date|Ngày|Tanggal|Petsa):"
+    r"|_{10,}"
+    r")",
+    re.IGNORECASE | re.MULTILINE,
+)
+_SIG = re.compile(r"^(?:-- ?|Sent from my \w+.*|Dikirim dari .*|Gửi từ .*|Ipinadala mula sa .*)$",
+                  re.MULTILINE)
+
+_PARSER = EmailReplyParser(languages=["en", "de", "fr", "es", "nl", "it"])
+
+
+def strip_quotes(text: str) -> str:
+    """Return the newest part of an email body: no quoted history, no signature block.
+
+    Falls back to the whole text when stripping would leave nothing.
+    """
+    if not text.strip():
+        return ""
+    head = text
+    m = _EXTRA_HEADERS.search(head)
+    if m:
+        head = head[: m.start()]
+    lines = [ln for ln in head.splitlines() if not ln.lstrip().startswith(">")]
+    head = "\n".join(lines)
+    try:
+        latest = _PARSER.parse_reply(text=head)
+    except Exception:  # the library's regexes can choke on odd input; keep our cut
+        latest = head
+    sig = _SIG.search(latest or "")
+    if sig:
+        latest = latest[: sig.start()]
+    latest = (latest or "").strip()
+    return latest or text.strip()

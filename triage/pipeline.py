@@ -1,0 +1,181 @@
+"""The pipeline: fetch -> parse -> store -> classify -> deadline -> draft.
+
+Ingestion and processing are separate steps joined by the message status in the store, so a
+crash between them, or in the middle of either, is repaired by simply running again.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from triage.clock import Clock
+from triage.deadlines import DeadlinePolicy
+from triage.drafting import DraftRequest, Renderer
+from triage.errors import ParseError, TriageError
+from triage.mail.parse import parse_email
+from triage.models import Classification, FetchResult, RawItem
+from triage.sources.base import Source
+from triage.store.store import Ingest, Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RunStats:
+    """Counts of one poll or processing run."""
+
+    fetched: int = 0
+    stored: int = 0
+    quarantined: int = 0
+    processed: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+    def merge(self, other: RunStats) -> None:
+        """Add ``other``'s counts to these."""
+        self.fetched += other.fetched
+        self.stored += other.stored
+        self.quarantined += other.quarantined
+        self.processed += other.processed
+        self.failed += other.failed
+        self.errors.extend(other.errors)
+
+
+class Pipeline:
+    """Runs messages through every stage; collaborators are injected."""
+
+    def __init__(self, store: Store, classifier: object, renderer: Renderer,
+                 deadlines: DeadlinePolicy, clock: Clock, *, batch_size: int = 200,
+                 own_addresses: tuple[str, ...] = (),
+                 stop: threading.Event | None = None) -> None:
+        self.store = store
+        self.classifier = classifier
+        self.renderer = renderer
+        self.deadlines = deadlines
+        self.clock = clock
+        self.batch_size = batch_size
+        self.own_addresses = own_addresses
+        self.stop = stop or threading.Event()
+
+    # ------------------------------------------------------------------ ingest
+    def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
+        """Parse one raw item; an unparseable one becomes a quarantined record, not an error."""
+        fallback = item.received_at or self.clock.now()
+        try:
+            if channel == "email":
+                parsed = parse_email(item.raw, fallback_received=fallback,
+                                     own_addresses=self.own_addresses)
+            else:
+                parsed = item.meta["parsed"]
+            return Ingest(item.external_id, item.raw, parsed, backfill=backfill)
+        except ParseError as exc:
+            return Ingest(item.external_id, item.raw, None, error=str(exc), received_at=fallback,
+                          backfill=backfill)
+        except Exception as exc:  # an unexpected parser bug must not lose the message
+            log.exception("parser failed on %s", item.external_id)
+            return Ingest(item.external_id, item.raw, None,
+                          error=f"parser error: {type(exc).__name__}: {exc}",
+                          received_at=fallback, backfill=backfill)
+
+    def ingest(self, source_name: str, channel: str, result: FetchResult,
+               backfill: bool = False) -> RunStats:
+        """Store one fetched batch together with its cursor."""
+        batch = [self.to_ingest(i, channel, backfill) for i in result.items]
+        ids = self.store.add_items(source_name, batch, result.cursor, channel=channel)
+        bad = sum(1 for b in batch if b.parsed is None or b.error)
+        return RunStats(fetched=len(batch), stored=len(ids), quarantined=bad)
+
+    def poll(self, source: Source) -> RunStats:
+        """Fetch everything new from ``source`` batch by batch, then process it."""
+        self.store.ensure_source(source.name, source.type)
+        stats = RunStats()
+        while not self.stop.is_set():
+            cursor = self.store.get_cursor(source.name)
+            result = source.fetch(cursor, self.batch_size)
+            if not result.items:
+                if result.cursor != cursor:
+                    self.store.add_items(source.name, [], result.cursor, channel=source.channel)
+                break
+            stats.merge(self.ingest(source.name, source.channel, result))
+            stats.merge(self.process_pending())
+        log.info("poll %s: fetched=%d stored=%d quarantined=%d processed=%d", source.name,
+                 stats.fetched, stats.stored, stats.quarantined, stats.processed)
+        return stats
+
+    def import_items(self, source_name: str, items: Iterable[RawItem]) -> RunStats:
+        """Store archive items as a backfill (never auto-answered), then process them."""
+        self.store.ensure_source(source_name, "import")
+        stats = RunStats()
+        batch: list[RawItem] = []
+        for item in items:
+            batch.append(item)
+            if len(batch) >= self.batch_size:
+                stats.merge(self.ingest(source_name, "email", FetchResult(batch, {}), True))
+                batch = []
+        if batch:
+            stats.merge(self.ingest(source_name, "email", FetchResult(batch, {}), True))
+        stats.merge(self.process_pending())
+        return stats
+
+    # ----------------------------------------------------------------- process
+    def process_pending(self) -> RunStats:
+        """Classify, deadline and draft every stored message still marked new."""
+        stats = RunStats()
+        while not self.stop.is_set():
+            ids = self.store.pending_ids(self.batch_size)
+            if not ids:
+                break
+            rows = self.store.messages_by_ids(ids)
+            try:
+                results = self._classify(rows)
+            except Exception as exc:  # the model failing must not lose messages
+                log.exception("classifier failed on a batch of %d", len(rows))
+                results = [exc] * len(rows)
+            for row, cl in zip(rows, results, strict=True):
+                if self.stop.is_set():
+                    break
+                self._process_one(row, cl, stats)
+        return stats
+
+    def _classify(self, rows: list[dict]) -> list[Classification | Exception]:
+        todo = [i for i, r in enumerate(rows) if not r["is_auto"]]
+        out: list[Classification | Exception] = [None] * len(rows)  # type: ignore[list-item]
+        if todo:
+            from classifiers.model import model_input
+
+            texts = [model_input(rows[i]["text"] or rows[i]["full_text"], rows[i]["subject"])
+                     for i in todo]
+            langs = [rows[i].get("language_hint") for i in todo]
+            preds = self.classifier.predict(texts, languages=langs)  # type: ignore[attr-defined]
+            for i, p in zip(todo, preds, strict=True):
+                out[i] = p
+        return out
+
+    def _process_one(self, row: dict, cl: Classification | Exception | None,
+                     stats: RunStats) -> None:
+        mid = row["id"]
+        try:
+            if isinstance(cl, Exception):
+                raise cl
+            if row["is_auto"] or cl is None:
+                # automatic mail: stored and visible, no deadline, never a draft
+                done = self.store.save_processing(mid, None, None, "", None)
+            else:
+                due_at, policy = self.deadlines.due_at(row["received_at"], row["channel"],
+                                                       cl.category)
+                draft = self.renderer.render(DraftRequest(
+                    category=cl.category, channel=row["channel"], language=cl.language,
+                    subject=row["subject"], text=row["text"], sender=row["sender"],
+                    sender_name=row["sender_name"], thread_id=row["thread_id"] or mid,
+                    due_at=due_at, needs_review=cl.needs_review))
+                done = self.store.save_processing(mid, cl, due_at, policy, draft)
+            if done:
+                stats.processed += 1
+        except (TriageError, Exception) as exc:  # contained per message
+            log.warning("message %s quarantined: %s", mid, exc)
+            self.store.quarantine(mid, f"{type(exc).__name__}: {exc}")
+            stats.failed += 1
+            stats.errors.append(f"message {mid}: {exc}")

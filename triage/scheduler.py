@@ -1,0 +1,69 @@
+"""The daemon's main loop: APScheduler jobs per source plus the deadline sweep.
+
+This is the only module that imports APScheduler. Jobs coalesce, never overlap, get jitter,
+and a failing source is retried with capped exponential backoff without delaying the others.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+
+from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers.background import BackgroundScheduler
+
+log = logging.getLogger(__name__)
+
+
+def backoff_delay(failures: int, base: timedelta, cap: timedelta,
+                  rand: Callable[[], float] = random.random) -> timedelta:
+    """Return the delay before retry number ``failures`` (1-based): base * 2^(n-1), capped,
+    with up to 20 % jitter."""
+    if failures <= 0:
+        return timedelta(0)
+    raw = min(cap.total_seconds(), base.total_seconds() * (2 ** (failures - 1)))
+    return timedelta(seconds=raw * (1 + 0.2 * rand()))
+
+
+class Daemon:
+    """Owns the scheduler; ``run_forever`` blocks until ``stop`` is set (SIGTERM/SIGINT)."""
+
+    def __init__(self, stop: threading.Event, *, max_workers: int = 4) -> None:
+        self.stop = stop
+        self.scheduler = BackgroundScheduler(
+            timezone=UTC, executors={"default": ThreadPoolExecutor(max_workers)},
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})
+
+    def add_interval(self, job_id: str, fn: Callable[[], object], every: timedelta,
+                     jitter: timedelta = timedelta(0), first_run: datetime | None = None) -> None:
+        """Run ``fn`` every ``every`` (first at ``first_run``, default now)."""
+        self.scheduler.add_job(
+            fn, "interval", id=job_id, seconds=max(1.0, every.total_seconds()),
+            jitter=int(jitter.total_seconds()) or None, replace_existing=True,
+            next_run_time=first_run or datetime.now(UTC))
+
+    def delay(self, job_id: str, by: timedelta) -> None:
+        """Push the next run of ``job_id`` back by ``by`` (backoff after a failure)."""
+        job = self.scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC) + by)
+
+    def wake(self, job_id: str) -> None:
+        """Run ``job_id`` as soon as possible (IMAP IDLE saw new mail)."""
+        job = self.scheduler.get_job(job_id)
+        if job is not None:
+            job.modify(next_run_time=datetime.now(UTC))
+
+    def run_forever(self) -> None:
+        """Start the scheduler and block until stop is set, then shut down cleanly."""
+        self.scheduler.start()
+        log.info("daemon started with %d job(s)", len(self.scheduler.get_jobs()))
+        try:
+            self.stop.wait()
+        finally:
+            log.info("shutting down: finishing the current message")
+            self.scheduler.shutdown(wait=True)
+            log.info("daemon stopped")

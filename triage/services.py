@@ -1,0 +1,169 @@
+"""Composition root: builds every collaborator from the settings, once, and wires them."""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+from collections.abc import Mapping
+from functools import cached_property
+from typing import Any
+
+from triage.clock import Clock, SystemClock
+from triage.config import Settings
+from triage.deadlines import DeadlinePolicy, State
+from triage.drafting import Renderer
+from triage.errors import SourceAuthError, TriageError
+from triage.pipeline import Pipeline, RunStats
+from triage.scheduler import Daemon, backoff_delay
+from triage.sources.base import Source, build_source
+from triage.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+class App:
+    """One configured triage instance; collaborators are built lazily and reused."""
+
+    def __init__(self, settings: Settings, *, clock: Clock | None = None,
+                 environ: Mapping[str, str] | None = None, model_path: str | None = None,
+                 stop: threading.Event | None = None) -> None:
+        self.settings = settings
+        self.clock = clock or SystemClock()
+        self.environ = dict(os.environ if environ is None else environ)
+        self.model_path = model_path
+        self.stop = stop or threading.Event()
+
+    @cached_property
+    def store(self) -> Store:
+        """The store, migrated."""
+        return Store.open(self.settings.database_url(self.environ), self.clock)
+
+    @cached_property
+    def classifier(self) -> Any:
+        """The classifier (trained from the bundled corpus on first use)."""
+        from triage.modelstore import load_classifier
+
+        return load_classifier(self.settings, self.model_path)
+
+    @cached_property
+    def renderer(self) -> Renderer:
+        """The draft renderer."""
+        d = self.settings.drafting
+        return Renderer(default_language=d.default_language,
+                        template_dir=self.settings.resolve_path(d.template_dir)
+                        if d.template_dir else None,
+                        team_name=d.team_name, agent_name=d.agent_name)
+
+    @cached_property
+    def deadlines(self) -> DeadlinePolicy:
+        """The deadline policy."""
+        return DeadlinePolicy(self.settings.deadlines)
+
+    @cached_property
+    def pipeline(self) -> Pipeline:
+        """The pipeline wired to this app's collaborators."""
+        own = (self.settings.drafting.support_address.lower(),)
+        return Pipeline(self.store, self.classifier, self.renderer, self.deadlines, self.clock,
+                        batch_size=self.settings.scheduler.batch_size, own_addresses=own,
+                        stop=self.stop)
+
+    def sources(self) -> list[Source]:
+        """Build every enabled source."""
+        return [build_source(s, self.environ, self.settings.resolve_path)
+                for s in self.settings.sources if s.enabled]
+
+    # -------------------------------------------------------------------- jobs
+    def poll_source(self, source: Source) -> RunStats:
+        """Poll one source; errors are recorded on the source and re-raised."""
+        try:
+            stats = self.pipeline.poll(source)
+        except TriageError as exc:
+            self.store.ensure_source(source.name, source.type)
+            self.store.record_source_result(source.name, str(exc))
+            raise
+        finally:
+            source.close()
+        self.store.record_source_result(source.name, None)
+        return stats
+
+    def poll_all(self) -> dict[str, RunStats | str]:
+        """Poll every source once; one failing source does not stop the others."""
+        out: dict[str, RunStats | str] = {}
+        for source in self.sources():
+            try:
+                out[source.name] = self.poll_source(source)
+            except TriageError as exc:
+                log.error("source %s failed: %s", source.name, exc)
+                out[source.name] = f"error: {exc}"
+        self.pipeline.process_pending()
+        return out
+
+    def sweep_deadlines(self) -> dict[str, int]:
+        """Recompute the state of every open deadline; return counts by new state."""
+        now = self.clock.now()
+        changed: dict[str, int] = {}
+        for row in self.store.open_deadlines():
+            state = self.deadlines.state(row["due_at"], now, row["channel"], row["met_at"])
+            if state != row["state"]:
+                self.store.set_deadline_state(row["id"], state.value)
+                changed[state.value] = changed.get(state.value, 0) + 1
+                if state in (State.DUE_SOON, State.BREACHED):
+                    log.warning("message %s is %s (due %s)", row["message_id"], state.value,
+                                row["due_at"].isoformat())
+        return changed
+
+    def run_daemon(self) -> None:
+        """Run until stopped: one job per source plus the deadline sweep."""
+        daemon = Daemon(self.stop)
+        sched = self.settings.scheduler
+        # Load the model and migrate before the first job, so failures show at start-up.
+        _ = self.store, self.pipeline
+        self.pipeline.process_pending()
+        for cfg in self.settings.sources:
+            if not cfg.enabled:
+                continue
+            source = build_source(cfg, self.environ, self.settings.resolve_path)
+            job_id = f"poll:{cfg.name}"
+            daemon.add_interval(job_id, self._poll_job(daemon, job_id, source),
+                                cfg.poll_interval, sched.jitter)
+        daemon.add_interval("sweep", self._guarded("sweep", self.sweep_deadlines),
+                            sched.sweep_interval)
+        daemon.run_forever()
+
+    def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
+        sched = self.settings.scheduler
+
+        def job() -> None:
+            try:
+                self.poll_source(source)
+            except SourceAuthError as exc:
+                log.error("source %s: %s (will retry; fix the credentials)", source.name, exc)
+                daemon.delay(job_id, sched.backoff_max)
+            except TriageError as exc:
+                failures = self._failures(source.name)
+                wait = backoff_delay(failures, sched.backoff_base, sched.backoff_max)
+                log.error("source %s failed (%d in a row), retrying in %ss: %s", source.name,
+                          failures, int(wait.total_seconds()), exc)
+                daemon.delay(job_id, wait)
+            except Exception:  # never let one job kill the daemon
+                log.exception("source %s: unexpected error", source.name)
+                daemon.delay(job_id, sched.backoff_base)
+
+        return job
+
+    def _failures(self, name: str) -> int:
+        for row in self.store.source_rows():
+            if row["name"] == name:
+                return int(row["failures"] or 0)
+        return 1
+
+    @staticmethod
+    def _guarded(name: str, fn):  # type: ignore[no-untyped-def]
+        def job() -> None:
+            try:
+                fn()
+            except Exception:
+                log.exception("job %s failed; it runs again at its next interval", name)
+
+        return job

@@ -1,0 +1,188 @@
+"""The database schema (SQLAlchemy Core). Changes go through an Alembic migration."""
+
+from __future__ import annotations
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+metadata = MetaData(
+    naming_convention={
+        "ix": "ix_%(column_0_label)s",
+        "uq": "uq_%(table_name)s_%(column_0_name)s",
+        "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
+        "pk": "pk_%(table_name)s",
+    }
+)
+
+TS = DateTime(timezone=True)
+
+
+
+
+
+sources = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("type", String(40), nullable=False),
+    Column("cursor", JSON, nullable=False, default=dict),
+    Column("lease_owner", String(200)),
+    Column("lease_until", TS),
+    Column("last_success_at", TS),
+    Column("last_error", Text),
+    Column("last_error_at", TS),
+    Column("failures", Integer, nullable=False, default=0),
+    Column("paused_until", TS),
+)
+
+threads = Table(
+    "threads",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("key", String(500), unique=True),
+    Column("subject", Text, nullable=False, default=""),
+    Column("channel", String(20), nullable=False),
+    Column("customer", String(320), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("last_message_at", TS, nullable=False),
+)
+
+messages = Table(
+    "messages",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("external_id", String(500), nullable=False),
+    Column("message_id", String(998), nullable=False, default=""),
+    Column("channel", String(20), nullable=False),
+    Column("thread_id", Integer, ForeignKey("threads.id")),
+    Column("received_at", TS, nullable=False),
+    Column("ingested_at", TS, nullable=False),
+    Column("sender", String(320), nullable=False, default=""),
+    Column("sender_name", String(320), nullable=False, default=""),
+    Column("recipients", JSON, nullable=False, default=list),
+    Column("subject", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False, default=""),
+    Column("full_text", Text, nullable=False, default=""),
+    Column("html", Text),
+    Column("in_reply_to", String(998)),
+    Column("references", JSON, nullable=False, default=list),
+    Column("attachments", JSON, nullable=False, default=list),
+    Column("is_auto", Boolean, nullable=False, default=False),
+    Column("auto_reason", Text),
+    Column("language_hint", String(8)),
+    Column("raw", LargeBinary),
+    Column("raw_sha256", String(64), nullable=False, default=""),
+    Column("backfill", Boolean, nullable=False, default=False),
+    # new -> processed, or quarantined (with error); see pipeline
+    Column("status", String(20), nullable=False, default="new"),
+    Column("error", Text),
+    Column("processed_at", TS),
+    UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
+    Index("ix_messages_status", "status"),
+    Index("ix_messages_message_id", "message_id"),
+    Index("ix_messages_thread_id", "thread_id"),
+)
+
+classifications = Table(
+    "classifications",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("category", String(40), nullable=False),
+    Column("confidence", Float, nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("model_version", String(100), nullable=False),
+    Column("needs_review", Boolean, nullable=False),
+    Column("scores", JSON, nullable=False, default=dict),
+    Column("created_at", TS, nullable=False),
+    Column("current", Boolean, nullable=False, default=True),
+    Index("ix_classifications_message_id", "message_id"),
+)
+
+drafts = Table(
+    "drafts",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    # pending_review -> approved -> sent; or discarded; superseded when re-drafted
+    Column("status", String(20), nullable=False),
+    Column("subject", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("template", String(300), nullable=False, default=""),
+    Column("language", String(8), nullable=False, default="en"),
+    Column("created_at", TS, nullable=False),
+    Column("updated_at", TS, nullable=False),
+    Column("updated_by", String(200)),
+    Index("ix_drafts_message_id", "message_id"),
+)
+
+deadlines = Table(
+    "deadlines",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("kind", String(40), nullable=False, default="first_response"),
+    Column("policy", String(200), nullable=False, default=""),
+    Column("due_at", TS, nullable=False),
+    Column("state", String(20), nullable=False, default="ok"),
+    Column("met_at", TS),
+    Column("warnings_sent", JSON, nullable=False, default=list),
+    UniqueConstraint("message_id", "kind", name="uq_deadlines_message_id_kind"),
+    Index("ix_deadlines_state_due_at", "state", "due_at"),
+)
+
+corrections = Table(
+    "corrections",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id")),
+    Column("text", Text, nullable=False),
+    Column("language", String(8), nullable=False, default=""),
+    Column("channel", String(20), nullable=False, default="email"),
+    Column("old_category", String(40)),
+    Column("new_category", String(40), nullable=False),
+    Column("agent", String(200), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+)
+
+model_versions = Table(
+    "model_versions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("version", String(100), nullable=False, unique=True),
+    Column("path", Text, nullable=False),
+    Column("sha256", String(64), nullable=False),
+    Column("corpus_hash", String(64), nullable=False, default=""),
+    Column("metrics", JSON, nullable=False, default=dict),
+    Column("created_at", TS, nullable=False),
+    Column("active", Boolean, nullable=False, default=False),
+    Column("activated_at", TS),
+)
+
+audit_log = Table(
+    "audit_log",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("at", TS, nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("action", String(100), nullable=False),
+    Column("message_id", Integer),
+    Column("detail", JSON, nullable=False, default=dict),
+    Index("ix_audit_log_message_id", "message_id"),
+)

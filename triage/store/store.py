@@ -1,0 +1,350 @@
+"""Store: every read and write of triage's state goes through this class.
+
+Each public method is one transaction. Ingestion inserts messages and saves the source cursor
+together; processing flips a message from ``new`` to ``processed`` in the same transaction that
+writes its classification, deadline and draft, so a crash at any point loses nothing and a
+re-run doubles nothing.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import SQLAlchemyError
+
+from triage.clock import Clock
+from triage.errors import NotFound, StoreError
+from triage.mail.threads import normalise_subject, token_in_subject
+from triage.models import Classification, Draft, ParsedMessage
+from triage.store import schema as s
+from triage.store.db import make_engine, migrate
+
+log = logging.getLogger(__name__)
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Return ``value`` as aware UTC (SQLite hands back naive datetimes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+@dataclass
+class Ingest:
+    """One item to store: a parsed message, or a quarantined one with its reason."""
+
+    external_id: str
+    raw: bytes
+    parsed: ParsedMessage | None
+    error: str | None = None
+    received_at: datetime | None = None
+    backfill: bool = False
+
+
+class Store:
+    """Persistent state of triage. Built from an engine; call :meth:`open` for a URL."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    @classmethod
+    def open(cls, url: str, clock: Clock) -> Store:
+        """Create the engine for ``url``, apply migrations, and return a Store."""
+        engine = make_engine(url)
+        try:
+            migrate(engine)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate store: {exc}") from exc
+        return cls(engine, clock)
+
+    def close(self) -> None:
+        """Release every database connection."""
+        self.engine.dispose()
+
+    # ----------------------------------------------------------------- sources
+    def ensure_source(self, name: str, type_: str) -> None:
+        """Create the row of source ``name`` if it is new."""
+        with self.engine.begin() as c:
+            if c.execute(select(s.sources.c.id).where(s.sources.c.name == name)).first() is None:
+                c.execute(insert(s.sources).values(name=name, type=type_, cursor={}, failures=0))
+
+    def get_cursor(self, name: str) -> dict[str, Any]:
+        """Return the saved cursor of source ``name`` ({} when it never ran)."""
+        with self.engine.connect() as c:
+            row = c.execute(select(s.sources.c.cursor).where(s.sources.c.name == name)).first()
+        return dict(row[0] or {}) if row else {}
+
+    def record_source_result(self, name: str, error: str | None) -> int:
+        """Record a poll's success or error; return the count of consecutive failures."""
+        now = self.clock.now()
+        with self.engine.begin() as c:
+            if error is None:
+                c.execute(update(s.sources).where(s.sources.c.name == name).values(
+                    last_success_at=now, failures=0))
+                return 0
+            c.execute(update(s.sources).where(s.sources.c.name == name).values(
+                last_error=error[:2000], last_error_at=now, failures=s.sources.c.failures + 1))
+            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
+            return int(row[0]) if row else 1
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        """Return every source row as a dict (for status output)."""
+        with self.engine.connect() as c:
+            return [self._dict(r) for r in c.execute(select(s.sources).order_by(s.sources.c.name))]
+
+    # --------------------------------------------------------------- ingestion
+    def add_items(self, source: str, items: Sequence[Ingest], cursor: dict[str, Any],
+                  *, channel: str = "email") -> list[int]:
+        """Store new items and the source's new cursor in one transaction.
+
+        Items whose (source, external_id) is already stored are skipped. Returns the ids of
+        the messages inserted.
+        """
+        now = self.clock.now()
+        new_ids: list[int] = []
+        try:
+            with self.engine.begin() as c:
+                ext_ids = [i.external_id for i in items]
+                known: set[str] = set()
+                for chunk in _chunks(ext_ids, 500):
+                    known.update(r[0] for r in c.execute(
+                        select(s.messages.c.external_id).where(
+                            s.messages.c.source == source, s.messages.c.external_id.in_(chunk))))
+                for item in items:
+                    if item.external_id in known:
+                        continue
+                    known.add(item.external_id)
+                    new_ids.append(self._insert_message(c, source, item, now, channel))
+                c.execute(update(s.sources).where(s.sources.c.name == source).values(
+                    cursor=cursor))
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot store messages of source {source!r}: {exc}") from exc
+        return new_ids
+
+    def _insert_message(self, c: Connection, source: str, item: Ingest, now: datetime,
+                        channel: str) -> int:
+        p = item.parsed
+        sha = hashlib.sha256(item.raw).hexdigest()
+        if p is None:
+            values: dict[str, Any] = dict(
+                channel=channel, received_at=item.received_at or now, status="quarantined",
+                error=item.error or "unparseable", message_id="", subject="", text="",
+                full_text="")
+        else:
+            thread_id = self._thread_for(c, p, now)
+            values = dict(
+                message_id=p.message_id, channel=p.channel, thread_id=thread_id,
+                received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
+                recipients=p.to, subject=p.subject, text=p.text, full_text=p.full_text,
+                html=p.html, in_reply_to=p.in_reply_to, references=p.references,
+                attachments=[asdict(a) for a in p.attachments], is_auto=p.is_auto,
+                auto_reason=p.auto_reason, language_hint=p.language_hint,
+                status="quarantined" if item.error else "new", error=item.error)
+        res = c.execute(insert(s.messages).values(
+            source=source, external_id=item.external_id, ingested_at=now, raw=item.raw,
+            raw_sha256=sha, backfill=item.backfill, **values))
+        return int(res.inserted_primary_key[0])
+
+    def _thread_for(self, c: Connection, p: ParsedMessage, now: datetime) -> int:
+        """Find the thread of ``p`` or start one (see ``triage.mail.threads``)."""
+        t = s.threads
+        if p.thread_hint:
+            row = c.execute(select(t.c.id).where(t.c.key == p.thread_hint)).first()
+            if row:
+                c.execute(update(t).where(t.c.id == row[0]).values(last_message_at=now))
+                return int(row[0])
+        refs = [r for r in [*p.references, p.in_reply_to] if r]
+        if refs:
+            m = s.messages
+            row = c.execute(
+                select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject)
+                .where(m.c.message_id.in_(refs[-50:]), m.c.thread_id.is_not(None))
+                .order_by(m.c.id.desc()).limit(1)).first()
+            if row is not None and not self._over_threaded(p, row):
+                c.execute(update(t).where(t.c.id == row[0]).values(last_message_at=now))
+                return int(row[0])
+        token = token_in_subject(p.subject)
+        if token is not None:
+            row = c.execute(select(t.c.id, t.c.subject).where(t.c.id == token)).first()
+            if row is not None:
+                c.execute(update(t).where(t.c.id == token).values(last_message_at=now))
+                return token
+        res = c.execute(insert(t).values(
+            key=p.thread_hint, subject=p.subject, channel=p.channel, customer=p.sender,
+            created_at=now, last_message_at=now))
+        return int(res.inserted_primary_key[0])
+
+    @staticmethod
+    def _over_threaded(p: ParsedMessage, parent: Row[Any]) -> bool:
+        """Guard: a reply to a newsletter from someone else, or a changed subject, is new."""
+        if parent.is_auto and parent.sender != p.sender:
+            return True
+        old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
+        return bool(old and new and old != new and old not in new and new not in old)
+
+    # -------------------------------------------------------------- processing
+    def pending_ids(self, limit: int) -> list[int]:
+        """Return ids of messages waiting to be processed, oldest first."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(s.messages.c.id).where(s.messages.c.status == "new")
+                             .order_by(s.messages.c.id).limit(limit))
+            return [int(r[0]) for r in rows]
+
+    def messages_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return message rows (without raw bytes) for ``ids``, in that order."""
+        cols = [col for col in s.messages.c if col.name != "raw"]
+        with self.engine.connect() as c:
+            rows = {r.id: self._dict(r) for r in c.execute(
+                select(*cols).where(s.messages.c.id.in_(list(ids))))}
+        return [rows[i] for i in ids if i in rows]
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        """Return one message row; raises NotFound."""
+        rows = self.messages_by_ids([message_id])
+        if not rows:
+            raise NotFound(f"message {message_id} does not exist")
+        return rows[0]
+
+    def raw(self, message_id: int) -> bytes:
+        """Return the raw bytes of a message as received."""
+        with self.engine.connect() as c:
+            row = c.execute(select(s.messages.c.raw).where(s.messages.c.id == message_id)).first()
+        if row is None:
+            raise NotFound(f"message {message_id} does not exist")
+        return bytes(row[0] or b"")
+
+    def save_processing(self, message_id: int, classification: Classification | None,
+                        due_at: datetime | None, policy: str, draft: Draft | None) -> bool:
+        """Write the results of processing one message, exactly once.
+
+        Returns False (and writes nothing) when the message was already processed.
+        """
+        now = self.clock.now()
+        with self.engine.begin() as c:
+            flipped = c.execute(update(s.messages).where(
+                s.messages.c.id == message_id, s.messages.c.status == "new").values(
+                status="processed", processed_at=now)).rowcount
+            if flipped != 1:
+                return False
+            if classification is not None:
+                self._insert_classification(c, message_id, classification, now)
+            if due_at is not None:
+                c.execute(insert(s.deadlines).values(
+                    message_id=message_id, kind="first_response", policy=policy, due_at=due_at,
+                    state="ok", warnings_sent=[]))
+            if draft is not None:
+                self._insert_draft(c, message_id, draft, now, by="triage")
+        return True
+
+    def _insert_classification(self, c: Connection, message_id: int, cl: Classification,
+                               now: datetime) -> None:
+        c.execute(update(s.classifications).where(
+            s.classifications.c.message_id == message_id).values(current=False))
+        c.execute(insert(s.classifications).values(
+            message_id=message_id, category=cl.category, confidence=float(cl.confidence),
+            language=cl.language, model_version=cl.model_version,
+            needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now, current=True))
+
+    def _insert_draft(self, c: Connection, message_id: int, d: Draft, now: datetime,
+                      by: str) -> int:
+        c.execute(update(s.drafts).where(
+            s.drafts.c.message_id == message_id,
+            s.drafts.c.status.in_(["pending_review"])).values(status="superseded",
+                                                               updated_at=now))
+        res = c.execute(insert(s.drafts).values(
+            message_id=message_id, status=d.status, subject=d.subject, text=d.text,
+            template=d.template, language=d.language, created_at=now, updated_at=now,
+            updated_by=by))
+        return int(res.inserted_primary_key[0])
+
+    def quarantine(self, message_id: int, reason: str) -> None:
+        """Mark a message quarantined with ``reason``; it stays stored and visible."""
+        with self.engine.begin() as c:
+            c.execute(update(s.messages).where(s.messages.c.id == message_id).values(
+                status="quarantined", error=reason[:4000], processed_at=self.clock.now()))
+        self.audit("triage", "quarantine", message_id, {"reason": reason[:500]})
+
+    # ---------------------------------------------------------------- deadlines
+    def open_deadlines(self) -> list[dict[str, Any]]:
+        """Return deadlines not yet met, with their message's channel."""
+        d, m = s.deadlines, s.messages
+        with self.engine.connect() as c:
+            rows = c.execute(select(d, m.c.channel).join(m, m.c.id == d.c.message_id)
+                             .where(d.c.state != "met"))
+            return [self._dict(r) for r in rows]
+
+    def set_deadline_state(self, deadline_id: int, state: str) -> None:
+        """Set the state of one deadline."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id).values(
+                state=state))
+
+    def mark_met(self, message_id: int) -> None:
+        """Mark the open deadlines of a message met now (a reply went out)."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadlines).where(
+                s.deadlines.c.message_id == message_id, s.deadlines.c.state != "met").values(
+                state="met", met_at=self.clock.now()))
+
+    # ------------------------------------------------------------------- audit
+    def audit(self, actor: str, action: str, message_id: int | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Append one line to the audit log."""
+        with self.engine.begin() as c:
+            c.execute(insert(s.audit_log).values(at=self.clock.now(), actor=actor, action=action,
+                                                 message_id=message_id, detail=detail or {}))
+
+    # ------------------------------------------------------------------ export
+    def export_rows(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """Return one joined row per message: message, current classification, deadline,
+        newest draft. Ordered by id."""
+        m, cl, d, dr = s.messages, s.classifications, s.deadlines, s.drafts
+        newest = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
+                                                  dr.c.status != "superseded")
+                  .correlate(m).scalar_subquery())
+        q = (select(m.c.id, m.c.source, m.c.channel, m.c.external_id, m.c.message_id,
+                    m.c.thread_id, m.c.received_at, m.c.sender, m.c.sender_name, m.c.subject,
+                    m.c.text, m.c.full_text, m.c.is_auto, m.c.auto_reason, m.c.status,
+                    m.c.error, cl.c.category, cl.c.confidence, cl.c.language,
+                    cl.c.needs_review, cl.c.model_version, d.c.due_at, d.c.state,
+                    dr.c.status.label("draft_status"), dr.c.text.label("draft"),
+                    dr.c.subject.label("draft_subject"))
+             .select_from(m)
+             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .outerjoin(d, and_(d.c.message_id == m.c.id, d.c.kind == "first_response"))
+             .outerjoin(dr, dr.c.id == newest)
+             .order_by(m.c.id))
+        if ids is not None:
+            q = q.where(m.c.id.in_(list(ids)))
+        with self.engine.connect() as c:
+            return [self._dict(r) for r in c.execute(q)]
+
+    def counts(self) -> dict[str, int]:
+        """Return message counts by status."""
+        with self.engine.connect() as c:
+            rows = c.execute(select(s.messages.c.status, func.count()).group_by(
+                s.messages.c.status))
+            return {r[0]: int(r[1]) for r in rows}
+
+    @staticmethod
+    def _dict(row: Row[Any]) -> dict[str, Any]:
+        out = dict(row._mapping)
+        for k, v in out.items():
+            if isinstance(v, datetime):
+                out[k] = aware(v)
+        return out
+
+
+def _chunks(seq: Sequence[str], n: int) -> Iterable[Sequence[str]]:
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
