@@ -224,7 +224,8 @@ class Store:
         return bytes(row[0] or b"")
 
     def save_processing(self, message_id: int, classification: Classification | None,
-                        due_at: datetime | None, policy: str, draft: Draft | None) -> bool:
+                        due_at: datetime | None, policy: str, draft: Draft | None, *,
+                        kind: str = "first_response", priority: str = "normal") -> bool:
         """Write the results of processing one message, exactly once.
 
         Returns False (and writes nothing) when the message was already processed.
@@ -240,8 +241,8 @@ class Store:
                 self._insert_classification(c, message_id, classification, now)
             if due_at is not None:
                 c.execute(insert(s.deadlines).values(
-                    message_id=message_id, kind="first_response", policy=policy, due_at=due_at,
-                    state="ok", warnings_sent=[]))
+                    message_id=message_id, kind=kind, policy=policy, due_at=due_at,
+                    state="ok", warnings_sent=[], priority=priority))
             if draft is not None:
                 self._insert_draft(c, message_id, draft, now, by="triage")
         return True
@@ -317,11 +318,13 @@ class Store:
                     m.c.text, m.c.full_text, m.c.is_auto, m.c.auto_reason, m.c.status,
                     m.c.error, cl.c.category, cl.c.confidence, cl.c.language,
                     cl.c.needs_review, cl.c.model_version, d.c.due_at, d.c.state,
+                    d.c.kind.label("deadline_kind"), d.c.priority, d.c.met_at,
                     dr.c.status.label("draft_status"), dr.c.text.label("draft"),
                     dr.c.subject.label("draft_subject"))
              .select_from(m)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .outerjoin(d, and_(d.c.message_id == m.c.id, d.c.kind == "first_response"))
+             .outerjoin(d, and_(d.c.message_id == m.c.id,
+                                d.c.kind.in_(("first_response", "next_response"))))
              .outerjoin(dr, dr.c.id == newest)
              .order_by(m.c.id))
         if ids is not None:
