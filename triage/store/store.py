@@ -167,7 +167,7 @@ class Store:
         if refs:
             m = s.messages
             row = c.execute(
-                select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject)
+                select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject, m.c.auto_reason)
                 .where(m.c.message_id.in_(refs[-50:]), m.c.thread_id.is_not(None))
                 .order_by(m.c.id.desc()).limit(1)).first()
             if row is not None and not self._over_threaded(p, row):
@@ -187,8 +187,9 @@ class Store:
     @staticmethod
     def _over_threaded(p: ParsedMessage, parent: Row[Any]) -> bool:
         """Guard: a reply to a newsletter from someone else, or a changed subject, is new."""
-        if parent.is_auto and parent.sender != p.sender:
-            return True
+        ours = (parent.auto_reason or "").startswith("sent from our own address")
+        if parent.is_auto and parent.sender != p.sender and not ours:
+            return True  # (a customer answering our agent's mail stays in the thread)
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
 
