@@ -251,3 +251,54 @@ def test_bad_deadline_settings_name_the_key(deadlines: dict[str, Any], key: str)
     with pytest.raises(ConfigError) as e:
         settings_from_mapping({"deadlines": deadlines}, file="t.toml")
     assert key in str(e.value) and "t.toml" in str(e.value) and "fix" in str(e.value)
+
+
+def test_resolution_clock_pauses_while_waiting_on_the_customer(tmp_path: Path,
+                                                               model_path: Path,
+                                                               clock: FrozenClock) -> None:
+    app = make_app(tmp_path, model_path, clock,
+                   {"calendar": {"email": "always"}, "resolution": {"email": "48h"}})
+    box = app.boxes["inbox"]  # type: ignore[attr-defined]
+    dstore = app.sweeper.dstore
+
+    def resolution() -> dict[str, Any]:
+        (row,) = [r for r in dstore.report_rows(None, None) if r["kind"] == "resolution"]
+        return row
+
+    t0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
+    add_to_maildir(box, mail(t0, "<p1@x>"))
+    clock.set(t0 + timedelta(minutes=1))
+    app.poll_all()
+    app.sweep_deadlines()
+    assert resolution()["due_at"] == t0 + timedelta(hours=48)
+    # our agent answers at +2 h: from then on we wait on the customer
+    add_to_maildir(box, mail(t0 + timedelta(hours=2), "<r1@x>", body="Could you send the "
+                             "order number?", sender="Linh <support@example.com>",
+                             subject="Re: Order #123", In_Reply_To="<p1@x>",
+                             References="<p1@x>"))
+    clock.set(t0 + timedelta(hours=5))
+    app.poll_all()
+    app.sweep_deadlines()
+    assert resolution()["due_at"] == t0 + timedelta(hours=51)  # paused 3 h so far
+    # far past the original target while still waiting: no breach, no warning
+    clock.set(t0 + timedelta(hours=100))
+    app.sweep_deadlines()
+    r = resolution()
+    assert r["state"] == "ok" and r["due_at"] == t0 + timedelta(hours=146)
+    # the customer answers at +12 h (delivered late): 10 h of waiting in all
+    add_to_maildir(box, mail(t0 + timedelta(hours=12), "<p2@x>", body="It is order 123.",
+                             subject="Re: Order #123", In_Reply_To="<r1@x>",
+                             References="<p1@x> <r1@x>"))
+    app.poll_all()
+    app.sweep_deadlines()
+    r = resolution()
+    assert r["due_at"] == t0 + timedelta(hours=58) and r["state"] == "breached"
+    (p1,) = [x for x in app.store.export_rows() if x["message_id"] == "<p1@x>"]
+    assert dstore.resolve(p1["id"], "Linh") == 1
+    assert dstore.resolve(p1["id"], "Linh") == 0
+    r = resolution()
+    assert r["state"] == "met" and r["met_by"] == "Linh" and r["met_at"] == clock.now()
+    # a resolution never counts as a reply: the customer's follow-up still waits for one
+    (p2,) = [x for x in app.store.export_rows() if x["message_id"] == "<p2@x>"]
+    assert p2["deadline_kind"] == "next_response" and p2["state"] != "met"
+    app.store.close()

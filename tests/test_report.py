@@ -104,3 +104,14 @@ def test_report_cli_formats_and_charts(filled: Path, tmp_path: Path) -> None:
 def test_report_rejects_bad_dates(filled: Path) -> None:
     r = CliRunner().invoke(main, ["report", "--config", str(filled), "--since", "last tuesday"])
     assert r.exit_code == 2 and "2026-11-01" in r.output and "--since" in r.output
+
+
+def test_deadlines_commands(filled: Path) -> None:
+    runner = CliRunner()
+    r = runner.invoke(main, ["deadlines", "sweep", "--config", str(filled)])
+    assert r.exit_code == 0, r.output
+    assert isinstance(json.loads(r.stdout), dict)
+    r = runner.invoke(main, ["deadlines", "resolve", "1", "--config", str(filled)])
+    assert r.exit_code == 0 and "no open resolution deadline" in r.stdout
+    r = runner.invoke(main, ["deadlines", "resolve", "999", "--config", str(filled)])
+    assert r.exit_code == 1 and "message 999 does not exist" in r.output

@@ -72,3 +72,18 @@ def sweep(config: str | None) -> None:
 
     app = App(_settings(config))
     click.echo(json.dumps(app.sweep_deadlines()))
+
+
+@deadlines.command("resolve")
+@config_option
+@click.argument("message_id", type=int)
+@click.option("--by", default="", help="Who resolved it (shown in the report).")
+@handle_errors
+def resolve(config: str | None, message_id: int, by: str) -> None:
+    """Mark the thread of MESSAGE_ID resolved (meets its resolution deadline)."""
+    from triage.services import App
+
+    app = App(_settings(config))
+    n = app.sweeper.dstore.resolve(message_id, by)
+    click.echo(f"thread of message {message_id}: "
+               + ("resolved" if n else "no open resolution deadline"))

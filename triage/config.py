@@ -99,7 +99,7 @@ class DraftingSettings(_Section):
 
 PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
 """Deadline priorities, least to most pressing."""
-DEADLINE_KINDS: tuple[str, ...] = ("first_response", "next_response")
+DEADLINE_KINDS: tuple[str, ...] = ("first_response", "next_response", "resolution")
 """Kinds of response deadline a message can get."""
 
 
@@ -153,7 +153,7 @@ class CalendarSettings(_Section):
 class DeadlineRule(_Section):
     """One target for a kind of deadline; empty fields match anything, most specific wins."""
 
-    kind: Literal["first_response", "next_response"] = Field(
+    kind: Literal["first_response", "next_response", "resolution"] = Field(
         "first_response", description="Which deadline this rule sets.")
     channel: Literal["", "email", "social"] = Field("", description="Channel, or '' for any.")
     category: str = Field("", description="Category, or '' for any.")
@@ -184,6 +184,11 @@ class DeadlineSettings(_Section):
         default_factory=lambda: {"email": timedelta(hours=24), "social": timedelta(minutes=15)},
         description="Target for answering a customer who writes again after our reply, "
         "per channel.",
+    )
+    resolution: dict[str, Duration] = Field(
+        default_factory=dict,
+        description="Target for resolving a thread, per channel, e.g. {email = '72h'}; the "
+        "clock is paused while we wait on the customer (empty: no resolution deadlines).",
     )
     rules: list[DeadlineRule] = Field(
         default_factory=list,
@@ -453,7 +458,7 @@ def _check_deadlines(settings: Settings, file: str) -> None:
             raise ConfigError(f"bad priority scale {prio} = {factor}", file=file,
                               key=f"deadlines.priority_scale.{prio}",
                               fix=f"use {', '.join(PRIORITIES)} with a factor above 0")
-    for channel in (*d.warnings, *d.next_response, *d.calendar):
+    for channel in (*d.warnings, *d.next_response, *d.resolution, *d.calendar):
         if channel not in ("email", "social"):
             raise ConfigError(f"unknown channel {channel!r}", file=file,
                               key=f"deadlines.*.{channel}", fix="use email or social")

@@ -7,14 +7,22 @@ deadline sweep and the tests agree on what "now" means (an injected clock).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from triage.calendars import ALWAYS, DAYS, BusinessCalendar, holidays_from_ics, parse_spans, zone
+from triage.calendars import (
+    ALWAYS,
+    DAYS,
+    BusinessCalendar,
+    Pause,
+    holidays_from_ics,
+    parse_spans,
+    zone,
+)
 from triage.config import DeadlineSettings, parse_duration
 from triage.priority import Prioritizer, PriorityDecision
 
@@ -115,7 +123,10 @@ class DeadlinePolicy:
             if not rule.priority:
                 within = within * self._scale(priority)
             return Target(within, f"{kind}:{name}:{priority}")
-        if kind == "next_response":
+        if kind == "resolution":
+            within = self.settings.resolution.get(channel, timedelta(0))
+            name = f"{channel}/default"
+        elif kind == "next_response":
             within = self.settings.next_response.get(channel, self.settings.email)
             name = f"{channel}/default"
         else:
@@ -128,6 +139,19 @@ class DeadlinePolicy:
         scale = self._scale(priority)
         policy = name if kind == "first_response" and scale == 1 else f"{kind}:{name}:{priority}"
         return Target(within * scale, policy)
+
+    def has_resolution(self, channel: str, category: str, priority: str) -> bool:
+        """True when threads of this channel (category, priority) get a resolution deadline."""
+        return channel in self.settings.resolution or any(
+            r.kind == "resolution" and r.channel in ("", channel)
+            and r.category in ("", category) and r.priority in ("", priority)
+            for r in self.settings.rules)
+
+    def resolution_due(self, start: datetime, channel: str, category: str, priority: str,
+                       pauses: Sequence[Pause], *, source: str = "") -> tuple[datetime, str]:
+        """Return ``(due_at, policy)`` of a thread's resolution, not counting ``pauses``."""
+        t = self.target(channel, category, "resolution", priority)
+        return self.calendar_for(channel, source).add(start, t.within, pauses), t.policy
 
     def _scale(self, priority: str) -> float:
         return float(self.settings.priority_scale.get(priority, 1.0))
@@ -195,3 +219,23 @@ class DeadlinePolicy:
                 if before < total and remaining <= before:
                     out.append(w)
         return out
+
+
+def waiting_on_customer(replies: Sequence[datetime], customer: Sequence[datetime],
+                        now: datetime) -> tuple[list[Pause], bool]:
+    """Return the intervals spent waiting on the customer, and whether we still are.
+
+    Waiting starts at each of our replies and ends at the customer's next message; the last
+    one runs until ``now`` when the customer has not written since.
+    """
+    pauses: list[Pause] = []
+    waiting = False
+    for r in sorted(replies):
+        nxt = next((c for c in sorted(customer) if c > r), None)
+        if nxt is None:
+            if r < now:
+                pauses.append((r, now))
+            waiting = True
+        else:
+            pauses.append((r, nxt))
+    return pauses, waiting

@@ -52,6 +52,9 @@ def build_report(rows: Sequence[dict[str, Any]], since: datetime | None, until: 
     wall-clock hours from receipt to the first reply.
     """
     end = min(until, now)
+    resolutions = [r for r in rows if r["kind"] == "resolution"
+                   and _in(r["received_at"], since, until)]
+    rows = [r for r in rows if r["kind"] != "resolution"]
     received = [r for r in rows if _in(r["received_at"], since, until)]
     frt = first_response_times(rows, since, until)
     nrt = [r["met_at"] - r["received_at"] for r in received
@@ -77,6 +80,12 @@ def build_report(rows: Sequence[dict[str, Any]], since: datetime | None, until: 
         "messages": len(received),
         "first_response": _stats(frt),
         "next_response": _stats(nrt),
+        "resolution": {
+            **_stats([r["met_at"] - r["received_at"] for r in resolutions if r["met_at"]]),
+            "open": sum(1 for r in resolutions if r["met_at"] is None),
+            "late": sum(1 for r in resolutions if (r["met_at"] or end) > r["due_at"]
+                        and (r["met_at"] is not None or r["due_at"] <= end)),
+        },
         "deadlines": {
             "decided": len(decided), "kept": len(kept), "breached": len(breached),
             "open": sum(1 for r in received if r["met_at"] is None and r["due_at"] > end),
@@ -104,7 +113,7 @@ def build_report(rows: Sequence[dict[str, Any]], since: datetime | None, until: 
 def _flat(report: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """Flatten the report to (section, key, metric, value) rows."""
     out: list[tuple[str, str, str, Any]] = [("summary", "", "messages", report["messages"])]
-    for kind in ("first_response", "next_response"):
+    for kind in ("first_response", "next_response", "resolution"):
         for k, v in report[kind].items():
             out.append((kind, "", k, v))
     for k, v in report["deadlines"].items():

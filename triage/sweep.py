@@ -12,7 +12,7 @@ import logging
 from typing import Any
 
 from triage.clock import Clock
-from triage.deadlines import DeadlinePolicy, State
+from triage.deadlines import DeadlinePolicy, State, waiting_on_customer
 from triage.notify import Notifier
 from triage.store.deadline_store import DeadlineStore
 
@@ -45,7 +45,18 @@ class DeadlineSweeper:
                 log.info("message %s answered by %s at %s", r["message_id"],
                          r["met_by"] or "an agent", r["met_at"].isoformat())
         met_ids = {r["id"] for r in met}
+        try:
+            settings = self.policy.settings
+            wanted = settings.resolution or any(r.kind == "resolution" for r in settings.rules)
+            if wanted and self._start_resolutions():
+                rows = self.dstore.open_deadlines()
+        except Exception:
+            log.exception("resolution deadlines could not be started; retried next sweep")
+        waiting = self._update_resolutions([r for r in rows if r["kind"] == "resolution"],
+                                           now)
         for row in rows:
+            if row["id"] in waiting:
+                continue  # the clock is paused: no state change, no warning
             if row["id"] in met_ids:
                 continue
             try:
@@ -58,6 +69,46 @@ class DeadlineSweeper:
         except Exception:
             log.exception("delivering deadline notices failed; retried at the next sweep")
         return changed
+
+    def _start_resolutions(self) -> int:
+        """Give each new thread its resolution deadline (when the policy has one)."""
+        made = 0
+        cands = self.dstore.resolution_candidates()
+        events = self.dstore.thread_events([r["thread_id"] for r in cands])
+        now = self.clock.now()
+        for r in cands:
+            category = r.get("category") or ""
+            if not self.policy.has_resolution(r["channel"], category, r["priority"]):
+                continue
+            replies, customer = events[r["thread_id"]]
+            pauses, _ = waiting_on_customer(replies, customer, now)
+            due, policy = self.policy.resolution_due(r["received_at"], r["channel"], category,
+                                                     r["priority"], pauses,
+                                                     source=r.get("source") or "")
+            made += self.dstore.add_deadline(r["id"], "resolution", policy, due, r["priority"])
+        return made
+
+    def _update_resolutions(self, rows: list[dict[str, Any]], now: Any) -> set[int]:
+        """Recompute open resolution deadlines from the thread's waiting periods; return the
+        ids of those whose clock is paused now (we are waiting on the customer)."""
+        paused: set[int] = set()
+        events = self.dstore.thread_events(sorted({r["thread_id"] for r in rows
+                                                   if r.get("thread_id")}))
+        for row in rows:
+            try:
+                replies, customer = events.get(row["thread_id"], ([], []))
+                pauses, waiting = waiting_on_customer(replies, customer, now)
+                due, _ = self.policy.resolution_due(
+                    row["received_at"], row["channel"], row.get("category") or "",
+                    row["priority"], pauses, source=row.get("source") or "")
+                if due != row["due_at"]:
+                    self.dstore.set_due(row["id"], due)
+                    row["due_at"] = due
+                if waiting:
+                    paused.add(row["id"])
+            except Exception:
+                log.exception("resolution deadline %s could not be updated", row["id"])
+        return paused
 
     def _one(self, row: dict[str, Any], now: Any, changed: dict[str, int]) -> None:
         source = row.get("source") or ""

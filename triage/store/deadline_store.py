@@ -14,6 +14,7 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from triage.deadlines import ThreadContext
+from triage.errors import NotFound
 from triage.store import schema as s
 from triage.store.store import Store, aware
 
@@ -50,7 +51,8 @@ class DeadlineStore:
                                r.sender_name or r.sender) for r in rows]
         rows = c.execute(select(m.c.thread_id, d.c.met_at, d.c.met_by)
                          .join(m, m.c.id == d.c.message_id)
-                         .where(m.c.thread_id.in_(list(thread_ids)), d.c.met_at.is_not(None)))
+                         .where(m.c.thread_id.in_(list(thread_ids)), d.c.met_at.is_not(None),
+                                d.c.kind != "resolution"))
         out += [ReplyEvent(r.thread_id, aware(r.met_at), r.met_by or "")  # type: ignore[arg-type]
                 for r in rows]
         return sorted(out, key=lambda e: e.at)
@@ -93,7 +95,7 @@ class DeadlineStore:
         """
         by_thread: dict[int, list[dict[str, Any]]] = {}
         for row in open_rows:
-            if row.get("thread_id"):
+            if row.get("thread_id") and row["kind"] != "resolution":
                 by_thread.setdefault(row["thread_id"], []).append(row)
         met: list[dict[str, Any]] = []
         with self.engine.begin() as c:
@@ -109,6 +111,80 @@ class DeadlineStore:
                 if done:
                     met.append({**row, "met_at": hit.at, "met_by": hit.by})
         return met
+
+    # -------------------------------------------------------------- resolution
+    def resolution_candidates(self) -> list[dict[str, Any]]:
+        """Return the first customer message of each thread that has a response deadline but
+        no resolution deadline yet (with its category and priority)."""
+        d, m, cl = s.deadlines, s.messages, s.classifications
+        with self.engine.connect() as c:
+            done = {r[0] for r in c.execute(
+                select(m.c.thread_id).join(d, d.c.message_id == m.c.id)
+                .where(d.c.kind == "resolution"))}
+            rows = c.execute(
+                select(m.c.id, m.c.thread_id, m.c.channel, m.c.source, m.c.received_at,
+                       d.c.priority, cl.c.category)
+                .join(d, d.c.message_id == m.c.id)
+                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+                .where(d.c.kind == "first_response", m.c.thread_id.is_not(None))
+                .order_by(m.c.received_at, m.c.id))
+            first: dict[int, dict[str, Any]] = {}
+            for r in rows:
+                if r.thread_id not in done and r.thread_id not in first:
+                    first[r.thread_id] = self.store._dict(r)
+        return list(first.values())
+
+    def thread_events(self, thread_ids: Sequence[int]
+                      ) -> dict[int, tuple[list[datetime], list[datetime]]]:
+        """Return, per thread, the times of our replies and of the customer's messages."""
+        m = s.messages
+        out: dict[int, tuple[list[datetime], list[datetime]]] = {t: ([], []) for t in thread_ids}
+        if not thread_ids:
+            return out
+        with self.engine.connect() as c:
+            for e in self._replies(c, thread_ids):
+                out[e.thread_id][0].append(e.at)
+            for r in c.execute(select(m.c.thread_id, m.c.received_at).where(
+                    m.c.thread_id.in_(list(thread_ids)), m.c.is_auto.is_(False))):
+                out[r.thread_id][1].append(aware(r.received_at))  # type: ignore[arg-type]
+        return out
+
+    def add_deadline(self, message_id: int, kind: str, policy: str, due_at: datetime,
+                     priority: str) -> bool:
+        """Insert a deadline unless the message already has one of ``kind``."""
+        d = s.deadlines
+        with self.engine.begin() as c:
+            if c.execute(select(d.c.id).where(d.c.message_id == message_id,
+                                              d.c.kind == kind)).first():
+                return False
+            c.execute(insert(d).values(message_id=message_id, kind=kind, policy=policy,
+                                       due_at=due_at, state="ok", warnings_sent=[],
+                                       priority=priority))
+        return True
+
+    def set_due(self, deadline_id: int, due_at: datetime) -> None:
+        """Move an open deadline (a resolution whose clock was paused)."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
+                                                s.deadlines.c.state != "met").values(
+                due_at=due_at))
+
+    def resolve(self, message_id: int, by: str) -> int:
+        """Mark the resolution deadline of ``message_id``'s thread met now; return how many
+        deadlines changed (0: none open). Raises NotFound for an unknown message."""
+        d, m = s.deadlines, s.messages
+        with self.engine.begin() as c:
+            tid = c.execute(select(m.c.thread_id).where(m.c.id == message_id)).first()
+            if tid is None:
+                raise NotFound(f"message {message_id} does not exist")
+            ids = [r[0] for r in c.execute(
+                select(d.c.id).join(m, m.c.id == d.c.message_id).where(
+                    m.c.thread_id == tid[0], d.c.kind == "resolution", d.c.state != "met"))]
+            if not ids:
+                return 0
+            c.execute(update(d).where(d.c.id.in_(ids)).values(
+                state="met", met_at=self.clock.now(), met_by=by[:320] or None))
+        return len(ids)
 
     def set_state(self, deadline_id: int, state: str) -> None:
         """Set the state of one open deadline (never overwrites met)."""
