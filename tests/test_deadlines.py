@@ -246,6 +246,8 @@ def test_warnings_absolute_and_percent_in_business_time() -> None:
     ({"warnings": {"email": ["120%"]}}, "deadlines.warnings.email"),
     ({"rules": [{"category": "praise", "within": "1h"}]}, "deadlines.rules[0].category"),
     ({"category_priority": {"complaint": "asap"}}, "deadlines.category_priority.complaint"),
+    ({"resolution": {"fax": "1h"}}, "deadlines.resolution.fax"),
+    ({"source_calendars": {"nope": "always"}}, "deadlines.source_calendars.nope"),
 ])
 def test_bad_deadline_settings_name_the_key(deadlines: dict[str, Any], key: str) -> None:
     with pytest.raises(ConfigError) as e:
@@ -302,3 +304,20 @@ def test_resolution_clock_pauses_while_waiting_on_the_customer(tmp_path: Path,
     (p2,) = [x for x in app.store.export_rows() if x["message_id"] == "<p2@x>"]
     assert p2["deadline_kind"] == "next_response" and p2["state"] != "met"
     app.store.close()
+
+
+def test_holiday_file_is_found_next_to_the_config(tmp_path: Path) -> None:
+    from triage.config import load_settings
+
+    (tmp_path / "vn.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\n"
+        "DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20261124\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n")
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text("[deadlines]\nemail = '2h'\ncalendar = { email = 'vn' }\n"
+                   "[deadlines.calendars.vn]\ntimezone = 'Asia/Ho_Chi_Minh'\n"
+                   "holidays_ics = 'vn.ics'\n", encoding="utf-8")
+    app = App(load_settings(cfg, {}), environ={})
+    # Monday 16:00 + 2 h: 1 h Monday, Tuesday 24 Nov is in the .ics -> Wednesday 10:00
+    due, _ = app.deadlines.due_at(at(HANOI, 2026, 11, 23, 16, 0), "email", "request")
+    assert due == at(HANOI, 2026, 11, 25, 10, 0)

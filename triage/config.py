@@ -458,10 +458,20 @@ def _check_deadlines(settings: Settings, file: str) -> None:
             raise ConfigError(f"bad priority scale {prio} = {factor}", file=file,
                               key=f"deadlines.priority_scale.{prio}",
                               fix=f"use {', '.join(PRIORITIES)} with a factor above 0")
-    for channel in (*d.warnings, *d.next_response, *d.resolution, *d.calendar):
-        if channel not in ("email", "social"):
-            raise ConfigError(f"unknown channel {channel!r}", file=file,
-                              key=f"deadlines.*.{channel}", fix="use email or social")
+    for key, mapping in (("warnings", d.warnings), ("next_response", d.next_response),
+                         ("resolution", d.resolution), ("calendar", d.calendar),
+                         ("warn_before", d.warn_before)):
+        for channel in mapping:
+            if channel not in ("email", "social"):
+                raise ConfigError(f"unknown channel {channel!r}", file=file,
+                                  key=f"deadlines.{key}.{channel}", fix="use email or social")
+    names = {src.name for src in settings.sources}
+    for source in d.source_calendars:
+        if source not in names:
+            raise ConfigError(f"no source named {source!r}", file=file,
+                              key=f"deadlines.source_calendars.{source}",
+                              fix=f"use one of the [[sources]] names "
+                                  f"({', '.join(sorted(names)) or 'none configured'})")
 
 
 def find_config_path(explicit: str | None, environ: Mapping[str, str] | None = None) -> Path:
