@@ -198,3 +198,25 @@ def test_always_calendar_is_plain_addition() -> None:
     t = datetime(2026, 3, 29, 0, 30, tzinfo=UTC)
     assert c.add(t, timedelta(hours=24)) == t + timedelta(hours=24)
     assert c.is_open(t) and c.is_always_open and c.week[0] == ((time(0), None),)
+
+
+@settings(max_examples=100, deadline=None)
+@given(calendars(), instants, durations, st.lists(st.integers(0, 90 * 24 * 60), min_size=2,
+                                                  max_size=6))
+def test_states_and_warnings_only_move_forward(c: BusinessCalendar, start: datetime,
+                                               d: timedelta, offsets: list[int]) -> None:
+    from triage.config import settings_from_mapping
+    from triage.deadlines import DeadlinePolicy
+
+    s = settings_from_mapping({"deadlines": {"warnings": {"email": ["80%", "3h", "1h"]}}})
+    policy = DeadlinePolicy(s.deadlines, {"always": c})
+    due = c.add(start, d)
+    order = ["ok", "due_soon", "breached"]
+    seen_state, seen_warnings = 0, set()
+    for minutes in sorted(offsets):
+        now = start + timedelta(minutes=minutes)
+        state = order.index(policy.state(due, now, "email").value)
+        warnings = set(policy.warnings_reached(start, due, now, "email"))
+        assert state >= seen_state and warnings >= seen_warnings
+        assert (state == 2) == (now >= due) == ("breached" in warnings)
+        seen_state, seen_warnings = state, warnings

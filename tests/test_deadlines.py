@@ -103,6 +103,8 @@ def test_export_due_at_inside_outside_hours_holiday_and_dst(dapp: App,
     add_to_maildir(box, mail(at(HANOI, 2026, 9, 1, 16, 0), "<holiday@x>"))
     # Berlin team, Friday before the spring DST change: 2 h Friday, Monday 09:00-15:00 CEST
     add_to_maildir(eu, mail(at(BERLIN, 2026, 3, 27, 15, 0), "<dst@x>"))
+    # ... and before the autumn change (Sunday 25 Oct): Monday 09:00-15:00 CET is 08-14 UTC
+    add_to_maildir(eu, mail(at(BERLIN, 2026, 10, 23, 15, 0), "<dst2@x>"))
     clock.set(at(HANOI, 2026, 11, 23, 12, 0))
     dapp.poll_all()
     rows = exported(dapp)
@@ -110,6 +112,7 @@ def test_export_due_at_inside_outside_hours_holiday_and_dst(dapp: App,
     assert rows["<evening@x>"]["due_at"] == iso(at(HANOI, 2026, 11, 30, 16, 0))
     assert rows["<holiday@x>"]["due_at"] == iso(at(HANOI, 2026, 9, 3, 15, 0))
     assert rows["<dst@x>"]["due_at"] == iso(datetime(2026, 3, 30, 13, 0, tzinfo=UTC))
+    assert rows["<dst2@x>"]["due_at"] == iso(datetime(2026, 10, 26, 14, 0, tzinfo=UTC))
     # states at Monday noon in Hanoi: 5 + 1 open hours left -> ok; old ones breached
     assert rows["<inside@x>"]["deadline_state"] == "ok"
     assert rows["<evening@x>"]["deadline_state"] == "ok"
@@ -162,8 +165,9 @@ def test_reply_sent_through_triage_meets_via_mark_met(dapp: App, clock: FrozenCl
     clock.set(at(HANOI, 2026, 11, 23, 10, 30))
     dapp.poll_all()
     (row,) = dapp.store.export_rows()
-    dapp.store.mark_met(row["id"])
+    dapp.store.mark_met(row["id"], by="Minh")
     assert exported(dapp)["<s@x>"]["deadline_state"] == "met"
+    assert dapp.sweeper.dstore.report_rows(None, None)[0]["met_by"] == "Minh"
     assert dapp.sweep_deadlines() == {}
 
 

@@ -291,12 +291,14 @@ class Store:
             c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id).values(
                 state=state))
 
-    def mark_met(self, message_id: int) -> None:
-        """Mark the open deadlines of a message met now (a reply went out)."""
+    def mark_met(self, message_id: int, by: str | None = None) -> None:
+        """Mark the open response deadlines of a message met now (a reply went out);
+        ``by`` names the agent, for the report."""
         with self.engine.begin() as c:
             c.execute(update(s.deadlines).where(
-                s.deadlines.c.message_id == message_id, s.deadlines.c.state != "met").values(
-                state="met", met_at=self.clock.now()))
+                s.deadlines.c.message_id == message_id, s.deadlines.c.state != "met",
+                s.deadlines.c.kind != "resolution").values(
+                state="met", met_at=self.clock.now(), met_by=by))
 
     # ------------------------------------------------------------------- audit
     def audit(self, actor: str, action: str, message_id: int | None = None,
