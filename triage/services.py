@@ -18,6 +18,7 @@ from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon, backoff_delay
 from triage.sources.base import Source, build_source
 from triage.store.store import Store
+from triage.sweep import DeadlineSweeper
 
 log = logging.getLogger(__name__)
 
@@ -64,11 +65,10 @@ class App:
         return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path))
 
     @cached_property
-    def sweeper(self) -> Any:
+    def sweeper(self) -> DeadlineSweeper:
         """The deadline sweep with its notifier (webhook, e-mail digest)."""
         from triage.notify import build_notifier
         from triage.store.deadline_store import DeadlineStore
-        from triage.sweep import DeadlineSweeper
 
         dstore = DeadlineStore(self.store, (self.settings.drafting.support_address,))
         notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ)
@@ -116,7 +116,7 @@ class App:
     def sweep_deadlines(self) -> dict[str, int]:
         """Sweep every open deadline (replies seen, states, warnings, notices); return
         counts by new state. See ``triage.sweep``."""
-        return self.sweeper.sweep()  # type: ignore[no-any-return]
+        return self.sweeper.sweep()
 
     def run_daemon(self) -> None:
         """Run until stopped: one job per source plus the deadline sweep."""
