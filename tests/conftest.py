@@ -15,6 +15,8 @@ from triage.config import settings_from_mapping
 from triage.modelstore import ensure_bundled_model
 from triage.services import App
 
+pytest_plugins = ["tests.fixtures_deadlines"]
+
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
 

@@ -272,3 +272,8 @@ def demo(workdir: str, once: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from triage import cli_deadlines  # noqa: E402  (imports this module's helpers)
+
+main.add_command(cli_deadlines.report)
+main.add_command(cli_deadlines.deadlines)

@@ -11,11 +11,11 @@ import os
 import re
 import tomllib
 from collections.abc import Mapping
-from datetime import timedelta
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
 from triage.errors import ConfigError, MissingSecretError
 from triage.models import CATEGORIES
@@ -97,6 +97,71 @@ class DraftingSettings(_Section):
     )
 
 
+PRIORITIES: tuple[str, ...] = ("low", "normal", "high", "urgent")
+"""Deadline priorities, least to most pressing."""
+DEADLINE_KINDS: tuple[str, ...] = ("first_response", "next_response", "resolution")
+"""Kinds of response deadline a message can get."""
+
+
+def _check_spans(value: dict[str, str]) -> dict[str, str]:
+    from triage.calendars import DAYS, parse_spans
+
+    for day, text in value.items():
+        if day not in DAYS:
+            raise ValueError(f"unknown day {day!r}; use {', '.join(DAYS)}")
+        parse_spans(text)
+    return value
+
+
+def _check_zone(value: str) -> str:
+    from triage.calendars import zone
+
+    zone(value)
+    return value
+
+
+def _check_warning(value: str) -> str:
+    text = str(value).strip()
+    if text.endswith("%"):
+        try:
+            pct = float(text[:-1])
+        except ValueError:
+            pct = -1.0
+        if not 0 < pct < 100:
+            raise ValueError(f"{value!r}: a share of the target is written like '80%' (1-99)")
+        return text
+    parse_duration(text)
+    return text
+
+
+class CalendarSettings(_Section):
+    """Business hours of one team: a time zone, opening spans per weekday, holidays."""
+
+    timezone: Annotated[str, AfterValidator(_check_zone)] = Field(
+        "UTC", description="IANA time zone of the team, e.g. 'Asia/Ho_Chi_Minh'.")
+    hours: Annotated[dict[str, str], AfterValidator(_check_spans)] = Field(
+        default_factory=lambda: {d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")},
+        description="Opening spans per weekday in local time, e.g. {mon = '08:00-12:00, "
+        "13:00-17:00'}; days left out are closed.")
+    holidays: list[date] = Field(
+        default_factory=list, description="Closed days, e.g. [2026-01-01, 2026-02-17].")
+    holidays_ics: str = Field(
+        "", description="iCalendar (.ics) file whose events are closed days (relative to "
+        "the config file).")
+
+
+class DeadlineRule(_Section):
+    """One target for a kind of deadline; empty fields match anything, most specific wins."""
+
+    kind: Literal["first_response", "next_response", "resolution"] = Field(
+        "first_response", description="Which deadline this rule sets.")
+    channel: Literal["", "email", "social"] = Field("", description="Channel, or '' for any.")
+    category: str = Field("", description="Category, or '' for any.")
+    priority: Literal["", "low", "normal", "high", "urgent"] = Field(
+        "", description="Priority, or '' for any (then priority_scale applies).")
+    within: Duration = Field(..., description="The target, e.g. '4h'.")
+
+
 class DeadlineSettings(_Section):
     """Response deadlines (first response) per channel and category."""
 
@@ -115,6 +180,89 @@ class DeadlineSettings(_Section):
         default_factory=lambda: {"email": timedelta(hours=3), "social": timedelta(minutes=15)},
         description="A deadline is due_soon this long before it is due, per channel.",
     )
+    next_response: dict[str, Duration] = Field(
+        default_factory=lambda: {"email": timedelta(hours=24), "social": timedelta(minutes=15)},
+        description="Target for answering a customer who writes again after our reply, "
+        "per channel.",
+    )
+    resolution: dict[str, Duration] = Field(
+        default_factory=dict,
+        description="Target for resolving a thread, per channel, e.g. {email = '72h'}; the "
+        "clock is paused while we wait on the customer (empty: no resolution deadlines).",
+    )
+    rules: list[DeadlineRule] = Field(
+        default_factory=list,
+        description="Targets per kind, channel, category and priority ([[deadlines.rules]]); "
+        "the most specific matching rule wins over email/social/overrides/next_response.",
+    )
+    category_priority: dict[str, Literal["low", "normal", "high", "urgent"]] = Field(
+        default_factory=lambda: {"complaint": "normal", "request": "normal",
+                                 "suggestion": "low", "technical_issue": "normal"},
+        description="Starting priority of each category (signals can raise it).",
+    )
+    priority_scale: dict[str, float] = Field(
+        default_factory=lambda: {"low": 1.0, "normal": 1.0, "high": 0.5, "urgent": 0.25},
+        description="Target multiplier per priority when no rule names the priority.",
+    )
+    vip_senders: list[str] = Field(
+        default_factory=list, description="Sender addresses or handles whose messages are high.")
+    vip_domains: list[str] = Field(
+        default_factory=list, description="Sender domains whose messages are high priority.")
+    outage_words: list[str] = Field(
+        default_factory=lambda: ["outage", "is down", "are down", "went down", "service down",
+                                 "down for everyone", "mất kết nối", "sập", "bị sập",
+                                 "gangguan", "down semua", "walang serbisyo", "sira lahat"],
+        description="Words or phrases (any language, case and accents ignored) that make a "
+        "message urgent.",
+    )
+    repeat_contact: int = Field(
+        3, ge=0, description="A customer's Nth message in a thread without our reply is "
+        "high priority (0: off).",
+    )
+    calendar: dict[str, str] = Field(
+        default_factory=lambda: {"email": "always", "social": "always"},
+        description="Calendar each channel's deadlines count in ('always' = 24/7).",
+    )
+    source_calendars: dict[str, str] = Field(
+        default_factory=dict,
+        description="Calendar per source name (a team's mailbox), over the channel's.",
+    )
+    calendars: dict[str, CalendarSettings] = Field(
+        default_factory=dict, description="Business calendars by name ([deadlines.calendars.X]).",
+    )
+    warnings: dict[str, list[Annotated[str, AfterValidator(_check_warning)]]] = Field(
+        default_factory=lambda: {"email": ["3h", "1h"], "social": ["15m"]},
+        description="Warnings per channel before a deadline: business time before it ('3h') "
+        "or a share of the target used up ('80%'); each fires once per deadline.",
+    )
+
+
+class NotificationSettings(_Section):
+    """Warnings and breaches sent to the team: a webhook and an e-mail digest to a lead."""
+
+    webhook_url_env: str = Field(
+        "", description="Name of an environment variable holding the webhook URL (empty: no "
+        "webhook). Webhook URLs carry their own secret, so they are never written in TOML.")
+    webhook_format: Literal["json", "slack"] = Field(
+        "json", description="'json': triage's own body; 'slack': a Slack-compatible "
+        "{text, blocks} body (also understood by Mattermost and Rocket.Chat).")
+    webhook_timeout: Duration = Field(timedelta(seconds=10), description="HTTP timeout.")
+    email_to: list[str] = Field(
+        default_factory=list, description="Lead address(es) that get the digest (empty: none).")
+    email_from: str = Field("triage@example.com", description="From address of the digest.")
+    smtp_host: str = Field("localhost", description="SMTP server for the digest.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port.")
+    smtp_starttls: bool = Field(False, description="Use STARTTLS before logging in.")
+    smtp_username: str = Field("", description="SMTP user (empty: no login).")
+    smtp_password_env: str = Field(
+        "", description="Name of an environment variable holding the SMTP password.")
+    digest_interval: Duration = Field(
+        timedelta(minutes=15), description="At most one digest per this interval.")
+    max_attempts: int = Field(
+        8, ge=1, description="Delivery attempts per notice before it is given up (failed).")
+    retry_base: Duration = Field(
+        timedelta(minutes=1), description="First retry delay; doubles per attempt.")
+    retry_max: Duration = Field(timedelta(hours=1), description="Longest retry delay.")
 
 
 class SchedulerSettings(_Section):
@@ -174,6 +322,9 @@ class Settings(_Section):
     )
     drafting: DraftingSettings = Field(default_factory=DraftingSettings, description="Drafts.")
     deadlines: DeadlineSettings = Field(default_factory=DeadlineSettings, description="SLAs.")
+    notifications: NotificationSettings = Field(
+        default_factory=NotificationSettings, description="Deadline notifications."
+    )
     scheduler: SchedulerSettings = Field(
         default_factory=SchedulerSettings, description="Scheduler."
     )
@@ -276,7 +427,51 @@ def settings_from_mapping(data: Mapping[str, Any], *, file: str = "<config>") ->
                 raise ConfigError(f"unknown category {cat!r}", file=file,
                                   key=f"deadlines.overrides.{channel}.{cat}",
                                   fix=f"use one of {', '.join(CATEGORIES)}")
+    _check_deadlines(settings, file)
     return settings
+
+
+def _check_deadlines(settings: Settings, file: str) -> None:
+    """Cross-field checks of ``[deadlines]``: names that must refer to something."""
+    d = settings.deadlines
+    known = {"always", *d.calendars}
+    for key, mapping in (("calendar", d.calendar), ("source_calendars", d.source_calendars)):
+        for what, name in mapping.items():
+            if name not in known:
+                raise ConfigError(f"unknown calendar {name!r}", file=file,
+                                  key=f"deadlines.{key}.{what}",
+                                  fix=f"define [deadlines.calendars.{name}] or use one of "
+                                      f"{', '.join(sorted(known))}")
+    for i, rule in enumerate(d.rules):
+        if rule.category and rule.category not in CATEGORIES:
+            raise ConfigError(f"unknown category {rule.category!r}", file=file,
+                              key=f"deadlines.rules[{i}].category",
+                              fix=f"use one of {', '.join(CATEGORIES)} or ''")
+    for key, mapping in (("category_priority", d.category_priority),):
+        for cat in mapping:
+            if cat not in CATEGORIES:
+                raise ConfigError(f"unknown category {cat!r}", file=file,
+                                  key=f"deadlines.{key}.{cat}",
+                                  fix=f"use one of {', '.join(CATEGORIES)}")
+    for prio, factor in d.priority_scale.items():
+        if prio not in PRIORITIES or factor <= 0:
+            raise ConfigError(f"bad priority scale {prio} = {factor}", file=file,
+                              key=f"deadlines.priority_scale.{prio}",
+                              fix=f"use {', '.join(PRIORITIES)} with a factor above 0")
+    for key, mapping in (("warnings", d.warnings), ("next_response", d.next_response),
+                         ("resolution", d.resolution), ("calendar", d.calendar),
+                         ("warn_before", d.warn_before)):
+        for channel in mapping:
+            if channel not in ("email", "social"):
+                raise ConfigError(f"unknown channel {channel!r}", file=file,
+                                  key=f"deadlines.{key}.{channel}", fix="use email or social")
+    names = {src.name for src in settings.sources}
+    for source in d.source_calendars:
+        if source not in names:
+            raise ConfigError(f"no source named {source!r}", file=file,
+                              key=f"deadlines.source_calendars.{source}",
+                              fix=f"use one of the [[sources]] names "
+                                  f"({', '.join(sorted(names)) or 'none configured'})")
 
 
 def find_config_path(explicit: str | None, environ: Mapping[str, str] | None = None) -> Path:
@@ -320,6 +515,11 @@ def secret_keys(settings: Settings) -> list[tuple[str, str]]:
     out: list[tuple[str, str]] = []
     if settings.store.url_env:
         out.append(("store.url_env", settings.store.url_env))
+    n = settings.notifications
+    if n.webhook_url_env:
+        out.append(("notifications.webhook_url_env", n.webhook_url_env))
+    if n.smtp_password_env:
+        out.append(("notifications.smtp_password_env", n.smtp_password_env))
     for i, src in enumerate(settings.sources):
         for key, env in src.secret_envs():
             out.append((f"sources[{i}](name={src.name!r}).{key}", env))

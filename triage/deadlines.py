@@ -1,4 +1,5 @@
-"""Response deadlines: targets per channel and category, and the state of each deadline.
+"""Response deadlines: targets per kind, channel, category and priority, counted in a business
+calendar, and the state and warnings of each deadline.
 
 Everything here is a pure function of its inputs and of the time it is given, so the
 deadline sweep and the tests agree on what "now" means (an injected clock).
@@ -6,11 +7,24 @@ deadline sweep and the tests agree on what "now" means (an injected clock).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from enum import StrEnum
+from pathlib import Path
+from typing import Any
 
-from triage.config import DeadlineSettings
+from triage.calendars import (
+    ALWAYS,
+    DAYS,
+    BusinessCalendar,
+    Pause,
+    holidays_from_ics,
+    parse_spans,
+    zone,
+)
+from triage.config import DeadlineSettings, parse_duration
+from triage.priority import Prioritizer, PriorityDecision
 
 
 class State(StrEnum):
@@ -30,36 +44,198 @@ class Target:
     policy: str
 
 
+@dataclass(frozen=True)
+class ThreadContext:
+    """What the thread tells about a new customer message.
+
+    ``replied_before``: we answered in this thread before (so this is a next response).
+    ``unanswered``: the customer's messages since our last reply, this one included.
+    """
+
+    replied_before: bool = False
+    unanswered: int = 1
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The deadline planned for one message."""
+
+    kind: str
+    priority: str
+    due_at: datetime
+    policy: str
+    reasons: tuple[str, ...] = ()
+
+
+def build_calendars(settings: DeadlineSettings,
+                    resolve_path: Callable[[str], Path] = Path) -> dict[str, BusinessCalendar]:
+    """Build every configured calendar (plus the built-in 'always').
+
+    Raises ConfigError when a holiday file cannot be read.
+    """
+    out = {ALWAYS: BusinessCalendar.always()}
+    for name, cfg in settings.calendars.items():
+        days: set[date] = set(cfg.holidays)
+        if cfg.holidays_ics:
+            days |= holidays_from_ics(resolve_path(cfg.holidays_ics))
+        week = tuple(parse_spans(cfg.hours.get(d, "")) for d in DAYS)
+        out[name] = BusinessCalendar(name, zone(cfg.timezone), week, frozenset(days))
+    return out
+
+
 class DeadlinePolicy:
-    """First-response targets from the ``[deadlines]`` settings (domain norms by default)."""
+    """Targets, calendars and warnings from the ``[deadlines]`` settings (domain norms by
+    default: email 24 h, social 60 min, around the clock)."""
 
-    def __init__(self, settings: DeadlineSettings) -> None:
+    def __init__(self, settings: DeadlineSettings,
+                 calendars: Mapping[str, BusinessCalendar] | None = None) -> None:
         self.settings = settings
+        self.calendars = dict(calendars) if calendars is not None else build_calendars(settings)
+        self.prioritizer = Prioritizer(settings)
 
-    def target(self, channel: str, category: str) -> Target:
-        """Return the first-response target for a channel and category."""
-        override = self.settings.overrides.get(channel, {}).get(category)
-        if override is not None:
-            return Target(override, f"{channel}/{category}")
-        base = self.settings.social if channel == "social" else self.settings.email
-        return Target(base, f"{channel}/default")
+    # ----------------------------------------------------------------- targets
+    def calendar_for(self, channel: str, source: str = "") -> BusinessCalendar:
+        """Return the calendar a deadline of ``channel`` (from ``source``) counts in."""
+        name = (self.settings.source_calendars.get(source)
+                or self.settings.calendar.get(channel, ALWAYS))
+        return self.calendars.get(name) or self.calendars[ALWAYS]
 
-    def due_at(self, received_at: datetime, channel: str, category: str) -> tuple[datetime, str]:
+    def target(self, channel: str, category: str, kind: str = "first_response",
+               priority: str = "normal") -> Target:
+        """Return the target for a deadline: the most specific rule, else the channel's
+        default (scaled by ``priority_scale`` unless a rule named the priority)."""
+        best: tuple[int, Any] | None = None
+        for rule in self.settings.rules:
+            if rule.kind != kind:
+                continue
+            fields = ((rule.channel, channel), (rule.category, category),
+                      (rule.priority, priority))
+            if any(want and want != have for want, have in fields):
+                continue
+            # more fields set wins; on a tie priority > category > channel
+            score = sum(8 + (1 << i) for i, (want, _) in enumerate(fields) if want)
+            if best is None or score > best[0]:
+                best = (score, rule)
+        if best is not None:
+            rule = best[1]
+            name = "/".join(x or "*" for x in (rule.channel, rule.category, rule.priority))
+            within = rule.within
+            if not rule.priority:
+                within = within * self._scale(priority)
+            return Target(within, f"{kind}:{name}:{priority}")
+        if kind == "resolution":
+            within = self.settings.resolution.get(channel, timedelta(0))
+            name = f"{channel}/default"
+        elif kind == "next_response":
+            within = self.settings.next_response.get(channel, self.settings.email)
+            name = f"{channel}/default"
+        else:
+            override = self.settings.overrides.get(channel, {}).get(category)
+            if override is not None:
+                within, name = override, f"{channel}/{category}"
+            else:
+                within = self.settings.social if channel == "social" else self.settings.email
+                name = f"{channel}/default"
+        scale = self._scale(priority)
+        policy = name if kind == "first_response" and scale == 1 else f"{kind}:{name}:{priority}"
+        return Target(within * scale, policy)
+
+    def has_resolution(self, channel: str, category: str, priority: str) -> bool:
+        """True when threads of this channel (category, priority) get a resolution deadline."""
+        return channel in self.settings.resolution or any(
+            r.kind == "resolution" and r.channel in ("", channel)
+            and r.category in ("", category) and r.priority in ("", priority)
+            for r in self.settings.rules)
+
+    def resolution_due(self, start: datetime, channel: str, category: str, priority: str,
+                       pauses: Sequence[Pause], *, source: str = "") -> tuple[datetime, str]:
+        """Return ``(due_at, policy)`` of a thread's resolution, not counting ``pauses``."""
+        t = self.target(channel, category, "resolution", priority)
+        return self.calendar_for(channel, source).add(start, t.within, pauses), t.policy
+
+    def _scale(self, priority: str) -> float:
+        return float(self.settings.priority_scale.get(priority, 1.0))
+
+    def due_at(self, received_at: datetime, channel: str, category: str, *,
+               kind: str = "first_response", priority: str = "normal",
+               source: str = "") -> tuple[datetime, str]:
         """Return ``(due_at, policy name)`` for a message received at ``received_at``."""
-        t = self.target(channel, category)
-        return received_at + t.within, t.policy
+        t = self.target(channel, category, kind, priority)
+        return self.calendar_for(channel, source).add(received_at, t.within), t.policy
 
+    def plan(self, message: Mapping[str, Any], category: str,
+             thread: ThreadContext = ThreadContext()) -> Plan:
+        """Plan the deadline of a stored message (a store row) given its category."""
+        decision: PriorityDecision = self.prioritizer.decide(
+            category, message.get("sender") or "", message.get("subject") or "",
+            message.get("text") or message.get("full_text") or "", thread.unanswered)
+        kind = "next_response" if thread.replied_before else "first_response"
+        due, policy = self.due_at(message["received_at"], message["channel"], category,
+                                  kind=kind, priority=decision.priority,
+                                  source=message.get("source") or "")
+        return Plan(kind, decision.priority, due, policy, decision.reasons)
+
+    # ---------------------------------------------------------- state, warnings
     def warn_before(self, channel: str) -> timedelta:
         """Return how long before the deadline a message counts as due soon."""
         return self.settings.warn_before.get(channel, timedelta(0))
 
     def state(self, due_at: datetime, now: datetime, channel: str,
-              met_at: datetime | None = None) -> State:
-        """Return the state of a deadline at time ``now``."""
+              met_at: datetime | None = None, *, source: str = "") -> State:
+        """Return the state of a deadline at time ``now``; due soon is counted in the
+        calendar's open time (3 h before a Monday 10:00 deadline is Friday afternoon)."""
         if met_at is not None:
             return State.MET
         if now >= due_at:
             return State.BREACHED
-        if now >= due_at - self.warn_before(channel):
+        remaining = self.calendar_for(channel, source).elapsed(now, due_at)
+        if remaining <= self.warn_before(channel):
             return State.DUE_SOON
         return State.OK
+
+    def warnings_reached(self, start: datetime, due_at: datetime, now: datetime,
+                         channel: str, *, source: str = "") -> list[str]:
+        """Return the configured warnings of ``channel`` that have been reached at ``now``
+        (in the order configured), plus ``"breached"`` once the deadline has passed.
+
+        ``"3h"`` is reached when 3 h of open time remain; ``"80%"`` when 80 % of the open
+        time between ``start`` and ``due_at`` is used. A warning at least as long as the
+        whole target never fires.
+        """
+        if now >= due_at:
+            return [*self.settings.warnings.get(channel, []), "breached"]
+        cal = self.calendar_for(channel, source)
+        total = cal.elapsed(start, due_at)
+        if total <= timedelta(0):
+            return []
+        remaining = cal.elapsed(now, due_at)
+        out: list[str] = []
+        for w in self.settings.warnings.get(channel, []):
+            if w.endswith("%"):
+                if (total - remaining) >= total * (float(w[:-1]) / 100):
+                    out.append(w)
+            else:
+                before = parse_duration(w)
+                if before < total and remaining <= before:
+                    out.append(w)
+        return out
+
+
+def waiting_on_customer(replies: Sequence[datetime], customer: Sequence[datetime],
+                        now: datetime) -> tuple[list[Pause], bool]:
+    """Return the intervals spent waiting on the customer, and whether we still are.
+
+    Waiting starts at each of our replies and ends at the customer's next message; the last
+    one runs until ``now`` when the customer has not written since.
+    """
+    pauses: list[Pause] = []
+    waiting = False
+    for r in sorted(replies):
+        nxt = next((c for c in sorted(customer) if c > r), None)
+        if nxt is None:
+            if r < now:
+                pauses.append((r, now))
+            waiting = True
+        else:
+            pauses.append((r, nxt))
+    return pauses, waiting

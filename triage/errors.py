@@ -88,3 +88,7 @@ class SendError(TriageError):
 
 class NotFound(TriageError):
     """A message, draft, user or model version that was asked for does not exist."""
+
+
+class NotifyError(TriageError):
+    """A deadline notice (webhook or e-mail digest) could not be delivered; it is retried."""

@@ -17,7 +17,8 @@ def export_record(row: dict[str, Any], policy: DeadlinePolicy | None = None,
     """Turn a joined store row into the documented export object."""
     state = row.get("state")
     if policy is not None and now is not None and row.get("due_at") and state != "met":
-        state = policy.state(row["due_at"], now, row["channel"]).value
+        state = policy.state(row["due_at"], now, row["channel"],
+                             source=row.get("source") or "").value
     return {
         "id": row["id"],
         "source": row["source"],
@@ -41,6 +42,9 @@ def export_record(row: dict[str, Any], policy: DeadlinePolicy | None = None,
         "model_version": row.get("model_version"),
         "due_at": _iso(row.get("due_at")),
         "deadline_state": state,
+        "deadline_kind": row.get("deadline_kind"),
+        "priority": row.get("priority"),
+        "met_at": _iso(row.get("met_at")),
         "draft_status": row.get("draft_status"),
         "draft": row.get("draft"),
     }

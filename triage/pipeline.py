@@ -18,6 +18,7 @@ from triage.errors import ParseError, TriageError
 from triage.mail.parse import parse_email
 from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
+from triage.store.deadline_store import DeadlineStore
 from triage.store.store import Ingest, Store
 
 log = logging.getLogger(__name__)
@@ -164,14 +165,16 @@ class Pipeline:
                 # automatic mail: stored and visible, no deadline, never a draft
                 done = self.store.save_processing(mid, None, None, "", None)
             else:
-                due_at, policy = self.deadlines.due_at(row["received_at"], row["channel"],
-                                                       cl.category)
+                plan = self.deadlines.plan(row, cl.category, DeadlineStore(
+                    self.store, self.own_addresses).thread_context(row))
+                due_at = plan.due_at
                 draft = self.renderer.render(DraftRequest(
                     category=cl.category, channel=row["channel"], language=cl.language,
                     subject=row["subject"], text=row["text"], sender=row["sender"],
                     sender_name=row["sender_name"], thread_id=row["thread_id"] or mid,
                     due_at=due_at, needs_review=cl.needs_review))
-                done = self.store.save_processing(mid, cl, due_at, policy, draft)
+                done = self.store.save_processing(mid, cl, due_at, plan.policy, draft,
+                                                  kind=plan.kind, priority=plan.priority)
             if done:
                 stats.processed += 1
         except (TriageError, Exception) as exc:  # contained per message

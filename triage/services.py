@@ -11,13 +11,14 @@ from typing import Any
 
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
-from triage.deadlines import DeadlinePolicy, State
+from triage.deadlines import DeadlinePolicy
 from triage.drafting import Renderer
 from triage.errors import SourceAuthError, TriageError
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon, backoff_delay
 from triage.sources.base import Source, build_source
 from triage.store.store import Store
+from triage.sweep import DeadlineSweeper
 
 log = logging.getLogger(__name__)
 
@@ -57,8 +58,21 @@ class App:
 
     @cached_property
     def deadlines(self) -> DeadlinePolicy:
-        """The deadline policy."""
-        return DeadlinePolicy(self.settings.deadlines)
+        """The deadline policy, with the configured business calendars."""
+        from triage.deadlines import build_calendars
+
+        d = self.settings.deadlines
+        return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path))
+
+    @cached_property
+    def sweeper(self) -> DeadlineSweeper:
+        """The deadline sweep with its notifier (webhook, e-mail digest)."""
+        from triage.notify import build_notifier
+        from triage.store.deadline_store import DeadlineStore
+
+        dstore = DeadlineStore(self.store, (self.settings.drafting.support_address,))
+        notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ)
+        return DeadlineSweeper(self.deadlines, dstore, notifier, self.clock)
 
     @cached_property
     def pipeline(self) -> Pipeline:
@@ -100,18 +114,9 @@ class App:
         return out
 
     def sweep_deadlines(self) -> dict[str, int]:
-        """Recompute the state of every open deadline; return counts by new state."""
-        now = self.clock.now()
-        changed: dict[str, int] = {}
-        for row in self.store.open_deadlines():
-            state = self.deadlines.state(row["due_at"], now, row["channel"], row["met_at"])
-            if state != row["state"]:
-                self.store.set_deadline_state(row["id"], state.value)
-                changed[state.value] = changed.get(state.value, 0) + 1
-                if state in (State.DUE_SOON, State.BREACHED):
-                    log.warning("message %s is %s (due %s)", row["message_id"], state.value,
-                                row["due_at"].isoformat())
-        return changed
+        """Sweep every open deadline (replies seen, states, warnings, notices); return
+        counts by new state. See ``triage.sweep``."""
+        return self.sweeper.sweep()
 
     def run_daemon(self) -> None:
         """Run until stopped: one job per source plus the deadline sweep."""

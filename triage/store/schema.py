@@ -143,8 +143,33 @@ deadlines = Table(
     Column("state", String(20), nullable=False, default="ok"),
     Column("met_at", TS),
     Column("warnings_sent", JSON, nullable=False, default=list),
+    Column("priority", String(20), nullable=False, default="normal", server_default="normal"),
+    Column("met_by", String(320)),
     UniqueConstraint("message_id", "kind", name="uq_deadlines_message_id_kind"),
     Index("ix_deadlines_state_due_at", "state", "due_at"),
+)
+
+# One row per deadline, threshold and target: the durable record that a notice was (or is
+# being) sent, so a restart never sends it twice.
+deadline_notices = Table(
+    "deadline_notices",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("deadline_id", Integer, ForeignKey("deadlines.id"), nullable=False),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("threshold", String(40), nullable=False),
+    Column("target", String(20), nullable=False),
+    # pending -> sent, or failed after max_attempts
+    Column("status", String(20), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("payload", JSON, nullable=False, default=dict),
+    Column("created_at", TS, nullable=False),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("sent_at", TS),
+    Column("last_error", Text),
+    UniqueConstraint("deadline_id", "threshold", "target",
+                     name="uq_deadline_notices_deadline_id_threshold_target"),
+    Index("ix_deadline_notices_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
 corrections = Table(

@@ -167,7 +167,7 @@ class Store:
         if refs:
             m = s.messages
             row = c.execute(
-                select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject)
+                select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject, m.c.auto_reason)
                 .where(m.c.message_id.in_(refs[-50:]), m.c.thread_id.is_not(None))
                 .order_by(m.c.id.desc()).limit(1)).first()
             if row is not None and not self._over_threaded(p, row):
@@ -187,8 +187,9 @@ class Store:
     @staticmethod
     def _over_threaded(p: ParsedMessage, parent: Row[Any]) -> bool:
         """Guard: a reply to a newsletter from someone else, or a changed subject, is new."""
-        if parent.is_auto and parent.sender != p.sender:
-            return True
+        ours = (parent.auto_reason or "").startswith("sent from our own address")
+        if parent.is_auto and parent.sender != p.sender and not ours:
+            return True  # (a customer answering our agent's mail stays in the thread)
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
 
@@ -224,7 +225,8 @@ class Store:
         return bytes(row[0] or b"")
 
     def save_processing(self, message_id: int, classification: Classification | None,
-                        due_at: datetime | None, policy: str, draft: Draft | None) -> bool:
+                        due_at: datetime | None, policy: str, draft: Draft | None, *,
+                        kind: str = "first_response", priority: str = "normal") -> bool:
         """Write the results of processing one message, exactly once.
 
         Returns False (and writes nothing) when the message was already processed.
@@ -240,8 +242,8 @@ class Store:
                 self._insert_classification(c, message_id, classification, now)
             if due_at is not None:
                 c.execute(insert(s.deadlines).values(
-                    message_id=message_id, kind="first_response", policy=policy, due_at=due_at,
-                    state="ok", warnings_sent=[]))
+                    message_id=message_id, kind=kind, policy=policy, due_at=due_at,
+                    state="ok", warnings_sent=[], priority=priority))
             if draft is not None:
                 self._insert_draft(c, message_id, draft, now, by="triage")
         return True
@@ -289,12 +291,14 @@ class Store:
             c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id).values(
                 state=state))
 
-    def mark_met(self, message_id: int) -> None:
-        """Mark the open deadlines of a message met now (a reply went out)."""
+    def mark_met(self, message_id: int, by: str | None = None) -> None:
+        """Mark the open response deadlines of a message met now (a reply went out);
+        ``by`` names the agent, for the report."""
         with self.engine.begin() as c:
             c.execute(update(s.deadlines).where(
-                s.deadlines.c.message_id == message_id, s.deadlines.c.state != "met").values(
-                state="met", met_at=self.clock.now()))
+                s.deadlines.c.message_id == message_id, s.deadlines.c.state != "met",
+                s.deadlines.c.kind != "resolution").values(
+                state="met", met_at=self.clock.now(), met_by=by))
 
     # ------------------------------------------------------------------- audit
     def audit(self, actor: str, action: str, message_id: int | None = None,
@@ -317,11 +321,13 @@ class Store:
                     m.c.text, m.c.full_text, m.c.is_auto, m.c.auto_reason, m.c.status,
                     m.c.error, cl.c.category, cl.c.confidence, cl.c.language,
                     cl.c.needs_review, cl.c.model_version, d.c.due_at, d.c.state,
+                    d.c.kind.label("deadline_kind"), d.c.priority, d.c.met_at,
                     dr.c.status.label("draft_status"), dr.c.text.label("draft"),
                     dr.c.subject.label("draft_subject"))
              .select_from(m)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .outerjoin(d, and_(d.c.message_id == m.c.id, d.c.kind == "first_response"))
+             .outerjoin(d, and_(d.c.message_id == m.c.id,
+                                d.c.kind.in_(("first_response", "next_response"))))
              .outerjoin(dr, dr.c.id == newest)
              .order_by(m.c.id))
         if ids is not None:

@@ -1,0 +1,89 @@
+"""Commands of the deadline feature: ``triage report`` and ``triage deadlines sweep``."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import click
+
+from triage.cli import _settings, config_option, handle_errors
+from triage.config import parse_duration
+
+
+def parse_when(value: str, now: datetime, option: str) -> datetime:
+    """Parse ``2026-11-01``, ``2026-11-01T08:00`` (UTC unless an offset is given) or a
+    duration back from now (``7d``, ``12h``); raises click.BadParameter with the forms."""
+    text = value.strip()
+    if re.fullmatch(r"\d+(\.\d+)?\s*(ms|s|m|min|h|d|w)", text):
+        return now - parse_duration(text)
+    try:
+        t = datetime.fromisoformat(text)
+    except ValueError:
+        raise click.BadParameter(
+            f"{value!r} is not a date; write 2026-11-01, 2026-11-01T08:00, "
+            "2026-11-01T08:00+07:00 or a span back from now like 7d", param_hint=option
+        ) from None
+    return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
+
+
+@click.command()
+@config_option
+@click.option("--since", help="Start of the window (date, datetime or '7d' ago; default 7d).")
+@click.option("--until", help="End of the window, exclusive (default: now).")
+@click.option("--format", "fmt", type=click.Choice(["table", "csv", "json"]), default="table",
+              show_default=True, help="Output format.")
+@click.option("--charts", "charts", type=click.Path(file_okay=False),
+              help="Also write PNG charts (volume, first response, backlog) into this directory.")
+@handle_errors
+def report(config: str | None, since: str | None, until: str | None, fmt: str,
+           charts: str | None) -> None:
+    """Report response times, deadlines kept and breached, volume and backlog."""
+    from triage.report import build_report, first_response_times, render, write_charts
+    from triage.services import App
+
+    app = App(_settings(config))
+    now = app.clock.now()
+    start = parse_when(since, now, "--since") if since else now - timedelta(days=7)
+    end = parse_when(until, now, "--until") if until else now
+    if end <= start:
+        raise click.BadParameter("--until must be after --since", param_hint="--until")
+    rows = app.sweeper.dstore.report_rows(start, end)
+    rep = build_report(rows, start, end, now)
+    click.echo(render(rep, fmt), nl=False)
+    if charts:
+        paths = write_charts(rep, first_response_times(rows, start, end), Path(charts))
+        click.echo("charts: " + ", ".join(str(p) for p in paths), err=True)
+
+
+@click.group()
+def deadlines() -> None:
+    """Deadline maintenance commands."""
+
+
+@deadlines.command("sweep")
+@config_option
+@handle_errors
+def sweep(config: str | None) -> None:
+    """Sweep deadlines once (replies seen, states, warnings, notices) and print the changes."""
+    from triage.services import App
+
+    app = App(_settings(config))
+    click.echo(json.dumps(app.sweep_deadlines()))
+
+
+@deadlines.command("resolve")
+@config_option
+@click.argument("message_id", type=int)
+@click.option("--by", default="", help="Who resolved it (shown in the report).")
+@handle_errors
+def resolve(config: str | None, message_id: int, by: str) -> None:
+    """Mark the thread of MESSAGE_ID resolved (meets its resolution deadline)."""
+    from triage.services import App
+
+    app = App(_settings(config))
+    n = app.sweeper.dstore.resolve(message_id, by)
+    click.echo(f"thread of message {message_id}: "
+               + ("resolved" if n else "no open resolution deadline"))

@@ -1,0 +1,71 @@
+"""Priority of a message: its category's starting priority, raised by signals the admin sets.
+
+Signals: a VIP sender or domain (high), outage words in the subject or text (urgent), and a
+customer writing again and again in a thread we have not answered (high). A priority is only
+ever raised by a signal, never lowered.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass, field
+
+from triage.config import PRIORITIES, DeadlineSettings
+
+
+def fold(text: str) -> str:
+    """Lower-case ``text`` and strip accents ("Mất kết nối" -> "mat ket noi")."""
+    text = text.lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
+@dataclass(frozen=True)
+class PriorityDecision:
+    """A priority and the reasons for it (shown to agents and in webhooks)."""
+
+    priority: str
+    reasons: tuple[str, ...] = field(default_factory=tuple)
+
+
+def _raise_to(current: str, at_least: str) -> str:
+    return max(current, at_least, key=PRIORITIES.index)
+
+
+class Prioritizer:
+    """Decides a message's priority from ``[deadlines]`` settings."""
+
+    def __init__(self, settings: DeadlineSettings) -> None:
+        self.settings = settings
+        self._vips = {v.strip().lower().lstrip("@") for v in settings.vip_senders}
+        self._domains = {d.strip().lower().lstrip("@") for d in settings.vip_domains}
+        self._words = [fold(w).strip() for w in settings.outage_words if w.strip()]
+
+    def decide(self, category: str, sender: str, subject: str, text: str,
+               unanswered_in_thread: int = 1) -> PriorityDecision:
+        """Return the priority of a message.
+
+        ``unanswered_in_thread`` counts the customer's messages in the thread since our last
+        reply, this one included.
+        """
+        prio = self.settings.category_priority.get(category, "normal")
+        reasons = [f"category {category}: {prio}"]
+        who = sender.strip().lower().lstrip("@")
+        domain = who.rpartition("@")[2] if "@" in who else ""
+        if who and who in self._vips:
+            prio = _raise_to(prio, "high")
+            reasons.append("VIP sender")
+        elif domain and (domain in self._domains
+                         or any(domain.endswith("." + d) for d in self._domains)):
+            prio = _raise_to(prio, "high")
+            reasons.append(f"VIP domain {domain}")
+        body = f" {fold(subject)} {fold(text)} "
+        hit = next((w for w in self._words if w in body), None)
+        if hit:
+            prio = _raise_to(prio, "urgent")
+            reasons.append(f"outage word {hit!r}")
+        limit = self.settings.repeat_contact
+        if limit and unanswered_in_thread >= limit:
+            prio = _raise_to(prio, "high")
+            reasons.append(f"{unanswered_in_thread} messages without our reply")
+        return PriorityDecision(prio, tuple(reasons))

@@ -1,0 +1,298 @@
+"""Store queries of the deadline sweep, notices and the report.
+
+Kept apart from ``Store`` so that the deadline feature reads and writes its own tables in one
+place. Each public method is one transaction; the engine and clock are those of the Store.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, or_, select, update
+
+from triage.deadlines import ThreadContext
+from triage.errors import NotFound
+from triage.store import schema as s
+from triage.store.store import Store, aware
+
+
+@dataclass(frozen=True)
+class ReplyEvent:
+    """Something that answered a thread: an agent's mail seen in it, or a reply sent by triage."""
+
+    thread_id: int
+    at: datetime
+    by: str
+
+
+class DeadlineStore:
+    """Deadline-related reads and writes on top of a :class:`Store`."""
+
+    def __init__(self, store: Store, own_addresses: Iterable[str] = ()) -> None:
+        self.store = store
+        self.engine = store.engine
+        self.clock = store.clock
+        self.own = tuple(a.lower() for a in own_addresses if a)
+
+    # ----------------------------------------------------------------- threads
+    def _replies(self, c: Any, thread_ids: Sequence[int]) -> list[ReplyEvent]:
+        m, d = s.messages, s.deadlines
+        out: list[ReplyEvent] = []
+        if not thread_ids:
+            return out
+        if self.own:
+            rows = c.execute(select(m.c.thread_id, m.c.received_at, m.c.sender_name, m.c.sender)
+                             .where(m.c.thread_id.in_(list(thread_ids)),
+                                    func.lower(m.c.sender).in_(self.own)))
+            out += [ReplyEvent(r.thread_id, aware(r.received_at),  # type: ignore[arg-type]
+                               r.sender_name or r.sender) for r in rows]
+        rows = c.execute(select(m.c.thread_id, d.c.met_at, d.c.met_by)
+                         .join(m, m.c.id == d.c.message_id)
+                         .where(m.c.thread_id.in_(list(thread_ids)), d.c.met_at.is_not(None),
+                                d.c.kind != "resolution"))
+        out += [ReplyEvent(r.thread_id, aware(r.met_at), r.met_by or "")  # type: ignore[arg-type]
+                for r in rows]
+        return sorted(out, key=lambda e: e.at)
+
+    def thread_context(self, message: dict[str, Any]) -> ThreadContext:
+        """Return what the thread says about ``message``: did we reply before it, and how
+        many customer messages since our last reply (this one included)."""
+        tid = message.get("thread_id")
+        if not tid:
+            return ThreadContext()
+        m = s.messages
+        with self.engine.connect() as c:
+            replies = [e for e in self._replies(c, [tid]) if e.at <= message["received_at"]]
+            last = replies[-1].at if replies else None
+            q = select(func.count()).select_from(m).where(
+                m.c.thread_id == tid, m.c.id != message["id"], m.c.is_auto.is_(False),
+                m.c.received_at <= message["received_at"])
+            if last is not None:
+                q = q.where(m.c.received_at > last)
+            earlier = int(c.execute(q).scalar_one())
+        return ThreadContext(replied_before=last is not None, unanswered=earlier + 1)
+
+    # ------------------------------------------------------------------- sweep
+    def open_deadlines(self) -> list[dict[str, Any]]:
+        """Return deadlines not yet met, with the fields of their message the sweep needs."""
+        d, m, cl = s.deadlines, s.messages, s.classifications
+        q = (select(d, m.c.channel, m.c.source, m.c.thread_id, m.c.received_at, m.c.subject,
+                    m.c.sender, m.c.sender_name, cl.c.category)
+             .join(m, m.c.id == d.c.message_id)
+             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .where(d.c.state != "met").order_by(d.c.due_at))
+        with self.engine.connect() as c:
+            return [self.store._dict(r) for r in c.execute(q)]
+
+    def mark_answered(self, open_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Mark met every open deadline whose thread got a reply at or after the message
+        arrived (an agent's mail from the support address, or a reply triage sent).
+
+        ``met_at`` is the reply's time, ``met_by`` its sender name. Returns the rows met.
+        """
+        by_thread: dict[int, list[dict[str, Any]]] = {}
+        for row in open_rows:
+            if row.get("thread_id") and row["kind"] != "resolution":
+                by_thread.setdefault(row["thread_id"], []).append(row)
+        met: list[dict[str, Any]] = []
+        with self.engine.begin() as c:
+            events = self._replies(c, list(by_thread))
+            for row in [r for rows in by_thread.values() for r in rows]:
+                hit = next((e for e in events if e.thread_id == row["thread_id"]
+                            and e.at >= row["received_at"]), None)
+                if hit is None:
+                    continue
+                done = c.execute(update(s.deadlines).where(
+                    s.deadlines.c.id == row["id"], s.deadlines.c.state != "met").values(
+                    state="met", met_at=hit.at, met_by=hit.by[:320] or None)).rowcount
+                if done:
+                    met.append({**row, "met_at": hit.at, "met_by": hit.by})
+        return met
+
+    # -------------------------------------------------------------- resolution
+    def resolution_candidates(self) -> list[dict[str, Any]]:
+        """Return the first customer message of each thread that has a response deadline but
+        no resolution deadline yet (with its category and priority)."""
+        d, m, cl = s.deadlines, s.messages, s.classifications
+        with self.engine.connect() as c:
+            done = {r[0] for r in c.execute(
+                select(m.c.thread_id).join(d, d.c.message_id == m.c.id)
+                .where(d.c.kind == "resolution"))}
+            rows = c.execute(
+                select(m.c.id, m.c.thread_id, m.c.channel, m.c.source, m.c.received_at,
+                       d.c.priority, cl.c.category)
+                .join(d, d.c.message_id == m.c.id)
+                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+                .where(d.c.kind == "first_response", m.c.thread_id.is_not(None))
+                .order_by(m.c.received_at, m.c.id))
+            first: dict[int, dict[str, Any]] = {}
+            for r in rows:
+                if r.thread_id not in done and r.thread_id not in first:
+                    first[r.thread_id] = self.store._dict(r)
+        return list(first.values())
+
+    def thread_events(self, thread_ids: Sequence[int]
+                      ) -> dict[int, tuple[list[datetime], list[datetime]]]:
+        """Return, per thread, the times of our replies and of the customer's messages."""
+        m = s.messages
+        out: dict[int, tuple[list[datetime], list[datetime]]] = {t: ([], []) for t in thread_ids}
+        if not thread_ids:
+            return out
+        with self.engine.connect() as c:
+            for e in self._replies(c, thread_ids):
+                out[e.thread_id][0].append(e.at)
+            for r in c.execute(select(m.c.thread_id, m.c.received_at).where(
+                    m.c.thread_id.in_(list(thread_ids)), m.c.is_auto.is_(False))):
+                out[r.thread_id][1].append(aware(r.received_at))  # type: ignore[arg-type]
+        return out
+
+    def add_deadline(self, message_id: int, kind: str, policy: str, due_at: datetime,
+                     priority: str) -> bool:
+        """Insert a deadline unless the message already has one of ``kind``."""
+        d = s.deadlines
+        with self.engine.begin() as c:
+            if c.execute(select(d.c.id).where(d.c.message_id == message_id,
+                                              d.c.kind == kind)).first():
+                return False
+            c.execute(insert(d).values(message_id=message_id, kind=kind, policy=policy,
+                                       due_at=due_at, state="ok", warnings_sent=[],
+                                       priority=priority))
+        return True
+
+    def set_due(self, deadline_id: int, due_at: datetime) -> None:
+        """Move an open deadline (a resolution whose clock was paused)."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
+                                                s.deadlines.c.state != "met").values(
+                due_at=due_at))
+
+    def resolve(self, message_id: int, by: str) -> int:
+        """Mark the resolution deadline of ``message_id``'s thread met now; return how many
+        deadlines changed (0: none open). Raises NotFound for an unknown message."""
+        d, m = s.deadlines, s.messages
+        with self.engine.begin() as c:
+            tid = c.execute(select(m.c.thread_id).where(m.c.id == message_id)).first()
+            if tid is None:
+                raise NotFound(f"message {message_id} does not exist")
+            ids = [r[0] for r in c.execute(
+                select(d.c.id).join(m, m.c.id == d.c.message_id).where(
+                    m.c.thread_id == tid[0], d.c.kind == "resolution", d.c.state != "met"))]
+            if not ids:
+                return 0
+            c.execute(update(d).where(d.c.id.in_(ids)).values(
+                state="met", met_at=self.clock.now(), met_by=by[:320] or None))
+        return len(ids)
+
+    def set_state(self, deadline_id: int, state: str) -> None:
+        """Set the state of one open deadline (never overwrites met)."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
+                                                s.deadlines.c.state != "met").values(state=state))
+
+    def record_warnings(self, row: dict[str, Any], thresholds: Sequence[str],
+                        notice: str | None, targets: Sequence[str],
+                        payload: dict[str, Any]) -> int:
+        """Add ``thresholds`` to the deadline's ``warnings_sent`` and queue one notice of
+        threshold ``notice`` per target, in one transaction.
+
+        A notice already recorded for (deadline, threshold, target) is never queued again.
+        Returns the number of notices queued.
+        """
+        now = self.clock.now()
+        queued = 0
+        with self.engine.begin() as c:
+            cur = c.execute(select(s.deadlines.c.warnings_sent).where(
+                s.deadlines.c.id == row["id"])).scalar_one()
+            sent = list(cur or [])
+            new = [t for t in thresholds if t not in sent]
+            if not new:
+                return 0
+            c.execute(update(s.deadlines).where(s.deadlines.c.id == row["id"]).values(
+                warnings_sent=sent + new))
+            if notice is None or notice not in new:
+                return 0
+            for target in targets:
+                exists = c.execute(select(s.deadline_notices.c.id).where(
+                    s.deadline_notices.c.deadline_id == row["id"],
+                    s.deadline_notices.c.threshold == notice,
+                    s.deadline_notices.c.target == target)).first()
+                if exists:
+                    continue
+                c.execute(insert(s.deadline_notices).values(
+                    deadline_id=row["id"], message_id=row["message_id"], threshold=notice,
+                    target=target, status="pending", attempts=0, payload=payload,
+                    created_at=now, next_attempt_at=now))
+                queued += 1
+        return queued
+
+    # ----------------------------------------------------------------- notices
+    def due_notices(self, target: str) -> list[dict[str, Any]]:
+        """Return pending notices for ``target`` whose next attempt is due, oldest first."""
+        n = s.deadline_notices
+        with self.engine.connect() as c:
+            rows = c.execute(select(n).where(
+                n.c.target == target, n.c.status == "pending",
+                n.c.next_attempt_at <= self.clock.now()).order_by(n.c.id))
+            return [self.store._dict(r) for r in rows]
+
+    def notices_sent(self, ids: Sequence[int]) -> None:
+        """Mark notices delivered now."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadline_notices).where(
+                s.deadline_notices.c.id.in_(list(ids)),
+                s.deadline_notices.c.status == "pending").values(
+                status="sent", sent_at=self.clock.now(),
+                attempts=s.deadline_notices.c.attempts + 1))
+
+    def notices_failed(self, ids: Sequence[int], error: str, retry_at: datetime | None) -> None:
+        """Record a failed attempt; ``retry_at`` None gives the notices up (status failed)."""
+        values: dict[str, Any] = {"attempts": s.deadline_notices.c.attempts + 1,
+                                  "last_error": error[:2000]}
+        if retry_at is None:
+            values["status"] = "failed"
+        else:
+            values["next_attempt_at"] = retry_at
+        with self.engine.begin() as c:
+            c.execute(update(s.deadline_notices).where(
+                s.deadline_notices.c.id.in_(list(ids))).values(**values))
+
+    def last_sent_at(self, target: str) -> datetime | None:
+        """When a notice for ``target`` was last delivered (None: never)."""
+        n = s.deadline_notices
+        with self.engine.connect() as c:
+            v = c.execute(select(func.max(n.c.sent_at)).where(n.c.target == target)).scalar()
+        return aware(v)
+
+    def notices(self) -> list[dict[str, Any]]:
+        """Return every notice (for status output and tests)."""
+        n = s.deadline_notices
+        with self.engine.connect() as c:
+            return [self.store._dict(r) for r in c.execute(select(n).order_by(n.c.id))]
+
+    # ------------------------------------------------------------------ report
+    def report_rows(self, since: datetime | None, until: datetime | None
+                    ) -> list[dict[str, Any]]:
+        """Return one row per customer message received in ``[since, until)`` that got a
+        deadline, or whose deadline was met in that window, with its classification."""
+        d, m, cl = s.deadlines, s.messages, s.classifications
+        q = (select(m.c.id, m.c.channel, m.c.source, m.c.received_at, m.c.thread_id,
+                    cl.c.category, cl.c.language, d.c.kind, d.c.priority, d.c.due_at,
+                    d.c.state, d.c.met_at, d.c.met_by)
+             .select_from(d).join(m, m.c.id == d.c.message_id)
+             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .order_by(m.c.received_at, m.c.id))
+        conds_in = []
+        conds_met = []
+        if since is not None:
+            conds_in.append(m.c.received_at >= since)
+            conds_met.append(d.c.met_at >= since)
+        if until is not None:
+            conds_in.append(m.c.received_at < until)
+            conds_met.append(d.c.met_at < until)
+        if conds_in:
+            q = q.where(or_(and_(*conds_in), and_(d.c.met_at.is_not(None), *conds_met)))
+        with self.engine.connect() as c:
+            return [self.store._dict(r) for r in c.execute(q)]
