@@ -272,3 +272,7 @@ def demo(workdir: str, once: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from triage.cli_templates import templates as _templates  # noqa: E402
+
+main.add_command(_templates)

@@ -181,10 +181,10 @@ class Renderer:
         template = self.select(req)
         lang = (template.name or "en/").split("/", 1)[0]
         ctx = {**self.context(req, lang), **(extra or {})}
-        text = self._render(template, ctx)
+        text = self.render_template(template, ctx)
         if req.channel == "social" and social_length(text) > self.social_max_length:
             # long display names are the usual cause: greet neutrally rather than fail
-            text = self._render(template, {**ctx, "first_name": "", "customer_name": ""})
+            text = self.render_template(template, {**ctx, "first_name": "", "customer_name": ""})
             length = social_length(text)
             if length > self.social_max_length:
                 raise TemplateError(
@@ -194,7 +194,8 @@ class Renderer:
         return Draft(subject=subject, text=text, template=template.name or "", language=lang)
 
     @staticmethod
-    def _render(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:
+    def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:
+        """Render ``template`` with ``ctx`` into tidy text; raises TemplateError on failure."""
         try:
             text = template.render(ctx)
         except TemplateError:
