@@ -270,9 +270,10 @@ def demo(workdir: str, once: bool) -> None:
     app.run_daemon()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
 from triage.cli_templates import templates as _templates  # noqa: E402
 
 main.add_command(_templates)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -2,19 +2,45 @@
 
 from __future__ import annotations
 
+import functools
 import sys
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import click
 
-from triage.cli import _settings, config_option, handle_errors
 from triage.config import Settings
 from triage.drafting import DraftRequest, Renderer, social_length, text_to_html
 from triage.errors import NotFound, TemplateError
 from triage.models import CATEGORIES
 from triage.placeholders import unfilled_placeholders
+
+# triage.cli imports this module to register it, so this module must not import triage.cli
+# while loading (``python -m triage.cli`` would see a half-initialised module): the shared
+# helpers are looked up when a command runs.
+config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
+                             help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def handle_errors(fn: F) -> F:
+    """Report TriageError the way every triage command does (see ``triage.cli``)."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from triage.cli import handle_errors as shared
+
+        return shared(fn)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(config: str | None, *, required: bool = True) -> Settings:
+    from triage.cli import _settings as shared
+
+    return shared(config, required=required)
 
 
 def renderer_for(settings: Settings, template_dir: str | None = None) -> Renderer:
