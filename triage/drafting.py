@@ -55,8 +55,9 @@ CONTEXT_NAMES: frozenset[str] = frozenset({
 
 def social_length(text: str) -> int:
     """Return the length X counts for ``text`` (twitter-text v3 weighting: most Latin
-    characters 1, Vietnamese letters such as 'ệ' and CJK 2, every URL 23)."""
-    return int(parse_tweet(text).weightedLength)
+    characters 1, Vietnamese letters such as 'ệ' and CJK 2, every URL 23). Leading and
+    trailing whitespace, such as the draft's final newline, is not posted and not counted."""
+    return int(parse_tweet(text.strip()).weightedLength)
 
 
 def text_to_html(text: str) -> str:

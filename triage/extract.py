@@ -114,8 +114,9 @@ _ORDER_WORDS = (
     r"giao\s+dịch|giao\s+dich"
 )
 _TICKET_WORDS = r"ticket|tiket|case|kaso|complaint"
-_CONNECT = (r"(?:\s*(?:no\.?|nr\.?|number|num|id|code|số|so|nomor|mã|ma|saya|ko|của\s+tôi|"
-            r"cua\s+toi|of|is|ang|adalah|là|la|[:#=\-])\s*)*")
+# words between the keyword and the number; a word must end there ("SO-2026-1" is a number)
+_CONNECT = (r"(?:\s*(?:(?:no|nr|number|num|id|code|số|so|nomor|mã|ma|saya|ko|của\s+tôi|"
+            r"cua\s+toi|of|is|ang|adalah|là|la)(?![\w-])|no\.|nr\.|[:#=\-])\s*)*")
 _VALUE = r"#?(?P<value>[A-Za-z0-9][A-Za-z0-9\-/_]{2,39})"
 _KEYED = re.compile(
     rf"(?<![\w])(?:(?P<order>{_ORDER_WORDS})|(?P<ticket>{_TICKET_WORDS}))"
