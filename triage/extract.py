@@ -318,30 +318,41 @@ _REGIONS = {"vi": "VN", "id": "ID", "tl": "PH", "en": "SG"}
 _SEA = ("VN", "ID", "PH", "SG", "MY", "TH")
 
 
+_PHONE_CANDIDATE = re.compile(r"(?<![\w+])\+?\(?\d[\d \u00a0().-]{6,18}\d(?![\w])")
+
+
 def extract_phones(text: str, language: str = "", claims: _Claims | None = None
                    ) -> list[Phone]:
     """Return valid phone numbers in ``text`` (SEA formats, local or +international).
 
     The language's country is tried first (``0912 345 678`` is Vietnamese for ``vi``), then
     the other Southeast Asian countries; numbers must be valid, not just phone-shaped.
+    Phone-shaped runs are found with a regular expression and each is then parsed by
+    ``phonenumbers``, which is much faster than running its text matcher once per country.
     """
     claims = claims or _Claims()
     first = _REGIONS.get(language)
     regions = [first] if first else []
     regions += [r for r in _SEA if r not in regions]
-    found: list[tuple[int, Phone]] = []
+    out: list[Phone] = []
     seen: set[str] = set()
-    for region in regions:
-        for match in phonenumbers.PhoneNumberMatcher(text, region,
-                                                     leniency=phonenumbers.Leniency.VALID):
-            if not claims.free(match.start, match.end):
+    for m in _PHONE_CANDIDATE.finditer(text):
+        raw = m.group(0).strip(" .-(")
+        if not claims.free(*m.span()) or sum(ch.isdigit() for ch in raw) < 8:
+            continue
+        for region in regions:
+            try:
+                number = phonenumbers.parse(raw, region)
+            except phonenumbers.NumberParseException:
                 continue
-            e164 = phonenumbers.format_number(match.number, phonenumbers.PhoneNumberFormat.E164)
-            claims.take(match.start, match.end)
-            if e164 not in seen:
-                seen.add(e164)
-                found.append((match.start, Phone(match.raw_string, e164)))
-    return [p for _, p in sorted(found, key=lambda t: t[0])]
+            if phonenumbers.is_valid_number(number):
+                e164 = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+                claims.take(*m.span())
+                if e164 not in seen:
+                    seen.add(e164)
+                    out.append(Phone(raw, e164))
+                break
+    return out
 
 
 # ------------------------------------------------------------------- all
