@@ -7,11 +7,14 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import add_to_maildir, make_email
 from triage.config import settings_from_mapping
 from triage.draft_context import first_name_guess, format_deadline, header_safe, zone
 from triage.drafting import (
+    CONTEXT_NAMES,
     PACKAGED_TEMPLATES,
     DraftRequest,
     Renderer,
@@ -386,3 +389,33 @@ def test_pipeline_drafts_a_vietnamese_email_in_vietnamese(app: App, maildir: Pat
     assert draft.startswith("Chào anh/chị An,")
     assert "(GMT+7)" in draft and "Mã tham chiếu" in draft
     assert "Trân trọng," in draft
+
+
+# ------------------------------------------------------------ docs, fuzzing
+
+def test_docs_list_every_context_name_and_the_renderer_provides_them() -> None:
+    doc = DOCS.read_text(encoding="utf-8")
+    for name in CONTEXT_NAMES:
+        assert f"`{name}" in doc, f"docs/templates.md does not document {name}"
+    ctx = renderer().context(req(), "en")
+    assert set(ctx) | {"fill"} == set(CONTEXT_NAMES)
+
+
+@pytest.fixture(scope="module")
+def fuzz_renderer(tmp_path_factory: pytest.TempPathFactory) -> Renderer:
+    d = tmp_path_factory.mktemp("fuzz")
+    (d / "en").mkdir()
+    (d / "en" / "request.email.j2").write_text(
+        "[{{ subject }}~|~{{ customer_name }}~|~{{ reference }}]", encoding="utf-8")
+    return renderer(template_dir=d)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.sampled_from(list("{}%#ab \r\n\u2028'\"<>*7().[]_")), max_size=60))
+def test_any_customer_text_comes_out_literally(fuzz_renderer: Renderer, payload: str) -> None:
+    out = fuzz_renderer.render(req("request", subject=payload, name=payload)).text
+    subject, name, reference = out.strip()[1:-1].split("~|~")
+    assert reference == "T-42"
+    assert subject == header_safe(payload)
+    assert name == header_safe(payload, 80)
+    assert not re.search(r"[\r\n\u2028]", header_safe(payload))

@@ -14,6 +14,7 @@ Checks, for the packaged templates and an operator's ``template_dir`` together:
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -28,6 +29,7 @@ from triage.models import CATEGORIES, LANGUAGES
 from triage.techdetails import TechDetails, detect_tech_details
 
 CHANNELS: tuple[str, ...] = ("email", "social")
+_LANG_DIR = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")  # en, fil, pt_BR; not "partials"
 KINDS: tuple[str, ...] = (*CATEGORIES, "review")
 
 LONG_FIRST_NAME = "Maximilianarosabella"  # 20 characters, the longest name we greet by
@@ -57,7 +59,7 @@ def template_languages(renderer: Renderer) -> list[str]:
     extra = [renderer.default_language]
     if renderer.template_dir is not None:
         extra += sorted(p.name for p in renderer.template_dir.iterdir()
-                        if p.is_dir() and any(p.glob("*.j2")))
+                        if p.is_dir() and _LANG_DIR.match(p.name) and any(p.glob("*.j2")))
     for lang in extra:
         if lang and lang not in langs:
             langs.append(lang)
