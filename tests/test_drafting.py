@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -102,6 +103,18 @@ def test_technical_issue_asks_only_for_what_is_missing() -> None:
     assert "exact error message" not in only_version
     social = r.render(req("technical_issue", "social", text="Android 14, v2.3.1")).text
     assert "the error you see" in social and "your device" not in social
+
+
+def test_a_screenshot_counts_as_the_error_text() -> None:
+    r = renderer()
+    with_image = DraftRequest(
+        category="technical_issue", channel="email", language="en", subject="Crash",
+        text="The app crashes on my iPhone 13, version 4.2.1", sender="a@example.com",
+        sender_name="Ann", thread_id=7, due_at=DUE, attachment_types=("image/png",))
+    text = r.render(with_image).text
+    assert "exact error message" not in text and "could you tell us" not in text
+    pdf = r.render(replace(with_image, attachment_types=("application/pdf",)))
+    assert "exact error message" in pdf.text
 
 
 def test_request_confirms_with_a_timeline_in_the_customers_zone() -> None:
@@ -374,6 +387,27 @@ def test_settings_reach_the_renderer_and_bad_zones_are_refused(tmp_path: Path) -
         settings_from_mapping({"drafting": {"customer_timezone": "GMT+7"}})
     with pytest.raises(ConfigError, match=r"drafting\.language_timezones\.vi"):
         settings_from_mapping({"drafting": {"language_timezones": {"vi": "Saigon"}}})
+
+
+def test_pipeline_passes_attachments_so_a_screenshot_is_not_asked_for(app: App,
+                                                                       maildir: Path) -> None:
+    from email.message import EmailMessage
+
+    m = EmailMessage()
+    m["From"] = "Ann Lee <ann@example.com>"
+    m["To"] = "support@example.com"
+    m["Subject"] = "App crashes at checkout"
+    m["Message-ID"] = "<shot1@example.com>"
+    m.set_content("The app crashes with an error every time I pay at checkout on my iPhone 13, "
+                  "version 4.2.1. Screenshot attached. Please fix the bug.")
+    m.add_attachment(b"\x89PNG\r\n\x1a\n" + b"0" * 64, maintype="image", subtype="png",
+                     filename="error.png")
+    add_to_maildir(maildir, bytes(m))
+    app.poll_all()
+    row = app.store.export_rows()[0]
+    assert row["category"] == "technical_issue" and not row["needs_review"], row
+    assert row["draft"].startswith("Hi Ann,") and "logged it under reference" in row["draft"]
+    assert "could you tell us" not in row["draft"]
 
 
 def test_pipeline_drafts_a_vietnamese_email_in_vietnamese(app: App, maildir: Path) -> None:

@@ -148,6 +148,8 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         row = rows[0]
         msg = {k: row[k] for k in ("subject", "text", "sender", "sender_name")}
         msg["text"] = row["text"] or row["full_text"] or ""
+        attachments = tuple(str(a.get("content_type", "")) for a in
+                            app.store.message(message_id).get("attachments") or [])
         channel = channel or row["channel"]
         received: datetime = row["received_at"]
         thread_id = int(row["thread_id"] or message_id)
@@ -158,7 +160,7 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         assert path is not None
         msg = _read_text_file(path)
         channel = channel or "email"
-        received, thread_id = now, 0
+        received, thread_id, attachments = now, 0, ()
     if not category or not language:
         from classifiers.model import model_input
 
@@ -172,7 +174,8 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
     draft = renderer.render(DraftRequest(
         category=category, channel=channel, language=language, subject=msg["subject"],
         text=msg["text"], sender=msg["sender"], sender_name=name or msg["sender_name"],
-        thread_id=thread_id, due_at=due_at, needs_review=bool(review)))
+        thread_id=thread_id, due_at=due_at, needs_review=bool(review),
+        attachment_types=attachments))
     click.echo(f"Template: {draft.template}  (category {category}, language {language}, "
                f"channel {channel}{', needs review' if review else ''})")
     click.echo(f"Subject: {draft.subject}")

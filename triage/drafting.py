@@ -84,6 +84,8 @@ class DraftRequest:
     thread_id: int
     due_at: datetime | None
     needs_review: bool = False
+    attachment_types: tuple[str, ...] = ()
+    """MIME types of the message's attachments (an image counts as a screenshot)."""
 
 
 class Renderer:
@@ -146,7 +148,8 @@ class Renderer:
                 facts: Facts | None = None, tech: TechDetails | None = None) -> dict[str, Any]:
         """Return the template context for ``req`` (see docs/templates.md for each name)."""
         facts = facts if facts is not None else extract_facts(req.text, req.language)
-        tech = tech if tech is not None else detect_tech_details(f"{req.subject}\n{req.text}")
+        tech = tech if tech is not None else detect_tech_details(
+            f"{req.subject}\n{req.text}", req.attachment_types)
         tz = self.language_timezones.get(req.language, self.customer_timezone)
         deadline: Deadline | None = (format_deadline(req.due_at, template_language, tz)
                                      if req.due_at else None)

@@ -9,6 +9,7 @@ without diacritics; it errs towards "not found", which only costs one extra ques
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 _DEVICE = re.compile(
@@ -58,6 +59,8 @@ class TechDetails:
     browser: str = ""
     app_version: str = ""
     error_text: str = ""
+    screenshot: bool = False
+    """An image is attached: we do not ask for the error text or a screenshot again."""
 
     @property
     def missing(self) -> list[str]:
@@ -71,13 +74,14 @@ class TechDetails:
             out.append("device")
         if not self.app_version:
             out.append("app_version")
-        if not self.error_text:
+        if not (self.error_text or self.screenshot):
             out.append("error_text")
         return out
 
 
-def detect_tech_details(text: str) -> TechDetails:
-    """Return the device, OS, browser, app version and error text that ``text`` mentions."""
+def detect_tech_details(text: str, attachment_types: Sequence[str] = ()) -> TechDetails:
+    """Return the device, OS, browser, app version and error text that ``text`` mentions;
+    ``attachment_types`` (MIME types) tell whether a screenshot came with it."""
     device = _DEVICE.search(text)
     os_ = _OS.search(text)
     browser = _BROWSER.search(text)
@@ -99,4 +103,5 @@ def detect_tech_details(text: str) -> TechDetails:
         browser=browser.group("name") if browser else "",
         app_version=app_version,
         error_text=error,
+        screenshot=any(t.lower().startswith("image/") for t in attachment_types),
     )
