@@ -125,3 +125,15 @@ def test_preview_errors_are_clear(tmp_path: Path, config: Path) -> None:
     assert code == 1 and "empty.txt: the message is empty" in err
     code, _, err = invoke("templates", "preview", "--config", str(config))
     assert code == 2 and "exactly one of --message ID or --file PATH" in err
+
+
+def test_preview_from_an_eml_file(tmp_path: Path, config: Path) -> None:
+    eml = tmp_path / "msg.eml"
+    eml.write_bytes(make_email(subject="Saran fitur", sender="Muhammad Rizki <r@example.id>",
+                               body="Tolong tambahkan fitur dark mode di aplikasi."))
+    code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(eml),
+                          "--category", "suggestion", "--language", "id", "--channel", "social")
+    assert code == 0, out
+    assert "Template: id/suggestion.social.j2" in out
+    assert "Terima kasih atas idenya, Kak Rizki!" in out
+    assert "To fill before sending: nothing" in out
