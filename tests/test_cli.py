@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-TRIAGE = [sys.executable, "-m", "triage.cli"]
+TRIAGE = [sys.executable, "-m", "triage"]
 
 
 def run(args: list[str], *, cwd: Path, input: str | None = None,

@@ -55,7 +55,7 @@ def workdir(tmp_path: Path, model_path: Path) -> Path:
 
 
 def _start(workdir: Path, *args: str) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "triage.cli", *args, "--config",
+    return subprocess.Popen([sys.executable, "-m", "triage", *args, "--config",
                              str(workdir / "triage.toml")], cwd=workdir,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
 

@@ -270,8 +270,10 @@ def demo(workdir: str, once: bool) -> None:
     app.run_daemon()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
+from triage.cli_templates import templates as _templates  # noqa: E402
+
+main.add_command(_templates)
+
 
 from triage import cli_deadlines  # noqa: E402  (imports this module's helpers)
 

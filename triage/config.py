@@ -14,6 +14,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
 
@@ -43,6 +44,21 @@ def parse_duration(value: Any) -> timedelta:
 
 
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+def _check_zone(name: Any) -> str:
+    """Return ``name`` when it is an IANA time zone; raises ValueError saying what to write."""
+    if not isinstance(name, str):
+        raise ValueError("expected a time zone name such as 'Asia/Jakarta'")
+    try:
+        ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"{name!r} is not a time zone; use an IANA name such as "
+                         "'Asia/Ho_Chi_Minh', 'Asia/Jakarta' or 'UTC'") from None
+    return name
+
+
+TimeZoneName = Annotated[str, BeforeValidator(_check_zone)]
 
 
 class _Section(BaseModel):
@@ -94,6 +110,20 @@ class DraftingSettings(_Section):
     agent_name: str = Field("", description="Agent name used in signatures (empty: team only).")
     support_address: str = Field(
         "support@example.com", description="From address of replies; messages from it are ours."
+    )
+    customer_timezone: TimeZoneName = Field(
+        "Asia/Singapore",
+        description="IANA time zone deadlines are written in for customers whose language has "
+        "no entry in language_timezones.",
+    )
+    language_timezones: dict[str, TimeZoneName] = Field(
+        default_factory=lambda: {"vi": "Asia/Ho_Chi_Minh", "id": "Asia/Jakarta",
+                                 "tl": "Asia/Manila"},
+        description="IANA time zone per customer language for deadlines in drafts.",
+    )
+    social_max_length: int = Field(
+        280, ge=40, le=5000,
+        description="Longest social draft, counted as X counts (twitter-text weighting).",
     )
 
 

@@ -3,7 +3,13 @@
 Templates live in ``reply_templates/<language>/<category>.<channel>.j2`` (and
 ``<language>/review.<channel>.j2`` for messages a human must look at first). The chain for a
 language is: requested language -> configured default language -> English. An operator's
-``template_dir`` is searched before the packaged templates.
+``template_dir`` is searched before the packaged templates, and an operator template can
+extend a packaged one by its ``packaged:`` name (``{% extends "packaged:en/complaint.email.j2"
+%}``). See docs/templates.md for the context every template gets.
+
+Customer text (subject, name, body facts) only ever enters as data: Jinja2 never evaluates the
+value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUndefined``,
+``*.html.j2`` templates are autoescaped, and header values lose every line break.
 """
 
 from __future__ import annotations
@@ -17,29 +23,51 @@ from typing import Any
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
+from twitter_text import parse_tweet
 
 import reply_templates
+from triage.draft_context import Deadline, first_name_guess, format_deadline, header_safe, zone
 from triage.errors import TemplateError
+from triage.extract import Facts, extract_facts
 from triage.mail.threads import reply_subject
 from triage.models import Draft
+from triage.placeholders import ensure_sendable, fill, unfilled_placeholders
+from triage.techdetails import TechDetails, detect_tech_details
+
+__all__ = [
+    "PACKAGED_TEMPLATES", "DraftRequest", "Renderer", "ensure_sendable", "fill",
+    "first_name_guess", "social_length", "text_to_html", "unfilled_placeholders",
+]
 
 PACKAGED_TEMPLATES = Path(reply_templates.__file__).parent
-_CRLF = re.compile(r"[\r\n]+")
+_BLANK_LINES = re.compile(r"\n{3,}")
+_TRAILING_SPACE = re.compile(r"[ \t]+\n")
+
+CONTEXT_NAMES: frozenset[str] = frozenset({
+    "customer_name", "first_name", "customer_address", "subject", "category", "channel",
+    "language", "customer_language", "reference", "reference_token", "due_at", "deadline",
+    "team_name", "agent_name", "facts", "order", "ticket", "amount", "tech", "needs_review",
+    "fill",
+})
+"""Every name a template may use; ``triage templates check`` rejects any other."""
 
 
-def first_name_guess(display_name: str) -> str:
-    """Return a safe first name from a display name, or '' when unsure.
+def social_length(text: str) -> int:
+    """Return the length X counts for ``text`` (twitter-text v3 weighting: most Latin
+    characters 1, Vietnamese letters such as 'ệ' and CJK 2, every URL 23). Leading and
+    trailing whitespace, such as the draft's final newline, is not posted and not counted."""
+    return int(parse_tweet(text.strip()).weightedLength)
 
-    'Nguyen Van An' style names put the given name last; we only guess when the name has a
-    plain shape, and greet neutrally otherwise.
+
+def text_to_html(text: str) -> str:
+    """Return a plain-text draft as an HTML fragment: escaped, paragraphs and line breaks kept.
+
+    For the HTML part of an e-mail reply; nothing in ``text`` can become markup.
     """
-    name = display_name.strip().strip('"').strip()
-    if not name or "@" in name or any(ch.isdigit() for ch in name):
-        return ""
-    parts = name.replace(",", " ").split()
-    if not parts or len(parts[0]) < 2 or not parts[0][0].isalpha():
-        return ""
-    return parts[0][:40]
+    paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
+    return "\n".join(Markup("<p>{}</p>").format(Markup("<br>\n").join(
+        escape(line) for line in p.split("\n"))) for p in paragraphs)
 
 
 @dataclass(frozen=True)
@@ -56,22 +84,43 @@ class DraftRequest:
     thread_id: int
     due_at: datetime | None
     needs_review: bool = False
+    attachment_types: tuple[str, ...] = ()
+    """MIME types of the message's attachments (an image counts as a screenshot)."""
 
 
 class Renderer:
-    """Renders drafts; built once with the template search path and signature settings."""
+    """Renders drafts; built once with the template search path and signature settings.
+
+    ``customer_timezone`` is the zone deadlines are written in, unless ``language_timezones``
+    names one for the message's language. Social drafts longer than ``social_max_length`` (as
+    X counts) are rendered again without the customer's name, and refused if still too long.
+    """
 
     def __init__(self, *, default_language: str = "en", template_dir: Path | None = None,
-                 team_name: str = "Customer Support", agent_name: str = "") -> None:
-        dirs = [str(template_dir)] if template_dir else []
-        dirs.append(str(PACKAGED_TEMPLATES))
+                 team_name: str = "Customer Support", agent_name: str = "",
+                 customer_timezone: str = "UTC",
+                 language_timezones: Mapping[str, str] | None = None,
+                 social_max_length: int = 280) -> None:
+        packaged = jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES))
+        loaders: list[jinja2.BaseLoader] = []
+        if template_dir:
+            if not Path(template_dir).is_dir():
+                raise TemplateError(f"template_dir {template_dir} is not a directory; create "
+                                    "it or set drafting.template_dir to an existing one")
+            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+        loaders += [jinja2.PrefixLoader({"packaged": packaged}, delimiter=":"), packaged]
+        self.template_dir = Path(template_dir) if template_dir else None
         self.env = SandboxedEnvironment(
-            loader=jinja2.FileSystemLoader(dirs), undefined=jinja2.StrictUndefined,
-            autoescape=False, keep_trailing_newline=False, trim_blocks=True,
-            lstrip_blocks=True)
+            loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+            autoescape=lambda name: bool(name and name.endswith(".html.j2")),
+            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+        self.env.globals["fill"] = fill
         self.default_language = default_language
         self.team_name = team_name
         self.agent_name = agent_name
+        self.customer_timezone = zone(customer_timezone)
+        self.language_timezones = {k: zone(v) for k, v in (language_timezones or {}).items()}
+        self.social_max_length = social_max_length
 
     def template_chain(self, language: str, name: str) -> list[str]:
         """Return the template names tried for ``name`` in ``language``, in order."""
@@ -81,34 +130,82 @@ class Renderer:
                 langs.append(lang)
         return [f"{lang}/{name}" for lang in langs]
 
-    def render(self, req: DraftRequest, extra: Mapping[str, Any] | None = None) -> Draft:
-        """Render the draft for ``req``; raises TemplateError when no template fits."""
+    def select(self, req: DraftRequest) -> jinja2.Template:
+        """Return the template ``req`` is drafted with; raises TemplateError when none fits."""
         name = (f"review.{req.channel}.j2" if req.needs_review
                 else f"{req.category}.{req.channel}.j2")
         chain = self.template_chain(req.language, name)
         try:
-            template = self.env.select_template(chain)
+            return self.env.select_template(chain)
         except jinja2.TemplatesNotFound as exc:
             raise TemplateError(f"no template for {name} (tried {', '.join(chain)}); add "
                                 f"reply_templates/en/{name}") from exc
-        ctx = {
-            "customer_name": req.sender_name or "",
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateError(f"template {exc.filename or exc.name} line {exc.lineno}: "
+                                f"{exc.message}") from exc
+
+    def context(self, req: DraftRequest, template_language: str,
+                facts: Facts | None = None, tech: TechDetails | None = None) -> dict[str, Any]:
+        """Return the template context for ``req`` (see docs/templates.md for each name)."""
+        facts = facts if facts is not None else extract_facts(req.text, req.language)
+        tech = tech if tech is not None else detect_tech_details(
+            f"{req.subject}\n{req.text}", req.attachment_types)
+        tz = self.language_timezones.get(req.language, self.customer_timezone)
+        deadline: Deadline | None = (format_deadline(req.due_at, template_language, tz)
+                                     if req.due_at else None)
+        return {
+            "customer_name": header_safe(req.sender_name, 80),
             "first_name": first_name_guess(req.sender_name),
-            "customer_address": req.sender,
-            "subject": req.subject,
+            "customer_address": header_safe(req.sender, 320),
+            "subject": header_safe(req.subject),
             "category": req.category,
             "channel": req.channel,
-            "language": req.language,
+            "language": template_language,
+            "customer_language": req.language,
             "reference": f"T-{req.thread_id}",
+            "reference_token": f"[#T-{req.thread_id}]",
             "due_at": req.due_at,
+            "deadline": deadline,
             "team_name": self.team_name,
             "agent_name": self.agent_name,
-            **(extra or {}),
+            "facts": facts,
+            "order": facts.order_numbers[0] if facts.order_numbers else "",
+            "ticket": facts.ticket_numbers[0] if facts.ticket_numbers else "",
+            "amount": facts.amounts[0] if facts.amounts else None,
+            "tech": tech,
+            "needs_review": req.needs_review,
         }
+
+    def render(self, req: DraftRequest, extra: Mapping[str, Any] | None = None) -> Draft:
+        """Render the draft for ``req``.
+
+        Raises TemplateError when no template fits, a template fails, or a social draft does
+        not fit ``social_max_length`` even without the customer's name.
+        """
+        template = self.select(req)
+        lang = (template.name or "en/").split("/", 1)[0]
+        ctx = {**self.context(req, lang), **(extra or {})}
+        text = self.render_template(template, ctx)
+        if req.channel == "social" and social_length(text) > self.social_max_length:
+            # long display names are the usual cause: greet neutrally rather than fail
+            text = self.render_template(template, {**ctx, "first_name": "", "customer_name": ""})
+            length = social_length(text)
+            if length > self.social_max_length:
+                raise TemplateError(
+                    f"template {template.name} rendered {length} characters for a social "
+                    f"reply (limit {self.social_max_length}); shorten the template")
+        subject = header_safe(reply_subject(req.subject, req.thread_id), 998)
+        return Draft(subject=subject, text=text, template=template.name or "", language=lang)
+
+    @staticmethod
+    def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:
+        """Render ``template`` with ``ctx`` into tidy text; raises TemplateError on failure."""
         try:
-            text = template.render(ctx).strip() + "\n"
+            text = template.render(ctx)
+        except TemplateError:
+            raise
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {template.name} failed: {exc}") from exc
-        subject = _CRLF.sub(" ", reply_subject(req.subject, req.thread_id))
-        lang = (template.name or "en/").split("/", 1)[0]
-        return Draft(subject=subject, text=text, template=template.name or name, language=lang)
+        # conditional lines leave gaps and trailing blanks; drafts get tidy paragraphs
+        text = _TRAILING_SPACE.sub("\n", text)
+        return _BLANK_LINES.sub("\n\n", text).strip() + "\n"

@@ -79,7 +79,14 @@ class TemplateError(TriageError):
 
 
 class PlaceholderUnfilled(TemplateError):
-    """A draft still carries placeholders that an agent must fill before sending."""
+    """A draft still carries placeholders that an agent must fill before sending.
+
+    ``labels`` lists the markers still in the text (see ``triage.placeholders``).
+    """
+
+    def __init__(self, message: str, labels: list[str] | None = None) -> None:
+        super().__init__(message)
+        self.labels = list(labels or [])
 
 
 class SendError(TriageError):

@@ -172,7 +172,9 @@ class Pipeline:
                     category=cl.category, channel=row["channel"], language=cl.language,
                     subject=row["subject"], text=row["text"], sender=row["sender"],
                     sender_name=row["sender_name"], thread_id=row["thread_id"] or mid,
-                    due_at=due_at, needs_review=cl.needs_review))
+                    due_at=due_at, needs_review=cl.needs_review,
+                    attachment_types=tuple(str(a.get("content_type", ""))
+                                           for a in row.get("attachments") or [])))
                 done = self.store.save_processing(mid, cl, due_at, plan.policy, draft,
                                                   kind=plan.kind, priority=plan.priority)
             if done:

@@ -54,7 +54,10 @@ class App:
         return Renderer(default_language=d.default_language,
                         template_dir=self.settings.resolve_path(d.template_dir)
                         if d.template_dir else None,
-                        team_name=d.team_name, agent_name=d.agent_name)
+                        team_name=d.team_name, agent_name=d.agent_name,
+                        customer_timezone=d.customer_timezone,
+                        language_timezones=d.language_timezones,
+                        social_max_length=d.social_max_length)
 
     @cached_property
     def deadlines(self) -> DeadlinePolicy:

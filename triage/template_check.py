@@ -1,0 +1,156 @@
+"""``triage templates check``: find broken, missing or too long templates before customers do.
+
+Checks, for the packaged templates and an operator's ``template_dir`` together:
+
+* syntax: every ``*.j2`` file parses;
+* names: every variable a template reads is in the documented context
+  (``drafting.CONTEXT_NAMES``), so a typo fails here, not on the first message of a kind;
+* coverage: every language x (category or review) x channel exists in that language itself,
+  without falling back;
+* rendering: each of those renders with a "full" context (long name, long reference, every
+  fact) and an "empty" one (no name, no deadline, no facts), keeps its reference, and social
+  drafts fit the configured length as X counts it, even with a long first name.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import jinja2
+from jinja2 import meta, nodes
+
+from triage.drafting import CONTEXT_NAMES, DraftRequest, Renderer, social_length
+from triage.errors import TriageError
+from triage.extract import extract_facts
+from triage.models import CATEGORIES, LANGUAGES
+from triage.techdetails import TechDetails, detect_tech_details
+
+CHANNELS: tuple[str, ...] = ("email", "social")
+_LANG_DIR = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")  # en, fil, pt_BR; not "partials"
+KINDS: tuple[str, ...] = (*CATEGORIES, "review")
+
+LONG_FIRST_NAME = "Maximilianarosabella"  # 20 characters, the longest name we greet by
+LONG_REFERENCE_ID = 10**12  # reference T-1000000000000
+_FULL_TEXT = (
+    "Order #ORD-2026-11-000000000000123456 and ticket no. 99999999, paid Rp 1.250.000 and "
+    "₱1,299.50 on 12/11/2026; call +84 912 345 678 or mail someone.long.name@example.co.id. "
+    "On my Samsung Galaxy S24 Ultra with Android 14, app version 12.34.56 it says "
+    '"' + "Something went wrong while processing your payment, please try again " * 2 + '"')
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with one template."""
+
+    template: str
+    message: str
+
+    def __str__(self) -> str:
+        return f"{self.template}: {self.message}"
+
+
+def template_languages(renderer: Renderer) -> list[str]:
+    """Return the languages to check: the supported ones, the default one, and any language
+    directory the operator's ``template_dir`` adds."""
+    langs = list(LANGUAGES)
+    extra = [renderer.default_language]
+    if renderer.template_dir is not None:
+        extra += sorted(p.name for p in renderer.template_dir.iterdir()
+                        if p.is_dir() and _LANG_DIR.match(p.name) and any(p.glob("*.j2")))
+    for lang in extra:
+        if lang and lang not in langs:
+            langs.append(lang)
+    return langs
+
+
+def _all_names(renderer: Renderer) -> list[str]:
+    return sorted({n for n in renderer.env.list_templates(extensions=["j2"]) if ":" not in n})
+
+
+def _check_source(renderer: Renderer, name: str) -> list[Problem]:
+    env = renderer.env
+    try:
+        source, filename, _ = env.loader.get_source(env, name)  # type: ignore[union-attr]
+        ast = env.parse(source, name, filename)
+    except jinja2.TemplateSyntaxError as exc:
+        return [Problem(name, f"syntax error on line {exc.lineno}: {exc.message}")]
+    except (OSError, UnicodeDecodeError) as exc:
+        return [Problem(name, f"cannot be read: {exc}; save it as UTF-8 text")]
+    # names a template sets itself ({% set kh = ... %}) are fine inside its blocks too
+    assigned = {n.name for n in ast.find_all(nodes.Name) if n.ctx in ("store", "param")}
+    unknown = sorted(meta.find_undeclared_variables(ast) - CONTEXT_NAMES - set(env.globals)
+                     - assigned)
+    if unknown:
+        return [Problem(name, f"uses undefined name(s) {', '.join(unknown)}; the context has "
+                              "only the names listed in docs/templates.md")]
+    return []
+
+
+def _requests(kind: str, channel: str, lang: str) -> list[tuple[str, DraftRequest, dict]]:
+    category = "request" if kind == "review" else kind
+    due = datetime(2026, 12, 31, 16, 30, tzinfo=UTC) + timedelta(days=2)
+    full = DraftRequest(category=category, channel=channel, language=lang,
+                        subject="A very long subject line " * 8, text=_FULL_TEXT,
+                        sender="someone.long.name@example.co.id",
+                        sender_name=f"{LONG_FIRST_NAME} Konstantinopoulou-Vanderbilt",
+                        thread_id=LONG_REFERENCE_ID, due_at=due, needs_review=kind == "review")
+    empty = DraftRequest(category=category, channel=channel, language=lang, subject="",
+                         text="", sender="", sender_name="", thread_id=1, due_at=None,
+                         needs_review=kind == "review")
+    return [("full context", full, {"first_name": LONG_FIRST_NAME}),
+            ("empty context", empty, {"tech": TechDetails()})]
+
+
+def _check_render(renderer: Renderer, name: str, kind: str, channel: str,
+                  lang: str) -> list[Problem]:
+    out: list[Problem] = []
+    template = renderer.env.get_template(name)
+    for label, req, overrides in _requests(kind, channel, lang):
+        ctx = renderer.context(req, lang, extract_facts(req.text, lang),
+                               detect_tech_details(req.text))
+        ctx.update(overrides)
+        try:
+            text = renderer.render_template(template, ctx)
+        except TriageError as exc:
+            out.append(Problem(name, f"fails with a {label}: {exc}"))
+            continue
+        if ctx["reference"] not in text:
+            out.append(Problem(name, f"does not show the reference ({{{{ reference }}}}) with "
+                                     f"a {label}"))
+        if channel == "social":
+            length = social_length(text)
+            if length > renderer.social_max_length:
+                out.append(Problem(name, f"renders {length} characters with a {label} (limit "
+                                         f"{renderer.social_max_length} as X counts); shorten it"))
+    return out
+
+
+def check_templates(renderer: Renderer) -> tuple[list[Problem], int]:
+    """Check every template ``renderer`` can see; return ``(problems, templates checked)``."""
+    problems: list[Problem] = []
+    names = _all_names(renderer)
+    for name in names:
+        problems += _check_source(renderer, name)
+    broken = {p.template for p in problems}
+    for lang in template_languages(renderer):
+        for kind in KINDS:
+            for channel in CHANNELS:
+                name = f"{lang}/{kind}.{channel}.j2"
+                if name not in names:
+                    problems.append(Problem(name, f"missing: add it (language {lang} falls "
+                                                  "back to another language until then)"))
+                elif name not in broken:
+                    problems += _check_render(renderer, name, kind, channel, lang)
+    return problems, len(names)
+
+
+def describe_dirs(renderer: Renderer) -> str:
+    """Return the template directories searched, in order, for messages."""
+    from triage.drafting import PACKAGED_TEMPLATES
+
+    dirs: list[Path] = [p for p in (renderer.template_dir,) if p is not None]
+    dirs.append(PACKAGED_TEMPLATES)
+    return ", ".join(str(d) for d in dirs)
