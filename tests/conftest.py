@@ -80,3 +80,6 @@ def app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> 
     a = App(settings, clock=clock, environ={})
     yield a
     a.store.close()
+
+
+pytest_plugins = ["tests.fixtures_social"]

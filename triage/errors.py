@@ -88,3 +88,8 @@ class SendError(TriageError):
 
 class NotFound(TriageError):
     """A message, draft, user or model version that was asked for does not exist."""
+
+
+class ReplyRejected(SendError):
+    """A social network refused a reply for good (too long, post deleted, not allowed);
+    retrying the same reply will not help."""
