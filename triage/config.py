@@ -223,7 +223,10 @@ class XSource(_Section):
         return self
 
     def secret_envs(self) -> list[tuple[str, str]]:
-        """Return ``(key, env var)`` pairs of the secrets this source names."""
+        """Return ``(key, env var)`` pairs of the secrets this source names (none while it
+        is disabled, so a configured but switched-off account does not stop start-up)."""
+        if not self.enabled:
+            return []
         keys = ("bearer_token_env", "user_token_env", "consumer_key_env", "consumer_secret_env",
                 "access_token_env", "access_token_secret_env")
         return [(k, getattr(self, k)) for k in keys if getattr(self, k)]
@@ -255,8 +258,9 @@ class MastodonSource(_Section):
     enabled: bool = Field(True, description="Set false to keep the source but not poll it.")
 
     def secret_envs(self) -> list[tuple[str, str]]:
-        """Return ``(key, env var)`` pairs of the secrets this source needs."""
-        return [("access_token_env", self.access_token_env)]
+        """Return ``(key, env var)`` pairs of the secrets this source needs (none while it
+        is disabled)."""
+        return [("access_token_env", self.access_token_env)] if self.enabled else []
 
 
 SourceSettings = Annotated[MaildirSource | XSource | MastodonSource,

@@ -17,6 +17,8 @@ from pathlib import Path
 from typing import Any
 
 from inscriptis import get_text
+from inscriptis.css_profiles import CSS_PROFILES
+from inscriptis.model.config import ParserConfig
 from mastodon import Mastodon, MastodonNotFoundError
 
 from triage.clock import Clock, SystemClock
@@ -34,12 +36,15 @@ from triage.sources.mastoapi import (
 
 log = logging.getLogger(__name__)
 
+# "strict": no padding around inline elements, so Mastodon's @<span>name</span> stays @name.
+_HTML = ParserConfig(css=CSS_PROFILES["strict"])
+
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@[\w.-]+(?:@[\w.-]+)?)+\s*")
 
 
 def html_to_text(html: str) -> str:
     """The readable text of a status's HTML content (paragraphs and line breaks kept)."""
-    return get_text(html or "").strip()
+    return get_text(html or "", _HTML).strip()
 
 
 def _id_key(value: Any) -> tuple[int, str]:
