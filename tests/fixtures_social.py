@@ -60,7 +60,7 @@ class FakeBase:
 
     def __init__(self, clock: FrozenClock) -> None:
         self.clock = clock
-        self.lock = threading.Lock()
+        self.lock = threading.RLock()
         self.requests: list[tuple[str, str, dict[str, list[str]]]] = []
         self.fail_next: list[int | str] = []
         self.fail_on: dict[int, int | str] = {}
