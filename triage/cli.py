@@ -270,5 +270,9 @@ def demo(workdir: str, once: bool) -> None:
     app.run_daemon()
 
 
+from triage.cli_social import social  # noqa: E402
+
+main.add_command(social)
+
 if __name__ == "__main__":  # pragma: no cover
     main()
