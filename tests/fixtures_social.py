@@ -161,6 +161,7 @@ class FakeX(FakeBase):
         self.mentions_window = Window(clock)
         self.next_id = 2000
         self.posted: list[dict[str, Any]] = []
+        self.expired_tokens: set[str] = set()
         super().__init__(clock)
 
     def add_user(self, uid: str, username: str, name: str) -> None:
@@ -213,6 +214,13 @@ class FakeX(FakeBase):
         if method == "GET" and len(parts) == 4 and parts[3] == "mentions":
             if not self.mentions_window.take():
                 return 429, self.error_body(429), self.limit_headers()
+            if q.get("pagination_token") in self.expired_tokens:
+                return 400, {"errors": [{"parameters": {"pagination_token": [
+                    q["pagination_token"]]}, "message": "The `pagination_token` query "
+                    "parameter value is not valid"}], "title": "Invalid Request",
+                    "detail": "One or more parameters to your request was invalid.",
+                    "type": "https://api.twitter.com/2/problems/invalid-request"}, \
+                    self.limit_headers()
             return 200, self._mentions(parts[2], q), self.limit_headers()
         if method == "GET" and len(parts) == 4 and parts[3] == "tweets":
             own = [self._public(t) for t in sorted(self.tweets.values(),
@@ -228,7 +236,8 @@ class FakeX(FakeBase):
         if uid != OWN_X_ID:
             return {"errors": [{"title": "Not Found Error", "detail": f"no user {uid}"}]}
         since = int(q.get("since_id", 0))
-        until = int(q["pagination_token"][1:]) if "pagination_token" in q else None
+        until = int(q["pagination_token"][1:].split("-")[0]) if "pagination_token" in q \
+            else None
         size = int(q.get("max_results", 10))
         rows = sorted((t for t in self.tweets.values() if t.get("mentions_us")
                        and int(t["id"]) > since and (until is None or int(t["id"]) < until)),
@@ -239,7 +248,8 @@ class FakeX(FakeBase):
         meta: dict[str, Any] = {"result_count": len(page), "newest_id": page[0]["id"],
                                 "oldest_id": page[-1]["id"]}
         if rest:
-            meta["next_token"] = f"t{page[-1]['id']}"
+            # opaque to clients; unique per answer, like X's (so an expired one stays expired)
+            meta["next_token"] = f"t{page[-1]['id']}-{len(self.requests)}"
         out: dict[str, Any] = {"data": [self._public(t) for t in page], "meta": meta}
         if "author_id" in q.get("expansions", ""):
             authors = {t["author_id"] for t in page}

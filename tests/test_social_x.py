@@ -75,7 +75,7 @@ def test_mentions_paginate_with_authors_and_resume_from_since_id(
     mention_reqs = [q for m, p, q in fake_x.requests if p.endswith("/mentions")]
     assert len(mention_reqs) == 3
     assert "pagination_token" not in mention_reqs[0]
-    assert mention_reqs[1]["pagination_token"] == ["t1008"]
+    assert mention_reqs[1]["pagination_token"][0].startswith("t1008-")
     assert mention_reqs[0]["expansions"] == ["author_id"]
     by_id = {r["external_id"]: r for r in rows}
     assert by_id["1002"]["sender"] == "@angry_ann" and by_id["1002"]["sender_name"] == "Ann Lee"
@@ -100,7 +100,7 @@ def test_restart_in_the_middle_of_a_sweep_loses_and_doubles_nothing(
     with pytest.raises(SourceError, match="503"):
         app.poll_source(x_source(app, clock))
     assert len(stored(app)) == 10
-    assert app.store.get_cursor("x")["pending"]["token"] == "t1003"
+    assert app.store.get_cursor("x")["pending"]["token"].startswith("t1003-")
     app.store.close()
     # new mentions arrive while we are down; then a new process starts
     fake_x.mention(1013, "201", "@acme_help still waiting")
@@ -142,6 +142,38 @@ def test_budget_is_never_exceeded_and_only_this_source_pauses(
     app.poll_all()
     assert fake_x.count("GET", "/mentions") == 3
     assert len(stored(app)) == 12 and fake_x.served_429 == 0
+
+
+def test_an_expired_page_token_restarts_the_sweep_without_doubles(
+        tmp_path: Path, model_path: Path, clock: FrozenClock, fake_x: FakeX) -> None:
+    ids = seed(fake_x)
+    app = make_app(tmp_path, model_path, clock, fake_x.base_url, batch_size=5)
+    fake_x.fail_on[2] = 503
+    with pytest.raises(SourceError):
+        app.poll_source(x_source(app, clock))
+    fake_x.expired_tokens.add(app.store.get_cursor("x")["pending"]["token"])
+    app.poll_source(x_source(app, clock))
+    rows = stored(app)
+    assert sorted(r["external_id"] for r in rows) == sorted(ids) and len(rows) == 12
+    assert app.store.get_cursor("x") == {"since_id": "1012", "pending": None}
+    # a token refused again right after a restart is an error, not a loop
+    fake_x.fail_on[len(fake_x.requests) + 2] = 503
+    app2 = make_app(tmp_path / "other", model_path, clock, fake_x.base_url, batch_size=5)
+    with pytest.raises(SourceError):
+        app2.poll_source(x_source(app2, clock))
+    before = fake_x.count("GET", "/mentions")
+    fake_x.expired_tokens.add(app2.store.get_cursor("x")["pending"]["token"])
+    real_handle = fake_x.handle
+
+    def refuse_all_tokens(method: str, path: str, query: Any, *rest: Any) -> Any:
+        if "pagination_token" in query:
+            fake_x.expired_tokens.add(query["pagination_token"][0])
+        return real_handle(method, path, query, *rest)
+
+    fake_x.handle = refuse_all_tokens  # type: ignore[method-assign]
+    with pytest.raises(SourceError, match="400"):
+        app2.poll_source(x_source(app2, clock))
+    assert fake_x.count("GET", "/mentions") - before == 3  # refused, restart, refused: stop
 
 
 def test_a_429_pauses_until_the_reset_x_announces(

@@ -23,6 +23,7 @@ import tweepy
 
 from triage.clock import Clock, SystemClock
 from triage.config import XSource as XSettings
+from triage.errors import SourceRequestRefused
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
 from triage.sources.base import register
 from triage.sources.xapi import RateBudget, call, make_client, read_credentials
@@ -102,6 +103,7 @@ class XSource:
         self.page_size = page_size
         self.budget = RateBudget(clock)
         self._drained = False
+        self._restarted = False
 
     def fetch(self, cursor: dict[str, Any], limit: int) -> FetchResult:
         """Return the next mentions, up to about ``limit`` (whole pages), and the new cursor.
@@ -126,8 +128,18 @@ class XSource:
                 params["since_id"] = start
             if pending:
                 params["pagination_token"] = pending["token"]
-            body = call(lambda p=params: self.client.get_users_mentions(self.user_id, **p),
-                        f"x {self.name}: mentions", self.budget)
+            try:
+                body = call(lambda p=params: self.client.get_users_mentions(self.user_id, **p),
+                            f"x {self.name}: mentions", self.budget)
+            except SourceRequestRefused as exc:
+                if not pending or self._restarted:
+                    raise  # at most one restart per poll: never loop on refused tokens
+                # the saved page token expired while we were away: sweep again from since_id
+                # (the store ignores the posts it already has)
+                log.warning("%s; restarting the sweep from since_id=%s", exc,
+                            pending["since_id"])
+                since, pending, self._restarted = pending["since_id"], None, True
+                continue
             meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
             items.extend(self._items(body))
             newest = _later(pending["newest_id"] if pending else None, meta.get("newest_id"))
@@ -171,6 +183,7 @@ class XSource:
     def close(self) -> None:
         """End this poll: the next fetch starts a new sweep."""
         self._drained = False
+        self._restarted = False
 
 
 @register("x")

@@ -19,7 +19,14 @@ from requests.adapters import HTTPAdapter
 
 from triage.clock import Clock
 from triage.config import XSource
-from triage.errors import ConfigError, MissingSecretError, RateLimited, SourceAuthError, SourceError
+from triage.errors import (
+    ConfigError,
+    MissingSecretError,
+    RateLimited,
+    SourceAuthError,
+    SourceError,
+    SourceRequestRefused,
+)
 
 log = logging.getLogger(__name__)
 
@@ -197,6 +204,9 @@ def call(fn: Callable[[], requests.Response], what: str, budget: RateBudget | No
                 f"{what}: X refused the credentials ({exc.response.status_code}: "
                 f"{_api_messages(exc)}); check the token and that your access tier includes "
                 "this endpoint") from None
+        if isinstance(exc, tweepy.BadRequest):
+            raise SourceRequestRefused(f"{what}: X answered 400: {_api_messages(exc)}") \
+                from None
         raise SourceError(f"{what}: X answered {exc.response.status_code}: "
                           f"{_api_messages(exc)}; check user_id") from None
     except tweepy.TwitterServerError as exc:
