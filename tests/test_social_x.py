@@ -215,6 +215,14 @@ def test_server_errors_and_malformed_json_back_off_without_moving_the_cursor(
     assert app.poll_source(x_source(app, clock)).stored == 3
 
 
+def test_an_unknown_user_id_is_an_error_not_an_empty_timeline(
+        tmp_path: Path, model_path: Path, clock: FrozenClock, fake_x: FakeX) -> None:
+    app = make_app(tmp_path, model_path, clock, fake_x.base_url)
+    src = XSource("x", "999", x_source(app, clock).client, clock=clock)
+    with pytest.raises(SourceError, match=r"no user 999.*check user_id"):
+        app.poll_source(src)
+
+
 def test_network_errors_are_source_errors(tmp_path: Path, model_path: Path,
                                           clock: FrozenClock) -> None:
     with socket.socket() as s:

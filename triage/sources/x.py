@@ -23,7 +23,7 @@ import tweepy
 
 from triage.clock import Clock, SystemClock
 from triage.config import XSource as XSettings
-from triage.errors import SourceRequestRefused
+from triage.errors import SourceError, SourceRequestRefused
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
 from triage.sources.base import register
 from triage.sources.xapi import RateBudget, call, make_client, read_credentials
@@ -140,6 +140,12 @@ class XSource:
                             pending["since_id"])
                 since, pending, self._restarted = pending["since_id"], None, True
                 continue
+            if "data" not in body and "meta" not in body:  # X answers 200 with only errors
+                errs = body.get("errors") or [{}]
+                detail = errs[0].get("detail") or errs[0].get("title") if isinstance(
+                    errs[0], dict) else errs[0]
+                raise SourceError(f"x {self.name}: X reported {detail!r} for the mentions of "
+                                  f"user {self.user_id}; check user_id")
             meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
             items.extend(self._items(body))
             newest = _later(pending["newest_id"] if pending else None, meta.get("newest_id"))
