@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import logging
 import socket
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from tests.fixtures_social import OWN_X_ID, FakeX
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
 from triage.errors import SourceError
+from triage.scheduler import Daemon
 from triage.services import App
 from triage.sources.base import build_source
 from triage.sources.x import XSource, _build, x_language
@@ -198,6 +200,15 @@ def test_a_429_pauses_until_the_reset_x_announces(
     app._poll_job(daemon, "poll:x", x_source(app, clock))()  # type: ignore[arg-type]
     assert daemon.delays == [("poll:x", until - clock.now())]
     assert fake_x.count("GET", "/mentions") == 1  # the paused job made no request
+    # with the real scheduler: the paused source's job moves to the reset, the others stay
+    real = Daemon(threading.Event())
+    real.add_interval("poll:x", lambda: None, timedelta(minutes=2))
+    real.add_interval("sweep", lambda: None, timedelta(minutes=1))
+    sweep_at = real.scheduler.get_job("sweep").next_run_time
+    app._poll_job(real, "poll:x", x_source(app, clock))()
+    moved = real.scheduler.get_job("poll:x").next_run_time
+    assert abs((moved - until).total_seconds()) < 60  # the frozen clock started at real now
+    assert real.scheduler.get_job("sweep").next_run_time == sweep_at
 
 
 def test_server_errors_and_malformed_json_back_off_without_moving_the_cursor(
