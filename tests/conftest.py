@@ -15,7 +15,7 @@ from triage.config import settings_from_mapping
 from triage.modelstore import ensure_bundled_model
 from triage.services import App
 
-pytest_plugins = ["tests.fixtures_deadlines"]
+pytest_plugins = ["tests.fixtures_deadlines", "tests.fixtures_social"]
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
@@ -82,3 +82,5 @@ def app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> 
     a = App(settings, clock=clock, environ={})
     yield a
     a.store.close()
+
+

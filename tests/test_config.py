@@ -12,7 +12,9 @@ from pydantic import BaseModel
 
 from triage.config import (
     MaildirSource,
+    MastodonSource,
     Settings,
+    XSource,
     load_settings,
     masked_dump,
     parse_duration,
@@ -124,7 +126,7 @@ def test_example_documents_every_setting() -> None:
         assert leaf in node, f"config/triage.example.toml does not document '{key}'"
     # every source type's settings appear in an example [[sources]] entry
     types = {s["type"]: s for s in data.get("sources", [])}
-    for model in (MaildirSource,):
+    for model in (MaildirSource, XSource, MastodonSource):
         tag = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
         assert tag in types, f"no example [[sources]] of type {tag}"
         for name in model.model_fields:
@@ -135,3 +137,28 @@ def test_example_documents_every_setting() -> None:
 def test_example_is_valid(tmp_path: Path) -> None:
     s = load_settings(EXAMPLE, {})
     assert s.deadlines.email.total_seconds() == 86400
+
+
+def test_x_source_needs_a_token_and_all_four_oauth1_keys(tmp_path: Path) -> None:
+    p = write(tmp_path, "[[sources]]\nname='x'\ntype='x'\nuser_id='12'\n")
+    with pytest.raises(ConfigError, match=r"sources\[0\]\(name='x'\).*bearer_token_env"):
+        load_settings(p, {})
+    p = write(tmp_path, "[[sources]]\nname='x'\ntype='x'\nuser_id='12'\n"
+                        "bearer_token_env='B'\nconsumer_key_env='CK'\n")
+    with pytest.raises(ConfigError, match="all four"):
+        load_settings(p, {"B": "t"})
+    p = write(tmp_path, "[[sources]]\nname='x'\ntype='x'\nuser_id='@acme'\n"
+                        "bearer_token_env='B'\n")
+    with pytest.raises(ConfigError, match=r"user_id"):
+        load_settings(p, {"B": "t"})
+
+
+def test_social_secrets_are_checked_only_when_enabled(tmp_path: Path) -> None:
+    text = ("[[sources]]\nname='m'\ntype='mastodon'\ninstance_url='https://m.example'\n"
+            "access_token_env='MASTO'\n")
+    with pytest.raises(MissingSecretError, match="MASTO"):
+        load_settings(write(tmp_path, text), {})
+    assert load_settings(write(tmp_path, text + "enabled=false\n"), {}).sources[0].name == "m"
+    bad = text.replace("https://m.example", "m.example")
+    with pytest.raises(ConfigError, match="instance_url"):
+        load_settings(write(tmp_path, bad), {"MASTO": "t"})

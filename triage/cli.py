@@ -279,3 +279,7 @@ from triage import cli_deadlines  # noqa: E402  (imports this module's helpers)
 
 main.add_command(cli_deadlines.report)
 main.add_command(cli_deadlines.deadlines)
+
+from triage.cli_social import social  # noqa: E402
+
+main.add_command(social)

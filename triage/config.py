@@ -16,7 +16,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    model_validator,
+)
 
 from triage.errors import ConfigError, MissingSecretError
 from triage.models import CATEGORIES
@@ -336,7 +344,106 @@ class MaildirSource(_Section):
         return []
 
 
-SourceSettings = Annotated[MaildirSource, Field(discriminator="type")]
+class XSource(_Section):
+    """Mentions of one X (Twitter) account, polled through the X API v2 with tweepy."""
+
+    name: str = Field(..., description="Unique name of the source.")
+    type: Literal["x"] = Field(..., description="Source type.")
+    user_id: str = Field(
+        ..., pattern=r"^[0-9]{1,20}$",
+        description="Numeric id of the support account whose mentions are read "
+        "(not the @handle; see docs/sources.md for how to find it).",
+    )
+    api_base_url: str = Field(
+        "https://api.twitter.com", pattern=r"^https?://[^/?#]+(/[^?#]*)?$",
+        description="Base URL of the X API (change it to go through a proxy or a test server).",
+    )
+    bearer_token_env: str = Field(
+        "", description="Environment variable with the app-only bearer token (reads mentions).",
+    )
+    user_token_env: str = Field(
+        "", description="Environment variable with an OAuth 2 user-context access token "
+        "(scopes tweet.read users.read tweet.write); reads mentions and posts replies.",
+    )
+    consumer_key_env: str = Field(
+        "", description="OAuth 1.0a user context for replies: variable with the API key.",
+    )
+    consumer_secret_env: str = Field(
+        "", description="OAuth 1.0a: variable with the API key secret.",
+    )
+    access_token_env: str = Field(
+        "", description="OAuth 1.0a: variable with the account's access token.",
+    )
+    access_token_secret_env: str = Field(
+        "", description="OAuth 1.0a: variable with the account's access token secret.",
+    )
+    page_size: int = Field(
+        100, ge=5, le=100, description="Mentions asked for per request (X allows 5-100).",
+    )
+    request_timeout: Duration = Field(
+        timedelta(seconds=30), description="Timeout of one HTTP request to the X API.",
+    )
+    poll_interval: Duration = Field(
+        timedelta(minutes=2), description="How often to poll (each poll costs at least one "
+        "request of the mentions budget; see docs/sources.md).",
+    )
+    enabled: bool = Field(True, description="Set false to keep the source but not poll it.")
+
+    @model_validator(mode="after")
+    def _needs_credentials(self) -> XSource:
+        if not (self.bearer_token_env or self.user_token_env):
+            raise ValueError("set bearer_token_env or user_token_env (the name of the "
+                             "environment variable holding the token)")
+        oauth1 = [self.consumer_key_env, self.consumer_secret_env, self.access_token_env,
+                  self.access_token_secret_env]
+        if any(oauth1) and not all(oauth1):
+            raise ValueError("OAuth 1.0a needs all four of consumer_key_env, "
+                             "consumer_secret_env, access_token_env, access_token_secret_env")
+        return self
+
+    def secret_envs(self) -> list[tuple[str, str]]:
+        """Return ``(key, env var)`` pairs of the secrets this source names (none while it
+        is disabled, so a configured but switched-off account does not stop start-up)."""
+        if not self.enabled:
+            return []
+        keys = ("bearer_token_env", "user_token_env", "consumer_key_env", "consumer_secret_env",
+                "access_token_env", "access_token_secret_env")
+        return [(k, getattr(self, k)) for k in keys if getattr(self, k)]
+
+
+class MastodonSource(_Section):
+    """Mentions of one Mastodon account, polled with Mastodon.py."""
+
+    name: str = Field(..., description="Unique name of the source.")
+    type: Literal["mastodon"] = Field(..., description="Source type.")
+    instance_url: str = Field(
+        ..., pattern=r"^https?://[^/?#]+/?$",
+        description="Base URL of the account's Mastodon instance, e.g. https://mastodon.social.",
+    )
+    access_token_env: str = Field(
+        ..., min_length=1, description="Environment variable with the account's access token "
+        "(scopes read:notifications read:statuses read:accounts write:statuses).",
+    )
+    page_size: int = Field(
+        40, ge=1, le=80, description="Notifications asked for per request (Mastodon: max 80).",
+    )
+    max_characters: int = Field(
+        500, ge=1, description="Longest reply the instance accepts (500 on most instances).",
+    )
+    request_timeout: Duration = Field(
+        timedelta(seconds=30), description="Timeout of one HTTP request to the instance.",
+    )
+    poll_interval: Duration = Field(timedelta(seconds=60), description="How often to poll.")
+    enabled: bool = Field(True, description="Set false to keep the source but not poll it.")
+
+    def secret_envs(self) -> list[tuple[str, str]]:
+        """Return ``(key, env var)`` pairs of the secrets this source needs (none while it
+        is disabled)."""
+        return [("access_token_env", self.access_token_env)] if self.enabled else []
+
+
+SourceSettings = Annotated[MaildirSource | XSource | MastodonSource,
+                           Field(discriminator="type")]
 
 
 class Settings(_Section):

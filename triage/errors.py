@@ -50,6 +50,10 @@ class SourceAuthError(SourceError):
     """A source rejected our credentials; retrying will not help until they are fixed."""
 
 
+class SourceRequestRefused(SourceError):
+    """The API refused a request as invalid (HTTP 400), e.g. a page token that expired."""
+
+
 class RateLimited(SourceError):
     """A source's API budget is spent; ``reset_at`` says when it comes back."""
 
@@ -99,3 +103,6 @@ class NotFound(TriageError):
 
 class NotifyError(TriageError):
     """A deadline notice (webhook or e-mail digest) could not be delivered; it is retried."""
+class ReplyRejected(SendError):
+    """A social network refused a reply for good (too long, post deleted, not allowed);
+    retrying the same reply will not help."""

@@ -70,6 +70,8 @@ class Pipeline:
                 parsed = parse_email(item.raw, fallback_received=fallback,
                                      own_addresses=self.own_addresses)
             else:
+                if item.meta.get("parse_error"):  # a post the source could not read
+                    raise ParseError(str(item.meta["parse_error"]))
                 parsed = item.meta["parsed"]
             return Ingest(item.external_id, item.raw, parsed, backfill=backfill)
         except ParseError as exc:

@@ -13,10 +13,11 @@ from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.deadlines import DeadlinePolicy
 from triage.drafting import Renderer
-from triage.errors import SourceAuthError, TriageError
+from triage.errors import RateLimited, SourceAuthError, TriageError
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon, backoff_delay
 from triage.sources.base import Source, build_source
+from triage.sources.pause import active_pause, record_pause
 from triage.store.store import Store
 from triage.sweep import DeadlineSweeper
 
@@ -92,9 +93,19 @@ class App:
 
     # -------------------------------------------------------------------- jobs
     def poll_source(self, source: Source) -> RunStats:
-        """Poll one source; errors are recorded on the source and re-raised."""
+        """Poll one source; errors are recorded on the source and re-raised.
+
+        A source whose rate budget is spent is paused (see ``triage.sources.pause``), not failed.
+        """
+        if active_pause(self.store, self.clock, source.name) is not None:
+            log.info("source %s: paused (rate limit), not polled", source.name)
+            source.close()
+            return RunStats()
         try:
             stats = self.pipeline.poll(source)
+        except RateLimited as exc:
+            record_pause(self.store, self.clock, source.name, exc)
+            stats = RunStats()
         except TriageError as exc:
             self.store.ensure_source(source.name, source.type)
             self.store.record_source_result(source.name, str(exc))
@@ -145,6 +156,9 @@ class App:
         def job() -> None:
             try:
                 self.poll_source(source)
+                until = active_pause(self.store, self.clock, source.name)
+                if until is not None:  # only this job waits for the rate limit to reset
+                    daemon.delay(job_id, until - self.clock.now())
             except SourceAuthError as exc:
                 log.error("source %s: %s (will retry; fix the credentials)", source.name, exc)
                 daemon.delay(job_id, sched.backoff_max)

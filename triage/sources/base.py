@@ -61,4 +61,6 @@ def build_source(settings: Any, environ: Mapping[str, str],
 
 def _load_builtin() -> None:
     # Imported here so that each source module registers itself without import cycles.
+    import triage.sources.mastodon
+    import triage.sources.x  # noqa: F401
     from triage.sources import maildir  # noqa: F401

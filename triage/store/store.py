@@ -97,6 +97,19 @@ class Store:
             row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
             return int(row[0]) if row else 1
 
+    def pause_source(self, name: str, until: datetime | None) -> None:
+        """Pause polling of source ``name`` until ``until`` (None lifts the pause)."""
+        with self.engine.begin() as c:
+            c.execute(update(s.sources).where(s.sources.c.name == name).values(
+                paused_until=until))
+
+    def paused_until(self, name: str) -> datetime | None:
+        """Return when the pause of source ``name`` ends, or None when it is not paused."""
+        with self.engine.connect() as c:
+            row = c.execute(select(s.sources.c.paused_until).where(
+                s.sources.c.name == name)).first()
+        return aware(row[0]) if row else None
+
     def source_rows(self) -> list[dict[str, Any]]:
         """Return every source row as a dict (for status output)."""
         with self.engine.connect() as c:

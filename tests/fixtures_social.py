@@ -1,0 +1,36 @@
+"""Fixtures starting the local X API v2 and Mastodon servers (see tests/fake_x.py and
+tests/fake_mastodon.py).
+
+These are the only fakes in the suite: real HTTP on 127.0.0.1, real tweepy and Mastodon.py on
+the client side. Both count every request, keep a rate window (limit, remaining, reset taken
+from an injected clock so tests can move time), and can be told to fail requests with a
+status code or a malformed body.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.fake_mastodon import OWN_MASTO_ID, FakeMastodon
+from tests.fake_x import OWN_X_HANDLE, OWN_X_ID, FakeX
+from triage.clock import FrozenClock
+
+__all__ = ["OWN_MASTO_ID", "OWN_X_HANDLE", "OWN_X_ID", "FakeMastodon", "FakeX"]
+
+
+@pytest.fixture
+def fake_x(clock: FrozenClock) -> Iterator[FakeX]:
+    """A fake X API v2 on 127.0.0.1, on the test's clock."""
+    srv = FakeX(clock)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fake_mastodon(clock: FrozenClock) -> Iterator[FakeMastodon]:
+    """A fake Mastodon instance on 127.0.0.1, on the test's clock."""
+    srv = FakeMastodon(clock)
+    yield srv
+    srv.stop()
