@@ -88,3 +88,15 @@ class SendError(TriageError):
 
 class NotFound(TriageError):
     """A message, draft, user or model version that was asked for does not exist."""
+
+
+class PermanentSendError(SendError):
+    """A reply was refused for good (bad address, no sender for its channel); not retried."""
+
+
+class AuthError(TriageError):
+    """A user name or password is wrong, or a user is not allowed to do something."""
+
+
+class RateLimitedLogin(AuthError):
+    """Too many failed sign-ins for a user name or client address; try again later."""
