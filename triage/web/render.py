@@ -34,6 +34,7 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None,
     """Render ``name`` with the session's user, CSRF token and flash messages."""
     ctx = {"user": getattr(request.state, "user", None), "csrf": csrf_token(request),
            "flashes": pop_flash(request),
+           "server_now": request.app.state.triage.clock.now().isoformat(),
            "refresh_ms": int(request.app.state.triage.settings.web.queue_refresh
                              .total_seconds() * 1000)}
     ctx.update(context or {})

@@ -11,8 +11,15 @@
     return neg ? "overdue " + txt : "in " + txt;
   }
 
+  // Countdowns follow the server's clock, not the agent's computer (which may be off).
+  var offset = 0;
+  function syncClock(el) {
+    var s = el && Date.parse(el.getAttribute("data-server-now") || "");
+    if (s) offset = s - Date.now();
+  }
+
   function tick() {
-    var now = Date.now();
+    var now = Date.now() + offset;
     document.querySelectorAll(".countdown[data-due]").forEach(function (el) {
       var due = Date.parse(el.getAttribute("data-due"));
       if (!isNaN(due)) { el.textContent = fmt(due - now); el.title = el.getAttribute("data-due"); }
@@ -103,7 +110,9 @@
     if (row && ev.target.tagName !== "A") select(row, false);
   });
 
-  document.addEventListener("htmx:afterSwap", function () { restore(); tick(); });
+  document.addEventListener("htmx:afterSwap", function () {
+    syncClock(document.getElementById("queue-rows")); restore(); tick();
+  });
   document.addEventListener("input", function (ev) { if (ev.target.id === "draft-text") markPlaceholders(); });
   // Pass the CSRF token on htmx requests (they are all GETs today; this keeps writes safe).
   document.addEventListener("htmx:configRequest", function (ev) {
@@ -112,7 +121,7 @@
   });
 
   document.addEventListener("DOMContentLoaded", function () {
-    restore(); tick(); markPlaceholders();
+    syncClock(document.body); restore(); tick(); markPlaceholders();
     setInterval(tick, 1000);
   });
 })();
