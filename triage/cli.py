@@ -276,10 +276,10 @@ def demo(workdir: str, once: bool) -> None:
     app.run_daemon()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
 from triage.cli_web import users, web  # noqa: E402
 
 main.add_command(users)
 main.add_command(web)
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -2,18 +2,30 @@
 
 from __future__ import annotations
 
+import functools
 import sys
 import threading
+from collections.abc import Callable
+from typing import Any
 
 import click
 
-from triage.cli import (
-    _install_signal_handlers,
-    _settings,
-    _setup_logging,
-    config_option,
-    handle_errors,
-)
+# triage.cli imports this module at its end; its helpers are imported when a command runs, so
+# `python -m triage.cli` (where the CLI module is __main__) does not import it twice.
+config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
+                             help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+
+
+def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """The CLI's error handling (``triage.cli.handle_errors``), resolved at call time."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from triage.cli import handle_errors as handle
+
+        return handle(fn)(*args, **kwargs)
+
+    return wrapper
 
 
 @click.group()
@@ -31,6 +43,7 @@ def users() -> None:
 @handle_errors
 def users_add(config: str | None, name: str, role: str, password_stdin: bool) -> None:
     """Create user NAME (or reset its password and role)."""
+    from triage.cli import _settings
     from triage.services import App
     from triage.web.accounts import add_user
 
@@ -48,6 +61,7 @@ def users_add(config: str | None, name: str, role: str, password_stdin: bool) ->
 @handle_errors
 def users_list(config: str | None) -> None:
     """List the users and their roles."""
+    from triage.cli import _settings
     from triage.services import App
     from triage.web.accounts import list_users
 
@@ -62,6 +76,7 @@ def users_list(config: str | None) -> None:
 @handle_errors
 def web(config: str | None, host: str | None, port: int | None) -> None:
     """Serve the review page (and drain the outbox) until stopped."""
+    from triage.cli import _install_signal_handlers, _settings, _setup_logging
     from triage.services import App
 
     settings = _settings(config)
