@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import socket
+import tempfile
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -116,3 +117,41 @@ def web(seeded: Any, smtp_outbox: Outbox) -> Any:
     from triage.web import create_app
 
     return create_app(seeded, outbox=smtp_outbox, secret_key="t" * 64)
+
+
+PG_BIN = "/usr/lib/postgresql/15/bin"
+
+
+@pytest.fixture
+def postgres_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A throwaway PostgreSQL cluster on 127.0.0.1 (skipped when PostgreSQL is missing)."""
+    import os
+    import pwd
+    import shutil
+    import subprocess
+    from pathlib import Path
+
+    if not Path(PG_BIN, "initdb").exists():
+        pytest.skip("needs Debian's postgresql (apt-get install postgresql)")
+    d = Path(tempfile.mkdtemp(prefix="triage-pg-"))
+    as_root = os.geteuid() == 0
+    prefix = ["runuser", "-u", "postgres", "--"] if as_root else []
+    if as_root:
+        pw = pwd.getpwnam("postgres")
+        os.chown(d, pw.pw_uid, pw.pw_gid)
+    port = free_port()
+
+    def run(*args: str) -> None:
+        subprocess.run([*prefix, *args], check=True, capture_output=True, timeout=60)
+
+    run(f"{PG_BIN}/initdb", "-D", str(d / "data"), "-U", "test", "--auth=trust",
+        "--encoding=UTF8", "--locale=C.UTF-8", "--no-sync")
+    run(f"{PG_BIN}/pg_ctl", "-D", str(d / "data"), "-l", str(d / "log"), "-w", "start", "-o",
+        f"-p {port} -k {d} -c listen_addresses=127.0.0.1 -c fsync=off "
+        "-c synchronous_commit=off -c full_page_writes=off")
+    try:
+        run(f"{PG_BIN}/createdb", "-h", "127.0.0.1", "-p", str(port), "-U", "test", "test")
+        yield f"postgresql+psycopg://test@127.0.0.1:{port}/test"
+    finally:
+        run(f"{PG_BIN}/pg_ctl", "-D", str(d / "data"), "-m", "immediate", "-w", "stop")
+        shutil.rmtree(d, ignore_errors=True)

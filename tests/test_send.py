@@ -227,3 +227,25 @@ def test_retry_delay_doubles_and_caps() -> None:
     base, cap = timedelta(seconds=30), timedelta(minutes=2)
     assert [retry_delay(n, base, cap).total_seconds() for n in (1, 2, 3, 4)] == \
         [30, 60, 120, 120]
+
+
+def test_accounts_and_outbox_on_postgresql(postgres_url: str, clock: Any) -> None:
+    """Migration 0005 and every query of accounts and the outbox work on PostgreSQL too."""
+    from triage.store.store import Ingest, Store
+    from triage.web.accounts import add_user, authenticate, list_users
+
+    store = Store.open(postgres_url, clock)
+    try:
+        store.ensure_source("pg", "maildir")
+        [mid] = store.add_items("pg", [Ingest("1", b"x", None, error="test row")], {})
+        add_user(store, "ann", "long-password-1", "agent")
+        assert authenticate(store, "ann", "long-password-1").role == "agent"
+        assert [u.name for u in list_users(store)] == ["ann"]
+        sender = LogSender()
+        box = Outbox(store, {"email": sender})
+        box.enqueue(reply("pg-1", mid), draft_id=None, actor="ann")
+        box.enqueue(reply("pg-1", mid), draft_id=None, actor="ann")
+        assert box.drain().sent == 1 and box.drain().sent == 0
+        assert [r.idempotency_key for r in sender.sent] == ["pg-1"]
+    finally:
+        store.close()
