@@ -292,3 +292,15 @@ def test_add_user_rejects_bad_input(seeded: Any, name: str, password: str, role:
 
     with pytest.raises(ConfigError, match=fragment):
         add_user(seeded.store, name, password, role)
+
+
+def test_models_page_shows_loaded_metrics_and_confusion_matrix(web: Any, seeded: Any) -> None:
+    meta = seeded.classifier.meta
+    meta.metrics = {"macro_f1": 0.87, "labels": ["complaint", "request"],
+                    "confusion_matrix": [[40, 2], [3, 55]]}
+    client = TestClient(web)
+    login(client, ADMIN)
+    html = client.get("/admin/models").text
+    assert "macro_f1" in html and "0.87" in html
+    cells = re.findall(r'<td class="num">(\d+)</td>', html.split('id="confusion"')[1])
+    assert cells[:4] == ["40", "2", "3", "55"]
