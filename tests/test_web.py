@@ -304,3 +304,31 @@ def test_models_page_shows_loaded_metrics_and_confusion_matrix(web: Any, seeded:
     assert "macro_f1" in html and "0.87" in html
     cells = re.findall(r'<td class="num">(\d+)</td>', html.split('id="confusion"')[1])
     assert cells[:4] == ["40", "2", "3", "55"]
+
+
+def test_retrain_registers_a_new_inactive_version(seeded: Any, smtp_outbox: Any,
+                                                  tmp_path: Any) -> None:
+    from classifiers.corpus_io import load_corpus
+    from triage.web import create_app
+    from triage.web.retrain import Retrainer
+
+    corpus = load_corpus()
+    small = [e for lab in sorted({e.label for e in corpus})
+             for e in [x for x in corpus if x.label == lab][:25]]
+    retrainer = Retrainer(seeded.store, tmp_path / "models", corpus=lambda: small)
+    web = create_app(seeded, outbox=smtp_outbox, secret_key="r" * 64, retrainer=retrainer)
+    client = TestClient(web)
+    token = login(client, ADMIN)
+    mid = message_ids(seeded)["<idea@example.com>"]
+    client.post(f"/api/messages/{mid}/reclassify", json={"category": "complaint"},
+                headers={"X-CSRF-Token": token})
+    r = client.post("/admin/models/retrain", data={"csrf_token": token})
+    assert "Retraining started" in r.text
+    retrainer.join(120)
+    status = client.get("/api/admin/models/retrain").json()
+    assert status["state"] == "done", status
+    assert f"{len(small) + 1} examples (1 from corrections)" in status["steps"]
+    versions = client.get("/api/admin/models").json()
+    assert [v["version"] for v in versions] == [status["version"]]
+    assert versions[0]["active"] is False
+    assert "registered" in client.get("/admin/models/retrain").text

@@ -125,6 +125,22 @@ def api_models(request: Request) -> list[dict[str, Any]]:
     return [_jsonable(v) for v in models_admin.versions(request.app.state.triage.store)]
 
 
+@admin.post("/models/retrain")
+def api_retrain(request: Request,
+                user: User = Depends(require_admin)) -> dict[str, Any]:  # noqa: B008
+    """Start retraining (bundled corpus + corrections); 409 when one is running."""
+    if not request.app.state.retrainer.start(user.name):
+        raise actions.ActionError("a retraining is already running")
+    return {"state": "running"}
+
+
+@admin.get("/models/retrain")
+def api_retrain_status(request: Request) -> dict[str, Any]:
+    """Progress of the latest retraining."""
+    st = request.app.state.retrainer.status
+    return {"state": st.state, "steps": st.steps, "version": st.version, "error": st.error}
+
+
 @admin.post("/models/rollback")
 def api_rollback(request: Request,
                  user: User = Depends(require_admin)) -> dict[str, str]:  # noqa: B008

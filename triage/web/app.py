@@ -23,6 +23,7 @@ from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled,
 from triage.send.outbox import Outbox
 from triage.web.accounts import LoginLimiter
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
+from triage.web.retrain import Retrainer
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -76,11 +77,12 @@ def default_outbox(app: Any) -> Outbox:
 
 
 def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
-               limiter_clock: Clock | None = None) -> FastAPI:
+               limiter_clock: Clock | None = None, retrainer: Retrainer | None = None) -> FastAPI:
     """Return the review page for triage ``App`` ``app``.
 
     ``outbox`` defaults to one built from ``[send]``; ``secret_key`` to :func:`session_secret`;
-    the login limiter uses ``limiter_clock`` (default the app's clock).
+    the login limiter uses ``limiter_clock`` (default the app's clock); ``retrainer`` defaults
+    to one writing models into ``data_dir/models``.
     """
     from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
 
@@ -89,6 +91,7 @@ def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None
                   openapi_url=None)
     web.state.triage = app
     web.state.outbox = outbox if outbox is not None else default_outbox(app)
+    web.state.retrainer = retrainer or Retrainer(app.store, settings.data_path / "models")
     web.state.limiter = LoginLimiter(limiter_clock or app.clock, settings.web.login_max_attempts,
                                      settings.web.login_window)
 

@@ -52,7 +52,25 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
     except TriageError as exc:
         loaded_meta = {"version": f"(not loaded: {exc})", "metrics": {}}
     return page(request, "admin_models.html", {
-        "versions": versions, "active": models_admin.active(app.store), "loaded": loaded_meta})
+        "versions": versions, "active": models_admin.active(app.store), "loaded": loaded_meta,
+        "st": request.app.state.retrainer.status})
+
+
+@router.get("/models/retrain", response_class=HTMLResponse)
+def retrain_status(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
+    """The retraining progress box (htmx polls it while a retraining runs)."""
+    request.state.user = user
+    return page(request, "_retrain.html", {"st": request.app.state.retrainer.status})
+
+
+@router.post("/models/retrain")
+def retrain(request: Request, user: User = Depends(require_admin)) -> RedirectResponse:  # noqa: B008
+    """Retrain on the bundled corpus plus the agents' corrections (a new inactive version)."""
+    if request.app.state.retrainer.start(user.name):
+        flash(request, "Retraining started.", "ok")
+    else:
+        flash(request, "A retraining is already running.", "error")
+    return RedirectResponse("/admin/models", status_code=303)
 
 
 @router.post("/models/rollback")
