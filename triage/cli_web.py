@@ -91,3 +91,4 @@ def web(config: str | None, host: str | None, port: int | None) -> None:
     server = app.start_web()
     click.echo(f"review page: {server.url}/  (Ctrl-C to stop)", err=True)
     app.run_outbox_only()
+    server.stop()

@@ -155,9 +155,10 @@ class App:
                             sched.sweep_interval)
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
                             self.settings.send.drain_interval)
-        if self.settings.web.enabled:
-            self.start_web()
+        web = self.start_web() if self.settings.web.enabled else None
         daemon.run_forever()
+        if web is not None:
+            web.stop()
 
     def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
         sched = self.settings.scheduler
