@@ -102,17 +102,23 @@ def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_sink: Any) -
     assert "fill these placeholders" in page.locator(".flash-error").inner_text()
     assert not sink.messages
 
+    page.locator("#subject").click()  # leave the editor, then use the keyboard: e, a
+    page.keyboard.press("e")
+    assert page.evaluate("document.activeElement.id") == "draft-text"
     page.get_by_label("Reply").fill("Hi Ann,\n\nYour parcel ships today, sorry for the wait."
                                     "\n\nSupport")
-    page.get_by_role("button", name="Approve and send").click()
-    page.wait_for_load_state()
+    page.keyboard.press("a")  # typed into the editor: not a shortcut
+    assert not sink.messages
+    page.locator("#subject").click()
+    with page.expect_navigation():
+        page.keyboard.press("a")
     assert sink.arrived.wait(10), "the SMTP server received no reply"
     msg = sink.parsed()
     assert msg["To"] == "ann.customer@example.com"
     assert msg["In-Reply-To"] == "<late@example.com>"
     assert "<late@example.com>" in msg["References"]
     assert re.fullmatch(r"Re: My order is late \[#T-\d+\]", msg["Subject"])
-    assert "ships today" in msg.get_content()
+    assert "ships today" in msg.get_content() and "Supporta" in msg.get_content()
     page.reload()
     assert page.locator("#draft-status").inner_text() == "sent"
     assert "met" in page.locator(".meta .badge").inner_text()

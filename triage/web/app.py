@@ -71,6 +71,8 @@ def default_outbox(app: Any) -> Outbox:
     from triage.send.factory import build_senders
 
     send = app.settings.send
+    # Hooks for parallel work: IMAP write-back passes on_sent=<APPEND the copy to Sent> to
+    # build_senders; social sources add their senders under the "social" channel.
     return Outbox(app.store, build_senders(app.settings, app.environ),
                   max_attempts=send.max_attempts, retry_base=send.retry_base,
                   retry_max=send.retry_max)
