@@ -15,9 +15,14 @@ from triage.config import settings_from_mapping
 from triage.modelstore import ensure_bundled_model
 from triage.services import App
 
-pytest_plugins = ["tests.fixtures_deadlines", "tests.fixtures_social"]
+pytest_plugins = [
+    "tests.fixtures_deadlines",
+    "tests.fixtures_social",
+    "tests.fixtures_web",
+]
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
 
 
 @pytest.fixture(scope="session")

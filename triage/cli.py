@@ -263,6 +263,12 @@ def demo(workdir: str, once: bool) -> None:
     print_table(app, click.echo)
     if once:
         return
+    from triage.demo import ensure_demo_agent
+
+    settings.web.enabled = True
+    agent, password = ensure_demo_agent(app)
+    click.echo(f"review page: http://{settings.web.host}:{settings.web.port}/  "
+               f"sign in as {agent} / {password}")
     _setup_logging(settings.logging.level)
     _install_signal_handlers(stop)
     click.echo("demo daemon running; drop .eml files into "
@@ -283,3 +289,8 @@ main.add_command(cli_deadlines.deadlines)
 from triage.cli_social import social  # noqa: E402
 
 main.add_command(social)
+
+from triage.cli_web import users, web  # noqa: E402
+
+main.add_command(users)
+main.add_command(web)

@@ -330,6 +330,58 @@ class LoggingSettings(_Section):
     json_lines: bool = Field(False, description="Write one JSON object per log line.")
 
 
+class WebSettings(_Section):
+    """The review page (served by `triage web`, and by `triage run` when enabled)."""
+
+    enabled: bool = Field(False, description="Serve the review page from `triage run` too.")
+    host: str = Field("127.0.0.1", description="Address the review page listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the review page listens on.")
+    secret_key_env: str = Field(
+        "", description="Environment variable holding the session signing key. Empty: a key "
+        "generated once and kept in data_dir/web-session.key (mode 0600).")
+    session_max_age: Duration = Field(
+        timedelta(hours=8), description="How long a sign-in lasts.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="Mark the session cookie Secure: 'always' (behind HTTPS), 'never', "
+        "or 'auto' (Secure unless the page listens on a loopback address).")
+    login_max_attempts: int = Field(
+        5, ge=1, description="Failed sign-ins allowed per user name and per client address "
+        "within login_window before further tries are refused.")
+    login_window: Duration = Field(
+        timedelta(minutes=15), description="Window for login_max_attempts.")
+    queue_refresh: Duration = Field(
+        timedelta(seconds=30), description="How often the queue refreshes itself.")
+
+
+class SmtpSettings(_Section):
+    """The SMTP server email replies go out through."""
+
+    host: str = Field("127.0.0.1", description="SMTP server host.")
+    port: int = Field(25, ge=1, le=65535, description="SMTP server port (587 starttls, 465 ssl).")
+    tls: Literal["none", "starttls", "ssl"] = Field(
+        "starttls", description="none (plain, loopback relays only), starttls, or ssl.")
+    username: str = Field("", description="SMTP user name (empty: no AUTH).")
+    password_env: str = Field(
+        "", description="Environment variable holding the SMTP password.")
+    timeout: Duration = Field(timedelta(seconds=30), description="Network timeout per send.")
+
+
+class SendSettings(_Section):
+    """How approved replies leave: the sender per channel and the outbox's retries."""
+
+    email: Literal["smtp", "log"] = Field(
+        "log", description="Email sender: 'smtp', or 'log' (dry run: log the reply, send "
+        "nothing).")
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings, description="SMTP server.")
+    drain_interval: Duration = Field(
+        timedelta(seconds=15), description="How often the daemon drains the outbox.")
+    max_attempts: int = Field(
+        8, ge=1, description="Send attempts per reply before it is marked failed.")
+    retry_base: Duration = Field(
+        timedelta(seconds=30), description="First retry delay, doubling per attempt.")
+    retry_max: Duration = Field(timedelta(hours=1), description="Longest retry delay.")
+
+
 class MaildirSource(_Section):
     """A local Maildir, read-only (the demo inbox, or mail delivered locally)."""
 
@@ -467,6 +519,8 @@ class Settings(_Section):
     )
     logging: LoggingSettings = Field(default_factory=LoggingSettings, description="Logging.")
     sources: list[SourceSettings] = Field(default_factory=list, description="Sources to poll.")
+    web: WebSettings = Field(default_factory=WebSettings, description="Review page.")
+    send: SendSettings = Field(default_factory=SendSettings, description="Sending replies.")
 
     # Filled in by load_settings, not by users.
     config_path: Path | None = Field(None, exclude=True, description="(internal)")
@@ -657,6 +711,10 @@ def secret_keys(settings: Settings) -> list[tuple[str, str]]:
         out.append(("notifications.webhook_url_env", n.webhook_url_env))
     if n.smtp_password_env:
         out.append(("notifications.smtp_password_env", n.smtp_password_env))
+    if settings.web.secret_key_env:
+        out.append(("web.secret_key_env", settings.web.secret_key_env))
+    if settings.send.email == "smtp" and settings.send.smtp.password_env:
+        out.append(("send.smtp.password_env", settings.send.smtp.password_env))
     for i, src in enumerate(settings.sources):
         for key, env in src.secret_envs():
             out.append((f"sources[{i}](name={src.name!r}).{key}", env))

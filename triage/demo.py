@@ -23,6 +23,10 @@ name = "demo-inbox"
 type = "maildir"
 path = "inbox"
 poll_interval = "10s"
+
+[web]
+enabled = true
+port = 8080
 """
 
 
@@ -78,3 +82,17 @@ def print_table(app: Any, echo: Callable[[str], None]) -> None:
         echo(f"{r['id']:>3}  {cat:<15} {conf:>4} {(r['language'] or ''):<4} {due:<16} "
              f"{(r['sender'] or '')[:28]:<28} {draft[:60]}")
     echo("'?' after a category: confidence below the threshold, a human should check it.")
+
+
+DEMO_AGENT = "demo-agent"
+
+
+def ensure_demo_agent(app: Any) -> tuple[str, str]:
+    """Create (or reset) the demo agent with a new random password; return name, password."""
+    import secrets
+
+    from triage.web.accounts import add_user
+
+    password = secrets.token_urlsafe(12)
+    add_user(app.store, DEMO_AGENT, password, "agent")
+    return DEMO_AGENT, password

@@ -103,6 +103,20 @@ class NotFound(TriageError):
 
 class NotifyError(TriageError):
     """A deadline notice (webhook or e-mail digest) could not be delivered; it is retried."""
-class ReplyRejected(SendError):
+
+
+class PermanentSendError(SendError):
+    """A reply was refused for good (bad address, no sender for its channel); not retried."""
+
+
+class ReplyRejected(PermanentSendError):
     """A social network refused a reply for good (too long, post deleted, not allowed);
     retrying the same reply will not help."""
+
+
+class AuthError(TriageError):
+    """A user name or password is wrong, or a user is not allowed to do something."""
+
+
+class RateLimitedLogin(AuthError):
+    """Too many failed sign-ins for a user name or client address; try again later."""

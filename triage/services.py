@@ -86,6 +86,30 @@ class App:
                         batch_size=self.settings.scheduler.batch_size, own_addresses=own,
                         stop=self.stop)
 
+    @cached_property
+    def outbox(self) -> Any:
+        """The outbox of approved replies, with the senders ``[send]`` asks for."""
+        from triage.web.app import default_outbox
+
+        return default_outbox(self)
+
+    def start_web(self) -> Any:
+        """Serve the review page in a thread until ``stop`` is set; return the server."""
+        from triage.web.app import create_app
+        from triage.web.server import WebServer
+
+        server = WebServer(create_app(self, outbox=self.outbox), self.settings.web.host,
+                           self.settings.web.port, self.stop)
+        server.start()
+        return server
+
+    def run_outbox_only(self) -> None:
+        """Run just the outbox drain job until stopped (``triage web`` without the daemon)."""
+        daemon = Daemon(self.stop)
+        daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
+                            self.settings.send.drain_interval)
+        daemon.run_forever()
+
     def sources(self) -> list[Source]:
         """Build every enabled source."""
         return [build_source(s, self.environ, self.settings.resolve_path)
@@ -148,7 +172,12 @@ class App:
                                 cfg.poll_interval, sched.jitter)
         daemon.add_interval("sweep", self._guarded("sweep", self.sweep_deadlines),
                             sched.sweep_interval)
+        daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
+                            self.settings.send.drain_interval)
+        web = self.start_web() if self.settings.web.enabled else None
         daemon.run_forever()
+        if web is not None:
+            web.stop()
 
     def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
         sched = self.settings.scheduler

@@ -211,3 +211,46 @@ audit_log = Table(
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_audit_log_message_id", "message_id"),
 )
+
+# --- review page (issue #7): accounts, assignments, outbox --------------------------------
+users = Table(
+    "users",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("password_hash", Text, nullable=False),
+    # agent | admin
+    Column("role", String(20), nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("disabled", Boolean, nullable=False, default=False),
+)
+
+assignments = Table(
+    "assignments",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False, unique=True),
+    Column("agent", String(200), nullable=False),
+    Column("assigned_at", TS, nullable=False),
+)
+
+outbox = Table(
+    "outbox",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("idempotency_key", String(200), nullable=False, unique=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("draft_id", Integer, ForeignKey("drafts.id")),
+    Column("channel", String(20), nullable=False),
+    Column("payload", JSON, nullable=False, default=dict),
+    # pending -> sending -> sent; or failed (retries exhausted / permanent error)
+    Column("status", String(20), nullable=False, default="pending"),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("next_attempt_at", TS, nullable=False),
+    Column("last_error", Text),
+    Column("remote_id", String(998)),
+    Column("actor", String(200), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("sent_at", TS),
+    Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
+)

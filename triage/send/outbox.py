@@ -1,0 +1,173 @@
+"""The outbox: approved replies wait here until a sender delivers them.
+
+Approving a draft enqueues one row keyed by an idempotency key (message and draft), so
+approving twice queues one reply. A drain claims a row (``pending`` -> ``sending``) in its own
+transaction before sending, so two daemons never send the same row, and a row left in
+``sending`` by a crash is never sent again automatically (an admin decides; the Message-ID is
+derived from the key, so the receiving side can recognise a duplicate too). Failures are
+retried with capped exponential backoff; a permanent failure or the last attempt marks the row
+``failed``. A sent reply marks the message's deadline met and writes the audit log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from sqlalchemy import and_, insert, select, update
+
+from triage.errors import PermanentSendError, SendError
+from triage.send.base import OutgoingReply, Sender
+from triage.store import schema as s
+from triage.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+def idempotency_key(message_id: int, draft_id: int) -> str:
+    """Return the key of the reply made from ``draft_id`` to ``message_id``."""
+    return f"m{message_id}-d{draft_id}"
+
+
+def retry_delay(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
+    """Return the wait after failed attempt number ``attempts``: base * 2^(n-1), capped."""
+    return min(cap, base * (2 ** max(0, attempts - 1)))
+
+
+@dataclass
+class DrainStats:
+    """What one drain did."""
+
+    sent: int = 0
+    retried: int = 0
+    failed: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+class Outbox:
+    """Queue of approved replies in the store, drained by the daemon (or right after approve)."""
+
+    def __init__(self, store: Store, senders: Mapping[str, Sender], *, max_attempts: int = 8,
+                 retry_base: timedelta = timedelta(seconds=30),
+                 retry_max: timedelta = timedelta(hours=1)) -> None:
+        self.store = store
+        self.senders = dict(senders)
+        self.max_attempts = max_attempts
+        self.retry_base = retry_base
+        self.retry_max = retry_max
+
+    def enqueue(self, reply: OutgoingReply, *, draft_id: int | None, actor: str) -> int:
+        """Queue ``reply``; return the outbox row id (the existing one for a known key)."""
+        o = s.outbox
+        now = self.store.clock.now()
+        with self.store.engine.begin() as c:
+            row = c.execute(select(o.c.id).where(
+                o.c.idempotency_key == reply.idempotency_key)).first()
+            if row is not None:
+                return int(row[0])
+            payload = {"to": reply.to, "subject": reply.subject, "text": reply.text,
+                       "in_reply_to": reply.in_reply_to, "references": list(reply.references),
+                       "source": reply.source, "extra": dict(reply.extra)}
+            res = c.execute(insert(o).values(
+                idempotency_key=reply.idempotency_key, message_id=reply.message_id,
+                draft_id=draft_id, channel=reply.channel, payload=payload, status="pending",
+                attempts=0, next_attempt_at=now, actor=actor, created_at=now))
+            oid = int(res.inserted_primary_key[0])
+        self.store.audit(actor, "enqueue_reply", reply.message_id,
+                         {"outbox_id": oid, "key": reply.idempotency_key})
+        return oid
+
+    def rows(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
+        """Return outbox rows, newest first (optionally only those with ``status``)."""
+        q = select(s.outbox).order_by(s.outbox.c.id.desc()).limit(limit)
+        if status:
+            q = q.where(s.outbox.c.status == status)
+        with self.store.engine.connect() as c:
+            return [Store._dict(r) for r in c.execute(q)]
+
+    def drain(self, limit: int = 100, only_ids: list[int] | None = None) -> DrainStats:
+        """Send every due pending reply (at most ``limit``); one failure never stops the rest."""
+        o = s.outbox
+        now = self.store.clock.now()
+        q = (select(o.c.id).where(and_(o.c.status == "pending", o.c.next_attempt_at <= now))
+             .order_by(o.c.next_attempt_at, o.c.id).limit(limit))
+        if only_ids is not None:
+            q = q.where(o.c.id.in_(only_ids))
+        with self.store.engine.connect() as c:
+            ids = [int(r[0]) for r in c.execute(q)]
+        stats = DrainStats()
+        for oid in ids:
+            row = self._claim(oid)
+            if row is not None:
+                self._send_one(row, stats)
+        return stats
+
+    def _claim(self, oid: int) -> dict[str, Any] | None:
+        o = s.outbox
+        with self.store.engine.begin() as c:
+            n = c.execute(update(o).where(o.c.id == oid, o.c.status == "pending").values(
+                status="sending", attempts=o.c.attempts + 1)).rowcount
+            if n != 1:
+                return None  # another drain took it
+            return Store._dict(c.execute(select(o).where(o.c.id == oid)).one())
+
+    def _send_one(self, row: dict[str, Any], stats: DrainStats) -> None:
+        p = row["payload"]
+        reply = OutgoingReply(
+            idempotency_key=row["idempotency_key"], message_id=row["message_id"],
+            channel=row["channel"], to=p["to"], subject=p["subject"], text=p["text"],
+            in_reply_to=p.get("in_reply_to"), references=list(p.get("references") or []),
+            source=p.get("source") or "", extra=dict(p.get("extra") or {}))
+        sender = self.senders.get(row["channel"])
+        try:
+            if sender is None:
+                raise PermanentSendError(
+                    f"no sender for channel {row['channel']!r}; configure one under [send]")
+            remote_id = sender.send(reply)
+        except PermanentSendError as exc:
+            self._failed(row, str(exc), permanent=True, stats=stats)
+            return
+        except SendError as exc:
+            self._failed(row, str(exc), permanent=False, stats=stats)
+            return
+        except Exception as exc:  # a sender bug: contained to this reply, retried
+            log.exception("sender crashed on outbox row %s", row["id"])
+            self._failed(row, f"{type(exc).__name__}: {exc}", permanent=False, stats=stats)
+            return
+        now = self.store.clock.now()
+        with self.store.engine.begin() as c:
+            c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(
+                status="sent", sent_at=now, remote_id=str(remote_id)[:998], last_error=None))
+            if row["draft_id"] is not None:
+                c.execute(update(s.drafts).where(s.drafts.c.id == row["draft_id"]).values(
+                    status="sent", updated_at=now))
+        self.store.mark_met(row["message_id"])
+        self.store.audit(row["actor"] or "triage", "send", row["message_id"],
+                         {"outbox_id": row["id"], "remote_id": str(remote_id),
+                          "channel": row["channel"], "attempt": row["attempts"]})
+        stats.sent += 1
+
+    def _failed(self, row: dict[str, Any], error: str, *, permanent: bool,
+                stats: DrainStats) -> None:
+        now = self.store.clock.now()
+        give_up = permanent or row["attempts"] >= self.max_attempts
+        values: dict[str, Any] = {"last_error": error[:2000]}
+        if give_up:
+            values["status"] = "failed"
+            stats.failed += 1
+        else:
+            values["status"] = "pending"
+            values["next_attempt_at"] = now + retry_delay(row["attempts"], self.retry_base,
+                                                          self.retry_max)
+            stats.retried += 1
+        with self.store.engine.begin() as c:
+            c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(**values))
+        stats.errors.append(f"outbox {row['id']}: {error}")
+        log.warning("outbox row %s (message %s) attempt %d failed%s: %s", row["id"],
+                    row["message_id"], row["attempts"], "; giving up" if give_up else "", error)
+        self.store.audit("triage", "send_failed", row["message_id"],
+                         {"outbox_id": row["id"], "error": error[:500],
+                          "attempt": row["attempts"], "final": give_up})

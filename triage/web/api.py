@@ -1,0 +1,164 @@
+"""The JSON API: the same actions as the pages, described by OpenAPI at /api/openapi.json.
+
+Authentication is the session cookie (``POST /api/login``); writes need the ``X-CSRF-Token``
+header with the token that login returned.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, BackgroundTasks, Depends, Request
+from pydantic import BaseModel
+
+from triage.web import actions, models_admin, queries
+from triage.web.accounts import User
+from triage.web.deps import ADMIN, AGENT, current_user, require_admin
+from triage.web.routes_admin import policies
+from triage.web.routes_queue import queue_rows
+
+router = APIRouter(prefix="/api", dependencies=AGENT, tags=["agent"])
+admin = APIRouter(prefix="/api/admin", dependencies=ADMIN, tags=["admin"])
+
+
+class DraftBody(BaseModel):
+    """A draft edit."""
+
+    subject: str = ""
+    text: str
+
+
+class CategoryBody(BaseModel):
+    """A reclassification."""
+
+    category: str
+
+
+def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
+    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
+            if k not in ("raw",)}
+
+
+@router.get("/queue")
+def api_queue(request: Request, category: str = "", channel: str = "", language: str = "",
+              source: str = "", state: str = "", needs_review: str = "",
+              q: str = "") -> list[dict[str, Any]]:
+    """Messages waiting for a reply, soonest deadline first (same filters as the page)."""
+    f = queries.QueueFilter(category, channel, language, source, state, needs_review, q)
+    return [_jsonable(r) for r in queue_rows(request, f)]
+
+
+@router.get("/messages/{message_id}")
+def api_message(request: Request, message_id: int) -> dict[str, Any]:
+    """A message with its thread, classification, deadline, draft and outbox rows."""
+    app = request.app.state.triage
+    msg = actions.require_message(app, message_id)
+    return {
+        "message": _jsonable(msg),
+        "thread": [t["id"] for t in queries.thread_messages(app.store, msg)],
+        "classification": _jsonable(queries.current_classification(app.store, message_id)
+                                    or {}),
+        "deadline": _jsonable(queries.deadline(app.store, message_id) or {}),
+        "draft": _jsonable(queries.current_draft(app.store, message_id) or {}),
+        "assignee": queries.assignee(app.store, message_id),
+        "outbox": [_jsonable(o) for o in queries.outbox_rows(app.store, message_id)],
+    }
+
+
+@router.put("/messages/{message_id}/draft")
+def api_save(request: Request, message_id: int, body: DraftBody,
+             user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Save draft."""
+    return {"draft_id": actions.save_draft(request.app.state.triage, message_id, body.subject,
+                                           body.text, user)}
+
+
+@router.post("/messages/{message_id}/approve")
+def api_approve(request: Request, message_id: int, body: DraftBody,
+                background: BackgroundTasks,
+                user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Approve and send (queued in the outbox and sent right away)."""
+    oid = actions.approve(request.app.state.triage, request.app.state.outbox, message_id,
+                          body.subject, body.text, user)
+    background.add_task(request.app.state.outbox.drain, only_ids=[oid])
+    return {"outbox_id": oid}
+
+
+@router.post("/messages/{message_id}/discard")
+def api_discard(request: Request, message_id: int,
+                user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Discard draft."""
+    return {"draft_id": actions.discard_draft(request.app.state.triage, message_id, user)}
+
+
+@router.post("/messages/{message_id}/reclassify")
+def api_reclassify(request: Request, message_id: int, body: CategoryBody,
+                   user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Reclassify (re-drafts and records a correction)."""
+    return {"draft_id": actions.reclassify(request.app.state.triage, message_id,
+                                           body.category, user)}
+
+
+@router.post("/messages/{message_id}/assign")
+def api_assign(request: Request, message_id: int,
+               user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Assign to me."""
+    actions.assign_to(request.app.state.triage, message_id, user)
+    return {"assignee": user.name}
+
+
+@router.get("/openapi.json", include_in_schema=False)
+def openapi(request: Request) -> dict[str, Any]:
+    """The OpenAPI description (signed-in users only)."""
+    return request.app.openapi()
+
+
+@admin.get("/dashboard")
+def api_dashboard(request: Request) -> dict[str, dict[str, int]]:
+    """Counts by state, category, channel, language; messages and outbox by status."""
+    return queries.dashboard(request.app.state.triage.store)
+
+
+@admin.get("/models")
+def api_models(request: Request) -> list[dict[str, Any]]:
+    """Registered model versions, newest first."""
+    return [_jsonable(v) for v in models_admin.versions(request.app.state.triage.store)]
+
+
+@admin.post("/models/retrain")
+def api_retrain(request: Request,
+                user: User = Depends(require_admin)) -> dict[str, Any]:  # noqa: B008
+    """Start retraining (bundled corpus + corrections); 409 when one is running."""
+    if not request.app.state.retrainer.start(user.name):
+        raise actions.ActionError("a retraining is already running")
+    return {"state": "running"}
+
+
+@admin.get("/models/retrain")
+def api_retrain_status(request: Request) -> dict[str, Any]:
+    """Progress of the latest retraining."""
+    st = request.app.state.retrainer.status
+    return {"state": st.state, "steps": st.steps, "version": st.version, "error": st.error}
+
+
+@admin.post("/models/rollback")
+def api_rollback(request: Request,
+                 user: User = Depends(require_admin)) -> dict[str, str]:  # noqa: B008
+    """Roll back to the previously active model version."""
+    return {"active": models_admin.rollback(request.app.state.triage.store, user.name)}
+
+
+@admin.post("/models/{version}/activate")
+def api_activate(request: Request, version: str,
+                 user: User = Depends(require_admin)) -> dict[str, str]:  # noqa: B008
+    """Activate a model version."""
+    models_admin.activate(request.app.state.triage.store, version, user.name)
+    return {"active": version}
+
+
+@admin.get("/policies")
+def api_policies(request: Request) -> list[dict[str, Any]]:
+    """Effective first-response targets per channel and category."""
+    return [{**p, "within": p["within"].total_seconds(),
+             "warn_before": p["warn_before"].total_seconds()}
+            for p in policies(request.app.state.triage)]

@@ -1,0 +1,166 @@
+"""The app factory of the review page."""
+
+from __future__ import annotations
+
+import ipaddress
+import logging
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exception_handlers import http_exception_handler
+from fastapi.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from starlette.exceptions import HTTPException as StarletteHTTPException
+from starlette.middleware.sessions import SessionMiddleware
+
+from triage.clock import Clock
+from triage.config import Settings
+from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
+from triage.send.outbox import Outbox
+from triage.web.accounts import LoginLimiter
+from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
+from triage.web.retrain import Retrainer
+
+log = logging.getLogger(__name__)
+STATIC = Path(__file__).parent / "static"
+
+
+def session_secret(settings: Settings, environ: Mapping[str, str]) -> str:
+    """Return the session signing key: from ``web.secret_key_env``, else a key generated once
+    into ``data_dir/web-session.key`` (mode 0600). Raises ConfigError when the variable is
+    named but empty."""
+    env_name = settings.web.secret_key_env
+    if env_name:
+        value = environ.get(env_name, "")
+        if len(value) < 32:
+            raise ConfigError(f"environment variable {env_name} must hold at least 32 "
+                              "characters", key="web.secret_key_env",
+                              fix="export a long random value, e.g. from "
+                                  "`python -c 'import secrets; print(secrets.token_hex(32))'`")
+        return value
+    path = settings.data_path / "web-session.key"
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as fh:
+            fh.write(secrets.token_hex(32))
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def secure_cookie(settings: Settings) -> bool:
+    """Whether the session cookie gets the Secure flag (see ``web.secure_cookies``)."""
+    mode = settings.web.secure_cookies
+    return mode == "always" or (mode == "auto" and not _is_loopback(settings.web.host))
+
+
+def default_outbox(app: Any) -> Outbox:
+    """The outbox with the senders the settings ask for."""
+    from triage.send.factory import build_senders
+
+    send = app.settings.send
+    # Hooks for parallel work: IMAP write-back passes on_sent=<APPEND the copy to Sent> to
+    # build_senders; social sources add their senders under the "social" channel.
+    return Outbox(app.store, build_senders(app.settings, app.environ),
+                  max_attempts=send.max_attempts, retry_base=send.retry_base,
+                  retry_max=send.retry_max)
+
+
+def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
+               limiter_clock: Clock | None = None, retrainer: Retrainer | None = None) -> FastAPI:
+    """Return the review page for triage ``App`` ``app``.
+
+    ``outbox`` defaults to one built from ``[send]``; ``secret_key`` to :func:`session_secret`;
+    the login limiter uses ``limiter_clock`` (default the app's clock); ``retrainer`` defaults
+    to one writing models into ``data_dir/models``.
+    """
+    from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
+
+    settings: Settings = app.settings
+    web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
+                  openapi_url=None)
+    web.state.triage = app
+    web.state.outbox = outbox if outbox is not None else default_outbox(app)
+    web.state.retrainer = retrainer or Retrainer(app.store, settings.data_path / "models")
+    web.state.limiter = LoginLimiter(limiter_clock or app.clock, settings.web.login_max_attempts,
+                                     settings.web.login_window)
+
+    @web.middleware("http")
+    async def security_headers(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for k, v in SECURITY_HEADERS.items():
+            response.headers.setdefault(k, v)
+        return response
+
+    web.add_middleware(
+        SessionMiddleware, secret_key=secret_key or session_secret(settings, app.environ),
+        session_cookie="triage_session", max_age=int(settings.web.session_max_age
+                                                     .total_seconds()),
+        same_site="strict", https_only=secure_cookie(settings))
+
+    def wants_json(request: Request) -> bool:
+        return request.url.path.startswith("/api/")
+
+    @web.exception_handler(LoginRequired)
+    async def _login(request: Request, exc: LoginRequired) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=401)
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": "/login"})
+        return RedirectResponse("/login", status_code=303)
+
+    @web.exception_handler(AuthError)
+    async def _forbidden(request: Request, exc: AuthError) -> Response:
+        code = 403 if isinstance(exc, Forbidden | CsrfError) else 401
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=code)
+        return PlainTextResponse(str(exc), status_code=code)
+
+    @web.exception_handler(NotFound)
+    async def _not_found(request: Request, exc: NotFound) -> Response:
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=404)
+        return PlainTextResponse(str(exc), status_code=404)
+
+    @web.exception_handler(TriageError)
+    async def _triage_error(request: Request, exc: TriageError) -> Response:
+        code = 422 if isinstance(exc, PlaceholderUnfilled) else 409
+        if wants_json(request):
+            return JSONResponse({"detail": str(exc)}, status_code=code)
+        return PlainTextResponse(str(exc), status_code=code)
+
+    @web.exception_handler(StarletteHTTPException)
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return await http_exception_handler(request, exc)
+
+    web.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
+    web.include_router(routes_auth.router)
+    web.include_router(routes_queue.router)
+    web.include_router(routes_message.router)
+    web.include_router(routes_admin.router)
+    web.include_router(api.router)
+    web.include_router(api.admin)
+    include_ops(web)
+    return web
+
+
+def include_ops(web: FastAPI) -> None:
+    """Mount the operations router (``/healthz``, ``/metrics``) when ``triage.web.ops``
+    exists; it is built by the operations work and must expose ``router``."""
+    try:
+        from triage.web import ops  # type: ignore[attr-defined]
+    except ImportError:
+        return
+    web.include_router(ops.router)

@@ -1,0 +1,41 @@
+"""Template rendering shared by the page routes (autoescaped Jinja2)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from fastapi import Request
+from fastapi.responses import HTMLResponse
+from fastapi.templating import Jinja2Templates
+
+from triage.models import CATEGORIES
+from triage.web.deps import csrf_token, pop_flash
+
+TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
+
+
+def _iso(value: datetime | None) -> str:
+    return value.isoformat() if value else ""
+
+
+def _short(value: datetime | None) -> str:
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
+
+
+TEMPLATES.env.filters["iso"] = _iso
+TEMPLATES.env.filters["short"] = _short
+TEMPLATES.env.globals["CATEGORIES"] = CATEGORIES
+
+
+def page(request: Request, name: str, context: dict[str, Any] | None = None,
+         status_code: int = 200) -> HTMLResponse:
+    """Render ``name`` with the session's user, CSRF token and flash messages."""
+    ctx = {"user": getattr(request.state, "user", None), "csrf": csrf_token(request),
+           "flashes": pop_flash(request),
+           "server_now": request.app.state.triage.clock.now().isoformat(),
+           "refresh_ms": int(request.app.state.triage.settings.web.queue_refresh
+                             .total_seconds() * 1000)}
+    ctx.update(context or {})
+    return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)

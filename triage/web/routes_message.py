@@ -1,0 +1,150 @@
+"""The message view and the agent's buttons: approve and send, save, discard, reclassify,
+assign. Every button is a POST form with the CSRF token; results come back as flash lines."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from typing import Any
+
+import nh3
+from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse
+
+from triage.errors import TriageError
+from triage.web import actions, queries
+from triage.web.accounts import User
+from triage.web.deps import AGENT, current_user, flash
+from triage.web.placeholders import highlight, unfilled
+from triage.web.render import page
+from triage.web.routes_queue import queue_rows
+
+router = APIRouter(dependencies=AGENT)
+
+# Tags kept from customer HTML. No <img> (remote images would track the agent), no forms,
+# scripts, styles or frames; links keep only http(s)/mailto and never carry a referrer.
+SAFE_TAGS = {"a", "b", "blockquote", "br", "code", "div", "em", "h1", "h2", "h3", "h4", "hr",
+             "i", "li", "ol", "p", "pre", "span", "strong", "table", "tbody", "td", "th",
+             "thead", "tr", "u", "ul"}
+_IMG = re.compile(r"<img\b", re.IGNORECASE)
+
+
+def sanitise_html(html: str) -> tuple[str, int]:
+    """Return ``html`` cleaned by nh3 (scripts, handlers, javascript: URLs and images gone)
+    and the number of images blocked."""
+    clean = nh3.clean(html or "", tags=SAFE_TAGS, attributes={"a": {"href", "title"}},
+                      url_schemes={"http", "https", "mailto"},
+                      link_rel="noopener noreferrer nofollow")
+    return clean, len(_IMG.findall(html or ""))
+
+
+def message_context(request: Request, message_id: int, view: str) -> dict[str, Any]:
+    """Everything the message page shows."""
+    app = request.app.state.triage
+    msg = actions.require_message(app, message_id)
+    cl = queries.current_classification(app.store, message_id)
+    draft = queries.current_draft(app.store, message_id)
+    dl = queries.deadline(app.store, message_id)
+    now = app.clock.now()
+    live = (app.deadlines.state(dl["due_at"], now, msg["channel"], dl["met_at"]).value
+            if dl else "")
+    thread = queries.thread_messages(app.store, msg)
+    for t in thread:
+        t["clean_html"], t["images_blocked"] = (sanitise_html(t["html"]) if t.get("html")
+                                                else ("", 0))
+    ids = [r["id"] for r in queue_rows(request, queries.QueueFilter())]
+    pos = ids.index(message_id) if message_id in ids else -1
+    return {
+        "m": msg, "thread": thread, "cl": cl, "draft": draft, "deadline": dl,
+        "live_state": live, "view": "html" if view == "html" else "text",
+        "explain": actions.explanation(app, msg, cl),
+        "placeholders": unfilled(draft["text"]) if draft else [],
+        "draft_marked": highlight(draft["text"]) if draft else "",
+        "assignee": queries.assignee(app.store, message_id),
+        "corrections": queries.corrections(app.store, message_id),
+        "outbox": queries.outbox_rows(app.store, message_id),
+        "prev_id": ids[pos - 1] if pos > 0 else None,
+        "next_id": ids[pos + 1] if 0 <= pos < len(ids) - 1 else (
+            ids[0] if pos == -1 and ids else None),
+    }
+
+
+@router.get("/messages/{message_id}", response_class=HTMLResponse)
+def message_page(request: Request, message_id: int, view: str = "text",
+                 user: User = Depends(current_user)) -> HTMLResponse:  # noqa: B008
+    """One message with its thread, category, explanation and draft editor."""
+    request.state.user = user
+    return page(request, "message.html", message_context(request, message_id, view))
+
+
+def _back(message_id: int) -> RedirectResponse:
+    return RedirectResponse(f"/messages/{message_id}", status_code=303)
+
+
+@router.post("/messages/{message_id}/approve")
+def approve(request: Request, message_id: int, background: BackgroundTasks,
+            subject: str = Form(""), text: str = Form(""),
+            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Approve and send: save the edit, refuse placeholders, queue and send the reply."""
+    try:
+        oid = actions.approve(request.app.state.triage, request.app.state.outbox, message_id,
+                              subject, text, user)
+    except TriageError as exc:
+        if not isinstance(exc, actions.ActionError):
+            # keep the agent's edit even when it cannot be sent yet
+            with contextlib.suppress(TriageError):
+                actions.save_draft(request.app.state.triage, message_id, subject, text, user)
+        flash(request, str(exc), "error")
+        return _back(message_id)
+    # Send right away; the daemon's outbox job retries what fails.
+    background.add_task(request.app.state.outbox.drain, only_ids=[oid])
+    flash(request, "Reply approved; sending now.", "ok")
+    return _back(message_id)
+
+
+@router.post("/messages/{message_id}/save")
+def save(request: Request, message_id: int, subject: str = Form(""), text: str = Form(""),
+         user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Save draft."""
+    try:
+        actions.save_draft(request.app.state.triage, message_id, subject, text, user)
+        flash(request, "Draft saved.", "ok")
+    except TriageError as exc:
+        flash(request, str(exc), "error")
+    return _back(message_id)
+
+
+@router.post("/messages/{message_id}/discard")
+def discard(request: Request, message_id: int,
+            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Discard draft."""
+    try:
+        actions.discard_draft(request.app.state.triage, message_id, user)
+        flash(request, "Draft discarded; nothing will be sent.", "ok")
+    except TriageError as exc:
+        flash(request, str(exc), "error")
+    return _back(message_id)
+
+
+@router.post("/messages/{message_id}/reclassify")
+def reclassify(request: Request, message_id: int, category: str = Form(""),
+               user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Reclassify: new category, new draft, correction recorded for training."""
+    try:
+        actions.reclassify(request.app.state.triage, message_id, category, user)
+        flash(request, f"Reclassified as {category}; a new draft was written.", "ok")
+    except TriageError as exc:
+        flash(request, str(exc), "error")
+    return _back(message_id)
+
+
+@router.post("/messages/{message_id}/assign")
+def assign(request: Request, message_id: int,
+           user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Assign to me."""
+    try:
+        actions.assign_to(request.app.state.triage, message_id, user)
+        flash(request, "Assigned to you.", "ok")
+    except TriageError as exc:
+        flash(request, str(exc), "error")
+    return _back(message_id)
