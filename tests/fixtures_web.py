@@ -50,7 +50,7 @@ class Sink:
 
 
 @pytest.fixture
-def smtp_sink() -> Iterator[tuple[Sink, int]]:
+def smtp_server_sink() -> Iterator[tuple[Sink, int]]:
     """A real SMTP server (aiosmtpd) on 127.0.0.1; yields the sink and its port."""
     sink = Sink()
     port = free_port()
@@ -103,9 +103,9 @@ def seeded(app: Any, maildir: Any) -> Any:
 
 
 @pytest.fixture
-def smtp_outbox(seeded: Any, smtp_sink: tuple[Sink, int]) -> Outbox:
+def smtp_outbox(seeded: Any, smtp_server_sink: tuple[Sink, int]) -> Outbox:
     """An outbox that sends email through the SMTP sink (no TLS: loopback test server)."""
-    _, port = smtp_sink
+    _, port = smtp_server_sink
     sender = SmtpSender(host="127.0.0.1", port=port, tls="none",
                         from_address="support@example.com", from_name="Support")
     return Outbox(seeded.store, {"email": sender})

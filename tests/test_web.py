@@ -204,8 +204,8 @@ def test_placeholders_block_sending(web: Any, seeded: Any) -> None:
         assert c.execute(select(s.outbox)).first() is None
 
 
-def test_approve_sends_threaded_reply_once(web: Any, seeded: Any, smtp_sink: Any) -> None:
-    sink, _ = smtp_sink
+def test_approve_sends_threaded_reply_once(web: Any, seeded: Any, smtp_server_sink: Any) -> None:
+    sink, _ = smtp_server_sink
     client = TestClient(web)
     token = login(client, AGENT)
     mid = message_ids(seeded)["<late@example.com>"]

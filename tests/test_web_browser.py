@@ -67,8 +67,8 @@ def sign_in(pg: Any) -> None:
     pg.wait_for_url(re.compile(r".*/queue$"))
 
 
-def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_sink: Any) -> None:
-    sink, _ = smtp_sink
+def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_server_sink: Any) -> None:
+    sink, _ = smtp_server_sink
     sign_in(page)
     rows = page.locator("#queue-rows tr.row")
     assert rows.count() == 4
@@ -99,7 +99,7 @@ def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_sink: Any) -
     assert approve.get_attribute("aria-disabled") == "true"
     approve.click(force=True)  # the server must refuse it too
     page.wait_for_load_state()
-    assert "fill these placeholders" in page.locator(".flash-error").inner_text()
+    assert "refund amount" in page.locator(".flash-error").inner_text()
     assert not sink.messages
 
     page.locator("#subject").click()  # leave the editor, then use the keyboard: e, a
