@@ -272,3 +272,8 @@ def demo(workdir: str, once: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+
+from triage.cli_imap import backfill as _imap_backfill  # noqa: E402
+
+main.add_command(_imap_backfill)

@@ -70,7 +70,10 @@ class Pipeline:
                                      own_addresses=self.own_addresses)
             else:
                 parsed = item.meta["parsed"]
-            return Ingest(item.external_id, item.raw, parsed, backfill=backfill)
+            # a source may keep a message it could not fully fetch (an oversized one):
+            # stored quarantined with the source's reason, never skipped
+            return Ingest(item.external_id, item.raw, parsed, error=item.meta.get("error"),
+                          received_at=fallback, backfill=backfill)
         except ParseError as exc:
             return Ingest(item.external_id, item.raw, None, error=str(exc), received_at=fallback,
                           backfill=backfill)
@@ -91,6 +94,9 @@ class Pipeline:
     def poll(self, source: Source) -> RunStats:
         """Fetch everything new from ``source`` batch by batch, then process it."""
         self.store.ensure_source(source.name, source.type)
+        bind = getattr(source, "bind_store", None)
+        if bind is not None:  # sources that dedupe against the store (IMAP resync)
+            bind(self.store)
         stats = RunStats()
         while not self.stop.is_set():
             cursor = self.store.get_cursor(source.name)

@@ -61,4 +61,7 @@ def build_source(settings: Any, environ: Mapping[str, str],
 
 def _load_builtin() -> None:
     # Imported here so that each source module registers itself without import cycles.
-    from triage.sources import maildir  # noqa: F401
+    from triage.sources import (
+        imap,  # noqa: F401
+        maildir,  # noqa: F401
+    )

@@ -192,6 +192,15 @@ class Store:
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
 
+    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source``."""
+        found: set[str] = set()
+        with self.engine.connect() as c:
+            for chunk in _chunks(list(message_ids), 500):
+                found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
+                    s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
+        return found
+
     # -------------------------------------------------------------- processing
     def pending_ids(self, limit: int) -> list[int]:
         """Return ids of messages waiting to be processed, oldest first."""

@@ -1,0 +1,211 @@
+"""The IMAP source against a real Dovecot: incremental read-only sync, restarts, resyncs."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import func, select
+
+from tests.conftest import make_email
+from tests.fixtures_imap import PASSWORD, Mailbox
+from triage.cli import main
+from triage.clock import FrozenClock
+from triage.config import settings_from_mapping
+from triage.errors import ConfigError, SourceAuthError
+from triage.services import App
+from triage.sources.base import build_source
+from triage.store import schema as s
+
+CORPUS = Path(__file__).parent.parent / "classifiers" / "corpus"
+
+
+def corpus_texts(n: int) -> list[tuple[str, str]]:
+    """``n`` (text, label) pairs from the bundled corpus, cycling through the languages."""
+    rows: list[tuple[str, str]] = []
+    for f in sorted(CORPUS.glob("*.csv")):
+        with f.open(encoding="utf-8") as fh:
+            rows.extend((r["text"], r["label"]) for r in csv.DictReader(fh)
+                        if r["channel"] == "email")
+    return [rows[(i * 7919) % len(rows)] for i in range(n)]
+
+
+def customer_mails(n: int, prefix: str = "m") -> list[bytes]:
+    """``n`` customer emails with distinct Message-IDs."""
+    return [make_email(subject=f"Case {prefix}{i}", body=text,
+                       sender=f"Customer {i} <c{i}@example.net>",
+                       msgid=f"<{prefix}{i}@example.net>")
+            for i, (text, _) in enumerate(corpus_texts(n))]
+
+
+def make_app(tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock,
+             **over: Any) -> App:
+    """An App on a fresh SQLite store with one IMAP source for ``mailbox``."""
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"),
+        "classifier": {"model_path": str(model_path)},
+        "scheduler": {"jitter": "0s"},
+        "sources": [mailbox.settings(**over)],
+    })
+    return App(settings, clock=clock, environ={"IMAP_PW": PASSWORD})
+
+
+def stored(app: App, source: str = "support") -> list[dict[str, Any]]:
+    """Every message row of ``source``."""
+    with app.store.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(
+            select(s.messages.c.id, s.messages.c.external_id, s.messages.c.message_id,
+                   s.messages.c.status, s.messages.c.error, s.messages.c.backfill,
+                   s.messages.c.subject, s.messages.c.full_text, s.messages.c.thread_id)
+            .where(s.messages.c.source == source).order_by(s.messages.c.id))]
+
+
+def poll(app: App) -> Any:
+    """Poll the one configured source once."""
+    source = build_source(app.settings.sources[0], app.environ, app.settings.resolve_path)
+    return app.poll_source(source)
+
+
+def test_first_start_takes_only_new_mail_then_1000_once_and_never_sets_seen(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    mailbox.append("INBOX", customer_mails(3, "old"))
+    app = make_app(tmp_path, mailbox, model_path, clock, fetch_batch=250)
+    assert poll(app).stored == 0  # first start: no backfill unless asked
+    mailbox.append("INBOX", customer_mails(1000))
+    stats = poll(app)
+    assert (stats.stored, stats.processed, stats.quarantined) == (1000, 1000, 0)
+    rows = stored(app)
+    assert {r["message_id"] for r in rows} == {f"<m{i}@example.net>" for i in range(1000)}
+    assert all(r["status"] == "processed" for r in rows)
+    uv = rows[0]["external_id"].split(":")[1]
+    assert rows[0]["external_id"] == f"INBOX:{uv}:4"
+    with app.store.engine.connect() as c:
+        drafts = c.execute(select(func.count()).select_from(s.drafts)).scalar()
+    assert drafts == 1000
+    # re-running the poll duplicates nothing
+    assert poll(app).stored == 0
+    assert len(stored(app)) == 1000
+    # \Seen untouched on the server
+    c = mailbox.client()
+    c.select_folder("INBOX", readonly=True)
+    assert c.search(["SEEN"]) == []
+    assert len(c.search(["UNSEEN"])) == 1003
+    c.logout()
+    cursor = app.store.get_cursor("support")
+    assert cursor["folders"]["INBOX"] == {"uidvalidity": int(uv), "last_uid": 1003}
+
+
+def test_restart_of_dovecot_in_the_middle_of_a_fetch_loses_and_doubles_nothing(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    app = make_app(tmp_path, mailbox, model_path, clock, fetch_batch=50)
+    app.settings.scheduler.batch_size = 60
+    assert poll(app).stored == 0
+    mailbox.append("INBOX", customer_mails(300, "r"))
+    source = build_source(app.settings.sources[0], app.environ, app.settings.resolve_path)
+    real_fetch = source.fetch
+    calls = []
+
+    def fetch_then_restart(cursor: dict[str, Any], limit: int) -> Any:
+        calls.append(cursor)
+        if len(calls) == 3:
+            # the server goes away between two batches, while our connection is open
+            mailbox.server.restart()
+        return real_fetch(cursor, limit)
+
+    source.fetch = fetch_then_restart  # type: ignore[method-assign]
+    stats = app.poll_source(source)
+    assert stats.stored == 300 and len(calls) >= 6
+    rows = stored(app)
+    assert len(rows) == 300 == len({r["message_id"] for r in rows})
+
+
+def test_server_down_is_a_source_error_and_the_next_poll_catches_up(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    app = make_app(tmp_path, mailbox, model_path, clock, connect_attempts=2)
+    assert poll(app).stored == 0
+    mailbox.append("INBOX", customer_mails(5, "d"))
+    mailbox.server.stop()
+    try:
+        out = app.poll_all()
+        assert out["support"].startswith("error:") and "after 2 attempt(s)" in out["support"]
+        assert app.store.source_rows()[0]["failures"] == 1
+    finally:
+        mailbox.server.start()
+    assert poll(app).stored == 5
+    assert app.store.source_rows()[0]["failures"] == 0
+
+
+def test_uidvalidity_change_resyncs_by_message_id_without_duplicates(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    app = make_app(tmp_path, mailbox, model_path, clock, folders=["Support"])
+    mailbox.append("Support", [])
+    assert poll(app).stored == 0
+    first = customer_mails(6, "u")
+    mailbox.append("Support", first)
+    assert poll(app).stored == 6
+    old_uv = app.store.get_cursor("support")["folders"]["Support"]["uidvalidity"]
+    # the folder is recreated (a server migration): new UIDVALIDITY, same mail plus new mail
+    c = mailbox.client()
+    c.delete_folder("Support")
+    c.logout()
+    later = customer_mails(9, "u")[6:]
+    mailbox.append("Support", [first[4], first[0], *later, first[2]])
+    stats = poll(app)
+    assert stats.stored == 3
+    cur = app.store.get_cursor("support")["folders"]["Support"]
+    assert cur["uidvalidity"] != old_uv and "resync_until" not in cur
+    rows = stored(app)
+    assert sorted(r["message_id"] for r in rows) == sorted(f"<u{i}@example.net>"
+                                                           for i in range(9))
+    # later mail after the resync is ordinary incremental sync again
+    mailbox.append("Support", customer_mails(10, "u")[9:])
+    assert poll(app).stored == 1
+
+
+def test_backfill_since_on_first_start_and_backfill_command(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    mailbox.append("INBOX", customer_mails(4, "b"))
+    app = make_app(tmp_path, mailbox, model_path, clock, backfill_since="2000-01-01")
+    assert poll(app).stored == 4
+    app.store.close()
+    # the explicit command on a fresh store: older mail imported, flagged backfill
+    mailbox.append("INBOX", customer_mails(6, "b")[4:])
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data2"}"\n[classifier]\nmodel_path = "{model_path}"\n'
+        f'[[sources]]\nname = "support"\ntype = "imap"\nhost = "127.0.0.1"\n'
+        f'port = {mailbox.server.port}\ntls = "none"\nusername = "{mailbox.user}"\n'
+        f'password_env = "IMAP_PW"\nfolders = ["INBOX"]\n', encoding="utf-8")
+    monkeypatch.setenv("IMAP_PW", PASSWORD)
+    runner = CliRunner()
+    res = runner.invoke(main, ["backfill", "--config", str(cfg), "--source", "support",
+                               "--since", "2000-01-01"])
+    assert res.exit_code == 0, res.output
+    assert "stored 6" in res.output
+    again = runner.invoke(main, ["backfill", "--config", str(cfg), "--source", "support",
+                                 "--since", "2000-01-01"])
+    assert again.exit_code == 0 and "stored 0" in again.output
+    bad = runner.invoke(main, ["backfill", "--config", str(cfg), "--source", "support",
+                               "--since", "last week"])
+    assert bad.exit_code != 0 and "YYYY-MM-DD" in bad.output
+
+
+def test_wrong_password_is_an_auth_error_naming_the_variable(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    app = make_app(tmp_path, mailbox, model_path, clock)
+    app.environ["IMAP_PW"] = "wrong"
+    source = build_source(app.settings.sources[0], app.environ, app.settings.resolve_path)
+    with pytest.raises(SourceAuthError, match="IMAP_PW"):
+        source.fetch({}, 10)
+
+
+def test_plain_text_to_a_remote_host_is_refused_at_start_up() -> None:
+    with pytest.raises(ConfigError, match="clear text"):
+        settings_from_mapping({"sources": [{
+            "name": "a", "type": "imap", "host": "imap.example.com", "tls": "none",
+            "username": "u", "password_env": "P"}]})
+
