@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import csv
+import threading
+import time
 from pathlib import Path
 from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from imapclient import IMAPClient
 from sqlalchemy import func, select
 
 from tests.conftest import make_email
@@ -209,3 +212,61 @@ def test_plain_text_to_a_remote_host_is_refused_at_start_up() -> None:
             "name": "a", "type": "imap", "host": "imap.example.com", "tls": "none",
             "username": "u", "password_env": "P"}]})
 
+
+
+def wait_for(cond: Any, timeout: float = 30.0, what: str = "condition") -> Any:
+    """Wait (bounded) until ``cond()`` is truthy; return its value."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = cond()
+        if value:
+            return value
+        time.sleep(0.05)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def test_mail_delivered_while_idle_is_processed_without_waiting_for_the_poll_interval(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    app = make_app(tmp_path, mailbox, model_path, clock, idle=True, poll_interval="1h",
+                   folders=["INBOX", "Urgent"])
+    mailbox.append("Urgent", [])
+    _ = app.store, app.pipeline  # built before the daemon's threads share them
+    daemon = threading.Thread(target=app.run_daemon, daemon=True)
+    daemon.start()
+    try:
+        wait_for(lambda: app.store.source_rows() and app.store.source_rows()[0]["last_success_at"],
+                 what="the first poll")
+        wait_for(lambda: len(app.push_watchers) == 2 and all(w.idling.is_set()
+                                                             for w in app.push_watchers),
+                 what="both folders in IDLE")
+        mailbox.append("Urgent", customer_mails(1, "idle"))
+        rows = wait_for(lambda: [r for r in stored(app) if r["status"] == "processed"],
+                        what="the new message to be processed (the poll interval is 1 h)")
+    finally:
+        app.stop.set()
+        daemon.join(timeout=30)
+    assert [r["message_id"] for r in rows] == ["<idle0@example.net>"]
+    assert rows[0]["external_id"].startswith("Urgent:")
+    urgent = next(w for w in app.push_watchers if w.folder == "Urgent")
+    assert urgent.wakes == 1
+    assert not daemon.is_alive() and not any(w.is_alive() for w in app.push_watchers)
+
+
+def test_without_idle_support_the_watcher_ends_and_polling_carries_on(
+        mailbox: Mailbox) -> None:
+    from triage.config import ImapSource as ImapSettings
+    from triage.sources.imap_conn import ImapConnector
+    from triage.sources.imap_idle import IdleWatcher
+
+    class NoIdleClient(IMAPClient):
+        def capabilities(self) -> tuple[bytes, ...]:
+            return tuple(c for c in super().capabilities() if c != b"IDLE")
+
+    cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
+    conn = ImapConnector(cfg, {"IMAP_PW": PASSWORD}, client_factory=NoIdleClient)
+    stop = threading.Event()
+    woken: list[int] = []
+    w = IdleWatcher(conn, "INBOX", lambda: woken.append(1), stop)
+    w.start()
+    w.join(timeout=20)
+    assert not w.is_alive() and w.supported is False and woken == []

@@ -10,6 +10,7 @@ Message-ID is already stored for this source, so nothing is stored twice.
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from email.parser import BytesHeaderParser
@@ -82,6 +83,16 @@ class ImapSource:
     def bind_store(self, store: Any) -> None:
         """Let the source ask ``store`` which Message-IDs it already holds (resync)."""
         self.known_ids = lambda ids: store.known_message_ids(self.name, ids)
+
+    def start_push(self, wake: Callable[[], object], stop: threading.Event) -> list[Any]:
+        """Start IDLE watchers (one per folder) calling ``wake`` on new mail; [] when idle is
+        off. They stop when ``stop`` is set."""
+        if not self.settings.idle:
+            return []
+        from triage.sources.imap_idle import start_watchers
+
+        return start_watchers(self.connector.with_sleep(stop.wait), list(self.settings.folders),
+                              wake, stop, self.settings.idle_renew)
 
     def client(self) -> IMAPClient:
         """Return the open client, connecting (with retries) when there is none."""

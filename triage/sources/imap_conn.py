@@ -86,6 +86,12 @@ class ImapConnector:
         self.rand = rand
         self._token: str | None = None
 
+    def with_sleep(self, sleep: Callable[[float], object]) -> ImapConnector:
+        """Return a connector like this one that waits with ``sleep`` (a stop event's wait)."""
+        return ImapConnector(self.settings, self.environ, resolve=self.resolve,
+                             client_factory=self.client_factory, post=self.post, sleep=sleep,
+                             rand=self.rand)
+
     @property
     def label(self) -> str:
         """``user@host:port`` for log lines (never a secret)."""

@@ -1,0 +1,127 @@
+"""IMAP IDLE (RFC 2177): one watcher thread per folder that wakes the poll job on new mail.
+
+The watcher never fetches anything itself; it calls ``wake()`` (the daemon's
+``Daemon.wake(job_id)``) and the ordinary poll does the rest, so the poll interval stays the
+safety net. IDLE is restarted every ``idle_renew`` (default 25 min, under the 29 min RFC 2177
+allows). A server without IDLE ends the watcher: polling alone carries on.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import threading
+import time
+from collections.abc import Callable
+from datetime import timedelta
+
+from imapclient import IMAPClient
+
+from triage.errors import SourceError
+from triage.sources.imap_conn import NETWORK_ERRORS, ImapConnector, close_client
+
+log = logging.getLogger(__name__)
+
+_NEW_MAIL = (b"EXISTS", b"RECENT")
+
+
+class IdleWatcher(threading.Thread):
+    """Keeps one IDLE connection on ``folder`` and calls ``wake`` when mail arrives.
+
+    ``idling`` is set while the server is in IDLE for us (tests and status use it);
+    ``supported`` turns False when the server has no IDLE capability.
+    """
+
+    def __init__(self, connector: ImapConnector, folder: str, wake: Callable[[], object],
+                 stop: threading.Event, *, renew: timedelta = timedelta(minutes=25),
+                 check_every: float = 1.0, backoff_max: float = 300.0,
+                 rand: Callable[[], float] = random.random) -> None:
+        super().__init__(name=f"idle:{connector.settings.name}:{folder}", daemon=True)
+        self.connector = connector
+        self.folder = folder
+        self.wake = wake
+        self.stop = stop
+        self.renew = renew.total_seconds()
+        self.check_every = check_every
+        self.backoff_max = backoff_max
+        self.rand = rand
+        self.idling = threading.Event()
+        self.supported = True
+        self.wakes = 0
+
+    def run(self) -> None:
+        """Watch until ``stop`` is set; reconnect with capped exponential backoff + jitter."""
+        failures = 0
+        while not self.stop.is_set() and self.supported:
+            try:
+                self._session(wake_first=failures > 0)
+                failures = 0
+            except (SourceError, *NETWORK_ERRORS) as exc:
+                self.idling.clear()
+                failures += 1
+                delay = min(self.backoff_max, 2.0 ** failures) * (1 + 0.5 * self.rand())
+                log.warning("idle %s/%s: %s; reconnecting in %.0fs", self.connector.settings.name,
+                            self.folder, exc, delay)
+                self.stop.wait(delay)
+            except Exception:  # never let a watcher die silently; polling still runs
+                self.idling.clear()
+                log.exception("idle %s/%s: unexpected error; watcher stopped, polling goes on",
+                              self.connector.settings.name, self.folder)
+                return
+
+    def _session(self, wake_first: bool) -> None:
+        client = self.connector.connect()
+        try:
+            if b"IDLE" not in client.capabilities():
+                self.supported = False
+                log.info("idle %s: server has no IDLE; polling every %s instead",
+                         self.connector.label, self.connector.settings.poll_interval)
+                return
+            client.select_folder(self.folder, readonly=True)
+            if wake_first:
+                self._wake()  # mail may have arrived while we were disconnected
+            while not self.stop.is_set():
+                if self._idle_once(client):
+                    self._wake()
+        finally:
+            self.idling.clear()
+            close_client(client)
+
+    def _idle_once(self, client: IMAPClient) -> bool:
+        """IDLE until new mail, ``renew`` seconds, or stop; return True on new mail."""
+        client.idle()
+        self.idling.set()
+        started = time.monotonic()
+        new_mail = False
+        try:
+            while not self.stop.is_set():
+                left = self.renew - (time.monotonic() - started)
+                if left <= 0:
+                    break
+                responses = client.idle_check(timeout=min(self.check_every, left))
+                if any(isinstance(r, tuple) and len(r) > 1 and r[1] in _NEW_MAIL
+                       for r in responses):
+                    new_mail = True
+                    break
+        finally:
+            self.idling.clear()
+            client.idle_done()
+        return new_mail
+
+    def _wake(self) -> None:
+        self.wakes += 1
+        log.info("idle %s/%s: new mail, waking the poll", self.connector.settings.name,
+                 self.folder)
+        try:
+            self.wake()
+        except Exception:
+            log.exception("idle %s: wake callback failed", self.connector.settings.name)
+
+
+def start_watchers(connector: ImapConnector, folders: list[str], wake: Callable[[], object],
+                   stop: threading.Event, renew: timedelta) -> list[IdleWatcher]:
+    """Start one watcher per folder and return them (they end when ``stop`` is set)."""
+    watchers = [IdleWatcher(connector, f, wake, stop, renew=renew) for f in folders]
+    for w in watchers:
+        w.start()
+    return watchers
