@@ -81,6 +81,9 @@ class App:
         """Poll one source; errors are recorded on the source and re-raised."""
         try:
             stats = self.pipeline.poll(source)
+            after_poll = getattr(source, "after_poll", None)  # IMAP write-back
+            if after_poll is not None:
+                after_poll(self.store, self.settings)
         except TriageError as exc:
             self.store.ensure_source(source.name, source.type)
             self.store.record_source_result(source.name, str(exc))

@@ -94,6 +94,17 @@ class ImapSource:
         return start_watchers(self.connector.with_sleep(stop.wait), list(self.settings.folders),
                               wake, stop, self.settings.idle_renew)
 
+    def after_poll(self, store: Any, settings: Any) -> Any:
+        """Write back keywords, flags, drafts and moves (when configured); return the
+        :class:`~triage.writeback.WriteBackStats`, or None when write-back is off."""
+        from triage.writeback import WriteBack
+
+        wb = WriteBack(self.name, self.settings.write_back, store, store.clock,
+                       settings.drafting.support_address)
+        if not wb.enabled:
+            return None
+        return self._with_reconnect("write-back", lambda: wb.run(self.client()))
+
     def client(self) -> IMAPClient:
         """Return the open client, connecting (with retries) when there is none."""
         if self._client is None:
