@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import unicodedata
 from datetime import datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -21,7 +22,7 @@ from inscriptis import get_text
 
 from triage.clock import ensure_utc
 from triage.errors import ParseError
-from triage.mail.loops import detect_auto
+from triage.mail.loops import bounced_message, detect_auto
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
 
@@ -43,11 +44,28 @@ def _header(msg: Message, name: str) -> str:
     return " ".join(text.split())
 
 
-def decode_bytes(payload: bytes, declared: str | None) -> str:
-    """Decode ``payload`` using the declared charset, else the detected one.
+_LATIN_LABELS = {"iso-8859-1", "iso8859-1", "latin-1", "latin1", "us-ascii", "ascii",
+                 "windows-1252", "cp1252", "iso-8859-15", "iso8859-15"}
+"""Labels that are often put on UTF-8 text by mistake (they decode any byte, silently)."""
+_OUR_CODECS = ["cp1252", "cp1258", "iso8859_15", "latin_1"]
+"""Legacy codecs of our languages (en, vi, id, tl) tried first when detecting a charset."""
 
-    Never raises: the last resort is UTF-8 with replacement characters.
+
+def decode_bytes(payload: bytes, declared: str | None) -> str:
+    """Decode ``payload`` using the declared charset, else the detected one; NFC-normalised.
+
+    UTF-8 mislabelled as Latin-1/ASCII is recognised (valid multi-byte UTF-8 is almost never
+    real Latin-1 text). Never raises: the last resort is UTF-8 with replacement characters.
     """
+    return unicodedata.normalize("NFC", _decode(payload, (declared or "").strip().lower()))
+
+
+def _decode(payload: bytes, declared: str) -> str:
+    if declared in _LATIN_LABELS and not payload.isascii():
+        try:
+            return payload.decode("utf-8")
+        except UnicodeDecodeError:
+            pass
     if declared:
         try:
             return payload.decode(declared)
@@ -57,7 +75,7 @@ def decode_bytes(payload: bytes, declared: str | None) -> str:
         return payload.decode("utf-8")
     except UnicodeDecodeError:
         pass
-    best = from_bytes(payload).best()
+    best = from_bytes(payload, cp_isolation=_OUR_CODECS).best() or from_bytes(payload).best()
     if best is not None:
         return str(best)
     return payload.decode("utf-8", errors="replace")
@@ -94,9 +112,10 @@ def _walk_body(msg: Message) -> tuple[str, str | None, list[Attachment]]:
             filename = part.get_filename()
         except Exception:
             filename = None
+        if ctype.startswith("image/") and disposition != "attachment" and (
+                disposition == "inline" or part.get("Content-ID")):
+            continue  # inline images (logos, signatures, cid: pictures): ignored
         if disposition == "attachment" or (filename and ctype not in ("text/plain", "text/html")):
-            if disposition == "inline" and ctype.startswith("image/"):
-                continue  # inline images: ignored
             payload = part.get_payload(decode=True) or b""
             size = len(payload) if isinstance(payload, bytes) else 0
             attachments.append(Attachment(filename=filename, content_type=ctype, size=size))
@@ -157,6 +176,14 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     except Exception as exc:
         raise ParseError(f"body could not be decoded: {exc}") from exc
     is_auto, reason = detect_auto(msg, sender=sender, own_addresses=own_addresses)
+    in_reply_to = (_ids(_header(msg, "In-Reply-To")) or [None])[0]
+    references = _ids(_header(msg, "References"))
+    bounced_id, bounced_subject = bounced_message(msg) if is_auto else (None, "")
+    if bounced_id:
+        # link the bounce to the reply that bounced (by Message-ID, and by its [#T-n] token)
+        in_reply_to = in_reply_to or bounced_id
+        references = [*references, bounced_id] if bounced_id not in references else references
+        reason = f"{reason}; bounce of {bounced_id} ({bounced_subject[:120]})"
     to = [a.lower() for _, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")]) if a]
     return ParsedMessage(
         message_id=message_id,
@@ -167,8 +194,8 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         text=strip_quotes(text),
         full_text=text,
         received_at=received,
-        in_reply_to=(_ids(_header(msg, "In-Reply-To")) or [None])[0],
-        references=_ids(_header(msg, "References")),
+        in_reply_to=in_reply_to,
+        references=references,
         to=to,
         is_auto=is_auto,
         auto_reason=reason,
