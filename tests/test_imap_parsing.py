@@ -83,3 +83,29 @@ def test_tricky_emails_are_all_parsed_or_quarantined_with_a_reason(
     assert exported["<bounce1@mx.example.net>"]["draft"] is None
     assert exported["<mislabel@example.vn>"]["language"] == "vi"
     assert exported["<cp1252@example.id>"]["language"] == "id"
+
+
+def test_threading_guards_for_reused_tokens(app, clock: FrozenClock) -> None:  # type: ignore[no-untyped-def]
+    from tests.conftest import make_email
+    from triage.models import FetchResult, RawItem
+
+    def ingest(ext: str, **kw: str) -> int:
+        raw = make_email(**kw)
+        app.pipeline.ingest("inbox", "email", FetchResult([RawItem(ext, raw)], {}))
+        return int(rows_by_subject_or_id(app)[kw["msgid"]]["thread_id"])
+
+    app.store.ensure_source("inbox", "maildir")
+    first = ingest("a", subject="Order late", sender="Ann <ann@example.com>", msgid="<a@x>")
+    tok = ref_token(first)
+    # the customer answers our reply: same thread
+    assert ingest("b", subject=f"Re: Order late {tok}", sender="Ann <ann@example.com>",
+                  msgid="<b@x>") == first
+    # a colleague of hers on the same subject: same thread
+    assert ingest("c", subject=f"Re: Order late {tok}", sender="Bob <bob@example.com>",
+                  msgid="<c@x>") == first
+    # someone else reusing the token on a new subject: a new thread
+    assert ingest("d", subject=f"Invoice question {tok}", sender="Cy <cy@example.com>",
+                  msgid="<d@x>") != first
+    # a reply whose subject changed completely: a new thread (References guard)
+    assert ingest("e", subject="New laptop order", sender="Ann <ann@example.com>",
+                  msgid="<e@x>", In_Reply_To="<a@x>", References="<a@x>") != first
