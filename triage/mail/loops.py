@@ -23,9 +23,11 @@ _AUTO_SUBJECT = re.compile(
 
 
 def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (),
-                own_message_id_suffix: str = "@triage") -> tuple[bool, str | None]:
+                own_message_id_suffix: str = "@triage",
+                subject: str | None = None) -> tuple[bool, str | None]:
     """Return ``(is_auto, reason)`` for a parsed email.
 
+    ``subject`` is the decoded subject when the caller has it (the raw header otherwise).
     ``reason`` names the header or rule that fired, so agents can see why.
     """
     auto_submitted = str(msg.get("Auto-Submitted", "") or "").strip().lower()
@@ -56,7 +58,8 @@ def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (
     mid = str(msg.get("Message-ID", "") or "")
     if own_message_id_suffix and own_message_id_suffix in mid:
         return True, "one of our own Message-IDs"
-    subject = str(msg.get("Subject", "") or "")
+    if subject is None:
+        subject = str(msg.get("Subject", "") or "")
     if _AUTO_SUBJECT.match(subject.strip()):
         return True, f"automatic-reply subject {subject.strip()[:60]!r}"
     return False, None
