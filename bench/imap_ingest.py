@@ -30,13 +30,14 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from tests.fixtures_imap import PASSWORD, Dovecot  # noqa: E402
-from tests.test_imap import customer_mails  # noqa: E402
 
 USER = "bench@example.com"
 
 
 def seed(server: Dovecot, n: int) -> float:
     """Append ``n`` customer mails to INBOX; return seconds taken."""
+    from tests.test_imap import customer_mails
+
     started = time.perf_counter()
     raws = customer_mails(n, "bench")
     c = server.client(USER)

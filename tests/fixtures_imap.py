@@ -45,14 +45,11 @@ default_login_user = {user}
 first_valid_uid = {uid}
 last_valid_uid = {uid}
 disable_plaintext_auth = no
-auth_mechanisms = plain login
-ssl = no
+auth_mechanisms = plain login{extra_mechs}
+{ssl}
 mail_fsync = never
 mail_max_userip_connections = 100
-passdb {{
-  driver = passwd-file
-  args = scheme=PLAIN username_format=%u {d}/passwd
-}}
+{passdb}
 userdb {{
   driver = static
   args = uid={uid} gid={gid} home={d}/mail/%u
@@ -77,7 +74,7 @@ service imap-login {{
     port = {port}
   }}
   inet_listener imaps {{
-    port = 0
+{imaps}
   }}
 }}
 service anvil {{
@@ -94,9 +91,11 @@ service stats {{
 class Dovecot:
     """One Dovecot instance; ``start``/``stop``/``restart`` by PID, users before start."""
 
-    def __init__(self, users: tuple[str, ...] = ("support@example.com",)) -> None:
+    def __init__(self, users: tuple[str, ...] = ("support@example.com",), *,
+                 tls: bool = False, oauth2_introspection_url: str = "") -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="dovecot-"))
         self.port = free_port()
+        self.tls_port = free_port() if tls else 0
         self.users = users
         self.proc: subprocess.Popen[bytes] | None = None
         pw = pwd.getpwnam("nobody") if os.getuid() == 0 else pwd.getpwuid(os.getuid())
@@ -106,9 +105,32 @@ class Dovecot:
         group = grp.getgrgid(self.gid).gr_name
         (self.dir / "passwd").write_text(
             "".join(f"{u}:{{PLAIN}}{PASSWORD}\n" for u in users), encoding="utf-8")
+        ssl = "ssl = no"
+        if tls:
+            subprocess.run(
+                ["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2",
+                 "-subj", "/CN=localhost", "-addext", "subjectAltName=IP:127.0.0.1,DNS:localhost",
+                 "-keyout", str(self.dir / "tls.key"), "-out", str(self.dir / "tls.crt")],
+                check=True, capture_output=True)
+            ssl = f"ssl = yes\nssl_cert = <{self.dir}/tls.crt\nssl_key = <{self.dir}/tls.key"
+        passdb = ("passdb {\n  driver = passwd-file\n  args = scheme=PLAIN username_format=%u "
+                  f"{self.dir}/passwd\n}}")
+        mechs = ""
+        if oauth2_introspection_url:
+            # XOAUTH2: Dovecot asks our local introspection endpoint who owns the token
+            (self.dir / "oauth2.conf").write_text(
+                "introspection_mode = post\n"
+                f"introspection_url = {oauth2_introspection_url}\n"
+                "username_attribute = username\nactive_attribute = active\n"
+                "active_value = true\n", encoding="utf-8")
+            passdb = f"passdb {{\n  driver = oauth2\n  args = {self.dir}/oauth2.conf\n}}"
+            mechs = " xoauth2 oauthbearer"
         (self.dir / "dovecot.conf").write_text(_CONF.format(
             d=self.dir, port=self.port, user=self.user, group=group, uid=self.uid,
-            gid=self.gid), encoding="utf-8")
+            gid=self.gid, ssl=ssl, passdb=passdb,
+            imaps=(f"    address = 127.0.0.1\n    port = {self.tls_port}\n    ssl = yes"
+                   if tls else "    port = 0"),
+            extra_mechs=mechs), encoding="utf-8")
         for sub in ("run", "state", "mail"):
             (self.dir / sub).mkdir()
         if os.getuid() == 0:

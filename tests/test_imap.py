@@ -270,3 +270,21 @@ def test_without_idle_support_the_watcher_ends_and_polling_carries_on(
     w.start()
     w.join(timeout=20)
     assert not w.is_alive() and w.supported is False and woken == []
+
+
+def test_memory_budget_splits_big_fetches_and_loses_nothing(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from triage.sources import imap
+
+    monkeypatch.setattr(imap, "FETCH_BYTES_BUDGET", 1500)
+    app = make_app(tmp_path, mailbox, model_path, clock)
+    poll(app)
+    mails = customer_mails(7, "mem")
+    mailbox.append("INBOX", mails)
+    source = build_source(app.settings.sources[0], app.environ, app.settings.resolve_path)
+    first = source.fetch(app.store.get_cursor("support"), 100)
+    source.close()
+    held = sum(len(i.raw) for i in first.items)
+    assert 1 <= len(first.items) < 7 and held <= 1500 + max(len(m) for m in mails)
+    assert poll(app).stored == 7 and len(stored(app)) == 7

@@ -30,6 +30,12 @@ from triage.sources.imap_conn import NETWORK_ERRORS, ImapConnector, close_client
 
 log = logging.getLogger(__name__)
 
+FETCH_BYTES_BUDGET = 64 * 1024 * 1024
+"""Message bytes held in memory per fetch at most (at least one message is always taken)."""
+
+MAX_EMPTY_ROUNDS = 10_000
+"""Rounds of a folder that may advance without new items within one fetch (a bound)."""
+
 KnownIds = Callable[[list[str]], set[str]]
 """Given Message-IDs, return those already stored for this source."""
 
@@ -129,11 +135,17 @@ class ImapSource:
         for folder in self.settings.folders:
             if len(items) >= limit:
                 break
-            state = folders.get(folder)
-            got, folders[folder] = self._with_reconnect(
-                folder, lambda f=folder, st=state: self._fetch_folder(f, st,
-                                                                      limit - len(items)))
-            items.extend(got)
+            for _ in range(MAX_EMPTY_ROUNDS):
+                state = folders.get(folder)
+                got, folders[folder] = self._with_reconnect(
+                    folder, lambda f=folder, st=state: self._fetch_folder(
+                        f, st, limit - len(items)))
+                items.extend(got)
+                moved = (state or {}).get("last_uid") != folders[folder].get("last_uid")
+                # a round can advance without items (all already stored during a resync,
+                # or expunged meanwhile): go on, or the rest would wait for the next poll
+                if got or not moved or state is None:
+                    break
         log.info("imap %s: fetched %d message(s)", self.name, len(items))
         return FetchResult(items=items, cursor={"folders": folders})
 
@@ -154,9 +166,9 @@ class ImapSource:
                 after = int(pos.get(f, 0))
                 uids = sorted(u for u in c.search(["SINCE", since]) if u > after)
                 uids = uids[: limit - len(items)]
-                got = self._fetch_uids(c, f, uv, uids)
-                if uids:
-                    pos[f] = uids[-1]
+                got, done = self._fetch_uids(c, f, uv, uids)
+                if done:
+                    pos[f] = done
                 return got
 
             items.extend(self._with_reconnect(folder, one))
@@ -209,20 +221,36 @@ class ImapSource:
         uids = sorted(u for u in c.search(criteria) if u > last)[:room]
         if not uids:
             return [], state
-        items = self._fetch_uids(c, folder, uv, uids)
+        items, done = self._fetch_uids(c, folder, uv, uids)
         if "resync_until" in state:
             items = self._drop_known(items)
-            if uids[-1] >= int(state["resync_until"]):
+            if done >= int(state["resync_until"]):
                 del state["resync_until"]
-        state["last_uid"] = uids[-1]
+        state["last_uid"] = done
         return items, state
 
     def _fetch_uids(self, c: IMAPClient, folder: str, uv: int,
-                    uids: list[int]) -> list[RawItem]:
+                    uids: list[int]) -> tuple[list[RawItem], int]:
+        """Fetch ``uids`` in order until FETCH_BYTES_BUDGET is used; return the items and the
+        highest UID handled (the rest is fetched by the next call)."""
         cap = self.settings.max_message_size
         out: list[RawItem] = []
+        budget = FETCH_BYTES_BUDGET
+        done = 0
         for batch in _chunks(uids, self.settings.fetch_batch):
+            if budget <= 0:
+                break
             sizes = c.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
+            # keep memory bounded: a batch of big messages is cut where the budget ends
+            kept: list[int] = []
+            for u in batch:
+                size = int(sizes.get(u, {}).get(b"RFC822.SIZE", 0))
+                if kept and budget - min(size, cap) < 0:
+                    break
+                budget -= min(size, cap)
+                kept.append(u)
+            batch = kept
+            done = batch[-1]
             small = [u for u in batch if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= cap]
             bodies = c.fetch(small, ["BODY.PEEK[]"]) if small else {}
             for uid in batch:
@@ -237,7 +265,7 @@ class ImapSource:
                                        {"folder": folder, "uid": uid}))
                 elif size > cap:
                     out.append(self._oversized(c, folder, uid, ext, size, when))
-        return out
+        return out, done
 
     def _oversized(self, c: IMAPClient, folder: str, uid: int, ext: str, size: int,
                    when: datetime | None) -> RawItem:
