@@ -174,6 +174,10 @@ def test_backfill_since_on_first_start_and_backfill_command(
     mailbox.append("INBOX", customer_mails(4, "b"))
     app = make_app(tmp_path, mailbox, model_path, clock, backfill_since="2000-01-01")
     assert poll(app).stored == 4
+    mailbox.append("INBOX", customer_mails(7, "b")[6:])  # new mail after the first start
+    assert poll(app).stored == 1
+    assert [r["backfill"] for r in stored(app)] == [True] * 4 + [False]
+    assert "since" not in app.store.get_cursor("support")["folders"]["INBOX"]
     app.store.close()
     # the explicit command on a fresh store: older mail imported, flagged backfill
     mailbox.append("INBOX", customer_mails(6, "b")[4:])
@@ -188,7 +192,7 @@ def test_backfill_since_on_first_start_and_backfill_command(
     res = runner.invoke(main, ["backfill", "--config", str(cfg), "--source", "support",
                                "--since", "2000-01-01"])
     assert res.exit_code == 0, res.output
-    assert "stored 6" in res.output
+    assert "stored 7" in res.output
     again = runner.invoke(main, ["backfill", "--config", str(cfg), "--source", "support",
                                  "--since", "2000-01-01"])
     assert again.exit_code == 0 and "stored 0" in again.output

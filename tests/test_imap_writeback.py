@@ -165,3 +165,17 @@ def test_move_per_category_moves_only_that_message(
     # nothing is re-imported or moved twice
     again = app.poll_source(source)
     assert again.stored == 0 and len(stored(app)) == 5
+
+
+def test_backfilled_mail_gets_keywords_but_no_draft_in_drafts(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    mailbox.append("INBOX", customer_mails(2, "old"))
+    app = make_app(tmp_path, mailbox, model_path, clock, write_back=WB,
+                   backfill_since="2000-01-01")
+    assert poll(app).stored == 2
+    assert drafts(mailbox) == []
+    flags = server_flags(mailbox, "INBOX")
+    assert all(any(f.startswith(b"$Triage-") for f in fl) for fl in flags.values())
+    mailbox.append("INBOX", customer_mails(1, "new"))
+    poll(app)
+    assert [m["In-Reply-To"] for m, _ in drafts(mailbox)] == ["<new0@example.net>"]

@@ -64,6 +64,7 @@ class Pipeline:
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
         """Parse one raw item; an unparseable one becomes a quarantined record, not an error."""
         fallback = item.received_at or self.clock.now()
+        backfill = backfill or bool(item.meta.get("backfill"))  # a source may know it is old
         try:
             if channel == "email":
                 parsed = parse_email(item.raw, fallback_received=fallback,

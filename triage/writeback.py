@@ -13,7 +13,8 @@ For each processed message of an IMAP source, after a poll:
 * optionally MOVE into a folder per category (MOVE when announced, else COPY, ``\\Deleted``
   and UID EXPUNGE of that UID only).
 
-Automatic mail (``is_auto``) gets keywords and flags but never a draft. Each message is
+Automatic mail (``is_auto``) and backfilled mail get keywords and flags but no draft in the
+Drafts folder (agents would drown in drafts for old mail). Each message is
 contained: one failing message is logged and retried at the next poll.
 """
 
@@ -171,7 +172,7 @@ class WriteBack:
                     client.remove_flags([uid], [FLAGGED])
                     stats.unflagged += 1
             done["flagged"] = want
-        if (s.drafts_folder and row["draft_id"] and not row["is_auto"]
+        if (s.drafts_folder and row["draft_id"] and not row["is_auto"] and not row["backfill"]
                 and row["draft_id"] != row["wb_draft_id"]):
             done["draft_uid"] = self._append_draft(client, row)
             done["draft_id"] = row["draft_id"]

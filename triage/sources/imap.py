@@ -207,7 +207,9 @@ class ImapSource:
                 last = uidnext - 1 if uidnext else max(c.search(["ALL"]) or [0])
                 log.info("imap %s: %s starts at UID %d", self.name, folder, last)
                 return [], {"uidvalidity": uv, "last_uid": last}
-            state = {"uidvalidity": uv, "last_uid": 0, "since": self.since.isoformat()}
+            # first start with backfill_since: mail already there is a backfill
+            state = {"uidvalidity": uv, "last_uid": 0, "since": self.since.isoformat(),
+                     "backfill_until": uidnext - 1 if uidnext else 2 ** 32}
         elif int(state.get("uidvalidity", 0)) != uv:
             log.warning("imap %s: %s UIDVALIDITY changed %s -> %s; resyncing by Message-ID",
                         self.name, folder, state.get("uidvalidity"), uv)
@@ -222,6 +224,12 @@ class ImapSource:
         if not uids:
             return [], state
         items, done = self._fetch_uids(c, folder, uv, uids)
+        if "backfill_until" in state:
+            until = int(state["backfill_until"])
+            items = [RawItem(i.external_id, i.raw, i.received_at, {**i.meta, "backfill": True})
+                     if int(i.meta.get("uid", 0)) <= until else i for i in items]
+            if done >= until:
+                del state["backfill_until"], state["since"]
         if "resync_until" in state:
             items = self._drop_known(items)
             if done >= int(state["resync_until"]):
