@@ -292,3 +292,46 @@ def test_memory_budget_splits_big_fetches_and_loses_nothing(
     held = sum(len(i.raw) for i in first.items)
     assert 1 <= len(first.items) < 7 and held <= 1500 + max(len(m) for m in mails)
     assert poll(app).stored == 7 and len(stored(app)) == 7
+
+
+def test_idle_is_renewed_and_still_wakes(mailbox: Mailbox) -> None:
+    from datetime import timedelta
+
+    from triage.config import ImapSource as ImapSettings
+    from triage.sources.imap_conn import ImapConnector
+    from triage.sources.imap_idle import IdleWatcher
+
+    cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
+    stop = threading.Event()
+    woken = threading.Event()
+    w = IdleWatcher(ImapConnector(cfg, {"IMAP_PW": PASSWORD}), "INBOX", woken.set, stop,
+                    renew=timedelta(seconds=0.3), check_every=0.1)
+    w.start()
+    try:
+        wait_for(lambda: w.idles >= 3, what="IDLE renewed twice")
+        assert not woken.is_set()  # renewing is not new mail
+        mailbox.append("INBOX", customer_mails(1, "renew"))
+        assert woken.wait(timeout=30)
+    finally:
+        stop.set()
+        w.join(timeout=10)
+    assert not w.is_alive() and w.wakes == 1
+
+
+def test_one_unreachable_account_does_not_stop_the_others(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    from tests.fixtures_imap import free_port
+
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"), "classifier": {"model_path": str(model_path)},
+        "sources": [mailbox.settings(name="down", port=free_port(), connect_attempts=2),
+                    mailbox.settings(name="support")],
+    })
+    app = App(settings, clock=clock, environ={"IMAP_PW": PASSWORD})
+    app.poll_all()
+    mailbox.append("INBOX", customer_mails(2, "iso"))
+    out = app.poll_all()
+    assert isinstance(out["down"], str) and "cannot reach" in out["down"]
+    assert out["support"].stored == 2  # type: ignore[union-attr]
+    rows = {r["name"]: r for r in app.store.source_rows()}
+    assert rows["down"]["failures"] == 2 and rows["support"]["failures"] == 0

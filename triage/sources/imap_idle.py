@@ -48,6 +48,9 @@ class IdleWatcher(threading.Thread):
         self.idling = threading.Event()
         self.supported = True
         self.wakes = 0
+        self._uidnext = 0
+        self.idles = 0
+        """IDLE commands issued (one more every renewal)."""
 
     def run(self) -> None:
         """Watch until ``stop`` is set; reconnect with capped exponential backoff + jitter."""
@@ -77,7 +80,7 @@ class IdleWatcher(threading.Thread):
                 log.info("idle %s: server has no IDLE; polling every %s instead",
                          self.connector.label, self.connector.settings.poll_interval)
                 return
-            client.select_folder(self.folder, readonly=True)
+            self._uidnext = self._select(client)
             if wake_first:
                 self._wake()  # mail may have arrived while we were disconnected
             while not self.stop.is_set():
@@ -90,6 +93,7 @@ class IdleWatcher(threading.Thread):
     def _idle_once(self, client: IMAPClient) -> bool:
         """IDLE until new mail, ``renew`` seconds, or stop; return True on new mail."""
         client.idle()
+        self.idles += 1
         self.idling.set()
         started = time.monotonic()
         new_mail = False
@@ -99,14 +103,23 @@ class IdleWatcher(threading.Thread):
                 if left <= 0:
                     break
                 responses = client.idle_check(timeout=min(self.check_every, left))
-                if any(isinstance(r, tuple) and len(r) > 1 and r[1] in _NEW_MAIL
-                       for r in responses):
+                if _has_new_mail(responses):
                     new_mail = True
                     break
         finally:
             self.idling.clear()
-            client.idle_done()
+            _text, done = client.idle_done()
+        # mail that arrived while IDLE was being renewed is reported with DONE's answer or
+        # not at all; UIDNEXT tells for sure
+        new_mail = new_mail or _has_new_mail(done)
+        uidnext = self._select(client)
+        new_mail = new_mail or uidnext > self._uidnext
+        self._uidnext = uidnext
         return new_mail
+
+    def _select(self, client: IMAPClient) -> int:
+        info = client.select_folder(self.folder, readonly=True)
+        return int(info.get(b"UIDNEXT", 0) or 0)
 
     def _wake(self) -> None:
         self.wakes += 1
@@ -116,6 +129,11 @@ class IdleWatcher(threading.Thread):
             self.wake()
         except Exception:
             log.exception("idle %s: wake callback failed", self.connector.settings.name)
+
+
+def _has_new_mail(responses: object) -> bool:
+    return isinstance(responses, list) and any(
+        isinstance(r, tuple) and len(r) > 1 and r[1] in _NEW_MAIL for r in responses)
 
 
 def start_watchers(connector: ImapConnector, folders: list[str], wake: Callable[[], object],
