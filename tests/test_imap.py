@@ -335,3 +335,34 @@ def test_one_unreachable_account_does_not_stop_the_others(
     assert out["support"].stored == 2  # type: ignore[union-attr]
     rows = {r["name"]: r for r in app.store.source_rows()}
     assert rows["down"]["failures"] == 2 and rows["support"]["failures"] == 0
+
+
+def test_a_wake_skipped_by_a_busy_poll_is_repeated_until_a_fetch_runs(
+        mailbox: Mailbox) -> None:
+    from triage.config import ImapSource as ImapSettings
+    from triage.sources.imap_conn import ImapConnector
+    from triage.sources.imap_idle import IdleWatcher
+
+    cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
+    stop = threading.Event()
+    calls: list[float] = []
+    fetched_at: list[float] = []
+
+    def wake() -> None:  # the first wake-up lands while the poll job is busy: skipped
+        calls.append(time.monotonic())
+        if len(calls) >= 2:
+            fetched_at.append(time.monotonic())
+
+    w = IdleWatcher(ImapConnector(cfg, {"IMAP_PW": PASSWORD}), "INBOX", wake, stop,
+                    fetched_since=lambda t: any(f >= t for f in fetched_at),
+                    confirm_every=0.1)
+    w.start()
+    try:
+        wait_for(lambda: w.idling.is_set(), what="IDLE")
+        mailbox.append("INBOX", customer_mails(1, "busy"))
+        wait_for(lambda: len(calls) >= 2 and fetched_at, what="a second wake-up")
+        wait_for(lambda: w.idling.is_set(), what="IDLE again after the poll ran")
+    finally:
+        stop.set()
+        w.join(timeout=10)
+    assert len(calls) == 2 and w.wakes == 1

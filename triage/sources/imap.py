@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterable, Mapping
 from datetime import date, datetime
 from email.parser import BytesHeaderParser
@@ -84,6 +85,7 @@ class ImapSource:
         self.since = since or (date.fromisoformat(settings.backfill_since)
                                if settings.backfill_since else None)
         self._client: IMAPClient | None = None
+        self._fetch_started = 0.0
 
     # ------------------------------------------------------------------ seams
     def bind_store(self, store: Any) -> None:
@@ -98,7 +100,11 @@ class ImapSource:
         from triage.sources.imap_idle import start_watchers
 
         return start_watchers(self.connector.with_sleep(stop.wait), list(self.settings.folders),
-                              wake, stop, self.settings.idle_renew)
+                              wake, stop, self.settings.idle_renew, self.fetched_since)
+
+    def fetched_since(self, when: float) -> bool:
+        """True when a fetch started at or after ``when`` (``time.monotonic()``)."""
+        return self._fetch_started >= when
 
     def after_poll(self, store: Any, settings: Any) -> Any:
         """Write back keywords, flags, drafts and moves (when configured); return the
@@ -130,6 +136,7 @@ class ImapSource:
         A dropped connection is reopened once (with the connector's backoff); raises
         SourceError when that fails too, SourceAuthError when the login is refused.
         """
+        self._fetch_started = time.monotonic()
         folders: dict[str, Any] = {k: dict(v) for k, v in cursor.get("folders", {}).items()}
         items: list[RawItem] = []
         for folder in self.settings.folders:

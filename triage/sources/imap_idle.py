@@ -35,6 +35,8 @@ class IdleWatcher(threading.Thread):
     def __init__(self, connector: ImapConnector, folder: str, wake: Callable[[], object],
                  stop: threading.Event, *, renew: timedelta = timedelta(minutes=25),
                  check_every: float = 1.0, backoff_max: float = 300.0,
+                 fetched_since: Callable[[float], bool] | None = None,
+                 confirm_every: float = 1.0, confirm_tries: int = 60,
                  rand: Callable[[], float] = random.random) -> None:
         super().__init__(name=f"idle:{connector.settings.name}:{folder}", daemon=True)
         self.connector = connector
@@ -45,6 +47,9 @@ class IdleWatcher(threading.Thread):
         self.check_every = check_every
         self.backoff_max = backoff_max
         self.rand = rand
+        self.fetched_since = fetched_since
+        self.confirm_every = confirm_every
+        self.confirm_tries = confirm_tries
         self.idling = threading.Event()
         self.supported = True
         self.wakes = 0
@@ -125,6 +130,18 @@ class IdleWatcher(threading.Thread):
         self.wakes += 1
         log.info("idle %s/%s: new mail, waking the poll", self.connector.settings.name,
                  self.folder)
+        asked = time.monotonic()
+        self._call_wake()
+        if self.fetched_since is None:
+            return
+        # a poll that is already running skips the wake-up; if its last fetch began before
+        # the mail came, ask again until a fetch has started since (bounded)
+        for _ in range(self.confirm_tries):
+            if self.stop.wait(self.confirm_every) or self.fetched_since(asked):
+                return
+            self._call_wake()
+
+    def _call_wake(self) -> None:
         try:
             self.wake()
         except Exception:
@@ -137,9 +154,11 @@ def _has_new_mail(responses: object) -> bool:
 
 
 def start_watchers(connector: ImapConnector, folders: list[str], wake: Callable[[], object],
-                   stop: threading.Event, renew: timedelta) -> list[IdleWatcher]:
+                   stop: threading.Event, renew: timedelta,
+                   fetched_since: Callable[[float], bool] | None = None) -> list[IdleWatcher]:
     """Start one watcher per folder and return them (they end when ``stop`` is set)."""
-    watchers = [IdleWatcher(connector, f, wake, stop, renew=renew) for f in folders]
+    watchers = [IdleWatcher(connector, f, wake, stop, renew=renew, fetched_since=fetched_since)
+                for f in folders]
     for w in watchers:
         w.start()
     return watchers
