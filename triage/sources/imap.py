@@ -17,7 +17,7 @@ from datetime import date, datetime
 from email.parser import BytesHeaderParser
 from email.policy import compat32
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
@@ -28,6 +28,12 @@ from triage.mail.parse import generated_message_id
 from triage.models import FetchResult, RawItem
 from triage.sources.base import register
 from triage.sources.imap_conn import NETWORK_ERRORS, ImapConnector, close_client
+
+if TYPE_CHECKING:
+    from triage.config import Settings
+    from triage.sources.imap_idle import IdleWatcher
+    from triage.store.store import Store
+    from triage.writeback import WriteBackStats
 
 log = logging.getLogger(__name__)
 
@@ -88,11 +94,12 @@ class ImapSource:
         self._fetch_started = 0.0
 
     # ------------------------------------------------------------------ seams
-    def bind_store(self, store: Any) -> None:
+    def bind_store(self, store: Store) -> None:
         """Let the source ask ``store`` which Message-IDs it already holds (resync)."""
         self.known_ids = lambda ids: store.known_message_ids(self.name, ids)
 
-    def start_push(self, wake: Callable[[], object], stop: threading.Event) -> list[Any]:
+    def start_push(self, wake: Callable[[], object],
+                   stop: threading.Event) -> list[IdleWatcher]:
         """Start IDLE watchers (one per folder) calling ``wake`` on new mail; [] when idle is
         off. They stop when ``stop`` is set."""
         if not self.settings.idle:
@@ -106,7 +113,7 @@ class ImapSource:
         """True when a fetch started at or after ``when`` (``time.monotonic()``)."""
         return self._fetch_started >= when
 
-    def after_poll(self, store: Any, settings: Any) -> Any:
+    def after_poll(self, store: Store, settings: Settings) -> WriteBackStats | None:
         """Write back keywords, flags, drafts and moves (when configured); return the
         :class:`~triage.writeback.WriteBackStats`, or None when write-back is off."""
         from triage.writeback import WriteBack

@@ -17,7 +17,6 @@ import urllib.error
 import urllib.parse
 import urllib.request
 from collections.abc import Callable, Mapping
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -240,7 +239,3 @@ def close_client(client: IMAPClient | None) -> None:
     """Log out, ignoring a connection that is already gone."""
     _quiet_logout(client)
 
-
-def seconds(td: timedelta) -> float:
-    """Return ``td`` in seconds (helper for timeouts)."""
-    return td.total_seconds()
