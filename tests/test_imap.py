@@ -366,3 +366,11 @@ def test_a_wake_skipped_by_a_busy_poll_is_repeated_until_a_fetch_runs(
         stop.set()
         w.join(timeout=10)
     assert len(calls) == 2 and w.wakes == 1
+
+
+def test_a_missing_folder_is_named_with_the_fix(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
+    app = make_app(tmp_path, mailbox, model_path, clock, folders=["INBOX", "Suport"])
+    out = app.poll_all()
+    assert "folder 'Suport'" in out["support"] and "check that the folder exists" in \
+        out["support"]

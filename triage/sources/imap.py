@@ -195,8 +195,12 @@ class ImapSource:
             first: Exception = exc
         except IMAPClientError as exc:
             self.close()
-            raise SourceError(f"source {self.name!r}: folder {folder!r}: {exc}; check that "
-                              "the folder exists ('folders' in the config)") from exc
+            text = str(exc)
+            hint = ("; check that the folder exists ('folders' in the config, case-sensitive "
+                    "except INBOX)" if any(w in text.upper() for w in
+                                           ("NONEXISTENT", "SELECT", "EXAMINE", "NOT EXIST"))
+                    else "")
+            raise SourceError(f"source {self.name!r}: folder {folder!r}: {text}{hint}") from exc
         except NETWORK_ERRORS as exc:
             first = exc
         log.warning("imap %s: connection lost in %s (%s); reconnecting", self.name, folder,
