@@ -19,9 +19,11 @@ pytest_plugins = [
     "tests.fixtures_deadlines",
     "tests.fixtures_social",
     "tests.fixtures_web",
+    "tests.fixtures_imap",
 ]
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
+
 
 
 

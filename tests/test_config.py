@@ -11,6 +11,9 @@ import pytest
 from pydantic import BaseModel
 
 from triage.config import (
+    ImapOAuth2,
+    ImapSource,
+    ImapWriteBack,
     MaildirSource,
     MastodonSource,
     Settings,
@@ -18,6 +21,7 @@ from triage.config import (
     load_settings,
     masked_dump,
     parse_duration,
+    secret_keys,
 )
 from triage.errors import ConfigError, MissingSecretError
 
@@ -126,16 +130,19 @@ def test_example_documents_every_setting() -> None:
         assert leaf in node, f"config/triage.example.toml does not document '{key}'"
     # every source type's settings appear in an example [[sources]] entry
     types = {s["type"]: s for s in data.get("sources", [])}
-    for model in (MaildirSource, XSource, MastodonSource):
+    for model in (MaildirSource, ImapSource, XSource, MastodonSource):
         tag = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
         assert tag in types, f"no example [[sources]] of type {tag}"
         for name in model.model_fields:
-            assert name in types[tag] or re.search(rf"^#?\s*{name}\s*=", text, re.M), \
+            assert name in types[tag] or re.search(rf"^#?\s*{name}\s*=", text, re.M) \
+                or re.search(rf"^#?\s*\[sources\.{name}\]", text, re.M), \
                 f"example source {tag} lacks '{name}'"
 
 
 def test_example_is_valid(tmp_path: Path) -> None:
-    s = load_settings(EXAMPLE, {})
+    # the example names secret variables; with them set it must load as it is
+    env = {e: "x" for _, e in secret_keys(load_settings(EXAMPLE, {}, check_secrets=False))}
+    s = load_settings(EXAMPLE, env)
     assert s.deadlines.email.total_seconds() == 86400
 
 
@@ -162,3 +169,47 @@ def test_social_secrets_are_checked_only_when_enabled(tmp_path: Path) -> None:
     bad = text.replace("https://m.example", "m.example")
     with pytest.raises(ConfigError, match="instance_url"):
         load_settings(write(tmp_path, bad), {"MASTO": "t"})
+
+
+def test_example_documents_nested_imap_settings() -> None:
+    text = EXAMPLE.read_text(encoding="utf-8")
+    imap = next(src for src in tomllib.loads(text)["sources"] if src["type"] == "imap")
+    for name in ImapWriteBack.model_fields:
+        assert name in imap["write_back"], f"[sources.write_back] lacks '{name}'"
+    for name in ImapOAuth2.model_fields:
+        assert re.search(rf"^#?\s*{name}\s*=", text, re.M), f"[sources.oauth2] lacks '{name}'"
+
+
+@pytest.mark.parametrize("extra,needle", [
+    ({}, "password_env"),
+    ({"password_env": "P", "backfill_since": "yesterday"}, "YYYY-MM-DD"),
+    ({"password_env": "P", "tls": "tls"}, "tls"),
+    ({"password_env": "P", "write_back": {"move_to_folders": {"praise": "X"}}}, "praise"),
+    ({"oauth2": {"refresh_token_env": "R"}}, "token_url"),
+])
+def test_imap_settings_are_checked(tmp_path: Path, extra: dict[str, Any], needle: str) -> None:
+    lines = ["[[sources]]", "name = 'a'", "type = 'imap'", "host = 'imap.example.com'",
+             "username = 'u'"]
+    lines += [f"{k} = {v!r}" for k, v in extra.items() if not isinstance(v, dict)]
+    for k, v in extra.items():
+        if isinstance(v, dict):
+            lines.append(f"[sources.{k}]")
+            lines += [f"{kk} = {vv!r}" if not isinstance(vv, dict) else
+                      f"{kk} = {{ {', '.join(f'{a} = {b!r}' for a, b in vv.items())} }}"
+                      for kk, vv in v.items()]
+    p = write(tmp_path, "\n".join(lines) + "\n")
+    with pytest.raises(ConfigError, match=needle) as e:
+        load_settings(p, {})
+    assert str(p) in str(e.value) and "sources[0](name='a')" in str(e.value)
+
+
+def test_imap_secrets_are_required_and_masked(tmp_path: Path) -> None:
+    p = write(tmp_path, "[[sources]]\nname='a'\ntype='imap'\nhost='h'\nusername='u'\n"
+                        "[sources.oauth2]\nprovider='microsoft'\nrefresh_token_env='RT'\n"
+                        "client_secret_env='CS'\n")
+    with pytest.raises(MissingSecretError, match="RT") as e:
+        load_settings(p, {"CS": "x"})
+    assert "oauth2.refresh_token_env" in str(e.value)
+    s = load_settings(p, {"CS": "x", "RT": "very-secret"})
+    assert s.sources[0].oauth2.endpoint().startswith("https://login.microsoftonline.com/")
+    assert "very-secret" not in repr(masked_dump(s, {"CS": "x", "RT": "very-secret"}))

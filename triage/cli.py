@@ -294,3 +294,7 @@ from triage.cli_web import users, web  # noqa: E402
 
 main.add_command(users)
 main.add_command(web)
+
+from triage.cli_imap import backfill as _imap_backfill  # noqa: E402
+
+main.add_command(_imap_backfill)

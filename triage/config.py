@@ -7,6 +7,7 @@ the environment variable that holds the secret.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import re
 import tomllib
@@ -494,7 +495,156 @@ class MastodonSource(_Section):
         return [("access_token_env", self.access_token_env)] if self.enabled else []
 
 
-SourceSettings = Annotated[MaildirSource | XSource | MastodonSource,
+
+
+def is_loopback(host: str) -> bool:
+    """Return True when ``host`` is a loopback name or address (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+OAUTH2_PRESETS: dict[str, str] = {
+    "google": "https://oauth2.googleapis.com/token",
+    "microsoft": "https://login.microsoftonline.com/common/oauth2/v2.0/token",
+}
+"""Token endpoints of the OAuth2 presets (``[sources.oauth2] provider``)."""
+
+
+class ImapOAuth2(_Section):
+    """XOAUTH2 login: an access token obtained from a refresh token at the token endpoint."""
+
+    provider: Literal["google", "microsoft", "custom"] = Field(
+        "custom", description="Preset for token_url: 'google', 'microsoft' (Microsoft 365) or "
+        "'custom' (set token_url).")
+    token_url: str = Field(
+        "", description="Token endpoint (empty: the provider's preset).")
+    client_id: str = Field("", description="OAuth2 client id (not secret).")
+    client_id_env: str = Field(
+        "", description="Environment variable holding the client id (wins over client_id).")
+    client_secret_env: str = Field(
+        "", description="Environment variable holding the client secret (may be empty for "
+        "public clients).")
+    refresh_token_env: str = Field(
+        ..., description="Environment variable holding the refresh token.")
+    scope: str = Field(
+        "", description="Scope sent with the refresh request (empty: the provider's default, "
+        "Microsoft: 'https://outlook.office365.com/IMAP.AccessAsUser.All offline_access').")
+
+    def endpoint(self) -> str:
+        """Return the token endpoint (the explicit one, else the provider preset)."""
+        return self.token_url or OAUTH2_PRESETS.get(self.provider, "")
+
+
+class ImapWriteBack(_Section):
+    """Write-back to the IMAP server (all off by default: ingestion stays read-only)."""
+
+    keywords: bool = Field(
+        False, description="Set a keyword per category ($Triage-Complaint, ...) on the message.")
+    flag_due: bool = Field(
+        False, description="Set \\Flagged while the deadline is due_soon or breached; clear it "
+        "when met.")
+    drafts_folder: str = Field(
+        "", description="APPEND each draft to this folder as a threaded reply with the \\Draft "
+        "flag (empty: off).")
+    from_address: str = Field(
+        "", description="From address of appended drafts (empty: drafting.support_address).")
+    move_to_folders: dict[str, str] = Field(
+        default_factory=dict,
+        description="Move processed messages into a folder per category, e.g. "
+        "{complaint = 'Complaints'} (MOVE, else COPY + expunge of that UID only).")
+
+    @model_validator(mode="after")
+    def _check(self) -> ImapWriteBack:
+        bad = sorted(set(self.move_to_folders) - set(CATEGORIES))
+        if bad:
+            raise ValueError(f"move_to_folders has unknown categories {bad}; use "
+                             f"{', '.join(CATEGORIES)}")
+        return self
+
+
+class ImapSource(_Section):
+    """An IMAP account: one or more folders, polled incrementally and read-only, pushed by IDLE."""
+
+    name: str = Field(..., description="Unique name of the source.")
+    type: Literal["imap"] = Field(..., description="Source type.")
+    host: str = Field(..., description="IMAP server host name.")
+    port: int = Field(0, ge=0, le=65535,
+                      description="Port (0: 993 for tls = 'ssl', else 143).")
+    tls: Literal["ssl", "starttls", "none"] = Field(
+        "ssl", description="'ssl' (implicit TLS), 'starttls', or 'none' (loopback only unless "
+        "allow_insecure).")
+    allow_insecure: bool = Field(
+        False, description="Allow tls = 'none' to a host that is not loopback (passwords travel "
+        "in clear text).")
+    ca_file: str = Field(
+        "", description="CA bundle to verify the server certificate (empty: system CAs). "
+        "Verification is always on.")
+    username: str = Field(..., description="Login name.")
+    password_env: str = Field(
+        "", description="Environment variable holding the password (not used with oauth2).")
+    oauth2: ImapOAuth2 | None = Field(
+        None, description="XOAUTH2 login settings ([sources.oauth2]); replaces password_env.")
+    folders: list[str] = Field(
+        default_factory=lambda: ["INBOX"], min_length=1, description="Folders to watch.")
+    idle: bool = Field(True, description="Use IMAP IDLE to fetch new mail at once.")
+    idle_renew: Duration = Field(
+        timedelta(minutes=25), description="Restart IDLE this often (RFC 2177: before 29 min).")
+    poll_interval: Duration = Field(
+        timedelta(seconds=60), description="How often to poll (the safety net when IDLE is on).")
+    backfill_since: str = Field(
+        "", description="On first start, also import mail since this date (YYYY-MM-DD); "
+        "empty: only mail arriving from now on.")
+    max_message_size: int = Field(
+        25_000_000, ge=1024, description="Bigger messages are stored quarantined (headers "
+        "only) with the reason, never skipped.")
+    fetch_batch: int = Field(100, ge=1, le=1000, description="UIDs per FETCH command.")
+    connect_timeout: Duration = Field(
+        timedelta(seconds=15), description="Timeout to connect and log in.")
+    read_timeout: Duration = Field(
+        timedelta(seconds=60), description="Timeout of each IMAP command.")
+    connect_attempts: int = Field(
+        3, ge=1, le=10, description="Connection attempts per poll (capped exponential backoff "
+        "with jitter between them); after that the daemon's backoff takes over.")
+    write_back: ImapWriteBack = Field(
+        default_factory=ImapWriteBack, description="Write-back settings ([sources.write_back]).")
+    enabled: bool = Field(True, description="Set false to keep the source but not poll it.")
+
+    @model_validator(mode="after")
+    def _check(self) -> ImapSource:
+        if not self.password_env and self.oauth2 is None:
+            raise ValueError("set password_env (the variable holding the password) or an "
+                             "[sources.oauth2] table")
+        if self.oauth2 is not None and not self.oauth2.endpoint():
+            raise ValueError("oauth2.token_url is empty; set it or use provider = 'google' "
+                             "or 'microsoft'")
+        if self.backfill_since:
+            try:
+                date.fromisoformat(self.backfill_since)
+            except ValueError:
+                raise ValueError(f"backfill_since {self.backfill_since!r} is not a date; "
+                                 "write it as YYYY-MM-DD") from None
+        if self.tls == "none" and not self.allow_insecure and not is_loopback(self.host):
+            raise ValueError(f"tls = 'none' to {self.host!r} would send the password in clear "
+                             "text; use tls = 'ssl' or 'starttls' (or allow_insecure = true)")
+        return self
+
+    def secret_envs(self) -> list[tuple[str, str]]:
+        """Return ``(key, env var)`` pairs of the secrets this source needs."""
+        if self.oauth2 is not None:
+            out = [("oauth2.refresh_token_env", self.oauth2.refresh_token_env)]
+            if self.oauth2.client_secret_env:
+                out.append(("oauth2.client_secret_env", self.oauth2.client_secret_env))
+            if self.oauth2.client_id_env:
+                out.append(("oauth2.client_id_env", self.oauth2.client_id_env))
+            return out
+        return [("password_env", self.password_env)] if self.password_env else []
+
+
+SourceSettings = Annotated[MaildirSource | ImapSource | XSource | MastodonSource,
                            Field(discriminator="type")]
 
 

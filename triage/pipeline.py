@@ -65,6 +65,7 @@ class Pipeline:
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
         """Parse one raw item; an unparseable one becomes a quarantined record, not an error."""
         fallback = item.received_at or self.clock.now()
+        backfill = backfill or bool(item.meta.get("backfill"))  # a source may know it is old
         try:
             if channel == "email":
                 parsed = parse_email(item.raw, fallback_received=fallback,
@@ -73,7 +74,10 @@ class Pipeline:
                 if item.meta.get("parse_error"):  # a post the source could not read
                     raise ParseError(str(item.meta["parse_error"]))
                 parsed = item.meta["parsed"]
-            return Ingest(item.external_id, item.raw, parsed, backfill=backfill)
+            # a source may keep a message it could not fully fetch (an oversized one):
+            # stored quarantined with the source's reason, never skipped
+            return Ingest(item.external_id, item.raw, parsed, error=item.meta.get("error"),
+                          received_at=fallback, backfill=backfill)
         except ParseError as exc:
             return Ingest(item.external_id, item.raw, None, error=str(exc), received_at=fallback,
                           backfill=backfill)
@@ -94,6 +98,9 @@ class Pipeline:
     def poll(self, source: Source) -> RunStats:
         """Fetch everything new from ``source`` batch by batch, then process it."""
         self.store.ensure_source(source.name, source.type)
+        bind = getattr(source, "bind_store", None)
+        if bind is not None:  # sources that dedupe against the store (IMAP resync)
+            bind(self.store)
         stats = RunStats()
         while not self.stop.is_set():
             cursor = self.store.get_cursor(source.name)

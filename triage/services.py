@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import threading
@@ -35,6 +36,8 @@ class App:
         self.environ = dict(os.environ if environ is None else environ)
         self.model_path = model_path
         self.stop = stop or threading.Event()
+        self.push_watchers: list[Any] = []
+        """Push watchers (IMAP IDLE threads) started by :meth:`run_daemon`."""
 
     @cached_property
     def store(self) -> Store:
@@ -127,6 +130,9 @@ class App:
             return RunStats()
         try:
             stats = self.pipeline.poll(source)
+            after_poll = getattr(source, "after_poll", None)  # IMAP write-back
+            if after_poll is not None:
+                after_poll(self.store, self.settings)
         except RateLimited as exc:
             record_pause(self.store, self.clock, source.name, exc)
             stats = RunStats()
@@ -170,6 +176,10 @@ class App:
             job_id = f"poll:{cfg.name}"
             daemon.add_interval(job_id, self._poll_job(daemon, job_id, source),
                                 cfg.poll_interval, sched.jitter)
+            start_push = getattr(source, "start_push", None)  # IMAP IDLE wakes the poll early
+            if start_push is not None:
+                self.push_watchers += start_push(functools.partial(daemon.wake, job_id),
+                                                 self.stop)
         daemon.add_interval("sweep", self._guarded("sweep", self.sweep_deadlines),
                             sched.sweep_interval)
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
@@ -178,6 +188,8 @@ class App:
         daemon.run_forever()
         if web is not None:
             web.stop()
+        for watcher in self.push_watchers:  # they see stop within a second; log out cleanly
+            watcher.join(timeout=10)
 
     def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
         sched = self.settings.scheduler

@@ -9,6 +9,7 @@ X-Loop, delivery status reports and our own Message-IDs.
 from __future__ import annotations
 
 import re
+from email import message_from_bytes
 from email.message import Message
 
 _BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|bounces?)([+@-]|$)", re.I)
@@ -22,9 +23,11 @@ _AUTO_SUBJECT = re.compile(
 
 
 def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (),
-                own_message_id_suffix: str = "@triage") -> tuple[bool, str | None]:
+                own_message_id_suffix: str = "@triage",
+                subject: str | None = None) -> tuple[bool, str | None]:
     """Return ``(is_auto, reason)`` for a parsed email.
 
+    ``subject`` is the decoded subject when the caller has it (the raw header otherwise).
     ``reason`` names the header or rule that fired, so agents can see why.
     """
     auto_submitted = str(msg.get("Auto-Submitted", "") or "").strip().lower()
@@ -55,7 +58,31 @@ def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (
     mid = str(msg.get("Message-ID", "") or "")
     if own_message_id_suffix and own_message_id_suffix in mid:
         return True, "one of our own Message-IDs"
-    subject = str(msg.get("Subject", "") or "")
+    if subject is None:
+        subject = str(msg.get("Subject", "") or "")
     if _AUTO_SUBJECT.match(subject.strip()):
         return True, f"automatic-reply subject {subject.strip()[:60]!r}"
     return False, None
+
+
+def bounced_message(msg: Message) -> tuple[str | None, str]:
+    """Return ``(Message-ID, Subject)`` of the message a bounce reports, or ``(None, "")``.
+
+    Reads the returned headers (``text/rfc822-headers``) or message (``message/rfc822``) of a
+    delivery status report, or of a bounce that quotes the original as an attachment.
+    """
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        original: Message | None = None
+        if ctype == "message/rfc822":
+            payload = part.get_payload()
+            original = payload[0] if isinstance(payload, list) and payload else None
+        elif ctype == "text/rfc822-headers":
+            raw = part.get_payload(decode=True) or b""
+            if isinstance(raw, bytes):
+                original = message_from_bytes(raw)
+        if original is not None and original.get("Message-ID"):
+            mid = " ".join(str(original.get("Message-ID")).split())
+            return (mid if "<" in mid else f"<{mid.strip('<>')}>",
+                    " ".join(str(original.get("Subject", "") or "").split()))
+    return None, ""

@@ -61,6 +61,9 @@ def build_source(settings: Any, environ: Mapping[str, str],
 
 def _load_builtin() -> None:
     # Imported here so that each source module registers itself without import cycles.
-    import triage.sources.mastodon
-    import triage.sources.x  # noqa: F401
-    from triage.sources import maildir  # noqa: F401
+    from triage.sources import (
+        imap,  # noqa: F401
+        maildir,  # noqa: F401
+        mastodon,  # noqa: F401
+        x,  # noqa: F401
+    )

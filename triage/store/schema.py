@@ -254,3 +254,22 @@ outbox = Table(
     Column("sent_at", TS),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
 )
+
+imap_writeback = Table(
+    "imap_writeback",
+    metadata,
+    # What triage has written back to the IMAP server for one message (issue #3), so that
+    # each write happens once and flags follow the deadline state.
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("keyword", String(100), nullable=False, default=""),
+    Column("flagged", Boolean, nullable=False, default=False),
+    Column("draft_id", Integer),
+    Column("draft_uid", Integer),
+    Column("moved_to", String(500), nullable=False, default=""),
+    Column("error", Text),
+    Column("updated_at", TS, nullable=False),
+    UniqueConstraint("message_id", name="uq_imap_writeback_message_id"),
+    Index("ix_imap_writeback_source", "source"),
+)

@@ -187,9 +187,14 @@ class Store:
                 c.execute(update(t).where(t.c.id == row[0]).values(last_message_at=now))
                 return int(row[0])
         token = token_in_subject(p.subject)
+        bounce = False
+        if token is None and p.is_auto and p.auto_reason:
+            token = token_in_subject(p.auto_reason)  # a bounce names the reply that bounced
+            bounce = token is not None
         if token is not None:
-            row = c.execute(select(t.c.id, t.c.subject).where(t.c.id == token)).first()
-            if row is not None:
+            row = c.execute(select(t.c.id, t.c.subject, t.c.customer)
+                            .where(t.c.id == token)).first()
+            if row is not None and (bounce or not self._token_reused(p, row)):
                 c.execute(update(t).where(t.c.id == token).values(last_message_at=now))
                 return token
         res = c.execute(insert(t).values(
@@ -205,6 +210,24 @@ class Store:
             return True  # (a customer answering our agent's mail stays in the thread)
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
+
+    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source``."""
+        found: set[str] = set()
+        with self.engine.connect() as c:
+            for chunk in _chunks(list(message_ids), 500):
+                found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
+                    s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
+        return found
+
+    @staticmethod
+    def _token_reused(p: ParsedMessage, thread: Row[Any]) -> bool:
+        """Guard: someone else's mail on another subject that carries an old [#T-n] token
+        (a forwarded or reused subject line) starts a new thread."""
+        if not thread.customer or thread.customer == p.sender:
+            return False
+        old, new = normalise_subject(thread.subject or ""), normalise_subject(p.subject)
+        return bool(old and new and old not in new and new not in old)
 
     # -------------------------------------------------------------- processing
     def pending_ids(self, limit: int) -> list[int]:
