@@ -5,6 +5,10 @@ from __future__ import annotations
 import mailbox
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from email.parser import BytesParser
+from email.policy import compat32
+from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -35,9 +39,21 @@ def demo_messages() -> list[bytes]:
     return [p.read_bytes() for p in sorted((config_dir() / "demo").glob("*.eml"))]
 
 
-def setup_demo(workdir: Path) -> Path:
+def _redate(raw: bytes, when: datetime) -> bytes:
+    """Return ``raw`` with its Date header set to ``when`` (bytes otherwise untouched)."""
+    msg = BytesParser(policy=compat32).parsebytes(raw)
+    if msg["Date"] is not None:
+        msg.replace_header("Date", format_datetime(when))
+    else:
+        msg["Date"] = format_datetime(when)
+    return msg.as_bytes()
+
+
+def setup_demo(workdir: Path, now: datetime | None = None) -> Path:
     """Create ``workdir`` with ``triage.toml`` and a Maildir of demo messages.
 
+    The messages are dated over the 30 hours before ``now`` (default: the wall clock), in
+    their original order, so the demo shows deadlines that are ok, due soon and breached.
     Re-running keeps existing data (the store deduplicates); returns the config path.
     """
     workdir.mkdir(parents=True, exist_ok=True)
@@ -47,8 +63,11 @@ def setup_demo(workdir: Path) -> Path:
     inbox = workdir / "inbox"
     if not inbox.exists():
         box = mailbox.Maildir(str(inbox), create=True)
-        for raw in demo_messages():
-            box.add(raw)
+        raws = demo_messages()
+        start = (now or datetime.now(UTC)) - timedelta(hours=30)
+        step = timedelta(hours=30) / max(1, len(raws))
+        for i, raw in enumerate(raws):
+            box.add(_redate(raw, start + i * step))
         box.close()
     return cfg
 
