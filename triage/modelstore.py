@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from classifiers.corpus_io import examples_hash, load_corpus
-from classifiers.model import TriageClassifier, train
+from classifiers.model import FORMAT_VERSION, TriageClassifier, train
 from classifiers.modelfile import load_model, save_model
 from triage.config import Settings
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def bundled_model_path(models_dir: Path) -> Path:
     """Return where the model trained from the current bundled corpus is cached."""
-    return models_dir / f"bundled-{examples_hash(load_corpus())[:16]}.skops"
+    return models_dir / f"bundled-v{FORMAT_VERSION}-{examples_hash(load_corpus())[:16]}.skops"
 
 
 def ensure_bundled_model(models_dir: Path) -> Path:
