@@ -272,3 +272,10 @@ def demo(workdir: str, once: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from triage.cli_classifier import evaluate_cmd, explain_cmd, models_group, train_cmd  # noqa: E402
+
+main.add_command(train_cmd)
+main.add_command(evaluate_cmd)
+main.add_command(explain_cmd)
+main.add_command(models_group)

@@ -88,3 +88,7 @@ class SendError(TriageError):
 
 class NotFound(TriageError):
     """A message, draft, user or model version that was asked for does not exist."""
+
+
+class ModelVersionError(ClassifierError):
+    """A model version does not exist in the registry, or cannot be activated."""

@@ -42,9 +42,10 @@ class App:
     @cached_property
     def classifier(self) -> Any:
         """The classifier (trained from the bundled corpus on first use)."""
-        from triage.modelstore import load_classifier
+        from triage.modelstore import active_model, load_classifier
 
-        return load_classifier(self.settings, self.model_path)
+        return load_classifier(self.settings, self.model_path,
+                               active=active_model(self.settings, self.store, self.model_path))
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -129,6 +130,12 @@ class App:
                                 cfg.poll_interval, sched.jitter)
         daemon.add_interval("sweep", self._guarded("sweep", self.sweep_deadlines),
                             sched.sweep_interval)
+        every = self.settings.classifier.retrain_interval
+        if every.total_seconds() > 0:
+            from classifiers.scheduled import retrain_job
+
+            daemon.add_interval("retrain", self._guarded("retrain", retrain_job(self)), every,
+                                first_run=self.clock.now() + every)
         daemon.run_forever()
 
     def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
