@@ -270,12 +270,14 @@ def demo(workdir: str, once: bool) -> None:
     app.run_daemon()
 
 
-if __name__ == "__main__":  # pragma: no cover
-    main()
-
+# Commands from other modules (registered before the __main__ guard so 'python -m' sees them).
 from triage.cli_classifier import evaluate_cmd, explain_cmd, models_group, train_cmd  # noqa: E402
 
 main.add_command(train_cmd)
 main.add_command(evaluate_cmd)
 main.add_command(explain_cmd)
 main.add_command(models_group)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

@@ -6,15 +6,43 @@ the same name (same options, plus corrections, the registry and the activation g
 
 from __future__ import annotations
 
+import functools
 import json
 import os
+import sys
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any, TypeVar
 
 import click
 
-from triage.cli import _settings, config_option, handle_errors
 from triage.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# triage.cli imports this module at its end, so its helpers are looked up at call time
+# (a top-level import would be circular under 'python -m triage.cli').
+config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
+                             help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+
+
+def handle_errors(fn: F) -> F:
+    """Apply :func:`triage.cli.handle_errors` (error messages and exit codes) to ``fn``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from triage.cli import handle_errors as wrap
+
+        return wrap(fn)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(config: str | None, *, required: bool = True) -> Settings:
+    from triage.cli import _settings as load
+
+    return load(config, required=required)
 
 
 def _registry(settings: Settings):  # type: ignore[no-untyped-def]
@@ -58,7 +86,7 @@ def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
     gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
     click.echo(f"training on {len(examples)} corpus/--data examples and {len(corrections)} "
                "corrections", err=True)
-    with tqdm(total=4, desc="train", unit="step", file=click.get_text_stream("stderr")) as bar:
+    with tqdm(total=4, desc="train", unit="step", file=sys.stderr) as bar:
         def progress(msg: str) -> None:
             bar.set_postfix_str(msg[:60])
             bar.update(1)
