@@ -50,7 +50,11 @@ def machine() -> str:
 
 def speed(predict: Callable[[Sequence[str]], object], texts: list[str], batch_reps: int,
           single_n: int) -> dict[str, float]:
-    """Return batch msg/s (best of 3) and single-message p50/p99 latency in ms."""
+    """Return batch msg/s (best of 3) and single-message p50/p99 latency in ms.
+
+    ``p99_ms`` is over one timing per message (includes the OS preempting us on a shared
+    machine); ``p99_min3_ms`` takes each message's best of 3 timings, the model's own cost.
+    """
     predict(texts[:50])
     batch = texts * batch_reps
     best = 0.0
@@ -58,25 +62,32 @@ def speed(predict: Callable[[Sequence[str]], object], texts: list[str], batch_re
         t = time.perf_counter()
         predict(batch)
         best = max(best, len(batch) / (time.perf_counter() - t))
-    lat = []
+    lat, lat3 = [], []
     for x in texts[:single_n]:
-        t = time.perf_counter()
-        predict([x])
-        lat.append((time.perf_counter() - t) * 1000)
+        runs = []
+        for _ in range(3):
+            t = time.perf_counter()
+            predict([x])
+            runs.append((time.perf_counter() - t) * 1000)
+        lat.append(runs[0])
+        lat3.append(min(runs))
     return {"msg_per_s": round(best), "p50_ms": round(float(np.percentile(lat, 50)), 3),
-            "p99_ms": round(float(np.percentile(lat, 99)), 3)}
+            "p99_ms": round(float(np.percentile(lat, 99)), 3),
+            "p99_min3_ms": round(float(np.percentile(lat3, 99)), 3)}
 
 
-def cli_throughput(texts: list[str], model_path: Path) -> float:
-    """Return msg/s of ``triage classify`` end to end (process start included) on one core."""
-    lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+def cli_throughput(texts: list[str], model_path: Path) -> tuple[float, float]:
+    """Return (msg/s of ``triage classify`` end to end, seconds to start with one line)."""
     cmd = ["taskset", "-c", "0", sys.executable, "-m", "triage.cli", "classify", "--model",
            str(model_path)]
-    t = time.perf_counter()
-    r = subprocess.run(cmd, input=lines, capture_output=True, text=True, check=True)
-    dt = time.perf_counter() - t
-    assert r.stdout.count("\n") == len(texts)
-    return len(texts) / dt
+    times = []
+    for batch in (texts[:1], texts):
+        lines = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in batch)
+        t = time.perf_counter()
+        r = subprocess.run(cmd, input=lines, capture_output=True, text=True, check=True)
+        times.append(time.perf_counter() - t)
+        assert r.stdout.count("\n") == len(batch)
+    return len(texts) / times[1], times[0]
 
 
 def split_dev(dev: list[Example], seed: int) -> tuple[list[Example], list[Example]]:
@@ -129,7 +140,7 @@ def embedding_baseline(corpus: list[Example], dev: list[Example]
         return [str(x) for x in clf.predict(embed(texts))]
 
     report = evaluate(predict, dev, "minilm-l6+logreg")
-    sp = speed(predict, [e.text for e in dev][:400], 1, 200)
+    sp = speed(predict, [e.text for e in dev][:400], 1, 100)
     return report, sp
 
 
@@ -201,16 +212,22 @@ def main() -> None:
              f"`realworld-dev.csv` ({len(dev)} real messages, never trained on).", "",
              "### Accuracy of the shipped model on the real dev data", "", *fmt_report(report),
              "", "### Speed (one core)", "",
-             "| model | batch msg/s | single p50 ms | single p99 ms | F1 (dev) |",
-             "|---|---|---|---|---|",
+             "| model | batch msg/s | single p50 ms | single p99 ms | p99 best-of-3 ms | "
+             "F1 (dev) |", "|---|---|---|---|---|---|",
              f"| shipped | {sp['msg_per_s']} | {sp['p50_ms']} | {sp['p99_ms']} | "
-             f"{report.macro_f1:.3f} |"]
+             f"{sp['p99_min3_ms']} | {report.macro_f1:.3f} |"]
     if base is not None:
         b, bsp = base
         lines.append(f"| all-MiniLM-L6-v2 embeddings + logistic regression | {bsp['msg_per_s']}"
-                     f" | {bsp['p50_ms']} | {bsp['p99_ms']} | {b.macro_f1:.3f} |")
-    lines += ["", f"`triage classify` end to end (20,000 JSON lines on stdin, process start and "
-              f"model load included, one core): **{cli:.0f} msg/s**.", "",
+                     f" | {bsp['p50_ms']} | {bsp['p99_ms']} | {bsp['p99_min3_ms']} | "
+                     f"{b.macro_f1:.3f} |")
+    lines += ["", "Batch: best of 3 runs over the dev texts x7. Single: one `predict([text])` "
+              "per dev message; 'p99' times each message once (includes the OS preempting the "
+              "process on this shared machine), 'best-of-3' takes each message's fastest of 3 "
+              "calls (the model's own cost).", "",
+              f"`triage classify` end to end (20,000 JSON lines on stdin, one core): "
+              f"**{cli[0]:.0f} msg/s** including {cli[1]:.1f} s to start Python, import "
+              "scikit-learn and load the model (measured with one line).", "",
               "### Language detection on the dev data", "",
               "| detector | accuracy | msg/s |", "|---|---|---|"]
     lines += [f"| {n} | {a:.4f} | {s} |" for n, a, s in langs]

@@ -174,3 +174,28 @@ def format_text(report: Report) -> str:
         lines += ["", "most frequent confusions (true -> predicted):"]
         lines += [f"  {a} -> {b}: {n}" for a, b, n in report.top_confusions]
     return "\n".join(lines)
+
+
+def suggest_thresholds(categories: Sequence[str], confidences: Sequence[float],
+                       truth: Sequence[str], target_precision: float = 0.9
+                       ) -> dict[str, dict[str, float]]:
+    """Suggest a ``category_thresholds`` value per category from labelled data.
+
+    For each category, among the messages predicted as it, return the lowest confidence
+    threshold at which the messages at or above it reach ``target_precision``, and the share
+    of that category's predictions that would then skip review (``auto_share``). A category
+    that never reaches the target gets threshold 1.0 (always reviewed).
+    """
+    out: dict[str, dict[str, float]] = {}
+    for cat in CATEGORIES:
+        rows = sorted(((c, t == cat) for p, c, t in zip(categories, confidences, truth,
+                                                        strict=True) if p == cat),
+                      key=lambda r: -r[0])
+        best_t, best_n, hits = 1.0, 0, 0
+        for n, (conf, ok) in enumerate(rows, start=1):
+            hits += ok
+            if hits / n >= target_precision:
+                best_t, best_n = conf, n
+        out[cat] = {"threshold": round(best_t, 4), "predicted": len(rows),
+                    "auto_share": round(best_n / len(rows), 4) if rows else 0.0}
+    return out

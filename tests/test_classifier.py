@@ -129,3 +129,17 @@ def test_model_file_round_trip_keeps_language_model(classifier: TriageClassifier
     assert classifier.language_model is not None
     assert sorted(classifier.compiled.lang_classes) == ["en", "id", "tl", "vi"]
     assert replace(classifier.meta).format_version == 2
+
+
+def test_suggest_thresholds_finds_the_precision_cut() -> None:
+    from classifiers.evaluate import suggest_thresholds
+
+    cats = ["complaint"] * 4 + ["request"] * 2
+    conf = [0.95, 0.9, 0.7, 0.6, 0.8, 0.7]
+    truth = ["complaint", "complaint", "request", "complaint", "other", "other"]
+    got = suggest_thresholds(cats, conf, truth, target_precision=0.75)
+    assert got["complaint"] == {"threshold": 0.6, "predicted": 4, "auto_share": 1.0}
+    strict = suggest_thresholds(cats, conf, truth, target_precision=1.0)
+    assert strict["complaint"]["threshold"] == 0.9 and strict["complaint"]["auto_share"] == 0.5
+    assert strict["request"]["threshold"] == 1.0 and strict["request"]["auto_share"] == 0.0
+    assert strict["suggestion"]["predicted"] == 0

@@ -157,6 +157,7 @@ def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
              str(tmp_path / "ev")], cwd=tmp_path)
     assert r.exit_code == 0, r.stderr
     assert "macro-F1" in r.output and "forum" in r.output
+    assert "category_thresholds = { complaint = " in r.output
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
     assert "Per category" in (tmp_path / "ev" / "report.html").read_text(encoding="utf-8")
     r = run(["models", "activate", "nope", "--config", str(cfg)], cwd=tmp_path)

@@ -110,12 +110,22 @@ def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
               help="Model file to evaluate instead of the active/configured one.")
 @click.option("--out", "out_dir", type=click.Path(file_okay=False), default="evaluation",
               show_default=True, help="Directory for report.html, confusion.png, report.json.")
+@click.option("--target-precision", default=0.9, show_default=True,
+              type=click.FloatRange(0.0, 1.0),
+              help="Precision the suggested per-category review thresholds aim for.")
 @handle_errors
-def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir: str) -> None:
+def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir: str,
+                 target_precision: float) -> None:
     """Score a model on a labelled CSV: per-category P/R/F1, macro-F1, per-language table,
     confusion matrix image and an HTML report."""
     from classifiers.corpus_io import read_examples
-    from classifiers.evaluate import evaluate, format_text, write_confusion_png, write_html
+    from classifiers.evaluate import (
+        evaluate,
+        format_text,
+        suggest_thresholds,
+        write_confusion_png,
+        write_html,
+    )
     from triage.modelstore import load_classifier
 
     settings = _settings(config, required=False)
@@ -128,8 +138,19 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
     out = Path(out_dir)
     png = write_confusion_png(report, out / "confusion.png")
     html = write_html(report, out / "report.html", png.name)
-    (out / "report.json").write_text(json.dumps(report.as_dict(), indent=2), encoding="utf-8")
+    preds = model.predict([e.text for e in examples])
+    suggested = suggest_thresholds([p.category for p in preds], [p.confidence for p in preds],
+                                   [e.label for e in examples], target_precision)
+    (out / "report.json").write_text(json.dumps(
+        {**report.as_dict(), "suggested_thresholds": suggested}, indent=2), encoding="utf-8")
     click.echo(format_text(report))
+    click.echo(f"\nsuggested classifier.category_thresholds for {target_precision:.0%} precision"
+               " outside review (threshold: share of that category's messages skipping review):")
+    for cat, v in suggested.items():
+        click.echo(f"  {cat:<16} {v['threshold']:.2f}  ({v['auto_share']:.0%} of "
+                   f"{int(v['predicted'])})")
+    inline = ", ".join(f"{c} = {v['threshold']:.2f}" for c, v in suggested.items())
+    click.echo(f"  category_thresholds = {{ {inline} }}")
     click.echo(f"\nreport: {html}\nconfusion matrix: {png}")
 
 
