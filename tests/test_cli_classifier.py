@@ -174,3 +174,17 @@ def test_explain_command_prints_terms(tmp_path: Path, model_path: Path) -> None:
     first, *terms = r.output.splitlines()
     assert first.startswith("technical_issue") and "language vi" in first
     assert terms and any(t.split()[-1] in {"loi", "login", "bi loi"} for t in terms)
+
+
+def test_daemon_loads_the_active_version(tmp_path: Path, classifier: TriageClassifier,
+                                         clock: FrozenClock) -> None:
+    settings = settings_from_mapping({"data_dir": str(tmp_path / "data")})
+    app = App(settings, clock=clock, environ={})
+    try:
+        reg = ModelRegistry(app.store, settings.data_path / "models")
+        reg.register(_copy(classifier, "team-v7"), {})
+        reg.activate("team-v7")
+        assert app.classifier.version == "team-v7"
+        assert app.pipeline.classifier.predict(["my order is late"])[0].model_version == "team-v7"
+    finally:
+        app.store.close()
