@@ -22,6 +22,8 @@ class Example:
     label: str
     lang: str = ""
     channel: str = ""
+    source: str = ""
+    """Where the message came from (optional CSV column; used to group evaluation reports)."""
 
 
 def corpus_files() -> list[Path]:
@@ -58,7 +60,8 @@ def read_examples(path: Path, *, require_lang: bool = False) -> list[Example]:
                 lang = (row.get("lang") or "").strip()
                 if require_lang and not lang:
                     raise CorpusError(f"{path}:{line}: lang is empty; use en, vi, id or tl")
-                out.append(Example(text, label, lang, (row.get("channel") or "").strip()))
+                out.append(Example(text, label, lang, (row.get("channel") or "").strip(),
+                                   (row.get("source") or "").strip()))
         except UnicodeDecodeError as exc:
             raise CorpusError(f"{path}: not UTF-8 ({exc}); save it as UTF-8") from exc
         except csv.Error as exc:

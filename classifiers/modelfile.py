@@ -12,7 +12,7 @@ from pathlib import Path
 
 import skops.io as sio
 
-from classifiers.model import ModelMeta, TriageClassifier, file_sha256
+from classifiers.model import FORMAT_VERSION, ModelMeta, TriageClassifier, file_sha256
 from triage.errors import ModelFileError
 
 # Types a triage model may contain beyond skops' defaults.
@@ -24,7 +24,7 @@ def save_model(model: TriageClassifier, path: Path) -> Path:
     """Write ``model`` to ``path`` (``.skops``) and its metadata next to it; return path."""
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(".skops.tmp")
-    sio.dump(model.pipeline, tmp)
+    sio.dump({"pipeline": model.pipeline, "language": model.language_model}, tmp)
     tmp.replace(path)
     meta = dict(model.meta.__dict__)
     meta["sha256"] = file_sha256(path)
@@ -49,7 +49,8 @@ def read_meta(path: Path) -> dict[str, object]:
 
 def load_model(path: Path, *, expected_sha256: str | None = None,
                review_threshold: float = 0.55,
-               category_thresholds: dict[str, float] | None = None) -> TriageClassifier:
+               category_thresholds: dict[str, float] | None = None,
+               lingua_margin: float = 0.0) -> TriageClassifier:
     """Load a model written by :func:`save_model`.
 
     Raises ModelFileError when the file is missing, altered (checksum), of an unknown format,
@@ -64,8 +65,10 @@ def load_model(path: Path, *, expected_sha256: str | None = None,
     if actual != want:
         raise ModelFileError(f"{path}: checksum mismatch (file changed since it was written); "
                              "refusing to load it. Retrain or restore the file.")
-    if meta.get("format_version") != 1:
-        raise ModelFileError(f"{path}: unknown model format {meta.get('format_version')!r}")
+    if meta.get("format_version") != FORMAT_VERSION:
+        raise ModelFileError(f"{path}: model format {meta.get('format_version')!r} is not "
+                             f"{FORMAT_VERSION} (written by another triage version); retrain "
+                             "it with 'triage train'")
     try:
         untrusted = sio.get_untrusted_types(file=path)
     except Exception as exc:
@@ -74,8 +77,12 @@ def load_model(path: Path, *, expected_sha256: str | None = None,
            if not t.startswith(TRUSTED_PREFIXES) and t not in TRUSTED_EXTRA]
     if bad:
         raise ModelFileError(f"{path}: contains types triage does not trust: {bad[:5]}")
-    pipeline = sio.load(path, trusted=untrusted)
+    loaded = sio.load(path, trusted=untrusted)
+    if not isinstance(loaded, dict) or "pipeline" not in loaded:
+        raise ModelFileError(f"{path}: not a triage model bundle; retrain with 'triage train'")
+    pipeline, language = loaded["pipeline"], loaded.get("language")
     fields = {k: meta[k] for k in ModelMeta.__dataclass_fields__ if k in meta}
     return TriageClassifier(pipeline, ModelMeta(**fields),  # type: ignore[arg-type]
                             review_threshold=review_threshold,
-                            category_thresholds=category_thresholds)
+                            category_thresholds=category_thresholds,
+                            language_model=language, lingua_margin=lingua_margin)

@@ -1,26 +1,70 @@
-"""Text normalisation shared by training and prediction."""
+"""Text normalisation and the term analyser shared by training, prediction and explanations.
+
+Everything here runs once per message on the hot path, so it is written for speed: diacritics
+are stripped with one ``str.translate`` table instead of a per-character NFKD loop, and the
+analyser makes word unigrams, bigrams and short prefixes/suffixes (cheap stand-ins for
+character n-grams that keep most of their robustness to typos and inflection).
+"""
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 
 _URL = re.compile(r"https?://\S+|www\.\S+")
 _MENTION = re.compile(r"@\w+")
 _NUM = re.compile(r"\d+")
-_FOLD = str.maketrans({"đ": "d", "Đ": "D"})
+_TOKEN = re.compile(r"[^\W\d_]+|\d+|[!?]")
+AFFIX = 4
+"""Length of the word prefixes and suffixes the analyser adds for words longer than it."""
+
+
+def _fold_table() -> dict[int, str | None]:
+    table: dict[int, str | None] = {}
+    # Latin-1 supplement, Latin extended A/B and Latin extended additional (Vietnamese).
+    for cp in [*range(0xC0, 0x250), *range(0x1E00, 0x1F00)]:
+        ch = chr(cp)
+        base = "".join(c for c in unicodedata.normalize("NFKD", ch)
+                       if not unicodedata.combining(c))
+        if base and base != ch:
+            table[cp] = base
+    for cp in range(0x300, 0x370):  # stray combining marks
+        table[cp] = None
+    table[ord("đ")] = "d"
+    table[ord("Đ")] = "D"
+    return table
+
+
+_FOLD = _fold_table()
 
 
 def fold(text: str) -> str:
     """Lower-case and strip diacritics, so 'không vào được' == 'khong vao duoc'."""
-    text = text.translate(_FOLD)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    if text.isascii():
+        return text.lower()
+    return unicodedata.normalize("NFC", text).translate(_FOLD).lower()
 
 
 def normalise(text: str) -> str:
     """Return the text the model sees: folded, URLs/mentions/numbers replaced by tokens."""
-    t = _URL.sub(" url ", text)
-    t = _MENTION.sub(" @user ", t)
+    t = _URL.sub(" url ", text) if ("http" in text or "www" in text) else text
+    if "@" in t:
+        t = _MENTION.sub(" atuser ", t)
     t = _NUM.sub("0", t)
-    return " ".join(fold(t).split())
+    return fold(t)
+
+
+def words(text: str) -> list[str]:
+    """Return the normalised word tokens of ``text`` (``!`` and ``?`` count as words)."""
+    return _TOKEN.findall(normalise(text))
+
+
+def analyse(text: str) -> list[str]:
+    """Return the terms the model hashes: words, word bigrams, ``<prefix`` and ``suffix>``."""
+    w = _TOKEN.findall(normalise(text))
+    out = w + [a + " " + b for a, b in itertools.pairwise(w)]
+    long = [x for x in w if len(x) > AFFIX]
+    out += ["<" + x[:AFFIX] for x in long]
+    out += [x[-AFFIX:] + ">" for x in long]
+    return out

@@ -221,29 +221,6 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
 
 
 @main.command()
-@config_option
-@click.option("--data", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra labelled CSV (text,label[,lang,channel]); may be repeated.")
-@click.option("--output", type=click.Path(dir_okay=False), help="Where to write the model.")
-@handle_errors
-def train(config: str | None, extra: tuple[str, ...], output: str | None) -> None:
-    """Train a model from the bundled corpus plus extra CSV files and save it."""
-    from classifiers.corpus_io import examples_hash, load_corpus
-    from classifiers.model import train as fit
-    from classifiers.modelfile import save_model
-
-    settings = _settings(config, required=False)
-    examples = load_corpus([Path(p) for p in extra])
-    with click.progressbar(length=1, label=f"training on {len(examples)} examples") as bar:
-        model = fit(examples)
-        bar.update(1)
-    path = Path(output) if output else (settings.data_path / "models" /
-                                        f"{model.version}.skops")
-    save_model(model, path)
-    click.echo(f"model {model.version} (corpus {examples_hash(examples)[:12]}) written to {path}")
-
-
-@main.command()
 @click.option("--workdir", type=click.Path(file_okay=False), default="demo", show_default=True,
               help="Directory for the demo config, inbox and data.")
 @click.option("--once", is_flag=True, help="Process the demo inbox, print the table and exit.")
@@ -298,3 +275,10 @@ main.add_command(web)
 from triage.cli_imap import backfill as _imap_backfill  # noqa: E402
 
 main.add_command(_imap_backfill)
+
+from triage.cli_classifier import evaluate_cmd, explain_cmd, models_group, train_cmd  # noqa: E402
+
+main.add_command(train_cmd)
+main.add_command(evaluate_cmd)
+main.add_command(explain_cmd)
+main.add_command(models_group)

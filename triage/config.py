@@ -104,6 +104,35 @@ class ClassifierSettings(_Section):
         default_factory=dict,
         description="Per-category override of review_threshold, e.g. {suggestion = 0.6}.",
     )
+    lingua_margin: float = Field(
+        0.0, ge=0.0,
+        description="Ask lingua for a message's language when the model's language scores of "
+        "the top two languages differ by less than this (0: never; see docs/classifier.md).",
+    )
+    gate_tolerance: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="'triage train' activates a new model only if its macro-F1 on the held-back "
+        "set is at least the active model's minus this.",
+    )
+    gate_holdout_share: float = Field(
+        0.15, gt=0.0, lt=0.5,
+        description="Share of the training examples held back (by a stable hash of the text) "
+        "to compare the new and the active model; ignored when gate_data is set.",
+    )
+    gate_data: str = Field(
+        "", description="Labelled CSV (text,label[,lang]) to compare models on instead of the "
+        "held-back share; all training examples are then used for training.",
+    )
+    retrain_interval: Duration = Field(
+        timedelta(0),
+        description="Retrain in the daemon this often (e.g. '7d') from the corpus and the "
+        "agents' corrections, gated like 'triage train'. 0: never.",
+    )
+    retrain_min_corrections: int = Field(
+        20, ge=0,
+        description="Scheduled retraining runs only when at least this many corrections were "
+        "stored since the active model was trained.",
+    )
 
 
 class DraftingSettings(_Section):

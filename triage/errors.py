@@ -120,3 +120,5 @@ class AuthError(TriageError):
 
 class RateLimitedLogin(AuthError):
     """Too many failed sign-ins for a user name or client address; try again later."""
+class ModelVersionError(ClassifierError):
+    """A model version does not exist in the registry, or cannot be activated."""

@@ -7,7 +7,7 @@ import logging
 from pathlib import Path
 
 from classifiers.corpus_io import examples_hash, load_corpus
-from classifiers.model import TriageClassifier, train
+from classifiers.model import FORMAT_VERSION, TriageClassifier, train
 from classifiers.modelfile import load_model, save_model
 from triage.config import Settings
 
@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 def bundled_model_path(models_dir: Path) -> Path:
     """Return where the model trained from the current bundled corpus is cached."""
-    return models_dir / f"bundled-{examples_hash(load_corpus())[:16]}.skops"
+    return models_dir / f"bundled-v{FORMAT_VERSION}-{examples_hash(load_corpus())[:16]}.skops"
 
 
 def ensure_bundled_model(models_dir: Path) -> Path:
@@ -38,7 +38,8 @@ def load_classifier(settings: Settings, model_path: str | None = None,
     (path, sha256 of the active registered version), then the bundled model.
     """
     c = settings.classifier
-    kwargs = dict(review_threshold=c.review_threshold, category_thresholds=c.category_thresholds)
+    kwargs = dict(review_threshold=c.review_threshold, category_thresholds=c.category_thresholds,
+                  lingua_margin=c.lingua_margin)
     if model_path:
         return load_model(Path(model_path), **kwargs)  # type: ignore[arg-type]
     if c.model_path:
@@ -47,3 +48,13 @@ def load_classifier(settings: Settings, model_path: str | None = None,
         return load_model(Path(active[0]), expected_sha256=active[1], **kwargs)  # type: ignore
     path = ensure_bundled_model(settings.data_path / "models")
     return load_model(path, **kwargs)  # type: ignore[arg-type]
+
+
+def active_model(settings: Settings, store: object,
+                 model_path: str | None = None) -> tuple[str, str] | None:
+    """Return (path, sha256) of the registry's active version, unless a file is configured."""
+    if model_path or settings.classifier.model_path:
+        return None
+    from classifiers.registry import ModelRegistry
+
+    return ModelRegistry(store, settings.data_path / "models").active()  # type: ignore[arg-type]

@@ -47,9 +47,10 @@ class App:
     @cached_property
     def classifier(self) -> Any:
         """The classifier (trained from the bundled corpus on first use)."""
-        from triage.modelstore import load_classifier
+        from triage.modelstore import active_model, load_classifier
 
-        return load_classifier(self.settings, self.model_path)
+        return load_classifier(self.settings, self.model_path,
+                               active=active_model(self.settings, self.store, self.model_path))
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -185,6 +186,12 @@ class App:
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
                             self.settings.send.drain_interval)
         web = self.start_web() if self.settings.web.enabled else None
+        every = self.settings.classifier.retrain_interval
+        if every.total_seconds() > 0:
+            from classifiers.scheduled import retrain_job
+
+            daemon.add_interval("retrain", self._guarded("retrain", retrain_job(self)), every,
+                                first_run=self.clock.now() + every)
         daemon.run_forever()
         if web is not None:
             web.stop()

@@ -1,0 +1,49 @@
+"""Explain a prediction by its strongest terms.
+
+Features are hashed, so the model has no vocabulary to print. Instead the input text is
+analysed again with the same analyser, each term is hashed to its column, and the term's
+contribution is its TF-IDF weight in this text times the linear model's coefficient for the
+predicted category (terms that collide on one column share it equally).
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+
+from classifiers.model import TriageClassifier
+from classifiers.text import analyse
+
+
+@dataclass(frozen=True)
+class Term:
+    """One term of a message and how much it pushed the score of a category."""
+
+    term: str
+    weight: float
+
+
+def explain(model: TriageClassifier, text: str, category: str | None = None,
+            top: int = 8) -> list[Term]:
+    """Return the ``top`` terms of ``text`` that most support ``category``.
+
+    ``category`` defaults to the predicted label. Raises ValueError for an unknown category.
+    Weights are positive when the term pushes towards the category, strongest first.
+    """
+    c = model.compiled
+    if category is None:
+        category = model.predict_labels([text])[0]
+    if category not in c.classes:
+        raise ValueError(f"unknown category {category!r}; use one of {', '.join(c.classes)}")
+    k = c.classes.index(category)
+    row = c.features([text])
+    value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    by_col: dict[int, list[str]] = defaultdict(list)
+    for term in dict.fromkeys(analyse(text)):
+        by_col[c.term_index(term)].append(term)
+    terms: list[Term] = []
+    for col, names in by_col.items():
+        share = value.get(col, 0.0) * float(c.coef[col, k]) / len(names)
+        terms.extend(Term(n, share) for n in names)
+    terms.sort(key=lambda t: t.weight, reverse=True)
+    return [t for t in terms[:top] if t.weight > 0]

@@ -1,0 +1,123 @@
+"""The model registry: versions in the ``model_versions`` table, one of them active.
+
+The daemon loads the active version (``active()`` returns its path and checksum); ``triage
+models activate`` / ``rollback`` switch versions; every switch is written to the audit log.
+The agents' reclassifications (``corrections`` table) are read here as training examples.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import func, insert, select, update
+
+from classifiers.corpus_io import LABELS, Example
+from classifiers.model import TriageClassifier
+from classifiers.modelfile import save_model
+from triage.errors import ModelVersionError
+from triage.store import schema as s
+from triage.store.store import Store, aware
+
+
+class ModelRegistry:
+    """Registered model versions, backed by the store."""
+
+    def __init__(self, store: Store, models_dir: Path) -> None:
+        self.store = store
+        self.models_dir = models_dir
+
+    def register(self, model: TriageClassifier, metrics: dict[str, Any]) -> Path:
+        """Save ``model`` under ``models_dir`` and record it (inactive); return its path."""
+        model.meta.metrics = dict(metrics)
+        path = save_model(model, self.models_dir / f"{model.version}.skops")
+        from classifiers.model import file_sha256
+
+        with self.store.engine.begin() as c:
+            c.execute(insert(s.model_versions).values(
+                version=model.version, path=str(path), sha256=file_sha256(path),
+                corpus_hash=model.meta.corpus_hash, metrics=dict(metrics),
+                created_at=self.store.clock.now(), active=False))
+        return path
+
+    def versions(self) -> list[dict[str, Any]]:
+        """Return every registered version, oldest first."""
+        with self.store.engine.connect() as c:
+            rows = c.execute(select(s.model_versions).order_by(s.model_versions.c.id)).all()
+        out = []
+        for r in rows:
+            d = dict(r._mapping)
+            d["created_at"], d["activated_at"] = aware(d["created_at"]), aware(d["activated_at"])
+            out.append(d)
+        return out
+
+    def get(self, version: str) -> dict[str, Any]:
+        """Return one version's row; raises ModelVersionError when it is not registered."""
+        for row in self.versions():
+            if row["version"] == version:
+                return row
+        known = ", ".join(r["version"] for r in self.versions()) or "none yet"
+        raise ModelVersionError(f"model version {version!r} is not registered (known: {known});"
+                                " see 'triage models list'")
+
+    def active_row(self) -> dict[str, Any] | None:
+        """Return the active version's row, or None."""
+        return next((r for r in self.versions() if r["active"]), None)
+
+    def active(self) -> tuple[str, str] | None:
+        """Return ``(path, sha256)`` of the active version for the loader, or None."""
+        row = self.active_row()
+        return (row["path"], row["sha256"]) if row else None
+
+    def activate(self, version: str, actor: str = "admin") -> dict[str, Any]:
+        """Make ``version`` the active one; return its row. Raises ModelVersionError."""
+        row = self.get(version)
+        if not Path(row["path"]).is_file():
+            raise ModelVersionError(f"model file {row['path']} of {version} is missing; "
+                                    "retrain or restore it before activating")
+        previous = self.active_row()
+        now = self.store.clock.now()
+        with self.store.engine.begin() as c:
+            c.execute(update(s.model_versions).values(active=False))
+            c.execute(update(s.model_versions).where(s.model_versions.c.version == version)
+                      .values(active=True, activated_at=now))
+        self.store.audit(actor, "model_activated", detail={
+            "version": version, "previous": previous["version"] if previous else None})
+        return self.get(version)
+
+    def rollback(self, actor: str = "admin") -> dict[str, Any]:
+        """Re-activate the version that was active before the current one; return its row.
+
+        Raises ModelVersionError when there is no earlier activated version.
+        """
+        current = self.active_row()
+        earlier = [r for r in self.versions() if r["activated_at"] is not None
+                   and (current is None or r["version"] != current["version"])]
+        if not earlier:
+            raise ModelVersionError("no earlier activated model version to roll back to")
+        target = max(earlier, key=lambda r: r["activated_at"])
+        return self.activate(target["version"], actor)
+
+    def corrections(self, since: datetime | None = None) -> list[Example]:
+        """Return the agents' corrections as training examples (newest label wins)."""
+        q = select(s.corrections).order_by(s.corrections.c.id)
+        if since is not None:
+            q = q.where(s.corrections.c.created_at > since)
+        with self.store.engine.connect() as c:
+            rows = c.execute(q).all()
+        latest: dict[str, Example] = {}
+        for r in rows:
+            if r.new_category not in LABELS:
+                continue
+            latest[r.text] = Example(r.text, r.new_category, r.language or "", r.channel or "",
+                                     "corrections")
+        return list(latest.values())
+
+    def count_corrections(self, since: datetime | None = None) -> int:
+        """Return how many corrections were stored (after ``since`` when given)."""
+        q = select(func.count()).select_from(s.corrections)
+        if since is not None:
+            q = q.where(s.corrections.c.created_at > since)
+        with self.store.engine.connect() as c:
+            return int(c.execute(q).scalar_one())

@@ -1,0 +1,52 @@
+"""Scheduled retraining inside the daemon (``classifier.retrain_interval``).
+
+The job retrains from the bundled corpus plus the agents' corrections when enough new
+corrections arrived since the active model was registered, gates it like ``triage train``,
+and, when the new version is activated, swaps it into the running pipeline.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from typing import Any
+
+from classifiers.corpus_io import load_corpus, read_examples
+from classifiers.modelfile import load_model
+from classifiers.registry import ModelRegistry
+from classifiers.retrain import TrainOutcome, train_version
+
+log = logging.getLogger(__name__)
+
+
+def retrain_once(app: Any) -> TrainOutcome | None:
+    """Retrain for ``app`` (a :class:`triage.services.App`) if enough corrections are new.
+
+    Returns the outcome, or None when skipped. Raises TriageError subclasses on failure.
+    """
+    c = app.settings.classifier
+    registry = ModelRegistry(app.store, app.settings.data_path / "models")
+    active = registry.active_row()
+    since = active["created_at"] if active else None
+    new = registry.count_corrections(since)
+    if new < c.retrain_min_corrections:
+        log.info("scheduled retraining skipped: %d new corrections (< %d)", new,
+                 c.retrain_min_corrections)
+        return None
+    examples = load_corpus() + registry.corrections()
+    gate = read_examples(app.settings.resolve_path(c.gate_data)) if c.gate_data else None
+    outcome = train_version(registry, examples, gate_examples=gate,
+                            holdout_share=c.gate_holdout_share, tolerance=c.gate_tolerance,
+                            actor="scheduler")
+    log.info("scheduled retraining: %s", outcome.explanation)
+    if outcome.activated:
+        model = load_model(outcome.path, review_threshold=c.review_threshold,
+                           category_thresholds=c.category_thresholds,
+                           lingua_margin=c.lingua_margin)
+        app.pipeline.classifier = model
+    return outcome
+
+
+def retrain_job(app: Any) -> Callable[[], object]:
+    """Return the daemon job that calls :func:`retrain_once` for ``app``."""
+    return lambda: retrain_once(app)

@@ -1,0 +1,145 @@
+"""The classifier itself: features, compiled inference, language, thresholds, explanations,
+evaluation reports and model files. Uses the real model trained from the bundled corpus."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from classifiers.corpus_io import Example
+from classifiers.evaluate import evaluate, macro_f1, write_confusion_png, write_html
+from classifiers.explain import explain
+from classifiers.model import TriageClassifier
+from classifiers.modelfile import load_model
+from classifiers.text import analyse, fold, normalise
+from triage.errors import ModelFileError
+
+
+def test_fold_strips_vietnamese_diacritics_and_d_bar() -> None:
+    assert fold("Không vào được Đăng nhập") == "khong vao duoc dang nhap"
+    assert fold("Ayos NAMAN") == "ayos naman"
+
+
+def test_normalise_replaces_urls_mentions_and_numbers() -> None:
+    assert normalise("@Shopee order 12345 see https://x.co/a") == " atuser  order 0 see  url "
+
+
+def test_analyse_makes_words_bigrams_and_affixes() -> None:
+    terms = analyse("Refund please")
+    assert {"refund", "please", "refund please", "<refu", "fund>", "<plea", "ease>"} <= set(terms)
+
+
+def test_compiled_path_matches_sklearn(classifier: TriageClassifier) -> None:
+    texts = ["My order never arrived and nobody answers!", "pls add dark mode",
+             "app bị lỗi ko login dc", "Paano mag-reset ng password?", ""]
+    fast = classifier.probabilities(texts)
+    slow = classifier.pipeline.predict_proba(texts)
+    assert fast.shape == (5, len(classifier.meta.labels))
+    assert abs(fast - slow).max() < 1e-9
+
+
+@pytest.mark.parametrize(("text", "lang"), [
+    ("app bị lỗi ko login dc", "vi"),
+    ("app bi loi ko login dc, sao vay shop", "vi"),
+    ("aplikasinya error terus gak bisa login, tolong dong", "id"),
+    ("hindi gumagana yung app, ayaw mag login", "tl"),
+    ("The app crashes every time I try to log in", "en"),
+])
+def test_language_model_detects_short_and_unaccented(classifier: TriageClassifier, text: str,
+                                                     lang: str) -> None:
+    assert classifier.predict([text])[0].language == lang
+
+
+def test_known_language_is_kept(classifier: TriageClassifier) -> None:
+    assert classifier.predict(["hello"], languages=["tl"])[0].language == "tl"
+
+
+def test_lingua_fallback_is_used_when_margin_is_high(classifier: TriageClassifier) -> None:
+    m = TriageClassifier(classifier.pipeline, classifier.meta,
+                         language_model=classifier.language_model, lingua_margin=1e9)
+    assert m.detect_languages(["Tôi không đăng nhập được vào tài khoản"]) == ["vi"]
+
+
+def test_category_thresholds_send_unsure_to_review(classifier: TriageClassifier) -> None:
+    text = "My internet has been down since yesterday, please fix it"
+    plain = classifier.predict([text])[0]
+    strict = TriageClassifier(classifier.pipeline, classifier.meta,
+                              category_thresholds={plain.category: 0.999},
+                              language_model=classifier.language_model).predict([text])[0]
+    assert strict.category == plain.category
+    assert strict.needs_review and strict.confidence < 0.999
+    assert abs(sum(plain.scores.values()) - 1) < 1e-3
+
+
+def test_explain_names_the_terms_that_drove_the_prediction(
+        classifier: TriageClassifier) -> None:
+    text = "Please add a dark mode option to the app, it would be great"
+    terms = explain(classifier, text, "suggestion")
+    assert terms and all(a.weight >= b.weight for a, b in itertools.pairwise(terms))
+    assert all(t.term in analyse(text) for t in terms)
+    assert any(t.term in {"add", "would", "would be", "option", "great", "dark mode"}
+               for t in terms[:5])
+    with pytest.raises(ValueError, match="unknown category"):
+        explain(classifier, text, "weather")
+
+
+def test_evaluate_report_png_and_html(classifier: TriageClassifier, tmp_path: Path) -> None:
+    data = [Example("My parcel is late again, worst service ever", "complaint", "en", "", "s1"),
+            Example("Can I change my delivery address?", "request", "en", "", "s1"),
+            Example("Please add Apple Pay as a payment option", "suggestion", "en", "", "s2"),
+            Example("App crashes when I open the cart", "technical_issue", "en", "", "s2"),
+            Example("Thanks a lot, you are the best!", "other", "en", "", "s2")]
+    report = evaluate(classifier.predict_labels, data, classifier.version)
+    assert report.n == 5 and sum(map(sum, report.confusion)) == 5
+    assert set(report.by_language) == {"en"} and set(report.by_source) == {"s1", "s2"}
+    assert 0.0 <= report.macro_f1 <= 1.0
+    wrong = evaluate(lambda texts: ["other"] * len(texts), data, "all-other")
+    assert wrong.macro_f1 == 0.0 and wrong.per_label["other"]["recall"] == 1.0
+    png = write_confusion_png(report, tmp_path / "cm.png")
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    html = write_html(report, tmp_path / "r.html", png.name).read_text(encoding="utf-8")
+    assert "Per language" in html and "cm.png" in html and "technical_issue" in html
+
+
+def test_macro_f1_is_over_the_four_categories() -> None:
+    truth = ["complaint", "request", "suggestion", "technical_issue", "other"]
+    assert macro_f1(truth, truth) == 1.0
+    assert macro_f1(truth, ["complaint"] * 5) == pytest.approx((1 / 3) / 4)  # P=1/5, R=1
+
+
+def test_altered_model_file_is_refused(model_path: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "m.skops"
+    copy.write_bytes(model_path.read_bytes() + b"x")
+    meta = json.loads(model_path.with_suffix(".json").read_text())
+    copy.with_suffix(".json").write_text(json.dumps(meta))
+    with pytest.raises(ModelFileError, match="checksum"):
+        load_model(copy)
+    meta_old = dict(meta, format_version=1)
+    copy.write_bytes(model_path.read_bytes())
+    copy.with_suffix(".json").write_text(json.dumps(meta_old))
+    with pytest.raises(ModelFileError, match="retrain"):
+        load_model(copy)
+
+
+def test_model_file_round_trip_keeps_language_model(classifier: TriageClassifier) -> None:
+    assert classifier.language_model is not None
+    assert sorted(classifier.compiled.lang_classes) == ["en", "id", "tl", "vi"]
+    assert replace(classifier.meta).format_version == 2
+
+
+def test_suggest_thresholds_finds_the_precision_cut() -> None:
+    from classifiers.evaluate import suggest_thresholds
+
+    cats = ["complaint"] * 4 + ["request"] * 2
+    conf = [0.95, 0.9, 0.7, 0.6, 0.8, 0.7]
+    truth = ["complaint", "complaint", "request", "complaint", "other", "other"]
+    got = suggest_thresholds(cats, conf, truth, target_precision=0.75)
+    assert got["complaint"] == {"threshold": 0.6, "predicted": 4, "auto_share": 1.0}
+    strict = suggest_thresholds(cats, conf, truth, target_precision=1.0)
+    assert strict["complaint"]["threshold"] == 0.9 and strict["complaint"]["auto_share"] == 0.5
+    assert strict["request"]["threshold"] == 1.0 and strict["request"]["auto_share"] == 0.0
+    assert strict["suggestion"]["predicted"] == 0

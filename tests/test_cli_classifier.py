@@ -1,0 +1,190 @@
+"""Model registry, the activation gate, scheduled retraining and the admin commands
+(``triage train``, ``evaluate``, ``explain``, ``models``) on a real SQLite store."""
+
+from __future__ import annotations
+
+import csv
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from sqlalchemy import insert, select
+
+from classifiers.corpus_io import LABELS, load_corpus
+from classifiers.model import TriageClassifier
+from classifiers.registry import ModelRegistry
+from classifiers.retrain import split_holdout, train_version
+from classifiers.scheduled import retrain_once
+from triage.clock import FrozenClock
+from triage.config import settings_from_mapping
+from triage.errors import ModelVersionError
+from triage.services import App
+from triage.store import schema as s
+from triage.store.store import Store
+
+
+def _copy(model: TriageClassifier, version: str) -> TriageClassifier:
+    return TriageClassifier(model.pipeline, replace(model.meta, version=version),
+                            language_model=model.language_model)
+
+
+@pytest.fixture
+def registry(tmp_path: Path, clock: FrozenClock) -> ModelRegistry:
+    store = Store.open(f"sqlite:///{tmp_path / 'triage.db'}", clock)
+    yield ModelRegistry(store, tmp_path / "models")
+    store.close()
+
+
+def test_register_activate_rollback_and_audit(registry: ModelRegistry,
+                                              classifier: TriageClassifier,
+                                              clock: FrozenClock) -> None:
+    from datetime import timedelta
+
+    assert registry.active() is None
+    registry.register(_copy(classifier, "v1"), {"gate_macro_f1": 0.5})
+    registry.register(_copy(classifier, "v2"), {"gate_macro_f1": 0.6})
+    registry.activate("v1")
+    clock.advance(timedelta(minutes=1))
+    registry.activate("v2")
+    path, sha = registry.active()  # type: ignore[misc]
+    assert Path(path).name == "v2.skops" and len(sha) == 64
+    assert registry.rollback()["version"] == "v1"
+    assert [r["version"] for r in registry.versions() if r["active"]] == ["v1"]
+    with pytest.raises(ModelVersionError, match=r"'v9' is not registered.*v1, v2"):
+        registry.activate("v9")
+    with registry.store.engine.connect() as c:
+        actions = [r.detail["version"] for r in c.execute(select(s.audit_log)).all()]
+    assert actions == ["v1", "v2", "v1"]
+
+
+def test_rollback_without_history_says_so(registry: ModelRegistry) -> None:
+    with pytest.raises(ModelVersionError, match="no earlier"):
+        registry.rollback()
+
+
+def _add_corrections(store: Store, rows: list[tuple[str, str]]) -> None:
+    with store.engine.begin() as c:
+        for text, label in rows:
+            c.execute(insert(s.corrections).values(
+                text=text, language="en", channel="email", old_category="request",
+                new_category=label, agent="ann", created_at=store.clock.now()))
+
+
+def test_corrections_become_examples_latest_label_wins(registry: ModelRegistry) -> None:
+    _add_corrections(registry.store, [("the app froze", "complaint"),
+                                      ("the app froze", "technical_issue"),
+                                      ("add tabs", "suggestion")])
+    got = {e.text: e.label for e in registry.corrections()}
+    assert got == {"the app froze": "technical_issue", "add tabs": "suggestion"}
+    assert registry.count_corrections() == 3
+
+
+def test_holdout_split_is_stable_and_disjoint() -> None:
+    corpus = load_corpus()
+    a_train, a_held = split_holdout(corpus, 0.15)
+    _b_train, b_held = split_holdout(list(reversed(corpus)), 0.15)
+    assert {e.text for e in a_held} == {e.text for e in b_held}
+    assert 0.1 < len(a_held) / len(corpus) < 0.2
+    assert not {e.text for e in a_held} & {e.text for e in a_train}
+
+
+def test_gate_keeps_a_better_active_model(registry: ModelRegistry,
+                                          classifier: TriageClassifier) -> None:
+    registry.register(_copy(classifier, "good"), {})
+    registry.activate("good")
+    corpus = load_corpus()
+    _, held = split_holdout(corpus, 0.15)
+    shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
+    broken = [replace(e, label=shift[e.label]) for e in corpus]
+    out = train_version(registry, broken, gate_examples=held)
+    assert not out.activated and out.active_version == "good"
+    assert out.candidate_f1 < out.active_f1  # type: ignore[operator]
+    assert "fails the gate" in out.explanation and "kept the active model" in out.explanation
+    assert registry.active_row()["version"] == "good"  # type: ignore[index]
+    lenient = train_version(registry, broken, gate_examples=held, tolerance=1.0)
+    assert lenient.activated and registry.active_row()["version"] == lenient.model.version
+
+
+def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
+        tmp_path: Path, model_path: Path, clock: FrozenClock) -> None:
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"),
+        "classifier": {"model_path": str(model_path), "retrain_min_corrections": 2,
+                       "retrain_interval": "7d"},
+    })
+    app = App(settings, clock=clock, environ={})
+    try:
+        before = app.pipeline.classifier.version
+        assert retrain_once(app) is None
+        _add_corrections(app.store, [("pls add a refund button in the app", "suggestion"),
+                                     ("Ang tagal ng delivery, nakakainis", "complaint")])
+        out = retrain_once(app)
+        assert out is not None and out.activated
+        assert app.pipeline.classifier.version == out.model.version != before
+        assert out.n_train + out.n_gate == len(load_corpus()) + 2
+    finally:
+        app.store.close()
+
+
+def run(args: list[str], cwd: Path):  # type: ignore[no-untyped-def]
+    """Run ``triage ARGS`` in-process (the subprocess path is covered by tests/test_cli.py)."""
+    from triage.cli import main
+
+    return CliRunner().invoke(main, args, catch_exceptions=False)
+
+
+def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
+    r = run(["models", "rollback", "--config", str(cfg)], cwd=tmp_path)
+    assert r.exit_code == 1 and "no earlier activated model version" in r.stderr
+    extra = tmp_path / "extra.csv"
+    with extra.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "label", "lang", "source"])
+        w.writerow(["the checkout page shows error 500 since this morning",
+                    "technical_issue", "en", "web"])
+        w.writerow(["please add an option to export invoices as CSV", "suggestion", "en",
+                    "forum"])
+        w.writerow(["thank you so much, the agent was super helpful", "other", "en", "web"])
+    r = run(["train", "--config", str(cfg), "--data", str(extra)], cwd=tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert "no active model could be compared, so it passes the gate; activated" in r.output
+    r = run(["models", "list", "--config", str(cfg)], cwd=tmp_path)
+    assert r.exit_code == 0 and r.output.count("\n* m-") == 1
+    r = run(["evaluate", "--config", str(cfg), "--data", str(extra), "--out",
+             str(tmp_path / "ev")], cwd=tmp_path)
+    assert r.exit_code == 0, r.stderr
+    assert "macro-F1" in r.output and "forum" in r.output
+    assert "category_thresholds = { complaint = " in r.output
+    assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
+    assert "Per category" in (tmp_path / "ev" / "report.html").read_text(encoding="utf-8")
+    r = run(["models", "activate", "nope", "--config", str(cfg)], cwd=tmp_path)
+    assert r.exit_code == 1 and "'nope' is not registered" in r.stderr
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,label\nhello,praise\n", encoding="utf-8")
+    r = run(["evaluate", "--config", str(cfg), "--data", str(bad)], cwd=tmp_path)
+    assert r.exit_code == 1 and f"{bad}:2: label 'praise'" in r.stderr
+
+
+def test_explain_command_prints_terms(tmp_path: Path, model_path: Path) -> None:
+    r = run(["explain", "--model", str(model_path), "app bị lỗi ko login dc"], cwd=tmp_path)
+    assert r.exit_code == 0
+    first, *terms = r.output.splitlines()
+    assert first.startswith("technical_issue") and "language vi" in first
+    assert terms and any(t.split()[-1] in {"loi", "login", "bi loi"} for t in terms)
+
+
+def test_daemon_loads_the_active_version(tmp_path: Path, classifier: TriageClassifier,
+                                         clock: FrozenClock) -> None:
+    settings = settings_from_mapping({"data_dir": str(tmp_path / "data")})
+    app = App(settings, clock=clock, environ={})
+    try:
+        reg = ModelRegistry(app.store, settings.data_path / "models")
+        reg.register(_copy(classifier, "team-v7"), {})
+        reg.activate("team-v7")
+        assert app.classifier.version == "team-v7"
+        assert app.pipeline.classifier.predict(["my order is late"])[0].model_version == "team-v7"
+    finally:
+        app.store.close()

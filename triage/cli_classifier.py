@@ -1,0 +1,221 @@
+"""Admin commands for the classifier: ``triage train``, ``evaluate``, ``explain``, ``models``.
+
+Registered at the bottom of :mod:`triage.cli`; ``train`` replaces the foundation's command of
+the same name (same options, plus corrections, the registry and the activation gate).
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+import os
+import sys
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from triage.config import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+# triage.cli imports this module at its end, so its helpers are looked up at call time
+# (a top-level import would be circular under 'python -m triage.cli').
+config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
+                             help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+
+
+def handle_errors(fn: F) -> F:
+    """Apply :func:`triage.cli.handle_errors` (error messages and exit codes) to ``fn``."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        from triage.cli import handle_errors as wrap
+
+        return wrap(fn)(*args, **kwargs)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _settings(config: str | None, *, required: bool = True) -> Settings:
+    from triage.cli import _settings as load
+
+    return load(config, required=required)
+
+
+def _registry(settings: Settings):  # type: ignore[no-untyped-def]
+    from classifiers.registry import ModelRegistry
+    from triage.clock import SystemClock
+    from triage.store.store import Store
+
+    store = Store.open(settings.database_url(os.environ), SystemClock())
+    return ModelRegistry(store, settings.data_path / "models")
+
+
+@click.command("train")
+@config_option
+@click.option("--data", "extra", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra labelled CSV (text,label[,lang,channel]); may be repeated.")
+@click.option("--no-corrections", is_flag=True,
+              help="Leave out the agents' corrections stored in the database.")
+@click.option("--no-activate", is_flag=True,
+              help="Register the new version but do not activate it, even if it passes the gate.")
+@click.option("--output", type=click.Path(dir_okay=False),
+              help="Also copy the model file here (for classifier.model_path or --model).")
+@handle_errors
+def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
+              no_activate: bool, output: str | None) -> None:
+    """Train a model version from the corpus, --data CSVs and the agents' corrections.
+
+    The new version becomes active only if its macro-F1 on a held-back set is not worse than
+    the active model's (classifier.gate_tolerance, gate_holdout_share, gate_data).
+    """
+    from tqdm import tqdm
+
+    from classifiers.corpus_io import load_corpus, read_examples
+    from classifiers.modelfile import save_model
+    from classifiers.retrain import train_version
+
+    settings = _settings(config, required=False)
+    c = settings.classifier
+    registry = _registry(settings)
+    examples = load_corpus([Path(p) for p in extra])
+    corrections = [] if no_corrections else registry.corrections()
+    gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
+    click.echo(f"training on {len(examples)} corpus/--data examples and {len(corrections)} "
+               "corrections", err=True)
+    with tqdm(total=4, desc="train", unit="step", file=sys.stderr) as bar:
+        def progress(msg: str) -> None:
+            bar.set_postfix_str(msg[:60])
+            bar.update(1)
+
+        outcome = train_version(registry, examples + corrections, gate_examples=gate,
+                                holdout_share=c.gate_holdout_share, tolerance=c.gate_tolerance,
+                                activate=not no_activate, progress=progress)
+        bar.update(bar.total - bar.n)
+    if output:
+        save_model(outcome.model, Path(output))
+        click.echo(f"model file copied to {output}")
+    click.echo(f"model {outcome.model.version} written to {outcome.path}")
+    click.echo(f"gate: {outcome.explanation}")
+
+
+@click.command("evaluate")
+@config_option
+@click.option("--data", "data", required=True, type=click.Path(exists=True, dir_okay=False),
+              help="Labelled CSV: text,label[,lang,source|channel].")
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="Model file to evaluate instead of the active/configured one.")
+@click.option("--out", "out_dir", type=click.Path(file_okay=False), default="evaluation",
+              show_default=True, help="Directory for report.html, confusion.png, report.json.")
+@click.option("--target-precision", default=0.9, show_default=True,
+              type=click.FloatRange(0.0, 1.0),
+              help="Precision the suggested per-category review thresholds aim for.")
+@handle_errors
+def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir: str,
+                 target_precision: float) -> None:
+    """Score a model on a labelled CSV: per-category P/R/F1, macro-F1, per-language table,
+    confusion matrix image and an HTML report."""
+    from classifiers.corpus_io import read_examples
+    from classifiers.evaluate import (
+        evaluate,
+        format_text,
+        suggest_thresholds,
+        write_confusion_png,
+        write_html,
+    )
+    from triage.modelstore import load_classifier
+
+    settings = _settings(config, required=False)
+    active = None
+    if not model_path and not settings.classifier.model_path:
+        active = _registry(settings).active()
+    model = load_classifier(settings, model_path, active=active)
+    examples = read_examples(Path(data))
+    report = evaluate(model.predict_labels, examples, model.version)
+    out = Path(out_dir)
+    png = write_confusion_png(report, out / "confusion.png")
+    html = write_html(report, out / "report.html", png.name)
+    preds = model.predict([e.text for e in examples])
+    suggested = suggest_thresholds([p.category for p in preds], [p.confidence for p in preds],
+                                   [e.label for e in examples], target_precision)
+    (out / "report.json").write_text(json.dumps(
+        {**report.as_dict(), "suggested_thresholds": suggested}, indent=2), encoding="utf-8")
+    click.echo(format_text(report))
+    click.echo(f"\nsuggested classifier.category_thresholds for {target_precision:.0%} precision"
+               " outside review (threshold: share of that category's messages skipping review):")
+    for cat, v in suggested.items():
+        click.echo(f"  {cat:<16} {v['threshold']:.2f}  ({v['auto_share']:.0%} of "
+                   f"{int(v['predicted'])})")
+    inline = ", ".join(f"{c} = {v['threshold']:.2f}" for c, v in suggested.items())
+    click.echo(f"  category_thresholds = {{ {inline} }}")
+    click.echo(f"\nreport: {html}\nconfusion matrix: {png}")
+
+
+@click.command("explain")
+@config_option
+@click.option("--model", "model_path", type=click.Path(dir_okay=False),
+              help="Model file to use instead of the active/configured one.")
+@click.option("--top", default=8, show_default=True, help="How many terms to show.")
+@click.argument("text")
+@handle_errors
+def explain_cmd(config: str | None, model_path: str | None, top: int, text: str) -> None:
+    """Classify TEXT and show the terms that pushed it to its category."""
+    from classifiers.explain import explain
+    from triage.modelstore import load_classifier
+
+    settings = _settings(config, required=False)
+    model = load_classifier(settings, model_path)
+    r = model.predict([text])[0]
+    label = model.predict_labels([text])[0]
+    click.echo(f"{label} (best category {r.category} {r.confidence:.2f}, language "
+               f"{r.language}, needs_review={r.needs_review})")
+    for t in explain(model, text, label, top=top):
+        click.echo(f"  {t.weight:+.3f}  {t.term}")
+
+
+@click.group("models")
+def models_group() -> None:
+    """List, activate and roll back registered model versions."""
+
+
+def _fmt_time(value: datetime | None) -> str:
+    return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M") if value else "-"
+
+
+@models_group.command("list")
+@config_option
+@handle_errors
+def models_list(config: str | None) -> None:
+    """Show every registered version, its gate score and which one is active."""
+    rows = _registry(_settings(config, required=False)).versions()
+    if not rows:
+        click.echo("no model versions registered yet; run 'triage train'")
+        return
+    click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}")
+    for r in rows:
+        m = r["metrics"] or {}
+        click.echo(f"{'*' if r['active'] else ' ':2}{r['version']:<34}"
+                   f"{_fmt_time(r['created_at']):<18}{_fmt_time(r['activated_at']):<18}"
+                   f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}")
+
+
+@models_group.command("activate")
+@config_option
+@click.argument("version")
+@handle_errors
+def models_activate(config: str | None, version: str) -> None:
+    """Make VERSION the model the daemon loads (at its next start)."""
+    row = _registry(_settings(config, required=False)).activate(version)
+    click.echo(f"active model: {row['version']} ({row['path']}); restart the daemon to use it")
+
+
+@models_group.command("rollback")
+@config_option
+@handle_errors
+def models_rollback(config: str | None) -> None:
+    """Re-activate the version that was active before the current one."""
+    row = _registry(_settings(config, required=False)).rollback()
+    click.echo(f"rolled back; active model: {row['version']}; restart the daemon to use it")
