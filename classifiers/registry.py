@@ -16,7 +16,7 @@ from sqlalchemy import func, insert, select, update
 from classifiers.corpus_io import LABELS, Example
 from classifiers.model import TriageClassifier
 from classifiers.modelfile import save_model
-from triage.errors import ModelVersionError
+from triage.errors import ModelVersionError, ModelVersionNotFound
 from triage.store import schema as s
 from triage.store.store import Store, aware
 
@@ -58,7 +58,7 @@ class ModelRegistry:
             if row["version"] == version:
                 return row
         known = ", ".join(r["version"] for r in self.versions()) or "none yet"
-        raise ModelVersionError(f"model version {version!r} is not registered (known: {known});"
+        raise ModelVersionNotFound(f"model version {version!r} is not registered (known: {known});"
                                 " see 'triage models list'")
 
     def active_row(self) -> dict[str, Any] | None:

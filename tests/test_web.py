@@ -247,12 +247,14 @@ def test_discard_and_assign(web: Any, seeded: Any) -> None:
     assert 'id="approve"' not in client.get(f"/messages/{mid}").text
 
 
-def test_admin_can_activate_and_roll_back(web: Any, seeded: Any) -> None:
+def test_admin_can_activate_and_roll_back(web: Any, seeded: Any, tmp_path: Any) -> None:
     now = seeded.clock.now()
     with seeded.store.engine.begin() as c:
         for i, v in enumerate(("v1", "v2")):
+            (tmp_path / v).write_bytes(b"model")
             c.execute(s.model_versions.insert().values(
-                version=v, path=f"/m/{v}", sha256="0" * 64, metrics={"macro_f1": 0.8 + i / 10},
+                version=v, path=str(tmp_path / v), sha256="0" * 64,
+                metrics={"macro_f1": 0.8 + i / 10},
                 created_at=now, active=False))
     client = TestClient(web)
     token = login(client, ADMIN)
@@ -332,3 +334,13 @@ def test_retrain_registers_a_new_inactive_version(seeded: Any, smtp_outbox: Any,
     assert [v["version"] for v in versions] == [status["version"]]
     assert versions[0]["active"] is False
     assert "registered" in client.get("/admin/models/retrain").text
+
+
+def test_message_page_explains_the_category_by_its_terms(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    login(client, AGENT)
+    mid = message_ids(seeded)["<crash@example.com>"]
+    html = client.get(f"/messages/{mid}").text
+    assert "Terms that explain it" in html
+    terms = re.findall(r"<code>([^<]+)</code>", html.split("Terms that explain it")[1])
+    assert terms and any("crash" in t for t in terms), terms

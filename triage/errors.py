@@ -122,3 +122,7 @@ class RateLimitedLogin(AuthError):
     """Too many failed sign-ins for a user name or client address; try again later."""
 class ModelVersionError(ClassifierError):
     """A model version does not exist in the registry, or cannot be activated."""
+
+
+class ModelVersionNotFound(ModelVersionError, NotFound):
+    """The model version asked for is not registered."""

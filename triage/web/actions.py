@@ -157,8 +157,8 @@ def reclassify(app: Any, message_id: int, category: str, user: User) -> int:
 
 def explanation(app: Any, message: dict[str, Any],
                 classification: dict[str, Any] | None) -> dict[str, Any]:
-    """Return what explains the category: the classifier's ``explain`` terms when it has that
-    method, else the stored scores (sorted, highest first)."""
+    """Return what explains the category: the message's terms that pushed hardest towards it
+    (``classifiers.explain``) and the stored scores (sorted, highest first)."""
     scores = sorted(((k, float(v)) for k, v in ((classification or {}).get("scores") or {})
                      .items()), key=lambda kv: -kv[1])
     out: dict[str, Any] = {"scores": scores, "terms": []}
@@ -166,14 +166,15 @@ def explanation(app: Any, message: dict[str, Any],
         clf = app.classifier
     except TriageError:
         return out
-    explain = getattr(clf, "explain", None)
-    if callable(explain) and classification is not None:
+    if classification is not None:
+        from classifiers.explain import explain
         from classifiers.model import model_input
 
         try:
-            res = explain(model_input(message["text"] or message["full_text"],
-                                      message["subject"]))
-            out["terms"] = list(res.get("terms", res) if isinstance(res, dict) else res)[:12]
+            terms = explain(clf, model_input(message["text"] or message["full_text"],
+                                             message["subject"]),
+                            category=classification.get("category"), top=12)
+            out["terms"] = [(t.term, round(t.weight, 3)) for t in terms]
         except Exception:  # explanation is a nicety; the page must still open
             out["terms"] = []
     return out

@@ -1,9 +1,8 @@
 """Retraining from the admin page: bundled corpus plus agents' corrections -> a new, inactive
 model version, in a background thread whose progress the page shows.
 
-The classifier work may ship its own retraining in ``classifiers/``; this is the minimal
-version the admin button needs. The new version is registered, not activated: an admin
-activates it after looking at its metrics.
+It runs the same training and gate as ``triage train`` (``classifiers.retrain``). The new
+version is registered, not activated: an admin activates it after reading the gate's verdict.
 """
 
 from __future__ import annotations
@@ -15,12 +14,9 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-from sqlalchemy import insert, select
-
 from classifiers.corpus_io import Example, load_corpus
-from classifiers.model import file_sha256, train
-from classifiers.modelfile import save_model
-from triage.store import schema as s
+from classifiers.registry import ModelRegistry
+from classifiers.retrain import train_version
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -37,16 +33,6 @@ class RetrainStatus:
     error: str | None = None
     started_at: datetime | None = None
     finished_at: datetime | None = None
-
-
-def correction_examples(store: Store) -> list[Example]:
-    """Return every stored reclassification as a labelled example."""
-    co = s.corrections
-    with store.engine.connect() as c:
-        return [Example(text=r.text, label=r.new_category, lang=r.language or "",
-                        channel=r.channel or "")
-                for r in c.execute(select(co.c.text, co.c.new_category, co.c.language,
-                                          co.c.channel).order_by(co.c.id))]
 
 
 class Retrainer:
@@ -84,23 +70,21 @@ class Retrainer:
     def _run(self, actor: str) -> None:
         try:
             self._step("reading the bundled corpus and the agents' corrections")
-            fixes = correction_examples(self.store)
+            registry = ModelRegistry(self.store, self.models_dir)
+            fixes = registry.corrections()
             examples = [*self.corpus(), *fixes]
             self._step(f"{len(examples)} examples ({len(fixes)} from corrections)")
-            model = train(examples, progress=self._step)
-            path = save_model(model, self.models_dir / f"{model.version}.skops")
-            self._step(f"saved {path.name}")
-            now = self.store.clock.now()
-            with self.store.engine.begin() as c:
-                c.execute(insert(s.model_versions).values(
-                    version=model.version, path=str(path), sha256=file_sha256(path),
-                    corpus_hash=model.meta.corpus_hash, metrics=model.meta.metrics or {},
-                    created_at=now, active=False))
-            self.store.audit(actor, "model_retrain", None, {"version": model.version,
-                                                            "examples": len(examples)})
-            self.status.version = model.version
+            # The same training and gate as 'triage train', but never activated from here:
+            # an admin reads the gate's verdict and activates on the models page.
+            outcome = train_version(registry, examples, activate=False, actor=actor,
+                                    progress=self._step)
+            self.store.audit(actor, "model_retrain", None, {
+                "version": outcome.model.version, "examples": len(examples),
+                "gate": outcome.explanation})
+            self.status.version = outcome.model.version
             self.status.state = "done"
-            self._step(f"registered {model.version}; activate it to use it")
+            self._step(outcome.explanation)
+            self._step(f"registered {outcome.model.version}; activate it to use it")
         except Exception as exc:  # contained: the page shows the reason
             log.exception("retraining failed")
             self.status.error = f"{type(exc).__name__}: {exc}"
