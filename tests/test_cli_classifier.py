@@ -166,6 +166,16 @@ def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
     bad.write_text("text,label\nhello,praise\n", encoding="utf-8")
     r = run(["evaluate", "--config", str(cfg), "--data", str(bad)], cwd=tmp_path)
     assert r.exit_code == 1 and f"{bad}:2: label 'praise'" in r.stderr
+    from triage.cli import main
+
+    r = CliRunner().invoke(main, ["classify", "--config", str(cfg)],
+                           input='{"text": "the app crashes at login"}\n')
+    assert r.exit_code == 0 and '"technical_issue"' in r.output
+    # classify loads the registry's active version: altering its file is refused
+    active = next((tmp_path / "data" / "models").glob("m-*.skops"))
+    active.write_bytes(active.read_bytes() + b"x")
+    r = CliRunner().invoke(main, ["classify", "--config", str(cfg)], input='{"text": "hi"}\n')
+    assert r.exit_code == 1 and "checksum mismatch" in r.output
 
 
 def test_explain_command_prints_terms(tmp_path: Path, model_path: Path) -> None:

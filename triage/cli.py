@@ -181,7 +181,19 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
     from triage.modelstore import load_classifier
 
     settings = _settings(config, required=False)
-    model = load_classifier(settings, model_path)
+    active = None
+    if settings.config_path is not None and not model_path:
+        # with a config, use the registry's active version like the daemon does
+        from triage.clock import SystemClock
+        from triage.modelstore import active_model
+        from triage.store.store import Store
+
+        store = Store.open(settings.database_url(), SystemClock())
+        try:
+            active = active_model(settings, store)
+        finally:
+            store.close()
+    model = load_classifier(settings, model_path, active=active)
     out = sys.stdout
     pending: list[tuple[int, str]] = []
     errors = 0
