@@ -88,3 +88,11 @@ class SendError(TriageError):
 
 class NotFound(TriageError):
     """A message, draft, user or model version that was asked for does not exist."""
+
+
+class LeaseLost(TriageError):
+    """Another daemon took over a source's lease; this daemon stops polling it."""
+
+
+class AckError(TriageError):
+    """An automatic acknowledgement rule is wrong (bad template) or could not be applied."""

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines import DeadlinePolicy
@@ -50,7 +51,9 @@ class Pipeline:
     def __init__(self, store: Store, classifier: object, renderer: Renderer,
                  deadlines: DeadlinePolicy, clock: Clock, *, batch_size: int = 200,
                  own_addresses: tuple[str, ...] = (),
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, claims: Any = None,
+                 after_processed: Sequence[Callable[[dict, Classification | None], None]] = (),
+                 ) -> None:
         self.store = store
         self.classifier = classifier
         self.renderer = renderer
@@ -59,6 +62,10 @@ class Pipeline:
         self.batch_size = batch_size
         self.own_addresses = own_addresses
         self.stop = stop or threading.Event()
+        # several daemons on one store: claim rows instead of reading all waiting ones
+        self.claims = claims
+        # observers of each processed message (metrics, acknowledgements); never fatal
+        self.after_processed = list(after_processed)
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -125,7 +132,8 @@ class Pipeline:
         """Classify, deadline and draft every stored message still marked new."""
         stats = RunStats()
         while not self.stop.is_set():
-            ids = self.store.pending_ids(self.batch_size)
+            ids = (self.claims.claim(self.batch_size) if self.claims is not None
+                   else self.store.pending_ids(self.batch_size))
             if not ids:
                 break
             rows = self.store.messages_by_ids(ids)
@@ -138,6 +146,8 @@ class Pipeline:
                 if self.stop.is_set():
                     break
                 self._process_one(row, cl, stats)
+        if self.claims is not None and self.stop.is_set():
+            self.claims.release()
         return stats
 
     def _classify(self, rows: list[dict]) -> list[Classification | Exception]:
@@ -174,8 +184,17 @@ class Pipeline:
                 done = self.store.save_processing(mid, cl, due_at, policy, draft)
             if done:
                 stats.processed += 1
+                self._notify(row, None if isinstance(cl, Exception) else cl)
         except (TriageError, Exception) as exc:  # contained per message
             log.warning("message %s quarantined: %s", mid, exc)
             self.store.quarantine(mid, f"{type(exc).__name__}: {exc}")
             stats.failed += 1
             stats.errors.append(f"message {mid}: {exc}")
+
+    def _notify(self, row: dict, cl: Classification | None) -> None:
+        for observer in self.after_processed:
+            try:
+                observer(row, cl)
+            except Exception:  # an observer failing must not undo or block processing
+                log.exception("after-processing step %r failed on message %s", observer,
+                              row["id"])

@@ -13,7 +13,8 @@ from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.deadlines import DeadlinePolicy, State
 from triage.drafting import Renderer
-from triage.errors import SourceAuthError, TriageError
+from triage.errors import LeaseLost, SourceAuthError, TriageError
+from triage.opsruntime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon, backoff_delay
 from triage.sources.base import Source, build_source
@@ -66,11 +67,17 @@ class App:
         own = (self.settings.drafting.support_address.lower(),)
         return Pipeline(self.store, self.classifier, self.renderer, self.deadlines, self.clock,
                         batch_size=self.settings.scheduler.batch_size, own_addresses=own,
-                        stop=self.stop)
+                        stop=self.stop, claims=self.ops.claims,
+                        after_processed=self.ops.observers())
+
+    @cached_property
+    def ops(self) -> OpsRuntime:
+        """Leases, claims, metrics, acknowledgements of this process (triage.opsruntime)."""
+        return OpsRuntime(self)
 
     def sources(self) -> list[Source]:
         """Build every enabled source."""
-        return [build_source(s, self.environ, self.settings.resolve_path)
+        return [self.ops.leased(build_source(s, self.environ, self.settings.resolve_path))
                 for s in self.settings.sources if s.enabled]
 
     # -------------------------------------------------------------------- jobs
@@ -92,6 +99,9 @@ class App:
         out: dict[str, RunStats | str] = {}
         for source in self.sources():
             try:
+                if not self.ops.holds(source):
+                    out[source.name] = "skipped: another daemon holds its lease"
+                    continue
                 out[source.name] = self.poll_source(source)
             except TriageError as exc:
                 log.error("source %s failed: %s", source.name, exc)
@@ -123,20 +133,29 @@ class App:
         for cfg in self.settings.sources:
             if not cfg.enabled:
                 continue
-            source = build_source(cfg, self.environ, self.settings.resolve_path)
+            source = self.ops.leased(build_source(cfg, self.environ, self.settings.resolve_path))
             job_id = f"poll:{cfg.name}"
             daemon.add_interval(job_id, self._poll_job(daemon, job_id, source),
                                 cfg.poll_interval, sched.jitter)
-        daemon.add_interval("sweep", self._guarded("sweep", self.sweep_deadlines),
-                            sched.sweep_interval)
-        daemon.run_forever()
+        ttl = max(sched.sweep_interval * 3, self.settings.ops.lease_ttl)
+        sweep = self.ops.leases.singleton("sweep", self.sweep_deadlines, ttl)
+        daemon.add_interval("sweep", self._guarded("sweep", sweep), sched.sweep_interval)
+        self.ops.start_server(lambda: bool(daemon.scheduler.running))
+        try:
+            daemon.run_forever()
+        finally:
+            self.ops.shutdown()
 
     def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
         sched = self.settings.scheduler
 
         def job() -> None:
             try:
+                if not self.ops.holds(source):
+                    return  # another daemon polls this source
                 self.poll_source(source)
+            except LeaseLost as exc:
+                log.info("%s", exc)
             except SourceAuthError as exc:
                 log.error("source %s: %s (will retry; fix the credentials)", source.name, exc)
                 daemon.delay(job_id, sched.backoff_max)
