@@ -17,6 +17,8 @@ from triage.services import App
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
 
+pytest_plugins = ["tests.fixtures_ops"]
+
 
 @pytest.fixture(scope="session")
 def model_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
