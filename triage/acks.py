@@ -38,10 +38,11 @@ ACTOR = "auto-ack"
 
 
 def humanize(delta: timedelta) -> str:
-    """Return ``24 hours``, ``60 minutes``, ``2 days``: the unit that divides evenly."""
+    """Return ``24 hours``, ``60 minutes``, ``2 days``: the largest unit that divides evenly
+    (days only from two days on, as people say "24 hours")."""
     secs = int(delta.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if secs >= size and secs % size == 0:
+        if secs >= size and secs % size == 0 and (unit != "day" or secs >= 2 * size):
             n = secs // size
             return f"{n} {unit}{'s' if n != 1 else ''}"
     return f"{max(1, secs // 60)} minutes"

@@ -272,3 +272,7 @@ def demo(workdir: str, once: bool) -> None:
 
 if __name__ == "__main__":  # pragma: no cover
     main()
+
+from triage.cli_ops import status as _ops_status  # noqa: E402
+
+main.add_command(_ops_status)
