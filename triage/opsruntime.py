@@ -8,8 +8,11 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from triage.opsmetrics import OpsMetrics
 from triage.store.claims import Claims
+from triage.store.dberrors import store_error
 from triage.store.leases import LeasedSource, Leases, Owner
 
 if TYPE_CHECKING:
@@ -77,7 +80,10 @@ class OpsRuntime:
 
     def holds(self, source: Any) -> bool:
         """Take or renew this daemon's lease on ``source``; False when another daemon has it."""
-        self.app.store.ensure_source(source.name, source.type)
+        try:
+            self.app.store.ensure_source(source.name, source.type)
+        except SQLAlchemyError as exc:
+            raise store_error(f"cannot register source {source.name!r}", exc) from exc
         return self.leases.acquire_source(source.name)
 
     def router(self, scheduler_running: Callable[[], bool]) -> Any:

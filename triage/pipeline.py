@@ -12,13 +12,16 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from triage.clock import Clock
 from triage.deadlines import DeadlinePolicy
 from triage.drafting import DraftRequest, Renderer
-from triage.errors import ParseError, TriageError
+from triage.errors import ParseError, StoreError, TriageError
 from triage.mail.parse import parse_email
 from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
+from triage.store.dberrors import store_error
 from triage.store.store import Ingest, Store
 
 log = logging.getLogger(__name__)
@@ -185,6 +188,9 @@ class Pipeline:
             if done:
                 stats.processed += 1
                 self._notify(row, None if isinstance(cl, Exception) else cl)
+        except (StoreError, SQLAlchemyError) as exc:
+            # the store failing is not the message's fault: never quarantine for it
+            raise store_error(f"cannot save the processing of message {mid}", exc) from exc
         except (TriageError, Exception) as exc:  # contained per message
             log.warning("message %s quarantined: %s", mid, exc)
             self.store.quarantine(mid, f"{type(exc).__name__}: {exc}")

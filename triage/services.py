@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.deadlines import DeadlinePolicy, State
@@ -18,6 +20,7 @@ from triage.opsruntime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon, backoff_delay
 from triage.sources.base import Source, build_source
+from triage.store.dberrors import store_error
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -86,12 +89,19 @@ class App:
         try:
             stats = self.pipeline.poll(source)
         except TriageError as exc:
-            self.store.ensure_source(source.name, source.type)
-            self.store.record_source_result(source.name, str(exc))
+            try:
+                self.store.ensure_source(source.name, source.type)
+                self.store.record_source_result(source.name, str(exc))
+            except SQLAlchemyError as rec:  # the store itself is down: the log must say it
+                log.error("cannot record the failure of source %s: %s", source.name,
+                          store_error("store unavailable", rec))
             raise
         finally:
             source.close()
-        self.store.record_source_result(source.name, None)
+        try:
+            self.store.record_source_result(source.name, None)
+        except SQLAlchemyError as exc:
+            raise store_error(f"cannot record the poll of source {source.name!r}", exc) from exc
         return stats
 
     def poll_all(self) -> dict[str, RunStats | str]:

@@ -20,8 +20,8 @@ from sqlalchemy import Engine, or_, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock
-from triage.errors import StoreError
 from triage.store import schema as s
+from triage.store.dberrors import store_error
 from triage.store.leases import Owner, dead_owners, pid_alive
 
 log = logging.getLogger(__name__)
@@ -68,7 +68,7 @@ class Claims:
                                  .returning(m.c.id))
                 ids = sorted(int(r[0]) for r in rows)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot claim messages to process: {exc}") from exc
+            raise store_error("cannot claim messages to process", exc) from exc
         if dead:
             log.info("took over the messages of dead daemon(s) %s", ", ".join(dead))
         return ids

@@ -25,9 +25,10 @@ from sqlalchemy import Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.clock import Clock
-from triage.errors import LeaseLost, StoreError
+from triage.errors import LeaseLost
 from triage.models import FetchResult
 from triage.store import schema as s
+from triage.store.dberrors import store_error
 
 log = logging.getLogger(__name__)
 
@@ -119,7 +120,7 @@ class Leases:
                         t.c.lease_owner.in_(dead)),
                 ).values(lease_owner=me, lease_until=now + self.ttl)).rowcount
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot take the lease on source {name!r}: {exc}") from exc
+            raise store_error(f"cannot take the lease on source {name!r}", exc) from exc
         if won and row[0] not in (None, me):
             log.info("source %s: lease taken over from %s", name, row[0])
         return bool(won)
@@ -155,7 +156,7 @@ class Leases:
                         t.c.until < now, t.c.owner.in_(dead)),
                 ).values(owner=me, until=until)).rowcount
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot take the lease of job {name!r}: {exc}") from exc
+            raise store_error(f"cannot take the lease of job {name!r}", exc) from exc
         return bool(won)
 
     def job_ran(self, name: str) -> None:
