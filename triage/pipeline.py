@@ -19,6 +19,7 @@ from triage.deadlines import DeadlinePolicy
 from triage.drafting import DraftRequest, Renderer
 from triage.errors import ParseError, StoreError, TriageError
 from triage.mail.parse import parse_email
+from triage.mail.scrub import clean_text, scrub
 from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
 from triage.store.dberrors import store_error
@@ -80,14 +81,15 @@ class Pipeline:
                                      own_addresses=self.own_addresses)
             else:
                 parsed = item.meta["parsed"]
-            return Ingest(item.external_id, item.raw, parsed, backfill=backfill)
+            return Ingest(item.external_id, item.raw, scrub(parsed), backfill=backfill)
         except ParseError as exc:
-            return Ingest(item.external_id, item.raw, None, error=str(exc), received_at=fallback,
+            return Ingest(item.external_id, item.raw, None, error=clean_text(str(exc)),
+                          received_at=fallback,
                           backfill=backfill)
         except Exception as exc:  # an unexpected parser bug must not lose the message
             log.exception("parser failed on %s", item.external_id)
             return Ingest(item.external_id, item.raw, None,
-                          error=f"parser error: {type(exc).__name__}: {exc}",
+                          error=clean_text(f"parser error: {type(exc).__name__}: {exc}"),
                           received_at=fallback, backfill=backfill)
 
     def ingest(self, source_name: str, channel: str, result: FetchResult,

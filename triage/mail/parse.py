@@ -35,7 +35,8 @@ def _header(msg: Message, name: str) -> str:
     try:
         value = msg.get(name)
     except Exception:  # a malformed header can raise while policy.default parses it
-        raw = msg.get_all(name, failobj=[])
+        # raw_items() skips the policy's parsing (get_all would raise again); found by fuzzing
+        raw = [v for k, v in msg.raw_items() if k.lower() == name.lower()]
         value = raw[0] if raw else None
     if value is None:
         return ""
@@ -156,7 +157,10 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         text, html, attachments = _walk_body(msg)
     except Exception as exc:
         raise ParseError(f"body could not be decoded: {exc}") from exc
-    is_auto, reason = detect_auto(msg, sender=sender, own_addresses=own_addresses)
+    try:
+        is_auto, reason = detect_auto(msg, sender=sender, own_addresses=own_addresses)
+    except Exception as exc:  # stdlib header parsers can crash on garbage (found by fuzzing)
+        raise ParseError(f"headers could not be read: {type(exc).__name__}: {exc}") from exc
     to = [a.lower() for _, a in getaddresses([_header(msg, "To"), _header(msg, "Cc")]) if a]
     return ParsedMessage(
         message_id=message_id,
