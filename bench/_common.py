@@ -7,6 +7,7 @@ import mailbox
 import os
 import platform
 import re
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -56,20 +57,21 @@ def write_section(title: str, body: str) -> None:
 
 
 def seed_maildir(path: Path, n: int, tag: str) -> None:
-    """Write ``n`` realistic messages into the Maildir at ``path``."""
-    from email.message import EmailMessage
-
-    box = mailbox.Maildir(str(path), create=True)
+    """Write ``n`` realistic messages into the Maildir at ``path`` (fast: bytes from a
+    template, written straight into ``new/`` under unique names as a delivery agent would)."""
+    mailbox.Maildir(str(path), create=True).close()
+    new = path / "new"
     for i in range(n):
-        m = EmailMessage()
-        m["From"] = f"Customer {i} <c{i}.{tag}@example.net>"
-        m["To"] = "support@example.com"
-        m["Subject"] = f"Case {tag}-{i}"
-        m["Date"] = "Fri, 20 Nov 2026 08:00:00 +0000"
-        m["Message-ID"] = f"<{tag}-{i}@example.net>"
-        m.set_content(f"{BODIES[i % len(BODIES)]} (order {tag}-{i})\n\n-- \nSent from my phone")
-        box.add(bytes(m))
-    box.close()
+        body = f"{BODIES[i % len(BODIES)]} (order {tag}-{i})\n\n-- \nSent from my phone\n"
+        raw = (f"From: Customer {i} <c{i}.{tag}@example.net>\r\n"
+               "To: support@example.com\r\n"
+               f"Subject: Case {tag}-{i}\r\n"
+               "Date: Fri, 20 Nov 2026 08:00:00 +0000\r\n"
+               f"Message-ID: <{tag}-{i}@example.net>\r\n"
+               "MIME-Version: 1.0\r\n"
+               "Content-Type: text/plain; charset=utf-8\r\n"
+               "Content-Transfer-Encoding: 8bit\r\n\r\n" + body.replace("\n", "\r\n"))
+        (new / f"{int(time.time())}.{tag}_{i}.bench").write_bytes(raw.encode("utf-8"))
 
 
 def rss_mb(pid: int) -> float:

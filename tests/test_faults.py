@@ -103,7 +103,7 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing(sqlite_workdir: Path)
     db = Db(f"sqlite:///{sqlite_workdir / 'data' / 'triage.db'}")
     rng = random.Random(int(os.environ.get("TRIAGE_FAULT_SEED", "9")))
     total, kills = 200, 0
-    for _ in range(6):
+    for _ in range(5):
         stored = db.n("select count(*) from messages")
         processed = db.n("select count(*) from messages where status='processed'")
         if processed >= total:
@@ -181,8 +181,8 @@ def test_three_daemons_fifty_mailboxes_exactly_once_and_takeover(
         daemons: list[subprocess.Popen]) -> None:
     boxes = [tmp_path / f"box{i:02d}" for i in range(50)]
     for i, b in enumerate(boxes):
-        fill(b, 12, f"b{i}")
-    total = 50 * 12
+        fill(b, 6, f"b{i}")
+    total = 50 * 6
     cfgs = [pg_config(tmp_path / f"d{n}.toml", pg_url, model_path, f"host{n}", boxes)
             for n in range(3)]
     db = Db(pg_url)

@@ -101,7 +101,7 @@ def raw_messages(draw: st.DrawFn) -> bytes:
     return headers + draw(mime_part(depth=4))
 
 
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow,
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow,
                                                                    HealthCheck.data_too_large])
 @given(raw=raw_messages())
 def test_parser_raises_only_parse_error(raw: bytes) -> None:
@@ -130,7 +130,7 @@ def fuzz_app(tmp_path_factory: pytest.TempPathFactory, model_path: Path, pg_serv
 _ids = itertools.count()
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[
+@settings(max_examples=15, deadline=None, suppress_health_check=[
     HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.function_scoped_fixture])
 @given(batch=st.lists(raw_messages(), min_size=1, max_size=6))
 def test_pipeline_stores_or_quarantines_every_message(fuzz_app: App, batch: list[bytes]) -> None:
