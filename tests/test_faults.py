@@ -26,6 +26,8 @@ from sqlalchemy import create_engine, text
 from tests.conftest import make_email
 from tests.fixtures_ops import PgServer
 
+pytestmark = pytest.mark.slow
+
 BODIES = ["The app crashes when I open settings.", "Where is my refund? Three weeks now!",
           "How do I change my billing address?", "Please add an export to CSV button."]
 
