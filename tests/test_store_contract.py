@@ -247,3 +247,19 @@ def test_concurrent_claims_never_overlap(any_store: Store, clock: FrozenClock) -
     claimed = [i for mine in got.values() for i in mine]
     assert sorted(claimed) == ids  # every message claimed, none by two workers
     assert any_store.counts() == {"processed": 60}
+
+
+def test_threads_of_one_daemon_get_different_batches(any_store: Store,
+                                                     clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
+    claims = Claims(any_store.engine, Owner("h", 1, "t"), timedelta(minutes=5), clock,
+                    alive=lambda pid: True)
+    got: list[list[int]] = []
+    t = threading.Thread(target=lambda: got.append(claims.claim(4)))
+    t.start()
+    t.join()
+    mine = claims.claim(100)
+    assert got == [ids[:4]] and mine == ids[4:]
+    claims.release()  # gives back the claims of every thread of this process
+    assert claims.claim(100) == ids

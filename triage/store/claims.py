@@ -13,6 +13,7 @@ that died expires after ``ttl``, or at once when the dead daemon ran on this mac
 from __future__ import annotations
 
 import logging
+import threading
 from collections.abc import Callable, Sequence
 from datetime import timedelta
 
@@ -46,7 +47,7 @@ class Claims:
         StoreError.
         """
         m = s.messages
-        me = str(self.owner)
+        me = self._me()
         now = self.clock.now()
         try:
             with self.engine.begin() as c:
@@ -73,10 +74,17 @@ class Claims:
             log.info("took over the messages of dead daemon(s) %s", ", ".join(dead))
         return ids
 
+    def _me(self) -> str:
+        # one claim identity per thread: the daemon's poll jobs run in a thread pool, and two
+        # threads of one process must not be handed the same batch (they would both classify
+        # it). The process part (instance:pid) still tells other daemons whether we are alive.
+        return f"{self.owner}.t{threading.get_ident()}"
+
     def release(self, ids: Sequence[int] | None = None) -> None:
-        """Give back our claims (all, or on ``ids``) on messages still waiting."""
+        """Give back this process's claims (all, or on ``ids``) on messages still waiting."""
         m = s.messages
-        q = update(m).where(m.c.claim_owner == str(self.owner), m.c.status == "new")
+        q = update(m).where(m.c.claim_owner.startswith(f"{self.owner}.", autoescape=True),
+                            m.c.status == "new")
         if ids is not None:
             q = q.where(m.c.id.in_(list(ids)))
         with self.engine.begin() as c:
