@@ -77,7 +77,7 @@ def main() -> None:
     warm = [s for s in samples if s[1] > 0]
     first = warm[0] if warm else samples[0]
     rates = (done - first[1]) / max(1e-9, elapsed - first[0])
-    rss = [s[2] for s in samples if s[2] > 0]
+    rss = [s[2] for s in samples if s[2] > 50]  # skip samples before the interpreter ran
     tenth = max(1, len(samples) // 10)
     table = ["| elapsed (s) | processed | RSS (MB) |", "|---:|---:|---:|"]
     for s in [*samples[::tenth], samples[-1]]:
