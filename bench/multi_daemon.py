@@ -45,7 +45,21 @@ def run(k: int, server: PgServer, model: str, boxes_n: int, per: int, work: Path
         for sub in ("cur", "new", "tmp"):
             (b / sub).mkdir(parents=True)
         boxes.append(b)
-    procs, ports = [], []
+    procs: list[subprocess.Popen] = []
+    ports: list[int] = []
+    try:
+        return _measure(k, url, model, boxes, per, d, procs, ports)
+    finally:
+        for p in procs:
+            p.terminate()
+        for p in procs:
+            p.wait(timeout=120)
+        shutil.rmtree(d, ignore_errors=True)
+
+
+def _measure(k: int, url: str, model: str, boxes: list[Path], per: int, d: Path,
+             procs: list[subprocess.Popen], ports: list[int]) -> dict:
+    boxes_n = len(boxes)
     for n in range(k):
         port = free_port()
         ports.append(port)
@@ -71,6 +85,7 @@ def run(k: int, server: PgServer, model: str, boxes_n: int, per: int, work: Path
                 pass
             time.sleep(0.5)
     staging = d / "staging"
+    staging.mkdir()
     for i, b in enumerate(boxes):
         seed_maildir(staging / b.name, per, f"k{k}b{i}")
     total = boxes_n * per
@@ -84,11 +99,6 @@ def run(k: int, server: PgServer, model: str, boxes_n: int, per: int, work: Path
         time.sleep(0.5)
     elapsed = time.monotonic() - start
     done = count(url)
-    for p in procs:
-        p.terminate()
-    for p in procs:
-        p.wait(timeout=120)
-    shutil.rmtree(d, ignore_errors=True)
     return {"k": k, "total": total, "done": done, "elapsed": elapsed,
             "rate": done / elapsed, "peak_rss": peak}
 
