@@ -91,7 +91,7 @@ class Db:
 
 @pytest.fixture
 def sqlite_workdir(tmp_path: Path, model_path: Path) -> Path:
-    fill(tmp_path / "Maildir", 200, "k")
+    fill(tmp_path / "Maildir", 240, "k")
     (tmp_path / "d.toml").write_text(
         "data_dir = 'data'\n"
         f"[classifier]\nmodel_path = '{model_path}'\n"
@@ -104,7 +104,7 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing(sqlite_workdir: Path)
     cfg = sqlite_workdir / "d.toml"
     db = Db(f"sqlite:///{sqlite_workdir / 'data' / 'triage.db'}")
     rng = random.Random(int(os.environ.get("TRIAGE_FAULT_SEED", "9")))
-    total, kills = 200, 0
+    total, kills = 240, 0
     for _ in range(5):
         stored = db.n("select count(*) from messages")
         processed = db.n("select count(*) from messages where status='processed'")
@@ -113,18 +113,18 @@ def test_kill_9_at_random_points_loses_and_doubles_nothing(sqlite_workdir: Path)
         proc = start(cfg, "run")
         # a random point: some messages stored or processed beyond where we started
         if rng.random() < 0.5:
-            target = ("select count(*) from messages", stored + rng.randint(1, 30))
+            target = ("select count(*) from messages", stored + rng.randint(1, 15))
         else:
             target = ("select count(*) from messages where status='processed'",
-                      processed + rng.randint(1, 30))
+                      processed + rng.randint(1, 15))
         wait_for(lambda t=target, p=proc: db.n(t[0]) >= t[1] or p.poll() is not None,
                  what="progress")
-        time.sleep(rng.random() * 0.3)
+        time.sleep(rng.random() * 0.1)
         proc.send_signal(signal.SIGKILL)
         proc.wait(timeout=30)
-        kills += 1
-    assert kills >= 3
-    assert db.n("select count(*) from messages where status='processed'") < total
+        if db.n("select count(*) from messages where status='processed'") < total:
+            kills += 1  # the kill landed while work remained
+    assert kills >= 3, "the kills should land mid-run"
     proc = start(cfg, "poll", "--once")
     assert proc.wait(timeout=300) == 0, log_of(cfg)[-3000:]
     db.assert_exactly_once(total)
@@ -143,13 +143,13 @@ def test_disk_full_for_the_store_is_a_clear_error_without_corruption(
     assert ("disk I/O error" in out or "disk is full" in out) and "Traceback" not in out
     assert "fix: free space on the disk holding the store" in out
     stored_before = Db(f"sqlite:///{db_path}").n("select count(*) from messages")
-    assert 0 < stored_before < 200
+    assert 0 < stored_before < 240
     with sqlite3.connect(db_path) as c:
         assert c.execute("pragma integrity_check").fetchone()[0] == "ok"
     # space again: the next run picks up where the full disk stopped it
     proc = start(cfg, "poll", "--once")
     assert proc.wait(timeout=300) == 0, log_of(cfg)[-3000:]
-    Db(f"sqlite:///{db_path}").assert_exactly_once(200)
+    Db(f"sqlite:///{db_path}").assert_exactly_once(240)
 
 
 # ----------------------------------------------------------------- PostgreSQL, many daemons
