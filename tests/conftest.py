@@ -20,10 +20,10 @@ pytest_plugins = [
     "tests.fixtures_social",
     "tests.fixtures_web",
     "tests.fixtures_imap",
+    "tests.fixtures_ops",
 ]
 
 NOW = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)
-
 
 
 

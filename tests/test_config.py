@@ -114,7 +114,7 @@ def _keys(model: type[BaseModel], prefix: str = "") -> set[str]:
         ann = field.annotation
         if isinstance(ann, type) and issubclass(ann, BaseModel):
             out |= _keys(ann, f"{prefix}{name}.")
-        elif name != "sources":
+        elif name not in ("sources", "acknowledgements"):
             out.add(f"{prefix}{name}")
     return out
 
@@ -137,6 +137,16 @@ def test_example_documents_every_setting() -> None:
             assert name in types[tag] or re.search(rf"^#?\s*{name}\s*=", text, re.M) \
                 or re.search(rf"^#?\s*\[sources\.{name}\]", text, re.M), \
                 f"example source {tag} lacks '{name}'"
+
+
+def test_example_documents_acknowledgement_rules() -> None:
+    from triage.config import AckRule
+
+    rules = tomllib.loads(EXAMPLE.read_text(encoding="utf-8")).get("acknowledgements", [])
+    assert rules, "no example [[acknowledgements]] rule"
+    for name in AckRule.model_fields:
+        assert name in rules[0], f"example acknowledgement rule lacks '{name}'"
+    assert not any(r.get("enabled") for r in rules), "the example must not enable auto-acks"
 
 
 def test_example_is_valid(tmp_path: Path) -> None:

@@ -294,3 +294,7 @@ main.add_command(train_cmd)
 main.add_command(evaluate_cmd)
 main.add_command(explain_cmd)
 main.add_command(models_group)
+
+from triage.cli_ops import status as _ops_status  # noqa: E402
+
+main.add_command(_ops_status)

@@ -24,6 +24,7 @@ from pydantic import (
     ConfigDict,
     Field,
     ValidationError,
+    field_validator,
     model_validator,
 )
 
@@ -677,6 +678,60 @@ SourceSettings = Annotated[MaildirSource | ImapSource | XSource | MastodonSource
                            Field(discriminator="type")]
 
 
+class OpsSettings(_Section):
+    """Operations: health and metrics endpoint, and how daemons share one store."""
+
+    listen: str = Field(
+        "", description="host:port serving /healthz and /metrics from the daemon, e.g. "
+        "'127.0.0.1:9464'. Empty: off.",
+    )
+    instance: str = Field(
+        "", description="Name of this daemon in leases and claims. Empty: the host name. "
+        "Give each machine its own name when several daemons share one database.",
+    )
+    lease_ttl: Duration = Field(
+        timedelta(minutes=2), description="How long a daemon's lease on a source or a "
+        "singleton job lasts without renewal; a dead daemon's sources are taken over after it.",
+    )
+    claim_ttl: Duration = Field(
+        timedelta(minutes=5), description="How long a daemon's claim on a message it is "
+        "processing lasts; after it another daemon may process the message.",
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value:
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{value!r} is not host:port; write it like '127.0.0.1:9464'")
+        return value
+
+
+class AckRule(_Section):
+    """One opt-in rule allowing automatic acknowledgements for a category on a channel."""
+
+    name: str = Field(..., description="Name of the rule (shown in the audit log).")
+    enabled: bool = Field(False, description="Set true to send acknowledgements by this rule.")
+    category: str = Field(..., description="Category acknowledged (complaint, request, ...).")
+    channel: Literal["email", "social"] = Field("email", description="Channel acknowledged.")
+    max_per_sender_per_day: int = Field(
+        1, ge=1, description="At most this many acknowledgements to one sender per 24 hours."
+    )
+    min_confidence: float = Field(
+        0.0, ge=0.0, le=1.0, description="Only acknowledge when the classifier is this sure."
+    )
+    subject: str = Field(
+        "Re: {{ subject }} [#{{ reference }}]",
+        description="Jinja2 subject; variables: subject, reference, name, within, team.",
+    )
+    text: str = Field(
+        "Hello {{ name }},\n\nwe received your message (reference {{ reference }}) and will "
+        "answer within {{ within }}.\n\n{{ team }}",
+        description="Jinja2 text; variables: subject, reference, name, within, team.",
+    )
+
+
 class Settings(_Section):
     """The whole configuration of one triage daemon."""
 
@@ -700,6 +755,10 @@ class Settings(_Section):
     sources: list[SourceSettings] = Field(default_factory=list, description="Sources to poll.")
     web: WebSettings = Field(default_factory=WebSettings, description="Review page.")
     send: SendSettings = Field(default_factory=SendSettings, description="Sending replies.")
+    ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations.")
+    acknowledgements: list[AckRule] = Field(
+        default_factory=list, description="Opt-in automatic acknowledgement rules."
+    )
 
     # Filled in by load_settings, not by users.
     config_path: Path | None = Field(None, exclude=True, description="(internal)")
@@ -798,6 +857,11 @@ def settings_from_mapping(data: Mapping[str, Any], *, file: str = "<config>") ->
                                   key=f"deadlines.overrides.{channel}.{cat}",
                                   fix=f"use one of {', '.join(CATEGORIES)}")
     _check_deadlines(settings, file)
+    for i, rule in enumerate(settings.acknowledgements):
+        if rule.category not in CATEGORIES:
+            raise ConfigError(f"unknown category {rule.category!r}", file=file,
+                              key=f"acknowledgements[{i}](name={rule.name!r}).category",
+                              fix=f"use one of {', '.join(CATEGORIES)}")
     return settings
 
 

@@ -126,3 +126,11 @@ class ModelVersionError(ClassifierError):
 
 class ModelVersionNotFound(ModelVersionError, NotFound):
     """The model version asked for is not registered."""
+
+
+class LeaseLost(TriageError):
+    """Another daemon took over a source's lease; this daemon stops polling it."""
+
+
+class AckError(TriageError):
+    """An automatic acknowledgement rule is wrong (bad template) or could not be applied."""

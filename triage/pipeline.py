@@ -8,16 +8,21 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock
 from triage.deadlines import DeadlinePolicy
 from triage.drafting import DraftRequest, Renderer
-from triage.errors import ParseError, TriageError
+from triage.errors import ParseError, StoreError, TriageError
 from triage.mail.parse import parse_email
+from triage.mail.scrub import clean_text, scrub
 from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
+from triage.store.dberrors import store_error
 from triage.store.deadline_store import DeadlineStore
 from triage.store.store import Ingest, Store
 
@@ -51,7 +56,9 @@ class Pipeline:
     def __init__(self, store: Store, classifier: object, renderer: Renderer,
                  deadlines: DeadlinePolicy, clock: Clock, *, batch_size: int = 200,
                  own_addresses: tuple[str, ...] = (),
-                 stop: threading.Event | None = None) -> None:
+                 stop: threading.Event | None = None, claims: Any = None,
+                 after_processed: Sequence[Callable[[dict, Classification | None], None]] = (),
+                 ) -> None:
         self.store = store
         self.classifier = classifier
         self.renderer = renderer
@@ -60,6 +67,10 @@ class Pipeline:
         self.batch_size = batch_size
         self.own_addresses = own_addresses
         self.stop = stop or threading.Event()
+        # several daemons on one store: claim rows instead of reading all waiting ones
+        self.claims = claims
+        # observers of each processed message (metrics, acknowledgements); never fatal
+        self.after_processed = list(after_processed)
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -76,15 +87,17 @@ class Pipeline:
                 parsed = item.meta["parsed"]
             # a source may keep a message it could not fully fetch (an oversized one):
             # stored quarantined with the source's reason, never skipped
-            return Ingest(item.external_id, item.raw, parsed, error=item.meta.get("error"),
-                          received_at=fallback, backfill=backfill)
+            return Ingest(item.external_id, item.raw, scrub(parsed),
+                          error=item.meta.get("error"), received_at=fallback,
+                          backfill=backfill)
         except ParseError as exc:
-            return Ingest(item.external_id, item.raw, None, error=str(exc), received_at=fallback,
+            return Ingest(item.external_id, item.raw, None, error=clean_text(str(exc)),
+                          received_at=fallback,
                           backfill=backfill)
         except Exception as exc:  # an unexpected parser bug must not lose the message
             log.exception("parser failed on %s", item.external_id)
             return Ingest(item.external_id, item.raw, None,
-                          error=f"parser error: {type(exc).__name__}: {exc}",
+                          error=clean_text(f"parser error: {type(exc).__name__}: {exc}"),
                           received_at=fallback, backfill=backfill)
 
     def ingest(self, source_name: str, channel: str, result: FetchResult,
@@ -135,7 +148,8 @@ class Pipeline:
         """Classify, deadline and draft every stored message still marked new."""
         stats = RunStats()
         while not self.stop.is_set():
-            ids = self.store.pending_ids(self.batch_size)
+            ids = (self.claims.claim(self.batch_size) if self.claims is not None
+                   else self.store.pending_ids(self.batch_size))
             if not ids:
                 break
             rows = self.store.messages_by_ids(ids)
@@ -148,6 +162,8 @@ class Pipeline:
                 if self.stop.is_set():
                     break
                 self._process_one(row, cl, stats)
+        if self.claims is not None and self.stop.is_set():
+            self.claims.release()
         return stats
 
     def _classify(self, rows: list[dict]) -> list[Classification | Exception]:
@@ -188,8 +204,20 @@ class Pipeline:
                                                   kind=plan.kind, priority=plan.priority)
             if done:
                 stats.processed += 1
+                self._notify(row, None if isinstance(cl, Exception) else cl)
+        except (StoreError, SQLAlchemyError) as exc:
+            # the store failing is not the message's fault: never quarantine for it
+            raise store_error(f"cannot save the processing of message {mid}", exc) from exc
         except (TriageError, Exception) as exc:  # contained per message
             log.warning("message %s quarantined: %s", mid, exc)
             self.store.quarantine(mid, f"{type(exc).__name__}: {exc}")
             stats.failed += 1
             stats.errors.append(f"message {mid}: {exc}")
+
+    def _notify(self, row: dict, cl: Classification | None) -> None:
+        for observer in self.after_processed:
+            try:
+                observer(row, cl)
+            except Exception:  # an observer failing must not undo or block processing
+                log.exception("after-processing step %r failed on message %s", observer,
+                              row["id"])

@@ -10,15 +10,19 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.deadlines import DeadlinePolicy
 from triage.drafting import Renderer
-from triage.errors import RateLimited, SourceAuthError, TriageError
+from triage.errors import LeaseLost, RateLimited, SourceAuthError, TriageError
+from triage.opsruntime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon, backoff_delay
 from triage.sources.base import Source, build_source
 from triage.sources.pause import active_pause, record_pause
+from triage.store.dberrors import store_error
 from triage.store.store import Store
 from triage.sweep import DeadlineSweeper
 
@@ -88,7 +92,13 @@ class App:
         own = (self.settings.drafting.support_address.lower(),)
         return Pipeline(self.store, self.classifier, self.renderer, self.deadlines, self.clock,
                         batch_size=self.settings.scheduler.batch_size, own_addresses=own,
-                        stop=self.stop)
+                        stop=self.stop, claims=self.ops.claims,
+                        after_processed=self.ops.observers())
+
+    @cached_property
+    def ops(self) -> OpsRuntime:
+        """Leases, claims, metrics, acknowledgements of this process (triage.opsruntime)."""
+        return OpsRuntime(self)
 
     @cached_property
     def outbox(self) -> Any:
@@ -116,7 +126,7 @@ class App:
 
     def sources(self) -> list[Source]:
         """Build every enabled source."""
-        return [build_source(s, self.environ, self.settings.resolve_path)
+        return [self.ops.leased(build_source(s, self.environ, self.settings.resolve_path))
                 for s in self.settings.sources if s.enabled]
 
     # -------------------------------------------------------------------- jobs
@@ -138,12 +148,19 @@ class App:
             record_pause(self.store, self.clock, source.name, exc)
             stats = RunStats()
         except TriageError as exc:
-            self.store.ensure_source(source.name, source.type)
-            self.store.record_source_result(source.name, str(exc))
+            try:
+                self.store.ensure_source(source.name, source.type)
+                self.store.record_source_result(source.name, str(exc))
+            except SQLAlchemyError as rec:  # the store itself is down: the log must say it
+                log.error("cannot record the failure of source %s: %s", source.name,
+                          store_error("store unavailable", rec))
             raise
         finally:
             source.close()
-        self.store.record_source_result(source.name, None)
+        try:
+            self.store.record_source_result(source.name, None)
+        except SQLAlchemyError as exc:
+            raise store_error(f"cannot record the poll of source {source.name!r}", exc) from exc
         return stats
 
     def poll_all(self) -> dict[str, RunStats | str]:
@@ -151,6 +168,9 @@ class App:
         out: dict[str, RunStats | str] = {}
         for source in self.sources():
             try:
+                if not self.ops.holds(source):
+                    out[source.name] = "skipped: another daemon holds its lease"
+                    continue
                 out[source.name] = self.poll_source(source)
             except TriageError as exc:
                 log.error("source %s failed: %s", source.name, exc)
@@ -173,7 +193,7 @@ class App:
         for cfg in self.settings.sources:
             if not cfg.enabled:
                 continue
-            source = build_source(cfg, self.environ, self.settings.resolve_path)
+            source = self.ops.leased(build_source(cfg, self.environ, self.settings.resolve_path))
             job_id = f"poll:{cfg.name}"
             daemon.add_interval(job_id, self._poll_job(daemon, job_id, source),
                                 cfg.poll_interval, sched.jitter)
@@ -181,8 +201,11 @@ class App:
             if start_push is not None:
                 self.push_watchers += start_push(functools.partial(daemon.wake, job_id),
                                                  self.stop)
-        daemon.add_interval("sweep", self._guarded("sweep", self.sweep_deadlines),
-                            sched.sweep_interval)
+        # jobs that must run once across all daemons sharing the store hold a job lease
+        ttl = max(sched.sweep_interval * 3, self.settings.ops.lease_ttl)
+        sweep = self.ops.leases.singleton("sweep", self.sweep_deadlines, ttl)
+        daemon.add_interval("sweep", self._guarded("sweep", sweep), sched.sweep_interval)
+        # the outbox claims each row before sending, so every daemon may drain it
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
                             self.settings.send.drain_interval)
         web = self.start_web() if self.settings.web.enabled else None
@@ -190,23 +213,32 @@ class App:
         if every.total_seconds() > 0:
             from classifiers.scheduled import retrain_job
 
-            daemon.add_interval("retrain", self._guarded("retrain", retrain_job(self)), every,
+            retrain = self.ops.leases.singleton("retrain", retrain_job(self), every * 2)
+            daemon.add_interval("retrain", self._guarded("retrain", retrain), every,
                                 first_run=self.clock.now() + every)
-        daemon.run_forever()
-        if web is not None:
-            web.stop()
-        for watcher in self.push_watchers:  # they see stop within a second; log out cleanly
-            watcher.join(timeout=10)
+        self.ops.start_server(lambda: bool(daemon.scheduler.running))
+        try:
+            daemon.run_forever()
+        finally:
+            self.ops.shutdown()
+            if web is not None:
+                web.stop()
+            for watcher in self.push_watchers:  # they see stop within a second; log out
+                watcher.join(timeout=10)
 
     def _poll_job(self, daemon: Daemon, job_id: str, source: Source):  # type: ignore[no-untyped-def]
         sched = self.settings.scheduler
 
         def job() -> None:
             try:
+                if not self.ops.holds(source):
+                    return  # another daemon polls this source
                 self.poll_source(source)
                 until = active_pause(self.store, self.clock, source.name)
                 if until is not None:  # only this job waits for the rate limit to reset
                     daemon.delay(job_id, until - self.clock.now())
+            except LeaseLost as exc:
+                log.info("%s", exc)
             except SourceAuthError as exc:
                 log.error("source %s: %s (will retry; fix the credentials)", source.name, exc)
                 daemon.delay(job_id, sched.backoff_max)

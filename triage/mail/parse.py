@@ -204,8 +204,11 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     except Exception as exc:
         raise ParseError(f"body could not be decoded: {exc}") from exc
     subject = _header(msg, "Subject")
-    is_auto, reason = detect_auto(msg, sender=sender, own_addresses=own_addresses,
-                                  subject=subject)
+    try:
+        is_auto, reason = detect_auto(msg, sender=sender, own_addresses=own_addresses,
+                                      subject=subject)
+    except Exception as exc:  # stdlib header parsers can crash on garbage (found by fuzzing)
+        raise ParseError(f"headers could not be read: {type(exc).__name__}: {exc}") from exc
     in_reply_to = (_ids(_header(msg, "In-Reply-To")) or [None])[0]
     references = _ids(_header(msg, "References"))
     bounced_id, bounced_subject = bounced_message(msg) if is_auto else (None, "")

@@ -93,6 +93,9 @@ messages = Table(
     Column("status", String(20), nullable=False, default="new"),
     Column("error", Text),
     Column("processed_at", TS),
+    # a soft claim while one daemon processes the message (see triage.store.claims)
+    Column("claim_owner", String(200)),
+    Column("claim_until", TS),
     UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
     Index("ix_messages_status", "status"),
     Index("ix_messages_message_id", "message_id"),
@@ -272,4 +275,31 @@ imap_writeback = Table(
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("message_id", name="uq_imap_writeback_message_id"),
     Index("ix_imap_writeback_source", "source"),
+)
+
+job_leases = Table(
+    "job_leases",
+    metadata,
+    # one row per singleton job (deadline sweep, retraining); see triage.store.leases
+    Column("name", String(100), primary_key=True),
+    Column("owner", String(200)),
+    Column("until", TS),
+    Column("last_run_at", TS),
+)
+
+acknowledgements = Table(
+    "acknowledgements",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # unique: never two automatic acknowledgements in one thread (see triage.acks)
+    Column("thread_id", Integer, ForeignKey("threads.id"), nullable=False, unique=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("recipient", String(320), nullable=False),
+    Column("rule", String(200), nullable=False, default=""),
+    # reserved -> sent, or failed (with error)
+    Column("status", String(20), nullable=False),
+    Column("remote_id", String(998)),
+    Column("error", Text),
+    Column("created_at", TS, nullable=False),
+    Index("ix_acknowledgements_recipient_created_at", "recipient", "created_at"),
 )

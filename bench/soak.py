@@ -1,0 +1,105 @@
+"""Soak: N messages (default 100,000) through the daemon (``triage run``, SQLite), with its
+resident memory sampled. Target: flat, under 200 MB. Writes '## Soak' in docs/benchmarks.md.
+
+    .venv/bin/python bench/soak.py [--messages 100000] [--mailboxes 25] [--model FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from bench._common import machine, rss_mb, seed_maildir, write_section
+
+
+def processed(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=5) as c:
+            return int(c.execute("select count(*) from messages where status != 'new'")
+                       .fetchone()[0])
+    except sqlite3.Error:
+        return 0
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--messages", type=int, default=100_000)
+    ap.add_argument("--mailboxes", type=int, default=25)
+    ap.add_argument("--model", default="")
+    ap.add_argument("--sample", type=float, default=5.0, help="seconds between samples")
+    ap.add_argument("--timeout", type=float, default=3 * 3600)
+    args = ap.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="triage-soak-"))
+    model = args.model
+    if not model:
+        from triage.modelstore import ensure_bundled_model
+
+        model = str(ensure_bundled_model(work / "models"))
+    per = args.messages // args.mailboxes
+    total = per * args.mailboxes
+    t0 = time.monotonic()
+    lines = [f"data_dir = 'data'\n[classifier]\nmodel_path = '{model}'\n"
+             "[scheduler]\nbatch_size = 200\njitter = '0s'\n"]
+    for i in range(args.mailboxes):
+        seed_maildir(work / f"box{i:02d}", per, f"s{i}")
+        lines.append(f"[[sources]]\nname = 'box{i:02d}'\ntype = 'maildir'\n"
+                     f"path = 'box{i:02d}'\npoll_interval = '2s'\n")
+    (work / "triage.toml").write_text("\n".join(lines))
+    print(f"seeded {total} messages in {args.mailboxes} Maildirs in "
+          f"{time.monotonic() - t0:.0f}s ({work})", flush=True)
+    db = work / "data" / "triage.db"
+    log = open(work / "daemon.log", "wb")  # noqa: SIM115
+    proc = subprocess.Popen([sys.executable, "-c", "from triage.cli import main; main()", "run",
+                             "--config", str(work / "triage.toml")], cwd=work, stdout=log,
+                            stderr=log)
+    start = time.monotonic()
+    samples: list[tuple[float, int, float]] = []
+    try:
+        while time.monotonic() - start < args.timeout:
+            n = processed(db)
+            samples.append((time.monotonic() - start, n, rss_mb(proc.pid)))
+            print(f"{samples[-1][0]:7.0f}s processed {n:7d}  rss {samples[-1][2]:6.1f} MB",
+                  flush=True)
+            if n >= total or proc.poll() is not None:
+                break
+            time.sleep(args.sample)
+    finally:
+        proc.terminate()
+        proc.wait(timeout=120)
+    elapsed, done, _ = samples[-1]
+    warm = [s for s in samples if s[1] > 0]
+    first = warm[0] if warm else samples[0]
+    rates = (done - first[1]) / max(1e-9, elapsed - first[0])
+    rss = [s[2] for s in samples if s[2] > 50]  # skip samples before the interpreter ran
+    tenth = max(1, len(samples) // 10)
+    table = ["| elapsed (s) | processed | RSS (MB) |", "|---:|---:|---:|"]
+    for s in [*samples[::tenth], samples[-1]]:
+        table.append(f"| {s[0]:.0f} | {s[1]:,} | {s[2]:.1f} |")
+    after_first_batch = [s[2] for s in samples if s[1] >= min(total, 2000) and s[2] > 0]
+    body = f"""
+`bench/soak.py`: {total:,} messages in {args.mailboxes} Maildirs through one `triage run`
+daemon on SQLite (batch 200, real model), resident memory sampled every {args.sample:.0f} s
+from /proc. Run on {time.strftime('%Y-%m-%d')}; machine: {machine()}. The machine was shared
+with other jobs during the run, so throughput is a lower bound.
+
+- processed: {done:,} of {total:,} in {elapsed:.0f} s ({rates:.0f} messages/s after start-up)
+- RSS: start {rss[0] if rss else 0:.1f} MB, min {min(rss) if rss else 0:.1f} MB, max
+  {max(rss) if rss else 0:.1f} MB, end {rss[-1] if rss else 0:.1f} MB; after the first 2,000
+  messages it moved between {min(after_first_batch or [0]):.1f} and
+  {max(after_first_batch or [0]):.1f} MB
+
+{chr(10).join(table)}
+"""
+    write_section("Soak: 100,000 messages, memory over time", body)
+    print(body)
+
+
+if __name__ == "__main__":
+    main()

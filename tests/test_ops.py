@@ -1,0 +1,171 @@
+"""Operations: ``triage status``, ``/healthz``, ``/metrics``, the standalone ops server and
+JSON log lines."""
+
+from __future__ import annotations
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import httpx
+import pytest
+from click.testing import CliRunner
+from fastapi import FastAPI
+from fastapi.testclient import TestClient
+from sqlalchemy import text
+
+from tests.conftest import add_to_maildir, make_email
+from tests.fixtures_ops import free_port
+from triage.cli import main
+from triage.config import settings_from_mapping
+from triage.errors import ConfigError
+from triage.logjson import JsonFormatter
+from triage.services import App
+from triage.web.ops import Health, ops_router
+from triage.web.ops_server import OpsServer
+
+
+def client_for(app: App, running: bool = True, engine=None) -> TestClient:  # type: ignore[no-untyped-def]
+    web = FastAPI()
+    web.include_router(ops_router(app.ops.metrics, Health(engine or app.store.engine,
+                                                          lambda: running)))
+    return TestClient(web)
+
+
+def write_config(tmp_path: Path, maildir: Path, model_path: Path, extra: str = "") -> Path:
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(f"data_dir = 'data'\n[classifier]\nmodel_path = '{model_path}'\n{extra}"
+                   f"[[sources]]\nname = 'inbox'\ntype = 'maildir'\npath = '{maildir}'\n")
+    return cfg
+
+
+def test_metrics_count_messages_latency_deadlines_and_failures(app: App, maildir: Path) -> None:
+    add_to_maildir(maildir, make_email(body="The app crashes with error 500 when I log in."))
+    add_to_maildir(maildir, b"\x00\x01 not an email")
+    app.poll_all()
+    body = client_for(app).get("/metrics").text
+    assert ('triage_messages{category="technical_issue",source="inbox",status="processed"} 1.0'
+            in body)
+    assert 'triage_messages{category="none",source="inbox",status="quarantined"} 1.0' in body
+    assert 'triage_processed_total{category="technical_issue",source="inbox"} 1.0' in body
+    assert "triage_processing_latency_seconds_count 1.0" in body
+    assert 'triage_deadlines{state="ok"} 1.0' in body
+    assert 'triage_source_consecutive_failures{source="inbox"} 0.0' in body
+    assert "triage_store_up 1.0" in body
+    assert "triage_outbox" not in body
+
+
+def test_metrics_report_the_outbox_when_the_table_exists(app: App) -> None:
+    with app.store.engine.begin() as c:
+        c.execute(text("CREATE TABLE outbox (id INTEGER PRIMARY KEY, status VARCHAR(20))"))
+        c.execute(text("INSERT INTO outbox (status) VALUES ('queued'), ('queued'), ('sent')"))
+    body = client_for(app).get("/metrics").text
+    assert 'triage_outbox{status="queued"} 2.0' in body
+    assert 'triage_outbox{status="sent"} 1.0' in body
+
+
+def test_healthz_needs_store_and_scheduler(app: App, clock) -> None:  # type: ignore[no-untyped-def]
+    ok = client_for(app).get("/healthz")
+    assert ok.status_code == 200 and ok.json() == {"status": "ok", "store": "ok",
+                                                   "scheduler": "ok"}
+    stopped = client_for(app, running=False).get("/healthz")
+    assert stopped.status_code == 503 and stopped.json()["scheduler"] == "not running"
+    # a store nobody listens on
+    from triage.store.db import make_engine
+
+    engine = make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/none")
+    down = client_for(app, engine=engine).get("/healthz")
+    assert down.status_code == 503 and down.json()["store"].startswith("unreachable")
+    metrics = TestClient(_metrics_only(engine, clock)).get("/metrics").text
+    assert "triage_store_up 0.0" in metrics
+
+
+def _metrics_only(engine, clock) -> FastAPI:  # type: ignore[no-untyped-def]
+    from triage.opsmetrics import OpsMetrics
+
+    web = FastAPI()
+    web.include_router(ops_router(OpsMetrics(engine, clock), Health(engine, lambda: True)))
+    return web
+
+
+def test_standalone_server_serves_healthz(app: App) -> None:
+    listen = f"127.0.0.1:{free_port()}"
+    server = OpsServer(listen, app.ops.router(lambda: True))
+    server.start()
+    try:
+        r = httpx.get(f"http://{listen}/healthz", timeout=5)
+        assert r.status_code == 200 and r.json()["store"] == "ok"
+        assert "triage_store_up 1.0" in httpx.get(f"http://{listen}/metrics", timeout=5).text
+    finally:
+        server.stop()
+    with pytest.raises(httpx.ConnectError):
+        httpx.get(f"http://{listen}/healthz", timeout=2)
+
+
+def test_listen_must_be_host_and_port() -> None:
+    with pytest.raises(ConfigError, match=r"ops\.listen.*127\.0\.0\.1:9464"):
+        settings_from_mapping({"ops": {"listen": "9464"}})
+    assert settings_from_mapping({}).ops.listen == ""  # off by default
+
+
+def test_status_shows_sources_queue_deadlines_and_model(tmp_path: Path, maildir: Path,
+                                                        model_path: Path) -> None:
+    cfg = write_config(tmp_path, maildir, model_path)
+    add_to_maildir(maildir, make_email(body="Please add a dark mode to the app."))
+    runner = CliRunner()
+    assert runner.invoke(main, ["poll", "--once", "--config", str(cfg)]).exit_code == 0
+    res = runner.invoke(main, ["status", "--config", str(cfg)])
+    assert res.exit_code == 0, res.output
+    out = res.output
+    assert "inbox (maildir)" in out and "last success: 20" in out
+    assert '"seen": "1 keys"' in out and "lease:        " in out
+    assert "queue: processed 1" in out and "deadlines: ok 1" in out
+    assert f"model: classifier.model_path ({model_path})" in out
+    report = json.loads(runner.invoke(main, ["status", "--json", "--config", str(cfg)]).output)
+    (src,) = report["sources"]
+    assert src["failures"] == 0 and src["lease_owner"] and src["last_error"] is None
+    assert report["queue"] == {"processed": 1}
+
+
+def test_status_reports_a_failing_source(tmp_path: Path, model_path: Path) -> None:
+    cfg = write_config(tmp_path, tmp_path / "missing", model_path)
+    runner = CliRunner()
+    assert runner.invoke(main, ["poll", "--once", "--config", str(cfg)]).exit_code == 1
+    out = runner.invoke(main, ["status", "--config", str(cfg)]).output
+    assert "(1 in a row)" in out and "is not a Maildir" in out and "last success: never" in out
+
+
+def test_status_without_config_says_how_to_fix(tmp_path: Path) -> None:
+    res = CliRunner().invoke(main, ["status", "--config", str(tmp_path / "nope.toml")])
+    assert res.exit_code == 2 and "not found" in res.output and "fix:" in res.output
+
+
+def test_json_formatter_writes_one_object_per_line() -> None:
+    rec = logging.LogRecord("triage.x", logging.WARNING, __file__, 1, "hello %s", ("wörld",),
+                            None)
+    obj = json.loads(JsonFormatter().format(rec))
+    assert obj["level"] == "WARNING" and obj["logger"] == "triage.x"
+    assert obj["message"] == "hello wörld" and obj["time"].endswith("+00:00")
+    try:
+        raise ValueError("boom")
+    except ValueError:
+        rec.exc_info = sys.exc_info()
+    assert "ValueError: boom" in json.loads(JsonFormatter().format(rec))["exc"]
+
+
+def test_daemon_writes_json_log_lines(tmp_path: Path, maildir: Path, model_path: Path) -> None:
+    add_to_maildir(maildir, make_email())
+    cfg = write_config(tmp_path, maildir, model_path, "[logging]\njson_lines = true\n")
+    proc = subprocess.run([sys.executable, "-c", "from triage.cli import main; main()", "poll",
+                           "--once", "--config", str(cfg)], capture_output=True, text=True,
+                          timeout=120, cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    lines = [ln for ln in proc.stderr.splitlines() if ln.startswith("{")]
+    objs = [json.loads(ln) for ln in lines]
+    assert any(o["logger"] == "triage.pipeline" and "poll inbox" in o["message"] for o in objs)
+    assert all({"time", "level", "logger", "message"} <= set(o) for o in objs)
+    # the summary for humans is the only non-JSON output
+    assert [ln for ln in proc.stderr.splitlines() if not ln.startswith("{")] == [
+        "inbox: fetched 1, stored 1, quarantined 0, processed 1"]

@@ -1,0 +1,265 @@
+"""The store's contract, run against SQLite and a real PostgreSQL server (``any_store``).
+
+Ingest dedup, cursor and messages in one transaction, processing exactly once (also under
+concurrency), threads, deadlines, export, leases and claims: the same assertions on both.
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+
+from tests.conftest import NOW, make_email
+from triage.clock import FrozenClock
+from triage.errors import StoreError
+from triage.mail.parse import parse_email
+from triage.models import Classification, Draft
+from triage.store.claims import Claims
+from triage.store.leases import Leases, Owner
+from triage.store.store import Ingest, Store
+
+
+def item(ext: str, **kw: str) -> Ingest:
+    raw = make_email(**kw)
+    return Ingest(ext, raw, parse_email(raw, fallback_received=NOW))
+
+
+CL = Classification("request", 0.9, "en", "v1", False, {"request": 0.9})
+DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
+
+
+def test_ingest_dedups_on_source_and_external_id(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    first = any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
+                                {"seen": ["a", "b"]})
+    again = any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("c", msgid="<c@x>")],
+                                {"seen": ["a", "b", "c"]})
+    assert len(first) == 2 and len(again) == 1
+    assert any_store.counts() == {"new": 3}
+    # the same external id in another source is another message
+    any_store.ensure_source("other", "maildir")
+    assert len(any_store.add_items("other", [item("a", msgid="<a@x>")], {})) == 1
+
+
+def test_cursor_and_messages_commit_together(any_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    any_store.ensure_source("inbox", "maildir")
+    any_store.add_items("inbox", [], {"seen": ["old"]})
+    real = any_store._insert_message
+    calls = {"n": 0}
+
+    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
+        calls["n"] += 1
+        if calls["n"] == 2:
+            raise StoreError("simulated failure mid-batch")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(any_store, "_insert_message", failing)
+    with pytest.raises(StoreError):
+        any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
+                            {"seen": ["old", "a", "b"]})
+    assert any_store.get_cursor("inbox") == {"seen": ["old"]}
+    assert any_store.counts() == {}
+
+
+def test_quarantined_item_keeps_raw_and_reason(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    (mid,) = any_store.add_items("inbox", [Ingest("bad", b"\x00junk", None, error="garbage")],
+                                 {})
+    row = any_store.message(mid)
+    assert row["status"] == "quarantined" and row["error"] == "garbage"
+    assert any_store.raw(mid) == b"\x00junk"
+
+
+def test_processing_is_written_exactly_once(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    (mid,) = any_store.add_items("inbox", [item("a")], {})
+    due = NOW + timedelta(hours=24)
+    assert any_store.save_processing(mid, CL, due, "email/default", DRAFT) is True
+    assert any_store.save_processing(mid, CL, due, "email/default", DRAFT) is False
+    (row,) = any_store.export_rows()
+    assert row["status"] == "processed" and row["category"] == "request"
+    assert row["draft_status"] == "pending_review" and row["due_at"] == due
+
+
+def test_concurrent_processing_writes_once(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(20)], {})
+    wins: list[bool] = []
+    lock = threading.Lock()
+
+    def worker() -> None:
+        for mid in ids:
+            ok = any_store.save_processing(mid, CL, NOW, "p", DRAFT)
+            with lock:
+                wins.append(ok)
+
+    threads = [threading.Thread(target=worker) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert wins.count(True) == len(ids)
+    rows = any_store.export_rows()
+    assert all(r["status"] == "processed" for r in rows)
+    with any_store.engine.connect() as c:
+        from sqlalchemy import func, select
+
+        from triage.store import schema as s
+
+        assert c.execute(select(func.count()).select_from(s.drafts)).scalar() == len(ids)
+        assert c.execute(select(func.count()).select_from(s.deadlines)).scalar() == len(ids)
+
+
+def test_threads_by_references_and_token(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    a, b, c = any_store.add_items("inbox", [
+        item("1", msgid="<o@x>"),
+        item("2", msgid="<r@x>", subject="Re: Order late", In_Reply_To="<o@x>",
+             References="<o@x>"),
+        item("3", msgid="<n@x>", subject="Something else")], {})
+    ta, tb, tc = (any_store.message(i)["thread_id"] for i in (a, b, c))
+    assert ta == tb != tc
+    (d,) = any_store.add_items("inbox", [item("4", msgid="<t@x>",
+                                              subject=f"Re: Something else [#T-{tc}]")], {})
+    assert any_store.message(d)["thread_id"] == tc
+
+
+def test_deadlines_states_and_met(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    m1, m2 = any_store.add_items("inbox", [item("1", msgid="<1@x>"), item("2", msgid="<2@x>")],
+                                 {})
+    any_store.save_processing(m1, CL, NOW + timedelta(hours=1), "p", None)
+    any_store.save_processing(m2, CL, NOW + timedelta(hours=2), "p", None)
+    open_ = {r["message_id"]: r for r in any_store.open_deadlines()}
+    assert set(open_) == {m1, m2} and open_[m1]["due_at"] == NOW + timedelta(hours=1)
+    any_store.set_deadline_state(open_[m1]["id"], "breached")
+    any_store.mark_met(m2)
+    left = any_store.open_deadlines()
+    assert [(r["message_id"], r["state"]) for r in left] == [(m1, "breached")]
+
+
+def test_export_joins_current_classification_and_newest_draft(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item("1", msgid="<1@x>"), item("2", msgid="<2@x>")], {})
+    any_store.save_processing(ids[0], CL, NOW, "p", DRAFT)
+    rows = any_store.export_rows()
+    assert [r["id"] for r in rows] == ids
+    assert rows[0]["category"] == "request" and rows[0]["draft"] == "Hello"
+    assert rows[1]["category"] is None and rows[1]["status"] == "new"
+    assert [r["id"] for r in any_store.export_rows([ids[1]])] == [ids[1]]
+
+
+# --------------------------------------------------------------------- leases and claims
+def owners(instance: str = "host-a") -> tuple[Owner, Owner]:
+    return Owner(instance, 1001, "aaaa"), Owner(instance, 1002, "bbbb")
+
+
+def test_source_lease_is_exclusive_then_expires(any_store: Store, clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    a, b = owners()
+    la = Leases(any_store.engine, a, timedelta(minutes=2), clock, alive=lambda pid: True)
+    lb = Leases(any_store.engine, b, timedelta(minutes=2), clock, alive=lambda pid: True)
+    assert la.acquire_source("inbox") and not lb.acquire_source("inbox")
+    clock.advance(timedelta(minutes=1))
+    assert la.acquire_source("inbox")  # renewal
+    clock.advance(timedelta(minutes=1, seconds=30))
+    assert not lb.acquire_source("inbox")  # renewed 90 s ago, still valid
+    clock.advance(timedelta(minutes=1))
+    assert lb.acquire_source("inbox") and not la.acquire_source("inbox")
+    assert any_store.source_rows()[0]["lease_owner"] == str(b)
+
+
+def test_dead_local_holder_is_taken_over_at_once(any_store: Store, clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    a, b = owners()
+    Leases(any_store.engine, a, timedelta(hours=1), clock).acquire_source("inbox")
+    # a is pid 1001 of host-a; b runs on host-a too and sees 1001 is gone
+    lb = Leases(any_store.engine, b, timedelta(hours=1), clock, alive=lambda pid: pid != 1001)
+    assert lb.acquire_source("inbox")
+    # a holder on another machine cannot be checked: it must expire
+    other = Owner("host-b", 1001, "cccc")
+    lo = Leases(any_store.engine, other, timedelta(hours=1), clock, alive=lambda pid: False)
+    assert not lo.acquire_source("inbox")
+
+
+def test_singleton_job_runs_in_one_daemon(any_store: Store, clock: FrozenClock) -> None:
+    a, b = owners()
+    runs: list[str] = []
+    la = Leases(any_store.engine, a, timedelta(minutes=3), clock, alive=lambda pid: True)
+    lb = Leases(any_store.engine, b, timedelta(minutes=3), clock, alive=lambda pid: True)
+    ja = la.singleton("sweep", lambda: runs.append("a"))
+    jb = lb.singleton("sweep", lambda: runs.append("b"))
+    for _ in range(3):
+        ja()
+        jb()
+        clock.advance(timedelta(minutes=1))
+    assert runs == ["a"] * 3
+    clock.advance(timedelta(minutes=5))  # a stopped renewing: b takes over
+    jb()
+    ja()
+    assert runs == ["a", "a", "a", "b"]
+    la.release_all()
+
+
+def test_claims_split_work_and_expire(any_store: Store, clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
+    a, b = owners()
+    ca = Claims(any_store.engine, a, timedelta(minutes=5), clock, alive=lambda pid: True)
+    cb = Claims(any_store.engine, b, timedelta(minutes=5), clock, alive=lambda pid: True)
+    got_a = ca.claim(4)
+    got_b = cb.claim(100)
+    assert got_a == ids[:4] and got_b == ids[4:]
+    assert ca.claim(100) == got_a  # our own claims come back, renewed
+    any_store.save_processing(got_a[0], CL, NOW, "p", None)
+    clock.advance(timedelta(minutes=6))
+    assert cb.claim(100) == sorted(set(ids) - {got_a[0]})
+    cb.release()
+    assert ca.claim(2) == sorted(set(ids) - {got_a[0]})[:2]
+
+
+def test_concurrent_claims_never_overlap(any_store: Store, clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(60)], {})
+    got: dict[int, list[int]] = {}
+
+    def worker(n: int) -> None:
+        c = Claims(any_store.engine, Owner("h", 2000 + n, "t"), timedelta(minutes=5), clock,
+                   alive=lambda pid: True)
+        mine: list[int] = []
+        while True:
+            batch = c.claim(5)
+            fresh = [i for i in batch if i not in mine]
+            if not fresh:
+                break
+            mine.extend(fresh)
+            for i in fresh:
+                any_store.save_processing(i, None, None, "", None)
+        got[n] = mine
+
+    threads = [threading.Thread(target=worker, args=(n,)) for n in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    claimed = [i for mine in got.values() for i in mine]
+    assert sorted(claimed) == ids  # every message claimed, none by two workers
+    assert any_store.counts() == {"processed": 60}
+
+
+def test_threads_of_one_daemon_get_different_batches(any_store: Store,
+                                                     clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
+    claims = Claims(any_store.engine, Owner("h", 1, "t"), timedelta(minutes=5), clock,
+                    alive=lambda pid: True)
+    got: list[list[int]] = []
+    t = threading.Thread(target=lambda: got.append(claims.claim(4)))
+    t.start()
+    t.join()
+    mine = claims.claim(100)
+    assert got == [ids[:4]] and mine == ids[4:]
+    claims.release()  # gives back the claims of every thread of this process
+    assert claims.claim(100) == ids

@@ -1,0 +1,101 @@
+"""Operations commands: ``triage status``."""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+import click
+from sqlalchemy import func, select
+
+from triage.store import schema as s
+
+
+def status_report(app: Any) -> dict[str, Any]:
+    """Return what ``triage status`` shows: sources, queue sizes, deadlines, active model."""
+    store = app.store
+    sources = []
+    for row in store.source_rows():
+        cursor = row.get("cursor") or {}
+        if isinstance(cursor.get("seen"), list):  # a Maildir's cursor is a long list of keys
+            cursor = {**cursor, "seen": f"{len(cursor['seen'])} keys"}
+        sources.append({
+            "name": row["name"], "type": row["type"],
+            "last_success_at": _iso(row["last_success_at"]),
+            "last_error": row["last_error"], "last_error_at": _iso(row["last_error_at"]),
+            "failures": int(row["failures"] or 0), "cursor": cursor,
+            "paused_until": _iso(row["paused_until"]),
+            "lease_owner": row["lease_owner"], "lease_until": _iso(row["lease_until"]),
+        })
+    with store.engine.connect() as c:
+        deadlines = {r[0]: int(r[1]) for r in c.execute(
+            select(s.deadlines.c.state, func.count()).group_by(s.deadlines.c.state))}
+        active = c.execute(select(s.model_versions.c.version, s.model_versions.c.path)
+                           .where(s.model_versions.c.active.is_(True))).first()
+        jobs = [{"name": r.name, "owner": r.owner, "until": _iso(r.until),
+                 "last_run_at": _iso(r.last_run_at)}
+                for r in c.execute(select(s.job_leases).order_by(s.job_leases.c.name))]
+    if app.settings.classifier.model_path:
+        model = {"source": "classifier.model_path",
+                 "path": str(app.settings.resolve_path(app.settings.classifier.model_path))}
+    elif active is not None:
+        model = {"source": "registered", "version": active.version, "path": active.path}
+    else:
+        model = {"source": "bundled corpus", "path": str(app.settings.data_path / "models")}
+    return {"sources": sources, "queue": store.counts(), "deadlines": deadlines,
+            "jobs": jobs, "model": model}
+
+
+def _iso(value: datetime | None) -> str | None:
+    from triage.store.store import aware
+
+    return aware(value).isoformat(timespec="seconds") if value is not None else None
+
+
+def _print(report: dict[str, Any]) -> None:
+    echo = click.echo
+    echo("sources:")
+    if not report["sources"]:
+        echo("  (none polled yet)")
+    for src in report["sources"]:
+        echo(f"  {src['name']} ({src['type']})")
+        echo(f"    last success: {src['last_success_at'] or 'never'}")
+        if src["last_error"]:
+            echo(f"    last error:   {src['last_error_at']} ({src['failures']} in a row): "
+                 f"{src['last_error'][:200]}")
+        echo(f"    cursor:       {json.dumps(src['cursor'], default=str)[:200]}")
+        echo(f"    paused until: {src['paused_until'] or '-'}")
+        owner = src["lease_owner"]
+        echo(f"    lease:        {owner + ' until ' + str(src['lease_until']) if owner else '-'}")
+    queue = report["queue"]
+    echo("queue: " + (", ".join(f"{k} {v}" for k, v in sorted(queue.items())) or "empty"))
+    dl = report["deadlines"]
+    echo("deadlines: " + (", ".join(f"{k} {v}" for k, v in sorted(dl.items())) or "none"))
+    for job in report["jobs"]:
+        echo(f"job {job['name']}: held by {job['owner'] or '-'}, last run "
+             f"{job['last_run_at'] or 'never'}")
+    model = report["model"]
+    echo(f"model: {model.get('version', '')} {model['source']} ({model['path']})".replace(
+        "model:  ", "model: "))
+
+
+@click.command()
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
+def status(config: str | None, as_json: bool) -> None:
+    """Show each source (last success, last error, cursor, pause, lease), queue sizes,
+    deadline states and the active model."""
+    from triage.cli import _settings, handle_errors
+    from triage.services import App
+
+    @handle_errors
+    def run() -> None:
+        report = status_report(App(_settings(config)))
+        if as_json:
+            click.echo(json.dumps(report, indent=2, default=str))
+        else:
+            _print(report)
+
+    run()
