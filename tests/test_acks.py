@@ -157,3 +157,29 @@ def test_humanize(secs: int, text: str) -> None:
     from datetime import timedelta
 
     assert humanize(timedelta(seconds=secs)) == text
+
+
+def test_ack_goes_out_through_the_outbox_over_smtp_once(
+        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock,
+        smtp_server_sink: Any) -> None:
+    sink, port = smtp_server_sink
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"),
+        "classifier": {"model_path": str(model_path)},
+        "sources": [{"name": "inbox", "type": "maildir", "path": str(maildir)}],
+        "send": {"email": "smtp", "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"}},
+        "acknowledgements": [{"name": "tech", "enabled": True,
+                              "category": "technical_issue"}],
+    })
+    app = App(settings, clock=clock, environ={})  # the real wiring: acks -> outbox -> SMTP
+    add_to_maildir(maildir, make_email(msgid="<o@x>", subject="Login broken", body=CRASH))
+    app.poll_all()
+    app.outbox.drain()
+    app.poll_all()
+    app.outbox.drain()
+    assert len(sink.messages) == 1, [(r["status"], r["last_error"]) for r in app.outbox.rows()]
+    ack = sink.parsed(0)
+    assert ack["To"] == "ann@example.com" and ack["In-Reply-To"] == "<o@x>"
+    assert "Login broken" in ack["Subject"]
+    (row,) = app.store.export_rows()
+    assert row["state"] != "met"  # an automatic acknowledgement is not our first response

@@ -15,7 +15,9 @@ from tests.fixtures_web import ADMIN, AGENT
 from triage.store import schema as s
 from triage.web import models_admin
 
-PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/login")}
+# sign-in, and the probes a load balancer and Prometheus call without an account
+PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/login"), ("GET", "/healthz"),
+          ("GET", "/metrics")}
 
 
 def csrf_of(html: str) -> str:
@@ -344,3 +346,11 @@ def test_message_page_explains_the_category_by_its_terms(web: Any, seeded: Any) 
     assert "Terms that explain it" in html
     terms = re.findall(r"<code>([^<]+)</code>", html.split("Terms that explain it")[1])
     assert terms and any("crash" in t for t in terms), terms
+
+
+def test_review_page_also_serves_healthz_and_metrics(web: Any) -> None:
+    client = TestClient(web)
+    r = client.get("/healthz")
+    assert r.status_code == 200, r.text
+    metrics = client.get("/metrics")
+    assert metrics.status_code == 200 and "triage_" in metrics.text

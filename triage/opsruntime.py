@@ -58,12 +58,11 @@ class OpsRuntime:
         rules = [r for r in self.app.settings.acknowledgements if r.enabled]
         if not rules:
             return None
-        from triage.acks import Acknowledger, LogOnlySender
+        from triage.acks import Acknowledger
+        from triage.send.outbox import OutboxSender
 
-        sender = self._sender
-        if sender is None:
-            log.warning("no sender wired for acknowledgements: they are logged, not sent")
-            sender = LogOnlySender()
+        # queued into the outbox, which sends them with the configured senders and retries
+        sender = self._sender if self._sender is not None else OutboxSender(self.app.outbox)
         return Acknowledger(self.app.store, sender, rules, self.app.deadlines, self.app.clock,
                             team=self.app.settings.drafting.team_name)
 

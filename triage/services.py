@@ -107,12 +107,17 @@ class App:
 
         return default_outbox(self)
 
-    def start_web(self) -> Any:
-        """Serve the review page in a thread until ``stop`` is set; return the server."""
+    def start_web(self, scheduler_running: Any = None) -> Any:
+        """Serve the review page in a thread until ``stop`` is set; return the server.
+
+        ``scheduler_running`` tells ``/healthz`` whether this process's scheduler is up.
+        """
         from triage.web.app import create_app
         from triage.web.server import WebServer
 
-        server = WebServer(create_app(self, outbox=self.outbox), self.settings.web.host,
+        server = WebServer(create_app(self, outbox=self.outbox,
+                                      scheduler_running=scheduler_running),
+                           self.settings.web.host,
                            self.settings.web.port, self.stop)
         server.start()
         return server
@@ -208,7 +213,8 @@ class App:
         # the outbox claims each row before sending, so every daemon may drain it
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
                             self.settings.send.drain_interval)
-        web = self.start_web() if self.settings.web.enabled else None
+        web = (self.start_web(lambda: bool(daemon.scheduler.running))
+               if self.settings.web.enabled else None)
         every = self.settings.classifier.retrain_interval
         if every.total_seconds() > 0:
             from classifiers.scheduled import retrain_job

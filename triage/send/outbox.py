@@ -144,7 +144,9 @@ class Outbox:
             if row["draft_id"] is not None:
                 c.execute(update(s.drafts).where(s.drafts.c.id == row["draft_id"]).values(
                     status="sent", updated_at=now))
-        self.store.mark_met(row["message_id"])
+        if (row["payload"].get("extra") or {}).get("kind") != "acknowledgement":
+            # an automatic acknowledgement is not the team's first response
+            self.store.mark_met(row["message_id"])
         self.store.audit(row["actor"] or "triage", "send", row["message_id"],
                          {"outbox_id": row["id"], "remote_id": str(remote_id),
                           "channel": row["channel"], "attempt": row["attempts"]})
@@ -171,3 +173,19 @@ class Outbox:
         self.store.audit("triage", "send_failed", row["message_id"],
                          {"outbox_id": row["id"], "error": error[:500],
                           "attempt": row["attempts"], "final": give_up})
+
+
+class OutboxSender:
+    """A Sender that queues into the outbox (retries, idempotency) instead of sending now.
+
+    Automatic acknowledgements go out this way through the same SMTP/X/Mastodon senders as
+    approved replies; the idempotency key keeps a retried acknowledgement single.
+    """
+
+    def __init__(self, outbox: Outbox, actor: str = "triage-ack") -> None:
+        self.outbox = outbox
+        self.actor = actor
+
+    def send(self, reply: OutgoingReply) -> str:
+        """Queue ``reply``; return ``outbox:<row id>``."""
+        return f"outbox:{self.outbox.enqueue(reply, draft_id=None, actor=self.actor)}"

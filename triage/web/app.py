@@ -6,7 +6,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -79,7 +79,8 @@ def default_outbox(app: Any) -> Outbox:
 
 
 def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
-               limiter_clock: Clock | None = None, retrainer: Retrainer | None = None) -> FastAPI:
+               limiter_clock: Clock | None = None, retrainer: Retrainer | None = None,
+               scheduler_running: Callable[[], bool] | None = None) -> FastAPI:
     """Return the review page for triage ``App`` ``app``.
 
     ``outbox`` defaults to one built from ``[send]``; ``secret_key`` to :func:`session_secret`;
@@ -152,15 +153,7 @@ def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None
     web.include_router(routes_admin.router)
     web.include_router(api.router)
     web.include_router(api.admin)
-    include_ops(web)
+    # /healthz and /metrics; a process without a scheduler (``triage web``) is ready when
+    # its store answers
+    web.include_router(app.ops.router(scheduler_running or (lambda: True)))
     return web
-
-
-def include_ops(web: FastAPI) -> None:
-    """Mount the operations router (``/healthz``, ``/metrics``) when ``triage.web.ops``
-    exists; it is built by the operations work and must expose ``router``."""
-    try:
-        from triage.web import ops  # type: ignore[attr-defined]
-    except ImportError:
-        return
-    web.include_router(ops.router)
