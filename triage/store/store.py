@@ -25,6 +25,7 @@ from triage.mail.threads import normalise_subject, token_in_subject
 from triage.models import Classification, Draft, ParsedMessage
 from triage.store import schema as s
 from triage.store.db import make_engine, migrate
+from triage.store.dberrors import store_error
 
 log = logging.getLogger(__name__)
 
@@ -141,7 +142,7 @@ class Store:
                 c.execute(update(s.sources).where(s.sources.c.name == source).values(
                     cursor=cursor))
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot store messages of source {source!r}: {exc}") from exc
+            raise store_error(f"cannot store messages of source {source!r}", exc) from exc
         return new_ids
 
     def _insert_message(self, c: Connection, source: str, item: Ingest, now: datetime,
