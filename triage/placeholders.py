@@ -14,7 +14,7 @@ from triage.errors import PlaceholderUnfilled, TemplateError
 
 MARKER_OPEN = "[[fill:"
 MARKER_CLOSE = "]]"
-_MARKER = re.compile(r"\[\[\s*fill\s*:\s*(?P<label>[^\[\]\n]*?)\s*\]\]", re.IGNORECASE)
+MARKER = re.compile(r"\[\[\s*fill\s*:\s*(?P<label>[^\[\]\n]*?)\s*\]\]", re.IGNORECASE)
 # Anything that still looks like the start of a marker after the whole ones are removed.
 _DAMAGED = re.compile(r"\[\[\s*fill\b[^\n]{0,40}", re.IGNORECASE)
 
@@ -34,8 +34,8 @@ def fill(label: str) -> str:
 
 def unfilled_placeholders(text: str) -> list[str]:
     """Return the labels of every marker still in ``text``, in order (damaged ones as found)."""
-    labels = [m.group("label") for m in _MARKER.finditer(text or "")]
-    rest = _MARKER.sub("", text or "")
+    labels = [m.group("label") for m in MARKER.finditer(text or "")]
+    rest = MARKER.sub("", text or "")
     labels += [m.group(0).strip() for m in _DAMAGED.finditer(rest)]
     return labels
 
