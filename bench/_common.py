@@ -56,6 +56,12 @@ def write_section(title: str, body: str) -> None:
     BENCH_MD.write_text(text, encoding="utf-8")
 
 
+def replace_section(text: str) -> None:
+    """Write ``text``, a whole section starting with ``## Title``, into docs/benchmarks.md."""
+    title, _, body = text.strip().partition("\n")
+    write_section(title.removeprefix("## ").strip(), body)
+
+
 def seed_maildir(path: Path, n: int, tag: str) -> None:
     """Write ``n`` realistic messages into the Maildir at ``path`` (fast: bytes from a
     template, written straight into ``new/`` under unique names as a delivery agent would)."""

@@ -14,9 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
-import re
 import subprocess
 import sys
 import time
@@ -27,25 +25,14 @@ import numpy as np
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from classifiers.corpus_io import LABELS, Example, load_corpus, read_examples  # noqa: E402
-from classifiers.evaluate import Report, evaluate, macro_f1  # noqa: E402
-from classifiers.language import LanguageDetector  # noqa: E402
-from classifiers.model import TriageClassifier, train  # noqa: E402
+from bench._common import machine
+from bench._common import replace_section as write_section
+from classifiers.corpus_io import LABELS, Example, load_corpus, read_examples
+from classifiers.evaluate import Report, evaluate, macro_f1
+from classifiers.language import LanguageDetector
+from classifiers.model import TriageClassifier, train
 
 DEV_DEFAULT = ROOT.parent.parent / "shared" / "data" / "realworld-dev.csv"
-
-
-def machine() -> str:
-    """Return a one-line description of this machine."""
-    cpu = next((ln.split(":", 1)[1].strip() for ln in Path("/proc/cpuinfo").read_text()
-                .splitlines() if ln.startswith("model name")), platform.processor())
-    mem = next((int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-                if ln.startswith("MemTotal")), 0)
-    load = os.getloadavg()[0]
-    return (f"{os.cpu_count()} cores (nproc), {cpu}, {mem / 2**20:.0f} GiB RAM; Python "
-            f"{platform.python_version()}; load average {load:.1f} at start (the machine is "
-            "shared, so speeds are pessimistic)")
 
 
 def speed(predict: Callable[[Sequence[str]], object], texts: list[str], batch_reps: int,
@@ -172,15 +159,6 @@ def fmt_report(r: Report) -> list[str]:
     out += ["", "Most frequent confusions (true → predicted): "
             + "; ".join(f"{a} → {b} {n}" for a, b, n in r.top_confusions)]
     return out
-
-
-def write_section(text: str) -> None:
-    """Replace (or append) the ``## Classifier`` section of docs/benchmarks.md."""
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8")
-    pat = re.compile(r"^## Classifier\n.*?(?=^## |\Z)", re.S | re.M)
-    doc = pat.sub(text, doc) if pat.search(doc) else doc.rstrip() + "\n\n" + text
-    path.write_text(doc, encoding="utf-8")
 
 
 def main() -> None:

@@ -7,9 +7,8 @@ Run: .venv/bin/python bench/deadlines.py [--n 5000]
 from __future__ import annotations
 
 import argparse
-import os
-import platform
 import re
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime, timedelta
@@ -23,6 +22,9 @@ from triage.report import build_report
 from triage.services import App
 from triage.store.store import Ingest
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from bench._common import machine
+
 ROOT = Path(__file__).resolve().parent.parent
 T0 = datetime(2026, 11, 2, 1, 0, tzinfo=UTC)
 DEADLINES = {
@@ -33,19 +35,6 @@ DEADLINES = {
                                       for d in ("mon", "tue", "wed", "thu", "fri")},
                             "holidays": ["2026-11-20", "2026-12-25"]}},
 }
-
-
-def machine() -> str:
-    cpu = "unknown"
-    for line in Path("/proc/cpuinfo").read_text().splitlines():
-        if line.startswith("model name"):
-            cpu = line.split(":", 1)[1].strip()
-            break
-    mem = "?"
-    for line in Path("/proc/meminfo").read_text().splitlines():
-        if line.startswith("MemTotal"):
-            mem = f"{int(line.split()[1]) / 1024 / 1024:.1f} GiB"
-    return f"{os.cpu_count()} CPUs (nproc), {cpu}, {mem} RAM, Python {platform.python_version()}"
 
 
 def best(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]

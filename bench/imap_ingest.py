@@ -15,9 +15,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
-import platform
-import re
 import resource
 import subprocess
 import sys
@@ -28,8 +25,9 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from tests.fixtures_imap import PASSWORD, Dovecot  # noqa: E402
+from bench._common import machine
+from bench._common import replace_section as write_section
+from tests.fixtures_imap import PASSWORD, Dovecot
 
 USER = "bench@example.com"
 
@@ -124,32 +122,6 @@ def child(argv: list[str]) -> dict[str, float]:
     out = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True,
                          text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
-
-
-def machine() -> str:
-    """nproc, CPU model and RAM of this machine."""
-    cpu = "unknown CPU"
-    with open("/proc/cpuinfo", encoding="utf-8") as f:
-        for line in f:
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    with open("/proc/meminfo", encoding="utf-8") as f:
-        mem_kb = int(f.readline().split()[1])
-    return (f"{os.cpu_count()} CPU(s) ({cpu}), {mem_kb / 1024 / 1024:.1f} GiB RAM, "
-            f"Python {platform.python_version()}, {platform.system()} {platform.release()}")
-
-
-def write_section(text: str) -> None:
-    """Replace (or add) the ``## IMAP ingest`` section of docs/benchmarks.md."""
-    doc = ROOT / "docs" / "benchmarks.md"
-    body = doc.read_text(encoding="utf-8")
-    pattern = re.compile(r"^## IMAP ingest.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(body):
-        body = pattern.sub(lambda _m: text, body)
-    else:
-        body = body.rstrip("\n") + "\n\n" + text
-    doc.write_text(body.rstrip("\n") + "\n", encoding="utf-8")
 
 
 def verdict(plain_rate: float, runs: list[tuple[int, int, dict[str, float]]]) -> str:

@@ -7,25 +7,25 @@ docs/benchmarks.md.
 
 from __future__ import annotations
 
-import os
-import platform
-import re
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from tests.fixtures_social import OWN_X_ID, FakeMastodon, FakeX  # noqa: E402
-from triage.clock import FrozenClock  # noqa: E402
-from triage.config import settings_from_mapping  # noqa: E402
-from triage.modelstore import ensure_bundled_model  # noqa: E402
-from triage.services import App  # noqa: E402
-from triage.sources.mastodon import _build as build_mastodon  # noqa: E402
-from triage.sources.x import _build as build_x  # noqa: E402
+from bench._common import machine
+from bench._common import replace_section as write_section
+from tests.fixtures_social import OWN_X_ID, FakeMastodon, FakeX
+from triage.clock import FrozenClock
+from triage.config import settings_from_mapping
+from triage.modelstore import ensure_bundled_model
+from triage.services import App
+from triage.sources.mastodon import _build as build_mastodon
+from triage.sources.x import _build as build_x
 
 TEXTS = ["my order #{i} has not arrived, it has been a week",
          "đơn hàng {i} của tôi bị giao trễ, làm ơn kiểm tra giúp",
@@ -33,18 +33,28 @@ TEXTS = ["my order #{i} has not arrived, it has been a week",
          "pwede po bang palitan ang address ng order {i}?"]
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        ram = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())
-                  .group(1)) // 1024 // 1024  # type: ignore[union-attr]
-    except OSError:
-        ram = 0
-    return f"{os.cpu_count()} cores ({cpu}), {ram} GB RAM, Python {platform.python_version()}"
+def measure(app: App, n: int, build: Callable[[], Any],
+            pages: Callable[[], int]) -> dict[str, float]:
+    """Time a bare fetch of every item, then a full poll (store, classify, draft) of them."""
+    _ = app.pipeline  # load the model before the clock starts
+    src = build()
+    t = time.perf_counter()
+    got = 0
+    cursor: dict = {}
+    while True:
+        res = src.fetch(cursor, 200)
+        if not res.items:
+            break
+        got += len(res.items)
+        cursor = res.cursor
+    fetch_s = time.perf_counter() - t
+    src.close()
+    requests = pages()
+    t = time.perf_counter()
+    stats = app.poll_source(build())
+    total_s = time.perf_counter() - t
+    assert got == n and stats.stored == n, (got, stats)
+    return {"fetch_s": fetch_s, "pages": requests, "total_s": total_s}
 
 
 def run_x(n: int, model: Path, work: Path, clock: FrozenClock) -> dict[str, float]:
@@ -59,26 +69,9 @@ def run_x(n: int, model: Path, work: Path, clock: FrozenClock) -> dict[str, floa
             "sources": [{"name": "x", "type": "x", "user_id": OWN_X_ID,
                          "api_base_url": fake.base_url, "bearer_token_env": "T",
                          "page_size": 100}]}), clock=clock, environ={"T": "t"})
-        _ = app.pipeline
-        src = build_x(app.settings.source("x"), app.environ, Path, clock=clock)
-        t = time.perf_counter()
-        got = 0
-        cursor: dict = {}
-        while True:
-            res = src.fetch(cursor, 200)
-            if not res.items:
-                break
-            got += len(res.items)
-            cursor = res.cursor
-        fetch_s = time.perf_counter() - t
-        src.close()
-        pages = fake.count("GET", "/mentions")
-        src = build_x(app.settings.source("x"), app.environ, Path, clock=clock)
-        t = time.perf_counter()
-        stats = app.poll_source(src)
-        total_s = time.perf_counter() - t
-        assert got == n and stats.stored == n, (got, stats)
-        return {"fetch_s": fetch_s, "pages": pages, "total_s": total_s}
+        return measure(app, n, lambda: build_x(app.settings.source("x"), app.environ, Path,
+                                               clock=clock),
+                       lambda: fake.count("GET", "/mentions"))
     finally:
         fake.stop()
 
@@ -96,38 +89,11 @@ def run_mastodon(n: int, model: Path, work: Path, clock: FrozenClock) -> dict[st
             "sources": [{"name": "m", "type": "mastodon", "instance_url": fake.base_url,
                          "access_token_env": "T", "page_size": 80}]}), clock=clock,
             environ={"T": "t"})
-        _ = app.pipeline
-        src = build_mastodon(app.settings.source("m"), app.environ, Path, clock=clock)
-        t = time.perf_counter()
-        got = 0
-        cursor: dict = {}
-        while True:
-            res = src.fetch(cursor, 200)
-            if not res.items:
-                break
-            got += len(res.items)
-            cursor = res.cursor
-        fetch_s = time.perf_counter() - t
-        src.close()
-        pages = fake.count("GET", "/notifications")
-        src = build_mastodon(app.settings.source("m"), app.environ, Path, clock=clock)
-        t = time.perf_counter()
-        stats = app.poll_source(src)
-        total_s = time.perf_counter() - t
-        assert got == n and stats.stored == n, (got, stats)
-        return {"fetch_s": fetch_s, "pages": pages, "total_s": total_s}
+        return measure(app, n, lambda: build_mastodon(app.settings.source("m"), app.environ,
+                                                      Path, clock=clock),
+                       lambda: fake.count("GET", "/notifications"))
     finally:
         fake.stop()
-
-
-def write_section(text: str) -> None:
-    path = ROOT / "docs" / "benchmarks.md"
-    doc = path.read_text(encoding="utf-8")
-    start = doc.find("\n## Social sources")
-    if start != -1:
-        end = doc.find("\n## ", start + 1)
-        doc = doc[:start] + (doc[end:] if end != -1 else "\n")
-    path.write_text(doc.rstrip("\n") + "\n\n" + text, encoding="utf-8")
 
 
 def main() -> None:

@@ -6,7 +6,6 @@ docs/benchmarks.md with the numbers and the machine they were measured on.
 
 from __future__ import annotations
 
-import os
 import platform
 import re
 import statistics
@@ -17,12 +16,12 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from triage.drafting import DraftRequest, Renderer  # noqa: E402
-from triage.extract import extract_facts  # noqa: E402
-from triage.models import CATEGORIES, LANGUAGES  # noqa: E402
-from triage.techdetails import detect_tech_details  # noqa: E402
-from triage.template_check import check_templates  # noqa: E402
+from bench._common import machine
+from triage.drafting import DraftRequest, Renderer
+from triage.extract import extract_facts
+from triage.models import CATEGORIES, LANGUAGES
+from triage.techdetails import detect_tech_details
+from triage.template_check import check_templates
 
 MESSAGES = {
     "en": ("Hi, my order #55501 arrived broken. I paid $45.00 on 12/11/2026. The app (version "
@@ -37,21 +36,6 @@ MESSAGES = {
            "Lumalabas ERR_CONNECTION_REFUSED sa Chrome 119. Call me 0917 123 4567. " * 3),
 }
 DUE = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
-
-
-def machine() -> str:
-    """Return 'N cores, CPU model, RAM' for the report."""
-    cpu = platform.processor() or "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-        mem_kb = int(re.search(r"MemTotal:\s+(\d+)", Path("/proc/meminfo").read_text())[1])
-        ram = f"{mem_kb / 1024 / 1024:.1f} GiB RAM"
-    except (OSError, TypeError):
-        ram = "RAM unknown"
-    return f"{os.cpu_count()} cores (nproc), {cpu}, {ram}"
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]

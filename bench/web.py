@@ -10,8 +10,6 @@ Run: ``.venv/bin/python bench/web.py [N]``
 
 from __future__ import annotations
 
-import os
-import platform
 import re
 import statistics
 import sys
@@ -26,16 +24,16 @@ from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-from tests.fixtures_web import Sink, free_port  # noqa: E402
-from triage.clock import FrozenClock  # noqa: E402
-from triage.config import settings_from_mapping  # noqa: E402
-from triage.send.outbox import Outbox  # noqa: E402
-from triage.send.smtp import SmtpSender  # noqa: E402
-from triage.services import App  # noqa: E402
-from triage.store import schema as s  # noqa: E402
-from triage.web import create_app  # noqa: E402
-from triage.web.accounts import add_user  # noqa: E402
+from bench._common import machine
+from tests.fixtures_web import Sink, free_port
+from triage.clock import FrozenClock
+from triage.config import settings_from_mapping
+from triage.send.outbox import Outbox
+from triage.send.smtp import SmtpSender
+from triage.services import App
+from triage.store import schema as s
+from triage.web import create_app
+from triage.web.accounts import add_user
 
 CATS = ("complaint", "request", "suggestion", "technical_issue")
 
@@ -78,16 +76,6 @@ def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
         out.append((time.perf_counter() - t0) * 1000)
     out.sort()
     return statistics.median(out), out[int(len(out) * 0.95) - 1]
-
-
-def machine() -> str:
-    cpu = next((ln.split(":", 1)[1].strip() for ln in
-                Path("/proc/cpuinfo").read_text().splitlines() if ln.startswith("model name")),
-               platform.processor())
-    mem = next(int(ln.split()[1]) for ln in Path("/proc/meminfo").read_text().splitlines()
-               if ln.startswith("MemTotal"))
-    return f"{os.cpu_count()} cores ({cpu}), {mem / 1024 / 1024:.0f} GiB RAM, Python " \
-           f"{platform.python_version()}, SQLite"
 
 
 def main(n: int = 5000) -> None:
