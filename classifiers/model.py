@@ -26,7 +26,7 @@ from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
 from sklearn.pipeline import Pipeline, make_pipeline
 from sklearn.svm import LinearSVC
 
-from classifiers.corpus_io import LABELS, Example, examples_hash
+from classifiers.corpus_io import Example, examples_hash
 from classifiers.fastpath import CompiledModel
 from classifiers.language import LanguageDetector
 from classifiers.text import analyse
@@ -228,5 +228,3 @@ def file_sha256(path: Path) -> str:
             h.update(chunk)
     return h.hexdigest()
 
-
-LABELS_ALL = LABELS

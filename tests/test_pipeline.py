@@ -26,7 +26,7 @@ def test_poll_stores_classifies_drafts_and_deadlines(app: App, maildir: Path) ->
 def test_second_poll_duplicates_nothing(app: App, maildir: Path) -> None:
     add_to_maildir(maildir, make_email())
     app.poll_all()
-    app.store.get_cursor("inbox")
+    assert app.store.get_cursor("inbox")["seen"]
     # forget the cursor: the unique (source, external_id) still prevents duplicates
     app.store.add_items("inbox", [], {}, channel="email")
     app.poll_all()
@@ -103,3 +103,24 @@ def test_deadline_sweep_moves_states(app: App, maildir: Path, clock) -> None:  #
     clock.set(row["due_at"] + timedelta(minutes=1))
     assert app.sweep_deadlines() == {"breached": 1}
     assert app.store.export_rows()[0]["state"] == "breached"
+
+
+def test_model_failing_on_one_message_quarantines_only_that_one(
+        app: App, maildir: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    real = app.classifier.predict
+
+    def picky(texts, languages=None):  # type: ignore[no-untyped-def]
+        if any("POISON" in t for t in texts):
+            raise ValueError("the model cannot handle this text")
+        return real(texts, languages=languages)
+
+    monkeypatch.setattr(app.classifier, "predict", picky)
+    add_to_maildir(maildir, make_email(msgid="<a@x>", body="The app crashes at login."))
+    add_to_maildir(maildir, make_email(msgid="<b@x>", body="POISON"))
+    add_to_maildir(maildir, make_email(msgid="<c@x>", body="Please add a dark mode."))
+    app.poll_all()
+    rows = {r["message_id"]: r for r in app.store.export_rows()}
+    assert rows["<a@x>"]["category"] == "technical_issue"
+    assert rows["<c@x>"]["category"] == "suggestion"
+    assert rows["<b@x>"]["status"] == "quarantined"
+    assert "cannot handle" in rows["<b@x>"]["error"]

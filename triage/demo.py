@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import mailbox
-import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from email.parser import BytesParser
@@ -71,10 +70,6 @@ def setup_demo(workdir: Path, now: datetime | None = None) -> Path:
         box.close()
     return cfg
 
-
-def reset_demo(workdir: Path) -> None:
-    """Remove a demo working directory (used by tests and `make demo-clean`)."""
-    shutil.rmtree(workdir, ignore_errors=True)
 
 
 def print_table(app: Any, echo: Callable[[str], None]) -> None:

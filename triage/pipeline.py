@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage.clock import Clock
 from triage.deadlines import DeadlinePolicy
 from triage.drafting import DraftRequest, Renderer
-from triage.errors import ParseError, StoreError, TriageError
+from triage.errors import ParseError, StoreError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
 from triage.models import Classification, FetchResult, RawItem
@@ -66,6 +66,7 @@ class Pipeline:
         self.clock = clock
         self.batch_size = batch_size
         self.own_addresses = own_addresses
+        self.deadline_store = DeadlineStore(store, own_addresses)
         self.stop = stop or threading.Event()
         # several daemons on one store: claim rows instead of reading all waiting ones
         self.claims = claims
@@ -153,11 +154,7 @@ class Pipeline:
             if not ids:
                 break
             rows = self.store.messages_by_ids(ids)
-            try:
-                results = self._classify(rows)
-            except Exception as exc:  # the model failing must not lose messages
-                log.exception("classifier failed on a batch of %d", len(rows))
-                results = [exc] * len(rows)
+            results = self._classify(rows)
             for row, cl in zip(rows, results, strict=True):
                 if self.stop.is_set():
                     break
@@ -166,18 +163,32 @@ class Pipeline:
             self.claims.release()
         return stats
 
-    def _classify(self, rows: list[dict]) -> list[Classification | Exception]:
-        todo = [i for i, r in enumerate(rows) if not r["is_auto"]]
-        out: list[Classification | Exception] = [None] * len(rows)  # type: ignore[list-item]
-        if todo:
-            from classifiers.model import model_input
+    def _classify(self, rows: list[dict]) -> list[Classification | Exception | None]:
+        """Classify a batch in one model call; ``None`` for automatic mail.
 
-            texts = [model_input(rows[i]["text"] or rows[i]["full_text"], rows[i]["subject"])
-                     for i in todo]
-            langs = [rows[i].get("language_hint") for i in todo]
-            preds = self.classifier.predict(texts, languages=langs)  # type: ignore[attr-defined]
-            for i, p in zip(todo, preds, strict=True):
+        If the batch call fails, each message is classified alone, so that only a message
+        the model truly cannot handle gets the exception (and is quarantined for it), not the
+        whole batch.
+        """
+        from classifiers.model import model_input
+
+        todo = [i for i, r in enumerate(rows) if not r["is_auto"]]
+        out: list[Classification | Exception | None] = [None] * len(rows)
+        texts = [model_input(rows[i]["text"] or rows[i]["full_text"], rows[i]["subject"])
+                 for i in todo]
+        langs = [rows[i].get("language_hint") for i in todo]
+        predict = self.classifier.predict  # type: ignore[attr-defined]
+        try:
+            for i, p in zip(todo, predict(texts, languages=langs) if todo else [], strict=True):
                 out[i] = p
+        except Exception:
+            log.exception("classifier failed on a batch of %d; classifying one by one",
+                          len(todo))
+            for i, text, lang in zip(todo, texts, langs, strict=True):
+                try:
+                    out[i] = predict([text], languages=[lang])[0]
+                except Exception as exc:
+                    out[i] = exc
         return out
 
     def _process_one(self, row: dict, cl: Classification | Exception | None,
@@ -190,8 +201,8 @@ class Pipeline:
                 # automatic mail: stored and visible, no deadline, never a draft
                 done = self.store.save_processing(mid, None, None, "", None)
             else:
-                plan = self.deadlines.plan(row, cl.category, DeadlineStore(
-                    self.store, self.own_addresses).thread_context(row))
+                plan = self.deadlines.plan(row, cl.category,
+                                           self.deadline_store.thread_context(row))
                 due_at = plan.due_at
                 draft = self.renderer.render(DraftRequest(
                     category=cl.category, channel=row["channel"], language=cl.language,
@@ -204,11 +215,11 @@ class Pipeline:
                                                   kind=plan.kind, priority=plan.priority)
             if done:
                 stats.processed += 1
-                self._notify(row, None if isinstance(cl, Exception) else cl)
+                self._notify(row, cl)
         except (StoreError, SQLAlchemyError) as exc:
             # the store failing is not the message's fault: never quarantine for it
             raise store_error(f"cannot save the processing of message {mid}", exc) from exc
-        except (TriageError, Exception) as exc:  # contained per message
+        except Exception as exc:  # contained per message: quarantined with its reason
             log.warning("message %s quarantined: %s", mid, exc)
             self.store.quarantine(mid, f"{type(exc).__name__}: {exc}")
             stats.failed += 1

@@ -30,10 +30,6 @@ metadata = MetaData(
 
 TS = DateTime(timezone=True)
 
-
-
-
-
 sources = Table(
     "sources",
     metadata,

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
+from collections.abc import Callable
 from typing import Any
 
 import nh3
@@ -81,6 +82,17 @@ def _back(message_id: int) -> RedirectResponse:
     return RedirectResponse(f"/messages/{message_id}", status_code=303)
 
 
+def _act(request: Request, message_id: int, action: Callable[[], object],
+         done: str) -> RedirectResponse:
+    """Run one form action; flash ``done`` or the error, then go back to the message."""
+    try:
+        action()
+        flash(request, done, "ok")
+    except TriageError as exc:
+        flash(request, str(exc), "error")
+    return _back(message_id)
+
+
 @router.post("/messages/{message_id}/approve")
 def approve(request: Request, message_id: int, background: BackgroundTasks,
             subject: str = Form(""), text: str = Form(""),
@@ -106,45 +118,30 @@ def approve(request: Request, message_id: int, background: BackgroundTasks,
 def save(request: Request, message_id: int, subject: str = Form(""), text: str = Form(""),
          user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Save draft."""
-    try:
-        actions.save_draft(request.app.state.triage, message_id, subject, text, user)
-        flash(request, "Draft saved.", "ok")
-    except TriageError as exc:
-        flash(request, str(exc), "error")
-    return _back(message_id)
+    return _act(request, message_id, lambda: actions.save_draft(
+        request.app.state.triage, message_id, subject, text, user), "Draft saved.")
 
 
 @router.post("/messages/{message_id}/discard")
 def discard(request: Request, message_id: int,
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Discard draft."""
-    try:
-        actions.discard_draft(request.app.state.triage, message_id, user)
-        flash(request, "Draft discarded; nothing will be sent.", "ok")
-    except TriageError as exc:
-        flash(request, str(exc), "error")
-    return _back(message_id)
+    return _act(request, message_id, lambda: actions.discard_draft(
+        request.app.state.triage, message_id, user), "Draft discarded; nothing will be sent.")
 
 
 @router.post("/messages/{message_id}/reclassify")
 def reclassify(request: Request, message_id: int, category: str = Form(""),
                user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Reclassify: new category, new draft, correction recorded for training."""
-    try:
-        actions.reclassify(request.app.state.triage, message_id, category, user)
-        flash(request, f"Reclassified as {category}; a new draft was written.", "ok")
-    except TriageError as exc:
-        flash(request, str(exc), "error")
-    return _back(message_id)
+    return _act(request, message_id, lambda: actions.reclassify(
+        request.app.state.triage, message_id, category, user),
+        f"Reclassified as {category}; a new draft was written.")
 
 
 @router.post("/messages/{message_id}/assign")
 def assign(request: Request, message_id: int,
            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Assign to me."""
-    try:
-        actions.assign_to(request.app.state.triage, message_id, user)
-        flash(request, "Assigned to you.", "ok")
-    except TriageError as exc:
-        flash(request, str(exc), "error")
-    return _back(message_id)
+    return _act(request, message_id, lambda: actions.assign_to(
+        request.app.state.triage, message_id, user), "Assigned to you.")
