@@ -18,7 +18,7 @@ from triage.mail.parse import parse_email
 from triage.models import Classification, Draft
 from triage.store.claims import Claims
 from triage.store.leases import Leases, Owner
-from triage.store.store import Ingest, Store
+from triage.store.store import Ingest, Processed, Store
 
 
 def item(ext: str, **kw: str) -> Ingest:
@@ -46,7 +46,7 @@ def test_ingest_dedups_on_source_and_external_id(any_store: Store) -> None:
 def test_cursor_and_messages_commit_together(any_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     any_store.ensure_source("inbox", "maildir")
     any_store.add_items("inbox", [], {"seen": ["old"]})
-    real = any_store._insert_message
+    real = any_store._message_row
     calls = {"n": 0}
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ def test_cursor_and_messages_commit_together(any_store: Store, monkeypatch) -> N
             raise StoreError("simulated failure mid-batch")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(any_store, "_insert_message", failing)
+    monkeypatch.setattr(any_store, "_message_row", failing)
     with pytest.raises(StoreError):
         any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
                             {"seen": ["old", "a", "b"]})
@@ -124,6 +124,42 @@ def test_threads_by_references_and_token(any_store: Store) -> None:
     (d,) = any_store.add_items("inbox", [item("4", msgid="<t@x>",
                                               subject=f"Re: Something else [#T-{tc}]")], {})
     assert any_store.message(d)["thread_id"] == tc
+
+
+def test_threads_within_one_batch_keep_the_guards(any_store: Store) -> None:
+    """Replies to messages of the same (not yet inserted) batch: the latest parent wins and a
+    changed subject still starts a new thread."""
+    any_store.ensure_source("inbox", "maildir")
+    (p,) = any_store.add_items("inbox", [item("p", msgid="<p@x>", subject="Refund")], {})
+    a, b, c = any_store.add_items("inbox", [
+        item("a", msgid="<a@x>", subject="Re: Refund", In_Reply_To="<p@x>", References="<p@x>"),
+        item("b", msgid="<b@x>", subject="Totally different", In_Reply_To="<a@x>",
+             References="<p@x> <a@x>"),
+        item("c", msgid="<c@x>", subject="Re: Totally different", In_Reply_To="<b@x>",
+             References="<p@x> <a@x> <b@x>")], {})
+    tp, ta, tb, tc = (any_store.message(i)["thread_id"] for i in (p, a, b, c))
+    assert ta == tp
+    assert tb != tp
+    assert tc == tb
+    assert [p, a, b, c] == sorted([p, a, b, c])  # ids follow arrival order
+
+
+def test_batch_processing_writes_each_message_once(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(5)], {})
+    assert any_store.save_processing(ids[1], CL, NOW, "p", DRAFT) is True
+    done = any_store.save_processing_many([Processed(i, CL, NOW, "p", DRAFT) for i in ids])
+    assert done == set(ids) - {ids[1]}
+    assert any_store.save_processing_many([Processed(i, CL, NOW, "p", DRAFT) for i in ids]) \
+        == set()
+    with any_store.engine.connect() as c:
+        from sqlalchemy import func, select
+
+        from triage.store import schema as s
+
+        for table in (s.drafts, s.deadlines, s.classifications):
+            assert c.execute(select(func.count()).select_from(table)).scalar() == len(ids)
+    assert {r["status"] for r in any_store.export_rows()} == {"processed"}
 
 
 def test_deadlines_states_and_met(any_store: Store) -> None:

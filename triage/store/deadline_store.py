@@ -16,7 +16,7 @@ from sqlalchemy import and_, func, insert, or_, select, update
 from triage.deadlines import ThreadContext
 from triage.errors import NotFound
 from triage.store import schema as s
-from triage.store.store import Store, aware
+from triage.store.store import Store, aware, chunked
 
 
 @dataclass(frozen=True)
@@ -60,20 +60,45 @@ class DeadlineStore:
     def thread_context(self, message: dict[str, Any]) -> ThreadContext:
         """Return what the thread says about ``message``: did we reply before it, and how
         many customer messages since our last reply (this one included)."""
-        tid = message.get("thread_id")
-        if not tid:
-            return ThreadContext()
+        return self.thread_contexts([message])[0]
+
+    def thread_contexts(self, messages: Sequence[dict[str, Any]]) -> list[ThreadContext]:
+        """:meth:`thread_context` for a batch, in a few queries whatever its size.
+
+        Most new mail starts its own thread: one grouped count finds the threads that hold
+        more than one message, and only those are read in detail.
+        """
+        tids = sorted({int(msg["thread_id"]) for msg in messages if msg.get("thread_id")})
+        if not tids:
+            return [ThreadContext() for _ in messages]
         m = s.messages
+        events: dict[int, list[ReplyEvent]] = {}
+        others: dict[int, list[tuple[int, datetime]]] = {}
         with self.engine.connect() as c:
-            replies = [e for e in self._replies(c, [tid]) if e.at <= message["received_at"]]
+            busy: list[int] = []
+            for chunk in chunked(tids, 500):
+                busy += [int(r[0]) for r in c.execute(
+                    select(m.c.thread_id).where(m.c.thread_id.in_(chunk))
+                    .group_by(m.c.thread_id).having(func.count() > 1))]
+            for chunk in chunked(busy, 500):
+                for e in self._replies(c, chunk):
+                    events.setdefault(e.thread_id, []).append(e)
+                for r in c.execute(select(m.c.thread_id, m.c.id, m.c.received_at).where(
+                        m.c.thread_id.in_(chunk), m.c.is_auto.is_(False))):
+                    others.setdefault(int(r[0]), []).append((int(r[1]), aware(r[2])))  # type: ignore[arg-type]
+        out: list[ThreadContext] = []
+        for msg in messages:
+            tid = msg.get("thread_id")
+            if not tid:
+                out.append(ThreadContext())
+                continue
+            at = msg["received_at"]
+            replies = [e for e in events.get(int(tid), []) if e.at <= at]
             last = replies[-1].at if replies else None
-            q = select(func.count()).select_from(m).where(
-                m.c.thread_id == tid, m.c.id != message["id"], m.c.is_auto.is_(False),
-                m.c.received_at <= message["received_at"])
-            if last is not None:
-                q = q.where(m.c.received_at > last)
-            earlier = int(c.execute(q).scalar_one())
-        return ThreadContext(replied_before=last is not None, unanswered=earlier + 1)
+            earlier = sum(1 for mid, when in others.get(int(tid), [])
+                          if mid != msg["id"] and when <= at and (last is None or when > last))
+            out.append(ThreadContext(replied_before=last is not None, unanswered=earlier + 1))
+        return out
 
     # ------------------------------------------------------------------- sweep
     def open_deadlines(self) -> list[dict[str, Any]]:
