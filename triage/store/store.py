@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
@@ -39,18 +39,32 @@ def aware(value: datetime | None) -> datetime | None:
     return value.astimezone(UTC)
 
 
+class _NewThread(NamedTuple):
+    """A thread started by the batch being stored (its row is inserted with the batch)."""
+
+    index: int
+
+
 class _Parent(NamedTuple):
     """What threading needs to know of an earlier message."""
 
-    thread_id: int
+    thread_id: int | _NewThread
     sender: str
     is_auto: bool
     subject: str
     auto_reason: str | None
 
 
-# statements built once: building them per message cost more than running them
-_NEW_THREAD = insert(s.threads)
+@dataclass
+class _Batch:
+    """Messages and threads of one ``add_items`` call that are not inserted yet."""
+
+    parents: dict[str, _Parent] = field(default_factory=dict)  # Message-ID -> its thread
+    new_threads: list[dict[str, Any]] = field(default_factory=list)
+    keys: dict[str, _NewThread] = field(default_factory=dict)  # thread key -> new thread
+
+
+# a statement built once: building it per message cost more than running it
 _TOUCH_THREAD = (update(s.threads).where(s.threads.c.id == bindparam("tid"))
                  .values(last_message_at=bindparam("at")))
 
@@ -163,13 +177,21 @@ class Store:
                     known.update(r[0] for r in c.execute(
                         select(s.messages.c.external_id).where(
                             s.messages.c.source == source, s.messages.c.external_id.in_(chunk))))
-                batch: dict[str, _Parent] = {}  # Message-ID -> thread, for replies in the batch
+                batch = _Batch()
                 rows: list[dict[str, Any]] = []
                 for item in items:
                     if item.external_id in known:
                         continue
                     known.add(item.external_id)
                     rows.append(self._message_row(c, source, item, now, channel, batch))
+                if batch.new_threads:
+                    # threads started by this batch: one multi-row INSERT, then the ids
+                    stmt = insert(s.threads).returning(s.threads.c.id,
+                                                       sort_by_parameter_order=True)
+                    tids = [int(r[0]) for r in c.execute(stmt, batch.new_threads)]
+                    for row in rows:
+                        if isinstance(row["thread_id"], _NewThread):
+                            row["thread_id"] = tids[row["thread_id"].index]
                 if rows:
                     # one multi-row INSERT; ids come back in the order of the rows
                     stmt = insert(s.messages).returning(s.messages.c.id,
@@ -182,7 +204,7 @@ class Store:
         return new_ids
 
     def _message_row(self, c: Connection, source: str, item: Ingest, now: datetime,
-                     channel: str, batch: dict[str, _Parent]) -> dict[str, Any]:
+                     channel: str, batch: _Batch) -> dict[str, Any]:
         """Return the column values of one message (every row has the same keys)."""
         p = item.parsed
         row: dict[str, Any] = dict(
@@ -198,8 +220,8 @@ class Store:
             return row
         thread_id = self._thread_for(c, p, now, batch)
         if p.message_id:
-            batch[p.message_id] = _Parent(thread_id, p.sender, p.is_auto, p.subject,
-                                          p.auto_reason)
+            batch.parents[p.message_id] = _Parent(thread_id, p.sender, p.is_auto, p.subject,
+                                                  p.auto_reason)
         row.update(
             message_id=p.message_id, channel=p.channel, thread_id=thread_id,
             received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
@@ -211,14 +233,18 @@ class Store:
         return row
 
     def _thread_for(self, c: Connection, p: ParsedMessage, now: datetime,
-                    batch: dict[str, _Parent] | None = None) -> int:
+                    batch: _Batch | None = None) -> int | _NewThread:
         """Find the thread of ``p`` or start one (see ``triage.mail.threads``).
 
-        ``batch`` holds the messages of the same transaction not inserted yet; they are newer
-        than anything stored, so a reference to one of them wins.
+        ``batch`` holds the messages and threads of the same transaction not inserted yet;
+        they are newer than anything stored, so a reference to one of them wins. A thread
+        started in the batch is returned as a :class:`_NewThread` placeholder.
         """
+        batch = batch if batch is not None else _Batch()
         t = s.threads
         if p.thread_hint:
+            if p.thread_hint in batch.keys:
+                return batch.keys[p.thread_hint]
             row = c.execute(select(t.c.id).where(t.c.key == p.thread_hint)).first()
             if row:
                 self._touch_thread(c, int(row[0]), now)
@@ -226,10 +252,10 @@ class Store:
         refs = [r for r in [*p.references, p.in_reply_to] if r][-50:]
         if refs:
             parent: _Parent | Row[Any] | None = None
-            order = list(batch or {})
-            in_batch = [r for r in refs if batch and r in batch]
+            order = list(batch.parents)
+            in_batch = [r for r in refs if r in batch.parents]
             if in_batch:
-                parent = batch[max(in_batch, key=order.index)]  # type: ignore[index]
+                parent = batch.parents[max(in_batch, key=order.index)]
             else:
                 m = s.messages
                 parent = c.execute(
@@ -238,6 +264,8 @@ class Store:
                     .where(m.c.message_id.in_(refs), m.c.thread_id.is_not(None))
                     .order_by(m.c.id.desc()).limit(1)).first()
             if parent is not None and not self._over_threaded(p, parent):
+                if isinstance(parent.thread_id, _NewThread):
+                    return parent.thread_id
                 self._touch_thread(c, int(parent.thread_id), now)
                 return int(parent.thread_id)
         token = token_in_subject(p.subject)
@@ -251,10 +279,12 @@ class Store:
             if row is not None and (bounce or not self._token_reused(p, row)):
                 self._touch_thread(c, token, now)
                 return token
-        res = c.execute(_NEW_THREAD, dict(
-            key=p.thread_hint, subject=p.subject, channel=p.channel, customer=p.sender,
-            created_at=now, last_message_at=now))
-        return int(res.inserted_primary_key[0])
+        new = _NewThread(len(batch.new_threads))
+        batch.new_threads.append(dict(key=p.thread_hint, subject=p.subject, channel=p.channel,
+                                      customer=p.sender, created_at=now, last_message_at=now))
+        if p.thread_hint:
+            batch.keys[p.thread_hint] = new
+        return new
 
     @staticmethod
     def _touch_thread(c: Connection, thread_id: int, now: datetime) -> None:
