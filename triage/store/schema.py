@@ -144,8 +144,11 @@ deadlines = Table(
     Column("warnings_sent", JSON, nullable=False, default=list),
     Column("priority", String(20), nullable=False, default="normal", server_default="normal"),
     Column("met_by", String(320)),
+    # when the sweep must look at it next (a state or warning changes then); NULL = next sweep
+    Column("next_check_at", TS),
     UniqueConstraint("message_id", "kind", name="uq_deadlines_message_id_kind"),
     Index("ix_deadlines_state_due_at", "state", "due_at"),
+    Index("ix_deadlines_state_next_check_at", "state", "next_check_at"),
 )
 
 # One row per deadline, threshold and target: the durable record that a notice was (or is
