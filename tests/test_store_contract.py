@@ -299,3 +299,14 @@ def test_threads_of_one_daemon_get_different_batches(any_store: Store,
     assert got == [ids[:4]] and mine == ids[4:]
     claims.release()  # gives back the claims of every thread of this process
     assert claims.claim(100) == ids
+
+
+def test_source_failures_count_in_a_row(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "imap")
+    assert any_store.source_failures("inbox") == 0
+    assert any_store.record_source_result("inbox", "timeout") == 1
+    assert any_store.record_source_result("inbox", "timeout") == 2
+    assert any_store.source_failures("inbox") == 2
+    any_store.record_source_result("inbox", None)
+    assert any_store.source_failures("inbox") == 0
+    assert any_store.source_failures("never-seen") == 1

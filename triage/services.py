@@ -261,10 +261,10 @@ class App:
         return job
 
     def _failures(self, name: str) -> int:
-        for row in self.store.source_rows():
-            if row["name"] == name:
-                return int(row["failures"] or 0)
-        return 1
+        try:
+            return self.store.source_failures(name)
+        except SQLAlchemyError:  # the store is down too: back off as after one failure
+            return 1
 
     @staticmethod
     def _guarded(name: str, fn):  # type: ignore[no-untyped-def]

@@ -141,6 +141,12 @@ class Store:
             row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
             return int(row[0]) if row else 1
 
+    def source_failures(self, name: str) -> int:
+        """Return how many polls of source ``name`` failed in a row (1 if it is unknown)."""
+        with self.engine.connect() as c:
+            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
+        return int(row[0] or 0) if row else 1
+
     def pause_source(self, name: str, until: datetime | None) -> None:
         """Pause polling of source ``name`` until ``until`` (None lifts the pause)."""
         with self.engine.begin() as c:
