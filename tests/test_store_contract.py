@@ -310,3 +310,15 @@ def test_source_failures_count_in_a_row(any_store: Store) -> None:
     any_store.record_source_result("inbox", None)
     assert any_store.source_failures("inbox") == 0
     assert any_store.source_failures("never-seen") == 1
+
+
+def test_migrations_build_exactly_the_declared_schema(any_store: Store) -> None:
+    """Every table, column and index in ``schema.py`` is created by the Alembic migrations
+    (a column added to the schema without a migration fails here, on both databases)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from triage.store import schema as s
+
+    with any_store.engine.connect() as c:
+        assert compare_metadata(MigrationContext.configure(c), s.metadata) == []

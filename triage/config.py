@@ -582,6 +582,10 @@ class ImapWriteBack(_Section):
         "flag (empty: off).")
     from_address: str = Field(
         "", description="From address of appended drafts (empty: drafting.support_address).")
+    sent_folder: str = Field(
+        "", description="APPEND a copy of each reply sent through triage (SMTP) to this folder, "
+        "marked \\Seen, so the mail client shows it (empty: off). Leave empty when the SMTP "
+        "server files sent mail itself (Gmail and Microsoft 365 do).")
     move_to_folders: dict[str, str] = Field(
         default_factory=dict,
         description="Move processed messages into a folder per category, e.g. "

@@ -276,6 +276,24 @@ imap_writeback = Table(
     Index("ix_imap_writeback_source", "source"),
 )
 
+imap_sent_copies = Table(
+    "imap_sent_copies",
+    metadata,
+    # A reply sent through triage (SMTP) waiting to be APPENDed to its IMAP source's Sent
+    # folder by the write-back after a poll; ``appended_at`` is set once it is there.
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("reply_message_id", String(998), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("appended_at", TS),
+    Column("uid", Integer),
+    Column("error", Text),
+    UniqueConstraint("reply_message_id", name="uq_imap_sent_copies_reply_message_id"),
+    Index("ix_imap_sent_copies_source_appended_at", "source", "appended_at"),
+)
+
 job_leases = Table(
     "job_leases",
     metadata,

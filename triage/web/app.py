@@ -69,11 +69,12 @@ def secure_cookie(settings: Settings) -> bool:
 def default_outbox(app: Any) -> Outbox:
     """The outbox with the senders the settings ask for."""
     from triage.send.factory import build_senders
+    from triage.writeback import sent_copy_hook
 
     send = app.settings.send
-    # Hooks for parallel work: IMAP write-back passes on_sent=<APPEND the copy to Sent> to
-    # build_senders; social sources add their senders under the "social" channel.
-    return Outbox(app.store, build_senders(app.settings, app.environ),
+    # a reply sent by SMTP is queued for its IMAP source's Sent folder (when configured)
+    on_sent = sent_copy_hook(app.store, app.settings)
+    return Outbox(app.store, build_senders(app.settings, app.environ, on_sent),
                   max_attempts=send.max_attempts, retry_base=send.retry_base,
                   retry_max=send.retry_max)
 
