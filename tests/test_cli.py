@@ -110,6 +110,20 @@ def test_broken_config_exits_2_with_one_message(tmp_path: Path) -> None:
     assert "drafting.team" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_check_config_reads_holiday_files(tmp_path: Path) -> None:
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text("[deadlines.calendars.hanoi]\ntimezone = 'Asia/Ho_Chi_Minh'\n"
+                   "holidays_ics = 'vn.ics'\n")
+    r = run(["check-config", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 2 and "vn.ics" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "vn.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\n"
+        "DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260902\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n")
+    r = run(["check-config", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+
+
 def test_env_file_supplies_secret(tmp_path: Path) -> None:
     (tmp_path / "triage.toml").write_text("[store]\nurl_env = 'MY_DB'\n")
     (tmp_path / ".env").write_text("MY_DB=sqlite:///x.db\n")
