@@ -322,3 +322,36 @@ def test_migrations_build_exactly_the_declared_schema(any_store: Store) -> None:
 
     with any_store.engine.connect() as c:
         assert compare_metadata(MigrationContext.configure(c), s.metadata) == []
+
+
+def test_held_leases_are_renewed_between_polls(any_store: Store, clock: FrozenClock) -> None:
+    for name in ("a", "b"):
+        any_store.ensure_source(name, "maildir")
+    x, y = owners()
+    lx = Leases(any_store.engine, x, timedelta(minutes=2), clock, alive=lambda pid: True)
+    ly = Leases(any_store.engine, y, timedelta(minutes=2), clock, alive=lambda pid: True)
+    assert lx.acquire_source("a") and ly.acquire_source("b")
+    clock.advance(timedelta(seconds=90))
+    assert lx.renew_held() == 1  # only its own
+    clock.advance(timedelta(seconds=90))  # 3 min after taking it: alive only by the renewal
+    assert not ly.acquire_source("a")
+    assert lx.acquire_source("b")  # y did not renew: its lease expired
+
+
+def test_daemons_registering_one_source_at_once_do_not_fail(any_store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def register() -> None:
+        try:
+            any_store.ensure_source("shared", "maildir")
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    for _ in range(5):
+        threads = [threading.Thread(target=register) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert [r["name"] for r in any_store.source_rows()] == ["shared"]

@@ -206,6 +206,9 @@ class App:
             if start_push is not None:
                 self.push_watchers += start_push(functools.partial(daemon.wake, job_id),
                                                  self.stop)
+        # keep the sources this daemon holds between polls (a dead daemon stops renewing)
+        daemon.add_interval("leases", self._guarded("leases", self.ops.leases.renew_held),
+                            self.settings.ops.lease_ttl / 3)
         # jobs that must run once across all daemons sharing the store hold a job lease
         ttl = max(sched.sweep_interval * 3, self.settings.ops.lease_ttl)
         sweep = self.ops.leases.singleton("sweep", self.sweep_deadlines, ttl)

@@ -17,7 +17,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.clock import Clock
 from triage.errors import NotFound, StoreError
@@ -117,10 +117,19 @@ class Store:
 
     # ----------------------------------------------------------------- sources
     def ensure_source(self, name: str, type_: str) -> None:
-        """Create the row of source ``name`` if it is new."""
-        with self.engine.begin() as c:
-            if c.execute(select(s.sources.c.id).where(s.sources.c.name == name)).first() is None:
-                c.execute(insert(s.sources).values(name=name, type=type_, cursor={}, failures=0))
+        """Create the row of source ``name`` if it is new (several daemons may race here)."""
+        try:
+            with self.engine.begin() as c:
+                if c.execute(select(s.sources.c.id).where(
+                        s.sources.c.name == name)).first() is None:
+                    c.execute(insert(s.sources).values(name=name, type=type_, cursor={},
+                                                       failures=0))
+        except IntegrityError:
+            # another daemon registered it between our SELECT and INSERT: that is fine
+            with self.engine.connect() as c:
+                if c.execute(select(s.sources.c.id).where(
+                        s.sources.c.name == name)).first() is None:
+                    raise
 
     def get_cursor(self, name: str) -> dict[str, Any]:
         """Return the saved cursor of source ``name`` ({} when it never ran)."""
