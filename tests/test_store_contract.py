@@ -355,3 +355,23 @@ def test_daemons_registering_one_source_at_once_do_not_fail(any_store: Store) ->
             t.join()
     assert errors == []
     assert [r["name"] for r in any_store.source_rows()] == ["shared"]
+
+
+def test_retention_drops_only_old_processed_raw_bytes(any_store: Store,
+                                                      clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    store = Store(any_store.engine, clock)
+    old = store.add_items("inbox", [item(str(i), msgid=f"<o{i}@x>") for i in range(5)], {})
+    for mid in old[:4]:
+        store.save_processing(mid, CL, NOW, "p", DRAFT)  # old[4] stays new: never dropped
+    clock.advance(timedelta(days=100))
+    (young,) = store.add_items("inbox", [item("y", msgid="<y@x>")], {})
+    store.save_processing(young, CL, NOW, "p", DRAFT)
+    cutoff = clock.now() - timedelta(days=90)
+    assert store.purge_raw(cutoff, dry_run=True) == 4
+    assert store.raw(old[0])  # a dry run changes nothing
+    assert store.purge_raw(cutoff, chunk=3) == 4  # two chunks
+    assert [bool(store.raw(i)) for i in [*old, young]] == [False] * 4 + [True, True]
+    assert store.purge_raw(cutoff) == 0
+    (row,) = [r for r in store.export_rows() if r["id"] == old[0]]
+    assert row["category"] == "request" and row["draft"] == "Hello" and row["text"]

@@ -712,6 +712,17 @@ class OpsSettings(_Section):
         return value
 
 
+class RetentionSettings(_Section):
+    """What triage deletes by itself: nothing unless asked."""
+
+    raw_after: Duration = Field(
+        timedelta(0), description="Drop the raw bytes (the message exactly as received) of "
+        "messages ingested longer ago than this, once processed or quarantined; the parsed "
+        "text, thread, category, deadlines, drafts and audit log stay. '0s': keep forever.")
+    every: Duration = Field(
+        timedelta(hours=6), description="How often the daemon applies the retention rules.")
+
+
 class AckRule(_Section):
     """One opt-in rule allowing automatic acknowledgements for a category on a channel."""
 
@@ -760,6 +771,9 @@ class Settings(_Section):
     web: WebSettings = Field(default_factory=WebSettings, description="Review page.")
     send: SendSettings = Field(default_factory=SendSettings, description="Sending replies.")
     ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations.")
+    retention: RetentionSettings = Field(
+        default_factory=RetentionSettings, description="Retention of stored data."
+    )
     acknowledgements: list[AckRule] = Field(
         default_factory=list, description="Opt-in automatic acknowledgement rules."
     )

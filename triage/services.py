@@ -188,6 +188,16 @@ class App:
         counts by new state. See ``triage.sweep``."""
         return self.sweeper.sweep()
 
+    def apply_retention(self, *, dry_run: bool = False) -> dict[str, int]:
+        """Apply ``[retention]``: drop raw bytes older than ``raw_after``; return counts."""
+        keep = self.settings.retention.raw_after
+        if keep.total_seconds() <= 0:
+            return {"raw_dropped": 0}
+        n = self.store.purge_raw(self.clock.now() - keep, dry_run=dry_run)
+        if n and not dry_run:
+            log.info("retention: dropped the raw bytes of %d message(s) older than %s", n, keep)
+        return {"raw_dropped": n}
+
     def run_daemon(self) -> None:
         """Run until stopped: one job per source plus the deadline sweep."""
         daemon = Daemon(self.stop)
@@ -213,6 +223,11 @@ class App:
         ttl = max(sched.sweep_interval * 3, self.settings.ops.lease_ttl)
         sweep = self.ops.leases.singleton("sweep", self.sweep_deadlines, ttl)
         daemon.add_interval("sweep", self._guarded("sweep", sweep), sched.sweep_interval)
+        if self.settings.retention.raw_after.total_seconds() > 0:
+            keep = self.ops.leases.singleton("retention", self.apply_retention,
+                                             self.settings.retention.every * 2)
+            daemon.add_interval("retention", self._guarded("retention", keep),
+                                self.settings.retention.every)
         # the outbox claims each row before sending, so every daemon may drain it
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
                             self.settings.send.drain_interval)

@@ -425,6 +425,33 @@ class Store:
                                       d.c.status.in_(["pending_review"]))
                       .values(status="superseded", updated_at=now))
 
+    def purge_raw(self, ingested_before: datetime, *, dry_run: bool = False,
+                  chunk: int = 2000) -> int:
+        """Drop the raw bytes of processed or quarantined messages ingested before
+        ``ingested_before`` (and Sent-folder copies already filed); return how many messages.
+
+        Works in chunks of ``chunk`` rows, one transaction each, so a first run over a big
+        store never holds a long write lock. ``dry_run`` only counts.
+        """
+        m, sc = s.messages, s.imap_sent_copies
+        old = and_(m.c.ingested_at < ingested_before, m.c.status != "new",
+                   m.c.raw.is_not(None))
+        if dry_run:
+            with self.engine.connect() as c:
+                return int(c.execute(select(func.count()).select_from(m).where(old))
+                           .scalar_one())
+        total = 0
+        while True:
+            with self.engine.begin() as c:
+                ids = [int(r[0]) for r in c.execute(select(m.c.id).where(old).limit(chunk))]
+                if ids:
+                    c.execute(update(m).where(m.c.id.in_(ids)).values(raw=None))
+                if len(ids) < chunk:
+                    c.execute(sc.delete().where(sc.c.appended_at < ingested_before))
+            total += len(ids)
+            if len(ids) < chunk:
+                return total
+
     def quarantine(self, message_id: int, reason: str) -> None:
         """Mark a message quarantined with ``reason``; it stays stored and visible."""
         with self.engine.begin() as c:
