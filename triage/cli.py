@@ -301,3 +301,7 @@ main.add_command(models_group)
 from triage.cli_ops import status as _ops_status  # noqa: E402
 
 main.add_command(_ops_status)
+
+from triage.cli_outbox import outbox as _outbox_group  # noqa: E402
+
+main.add_command(_outbox_group)
