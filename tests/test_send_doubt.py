@@ -311,3 +311,26 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
     assert done.exit_code == 0 and "cancelled" in done.output
     page = web.get(f"/messages/{mid}").text
     assert "sending was interrupted" not in page and f"#{oid} cancelled" in page
+
+
+def test_in_doubt_requeue_and_counts_on_postgresql(postgres_url: str, clock: Any) -> None:
+    """Migration 0009 and the in-doubt queries work on PostgreSQL too."""
+    from triage.store.store import Ingest, Store
+
+    store = Store.open(postgres_url, clock)
+    try:
+        store.ensure_source("pg-doubt", "maildir")
+        [mid] = store.add_items("pg-doubt", [Ingest("1", b"x", None, error="test row")], {})
+        sender = LogSender()
+        box = Outbox(store, {"email": sender}, owner=ME, alive=lambda pid: False)
+        oid = box.enqueue(reply("pg-doubt-1", mid), draft_id=None, actor="ann")
+        with store.engine.begin() as c:
+            c.execute(update(s.outbox).where(s.outbox.c.id == oid).values(
+                status="sending", claimed_by="host-a:300:dead", claimed_at=clock.now()))
+        assert box.drain().in_doubt == 1 and sender.sent == []
+        assert counts(store)["in_doubt"] == 1
+        requeue(store, oid, "cli:root", in_doubt_ok=True)
+        assert box.drain().sent == 1 and counts(store)["sent"] >= 1
+        assert box.rows("sent")[0]["claimed_by"] == ME
+    finally:
+        store.close()

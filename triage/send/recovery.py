@@ -90,7 +90,7 @@ def mark_in_doubt(outbox: Outbox) -> list[int]:
     return marked
 
 
-def resolve_in_doubt(outbox: Outbox, limit: int = 50) -> int:
+def resolve_in_doubt(outbox: Outbox, limit: int = 20) -> int:
     """Settle in-doubt rows whose sender can tell whether the reply is out (``sent_copy``):
     found -> ``sent``, proven absent -> ``pending``. Return how many were settled."""
     from triage.send.outbox import reply_of
@@ -105,13 +105,18 @@ def resolve_in_doubt(outbox: Outbox, limit: int = 50) -> int:
             select(o).where(o.c.status == "in_doubt", o.c.channel.in_(checkable))
             .order_by(o.c.id).limit(limit))]
     settled = 0
+    unreachable: set[tuple[str, str]] = set()
     for row in rows:
+        where = (row["channel"], str((row["payload"] or {}).get("source") or ""))
+        if where in unreachable:
+            continue  # one failed look per source and run: spare the API's read budget
         since = aware(row["claimed_at"] or row["created_at"])
         try:
             remote_id = outbox.senders[row["channel"]].sent_copy(  # type: ignore[attr-defined]
                 reply_of(row), since)
         except SendError as exc:
             log.info("outbox row %s stays in doubt: cannot check it now (%s)", row["id"], exc)
+            unreachable.add(where)
             continue
         except Exception:  # a checker bug: this row stays in doubt, the others go on
             log.exception("checking in-doubt outbox row %s failed", row["id"])
