@@ -8,6 +8,8 @@ from alembic import op
 import sqlalchemy as sa
 
 
+# Chained after main's head at the time (0011_sent_copies) rather than 0008_ops, so that the
+# history stays linear and `alembic upgrade head` finds one head.
 revision = "0009_outbox_doubt"
 down_revision = "0011_sent_copies"
 branch_labels = None
