@@ -138,12 +138,12 @@ def test_kill_9_while_sending_never_sends_twice_and_in_doubt_rows_are_listed(
         procs: list[subprocess.Popen]) -> None:
     sink, port = smtp
     cfg = write_config(tmp_path, model_path, port)
-    total = 150
+    total = 120
     rows = queue_replies(cfg, total)
     db = Db(f"sqlite:///{tmp_path / 'data' / 'triage.db'}")
     rng = random.Random(int(os.environ.get("TRIAGE_FAULT_SEED", "9")))
     kills = 0
-    for _ in range(15):
+    for _ in range(12):
         if db.n("select count(*) from outbox where status in ('pending', 'sending')") == 0:
             break
         before = len(sink.ids)
