@@ -305,3 +305,7 @@ main.add_command(_ops_status)
 from triage.cli_retention import retention as _retention  # noqa: E402
 
 main.add_command(_retention)
+
+from triage.cli_outbox import outbox as _outbox_group  # noqa: E402
+
+main.add_command(_outbox_group)

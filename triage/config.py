@@ -411,6 +411,20 @@ class SendSettings(_Section):
     retry_base: Duration = Field(
         timedelta(seconds=30), description="First retry delay, doubling per attempt.")
     retry_max: Duration = Field(timedelta(hours=1), description="Longest retry delay.")
+    in_doubt_after: Duration = Field(
+        timedelta(minutes=10), description="A reply claimed for sending longer ago than this "
+        "by a daemon that never finished is marked in doubt (not resent; an operator "
+        "decides). A dead daemon on this machine is noticed at once. Must be longer than "
+        "any send takes (more than send.smtp.timeout).")
+
+    @model_validator(mode="after")
+    def _doubt_after_timeout(self) -> SendSettings:
+        if self.in_doubt_after <= self.smtp.timeout:
+            raise ValueError(
+                f"send.in_doubt_after ({self.in_doubt_after}) must be longer than "
+                f"send.smtp.timeout ({self.smtp.timeout}), or replies still being sent would "
+                "be marked in doubt; raise in_doubt_after")
+        return self
 
 
 class MaildirSource(_Section):

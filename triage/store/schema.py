@@ -245,7 +245,9 @@ outbox = Table(
     Column("draft_id", Integer, ForeignKey("drafts.id")),
     Column("channel", String(20), nullable=False),
     Column("payload", JSON, nullable=False, default=dict),
-    # pending -> sending -> sent; or failed (retries exhausted / permanent error)
+    # pending -> sending -> sent; or failed (retries exhausted / permanent error); a row left
+    # in sending by a dead daemon becomes in_doubt (never resent automatically); an operator
+    # may requeue (-> pending) or cancel (-> cancelled) it
     Column("status", String(20), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", TS, nullable=False),
@@ -254,6 +256,9 @@ outbox = Table(
     Column("actor", String(200), nullable=False, default=""),
     Column("created_at", TS, nullable=False),
     Column("sent_at", TS),
+    # who claimed the row for sending (daemon owner ``instance:pid:token``) and when
+    Column("claimed_by", String(200)),
+    Column("claimed_at", TS),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
 )
 

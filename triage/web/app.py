@@ -74,9 +74,11 @@ def default_outbox(app: Any) -> Outbox:
     send = app.settings.send
     # a reply sent by SMTP is queued for its IMAP source's Sent folder (when configured)
     on_sent = sent_copy_hook(app.store, app.settings)
+    # the owner is this process's lease/claim identity, so a dead daemon's rows are noticed
     return Outbox(app.store, build_senders(app.settings, app.environ, on_sent),
                   max_attempts=send.max_attempts, retry_base=send.retry_base,
-                  retry_max=send.retry_max)
+                  retry_max=send.retry_max, owner=str(app.ops.owner),
+                  in_doubt_after=send.in_doubt_after)
 
 
 def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
