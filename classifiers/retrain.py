@@ -16,8 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers.corpus_io import Example
-from classifiers.evaluate import macro_f1
-from classifiers.model import TriageClassifier, train
+from classifiers.model import TriageClassifier
 from classifiers.modelfile import load_model
 from classifiers.registry import ModelRegistry
 from triage.errors import ClassifierError, TriageError
@@ -53,6 +52,8 @@ class TrainOutcome:
 
 
 def _score(model: TriageClassifier, held: Sequence[Example]) -> float:
+    from classifiers.evaluate import macro_f1  # scikit-learn: only when training
+
     return round(macro_f1([e.label for e in held], model.predict_labels([e.text for e in held])),
                  4)
 
@@ -75,6 +76,8 @@ def train_version(registry: ModelRegistry, examples: Sequence[Example], *,
     if not held:
         raise ClassifierError("the held-back set is empty; raise classifier.gate_holdout_share "
                               "or set classifier.gate_data")
+    from classifiers.training import train  # scikit-learn is imported here, not with the module
+
     try:
         model = train(train_part, progress=progress)
     except ValueError as exc:
