@@ -1,9 +1,10 @@
 """Give freed heap memory back to the operating system after a large, short-lived job.
 
-The deadline sweep reads every open deadline at once; glibc keeps the freed pages in its heap,
-so the daemon's resident memory stayed at the sweep's peak (measured: a sweep over 20,000 open
-deadlines left +48 MB, of which ``malloc_trim`` returns ~15 MB at once and keeps repeated sweeps
-flat; docs/operations.md). Elsewhere than glibc (musl, macOS) this does nothing.
+The deadline sweep reads many deadlines at once (every open one on its first run); glibc keeps
+the freed pages in its heap, so the daemon's resident memory stayed at the sweep's peak
+(measured: a sweep over 20,000 open deadlines left +48 MB; ``malloc_trim`` returned ~15 MB of
+it and kept repeated sweeps flat; docs/operations.md). Elsewhere than glibc (musl, macOS) this
+does nothing.
 """
 
 from __future__ import annotations

@@ -85,7 +85,7 @@ class DeadlineSweeper:
         except Exception:
             log.exception("delivering deadline notices failed; retried at the next sweep")
         del rows
-        release_free_heap()  # the rows of every open deadline were the daemon's peak
+        release_free_heap()  # the swept rows were the peak (all open deadlines on the first)
         return changed
 
     def _start_resolutions(self) -> int:
