@@ -103,9 +103,9 @@ class App:
     @cached_property
     def outbox(self) -> Any:
         """The outbox of approved replies, with the senders ``[send]`` asks for."""
-        from triage.web.app import default_outbox
+        from triage.send.factory import build_outbox
 
-        return default_outbox(self)
+        return build_outbox(self)
 
     def start_web(self, scheduler_running: Any = None) -> Any:
         """Serve the review page in a thread until ``stop`` is set; return the server.

@@ -13,6 +13,7 @@ from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines import DeadlinePolicy, State, waiting_on_customer
+from triage.memtrim import release_free_heap
 from triage.notify import Notifier
 from triage.store.deadline_store import DeadlineStore
 
@@ -83,6 +84,8 @@ class DeadlineSweeper:
             self.notifier.deliver()
         except Exception:
             log.exception("delivering deadline notices failed; retried at the next sweep")
+        del rows
+        release_free_heap()  # the swept rows were the peak (all open deadlines on the first)
         return changed
 
     def _start_resolutions(self) -> int:

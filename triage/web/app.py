@@ -67,18 +67,10 @@ def secure_cookie(settings: Settings) -> bool:
 
 
 def default_outbox(app: Any) -> Outbox:
-    """The outbox with the senders the settings ask for."""
-    from triage.send.factory import build_senders
-    from triage.writeback import sent_copy_hook
+    """The outbox with the senders the settings ask for (``triage.send.factory``)."""
+    from triage.send.factory import build_outbox
 
-    send = app.settings.send
-    # a reply sent by SMTP is queued for its IMAP source's Sent folder (when configured)
-    on_sent = sent_copy_hook(app.store, app.settings)
-    # the owner is this process's lease/claim identity, so a dead daemon's rows are noticed
-    return Outbox(app.store, build_senders(app.settings, app.environ, on_sent),
-                  max_attempts=send.max_attempts, retry_base=send.retry_base,
-                  retry_max=send.retry_max, owner=str(app.ops.owner),
-                  in_doubt_after=send.in_doubt_after)
+    return build_outbox(app)
 
 
 def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
