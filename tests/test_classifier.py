@@ -143,3 +143,22 @@ def test_suggest_thresholds_finds_the_precision_cut() -> None:
     assert strict["complaint"]["threshold"] == 0.9 and strict["complaint"]["auto_share"] == 0.5
     assert strict["request"]["threshold"] == 1.0 and strict["request"]["auto_share"] == 0.0
     assert strict["suggestion"]["predicted"] == 0
+
+
+def test_calibration_folds_mix_every_language() -> None:
+    """The corpus files are ordered by language; unshuffled folds made each calibration fold
+    nearly one language, so any added row moved the calibration."""
+    from collections import Counter
+
+    import numpy as np
+
+    from classifiers.corpus_io import load_corpus
+    from classifiers.training import calibration_cv
+
+    examples = load_corpus()
+    overall = Counter(e.lang for e in examples)
+    labels = [e.label for e in examples]
+    for _, held in calibration_cv().split(np.zeros(len(examples)), labels):
+        langs = Counter(examples[i].lang for i in held)
+        for lang, n in overall.items():
+            assert abs(langs[lang] / len(held) - n / len(examples)) < 0.05, (lang, langs)
