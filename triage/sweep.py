@@ -34,6 +34,7 @@ class DeadlineSweeper:
         self.notifier = notifier
         self.clock = clock
         self._planned = False  # the first sweep looks at every deadline (policy may differ)
+        self.page = 2000  # open deadlines read per query; bounds the sweep's memory
 
     def sweep(self) -> dict[str, int]:
         """Sweep once; return how many deadlines changed to each state (e.g. ``{"met": 1}``)."""
@@ -56,8 +57,26 @@ class DeadlineSweeper:
                 self._start_resolutions()
         except Exception:
             log.exception("resolution deadlines could not be started; retried next sweep")
-        # only the deadlines whose state or warnings may have changed since the last look
-        rows = self.dstore.open_deadlines(due_by=now)
+        # only the deadlines whose state or warnings may have changed since the last look,
+        # a page at a time (the first sweep after a start looks at every open deadline)
+        after = 0
+        while True:
+            rows = self.dstore.open_deadlines(due_by=now, after_id=after, limit=self.page)
+            self._page(rows, now, met_ids, changed)
+            if len(rows) < self.page:
+                break
+            after = rows[-1]["id"]
+        try:
+            self.notifier.deliver()
+        except Exception:
+            log.exception("delivering deadline notices failed; retried at the next sweep")
+        del rows
+        release_free_heap()  # give the pages' memory back to the system
+        return changed
+
+    def _page(self, rows: list[dict[str, Any]], now: Any, met_ids: set[int],
+              changed: dict[str, int]) -> None:
+        """Sweep one page of open deadlines and save when to look at each next."""
         checks: dict[int, Any] = {}
         waiting = self._update_resolutions([r for r in rows if r["kind"] == "resolution"],
                                            now)
@@ -80,13 +99,6 @@ class DeadlineSweeper:
         except Exception:
             log.exception("the next checks of %d deadlines could not be saved; they are "
                           "looked at again next sweep", len(checks))
-        try:
-            self.notifier.deliver()
-        except Exception:
-            log.exception("delivering deadline notices failed; retried at the next sweep")
-        del rows
-        release_free_heap()  # the swept rows were the peak (all open deadlines on the first)
-        return changed
 
     def _start_resolutions(self) -> int:
         """Give each new thread its resolution deadline (when the policy has one)."""

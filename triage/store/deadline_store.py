@@ -104,11 +104,13 @@ class DeadlineStore:
         return out
 
     # ------------------------------------------------------------------- sweep
-    def open_deadlines(self, due_by: datetime | None = None) -> list[dict[str, Any]]:
+    def open_deadlines(self, due_by: datetime | None = None, *, after_id: int | None = None,
+                       limit: int | None = None) -> list[dict[str, Any]]:
         """Return deadlines not yet met, with the fields of their message the sweep needs.
 
         With ``due_by``, only those the sweep must look at by then: never looked at, their
-        next check passed, or resolution deadlines (their clock pauses and resumes).
+        next check passed, or resolution deadlines (their clock pauses and resumes). With
+        ``limit``, one page in id order, after ``after_id``.
         """
         d, m, cl = s.deadlines, s.messages, s.classifications
         q = (select(d, m.c.channel, m.c.source, m.c.thread_id, m.c.received_at, m.c.subject,
@@ -119,6 +121,8 @@ class DeadlineStore:
         if due_by is not None:
             q = q.where(or_(d.c.next_check_at.is_(None), d.c.next_check_at <= due_by,
                             d.c.kind == "resolution"))
+        if limit is not None:
+            q = q.where(d.c.id > (after_id or 0)).order_by(None).order_by(d.c.id).limit(limit)
         with self.engine.connect() as c:
             return [self.store._dict(r) for r in c.execute(q)]
 
