@@ -50,7 +50,7 @@ ROOT = Path(__file__).resolve().parent.parent
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from classifiers.corpus_io import load_corpus  # noqa: E402
+from classifiers.corpus_io import load_corpus
 
 SUPPORT = ("Customer Support", "support@example.com")
 BASE_DATE = datetime(2026, 11, 16, 8, 0, tzinfo=UTC)
@@ -132,9 +132,11 @@ def _ascii_local(name: str) -> str:
 def _quote_header(lang: str, when: datetime, who: str) -> str:
     t = when
     if lang == "vi":
-        return f"Vào {WEEKDAYS['vi']}, {t.day} thg {t.month}, {t.year} vào lúc {t:%H:%M} {who} đã viết:"
+        return (f"Vào {WEEKDAYS['vi']}, {t.day} thg {t.month}, {t.year} vào lúc {t:%H:%M} "
+                f"{who} đã viết:")
     if lang == "id":
-        return f"Pada tanggal {WEEKDAYS['id']}, {t.day} Nov {t.year} pukul {t:%H.%M}, {who} menulis:"
+        return (f"Pada tanggal {WEEKDAYS['id']}, {t.day} Nov {t.year} pukul {t:%H.%M}, "
+                f"{who} menulis:")
     if lang == "tl":
         return f"Noong {WEEKDAYS['tl']}, Nob {t.day}, {t.year} nang {t:%I:%M %p}, sumulat si {who}:"
     return f"On {WEEKDAYS['en']}, {t.day} Nov {t.year} at {t:%H:%M}, {who} wrote:"
@@ -291,7 +293,8 @@ def _compose(i: int, rng: random.Random, texts: dict[str, list[str]]) -> bytes:
     shape = rng.choices([s for s, _ in SHAPES], weights=[w for _, w in SHAPES])[0]
     pool = texts[lang]
     name = rng.choice(NAMES[lang])
-    addr = f"{_ascii_local(name)}{rng.randint(1, 999)}@{rng.choice(['gmail.com', 'yahoo.com', 'outlook.com', 'icloud.com', 'example.net'])}"
+    domain = rng.choice(["gmail.com", "yahoo.com", "outlook.com", "icloud.com", "example.net"])
+    addr = f"{_ascii_local(name)}{rng.randint(1, 999)}@{domain}"
     first = rng.choice(pool)
     text = rng.choice(pool) + ("\n\n" + rng.choice(pool) if rng.random() < 0.3 else "")
     given = name.split()[-1] if lang == "vi" else name.split()[0]
@@ -300,8 +303,9 @@ def _compose(i: int, rng: random.Random, texts: dict[str, list[str]]) -> bytes:
     if shape == "phone":
         signature = PHONE_SIG[lang] if rng.random() < 0.7 else ""
     elif rng.random() < 0.4:
-        signature = (f"-- \n{name}\n{rng.choice(['Purchasing Manager', 'Owner', 'Admin', 'Accountant'])}"
-                     f"\n{rng.choice(COMPANIES)}\nTel: +{rng.choice(['84 28', '62 21', '63 2', '65'])} "
+        title = rng.choice(["Purchasing Manager", "Owner", "Admin", "Accountant"])
+        prefix = rng.choice(["84 28", "62 21", "63 2", "65"])
+        signature = (f"-- \n{name}\n{title}\n{rng.choice(COMPANIES)}\nTel: +{prefix} "
                      f"{rng.randint(1000, 9999)} {rng.randint(1000, 9999)}")
     when = BASE_DATE + timedelta(minutes=7 * i)
     subject_base = " ".join(text.split(".")[0].split()[:9])[:60] or "Support"
@@ -347,16 +351,18 @@ def _compose(i: int, rng: random.Random, texts: dict[str, list[str]]) -> bytes:
     msg["Message-ID"] = f"<bench-{i}.{rng.getrandbits(32):08x}@{addr.split('@')[1]}>"
     if quoted:
         msg["In-Reply-To"] = f"<draft-{1000 + i}@example.com>"
-        msg["References"] = f"<first-{1000 + i}@{addr.split('@')[1]}> <draft-{1000 + i}@example.com>"
+        msg["References"] = (f"<first-{1000 + i}@{addr.split('@')[1]}> "
+                             f"<draft-{1000 + i}@example.com>")
     if shape == "outlook":
         msg["X-Mailer"] = "Microsoft Outlook 16.0"
-        msg["Thread-Index"] = "AQHZ" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ") for _ in range(20))
+        msg["Thread-Index"] = "AQHZ" + "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+                                               for _ in range(20))
     elif shape == "apple":
         msg["X-Mailer"] = "Apple Mail (2.3774.200.91.1.1)"
     ascii_ok = plain.isascii()
-    text_cte = {"gmail": "quoted-printable" if ascii_ok else "base64", "outlook": "quoted-printable",
-                "apple": "quoted-printable", "phone": rng.choice(["8bit", "base64"]),
-                "webform": "quoted-printable"}[shape]
+    text_cte = {"gmail": "quoted-printable" if ascii_ok else "base64",
+                "outlook": "quoted-printable", "apple": "quoted-printable",
+                "phone": rng.choice(["8bit", "base64"]), "webform": "quoted-printable"}[shape]
     if charset != "utf-8" and text_cte == "8bit":
         text_cte = "quoted-printable"
     if shape == "phone":

@@ -23,8 +23,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, write_section  # noqa: E402
-from bench.mailgen import describe, mails  # noqa: E402
+from bench._common import machine, write_section
+from bench.mailgen import describe, mails
 
 
 def _best_round(fn, items: list, rounds: int) -> tuple[float, list[float]]:  # type: ignore[type-arg, no-untyped-def]
