@@ -43,11 +43,19 @@ def _library_patterns() -> dict[str, re.Pattern[str]]:
 
 
 _PATTERNS = _library_patterns()
+# Every reply header the library knows ends in ':' ("wrote:", "From: ... Subject:") or is a
+# "----- Original Message -----" line, and its normalisation only removes characters. Its
+# header pattern tries a dozen alternatives at every character, the slowest step for short
+# mail; text with neither cannot match, so it gets a pattern that never matches instead.
+_NO_HEADERS = {**_PATTERNS, "_header_regex": re.compile(r"(?!)")}
+_EXTRA_MARKS = (":", "--", "_" * 10)
+"""One of these is in every text :data:`_EXTRA_HEADERS` can match."""
 
 
 def _latest_reply(text: str) -> str | None:
     """``EmailReplyParser.parse_reply`` with the patterns compiled once."""
-    return EmailMessage(text=text, languages=list(_PARSER.languages), **_PATTERNS).read(
+    patterns = _PATTERNS if ":" in text or "-----" in text else _NO_HEADERS
+    return EmailMessage(text=text, languages=list(_PARSER.languages), **patterns).read(
     ).latest_reply
 
 
@@ -59,7 +67,7 @@ def strip_quotes(text: str) -> str:
     if not text.strip():
         return ""
     head = text
-    m = _EXTRA_HEADERS.search(head)
+    m = _EXTRA_HEADERS.search(head) if any(k in head for k in _EXTRA_MARKS) else None
     if m:
         head = head[: m.start()]
     lines = [ln for ln in head.splitlines() if not ln.lstrip().startswith(">")]
