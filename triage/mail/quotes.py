@@ -8,6 +8,7 @@ The full text is always kept separately for agents.
 from __future__ import annotations
 
 import re
+from typing import Any
 
 from mailparser_reply import EmailReplyParser
 from mailparser_reply.parser import EmailMessage
@@ -29,7 +30,44 @@ _SIG = re.compile(r"^(?:-- ?|Sent from my \w+.*|Dikirim dari .*|Gửi từ .*|Ip
 _PARSER = EmailReplyParser(languages=["en", "de", "fr", "es", "nl", "it"])
 
 
-def _library_patterns() -> dict[str, re.Pattern[str]]:
+class LineStartPattern:
+    """A pattern whose matches can only begin at a line start or at a newline, with a
+    ``findall`` that tries just those positions (``re`` tries every character).
+
+    mail-parser-reply's header pattern is such a pattern: each of its alternatives opens
+    with ``^`` (multi-line) or ``\n``. ``match(text, pos)`` keeps ``^`` and look-behinds
+    exactly as a scan reaching ``pos`` would see them, so for a pattern that cannot match
+    the empty string the result equals ``pattern.findall(text)`` (tests/test_quotes.py
+    compares the two on real-shaped mail, so a library update that breaks this shows).
+    """
+
+    def __init__(self, pattern: re.Pattern[str]) -> None:
+        self.pattern = pattern
+
+    def findall(self, text: str) -> list[Any]:
+        """Return what ``self.pattern.findall(text)`` returns."""
+        out: list[Any] = []
+        match, n, pos = self.pattern.match, len(text), 0
+        groups = self.pattern.groups
+        while pos <= n:
+            m = match(text, pos)
+            if m is not None:
+                if groups == 0:
+                    out.append(m.group(0))
+                elif groups == 1:
+                    out.append(m.group(1) or "")
+                else:
+                    out.append(m.groups(""))
+                pos = m.end() if m.end() > pos else pos + 1
+            elif pos < n and text[pos] == "\n":
+                pos += 1  # the line start after this newline
+            else:
+                nl = text.find("\n", pos + 1)
+                pos = nl if nl != -1 else n + 1
+        return out
+
+
+def _library_patterns() -> dict[str, Any]:
     """Compile mail-parser-reply's three patterns once, as it would for every message.
 
     The library compiles them on each ``EmailMessage`` and counts on ``re``'s cache, but the
@@ -38,7 +76,8 @@ def _library_patterns() -> dict[str, re.Pattern[str]]:
     message (about a millisecond each time).
     """
     proto = EmailMessage(text="", languages=list(_PARSER.languages))
-    return {"_header_regex": proto.HEADER_REGEX, "_disclaimers_regex": proto.DISCLAIMERS_REGEX,
+    return {"_header_regex": LineStartPattern(proto.HEADER_REGEX),
+            "_disclaimers_regex": proto.DISCLAIMERS_REGEX,
             "_signature_regex": proto.SIGNATURE_REGEX}
 
 
