@@ -44,6 +44,7 @@ from datetime import UTC, datetime, timedelta
 from email import policy
 from email.message import EmailMessage
 from email.utils import format_datetime, formataddr
+from functools import cache
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -115,6 +116,7 @@ class _Mail:
     forwarded: list[tuple[str, str, str]]
 
 
+@cache
 def _texts() -> dict[str, list[str]]:
     by_lang: dict[str, list[str]] = {"en": [], "vi": [], "id": [], "tl": []}
     for ex in load_corpus():
