@@ -7,6 +7,7 @@ resident memory sampled. Target: flat, under 200 MB. Writes '## Soak' in docs/be
 from __future__ import annotations
 
 import argparse
+import os
 import sqlite3
 import subprocess
 import sys
@@ -26,6 +27,18 @@ def processed(db: Path) -> int:
                        .fetchone()[0])
     except sqlite3.Error:
         return 0
+
+
+HEAVY = ("sklearn", "scipy", "lingua", "skops")
+
+
+def heavy_libraries(pid: int) -> list[str]:
+    """Return which of scikit-learn, scipy and lingua have native code mapped into ``pid``."""
+    try:
+        maps = Path(f"/proc/{pid}/maps").read_text()
+    except OSError:
+        return []
+    return [name for name in HEAVY if f"/site-packages/{name}" in maps]
 
 
 def main() -> None:
@@ -61,6 +74,7 @@ def main() -> None:
                             stderr=log)
     start = time.monotonic()
     samples: list[tuple[float, int, float]] = []
+    heavy: list[str] = []
     try:
         while time.monotonic() - start < args.timeout:
             n = processed(db)
@@ -68,6 +82,7 @@ def main() -> None:
             print(f"{samples[-1][0]:7.0f}s processed {n:7d}  rss {samples[-1][2]:6.1f} MB",
                   flush=True)
             if n >= total or proc.poll() is not None:
+                heavy = heavy_libraries(proc.pid)
                 break
             time.sleep(args.sample)
     finally:
@@ -84,20 +99,23 @@ def main() -> None:
         table.append(f"| {s[0]:.0f} | {s[1]:,} | {s[2]:.1f} |")
     after_first_batch = [s[2] for s in samples if s[1] >= min(total, 2000) and s[2] > 0]
     body = f"""
-`bench/soak.py`: {total:,} messages in {args.mailboxes} Maildirs through one `triage run`
-daemon on SQLite (batch 200, real model), resident memory sampled every {args.sample:.0f} s
-from /proc. Run on {time.strftime('%Y-%m-%d')}; machine: {machine()}. The machine was shared
-with other jobs during the run, so throughput is a lower bound.
+`bench/soak.py --messages {total} --mailboxes {args.mailboxes}`: {total:,} messages in
+{args.mailboxes} Maildirs through one `triage run` daemon on SQLite (batch 200, real model),
+resident memory sampled every {args.sample:.0f} s from /proc. Run on
+{time.strftime('%Y-%m-%d')}; machine: {machine()}. The machine was shared with
+other jobs during the run, so throughput is a lower bound.
 
 - processed: {done:,} of {total:,} in {elapsed:.0f} s ({rates:.0f} messages/s after start-up)
 - RSS: start {rss[0] if rss else 0:.1f} MB, min {min(rss) if rss else 0:.1f} MB, max
   {max(rss) if rss else 0:.1f} MB, end {rss[-1] if rss else 0:.1f} MB; after the first 2,000
   messages it moved between {min(after_first_batch or [0]):.1f} and
   {max(after_first_batch or [0]):.1f} MB
+- native libraries of scikit-learn/scipy/lingua in the daemon at the end:
+  {", ".join(heavy) or "none"}; MALLOC_ARENA_MAX={os.environ.get("MALLOC_ARENA_MAX", "unset")}
 
 {chr(10).join(table)}
 """
-    write_section("Soak: 100,000 messages, memory over time", body)
+    write_section(f"Soak: {total:,} messages, memory over time", body)
     print(body)
 
 

@@ -37,7 +37,7 @@ def explain(model: TriageClassifier, text: str, category: str | None = None,
         raise ValueError(f"unknown category {category!r}; use one of {', '.join(c.classes)}")
     k = c.classes.index(category)
     row = c.features([text])
-    value = dict(zip(row.indices.tolist(), row.data.tolist(), strict=True))
+    value = dict(zip(row.cols.tolist(), row.data.tolist(), strict=True))
     by_col: dict[int, list[str]] = defaultdict(list)
     for term in dict.fromkeys(analyse(text)):
         by_col[c.term_index(term)].append(term)

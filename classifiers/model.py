@@ -1,7 +1,10 @@
-"""The category model: hashed word/affix terms, TF-IDF, a linear SVM with sigmoid calibration.
+"""The model as the daemon uses it: :class:`TriageClassifier`, its metadata and constants.
 
-``train`` fits a model from labelled examples; :class:`TriageClassifier` wraps a fitted model
-with its metadata and turns probabilities into :class:`~triage.models.Classification`.
+A model is hashed word/affix terms, TF-IDF and a linear SVM with sigmoid calibration, fitted by
+``classifiers.training.train`` (scikit-learn). Predictions run on
+:class:`~classifiers.runtime.RuntimeModel`, the same arrays in numpy, so this module and the
+daemon never import scikit-learn: a classifier loaded from a runtime file loads the fitted
+pipeline only when someone asks for ``pipeline`` or ``language_model`` (evaluation, tests).
 
 The same feature matrix also feeds a small language model (a linear SVM trained on the corpus's
 ``lang`` column), so language detection costs one matrix product instead of a lingua call per
@@ -12,47 +15,33 @@ from __future__ import annotations
 
 import hashlib
 import json
-import platform
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import sklearn
-from sklearn.calibration import CalibratedClassifierCV
-from sklearn.feature_extraction.text import HashingVectorizer, TfidfTransformer
-from sklearn.pipeline import Pipeline, make_pipeline
-from sklearn.svm import LinearSVC
 
-from classifiers.corpus_io import Example, examples_hash
-from classifiers.fastpath import CompiledModel
-from classifiers.language import LanguageDetector
-from classifiers.text import analyse
+from classifiers.runtime import Features, RuntimeModel
 from triage.models import CATEGORIES, Classification
+
+if TYPE_CHECKING:
+    from classifiers.language import LanguageDetector
 
 FORMAT_VERSION = 2
 N_FEATURES = 2**18
 SVM_C = 0.5
 LANGUAGES = ("en", "vi", "id", "tl")
+_TRAINING = ("train", "build_pipeline", "library_versions")
 
 
-def build_pipeline(c: float = SVM_C) -> Pipeline:
-    """Return the untrained scikit-learn pipeline (features + calibrated linear SVM)."""
-    # Hashed features keep the model file small and fast to load: a vocabulary of 100k+
-    # n-grams made skops files of 140 MB that took minutes to write. One analyser pass over
-    # the text (words, bigrams, affixes) is ~3x faster than sklearn's char_wb n-grams and
-    # scored better on the real dev data (docs/classifier.md).
-    features = make_pipeline(
-        HashingVectorizer(analyzer=analyse, n_features=N_FEATURES, alternate_sign=False,
-                          norm=None),
-        TfidfTransformer(sublinear_tf=True))
-    # ensemble=False: one SVM fitted on all data (its coefficients explain predictions),
-    # calibrated by a sigmoid fitted on 5-fold cross-validated decision values.
-    clf = CalibratedClassifierCV(LinearSVC(C=c, class_weight="balanced"), cv=5,
-                                 method="sigmoid", ensemble=False)
-    return Pipeline([("features", features), ("clf", clf)])
+def __getattr__(name: str) -> Any:
+    # ``from classifiers.model import train`` keeps working, but imports scikit-learn only then.
+    if name in _TRAINING:
+        from classifiers import training
+
+        return getattr(training, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -73,71 +62,63 @@ class ModelMeta:
         return json.dumps(self.__dict__, sort_keys=True)
 
 
-def library_versions() -> dict[str, str]:
-    """Return the versions that a model file depends on."""
-    return {"python": platform.python_version(), "scikit-learn": sklearn.__version__,
-            "numpy": np.__version__}
-
-
 def model_input(text: str, subject: str = "") -> str:
     """Return the string the model classifies for a message (subject, then body)."""
     return f"{subject}\n{text}" if subject else text
 
 
-def train(examples: Sequence[Example], *, version: str | None = None,
-          progress: Callable[[str], None] | None = None) -> TriageClassifier:
-    """Fit a model on ``examples`` and return it wrapped with its metadata.
-
-    Raises ValueError when the examples lack a category the product needs.
-    """
-    texts = [e.text for e in examples]
-    labels = [e.label for e in examples]
-    missing = set(CATEGORIES) - set(labels)
-    if missing:
-        raise ValueError(f"training data lacks categories {sorted(missing)}")
-    if progress:
-        progress(f"fitting the category model on {len(texts)} examples")
-    pipe = build_pipeline()
-    pipe.fit(texts, labels)
-    language = None
-    with_lang = [i for i, e in enumerate(examples) if e.lang in LANGUAGES]
-    if len({examples[i].lang for i in with_lang}) >= 2:
-        if progress:
-            progress(f"fitting the language model on {len(with_lang)} examples")
-        feats = pipe.named_steps["features"].transform([texts[i] for i in with_lang])
-        language = LinearSVC(C=SVM_C).fit(feats, [examples[i].lang for i in with_lang])
-    chash = examples_hash(examples)
-    meta = ModelMeta(
-        version=version or f"m-{datetime.now(UTC):%Y%m%d%H%M%S}-{chash[:8]}",
-        labels=[str(c) for c in pipe.classes_], corpus_hash=chash,
-        trained_at=datetime.now(UTC).isoformat(), n_examples=len(texts),
-        library_versions=library_versions())
-    return TriageClassifier(pipe, meta, language_model=language)
-
-
 class TriageClassifier:
-    """A fitted model and its metadata; ``predict`` is the contract the pipeline uses."""
+    """A fitted model and its metadata; ``predict`` is the contract the pipeline uses.
 
-    def __init__(self, pipeline: Pipeline, meta: ModelMeta,
+    Built either from a fitted scikit-learn ``pipeline`` (after training) or, with
+    ``pipeline=None``, from a ``runtime`` model plus a ``loader`` that returns
+    ``(pipeline, language_model)`` on demand (a model file loaded by the daemon).
+    """
+
+    def __init__(self, pipeline: Any, meta: ModelMeta,
                  review_threshold: float = 0.55,
                  category_thresholds: dict[str, float] | None = None,
                  languages: LanguageDetector | None = None,
-                 language_model: LinearSVC | None = None,
-                 lingua_margin: float = 0.0) -> None:
-        self.pipeline = pipeline
+                 language_model: Any = None,
+                 lingua_margin: float = 0.0, *,
+                 runtime: RuntimeModel | None = None,
+                 loader: Callable[[], tuple[Any, Any]] | None = None) -> None:
         self.meta = meta
         self.review_threshold = review_threshold
         self.category_thresholds = dict(category_thresholds or {})
-        self.language_model = language_model
         self.lingua_margin = lingua_margin
         self._languages = languages
+        self._pipeline = pipeline
+        self._language_model = language_model
+        self._loader = loader if pipeline is None else None
         missing = set(CATEGORIES) - set(meta.labels)
         if missing:
             raise ValueError(f"model lacks categories {sorted(missing)}")
         self._cat_idx = [meta.labels.index(c) for c in CATEGORIES]
-        self.compiled = CompiledModel(pipeline, language_model)
+        if runtime is None:
+            if pipeline is None:
+                raise ValueError("TriageClassifier needs a fitted pipeline or a runtime model")
+            runtime = RuntimeModel.from_pipeline(pipeline, language_model)
+        self.compiled = runtime
         if self.compiled.classes != list(meta.labels):
             raise ValueError("model labels do not match its metadata")
+
+    def _load_fitted(self) -> None:
+        if self._loader is not None:
+            self._pipeline, self._language_model = self._loader()
+            self._loader = None
+
+    @property
+    def pipeline(self) -> Any:
+        """The fitted scikit-learn pipeline (loaded from the model file on first access)."""
+        self._load_fitted()
+        return self._pipeline
+
+    @property
+    def language_model(self) -> Any:
+        """The fitted language SVM, or None (loaded from the model file on first access)."""
+        self._load_fitted()
+        return self._language_model
 
     @property
     def version(self) -> str:
@@ -146,8 +127,10 @@ class TriageClassifier:
 
     @property
     def languages(self) -> LanguageDetector:
-        """The lingua language detector (built on first use)."""
+        """The lingua language detector (built on first use: lingua is large)."""
         if self._languages is None:
+            from classifiers.language import LanguageDetector
+
             self._languages = LanguageDetector()
         return self._languages
 
@@ -160,13 +143,17 @@ class TriageClassifier:
         c = self.compiled
         return c.proba(c.features(list(texts)))
 
-    def detect_languages(self, texts: Sequence[str], features: Any = None) -> list[str]:
-        """Return one language code per text: the corpus language model, lingua when unsure."""
-        if self.language_model is None:
+    def detect_languages(self, texts: Sequence[str], features: Features | None = None,
+                         ) -> list[str]:
+        """Return one language code per text: the corpus language model, lingua when unsure.
+
+        ``features`` may be the texts' features when the caller has them already.
+        """
+        classes = self.compiled.lang_classes
+        if not classes:
             return self.languages.detect(texts)
         x = self.compiled.features(list(texts)) if features is None else features
         scores = self.compiled.language_scores(x)
-        classes = self.compiled.lang_classes
         top2 = np.sort(scores, axis=1)[:, -2:]
         out = [classes[i] for i in np.argmax(scores, axis=1)]
         unsure = [i for i, (second, first) in enumerate(top2)
@@ -192,7 +179,7 @@ class TriageClassifier:
         known = list(languages) if languages is not None else [None] * len(texts)
         todo = [i for i, lang in enumerate(known) if not lang]
         if todo:
-            sub = x[todo] if len(todo) < len(texts) else x
+            sub = x.select(todo) if len(todo) < len(texts) else x
             detected = self.detect_languages([texts[i] for i in todo], sub)
             for i, lang in zip(todo, detected, strict=True):
                 known[i] = lang

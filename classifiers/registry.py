@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from classifiers.corpus_io import LABELS, Example
-from classifiers.model import TriageClassifier
+from classifiers.model import TriageClassifier, file_sha256
 from classifiers.modelfile import save_model
 from triage.errors import ModelVersionError, ModelVersionNotFound
 from triage.store import schema as s
@@ -32,14 +32,16 @@ class ModelRegistry:
         """Save ``model`` under ``models_dir`` and record it (inactive); return its path."""
         model.meta.metrics = dict(metrics)
         path = save_model(model, self.models_dir / f"{model.version}.skops")
-        from classifiers.model import file_sha256
+        self.record(model, path)
+        return path
 
+    def record(self, model: TriageClassifier, path: Path) -> None:
+        """Record ``model``, already saved at ``path``, as a new (inactive) version."""
         with self.store.engine.begin() as c:
             c.execute(insert(s.model_versions).values(
                 version=model.version, path=str(path), sha256=file_sha256(path),
-                corpus_hash=model.meta.corpus_hash, metrics=dict(metrics),
+                corpus_hash=model.meta.corpus_hash, metrics=dict(model.meta.metrics),
                 created_at=self.store.clock.now(), active=False))
-        return path
 
     def versions(self) -> list[dict[str, Any]]:
         """Return every registered version, oldest first."""

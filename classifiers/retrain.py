@@ -11,13 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import multiprocessing
 from collections.abc import Callable, Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 from classifiers.corpus_io import Example
-from classifiers.evaluate import macro_f1
-from classifiers.model import TriageClassifier, train
+from classifiers.model import TriageClassifier
 from classifiers.modelfile import load_model
 from classifiers.registry import ModelRegistry
 from triage.errors import ClassifierError, TriageError
@@ -53,17 +54,54 @@ class TrainOutcome:
 
 
 def _score(model: TriageClassifier, held: Sequence[Example]) -> float:
+    from classifiers.evaluate import macro_f1  # scikit-learn: only when training
+
     return round(macro_f1([e.label for e in held], model.predict_labels([e.text for e in held])),
                  4)
+
+
+def fit_and_save(train_part: Sequence[Example], held: Sequence[Example],
+                 active: tuple[str, str] | None, models_dir: Path, *,
+                 progress: Callable[[str], None] | None = None
+                 ) -> tuple[Path, float, float | None]:
+    """Train on ``train_part``, score it and the ``active`` (path, sha256) model on ``held``,
+    and save the new model under ``models_dir``; return (path, its macro-F1, active's or None).
+
+    The part of :func:`train_version` that needs scikit-learn (it may run in a child process).
+    Raises ClassifierError when the data lacks a category.
+    """
+    from classifiers.modelfile import save_model
+    from classifiers.training import train  # scikit-learn is imported here, not with the module
+
+    try:
+        model = train(train_part, progress=progress)
+    except ValueError as exc:
+        raise ClassifierError(f"cannot train: {exc}; add examples of it (--data CSV)") from exc
+    if progress:
+        progress(f"scoring the new model on {len(held)} held-back examples")
+    cand = _score(model, held)
+    active_f1: float | None = None
+    if active is not None:
+        try:
+            active_f1 = _score(load_model(Path(active[0]), expected_sha256=active[1]), held)
+        except TriageError as exc:
+            log.warning("active model %s cannot be loaded (%s); the gate ignores it",
+                        active[0], exc)
+    model.meta.metrics = {"gate_macro_f1": cand, "gate_n": len(held),
+                          "n_train": len(train_part)}
+    return save_model(model, models_dir / f"{model.version}.skops"), cand, active_f1
 
 
 def train_version(registry: ModelRegistry, examples: Sequence[Example], *,
                   gate_examples: Sequence[Example] | None = None, holdout_share: float = 0.15,
                   tolerance: float = 0.0, activate: bool = True, actor: str = "admin",
-                  progress: Callable[[str], None] | None = None) -> TrainOutcome:
+                  progress: Callable[[str], None] | None = None,
+                  in_child: bool = False) -> TrainOutcome:
     """Train on ``examples``, register the version, and activate it if it passes the gate.
 
-    Raises ClassifierError when there is nothing to gate on or the data lacks a category.
+    ``in_child`` trains and scores in a child process (the daemon's scheduled retraining), so
+    this process never imports scikit-learn. Raises ClassifierError when there is nothing to
+    gate on or the data lacks a category.
     """
     if gate_examples:
         train_part, held = list(examples), list(gate_examples)
@@ -75,24 +113,20 @@ def train_version(registry: ModelRegistry, examples: Sequence[Example], *,
     if not held:
         raise ClassifierError("the held-back set is empty; raise classifier.gate_holdout_share "
                               "or set classifier.gate_data")
-    try:
-        model = train(train_part, progress=progress)
-    except ValueError as exc:
-        raise ClassifierError(f"cannot train: {exc}; add examples of it (--data CSV)") from exc
-    if progress:
-        progress(f"scoring the new model on {len(held)} held-back examples")
-    cand = _score(model, held)
     active_row = registry.active_row()
-    active_f1: float | None = None
-    if active_row is not None:
-        try:
-            current = load_model(Path(active_row["path"]), expected_sha256=active_row["sha256"])
-            active_f1 = _score(current, held)
-        except TriageError as exc:
-            log.warning("active model %s cannot be loaded (%s); the gate ignores it",
-                        active_row["version"], exc)
-    metrics = {"gate_macro_f1": cand, "gate_n": len(held), "n_train": len(train_part)}
-    path = registry.register(model, metrics)
+    active = (active_row["path"], active_row["sha256"]) if active_row else None
+    args = (train_part, held, active, registry.models_dir)
+    if in_child:
+        # scikit-learn and the fitted pipeline cost the daemon ~90 MB it would never give back
+        if progress:
+            progress(f"training and scoring on {len(train_part)} examples in a child process")
+        ctx = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
+            path, cand, active_f1 = pool.submit(fit_and_save, *args).result()
+    else:
+        path, cand, active_f1 = fit_and_save(*args, progress=progress)
+    model = load_model(path)
+    registry.record(model, path)
     if active_f1 is None:
         passed = True
         why = (f"new model {model.version}: macro-F1 {cand:.4f} on {where}; no active model "

@@ -2,7 +2,8 @@
 
 The job retrains from the bundled corpus plus the agents' corrections when enough new
 corrections arrived since the active model was registered, gates it like ``triage train``,
-and, when the new version is activated, swaps it into the running pipeline.
+and, when the new version is activated, swaps it into the running pipeline. Training runs in a
+child process, so the daemon keeps its lean footprint (no scikit-learn) after a retraining.
 """
 
 from __future__ import annotations
@@ -37,7 +38,7 @@ def retrain_once(app: Any) -> TrainOutcome | None:
     gate = read_examples(app.settings.resolve_path(c.gate_data)) if c.gate_data else None
     outcome = train_version(registry, examples, gate_examples=gate,
                             holdout_share=c.gate_holdout_share, tolerance=c.gate_tolerance,
-                            actor="scheduler")
+                            actor="scheduler", in_child=True)
     log.info("scheduled retraining: %s", outcome.explanation)
     if outcome.activated:
         model = load_model(outcome.path, review_threshold=c.review_threshold,

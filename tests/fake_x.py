@@ -145,7 +145,8 @@ class FakeX(FakeBase):
         shown = f"@{author['username']} {text}" if author else text
         t = {"id": str(tid), "text": shown, "author_id": OWN_X_ID,
              "conversation_id": parent["conversation_id"] if parent else str(tid),
-             "edit_history_tweet_ids": [str(tid)]}
+             "edit_history_tweet_ids": [str(tid)],
+             "created_at": self.clock.now().strftime("%Y-%m-%dT%H:%M:%S.000Z")}
         if target:
             t["referenced_tweets"] = [{"type": "replied_to", "id": str(target)}]
         self.tweets[tid] = t

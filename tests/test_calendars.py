@@ -109,6 +109,16 @@ def test_holidays_from_ics(tmp_path: Path) -> None:
         "DTSTART;VALUE=DATE:20260902\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
     assert holidays_from_ics(ics) == {date(2026, 2, 16), date(2026, 2, 17), date(2026, 2, 18),
                                       date(2026, 9, 2)}
+    # a yearly holiday is expanded to every year; an EXDATE removes one year
+    (tmp_path / "yearly.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//test//EN\r\n"
+        "BEGIN:VEVENT\r\nUID:c@x\r\nDTSTAMP:20260101T000000Z\r\nSUMMARY:National day\r\n"
+        "DTSTART;VALUE=DATE:20250902\r\nRRULE:FREQ=YEARLY\r\n"
+        "EXDATE;VALUE=DATE:20280902\r\nEND:VEVENT\r\nEND:VCALENDAR\r\n")
+    yearly = holidays_from_ics(tmp_path / "yearly.ics")
+    assert {date(2025, 9, 2), date(2026, 9, 2), date(2027, 9, 2), date(2029, 9, 2)} <= yearly
+    assert date(2028, 9, 2) not in yearly and date(2024, 9, 2) not in yearly
+    assert all((d.month, d.day) == (9, 2) for d in yearly)
     (tmp_path / "bad.ics").write_text("hello")
     with pytest.raises(ConfigError, match=r"bad\.ics"):
         holidays_from_ics(tmp_path / "bad.ics")

@@ -110,6 +110,20 @@ def test_broken_config_exits_2_with_one_message(tmp_path: Path) -> None:
     assert "drafting.team" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_check_config_reads_holiday_files(tmp_path: Path) -> None:
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text("[deadlines.calendars.hanoi]\ntimezone = 'Asia/Ho_Chi_Minh'\n"
+                   "holidays_ics = 'vn.ics'\n")
+    r = run(["check-config", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 2 and "vn.ics" in r.stderr and "Traceback" not in r.stderr
+    (tmp_path / "vn.ics").write_text(
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//t//EN\r\nBEGIN:VEVENT\r\nUID:a@x\r\n"
+        "DTSTAMP:20260101T000000Z\r\nDTSTART;VALUE=DATE:20260902\r\nEND:VEVENT\r\n"
+        "END:VCALENDAR\r\n")
+    r = run(["check-config", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+
+
 def test_env_file_supplies_secret(tmp_path: Path) -> None:
     (tmp_path / "triage.toml").write_text("[store]\nurl_env = 'MY_DB'\n")
     (tmp_path / ".env").write_text("MY_DB=sqlite:///x.db\n")
@@ -137,3 +151,36 @@ def test_import_eml_mbox_and_maildir_without_duplicates(tmp_path: Path, model_pa
     r = run(["export", "--config", str(cfg)], cwd=tmp_path)
     rows = [json.loads(x) for x in r.stdout.splitlines()]
     assert len(rows) == 3 and all(x["category"] for x in rows)
+
+
+def test_retention_in_the_daemon_and_from_the_cli(tmp_path: Path, model_path: Path,
+                                                  maildir: Path) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    from tests.conftest import add_to_maildir, make_email
+    from triage.clock import FrozenClock
+    from triage.config import settings_from_mapping
+    from triage.services import App
+
+    clock = FrozenClock(datetime(2026, 8, 1, tzinfo=UTC))
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"), "classifier": {"model_path": str(model_path)},
+        "retention": {"raw_after": "90d"},
+        "sources": [{"name": "inbox", "type": "maildir", "path": str(maildir)}]})
+    app = App(settings, clock=clock)
+    for i in range(3):
+        add_to_maildir(maildir, make_email(msgid=f"<r{i}@x>"))
+    app.poll_all()
+    assert app.apply_retention() == {"raw_dropped": 0}  # too young
+    clock.advance(timedelta(days=91))
+    assert app.apply_retention(dry_run=True) == {"raw_dropped": 3}
+    assert app.apply_retention() == {"raw_dropped": 3}
+    assert {r["status"] for r in app.store.export_rows()} == {"processed"}
+    app.store.close()
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(f"data_dir = '{tmp_path / 'data'}'\n[retention]\nraw_after = '90d'\n")
+    r = run(["retention", "--dry-run", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 0 and "would drop the raw bytes of 0 message(s)" in r.stdout
+    cfg.write_text(f"data_dir = '{tmp_path / 'data'}'\n")
+    r = run(["retention", "--config", str(cfg)], cwd=tmp_path)
+    assert r.returncode == 0 and "kept forever" in r.stdout

@@ -11,6 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import settings as hsettings
+from hypothesis import strategies as st
 
 from tests.conftest import add_to_maildir
 from triage.clock import FrozenClock
@@ -325,3 +328,48 @@ def test_holiday_file_is_found_next_to_the_config(tmp_path: Path) -> None:
     # Monday 16:00 + 2 h: 1 h Monday, Tuesday 24 Nov is in the .ics -> Wednesday 10:00
     due, _ = app.deadlines.due_at(at(HANOI, 2026, 11, 23, 16, 0), "email", "request")
     assert due == at(HANOI, 2026, 11, 25, 10, 0)
+
+
+# ------------------------------------------------- the sweep's planned checks
+DAY_NAMES = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+@st.composite
+def policies(draw: st.DrawFn) -> DeadlinePolicy:
+    hours = {d: f"{a:02d}:00-{a + n:02d}:00" for d in DAY_NAMES if draw(st.booleans())
+             for a in [draw(st.integers(0, 20))] for n in [draw(st.integers(1, 24 - a))]}
+    assume(hours)
+    deadlines: dict[str, Any] = {
+        "email": f"{draw(st.integers(1, 72))}h", "calendar": {"email": "c"},
+        "calendars": {"c": {"timezone": draw(st.sampled_from([HANOI, BERLIN, "UTC"])),
+                            "hours": hours}},
+        "warnings": {"email": draw(st.lists(st.sampled_from(["80%", "50%", "3h", "1h", "30m"]),
+                                            unique=True, max_size=4))}}
+    if draw(st.booleans()):
+        deadlines["warn_before"] = {"email": draw(st.sampled_from(["30m", "2h", "8h"]))}
+    return DeadlinePolicy(settings_from_mapping({"deadlines": deadlines}).deadlines)
+
+
+@hsettings(max_examples=200, deadline=None)
+@given(policies(), st.datetimes(datetime(2026, 1, 1), datetime(2027, 6, 30),
+                                timezones=st.just(UTC)),
+       st.integers(0, 200 * 60), st.lists(st.floats(0, 1), min_size=1, max_size=5))
+def test_nothing_changes_before_the_planned_check(policy: DeadlinePolicy, start: datetime,
+                                                  minutes: int, fractions: list[float]) -> None:
+    """The sweep skips a deadline until ``next_change``: state and warnings must not move
+    before then, and must have moved one second after it (nothing is missed or late)."""
+    due = policy.due_at(start, "email", "request")[0]
+    now = start + timedelta(minutes=minutes)
+
+    def look(t: datetime) -> tuple[Any, list[str]]:
+        return (policy.state(due, t, "email"), policy.warnings_reached(start, due, t, "email"))
+
+    nxt = policy.next_change(start, due, now, "email")
+    if nxt is None:
+        assert now >= due
+        return
+    assert nxt >= now - timedelta(seconds=1)
+    seen = look(now)
+    for f in [1.0, *fractions]:
+        assert look(now + (nxt - now) * f) == seen
+    assert look(nxt + timedelta(seconds=1)) != seen

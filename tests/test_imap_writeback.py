@@ -179,3 +179,46 @@ def test_backfilled_mail_gets_keywords_but_no_draft_in_drafts(
     mailbox.append("INBOX", customer_mails(1, "new"))
     poll(app)
     assert [m["In-Reply-To"] for m, _ in drafts(mailbox)] == ["<new0@example.net>"]
+
+
+def test_replies_sent_by_smtp_are_copied_to_sent_once(
+        tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock,
+        smtp_server_sink: Any) -> None:
+    """An agent approves a draft on the page: aiosmtpd gets the reply, and the next poll
+    APPENDs exactly that reply, \\Seen, to the account's Sent folder."""
+    from triage.config import settings_from_mapping
+    from triage.services import App
+    from triage.web.accounts import User
+    from triage.web.actions import approve
+
+    sink, port = smtp_server_sink
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"), "classifier": {"model_path": str(model_path)},
+        "scheduler": {"jitter": "0s"},
+        "drafting": {"support_address": "support@example.com"},
+        "send": {"email": "smtp", "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"}},
+        "sources": [mailbox.settings(write_back={"sent_folder": "Sent"})],
+    })
+    app = App(settings, clock=clock, environ={"IMAP_PW": PASSWORD})
+    poll(app)
+    mailbox.append("INBOX", customer_mails(2, "s"))
+    poll(app)
+    row = next(r for r in stored(app) if r["message_id"] == "<s0@example.net>")
+    approve(app, app.outbox, row["id"], "Re: Case s0", "Hello, your order ships today.",
+            User("linh", "agent"))
+    assert app.outbox.drain().sent == 1
+    assert len(sink.messages) == 1
+    poll(app)
+    poll(app)  # a second write-back appends nothing again
+    c = mailbox.client()
+    try:
+        c.select_folder("Sent", readonly=True)
+        data = c.fetch(c.search(["ALL"]), ["FLAGS", "BODY.PEEK[]"])
+    finally:
+        c.logout()
+    (copy,) = data.values()
+    sent = email.message_from_bytes(copy[b"BODY[]"], policy=policy.default)
+    assert b"\\Seen" in copy[b"FLAGS"]
+    assert sent["Message-ID"] == sink.parsed()["Message-ID"]
+    assert sent["In-Reply-To"] == "<s0@example.net>"
+    assert "ships today" in sent.get_body(("plain",)).get_content()  # type: ignore[union-attr]

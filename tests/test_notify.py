@@ -166,3 +166,28 @@ def test_answered_messages_get_no_warnings(tmp_path: Path, model_path: Path,
     app.sweep_deadlines()
     assert [b["message_id"] for b in webhook_receiver.bodies] == [ids[1]]
     app.store.close()
+
+
+def test_sweep_reads_a_deadline_only_when_its_next_check_is_due(
+        tmp_path: Path, model_path: Path, clock: FrozenClock, maildir: Path,
+        webhook_receiver: Receiver) -> None:
+    app = make_app(tmp_path, model_path, clock, maildir, {"webhook_url_env": "H"},
+                   {"H": webhook_receiver.url})
+    seed(app, maildir, clock, n=3)
+    dstore = app.sweeper.dstore
+    app.sweep_deadlines()
+    assert len(dstore.open_deadlines()) == 3
+    assert dstore.open_deadlines(due_by=clock.now()) == []  # nothing to look at until 21h
+    (planned,) = {r["next_check_at"] for r in dstore.open_deadlines()}
+    assert planned == T0 + timedelta(hours=21) - timedelta(seconds=1)  # the "3h" warning
+    clock.set(T0 + timedelta(hours=20, minutes=59))
+    app.sweep_deadlines()
+    assert webhook_receiver.bodies == []
+    clock.set(T0 + timedelta(hours=21))
+    app.sweep_deadlines()
+    assert [b["threshold"] for b in webhook_receiver.bodies] == ["3h"] * 3
+    clock.set(T0 + timedelta(hours=25))
+    app.sweep_deadlines()
+    assert dstore.open_deadlines(due_by=clock.now() + timedelta(days=365)) == []  # breached
+    assert {r["state"] for r in dstore.open_deadlines()} == {"breached"}
+    app.store.close()

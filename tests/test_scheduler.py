@@ -81,3 +81,21 @@ def test_daemon_runs_jobs_and_stops_on_event() -> None:
     t.join(timeout=30)
     assert ran.is_set() and not t.is_alive()
     assert d.scheduler.state == 0  # STATE_STOPPED
+
+
+def test_overrun_warnings_of_apscheduler_are_demoted(caplog) -> None:  # type: ignore[no-untyped-def]
+    """A poll outlasting its interval is normal (jobs never overlap): not a WARNING line."""
+    import logging
+
+    from triage.scheduler import Daemon
+
+    Daemon(threading.Event())
+    caplog.set_level(logging.INFO)
+    sched_log = logging.getLogger("apscheduler.scheduler")
+    sched_log.warning("Execution of job %s skipped: maximum number of running instances "
+                      "reached (%d)", "poll:support", 1)
+    logging.getLogger("apscheduler.executors.default").warning(
+        'Run time of job "poll:support" was missed by 0:00:03')
+    sched_log.warning("something else went wrong")
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == [
+        "something else went wrong"]

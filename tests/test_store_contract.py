@@ -18,7 +18,7 @@ from triage.mail.parse import parse_email
 from triage.models import Classification, Draft
 from triage.store.claims import Claims
 from triage.store.leases import Leases, Owner
-from triage.store.store import Ingest, Store
+from triage.store.store import Ingest, Processed, Store
 
 
 def item(ext: str, **kw: str) -> Ingest:
@@ -46,7 +46,7 @@ def test_ingest_dedups_on_source_and_external_id(any_store: Store) -> None:
 def test_cursor_and_messages_commit_together(any_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     any_store.ensure_source("inbox", "maildir")
     any_store.add_items("inbox", [], {"seen": ["old"]})
-    real = any_store._insert_message
+    real = any_store._message_row
     calls = {"n": 0}
 
     def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
@@ -55,7 +55,7 @@ def test_cursor_and_messages_commit_together(any_store: Store, monkeypatch) -> N
             raise StoreError("simulated failure mid-batch")
         return real(*args, **kwargs)
 
-    monkeypatch.setattr(any_store, "_insert_message", failing)
+    monkeypatch.setattr(any_store, "_message_row", failing)
     with pytest.raises(StoreError):
         any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
                             {"seen": ["old", "a", "b"]})
@@ -124,6 +124,42 @@ def test_threads_by_references_and_token(any_store: Store) -> None:
     (d,) = any_store.add_items("inbox", [item("4", msgid="<t@x>",
                                               subject=f"Re: Something else [#T-{tc}]")], {})
     assert any_store.message(d)["thread_id"] == tc
+
+
+def test_threads_within_one_batch_keep_the_guards(any_store: Store) -> None:
+    """Replies to messages of the same (not yet inserted) batch: the latest parent wins and a
+    changed subject still starts a new thread."""
+    any_store.ensure_source("inbox", "maildir")
+    (p,) = any_store.add_items("inbox", [item("p", msgid="<p@x>", subject="Refund")], {})
+    a, b, c = any_store.add_items("inbox", [
+        item("a", msgid="<a@x>", subject="Re: Refund", In_Reply_To="<p@x>", References="<p@x>"),
+        item("b", msgid="<b@x>", subject="Totally different", In_Reply_To="<a@x>",
+             References="<p@x> <a@x>"),
+        item("c", msgid="<c@x>", subject="Re: Totally different", In_Reply_To="<b@x>",
+             References="<p@x> <a@x> <b@x>")], {})
+    tp, ta, tb, tc = (any_store.message(i)["thread_id"] for i in (p, a, b, c))
+    assert ta == tp
+    assert tb != tp
+    assert tc == tb
+    assert [p, a, b, c] == sorted([p, a, b, c])  # ids follow arrival order
+
+
+def test_batch_processing_writes_each_message_once(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(5)], {})
+    assert any_store.save_processing(ids[1], CL, NOW, "p", DRAFT) is True
+    done = any_store.save_processing_many([Processed(i, CL, NOW, "p", DRAFT) for i in ids])
+    assert done == set(ids) - {ids[1]}
+    assert any_store.save_processing_many([Processed(i, CL, NOW, "p", DRAFT) for i in ids]) \
+        == set()
+    with any_store.engine.connect() as c:
+        from sqlalchemy import func, select
+
+        from triage.store import schema as s
+
+        for table in (s.drafts, s.deadlines, s.classifications):
+            assert c.execute(select(func.count()).select_from(table)).scalar() == len(ids)
+    assert {r["status"] for r in any_store.export_rows()} == {"processed"}
 
 
 def test_deadlines_states_and_met(any_store: Store) -> None:
@@ -263,3 +299,79 @@ def test_threads_of_one_daemon_get_different_batches(any_store: Store,
     assert got == [ids[:4]] and mine == ids[4:]
     claims.release()  # gives back the claims of every thread of this process
     assert claims.claim(100) == ids
+
+
+def test_source_failures_count_in_a_row(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "imap")
+    assert any_store.source_failures("inbox") == 0
+    assert any_store.record_source_result("inbox", "timeout") == 1
+    assert any_store.record_source_result("inbox", "timeout") == 2
+    assert any_store.source_failures("inbox") == 2
+    any_store.record_source_result("inbox", None)
+    assert any_store.source_failures("inbox") == 0
+    assert any_store.source_failures("never-seen") == 1
+
+
+def test_migrations_build_exactly_the_declared_schema(any_store: Store) -> None:
+    """Every table, column and index in ``schema.py`` is created by the Alembic migrations
+    (a column added to the schema without a migration fails here, on both databases)."""
+    from alembic.autogenerate import compare_metadata
+    from alembic.migration import MigrationContext
+
+    from triage.store import schema as s
+
+    with any_store.engine.connect() as c:
+        assert compare_metadata(MigrationContext.configure(c), s.metadata) == []
+
+
+def test_held_leases_are_renewed_between_polls(any_store: Store, clock: FrozenClock) -> None:
+    for name in ("a", "b"):
+        any_store.ensure_source(name, "maildir")
+    x, y = owners()
+    lx = Leases(any_store.engine, x, timedelta(minutes=2), clock, alive=lambda pid: True)
+    ly = Leases(any_store.engine, y, timedelta(minutes=2), clock, alive=lambda pid: True)
+    assert lx.acquire_source("a") and ly.acquire_source("b")
+    clock.advance(timedelta(seconds=90))
+    assert lx.renew_held() == 1  # only its own
+    clock.advance(timedelta(seconds=90))  # 3 min after taking it: alive only by the renewal
+    assert not ly.acquire_source("a")
+    assert lx.acquire_source("b")  # y did not renew: its lease expired
+
+
+def test_daemons_registering_one_source_at_once_do_not_fail(any_store: Store) -> None:
+    errors: list[BaseException] = []
+
+    def register() -> None:
+        try:
+            any_store.ensure_source("shared", "maildir")
+        except BaseException as exc:  # collected for the assertion
+            errors.append(exc)
+
+    for _ in range(5):
+        threads = [threading.Thread(target=register) for _ in range(8)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+    assert errors == []
+    assert [r["name"] for r in any_store.source_rows()] == ["shared"]
+
+
+def test_retention_drops_only_old_processed_raw_bytes(any_store: Store,
+                                                      clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    store = Store(any_store.engine, clock)
+    old = store.add_items("inbox", [item(str(i), msgid=f"<o{i}@x>") for i in range(5)], {})
+    for mid in old[:4]:
+        store.save_processing(mid, CL, NOW, "p", DRAFT)  # old[4] stays new: never dropped
+    clock.advance(timedelta(days=100))
+    (young,) = store.add_items("inbox", [item("y", msgid="<y@x>")], {})
+    store.save_processing(young, CL, NOW, "p", DRAFT)
+    cutoff = clock.now() - timedelta(days=90)
+    assert store.purge_raw(cutoff, dry_run=True) == 4
+    assert store.raw(old[0])  # a dry run changes nothing
+    assert store.purge_raw(cutoff, chunk=3) == 4  # two chunks
+    assert [bool(store.raw(i)) for i in [*old, young]] == [False] * 4 + [True, True]
+    assert store.purge_raw(cutoff) == 0
+    (row,) = [r for r in store.export_rows() if r["id"] == old[0]]
+    assert row["category"] == "request" and row["draft"] == "Hello" and row["text"]

@@ -354,3 +354,23 @@ def test_review_page_also_serves_healthz_and_metrics(web: Any) -> None:
     assert r.status_code == 200, r.text
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and "triage_" in metrics.text
+
+
+def test_mark_resolved_meets_the_resolution_deadline(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    token = login(client, AGENT)
+    mid = message_ids(seeded)["<late@example.com>"]
+    assert 'id="resolve"' not in client.get(f"/messages/{mid}").text  # none open: no button
+    due = seeded.clock.now() + timedelta(days=3)
+    assert seeded.sweeper.dstore.add_deadline(mid, "resolution", "email/3d", due, "normal")
+    assert 'id="resolve"' in client.get(f"/messages/{mid}").text
+    assert "Thread marked resolved" in client.post(f"/messages/{mid}/resolve",
+                                                   data={"csrf_token": token}).text
+    with seeded.store.engine.connect() as c:
+        row = c.execute(select(s.deadlines).where(s.deadlines.c.message_id == mid,
+                                                  s.deadlines.c.kind == "resolution")).one()
+    assert row.state == "met" and row.met_by == AGENT[0]
+    page = client.get(f"/messages/{mid}").text
+    assert 'id="resolve"' not in page
+    again = client.post(f"/messages/{mid}/resolve", data={"csrf_token": token}).text
+    assert "no open resolution deadline" in again

@@ -185,11 +185,17 @@ def _minus(a: datetime, b: datetime, cuts: Iterable[Pause]
         yield cur, b
 
 
+ICS_WINDOW = (date(2000, 1, 1), date(2101, 1, 1))
+"""Recurring holidays (RRULE/RDATE, minus EXDATE) are expanded over these years."""
+
+
 def holidays_from_ics(path: Path) -> set[date]:
-    """Return the days covered by the events of an iCalendar file (all-day or timed).
+    """Return the days covered by the events of an iCalendar file (all-day or timed),
+    recurring events expanded (a yearly ``RRULE`` gives every year's day).
 
     Raises ConfigError naming the file when it is missing or not iCalendar.
     """
+    import recurring_ical_events
     from icalendar import Calendar
 
     try:
@@ -202,8 +208,14 @@ def holidays_from_ics(path: Path) -> set[date]:
         raise ConfigError(f"not an iCalendar file: {exc}", file=str(path),
                           key="deadlines.calendars.*.holidays_ics",
                           fix="export the holidays as .ics (RFC 5545)") from None
+    try:
+        events = list(recurring_ical_events.of(cal).between(*ICS_WINDOW))
+    except Exception as exc:  # the library's own errors for broken RRULE/RDATE/EXDATE
+        raise ConfigError(f"cannot expand its recurring events: {exc}", file=str(path),
+                          key="deadlines.calendars.*.holidays_ics",
+                          fix="check the RRULE, RDATE and EXDATE lines of the events") from None
     days: set[date] = set()
-    for ev in cal.walk("VEVENT"):
+    for ev in events:
         start = ev.get("DTSTART")
         if start is None:
             continue

@@ -80,7 +80,10 @@ def main() -> None:
 @handle_errors
 def check_config(config: str | None) -> None:
     """Validate the configuration and print it resolved, with secrets masked."""
+    from triage.deadlines import build_calendars
+
     settings = _settings(config)
+    build_calendars(settings.deadlines, settings.resolve_path)  # holiday files must be readable
     click.echo(json.dumps(masked_dump(settings), indent=2, default=str))
     click.echo(f"configuration OK: {settings.config_path}", err=True)
 
@@ -298,3 +301,11 @@ main.add_command(models_group)
 from triage.cli_ops import status as _ops_status  # noqa: E402
 
 main.add_command(_ops_status)
+
+from triage.cli_retention import retention as _retention  # noqa: E402
+
+main.add_command(_retention)
+
+from triage.cli_outbox import outbox as _outbox_group  # noqa: E402
+
+main.add_command(_outbox_group)

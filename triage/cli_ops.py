@@ -13,7 +13,8 @@ from triage.store import schema as s
 
 
 def status_report(app: Any) -> dict[str, Any]:
-    """Return what ``triage status`` shows: sources, queue sizes, deadlines, active model."""
+    """Return what ``triage status`` shows: sources, queue sizes, deadlines, outbox counts
+    (``in_doubt`` always present), active model."""
     store = app.store
     sources = []
     for row in store.source_rows():
@@ -43,8 +44,12 @@ def status_report(app: Any) -> dict[str, Any]:
         model = {"source": "registered", "version": active.version, "path": active.path}
     else:
         model = {"source": "bundled corpus", "path": str(app.settings.data_path / "models")}
+    from triage.send.recovery import counts
+
+    outbox = counts(store)
     return {"sources": sources, "queue": store.counts(), "deadlines": deadlines,
-            "jobs": jobs, "model": model}
+            "jobs": jobs, "model": model,
+            "outbox": {k: v for k, v in outbox.items() if v or k == "in_doubt"}}
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -72,6 +77,11 @@ def _print(report: dict[str, Any]) -> None:
     echo("queue: " + (", ".join(f"{k} {v}" for k, v in sorted(queue.items())) or "empty"))
     dl = report["deadlines"]
     echo("deadlines: " + (", ".join(f"{k} {v}" for k, v in sorted(dl.items())) or "none"))
+    ob = report["outbox"]
+    echo("outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(ob.items())))
+    if ob.get("in_doubt"):
+        echo(f"  {ob['in_doubt']} repl{'y' if ob['in_doubt'] == 1 else 'ies'} in doubt (a crash "
+             "hit while sending): `triage outbox list --status in_doubt`")
     for job in report["jobs"]:
         echo(f"job {job['name']}: held by {job['owner'] or '-'}, last run "
              f"{job['last_run_at'] or 'never'}")
@@ -86,7 +96,7 @@ def _print(report: dict[str, Any]) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead.")
 def status(config: str | None, as_json: bool) -> None:
     """Show each source (last success, last error, cursor, pause, lease), queue sizes,
-    deadline states and the active model."""
+    deadline states, the outbox (replies in doubt) and the active model."""
     from triage.cli import _settings, handle_errors
     from triage.services import App
 

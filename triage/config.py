@@ -411,6 +411,20 @@ class SendSettings(_Section):
     retry_base: Duration = Field(
         timedelta(seconds=30), description="First retry delay, doubling per attempt.")
     retry_max: Duration = Field(timedelta(hours=1), description="Longest retry delay.")
+    in_doubt_after: Duration = Field(
+        timedelta(minutes=10), description="A reply claimed for sending longer ago than this "
+        "by a daemon that never finished is marked in doubt (not resent; an operator "
+        "decides). A dead daemon on this machine is noticed at once. Must be longer than "
+        "any send takes (more than send.smtp.timeout).")
+
+    @model_validator(mode="after")
+    def _doubt_after_timeout(self) -> SendSettings:
+        if self.in_doubt_after <= self.smtp.timeout:
+            raise ValueError(
+                f"send.in_doubt_after ({self.in_doubt_after}) must be longer than "
+                f"send.smtp.timeout ({self.smtp.timeout}), or replies still being sent would "
+                "be marked in doubt; raise in_doubt_after")
+        return self
 
 
 class MaildirSource(_Section):
@@ -582,6 +596,10 @@ class ImapWriteBack(_Section):
         "flag (empty: off).")
     from_address: str = Field(
         "", description="From address of appended drafts (empty: drafting.support_address).")
+    sent_folder: str = Field(
+        "", description="APPEND a copy of each reply sent through triage (SMTP) to this folder, "
+        "marked \\Seen, so the mail client shows it (empty: off). Leave empty when the SMTP "
+        "server files sent mail itself (Gmail and Microsoft 365 do).")
     move_to_folders: dict[str, str] = Field(
         default_factory=dict,
         description="Move processed messages into a folder per category, e.g. "
@@ -708,6 +726,17 @@ class OpsSettings(_Section):
         return value
 
 
+class RetentionSettings(_Section):
+    """What triage deletes by itself: nothing unless asked."""
+
+    raw_after: Duration = Field(
+        timedelta(0), description="Drop the raw bytes (the message exactly as received) of "
+        "messages ingested longer ago than this, once processed or quarantined; the parsed "
+        "text, thread, category, deadlines, drafts and audit log stay. '0s': keep forever.")
+    every: Duration = Field(
+        timedelta(hours=6), description="How often the daemon applies the retention rules.")
+
+
 class AckRule(_Section):
     """One opt-in rule allowing automatic acknowledgements for a category on a channel."""
 
@@ -756,6 +785,9 @@ class Settings(_Section):
     web: WebSettings = Field(default_factory=WebSettings, description="Review page.")
     send: SendSettings = Field(default_factory=SendSettings, description="Sending replies.")
     ops: OpsSettings = Field(default_factory=OpsSettings, description="Operations.")
+    retention: RetentionSettings = Field(
+        default_factory=RetentionSettings, description="Retention of stored data."
+    )
     acknowledgements: list[AckRule] = Field(
         default_factory=list, description="Opt-in automatic acknowledgement rules."
     )

@@ -220,6 +220,32 @@ class DeadlinePolicy:
                     out.append(w)
         return out
 
+    def next_change(self, start: datetime, due_at: datetime, now: datetime, channel: str,
+                    *, source: str = "") -> datetime | None:
+        """Return when :meth:`state` or :meth:`warnings_reached` next change for a deadline
+        (started at ``start``) after ``now``; None when nothing changes any more (breached).
+
+        Every threshold is a point of the open time between ``start`` and ``due_at``; the
+        answer is one second early, so a sweep at that instant looks once more rather than
+        missing a threshold by a rounding error.
+        """
+        if now >= due_at:
+            return None
+        cal = self.calendar_for(channel, source)
+        total = cal.elapsed(start, due_at)
+        used: list[timedelta] = []
+        before = self.warn_before(channel)
+        if before > timedelta(0):
+            used.append(max(timedelta(0), total - before))
+        for w in self.settings.warnings.get(channel, []):
+            if w.endswith("%"):
+                used.append(total * (float(w[:-1]) / 100))
+            elif parse_duration(w) < total:
+                used.append(total - parse_duration(w))
+        points = [due_at, *(cal.add(start, u) for u in used)]
+        future = [p for p in points if p > now]
+        return min(future) - timedelta(seconds=1) if future else due_at
+
 
 def waiting_on_customer(replies: Sequence[datetime], customer: Sequence[datetime],
                         now: datetime) -> tuple[list[Pause], bool]:

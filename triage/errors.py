@@ -109,6 +109,17 @@ class PermanentSendError(SendError):
     """A reply was refused for good (bad address, no sender for its channel); not retried."""
 
 
+class SendInDoubt(SendError):
+    """A send broke off after the reply may have reached the server (for example the
+    connection dropped after the message data was sent): the outbox marks it in doubt and
+    never retries it on its own, since a retry could deliver it twice."""
+
+
+class OutboxError(TriageError):
+    """An outbox row cannot be changed as asked (unknown id, or a status that does not allow
+    it); the message names the row, its status and what is allowed."""
+
+
 class ReplyRejected(PermanentSendError):
     """A social network refused a reply for good (too long, post deleted, not allowed);
     retrying the same reply will not help."""

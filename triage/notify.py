@@ -15,15 +15,16 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
-from typing import Any, Protocol
-
-import requests
+from typing import TYPE_CHECKING, Any, Protocol
 
 from triage.clock import Clock
 from triage.config import NotificationSettings
 from triage.errors import NotifyError
 from triage.scheduler import backoff_delay
 from triage.store.deadline_store import DeadlineStore
+
+if TYPE_CHECKING:
+    import requests
 
 log = logging.getLogger(__name__)
 
@@ -62,10 +63,16 @@ class WebhookClient:
         self.url = url
         self.fmt = fmt
         self.timeout = timeout.total_seconds()
-        self.session = session or requests.Session()
+        if session is None:
+            import requests  # ~4 MB; only daemons with a webhook target need it
+
+            session = requests.Session()
+        self.session = session
 
     def post(self, payload: Mapping[str, Any]) -> None:
         """Deliver one notice."""
+        import requests
+
         body = webhook_body(payload, self.fmt)
         try:
             r = self.session.post(self.url, data=json.dumps(body, ensure_ascii=False).encode(),

@@ -24,7 +24,7 @@ from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
 from triage.store.dberrors import store_error
 from triage.store.deadline_store import DeadlineStore
-from triage.store.store import Ingest, Store
+from triage.store.store import Ingest, Processed, Store
 
 log = logging.getLogger(__name__)
 
@@ -146,7 +146,12 @@ class Pipeline:
 
     # ----------------------------------------------------------------- process
     def process_pending(self) -> RunStats:
-        """Classify, deadline and draft every stored message still marked new."""
+        """Classify, deadline and draft every stored message still marked new.
+
+        Each batch is classified in one model call, its thread contexts read in a few
+        queries, and its results saved in one transaction; a message whose own processing
+        fails is quarantined alone.
+        """
         stats = RunStats()
         while not self.stop.is_set():
             ids = (self.claims.claim(self.batch_size) if self.claims is not None
@@ -154,11 +159,7 @@ class Pipeline:
             if not ids:
                 break
             rows = self.store.messages_by_ids(ids)
-            results = self._classify(rows)
-            for row, cl in zip(rows, results, strict=True):
-                if self.stop.is_set():
-                    break
-                self._process_one(row, cl, stats)
+            self._process_batch(rows, self._classify(rows), stats)
         if self.claims is not None and self.stop.is_set():
             self.claims.release()
         return stats
@@ -191,39 +192,57 @@ class Pipeline:
                     out[i] = exc
         return out
 
-    def _process_one(self, row: dict, cl: Classification | Exception | None,
-                     stats: RunStats) -> None:
-        mid = row["id"]
+    def _process_batch(self, rows: list[dict], results: list[Classification | Exception | None],
+                       stats: RunStats) -> None:
+        todo = [r for r, cl in zip(rows, results, strict=True)
+                if not r["is_auto"] and isinstance(cl, Classification)]
+        contexts = dict(zip([r["id"] for r in todo], self.deadline_store.thread_contexts(todo),
+                            strict=True))
+        ready: list[Processed] = []
+        failed: list[tuple[int, Exception]] = []
+        by_id = {r["id"]: (r, cl) for r, cl in zip(rows, results, strict=True)}
+        for row, cl in zip(rows, results, strict=True):
+            if self.stop.is_set():  # finish what is done, leave the rest for the next run
+                break
+            try:
+                if isinstance(cl, Exception):
+                    raise cl
+                if row["is_auto"] or cl is None:
+                    # automatic mail: stored and visible, no deadline, never a draft
+                    ready.append(Processed(row["id"], None, None, "", None))
+                else:
+                    ready.append(self._results(row, cl, contexts[row["id"]]))
+            except Exception as exc:  # contained per message: quarantined with its reason
+                failed.append((row["id"], exc))
         try:
-            if isinstance(cl, Exception):
-                raise cl
-            if row["is_auto"] or cl is None:
-                # automatic mail: stored and visible, no deadline, never a draft
-                done = self.store.save_processing(mid, None, None, "", None)
-            else:
-                plan = self.deadlines.plan(row, cl.category,
-                                           self.deadline_store.thread_context(row))
-                due_at = plan.due_at
-                draft = self.renderer.render(DraftRequest(
-                    category=cl.category, channel=row["channel"], language=cl.language,
-                    subject=row["subject"], text=row["text"], sender=row["sender"],
-                    sender_name=row["sender_name"], thread_id=row["thread_id"] or mid,
-                    due_at=due_at, needs_review=cl.needs_review,
-                    attachment_types=tuple(str(a.get("content_type", ""))
-                                           for a in row.get("attachments") or [])))
-                done = self.store.save_processing(mid, cl, due_at, plan.policy, draft,
-                                                  kind=plan.kind, priority=plan.priority)
-            if done:
-                stats.processed += 1
-                self._notify(row, cl)
+            done = self.store.save_processing_many(ready)
         except (StoreError, SQLAlchemyError) as exc:
-            # the store failing is not the message's fault: never quarantine for it
-            raise store_error(f"cannot save the processing of message {mid}", exc) from exc
-        except Exception as exc:  # contained per message: quarantined with its reason
+            # the store failing is not the messages' fault: never quarantine for it
+            raise store_error(f"cannot save the processing of {len(ready)} messages "
+                              f"(ids {ready[0].message_id}-{ready[-1].message_id})",
+                              exc) from exc
+        for p in ready:
+            if p.message_id in done:
+                stats.processed += 1
+                self._notify(*by_id[p.message_id])
+        for mid, exc in failed:
             log.warning("message %s quarantined: %s", mid, exc)
             self.store.quarantine(mid, f"{type(exc).__name__}: {exc}")
             stats.failed += 1
             stats.errors.append(f"message {mid}: {exc}")
+
+    def _results(self, row: dict, cl: Classification, context: Any) -> Processed:
+        """Plan the deadline and render the draft of one classified message."""
+        plan = self.deadlines.plan(row, cl.category, context)
+        draft = self.renderer.render(DraftRequest(
+            category=cl.category, channel=row["channel"], language=cl.language,
+            subject=row["subject"], text=row["text"], sender=row["sender"],
+            sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
+            due_at=plan.due_at, needs_review=cl.needs_review,
+            attachment_types=tuple(str(a.get("content_type", ""))
+                                   for a in row.get("attachments") or [])))
+        return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
+                         priority=plan.priority)
 
     def _notify(self, row: dict, cl: Classification | None) -> None:
         for observer in self.after_processed:

@@ -28,11 +28,40 @@ def backoff_delay(failures: int, base: timedelta, cap: timedelta,
     return timedelta(seconds=raw * (1 + 0.2 * rand()))
 
 
+class QuietOverruns(logging.Filter):
+    """Demote APScheduler's "skipped: maximum number of running instances" and "run time
+    was missed" warnings to DEBUG.
+
+    Jobs never overlap and coalesce by design, so a poll that outlasts its interval (a big
+    backlog, an IMAP IDLE wake-up during a poll) is normal, not a warning; left alone, a
+    daemon running for months fills its log with them.
+    """
+
+    MARKERS = ("maximum number of running instances reached", "was missed by")
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        """Lower matching records to DEBUG (they are kept, not dropped)."""
+        if record.levelno == logging.WARNING and any(
+                m in record.getMessage() for m in self.MARKERS):
+            record.levelno, record.levelname = logging.DEBUG, "DEBUG"
+            return logging.getLogger(record.name).isEnabledFor(logging.DEBUG)
+        return True
+
+
+def quiet_overruns() -> None:
+    """Install :class:`QuietOverruns` on APScheduler's loggers (once)."""
+    for name in ("apscheduler.scheduler", "apscheduler.executors.default"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, QuietOverruns) for f in logger.filters):
+            logger.addFilter(QuietOverruns())
+
+
 class Daemon:
     """Owns the scheduler; ``run_forever`` blocks until ``stop`` is set (SIGTERM/SIGINT)."""
 
     def __init__(self, stop: threading.Event, *, max_workers: int = 4) -> None:
         self.stop = stop
+        quiet_overruns()
         self.scheduler = BackgroundScheduler(
             timezone=UTC, executors={"default": ThreadPoolExecutor(max_workers)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 300})

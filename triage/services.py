@@ -103,9 +103,9 @@ class App:
     @cached_property
     def outbox(self) -> Any:
         """The outbox of approved replies, with the senders ``[send]`` asks for."""
-        from triage.web.app import default_outbox
+        from triage.send.factory import build_outbox
 
-        return default_outbox(self)
+        return build_outbox(self)
 
     def start_web(self, scheduler_running: Any = None) -> Any:
         """Serve the review page in a thread until ``stop`` is set; return the server.
@@ -188,6 +188,16 @@ class App:
         counts by new state. See ``triage.sweep``."""
         return self.sweeper.sweep()
 
+    def apply_retention(self, *, dry_run: bool = False) -> dict[str, int]:
+        """Apply ``[retention]``: drop raw bytes older than ``raw_after``; return counts."""
+        keep = self.settings.retention.raw_after
+        if keep.total_seconds() <= 0:
+            return {"raw_dropped": 0}
+        n = self.store.purge_raw(self.clock.now() - keep, dry_run=dry_run)
+        if n and not dry_run:
+            log.info("retention: dropped the raw bytes of %d message(s) older than %s", n, keep)
+        return {"raw_dropped": n}
+
     def run_daemon(self) -> None:
         """Run until stopped: one job per source plus the deadline sweep."""
         daemon = Daemon(self.stop)
@@ -206,10 +216,18 @@ class App:
             if start_push is not None:
                 self.push_watchers += start_push(functools.partial(daemon.wake, job_id),
                                                  self.stop)
+        # keep the sources this daemon holds between polls (a dead daemon stops renewing)
+        daemon.add_interval("leases", self._guarded("leases", self.ops.leases.renew_held),
+                            self.settings.ops.lease_ttl / 3)
         # jobs that must run once across all daemons sharing the store hold a job lease
         ttl = max(sched.sweep_interval * 3, self.settings.ops.lease_ttl)
         sweep = self.ops.leases.singleton("sweep", self.sweep_deadlines, ttl)
         daemon.add_interval("sweep", self._guarded("sweep", sweep), sched.sweep_interval)
+        if self.settings.retention.raw_after.total_seconds() > 0:
+            keep = self.ops.leases.singleton("retention", self.apply_retention,
+                                             self.settings.retention.every * 2)
+            daemon.add_interval("retention", self._guarded("retention", keep),
+                                self.settings.retention.every)
         # the outbox claims each row before sending, so every daemon may drain it
         daemon.add_interval("outbox", self._guarded("outbox", self.outbox.drain),
                             self.settings.send.drain_interval)
@@ -261,10 +279,10 @@ class App:
         return job
 
     def _failures(self, name: str) -> int:
-        for row in self.store.source_rows():
-            if row["name"] == name:
-                return int(row["failures"] or 0)
-        return 1
+        try:
+            return self.store.source_failures(name)
+        except SQLAlchemyError:  # the store is down too: back off as after one failure
+            return 1
 
     @staticmethod
     def _guarded(name: str, fn):  # type: ignore[no-untyped-def]

@@ -13,6 +13,7 @@ from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines import DeadlinePolicy, State, waiting_on_customer
+from triage.memtrim import release_free_heap
 from triage.notify import Notifier
 from triage.store.deadline_store import DeadlineStore
 
@@ -32,13 +33,16 @@ class DeadlineSweeper:
         self.dstore = dstore
         self.notifier = notifier
         self.clock = clock
+        self._planned = False  # the first sweep looks at every deadline (policy may differ)
 
     def sweep(self) -> dict[str, int]:
         """Sweep once; return how many deadlines changed to each state (e.g. ``{"met": 1}``)."""
         now = self.clock.now()
-        rows = self.dstore.open_deadlines()
+        if not self._planned:
+            self.dstore.recheck_all()
+            self._planned = True
         changed: dict[str, int] = {}
-        met = self.dstore.mark_answered(rows)
+        met = self.dstore.mark_answered()
         if met:
             changed[State.MET.value] = len(met)
             for r in met:
@@ -48,10 +52,13 @@ class DeadlineSweeper:
         try:
             settings = self.policy.settings
             wanted = settings.resolution or any(r.kind == "resolution" for r in settings.rules)
-            if wanted and self._start_resolutions():
-                rows = self.dstore.open_deadlines()
+            if wanted:
+                self._start_resolutions()
         except Exception:
             log.exception("resolution deadlines could not be started; retried next sweep")
+        # only the deadlines whose state or warnings may have changed since the last look
+        rows = self.dstore.open_deadlines(due_by=now)
+        checks: dict[int, Any] = {}
         waiting = self._update_resolutions([r for r in rows if r["kind"] == "resolution"],
                                            now)
         for row in rows:
@@ -61,13 +68,24 @@ class DeadlineSweeper:
                 continue
             try:
                 self._one(row, now, changed)
-            except Exception:  # contained per deadline
+                if row["kind"] != "resolution":
+                    checks[row["id"]] = self.policy.next_change(
+                        row["received_at"], row["due_at"], now, row["channel"],
+                        source=row.get("source") or "")
+            except Exception:  # contained per deadline (looked at again next sweep)
                 log.exception("deadline %s of message %s could not be swept", row["id"],
                               row["message_id"])
+        try:
+            self.dstore.set_next_checks(checks)
+        except Exception:
+            log.exception("the next checks of %d deadlines could not be saved; they are "
+                          "looked at again next sweep", len(checks))
         try:
             self.notifier.deliver()
         except Exception:
             log.exception("delivering deadline notices failed; retried at the next sweep")
+        del rows
+        release_free_heap()  # the swept rows were the peak (all open deadlines on the first)
         return changed
 
     def _start_resolutions(self) -> int:

@@ -10,6 +10,7 @@ For each processed message of an IMAP source, after a poll:
   ``[#T-n]`` token, In-Reply-To, References, ``\\Draft``), once per draft: a deterministic
   Message-ID is searched for first, so a crash between APPEND and bookkeeping appends nothing
   twice;
+* replies sent through triage by SMTP APPENDed to the Sent folder (``\\Seen``), once each;
 * optionally MOVE into a folder per category (MOVE when announced, else COPY, ``\\Deleted``
   and UID EXPUNGE of that UID only).
 
@@ -20,6 +21,8 @@ contained: one failing message is logged and retried at the next poll.
 
 from __future__ import annotations
 
+import email
+import email.policy
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -31,16 +34,26 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from triage.clock import Clock
-from triage.config import ImapWriteBack
+from triage.config import ImapWriteBack, Settings
 from triage.mail.parse import GENERATED_ID_DOMAIN
+from triage.send.base import OutgoingReply
+from triage.send.smtp import SentHook
 from triage.sources.imap import split_external_id
-from triage.store.imap_state import DUE, save_writeback, writeback_rows
+from triage.store.imap_state import (
+    DUE,
+    pending_sent_copies,
+    record_sent_copy,
+    save_writeback,
+    sent_copy_done,
+    writeback_rows,
+)
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
 FLAGGED = b"\\Flagged"
 DRAFT = b"\\Draft"
+SEEN = b"\\Seen"
 
 
 def category_keyword(category: str) -> str:
@@ -89,6 +102,7 @@ class WriteBackStats:
     unflagged: int = 0
     drafts: int = 0
     moved: int = 0
+    sent: int = 0
     skipped: int = 0
     errors: list[str] = field(default_factory=list)
 
@@ -108,7 +122,8 @@ class WriteBack:
     def enabled(self) -> bool:
         """True when any write-back is switched on."""
         s = self.settings
-        return bool(s.keywords or s.flag_due or s.drafts_folder or s.move_to_folders)
+        return bool(s.keywords or s.flag_due or s.drafts_folder or s.move_to_folders
+                    or s.sent_folder)
 
     def run(self, client: IMAPClient) -> WriteBackStats:
         """Apply every pending change through ``client``; return what changed.
@@ -144,10 +159,37 @@ class WriteBack:
                                 row["id"], folder, uid, exc)
                     stats.errors.append(f"message {row['id']}: {exc}")
                     save_writeback(self.store, self.source, row["id"], error=str(exc)[:2000])
-        log.info("write-back %s: keywords=%d flagged=%d unflagged=%d drafts=%d moved=%d",
-                 self.source, stats.keywords, stats.flagged, stats.unflagged, stats.drafts,
-                 stats.moved)
+        if self.settings.sent_folder:
+            self._append_sent(client, stats)
+        log.info("write-back %s: keywords=%d flagged=%d unflagged=%d drafts=%d moved=%d "
+                 "sent=%d", self.source, stats.keywords, stats.flagged, stats.unflagged,
+                 stats.drafts, stats.moved, stats.sent)
         return stats
+
+    def _append_sent(self, client: IMAPClient, stats: WriteBackStats) -> None:
+        """APPEND the replies sent through triage to the Sent folder, once each (a copy
+        found by its Message-ID, e.g. after a crash, is not appended again)."""
+        folder = self.settings.sent_folder
+        copies = pending_sent_copies(self.store, self.source)
+        if not copies:
+            return
+        if not client.folder_exists(folder):
+            client.create_folder(folder)
+        client.select_folder(folder, readonly=True)
+        for copy in copies:
+            try:
+                found = client.search(["HEADER", "Message-ID", copy["reply_message_id"]])
+                uid = int(found[-1]) if found else _appenduid(client.append(
+                    folder, bytes(copy["raw"]), flags=[SEEN], msg_time=copy["created_at"]))
+                sent_copy_done(self.store, copy["id"], uid=uid)
+                stats.sent += 1
+            except IMAPClientAbortError:
+                raise
+            except (IMAPClientError, ValueError) as exc:
+                log.warning("write-back %s: copy of reply %s to %s failed: %s", self.source,
+                            copy["reply_message_id"], folder, exc)
+                stats.errors.append(f"sent copy {copy['id']}: {exc}")
+                sent_copy_done(self.store, copy["id"], error=str(exc)[:2000])
 
     def _one(self, client: IMAPClient, caps: set[bytes], keywords_ok: bool, folder: str,
              uid: int, row: dict[str, Any], stats: WriteBackStats) -> None:
@@ -222,3 +264,21 @@ def _appenduid(answer: Any) -> int | None:
         except (IndexError, ValueError):
             return None
     return None
+
+
+def sent_copy_hook(store: Store, settings: Settings) -> SentHook | None:
+    """Return the SMTP ``on_sent`` hook that queues each sent reply for the Sent folder of
+    the IMAP source its message came from; None when no source has a ``sent_folder``."""
+    wanted = {src.name for src in settings.sources
+              if getattr(getattr(src, "write_back", None), "sent_folder", "")}
+    if not wanted:
+        return None
+
+    def on_sent(reply: OutgoingReply, raw: bytes) -> None:
+        source = store.message(reply.message_id)["source"]
+        if source in wanted:
+            mid = email.message_from_bytes(raw, policy=email.policy.compat32)["Message-ID"]
+            record_sent_copy(store, source, reply.message_id, str(mid or reply.idempotency_key),
+                             raw)
+
+    return on_sent

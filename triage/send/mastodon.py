@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from mastodon import Mastodon, MastodonNotFoundError
@@ -93,6 +94,19 @@ class MastodonSender:
             raise ReplyRejected(f"{what}: the post was deleted meanwhile") from None
         log.info("%s: posted %s (%s)", what, status["id"], visibility)
         return str(status["id"])
+
+    def sent_copy(self, reply: OutgoingReply, since: datetime) -> str | None:
+        """Whether ``reply`` is among the answers to the customer's post: our status's id, or
+        None when it is not there (or the post is gone, so sending again would be refused).
+        ``since`` is unused: the answers to a post are all listed. Raises SendError."""
+        target = status_id(reply.in_reply_to)
+        try:
+            parent = self._call(lambda: self.api.status(target),
+                                f"mastodon {self.name}: status {target}", not_found_ok=True)
+        except MastodonNotFoundError:
+            return None
+        text = with_mention(reply.text.strip(), str(parent["account"]["acct"]))
+        return self.existing_reply(target, text)
 
     def own_id(self) -> str:
         """The id of the account we post as (asked once)."""

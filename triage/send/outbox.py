@@ -2,26 +2,31 @@
 
 Approving a draft enqueues one row keyed by an idempotency key (message and draft), so
 approving twice queues one reply. A drain claims a row (``pending`` -> ``sending``) in its own
-transaction before sending, so two daemons never send the same row, and a row left in
-``sending`` by a crash is never sent again automatically (an admin decides; the Message-ID is
-derived from the key, so the receiving side can recognise a duplicate too). Failures are
-retried with capped exponential backoff; a permanent failure or the last attempt marks the row
-``failed``. A sent reply marks the message's deadline met and writes the audit log.
+transaction before sending, recording who claimed it and when, so two daemons never send the
+same row. A row left in ``sending`` by a crash is never sent again automatically: each drain
+first marks such rows ``in_doubt`` (their daemon is gone, or the claim is older than
+``send.in_doubt_after``) and resolves the ones whose sender can tell whether the reply went
+out (see ``triage.send.recovery``); an operator decides the rest (``triage outbox``). The
+Message-ID is derived from the key, so the receiving side can recognise a duplicate too.
+Failures are retried with capped exponential backoff; a permanent failure or the last attempt
+marks the row ``failed``. A sent reply marks the message's deadline met and writes the audit
+log.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 
-from triage.errors import PermanentSendError, SendError
+from triage.errors import PermanentSendError, SendError, SendInDoubt
 from triage.send.base import OutgoingReply, Sender
 from triage.store import schema as s
+from triage.store.leases import pid_alive
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -44,6 +49,10 @@ class DrainStats:
     sent: int = 0
     retried: int = 0
     failed: int = 0
+    in_doubt: int = 0
+    """Rows newly marked in doubt (left ``sending`` by a dead daemon, or a broken send)."""
+    resolved: int = 0
+    """In-doubt rows a sender could settle (found sent, or proven not sent and requeued)."""
     errors: list[str] = field(default_factory=list)
 
 
@@ -52,12 +61,21 @@ class Outbox:
 
     def __init__(self, store: Store, senders: Mapping[str, Sender], *, max_attempts: int = 8,
                  retry_base: timedelta = timedelta(seconds=30),
-                 retry_max: timedelta = timedelta(hours=1)) -> None:
+                 retry_max: timedelta = timedelta(hours=1), owner: str = "",
+                 in_doubt_after: timedelta = timedelta(minutes=10),
+                 alive: Callable[[int], bool] = pid_alive) -> None:
+        """``owner`` names this daemon process (``instance:pid:token``, see
+        ``triage.store.leases.Owner``) on the rows it claims; ``in_doubt_after`` is how old a
+        claim of another daemon must be before its row counts as in doubt; ``alive`` tells
+        whether a process of this machine still runs."""
         self.store = store
         self.senders = dict(senders)
         self.max_attempts = max_attempts
         self.retry_base = retry_base
         self.retry_max = retry_max
+        self.owner = owner
+        self.in_doubt_after = in_doubt_after
+        self.alive = alive
 
     def enqueue(self, reply: OutgoingReply, *, draft_id: int | None, actor: str) -> int:
         """Queue ``reply``; return the outbox row id (the existing one for a known key)."""
@@ -89,7 +107,16 @@ class Outbox:
             return [Store._dict(r) for r in c.execute(q)]
 
     def drain(self, limit: int = 100, only_ids: list[int] | None = None) -> DrainStats:
-        """Send every due pending reply (at most ``limit``); one failure never stops the rest."""
+        """Send every due pending reply (at most ``limit``); one failure never stops the rest.
+
+        A full drain (no ``only_ids``) first marks rows left ``sending`` by a dead daemon as
+        in doubt and settles the in-doubt rows whose sender can tell (``recover``).
+        """
+        stats = DrainStats()
+        if only_ids is None:
+            from triage.send.recovery import recover
+
+            recover(self, stats)
         o = s.outbox
         now = self.store.clock.now()
         q = (select(o.c.id).where(and_(o.c.status == "pending", o.c.next_attempt_at <= now))
@@ -98,7 +125,6 @@ class Outbox:
             q = q.where(o.c.id.in_(only_ids))
         with self.store.engine.connect() as c:
             ids = [int(r[0]) for r in c.execute(q)]
-        stats = DrainStats()
         for oid in ids:
             row = self._claim(oid)
             if row is not None:
@@ -109,24 +135,23 @@ class Outbox:
         o = s.outbox
         with self.store.engine.begin() as c:
             n = c.execute(update(o).where(o.c.id == oid, o.c.status == "pending").values(
-                status="sending", attempts=o.c.attempts + 1)).rowcount
+                status="sending", attempts=o.c.attempts + 1, claimed_by=self.owner,
+                claimed_at=self.store.clock.now())).rowcount
             if n != 1:
                 return None  # another drain took it
             return Store._dict(c.execute(select(o).where(o.c.id == oid)).one())
 
     def _send_one(self, row: dict[str, Any], stats: DrainStats) -> None:
-        p = row["payload"]
-        reply = OutgoingReply(
-            idempotency_key=row["idempotency_key"], message_id=row["message_id"],
-            channel=row["channel"], to=p["to"], subject=p["subject"], text=p["text"],
-            in_reply_to=p.get("in_reply_to"), references=list(p.get("references") or []),
-            source=p.get("source") or "", extra=dict(p.get("extra") or {}))
+        reply = reply_of(row)
         sender = self.senders.get(row["channel"])
         try:
             if sender is None:
                 raise PermanentSendError(
                     f"no sender for channel {row['channel']!r}; configure one under [send]")
             remote_id = sender.send(reply)
+        except SendInDoubt as exc:
+            self._in_doubt(row, str(exc), stats)
+            return
         except PermanentSendError as exc:
             self._failed(row, str(exc), permanent=True, stats=stats)
             return
@@ -137,10 +162,16 @@ class Outbox:
             log.exception("sender crashed on outbox row %s", row["id"])
             self._failed(row, f"{type(exc).__name__}: {exc}", permanent=False, stats=stats)
             return
+        self.mark_sent(row, str(remote_id))
+        stats.sent += 1
+
+    def mark_sent(self, row: dict[str, Any], remote_id: str, **detail: Any) -> None:
+        """Record ``row`` as sent as ``remote_id``: its draft sent, the deadline met (unless
+        it is an automatic acknowledgement), an audit line with ``detail``."""
         now = self.store.clock.now()
         with self.store.engine.begin() as c:
             c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(
-                status="sent", sent_at=now, remote_id=str(remote_id)[:998], last_error=None))
+                status="sent", sent_at=now, remote_id=remote_id[:998], last_error=None))
             if row["draft_id"] is not None:
                 c.execute(update(s.drafts).where(s.drafts.c.id == row["draft_id"]).values(
                     status="sent", updated_at=now))
@@ -148,9 +179,20 @@ class Outbox:
             # an automatic acknowledgement is not the team's first response
             self.store.mark_met(row["message_id"])
         self.store.audit(row["actor"] or "triage", "send", row["message_id"],
-                         {"outbox_id": row["id"], "remote_id": str(remote_id),
-                          "channel": row["channel"], "attempt": row["attempts"]})
-        stats.sent += 1
+                         {"outbox_id": row["id"], "remote_id": remote_id,
+                          "channel": row["channel"], "attempt": row["attempts"], **detail})
+
+    def _in_doubt(self, row: dict[str, Any], error: str, stats: DrainStats) -> None:
+        with self.store.engine.begin() as c:
+            c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(
+                status="in_doubt", last_error=error[:2000]))
+        stats.in_doubt += 1
+        stats.errors.append(f"outbox {row['id']}: {error}")
+        log.warning("outbox row %s (message %s) is in doubt, not retried: %s", row["id"],
+                    row["message_id"], error)
+        self.store.audit("triage", "send_in_doubt", row["message_id"],
+                         {"outbox_id": row["id"], "error": error[:500],
+                          "attempt": row["attempts"]})
 
     def _failed(self, row: dict[str, Any], error: str, *, permanent: bool,
                 stats: DrainStats) -> None:
@@ -173,6 +215,16 @@ class Outbox:
         self.store.audit("triage", "send_failed", row["message_id"],
                          {"outbox_id": row["id"], "error": error[:500],
                           "attempt": row["attempts"], "final": give_up})
+
+
+def reply_of(row: dict[str, Any]) -> OutgoingReply:
+    """Return the reply an outbox row holds."""
+    p = row["payload"]
+    return OutgoingReply(
+        idempotency_key=row["idempotency_key"], message_id=row["message_id"],
+        channel=row["channel"], to=p["to"], subject=p["subject"], text=p["text"],
+        in_reply_to=p.get("in_reply_to"), references=list(p.get("references") or []),
+        source=p.get("source") or "", extra=dict(p.get("extra") or {}))
 
 
 class OutboxSender:

@@ -12,9 +12,9 @@ import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formatdate
-from typing import Literal
+from typing import Any, Literal
 
-from triage.errors import PermanentSendError, SendError
+from triage.errors import PermanentSendError, SendError, SendInDoubt
 from triage.send.base import OutgoingReply
 
 log = logging.getLogger(__name__)
@@ -78,28 +78,23 @@ class SmtpSender:
         """Send ``reply``; return its Message-ID.
 
         Raises PermanentSendError when the server refuses the recipient or our credentials,
-        SendError for anything worth retrying (network, 4xx).
+        SendInDoubt when the connection broke after the message data went out (the server may
+        have it: not retried), SendError for anything worth retrying (network, 4xx).
         """
         msg = build_email(reply, self.from_address, self.from_name)
+        stage = _Stage()
         try:
             with self._connect() as conn:
                 if self.username:
                     conn.login(self.username, self._password)
+                stage.watch(conn)
                 conn.send_message(msg, from_addr=self.from_address, to_addrs=[reply.to])
-        except smtplib.SMTPAuthenticationError as exc:
-            raise PermanentSendError(
-                f"SMTP {self.host}:{self.port} refused the login of {self.username!r} "
-                f"({exc.smtp_code}); fix send.smtp.username / password_env") from exc
-        except smtplib.SMTPRecipientsRefused as exc:
-            raise PermanentSendError(
-                f"SMTP {self.host}:{self.port} refused recipient {reply.to!r}: "
-                f"{exc.recipients}") from exc
-        except smtplib.SMTPResponseException as exc:
-            err = SendError if exc.smtp_code < 500 else PermanentSendError
-            raise err(f"SMTP {self.host}:{self.port} answered {exc.smtp_code} "
-                      f"{exc.smtp_error!r}") from exc
-        except (TimeoutError, smtplib.SMTPException, OSError) as exc:
-            raise SendError(f"SMTP {self.host}:{self.port} failed: {exc}") from exc
+        except Exception as exc:
+            if not stage.accepted:
+                self._raise_for(exc, reply, stage)
+            # the server accepted the message; only QUIT or closing failed: it is sent
+            log.warning("SMTP %s:%s accepted the reply to message %s but closing failed: %s",
+                        self.host, self.port, reply.message_id, exc)
         log.info("sent reply to message %s to %s via SMTP %s:%s", reply.message_id, reply.to,
                  self.host, self.port)
         if self.on_sent is not None:
@@ -108,3 +103,48 @@ class SmtpSender:
             except Exception:  # the reply is out; a failed Sent copy must not resend it
                 log.exception("sent-copy hook failed for message %s", reply.message_id)
         return str(msg["Message-ID"])
+
+    def _raise_for(self, exc: Exception, reply: OutgoingReply, stage: _Stage) -> None:
+        """Raise the SendError that ``exc`` (raised before the server accepted) means."""
+        where = f"SMTP {self.host}:{self.port}"
+        if isinstance(exc, smtplib.SMTPAuthenticationError):
+            raise PermanentSendError(
+                f"{where} refused the login of {self.username!r} "
+                f"({exc.smtp_code}); fix send.smtp.username / password_env") from exc
+        if isinstance(exc, smtplib.SMTPRecipientsRefused):
+            raise PermanentSendError(
+                f"{where} refused recipient {reply.to!r}: {exc.recipients}") from exc
+        if isinstance(exc, smtplib.SMTPResponseException):  # an answer: not delivered
+            err = SendError if exc.smtp_code < 500 else PermanentSendError
+            raise err(f"{where} answered {exc.smtp_code} {exc.smtp_error!r}") from exc
+        if isinstance(exc, (TimeoutError, smtplib.SMTPException, OSError)):
+            if stage.data_started:
+                # the connection broke between DATA and the server's answer: the server may
+                # have queued the reply, so retrying could deliver it twice
+                raise SendInDoubt(
+                    f"{where} broke off after the reply's data was sent ({exc}); it may "
+                    "have been delivered; check the Sent folder or the server's log, then "
+                    "`triage outbox requeue` or `triage outbox cancel` it") from exc
+            raise SendError(f"{where} failed: {exc}") from exc
+        raise exc
+
+
+class _Stage:
+    """How far one SMTP transaction got: whether DATA began, and whether the server
+    accepted the message (answered 250 to the end of data)."""
+
+    def __init__(self) -> None:
+        self.data_started = False
+        self.accepted = False
+
+    def watch(self, conn: smtplib.SMTP) -> None:
+        """Wrap ``conn.data`` (called by ``send_message``) to record the stage."""
+        original = conn.data
+
+        def data(msg: Any) -> tuple[int, bytes]:
+            self.data_started = True
+            result = original(msg)
+            self.accepted = result[0] == 250  # anything else: send_message raises
+            return result
+
+        conn.data = data  # type: ignore[method-assign]

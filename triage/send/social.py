@@ -5,9 +5,10 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from datetime import datetime
 
 from triage.config import MastodonSource, Settings, XSource
-from triage.errors import ConfigError, ReplyRejected
+from triage.errors import ConfigError, ReplyRejected, SendError
 from triage.send.base import OutgoingReply, Sender
 
 log = logging.getLogger(__name__)
@@ -24,6 +25,22 @@ class SocialSender:
         """Send through the reply's source; raises ReplyRejected for an unknown source or a
         source that cannot post (its credentials are read-only), else what that sender raises.
         """
+        return self._sender(reply).send(reply)
+
+    def sent_copy(self, reply: OutgoingReply, since: datetime) -> str | None:
+        """Ask the reply's source whether ``reply`` (claimed at ``since``) is out: its remote
+        id, or None when it is provably not. Raises SendError when that cannot be told."""
+        try:
+            sender = self._sender(reply)
+        except ReplyRejected as exc:
+            raise SendError(f"cannot check: {exc}") from None
+        check = getattr(sender, "sent_copy", None)
+        if check is None:
+            raise SendError(f"source {reply.source!r} cannot check its earlier replies")
+        result: str | None = check(reply, since)
+        return result
+
+    def _sender(self, reply: OutgoingReply) -> Sender:
         sender = self._built.get(reply.source)
         if sender is None:
             factory = self.factories.get(reply.source)
@@ -37,7 +54,7 @@ class SocialSender:
                 raise ReplyRejected(f"source {reply.source!r} cannot post replies: {exc}") \
                     from None
             self._built[reply.source] = sender
-        return sender.send(reply)
+        return sender
 
 
 def build_social_sender(settings: Settings, environ: Mapping[str, str]) -> SocialSender:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Mapping
+from datetime import datetime, timedelta
 from typing import Any
 
 import tweepy
@@ -115,22 +116,61 @@ class XSender:
 
         Raises SendError or RateLimited when the account's posts cannot be read.
         """
+        return _matching(self._own_posts(), target, text)
+
+    def sent_copy(self, reply: OutgoingReply, since: datetime) -> str | None:
+        """Whether ``reply``, claimed for sending at ``since``, is on X: the post's id, or
+        None when our latest posts reach back before ``since`` without it.
+
+        Raises SendError when that cannot be told (posts unreadable, or all of the latest
+        ``lookback`` posts are newer than the claim).
+        """
+        target = post_id(reply.in_reply_to)
+        try:
+            posts = self._own_posts()
+        except RateLimited as exc:
+            raise SendError(f"x {self.name}: cannot read own posts now ({exc})") from None
+        found = _matching(posts, target, reply.text.strip())
+        if found is not None or len(posts) < self.lookback:
+            return found  # found, or we saw every post the account has
+        times = [_created(p) for p in posts]
+        # a margin for the difference between X's clock and ours
+        if all(ts is not None for ts in times) and \
+                min(ts for ts in times if ts is not None) < since - CLOCK_MARGIN:
+            return None
+        raise SendError(f"x {self.name}: our last {len(posts)} posts are all newer than the "
+                        "claim, so they cannot show whether the reply went out")
+
+    def _own_posts(self) -> list[dict[str, Any]]:
         try:
             body = call(lambda: self.client.get_users_tweets(
                 self.user_id, max_results=self.lookback, user_auth=self.user_auth,
-                tweet_fields=["referenced_tweets", "conversation_id"]),
+                tweet_fields=["referenced_tweets", "conversation_id", "created_at"]),
                 f"x {self.name}: own posts", None, error=SendError)
         except tweepy.HTTPException as exc:
             raise SendError(f"x {self.name}: cannot read own posts ({exc})") from None
-        for post in body.get("data") or []:
-            if not isinstance(post, dict):
-                continue
-            refs = post.get("referenced_tweets") or []
-            if any(isinstance(r, dict) and r.get("type") == "replied_to" and
-                   str(r.get("id")) == target for r in refs) and \
-                    _same_text(str(post.get("text", "")), text):
-                return str(post["id"])
+        return [p for p in body.get("data") or [] if isinstance(p, dict)]
+
+
+CLOCK_MARGIN = timedelta(minutes=5)
+
+
+def _created(post: dict[str, Any]) -> datetime | None:
+    try:
+        return datetime.fromisoformat(str(post.get("created_at")).replace("Z", "+00:00"))
+    except ValueError:
         return None
+
+
+def _matching(posts: list[dict[str, Any]], target: str, text: str) -> str | None:
+    """The id of the post among ``posts`` that answers ``target`` with ``text``."""
+    for post in posts:
+        refs = post.get("referenced_tweets") or []
+        if any(isinstance(r, dict) and r.get("type") == "replied_to" and
+               str(r.get("id")) == target for r in refs) and \
+                _same_text(str(post.get("text", "")), text):
+            return str(post["id"])
+    return None
 
 
 def build_x_sender(settings: XSettings, environ: Mapping[str, str], *,

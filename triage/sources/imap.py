@@ -263,7 +263,7 @@ class ImapSource:
         out: list[RawItem] = []
         budget = FETCH_BYTES_BUDGET
         done = 0
-        for batch in _chunks(uids, self.settings.fetch_batch):
+        for batch in chunked(uids, self.settings.fetch_batch):
             if budget <= 0:
                 break
             sizes = c.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
@@ -321,7 +321,7 @@ def _aware(value: object) -> datetime | None:
     return None
 
 
-def _chunks(seq: list[int], n: int) -> Iterable[list[int]]:
+def chunked(seq: list[int], n: int) -> Iterable[list[int]]:
     for i in range(0, len(seq), n):
         yield seq[i:i + n]
 

@@ -8,15 +8,18 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, or_, select, update
+from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
 from triage.deadlines import ThreadContext
 from triage.errors import NotFound
 from triage.store import schema as s
-from triage.store.store import Store, aware
+from triage.store.store import Store, aware, chunked
+
+# "nothing will change until someone answers": far enough to never come, valid everywhere
+_NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -60,56 +63,125 @@ class DeadlineStore:
     def thread_context(self, message: dict[str, Any]) -> ThreadContext:
         """Return what the thread says about ``message``: did we reply before it, and how
         many customer messages since our last reply (this one included)."""
-        tid = message.get("thread_id")
-        if not tid:
-            return ThreadContext()
+        return self.thread_contexts([message])[0]
+
+    def thread_contexts(self, messages: Sequence[dict[str, Any]]) -> list[ThreadContext]:
+        """:meth:`thread_context` for a batch, in a few queries whatever its size.
+
+        Most new mail starts its own thread: one grouped count finds the threads that hold
+        more than one message, and only those are read in detail.
+        """
+        tids = sorted({int(msg["thread_id"]) for msg in messages if msg.get("thread_id")})
+        if not tids:
+            return [ThreadContext() for _ in messages]
         m = s.messages
+        events: dict[int, list[ReplyEvent]] = {}
+        others: dict[int, list[tuple[int, datetime]]] = {}
         with self.engine.connect() as c:
-            replies = [e for e in self._replies(c, [tid]) if e.at <= message["received_at"]]
+            busy: list[int] = []
+            for chunk in chunked(tids, 500):
+                busy += [int(r[0]) for r in c.execute(
+                    select(m.c.thread_id).where(m.c.thread_id.in_(chunk))
+                    .group_by(m.c.thread_id).having(func.count() > 1))]
+            for chunk in chunked(busy, 500):
+                for e in self._replies(c, chunk):
+                    events.setdefault(e.thread_id, []).append(e)
+                for r in c.execute(select(m.c.thread_id, m.c.id, m.c.received_at).where(
+                        m.c.thread_id.in_(chunk), m.c.is_auto.is_(False))):
+                    others.setdefault(int(r[0]), []).append((int(r[1]), aware(r[2])))  # type: ignore[arg-type]
+        out: list[ThreadContext] = []
+        for msg in messages:
+            tid = msg.get("thread_id")
+            if not tid:
+                out.append(ThreadContext())
+                continue
+            at = msg["received_at"]
+            replies = [e for e in events.get(int(tid), []) if e.at <= at]
             last = replies[-1].at if replies else None
-            q = select(func.count()).select_from(m).where(
-                m.c.thread_id == tid, m.c.id != message["id"], m.c.is_auto.is_(False),
-                m.c.received_at <= message["received_at"])
-            if last is not None:
-                q = q.where(m.c.received_at > last)
-            earlier = int(c.execute(q).scalar_one())
-        return ThreadContext(replied_before=last is not None, unanswered=earlier + 1)
+            earlier = sum(1 for mid, when in others.get(int(tid), [])
+                          if mid != msg["id"] and when <= at and (last is None or when > last))
+            out.append(ThreadContext(replied_before=last is not None, unanswered=earlier + 1))
+        return out
 
     # ------------------------------------------------------------------- sweep
-    def open_deadlines(self) -> list[dict[str, Any]]:
-        """Return deadlines not yet met, with the fields of their message the sweep needs."""
+    def open_deadlines(self, due_by: datetime | None = None) -> list[dict[str, Any]]:
+        """Return deadlines not yet met, with the fields of their message the sweep needs.
+
+        With ``due_by``, only those the sweep must look at by then: never looked at, their
+        next check passed, or resolution deadlines (their clock pauses and resumes).
+        """
         d, m, cl = s.deadlines, s.messages, s.classifications
         q = (select(d, m.c.channel, m.c.source, m.c.thread_id, m.c.received_at, m.c.subject,
                     m.c.sender, m.c.sender_name, cl.c.category)
              .join(m, m.c.id == d.c.message_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
              .where(d.c.state != "met").order_by(d.c.due_at))
+        if due_by is not None:
+            q = q.where(or_(d.c.next_check_at.is_(None), d.c.next_check_at <= due_by,
+                            d.c.kind == "resolution"))
         with self.engine.connect() as c:
             return [self.store._dict(r) for r in c.execute(q)]
 
-    def mark_answered(self, open_rows: Sequence[dict[str, Any]]) -> list[dict[str, Any]]:
-        """Mark met every open deadline whose thread got a reply at or after the message
-        arrived (an agent's mail from the support address, or a reply triage sent).
-
-        ``met_at`` is the reply's time, ``met_by`` its sender name. Returns the rows met.
-        """
-        by_thread: dict[int, list[dict[str, Any]]] = {}
-        for row in open_rows:
-            if row.get("thread_id") and row["kind"] != "resolution":
-                by_thread.setdefault(row["thread_id"], []).append(row)
-        met: list[dict[str, Any]] = []
+    def set_next_checks(self, checks: dict[int, datetime | None]) -> None:
+        """Record when the sweep must look at each deadline next (None: only if answered)."""
+        if not checks:
+            return
+        stmt = (update(s.deadlines).where(s.deadlines.c.id == bindparam("did"))
+                .values(next_check_at=bindparam("at")))
         with self.engine.begin() as c:
-            events = self._replies(c, list(by_thread))
-            for row in [r for rows in by_thread.values() for r in rows]:
-                hit = next((e for e in events if e.thread_id == row["thread_id"]
-                            and e.at >= row["received_at"]), None)
-                if hit is None:
-                    continue
+            c.execute(stmt, [{"did": k, "at": v or _NEVER} for k, v in checks.items()])
+
+    def recheck_all(self) -> None:
+        """Forget every planned check (the policy may have changed): the next sweep looks at
+        every open deadline once."""
+        with self.engine.begin() as c:
+            c.execute(update(s.deadlines).where(s.deadlines.c.state != "met")
+                      .values(next_check_at=None))
+
+    def mark_answered(self) -> list[dict[str, Any]]:
+        """Mark met every open response deadline whose thread got a reply at or after the
+        message arrived (an agent's mail from the support address, or a reply triage sent).
+
+        ``met_at`` is the earliest such reply's time, ``met_by`` its sender name. Returns the
+        deadlines met. The database pairs open deadlines with replies, so the cost follows
+        the replies, not the number of open deadlines.
+        """
+        d, m = s.deadlines, s.messages
+        reply, d2, m2 = s.messages.alias("reply"), s.deadlines.alias("d2"), s.messages.alias("m2")
+        cols = (d.c.id, d.c.message_id, d.c.kind, m.c.thread_id, m.c.received_at)
+        is_open = and_(d.c.state != "met", d.c.kind != "resolution",
+                       m.c.thread_id.is_not(None))
+        hits: dict[int, tuple[datetime, str, dict[str, Any]]] = {}
+        with self.engine.begin() as c:
+            found: list[tuple[Any, datetime, str]] = []
+            if self.own:
+                for r in c.execute(select(*cols, reply.c.received_at.label("at"),
+                                          reply.c.sender_name, reply.c.sender)
+                                   .join(m, m.c.id == d.c.message_id)
+                                   .join(reply, and_(reply.c.thread_id == m.c.thread_id,
+                                                     reply.c.received_at >= m.c.received_at,
+                                                     func.lower(reply.c.sender).in_(self.own)))
+                                   .where(is_open)):
+                    found.append((r, aware(r.at), r.sender_name or r.sender))  # type: ignore[arg-type]
+            for r in c.execute(select(*cols, d2.c.met_at, d2.c.met_by)
+                               .join(m, m.c.id == d.c.message_id)
+                               .join(m2, m2.c.thread_id == m.c.thread_id)
+                               .join(d2, and_(d2.c.message_id == m2.c.id,
+                                              d2.c.met_at.is_not(None),
+                                              d2.c.kind != "resolution",
+                                              d2.c.met_at >= m.c.received_at))
+                               .where(is_open)):
+                found.append((r, aware(r.met_at), r.met_by or ""))  # type: ignore[arg-type]
+            for r, at, by in found:
+                if r.id not in hits or at < hits[r.id][0]:
+                    hits[r.id] = (at, by, self.store._dict(r))
+            met: list[dict[str, Any]] = []
+            for did, (at, by, row) in sorted(hits.items()):
                 done = c.execute(update(s.deadlines).where(
-                    s.deadlines.c.id == row["id"], s.deadlines.c.state != "met").values(
-                    state="met", met_at=hit.at, met_by=hit.by[:320] or None)).rowcount
+                    s.deadlines.c.id == did, s.deadlines.c.state != "met").values(
+                    state="met", met_at=at, met_by=by[:320] or None)).rowcount
                 if done:
-                    met.append({**row, "met_at": hit.at, "met_by": hit.by})
+                    met.append({**row, "met_at": at, "met_by": by})
         return met
 
     # -------------------------------------------------------------- resolution
@@ -167,7 +239,7 @@ class DeadlineStore:
         with self.engine.begin() as c:
             c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
                                                 s.deadlines.c.state != "met").values(
-                due_at=due_at))
+                due_at=due_at, next_check_at=None))
 
     def resolve(self, message_id: int, by: str) -> int:
         """Mark the resolution deadline of ``message_id``'s thread met now; return how many

@@ -73,3 +73,36 @@ def writeback_state(store: Store, message_id: int) -> dict[str, Any] | None:
     with store.engine.connect() as c:
         row = c.execute(select(wb).where(wb.c.message_id == message_id)).first()
     return dict(row._mapping) if row else None
+
+
+def record_sent_copy(store: Store, source: str, message_id: int, reply_message_id: str,
+                     raw: bytes) -> bool:
+    """Queue a sent reply for the Sent folder of ``source``; False if it is queued already."""
+    sc = s.imap_sent_copies
+    with store.engine.begin() as c:
+        if c.execute(select(sc.c.id).where(sc.c.reply_message_id == reply_message_id)).first():
+            return False
+        c.execute(insert(sc).values(message_id=message_id, source=source,
+                                    reply_message_id=reply_message_id, raw=raw,
+                                    created_at=store.clock.now()))
+    return True
+
+
+def pending_sent_copies(store: Store, source: str, limit: int = 200) -> list[dict[str, Any]]:
+    """Return sent replies of ``source`` not yet in its Sent folder, oldest first."""
+    sc = s.imap_sent_copies
+    with store.engine.connect() as c:
+        return [dict(r._mapping) for r in c.execute(
+            select(sc).where(sc.c.source == source, sc.c.appended_at.is_(None))
+            .order_by(sc.c.id).limit(limit))]
+
+
+def sent_copy_done(store: Store, copy_id: int, *, uid: int | None = None,
+                   error: str | None = None) -> None:
+    """Record that a copy is in the Sent folder (``uid``), or why it is not yet (``error``)."""
+    sc = s.imap_sent_copies
+    values: dict[str, Any] = {"error": error}
+    if error is None:
+        values.update(appended_at=store.clock.now(), uid=uid)
+    with store.engine.begin() as c:
+        c.execute(update(sc).where(sc.c.id == copy_id).values(**values))

@@ -125,6 +125,18 @@ class Leases:
             log.info("source %s: lease taken over from %s", name, row[0])
         return bool(won)
 
+    def renew_held(self) -> int:
+        """Renew every source lease this daemon holds (a heartbeat between polls); return
+        how many. Without it, a source polled less often than the lease lasts would pass
+        from daemon to daemon at every poll."""
+        t = s.sources
+        try:
+            with self.engine.begin() as c:
+                return int(c.execute(update(t).where(t.c.lease_owner == str(self.owner))
+                                     .values(lease_until=self.clock.now() + self.ttl)).rowcount)
+        except SQLAlchemyError as exc:
+            raise store_error("cannot renew the source leases", exc) from exc
+
     def release_source(self, name: str) -> None:
         """Give up our lease on source ``name`` (no-op when we do not hold it)."""
         t = s.sources

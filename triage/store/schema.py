@@ -144,8 +144,11 @@ deadlines = Table(
     Column("warnings_sent", JSON, nullable=False, default=list),
     Column("priority", String(20), nullable=False, default="normal", server_default="normal"),
     Column("met_by", String(320)),
+    # when the sweep must look at it next (a state or warning changes then); NULL = next sweep
+    Column("next_check_at", TS),
     UniqueConstraint("message_id", "kind", name="uq_deadlines_message_id_kind"),
     Index("ix_deadlines_state_due_at", "state", "due_at"),
+    Index("ix_deadlines_state_next_check_at", "state", "next_check_at"),
 )
 
 # One row per deadline, threshold and target: the durable record that a notice was (or is
@@ -242,7 +245,9 @@ outbox = Table(
     Column("draft_id", Integer, ForeignKey("drafts.id")),
     Column("channel", String(20), nullable=False),
     Column("payload", JSON, nullable=False, default=dict),
-    # pending -> sending -> sent; or failed (retries exhausted / permanent error)
+    # pending -> sending -> sent; or failed (retries exhausted / permanent error); a row left
+    # in sending by a dead daemon becomes in_doubt (never resent automatically); an operator
+    # may requeue (-> pending) or cancel (-> cancelled) it
     Column("status", String(20), nullable=False, default="pending"),
     Column("attempts", Integer, nullable=False, default=0),
     Column("next_attempt_at", TS, nullable=False),
@@ -251,6 +256,9 @@ outbox = Table(
     Column("actor", String(200), nullable=False, default=""),
     Column("created_at", TS, nullable=False),
     Column("sent_at", TS),
+    # who claimed the row for sending (daemon owner ``instance:pid:token``) and when
+    Column("claimed_by", String(200)),
+    Column("claimed_at", TS),
     Index("ix_outbox_status_next_attempt_at", "status", "next_attempt_at"),
 )
 
@@ -271,6 +279,24 @@ imap_writeback = Table(
     Column("updated_at", TS, nullable=False),
     UniqueConstraint("message_id", name="uq_imap_writeback_message_id"),
     Index("ix_imap_writeback_source", "source"),
+)
+
+imap_sent_copies = Table(
+    "imap_sent_copies",
+    metadata,
+    # A reply sent through triage (SMTP) waiting to be APPENDed to its IMAP source's Sent
+    # folder by the write-back after a poll; ``appended_at`` is set once it is there.
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("reply_message_id", String(998), nullable=False),
+    Column("raw", LargeBinary, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Column("appended_at", TS),
+    Column("uid", Integer),
+    Column("error", Text),
+    UniqueConstraint("reply_message_id", name="uq_imap_sent_copies_reply_message_id"),
+    Index("ix_imap_sent_copies_source_appended_at", "source", "appended_at"),
 )
 
 job_leases = Table(

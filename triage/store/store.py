@@ -11,13 +11,13 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Iterable, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
-from sqlalchemy import Engine, and_, func, insert, select, update
+from sqlalchemy import Engine, and_, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection, Row
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.clock import Clock
 from triage.errors import NotFound, StoreError
@@ -37,6 +37,49 @@ def aware(value: datetime | None) -> datetime | None:
     if value.tzinfo is None:
         return value.replace(tzinfo=UTC)
     return value.astimezone(UTC)
+
+
+class _NewThread(NamedTuple):
+    """A thread started by the batch being stored (its row is inserted with the batch)."""
+
+    index: int
+
+
+class _Parent(NamedTuple):
+    """What threading needs to know of an earlier message."""
+
+    thread_id: int | _NewThread
+    sender: str
+    is_auto: bool
+    subject: str
+    auto_reason: str | None
+
+
+@dataclass
+class _Batch:
+    """Messages and threads of one ``add_items`` call that are not inserted yet."""
+
+    parents: dict[str, _Parent] = field(default_factory=dict)  # Message-ID -> its thread
+    new_threads: list[dict[str, Any]] = field(default_factory=list)
+    keys: dict[str, _NewThread] = field(default_factory=dict)  # thread key -> new thread
+
+
+# a statement built once: building it per message cost more than running it
+_TOUCH_THREAD = (update(s.threads).where(s.threads.c.id == bindparam("tid"))
+                 .values(last_message_at=bindparam("at")))
+
+
+@dataclass(frozen=True)
+class Processed:
+    """The results of processing one message, ready to be saved."""
+
+    message_id: int
+    classification: Classification | None
+    due_at: datetime | None
+    policy: str
+    draft: Draft | None
+    kind: str = "first_response"
+    priority: str = "normal"
 
 
 @dataclass
@@ -74,10 +117,19 @@ class Store:
 
     # ----------------------------------------------------------------- sources
     def ensure_source(self, name: str, type_: str) -> None:
-        """Create the row of source ``name`` if it is new."""
-        with self.engine.begin() as c:
-            if c.execute(select(s.sources.c.id).where(s.sources.c.name == name)).first() is None:
-                c.execute(insert(s.sources).values(name=name, type=type_, cursor={}, failures=0))
+        """Create the row of source ``name`` if it is new (several daemons may race here)."""
+        try:
+            with self.engine.begin() as c:
+                if c.execute(select(s.sources.c.id).where(
+                        s.sources.c.name == name)).first() is None:
+                    c.execute(insert(s.sources).values(name=name, type=type_, cursor={},
+                                                       failures=0))
+        except IntegrityError:
+            # another daemon registered it between our SELECT and INSERT: that is fine
+            with self.engine.connect() as c:
+                if c.execute(select(s.sources.c.id).where(
+                        s.sources.c.name == name)).first() is None:
+                    raise
 
     def get_cursor(self, name: str) -> dict[str, Any]:
         """Return the saved cursor of source ``name`` ({} when it never ran)."""
@@ -97,6 +149,12 @@ class Store:
                 last_error=error[:2000], last_error_at=now, failures=s.sources.c.failures + 1))
             row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
             return int(row[0]) if row else 1
+
+    def source_failures(self, name: str) -> int:
+        """Return how many polls of source ``name`` failed in a row (1 if it is unknown)."""
+        with self.engine.connect() as c:
+            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
+        return int(row[0] or 0) if row else 1
 
     def pause_source(self, name: str, until: datetime | None) -> None:
         """Pause polling of source ``name`` until ``until`` (None lifts the pause)."""
@@ -122,7 +180,7 @@ class Store:
         """Store new items and the source's new cursor in one transaction.
 
         Items whose (source, external_id) is already stored are skipped. Returns the ids of
-        the messages inserted.
+        the messages inserted, in the order of ``items``.
         """
         now = self.clock.now()
         new_ids: list[int] = []
@@ -130,63 +188,101 @@ class Store:
             with self.engine.begin() as c:
                 ext_ids = [i.external_id for i in items]
                 known: set[str] = set()
-                for chunk in _chunks(ext_ids, 500):
+                for chunk in chunked(ext_ids, 500):
                     known.update(r[0] for r in c.execute(
                         select(s.messages.c.external_id).where(
                             s.messages.c.source == source, s.messages.c.external_id.in_(chunk))))
+                batch = _Batch()
+                rows: list[dict[str, Any]] = []
                 for item in items:
                     if item.external_id in known:
                         continue
                     known.add(item.external_id)
-                    new_ids.append(self._insert_message(c, source, item, now, channel))
+                    rows.append(self._message_row(c, source, item, now, channel, batch))
+                if batch.new_threads:
+                    # threads started by this batch: one multi-row INSERT, then the ids
+                    stmt = insert(s.threads).returning(s.threads.c.id,
+                                                       sort_by_parameter_order=True)
+                    tids = [int(r[0]) for r in c.execute(stmt, batch.new_threads)]
+                    for row in rows:
+                        if isinstance(row["thread_id"], _NewThread):
+                            row["thread_id"] = tids[row["thread_id"].index]
+                if rows:
+                    # one multi-row INSERT; ids come back in the order of the rows
+                    stmt = insert(s.messages).returning(s.messages.c.id,
+                                                        sort_by_parameter_order=True)
+                    new_ids = [int(r[0]) for r in c.execute(stmt, rows)]
                 c.execute(update(s.sources).where(s.sources.c.name == source).values(
                     cursor=cursor))
         except SQLAlchemyError as exc:
             raise store_error(f"cannot store messages of source {source!r}", exc) from exc
         return new_ids
 
-    def _insert_message(self, c: Connection, source: str, item: Ingest, now: datetime,
-                        channel: str) -> int:
+    def _message_row(self, c: Connection, source: str, item: Ingest, now: datetime,
+                     channel: str, batch: _Batch) -> dict[str, Any]:
+        """Return the column values of one message (every row has the same keys)."""
         p = item.parsed
-        sha = hashlib.sha256(item.raw).hexdigest()
-        if p is None:
-            values: dict[str, Any] = dict(
-                channel=channel, received_at=item.received_at or now, status="quarantined",
-                error=item.error or "unparseable", message_id="", subject="", text="",
-                full_text="")
-        else:
-            thread_id = self._thread_for(c, p, now)
-            values = dict(
-                message_id=p.message_id, channel=p.channel, thread_id=thread_id,
-                received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
-                recipients=p.to, subject=p.subject, text=p.text, full_text=p.full_text,
-                html=p.html, in_reply_to=p.in_reply_to, references=p.references,
-                attachments=[asdict(a) for a in p.attachments], is_auto=p.is_auto,
-                auto_reason=p.auto_reason, language_hint=p.language_hint,
-                status="quarantined" if item.error else "new", error=item.error)
-        res = c.execute(insert(s.messages).values(
+        row: dict[str, Any] = dict(
             source=source, external_id=item.external_id, ingested_at=now, raw=item.raw,
-            raw_sha256=sha, backfill=item.backfill, **values))
-        return int(res.inserted_primary_key[0])
+            raw_sha256=hashlib.sha256(item.raw).hexdigest(), backfill=item.backfill)
+        if p is None:
+            row.update(
+                channel=channel, received_at=item.received_at or now, status="quarantined",
+                error=item.error or "unparseable", message_id="", thread_id=None, sender="",
+                sender_name="", recipients=[], subject="", text="", full_text="", html=None,
+                in_reply_to=None, references=[], attachments=[], is_auto=False,
+                auto_reason=None, language_hint=None)
+            return row
+        thread_id = self._thread_for(c, p, now, batch)
+        if p.message_id:
+            batch.parents[p.message_id] = _Parent(thread_id, p.sender, p.is_auto, p.subject,
+                                                  p.auto_reason)
+        row.update(
+            message_id=p.message_id, channel=p.channel, thread_id=thread_id,
+            received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
+            recipients=p.to, subject=p.subject, text=p.text, full_text=p.full_text,
+            html=p.html, in_reply_to=p.in_reply_to, references=p.references,
+            attachments=[asdict(a) for a in p.attachments], is_auto=p.is_auto,
+            auto_reason=p.auto_reason, language_hint=p.language_hint,
+            status="quarantined" if item.error else "new", error=item.error)
+        return row
 
-    def _thread_for(self, c: Connection, p: ParsedMessage, now: datetime) -> int:
-        """Find the thread of ``p`` or start one (see ``triage.mail.threads``)."""
+    def _thread_for(self, c: Connection, p: ParsedMessage, now: datetime,
+                    batch: _Batch | None = None) -> int | _NewThread:
+        """Find the thread of ``p`` or start one (see ``triage.mail.threads``).
+
+        ``batch`` holds the messages and threads of the same transaction not inserted yet;
+        they are newer than anything stored, so a reference to one of them wins. A thread
+        started in the batch is returned as a :class:`_NewThread` placeholder.
+        """
+        batch = batch if batch is not None else _Batch()
         t = s.threads
         if p.thread_hint:
+            if p.thread_hint in batch.keys:
+                return batch.keys[p.thread_hint]
             row = c.execute(select(t.c.id).where(t.c.key == p.thread_hint)).first()
             if row:
-                c.execute(update(t).where(t.c.id == row[0]).values(last_message_at=now))
+                self._touch_thread(c, int(row[0]), now)
                 return int(row[0])
-        refs = [r for r in [*p.references, p.in_reply_to] if r]
+        refs = [r for r in [*p.references, p.in_reply_to] if r][-50:]
         if refs:
-            m = s.messages
-            row = c.execute(
-                select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject, m.c.auto_reason)
-                .where(m.c.message_id.in_(refs[-50:]), m.c.thread_id.is_not(None))
-                .order_by(m.c.id.desc()).limit(1)).first()
-            if row is not None and not self._over_threaded(p, row):
-                c.execute(update(t).where(t.c.id == row[0]).values(last_message_at=now))
-                return int(row[0])
+            parent: _Parent | Row[Any] | None = None
+            order = list(batch.parents)
+            in_batch = [r for r in refs if r in batch.parents]
+            if in_batch:
+                parent = batch.parents[max(in_batch, key=order.index)]
+            else:
+                m = s.messages
+                parent = c.execute(
+                    select(m.c.thread_id, m.c.sender, m.c.is_auto, m.c.subject,
+                           m.c.auto_reason)
+                    .where(m.c.message_id.in_(refs), m.c.thread_id.is_not(None))
+                    .order_by(m.c.id.desc()).limit(1)).first()
+            if parent is not None and not self._over_threaded(p, parent):
+                if isinstance(parent.thread_id, _NewThread):
+                    return parent.thread_id
+                self._touch_thread(c, int(parent.thread_id), now)
+                return int(parent.thread_id)
         token = token_in_subject(p.subject)
         bounce = False
         if token is None and p.is_auto and p.auto_reason:
@@ -196,15 +292,21 @@ class Store:
             row = c.execute(select(t.c.id, t.c.subject, t.c.customer)
                             .where(t.c.id == token)).first()
             if row is not None and (bounce or not self._token_reused(p, row)):
-                c.execute(update(t).where(t.c.id == token).values(last_message_at=now))
+                self._touch_thread(c, token, now)
                 return token
-        res = c.execute(insert(t).values(
-            key=p.thread_hint, subject=p.subject, channel=p.channel, customer=p.sender,
-            created_at=now, last_message_at=now))
-        return int(res.inserted_primary_key[0])
+        new = _NewThread(len(batch.new_threads))
+        batch.new_threads.append(dict(key=p.thread_hint, subject=p.subject, channel=p.channel,
+                                      customer=p.sender, created_at=now, last_message_at=now))
+        if p.thread_hint:
+            batch.keys[p.thread_hint] = new
+        return new
 
     @staticmethod
-    def _over_threaded(p: ParsedMessage, parent: Row[Any]) -> bool:
+    def _touch_thread(c: Connection, thread_id: int, now: datetime) -> None:
+        c.execute(_TOUCH_THREAD, dict(tid=thread_id, at=now))
+
+    @staticmethod
+    def _over_threaded(p: ParsedMessage, parent: _Parent | Row[Any]) -> bool:
         """Guard: a reply to a newsletter from someone else, or a changed subject, is new."""
         ours = (parent.auto_reason or "").startswith("sent from our own address")
         if parent.is_auto and parent.sender != p.sender and not ours:
@@ -216,7 +318,7 @@ class Store:
         """Return which of ``message_ids`` are already stored for ``source``."""
         found: set[str] = set()
         with self.engine.connect() as c:
-            for chunk in _chunks(list(message_ids), 500):
+            for chunk in chunked(list(message_ids), 500):
                 found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
                     s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
         return found
@@ -268,43 +370,87 @@ class Store:
 
         Returns False (and writes nothing) when the message was already processed.
         """
+        return bool(self.save_processing_many([Processed(
+            message_id, classification, due_at, policy, draft, kind, priority)]))
+
+    def save_processing_many(self, results: Sequence[Processed]) -> set[int]:
+        """Write the results of processing a batch of messages in one transaction.
+
+        Each message flips from ``new`` to ``processed`` in one statement; only the messages
+        that flipped get their classification, deadline and draft (so a message processed by
+        someone else meanwhile gets nothing twice). Returns the ids that flipped.
+        """
+        if not results:
+            return set()
         now = self.clock.now()
+        m = s.messages
+        by_id = {r.message_id: r for r in results}
         with self.engine.begin() as c:
-            flipped = c.execute(update(s.messages).where(
-                s.messages.c.id == message_id, s.messages.c.status == "new").values(
-                status="processed", processed_at=now)).rowcount
-            if flipped != 1:
-                return False
-            if classification is not None:
-                self._insert_classification(c, message_id, classification, now)
-            if due_at is not None:
-                c.execute(insert(s.deadlines).values(
-                    message_id=message_id, kind=kind, policy=policy, due_at=due_at,
-                    state="ok", warnings_sent=[], priority=priority))
-            if draft is not None:
-                self._insert_draft(c, message_id, draft, now, by="triage")
-        return True
+            flipped: set[int] = set()
+            for chunk in chunked(list(by_id), 500):
+                flipped.update(int(r[0]) for r in c.execute(
+                    update(m).where(m.c.id.in_(chunk), m.c.status == "new")
+                    .values(status="processed", processed_at=now).returning(m.c.id)))
+            done = [by_id[i] for i in by_id if i in flipped]
+            classified = [r for r in done if r.classification is not None]
+            drafted = [r for r in done if r.draft is not None]
+            if classified:
+                self._retire(c, s.classifications, [r.message_id for r in classified],
+                             current=False)
+                c.execute(insert(s.classifications), [
+                    _classification_row(r.message_id, r.classification, now)  # type: ignore[arg-type]
+                    for r in classified])
+            deadlines = [dict(message_id=r.message_id, kind=r.kind, policy=r.policy,
+                              due_at=r.due_at, state="ok", warnings_sent=[],
+                              priority=r.priority) for r in done if r.due_at is not None]
+            if deadlines:
+                c.execute(insert(s.deadlines), deadlines)
+            if drafted:
+                self._supersede_drafts(c, [r.message_id for r in drafted], now)
+                c.execute(insert(s.drafts), [
+                    _draft_row(r.message_id, r.draft, now, "triage")  # type: ignore[arg-type]
+                    for r in drafted])
+        return flipped
 
-    def _insert_classification(self, c: Connection, message_id: int, cl: Classification,
-                               now: datetime) -> None:
-        c.execute(update(s.classifications).where(
-            s.classifications.c.message_id == message_id).values(current=False))
-        c.execute(insert(s.classifications).values(
-            message_id=message_id, category=cl.category, confidence=float(cl.confidence),
-            language=cl.language, model_version=cl.model_version,
-            needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now, current=True))
+    @staticmethod
+    def _retire(c: Connection, table: Any, message_ids: Sequence[int], **values: Any) -> None:
+        for chunk in chunked(list(message_ids), 500):
+            c.execute(update(table).where(table.c.message_id.in_(chunk)).values(**values))
 
-    def _insert_draft(self, c: Connection, message_id: int, d: Draft, now: datetime,
-                      by: str) -> int:
-        c.execute(update(s.drafts).where(
-            s.drafts.c.message_id == message_id,
-            s.drafts.c.status.in_(["pending_review"])).values(status="superseded",
-                                                               updated_at=now))
-        res = c.execute(insert(s.drafts).values(
-            message_id=message_id, status=d.status, subject=d.subject, text=d.text,
-            template=d.template, language=d.language, created_at=now, updated_at=now,
-            updated_by=by))
-        return int(res.inserted_primary_key[0])
+    @staticmethod
+    def _supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime) -> None:
+        d = s.drafts
+        for chunk in chunked(list(message_ids), 500):
+            c.execute(update(d).where(d.c.message_id.in_(chunk),
+                                      d.c.status.in_(["pending_review"]))
+                      .values(status="superseded", updated_at=now))
+
+    def purge_raw(self, ingested_before: datetime, *, dry_run: bool = False,
+                  chunk: int = 2000) -> int:
+        """Drop the raw bytes of processed or quarantined messages ingested before
+        ``ingested_before`` (and Sent-folder copies already filed); return how many messages.
+
+        Works in chunks of ``chunk`` rows, one transaction each, so a first run over a big
+        store never holds a long write lock. ``dry_run`` only counts.
+        """
+        m, sc = s.messages, s.imap_sent_copies
+        old = and_(m.c.ingested_at < ingested_before, m.c.status != "new",
+                   m.c.raw.is_not(None))
+        if dry_run:
+            with self.engine.connect() as c:
+                return int(c.execute(select(func.count()).select_from(m).where(old))
+                           .scalar_one())
+        total = 0
+        while True:
+            with self.engine.begin() as c:
+                ids = [int(r[0]) for r in c.execute(select(m.c.id).where(old).limit(chunk))]
+                if ids:
+                    c.execute(update(m).where(m.c.id.in_(ids)).values(raw=None))
+                if len(ids) < chunk:
+                    c.execute(sc.delete().where(sc.c.appended_at < ingested_before))
+            total += len(ids)
+            if len(ids) < chunk:
+                return total
 
     def quarantine(self, message_id: int, reason: str) -> None:
         """Mark a message quarantined with ``reason``; it stays stored and visible."""
@@ -388,6 +534,20 @@ class Store:
         return out
 
 
-def _chunks(seq: Sequence[str], n: int) -> Iterable[Sequence[str]]:
+def _classification_row(message_id: int, cl: Classification, now: datetime) -> dict[str, Any]:
+    return dict(message_id=message_id, category=cl.category, confidence=float(cl.confidence),
+                language=cl.language, model_version=cl.model_version,
+                needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now,
+                current=True)
+
+
+def _draft_row(message_id: int, d: Draft, now: datetime, by: str) -> dict[str, Any]:
+    return dict(message_id=message_id, status=d.status, subject=d.subject, text=d.text,
+                template=d.template, language=d.language, created_at=now, updated_at=now,
+                updated_by=by)
+
+
+def chunked(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    """Yield ``seq`` in slices of at most ``n`` (keeps IN lists under database limits)."""
     for i in range(0, len(seq), n):
         yield seq[i:i + n]

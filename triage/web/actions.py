@@ -93,6 +93,16 @@ def assign_to(app: Any, message_id: int, user: User) -> None:
     app.store.audit(user.name, "assign", message_id, {"agent": user.name})
 
 
+def resolve(app: Any, message_id: int, user: User) -> int:
+    """Mark the thread of ``message_id`` resolved: its open resolution deadline is met now,
+    by ``user`` (for the report). Returns how many deadlines changed (0: none was open)."""
+    app.store.message(message_id)  # raises NotFound
+    n = int(app.sweeper.dstore.resolve(message_id, user.name))
+    if n:
+        app.store.audit(user.name, "resolve", message_id, {"deadlines": n})
+    return n
+
+
 def reclassify(app: Any, message_id: int, category: str, user: User) -> int:
     """Set the category, re-draft from its template, move the deadline, record a correction.
 

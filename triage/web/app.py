@@ -67,15 +67,10 @@ def secure_cookie(settings: Settings) -> bool:
 
 
 def default_outbox(app: Any) -> Outbox:
-    """The outbox with the senders the settings ask for."""
-    from triage.send.factory import build_senders
+    """The outbox with the senders the settings ask for (``triage.send.factory``)."""
+    from triage.send.factory import build_outbox
 
-    send = app.settings.send
-    # Hooks for parallel work: IMAP write-back passes on_sent=<APPEND the copy to Sent> to
-    # build_senders; social sources add their senders under the "social" channel.
-    return Outbox(app.store, build_senders(app.settings, app.environ),
-                  max_attempts=send.max_attempts, retry_base=send.retry_base,
-                  retry_max=send.retry_max)
+    return build_outbox(app)
 
 
 def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,

@@ -125,6 +125,18 @@ def deadline(store: Store, message_id: int) -> dict[str, Any] | None:
     return Store._dict(row) if row else None
 
 
+def open_resolution(store: Store, message: dict[str, Any]) -> dict[str, Any] | None:
+    """Return the open resolution deadline of the message's thread, if it has one."""
+    if not message.get("thread_id"):
+        return None
+    d, m = s.deadlines, s.messages
+    with store.engine.connect() as c:
+        row = c.execute(select(d).join(m, m.c.id == d.c.message_id).where(
+            m.c.thread_id == message["thread_id"], d.c.kind == "resolution",
+            d.c.state != "met").order_by(d.c.due_at).limit(1)).first()
+    return Store._dict(row) if row else None
+
+
 def assignee(store: Store, message_id: int) -> str | None:
     """Return the agent a message is assigned to, if any."""
     a = s.assignments

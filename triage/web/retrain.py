@@ -76,8 +76,9 @@ class Retrainer:
             self._step(f"{len(examples)} examples ({len(fixes)} from corrections)")
             # The same training and gate as 'triage train', but never activated from here:
             # an admin reads the gate's verdict and activates on the models page.
+            # in a child process: the web page shares the daemon's memory (docs/operations.md)
             outcome = train_version(registry, examples, activate=False, actor=actor,
-                                    progress=self._step)
+                                    progress=self._step, in_child=True)
             self.store.audit(actor, "model_retrain", None, {
                 "version": outcome.model.version, "examples": len(examples),
                 "gate": outcome.explanation})

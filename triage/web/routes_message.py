@@ -1,5 +1,6 @@
 """The message view and the agent's buttons: approve and send, save, discard, reclassify,
-assign. Every button is a POST form with the CSRF token; results come back as flash lines."""
+assign, mark resolved. Every button is a POST form with the CSRF token; results come back as
+flash lines."""
 
 from __future__ import annotations
 
@@ -62,6 +63,7 @@ def message_context(request: Request, message_id: int, view: str) -> dict[str, A
         "placeholders": unfilled(draft["text"]) if draft else [],
         "draft_marked": highlight(draft["text"]) if draft else "",
         "assignee": queries.assignee(app.store, message_id),
+        "resolution": queries.open_resolution(app.store, msg),
         "corrections": queries.corrections(app.store, message_id),
         "outbox": queries.outbox_rows(app.store, message_id),
         "prev_id": ids[pos - 1] if pos > 0 else None,
@@ -137,6 +139,19 @@ def reclassify(request: Request, message_id: int, category: str = Form(""),
     return _act(request, message_id, lambda: actions.reclassify(
         request.app.state.triage, message_id, category, user),
         f"Reclassified as {category}; a new draft was written.")
+
+
+@router.post("/messages/{message_id}/resolve")
+def resolve(request: Request, message_id: int,
+            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Mark resolved: meets the thread's resolution deadline now."""
+    try:
+        n = actions.resolve(request.app.state.triage, message_id, user)
+        flash(request, "Thread marked resolved." if n else
+              "This thread has no open resolution deadline.", "ok" if n else "error")
+    except TriageError as exc:
+        flash(request, str(exc), "error")
+    return _back(message_id)
 
 
 @router.post("/messages/{message_id}/assign")
