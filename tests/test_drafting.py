@@ -453,3 +453,17 @@ def test_any_customer_text_comes_out_literally(fuzz_renderer: Renderer, payload:
     assert subject == header_safe(payload)
     assert name == header_safe(payload, 80)
     assert not re.search(r"[\r\n\u2028]", header_safe(payload))
+
+
+def test_cached_deadline_formatting_depends_only_on_instant_language_and_zone() -> None:
+    from datetime import timedelta, timezone
+
+    same_instant = DUE.astimezone(timezone(timedelta(hours=7)))
+    hcm = zone("Asia/Ho_Chi_Minh")
+    first = format_deadline(DUE, "vi", hcm)
+    again = format_deadline(same_instant, "vi", hcm)
+    assert again == first and again.local.tzinfo == hcm
+    # neither the language nor the zone is mixed up by the cache
+    assert format_deadline(DUE, "en", hcm).text != first.text
+    assert format_deadline(DUE, "vi", zone("Asia/Manila")).local.hour != first.local.hour
+    assert format_deadline(DUE + timedelta(days=1), "vi", hcm).local.day != first.local.day

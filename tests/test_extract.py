@@ -144,3 +144,68 @@ def test_tech_details_say_what_to_ask(text: str, device: str, version: str, erro
     t = detect_tech_details(text)
     assert (t.device, t.app_version, t.error_text) == (device, version, error)
     assert t.missing == missing
+
+
+# ------------------------------------------------- shortcuts change no result
+
+_SHORTCUT_TEXTS = [
+    "Please call me back, my e-mail is ann@example.com",
+    "no digits, no address, just words about my order",
+    "Đơn hàng ٣٤٥٦٧ của tôi",  # Arabic-Indic digits are digits to the patterns too
+    "order #١٢٣٤٥ and 350.000đ on 12/11, call 0912 345 678",
+    "The app says 'Payment failed' on my iPhone",
+    "Chrome 119 shows ERR_CONNECTION_REFUSED, version 4.2.1",
+    "it said “Không kết nối được” on Android",
+    "error code E1234 after update",
+]
+
+
+def _facts_without_shortcuts(text: str, language: str):  # type: ignore[no-untyped-def]
+    from triage.extract import Facts, _Claims
+
+    claims = _Claims()
+    emails = extract_emails(text, claims)
+    orders, tickets = extract_order_numbers(text, claims)
+    amounts = extract_amounts(text, language, claims)
+    dates = extract_dates(text, claims)
+    phones = extract_phones(text, language, claims)
+    return Facts(order_numbers=orders, ticket_numbers=tickets, amounts=amounts, dates=dates,
+                 phones=phones, emails=emails)
+
+
+def _tech_without_shortcuts(text: str):  # type: ignore[no-untyped-def]
+    from triage import techdetails as t
+
+    version = t._VERSION.search(text)
+    browser = t._BROWSER.search(text)
+    app_version = version.group("ver") if version else ""
+    if not app_version and browser and browser.group("ver"):
+        app_version = browser.group(0).strip()
+    quoted = t._QUOTED.search(text)
+    code = t._CODE.search(text)
+    error = quoted.group("q").strip() if quoted else (code.group(0).strip() if code else "")
+    return app_version, error
+
+
+def _realistic_texts() -> list[str]:
+    from datetime import UTC, datetime
+
+    from bench.mailgen import generate
+    from triage.mail.parse import parse_email
+
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    return [f"{p.subject}\n{p.text}" for p in
+            (parse_email(r, fallback_received=t0) for r in generate(200, seed=4))]
+
+
+def test_digit_and_quote_shortcuts_change_no_result() -> None:
+    texts = _SHORTCUT_TEXTS + _realistic_texts()
+    skipped = 0
+    for text in texts:
+        for lang in ("en", "vi"):
+            assert extract_facts(text, lang) == _facts_without_shortcuts(text, lang), text
+        tech = detect_tech_details(text)
+        assert (tech.app_version, tech.error_text) == _tech_without_shortcuts(text), text
+        skipped += not any(ch.isdigit() for ch in text)
+    assert skipped > 20  # the shortcut paths were taken
+    assert extract_facts(_SHORTCUT_TEXTS[0]).emails == ["ann@example.com"]

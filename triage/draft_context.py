@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from babel import Locale, UnknownLocaleError
@@ -48,8 +49,12 @@ _ORG_WORDS = _words(
 _NAME_CLEAN = re.compile(r"[\"“”()\[\]<>{}|*~^`]+")
 
 
+@lru_cache(maxsize=4096)
 def _plain(word: str) -> str:
-    """Lowercase ``word`` without diacritics or dots (``Nguyễn`` -> ``nguyen``)."""
+    """Lowercase ``word`` without diacritics or dots (``Nguyễn`` -> ``nguyen``).
+
+    Cached: a mailbox's names are made of a few thousand words at most.
+    """
     w = unicodedata.normalize("NFD", word.replace("đ", "d").replace("Đ", "D"))
     return "".join(ch for ch in w if not unicodedata.combining(ch)).lower().strip(".")
 
@@ -160,11 +165,14 @@ def _offset_label(local: datetime) -> str:
     return f"GMT{sign}{h}" + (f":{m:02d}" if m else "")
 
 
+@lru_cache(maxsize=1024)
 def format_deadline(due_at: datetime, language: str, tz: ZoneInfo) -> Deadline:
     """Return ``due_at`` (aware) in time zone ``tz``, written the ``language`` way.
 
     Languages without a pattern of their own use Babel's long format for their locale, and
-    English when Babel does not know the language either.
+    English when Babel does not know the language either. Cached (the result is immutable
+    and depends only on the arguments): messages that arrive outside business hours share
+    their deadline, and Babel's formatting is the costliest part of a draft's context.
     """
     local = due_at.astimezone(tz)
     try:

@@ -48,6 +48,8 @@ _CODE = re.compile(
     r"\b(?:ERR_[A-Z_]{3,}|E[A-Z]*\d{3,5}|(?:error|err|lỗi|loi|kode|code|mã\s+lỗi|ma\s+loi|"
     r"galat|http)\s*(?:code\s*)?[:#]?\s*(?:[A-Z]{1,5}[-_]?)?\d{3,5})\b"
 )
+_DIGIT = re.compile(r"\d")
+_OPEN_QUOTE = re.compile(r"[\"“'‘«]")
 
 
 @dataclass(frozen=True)
@@ -85,15 +87,18 @@ def detect_tech_details(text: str, attachment_types: Sequence[str] = ()) -> Tech
     device = _DEVICE.search(text)
     os_ = _OS.search(text)
     browser = _BROWSER.search(text)
-    version = _VERSION.search(text)
+    # versions and error codes hold a digit, a quoted error text an opening quote: skip
+    # the scans that cannot match (many messages have neither)
+    has_digit = _DIGIT.search(text) is not None
+    version = _VERSION.search(text) if has_digit else None
     app_version = version.group("ver") if version else ""
     if not app_version and browser and browser.group("ver"):
         app_version = browser.group(0).strip()
     error = ""
-    quoted = _QUOTED.search(text)
+    quoted = _QUOTED.search(text) if _OPEN_QUOTE.search(text) else None
     if quoted:
         error = quoted.group("q").strip()
-    else:
+    elif has_digit:
         code = _CODE.search(text)
         if code:
             error = code.group(0).strip()

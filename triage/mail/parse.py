@@ -33,22 +33,13 @@ log = logging.getLogger(__name__)
 GENERATED_ID_DOMAIN = "generated.triage.invalid"
 
 
-def _raw_header(msg: Message, name: str) -> str | None:
-    """Return the first ``name`` header as received (8-bit bytes as surrogate escapes)."""
-    lname = name.lower()
-    for key, value in msg.raw_items():
-        if key.lower() == lname:
-            return str(value)
-    return None
-
-
 def decode_header_value(value: str) -> str:
     """Decode RFC 2047 encoded words and raw 8-bit bytes (any charset) in a header value.
 
     Never raises: undecodable parts are kept as they are.
     """
     text = value
-    if any("\udc80" <= ch <= "\udcff" for ch in text):
+    if not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text):
         # 8-bit header bytes without encoded words: decode like a body without charset
         text = decode_bytes(text.encode("ascii", "surrogateescape"), None)
     if "=?" in text:
@@ -59,9 +50,22 @@ def decode_header_value(value: str) -> str:
     return unicodedata.normalize("NFC", text)
 
 
-def _header(msg: Message, name: str) -> str:
-    """Return a decoded header value, or '' when absent or unreadable."""
-    raw = _raw_header(msg, name)
+def _first_headers(msg: Message) -> dict[str, str]:
+    """Return the first value of every header by lower-case name, as received (8-bit
+    bytes as surrogate escapes).
+
+    One pass instead of one per looked-up header: received mail carries 15-30 trace
+    headers (Received, DKIM, ARC) before the few we read.
+    """
+    out: dict[str, str] = {}
+    for key, value in msg.raw_items():
+        out.setdefault(key.lower(), str(value))
+    return out
+
+
+def _header(headers: dict[str, str], name: str) -> str:
+    """Return the decoded ``name`` header (lower case) of ``headers``, or '' when absent."""
+    raw = headers.get(name)
     if raw is None:
         return ""
     return " ".join(decode_header_value(raw).split())
@@ -188,14 +192,15 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         raise ParseError("no email headers found (is this an email file?)")
 
     # split the address before decoding, so an encoded comma in a name cannot split it
-    name, addr = parseaddr(" ".join((_raw_header(msg, "From") or "").split()))
+    headers = _first_headers(msg)
+    name, addr = parseaddr(" ".join(headers.get("from", "").split()))
     name = decode_header_value(name)
     sender = addr.strip().lower()
-    message_id = _header(msg, "Message-ID")
+    message_id = _header(headers, "message-id")
     if not message_id or "<" not in message_id:
         message_id = generated_message_id(raw) if not message_id else f"<{message_id.strip('<>')}>"
     received = fallback_received
-    date_header = _header(msg, "Date")
+    date_header = _header(headers, "date")
     if date_header:
         with contextlib.suppress(TypeError, ValueError, IndexError):
             received = ensure_utc(parsedate_to_datetime(date_header))
@@ -203,22 +208,22 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         text, html, attachments = _walk_body(msg)
     except Exception as exc:
         raise ParseError(f"body could not be decoded: {exc}") from exc
-    subject = _header(msg, "Subject")
+    subject = _header(headers, "subject")
     try:
         is_auto, reason = detect_auto(msg, sender=sender, own_addresses=own_addresses,
                                       subject=subject)
     except Exception as exc:  # stdlib header parsers can crash on garbage (found by fuzzing)
         raise ParseError(f"headers could not be read: {type(exc).__name__}: {exc}") from exc
-    in_reply_to = (_ids(_header(msg, "In-Reply-To")) or [None])[0]
-    references = _ids(_header(msg, "References"))
+    in_reply_to = (_ids(_header(headers, "in-reply-to")) or [None])[0]
+    references = _ids(_header(headers, "references"))
     bounced_id, bounced_subject = bounced_message(msg) if is_auto else (None, "")
     if bounced_id:
         # link the bounce to the reply that bounced (by Message-ID, and by its [#T-n] token)
         in_reply_to = in_reply_to or bounced_id
         references = [*references, bounced_id] if bounced_id not in references else references
         reason = f"{reason}; bounce of {bounced_id} ({bounced_subject[:120]})"
-    to = [a.lower() for _, a in getaddresses([" ".join((_raw_header(msg, h) or "").split())
-                                              for h in ("To", "Cc")]) if a]
+    to = [a.lower() for _, a in getaddresses([" ".join(headers.get(h, "").split())
+                                              for h in ("to", "cc")]) if a]
     return ParsedMessage(
         message_id=message_id,
         channel="email",
