@@ -24,7 +24,6 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
-from twitter_text import parse_tweet
 
 import reply_templates
 from triage.draft_context import Deadline, first_name_guess, format_deadline, header_safe, zone
@@ -57,6 +56,8 @@ def social_length(text: str) -> int:
     """Return the length X counts for ``text`` (twitter-text v3 weighting: most Latin
     characters 1, Vietnamese letters such as 'ệ' and CJK 2, every URL 23). Leading and
     trailing whitespace, such as the draft's final newline, is not posted and not counted."""
+    from twitter_text import parse_tweet  # imported when a social draft is made: ~12 MB
+
     return int(parse_tweet(text.strip()).weightedLength)
 
 
