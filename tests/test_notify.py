@@ -192,3 +192,23 @@ def test_sweep_reads_a_deadline_only_when_its_next_check_is_due(
     assert dstore.open_deadlines(due_by=clock.now() + timedelta(days=365)) == []  # breached
     assert {r["state"] for r in dstore.open_deadlines()} == {"breached"}
     app.store.close()
+
+
+def test_sweep_stops_between_pages_on_shutdown_and_logs_one_summary(
+        tmp_path: Path, model_path: Path, clock: FrozenClock, maildir: Path, caplog) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    app = make_app(tmp_path, model_path, clock, maildir, {})
+    seed(app, maildir, clock, n=3)
+    clock.set(T0 + timedelta(hours=30))  # all three breached
+    app.sweeper.page = 1
+    app.stop.set()  # SIGTERM arrived: the sweep ends after its current page
+    assert app.sweep_deadlines() == {"breached": 1}
+    app.stop.clear()
+    caplog.set_level(logging.INFO, logger="triage.sweep")
+    caplog.clear()
+    assert app.sweep_deadlines() == {"breached": 2}
+    warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]
+    assert warnings == ["deadlines: 2 newly breached, 0 now due soon"]
+    assert {r["state"] for r in app.sweeper.dstore.open_deadlines()} == {"breached"}
+    app.store.close()

@@ -84,7 +84,7 @@ class App:
 
         dstore = DeadlineStore(self.store, (self.settings.drafting.support_address,))
         notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ)
-        return DeadlineSweeper(self.deadlines, dstore, notifier, self.clock)
+        return DeadlineSweeper(self.deadlines, dstore, notifier, self.clock, self.stop)
 
     @cached_property
     def pipeline(self) -> Pipeline:

@@ -9,6 +9,7 @@ deadline is logged and the sweep goes on with the next.
 from __future__ import annotations
 
 import logging
+import threading
 from typing import Any
 
 from triage.clock import Clock
@@ -28,11 +29,12 @@ class DeadlineSweeper:
     """Runs one sweep over every open deadline; collaborators are injected."""
 
     def __init__(self, policy: DeadlinePolicy, dstore: DeadlineStore, notifier: Notifier,
-                 clock: Clock) -> None:
+                 clock: Clock, stop: threading.Event | None = None) -> None:
         self.policy = policy
         self.dstore = dstore
         self.notifier = notifier
         self.clock = clock
+        self.stop = stop  # set on shutdown: the sweep ends after the current page
         self._planned = False  # the first sweep looks at every deadline (policy may differ)
         self.page = 2000  # open deadlines read per query; bounds the sweep's memory
 
@@ -65,7 +67,13 @@ class DeadlineSweeper:
             self._page(rows, now, met_ids, changed)
             if len(rows) < self.page:
                 break
+            if self.stop is not None and self.stop.is_set():
+                break  # shutting down: the rest is looked at by the next sweep
             after = rows[-1]["id"]
+        if changed.get(State.BREACHED.value) or changed.get(State.DUE_SOON.value):
+            log.warning("deadlines: %d newly breached, %d now due soon",
+                        changed.get(State.BREACHED.value, 0),
+                        changed.get(State.DUE_SOON.value, 0))
         try:
             self.notifier.deliver()
         except Exception:
@@ -78,6 +86,7 @@ class DeadlineSweeper:
               changed: dict[str, int]) -> None:
         """Sweep one page of open deadlines and save when to look at each next."""
         checks: dict[int, Any] = {}
+        states: dict[int, str] = {}
         waiting = self._update_resolutions([r for r in rows if r["kind"] == "resolution"],
                                            now)
         for row in rows:
@@ -86,7 +95,7 @@ class DeadlineSweeper:
             if row["id"] in met_ids:
                 continue
             try:
-                self._one(row, now, changed)
+                self._one(row, now, changed, states)
                 if row["kind"] != "resolution":
                     checks[row["id"]] = self.policy.next_change(
                         row["received_at"], row["due_at"], now, row["channel"],
@@ -95,6 +104,7 @@ class DeadlineSweeper:
                 log.exception("deadline %s of message %s could not be swept", row["id"],
                               row["message_id"])
         try:
+            self.dstore.set_states(states)
             self.dstore.set_next_checks(checks)
         except Exception:
             log.exception("the next checks of %d deadlines could not be saved; they are "
@@ -140,15 +150,16 @@ class DeadlineSweeper:
                 log.exception("resolution deadline %s could not be updated", row["id"])
         return paused
 
-    def _one(self, row: dict[str, Any], now: Any, changed: dict[str, int]) -> None:
+    def _one(self, row: dict[str, Any], now: Any, changed: dict[str, int],
+             states: dict[int, str]) -> None:
         source = row.get("source") or ""
         state = self.policy.state(row["due_at"], now, row["channel"], source=source)
         if state.value != row["state"]:
-            self.dstore.set_state(row["id"], state.value)
+            states[row["id"]] = state.value
             changed[state.value] = changed.get(state.value, 0) + 1
             if state in (State.DUE_SOON, State.BREACHED):
-                log.warning("message %s is %s (due %s)", row["message_id"], state.value,
-                            row["due_at"].isoformat())
+                log.info("message %s is %s (due %s)", row["message_id"], state.value,
+                         row["due_at"].isoformat())
         reached = self.policy.warnings_reached(row["received_at"], row["due_at"], now,
                                                row["channel"], source=source)
         sent = set(row.get("warnings_sent") or [])

@@ -262,6 +262,16 @@ class DeadlineStore:
                 state="met", met_at=self.clock.now(), met_by=by[:320] or None))
         return len(ids)
 
+    def set_states(self, states: dict[int, str]) -> None:
+        """Set the state of many open deadlines in one transaction (never overwrites met)."""
+        if not states:
+            return
+        d = s.deadlines
+        stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met")
+                .values(state=bindparam("st")))
+        with self.engine.begin() as c:
+            c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
+
     def set_state(self, deadline_id: int, state: str) -> None:
         """Set the state of one open deadline (never overwrites met)."""
         with self.engine.begin() as c:
