@@ -137,13 +137,14 @@ def main() -> None:
 Timed from the moment the mail lands (all daemons already healthy on /healthz) until every
 message is processed (that each is processed exactly once is checked by tests/test_faults.py,
 not here). Run on
-{time.strftime('%Y-%m-%d')}; machine: {machine()}. The machine was shared with other jobs
-(load average around 6 on 2 CPUs), so compare the rows with each other, not with other runs.
+{time.strftime('%Y-%m-%d')}; machine: {machine()}; load average {os.getloadavg()[0]:.1f} when the
+report was written. The daemons, PostgreSQL and the benchmark share those CPUs.
 
 {chr(10).join(rows)}
 
-With 2 CPUs the classifier is CPU-bound, so more daemons on the same machine cannot add much;
-the point of several daemons is several machines (and taking over when one dies).
+Each daemon is one Python process, so on 2 CPUs a second and third daemon add what the
+first leaves idle (waiting on PostgreSQL and the file system); the point of several daemons is
+several machines (and taking over when one dies).
 """
     write_section("Several daemons on PostgreSQL", body)
     print(body)
