@@ -53,6 +53,7 @@ BENCHMARKS := classifier.py deadlines.py imap_ingest.py multi_daemon.py parse_re
 # of docs/benchmarks.md
 bench: $(STAMP) $(SYSTEM_STAMP)
 	set -e; for f in $(BENCHMARKS); do echo "== $$f"; $(BIN)/python bench/$$f; done
+	$(BIN)/python bench/imap_ingest.py --mix realistic
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache build *.egg-info
