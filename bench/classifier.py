@@ -32,7 +32,10 @@ from classifiers.evaluate import Report, evaluate, macro_f1
 from classifiers.language import LanguageDetector
 from classifiers.model import TriageClassifier, train
 
-DEV_DEFAULT = ROOT.parent.parent / "shared" / "data" / "realworld-dev.csv"
+# the shared data sits next to the checkout (../shared) or next to its worktrees' parent
+DEV_DEFAULT = next((p for p in (ROOT.parent / "shared" / "data" / "realworld-dev.csv",
+                                ROOT.parent.parent / "shared" / "data" / "realworld-dev.csv")
+                    if p.exists()), ROOT.parent / "shared" / "data" / "realworld-dev.csv")
 
 
 def speed(predict: Callable[[Sequence[str]], object], texts: list[str], batch_reps: int,
