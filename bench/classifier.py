@@ -222,6 +222,10 @@ def main() -> None:
               for n, v in curve.items()]
     if base is not None:
         lines += ["", "### Embedding baseline on the dev data", "", *fmt_report(base[0])]
+    elif not args.no_embed:
+        lines += ["", "The embedding baseline was not run: its bench-only extra is not installed "
+                  "(`pip install -e '.[bench-embeddings]'`). docs/classifier.md has the last "
+                  "measured figures."]
     section = "\n".join(lines) + "\n"
     print(section)
     if not args.no_write:
