@@ -207,8 +207,8 @@ def main() -> None:
               "process on this shared machine), 'best-of-3' takes each message's fastest of 3 "
               "calls (the model's own cost).", "",
               f"`triage classify` end to end (20,000 JSON lines on stdin, one core): "
-              f"**{cli[0]:.0f} msg/s** including {cli[1]:.1f} s to start Python, import "
-              "scikit-learn and load the model (measured with one line).", "",
+              f"**{cli[0]:.0f} msg/s** including {cli[1]:.1f} s to start Python "
+              "and load the runtime model (measured with one line).", "",
               "### Language detection on the dev data", "",
               "| detector | accuracy | msg/s |", "|---|---|---|"]
     lines += [f"| {n} | {a:.4f} | {s} |" for n, a, s in langs]
