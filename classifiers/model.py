@@ -13,11 +13,9 @@ message; lingua is asked only when that model is unsure (see ``lingua_margin``).
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -206,12 +204,4 @@ class TriageClassifier:
         probs = self.probabilities(texts)
         return [self.meta.labels[i] for i in np.argmax(probs, axis=1)]
 
-
-def file_sha256(path: Path) -> str:
-    """Return the SHA-256 of a file."""
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            h.update(chunk)
-    return h.hexdigest()
 

@@ -19,8 +19,8 @@ import logging
 from pathlib import Path
 from typing import Any
 
-from classifiers.model import FORMAT_VERSION, ModelMeta, TriageClassifier, file_sha256
-from classifiers.runtime import RuntimeFileStale, load_runtime
+from classifiers.model import FORMAT_VERSION, ModelMeta, TriageClassifier
+from classifiers.runtime import RuntimeFileStale, file_sha256, load_runtime
 from triage.errors import ModelFileError
 
 log = logging.getLogger(__name__)

@@ -14,8 +14,9 @@ from typing import Any
 from sqlalchemy import func, insert, select, update
 
 from classifiers.corpus_io import LABELS, Example
-from classifiers.model import TriageClassifier, file_sha256
+from classifiers.model import TriageClassifier
 from classifiers.modelfile import save_model
+from classifiers.runtime import file_sha256
 from triage.errors import ModelVersionError, ModelVersionNotFound
 from triage.store import schema as s
 from triage.store.store import Store, aware

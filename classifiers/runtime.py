@@ -40,7 +40,8 @@ def runtime_paths(model_path: Path) -> tuple[Path, Path]:
     return (model_path.with_suffix(".runtime.npz"), model_path.with_suffix(".runtime.json"))
 
 
-def _sha256(path: Path) -> str:
+def file_sha256(path: Path) -> str:
+    """Return the SHA-256 of a file (read in 1 MiB chunks)."""
     h = hashlib.sha256()
     with path.open("rb") as fh:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
@@ -190,7 +191,7 @@ class RuntimeModel:
         tmp.replace(npz)
         meta = {"runtime_format": RUNTIME_FORMAT, "n_features": self.n_features,
                 "sublinear": self.sublinear, "classes": self.classes,
-                "lang_classes": self.lang_classes, "sha256": _sha256(npz),
+                "lang_classes": self.lang_classes, "sha256": file_sha256(npz),
                 "skops_sha256": skops_sha256}
         side_tmp = side.with_suffix(".json.tmp")
         side_tmp.write_text(json.dumps(meta, indent=2, sort_keys=True), encoding="utf-8")
@@ -224,7 +225,7 @@ def load_runtime(model_path: Path, skops_sha256: str) -> RuntimeModel:
     if meta.get("skops_sha256") != skops_sha256:
         raise RuntimeFileStale(f"{side} was made from another version of {model_path.name}")
     try:
-        actual = _sha256(npz)
+        actual = file_sha256(npz)
     except OSError as exc:
         raise RuntimeFileStale(f"{npz} is unreadable ({exc})") from exc
     if actual != meta.get("sha256"):

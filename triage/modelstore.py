@@ -15,9 +15,9 @@ import sys
 from pathlib import Path
 
 from classifiers.corpus_io import examples_hash, load_corpus
-from classifiers.model import FORMAT_VERSION, TriageClassifier, file_sha256
+from classifiers.model import FORMAT_VERSION, TriageClassifier
 from classifiers.modelfile import load_model
-from classifiers.runtime import runtime_is_current
+from classifiers.runtime import file_sha256, runtime_is_current
 from triage.config import Settings
 from triage.errors import ModelFileError
 
