@@ -21,8 +21,6 @@ contained: one failing message is logged and retried at the next poll.
 
 from __future__ import annotations
 
-import email
-import email.policy
 import logging
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -37,7 +35,7 @@ from triage.clock import Clock
 from triage.config import ImapWriteBack, Settings
 from triage.mail.parse import GENERATED_ID_DOMAIN
 from triage.send.base import OutgoingReply
-from triage.send.smtp import SentHook
+from triage.send.smtp import SentHook, message_id_for
 from triage.sources.imap import split_external_id
 from triage.store.imap_state import (
     DUE,
@@ -276,9 +274,8 @@ def sent_copy_hook(store: Store, settings: Settings) -> SentHook | None:
 
     def on_sent(reply: OutgoingReply, raw: bytes) -> None:
         source = store.message(reply.message_id)["source"]
-        if source in wanted:
-            mid = email.message_from_bytes(raw, policy=email.policy.compat32)["Message-ID"]
-            record_sent_copy(store, source, reply.message_id, str(mid or reply.idempotency_key),
-                             raw)
+        if source in wanted:  # the SMTP sender's From is drafting.support_address
+            mid = message_id_for(reply.idempotency_key, settings.drafting.support_address)
+            record_sent_copy(store, source, reply.message_id, mid, raw)
 
     return on_sent
