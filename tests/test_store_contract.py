@@ -17,6 +17,7 @@ from triage.errors import StoreError
 from triage.mail.parse import parse_email
 from triage.models import Classification, Draft
 from triage.store.claims import Claims
+from triage.store.deadline_store import DeadlineStore
 from triage.store.leases import Leases, Owner
 from triage.store.store import Ingest, Processed, Store
 
@@ -168,11 +169,12 @@ def test_deadlines_states_and_met(any_store: Store) -> None:
                                  {})
     any_store.save_processing(m1, CL, NOW + timedelta(hours=1), "p", None)
     any_store.save_processing(m2, CL, NOW + timedelta(hours=2), "p", None)
-    open_ = {r["message_id"]: r for r in any_store.open_deadlines()}
+    dstore = DeadlineStore(any_store)
+    open_ = {r["message_id"]: r for r in dstore.open_deadlines()}
     assert set(open_) == {m1, m2} and open_[m1]["due_at"] == NOW + timedelta(hours=1)
-    any_store.set_deadline_state(open_[m1]["id"], "breached")
+    dstore.set_states({open_[m1]["id"]: "breached"})
     any_store.mark_met(m2)
-    left = any_store.open_deadlines()
+    left = dstore.open_deadlines()
     assert [(r["message_id"], r["state"]) for r in left] == [(m1, "breached")]
 
 

@@ -60,13 +60,9 @@ class DeadlineStore:
                 for r in rows]
         return sorted(out, key=lambda e: e.at)
 
-    def thread_context(self, message: dict[str, Any]) -> ThreadContext:
-        """Return what the thread says about ``message``: did we reply before it, and how
-        many customer messages since our last reply (this one included)."""
-        return self.thread_contexts([message])[0]
-
     def thread_contexts(self, messages: Sequence[dict[str, Any]]) -> list[ThreadContext]:
-        """:meth:`thread_context` for a batch, in a few queries whatever its size.
+        """Return what each message's thread says about it: did we reply before it, and how
+        many customer messages since our last reply (it included). A few queries per batch.
 
         Most new mail starts its own thread: one grouped count finds the threads that hold
         more than one message, and only those are read in detail.
@@ -147,8 +143,8 @@ class DeadlineStore:
         message arrived (an agent's mail from the support address, or a reply triage sent).
 
         ``met_at`` is the earliest such reply's time, ``met_by`` its sender name. Returns the
-        deadlines met. The database pairs open deadlines with replies, so the cost follows
-        the replies, not the number of open deadlines.
+        deadlines met. The database pairs open deadlines with the replies in their threads (two
+        joins), so no open deadline is read into Python unless it was answered.
         """
         d, m = s.deadlines, s.messages
         reply, d2, m2 = s.messages.alias("reply"), s.deadlines.alias("d2"), s.messages.alias("m2")
@@ -271,12 +267,6 @@ class DeadlineStore:
                 .values(state=bindparam("st")))
         with self.engine.begin() as c:
             c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
-
-    def set_state(self, deadline_id: int, state: str) -> None:
-        """Set the state of one open deadline (never overwrites met)."""
-        with self.engine.begin() as c:
-            c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
-                                                s.deadlines.c.state != "met").values(state=state))
 
     def record_warnings(self, row: dict[str, Any], thresholds: Sequence[str],
                         notice: str | None, targets: Sequence[str],

@@ -137,13 +137,6 @@ class Leases:
         except SQLAlchemyError as exc:
             raise store_error("cannot renew the source leases", exc) from exc
 
-    def release_source(self, name: str) -> None:
-        """Give up our lease on source ``name`` (no-op when we do not hold it)."""
-        t = s.sources
-        with self.engine.begin() as c:
-            c.execute(update(t).where(t.c.name == name, t.c.lease_owner == str(self.owner))
-                      .values(lease_owner=None, lease_until=None))
-
     # -------------------------------------------------------------------- jobs
     def acquire_job(self, name: str, ttl: timedelta | None = None) -> bool:
         """Take or renew the lease of singleton job ``name``; True when we hold it now."""

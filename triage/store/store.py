@@ -60,6 +60,8 @@ class _Batch:
     """Messages and threads of one ``add_items`` call that are not inserted yet."""
 
     parents: dict[str, _Parent] = field(default_factory=dict)  # Message-ID -> its thread
+    seq: dict[str, int] = field(default_factory=dict)  # Message-ID -> when it was added
+    added: int = 0
     new_threads: list[dict[str, Any]] = field(default_factory=list)
     keys: dict[str, _NewThread] = field(default_factory=dict)  # thread key -> new thread
 
@@ -237,6 +239,8 @@ class Store:
         if p.message_id:
             batch.parents[p.message_id] = _Parent(thread_id, p.sender, p.is_auto, p.subject,
                                                   p.auto_reason)
+            batch.added += 1
+            batch.seq[p.message_id] = batch.added
         row.update(
             message_id=p.message_id, channel=p.channel, thread_id=thread_id,
             received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
@@ -267,10 +271,9 @@ class Store:
         refs = [r for r in [*p.references, p.in_reply_to] if r][-50:]
         if refs:
             parent: _Parent | Row[Any] | None = None
-            order = list(batch.parents)
             in_batch = [r for r in refs if r in batch.parents]
-            if in_batch:
-                parent = batch.parents[max(in_batch, key=order.index)]
+            if in_batch:  # the latest stored of them, as the query below picks
+                parent = batch.parents[max(in_batch, key=batch.seq.__getitem__)]
             else:
                 m = s.messages
                 parent = c.execute(
@@ -460,20 +463,6 @@ class Store:
         self.audit("triage", "quarantine", message_id, {"reason": reason[:500]})
 
     # ---------------------------------------------------------------- deadlines
-    def open_deadlines(self) -> list[dict[str, Any]]:
-        """Return deadlines not yet met, with their message's channel."""
-        d, m = s.deadlines, s.messages
-        with self.engine.connect() as c:
-            rows = c.execute(select(d, m.c.channel).join(m, m.c.id == d.c.message_id)
-                             .where(d.c.state != "met"))
-            return [self._dict(r) for r in rows]
-
-    def set_deadline_state(self, deadline_id: int, state: str) -> None:
-        """Set the state of one deadline."""
-        with self.engine.begin() as c:
-            c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id).values(
-                state=state))
-
     def mark_met(self, message_id: int, by: str | None = None) -> None:
         """Mark the open response deadlines of a message met now (a reply went out);
         ``by`` names the agent, for the report."""
