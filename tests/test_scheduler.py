@@ -7,8 +7,9 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import add_to_maildir, make_email
+from triage.backoff import backoff_delay
 from triage.config import settings_from_mapping
-from triage.scheduler import Daemon, backoff_delay
+from triage.scheduler import Daemon
 from triage.services import App
 
 

@@ -16,12 +16,13 @@ from aiosmtpd.smtp import AuthResult
 from sqlalchemy import select, update
 
 from tests.fixtures_web import Sink, free_port
+from triage.backoff import backoff_delay, no_jitter
 from triage.config import settings_from_mapping
 from triage.errors import MissingSecretError, PermanentSendError, SendError
 from triage.send.base import OutgoingReply
 from triage.send.factory import build_senders
 from triage.send.log import LogSender
-from triage.send.outbox import Outbox, idempotency_key, retry_delay
+from triage.send.outbox import Outbox, idempotency_key
 from triage.send.smtp import SmtpSender, message_id_for
 from triage.store import schema as s
 
@@ -225,7 +226,7 @@ def test_build_senders_from_settings() -> None:
 
 def test_retry_delay_doubles_and_caps() -> None:
     base, cap = timedelta(seconds=30), timedelta(minutes=2)
-    assert [retry_delay(n, base, cap).total_seconds() for n in (1, 2, 3, 4)] == \
+    assert [backoff_delay(n, base, cap, no_jitter).total_seconds() for n in (1, 2, 3, 4)] == \
         [30, 60, 120, 120]
 
 

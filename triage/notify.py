@@ -17,10 +17,10 @@ from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 from typing import TYPE_CHECKING, Any, Protocol
 
+from triage.backoff import backoff_delay
 from triage.clock import Clock
 from triage.config import NotificationSettings
 from triage.errors import NotifyError
-from triage.scheduler import backoff_delay
 from triage.store.deadline_store import DeadlineStore
 
 if TYPE_CHECKING:

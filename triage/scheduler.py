@@ -1,13 +1,13 @@
 """The daemon's main loop: APScheduler jobs per source plus the deadline sweep.
 
 This is the only module that imports APScheduler. Jobs coalesce, never overlap, get jitter,
-and a failing source is retried with capped exponential backoff without delaying the others.
+and a failing source is retried with capped exponential backoff (``triage.backoff``) without
+delaying the others.
 """
 
 from __future__ import annotations
 
 import logging
-import random
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -16,16 +16,6 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 
 log = logging.getLogger(__name__)
-
-
-def backoff_delay(failures: int, base: timedelta, cap: timedelta,
-                  rand: Callable[[], float] = random.random) -> timedelta:
-    """Return the delay before retry number ``failures`` (1-based): base * 2^(n-1), capped,
-    with up to 20 % jitter."""
-    if failures <= 0:
-        return timedelta(0)
-    raw = min(cap.total_seconds(), base.total_seconds() * (2 ** (failures - 1)))
-    return timedelta(seconds=raw * (1 + 0.2 * rand()))
 
 
 class QuietOverruns(logging.Filter):

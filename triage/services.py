@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from triage.backoff import backoff_delay
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.deadlines import DeadlinePolicy
@@ -19,7 +20,7 @@ from triage.drafting import Renderer
 from triage.errors import LeaseLost, RateLimited, SourceAuthError, TriageError
 from triage.opsruntime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
-from triage.scheduler import Daemon, backoff_delay
+from triage.scheduler import Daemon
 from triage.sources.base import Source, build_source
 from triage.sources.pause import active_pause, record_pause
 from triage.store.dberrors import store_error

@@ -23,6 +23,7 @@ from typing import Any
 
 from sqlalchemy import and_, insert, select, update
 
+from triage.backoff import backoff_delay, no_jitter
 from triage.errors import PermanentSendError, SendError, SendInDoubt
 from triage.send.base import OutgoingReply, Sender
 from triage.store import schema as s
@@ -35,11 +36,6 @@ log = logging.getLogger(__name__)
 def idempotency_key(message_id: int, draft_id: int) -> str:
     """Return the key of the reply made from ``draft_id`` to ``message_id``."""
     return f"m{message_id}-d{draft_id}"
-
-
-def retry_delay(attempts: int, base: timedelta, cap: timedelta) -> timedelta:
-    """Return the wait after failed attempt number ``attempts``: base * 2^(n-1), capped."""
-    return min(cap, base * (2 ** max(0, attempts - 1)))
 
 
 @dataclass
@@ -204,8 +200,8 @@ class Outbox:
             stats.failed += 1
         else:
             values["status"] = "pending"
-            values["next_attempt_at"] = now + retry_delay(row["attempts"], self.retry_base,
-                                                          self.retry_max)
+            values["next_attempt_at"] = now + backoff_delay(row["attempts"], self.retry_base,
+                                                          self.retry_max, no_jitter)
             stats.retried += 1
         with self.store.engine.begin() as c:
             c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(**values))
