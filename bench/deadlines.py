@@ -16,9 +16,9 @@ from pathlib import Path
 
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
-from triage.deadlines import DeadlinePolicy, build_calendars
+from triage.deadlines.policy import DeadlinePolicy, build_calendars
+from triage.deadlines.report import build_report
 from triage.models import ParsedMessage
-from triage.report import build_report
 from triage.services import App
 from triage.store.store import Ingest
 

@@ -73,7 +73,7 @@ def _measure(k: int, url: str, model: str, boxes: list[Path], per: int, d: Path,
         cfg.write_text("\n".join(lines) + "\n")
         log = open(d / f"d{n}.log", "wb")  # noqa: SIM115
         procs.append(subprocess.Popen([sys.executable, "-c",
-                                       "from triage.cli import main; main()", "run",
+                                       "from triage.cli.main import main; main()", "run",
                                        "--config", str(cfg)], cwd=d, stdout=log, stderr=log))
     deadline = time.monotonic() + 300
     for port in ports:

@@ -47,7 +47,7 @@ def _best_round(fn, items: list, rounds: int) -> tuple[float, list[float]]:  # t
 def measure(mix: str, n: int, rounds: int) -> dict[str, float | str]:
     """Time parse_email and render over ``n`` mails of ``mix``; milliseconds per message."""
     from classifiers.language import LanguageDetector
-    from triage.drafting import DraftRequest, Renderer
+    from triage.drafting.render import DraftRequest, Renderer
     from triage.mail.parse import parse_email
     from triage.models import CATEGORIES
 

@@ -69,7 +69,7 @@ def main() -> None:
           f"{time.monotonic() - t0:.0f}s ({work})", flush=True)
     db = work / "data" / "triage.db"
     log = open(work / "daemon.log", "wb")  # noqa: SIM115
-    proc = subprocess.Popen([sys.executable, "-c", "from triage.cli import main; main()", "run",
+    proc = subprocess.Popen([sys.executable, "-m", "triage", "run",
                              "--config", str(work / "triage.toml")], cwd=work, stdout=log,
                             stderr=log)
     start = time.monotonic()

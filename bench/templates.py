@@ -17,11 +17,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._common import machine
-from triage.drafting import DraftRequest, Renderer
-from triage.extract import extract_facts
+from triage.drafting.extract import extract_facts
+from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.techdetails import detect_tech_details
+from triage.drafting.template_check import check_templates
 from triage.models import CATEGORIES, LANGUAGES
-from triage.techdetails import detect_tech_details
-from triage.template_check import check_templates
 
 MESSAGES = {
     "en": ("Hi, my order #55501 arrived broken. I paid $45.00 on 12/11/2026. The app (version "

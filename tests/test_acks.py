@@ -10,12 +10,12 @@ import pytest
 from sqlalchemy import select
 
 from tests.conftest import add_to_maildir, make_email
-from triage.acks import Acknowledger, LogOnlySender, humanize
 from triage.clock import FrozenClock
 from triage.config import AckRule, settings_from_mapping
+from triage.drafting.acks import Acknowledger, LogOnlySender, humanize
 from triage.errors import ConfigError, SendError
 from triage.models import Classification, RawItem
-from triage.opsruntime import OpsRuntime
+from triage.ops.runtime import OpsRuntime
 from triage.send.base import OutgoingReply
 from triage.services import App
 from triage.store import schema as s

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from triage.calendars import DAYS, BusinessCalendar, holidays_from_ics, parse_spans, zone
+from triage.deadlines.calendars import DAYS, BusinessCalendar, holidays_from_ics, parse_spans, zone
 from triage.errors import ConfigError
 
 OFFICE = {d: "09:00-17:00" for d in DAYS[:5]}
@@ -216,7 +216,7 @@ def test_always_calendar_is_plain_addition() -> None:
 def test_states_and_warnings_only_move_forward(c: BusinessCalendar, start: datetime,
                                                d: timedelta, offsets: list[int]) -> None:
     from triage.config import settings_from_mapping
-    from triage.deadlines import DeadlinePolicy
+    from triage.deadlines.policy import DeadlinePolicy
 
     s = settings_from_mapping({"deadlines": {"warnings": {"email": ["80%", "3h", "1h"]}}})
     policy = DeadlinePolicy(s.deadlines, {"always": c})

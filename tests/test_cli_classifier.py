@@ -129,7 +129,7 @@ def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
 
 def run(args: list[str], cwd: Path):  # type: ignore[no-untyped-def]
     """Run ``triage ARGS`` in-process (the subprocess path is covered by tests/test_cli.py)."""
-    from triage.cli import main
+    from triage.cli.main import main
 
     return CliRunner().invoke(main, args, catch_exceptions=False)
 
@@ -166,7 +166,7 @@ def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
     bad.write_text("text,label\nhello,praise\n", encoding="utf-8")
     r = run(["evaluate", "--config", str(cfg), "--data", str(bad)], cwd=tmp_path)
     assert r.exit_code == 1 and f"{bad}:2: label 'praise'" in r.stderr
-    from triage.cli import main
+    from triage.cli.main import main
 
     r = CliRunner().invoke(main, ["classify", "--config", str(cfg)],
                            input='{"text": "the app crashes at login"}\n')

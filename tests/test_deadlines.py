@@ -18,9 +18,9 @@ from hypothesis import strategies as st
 from tests.conftest import add_to_maildir
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
-from triage.deadlines import DeadlinePolicy, ThreadContext
+from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.errors import ConfigError
-from triage.export import export_record
+from triage.ops.export import export_record
 from triage.services import App
 
 HANOI = "Asia/Ho_Chi_Minh"

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from triage.cli import main
+from triage.cli.main import main
 
 ROOT = Path(__file__).parent.parent
 UNIT = ROOT / "deploy" / "triage.service"

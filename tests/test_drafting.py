@@ -13,8 +13,9 @@ from hypothesis import strategies as st
 
 from tests.conftest import add_to_maildir, make_email
 from triage.config import settings_from_mapping
-from triage.draft_context import first_name_guess, format_deadline, header_safe, zone
-from triage.drafting import (
+from triage.drafting.context import first_name_guess, format_deadline, header_safe, zone
+from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
+from triage.drafting.render import (
     CONTEXT_NAMES,
     PACKAGED_TEMPLATES,
     DraftRequest,
@@ -24,7 +25,6 @@ from triage.drafting import (
 )
 from triage.errors import ConfigError, PlaceholderUnfilled, TemplateError
 from triage.models import CATEGORIES, LANGUAGES
-from triage.placeholders import ensure_sendable, fill, unfilled_placeholders
 from triage.services import App
 
 DUE = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import pytest
 
-from triage.extract import (
+from triage.drafting.extract import (
     extract_amounts,
     extract_dates,
     extract_emails,
@@ -14,7 +14,7 @@ from triage.extract import (
     extract_order_numbers,
     extract_phones,
 )
-from triage.techdetails import detect_tech_details
+from triage.drafting.techdetails import detect_tech_details
 
 
 @pytest.mark.parametrize("text,orders,tickets", [
@@ -161,7 +161,7 @@ _SHORTCUT_TEXTS = [
 
 
 def _facts_without_shortcuts(text: str, language: str):  # type: ignore[no-untyped-def]
-    from triage.extract import Facts, _Claims
+    from triage.drafting.extract import Facts, _Claims
 
     claims = _Claims()
     emails = extract_emails(text, claims)
@@ -174,7 +174,7 @@ def _facts_without_shortcuts(text: str, language: str):  # type: ignore[no-untyp
 
 
 def _tech_without_shortcuts(text: str):  # type: ignore[no-untyped-def]
-    from triage import techdetails as t
+    from triage.drafting import techdetails as t
 
     version = t._VERSION.search(text)
     browser = t._BROWSER.search(text)

@@ -57,7 +57,7 @@ def start(cfg: Path, *args: str, limit_fsize: int | None = None) -> subprocess.P
             resource.setrlimit(resource.RLIMIT_FSIZE, (limit_fsize, limit_fsize))
 
     log = open(cfg.parent / f"{cfg.stem}.log", "ab")  # noqa: SIM115  (owned by the child)
-    return subprocess.Popen([sys.executable, "-c", "from triage.cli import main; main()",
+    return subprocess.Popen([sys.executable, "-c", "from triage.cli.main import main; main()",
                              *args, "--config", str(cfg)], cwd=cfg.parent,
                             stdout=log, stderr=log, preexec_fn=limits)
 

@@ -15,7 +15,7 @@ from sqlalchemy import func, select
 
 from tests.conftest import make_email
 from tests.fixtures_imap import PASSWORD, Mailbox
-from triage.cli import main
+from triage.cli.main import main
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
 from triage.errors import ConfigError, SourceAuthError
@@ -258,8 +258,8 @@ def test_mail_delivered_while_idle_is_processed_without_waiting_for_the_poll_int
 
 def test_without_idle_support_the_watcher_ends_and_polling_carries_on(
         mailbox: Mailbox) -> None:
+    from triage.clients.imap import ImapConnector
     from triage.config import ImapSource as ImapSettings
-    from triage.sources.imap_conn import ImapConnector
     from triage.sources.imap_idle import IdleWatcher
 
     class NoIdleClient(IMAPClient):
@@ -297,8 +297,8 @@ def test_memory_budget_splits_big_fetches_and_loses_nothing(
 def test_idle_is_renewed_and_still_wakes(mailbox: Mailbox) -> None:
     from datetime import timedelta
 
+    from triage.clients.imap import ImapConnector
     from triage.config import ImapSource as ImapSettings
-    from triage.sources.imap_conn import ImapConnector
     from triage.sources.imap_idle import IdleWatcher
 
     cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
@@ -339,8 +339,8 @@ def test_one_unreachable_account_does_not_stop_the_others(
 
 def test_a_wake_skipped_by_a_busy_poll_is_repeated_until_a_fetch_runs(
         mailbox: Mailbox) -> None:
+    from triage.clients.imap import ImapConnector
     from triage.config import ImapSource as ImapSettings
-    from triage.sources.imap_conn import ImapConnector
     from triage.sources.imap_idle import IdleWatcher
 
     cfg = ImapSettings.model_validate(mailbox.settings(idle=True))

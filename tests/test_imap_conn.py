@@ -12,10 +12,10 @@ from typing import Any
 import pytest
 
 from tests.fixtures_imap import PASSWORD, Dovecot
+from triage.clients.imap import ImapConnector
 from triage.config import ImapSource as ImapSettings
 from triage.errors import SourceAuthError
 from triage.sources.imap import ImapSource
-from triage.sources.imap_conn import ImapConnector
 
 USER = "tls@example.com"
 

@@ -16,14 +16,14 @@ from imapclient import IMAPClient
 from tests.conftest import make_email
 from tests.fixtures_imap import PASSWORD, Mailbox
 from tests.test_imap import customer_mails, make_app, poll, stored
+from triage.clients.imap import ImapConnector
 from triage.clock import FrozenClock
 from triage.config import ImapSource as ImapSettings
 from triage.mail.threads import ref_token
 from triage.sources.imap import ImapSource
-from triage.sources.imap_conn import ImapConnector
+from triage.sources.imap_writeback import category_keyword
 from triage.store import schema as s
 from triage.store.imap_state import writeback_state
-from triage.writeback import category_keyword
 
 WB = {"keywords": True, "flag_due": True, "drafts_folder": "Drafts"}
 

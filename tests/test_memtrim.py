@@ -6,7 +6,7 @@ import platform
 
 import pytest
 
-from triage.memtrim import release_free_heap
+from triage.ops.memtrim import release_free_heap
 
 
 @pytest.mark.skipif(platform.libc_ver()[0] != "glibc", reason="malloc_trim is glibc's")

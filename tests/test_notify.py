@@ -205,7 +205,7 @@ def test_sweep_stops_between_pages_on_shutdown_and_logs_one_summary(
     app.stop.set()  # SIGTERM arrived: the sweep ends after its current page
     assert app.sweep_deadlines() == {"breached": 1}
     app.stop.clear()
-    caplog.set_level(logging.INFO, logger="triage.sweep")
+    caplog.set_level(logging.INFO, logger="triage.deadlines.sweep")
     caplog.clear()
     assert app.sweep_deadlines() == {"breached": 2}
     warnings = [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING]

@@ -17,13 +17,13 @@ from fastapi.testclient import TestClient
 
 from tests.conftest import add_to_maildir, make_email
 from tests.fixtures_ops import free_port
-from triage.cli import main
+from triage.cli.main import main
 from triage.config import settings_from_mapping
 from triage.errors import ConfigError
-from triage.logjson import JsonFormatter
+from triage.ops.health import Health, ops_router
+from triage.ops.logjson import JsonFormatter
+from triage.ops.server import OpsServer
 from triage.services import App
-from triage.web.ops import Health, ops_router
-from triage.web.ops_server import OpsServer
 
 
 def client_for(app: App, running: bool = True, engine=None) -> TestClient:  # type: ignore[no-untyped-def]
@@ -91,7 +91,7 @@ def test_healthz_needs_store_and_scheduler(app: App, clock) -> None:  # type: ig
 
 
 def _metrics_only(engine, clock) -> FastAPI:  # type: ignore[no-untyped-def]
-    from triage.opsmetrics import OpsMetrics
+    from triage.ops.metrics import OpsMetrics
 
     web = FastAPI()
     web.include_router(ops_router(OpsMetrics(engine, clock), Health(engine, lambda: True)))
@@ -166,7 +166,7 @@ def test_json_formatter_writes_one_object_per_line() -> None:
 def test_daemon_writes_json_log_lines(tmp_path: Path, maildir: Path, model_path: Path) -> None:
     add_to_maildir(maildir, make_email())
     cfg = write_config(tmp_path, maildir, model_path, "[logging]\njson_lines = true\n")
-    proc = subprocess.run([sys.executable, "-c", "from triage.cli import main; main()", "poll",
+    proc = subprocess.run([sys.executable, "-c", "from triage.cli.main import main; main()", "poll",
                            "--once", "--config", str(cfg)], capture_output=True, text=True,
                           timeout=120, cwd=tmp_path)
     assert proc.returncode == 0, proc.stderr

@@ -14,10 +14,10 @@ from click.testing import CliRunner
 
 from tests.conftest import add_to_maildir
 from tests.test_deadlines import mail
-from triage.cli import main
+from triage.cli.main import main
 from triage.clock import FrozenClock
 from triage.config import load_settings
-from triage.report import build_report
+from triage.deadlines.report import build_report
 from triage.services import App
 
 T0 = datetime(2026, 11, 20, 9, 0, tzinfo=UTC)

@@ -183,7 +183,7 @@ def test_daemon_process_classifies_without_heavy_imports_under_200_mb(
 
 CLI_CHILD = textwrap.dedent("""
     import sys
-    from triage.cli import main
+    from triage.cli.main import main
     try:
         main(sys.argv[1:], standalone_mode=False)
     finally:

@@ -278,9 +278,9 @@ def test_x_in_doubt_row_stays_when_recent_posts_cannot_tell(
 # ------------------------------------------------------------- what people see
 def test_cli_status_metrics_and_message_page_show_in_doubt(
         seeded: Any, smtp_outbox: Outbox, tmp_path: Path) -> None:
-    from triage.cli import main
+    from triage.cli.main import main
+    from triage.ops.health import Health, ops_router
     from triage.web import create_app
-    from triage.web.ops import Health, ops_router
 
     app = seeded
     mid = _first_message(app)["id"]

@@ -101,7 +101,7 @@ def queue_replies(cfg: Path, n: int) -> dict[str, int]:
 
 
 def cli(cfg: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-c", "from triage.cli import main; main()", *args,
+    return subprocess.run([sys.executable, "-c", "from triage.cli.main import main; main()", *args,
                            "--config", str(cfg)], cwd=cfg.parent, capture_output=True,
                           text=True, timeout=120)
 

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import add_to_maildir, make_email
-from triage.cli import main
+from triage.cli.main import main
 from triage.config import load_settings
 from triage.services import App
 

@@ -1,5 +1,5 @@
 """``python -m triage``: the same as the ``triage`` command."""
 
-from triage.cli import main
+from triage.cli.main import main
 
 main()

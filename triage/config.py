@@ -173,7 +173,7 @@ DEADLINE_KINDS: tuple[str, ...] = ("first_response", "next_response", "resolutio
 
 
 def _check_spans(value: dict[str, str]) -> dict[str, str]:
-    from triage.calendars import DAYS, parse_spans
+    from triage.deadlines.calendars import DAYS, parse_spans
 
     for day, text in value.items():
         if day not in DAYS:
@@ -183,7 +183,7 @@ def _check_spans(value: dict[str, str]) -> dict[str, str]:
 
 
 def _check_zone(value: str) -> str:
-    from triage.calendars import zone
+    from triage.deadlines.calendars import zone
 
     zone(value)
     return value

@@ -85,7 +85,7 @@ class TemplateError(TriageError):
 class PlaceholderUnfilled(TemplateError):
     """A draft still carries placeholders that an agent must fill before sending.
 
-    ``labels`` lists the markers still in the text (see ``triage.placeholders``).
+    ``labels`` lists the markers still in the text (see ``triage.drafting.placeholders``).
     """
 
     def __init__(self, message: str, labels: list[str] | None = None) -> None:

@@ -15,8 +15,8 @@ from typing import Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock
-from triage.deadlines import DeadlinePolicy
-from triage.drafting import DraftRequest, Renderer
+from triage.deadlines.policy import DeadlinePolicy
+from triage.drafting.render import DraftRequest, Renderer
 from triage.errors import ParseError, StoreError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub

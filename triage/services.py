@@ -15,17 +15,17 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage.backoff import backoff_delay
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
-from triage.deadlines import DeadlinePolicy
-from triage.drafting import Renderer
+from triage.deadlines.policy import DeadlinePolicy
+from triage.deadlines.sweep import DeadlineSweeper
+from triage.drafting.render import Renderer
 from triage.errors import LeaseLost, RateLimited, SourceAuthError, TriageError
-from triage.opsruntime import OpsRuntime
+from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon
 from triage.sources.base import Source, build_source
 from triage.sources.pause import active_pause, record_pause
 from triage.store.dberrors import store_error
 from triage.store.store import Store
-from triage.sweep import DeadlineSweeper
 
 log = logging.getLogger(__name__)
 
@@ -72,7 +72,7 @@ class App:
     @cached_property
     def deadlines(self) -> DeadlinePolicy:
         """The deadline policy, with the configured business calendars."""
-        from triage.deadlines import build_calendars
+        from triage.deadlines.policy import build_calendars
 
         d = self.settings.deadlines
         return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path))
@@ -80,7 +80,7 @@ class App:
     @cached_property
     def sweeper(self) -> DeadlineSweeper:
         """The deadline sweep with its notifier (webhook, e-mail digest)."""
-        from triage.notify import build_notifier
+        from triage.deadlines.notify import build_notifier
         from triage.store.deadline_store import DeadlineStore
 
         dstore = DeadlineStore(self.store, (self.settings.drafting.support_address,))
@@ -98,7 +98,7 @@ class App:
 
     @cached_property
     def ops(self) -> OpsRuntime:
-        """Leases, claims, metrics, acknowledgements of this process (triage.opsruntime)."""
+        """Leases, claims, metrics, acknowledgements of this process (triage.ops.runtime)."""
         return OpsRuntime(self)
 
     @cached_property
@@ -186,7 +186,7 @@ class App:
 
     def sweep_deadlines(self) -> dict[str, int]:
         """Sweep every open deadline (replies seen, states, warnings, notices); return
-        counts by new state. See ``triage.sweep``."""
+        counts by new state. See ``triage.deadlines.sweep``."""
         return self.sweeper.sweep()
 
     def apply_retention(self, *, dry_run: bool = False) -> dict[str, int]:

@@ -49,7 +49,7 @@ def build_outbox(app: Any) -> Outbox:
     Lives here rather than in ``triage.web`` so the daemon can drain the outbox without
     importing the web stack (FastAPI) when the review page is off.
     """
-    from triage.writeback import sent_copy_hook
+    from triage.sources.imap_writeback import sent_copy_hook
 
     send = app.settings.send
     # a reply sent by SMTP is queued for its IMAP source's Sent folder (when configured)

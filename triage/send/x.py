@@ -18,10 +18,10 @@ from typing import Any
 import tweepy
 from twitter_text import parse_tweet
 
+from triage.clients.x import Credentials, call, make_client, write_credentials
 from triage.config import XSource as XSettings
 from triage.errors import RateLimited, ReplyRejected, SendError
 from triage.send.base import OutgoingReply
-from triage.sources.xapi import Credentials, call, make_client, write_credentials
 
 log = logging.getLogger(__name__)
 

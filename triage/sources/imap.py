@@ -22,18 +22,18 @@ from typing import TYPE_CHECKING, Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from triage.clients.imap import NETWORK_ERRORS, ImapConnector, close_client
 from triage.config import ImapSource as ImapSettings
 from triage.errors import SourceError
 from triage.mail.parse import generated_message_id
 from triage.models import FetchResult, RawItem
 from triage.sources.base import register
-from triage.sources.imap_conn import NETWORK_ERRORS, ImapConnector, close_client
 
 if TYPE_CHECKING:
     from triage.config import Settings
     from triage.sources.imap_idle import IdleWatcher
+    from triage.sources.imap_writeback import WriteBackStats
     from triage.store.store import Store
-    from triage.writeback import WriteBackStats
 
 log = logging.getLogger(__name__)
 
@@ -115,8 +115,8 @@ class ImapSource:
 
     def after_poll(self, store: Store, settings: Settings) -> WriteBackStats | None:
         """Write back keywords, flags, drafts and moves (when configured); return the
-        :class:`~triage.writeback.WriteBackStats`, or None when write-back is off."""
-        from triage.writeback import WriteBack
+        :class:`~triage.sources.imap_writeback.WriteBackStats`, or None when write-back is off."""
+        from triage.sources.imap_writeback import WriteBack
 
         wb = WriteBack(self.name, self.settings.write_back, store, store.clock,
                        settings.drafting.support_address)

@@ -17,8 +17,8 @@ from datetime import timedelta
 
 from imapclient import IMAPClient
 
+from triage.clients.imap import NETWORK_ERRORS, ImapConnector, close_client
 from triage.errors import SourceError
-from triage.sources.imap_conn import NETWORK_ERRORS, ImapConnector, close_client
 
 log = logging.getLogger(__name__)
 

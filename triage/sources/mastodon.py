@@ -21,18 +21,18 @@ from inscriptis.css_profiles import CSS_PROFILES
 from inscriptis.model.config import ParserConfig
 from mastodon import Mastodon, MastodonNotFoundError
 
-from triage.clock import Clock, SystemClock
-from triage.config import MastodonSource as MastodonSettings
-from triage.errors import RateLimited
-from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
-from triage.sources.base import register
-from triage.sources.mastoapi import (
+from triage.clients.mastodon import (
     MastodonBudget,
     instance_host,
     make_api,
     masto_call,
     to_json_bytes,
 )
+from triage.clock import Clock, SystemClock
+from triage.config import MastodonSource as MastodonSettings
+from triage.errors import RateLimited
+from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
+from triage.sources.base import register
 
 log = logging.getLogger(__name__)
 

@@ -21,12 +21,12 @@ from typing import Any
 
 import tweepy
 
+from triage.clients.x import RateBudget, call, make_client, read_credentials
 from triage.clock import Clock, SystemClock
 from triage.config import XSource as XSettings
 from triage.errors import SourceError, SourceRequestRefused
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
 from triage.sources.base import register
-from triage.sources.xapi import RateBudget, call, make_client, read_credentials
 
 log = logging.getLogger(__name__)
 

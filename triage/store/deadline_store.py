@@ -13,7 +13,7 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
-from triage.deadlines import ThreadContext
+from triage.deadlines.policy import ThreadContext
 from triage.errors import NotFound
 from triage.store import schema as s
 from triage.store.store import Store, aware, chunked

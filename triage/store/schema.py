@@ -313,7 +313,7 @@ acknowledgements = Table(
     "acknowledgements",
     metadata,
     Column("id", Integer, primary_key=True),
-    # unique: never two automatic acknowledgements in one thread (see triage.acks)
+    # unique: never two automatic acknowledgements in one thread (see triage.drafting.acks)
     Column("thread_id", Integer, ForeignKey("threads.id"), nullable=False, unique=True),
     Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
     Column("recipient", String(320), nullable=False),

@@ -10,7 +10,7 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select, update
 
-from triage.drafting import DraftRequest
+from triage.drafting.render import DraftRequest
 from triage.errors import NotFound, TriageError
 from triage.models import CATEGORIES, Classification
 from triage.send.base import OutgoingReply

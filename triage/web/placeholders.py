@@ -1,6 +1,6 @@
 """Placeholders on the review page: the send check and the editor's highlighting.
 
-Detection lives in :mod:`triage.placeholders` (one definition of a ``[[fill: ...]]`` marker
+Detection lives in :mod:`triage.drafting.placeholders` (one definition of a ``[[fill: ...]]`` marker
 for templates, CLI and page); this module adds what only the page needs.
 """
 
@@ -8,10 +8,10 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
+from triage.drafting.placeholders import MARKER
+from triage.drafting.placeholders import ensure_sendable as _no_markers_left
+from triage.drafting.placeholders import unfilled_placeholders as unfilled
 from triage.errors import PlaceholderUnfilled
-from triage.placeholders import MARKER
-from triage.placeholders import ensure_sendable as _no_markers_left
-from triage.placeholders import unfilled_placeholders as unfilled
 
 __all__ = ["ensure_sendable", "highlight", "unfilled"]
 

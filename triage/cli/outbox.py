@@ -14,15 +14,15 @@ from typing import Any
 
 import click
 
-from triage.cli_web import config_option, handle_errors
+from triage.cli.web import config_option, handle_errors
 from triage.send.recovery import STATUSES
 
 
 def _app(config: str | None) -> Any:
-    from triage.cli import _settings
+    from triage.cli.common import cli_settings
     from triage.services import App
 
-    return App(_settings(config))
+    return App(cli_settings(config))
 
 
 def _actor() -> str:

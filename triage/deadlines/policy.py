@@ -14,7 +14,8 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from triage.calendars import (
+from triage.config import DeadlineSettings, parse_duration
+from triage.deadlines.calendars import (
     ALWAYS,
     DAYS,
     BusinessCalendar,
@@ -23,8 +24,7 @@ from triage.calendars import (
     parse_spans,
     zone,
 )
-from triage.config import DeadlineSettings, parse_duration
-from triage.priority import Prioritizer, PriorityDecision
+from triage.deadlines.priority import Prioritizer, PriorityDecision
 
 
 class State(StrEnum):

@@ -13,9 +13,9 @@ import threading
 from typing import Any
 
 from triage.clock import Clock
-from triage.deadlines import DeadlinePolicy, State, waiting_on_customer
-from triage.memtrim import release_free_heap
-from triage.notify import Notifier
+from triage.deadlines.notify import Notifier
+from triage.deadlines.policy import DeadlinePolicy, State, waiting_on_customer
+from triage.ops.memtrim import release_free_heap
 from triage.store.deadline_store import DeadlineStore
 
 log = logging.getLogger(__name__)

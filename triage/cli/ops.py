@@ -97,12 +97,12 @@ def _print(report: dict[str, Any]) -> None:
 def status(config: str | None, as_json: bool) -> None:
     """Show each source (last success, last error, cursor, pause, lease), queue sizes,
     deadline states, the outbox (replies in doubt) and the active model."""
-    from triage.cli import _settings, handle_errors
+    from triage.cli.common import cli_settings, handle_errors
     from triage.services import App
 
     @handle_errors
     def run() -> None:
-        report = status_report(App(_settings(config)))
+        report = status_report(App(cli_settings(config)))
         if as_json:
             click.echo(json.dumps(report, indent=2, default=str))
         else:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from triage.cli import _settings, _setup_logging, config_option, handle_errors
+from triage.cli.common import cli_settings, config_option, handle_errors, setup_logging
 
 
 @click.command()
@@ -21,8 +21,8 @@ def backfill(config: str | None, source_name: str, since: str) -> None:
     from triage.sources.imap_backfill import parse_since
 
     day = parse_since(since)
-    settings = _settings(config)
-    _setup_logging(settings.logging.level, settings.logging.json_lines)
+    settings = cli_settings(config)
+    setup_logging(settings.logging.level, settings.logging.json_lines)
     cfg = settings.source(source_name)
     app = App(settings)
     source = build_source(cfg, app.environ, settings.resolve_path)

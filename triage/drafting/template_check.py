@@ -22,11 +22,11 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
-from triage.drafting import CONTEXT_NAMES, DraftRequest, Renderer, social_length
+from triage.drafting.extract import extract_facts
+from triage.drafting.render import CONTEXT_NAMES, DraftRequest, Renderer, social_length
+from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.errors import TriageError
-from triage.extract import extract_facts
 from triage.models import CATEGORIES, LANGUAGES
-from triage.techdetails import TechDetails, detect_tech_details
 
 CHANNELS: tuple[str, ...] = ("email", "social")
 _LANG_DIR = re.compile(r"^[a-z]{2,3}(?:[_-][A-Za-z]{2,4})?$")  # en, fil, pt_BR; not "partials"
@@ -149,7 +149,7 @@ def check_templates(renderer: Renderer) -> tuple[list[Problem], int]:
 
 def describe_dirs(renderer: Renderer) -> str:
     """Return the template directories searched, in order, for messages."""
-    from triage.drafting import PACKAGED_TEMPLATES
+    from triage.drafting.render import PACKAGED_TEMPLATES
 
     dirs: list[Path] = [p for p in (renderer.template_dir,) if p is not None]
     dirs.append(PACKAGED_TEMPLATES)

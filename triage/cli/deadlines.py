@@ -9,7 +9,7 @@ from pathlib import Path
 
 import click
 
-from triage.cli import _settings, config_option, handle_errors
+from triage.cli.common import cli_settings, config_option, handle_errors
 from triage.config import parse_duration
 
 
@@ -41,10 +41,10 @@ def parse_when(value: str, now: datetime, option: str) -> datetime:
 def report(config: str | None, since: str | None, until: str | None, fmt: str,
            charts: str | None) -> None:
     """Report response times, deadlines kept and breached, volume and backlog."""
-    from triage.report import build_report, first_response_times, render, write_charts
+    from triage.deadlines.report import build_report, first_response_times, render, write_charts
     from triage.services import App
 
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     now = app.clock.now()
     start = parse_when(since, now, "--since") if since else now - timedelta(days=7)
     end = parse_when(until, now, "--until") if until else now
@@ -70,7 +70,7 @@ def sweep(config: str | None) -> None:
     """Sweep deadlines once (replies seen, states, warnings, notices) and print the changes."""
     from triage.services import App
 
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     click.echo(json.dumps(app.sweep_deadlines()))
 
 
@@ -83,7 +83,7 @@ def resolve(config: str | None, message_id: int, by: str) -> None:
     """Mark the thread of MESSAGE_ID resolved (meets its resolution deadline)."""
     from triage.services import App
 
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     n = app.sweeper.dstore.resolve(message_id, by)
     click.echo(f"thread of message {message_id}: "
                + ("resolved" if n else "no open resolution deadline"))

@@ -11,19 +11,19 @@ import click
 
 from triage.errors import NotFound
 
-# triage.cli imports this module at its end, so its helpers are imported when a command runs.
+# triage.cli.main imports this module at its end, so its helpers are imported when a command runs.
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
                              help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
 
 
 def _guarded(fn: Callable[..., None], *args: Any) -> None:
-    from triage.cli import handle_errors
+    from triage.cli.common import handle_errors
 
     handle_errors(fn)(*args)
 
 
-def _settings(config: str | None) -> Any:
-    from triage.cli import _settings as settings
+def cli_settings(config: str | None) -> Any:
+    from triage.cli.common import cli_settings as settings
 
     return settings(config)
 
@@ -50,7 +50,7 @@ def status(config: str | None, as_json: bool) -> None:
 def _status(config: str | None, as_json: bool) -> None:
     from triage.services import App
 
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     now = app.clock.now()
     rows = {r["name"]: r for r in app.store.source_rows()}
     for cfg in app.settings.sources:
@@ -84,7 +84,7 @@ def unpause(config: str | None, name: str) -> None:
 def _unpause(config: str | None, name: str) -> None:
     from triage.services import App
 
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     app.settings.source(name)  # ConfigError for an unknown name
     if name not in {r["name"] for r in app.store.source_rows()}:
         raise NotFound(f"source {name!r} has never been polled, so it is not paused")

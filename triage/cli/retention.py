@@ -12,12 +12,12 @@ import click
 @click.option("--dry-run", is_flag=True, help="Only count what would be dropped.")
 def retention(config: str | None, dry_run: bool) -> None:
     """Drop the raw bytes of messages older than retention.raw_after (processed ones only)."""
-    from triage.cli import _settings, handle_errors
+    from triage.cli.common import cli_settings, handle_errors
     from triage.services import App
 
     @handle_errors
     def run() -> None:
-        app = App(_settings(config))
+        app = App(cli_settings(config))
         keep = app.settings.retention.raw_after
         if keep.total_seconds() <= 0:
             click.echo("retention.raw_after is 0s: raw messages are kept forever; "

@@ -1,71 +1,35 @@
-"""The ``triage`` command line. The only place that turns errors into messages and exit codes,
-sets up logging handlers and reads ``.env``."""
+"""The ``triage`` command line: the group and the daemon's own commands (``run``, ``poll``,
+``import``, ``export``, ``classify``, ``check-config``, ``demo``). Every other area's commands
+live in a module of this package and are registered at the end of this file; what they share is
+in :mod:`triage.cli.common`."""
 
 from __future__ import annotations
 
-import functools
 import json
-import logging
-import os
-import signal
 import sys
 import threading
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
 
 import click
 from dotenv import load_dotenv
 
-from triage.config import Settings, find_config_path, load_settings, masked_dump
-from triage.errors import ConfigError, TriageError
-
-log = logging.getLogger("triage")
-F = TypeVar("F", bound=Callable[..., Any])
-
-
-def _setup_logging(level: str = "INFO", json_lines: bool = False) -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    if json_lines:
-        from triage.logjson import JsonFormatter
-
-        handler.setFormatter(JsonFormatter())
-    else:
-        handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level)
-    for noisy in ("apscheduler", "alembic", "urllib3"):
-        logging.getLogger(noisy).setLevel(logging.WARNING)
-
-
-def handle_errors(fn: F) -> F:
-    """Turn TriageError into ``error: ...`` on stderr and exit code 2 (config) or 1."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except ConfigError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(2)
-        except TriageError as exc:
-            click.echo(f"error: {exc}", err=True)
-            sys.exit(1)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _settings(config: str | None, *, required: bool = True) -> Settings:
-    path = find_config_path(config)
-    if not required and not path.exists():
-        cache = Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "triage"
-        return Settings(data_dir=str(cache))
-    return load_settings(path)
-
-
-config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
-                             help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+from triage.cli import classifier as classifier_cli
+from triage.cli import deadlines as deadlines_cli
+from triage.cli import imap as imap_cli
+from triage.cli import ops as ops_cli
+from triage.cli import outbox as outbox_cli
+from triage.cli import retention as retention_cli
+from triage.cli import social as social_cli
+from triage.cli import templates as templates_cli
+from triage.cli import web as web_cli
+from triage.cli.common import (
+    cli_settings,
+    config_option,
+    handle_errors,
+    install_signal_handlers,
+    setup_logging,
+)
+from triage.config import load_settings, masked_dump
 
 
 @click.group()
@@ -80,21 +44,12 @@ def main() -> None:
 @handle_errors
 def check_config(config: str | None) -> None:
     """Validate the configuration and print it resolved, with secrets masked."""
-    from triage.deadlines import build_calendars
+    from triage.deadlines.policy import build_calendars
 
-    settings = _settings(config)
+    settings = cli_settings(config)
     build_calendars(settings.deadlines, settings.resolve_path)  # holiday files must be readable
     click.echo(json.dumps(masked_dump(settings), indent=2, default=str))
     click.echo(f"configuration OK: {settings.config_path}", err=True)
-
-
-def _install_signal_handlers(stop: threading.Event) -> None:
-    def handler(signum: int, _frame: object) -> None:
-        log.info("received %s; stopping after the current message", signal.Signals(signum).name)
-        stop.set()
-
-    signal.signal(signal.SIGTERM, handler)
-    signal.signal(signal.SIGINT, handler)
 
 
 @main.command()
@@ -104,10 +59,10 @@ def run(config: str | None) -> None:
     """Run the daemon: poll every source on its interval and sweep deadlines until stopped."""
     from triage.services import App
 
-    settings = _settings(config)
-    _setup_logging(settings.logging.level, settings.logging.json_lines)
+    settings = cli_settings(config)
+    setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
-    _install_signal_handlers(stop)
+    install_signal_handlers(stop)
     App(settings, stop=stop).run_daemon()
 
 
@@ -119,10 +74,10 @@ def poll(config: str | None, once: bool) -> None:
     """Poll every source once, process what arrived, and exit."""
     from triage.services import App
 
-    settings = _settings(config)
-    _setup_logging(settings.logging.level, settings.logging.json_lines)
+    settings = cli_settings(config)
+    setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
-    _install_signal_handlers(stop)
+    install_signal_handlers(stop)
     results = App(settings, stop=stop).poll_all()
     failed = False
     for name, res in results.items():
@@ -147,8 +102,8 @@ def import_(config: str | None, path: str, source_name: str) -> None:
     from triage.services import App
     from triage.sources.importer import archive_items
 
-    settings = _settings(config)
-    _setup_logging(settings.logging.level)
+    settings = cli_settings(config)
+    setup_logging(settings.logging.level)
     app = App(settings)
     stats = app.pipeline.import_items(source_name, archive_items(Path(path)))
     click.echo(f"imported: read {stats.fetched}, new {stats.stored}, quarantined "
@@ -162,10 +117,10 @@ def import_(config: str | None, path: str, source_name: str) -> None:
 @handle_errors
 def export(config: str | None, fmt: str) -> None:
     """Print every message with its category, deadline and draft, one JSON object a line."""
-    from triage.export import export_record
+    from triage.ops.export import export_record
     from triage.services import App
 
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     now = app.clock.now()
     out = sys.stdout
     for row in app.store.export_rows():
@@ -183,7 +138,7 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
     from classifiers.model import model_input
     from triage.modelstore import load_classifier
 
-    settings = _settings(config, required=False)
+    settings = cli_settings(config, required=False)
     active = None
     if settings.config_path is not None and not model_path:
         # with a config, use the registry's active version like the daemon does
@@ -242,12 +197,12 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
 @handle_errors
 def demo(workdir: str, once: bool) -> None:
     """Set up a demo inbox, process it, print what triage made of it, keep running."""
-    from triage.demo import print_table, setup_demo
+    from triage.cli.demo import print_table, setup_demo
     from triage.services import App
 
     cfg = setup_demo(Path(workdir))
     settings = load_settings(cfg)
-    _setup_logging("WARNING")
+    setup_logging("WARNING")
     stop = threading.Event()
     app = App(settings, stop=stop)
     click.echo(f"demo config: {cfg}")
@@ -255,57 +210,22 @@ def demo(workdir: str, once: bool) -> None:
     print_table(app, click.echo)
     if once:
         return
-    from triage.demo import ensure_demo_agent
+    from triage.cli.demo import ensure_demo_agent
 
     settings.web.enabled = True
     agent, password = ensure_demo_agent(app)
     click.echo(f"review page: http://{settings.web.host}:{settings.web.port}/  "
                f"sign in as {agent} / {password}")
-    _setup_logging(settings.logging.level)
-    _install_signal_handlers(stop)
+    setup_logging(settings.logging.level)
+    install_signal_handlers(stop)
     click.echo("demo daemon running; drop .eml files into "
                f"{Path(workdir) / 'inbox' / 'new'} and press Ctrl-C to stop")
     app.run_daemon()
 
 
-from triage.cli_templates import templates as _templates  # noqa: E402
-
-main.add_command(_templates)
-
-
-from triage import cli_deadlines  # noqa: E402  (imports this module's helpers)
-
-main.add_command(cli_deadlines.report)
-main.add_command(cli_deadlines.deadlines)
-
-from triage.cli_social import social  # noqa: E402
-
-main.add_command(social)
-
-from triage.cli_web import users, web  # noqa: E402
-
-main.add_command(users)
-main.add_command(web)
-
-from triage.cli_imap import backfill as _imap_backfill  # noqa: E402
-
-main.add_command(_imap_backfill)
-
-from triage.cli_classifier import evaluate_cmd, explain_cmd, models_group, train_cmd  # noqa: E402
-
-main.add_command(train_cmd)
-main.add_command(evaluate_cmd)
-main.add_command(explain_cmd)
-main.add_command(models_group)
-
-from triage.cli_ops import status as _ops_status  # noqa: E402
-
-main.add_command(_ops_status)
-
-from triage.cli_retention import retention as _retention  # noqa: E402
-
-main.add_command(_retention)
-
-from triage.cli_outbox import outbox as _outbox_group  # noqa: E402
-
-main.add_command(_outbox_group)
+for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.deadlines,
+                 social_cli.social, web_cli.users, web_cli.web, imap_cli.backfill,
+                 classifier_cli.train_cmd, classifier_cli.evaluate_cmd, classifier_cli.explain_cmd,
+                 classifier_cli.models_group, ops_cli.status, retention_cli.retention,
+                 outbox_cli.outbox):
+    main.add_command(_command)

@@ -15,7 +15,7 @@ from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
 from sqlalchemy import Engine, text
 
-from triage.opsmetrics import OpsMetrics
+from triage.ops.metrics import OpsMetrics
 
 log = logging.getLogger(__name__)
 

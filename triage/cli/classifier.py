@@ -1,6 +1,6 @@
 """Admin commands for the classifier: ``triage train``, ``evaluate``, ``explain``, ``models``.
 
-Registered at the bottom of :mod:`triage.cli`; ``train`` replaces the foundation's command of
+Registered at the bottom of :mod:`triage.cli.main`; ``train`` replaces the foundation's command of
 the same name (same options, plus corrections, the registry and the activation gate).
 """
 
@@ -21,26 +21,26 @@ from triage.config import Settings
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-# triage.cli imports this module at its end, so its helpers are looked up at call time
-# (a top-level import would be circular under 'python -m triage.cli').
+# triage.cli.main imports this module at its end, so its helpers are looked up at call time
+# (a top-level import would be circular under 'python -m triage.cli.main').
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
                              help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
 
 
 def handle_errors(fn: F) -> F:
-    """Apply :func:`triage.cli.handle_errors` (error messages and exit codes) to ``fn``."""
+    """Apply :func:`triage.cli.main.handle_errors` (error messages and exit codes) to ``fn``."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from triage.cli import handle_errors as wrap
+        from triage.cli.common import handle_errors as wrap
 
         return wrap(fn)(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _settings(config: str | None, *, required: bool = True) -> Settings:
-    from triage.cli import _settings as load
+def cli_settings(config: str | None, *, required: bool = True) -> Settings:
+    from triage.cli.common import cli_settings as load
 
     return load(config, required=required)
 
@@ -78,7 +78,7 @@ def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
     from classifiers.modelfile import save_model
     from classifiers.retrain import train_version
 
-    settings = _settings(config, required=False)
+    settings = cli_settings(config, required=False)
     c = settings.classifier
     registry = _registry(settings)
     examples = load_corpus([Path(p) for p in extra])
@@ -128,7 +128,7 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
     )
     from triage.modelstore import load_classifier
 
-    settings = _settings(config, required=False)
+    settings = cli_settings(config, required=False)
     active = None
     if not model_path and not settings.classifier.model_path:
         active = _registry(settings).active()
@@ -166,7 +166,7 @@ def explain_cmd(config: str | None, model_path: str | None, top: int, text: str)
     from classifiers.explain import explain
     from triage.modelstore import load_classifier
 
-    settings = _settings(config, required=False)
+    settings = cli_settings(config, required=False)
     model = load_classifier(settings, model_path)
     r = model.predict([text])[0]
     label = model.predict_labels([text])[0]
@@ -190,7 +190,7 @@ def _fmt_time(value: datetime | None) -> str:
 @handle_errors
 def models_list(config: str | None) -> None:
     """Show every registered version, its gate score and which one is active."""
-    rows = _registry(_settings(config, required=False)).versions()
+    rows = _registry(cli_settings(config, required=False)).versions()
     if not rows:
         click.echo("no model versions registered yet; run 'triage train'")
         return
@@ -208,7 +208,7 @@ def models_list(config: str | None) -> None:
 @handle_errors
 def models_activate(config: str | None, version: str) -> None:
     """Make VERSION the model the daemon loads (at its next start)."""
-    row = _registry(_settings(config, required=False)).activate(version)
+    row = _registry(cli_settings(config, required=False)).activate(version)
     click.echo(f"active model: {row['version']} ({row['path']}); restart the daemon to use it")
 
 
@@ -217,5 +217,5 @@ def models_activate(config: str | None, version: str) -> None:
 @handle_errors
 def models_rollback(config: str | None) -> None:
     """Re-activate the version that was active before the current one."""
-    row = _registry(_settings(config, required=False)).rollback()
+    row = _registry(cli_settings(config, required=False)).rollback()
     click.echo(f"rolled back; active model: {row['version']}; restart the daemon to use it")

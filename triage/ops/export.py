@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from triage.deadlines import DeadlinePolicy
+from triage.deadlines.policy import DeadlinePolicy
 
 
 def _iso(value: datetime | None) -> str | None:

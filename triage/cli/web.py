@@ -10,18 +10,18 @@ from typing import Any
 
 import click
 
-# triage.cli imports this module at its end; its helpers are imported when a command runs, so
-# `python -m triage.cli` (where the CLI module is __main__) does not import it twice.
+# triage.cli.main imports this module at its end; its helpers are imported when a command runs, so
+# `python -m triage.cli.main` (where the CLI module is __main__) does not import it twice.
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
                              help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
 
 
 def handle_errors(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """The CLI's error handling (``triage.cli.handle_errors``), resolved at call time."""
+    """The CLI's error handling (``triage.cli.main.handle_errors``), resolved at call time."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from triage.cli import handle_errors as handle
+        from triage.cli.common import handle_errors as handle
 
         return handle(fn)(*args, **kwargs)
 
@@ -43,7 +43,7 @@ def users() -> None:
 @handle_errors
 def users_add(config: str | None, name: str, role: str, password_stdin: bool) -> None:
     """Create user NAME (or reset its password and role)."""
-    from triage.cli import _settings
+    from triage.cli.common import cli_settings
     from triage.services import App
     from triage.web.accounts import add_user
 
@@ -51,7 +51,7 @@ def users_add(config: str | None, name: str, role: str, password_stdin: bool) ->
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    app = App(_settings(config))
+    app = App(cli_settings(config))
     user = add_user(app.store, name, password, role)
     click.echo(f"user {user.name} ({user.role}) saved")
 
@@ -61,11 +61,11 @@ def users_add(config: str | None, name: str, role: str, password_stdin: bool) ->
 @handle_errors
 def users_list(config: str | None) -> None:
     """List the users and their roles."""
-    from triage.cli import _settings
+    from triage.cli.common import cli_settings
     from triage.services import App
     from triage.web.accounts import list_users
 
-    for u in list_users(App(_settings(config)).store):
+    for u in list_users(App(cli_settings(config)).store):
         click.echo(f"{u.name}\t{u.role}")
 
 
@@ -76,17 +76,17 @@ def users_list(config: str | None) -> None:
 @handle_errors
 def web(config: str | None, host: str | None, port: int | None) -> None:
     """Serve the review page (and drain the outbox) until stopped."""
-    from triage.cli import _install_signal_handlers, _settings, _setup_logging
+    from triage.cli.common import cli_settings, install_signal_handlers, setup_logging
     from triage.services import App
 
-    settings = _settings(config)
+    settings = cli_settings(config)
     if host:
         settings.web.host = host
     if port:
         settings.web.port = port
-    _setup_logging(settings.logging.level, settings.logging.json_lines)
+    setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
-    _install_signal_handlers(stop)
+    install_signal_handlers(stop)
     app = App(settings, stop=stop)
     server = app.start_web()
     click.echo(f"review page: {server.url}/  (Ctrl-C to stop)", err=True)

@@ -24,7 +24,7 @@ from sqlalchemy.exc import IntegrityError
 
 from triage.clock import Clock
 from triage.config import AckRule
-from triage.deadlines import DeadlinePolicy
+from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
 from triage.models import Classification

@@ -10,14 +10,14 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
-from triage.opsmetrics import OpsMetrics
+from triage.ops.metrics import OpsMetrics
 from triage.store.claims import Claims
 from triage.store.dberrors import store_error
 from triage.store.leases import LeasedSource, Leases, Owner
 
 if TYPE_CHECKING:
+    from triage.ops.server import OpsServer
     from triage.services import App
-    from triage.web.ops_server import OpsServer
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +58,7 @@ class OpsRuntime:
         rules = [r for r in self.app.settings.acknowledgements if r.enabled]
         if not rules:
             return None
-        from triage.acks import Acknowledger
+        from triage.drafting.acks import Acknowledger
         from triage.send.outbox import OutboxSender
 
         # queued into the outbox, which sends them with the configured senders and retries
@@ -87,7 +87,7 @@ class OpsRuntime:
 
     def router(self, scheduler_running: Callable[[], bool]) -> Any:
         """The /healthz + /metrics router."""
-        from triage.web.ops import Health, ops_router
+        from triage.ops.health import Health, ops_router
 
         return ops_router(self.metrics, Health(self.app.store.engine, scheduler_running))
 
@@ -96,7 +96,7 @@ class OpsRuntime:
         listen = self.app.settings.ops.listen
         if not listen:
             return
-        from triage.web.ops_server import OpsServer
+        from triage.ops.server import OpsServer
 
         self.server = OpsServer(listen, self.router(scheduler_running))
         self.server.start()

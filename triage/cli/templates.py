@@ -12,13 +12,13 @@ from typing import Any, TypeVar
 import click
 
 from triage.config import Settings
-from triage.drafting import DraftRequest, Renderer, social_length, text_to_html
+from triage.drafting.placeholders import unfilled_placeholders
+from triage.drafting.render import DraftRequest, Renderer, social_length, text_to_html
 from triage.errors import NotFound, TemplateError
 from triage.models import CATEGORIES
-from triage.placeholders import unfilled_placeholders
 
-# triage.cli imports this module to register it, so this module must not import triage.cli
-# while loading (``python -m triage.cli`` would see a half-initialised module): the shared
+# triage.cli.main imports this module to register it, so this module must not import triage.cli.main
+# while loading (``python -m triage.cli.main`` would see a half-initialised module): the shared
 # helpers are looked up when a command runs.
 config_option = click.option("--config", "config", type=click.Path(dir_okay=False),
                              help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
@@ -26,19 +26,19 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 
 def handle_errors(fn: F) -> F:
-    """Report TriageError the way every triage command does (see ``triage.cli``)."""
+    """Report TriageError the way every triage command does (see ``triage.cli.main``)."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
-        from triage.cli import handle_errors as shared
+        from triage.cli.common import handle_errors as shared
 
         return shared(fn)(*args, **kwargs)
 
     return wrapper  # type: ignore[return-value]
 
 
-def _settings(config: str | None, *, required: bool = True) -> Settings:
-    from triage.cli import _settings as shared
+def cli_settings(config: str | None, *, required: bool = True) -> Settings:
+    from triage.cli.common import cli_settings as shared
 
     return shared(config, required=required)
 
@@ -68,9 +68,9 @@ def templates() -> None:
 @handle_errors
 def check(config: str | None, template_dir: str | None) -> None:
     """Check syntax, names, coverage and social length; exit 1 when anything is wrong."""
-    from triage.template_check import check_templates, describe_dirs, template_languages
+    from triage.drafting.template_check import check_templates, describe_dirs, template_languages
 
-    settings = _settings(config, required=False)
+    settings = cli_settings(config, required=False)
     renderer = renderer_for(settings, template_dir)
     problems, count = check_templates(renderer)
     for p in problems:
@@ -137,7 +137,7 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
 
     if (message_id is None) == (path is None):
         raise click.UsageError("give exactly one of --message ID or --file PATH")
-    settings = _settings(config, required=message_id is not None)
+    settings = cli_settings(config, required=message_id is not None)
     app = App(settings)
     now = app.clock.now()
     if message_id is not None:

@@ -26,13 +26,13 @@ from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 import reply_templates
-from triage.draft_context import Deadline, first_name_guess, format_deadline, header_safe, zone
+from triage.drafting.context import Deadline, first_name_guess, format_deadline, header_safe, zone
+from triage.drafting.extract import Facts, extract_facts
+from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
+from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.errors import TemplateError
-from triage.extract import Facts, extract_facts
 from triage.mail.threads import reply_subject
 from triage.models import Draft
-from triage.placeholders import ensure_sendable, fill, unfilled_placeholders
-from triage.techdetails import TechDetails, detect_tech_details
 
 __all__ = [
     "PACKAGED_TEMPLATES", "DraftRequest", "Renderer", "ensure_sendable", "fill",

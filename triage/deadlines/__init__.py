@@ -1,0 +1,1 @@
+"""deadlines: see docs/architecture.md."""

@@ -1,0 +1,1 @@
+"""drafting: see docs/architecture.md."""
