@@ -84,7 +84,8 @@ class App:
         from triage.store.deadline_store import DeadlineStore
 
         dstore = DeadlineStore(self.store, (self.settings.drafting.support_address,))
-        notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ)
+        notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ,
+                                  resolve=self.settings.resolve_path)
         return DeadlineSweeper(self.deadlines, dstore, notifier, self.clock, self.stop)
 
     @cached_property
@@ -266,16 +267,16 @@ class App:
                 log.info("%s", exc)
             except SourceAuthError as exc:
                 log.error("source %s: %s (will retry; fix the credentials)", source.name, exc)
-                daemon.delay(job_id, sched.backoff_max)
+                daemon.delay(job_id, sched.retry.max)
             except TriageError as exc:
                 failures = self._failures(source.name)
-                wait = backoff_delay(failures, sched.backoff_base, sched.backoff_max)
+                wait = backoff_delay(failures, sched.retry.base, sched.retry.max)
                 log.error("source %s failed (%d in a row), retrying in %ss: %s", source.name,
                           failures, int(wait.total_seconds()), exc)
                 daemon.delay(job_id, wait)
             except Exception:  # never let one job kill the daemon
                 log.exception("source %s: unexpected error", source.name)
-                daemon.delay(job_id, sched.backoff_base)
+                daemon.delay(job_id, sched.retry.base)
 
         return job
 
