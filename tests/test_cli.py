@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from triage.daemon import Daemon
+
 TRIAGE = [sys.executable, "-m", "triage"]
 
 
@@ -170,11 +172,11 @@ def test_retention_in_the_daemon_and_from_the_cli(tmp_path: Path, model_path: Pa
     app = App(settings, clock=clock)
     for i in range(3):
         add_to_maildir(maildir, make_email(msgid=f"<r{i}@x>"))
-    app.poll_all()
-    assert app.apply_retention() == {"raw_dropped": 0}  # too young
+    Daemon(app).poll_all()
+    assert Daemon(app).apply_retention() == {"raw_dropped": 0}  # too young
     clock.advance(timedelta(days=91))
-    assert app.apply_retention(dry_run=True) == {"raw_dropped": 3}
-    assert app.apply_retention() == {"raw_dropped": 3}
+    assert Daemon(app).apply_retention(dry_run=True) == {"raw_dropped": 3}
+    assert Daemon(app).apply_retention() == {"raw_dropped": 3}
     assert {r["status"] for r in app.store.export_rows()} == {"processed"}
     app.store.close()
     cfg = tmp_path / "triage.toml"

@@ -147,14 +147,14 @@ LEAN_CHILD = textwrap.dedent("""
     app = App(settings, environ={})
     _ = app.store, app.pipeline, app.outbox, app.sweeper, app.ops  # what run_daemon builds
     for _ in range(50):  # each poll takes one batch
-        app.poll_all()
+        Daemon(app).poll_all()
         with app.store.engine.connect() as c:
             done = c.execute(text("select count(*) from messages where status != 'new'")
                              ).scalar_one()
         if done >= 1000:
             break
     app.outbox.drain()
-    app.sweep_deadlines()
+    Daemon(app).sweep_deadlines()
     status = Path(f"/proc/{os.getpid()}/status").read_text()
     rss = int(status.split("VmRSS:")[1].split()[0]) // 1024
     heavy = [m for m in ("sklearn", "scipy", "skops", "lingua", "fastapi", "matplotlib")
