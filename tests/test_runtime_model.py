@@ -139,13 +139,14 @@ LEAN_CHILD = textwrap.dedent("""
     from pathlib import Path
     from sqlalchemy import text
     from triage.config import settings_from_mapping
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = settings_from_mapping({
         "data_dir": sys.argv[2], "classifier": {"model_path": sys.argv[1]},
         "sources": [{"name": "inbox", "type": "maildir", "path": sys.argv[3]}]})
     app = App(settings, environ={})
-    _ = app.store, app.pipeline, app.outbox, app.sweeper, app.ops  # what run_daemon builds
+    _ = app.store, app.pipeline, app.outbox, app.sweeper, app.ops  # what Daemon.run builds
     for _ in range(50):  # each poll takes one batch
         Daemon(app).poll_all()
         with app.store.engine.connect() as c:

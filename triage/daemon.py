@@ -11,7 +11,7 @@ from __future__ import annotations
 import functools
 import logging
 from collections.abc import Callable
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 from triage.backoff import backoff_delay
@@ -195,6 +195,10 @@ class Daemon:
                                             app.settings.retention.every * 2)
             scheduler.add_interval("retention", guarded("retention", keep),
                                    app.settings.retention.every)
+        # messages claimed by a daemon that died are taken over when the claim expires, also
+        # when no new mail arrives to trigger processing (a quiet mailbox)
+        scheduler.add_interval("pending", guarded("pending", app.pipeline.process_pending),
+                               pending_interval(app.settings.ops.claim_ttl))
         # the outbox claims each row before sending, so every daemon may drain it
         scheduler.add_interval("outbox", guarded("outbox", app.outbox.drain),
                                app.settings.send.drain_interval)
@@ -248,6 +252,12 @@ class Daemon:
                 scheduler.delay(job_id, sched.backoff_base)
 
         return job
+
+
+def pending_interval(claim_ttl: timedelta) -> timedelta:
+    """How often a daemon looks for waiting messages nobody holds: half the claim TTL (at
+    least a second), so an expired claim is taken over within ``claim_ttl`` plus that."""
+    return max(timedelta(seconds=1), claim_ttl / 2)
 
 
 def guarded(name: str, fn: Callable[[], object]) -> Callable[[], None]:
