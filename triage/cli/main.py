@@ -119,14 +119,14 @@ def import_(config: str | None, path: str, source_name: str) -> None:
 @handle_errors
 def export(config: str | None, fmt: str) -> None:
     """Print every message with its category, deadline and draft, one JSON object a line."""
-    from triage.ops.export import export_record
+    from triage.ops.export import export_record, json_line
     from triage.services import App
 
     app = App(cli_settings(config))
     now = app.clock.now()
     out = sys.stdout
     for row in app.store.export_rows():
-        out.write(json.dumps(export_record(row, app.deadlines, now), ensure_ascii=False) + "\n")
+        out.write(json_line(export_record(row, app.deadlines, now)) + "\n")
 
 
 @main.command()
