@@ -25,7 +25,7 @@ from triage.clients.smtp import SmtpClient
 from triage.config import load_settings
 from triage.deadlines.notify import SmtpMailer, build_notifier, digest_message
 from triage.errors import NotifyError, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.factory import build_senders
 
 USER, PASSWORD = "bot", "s3cret-password"

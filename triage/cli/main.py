@@ -57,13 +57,14 @@ def check_config(config: str | None) -> None:
 @handle_errors
 def run(config: str | None) -> None:
     """Run the daemon: poll every source on its interval and sweep deadlines until stopped."""
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = cli_settings(config)
     setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
     install_signal_handlers(stop)
-    App(settings, stop=stop).run_daemon()
+    Daemon(App(settings, stop=stop)).run()
 
 
 @main.command()
@@ -72,13 +73,14 @@ def run(config: str | None) -> None:
 @handle_errors
 def poll(config: str | None, once: bool) -> None:
     """Poll every source once, process what arrived, and exit."""
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = cli_settings(config)
     setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
     install_signal_handlers(stop)
-    results = App(settings, stop=stop).poll_all()
+    results = Daemon(App(settings, stop=stop)).poll_all()
     failed = False
     for name, res in results.items():
         if isinstance(res, str):
@@ -117,14 +119,14 @@ def import_(config: str | None, path: str, source_name: str) -> None:
 @handle_errors
 def export(config: str | None, fmt: str) -> None:
     """Print every message with its category, deadline and draft, one JSON object a line."""
-    from triage.ops.export import export_record
+    from triage.ops.export import export_record, json_line
     from triage.services import App
 
     app = App(cli_settings(config))
     now = app.clock.now()
     out = sys.stdout
     for row in app.store.export_rows():
-        out.write(json.dumps(export_record(row, app.deadlines, now), ensure_ascii=False) + "\n")
+        out.write(json_line(export_record(row, app.deadlines, now)) + "\n")
 
 
 @main.command()
@@ -198,6 +200,7 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
 def demo(workdir: str, once: bool) -> None:
     """Set up a demo inbox, process it, print what triage made of it, keep running."""
     from triage.cli.demo import print_table, setup_demo
+    from triage.daemon import Daemon
     from triage.services import App
 
     cfg = setup_demo(Path(workdir))
@@ -206,7 +209,7 @@ def demo(workdir: str, once: bool) -> None:
     stop = threading.Event()
     app = App(settings, stop=stop)
     click.echo(f"demo config: {cfg}")
-    app.poll_all()
+    Daemon(app).poll_all()
     print_table(app, click.echo)
     if once:
         return
@@ -220,7 +223,7 @@ def demo(workdir: str, once: bool) -> None:
     install_signal_handlers(stop)
     click.echo("demo daemon running; drop .eml files into "
                f"{Path(workdir) / 'inbox' / 'new'} and press Ctrl-C to stop")
-    app.run_daemon()
+    Daemon(app).run()
 
 
 for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.deadlines,

@@ -16,7 +16,7 @@ from typing import Any
 
 from triage.clients.smtp import SmtpClient, TlsMode
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 
