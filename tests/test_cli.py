@@ -223,3 +223,40 @@ def test_json_log_lines_escape_unicode_line_separators() -> None:
                                None)
     line = JsonFormatter().format(record)
     assert len(line.splitlines()) == 1 and json.loads(line)["message"] == "subject a\u2028b"
+
+
+def test_import_reads_maildir_names_skips_non_mail_and_reports_duplicates(
+        tmp_path: Path, model_path: Path, maildir: Path) -> None:
+    """Maildir file names have no extension; a Message-ID already stored from another source
+    is a duplicate; an empty folder is an error, not 'read 0'."""
+    import mailbox
+
+    from tests.conftest import add_to_maildir, make_email
+
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(f"data_dir = 'data'\n[classifier]\nmodel_path = '{model_path}'\n"
+                   f"[[sources]]\nname = 'inbox'\ntype = 'maildir'\npath = '{maildir}'\n")
+    add_to_maildir(maildir, make_email(msgid="<live@x>", body="Where is my order 1?"))
+    assert run(["poll", "--once", "--config", str(cfg)], cwd=tmp_path).returncode == 0
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    box = mailbox.Maildir(str(archive / "Customer"), create=True)
+    box.add(make_email(msgid="<a1@x>", body="Please change my address."))
+    box.add(make_email(msgid="<live@x>", body="Where is my order 1?"))  # stored by 'inbox'
+    sent = box.add_folder("Sent")
+    sent.add(make_email(msgid="<a2@x>", body="Can I pay by bank transfer?"))
+    (archive / "loose").mkdir()
+    (archive / "loose" / "1699999999.M1P2.host").write_bytes(make_email(msgid="<a3@x>"))
+    (archive / "loose" / "notes.txt").write_text("just a note, not mail\n")
+    (archive / "loose" / "again").write_bytes(make_email(msgid="<a1@x>"))  # same id twice
+    r = run(["import", "--config", str(cfg), str(archive)], cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    assert "read 5, new 3, duplicates 2" in r.stdout and "skipped 1" in r.stdout, r.stdout
+    assert "notes.txt: not a message" in r.stderr
+    rows = [json.loads(x) for x in run(["export", "--config", str(cfg)],
+                                       cwd=tmp_path).stdout.splitlines()]
+    ids = sorted(x["message_id"] for x in rows)
+    assert ids == ["<a1@x>", "<a2@x>", "<a3@x>", "<live@x>"]
+    (tmp_path / "empty").mkdir()
+    r = run(["import", "--config", str(cfg), str(tmp_path / "empty")], cwd=tmp_path)
+    assert r.returncode == 1 and "no messages found" in r.stderr
