@@ -12,13 +12,13 @@ import pytest
 from pydantic import BaseModel
 
 from triage.config import (
-    ImapOAuth2,
-    ImapSource,
-    ImapWriteBack,
-    MaildirSource,
-    MastodonSource,
+    ImapOAuth2Settings,
+    ImapSettings,
+    ImapWriteBackSettings,
+    MaildirSettings,
+    MastodonSettings,
     Settings,
-    XSource,
+    XSettings,
     load_settings,
     masked_dump,
     parse_duration,
@@ -131,7 +131,7 @@ def test_example_documents_every_setting() -> None:
         assert leaf in node, f"config/triage.example.toml does not document '{key}'"
     # every source type's settings appear in an example [[sources]] entry
     types = {s["type"]: s for s in data.get("sources", [])}
-    for model in (MaildirSource, ImapSource, XSource, MastodonSource):
+    for model in (MaildirSettings, ImapSettings, XSettings, MastodonSettings):
         tag = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
         assert tag in types, f"no example [[sources]] of type {tag}"
         for name in model.model_fields:
@@ -141,11 +141,11 @@ def test_example_documents_every_setting() -> None:
 
 
 def test_example_documents_acknowledgement_rules() -> None:
-    from triage.config import AckRule
+    from triage.config import AckRuleSettings
 
     rules = tomllib.loads(EXAMPLE.read_text(encoding="utf-8")).get("acknowledgements", [])
     assert rules, "no example [[acknowledgements]] rule"
-    for name in AckRule.model_fields:
+    for name in AckRuleSettings.model_fields:
         assert name in rules[0], f"example acknowledgement rule lacks '{name}'"
     assert not any(r.get("enabled") for r in rules), "the example must not enable auto-acks"
 
@@ -185,9 +185,9 @@ def test_social_secrets_are_checked_only_when_enabled(tmp_path: Path) -> None:
 def test_example_documents_nested_imap_settings() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     imap = next(src for src in tomllib.loads(text)["sources"] if src["type"] == "imap")
-    for name in ImapWriteBack.model_fields:
+    for name in ImapWriteBackSettings.model_fields:
         assert name in imap["write_back"], f"[sources.write_back] lacks '{name}'"
-    for name in ImapOAuth2.model_fields:
+    for name in ImapOAuth2Settings.model_fields:
         assert re.search(rf"^#?\s*{name}\s*=", text, re.M), f"[sources.oauth2] lacks '{name}'"
 
 
@@ -325,11 +325,11 @@ def test_docs_name_every_moved_key() -> None:
 
 
 def test_example_documents_calendars_and_deadline_rules() -> None:
-    from triage.config import CalendarSettings, DeadlineRule
+    from triage.config import CalendarSettings, DeadlineRuleSettings
 
     text = EXAMPLE.read_text(encoding="utf-8")
     calendars = tomllib.loads(text)["deadlines"]["calendars"]
     for name in CalendarSettings.model_fields:
         assert all(name in cal for cal in calendars.values()), f"calendar lacks '{name}'"
-    for name in DeadlineRule.model_fields:  # the example rule is commented out
+    for name in DeadlineRuleSettings.model_fields:  # the example rule is commented out
         assert re.search(rf"^#\s*{name}\s*=", text, re.M), f"[[deadlines.rules]] lacks {name}"

@@ -49,7 +49,7 @@ class CalendarSettings(Section):
         "the config file).")
 
 
-class DeadlineRule(Section):
+class DeadlineRuleSettings(Section):
     """One target for a kind of deadline; empty fields match anything, most specific wins."""
 
     kind: Literal["first_response", "next_response", "resolution"] = Field(
@@ -89,7 +89,7 @@ class DeadlineSettings(Section):
         description="Target for resolving a thread, per channel, e.g. {email = '72h'}; the "
         "clock is paused while we wait on the customer (empty: no resolution deadlines).",
     )
-    rules: list[DeadlineRule] = Field(
+    rules: list[DeadlineRuleSettings] = Field(
         default_factory=list,
         description="Targets per kind, channel, category and priority ([[deadlines.rules]]); "
         "the most specific matching rule wins over email/social/overrides/next_response.",

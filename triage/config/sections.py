@@ -225,7 +225,7 @@ class RetentionSettings(Section):
         timedelta(hours=6), description="How often the daemon applies the retention rules.")
 
 
-class AckRule(Section):
+class AckRuleSettings(Section):
     """One opt-in rule allowing automatic acknowledgements for a category on a channel."""
 
     name: str = Field(..., description="Name of the rule (shown in the audit log).")

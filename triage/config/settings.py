@@ -11,7 +11,7 @@ from pydantic import Field
 
 from triage.config.deadlines import PRIORITIES, DeadlineSettings, NotificationSettings
 from triage.config.sections import (
-    AckRule,
+    AckRuleSettings,
     ClassifierSettings,
     DraftingSettings,
     LoggingSettings,
@@ -55,7 +55,7 @@ class Settings(Section):
     retention: RetentionSettings = Field(
         default_factory=RetentionSettings, description="Retention of stored data."
     )
-    acknowledgements: list[AckRule] = Field(
+    acknowledgements: list[AckRuleSettings] = Field(
         default_factory=list, description="Opt-in automatic acknowledgement rules."
     )
 

@@ -29,14 +29,14 @@ class BaseSourceSettings(Section):
         return frozenset(type(self).model_fields) if not self.enabled else frozenset()
 
 
-class MaildirSource(BaseSourceSettings):
+class MaildirSettings(BaseSourceSettings):
     """A local Maildir, read-only (the demo inbox, or mail delivered locally)."""
 
     type: Literal["maildir"] = Field(..., description="Source type.")
     path: str = Field(..., description="Path of the Maildir (holding cur/ new/ tmp/).")
 
 
-class XSource(BaseSourceSettings):
+class XSettings(BaseSourceSettings):
     """Mentions of one X (Twitter) account, polled through the X API v2 with tweepy."""
 
     type: Literal["x"] = Field(..., description="Source type.")
@@ -80,7 +80,7 @@ class XSource(BaseSourceSettings):
     )
 
     @model_validator(mode="after")
-    def _needs_credentials(self) -> XSource:
+    def _needs_credentials(self) -> XSettings:
         if not (self.bearer_token_env or self.user_token_env):
             raise ValueError("set bearer_token_env or user_token_env (the name of the "
                              "environment variable holding the token)")
@@ -92,7 +92,7 @@ class XSource(BaseSourceSettings):
         return self
 
 
-class MastodonSource(BaseSourceSettings):
+class MastodonSettings(BaseSourceSettings):
     """Mentions of one Mastodon account, polled with Mastodon.py."""
 
     type: Literal["mastodon"] = Field(..., description="Source type.")
@@ -122,7 +122,7 @@ OAUTH2_PRESETS: dict[str, str] = {
 """Token endpoints of the OAuth2 presets (``[sources.oauth2] provider``)."""
 
 
-class ImapOAuth2(Section):
+class ImapOAuth2Settings(Section):
     """XOAUTH2 login: an access token obtained from a refresh token at the token endpoint."""
 
     provider: Literal["google", "microsoft", "custom"] = Field(
@@ -147,7 +147,7 @@ class ImapOAuth2(Section):
         return self.token_url or OAUTH2_PRESETS.get(self.provider, "")
 
 
-class ImapWriteBack(Section):
+class ImapWriteBackSettings(Section):
     """Write-back to the IMAP server (all off by default: ingestion stays read-only)."""
 
     keywords: bool = Field(
@@ -170,7 +170,7 @@ class ImapWriteBack(Section):
         "{complaint = 'Complaints'} (MOVE, else COPY + expunge of that UID only).")
 
     @model_validator(mode="after")
-    def _check(self) -> ImapWriteBack:
+    def _check(self) -> ImapWriteBackSettings:
         bad = sorted(set(self.move_to_folders) - set(CATEGORIES))
         if bad:
             raise ValueError(f"move_to_folders has unknown categories {bad}; use "
@@ -178,7 +178,7 @@ class ImapWriteBack(Section):
         return self
 
 
-class ImapSource(BaseSourceSettings):
+class ImapSettings(BaseSourceSettings):
     """An IMAP account: one or more folders, polled incrementally and read-only, pushed by IDLE."""
 
     type: Literal["imap"] = Field(..., description="Source type.")
@@ -197,7 +197,7 @@ class ImapSource(BaseSourceSettings):
     username: str = Field(..., description="Login name.")
     password_env: str = Field(
         "", description="Environment variable holding the password (not used with oauth2).")
-    oauth2: ImapOAuth2 | None = Field(
+    oauth2: ImapOAuth2Settings | None = Field(
         None, description="XOAUTH2 login settings ([sources.oauth2]); replaces password_env.")
     folders: list[str] = Field(
         default_factory=lambda: ["INBOX"], min_length=1, description="Folders to watch.")
@@ -220,11 +220,12 @@ class ImapSource(BaseSourceSettings):
     connect_attempts: int = Field(
         3, ge=1, le=10, description="Connection attempts per poll (capped exponential backoff "
         "with jitter between them); after that the daemon's backoff takes over.")
-    write_back: ImapWriteBack = Field(
-        default_factory=ImapWriteBack, description="Write-back settings ([sources.write_back]).")
+    write_back: ImapWriteBackSettings = Field(
+        default_factory=ImapWriteBackSettings,
+        description="Write-back settings ([sources.write_back]).")
 
     @model_validator(mode="after")
-    def _check(self) -> ImapSource:
+    def _check(self) -> ImapSettings:
         if not self.password_env and self.oauth2 is None:
             raise ValueError("set password_env (the variable holding the password) or an "
                              "[sources.oauth2] table")
@@ -248,13 +249,13 @@ class ImapSource(BaseSourceSettings):
         return off | {"password_env"} if self.oauth2 is not None else off
 
 
-SourceSettings = Annotated[MaildirSource | ImapSource | XSource | MastodonSource,
+SourceSettings = Annotated[MaildirSettings | ImapSettings | XSettings | MastodonSettings,
                            Field(discriminator="type")]
 """One ``[[sources]]`` entry: the class is picked by its ``type``."""
 
 SOURCE_SETTINGS: dict[str, type[BaseSourceSettings]] = {
     cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (MaildirSource, ImapSource, XSource, MastodonSource)
+    for cls in (MaildirSettings, ImapSettings, XSettings, MastodonSettings)
 }
 """Settings class per source type tag (``maildir``, ``imap``, ``x``, ``mastodon``)."""
 
