@@ -13,8 +13,9 @@ import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
-from typing import Any, Literal
+from typing import Any
 
+from triage.clients.smtp import SmtpClient, TlsMode
 from triage.errors import PermanentSendError, SendError, SendInDoubt
 from triage.models import OutgoingReply
 
@@ -93,28 +94,35 @@ def build_email(reply: OutgoingReply, from_address: str, from_name: str = "") ->
 
 
 class SmtpSender:
-    """Sends email replies through one SMTP server (a connection per send)."""
+    """Sends email replies through one SMTP server (a connection per send), with the
+    shared :class:`~triage.clients.smtp.SmtpClient` (certificate always verified)."""
 
-    def __init__(self, *, host: str, port: int, tls: Literal["none", "starttls", "ssl"],
+    def __init__(self, *, host: str = "", port: int = 25, tls: TlsMode = "starttls",
                  from_address: str, from_name: str = "", username: str = "",
                  password: str = "", timeout: float = 30.0,
-                 ssl_context: ssl.SSLContext | None = None,
+                 ssl_context: ssl.SSLContext | None = None, ca_file: str | None = None,
+                 client: SmtpClient | None = None,
                  on_sent: SentHook | None = None) -> None:
-        self.host, self.port, self.tls = host, port, tls
+        self.client = client or SmtpClient(host, port, tls=tls, username=username,
+                                           password=password, timeout=timeout,
+                                           ssl_context=ssl_context, ca_file=ca_file)
         self.from_address, self.from_name = from_address, from_name
-        self.username, self._password = username, password
-        self.timeout = timeout
-        self.ssl_context = ssl_context
         self.on_sent = on_sent
 
-    def _connect(self) -> smtplib.SMTP:
-        ctx = self.ssl_context or ssl.create_default_context()
-        if self.tls == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ctx)
-        conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        if self.tls == "starttls":
-            conn.starttls(context=ctx)
-        return conn
+    @property
+    def host(self) -> str:
+        """The SMTP server's host."""
+        return self.client.host
+
+    @property
+    def port(self) -> int:
+        """The SMTP server's port."""
+        return self.client.port
+
+    @property
+    def tls(self) -> TlsMode:
+        """How the connection is secured: none, starttls or ssl."""
+        return self.client.tls
 
     def send(self, reply: OutgoingReply) -> str:
         """Send ``reply``; return its Message-ID.
@@ -126,9 +134,7 @@ class SmtpSender:
         msg = build_email(reply, self.from_address, self.from_name)
         stage = _Stage()
         try:
-            with self._connect() as conn:
-                if self.username:
-                    conn.login(self.username, self._password)
+            with self.client.session() as conn:
                 stage.watch(conn)
                 conn.send_message(msg, from_addr=self.from_address,
                                   to_addrs=[_recipient(msg)])
@@ -152,7 +158,7 @@ class SmtpSender:
         where = f"SMTP {self.host}:{self.port}"
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             raise PermanentSendError(
-                f"{where} refused the login of {self.username!r} "
+                f"{where} refused the login of {self.client.username!r} "
                 f"({exc.smtp_code}); fix send.smtp.username / password_env") from exc
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             raise PermanentSendError(
