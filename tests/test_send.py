@@ -270,7 +270,7 @@ def test_names_and_subjects_with_line_breaks_are_folded_never_injected() -> None
     finally:
         ctl.stop()
     assert len(sink.messages) == 1
-    mail_from, rcpt, _ = sink.messages[0]
+    _, rcpt, _ = sink.messages[0]
     assert rcpt == ["ann@example.com"]
     m = sink.parsed()
     assert m["Subject"] == "Re: refund Bcc: evil@example.org now ok"
