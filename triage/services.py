@@ -6,9 +6,9 @@ import functools
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
@@ -21,11 +21,19 @@ from triage.drafting.render import Renderer
 from triage.errors import LeaseLost, RateLimited, SourceAuthError, TriageError
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
+from triage.review import ReviewService
 from triage.scheduler import Daemon
 from triage.sources.base import Source, build_source
 from triage.sources.pause import active_pause, record_pause
 from triage.store.dberrors import store_error
+from triage.store.deadline_store import DeadlineStore
 from triage.store.store import Store
+
+if TYPE_CHECKING:
+    from triage.send.outbox import Outbox
+    from triage.web.parts import WebParts
+    from triage.web.retrain import Retrainer
+    from triage.web.server import WebServer
 
 log = logging.getLogger(__name__)
 
@@ -108,18 +116,43 @@ class App:
 
         return build_outbox(self)
 
-    def start_web(self, scheduler_running: Any = None) -> Any:
-        """Serve the review page in a thread until ``stop`` is set; return the server.
+    def review_service(self, outbox: Outbox | None = None) -> ReviewService:
+        """The agent's actions; approved replies go into ``outbox`` (default :attr:`outbox`)."""
+        own = (self.settings.drafting.support_address,)
+        return ReviewService(self.store, self.renderer, self.deadlines,
+                             DeadlineStore(self.store, own), self.clock,
+                             outbox=(lambda: outbox) if outbox is not None else lambda: self.outbox,
+                             classifier=lambda: self.classifier)
 
-        ``scheduler_running`` tells ``/healthz`` whether this process's scheduler is up.
-        """
-        from triage.web.app import create_app
+    @cached_property
+    def review(self) -> ReviewService:
+        """The agent's actions (review page, JSON API and ``triage review`` alike)."""
+        return self.review_service()
+
+    def web_parts(self, *, outbox: Outbox | None = None, retrainer: Retrainer | None = None,
+                  scheduler_running: Callable[[], bool] | None = None) -> WebParts:
+        """What the review page is handed. ``scheduler_running`` tells ``/healthz`` whether
+        this process's scheduler is up (a process without one is ready when its store
+        answers)."""
+        from triage.web.parts import WebParts
+        from triage.web.retrain import Retrainer
+
+        box = outbox if outbox is not None else self.outbox
+        return WebParts(
+            settings=self.settings, clock=self.clock, store=self.store,
+            deadlines=self.deadlines, review=self.review_service(box), outbox=box,
+            retrainer=retrainer or Retrainer(self.store, self.settings.data_path / "models"),
+            ops_router=self.ops.router(scheduler_running or (lambda: True)),
+            classifier=lambda: self.classifier)
+
+    def start_web(self, scheduler_running: Callable[[], bool] | None = None) -> WebServer:
+        """Serve the review page in a thread until ``stop`` is set; return the server."""
+        from triage.web.app import create_app, session_secret
         from triage.web.server import WebServer
 
-        server = WebServer(create_app(self, outbox=self.outbox,
-                                      scheduler_running=scheduler_running),
-                           self.settings.web.host,
-                           self.settings.web.port, self.stop)
+        web = create_app(self.web_parts(scheduler_running=scheduler_running),
+                         secret_key=session_secret(self.settings, self.environ))
+        server = WebServer(web, self.settings.web.host, self.settings.web.port, self.stop)
         server.start()
         return server
 
