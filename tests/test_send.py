@@ -19,7 +19,7 @@ from tests.fixtures_web import Sink, free_port
 from triage.backoff import backoff_delay, no_jitter
 from triage.config import settings_from_mapping
 from triage.errors import MissingSecretError, PermanentSendError, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.factory import build_senders
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox, idempotency_key

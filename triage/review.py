@@ -22,9 +22,8 @@ from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
 from triage.drafting.render import Renderer
 from triage.errors import PlaceholderUnfilled, ReviewError, TriageError
-from triage.models import CATEGORIES, Classification
+from triage.models import CATEGORIES, Classification, OutgoingReply
 from triage.pipeline import plan_and_draft
-from triage.send.base import OutgoingReply
 from triage.send.outbox import DrainStats, Outbox, idempotency_key
 from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import OPEN, Reclassification

@@ -15,7 +15,7 @@ from email.utils import formatdate
 from typing import Any, Literal
 
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 
