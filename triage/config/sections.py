@@ -191,6 +191,12 @@ class OpsSettings(Section):
         "", description="host:port serving /healthz and /metrics from the daemon, e.g. "
         "'127.0.0.1:9464'. Empty: off.",
     )
+    metrics_token_env: str = Field(
+        "", description="Name of an environment variable holding a token that /metrics then "
+        "requires as 'Authorization: Bearer <token>' (here and on the review page). Empty: "
+        "/metrics answers whoever reaches the port. /healthz never needs it and shows only "
+        "up/down and the processing lag.",
+    )
     instance: str = Field(
         "", description="Name of this daemon in leases and claims. Empty: the host name. "
         "Give each machine its own name when several daemons share one database.",
