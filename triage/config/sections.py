@@ -3,6 +3,7 @@ operations, retention and automatic acknowledgements: one class per TOML table."
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Literal
 
@@ -146,6 +147,22 @@ class WebSettings(Section):
         "within login_window before further tries are refused.")
     login_window: Duration = Field(
         timedelta(minutes=15), description="Window for login_max_attempts.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks of the reverse proxies in "
+        "front of the page, e.g. ['127.0.0.1', '10.0.0.0/24']. Only a request from one of "
+        "them may name the client address (X-Forwarded-For) and HTTPS (X-Forwarded-Proto). "
+        "Empty: no proxy is trusted; the address is the connection's.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or network; write it like "
+                                 "'127.0.0.1', '::1' or '10.0.0.0/24'") from None
+        return [item.strip() for item in value]
     queue_refresh: Duration = Field(
         timedelta(seconds=30), description="How often the queue refreshes itself.")
 

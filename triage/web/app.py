@@ -21,6 +21,7 @@ from triage.clock import Clock
 from triage.config import Settings
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
 from triage.web.accounts import LoginLimiter
+from triage.web.clientaddr import Proxies
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
 from triage.web.parts import WebParts
 
@@ -78,6 +79,7 @@ def create_app(parts: WebParts, *, secret_key: str,
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None)
     web.state.parts = parts
+    web.state.proxies = Proxies.of(settings.web.trusted_proxies)
     web.state.limiter = LoginLimiter(limiter_clock or parts.clock,
                                      settings.web.login_max_attempts, settings.web.login_window)
 

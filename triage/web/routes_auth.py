@@ -19,7 +19,7 @@ router = APIRouter()
 
 def _login(request: Request, username: str, password: str) -> User:
     limiter = request.app.state.limiter
-    client = request.client.host if request.client else "?"
+    client = request.app.state.proxies.client(request)
     keys = [f"user:{username.strip().lower()}", f"ip:{client}"]
     limiter.check(keys)
     try:
