@@ -95,3 +95,25 @@ def test_a_trusted_proxy_names_the_client_and_cannot_be_fooled(serve: Serve,
     assert spoofed == 429
     clients = login_clients(seeded)
     assert clients[:limit] == ["198.51.100.7"] * limit and clients[limit] == "198.51.100.8"
+
+
+def session_cookie(response: httpx.Response) -> str:
+    (cookie,) = [v for k, v in response.headers.multi_items()
+                 if k == "set-cookie" and v.startswith("triage_session=")]
+    return cookie
+
+
+def test_session_cookie_is_secure_over_https_through_a_trusted_proxy(serve: Serve) -> None:
+    direct = serve()  # loopback, no proxy trusted: the header is a claim, not a fact
+    proxied = serve(trusted_proxies=["127.0.0.1"])
+    https = {"X-Forwarded-Proto": "https"}
+
+    def first_cookie(url: str, headers: dict[str, str] | None = None) -> str:
+        return session_cookie(httpx.get(url + "/login", headers=headers, timeout=10))
+
+    assert "secure" not in first_cookie(direct).lower()
+    assert "secure" not in first_cookie(direct, https).lower()
+    plain, secure = first_cookie(proxied), first_cookie(proxied, https)
+    assert "secure" not in plain.lower()
+    assert secure.endswith("; Secure") and "httponly" in secure.lower()
+    assert "samesite=strict" in secure.lower()

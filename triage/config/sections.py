@@ -141,7 +141,8 @@ class WebSettings(Section):
         timedelta(hours=8), description="How long a sign-in lasts.")
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="Mark the session cookie Secure: 'always' (behind HTTPS), 'never', "
-        "or 'auto' (Secure unless the page listens on a loopback address).")
+        "or 'auto' (Secure unless the page listens on a loopback address, and always on a "
+        "request that came over HTTPS, directly or through one of trusted_proxies).")
     login_max_attempts: int = Field(
         5, ge=1, description="Failed sign-ins allowed per user name and per client address "
         "within login_window before further tries are refused.")

@@ -21,7 +21,7 @@ from triage.clock import Clock
 from triage.config import Settings
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
 from triage.web.accounts import LoginLimiter
-from triage.web.clientaddr import Proxies
+from triage.web.clientaddr import Proxies, SecureCookies
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
 from triage.web.parts import WebParts
 
@@ -95,6 +95,9 @@ def create_app(parts: WebParts, *, secret_key: str,
         session_cookie="triage_session", max_age=int(settings.web.session_max_age
                                                      .total_seconds()),
         same_site="strict", https_only=secure_cookie(settings))
+    # added last, so it runs outside the session middleware and sees its Set-Cookie
+    web.add_middleware(SecureCookies, proxies=web.state.proxies, cookie="triage_session",
+                       never=settings.web.secure_cookies == "never")
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")

@@ -13,6 +13,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from starlette.requests import HTTPConnection
 
@@ -70,3 +71,35 @@ class Proxies:
             return False
         proto = conn.headers.get("x-forwarded-proto", "").split(",")[0].strip().lower()
         return proto == "https"
+
+
+class SecureCookies:
+    """ASGI middleware: mark the session cookie ``Secure`` on every response to a request
+    that came over HTTPS, directly or through a trusted proxy (``X-Forwarded-Proto``), on top
+    of what ``[web] secure_cookies`` decides from the configuration alone."""
+
+    def __init__(self, app: Any, proxies: Proxies, cookie: str, *, never: bool = False) -> None:
+        self.app = app
+        self.proxies = proxies
+        self.prefix = f"{cookie}=".encode()
+        self.never = never
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        """Pass the request on; add ``; Secure`` to the session cookie when over HTTPS."""
+        if scope["type"] != "http" or self.never or not self.proxies.https(
+                HTTPConnection(scope)):
+            await self.app(scope, receive, send)
+            return
+
+        async def send_secure(message: Any) -> None:
+            if message["type"] == "http.response.start":
+                headers = []
+                for name, value in message.get("headers", []):
+                    if name.lower() == b"set-cookie" and value.startswith(self.prefix) and \
+                            b"; secure" not in value.lower():
+                        value += b"; Secure"
+                    headers.append((name, value))
+                message = {**message, "headers": headers}
+            await send(message)
+
+        await self.app(scope, receive, send_secure)
