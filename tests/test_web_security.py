@@ -3,16 +3,20 @@ behind a proxy sees it: forwarded headers, the sign-in limit."""
 
 from __future__ import annotations
 
+import json
 import re
 import threading
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import httpx
 import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import select
 
-from tests.fixtures_web import free_port
+from tests.fixtures_web import ADMIN, free_port
+from tests.test_web import login, message_ids, routes
 from triage.store import schema as s
 from triage.web import create_app
 from triage.web.server import WebServer
@@ -117,3 +121,73 @@ def test_session_cookie_is_secure_over_https_through_a_trusted_proxy(serve: Serv
     assert "secure" not in plain.lower()
     assert secure.endswith("; Secure") and "httponly" in secure.lower()
     assert "samesite=strict" in secure.lower()
+
+
+# ------------------------------------------------------------------ every page, every action
+TEMPLATES = Path(__file__).parent.parent / "triage" / "web" / "templates"
+INLINE = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>|<style\b|\sstyle\s*=|\son[a-z]+\s*=|"
+                    r"javascript:", re.IGNORECASE)
+
+
+def test_no_inline_script_or_style_in_any_template() -> None:
+    # the CSP allows only files from /static: an inline script or style would be blocked
+    # (or tempt someone to weaken the policy)
+    found = {p.name: INLINE.findall(p.read_text("utf-8")) for p in TEMPLATES.glob("*.html")}
+    assert len(found) >= 8
+    assert {k: v for k, v in found.items() if v} == {}
+
+
+def _signed_in(web: Any, who: tuple[str, str]) -> tuple[TestClient, str]:
+    client = TestClient(web)
+    return client, login(client, who)
+
+
+def test_security_headers_on_every_response(web: Any, seeded: Any) -> None:
+    client, _ = _signed_in(web, ADMIN)
+    mid = message_ids(seeded)["<late@example.com>"]
+    paths = {p.replace("/1", f"/{mid}") for m, p in routes(web) if m == "GET"}
+    paths |= {"/login", "/healthz", "/metrics", "/static/app.js", "/static/app.css",
+              "/no-such-page", f"/messages/{mid + 999}", "/api/messages/999999"}
+    assert len(paths) > 15
+    for path in sorted(paths):
+        r = client.get(path, follow_redirects=False)
+        h = r.headers
+        assert "frame-ancestors 'none'" in h.get("content-security-policy", ""), path
+        assert "script-src 'self'" in h["content-security-policy"], path
+        assert "unsafe-inline" not in h["content-security-policy"], path
+        assert h.get("x-content-type-options") == "nosniff", path
+        assert h.get("referrer-policy") == "no-referrer", path
+        assert h.get("x-frame-options") == "DENY", path
+    # and a signed-out visitor's redirect and an error answer carry them as well
+    for r in (TestClient(web).get("/queue", follow_redirects=False),
+              client.post("/messages/1/approve", data={}, follow_redirects=False)):
+        assert "frame-ancestors 'none'" in r.headers["content-security-policy"]
+
+
+def test_every_write_needs_the_csrf_token(web: Any) -> None:
+    client, token = _signed_in(web, ADMIN)
+    writes = [(m, p) for m, p in routes(web) if m not in ("GET", "HEAD", "OPTIONS")]
+    assert len(writes) >= 12
+    for method, path in writes:
+        for headers in ({}, {"X-CSRF-Token": "not-the-token"}):
+            json_body = {"category": "request", "text": "x", "subject": "s"}
+            r = client.request(method, path, headers=headers, json=json_body,
+                               follow_redirects=False)
+            assert r.status_code == 403, (method, path, headers, r.status_code)
+            r = client.request(method, path, headers=headers,
+                               data={"csrf_token": "not-the-token", "text": "x"},
+                               follow_redirects=False)
+            assert r.status_code == 403, (method, path, r.status_code)
+    assert token
+
+
+def test_json_sign_in_cannot_be_posted_by_a_cross_site_form(web: Any) -> None:
+    # a form on another site can send text/plain or urlencoded bodies without a preflight;
+    # the JSON sign-in must not accept them (login CSRF: signing a victim into our account)
+    client = TestClient(web)
+    body = json.dumps({"username": ADMIN[0], "password": ADMIN[1]})
+    for ctype in ("text/plain", "application/x-www-form-urlencoded", "multipart/form-data"):
+        r = client.post("/api/login", content=body, headers={"Content-Type": ctype})
+        assert r.status_code in (400, 415, 422), (ctype, r.status_code, r.text)
+    ok = client.post("/api/login", json={"username": ADMIN[0], "password": ADMIN[1]})
+    assert ok.status_code == 200 and ok.json()["csrf_token"]
