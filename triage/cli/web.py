@@ -53,7 +53,58 @@ def users_add(config: str | None, name: str, role: str, password_stdin: bool) ->
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     app = App(cli_settings(config))
     user = add_user(app.store, name, password, role)
-    click.echo(f"user {user.name} ({user.role}) saved")
+    ended = _web_sessions(app).end_user(user.name, "password")  # a new password ends them
+    click.echo(f"user {user.name} ({user.role}) saved"
+               + (f"; {ended} session(s) ended" if ended else ""))
+
+
+def _web_sessions(app: Any) -> Any:
+    from triage.store.web_sessions import WebSessions
+
+    return WebSessions(app.store.engine, app.clock)
+
+
+@users.command("disable")
+@config_option
+@click.argument("name")
+@handle_errors
+def users_disable(config: str | None, name: str) -> None:
+    """Disable user NAME (it can no longer sign in) and end its sessions at once."""
+    from triage.cli.common import cli_settings
+    from triage.errors import NotFound
+    from triage.services import App
+    from triage.store.account_security import AccountSecurity
+
+    app = App(cli_settings(config))
+    if not AccountSecurity(app.store.engine, app.clock).disable(name):
+        raise NotFound(f"user {name!r} does not exist or is already disabled; "
+                       "see `triage users list`")
+    ended = _web_sessions(app).end_user(name, "disabled")
+    app.store.audit("cli", "user_disabled", None, {"user": name, "sessions": ended})
+    click.echo(f"user {name} disabled; {ended} session(s) ended")
+
+
+@users.command("sign-out")
+@config_option
+@click.argument("name", required=False)
+@click.option("--all", "everyone", is_flag=True, help="End the sessions of every user.")
+@handle_errors
+def users_sign_out(config: str | None, name: str | None, everyone: bool) -> None:
+    """End every session of user NAME (or of everyone with --all) at once."""
+    from triage.cli.common import cli_settings
+    from triage.errors import ConfigError
+    from triage.services import App
+
+    if bool(name) == everyone:
+        raise ConfigError("give a user NAME or --all, not both", key="NAME",
+                          fix="triage users sign-out ann, or triage users sign-out --all")
+    app = App(cli_settings(config))
+    sessions = _web_sessions(app)
+    ended = sessions.end_all("signed_out") if everyone else sessions.end_user(
+        str(name), "signed_out")
+    app.store.audit("cli", "sign_out_everyone" if everyone else "sign_out_everywhere", None,
+                    {"sessions": ended, **({} if everyone else {"user": name})})
+    click.echo(f"{ended} session(s) ended")
 
 
 @users.command("list")

@@ -138,7 +138,12 @@ class WebSettings(Section):
         "", description="Environment variable holding the session signing key. Empty: a key "
         "generated once and kept in data_dir/web-session.key (mode 0600).")
     session_max_age: Duration = Field(
-        timedelta(hours=8), description="How long a sign-in lasts.")
+        timedelta(hours=8), description="How long a sign-in lasts at most (its absolute "
+        "lifetime), however busy.")
+    session_idle_timeout: Duration = Field(
+        timedelta(hours=1), description="A sign-in unused for this long ends (its idle "
+        "lifetime). Sign-out, a new password, a disabled account and an admin's 'sign out "
+        "everywhere' end it at once.")
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="Mark the session cookie Secure: 'always' (behind HTTPS), 'never', "
         "or 'auto' (Secure unless the page listens on a loopback address, and always on a "

@@ -24,6 +24,7 @@ from triage.errors import NotFound, StoreError
 from triage.mail.threads import normalise_subject, token_in_subject
 from triage.models import Classification, Draft, ParsedMessage
 from triage.store import schema as s
+from triage.store.audit_log import acting_client
 from triage.store.db import make_engine, migrate
 from triage.store.dberrors import store_error
 from triage.store.drafts import Drafts, supersede_drafts
@@ -498,10 +499,15 @@ class Store:
     # ------------------------------------------------------------------- audit
     def audit(self, actor: str, action: str, message_id: int | None = None,
               detail: dict[str, Any] | None = None) -> None:
-        """Append one line to the audit log."""
+        """Append one line to the audit log (with the acting client's address, when a request
+        of the review page is being served)."""
+        detail = dict(detail or {})
+        client = acting_client.get()
+        if client and "client" not in detail:
+            detail["client"] = client
         with self.engine.begin() as c:
             c.execute(insert(s.audit_log).values(at=self.clock.now(), actor=actor, action=action,
-                                                 message_id=message_id, detail=detail or {}))
+                                                 message_id=message_id, detail=detail))
 
     # ------------------------------------------------------------------ export
     def export_rows(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:

@@ -20,10 +20,12 @@ from starlette.middleware.sessions import SessionMiddleware
 from triage.clock import Clock
 from triage.config import Settings
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
-from triage.web.accounts import LoginLimiter
+from triage.store.audit_log import acting_client
+from triage.store.web_sessions import LoginFailures, WebSessions
 from triage.web.clientaddr import Proxies, SecureCookies
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
 from triage.web.parts import WebParts
+from triage.web.sessions import LoginLimit, SessionPolicy, Sessions
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -73,19 +75,35 @@ def create_app(parts: WebParts, *, secret_key: str,
     ``secret_key`` signs the session cookies (see :func:`session_secret`); the login limiter
     uses ``limiter_clock`` (default ``parts.clock``).
     """
-    from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
+    from triage.web import (
+        api,
+        routes_admin,
+        routes_auth,
+        routes_message,
+        routes_queue,
+        routes_security,
+    )
 
     settings = parts.settings
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None)
     web.state.parts = parts
     web.state.proxies = Proxies.of(settings.web.trusted_proxies)
-    web.state.limiter = LoginLimiter(limiter_clock or parts.clock,
-                                     settings.web.login_max_attempts, settings.web.login_window)
+    clock = limiter_clock or parts.clock
+    engine = parts.store.engine
+    web.state.limiter = LoginLimit(LoginFailures(engine, clock),
+                                   clock, settings.web.login_max_attempts,
+                                   settings.web.login_window)
+    web.state.sessions = Sessions(WebSessions(engine, clock), SessionPolicy.of(settings.web))
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        # audit lines written while serving this request record the client's address
+        token = acting_client.set(web.state.proxies.client(request))
+        try:
+            response: Response = await call_next(request)
+        finally:
+            acting_client.reset(token)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
@@ -139,7 +157,9 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_queue.router)
     web.include_router(routes_message.router)
     web.include_router(routes_admin.router)
+    web.include_router(routes_security.router)
     web.include_router(api.router)
     web.include_router(api.admin)
+    web.include_router(routes_security.api)
     web.include_router(parts.ops_router)  # /healthz and /metrics
     return web

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import secrets
-
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
 from pydantic import BaseModel
@@ -30,9 +28,8 @@ def _login(request: Request, username: str, password: str) -> User:
                                              {"client": client})
         raise
     limiter.succeeded(keys[:1])
-    request.session.clear()  # a fresh session: no fixation
-    request.session["user"] = user.name
-    request.session["csrf"] = secrets.token_urlsafe(32)
+    # a fresh session with a new token: no fixation, and the old cookie opens nothing
+    request.app.state.sessions.begin(request, user.name, client)
     parts(request).store.audit(user.name, "login", None, {"client": client})
     return user
 
@@ -78,7 +75,8 @@ def api_login(request: Request, body: LoginBody) -> JSONResponse:
 
 
 @router.post("/logout", dependencies=[Depends(current_user), Depends(check_csrf)])
-def logout(request: Request) -> RedirectResponse:
-    """Sign out."""
-    request.session.clear()
+def logout(request: Request, user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Sign out: the session ends on the server, so no copy of the cookie opens it again."""
+    request.app.state.sessions.end(request, "logout")
+    parts(request).store.audit(user.name, "logout")
     return RedirectResponse("/login", status_code=303)
