@@ -24,6 +24,7 @@ from inscriptis import get_text
 
 from triage.clock import ensure_utc
 from triage.errors import ParseError
+from triage.mail.htmlquote import mark_quotes
 from triage.mail.loops import bounced_message, detect_auto
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
@@ -158,7 +159,7 @@ def _walk_body(msg: Message) -> tuple[str, str | None, list[Attachment]]:
     if plain and any(p.strip() for p in plain):
         text = "\n\n".join(p.strip() for p in plain if p.strip())
     elif html_joined:
-        text = html_to_text(html_joined)
+        text = html_to_text(mark_quotes(html_joined))
     else:
         text = ""
     return text, html_joined, attachments
@@ -230,7 +231,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         sender=sender,
         sender_name=name.strip(),
         subject=subject,
-        text=strip_quotes(text),
+        text=strip_quotes(text, subject),
         full_text=text,
         received_at=received,
         in_reply_to=in_reply_to,
