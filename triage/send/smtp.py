@@ -15,20 +15,16 @@ from email.utils import formatdate
 from typing import Any, Literal
 
 from triage.errors import PermanentSendError, SendError, SendInDoubt
+from triage.mail.msgid import message_id_for
 from triage.send.base import OutgoingReply
 
 log = logging.getLogger(__name__)
 
+__all__ = ["SentHook", "SmtpSender", "build_email", "message_id_for"]
+
 SentHook = Callable[[OutgoingReply, bytes], None]
 """Called with the reply and its RFC 5322 bytes after a successful send (e.g. IMAP APPEND to
 the Sent folder, built by the IMAP write-back work)."""
-
-
-def message_id_for(key: str, from_address: str) -> str:
-    """Return the Message-ID for idempotency key ``key``: ``<triage.KEY@domain>``."""
-    domain = from_address.rpartition("@")[2] or "triage.invalid"
-    safe = "".join(ch if ch.isalnum() or ch in "-._" else "-" for ch in key)
-    return f"<triage.{safe}@{domain}>"
 
 
 def build_email(reply: OutgoingReply, from_address: str, from_name: str = "") -> EmailMessage:
