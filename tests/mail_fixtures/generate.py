@@ -19,6 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from extra import EXTRA  # noqa: E402
+from holdout import HOLDOUT  # noqa: E402
 from languages import SUPPORT, SUPPORT_ADDR, L  # noqa: E402
 
 CASES = HERE / "cases"
@@ -178,7 +179,7 @@ def main() -> None:
     for lang in L:
         for shape, case in cases_for(lang).items():
             every[f"{lang}-{shape}"] = case
-    for name, (raw_or_text, expected, lang, subject, is_html) in EXTRA.items():
+    for name, (raw_or_text, expected, lang, subject, is_html) in {**EXTRA, **HOLDOUT}.items():
         every[name] = (mail(lang, raw_or_text, subject=subject, html_body=is_html), expected)
     for name, (raw, expected) in sorted(every.items()):
         (CASES / f"{name}.eml").write_bytes(raw)

@@ -82,7 +82,10 @@ def _header_block(lines: list[str], i: int) -> bool:
     if not _FROM_LINE.match(lines[i]):
         return False
     following = [ln for ln in lines[i + 1:i + 5] if ln.strip()]
-    return sum(1 for ln in following[:3] if _OTHER_LINE.match(ln)) >= 1
+    labels = sum(1 for ln in following[:3] if _OTHER_LINE.match(ln))
+    # "From: Berlin warehouse / To: Munich" in a customer's text is no header block: a real
+    # one names a sender's address, or has more labels
+    return labels >= 2 or (labels >= 1 and bool(_ADDRESS.search(lines[i]) or "<" in lines[i]))
 
 
 def _library_hit(line: str) -> bool:

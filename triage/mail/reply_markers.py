@@ -78,6 +78,7 @@ FORWARD_SUBJECT = re.compile(
 MOBILE_SIGNATURES = (
     r"Sent from (?:my |the )?\S.{0,60}", r"Sent (?:with|using|via) \S.{0,60}",
     r"Get Outlook for \S.{0,40}", r"Download Outlook for \S.{0,40}",
+    r"(?:Holen Sie sich )?Outlook (?:für|pour|para|per|voor|dla|för) (?:iOS|Android)\S*.{0,40}",
     r"(?:Được )?[Gg]ửi từ \S.{0,50}", r"(?:Duoc )?[Gg]ui tu \S.{0,50}",
     r"Dikirim dari \S.{0,50}", r"Dikirim menggunakan \S.{0,50}", r"Ipinadala mula sa \S.{0,50}",
     r"发自我的.{1,30}", r"從我的.{1,30}傳送", r".{1,30}から送信", r".{1,30}에서 보냄",
@@ -94,6 +95,7 @@ DISCLAIMERS = (
     r"This (?:e-?mail|message)(?: and any (?:files|attachments)[^.]{0,40})? (?:is|are|may "
     r"contain|contains?) .{0,40}confidential",
     r"The information (?:contained )?in this (?:e-?mail|message)",
+    r"(?:[A-Z]{4,}\s*:\s*)?The contents of this (?:e-?mail|message)",
 )
 """Lines that open a legal disclaimer (everything from there on is cut)."""
 
