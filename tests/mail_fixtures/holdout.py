@@ -65,7 +65,8 @@ HOLDOUT: dict[str, tuple[str, str, str, str, bool]] = {
     "zh-qqmail-holdout": (
         "还是没有收到退款。\n\n------------------ 原始邮件 ------------------\n发件人: \"ShopMate "
         "Support\"<support@shopmate.example>;\n发送时间: 2024年6月3日(星期一) 上午10:15\n收件人: "
-        "\"王伟\"<customer@example.net>;\n主题: 退款\n\n您好。\n", "还是没有收到退款。", "zh", R, False),
+        "\"王伟\"<customer@example.net>;\n主题: 退款\n\n您好。\n",
+        "还是没有收到退款。", "zh", R, False),
     "ko-naver-holdout": (
         "아직 환불이 안 됐어요.\n\n-----Original Message-----\nFrom: \"ShopMate Support\"<support@"
         "shopmate.example>\nTo: \"김민준\"<customer@example.net>;\nSent: 2024-06-03 (월) 10:15:00\n"
