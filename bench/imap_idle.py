@@ -43,6 +43,7 @@ def run(mails: int, seed: int = 15) -> list[float]:
     """Run the daemon against a fresh Dovecot; return one latency (s) per mail."""
     from tests.test_imap import customer_mails
     from triage.config import settings_from_mapping
+    from triage.daemon import Daemon
     from triage.modelstore import ensure_bundled_model
     from triage.services import App
 
@@ -60,13 +61,14 @@ def run(mails: int, seed: int = 15) -> list[float]:
     })
     app = App(settings, environ={"IMAP_PW": PASSWORD})
     _ = app.store, app.pipeline
-    daemon = threading.Thread(target=app.run_daemon, daemon=True)
+    runner = Daemon(app)
+    daemon = threading.Thread(target=runner.run, daemon=True)
     daemon.start()
     watch = server.client(USER)
     latencies: list[float] = []
     try:
         _wait(lambda: app.store.source_rows() and app.store.source_rows()[0]["last_success_at"])
-        _wait(lambda: app.push_watchers and app.push_watchers[0].idling.is_set())
+        _wait(lambda: runner.push_watchers and runner.push_watchers[0].idling.is_set())
         watch.select_folder("Drafts", readonly=True)
         raws = customer_mails(mails, "idlebench")
         for i, raw in enumerate(raws):

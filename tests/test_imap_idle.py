@@ -19,7 +19,8 @@ import pytest
 from tests.fixtures_imap import PASSWORD, Dovecot, Mailbox
 from tests.test_imap import customer_mails, make_app, stored, wait_for
 from triage.clients.imap import ImapConnector
-from triage.config import ImapSource as ImapSettings
+from triage.config import ImapSettings
+from triage.daemon import Daemon
 from triage.sources.imap_idle import IdleWatcher
 
 USERS = tuple(f"idle{i}@example.com" for i in range(6))
@@ -107,13 +108,14 @@ def test_mail_appended_one_by_one_during_idle_becomes_drafts_without_the_poll_in
                    write_back={"drafts_folder": "Drafts", "from_address": box.user})
     box.append("INBOX", [])
     _ = app.store, app.pipeline
-    daemon = threading.Thread(target=app.run_daemon, daemon=True)
+    runner = Daemon(app)
+    daemon = threading.Thread(target=runner.run, daemon=True)
     daemon.start()
     drafts = box.client()
     try:
         wait_for(lambda: app.store.source_rows() and app.store.source_rows()[0]["last_success_at"],
                  what="the first poll (it starts at the mail already there)")
-        wait_for(lambda: app.push_watchers and app.push_watchers[0].idling.is_set(),
+        wait_for(lambda: runner.push_watchers and runner.push_watchers[0].idling.is_set(),
                  what="IDLE")
         drafts.select_folder("Drafts", readonly=True)
         for i in range(4):
