@@ -92,7 +92,7 @@ RULES: tuple[Rule, ...] = (
           r"\b(internet (is )?down|no internet|internet mati|walang internet|mat mang|mang mat|"
           r"mat ket noi)\b",
           _HANDLING + r"|\b(technician never|teknisi (ga|gak|tidak) dateng|janji dateng|"
-          r"ky thuat hen|hen \d+ lan)\b|^sana\b"),
+          r"ky thuat hen|hen \d+ lan)\b|^(sana|mong|usul|saran)\b"),
     # Borderline: a grievance about how support handled it is complaint.
     _rule("borderline: only told to wait", "complaint",
           r"\b(only|just|keep|kept) (tell|telling|told) me to wait\b|"
