@@ -29,7 +29,7 @@ from aiosmtpd.controller import Controller
 from tests.fixtures_web import free_port
 from tests.test_faults import Db, log_of, start, wait_for
 from triage.config import load_settings
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.outbox import Outbox
 from triage.send.smtp import message_id_for
 from triage.services import App

@@ -12,7 +12,7 @@ from tests.fixtures_social import OWN_MASTO_ID, OWN_X_ID, FakeMastodon, FakeX
 from triage.clock import FrozenClock
 from triage.config import MastodonSource, Settings, XSource
 from triage.errors import ReplyRejected, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.mastodon import build_mastodon_sender, with_mention
 from triage.send.social import build_social_sender
 from triage.send.x import build_x_sender, weighted_length

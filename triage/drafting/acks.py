@@ -27,8 +27,7 @@ from triage.config import AckRule
 from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
-from triage.models import Classification
-from triage.send.base import OutgoingReply, Sender
+from triage.models import Classification, OutgoingReply, Sender
 from triage.store import schema as s
 from triage.store.store import Store
 

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
 from triage.config import Settings
 from triage.errors import MissingSecretError
-from triage.send.base import Sender
+from triage.models import Sender
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
 from triage.send.smtp import SentHook, SmtpSender
+from triage.store.store import Store
 
 
 def build_senders(settings: Settings, environ: Mapping[str, str],
@@ -43,19 +43,16 @@ def build_senders(settings: Settings, environ: Mapping[str, str],
     return senders
 
 
-def build_outbox(app: Any) -> Outbox:
-    """Return the outbox of triage ``App`` ``app`` with the senders ``[send]`` asks for.
+def build_outbox(store: Store, settings: Settings, environ: Mapping[str, str], *,
+                 owner: str, on_sent: SentHook | None = None) -> Outbox:
+    """Return the outbox with the senders ``[send]`` asks for.
 
+    ``owner`` is this process's lease/claim identity, so a dead daemon's rows are noticed;
+    ``on_sent`` is called with each reply the SMTP server accepted (the Sent-folder copy).
     Lives here rather than in ``triage.web`` so the daemon can drain the outbox without
     importing the web stack (FastAPI) when the review page is off.
     """
-    from triage.sources.imap_writeback import sent_copy_hook
-
-    send = app.settings.send
-    # a reply sent by SMTP is queued for its IMAP source's Sent folder (when configured)
-    on_sent = sent_copy_hook(app.store, app.settings)
-    # the owner is this process's lease/claim identity, so a dead daemon's rows are noticed
-    return Outbox(app.store, build_senders(app.settings, app.environ, on_sent),
+    send = settings.send
+    return Outbox(store, build_senders(settings, environ, on_sent),
                   max_attempts=send.max_attempts, retry_base=send.retry_base,
-                  retry_max=send.retry_max, owner=str(app.ops.owner),
-                  in_doubt_after=send.in_doubt_after)
+                  retry_max=send.retry_max, owner=owner, in_doubt_after=send.in_doubt_after)

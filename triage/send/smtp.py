@@ -7,15 +7,16 @@ carries the same Message-ID and a receiving system (or the Sent folder) can reco
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import formatdate
+from email.utils import formataddr, formatdate
 from typing import Any, Literal
 
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 
@@ -31,22 +32,63 @@ def message_id_for(key: str, from_address: str) -> str:
     return f"<triage.{safe}@{domain}>"
 
 
+# Characters that would end a header line (or that some readers treat as one): folded into a
+# space in every header value we write, so no value can add a header of its own.
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+_ANGLE_ADDR = re.compile(r"(.*)<([^<>]*)>")
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\"@]+@[^\s<>()\[\],;:\\\"@]+")
+
+
+def header_text(value: str) -> str:
+    """Return ``value`` fit for one header: line breaks and control characters (also the
+    decoded U+2028, U+2029 and NEL) folded into single spaces, ends trimmed."""
+    return " ".join(_HEADER_BREAKS.sub(" ", value).split())
+
+
+def header_address(value: str) -> str:
+    """Return the address ``value`` (``Name <addr>`` or ``addr``) with its display name made
+    safe by :func:`header_text`; raises PermanentSendError when there is no usable address.
+
+    The address is the last ``<...>`` part, everything before it the name: a name holding
+    ``Bcc: someone@...`` stays a name (``email.utils.parseaddr`` would take it for the
+    address).
+    """
+    text = header_text(value)
+    m = _ANGLE_ADDR.fullmatch(text)
+    name, addr = (m.group(1).strip().strip('"'), m.group(2).strip()) if m else ("", text)
+    if not _ADDR_SPEC.fullmatch(addr):
+        raise PermanentSendError(f"recipient {value!r} is not an e-mail address; correct the "
+                                 "customer's address, then requeue the reply")
+    return formataddr((name, addr)) if name else addr
+
+
 def build_email(reply: OutgoingReply, from_address: str, from_name: str = "") -> EmailMessage:
-    """Return the reply as an email: From, To, Subject, In-Reply-To, References, Message-ID."""
+    """Return the reply as an email: From, To, Subject, In-Reply-To, References, Message-ID.
+
+    Names and the subject are folded onto one line (they may hold decoded CR/LF or U+2028);
+    raises PermanentSendError when the message cannot be built (retrying would not help).
+    """
     m = EmailMessage()
-    m["From"] = f"{from_name} <{from_address}>" if from_name else from_address
-    m["To"] = reply.to
-    m["Subject"] = reply.subject
-    m["Date"] = formatdate(localtime=False, usegmt=True)
-    m["Message-ID"] = message_id_for(reply.idempotency_key, from_address)
-    if reply.in_reply_to:
-        m["In-Reply-To"] = reply.in_reply_to
-    refs = [r for r in reply.references if r]
-    if reply.in_reply_to and reply.in_reply_to not in refs:
-        refs.append(reply.in_reply_to)
-    if refs:
-        m["References"] = " ".join(refs[-20:])
-    m.set_content(reply.text)
+    try:
+        m["From"] = (formataddr((header_text(from_name), from_address)) if from_name
+                     else from_address)
+        m["To"] = header_address(reply.to)
+        m["Subject"] = header_text(reply.subject)
+        m["Date"] = formatdate(localtime=False, usegmt=True)
+        m["Message-ID"] = message_id_for(reply.idempotency_key, from_address)
+        if reply.in_reply_to:
+            m["In-Reply-To"] = header_text(reply.in_reply_to)
+        refs = [header_text(r) for r in reply.references if r]
+        if reply.in_reply_to and header_text(reply.in_reply_to) not in refs:
+            refs.append(header_text(reply.in_reply_to))
+        if refs:
+            m["References"] = " ".join(refs[-20:])
+        m.set_content(reply.text)
+    except (ValueError, TypeError) as exc:  # email's own header checks: not retryable
+        raise PermanentSendError(f"the reply to message {reply.message_id} cannot be built as "
+                                 f"an e-mail: {exc}; edit the draft, then requeue it") from exc
     return m
 
 
@@ -88,7 +130,8 @@ class SmtpSender:
                 if self.username:
                     conn.login(self.username, self._password)
                 stage.watch(conn)
-                conn.send_message(msg, from_addr=self.from_address, to_addrs=[reply.to])
+                conn.send_message(msg, from_addr=self.from_address,
+                                  to_addrs=[_recipient(msg)])
         except Exception as exc:
             if not stage.accepted:
                 self._raise_for(exc, reply, stage)
@@ -127,6 +170,11 @@ class SmtpSender:
                     "`triage outbox requeue` or `triage outbox cancel` it") from exc
             raise SendError(f"{where} failed: {exc}") from exc
         raise exc
+
+
+def _recipient(msg: EmailMessage) -> str:
+    # the address header_address() put in To (never a name part that looks like one)
+    return str(msg["To"].addresses[0].addr_spec)
 
 
 class _Stage:

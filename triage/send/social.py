@@ -9,7 +9,7 @@ from datetime import datetime
 
 from triage.config import MastodonSource, Settings, XSource
 from triage.errors import ConfigError, ReplyRejected, SendError
-from triage.send.base import OutgoingReply, Sender
+from triage.models import OutgoingReply, Sender
 
 log = logging.getLogger(__name__)
 
