@@ -10,7 +10,7 @@ from classifiers.corpus_io import load_corpus
 from classifiers.text import fold
 
 MIN_PER_CATEGORY = {"en": 750, "vi": 350, "id": 300, "tl": 300}
-MIN_UNACCENTED_VI = 40
+MIN_UNACCENTED_VI = 60
 """Rows per category of Vietnamese written without diacritics (customers type them often)."""
 CATEGORIES = ("complaint", "request", "suggestion", "technical_issue")
 _WORD = re.compile(r"\w+", re.UNICODE)
@@ -25,7 +25,8 @@ def test_corpus_covers_every_language_and_category() -> None:
 
 
 def test_vietnamese_without_diacritics_in_every_category() -> None:
-    plain = Counter(e.label for e in load_corpus() if e.lang == "vi" and fold(e.text) == e.text)
+    plain = Counter(e.label for e in load_corpus()
+                    if e.lang == "vi" and fold(e.text) == e.text.lower())
     for cat in (*CATEGORIES, "other"):
         assert plain[cat] >= MIN_UNACCENTED_VI, f"vi/{cat} without diacritics: {plain[cat]}"
 
