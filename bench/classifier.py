@@ -30,7 +30,8 @@ from bench._common import replace_section as write_section
 from classifiers.corpus_io import LABELS, Example, load_corpus, read_examples
 from classifiers.evaluate import Report, evaluate, macro_f1
 from classifiers.language import LanguageDetector
-from classifiers.model import TriageClassifier, train
+from classifiers.model import TriageClassifier
+from classifiers.training import train
 
 # the shared data sits next to the checkout (../shared) or next to its worktrees' parent
 DEV_DEFAULT = next((p for p in (ROOT.parent / "shared" / "data" / "realworld-dev.csv",

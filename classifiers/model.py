@@ -30,16 +30,6 @@ FORMAT_VERSION = 2
 N_FEATURES = 2**18
 SVM_C = 0.5
 LANGUAGES = ("en", "vi", "id", "tl")
-_TRAINING = ("train", "build_pipeline", "library_versions")
-
-
-def __getattr__(name: str) -> Any:
-    # ``from classifiers.model import train`` keeps working, but imports scikit-learn only then.
-    if name in _TRAINING:
-        from classifiers import training
-
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
