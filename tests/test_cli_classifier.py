@@ -14,7 +14,8 @@ from sqlalchemy import insert, select
 from classifiers.corpus_io import LABELS, load_corpus
 from classifiers.model import TriageClassifier
 from classifiers.registry import ModelRegistry
-from classifiers.retrain import split_holdout, train_version
+from classifiers.gate import Tolerances
+from classifiers.retrain import TrainingData, split_holdout, train_version
 from classifiers.scheduled import retrain_once
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
@@ -97,12 +98,13 @@ def test_gate_keeps_a_better_active_model(registry: ModelRegistry,
     _, held = split_holdout(corpus, 0.15)
     shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
     broken = [replace(e, label=shift[e.label]) for e in corpus]
-    out = train_version(registry, broken, gate_examples=held)
+    out = train_version(registry, TrainingData(broken, gate_examples=held))
     assert not out.activated and out.active_version == "good"
     assert out.candidate_f1 < out.active_f1  # type: ignore[operator]
     assert "fails the gate" in out.explanation and "kept the active model" in out.explanation
     assert registry.active_row()["version"] == "good"  # type: ignore[index]
-    lenient = train_version(registry, broken, gate_examples=held, tolerance=1.0)
+    lenient = train_version(registry, TrainingData(broken, gate_examples=held),
+                            tolerances=Tolerances(real=1.0, corpus=1.0))
     assert lenient.activated and registry.active_row()["version"] == lenient.model.version
 
 
@@ -122,7 +124,9 @@ def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
         out = retrain_once(app)
         assert out is not None and out.activated
         assert app.pipeline.classifier.version == out.model.version != before
-        assert out.n_train + out.n_gate == len(load_corpus()) + 2
+        data = out.model.meta.data
+        assert data["n_corpus"] + data["n_test"] == len(load_corpus())
+        assert data["n_corrections"] + data["n_corrections_held"] == 2
     finally:
         app.store.close()
 

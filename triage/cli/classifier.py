@@ -60,45 +60,59 @@ def _registry(settings: Settings):  # type: ignore[no-untyped-def]
               help="Extra labelled CSV (text,label[,lang,channel]); may be repeated.")
 @click.option("--no-corrections", is_flag=True,
               help="Leave out the agents' corrections stored in the database.")
+@click.option("--self-training-days", type=click.IntRange(min=0), default=None,
+              help="Self-train on the unlabelled stored messages of the last N days "
+              "(default: classifier.self_training_days; 0: off).")
 @click.option("--no-activate", is_flag=True,
               help="Register the new version but do not activate it, even if it passes the gate.")
 @click.option("--output", type=click.Path(dir_okay=False),
               help="Also copy the model file here (for classifier.model_path or --model).")
 @handle_errors
 def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
-              no_activate: bool, output: str | None) -> None:
-    """Train a model version from the corpus, --data CSVs and the agents' corrections.
+              self_training_days: int | None, no_activate: bool, output: str | None) -> None:
+    """Train a model version from the corpus, --data CSVs and the agents' corrections, and
+    optionally self-train on the unlabelled inbox.
 
-    The new version becomes active only if its macro-F1 on a held-back set is not worse than
-    the active model's (classifier.gate_tolerance, gate_holdout_share, gate_data).
+    The new version becomes active only if it does not lose against the active model on the
+    held-out corrections and the shipped test set (classifier.gate_tolerance,
+    gate_corpus_tolerance, gate_holdout_share, gate_data).
     """
     from tqdm import tqdm
 
-    from classifiers.corpus_io import load_corpus, read_examples
     from classifiers.modelfile import save_model
-    from classifiers.retrain import train_version
+    from classifiers.retrain import gate_options, train_version, training_data
 
     settings = cli_settings(config, required=False)
-    c = settings.classifier
     registry = _registry(settings)
-    examples = load_corpus([Path(p) for p in extra])
-    corrections = [] if no_corrections else registry.corrections()
-    gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
-    click.echo(f"training on {len(examples)} corpus/--data examples and {len(corrections)} "
-               "corrections", err=True)
-    with tqdm(total=4, desc="train", unit="step", file=sys.stderr) as bar:
+    data = training_data(settings, registry, registry.store.clock.now(),
+                         extra=[Path(p) for p in extra], corrections=not no_corrections,
+                         self_training_days=self_training_days)
+    inbox = (f" and {len(data.inbox)} unlabelled messages of the last {data.inbox_days} days"
+             " to self-train on" if data.inbox_days else "")
+    click.echo(f"training on {len(data.corpus)} corpus/--data examples, "
+               f"{len(data.corrections)} corrections{inbox}", err=True)
+    with tqdm(total=6 if data.inbox else 4, desc="train", unit="step", file=sys.stderr) as bar:
         def progress(msg: str) -> None:
             bar.set_postfix_str(msg[:60])
             bar.update(1)
 
-        outcome = train_version(registry, examples + corrections, gate_examples=gate,
-                                holdout_share=c.gate_holdout_share, tolerance=c.gate_tolerance,
-                                activate=not no_activate, progress=progress)
-        bar.update(bar.total - bar.n)
+        outcome = train_version(registry, data, activate=not no_activate, progress=progress,
+                                **gate_options(settings.classifier))
+        bar.update(max(0, bar.total - bar.n))
     if output:
         save_model(outcome.model, Path(output))
         click.echo(f"model file copied to {output}")
+    meta = outcome.model.meta
     click.echo(f"model {outcome.model.version} written to {outcome.path}")
+    d = meta.data
+    click.echo(f"data: corpus {d.get('corpus_hash', '')[:12]} ({d.get('n_corpus')} rows), "
+               f"{d.get('n_corrections')} corrections, {d.get('n_pseudo', 0)} pseudo-labels"
+               + (f" from messages received {d['pseudo_received_from'][:10]} to "
+                  f"{d['pseudo_received_to'][:10]}" if d.get("pseudo_received_from") else ""))
+    if meta.language_thresholds:
+        click.echo("review thresholds per language: " + ", ".join(
+            f"{lang} {t:.2f}" for lang, t in sorted(meta.language_thresholds.items()))
+            + f" (chosen on {meta.abstain.get('source', '?')})")
     click.echo(f"gate: {outcome.explanation}")
 
 
