@@ -12,9 +12,9 @@ from click.testing import CliRunner
 from sqlalchemy import insert, select
 
 from classifiers.corpus_io import LABELS, load_corpus
+from classifiers.gate import Tolerances
 from classifiers.model import TriageClassifier
 from classifiers.registry import ModelRegistry
-from classifiers.gate import Tolerances
 from classifiers.retrain import TrainingData, split_holdout, train_version
 from classifiers.scheduled import retrain_once
 from triage.clock import FrozenClock
@@ -163,7 +163,11 @@ def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
     assert "macro-F1" in r.output and "forum" in r.output
     assert "category_thresholds = { complaint = " in r.output
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
-    assert "Per category" in (tmp_path / "ev" / "report.html").read_text(encoding="utf-8")
+    page = (tmp_path / "ev" / "report.html").read_text(encoding="utf-8")
+    assert "Per category" in page and "Abstention per language" in page
+    assert (tmp_path / "ev" / "selective.png").stat().st_size > 1000
+    assert "abstention (flagged = needs_review" in r.output
+    assert "language_thresholds = { en = " in r.output
     r = run(["models", "activate", "nope", "--config", str(cfg)], cwd=tmp_path)
     assert r.exit_code == 1 and "'nope' is not registered" in r.stderr
     bad = tmp_path / "bad.csv"

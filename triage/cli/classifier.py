@@ -131,7 +131,7 @@ def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
 def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir: str,
                  target_precision: float) -> None:
     """Score a model on a labelled CSV: per-category P/R/F1, macro-F1, per-language table,
-    confusion matrix image and an HTML report."""
+    confusion matrix image, per-language selective-accuracy curves and an HTML report."""
     from classifiers.corpus_io import read_examples
     from classifiers.evaluate import (
         evaluate,
@@ -139,6 +139,13 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
         suggest_thresholds,
         write_confusion_png,
         write_html,
+    )
+    from classifiers.selective import AbstainTargets
+    from classifiers.selective_report import (
+        format_selective,
+        selective_html,
+        selective_report,
+        write_selective_png,
     )
     from triage.modelstore import load_classifier
 
@@ -151,13 +158,20 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
     report = evaluate(model.predict_labels, examples, model.version)
     out = Path(out_dir)
     png = write_confusion_png(report, out / "confusion.png")
-    html = write_html(report, out / "report.html", png.name)
     preds = model.predict([e.text for e in examples])
+    c = settings.classifier
+    targets = AbstainTargets(c.abstain_target_accuracy, c.abstain_max_flagged)
+    abstain = selective_report(examples, preds, targets)
+    curves = write_selective_png(abstain, out / "selective.png", targets)
+    html = write_html(report, out / "report.html", png.name,
+                      selective_html(abstain, curves.name))
     suggested = suggest_thresholds([p.category for p in preds], [p.confidence for p in preds],
                                    [e.label for e in examples], target_precision)
     (out / "report.json").write_text(json.dumps(
-        {**report.as_dict(), "suggested_thresholds": suggested}, indent=2), encoding="utf-8")
+        {**report.as_dict(), "suggested_thresholds": suggested, "abstention": abstain},
+        indent=2), encoding="utf-8")
     click.echo(format_text(report))
+    click.echo("\n" + format_selective(abstain, targets))
     click.echo(f"\nsuggested classifier.category_thresholds for {target_precision:.0%} precision"
                " outside review (threshold: share of that category's messages skipping review):")
     for cat, v in suggested.items():
@@ -165,7 +179,7 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
                    f"{int(v['predicted'])})")
     inline = ", ".join(f"{c} = {v['threshold']:.2f}" for c, v in suggested.items())
     click.echo(f"  category_thresholds = {{ {inline} }}")
-    click.echo(f"\nreport: {html}\nconfusion matrix: {png}")
+    click.echo(f"\nreport: {html}\nconfusion matrix: {png}\nselective accuracy: {curves}")
 
 
 @click.command("explain")
@@ -203,17 +217,22 @@ def _fmt_time(value: datetime | None) -> str:
 @config_option
 @handle_errors
 def models_list(config: str | None) -> None:
-    """Show every registered version, its gate score and which one is active."""
+    """Show every registered version, its gate score, the data it saw and which is active."""
     rows = _registry(cli_settings(config, required=False)).versions()
     if not rows:
         click.echo("no model versions registered yet; run 'triage train'")
         return
-    click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}")
+    click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}"
+               f"{'fixes':>7}{'pseudo':>7}  pseudo-labelled messages received")
     for r in rows:
         m = r["metrics"] or {}
+        d = m.get("data") or {}
+        span = (f"{d['pseudo_received_from'][:10]}..{d['pseudo_received_to'][:10]}"
+                if d.get("pseudo_received_from") else "-")
         click.echo(f"{'*' if r['active'] else ' ':2}{r['version']:<34}"
                    f"{_fmt_time(r['created_at']):<18}{_fmt_time(r['activated_at']):<18}"
-                   f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}")
+                   f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}"
+                   f"{d.get('n_corrections', '-'):>7}{d.get('n_pseudo', '-'):>7}  {span}")
 
 
 @models_group.command("activate")
