@@ -113,12 +113,18 @@ def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
     settings = settings_from_mapping({
         "data_dir": str(tmp_path / "data"),
         "classifier": {"model_path": str(model_path), "retrain_min_corrections": 2,
-                       "retrain_interval": "7d"},
+                       "retrain_interval": "7d", "self_training_days": 30},
     })
     app = App(settings, clock=clock, environ={})
     try:
         before = app.pipeline.classifier.version
         assert retrain_once(app) is None
+        with app.store.engine.begin() as c:  # the inbox it self-trains on
+            for n, text in enumerate(["app crashes on login", "where is my order 123",
+                                      "pls add dark mode", "hindi ma-open ang app"]):
+                c.execute(insert(s.messages).values(
+                    source="inbox", external_id=f"u{n}", channel="email", status="processed",
+                    received_at=clock.now(), ingested_at=clock.now(), text=text))
         _add_corrections(app.store, [("pls add a refund button in the app", "suggestion"),
                                      ("Ang tagal ng delivery, nakakainis", "complaint")])
         out = retrain_once(app)
@@ -127,6 +133,8 @@ def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
         data = out.model.meta.data
         assert data["n_corpus"] + data["n_test"] == len(load_corpus())
         assert data["n_corrections"] + data["n_corrections_held"] == 2
+        assert (data["inbox_days"], data["n_inbox"]) == (30, 4)
+        assert data["self_training"] in ("accepted", "refused")
     finally:
         app.store.close()
 
