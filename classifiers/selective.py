@@ -95,7 +95,8 @@ def curve(confidence: Sequence[float], forced: Sequence[bool], correct: Sequence
     flagged = (forced_a.sum() + k) / n
     right = ok_above[k]
     acc = np.divide(right, kept, out=np.ones(len(ts)), where=kept > 0)
-    return [CurvePoint(round(float(t), 4), round(float(f), 4), round(float(a), 4))
+    # thresholds stay exact: a rounded-up threshold would flag the message it stands on
+    return [CurvePoint(float(t), round(float(f), 4), round(float(a), 4))
             for t, f, a in zip(ts, flagged, acc, strict=True)]
 
 

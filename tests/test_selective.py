@@ -19,10 +19,12 @@ from classifiers.selective import (
     choose_threshold,
     curve,
     language_thresholds,
+    selective_inputs,
 )
 from classifiers.selective_report import format_selective, selective_report
 from triage.config import settings_from_mapping
 from triage.errors import ConfigError
+from triage.models import CATEGORIES
 
 VI = "app bị lỗi không đăng nhập được từ sáng nay, sửa giúp mình"
 EN = "The app crashes every time I open my order history"
@@ -110,8 +112,29 @@ def test_thresholds_in_the_model_file_meet_the_rule_on_their_own_curve(
         assert choice["flagged"] <= 0.2 + 1e-9
         if choice["met"]:
             assert choice["accuracy"] >= 0.92
-        t = classifier.meta.language_thresholds[lang]
-        assert t <= choice["threshold"] + 1e-9  # equal, or lowered by an inbox's flag budget
+        assert classifier.meta.language_thresholds[lang] == choice["threshold"]  # no inbox
+    assert ab["set_by_inbox_budget"] == {}
+
+
+def test_inbox_flag_budget_sets_thresholds_without_real_labels(
+        classifier: TriageClassifier) -> None:
+    from classifiers.corpus_io import load_corpus
+    from classifiers.training import choose_thresholds
+
+    inbox = [(t, "en") for t in (EN, "where is my parcel", "pls add dark mode", "refund?",
+                                 "thanks!!", "login error 403 on the web app",
+                                 "you never answer, worst support ever", "how to cancel",
+                                 "the invoice pdf is empty", "change my address please")]
+    model = _with_thresholds(classifier, {})
+    targets = AbstainTargets(0.92, 0.3, min_examples=5)
+    choose_thresholds(model, load_corpus()[::4], targets=targets, inbox=inbox)
+    t = model.meta.language_thresholds["en"]
+    conf, forced, _ = selective_inputs(model.probabilities([x for x, _ in inbox]),
+                                       model.meta.labels, None, CATEGORIES)
+    assert t == budget_threshold(conf, forced, 0.3)
+    assert 0.0 < curve(conf, forced, [False] * 10, [t])[0].flagged <= 0.3
+    assert model.meta.abstain["set_by_inbox_budget"]["en"]["inbox_n"] == 10
+    assert set(model.meta.abstain["set_by_inbox_budget"]) == {"en"}  # too few of the others
 
 
 def test_selective_report_per_language(classifier: TriageClassifier) -> None:
