@@ -23,7 +23,7 @@ from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 from classifiers.corpus_io import Example, examples_hash
 from classifiers.gate import GateScores, Tolerances, passes, score
@@ -38,12 +38,20 @@ from triage.errors import ClassifierError, TriageError
 log = logging.getLogger(__name__)
 
 
-def split_holdout(examples: Sequence[Example], share: float
-                  ) -> tuple[list[Example], list[Example]]:
-    """Split ``examples`` into (train, held back) by a stable hash of each text."""
+class _HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasText)
+
+
+def split_holdout(examples: Sequence[T], share: float) -> tuple[list[T], list[T]]:
+    """Split ``examples`` (anything with a ``text``) into (train, held back) by a stable hash
+    of each text."""
     cut = int(share * 10_000)
-    train_part: list[Example] = []
-    held: list[Example] = []
+    train_part: list[T] = []
+    held: list[T] = []
     for e in examples:
         h = int.from_bytes(hashlib.sha256(e.text.encode()).digest()[:4], "big") % 10_000
         (held if h < cut else train_part).append(e)
@@ -100,6 +108,10 @@ class Plan:
     test: list[Example]
     held_corrections: list[Example]
     inbox: list[Unlabelled]
+    """The inbox messages self-training may pseudo-label."""
+    inbox_budget: list[Unlabelled]
+    """Inbox messages kept out of self-training, to measure the flag budget on: the model is
+    more confident on the messages it learned from, so these must be unseen."""
     test_is_real: bool
     data: dict[str, Any] = field(default_factory=dict)
 
@@ -118,11 +130,13 @@ def plan(data: TrainingData, holdout_share: float) -> Plan:
     else:
         train_corpus, test = split_holdout(corpus, holdout_share)
     train_corr, held_corr = split_holdout(data.corrections, holdout_share)
+    inbox, budget = split_holdout(data.inbox, holdout_share)
     provenance = {"corpus_hash": examples_hash(data.corpus), "n_corpus": len(train_corpus),
                   "n_test": len(test), "test": "gate_data" if data.gate_examples else "corpus",
                   "n_corrections": len(train_corr), "n_corrections_held": len(held_corr),
-                  "inbox_days": data.inbox_days, "n_inbox": len(data.inbox)}
-    return Plan(train_corpus, train_corr, test, held_corr, list(data.inbox),
+                  "inbox_days": data.inbox_days, "n_inbox": len(data.inbox),
+                  "n_inbox_budget": len(budget)}
+    return Plan(train_corpus, train_corr, test, held_corr, inbox, budget,
                 bool(data.gate_examples), provenance)
 
 
@@ -173,7 +187,7 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
             model, cand, pseudo = run.model, st_scores, run.pseudo
     choose_thresholds(model, labelled, pseudo, targets=targets,
                       labelled_real=p.test if p.test_is_real else None,
-                      inbox=[(i.text, i.language) for i in p.inbox],
+                      inbox=[(i.text, i.language) for i in p.inbox_budget],
                       progress=progress)
     active_scores: GateScores | None = None
     if active is not None:
