@@ -24,7 +24,7 @@ from tests.test_send_social import ENV, m_settings, x_settings
 from tests.test_web import login
 from triage.config import Settings
 from triage.errors import NotFound, OutboxError, SendInDoubt
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
 from triage.send.recovery import cancel, counts, requeue

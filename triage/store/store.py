@@ -140,22 +140,44 @@ class Store:
         return dict(row[0] or {}) if row else {}
 
     def record_source_result(self, name: str, error: str | None) -> int:
-        """Record a poll's success or error; return the count of consecutive failures."""
+        """Record a poll's success or error; return the count of consecutive failures.
+
+        Raises StoreError when the store cannot be written.
+        """
         now = self.clock.now()
-        with self.engine.begin() as c:
-            if error is None:
+        try:
+            with self.engine.begin() as c:
+                if error is None:
+                    c.execute(update(s.sources).where(s.sources.c.name == name).values(
+                        last_success_at=now, failures=0))
+                    return 0
                 c.execute(update(s.sources).where(s.sources.c.name == name).values(
-                    last_success_at=now, failures=0))
-                return 0
-            c.execute(update(s.sources).where(s.sources.c.name == name).values(
-                last_error=error[:2000], last_error_at=now, failures=s.sources.c.failures + 1))
-            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
-            return int(row[0]) if row else 1
+                    last_error=error[:2000], last_error_at=now,
+                    failures=s.sources.c.failures + 1))
+                row = c.execute(select(s.sources.c.failures).where(
+                    s.sources.c.name == name)).first()
+                return int(row[0]) if row else 1
+        except SQLAlchemyError as exc:
+            raise store_error(f"cannot record the poll of source {name!r}", exc) from exc
+
+    def record_source_failure(self, name: str, type_: str, error: str) -> None:
+        """Record a failed poll of source ``name``. When the store itself is down this is
+        logged, not raised: the caller re-raises the poll's own error."""
+        try:
+            self.ensure_source(name, type_)
+            self.record_source_result(name, error)
+        except (SQLAlchemyError, StoreError) as exc:
+            log.error("cannot record the failure of source %s: %s", name, exc)
 
     def source_failures(self, name: str) -> int:
-        """Return how many polls of source ``name`` failed in a row (1 if it is unknown)."""
-        with self.engine.connect() as c:
-            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
+        """Return how many polls of source ``name`` failed in a row (1 if it is unknown or
+        the store cannot be read: back off as after one failure)."""
+        try:
+            with self.engine.connect() as c:
+                row = c.execute(select(s.sources.c.failures).where(
+                    s.sources.c.name == name)).first()
+        except SQLAlchemyError:
+            return 1
         return int(row[0] or 0) if row else 1
 
     def pause_source(self, name: str, until: datetime | None) -> None:
@@ -317,13 +339,17 @@ class Store:
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
 
-    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
-        """Return which of ``message_ids`` are already stored for ``source``."""
+    def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source`` (any source when
+        ``source`` is None)."""
         found: set[str] = set()
+        m = s.messages
         with self.engine.connect() as c:
             for chunk in chunked(list(message_ids), 500):
-                found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
-                    s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
+                q = select(m.c.message_id).where(m.c.message_id.in_(chunk))
+                if source is not None:
+                    q = q.where(m.c.source == source)
+                found.update(r[0] for r in c.execute(q))
         return found
 
     @staticmethod
