@@ -41,7 +41,10 @@ class ModelRegistry:
         with self.store.engine.begin() as c:
             c.execute(insert(s.model_versions).values(
                 version=model.version, path=str(path), sha256=file_sha256(path),
-                corpus_hash=model.meta.corpus_hash, metrics=dict(model.meta.metrics),
+                corpus_hash=model.meta.corpus_hash,
+                # which data the version saw (corpus hash, corrections, pseudo-labels and
+                # their dates) rides in the metrics JSON, so the table needs no new column
+                metrics={**model.meta.metrics, "data": dict(model.meta.data)},
                 created_at=self.store.clock.now(), active=False))
 
     def versions(self) -> list[dict[str, Any]]:
