@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import add_to_maildir, make_email
+from triage.mail.threads import assign_threads
 from triage.services import App
 
 
@@ -28,7 +29,7 @@ def test_second_poll_duplicates_nothing(app: App, maildir: Path) -> None:
     app.poll_all()
     assert app.store.get_cursor("inbox")["seen"]
     # forget the cursor: the unique (source, external_id) still prevents duplicates
-    app.store.add_items("inbox", [], {}, channel="email")
+    app.store.add_items("inbox", [], {}, channel="email", threader=assign_threads)
     app.poll_all()
     assert len(app.store.export_rows()) == 1
 

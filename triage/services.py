@@ -10,22 +10,19 @@ from collections.abc import Mapping
 from functools import cached_property
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from triage.backoff import backoff_delay
 from triage.clock import Clock, SystemClock
 from triage.config import Settings
 from triage.deadlines.policy import DeadlinePolicy
 from triage.deadlines.sweep import DeadlineSweeper
 from triage.drafting.render import Renderer
-from triage.errors import LeaseLost, RateLimited, SourceAuthError, TriageError
+from triage.errors import LeaseLost, RateLimited, SourceAuthError, StoreError, TriageError
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline, RunStats
 from triage.scheduler import Daemon
 from triage.sources.base import Source, build_source
 from triage.sources.pause import active_pause, record_pause
-from triage.store.dberrors import store_error
-from triage.store.store import Store
+from triage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -157,16 +154,12 @@ class App:
             try:
                 self.store.ensure_source(source.name, source.type)
                 self.store.record_source_result(source.name, str(exc))
-            except SQLAlchemyError as rec:  # the store itself is down: the log must say it
-                log.error("cannot record the failure of source %s: %s", source.name,
-                          store_error("store unavailable", rec))
+            except StoreError as rec:  # the store itself is down: the log must say it
+                log.error("cannot record the failure of source %s: %s", source.name, rec)
             raise
         finally:
             source.close()
-        try:
-            self.store.record_source_result(source.name, None)
-        except SQLAlchemyError as exc:
-            raise store_error(f"cannot record the poll of source {source.name!r}", exc) from exc
+        self.store.record_source_result(source.name, None)  # raises StoreError
         return stats
 
     def poll_all(self) -> dict[str, RunStats | str]:
@@ -282,7 +275,7 @@ class App:
     def _failures(self, name: str) -> int:
         try:
             return self.store.source_failures(name)
-        except SQLAlchemyError:  # the store is down too: back off as after one failure
+        except StoreError:  # the store is down too: back off as after one failure
             return 1
 
     @staticmethod
