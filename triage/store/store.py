@@ -9,6 +9,7 @@ aggregate, each in its own module and each public method one transaction:
 ``store.processing``      classification, deadline and draft written exactly once;
                           quarantine (``processing.py``)
 ``store.deadlines``       deadlines met; sweep, notices, report (``deadline_store.py``)
+``store.queue``           the review page's read models (``queue.py``)
 ========================  ===================================================================
 
 Leases and claims (``leases.py``, ``claims.py``) belong to one daemon process. The IMAP
@@ -35,6 +36,7 @@ from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
 from triage.store.messages import Ingest, Messages
 from triage.store.processing import Processed, Processing
+from triage.store.queue import Queue
 
 
 class Store:
@@ -46,6 +48,7 @@ class Store:
         self.messages = Messages(engine, clock)
         self.processing = Processing(engine, clock)
         self.deadlines = DeadlineStore(self)
+        self.queue = Queue(engine, clock)
         self._audit = Aggregate(engine, clock)
 
     # the callers outside the store that still write SQL read rows with these (going away)
