@@ -12,6 +12,7 @@ from datetime import timedelta
 from sqlalchemy import insert
 
 from tests.conftest import NOW, make_email
+from triage.clock import FrozenClock
 from triage.mail.parse import parse_email
 from triage.mail.threads import assign_threads
 from triage.models import Classification, Draft
@@ -122,3 +123,82 @@ def test_dashboard_counts(any_store: Store) -> None:
         "state": {"ok": 2}, "category": {"complaint": 1, "suggestion": 1},
         "channel": {"email": 2}, "language": {"en": 1, "vi": 1},
         "messages": {"processed": 4}, "outbox": {"pending": 1}}
+
+
+# ------------------------------------------------------------------------- outbox
+def test_outbox_enqueue_is_idempotent(any_store: Store) -> None:
+    (mid,) = ingest(any_store, dict(msgid="<a@x>"))
+    box = any_store.outbox
+    oid, new = box.enqueue("k1", mid, None, "email", {"to": "a@x"}, "ann")
+    assert new and box.enqueue("k1", mid, None, "email", {"to": "b@x"}, "bo") == (oid, False)
+    row = box.get(oid)
+    assert row is not None and row["status"] == "pending" and row["payload"] == {"to": "a@x"}
+    assert row["next_attempt_at"] == NOW and box.get(oid + 1) is None
+    other, _ = box.enqueue("k2", mid, None, "x", {}, "ann")
+    assert [r["id"] for r in box.rows()] == [other, oid]
+    assert [r["id"] for r in box.rows("pending", limit=1)] == [other]
+    assert box.rows("sent") == [] and box.counts() == {"pending": 2}
+    assert box.due_ids(10) == [oid, other] and box.due_ids(10, only_ids=[other]) == [other]
+
+
+def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) -> None:
+    (mid,) = ingest(any_store, dict(msgid="<a@x>"))
+    any_store.save_processing(mid, cl("request"), NOW + timedelta(hours=1), "p", DRAFT)
+    draft = any_store.queue.current_draft(mid)
+    assert draft is not None
+    box = any_store.outbox
+    oid, _ = box.enqueue("k1", mid, draft["id"], "email", {}, "ann")
+    row = box.claim(oid, "host:1:a")
+    assert row is not None and (row["status"], row["attempts"]) == ("sending", 1)
+    assert row["claimed_by"] == "host:1:a" and row["claimed_at"] == NOW
+    assert box.claim(oid, "host:2:b") is None  # taken
+    box.record_failure(oid, "timeout", NOW + timedelta(minutes=5))
+    assert box.get(oid)["status"] == "pending" and box.due_ids(10) == []  # type: ignore[index]
+    clock.advance(timedelta(minutes=5))
+    assert box.due_ids(10) == [oid]
+    row = box.claim(oid, "host:1:a")
+    assert row is not None and row["attempts"] == 2
+    box.mark_sent(row, "<r@x>", meet_deadline=True)
+    sent = box.get(oid)
+    assert sent is not None and (sent["status"], sent["remote_id"]) == ("sent", "<r@x>")
+    assert sent["last_error"] is None and sent["sent_at"] == clock.now()
+    assert any_store.queue.current_draft(mid)["status"] == "sent"  # type: ignore[index]
+    assert any_store.queue.deadline(mid)["state"] == "met"  # type: ignore[index]
+    other, _ = box.enqueue("k2", mid, None, "email", {}, "ann")
+    box.record_failure(other, "rejected", None)
+    assert box.counts() == {"sent": 1, "failed": 1}
+
+
+def test_outbox_acknowledgement_sent_leaves_the_deadline_open(any_store: Store) -> None:
+    (mid,) = ingest(any_store, dict(msgid="<a@x>"))
+    any_store.save_processing(mid, cl("request"), NOW + timedelta(hours=1), "p", None)
+    oid, _ = any_store.outbox.enqueue("ack", mid, None, "email", {}, "auto-ack")
+    row = any_store.outbox.claim(oid, "me")
+    assert row is not None
+    any_store.outbox.mark_sent(row, "<ack@x>", meet_deadline=False)
+    assert any_store.queue.deadline(mid)["state"] == "ok"  # type: ignore[index]
+
+
+def test_outbox_in_doubt_settle_requeue_and_cancel(any_store: Store) -> None:
+    (mid,) = ingest(any_store, dict(msgid="<a@x>"))
+    box = any_store.outbox
+    oid, _ = box.enqueue("k1", mid, None, "x", {}, "ann")
+    assert box.claim(oid, "host:1:a") is not None
+    assert [(r["id"], r["claimed_by"]) for r in box.sending_rows()] == [(oid, "host:1:a")]
+    assert not box.mark_in_doubt(oid, "host:9:z", "gone")  # someone else's claim now
+    assert box.mark_in_doubt(oid, "host:1:a", "gone")
+    assert box.get(oid)["last_error"] == "in doubt: gone"  # type: ignore[index]
+    assert box.sending_rows() == [] and box.in_doubt_rows(["email"], 10) == []
+    assert [r["id"] for r in box.in_doubt_rows(["x", "email"], 10)] == [oid]
+    assert box.settle(oid, "host:2:b", found=False)
+    row = box.get(oid)
+    assert row is not None and (row["status"], row["claimed_by"]) == ("pending", "host:2:b")
+    assert not box.settle(oid, "host:2:b", found=True)  # no longer in doubt
+    box.set_in_doubt(oid, "broken pipe")
+    assert box.settle(oid, "host:2:b", found=True)
+    assert box.get(oid)["status"] == "in_doubt"  # type: ignore[index]  # sent is marked next
+    assert not box.requeue(oid, "failed") and box.requeue(oid, "in_doubt")
+    row = box.get(oid)
+    assert row is not None and (row["status"], row["attempts"]) == ("pending", 0)
+    assert box.cancel(oid, "pending") and not box.cancel(oid, "pending")
+    assert box.counts() == {"cancelled": 1}

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 
 @dataclass(frozen=True)
@@ -39,3 +40,20 @@ class Sender(Protocol):
         Raises SendError (retried by the outbox) or a subclass that says retrying is useless.
         """
         ...
+
+
+def payload_of(reply: OutgoingReply) -> dict[str, Any]:
+    """Return what the outbox stores of ``reply`` besides its key, message and channel."""
+    return {"to": reply.to, "subject": reply.subject, "text": reply.text,
+            "in_reply_to": reply.in_reply_to, "references": list(reply.references),
+            "source": reply.source, "extra": dict(reply.extra)}
+
+
+def reply_of(row: Mapping[str, Any]) -> OutgoingReply:
+    """Return the reply an outbox row holds (the inverse of :func:`payload_of`)."""
+    p = row["payload"]
+    return OutgoingReply(
+        idempotency_key=row["idempotency_key"], message_id=row["message_id"],
+        channel=row["channel"], to=p["to"], subject=p["subject"], text=p["text"],
+        in_reply_to=p.get("in_reply_to"), references=list(p.get("references") or []),
+        source=p.get("source") or "", extra=dict(p.get("extra") or {}))

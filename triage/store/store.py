@@ -10,6 +10,7 @@ aggregate, each in its own module and each public method one transaction:
                           quarantine (``processing.py``)
 ``store.deadlines``       deadlines met; sweep, notices, report (``deadline_store.py``)
 ``store.queue``           the review page's read models (``queue.py``)
+``store.outbox``          approved replies and their transitions (``outbox.py``)
 ========================  ===================================================================
 
 Leases and claims (``leases.py``, ``claims.py``) belong to one daemon process. The IMAP
@@ -35,6 +36,7 @@ __all__ = ["Ingest", "Processed", "Store", "aware"]
 from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
 from triage.store.messages import Ingest, Messages
+from triage.store.outbox import OutboxRows
 from triage.store.processing import Processed, Processing
 from triage.store.queue import Queue
 
@@ -49,6 +51,7 @@ class Store:
         self.processing = Processing(engine, clock)
         self.deadlines = DeadlineStore(self)
         self.queue = Queue(engine, clock)
+        self.outbox = OutboxRows(engine, clock)
         self._audit = Aggregate(engine, clock)
 
     # the callers outside the store that still write SQL read rows with these (going away)
