@@ -25,9 +25,8 @@ from triage.models import (
     ThreadPlan,
 )
 from triage.store import Ingest, Processed, Store
-from triage.store.claims import Claims
 from triage.store.deadline_store import DeadlineStore
-from triage.store.leases import Leases, Owner
+from triage.store.ownership import Claims, Leases, Owner
 
 
 def add(store: Store, source: str, items: list[Ingest], cursor: dict) -> list[int]:

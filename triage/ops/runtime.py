@@ -11,9 +11,8 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.ops.metrics import OpsMetrics
-from triage.store.claims import Claims
 from triage.store.dberrors import store_error
-from triage.store.leases import LeasedSource, Leases, Owner
+from triage.store.ownership import Claims, LeasedSource, Leases, Owner
 
 if TYPE_CHECKING:
     from triage.ops.server import OpsServer
@@ -38,14 +37,12 @@ class OpsRuntime:
     @cached_property
     def leases(self) -> Leases:
         """Source and singleton-job leases of this process."""
-        return Leases(self.app.store.engine, self.owner, self.app.settings.ops.lease_ttl,
-                      self.app.clock)
+        return self.app.store.leases(self.owner, self.app.settings.ops.lease_ttl)
 
     @cached_property
     def claims(self) -> Claims:
         """Message claims of this process."""
-        return Claims(self.app.store.engine, self.owner, self.app.settings.ops.claim_ttl,
-                      self.app.clock)
+        return self.app.store.claims(self.owner, self.app.settings.ops.claim_ttl)
 
     @cached_property
     def metrics(self) -> OpsMetrics:

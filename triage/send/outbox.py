@@ -26,7 +26,7 @@ from triage.errors import PermanentSendError, SendError, SendInDoubt
 from triage.send.base import OutgoingReply, Sender, payload_of, reply_of
 from triage.send.recovery import recover
 from triage.store import Store
-from triage.store.leases import pid_alive
+from triage.store.ownership import pid_alive
 
 __all__ = ["DrainStats", "Outbox", "OutboxSender", "idempotency_key", "reply_of"]
 
@@ -61,7 +61,7 @@ class Outbox:
                  in_doubt_after: timedelta = timedelta(minutes=10),
                  alive: Callable[[int], bool] = pid_alive) -> None:
         """``owner`` names this daemon process (``instance:pid:token``, see
-        ``triage.store.leases.Owner``) on the rows it claims; ``in_doubt_after`` is how old
+        ``triage.store.ownership.Owner``) on the rows it claims; ``in_doubt_after`` is how old
         a claim of another daemon must be before its row counts as in doubt; ``alive`` tells
         whether a process of this machine still runs."""
         self.store = store

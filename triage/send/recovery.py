@@ -21,7 +21,7 @@ from typing import Any, Protocol
 from triage.errors import NotFound, OutboxError, SendError
 from triage.send.base import Sender, reply_of
 from triage.store import Store, aware
-from triage.store.leases import Owner
+from triage.store.ownership import Owner
 
 log = logging.getLogger(__name__)
 

@@ -13,15 +13,16 @@ aggregate, each in its own module and each public method one transaction:
 ``store.outbox``          approved replies and their transitions (``outbox.py``)
 ========================  ===================================================================
 
-Leases and claims (``leases.py``, ``claims.py``) belong to one daemon process. The IMAP
-write-back state is ``imap_state.py``. The methods below keep the pipeline's and the tests'
-short spelling (``store.add_items(...)``) by delegating to the aggregates.
+Leases and claims (``ownership.py``) belong to one daemon process: :meth:`Store.leases` and
+:meth:`Store.claims` build them. The IMAP write-back state is ``imap_state.py``. The methods
+below keep the pipeline's and the tests' short spelling (``store.add_items(...)``) by
+delegating to the aggregates.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from datetime import datetime
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Engine
@@ -37,6 +38,7 @@ from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
 from triage.store.messages import Ingest, Messages
 from triage.store.outbox import OutboxRows
+from triage.store.ownership import Claims, Leases, Owner, pid_alive
 from triage.store.processing import Processed, Processing
 from triage.store.queue import Queue
 
@@ -73,6 +75,16 @@ class Store:
     def close(self) -> None:
         """Release every database connection."""
         self.engine.dispose()
+
+    def leases(self, owner: Owner, ttl: timedelta,
+               alive: Callable[[int], bool] = pid_alive) -> Leases:
+        """Return the source and job leases of daemon process ``owner``."""
+        return Leases(self.engine, owner, ttl, self.clock, alive)
+
+    def claims(self, owner: Owner, ttl: timedelta,
+               alive: Callable[[int], bool] = pid_alive) -> Claims:
+        """Return the message claims of daemon process ``owner``."""
+        return Claims(self.engine, owner, ttl, self.clock, alive)
 
     def audit(self, actor: str, action: str, message_id: int | None = None,
               detail: dict[str, Any] | None = None) -> None:
