@@ -202,3 +202,46 @@ def test_outbox_in_doubt_settle_requeue_and_cancel(any_store: Store) -> None:
     assert row is not None and (row["status"], row["attempts"]) == ("pending", 0)
     assert box.cancel(oid, "pending") and not box.cancel(oid, "pending")
     assert box.counts() == {"cancelled": 1}
+
+
+# ---------------------------------------------------------------- accounts, registry
+def test_accounts_upsert_read_and_rehash(any_store: Store) -> None:
+    acc = any_store.accounts
+    assert acc.set_user("ann", "h1", "agent") and acc.set_user("bo", "h2", "admin")
+    assert not acc.set_user("ann", "h3", "admin")  # reset: same row
+    assert acc.user("ann") == ("ann", "admin", "h3") and acc.user("nobody") is None
+    assert acc.users() == [("ann", "admin"), ("bo", "admin")]
+    acc.set_password_hash("bo", "h4")
+    assert acc.user("bo").password_hash == "h4"  # type: ignore[union-attr]
+    with any_store.engine.begin() as c:
+        c.execute(s.users.update().where(s.users.c.name == "bo").values(disabled=True))
+    assert acc.user("bo") is None and acc.users() == [("ann", "admin")]
+    assert acc.set_user("bo", "h5", "agent") is False and acc.user("bo") == ("bo", "agent", "h5")
+
+
+def test_model_versions_and_corrections(any_store: Store, clock: FrozenClock) -> None:
+    reg = any_store.registry
+    assert reg.versions() == [] and reg.active() is None
+    reg.add("v1", "/m/v1.skops", "aa", "c1", {"f1": 0.8})
+    clock.advance(timedelta(hours=1))
+    reg.add("v2", "/m/v2.skops", "bb", "c2", {"f1": 0.9})
+    rows = reg.versions()
+    assert [(r["version"], r["active"], r["metrics"]) for r in rows] == [
+        ("v1", False, {"f1": 0.8}), ("v2", False, {"f1": 0.9})]
+    assert rows[1]["created_at"] == NOW + timedelta(hours=1)  # aware UTC on both databases
+    reg.activate("v1")
+    clock.advance(timedelta(hours=1))
+    reg.activate("v2")
+    active = reg.active()
+    assert active is not None and active["version"] == "v2"
+    assert active["activated_at"] == NOW + timedelta(hours=2)
+    assert [r["active"] for r in reg.versions()] == [False, True]
+    (mid,) = ingest(any_store, dict(msgid="<a@x>"))
+    with any_store.engine.begin() as c:
+        for i, at in enumerate((NOW, NOW + timedelta(days=1))):
+            c.execute(insert(s.corrections).values(
+                message_id=mid, text=f"text {i}", language="en", channel="email",
+                old_category="request", new_category="complaint", agent="ann", created_at=at))
+    assert [r["text"] for r in reg.corrections()] == ["text 0", "text 1"]
+    assert [r["text"] for r in reg.corrections(since=NOW)] == ["text 1"]
+    assert reg.count_corrections() == 2 and reg.count_corrections(since=NOW) == 1

@@ -11,6 +11,8 @@ aggregate, each in its own module and each public method one transaction:
 ``store.deadlines``       deadlines met; sweep, notices, report (``deadline_store.py``)
 ``store.queue``           the review page's read models (``queue.py``)
 ``store.outbox``          approved replies and their transitions (``outbox.py``)
+``store.accounts``        users of the review page (``accounts.py``)
+``store.registry``        model versions and corrections (``registry.py``)
 ========================  ===================================================================
 
 Leases and claims (``ownership.py``) belong to one daemon process: :meth:`Store.leases` and
@@ -31,6 +33,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage.clock import Clock
 from triage.errors import StoreError
 from triage.models import Classification, Draft, Threader
+from triage.store.accounts import Accounts
 from triage.store.base import Aggregate, aware, row_dict
 
 __all__ = ["Ingest", "Processed", "Store", "aware"]
@@ -41,6 +44,7 @@ from triage.store.outbox import OutboxRows
 from triage.store.ownership import Claims, Leases, Owner, pid_alive
 from triage.store.processing import Processed, Processing
 from triage.store.queue import Queue
+from triage.store.registry import ModelVersions
 
 
 class Store:
@@ -54,6 +58,8 @@ class Store:
         self.deadlines = DeadlineStore(self)
         self.queue = Queue(engine, clock)
         self.outbox = OutboxRows(engine, clock)
+        self.accounts = Accounts(engine, clock)
+        self.registry = ModelVersions(engine, clock)
         self._audit = Aggregate(engine, clock)
 
     # the callers outside the store that still write SQL read rows with these (going away)
