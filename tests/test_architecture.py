@@ -222,7 +222,10 @@ def test_only_the_store_speaks_sql(mods: dict[str, Module]) -> None:
     assert sql_outside_store(mods.values()) == []
 
 
-@IN_PROGRESS
+def test_the_store_imports_only_the_kernel(mods: dict[str, Module]) -> None:
+    assert [i for i in upward_imports(mods) if i.startswith("triage.store")] == []
+
+
 def test_no_private_store_members_outside_the_store(mods: dict[str, Module]) -> None:
     assert {m.name: m.private_store_uses for m in mods.values() if m.private_store_uses} == {}
 

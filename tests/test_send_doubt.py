@@ -306,7 +306,7 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
     from fastapi import FastAPI
 
     ops = FastAPI()
-    ops.include_router(ops_router(app.ops.metrics, Health(app.store.engine, lambda: True)))
+    ops.include_router(ops_router(app.ops.metrics, Health(app.store.status, lambda: True)))
     assert 'triage_outbox{status="in_doubt"} 1.0' in TestClient(ops).get("/metrics").text
     done = runner.invoke(main, ["outbox", "cancel", str(oid), "--config", str(cfg)])
     assert done.exit_code == 0 and "cancelled" in done.output

@@ -18,6 +18,7 @@ from triage.mail.threads import assign_threads
 from triage.models import Classification, Draft
 from triage.store import Ingest, Store
 from triage.store import schema as s
+from triage.store.ownership import Owner
 from triage.store.queue import QueueFilter
 
 DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
@@ -245,3 +246,52 @@ def test_model_versions_and_corrections(any_store: Store, clock: FrozenClock) ->
     assert [r["text"] for r in reg.corrections()] == ["text 0", "text 1"]
     assert [r["text"] for r in reg.corrections(since=NOW)] == ["text 1"]
     assert reg.count_corrections() == 2 and reg.count_corrections(since=NOW) == 1
+
+
+# ---------------------------------------------------------------- acks, status reads
+def test_acknowledgement_reserved_once_per_thread_and_capped(any_store: Store,
+                                                             clock: FrozenClock) -> None:
+    a, b, c = ingest(any_store, dict(msgid="<a@x>", subject="One"),
+                     dict(msgid="<b@x>", subject="Two"), dict(msgid="<c@x>", subject="Three"))
+    ta, tb, tc = (any_store.message(i)["thread_id"] for i in (a, b, c))
+    acks = any_store.acks
+    assert acks.reserve(ta, a, "ann@example.com", "r", 2).reserved
+    assert acks.reserve(ta, a, "ann@example.com", "r", 2) == (False, True, 0)
+    assert acks.reserve(tb, b, "ann@example.com", "r", 2).reserved
+    assert acks.reserve(tc, c, "ann@example.com", "r", 2) == (False, False, 2)
+    acks.failed(tb, "smtp down")  # a failed one does not count against the cap
+    assert acks.reserve(tc, c, "ann@example.com", "r", 2).reserved
+    acks.sent(ta, "<ack@x>")
+    with any_store.engine.connect() as conn:
+        rows = {r.thread_id: r for r in conn.execute(s.acknowledgements.select())}
+    assert (rows[ta].status, rows[ta].remote_id) == ("sent", "<ack@x>")
+    assert (rows[tb].status, rows[tb].error) == ("failed", "smtp down")
+    assert rows[tc].status == "reserved"
+    clock.advance(timedelta(days=1, seconds=1))  # the 24 hours are over
+    (d,) = ingest(any_store, dict(msgid="<d@x>", subject="Four"))
+    td = any_store.message(d)["thread_id"]
+    assert acks.reserve(td, d, "ann@example.com", "r", 1).reserved
+
+
+def test_status_reads(any_store: Store, clock: FrozenClock) -> None:
+    any_store.status.ping()
+    ids = seeded(any_store)
+    ingest(any_store, dict(msgid="<n@x>"), source="second")
+    any_store.record_source_result("second", "timeout")
+    counts = sorted(any_store.status.message_counts())
+    assert counts == [("inbox", "complaint", "processed", 2), ("inbox", "none", "processed", 1),
+                      ("inbox", "suggestion", "processed", 1), ("second", "none", "new", 1)]
+    any_store.mark_met(ids["first"])
+    assert any_store.status.deadline_states() == {"ok": 3, "met": 1}
+    leases = any_store.leases(Owner("h", 1, "t"), timedelta(minutes=5), alive=lambda pid: True)
+    assert leases.acquire_source("inbox")
+    any_store.record_source_result("inbox", None)
+    health = {r["name"]: r for r in any_store.status.source_health()}
+    assert health["inbox"]["last_success_at"] == NOW and health["inbox"]["failures"] == 0
+    assert health["inbox"]["lease_owner"] == "h:1:t"
+    assert health["second"]["failures"] == 1 and health["second"]["lease_owner"] is None
+    assert any_store.status.outbox_counts() == {"pending": 1}
+    assert any_store.status.job_leases() == []
+    leases.singleton("sweep", lambda: None)()
+    (job,) = any_store.status.job_leases()
+    assert (job["name"], job["owner"], job["last_run_at"]) == ("sweep", "h:1:t", NOW)

@@ -8,10 +8,7 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from triage.ops.metrics import OpsMetrics
-from triage.store.dberrors import store_error
 from triage.store.ownership import Claims, LeasedSource, Leases, Owner
 
 if TYPE_CHECKING:
@@ -47,7 +44,7 @@ class OpsRuntime:
     @cached_property
     def metrics(self) -> OpsMetrics:
         """This process's Prometheus metrics."""
-        return OpsMetrics(self.app.store.engine, self.app.clock)
+        return OpsMetrics(self.app.store.status, self.app.clock)
 
     @cached_property
     def acknowledger(self) -> Any:
@@ -76,17 +73,14 @@ class OpsRuntime:
 
     def holds(self, source: Any) -> bool:
         """Take or renew this daemon's lease on ``source``; False when another daemon has it."""
-        try:
-            self.app.store.ensure_source(source.name, source.type)
-        except SQLAlchemyError as exc:
-            raise store_error(f"cannot register source {source.name!r}", exc) from exc
+        self.app.store.ensure_source(source.name, source.type)  # raises StoreError
         return self.leases.acquire_source(source.name)
 
     def router(self, scheduler_running: Callable[[], bool]) -> Any:
         """The /healthz + /metrics router."""
         from triage.ops.health import Health, ops_router
 
-        return ops_router(self.metrics, Health(self.app.store.engine, scheduler_running))
+        return ops_router(self.metrics, Health(self.app.store.status, scheduler_running))
 
     def start_server(self, scheduler_running: Callable[[], bool]) -> None:
         """Serve /healthz and /metrics when ``[ops] listen`` is set."""

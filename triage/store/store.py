@@ -13,12 +13,14 @@ aggregate, each in its own module and each public method one transaction:
 ``store.outbox``          approved replies and their transitions (``outbox.py``)
 ``store.accounts``        users of the review page (``accounts.py``)
 ``store.registry``        model versions and corrections (``registry.py``)
+``store.acks``            automatic acknowledgements (``acks.py``)
+``store.status``          health, metrics and status reads (``status.py``)
 ========================  ===================================================================
 
 Leases and claims (``ownership.py``) belong to one daemon process: :meth:`Store.leases` and
 :meth:`Store.claims` build them. The IMAP write-back state is ``imap_state.py``. The methods
 below keep the pipeline's and the tests' short spelling (``store.add_items(...)``) by
-delegating to the aggregates.
+delegating to the aggregates. Nothing outside ``triage/store`` writes SQL.
 """
 
 from __future__ import annotations
@@ -34,9 +36,8 @@ from triage.clock import Clock
 from triage.errors import StoreError
 from triage.models import Classification, Draft, Threader
 from triage.store.accounts import Accounts
-from triage.store.base import Aggregate, aware, row_dict
-
-__all__ = ["Ingest", "Processed", "Store", "aware"]
+from triage.store.acks import Acknowledgements
+from triage.store.base import Aggregate
 from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
 from triage.store.messages import Ingest, Messages
@@ -45,6 +46,7 @@ from triage.store.ownership import Claims, Leases, Owner, pid_alive
 from triage.store.processing import Processed, Processing
 from triage.store.queue import Queue
 from triage.store.registry import ModelVersions
+from triage.store.status import StatusReads
 
 
 class Store:
@@ -60,10 +62,9 @@ class Store:
         self.outbox = OutboxRows(engine, clock)
         self.accounts = Accounts(engine, clock)
         self.registry = ModelVersions(engine, clock)
+        self.acks = Acknowledgements(engine, clock)
+        self.status = StatusReads(engine, clock)
         self._audit = Aggregate(engine, clock)
-
-    # the callers outside the store that still write SQL read rows with these (going away)
-    _dict = staticmethod(row_dict)
 
     @classmethod
     def open(cls, url: str, clock: Clock) -> Store:
