@@ -25,7 +25,7 @@ from tests.test_web import login
 from triage.config import Settings
 from triage.errors import NotFound, OutboxError, SendInDoubt
 from triage.mail.threads import assign_threads
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
 from triage.send.recovery import cancel, counts, requeue

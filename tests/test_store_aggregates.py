@@ -8,6 +8,7 @@ Run like ``test_store_contract.py`` against SQLite and a real PostgreSQL server
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -15,13 +16,18 @@ from tests.conftest import NOW, make_email
 from triage.clock import FrozenClock
 from triage.mail.parse import parse_email
 from triage.mail.threads import assign_threads
-from triage.models import Classification, Draft
+from triage.models import Classification, Draft, OutgoingReply
 from triage.store import Ingest, Store
 from triage.store import schema as s
+from triage.store.outbox import reply_of
 from triage.store.ownership import Owner
 from triage.store.queue import QueueFilter
 
 DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
+
+
+def reply(key: str, mid: int, channel: str = "email", **kw: Any) -> OutgoingReply:
+    return OutgoingReply(key, mid, channel, kw.pop("to", "ann@example.com"), "Re: x", "Hi", **kw)
 
 
 def cl(category: str, needs_review: bool = False, language: str = "en") -> Classification:
@@ -130,12 +136,14 @@ def test_dashboard_counts(any_store: Store) -> None:
 def test_outbox_enqueue_is_idempotent(any_store: Store) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     box = any_store.outbox
-    oid, new = box.enqueue("k1", mid, None, "email", {"to": "a@x"}, "ann")
-    assert new and box.enqueue("k1", mid, None, "email", {"to": "b@x"}, "bo") == (oid, False)
+    first = reply("k1", mid, to="a@x", references=["<p@x>"], extra={"kind": "acknowledgement"})
+    oid, new = box.enqueue(first, None, "ann")
+    assert new and box.enqueue(reply("k1", mid, to="b@x"), None, "bo") == (oid, False)
     row = box.get(oid)
-    assert row is not None and row["status"] == "pending" and row["payload"] == {"to": "a@x"}
+    assert row is not None and row["status"] == "pending" and row["actor"] == "ann"
+    assert reply_of(row) == first  # the payload keeps the whole reply
     assert row["next_attempt_at"] == NOW and box.get(oid + 1) is None
-    other, _ = box.enqueue("k2", mid, None, "x", {}, "ann")
+    other, _ = box.enqueue(reply("k2", mid, "x"), None, "ann")
     assert [r["id"] for r in box.rows()] == [other, oid]
     assert [r["id"] for r in box.rows("pending", limit=1)] == [other]
     assert box.rows("sent") == [] and box.counts() == {"pending": 2}
@@ -148,7 +156,7 @@ def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) 
     draft = any_store.queue.current_draft(mid)
     assert draft is not None
     box = any_store.outbox
-    oid, _ = box.enqueue("k1", mid, draft["id"], "email", {}, "ann")
+    oid, _ = box.enqueue(reply("k1", mid, "email"), draft["id"], "ann")
     row = box.claim(oid, "host:1:a")
     assert row is not None and (row["status"], row["attempts"]) == ("sending", 1)
     assert row["claimed_by"] == "host:1:a" and row["claimed_at"] == NOW
@@ -165,7 +173,7 @@ def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) 
     assert sent["last_error"] is None and sent["sent_at"] == clock.now()
     assert any_store.queue.current_draft(mid)["status"] == "sent"  # type: ignore[index]
     assert any_store.queue.deadline(mid)["state"] == "met"  # type: ignore[index]
-    other, _ = box.enqueue("k2", mid, None, "email", {}, "ann")
+    other, _ = box.enqueue(reply("k2", mid, "email"), None, "ann")
     box.record_failure(other, "rejected", None)
     assert box.counts() == {"sent": 1, "failed": 1}
 
@@ -173,7 +181,7 @@ def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) 
 def test_outbox_acknowledgement_sent_leaves_the_deadline_open(any_store: Store) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     any_store.save_processing(mid, cl("request"), NOW + timedelta(hours=1), "p", None)
-    oid, _ = any_store.outbox.enqueue("ack", mid, None, "email", {}, "auto-ack")
+    oid, _ = any_store.outbox.enqueue(reply("ack", mid, "email"), None, "auto-ack")
     row = any_store.outbox.claim(oid, "me")
     assert row is not None
     any_store.outbox.mark_sent(row, "<ack@x>", meet_deadline=False)
@@ -183,7 +191,7 @@ def test_outbox_acknowledgement_sent_leaves_the_deadline_open(any_store: Store) 
 def test_outbox_in_doubt_settle_requeue_and_cancel(any_store: Store) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     box = any_store.outbox
-    oid, _ = box.enqueue("k1", mid, None, "x", {}, "ann")
+    oid, _ = box.enqueue(reply("k1", mid, "x"), None, "ann")
     assert box.claim(oid, "host:1:a") is not None
     assert [(r["id"], r["claimed_by"]) for r in box.sending_rows()] == [(oid, "host:1:a")]
     assert not box.mark_in_doubt(oid, "host:9:z", "gone")  # someone else's claim now

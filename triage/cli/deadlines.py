@@ -68,10 +68,11 @@ def deadlines() -> None:
 @handle_errors
 def sweep(config: str | None) -> None:
     """Sweep deadlines once (replies seen, states, warnings, notices) and print the changes."""
+    from triage.daemon import Daemon
     from triage.services import App
 
     app = App(cli_settings(config))
-    click.echo(json.dumps(app.sweep_deadlines()))
+    click.echo(json.dumps(Daemon(app).sweep_deadlines()))
 
 
 @deadlines.command("resolve")

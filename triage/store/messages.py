@@ -9,6 +9,7 @@ the ``threader``); the store reads the candidates it asks for in bulk and persis
 from __future__ import annotations
 
 import hashlib
+import logging
 from collections.abc import Iterable, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
@@ -18,7 +19,7 @@ from sqlalchemy import and_, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
-from triage.errors import NotFound
+from triage.errors import NotFound, StoreError
 from triage.models import (
     ParsedMessage,
     StoredThread,
@@ -31,6 +32,8 @@ from triage.models import (
 from triage.store import schema as s
 from triage.store.base import Aggregate, aware, chunked, row_dict
 from triage.store.dberrors import store_error
+
+log = logging.getLogger(__name__)
 
 CHUNK = 500
 """Values per IN list."""
@@ -93,10 +96,24 @@ class Messages(Aggregate):
             row = c.execute(select(src.c.failures).where(src.c.name == name)).first()
             return int(row[0]) if row else 1
 
+    def record_source_failure(self, name: str, type_: str, error: str) -> None:
+        """Record a failed poll of source ``name``. When the store itself is down this is
+        logged, not raised: the caller re-raises the poll's own error."""
+        try:
+            self.ensure_source(name, type_)
+            self.record_source_result(name, error)
+        except StoreError as exc:
+            log.error("cannot record the failure of source %s: %s", name, exc)
+
     def source_failures(self, name: str) -> int:
-        """Return how many polls of source ``name`` failed in a row (1 if it is unknown)."""
-        with self.read(f"cannot read the state of source {name!r}") as c:
-            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
+        """Return how many polls of source ``name`` failed in a row (1 if it is unknown or
+        the store cannot be read: back off as after one failure)."""
+        try:
+            with self.read(f"cannot read the state of source {name!r}") as c:
+                row = c.execute(select(s.sources.c.failures).where(
+                    s.sources.c.name == name)).first()
+        except StoreError:
+            return 1
         return int(row[0] or 0) if row else 1
 
     def pause_source(self, name: str, until: datetime | None) -> None:
@@ -197,13 +214,17 @@ class Messages(Aggregate):
         return [ch.thread_id if ch.thread_id is not None else new_ids[ch.new]  # type: ignore[index]
                 for ch in plan.choices]
 
-    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
-        """Return which of ``message_ids`` are already stored for ``source``."""
+    def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source`` (any source when
+        ``source`` is None)."""
+        m = s.messages
         found: set[str] = set()
-        with self.read(f"cannot read the messages of source {source!r}") as c:
+        with self.read("cannot read the stored Message-IDs") as c:
             for chunk in chunked(list(message_ids), CHUNK):
-                found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
-                    s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
+                q = select(m.c.message_id).where(m.c.message_id.in_(chunk))
+                if source is not None:
+                    q = q.where(m.c.source == source)
+                found.update(r[0] for r in c.execute(q))
         return found
 
     # ------------------------------------------------------------------- reads

@@ -111,8 +111,14 @@ class Store:
         """Record a poll's success or error; return the count of consecutive failures."""
         return self.messages.record_source_result(name, error)
 
+    def record_source_failure(self, name: str, type_: str, error: str) -> None:
+        """Record a failed poll of source ``name`` (logged, not raised, when the store is
+        down)."""
+        self.messages.record_source_failure(name, type_, error)
+
     def source_failures(self, name: str) -> int:
-        """Return how many polls of source ``name`` failed in a row."""
+        """Return how many polls of source ``name`` failed in a row (1 when unknown or
+        unreadable)."""
         return self.messages.source_failures(name)
 
     def pause_source(self, name: str, until: datetime | None) -> None:
@@ -135,8 +141,8 @@ class Store:
         return self.messages.add_items(source, items, cursor, threader=threader,
                                        channel=channel)
 
-    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
-        """Return which of ``message_ids`` are already stored for ``source``."""
+    def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source`` (any when None)."""
         return self.messages.known_message_ids(source, message_ids)
 
     def pending_ids(self, limit: int) -> list[int]:

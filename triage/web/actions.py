@@ -12,8 +12,7 @@ from sqlalchemy import delete, insert, select, update
 
 from triage.drafting.render import DraftRequest
 from triage.errors import NotFound, TriageError
-from triage.models import CATEGORIES, Classification
-from triage.send.base import OutgoingReply
+from triage.models import CATEGORIES, Classification, OutgoingReply
 from triage.send.outbox import Outbox, idempotency_key
 from triage.store import schema as s
 from triage.web import queries
