@@ -216,7 +216,6 @@ def test_no_import_cycles(mods: dict[str, Module]) -> None:
     assert cycles(mods) == []
 
 
-@IN_PROGRESS
 def test_only_the_store_speaks_sql(mods: dict[str, Module]) -> None:
     assert sql_outside_store(mods.values()) == []
 

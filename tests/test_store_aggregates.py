@@ -110,15 +110,16 @@ def test_message_page_read_models(any_store: Store) -> None:
     assert "raw" not in q.thread_messages(msg)[0]
     alone = {"id": 99, "thread_id": None}
     assert q.thread_messages(alone) == [alone] and q.open_resolution(alone) is None
-    assert q.current_classification(ids["other"])["language"] == "vi"  # type: ignore[index]
-    assert q.current_classification(ids["auto"]) is None
-    assert q.current_draft(ids["first"])["text"] == "Hello"  # type: ignore[index]
-    assert q.current_draft(ids["reply"]) is None
+    assert any_store.drafts.classification(ids["other"])["language"] == "vi"  # type: ignore[index]
+    assert any_store.drafts.classification(ids["auto"]) is None
+    assert any_store.drafts.current(ids["first"])["text"] == "Hello"  # type: ignore[index]
+    assert any_store.drafts.current(ids["reply"]) is None
     assert q.deadline(ids["first"])["due_at"] == NOW + timedelta(hours=2)  # type: ignore[index]
     assert q.deadline(ids["reply"]) is None  # a next response, not a first one
     res = q.open_resolution(msg)
     assert res is not None and res["kind"] == "resolution" and res["message_id"] == ids["first"]
-    assert q.assignee(ids["first"]) == "ann" and q.assignee(ids["other"]) is None
+    drafts = any_store.drafts
+    assert drafts.assignee(ids["first"]) == "ann" and drafts.assignee(ids["other"]) is None
     assert [c["new_category"] for c in q.corrections(ids["first"])] == ["complaint"]
     assert [o["idempotency_key"] for o in q.outbox_rows(ids["first"])] == ["k1"]
     assert q.outbox_rows(ids["other"]) == []
@@ -153,7 +154,7 @@ def test_outbox_enqueue_is_idempotent(any_store: Store) -> None:
 def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     any_store.save_processing(mid, cl("request"), NOW + timedelta(hours=1), "p", DRAFT)
-    draft = any_store.queue.current_draft(mid)
+    draft = any_store.drafts.current(mid)
     assert draft is not None
     box = any_store.outbox
     oid, _ = box.enqueue(reply("k1", mid, "email"), draft["id"], "ann")
@@ -171,7 +172,7 @@ def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) 
     sent = box.get(oid)
     assert sent is not None and (sent["status"], sent["remote_id"]) == ("sent", "<r@x>")
     assert sent["last_error"] is None and sent["sent_at"] == clock.now()
-    assert any_store.queue.current_draft(mid)["status"] == "sent"  # type: ignore[index]
+    assert any_store.drafts.current(mid)["status"] == "sent"  # type: ignore[index]
     assert any_store.queue.deadline(mid)["state"] == "met"  # type: ignore[index]
     other, _ = box.enqueue(reply("k2", mid, "email"), None, "ann")
     box.record_failure(other, "rejected", None)

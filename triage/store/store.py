@@ -9,6 +9,8 @@ aggregate, each in its own module and each public method one transaction:
 ``store.processing``      classification, deadline and draft written exactly once;
                           quarantine (``processing.py``)
 ``store.deadlines``       deadlines met; sweep, notices, report (``deadline_store.py``)
+``store.drafts``          the review actions: edits, approve, discard, assign, reclassify
+                          (``drafts.py``)
 ``store.queue``           the review page's read models (``queue.py``)
 ``store.outbox``          approved replies and their transitions (``outbox.py``)
 ``store.accounts``        users of the review page (``accounts.py``)
@@ -40,6 +42,7 @@ from triage.store.acks import Acknowledgements
 from triage.store.base import Aggregate
 from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
+from triage.store.drafts import Drafts
 from triage.store.messages import Ingest, Messages
 from triage.store.outbox import OutboxRows
 from triage.store.ownership import Claims, Leases, Owner, pid_alive
@@ -58,6 +61,7 @@ class Store:
         self.messages = Messages(engine, clock)
         self.processing = Processing(engine, clock)
         self.deadlines = DeadlineStore(self)
+        self.drafts = Drafts(engine, clock)
         self.queue = Queue(engine, clock)
         self.outbox = OutboxRows(engine, clock)
         self.accounts = Accounts(engine, clock)
