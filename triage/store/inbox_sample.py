@@ -12,7 +12,8 @@ from datetime import datetime
 from sqlalchemy import and_, exists, select
 
 from triage.store import schema as s
-from triage.store.store import Store, aware
+from triage.store.base import aware
+from triage.store.store import Store
 
 
 @dataclass(frozen=True)
