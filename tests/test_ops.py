@@ -29,9 +29,10 @@ from triage.services import App
 from triage.store.ops_reads import OpsReads
 
 
-def client_for(app: App, running: bool = True, engine=None) -> TestClient:  # type: ignore[no-untyped-def]
+def client_for(app: App, running: bool = True, store=None) -> TestClient:  # type: ignore[no-untyped-def]
     web = FastAPI()
-    health = Health(OpsReads(engine or app.store.engine), lambda: running, app.clock)
+    health = Health((store or app.store).status,
+                    OpsReads((store or app.store).engine, app.clock), lambda: running, app.clock)
     web.include_router(ops_router(app.ops.metrics, health))
     return TestClient(web)
 
@@ -83,16 +84,17 @@ def test_healthz_needs_store_and_scheduler(app: App, clock, caplog) -> None:  # 
     stopped = client_for(app, running=False).get("/healthz")
     assert stopped.status_code == 503 and stopped.json()["status"] == "down"
     # a store nobody listens on
+    from triage.store import Store
     from triage.store.db import make_engine
 
-    engine = make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/none")
+    store = Store(make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/none"), clock)
     with caplog.at_level(logging.WARNING, logger="triage.ops.health"):
-        down = client_for(app, engine=engine).get("/healthz")
+        down = client_for(app, store=store).get("/healthz")
     assert down.status_code == 503
     # nothing but up/down and the lag: no driver, exception, address or scheduler detail
     assert down.json() == {"status": "down", "lag_seconds": None}
     assert "store" in caplog.text and "does not answer" in caplog.text  # the why: in the log
-    metrics = TestClient(_metrics_only(engine, clock)).get("/metrics").text
+    metrics = TestClient(_metrics_only(store, clock)).get("/metrics").text
     assert "triage_store_up 0.0" in metrics
 
 
@@ -110,12 +112,13 @@ def test_healthz_lag_is_the_age_of_the_oldest_waiting_message(app: App, clock) -
     assert client_for(app).get("/healthz").json() == {"status": "up", "lag_seconds": 0}
 
 
-def _metrics_only(engine, clock) -> FastAPI:  # type: ignore[no-untyped-def]
+def _metrics_only(store, clock) -> FastAPI:  # type: ignore[no-untyped-def]
     from triage.ops.metrics import OpsMetrics
 
     web = FastAPI()
-    web.include_router(ops_router(OpsMetrics(engine, clock),
-                                  Health(OpsReads(engine), lambda: True, clock)))
+    web.include_router(ops_router(OpsMetrics(store.status, clock),
+                                  Health(store.status, OpsReads(store.engine, clock),
+                                         lambda: True, clock)))
     return web
 
 

@@ -24,6 +24,7 @@ from tests.test_send_social import ENV, m_settings, x_settings
 from tests.test_web import login
 from triage.config import Settings
 from triage.errors import NotFound, OutboxError, SendInDoubt
+from triage.mail.threads import assign_threads
 from triage.models import OutgoingReply
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
@@ -314,12 +315,13 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
 
 def test_in_doubt_requeue_and_counts_on_postgresql(postgres_url: str, clock: Any) -> None:
     """Migration 0009 and the in-doubt queries work on PostgreSQL too."""
-    from triage.store.store import Ingest, Store
+    from triage.store import Ingest, Store
 
     store = Store.open(postgres_url, clock)
     try:
         store.ensure_source("pg-doubt", "maildir")
-        [mid] = store.add_items("pg-doubt", [Ingest("1", b"x", None, error="test row")], {})
+        [mid] = store.add_items("pg-doubt", [Ingest("1", b"x", None, error="test row")],
+                                     {}, threader=assign_threads)
         sender = LogSender()
         box = Outbox(store, {"email": sender}, owner=ME, alive=lambda pid: False)
         oid = box.enqueue(reply("pg-doubt-1", mid), draft_id=None, actor="ann")

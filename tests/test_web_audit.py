@@ -60,7 +60,7 @@ def test_audit_log_shows_who_what_when_and_where(web: Any, seeded: Any) -> None:
 
 def test_policy_and_template_changes_are_audited(app: Any, tmp_path: Any) -> None:
     from triage.ops.config_audit import record_config_changes
-    from triage.store.audit_log import AuditFilter, AuditReads
+    from triage.store.audit_log import AuditFilter
 
     settings = app.settings.model_copy(deep=True)
     templates = tmp_path / "templates" / "en"
@@ -72,6 +72,6 @@ def test_policy_and_template_changes_are_audited(app: Any, tmp_path: Any) -> Non
     (templates / "complaint.email.j2").write_text("Dear {{ name }}", encoding="utf-8")
     settings.deadlines.email = settings.deadlines.email / 2
     assert record_config_changes(app.store, settings) == ["policy_changed", "templates_changed"]
-    (line,) = AuditReads(app.store.engine).page(AuditFilter(action="templates_changed"), 1)
+    (line,) = app.store.audit_log.page(AuditFilter(action="templates_changed"), 1)
     assert line["actor"] == "config"
     assert line["detail"]["changed"] == ["template_dir:en/complaint.email.j2"]

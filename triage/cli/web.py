@@ -59,9 +59,7 @@ def users_add(config: str | None, name: str, role: str, password_stdin: bool) ->
 
 
 def _web_sessions(app: Any) -> Any:
-    from triage.store.web_sessions import WebSessions
-
-    return WebSessions(app.store.engine, app.clock)
+    return app.store.web_sessions
 
 
 @users.command("disable")
@@ -73,10 +71,8 @@ def users_disable(config: str | None, name: str) -> None:
     from triage.cli.common import cli_settings
     from triage.errors import NotFound
     from triage.services import App
-    from triage.store.account_security import AccountSecurity
-
     app = App(cli_settings(config))
-    if not AccountSecurity(app.store.engine, app.clock).disable(name):
+    if not app.store.accounts.disable(name):
         raise NotFound(f"user {name!r} does not exist or is already disabled; "
                        "see `triage users list`")
     ended = _web_sessions(app).end_user(name, "disabled")

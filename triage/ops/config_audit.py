@@ -19,7 +19,7 @@ from typing import Any
 from triage.config import Settings
 from triage.drafting.render import PACKAGED_TEMPLATES
 from triage.errors import StoreError
-from triage.store.audit_log import AuditFilter, AuditReads
+from triage.store.audit_log import AuditFilter
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -55,7 +55,7 @@ def record_config_changes(store: Store, settings: Settings) -> list[str]:
     actions written. Never raises: a failure is logged (it must not stop a start)."""
     written: list[str] = []
     try:
-        reads = AuditReads(store.engine)
+        reads = store.audit_log
         for action, now in (("policy_changed", policy_fingerprint(settings)),
                             ("templates_changed", template_fingerprint(settings))):
             last = reads.page(AuditFilter(action=action), 1)

@@ -25,6 +25,7 @@ from triage.clock import Clock
 from triage.errors import StoreError
 from triage.ops.metrics import OpsMetrics
 from triage.store.ops_reads import OpsReads
+from triage.store.status import StatusReads
 
 log = logging.getLogger(__name__)
 
@@ -44,9 +45,11 @@ class HealthReport:
 
 @dataclass
 class Health:
-    """What ``/healthz`` checks: the store answers and the scheduler runs."""
+    """What ``/healthz`` checks: the store answers (``store.status``) and the scheduler runs;
+    and how far behind processing is (``lag``)."""
 
-    reads: OpsReads
+    store: StatusReads
+    lag: OpsReads
     scheduler_running: Callable[[], bool]
     clock: Clock
     _last_problems: tuple[str, ...] = field(default=(), init=False, repr=False)
@@ -56,8 +59,8 @@ class Health:
         problems: list[str] = []
         lag: int | None = None
         try:
-            self.reads.ping()
-            oldest = self.reads.oldest_waiting()
+            self.store.ping()
+            oldest = self.lag.oldest_waiting()
             lag = 0 if oldest is None else max(0, int((self.clock.now() - oldest)
                                                       .total_seconds()))
         except StoreError as exc:

@@ -12,12 +12,10 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Engine, select
-from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy import select
 
 from triage.clock import ensure_utc
 from triage.store import schema as s
-from triage.store.dberrors import store_error
 
 acting_client: ContextVar[str | None] = ContextVar("acting_client", default=None)
 """Address of the client whose request is being served (None outside a request)."""
@@ -34,10 +32,11 @@ class AuditFilter:
 
 
 class AuditReads:
-    """Lines of ``audit_log``, newest first; raises StoreError."""
+    """Lines of ``audit_log``, newest first; raises StoreError. (Not an ``Aggregate``:
+    ``triage.store.base`` imports ``acting_client`` from here.)"""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, reader: Any) -> None:
+        self.read = reader.read
 
     def _query(self, f: AuditFilter) -> Any:
         a = s.audit_log
@@ -61,12 +60,9 @@ class AuditReads:
 
     def page(self, f: AuditFilter, limit: int = 100, offset: int = 0) -> list[dict[str, Any]]:
         """One page of lines matching ``f``."""
-        try:
-            with self.engine.connect() as c:
-                return [self._line(r) for r in c.execute(
-                    self._query(f).limit(limit).offset(offset))]
-        except SQLAlchemyError as exc:
-            raise store_error("cannot read the audit log", exc) from exc
+        with self.read("cannot read the audit log") as c:
+            return [self._line(r) for r in c.execute(
+                self._query(f).limit(limit).offset(offset))]
 
     def all(self, f: AuditFilter, chunk: int = 1000) -> Iterator[dict[str, Any]]:
         """Every line matching ``f``, read ``chunk`` at a time (for the export)."""
@@ -81,8 +77,5 @@ class AuditReads:
     def actions(self) -> list[str]:
         """The distinct actions in the log (the page's filter)."""
         a = s.audit_log
-        try:
-            with self.engine.connect() as c:
-                return sorted(str(r[0]) for r in c.execute(select(a.c.action).distinct()))
-        except SQLAlchemyError as exc:
-            raise store_error("cannot read the audit log", exc) from exc
+        with self.read("cannot read the audit log") as c:
+            return sorted(str(r[0]) for r in c.execute(select(a.c.action).distinct()))

@@ -21,7 +21,6 @@ from triage.clock import Clock
 from triage.config import Settings
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
 from triage.store.audit_log import acting_client
-from triage.store.web_sessions import LoginFailures, WebSessions
 from triage.web.clientaddr import Proxies, SecureCookies
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
 from triage.web.parts import WebParts
@@ -89,12 +88,9 @@ def create_app(parts: WebParts, *, secret_key: str,
                   openapi_url=None)
     web.state.parts = parts
     web.state.proxies = Proxies.of(settings.web.trusted_proxies)
-    clock = limiter_clock or parts.clock
-    engine = parts.store.engine
-    web.state.limiter = LoginLimit(LoginFailures(engine, clock),
-                                   clock, settings.web.login_max_attempts,
-                                   settings.web.login_window)
-    web.state.sessions = Sessions(WebSessions(engine, clock), SessionPolicy.of(settings.web))
+    web.state.limiter = LoginLimit(parts.store.login_failures, limiter_clock or parts.clock,
+                                   settings.web.login_max_attempts, settings.web.login_window)
+    web.state.sessions = Sessions(parts.store.web_sessions, SessionPolicy.of(settings.web))
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:

@@ -14,8 +14,7 @@ from fastapi import APIRouter, Depends, HTTPException, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response, StreamingResponse
 
 from triage.errors import NotFound
-from triage.store.account_security import AccountSecurity
-from triage.store.audit_log import AuditFilter, AuditReads
+from triage.store.audit_log import AuditFilter
 from triage.web.accounts import User, list_users
 from triage.web.deps import ADMIN, flash, require_admin
 from triage.web.parts import parts
@@ -30,9 +29,8 @@ def _sessions(request: Request) -> Any:
     return request.app.state.sessions
 
 
-def _accounts(request: Request) -> AccountSecurity:
-    p = parts(request)
-    return AccountSecurity(p.store.engine, p.clock)
+def _accounts(request: Request) -> Any:
+    return parts(request).store.accounts
 
 
 @router.get("/users", response_class=HTMLResponse)
@@ -103,7 +101,7 @@ def audit_page(request: Request, actor: str = "", action: str = "", since: str =
                user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
     """Who did what, when and from where: newest first, filtered, one page at a time."""
     request.state.user = user
-    reads = AuditReads(parts(request).store.engine)
+    reads = parts(request).store.audit_log
     f = _filter(actor, action, since, until)
     lines = reads.page(f, PAGE + 1, max(0, offset))
     query = {"actor": actor, "action": action, "since": since, "until": until}
@@ -142,7 +140,7 @@ def _jsonl(lines: Iterator[dict[str, Any]]) -> Iterator[str]:
 def audit_export(request: Request, format: str = "csv", actor: str = "", action: str = "",
                  since: str = "", until: str = "") -> Response:
     """The filtered audit log as a CSV or JSON-lines download."""
-    lines = AuditReads(parts(request).store.engine).all(_filter(actor, action, since, until))
+    lines = parts(request).store.audit_log.all(_filter(actor, action, since, until))
     if format == "jsonl":
         return StreamingResponse(_jsonl(lines), media_type="application/x-ndjson", headers={
             "Content-Disposition": 'attachment; filename="triage-audit.jsonl"'})
@@ -154,6 +152,6 @@ def audit_export(request: Request, format: str = "csv", actor: str = "", action:
 def api_audit(request: Request, actor: str = "", action: str = "", since: str = "",
               until: str = "", offset: int = 0, limit: int = PAGE) -> list[dict[str, Any]]:
     """One page of the audit log as JSON, newest first."""
-    lines = AuditReads(parts(request).store.engine).page(
+    lines = parts(request).store.audit_log.page(
         _filter(actor, action, since, until), max(1, min(limit, 1000)), max(0, offset))
     return [{**line, "at": line["at"].isoformat()} for line in lines]
