@@ -17,7 +17,7 @@ from triage.web import models_admin
 
 # sign-in, and the probes a load balancer and Prometheus call without an account
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/login"), ("GET", "/healthz"),
-          ("GET", "/metrics")}
+          ("GET", "/metrics"), ("GET", "/login/code"), ("POST", "/login/code")}
 
 
 def csrf_of(html: str) -> str:

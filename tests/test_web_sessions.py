@@ -135,3 +135,52 @@ def test_failed_sign_ins_are_counted_in_the_store(seeded: Any, smtp_outbox: Any)
     assert fail(TestClient(fresh_app())) == 429  # a restarted process
     seeded.clock.advance(seeded.settings.web.login_window)
     assert fail(TestClient(fresh_app())) == 401
+
+
+def test_totp_second_factor(web: Any, seeded: Any, tmp_path: Path) -> None:
+    from triage.cli.main import main
+    from triage.web import totp
+
+    r = CliRunner().invoke(main, ["users", "totp", ADMIN[0], "--config",
+                                  str(write_cfg(tmp_path, seeded))])
+    assert r.exit_code == 0, r.output
+    secret = r.output.split("secret: ")[1].split()[0]
+    assert f"otpauth://totp/triage:{ADMIN[0]}?secret={secret}" in r.output
+
+    def password_step(client: TestClient) -> Any:
+        csrf = client.get("/login").text.split('name="csrf_token" value="')[1].split('"')[0]
+        return client.post("/login", data={"username": ADMIN[0], "password": ADMIN[1],
+                                           "csrf_token": csrf}, follow_redirects=False)
+
+    def code_step(client: TestClient, code: str) -> Any:
+        page = client.get("/login/code").text
+        csrf = page.split('name="csrf_token" value="')[1].split('"')[0]
+        return client.post("/login/code", data={"code": code, "csrf_token": csrf},
+                           follow_redirects=False)
+
+    client = TestClient(web)
+    first = password_step(client)
+    assert first.status_code == 303 and first.headers["location"] == "/login/code"
+    assert client.get("/queue", follow_redirects=False).status_code == 303  # not yet in
+    assert code_step(client, "000000" if totp.now_code(secret, seeded.clock.now()) !=
+                     "000000" else "111111").status_code == 401
+    code = totp.now_code(secret, seeded.clock.now())
+    ok = code_step(client, code)
+    assert ok.status_code == 303 and ok.headers["location"] == "/queue"
+    assert client.get("/admin/users", follow_redirects=False).status_code == 200
+    # the same code again (someone who watched it being typed) opens nothing
+    other = TestClient(web)
+    password_step(other)
+    assert code_step(other, code).status_code == 401
+    # a password step left waiting too long must start over
+    late = TestClient(web)
+    password_step(late)
+    seeded.clock.advance(timedelta(minutes=6))
+    assert late.get("/login/code", follow_redirects=False).headers["location"] == "/login"
+    # the JSON sign-in needs the code too
+    api = TestClient(web)
+    refused = api.post("/api/login", json={"username": ADMIN[0], "password": ADMIN[1]})
+    assert refused.status_code == 401 and "totp" in refused.json()["detail"]
+    ok = api.post("/api/login", json={"username": ADMIN[0], "password": ADMIN[1],
+                                      "totp": totp.now_code(secret, seeded.clock.now())})
+    assert ok.status_code == 200, ok.text

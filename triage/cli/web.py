@@ -80,6 +80,37 @@ def users_disable(config: str | None, name: str) -> None:
     click.echo(f"user {name} disabled; {ended} session(s) ended")
 
 
+@users.command("totp")
+@config_option
+@click.argument("name")
+@click.option("--off", is_flag=True, help="Remove the second factor.")
+@handle_errors
+def users_totp(config: str | None, name: str, off: bool) -> None:
+    """Give user NAME a TOTP second factor (meant for admins), or remove it with --off.
+
+    Prints the secret and its otpauth:// URI once: add it to an authenticator app. The
+    user's sessions end, so the next sign-in asks for a code.
+    """
+    from triage.cli.common import cli_settings
+    from triage.errors import NotFound
+    from triage.services import App
+    from triage.web import totp
+
+    app = App(cli_settings(config))
+    secret = None if off else totp.new_secret()
+    if not app.store.accounts.set_totp_secret(name, secret):
+        raise NotFound(f"user {name!r} does not exist; see `triage users list`")
+    ended = _web_sessions(app).end_user(name, "second_factor")
+    app.store.audit("cli", "user_totp_off" if off else "user_totp_on", None,
+                    {"user": name, "sessions": ended})
+    if secret is None:
+        click.echo(f"user {name}: second factor removed")
+        return
+    click.echo(f"user {name}: second factor on; add this to an authenticator app:")
+    click.echo(f"  secret: {secret}")
+    click.echo(f"  uri:    {totp.provisioning_uri(secret, name)}")
+
+
 @users.command("sign-out")
 @config_option
 @click.argument("name", required=False)

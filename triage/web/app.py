@@ -91,6 +91,7 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.state.limiter = LoginLimit(parts.store.login_failures, limiter_clock or parts.clock,
                                    settings.web.login_max_attempts, settings.web.login_window)
     web.state.sessions = Sessions(parts.store.web_sessions, SessionPolicy.of(settings.web))
+    web.state.used_codes = {}  # user -> (TOTP code, time step) that last opened a session
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
