@@ -184,3 +184,17 @@ def test_totp_second_factor(web: Any, seeded: Any, tmp_path: Path) -> None:
     ok = api.post("/api/login", json={"username": ADMIN[0], "password": ADMIN[1],
                                       "totp": totp.now_code(secret, seeded.clock.now())})
     assert ok.status_code == 200, ok.text
+
+
+def test_password_is_rehashed_at_sign_in_when_argon2_parameters_change(seeded: Any) -> None:
+    from argon2 import PasswordHasher
+
+    from triage.web.accounts import _hasher, authenticate
+
+    weak = PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    seeded.store.accounts.set_password_hash(AGENT[0], weak.hash(AGENT[1]))
+    assert _hasher.check_needs_rehash(seeded.store.accounts.user(AGENT[0]).password_hash)
+    authenticate(seeded.store, AGENT[0], AGENT[1])
+    stored = seeded.store.accounts.user(AGENT[0]).password_hash
+    assert stored.startswith("$argon2id$") and not _hasher.check_needs_rehash(stored)
+    _hasher.verify(stored, AGENT[1])
