@@ -28,6 +28,7 @@ from pydantic import (
     model_validator,
 )
 
+from triage.channel_settings import CHAT_SOURCE_TYPES, ChatSource
 from triage.errors import ConfigError, MissingSecretError
 from triage.models import CATEGORIES
 
@@ -692,7 +693,7 @@ class ImapSource(_Section):
         return [("password_env", self.password_env)] if self.password_env else []
 
 
-SourceSettings = Annotated[MaildirSource | ImapSource | XSource | MastodonSource,
+SourceSettings = Annotated[MaildirSource | ImapSource | XSource | MastodonSource | ChatSource,
                            Field(discriminator="type")]
 
 
@@ -838,8 +839,8 @@ def _loc(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
                 if parts else f"[{item}]"
             node = node[item] if isinstance(node, list) and 0 <= item < len(node) else None
         else:
-            if item in {"maildir", "imap", "x", "mastodon"} and parts and parts[-1].startswith(
-                    "sources["):
+            if item in {"maildir", "imap", "x", "mastodon", *CHAT_SOURCE_TYPES} and parts \
+                    and parts[-1].startswith("sources["):
                 continue  # discriminator tag, not a key the user wrote
             parts.append(str(item))
             node = node.get(item) if isinstance(node, dict) else None

@@ -76,7 +76,10 @@ class App:
         from triage.deadlines.policy import build_calendars
 
         d = self.settings.deadlines
-        return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path))
+        # chat sources carry their own first-response target (the chat norm, 60 min)
+        own = {s.name: s.first_response for s in self.settings.sources
+               if hasattr(s, "first_response")}
+        return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path), own)
 
     @cached_property
     def sweeper(self) -> DeadlineSweeper:

@@ -82,7 +82,14 @@ def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None
     the login limiter uses ``limiter_clock`` (default the app's clock); ``retrainer`` defaults
     to one writing models into ``data_dir/models``.
     """
-    from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
+    from triage.web import (
+        api,
+        routes_admin,
+        routes_auth,
+        routes_message,
+        routes_queue,
+        webhooks,
+    )
 
     settings: Settings = app.settings
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
@@ -148,6 +155,7 @@ def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None
     web.include_router(routes_admin.router)
     web.include_router(api.router)
     web.include_router(api.admin)
+    web.include_router(webhooks.router)  # signed by the platforms, not behind a sign-in
     # /healthz and /metrics; a process without a scheduler (``triage web``) is ready when
     # its store answers
     web.include_router(app.ops.router(scheduler_running or (lambda: True)))
