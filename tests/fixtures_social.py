@@ -15,11 +15,14 @@ from collections.abc import Iterator
 import pytest
 
 from tests.fake_mastodon import OWN_MASTO_ID, FakeMastodon
+from tests.fake_meta import FakeMeta
 from tests.fake_telegram import FakeTelegram
 from tests.fake_x import OWN_X_HANDLE, OWN_X_ID, FakeX
+from tests.fake_zalo import FakeZalo
 from triage.clock import FrozenClock
 
-__all__ = ["OWN_MASTO_ID", "OWN_X_HANDLE", "OWN_X_ID", "FakeMastodon", "FakeTelegram", "FakeX"]
+__all__ = ["OWN_MASTO_ID", "OWN_X_HANDLE", "OWN_X_ID", "FakeMastodon", "FakeMeta",
+           "FakeTelegram", "FakeX", "FakeZalo"]
 
 
 @pytest.fixture
@@ -42,5 +45,21 @@ def fake_mastodon(clock: FrozenClock) -> Iterator[FakeMastodon]:
 def fake_telegram(clock: FrozenClock) -> Iterator[FakeTelegram]:
     """A fake Telegram Bot API on 127.0.0.1 (tests/fake_telegram.py)."""
     srv = FakeTelegram(clock)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fake_meta(clock: FrozenClock) -> Iterator[FakeMeta]:
+    """A fake Graph API (Facebook Page and WhatsApp number) on 127.0.0.1."""
+    srv = FakeMeta(clock)
+    yield srv
+    srv.stop()
+
+
+@pytest.fixture
+def fake_zalo(clock: FrozenClock) -> Iterator[FakeZalo]:
+    """A fake Zalo OA Open API and OAuth server on 127.0.0.1."""
+    srv = FakeZalo(clock)
     yield srv
     srv.stop()

@@ -68,9 +68,7 @@ def secure_cookie(settings: Settings) -> bool:
 
 def default_outbox(app: Any) -> Outbox:
     """The outbox with the senders the settings ask for (``triage.send.factory``)."""
-    from triage.send.factory import build_outbox
-
-    return build_outbox(app)
+    return app.outbox  # built by the composition root (triage.send.factory)
 
 
 def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
