@@ -240,7 +240,8 @@ class FakeMeta(FakeBase):
         for m in sorted(conv["messages"], key=lambda m: m["created"], reverse=True):
             ours = m["from_id"] == PAGE_ID
             me = {"id": PAGE_ID, "name": "Acme"}
-            them = {"id": conv["psid"], "name": conv["name"], "email": f"{conv['psid']}@facebook.com"}
+            them = {"id": conv["psid"], "name": conv["name"],
+                    "email": f"{conv['psid']}@facebook.com"}
             out.append({"id": m["id"], "message": m["message"],
                         "from": me if ours else them, "to": {"data": [them if ours else me]},
                         "created_time": graph_time(m["created"])})

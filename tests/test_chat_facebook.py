@@ -125,7 +125,7 @@ def test_an_expired_page_token_is_an_auth_error(
         tmp_path: Path, model_path: Path, clock: FrozenClock, fake_meta: FakeMeta) -> None:
     fake_meta.expired.add(PAGE_TOKEN)
     app = fb_app(tmp_path, model_path, clock, fake_meta)
-    with pytest.raises(SourceAuthError, match="190/463.*Session has expired") as e:
+    with pytest.raises(SourceAuthError, match=r"190/463.*Session has expired") as e:
         Daemon(app).poll_source(source(app, clock))
     assert PAGE_TOKEN not in str(e.value) and APP_SECRET not in str(e.value)
     assert fake_meta.auth[0] == f"Bearer {PAGE_TOKEN}"  # the token travels in a header

@@ -174,5 +174,5 @@ def test_replies_inside_the_7_day_window_and_the_way_out_after_it(
     seen["at"] = clock.now()  # triage thinks the window is open, Zalo knows better
     fake_zalo.messages = [m for m in fake_zalo.messages if m["from_id"] != "111"]
     fake_zalo.user_message("111", "Lan", "cũ", ago=timedelta(days=9))
-    with pytest.raises(ReplyRejected, match="-230.*ZBS template"):
+    with pytest.raises(ReplyRejected, match=r"-230.*ZBS template"):
         sender.send(r)

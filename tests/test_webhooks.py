@@ -166,7 +166,7 @@ def test_whatsapp_from_delivery_to_reply_with_the_24_hour_window(
     assert len(fake_meta.sent) == 1
     blind = build_whatsapp_sender(hooks.settings.source("wa"), ENV,
                                   last_seen=lambda s, c: None, clock=clock)
-    with pytest.raises(ReplyRejected, match="131047.*approved message template"):
+    with pytest.raises(ReplyRejected, match=r"131047.*approved message template"):
         blind.send(r)
 
 
