@@ -22,7 +22,7 @@ from triage.errors import ReplyRejected
 from triage.models import OutgoingReply
 from triage.send.whatsapp import build_whatsapp_sender
 from triage.services import App
-from triage.sources.table import build_source
+from triage.sources.table import SOURCE_TYPES
 from triage.store.channel_state import webhook_event_count
 from triage.web import create_app
 
@@ -61,7 +61,10 @@ def client(app: App) -> TestClient:
 
 
 def poll(app: App, name: str) -> Any:
-    return Daemon(app).poll_source(build_source(app.settings.source(name), app.environ))
+    """Poll source ``name`` once, on the app's clock."""
+    cfg = app.settings.source(name)
+    return Daemon(app).poll_source(SOURCE_TYPES[cfg.type](cfg, app.environ, Path,
+                                                          clock=app.clock))
 
 
 def test_meta_subscription_handshake(hooks: App) -> None:
@@ -194,3 +197,27 @@ def test_an_unreadable_delivery_is_quarantined_not_lost(hooks: App) -> None:
     poll(hooks, "fb")
     row = stored(hooks, "fb")[0]
     assert row["status"] == "quarantined" and "webhook delivery 1" in row["error"]
+
+
+def test_deliveries_are_not_held_back_by_a_failing_poll_and_are_dropped_later(
+        tmp_path: Path, model_path: Path, clock: FrozenClock, fake_meta: FakeMeta) -> None:
+    app = make_app(tmp_path, model_path, clock, [
+        {"name": "fb", "type": "facebook", "page_id": PAGE_ID, "page_token_env": "FB_TOKEN",
+         "app_secret_env": "META_SECRET", "verify_token_env": "META_VERIFY",
+         "api_base_url": fake_meta.base_url, "poll": True, "webhook": True}], ENV)
+    c = client(app)
+    body = fake_meta.messenger_event("201", "m_hook9", TEXTS["vi"])
+    assert c.post("/webhooks/facebook/fb", content=body,
+                  headers={"X-Hub-Signature-256": sign(body)}).status_code == 200
+    fake_meta.expired.add(PAGE_TOKEN)  # polling fails: the token expired
+    from triage.errors import SourceAuthError
+
+    with pytest.raises(SourceAuthError):
+        poll(app, "fb")
+    assert [r["external_id"] for r in stored(app, "fb")] == ["m_hook9"]  # stored anyway
+    assert app.store.get_cursor("fb") == {"event_id": 1}  # the polling watermark did not move
+    assert webhook_event_count(app.store, "fb") == 1
+    clock.advance(timedelta(days=8))
+    fake_meta.expired.clear()
+    poll(app, "fb")
+    assert webhook_event_count(app.store, "fb") == 0  # read a week ago: dropped

@@ -5,8 +5,9 @@ A sweep reads everything new (API pages and/or stored webhook deliveries) and th
 it; :meth:`SweepSource.fetch` hands it to the pipeline ``limit`` items at a time and moves the
 cursor only with the last batch, so a crash in between makes the next poll sweep again from
 the old cursor and the store ignores what it already has (unique source + external id). A
-rate limit met in the middle of a sweep keeps what was read and is raised on the next fetch,
-so the daemon pauses the source after storing it.
+rate limit (or another source error) met in the middle of a sweep keeps what was read and is
+raised on the next fetch, so the daemon pauses (or backs off) the source after storing it; a
+polling failure therefore never holds back the webhook deliveries already read.
 """
 
 from __future__ import annotations
@@ -14,19 +15,21 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from triage.clock import Clock
-from triage.errors import RateLimited, SourceError
+from triage.errors import SourceError
 from triage.models import FetchResult, ParsedMessage, RawItem
-from triage.store.channel_state import webhook_events_after
+from triage.store.channel_state import drop_webhook_events, webhook_events_after
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
 EVENTS_PER_SWEEP = 500
 """Stored webhook deliveries read per poll at most (the rest wait for the next poll)."""
+KEEP_EVENTS = timedelta(days=7)
+"""Deliveries already turned into messages are dropped after this (kept a while to debug)."""
 
 
 def chat_message(*, message_id: str, sender: str, sender_name: str, text: str,
@@ -69,7 +72,7 @@ class SweepSource:
         self.clock = clock
         self.store: Store | None = None
         self._pending: tuple[list[RawItem], dict[str, Any]] | None = None
-        self._deferred: RateLimited | None = None
+        self._deferred: SourceError | None = None
         self._drained = False
 
     def bind_store(self, store: Store) -> None:
@@ -79,11 +82,11 @@ class SweepSource:
     def sweep(self, cursor: dict[str, Any]) -> tuple[list[RawItem], dict[str, Any]]:
         """Read everything after ``cursor``; return the items and the cursor after them.
 
-        May call :meth:`defer` with a rate limit met after some items were read.
+        May call :meth:`defer` with an error met after some items were read.
         """
         raise NotImplementedError
 
-    def defer(self, exc: RateLimited) -> None:
+    def defer(self, exc: SourceError) -> None:
         """Raise ``exc`` on the fetch after this sweep's items are handed out."""
         self._deferred = exc
 
@@ -124,6 +127,8 @@ class SweepSource:
             raise SourceError(f"{self.type} {self.name}: no store bound; webhook deliveries "
                               "can only be read by the daemon")
         last = int(cursor.get("event_id") or 0)
+        # the saved cursor is past these: they are messages already, in the same store
+        drop_webhook_events(self.store, self.name, last, self.clock.now() - KEEP_EVENTS)
         out: list[RawItem] = []
         for eid, payload, received in webhook_events_after(self.store, self.name, last,
                                                            EVENTS_PER_SWEEP):

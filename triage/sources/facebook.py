@@ -25,7 +25,7 @@ from typing import Any
 from triage.channel_settings import FacebookSource as FacebookSettings
 from triage.clients.meta import GraphApi
 from triage.clock import Clock, SystemClock
-from triage.errors import MissingSecretError, RateLimited
+from triage.errors import MissingSecretError, SourceError
 from triage.models import ParsedMessage, RawItem
 from triage.sources.chat import SweepSource, chat_message, from_epoch, item, unreadable
 
@@ -111,10 +111,10 @@ class FacebookPage(SweepSource):
                 if self.comments:
                     poll["feed_since"] = self._comments(poll.get("feed_since") or start, items)
                 cursor["poll"] = poll
-            except RateLimited as exc:
+            except SourceError as exc:  # a rate limit, or a polling failure
                 if not items:
                     raise
-                self.defer(exc)  # keep what was read; the watermarks stay for the next sweep
+                self.defer(exc)
         log.info("facebook %s: %d item(s); %s", self.name, len(items), self.api.usage.describe())
         return items, cursor
 

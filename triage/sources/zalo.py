@@ -25,7 +25,7 @@ from typing import Any
 from triage.channel_settings import ZaloSource as ZaloSettings
 from triage.clients.zalo import Tokens, ZaloApi
 from triage.clock import Clock, SystemClock
-from triage.errors import MissingSecretError, RateLimited, SourceError
+from triage.errors import MissingSecretError, SourceError
 from triage.models import ParsedMessage, RawItem
 from triage.sources.chat import SweepSource, chat_message, from_epoch, item, unreadable
 from triage.store import channel_state
@@ -139,7 +139,7 @@ class ZaloOA(SweepSource):
             try:
                 poll["since"] = self._poll(int(poll.get("since") or start), items)
                 cursor["poll"] = poll
-            except RateLimited as exc:
+            except SourceError as exc:  # a rate limit, or a polling failure
                 if not items:
                     raise
                 self.defer(exc)

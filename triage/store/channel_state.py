@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.store import schema as s
@@ -125,6 +125,19 @@ def webhook_events_after(store: Store, source: str, after_id: int,
                          .order_by(w.c.id).limit(limit)).all()
     return [(int(r.id), bytes(r.payload), aware(r.received_at) or store.clock.now())
             for r in rows]
+
+
+def drop_webhook_events(store: Store, source: str, up_to_id: int, before: datetime) -> int:
+    """Delete the deliveries of ``source`` with an id up to ``up_to_id`` (already read into
+    messages) received before ``before``; return how many."""
+    w = s.webhook_events
+    try:
+        with store.engine.begin() as c:
+            return int(c.execute(delete(w).where(w.c.source == source, w.c.id <= up_to_id,
+                                                 w.c.received_at < before)).rowcount)
+    except SQLAlchemyError as exc:
+        raise store_error(f"cannot drop old webhook deliveries of source {source!r}", exc) \
+            from exc
 
 
 def webhook_event_count(store: Store, source: str | None = None) -> int:
