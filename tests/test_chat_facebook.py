@@ -115,10 +115,14 @@ def test_usage_near_the_limit_stops_polling_before_meta_refuses(
     seed(fake_meta)
     fake_meta.usage = 95
     app = fb_app(tmp_path, model_path, clock, fake_meta, page_size=1)
-    stats = Daemon(app).poll_source(source(app, clock))
+    src = source(app, clock)  # one source object across polls, as in the daemon
+    stats = Daemon(app).poll_source(src)
     # the first answer said 95 % used (limit 90 %): the rest of the sweep waits
     assert stats.stored == 0 and len(fake_meta.requests) == 1
     assert app.store.paused_until("fb") == clock.now() + timedelta(minutes=15)
+    clock.advance(timedelta(minutes=16))
+    fake_meta.usage = 40  # Meta's rolling hour moved on
+    assert Daemon(app).poll_source(src).stored == 6
 
 
 def test_an_expired_page_token_is_an_auth_error(

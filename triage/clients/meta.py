@@ -95,8 +95,10 @@ class MetaUsage:
         if self.regain_at is not None and self.regain_at > self.clock.now():
             raise RateLimited(f"{what}: Meta's call budget is spent", reset_at=self.regain_at)
         if self.used >= self.limit and self.regain_at is None:
-            # Meta counts in a rolling hour and gives no reset time before it is spent
-            raise RateLimited(f"{what}: {self.used}% of Meta's call budget used (limit "
+            # Meta counts in a rolling hour and gives no reset time before it is spent: pause
+            # (the caller's default), then let one request through to read the usage again
+            used, self.used = self.used, 0
+            raise RateLimited(f"{what}: {used}% of Meta's call budget used (limit "
                               f"{self.limit}%)", reset_at=None)
 
     def describe(self) -> str:

@@ -69,6 +69,15 @@ def comment_message(page_id: str, post_id: str, comment_id: str, parent: str | N
         in_reply_to=f"facebook:{page_id}:comment:{parent}:{parent}" if parent else None)
 
 
+def _time_or(value: Any, default: datetime) -> datetime:
+    """A Graph time, or ``default`` when it is missing or unreadable (read it rather than
+    skip it: the store drops what it already has)."""
+    try:
+        return graph_time(value)
+    except (TypeError, ValueError):
+        return default
+
+
 def _text(msg: Mapping[str, Any]) -> str:
     text = str(msg.get("message") or msg.get("text") or "")
     if text:
@@ -137,10 +146,12 @@ class FacebookPage(SweepSource):
         for conv in self._pages(f"/{self.page_id}/conversations",
                                 {"platform": "messenger", "fields": "id,updated_time"},
                                 f"facebook {self.name}: conversations"):
-            updated = graph_time(conv.get("updated_time"))
+            updated = _time_or(conv.get("updated_time"), since)
             if updated < since:
                 break  # listed newest first: the rest is older
             newest = max(newest, updated)
+            if not conv.get("id"):
+                continue
             for msg in self._pages(f"/{conv['id']}/messages", {"fields": MESSAGE_FIELDS},
                                    f"facebook {self.name}: messages"):
                 got = self._dm_item(msg)
@@ -173,8 +184,8 @@ class FacebookPage(SweepSource):
         got = self.api.get(f"/{self.page_id}/feed", {"fields": "id,updated_time",
                                                      "limit": self.page_size},
                            what=f"facebook {self.name}: feed")
-        for post in (p for p in got.get("data") or [] if isinstance(p, dict)):
-            updated = graph_time(post.get("updated_time"))
+        for post in (p for p in got.get("data") or [] if isinstance(p, dict) and p.get("id")):
+            updated = _time_or(post.get("updated_time"), since)
             if updated < since:
                 continue  # the feed is in order of creation: look at every listed post
             newest = max(newest, updated)

@@ -57,7 +57,8 @@ def parse_message(msg: Mapping[str, Any], bot_id: str) -> ParsedMessage:
         message_id=f"telegram:{bot_id}:{chat_id}:{int(msg['message_id'])}",
         sender=f"telegram:{uid}", sender_name=name or str(user.get("username") or uid),
         text=message_text(msg), received_at=from_epoch(msg["date"]), thread=thread,
-        to=f"telegram:bot:{bot_id}", own=bool(user.get("is_bot")), in_reply_to=in_reply_to)
+        to=f"telegram:bot:{bot_id}", own=bool(user.get("is_bot")), in_reply_to=in_reply_to,
+        auto_reason="our own message" if uid == bot_id else "a message from a bot")
 
 
 class TelegramUpdates:

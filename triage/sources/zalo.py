@@ -154,7 +154,10 @@ class ZaloOA(SweepSource):
             chats = self.api.recent_chats(page * self.page_size, self.page_size)
             old = False
             for m in chats:
-                t = int(m.get("time") or 0)
+                try:
+                    t = int(m.get("time") or since)
+                except (TypeError, ValueError):
+                    t = since  # unreadable time: read that chat (the store drops doubles)
                 if t < since:
                     old = True
                     break
