@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from tests.conftest import add_to_maildir, make_email
 from triage.clock import FrozenClock
-from triage.config import AckRule, settings_from_mapping
+from triage.config import AckRuleSettings, settings_from_mapping
 from triage.daemon import Daemon
 from triage.drafting.acks import Acknowledger, LogOnlySender, humanize
 from triage.errors import ConfigError, SendError
@@ -143,7 +143,7 @@ def test_failed_send_is_audited_and_not_retried(tmp_path: Path, maildir: Path,
 
 
 def test_bad_template_is_a_config_error(tmp_path: Path, clock: FrozenClock) -> None:
-    rule = AckRule(name="r", enabled=True, category="request", text="Hi {{ name ")
+    rule = AckRuleSettings(name="r", enabled=True, category="request", text="Hi {{ name ")
     with pytest.raises(ConfigError, match=r"acknowledgements\[0\]\(name='r'\)"):
         Acknowledger(None, LogOnlySender(), [rule], None, clock)  # type: ignore[arg-type]
 

@@ -11,14 +11,14 @@ from typing import Any
 
 import pytest
 
-from triage.channel_settings import (
-    CHAT_SOURCE_TYPES,
-    FacebookSource,
-    TelegramSource,
-    WhatsAppSource,
-    ZaloSource,
-)
 from triage.config import check_secrets_present, secret_keys, settings_from_mapping
+from triage.config.channels import (
+    CHAT_SOURCE_TYPES,
+    FacebookSettings,
+    TelegramSettings,
+    WhatsAppSettings,
+    ZaloSettings,
+)
 from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import ConfigError, MissingSecretError
 
@@ -28,7 +28,7 @@ EXAMPLE = Path(__file__).parent.parent / "config" / "triage.example.toml"
 def test_example_documents_every_chat_source_key() -> None:
     data = tomllib.loads(EXAMPLE.read_text(encoding="utf-8"))
     types = {s["type"]: s for s in data["sources"]}
-    for model in (TelegramSource, FacebookSource, ZaloSource, WhatsAppSource):
+    for model in (TelegramSettings, FacebookSettings, ZaloSettings, WhatsAppSettings):
         tag = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
         assert tag in types, f"no example [[sources]] of type {tag}"
         missing = set(model.model_fields) - set(types[tag])

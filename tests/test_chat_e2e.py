@@ -71,8 +71,8 @@ def write_config(tmp_path: Path, model_path: Path, channel: str, base_url: str,
         "[scheduler]\njitter = '0s'\n"
         "[ops]\ninstance = 'e2e-host'\n"
         f"[web]\nenabled = true\nhost = '127.0.0.1'\nport = {port}\n"
-        "[send]\ndrain_interval = '1s'\nretry_base = '1s'\nretry_max = '2s'\n"
-        "in_doubt_after = '1h'\n"
+        "[send]\ndrain_interval = '1s'\nin_doubt_after = '1h'\n"
+        "[send.retry]\nbase = '1s'\nmax = '2s'\n"
         f"[[sources]]\n{source_toml(channel, base_url)}", encoding="utf-8")
     (tmp_path / ".env").write_text("".join(f"{k}={v}\n" for k, v in ENV.items()))
     app = App(load_settings(cfg, ENV), environ=ENV)

@@ -13,8 +13,8 @@ import pytest
 
 from tests.chat_helpers import TEXTS, make_app, real_now, stored
 from tests.fake_meta import APP_SECRET, PAGE_ID, PAGE_TOKEN, FakeMeta
-from triage.channel_settings import FacebookSource
 from triage.clock import FrozenClock
+from triage.config.channels import FacebookSettings
 from triage.daemon import Daemon
 from triage.errors import ReplyRejected, SendError, SourceAuthError
 from triage.models import OutgoingReply
@@ -136,8 +136,8 @@ def test_an_expired_page_token_is_an_auth_error(
 
 
 # ------------------------------------------------------------------------------ sending
-def settings(fake: FakeMeta, **kw: Any) -> FacebookSource:
-    return FacebookSource.model_validate(fb_source_settings(fake, **kw))
+def settings(fake: FakeMeta, **kw: Any) -> FacebookSettings:
+    return FacebookSettings.model_validate(fb_source_settings(fake, **kw))
 
 
 def reply(text: str, to: str, key: str = "k1") -> OutgoingReply:

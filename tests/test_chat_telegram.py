@@ -194,9 +194,9 @@ def reply(text: str, to: str, key: str = "k1") -> OutgoingReply:
 
 
 def tg_settings(fake: FakeTelegram, **kw: Any) -> Any:
-    from triage.channel_settings import TelegramSource
+    from triage.config.channels import TelegramSettings
 
-    return TelegramSource.model_validate({"name": "tg", "type": "telegram",
+    return TelegramSettings.model_validate({"name": "tg", "type": "telegram",
                                           "bot_token_env": "TG_TOKEN",
                                           "api_base_url": fake.base_url, **kw})
 

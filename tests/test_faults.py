@@ -158,8 +158,8 @@ def pg_config(path: Path, url: str, model_path: Path, instance: str, boxes: list
     lines = [f"data_dir = 'data-{instance}'",
              f"[store]\nurl = '{url}'",
              f"[classifier]\nmodel_path = '{model_path}'",
-             "[scheduler]\nbatch_size = 20\njitter = '0s'\nbackoff_base = '1s'\n"
-             "backoff_max = '2s'\nsweep_interval = '2s'",
+             "[scheduler]\nbatch_size = 20\njitter = '0s'\nsweep_interval = '2s'\n"
+             "[scheduler.retry]\nbase = '1s'\nmax = '2s'",
              f"[ops]\ninstance = '{instance}'\nlease_ttl = '{ttl}'\nclaim_ttl = '{ttl}'"]
     for b in boxes:
         lines.append(f"[[sources]]\nname = '{b.name}'\ntype = 'maildir'\npath = '{b}'\n"

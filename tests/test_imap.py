@@ -261,7 +261,7 @@ def test_mail_delivered_while_idle_is_processed_without_waiting_for_the_poll_int
 def test_without_idle_support_the_watcher_ends_and_polling_carries_on(
         mailbox: Mailbox) -> None:
     from triage.clients.imap import ImapConnector
-    from triage.config import ImapSource as ImapSettings
+    from triage.config import ImapSettings
     from triage.sources.imap_idle import IdleWatcher
 
     class NoIdleClient(IMAPClient):
@@ -300,7 +300,7 @@ def test_idle_is_renewed_and_still_wakes(mailbox: Mailbox) -> None:
     from datetime import timedelta
 
     from triage.clients.imap import ImapConnector
-    from triage.config import ImapSource as ImapSettings
+    from triage.config import ImapSettings
     from triage.sources.imap_idle import IdleWatcher
 
     cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
@@ -342,7 +342,7 @@ def test_one_unreachable_account_does_not_stop_the_others(
 def test_a_wake_skipped_by_a_busy_poll_is_repeated_until_a_fetch_runs(
         mailbox: Mailbox) -> None:
     from triage.clients.imap import ImapConnector
-    from triage.config import ImapSource as ImapSettings
+    from triage.config import ImapSettings
     from triage.sources.imap_idle import IdleWatcher
 
     cfg = ImapSettings.model_validate(mailbox.settings(idle=True))

@@ -18,7 +18,7 @@ from tests.fixtures_imap import PASSWORD, Mailbox
 from tests.test_imap import customer_mails, make_app, poll, stored
 from triage.clients.imap import ImapConnector
 from triage.clock import FrozenClock
-from triage.config import ImapSource as ImapSettings
+from triage.config import ImapSettings
 from triage.daemon import Daemon
 from triage.mail.threads import ref_token
 from triage.sources.imap import ImapSource

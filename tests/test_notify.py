@@ -74,7 +74,7 @@ def test_retries_with_backoff_then_delivers_once(tmp_path: Path, model_path: Pat
                                                  clock: FrozenClock, maildir: Path,
                                                  webhook_receiver: Receiver) -> None:
     app = make_app(tmp_path, model_path, clock, maildir,
-                   {"webhook_url_env": "H", "webhook_format": "slack", "retry_base": "1m"},
+                   {"webhook_url_env": "H", "webhook_format": "slack", "retry": {"base": "1m"}},
                    {"H": webhook_receiver.url})
     seed(app, maildir, clock, n=1)
     webhook_receiver.fail_next = 2
@@ -103,7 +103,7 @@ def test_retries_with_backoff_then_delivers_once(tmp_path: Path, model_path: Pat
 def test_gives_up_after_max_attempts(tmp_path: Path, model_path: Path, clock: FrozenClock,
                                      maildir: Path) -> None:
     app = make_app(tmp_path, model_path, clock, maildir,
-                   {"webhook_url_env": "H", "max_attempts": 2, "retry_base": "1m"},
+                   {"webhook_url_env": "H", "retry": {"max_attempts": 2, "base": "1m"}},
                    {"H": "http://127.0.0.1:9/refused"})
     seed(app, maildir, clock, n=1)
     clock.set(T0 + timedelta(hours=22))
@@ -133,7 +133,8 @@ def test_lead_gets_a_digest_over_smtp(tmp_path: Path, model_path: Path, clock: F
                                       maildir: Path, smtp_sink: Sink) -> None:
     app = make_app(tmp_path, model_path, clock, maildir, {
         "email_to": ["lead@example.com"], "email_from": "triage@example.com",
-        "smtp_host": smtp_sink.host, "smtp_port": smtp_sink.port, "digest_interval": "15m"})
+        "smtp": {"host": smtp_sink.host, "port": smtp_sink.port, "tls": "none"},
+        "digest_interval": "15m"})
     seed(app, maildir, clock)
     clock.set(T0 + timedelta(hours=21, minutes=30))
     Daemon(app).sweep_deadlines()

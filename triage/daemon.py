@@ -240,16 +240,16 @@ class Daemon:
                 log.info("%s", exc)
             except SourceAuthError as exc:
                 log.error("source %s: %s (will retry; fix the credentials)", source.name, exc)
-                scheduler.delay(job_id, sched.backoff_max)
+                scheduler.delay(job_id, sched.retry.max)
             except TriageError as exc:
                 failures = app.store.source_failures(source.name)
-                wait = backoff_delay(failures, sched.backoff_base, sched.backoff_max)
+                wait = backoff_delay(failures, sched.retry.base, sched.retry.max)
                 log.error("source %s failed (%d in a row), retrying in %ss: %s", source.name,
                           failures, int(wait.total_seconds()), exc)
                 scheduler.delay(job_id, wait)
             except Exception:  # never let one job kill the daemon
                 log.exception("source %s: unexpected error", source.name)
-                scheduler.delay(job_id, sched.backoff_base)
+                scheduler.delay(job_id, sched.retry.base)
 
         return job
 

@@ -22,6 +22,7 @@ from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
 from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
+from triage.sources.imap import header_message_id
 from triage.store.dberrors import store_error
 from triage.store.deadline_store import DeadlineStore
 from triage.store.store import Ingest, Processed, Store
@@ -38,6 +39,8 @@ class RunStats:
     quarantined: int = 0
     processed: int = 0
     failed: int = 0
+    duplicates: int = 0
+    """Messages not stored because their Message-ID was already stored (imports)."""
     errors: list[str] = field(default_factory=list)
 
     def merge(self, other: RunStats) -> None:
@@ -47,6 +50,7 @@ class RunStats:
         self.quarantined += other.quarantined
         self.processed += other.processed
         self.failed += other.failed
+        self.duplicates += other.duplicates
         self.errors.extend(other.errors)
 
 
@@ -130,17 +134,38 @@ class Pipeline:
         return stats
 
     def import_items(self, source_name: str, items: Iterable[RawItem]) -> RunStats:
-        """Store archive items as a backfill (never auto-answered), then process them."""
+        """Store archive items as a backfill (never auto-answered), then process them.
+
+        A message whose Message-ID is already stored, from any source, or that came earlier
+        in the same import, is counted in ``duplicates`` and not stored again.
+        """
         self.store.ensure_source(source_name, "import")
         stats = RunStats()
         batch: list[RawItem] = []
+        seen: set[str] = set()
+
+        def flush() -> None:
+            mids = [header_message_id(i.raw) for i in batch]
+            known = self.store.known_message_ids(None, mids) | seen
+            fresh = []
+            for item, mid in zip(batch, mids, strict=True):
+                if mid in known:
+                    stats.fetched += 1
+                    stats.duplicates += 1
+                else:
+                    known.add(mid)
+                    fresh.append(item)
+            seen.update(mids)
+            if fresh:
+                stats.merge(self.ingest(source_name, "email", FetchResult(fresh, {}), True))
+            batch.clear()
+
         for item in items:
             batch.append(item)
             if len(batch) >= self.batch_size:
-                stats.merge(self.ingest(source_name, "email", FetchResult(batch, {}), True))
-                batch = []
+                flush()
         if batch:
-            stats.merge(self.ingest(source_name, "email", FetchResult(batch, {}), True))
+            flush()
         stats.merge(self.process_pending())
         return stats
 

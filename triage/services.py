@@ -88,7 +88,8 @@ class App:
         from triage.store.deadline_store import DeadlineStore
 
         dstore = DeadlineStore(self.store, (self.settings.drafting.support_address,))
-        notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ)
+        notifier = build_notifier(dstore, self.clock, self.settings.notifications, self.environ,
+                                  resolve=self.settings.resolve_path)
         from triage.ops.memtrim import release_free_heap
 
         return DeadlineSweeper(self.deadlines, dstore, notifier, self.clock, self.stop,

@@ -100,16 +100,28 @@ def poll(config: str | None, once: bool) -> None:
               help="Source name the imported messages are stored under.")
 @handle_errors
 def import_(config: str | None, path: str, source_name: str) -> None:
-    """Import .eml files, an mbox file or a Maildir as a backfill (never auto-answered)."""
+    """Import message files, mbox files, Maildirs or a folder of them as a backfill (never
+    auto-answered). A message whose Message-ID is already stored is reported as a duplicate
+    and not stored again."""
     from triage.services import App
-    from triage.sources.importer import archive_items
+    from triage.sources.importer import ArchiveScan, archive_items
 
     settings = cli_settings(config)
     setup_logging(settings.logging.level)
     app = App(settings)
-    stats = app.pipeline.import_items(source_name, archive_items(Path(path)))
-    click.echo(f"imported: read {stats.fetched}, new {stats.stored}, quarantined "
-               f"{stats.quarantined}, processed {stats.processed}")
+    scan = ArchiveScan()
+    stats = app.pipeline.import_items(source_name, archive_items(Path(path), scan))
+    for skipped in scan.skipped[:20]:
+        click.echo(f"skipped {skipped}: not a message or mbox file", err=True)
+    if len(scan.skipped) > 20:
+        click.echo(f"skipped {len(scan.skipped) - 20} more files that are not mail", err=True)
+    click.echo(f"imported: read {stats.fetched}, new {stats.stored}, duplicates "
+               f"{stats.duplicates}, quarantined {stats.quarantined}, processed "
+               f"{stats.processed}, skipped {len(scan.skipped)}")
+    if stats.fetched == 0:
+        click.echo(f"error: no messages found in {path}; give a message file, an mbox file, "
+                   "a Maildir or a folder holding them", err=True)
+        sys.exit(1)
 
 
 @main.command()
@@ -119,14 +131,14 @@ def import_(config: str | None, path: str, source_name: str) -> None:
 @handle_errors
 def export(config: str | None, fmt: str) -> None:
     """Print every message with its category, deadline and draft, one JSON object a line."""
-    from triage.ops.export import export_record
+    from triage.ops.export import export_record, json_line
     from triage.services import App
 
     app = App(cli_settings(config))
     now = app.clock.now()
     out = sys.stdout
     for row in app.store.export_rows():
-        out.write(json.dumps(export_record(row, app.deadlines, now), ensure_ascii=False) + "\n")
+        out.write(json_line(export_record(row, app.deadlines, now)) + "\n")
 
 
 @main.command()

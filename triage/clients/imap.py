@@ -24,8 +24,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.imapclient import SocketTimeout
 
-from triage.config import ImapSource as ImapSettings
-from triage.config import is_loopback
+from triage.config import ImapSettings, is_loopback
 from triage.errors import SourceAuthError, SourceError
 
 log = logging.getLogger(__name__)

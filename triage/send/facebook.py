@@ -18,9 +18,9 @@ from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from triage.channel_settings import FacebookSource as FacebookSettings
 from triage.clients.meta import GraphApi
 from triage.clock import Clock, SystemClock
+from triage.config.channels import FacebookSettings
 from triage.errors import ChannelRefused, ReplyRejected, SendError
 from triage.models import OutgoingReply
 from triage.send.chat import (

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from triage.clients.smtp import SmtpClient, smtp_password
 from triage.config import Settings
-from triage.errors import MissingSecretError
 from triage.models import Sender
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
@@ -25,18 +25,12 @@ def build_senders(settings: Settings, environ: Mapping[str, str],
     senders: dict[str, Sender] = {}
     if send.email == "smtp":
         smtp = send.smtp
-        password = ""
-        if smtp.password_env:
-            password = environ.get(smtp.password_env, "")
-            if not password:
-                raise MissingSecretError(
-                    f"environment variable {smtp.password_env} is not set",
-                    key="send.smtp.password_env", fix="export it or put it in .env")
+        client = SmtpClient.from_settings(
+            smtp, smtp_password(smtp, environ, "send.smtp.password_env"),
+            settings.resolve_path(smtp.ca_file) if smtp.ca_file else None)
         senders["email"] = SmtpSender(
-            host=smtp.host, port=smtp.port, tls=smtp.tls,
-            from_address=settings.drafting.support_address,
-            from_name=settings.drafting.team_name, username=smtp.username, password=password,
-            timeout=smtp.timeout.total_seconds(), on_sent=on_sent)
+            client=client, from_address=settings.drafting.support_address,
+            from_name=settings.drafting.team_name, on_sent=on_sent)
     else:
         senders["email"] = LogSender()
     from triage.send.social import build_social_sender  # imported late: pulls in tweepy
@@ -56,5 +50,5 @@ def build_outbox(store: Store, settings: Settings, environ: Mapping[str, str], *
     """
     send = settings.send
     return Outbox(store, build_senders(settings, environ, on_sent, store),
-                  max_attempts=send.max_attempts, retry_base=send.retry_base,
-                  retry_max=send.retry_max, owner=owner, in_doubt_after=send.in_doubt_after)
+                  max_attempts=send.retry.max_attempts, retry_base=send.retry.base,
+                  retry_max=send.retry.max, owner=owner, in_doubt_after=send.in_doubt_after)

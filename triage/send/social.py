@@ -7,13 +7,13 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from triage.channel_settings import (
-    ChatSource,
-    FacebookSource,
-    TelegramSource,
-    ZaloSource,
+from triage.config import MastodonSettings, Settings, XSettings
+from triage.config.channels import (
+    ChatSettings,
+    FacebookSettings,
+    TelegramSettings,
+    ZaloSettings,
 )
-from triage.config import MastodonSource, Settings, XSource
 from triage.errors import ConfigError, ReplyRejected, SendError
 from triage.models import OutgoingReply, Sender
 from triage.store.channel_state import last_customer_message_at
@@ -77,16 +77,16 @@ def build_social_sender(settings: Settings, environ: Mapping[str, str],
 
     factories: dict[str, Callable[[], Sender]] = {}
     for src in settings.sources:
-        if isinstance(src, XSource):
+        if isinstance(src, XSettings):
             factories[src.name] = lambda s=src: build_x_sender(s, environ)
-        elif isinstance(src, MastodonSource):
+        elif isinstance(src, MastodonSettings):
             factories[src.name] = lambda s=src: build_mastodon_sender(s, environ)
-        elif isinstance(src, ChatSource):
+        elif isinstance(src, ChatSettings):
             factories[src.name] = lambda s=src: build_chat_sender(s, environ, store)
     return SocialSender(factories)
 
 
-def build_chat_sender(settings: ChatSource, environ: Mapping[str, str],
+def build_chat_sender(settings: ChatSettings, environ: Mapping[str, str],
                       store: Store | None) -> Sender:
     """The sender of one Telegram, Facebook, Zalo or WhatsApp source.
 
@@ -94,7 +94,7 @@ def build_chat_sender(settings: ChatSource, environ: Mapping[str, str],
     """
     from triage.send.telegram import build_telegram_sender
 
-    if isinstance(settings, TelegramSource):
+    if isinstance(settings, TelegramSettings):
         return build_telegram_sender(settings, environ)
     if store is None:
         raise ConfigError(f"source {settings.name!r} needs the store to check reply windows")
@@ -105,8 +105,8 @@ def build_chat_sender(settings: ChatSource, environ: Mapping[str, str],
     def last_seen(source: str, sender: str) -> datetime | None:
         return last_customer_message_at(store, source, sender)
 
-    if isinstance(settings, FacebookSource):
+    if isinstance(settings, FacebookSettings):
         return build_facebook_sender(settings, environ, last_seen=last_seen)
-    if isinstance(settings, ZaloSource):
+    if isinstance(settings, ZaloSettings):
         return build_zalo_sender(settings, environ, store=store, last_seen=last_seen)
     return build_whatsapp_sender(settings, environ, last_seen=last_seen)

@@ -10,9 +10,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Mapping
 
-from triage.channel_settings import TelegramSource as TelegramSettings
 from triage.clients.telegram import MAX_TEXT, TelegramApi, bot_token
 from triage.clock import Clock, SystemClock
+from triage.config.channels import TelegramSettings
 from triage.errors import ReplyRejected
 from triage.models import OutgoingReply
 from triage.send.chat import as_send_errors, id_parts

@@ -15,9 +15,9 @@ from collections.abc import Mapping
 from datetime import timedelta
 from typing import Any
 
-from triage.channel_settings import WhatsAppSource as WhatsAppSettings
 from triage.clients.meta import GraphApi
 from triage.clock import Clock, SystemClock
+from triage.config.channels import WhatsAppSettings
 from triage.errors import ChannelRefused, ReplyRejected, SendError
 from triage.models import OutgoingReply
 from triage.send.chat import LastSeen, as_send_errors, check_window, id_parts

@@ -13,9 +13,9 @@ import logging
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 
-from triage.channel_settings import ZaloSource as ZaloSettings
 from triage.clients.zalo import MAX_TEXT, WINDOW_ERRORS, ZaloApi
 from triage.clock import Clock, SystemClock
+from triage.config.channels import ZaloSettings
 from triage.errors import ChannelRefused, ReplyRejected, SendError
 from triage.models import OutgoingReply
 from triage.send.chat import (

@@ -28,7 +28,7 @@ from triage.clients.imap import (
     close_client,
     external_id,
 )
-from triage.config import ImapSource as ImapSettings
+from triage.config import ImapSettings
 from triage.errors import SourceError
 from triage.mail.parse import generated_message_id
 from triage.models import FetchResult, RawItem

@@ -33,7 +33,7 @@ from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
 from triage.clients.imap import split_external_id
 from triage.clock import Clock
-from triage.config import ImapWriteBack
+from triage.config import ImapWriteBackSettings
 from triage.mail.parse import GENERATED_ID_DOMAIN
 from triage.store.imap_state import (
     DUE,
@@ -105,7 +105,7 @@ class WriteBackStats:
 class WriteBack:
     """Brings the server in line with triage's view of each message of one source."""
 
-    def __init__(self, source: str, settings: ImapWriteBack, store: Store, clock: Clock,
+    def __init__(self, source: str, settings: ImapWriteBackSettings, store: Store, clock: Clock,
                  from_address: str) -> None:
         self.source = source
         self.settings = settings

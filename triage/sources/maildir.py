@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.config import MaildirSource as MaildirSettings
+from triage.config import MaildirSettings
 from triage.errors import SourceError
 from triage.models import FetchResult, RawItem
 

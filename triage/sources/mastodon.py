@@ -29,7 +29,7 @@ from triage.clients.mastodon import (
     to_json_bytes,
 )
 from triage.clock import Clock, SystemClock
-from triage.config import MastodonSource as MastodonSettings
+from triage.config import MastodonSettings
 from triage.errors import RateLimited
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
 

@@ -16,9 +16,9 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
-from triage.channel_settings import TelegramSource as TelegramSettings
 from triage.clients.telegram import TelegramApi, bot_token
 from triage.clock import Clock, SystemClock
+from triage.config.channels import TelegramSettings
 from triage.models import FetchResult, ParsedMessage, RawItem
 from triage.sources.chat import chat_message, from_epoch, item, unreadable
 

@@ -15,8 +15,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from triage.channel_settings import WhatsAppSource as WhatsAppSettings
 from triage.clock import Clock, SystemClock
+from triage.config.channels import WhatsAppSettings
 from triage.models import ParsedMessage, RawItem
 from triage.sources.chat import SweepSource, chat_message, from_epoch, item
 

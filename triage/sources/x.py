@@ -23,7 +23,7 @@ import tweepy
 
 from triage.clients.x import RateBudget, call, make_client, read_credentials
 from triage.clock import Clock, SystemClock
-from triage.config import XSource as XSettings
+from triage.config import XSettings
 from triage.errors import SourceError, SourceRequestRefused
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
 

@@ -22,9 +22,9 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from triage.channel_settings import ZaloSource as ZaloSettings
 from triage.clients.zalo import Tokens, ZaloApi
 from triage.clock import Clock, SystemClock
+from triage.config.channels import ZaloSettings
 from triage.errors import MissingSecretError, SourceError
 from triage.models import ParsedMessage, RawItem
 from triage.sources.chat import SweepSource, chat_message, from_epoch, item, unreadable

@@ -339,13 +339,17 @@ class Store:
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
 
-    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
-        """Return which of ``message_ids`` are already stored for ``source``."""
+    def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source`` (any source when
+        ``source`` is None)."""
         found: set[str] = set()
+        m = s.messages
         with self.engine.connect() as c:
             for chunk in chunked(list(message_ids), 500):
-                found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
-                    s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
+                q = select(m.c.message_id).where(m.c.message_id.in_(chunk))
+                if source is not None:
+                    q = q.where(m.c.source == source)
+                found.update(r[0] for r in c.execute(q))
         return found
 
     @staticmethod

@@ -1,48 +1,30 @@
 """Settings of the chat channels: Telegram, Facebook Page, Zalo Official Account, WhatsApp.
 
-Each class is one ``[[sources]]`` type, hooked into the sources union of :mod:`triage.config`.
-This module is part of the kernel and imports nothing of triage above it; it keeps its own
-duration type and section base (the same rules as :mod:`triage.config`: unknown keys are
-errors, ``"30s"``/``"5m"``/``"24h"``/``"7d"`` durations) so that the configuration can import it
-without an import cycle. Secrets are never written here: every ``*_env`` key names the
+One class per ``[[sources]]`` type, joined into the sources union by
+:mod:`triage.config.sources`. They share :class:`ChatSourceSettings`, which has what every
+source has (name, type, ``poll_interval``, ``enabled``) plus a request timeout and the chat
+first-response target. Secrets are never written here: every ``*_env`` key names the
 environment variable that holds one.
 """
 
 from __future__ import annotations
 
-import re
 from datetime import timedelta
-from typing import Annotated, Any, Literal
+from typing import Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from pydantic import Field, model_validator
 
-_DURATION = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|min|h|d|w)\s*$")
-_UNITS = {"ms": 0.001, "s": 1, "m": 60, "min": 60, "h": 3600, "d": 86400, "w": 604800}
+from triage.config.values import Duration, Section
 
-
-def _duration(value: Any) -> timedelta:
-    """``"90s"``, ``"5m"``, ``"24h"``, ``"7d"`` or seconds as a timedelta (as in the config)."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        return timedelta(seconds=float(value))
-    m = _DURATION.match(value) if isinstance(value, str) else None
-    if m is None:
-        raise ValueError(f"{value!r} is not a duration; write it like '30s', '5m', '24h' or '7d'")
-    return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
-
-
-Duration = Annotated[timedelta, BeforeValidator(_duration)]
 _URL = r"^https?://[^/?#]+(/[^?#]*)?$"
 _GRAPH_VERSION = r"^v[0-9]{1,2}\.[0-9]$"
 
 
-class ChatSourceSettings(BaseModel):
+class ChatSourceSettings(Section):
     """What every chat source has: name, polling, timeouts and the chat first-response norm."""
 
-    model_config = ConfigDict(extra="forbid", validate_default=True)
-
     name: str = Field(..., description="Unique name of the source.")
+    type: str = Field(..., description="Source type.")
     poll_interval: Duration = Field(timedelta(seconds=60), description="How often to poll.")
     request_timeout: Duration = Field(
         timedelta(seconds=30), description="Timeout of one HTTP request to the platform.")
@@ -52,20 +34,12 @@ class ChatSourceSettings(BaseModel):
         "[[deadlines.rules]] and deadlines.overrides still win.")
     enabled: bool = Field(True, description="Set false to keep the source but not poll it.")
 
-    def secret_envs(self) -> list[tuple[str, str]]:
-        """Return ``(key, env var)`` for every ``*_env`` key that is set (none while the
-        source is disabled, so a switched-off account does not stop start-up)."""
-        if not self.enabled:
-            return []
-        return [(k, v) for k in type(self).model_fields
-                if k.endswith("_env") and (v := getattr(self, k))]
-
     def inactive_fields(self) -> frozenset[str]:
         """Every field while the source is disabled (no secret of it is then required)."""
         return frozenset(type(self).model_fields) if not self.enabled else frozenset()
 
 
-class TelegramSource(ChatSourceSettings):
+class TelegramSettings(ChatSourceSettings):
     """Messages to a Telegram bot, read by ``getUpdates`` long polling (Bot API)."""
 
     type: Literal["telegram"] = Field(..., description="Source type.")
@@ -84,7 +58,7 @@ class TelegramSource(ChatSourceSettings):
         timedelta(seconds=2), description="Pause between two long polls.")
 
 
-class FacebookSource(ChatSourceSettings):
+class FacebookSettings(ChatSourceSettings):
     """A Facebook Page: Messenger conversations and comments on the page's posts (Graph API)."""
 
     type: Literal["facebook"] = Field(..., description="Source type.")
@@ -121,7 +95,7 @@ class FacebookSource(ChatSourceSettings):
         "of the app's or Page's call budget used (X-App-Usage, X-Business-Use-Case-Usage).")
 
     @model_validator(mode="after")
-    def _check(self) -> FacebookSource:
+    def _check(self) -> FacebookSettings:
         if not (self.messenger or self.comments):
             raise ValueError("turn on messenger or comments (or disable the source)")
         if not (self.poll or self.webhook):
@@ -131,7 +105,7 @@ class FacebookSource(ChatSourceSettings):
         return self
 
 
-class ZaloSource(ChatSourceSettings):
+class ZaloSettings(ChatSourceSettings):
     """A Zalo Official Account: recent chats polled, replies with the OA message API."""
 
     type: Literal["zalo"] = Field(..., description="Source type.")
@@ -166,7 +140,7 @@ class ZaloSource(ChatSourceSettings):
         "accepts a consultation reply (7 days; after 48 h Zalo charges for it).")
 
     @model_validator(mode="after")
-    def _check(self) -> ZaloSource:
+    def _check(self) -> ZaloSettings:
         if not (self.poll or self.webhook):
             raise ValueError("turn on poll or webhook, or nothing is ever read")
         if self.webhook and not self.oa_secret_env:
@@ -174,7 +148,7 @@ class ZaloSource(ChatSourceSettings):
         return self
 
 
-class WhatsAppSource(ChatSourceSettings):
+class WhatsAppSettings(ChatSourceSettings):
     """A WhatsApp Business phone number (Cloud API): webhook deliveries only."""
 
     type: Literal["whatsapp"] = Field(..., description="Source type.")
@@ -199,5 +173,9 @@ class WhatsAppSource(ChatSourceSettings):
 CHAT_SOURCE_TYPES: tuple[str, ...] = ("telegram", "facebook", "zalo", "whatsapp")
 """The ``type`` tags of the chat sources."""
 
-ChatSource = TelegramSource | FacebookSource | ZaloSource | WhatsAppSource
+ChatSettings = TelegramSettings | FacebookSettings | ZaloSettings | WhatsAppSettings
 """Any chat source's settings (part of the discriminated ``[[sources]]`` union)."""
+
+CHAT_SETTINGS: tuple[type[ChatSourceSettings], ...] = (
+    TelegramSettings, FacebookSettings, ZaloSettings, WhatsAppSettings)
+"""The chat settings classes, in the order of :data:`CHAT_SOURCE_TYPES`."""
