@@ -250,7 +250,12 @@ def main() -> None:
         "per notification here. At Mastodon's default budget (300 requests per 5 minutes) "
         "that is never the limit. Storing, classifying and drafting add "
         f"{1000 * (x['total_s'] - x['fetch_s']) / n:.0f} ms (X) and "
-        f"{1000 * (m['total_s'] - m['fetch_s']) / n:.0f} ms (Mastodon) per mention. The "
+        f"{1000 * (m['total_s'] - m['fetch_s']) / n:.0f} ms (Mastodon) per mention. A "
+        "Facebook poll costs a request per 25 conversations plus one per 25 messages of each "
+        "conversation that changed, a Zalo poll one per 10 recent chats plus one per 10 "
+        "messages of each user who wrote (Zalo pages hold 10 at most), so a quiet Page or "
+        "OA costs a few requests per poll; Telegram's long poll costs one request per "
+        "`long_poll_timeout` when nothing happens. The "
         "machine was shared with other test runs, so expect some spread.\n\n"
         f"Machine: {machine()}; measured {datetime.now(UTC).strftime('%Y-%m-%d')}.\n")
     write_section(text)

@@ -221,3 +221,23 @@ def test_deliveries_are_not_held_back_by_a_failing_poll_and_are_dropped_later(
     fake_meta.expired.clear()
     poll(app, "fb")
     assert webhook_event_count(app.store, "fb") == 0  # read a week ago: dropped
+
+
+def test_a_backlog_of_deliveries_is_read_in_one_poll_with_one_api_sweep(
+        tmp_path: Path, model_path: Path, clock: FrozenClock, fake_meta: FakeMeta,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    import triage.sources.chat as chat
+
+    monkeypatch.setattr(chat, "EVENTS_PER_SWEEP", 2)
+    app = make_app(tmp_path, model_path, clock, [
+        {"name": "fb", "type": "facebook", "page_id": PAGE_ID, "page_token_env": "FB_TOKEN",
+         "app_secret_env": "META_SECRET", "verify_token_env": "META_VERIFY",
+         "api_base_url": fake_meta.base_url, "webhook": True, "comments": False}], ENV)
+    c = client(app)
+    for i in range(5):
+        body = fake_meta.messenger_event(str(300 + i), f"m_b{i}", TEXTS["en"])
+        assert c.post("/webhooks/facebook/fb", content=body,
+                      headers={"X-Hub-Signature-256": sign(body)}).status_code == 200
+    assert poll(app, "fb").stored == 5
+    assert app.store.get_cursor("fb")["event_id"] == 5
+    assert fake_meta.count("GET", "/conversations") == 1  # the API was swept once

@@ -27,7 +27,7 @@ from triage.store.store import Store
 log = logging.getLogger(__name__)
 
 EVENTS_PER_SWEEP = 500
-"""Stored webhook deliveries read per poll at most (the rest wait for the next poll)."""
+"""Stored webhook deliveries read per sweep; a larger backlog takes more sweeps of one poll."""
 KEEP_EVENTS = timedelta(days=7)
 """Deliveries already turned into messages are dropped after this (kept a while to debug)."""
 
@@ -76,6 +76,9 @@ class SweepSource:
         self._pending: tuple[list[RawItem], dict[str, Any]] | None = None
         self._deferred: SourceError | None = None
         self._drained = False
+        self._more = False
+        self.events_only = False
+        """True while a poll reads the rest of a backlog of deliveries (no API polling)."""
 
     def bind_store(self, store: Store) -> None:
         """Called by the pipeline before a poll: webhook deliveries are read from ``store``."""
@@ -110,7 +113,10 @@ class SweepSource:
             self._pending = (rest, after)
             return FetchResult(batch, dict(cursor))
         self._pending = None
-        self._drained = True
+        if self._more:  # more deliveries wait: sweep them next, from the saved cursor
+            self._more, self.events_only = False, True
+        else:
+            self._drained = True
         return FetchResult(batch, after)
 
     def close(self) -> None:
@@ -118,6 +124,8 @@ class SweepSource:
         self._pending = None
         self._deferred = None
         self._drained = False
+        self._more = False
+        self.events_only = False
 
     # ------------------------------------------------------------ webhooks
     def sweep_events(self, cursor: dict[str, Any],
@@ -132,8 +140,9 @@ class SweepSource:
         # the saved cursor is past these: they are messages already, in the same store
         drop_webhook_events(self.store, self.name, last, self.clock.now() - KEEP_EVENTS)
         out: list[RawItem] = []
-        for eid, payload, received in webhook_events_after(self.store, self.name, last,
-                                                           EVENTS_PER_SWEEP):
+        rows = webhook_events_after(self.store, self.name, last, EVENTS_PER_SWEEP)
+        self._more = len(rows) == EVENTS_PER_SWEEP
+        for eid, payload, received in rows:
             try:
                 out += parse(payload, received)
             except (KeyError, ValueError, TypeError, AttributeError) as exc:

@@ -111,7 +111,7 @@ class FacebookPage(SweepSource):
         items: list[RawItem] = []
         if self.webhook:
             items += self.sweep_events(cursor, self.parse_delivery)
-        if self.poll:
+        if self.poll and not self.events_only:
             poll = dict(cursor.get("poll") or {})
             start = _iso(self.clock.now() - timedelta(seconds=self.backfill_seconds))
             try:

@@ -130,7 +130,7 @@ class ZaloOA(SweepSource):
         items: list[RawItem] = []
         if self.webhook:
             items += self.sweep_events(cursor, self.parse_delivery)
-        if self.poll:
+        if self.poll and not self.events_only:
             if self.api is None:
                 raise SourceError(f"zalo {self.name}: no store bound (tokens live there)")
             poll = dict(cursor.get("poll") or {})
