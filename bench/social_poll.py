@@ -192,7 +192,7 @@ def run_whatsapp(n: int, model: Path, work: Path, clock: FrozenClock) -> dict[st
             "api_base_url": fake.base_url}, {"T": "t", "S": "meta-app-secret-123", "V": "v"})
         bodies = [fake.whatsapp_event(f"62811{i % 50:04d}", f"User {i % 50}",
                                       TEXTS[i % 4].format(i=i))[0] for i in range(n)]
-        client = TestClient(create_app(app, outbox=app.outbox, secret_key="b" * 64))
+        client = TestClient(create_app(app.web_parts(), secret_key="b" * 64))
         t = time.perf_counter()
         for body in bodies:
             r = client.post("/webhooks/whatsapp/wa", content=body,

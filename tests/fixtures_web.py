@@ -117,7 +117,7 @@ def web(seeded: Any, smtp_outbox: Outbox) -> Any:
     """The FastAPI app of the review page on the seeded store."""
     from triage.web import create_app
 
-    return create_app(seeded, outbox=smtp_outbox, secret_key="t" * 64)
+    return create_app(seeded.web_parts(outbox=smtp_outbox), secret_key="t" * 64)
 
 
 PG_BIN = "/usr/lib/postgresql/15/bin"

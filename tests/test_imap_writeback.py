@@ -189,8 +189,6 @@ def test_replies_sent_by_smtp_are_copied_to_sent_once(
     APPENDs exactly that reply, \\Seen, to the account's Sent folder."""
     from triage.config import settings_from_mapping
     from triage.services import App
-    from triage.web.accounts import User
-    from triage.web.actions import approve
 
     sink, port = smtp_server_sink
     settings = settings_from_mapping({
@@ -205,8 +203,7 @@ def test_replies_sent_by_smtp_are_copied_to_sent_once(
     mailbox.append("INBOX", customer_mails(2, "s"))
     poll(app)
     row = next(r for r in stored(app) if r["message_id"] == "<s0@example.net>")
-    approve(app, app.outbox, row["id"], "Re: Case s0", "Hello, your order ships today.",
-            User("linh", "agent"))
+    app.review.approve(row["id"], "linh", "Re: Case s0", "Hello, your order ships today.")
     assert app.outbox.drain().sent == 1
     assert len(sink.messages) == 1
     poll(app)

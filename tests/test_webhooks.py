@@ -57,7 +57,7 @@ def hooks(tmp_path: Path, model_path: Path, clock: FrozenClock, fake_meta: FakeM
 
 
 def client(app: App) -> TestClient:
-    return TestClient(create_app(app, secret_key="t" * 64))
+    return TestClient(create_app(app.web_parts(), secret_key="t" * 64))
 
 
 def poll(app: App, name: str) -> Any:

@@ -146,13 +146,13 @@ class Daemon:
 
         ``scheduler_running`` tells ``/healthz`` whether this process's scheduler is up.
         """
-        from triage.web.app import create_app
+        from triage.web.app import create_app, session_secret
         from triage.web.server import WebServer
 
         app = self.app
-        server = WebServer(create_app(app, outbox=app.outbox,
-                                      scheduler_running=scheduler_running),
-                           app.settings.web.host, app.settings.web.port, app.stop)
+        web = create_app(app.web_parts(scheduler_running=scheduler_running),
+                         secret_key=session_secret(app.settings, app.environ))
+        server = WebServer(web, app.settings.web.host, app.settings.web.port, app.stop)
         server.start()
         return server
 

@@ -8,14 +8,14 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock
-from triage.deadlines.policy import DeadlinePolicy
+from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
 from triage.errors import ParseError, StoreError
 from triage.mail.parse import parse_email
@@ -52,6 +52,25 @@ class RunStats:
         self.failed += other.failed
         self.duplicates += other.duplicates
         self.errors.extend(other.errors)
+
+
+def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadContext,
+                   deadlines: DeadlinePolicy, renderer: Renderer) -> Processed:
+    """Return the deadline plan and the rendered draft of stored message ``row`` classified
+    as ``cl``: what processing saves, and what an agent's reclassification saves again.
+
+    Raises TemplateError when no template renders.
+    """
+    plan = deadlines.plan(row, cl.category, context)
+    draft = renderer.render(DraftRequest(
+        category=cl.category, channel=row["channel"], language=cl.language,
+        subject=row["subject"], text=row["text"], sender=row["sender"],
+        sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
+        due_at=plan.due_at, needs_review=cl.needs_review,
+        attachment_types=tuple(str(a.get("content_type", ""))
+                               for a in row.get("attachments") or [])))
+    return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
+                     priority=plan.priority)
 
 
 class Pipeline:
@@ -256,18 +275,9 @@ class Pipeline:
             stats.failed += 1
             stats.errors.append(f"message {mid}: {exc}")
 
-    def _results(self, row: dict, cl: Classification, context: Any) -> Processed:
+    def _results(self, row: dict, cl: Classification, context: ThreadContext) -> Processed:
         """Plan the deadline and render the draft of one classified message."""
-        plan = self.deadlines.plan(row, cl.category, context)
-        draft = self.renderer.render(DraftRequest(
-            category=cl.category, channel=row["channel"], language=cl.language,
-            subject=row["subject"], text=row["text"], sender=row["sender"],
-            sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
-            due_at=plan.due_at, needs_review=cl.needs_review,
-            attachment_types=tuple(str(a.get("content_type", ""))
-                                   for a in row.get("attachments") or [])))
-        return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
-                         priority=plan.priority)
+        return plan_and_draft(row, cl, context, self.deadlines, self.renderer)
 
     def _notify(self, row: dict, cl: Classification | None) -> None:
         for observer in self.after_processed:

@@ -22,6 +22,8 @@ from triage.drafting.render import Renderer
 from triage.models import OutgoingReply
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline
+from triage.review import ReviewService
+from triage.store.deadline_store import DeadlineStore
 from triage.store.store import Store
 
 if TYPE_CHECKING:
@@ -29,6 +31,8 @@ if TYPE_CHECKING:
     from triage.drafting.acks import Acknowledger
     from triage.send.outbox import Outbox
     from triage.send.smtp import SentHook
+    from triage.web.parts import WebParts
+    from triage.web.retrain import Retrainer
 
 log = logging.getLogger(__name__)
 
@@ -128,6 +132,37 @@ class App:
         if self.acknowledger is not None:
             out.append(self.acknowledger)
         return out
+
+    def review_service(self, outbox: Outbox | None = None) -> ReviewService:
+        """The agent's actions; approved replies go into ``outbox`` (default :attr:`outbox`)."""
+        own = (self.settings.drafting.support_address,)
+        return ReviewService(self.store, self.renderer, self.deadlines,
+                             DeadlineStore(self.store, own), self.clock,
+                             outbox=(lambda: outbox) if outbox is not None else lambda: self.outbox,
+                             classifier=lambda: self.classifier)
+
+    @cached_property
+    def review(self) -> ReviewService:
+        """The agent's actions (review page, JSON API and ``triage review`` alike)."""
+        return self.review_service()
+
+    def web_parts(self, *, outbox: Outbox | None = None, retrainer: Retrainer | None = None,
+                  scheduler_running: Callable[[], bool] | None = None) -> WebParts:
+        """What the review page is handed. ``scheduler_running`` tells ``/healthz`` whether
+        this process's scheduler is up (a process without one is ready when its store
+        answers)."""
+        from triage.web.parts import WebParts
+        from triage.web.retrain import Retrainer
+        from triage.web.webhooks import webhook_endpoints
+
+        box = outbox if outbox is not None else self.outbox
+        return WebParts(
+            settings=self.settings, clock=self.clock, store=self.store,
+            deadlines=self.deadlines, review=self.review_service(box), outbox=box,
+            retrainer=retrainer or Retrainer(self.store, self.settings.data_path / "models"),
+            ops_router=self.ops.router(scheduler_running or (lambda: True)),
+            classifier=lambda: self.classifier,
+            webhooks=webhook_endpoints(self.settings.sources, self.environ))
 
     @cached_property
     def outbox(self) -> Outbox:

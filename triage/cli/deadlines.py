@@ -84,7 +84,6 @@ def resolve(config: str | None, message_id: int, by: str) -> None:
     """Mark the thread of MESSAGE_ID resolved (meets its resolution deadline)."""
     from triage.services import App
 
-    app = App(cli_settings(config))
-    n = app.sweeper.dstore.resolve(message_id, by)
+    done = App(cli_settings(config)).review.resolve(message_id, by)  # as `triage review resolve`
     click.echo(f"thread of message {message_id}: "
-               + ("resolved" if n else "no open resolution deadline"))
+               + ("resolved" if done.deadlines else "no open resolution deadline"))

@@ -19,6 +19,7 @@ from triage.cli import imap as imap_cli
 from triage.cli import ops as ops_cli
 from triage.cli import outbox as outbox_cli
 from triage.cli import retention as retention_cli
+from triage.cli import review as review_cli
 from triage.cli import social as social_cli
 from triage.cli import templates as templates_cli
 from triage.cli import web as web_cli
@@ -242,5 +243,5 @@ for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.de
                  social_cli.social, web_cli.users, web_cli.web, imap_cli.backfill,
                  classifier_cli.train_cmd, classifier_cli.evaluate_cmd, classifier_cli.explain_cmd,
                  classifier_cli.models_group, ops_cli.status, retention_cli.retention,
-                 outbox_cli.outbox):
+                 outbox_cli.outbox, review_cli.review):
     main.add_command(_command)

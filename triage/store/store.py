@@ -26,6 +26,9 @@ from triage.models import Classification, Draft, ParsedMessage
 from triage.store import schema as s
 from triage.store.db import make_engine, migrate
 from triage.store.dberrors import store_error
+from triage.store.drafts import Drafts, supersede_drafts
+from triage.store.drafts import classification_values as _classification_row
+from triage.store.drafts import draft_values as _draft_row
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,8 @@ class Store:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self.drafts = Drafts(engine, clock)
+        """Drafts, assignments, corrections: the review actions' reads and writes."""
 
     @classmethod
     def open(cls, url: str, clock: Clock) -> Store:
@@ -435,7 +440,7 @@ class Store:
             if deadlines:
                 c.execute(insert(s.deadlines), deadlines)
             if drafted:
-                self._supersede_drafts(c, [r.message_id for r in drafted], now)
+                supersede_drafts(c, [r.message_id for r in drafted], now)
                 c.execute(insert(s.drafts), [
                     _draft_row(r.message_id, r.draft, now, "triage")  # type: ignore[arg-type]
                     for r in drafted])
@@ -445,14 +450,6 @@ class Store:
     def _retire(c: Connection, table: Any, message_ids: Sequence[int], **values: Any) -> None:
         for chunk in chunked(list(message_ids), 500):
             c.execute(update(table).where(table.c.message_id.in_(chunk)).values(**values))
-
-    @staticmethod
-    def _supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime) -> None:
-        d = s.drafts
-        for chunk in chunked(list(message_ids), 500):
-            c.execute(update(d).where(d.c.message_id.in_(chunk),
-                                      d.c.status.in_(["pending_review"]))
-                      .values(status="superseded", updated_at=now))
 
     def purge_raw(self, ingested_before: datetime, *, dry_run: bool = False,
                   chunk: int = 2000) -> int:
@@ -547,19 +544,6 @@ class Store:
             if isinstance(v, datetime):
                 out[k] = aware(v)
         return out
-
-
-def _classification_row(message_id: int, cl: Classification, now: datetime) -> dict[str, Any]:
-    return dict(message_id=message_id, category=cl.category, confidence=float(cl.confidence),
-                language=cl.language, model_version=cl.model_version,
-                needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now,
-                current=True)
-
-
-def _draft_row(message_id: int, d: Draft, now: datetime, by: str) -> dict[str, Any]:
-    return dict(message_id=message_id, status=d.status, subject=d.subject, text=d.text,
-                template=d.template, language=d.language, created_at=now, updated_at=now,
-                updated_by=by)
 
 
 def chunked(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
