@@ -72,7 +72,14 @@ def create_app(parts: WebParts, *, secret_key: str,
     ``secret_key`` signs the session cookies (see :func:`session_secret`); the login limiter
     uses ``limiter_clock`` (default ``parts.clock``).
     """
-    from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
+    from triage.web import (
+        api,
+        routes_admin,
+        routes_auth,
+        routes_message,
+        routes_queue,
+        webhooks,
+    )
 
     settings = parts.settings
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
@@ -136,5 +143,6 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_admin.router)
     web.include_router(api.router)
     web.include_router(api.admin)
+    web.include_router(webhooks.router)  # signed by the platforms, not behind a sign-in
     web.include_router(parts.ops_router)  # /healthz and /metrics
     return web
