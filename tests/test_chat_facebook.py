@@ -226,7 +226,7 @@ def test_in_doubt_rows_are_settled_by_looking_the_reply_up(
     a = box.enqueue(sent_before, draft_id=None, actor="ann")
     b = box.enqueue(never_sent, draft_id=None, actor="ann")
     # a daemon claimed both and died: the first had reached Meta, the second had not
-    box._claim(a), box._claim(b)
+    app.store.outbox.claim(a, box.owner), app.store.outbox.claim(b, box.owner)
     social.send(sent_before)
     assert [s["text"] for s in fake_meta.sent] == [sent_before.text]
     dead = Outbox(app.store, {"social": social}, owner="host:2:b", alive=lambda pid: False)

@@ -12,6 +12,7 @@ import pytest
 
 from tests.chat_helpers import real_now
 from triage.clock import FrozenClock
+from triage.mail.threads import assign_threads
 from triage.sources.chat import chat_message
 from triage.store import channel_state as cs
 from triage.store.store import Ingest, Store
@@ -74,6 +75,7 @@ def test_last_customer_message_ignores_our_own(store: Store) -> None:
     store.add_items("tg", [msg(1, "telegram:5", timedelta(hours=3)),
                            msg(2, "telegram:5", timedelta(hours=2)),
                            msg(3, "telegram:5", timedelta(minutes=1), own=True),
-                           msg(4, "telegram:6", timedelta(minutes=5))], {}, channel="social")
+                           msg(4, "telegram:6", timedelta(minutes=5))], {}, channel="social",
+                    threader=assign_threads)
     assert cs.last_customer_message_at(store, "tg", "telegram:5") == now - timedelta(hours=2)
     assert cs.last_customer_message_at(store, "tg", "telegram:7") is None

@@ -16,8 +16,9 @@ from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.store import schema as s
+from triage.store.base import aware
 from triage.store.dberrors import store_error
-from triage.store.store import Store, aware
+from triage.store.store import Store
 
 
 @dataclass(frozen=True)
