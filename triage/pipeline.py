@@ -95,6 +95,8 @@ class Pipeline:
         self.claims = claims
         # observers of each processed message (metrics, acknowledgements); never fatal
         self.after_processed = list(after_processed)
+        # False when worker processes do the processing (triage.workers): polling only stores
+        self.process_after_ingest = True
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -147,7 +149,8 @@ class Pipeline:
                     self.store.add_items(source.name, [], result.cursor, channel=source.channel)
                 break
             stats.merge(self.ingest(source.name, source.channel, result))
-            stats.merge(self.process_pending())
+            if self.process_after_ingest:
+                stats.merge(self.process_pending())
         log.info("poll %s: fetched=%d stored=%d quarantined=%d processed=%d", source.name,
                  stats.fetched, stats.stored, stats.quarantined, stats.processed)
         return stats
