@@ -283,6 +283,22 @@ def report(n: int, plain: dict[str, Any],
             f"| {db} | {workers} | {load[0]:.1f} | {res['seconds']:.1f} | {rate:,.0f} | "
             f"{rate / plain_rate:.2f} | {res['drafted']:,} | {cpu} | "
             f"{res['poller_cpu']:.1f} / {res['worker_cpu']:.1f} |")
+    lines += ["", "Before (`workers = 0`, the daemon as it was) and after (`workers = N`), "
+              "the processes' CPU seconds and the wall time of the burst:", ""]
+    for db in dict.fromkeys(r[0] for r in results):
+        runs = {w: res for d, w, res, _ in results if d == db}
+        if 0 not in runs:
+            continue
+        for w, res in runs.items():
+            if w == 0:
+                continue
+            before = runs[0]
+            lines.append(
+                f"- {db}: the polling process (the critical path) {before['poller_cpu']:.1f} "
+                f"-> {res['poller_cpu']:.1f} CPU s, {w} worker(s) {res['worker_cpu']:.1f} "
+                f"CPU s; total CPU {before['poller_cpu']:.1f} -> "
+                f"{res['poller_cpu'] + res['worker_cpu']:.1f} s; wall "
+                f"{before['seconds']:.1f} -> {res['seconds']:.1f} s.")
     lines += [
         "",
         "fetch = the IMAP source's fetch (client side; waiting for Dovecot is wall time, not "
