@@ -61,7 +61,10 @@ def run_worker(settings: Settings, environ: Mapping[str, str], model_path: str |
             stats = None
         if stats is None or not (stats.processed or stats.failed):
             stop.wait(IDLE_WAIT)
-    app.ops.claims.release()
+    try:  # give back what is still claimed, so others need not wait for the claims to expire
+        app.ops.claims.release()
+    except Exception:
+        log.warning("worker %d: could not give back its claims; they expire", os.getpid())
     app.store.engine.dispose()
 
 
