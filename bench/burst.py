@@ -318,7 +318,7 @@ def report(n: int, plain: dict[str, Any],
         "CPU); parse = MIME parsing; store = `add_items` (threading, dedupe, the insert); "
         "classify = the model's batch call; deadline = thread contexts and the policy; "
         "render = the Jinja2 draft; save = `save_processing_many` (one transaction per "
-        "batch). Target (#19): at most 10 s for the burst on this 2-core machine.",
+        "batch).",
     ]
     return "\n".join(lines)
 
