@@ -95,6 +95,8 @@ class Pipeline:
         self.after_processed = list(after_processed)
         # which thread each new message joins: decided in triage.mail, stored by the store
         self.threader = threader
+        # False when worker processes do the processing (triage.workers): polling only stores
+        self.process_after_ingest = True
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -149,7 +151,8 @@ class Pipeline:
                                          threader=self.threader)
                 break
             stats.merge(self.ingest(source.name, source.channel, result))
-            stats.merge(self.process_pending())
+            if self.process_after_ingest:
+                stats.merge(self.process_pending())
         log.info("poll %s: fetched=%d stored=%d quarantined=%d processed=%d", source.name,
                  stats.fetched, stats.stored, stats.quarantined, stats.processed)
         return stats
