@@ -17,6 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situations import ThreadFacts
 from triage.errors import ParseError, StoreError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
@@ -240,7 +241,10 @@ class Pipeline:
             sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
             due_at=plan.due_at, needs_review=cl.needs_review,
             attachment_types=tuple(str(a.get("content_type", ""))
-                                   for a in row.get("attachments") or [])))
+                                   for a in row.get("attachments") or []),
+            thread=ThreadFacts(replied_before=bool(getattr(context, "replied_before", False)),
+                               unanswered=int(getattr(context, "unanswered", 1))),
+            now=self.clock.now()))
         return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                          priority=plan.priority)
 
