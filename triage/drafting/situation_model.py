@@ -26,6 +26,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from triage.drafting.situation_rules import fold
+
 CORPUS_DIR = Path(__file__).parent / "situation_corpus"
 TEMPERATURE = 0.5
 """Softmax temperature turning SVM decision values into probabilities."""
@@ -44,8 +46,6 @@ def features(text: str, subject: str = "", replied_before: bool = False,
              unanswered: int = 1, attachment_types: Sequence[str] = ()) -> str:
     """Return the model's input: folded subject and text plus tokens for the thread facts
     (``zzreplied``, ``zzchase``) and attachments (``zzimage``, ``zzfile``)."""
-    from triage.drafting.situations import fold
-
     extra = []
     if replied_before:
         extra.append("zzreplied")
@@ -89,7 +89,7 @@ def train(messages: Sequence[dict[str, Any]]) -> SituationModel:
         TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
         TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True))
     x = vectorizer.fit_transform([message_features(m) for m in messages])
-    svm = LinearSVC(C=1.0).fit(x, [m["situation"] for m in messages])
+    svm = LinearSVC(C=1.0, random_state=0).fit(x, [m["situation"] for m in messages])
     return SituationModel(vectorizer, svm)
 
 

@@ -14,6 +14,17 @@ fixture set in tests/situations/ measures them (docs/benchmarks.md).
 from __future__ import annotations
 
 import re
+import unicodedata
+
+
+def fold(text: str) -> str:
+    """Lowercase ``text`` without diacritics (``đ`` -> ``d``), whitespace collapsed, so one
+    rule matches "không đăng nhập được" and "khong dang nhap duoc"."""
+    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    t = t.replace("’", "'").replace("‘", "'")
+    return " ".join(t.split())
+
 
 TOPICAL: frozenset[str] = frozenset({
     "order_status", "refund", "payment_failed", "cancellation", "personal_data", "login",

@@ -15,7 +15,6 @@ category template is used.
 from __future__ import annotations
 
 import re
-import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,7 +25,7 @@ from triage.drafting.promises import (
     PromisePolicy,
     day_part_within,
 )
-from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, RULES, TOPICAL
+from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, RULES, TOPICAL, fold
 
 GENERAL = "general"
 
@@ -108,15 +107,6 @@ class Detection:
     topic: str
     scores: dict[str, float]
     reasons: tuple[str, ...] = ()
-
-
-def fold(text: str) -> str:
-    """Lowercase ``text`` without diacritics (``đ`` -> ``d``), whitespace collapsed, so one
-    rule matches "không đăng nhập được" and "khong dang nhap duoc"."""
-    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
-    t = t.replace("’", "'").replace("‘", "'")
-    return " ".join(t.split())
 
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|tr|balas|trả lời|tra loi)\s*:", re.IGNORECASE)

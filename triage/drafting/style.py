@@ -109,7 +109,9 @@ def lint_draft(text: str, *, language: str, channel: str, agent_name: str = "",
         problems.append(StyleProblem("slash-name", f"{m.group(0)!r}: a slash form next to a "
                                      "name reads machine-made"))
     clean = subject.strip()
-    if len(clean) >= 4 and clean.lower() in body.lower():
+    quoted = re.search(r"[\"“'‘«]\s*" + re.escape(clean) + r"\s*[\"”'’»]", body) if clean else None
+    if len(clean) >= 4 and (quoted or (len(clean.split()) >= 5
+                                       and clean.lower() in body.lower())):
         problems.append(StyleProblem("subject", "the subject is quoted into the text; say what "
                                      "it is about in your own words"))
     m = _REPLY_MARK.search(body)
