@@ -173,10 +173,9 @@ def salutation(address: Address, first_name: str, language: str, channel: str) -
         if hon in ("Mr", "Mrs", "Ms", "Dr") and name:
             return f"{hon}. {name}"
         return first_name
-    if hon in ("Mr", "Mrs", "Ms", "Dr") and name and not first_name:
-        return f"{hon} {name}"
-    return first_name or (f"{hon} {name}" if hon in ("Mr", "Mrs", "Ms", "Dr") and name
-                          else "")
+    if hon in ("Mr", "Mrs", "Ms", "Dr") and name and first_name in ("", name):
+        return f"{hon} {name}"  # "Mr Tan", as the customer signed
+    return first_name
 
 
 def you_word(address: Address, language: str, channel: str) -> str:
