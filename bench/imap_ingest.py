@@ -5,7 +5,7 @@ then measures, each in its own child process (so the memory peaks are separate):
 
 * ``plain``: one IMAPClient, EXAMINE INBOX, ``UID FETCH BODY.PEEK[]`` in batches -- the ceiling;
 * ``pipeline``: triage's IMAP source -> parse -> store (SQLite) -> classify -> deadline ->
-  draft, through ``App.poll_source``, with the default settings and with bigger batches.
+  draft, through ``Daemon.poll_source``, with the default settings and with bigger batches.
 
 ``--mix small`` (the default) seeds the 0.4 KiB plain-text mails; ``--mix realistic`` seeds
 the client mix of ``bench/mailgen.py`` (HTML alternatives, quoted replies, legacy charsets,
@@ -31,6 +31,7 @@ sys.path.insert(0, str(ROOT))
 from bench._common import machine
 from bench._common import replace_section as write_section
 from tests.fixtures_imap import PASSWORD, Dovecot
+from triage.daemon import Daemon
 
 USER = "bench@example.com"
 
@@ -72,7 +73,7 @@ def part_pipeline(port: int, batch: int, fetch_batch: int, model: str) -> dict[s
 
     from triage.config import settings_from_mapping
     from triage.services import App
-    from triage.sources.base import build_source
+    from triage.sources.table import build_source
     from triage.store import schema as s
 
     data = tempfile.mkdtemp(prefix="bench-triage-")
@@ -88,7 +89,7 @@ def part_pipeline(port: int, batch: int, fetch_batch: int, model: str) -> dict[s
     _ = app.store, app.pipeline, app.classifier  # model loading is start-up, not ingest
     source = build_source(settings.sources[0], app.environ, settings.resolve_path)
     started = time.perf_counter()
-    stats = app.poll_source(source)
+    stats = Daemon(app).poll_source(source)
     seconds = time.perf_counter() - started
     ingest_peak = peak_rss_mib()  # before the stage breakdown below loads every raw message
     with app.store.engine.connect() as c:

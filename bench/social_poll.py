@@ -22,10 +22,11 @@ from bench._common import replace_section as write_section
 from tests.fixtures_social import OWN_X_ID, FakeMastodon, FakeX
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.modelstore import ensure_bundled_model
 from triage.services import App
-from triage.sources.mastodon import _build as build_mastodon
-from triage.sources.x import _build as build_x
+from triage.sources.mastodon import build as build_mastodon
+from triage.sources.x import build as build_x
 
 TEXTS = ["my order #{i} has not arrived, it has been a week",
          "đơn hàng {i} của tôi bị giao trễ, làm ơn kiểm tra giúp",
@@ -51,7 +52,7 @@ def measure(app: App, n: int, build: Callable[[], Any],
     src.close()
     requests = pages()
     t = time.perf_counter()
-    stats = app.poll_source(build())
+    stats = Daemon(app).poll_source(build())
     total_s = time.perf_counter() - t
     assert got == n and stats.stored == n, (got, stats)
     return {"fetch_s": fetch_s, "pages": requests, "total_s": total_s}
@@ -113,7 +114,7 @@ def main() -> None:
         "## Social sources\n\n"
         f"`bench/social_poll.py`: {n:,} mentions served by the local X API v2 and Mastodon "
         "servers of the tests (127.0.0.1, real tweepy and Mastodon.py). *Fetch* reads every "
-        "page and parses the posts; *end to end* is `App.poll_source`: fetch, store in SQLite, "
+        "page and parses the posts; *end to end* is `Daemon.poll_source`: fetch, store in SQLite, "
         "classify with the real model, deadline and draft, in batches of 200. On the real "
         "services the rate budget, not this speed, decides how fast mentions arrive (see "
         "[sources.md](sources.md)).\n\n"

@@ -92,7 +92,7 @@ def main(n: int = 5000) -> None:
     ctl.start()
     outbox = Outbox(app.store, {"email": SmtpSender(host="127.0.0.1", port=port, tls="none",
                                                     from_address="support@example.com")})
-    web = create_app(app, outbox=outbox, secret_key="x" * 64)
+    web = create_app(app.web_parts(outbox=outbox), secret_key="x" * 64)
     client = TestClient(web)
     html = client.get("/login").text
     token = re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)  # type: ignore

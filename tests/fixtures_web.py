@@ -15,6 +15,7 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from tests.conftest import add_to_maildir
+from triage.daemon import Daemon
 from triage.send.outbox import Outbox
 from triage.send.smtp import SmtpSender
 from triage.web.accounts import add_user
@@ -96,7 +97,7 @@ def seeded(app: Any, maildir: Any) -> Any:
         XSS_SUBJECT, 'Text body <script>window.__pwned="body"</script> '
         'javascript:window.__pwned=3', "Mallory <mallory@example.com>", "<xss@example.com>",
         html=XSS_HTML))
-    app.poll_all()
+    Daemon(app).poll_all()
     add_user(app.store, *AGENT, "agent")
     add_user(app.store, *ADMIN, "admin")
     return app
@@ -116,7 +117,7 @@ def web(seeded: Any, smtp_outbox: Outbox) -> Any:
     """The FastAPI app of the review page on the seeded store."""
     from triage.web import create_app
 
-    return create_app(seeded, outbox=smtp_outbox, secret_key="t" * 64)
+    return create_app(seeded.web_parts(outbox=smtp_outbox), secret_key="t" * 64)
 
 
 PG_BIN = "/usr/lib/postgresql/15/bin"

@@ -11,12 +11,11 @@ from sqlalchemy import select
 
 from tests.conftest import add_to_maildir, make_email
 from triage.clock import FrozenClock
-from triage.config import AckRule, settings_from_mapping
+from triage.config import AckRuleSettings, settings_from_mapping
+from triage.daemon import Daemon
 from triage.drafting.acks import Acknowledger, LogOnlySender, humanize
 from triage.errors import ConfigError, SendError
-from triage.models import Classification, RawItem
-from triage.ops.runtime import OpsRuntime
-from triage.send.base import OutgoingReply
+from triage.models import Classification, OutgoingReply, RawItem
 from triage.services import App
 from triage.store import schema as s
 
@@ -33,7 +32,11 @@ def make_app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock
         "acknowledgements": [rule],
     })
     app = App(settings, clock=clock, environ={})
-    app.ops = OpsRuntime(app, sender=sender)
+    # the acknowledger sends through the test's sender instead of the outbox
+    rules = [r for r in settings.acknowledgements if r.enabled]
+    if rules:
+        app.acknowledger = Acknowledger(app.store, sender, rules, app.deadlines, clock,
+                                        team=settings.drafting.team_name)
     return app
 
 
@@ -54,7 +57,7 @@ def test_ack_sent_once_per_thread_with_reference_and_deadline(
         sender: LogOnlySender) -> None:
     app = make_app(tmp_path, maildir, model_path, clock, sender)
     add_to_maildir(maildir, make_email(msgid="<o@x>", subject="Login broken", body=CRASH))
-    app.poll_all()
+    Daemon(app).poll_all()
     (reply,) = sender.sent
     (row,) = app.store.export_rows()
     assert reply.to == "ann@example.com" and reply.in_reply_to == "<o@x>"
@@ -65,7 +68,7 @@ def test_ack_sent_once_per_thread_with_reference_and_deadline(
     # a follow-up in the same thread is not acknowledged again
     add_to_maildir(maildir, make_email(msgid="<r@x>", subject="Re: Login broken", body=CRASH,
                                        In_Reply_To="<o@x>", References="<o@x>"))
-    app.poll_all()
+    Daemon(app).poll_all()
     assert len(sender.sent) == 1
     assert audit(app)[-1] == ("ack_skipped", {"rule": "tech",
                                               "reason": "thread already acknowledged"})
@@ -77,7 +80,7 @@ def test_cap_per_sender_per_day(tmp_path: Path, maildir: Path, model_path: Path,
     for i in range(3):
         add_to_maildir(maildir, make_email(msgid=f"<{i}@x>", subject=f"Problem {i}",
                                            body=f"{CRASH} Case {i}."))
-    app.poll_all()
+    Daemon(app).poll_all()
     assert len(sender.sent) == 2
     assert audit(app)[-1][1]["reason"].startswith("sender cap reached (2 in 24 hours)")
     # a day later the same sender may be acknowledged again
@@ -85,7 +88,7 @@ def test_cap_per_sender_per_day(tmp_path: Path, maildir: Path, model_path: Path,
 
     clock.advance(timedelta(days=1, minutes=1))
     add_to_maildir(maildir, make_email(msgid="<3@x>", subject="Problem 3", body=CRASH))
-    app.poll_all()
+    Daemon(app).poll_all()
     assert len(sender.sent) == 3
 
 
@@ -94,13 +97,13 @@ def test_never_to_automatic_mail_or_backfill(tmp_path: Path, maildir: Path, mode
     app = make_app(tmp_path, maildir, model_path, clock, sender)
     add_to_maildir(maildir, make_email(msgid="<auto@x>", subject="Out of office", body=CRASH,
                                        Auto_Submitted="auto-replied"))
-    app.poll_all()
+    Daemon(app).poll_all()
     app.pipeline.import_items("archive", [RawItem("old-1", make_email(
         msgid="<old@x>", subject="Old", body=CRASH, sender="bob@example.org"))])
     assert sender.sent == []
     assert [d["reason"] for _, d in audit(app)] == ["backfill"]
     # the acknowledger itself refuses automatic mail even with a matching classification
-    ack = app.ops.acknowledger
+    ack = app.acknowledger
     cl = Classification("technical_issue", 0.9, "en", "v", False)
     row = {"id": 1, "channel": "email", "is_auto": True, "auto_reason": "Auto-Submitted",
            "sender": "x@y", "thread_id": 1}
@@ -112,10 +115,10 @@ def test_disabled_rule_and_other_categories_send_nothing(
         sender: LogOnlySender) -> None:
     app = make_app(tmp_path, maildir, model_path, clock, sender, enabled=False)
     add_to_maildir(maildir, make_email(body=CRASH))
-    app.poll_all()
-    assert app.ops.acknowledger is None and sender.sent == [] and audit(app) == []
+    Daemon(app).poll_all()
+    assert app.acknowledger is None and sender.sent == [] and audit(app) == []
     app2 = make_app(tmp_path / "b", maildir, model_path, clock, sender, category="suggestion")
-    app2.poll_all()
+    Daemon(app2).poll_all()
     assert sender.sent == [] and audit(app2) == []
 
 
@@ -130,8 +133,8 @@ def test_failed_send_is_audited_and_not_retried(tmp_path: Path, maildir: Path,
 
     app = make_app(tmp_path, maildir, model_path, clock, Down())
     add_to_maildir(maildir, make_email(body=CRASH))
-    app.poll_all()
-    app.poll_all()
+    Daemon(app).poll_all()
+    Daemon(app).poll_all()
     assert Down.calls == 1
     assert audit(app)[0][0] == "ack_failed" and "refused" in audit(app)[0][1]["error"]
     with app.store.engine.connect() as c:
@@ -140,7 +143,7 @@ def test_failed_send_is_audited_and_not_retried(tmp_path: Path, maildir: Path,
 
 
 def test_bad_template_is_a_config_error(tmp_path: Path, clock: FrozenClock) -> None:
-    rule = AckRule(name="r", enabled=True, category="request", text="Hi {{ name ")
+    rule = AckRuleSettings(name="r", enabled=True, category="request", text="Hi {{ name ")
     with pytest.raises(ConfigError, match=r"acknowledgements\[0\]\(name='r'\)"):
         Acknowledger(None, LogOnlySender(), [rule], None, clock)  # type: ignore[arg-type]
 
@@ -173,9 +176,9 @@ def test_ack_goes_out_through_the_outbox_over_smtp_once(
     })
     app = App(settings, clock=clock, environ={})  # the real wiring: acks -> outbox -> SMTP
     add_to_maildir(maildir, make_email(msgid="<o@x>", subject="Login broken", body=CRASH))
-    app.poll_all()
+    Daemon(app).poll_all()
     app.outbox.drain()
-    app.poll_all()
+    Daemon(app).poll_all()
     app.outbox.drain()
     assert len(sink.messages) == 1, [(r["status"], r["last_error"]) for r in app.outbox.rows()]
     ack = sink.parsed(0)

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 import pytest
 from pydantic import BaseModel
 
 from triage.config import (
-    ImapOAuth2,
-    ImapSource,
-    ImapWriteBack,
-    MaildirSource,
-    MastodonSource,
+    ImapOAuth2Settings,
+    ImapSettings,
+    ImapWriteBackSettings,
+    MaildirSettings,
+    MastodonSettings,
     Settings,
-    XSource,
+    XSettings,
     load_settings,
     masked_dump,
     parse_duration,
@@ -130,7 +131,7 @@ def test_example_documents_every_setting() -> None:
         assert leaf in node, f"config/triage.example.toml does not document '{key}'"
     # every source type's settings appear in an example [[sources]] entry
     types = {s["type"]: s for s in data.get("sources", [])}
-    for model in (MaildirSource, ImapSource, XSource, MastodonSource):
+    for model in (MaildirSettings, ImapSettings, XSettings, MastodonSettings):
         tag = model.model_fields["type"].annotation.__args__[0]  # type: ignore[union-attr]
         assert tag in types, f"no example [[sources]] of type {tag}"
         for name in model.model_fields:
@@ -140,11 +141,11 @@ def test_example_documents_every_setting() -> None:
 
 
 def test_example_documents_acknowledgement_rules() -> None:
-    from triage.config import AckRule
+    from triage.config import AckRuleSettings
 
     rules = tomllib.loads(EXAMPLE.read_text(encoding="utf-8")).get("acknowledgements", [])
     assert rules, "no example [[acknowledgements]] rule"
-    for name in AckRule.model_fields:
+    for name in AckRuleSettings.model_fields:
         assert name in rules[0], f"example acknowledgement rule lacks '{name}'"
     assert not any(r.get("enabled") for r in rules), "the example must not enable auto-acks"
 
@@ -184,9 +185,9 @@ def test_social_secrets_are_checked_only_when_enabled(tmp_path: Path) -> None:
 def test_example_documents_nested_imap_settings() -> None:
     text = EXAMPLE.read_text(encoding="utf-8")
     imap = next(src for src in tomllib.loads(text)["sources"] if src["type"] == "imap")
-    for name in ImapWriteBack.model_fields:
+    for name in ImapWriteBackSettings.model_fields:
         assert name in imap["write_back"], f"[sources.write_back] lacks '{name}'"
-    for name in ImapOAuth2.model_fields:
+    for name in ImapOAuth2Settings.model_fields:
         assert re.search(rf"^#?\s*{name}\s*=", text, re.M), f"[sources.oauth2] lacks '{name}'"
 
 
@@ -223,3 +224,112 @@ def test_imap_secrets_are_required_and_masked(tmp_path: Path) -> None:
     s = load_settings(p, {"CS": "x", "RT": "very-secret"})
     assert s.sources[0].oauth2.endpoint().startswith("https://login.microsoftonline.com/")
     assert "very-secret" not in repr(masked_dump(s, {"CS": "x", "RT": "very-secret"}))
+
+
+def _models(ann: Any) -> Iterator[type[BaseModel]]:
+    """Every settings class reachable from annotation ``ann`` (through lists, dicts, unions)."""
+    if isinstance(ann, type) and issubclass(ann, BaseModel):
+        yield ann
+        for field in ann.model_fields.values():
+            yield from _models(field.annotation)
+    for arg in get_args(ann):
+        yield from _models(arg)
+
+
+def test_secrets_are_derived_from_every_env_field(tmp_path: Path) -> None:
+    env_fields = {(m.__name__, name) for m in _models(Settings) for name in m.model_fields
+                  if name.endswith("_env")}
+    assert len(env_fields) >= 14  # store, web, webhook, 2 x smtp, imap (+oauth2), x, mastodon
+    p = write(tmp_path, """
+[store]\nurl_env = 'E_DB'
+[web]\nsecret_key_env = 'E_WEB'
+[notifications]\nwebhook_url_env = 'E_HOOK'\nemail_to = ['lead@example.com']
+[notifications.smtp]\npassword_env = 'E_NOTIFY_SMTP'
+[send]\nemail = 'smtp'
+[send.smtp]\npassword_env = 'E_SEND_SMTP'
+[[sources]]\nname = 'pw'\ntype = 'imap'\nhost = 'h'\nusername = 'u'\npassword_env = 'E_IMAP'
+[[sources]]\nname = 'oa'\ntype = 'imap'\nhost = 'h'\nusername = 'u'
+[sources.oauth2]\nprovider = 'google'\nrefresh_token_env = 'E_RT'\nclient_id_env = 'E_CID'
+client_secret_env = 'E_CS'
+[[sources]]\nname = 'x'\ntype = 'x'\nuser_id = '1'\nbearer_token_env = 'E_XB'
+user_token_env = 'E_XU'\nconsumer_key_env = 'E_XCK'\nconsumer_secret_env = 'E_XCS'
+access_token_env = 'E_XAT'\naccess_token_secret_env = 'E_XATS'
+[[sources]]\nname = 'm'\ntype = 'mastodon'\ninstance_url = 'https://m.example'
+access_token_env = 'E_M'
+""")
+    s = load_settings(p, check_secrets=False)
+    keys = dict(secret_keys(s))
+    assert {k.rpartition(".")[2] for k in keys} == {name for _, name in env_fields}
+    assert keys["notifications.smtp.password_env"] == "E_NOTIFY_SMTP"
+    assert keys["sources[1](name='oa').oauth2.client_id_env"] == "E_CID"
+    assert len(set(keys.values())) == len(keys) == 16
+    with pytest.raises(MissingSecretError) as e:
+        load_settings(p, {"E_DB": "x"})
+    assert all(var in str(e.value) for var in keys.values() if var != "E_DB")
+
+
+@pytest.mark.parametrize("change,gone", [
+    ("enabled = false", "sources[0](name='a').password_env"),  # a disabled source
+    ("", "send.smtp.password_env"),                            # send.email = 'log'
+    ("", "notifications.smtp.password_env"),                   # no email_to: no digest
+])
+def test_secrets_of_unused_settings_are_not_required(tmp_path: Path, change: str,
+                                                     gone: str) -> None:
+    text = ("[notifications.smtp]\npassword_env = 'N'\n[send.smtp]\npassword_env = 'S'\n"
+            "[[sources]]\nname = 'a'\ntype = 'imap'\nhost = 'h'\nusername = 'u'\n"
+            f"password_env = 'P'\n{change}\n")
+    keys = dict(secret_keys(load_settings(write(tmp_path, text), check_secrets=False)))
+    assert gone not in keys
+    assert set(keys) <= {"sources[0](name='a').password_env"}
+
+
+DOCS = Path(__file__).parent.parent / "docs" / "configuration.md"
+
+
+def test_docs_reference_is_up_to_date() -> None:
+    from triage.config.reference import BEGIN, END, reference_markdown
+
+    text = DOCS.read_text(encoding="utf-8")
+    block = text[text.index(BEGIN):text.index(END) + len(END)] + "\n"
+    assert block == reference_markdown(), \
+        "docs/configuration.md is out of date: python -m triage.config.reference --write " \
+        "docs/configuration.md"
+
+
+def test_docs_reference_has_a_row_for_every_key_of_every_table() -> None:
+    from triage.config.reference import reference_markdown, tables
+
+    sections = reference_markdown().split("\n### ")
+    seen = [header for header, _ in tables()]
+    assert {"[send.smtp]", "[notifications.smtp]", "[send.retry]", "[notifications.retry]",
+            "[scheduler.retry]", "[deadlines.calendars.NAME]", "[[deadlines.rules]]",
+            "[[acknowledgements]]", '[sources.oauth2] (type = "imap")'} <= set(seen)
+    for header, model in tables():
+        title = f"`{header}`" if header != "top level" else "Top level"
+        (section,) = [s for s in sections if s.startswith(title + "\n")]
+        for name, field in model.model_fields.items():
+            if field.exclude:
+                continue
+            if next(_models(field.annotation), None) is not None:  # a table of its own
+                assert any(name in h for h in seen), f"no section for {header} {name}"
+            else:
+                assert f"| `{name}` |" in section, f"{header} lacks {name}"
+
+
+def test_docs_name_every_moved_key() -> None:
+    from triage.config.legacy import MOVED
+
+    text = DOCS.read_text(encoding="utf-8")
+    for old, _, _ in MOVED:
+        assert f"`{old}" in text, f"docs/configuration.md does not name the old key {old}"
+
+
+def test_example_documents_calendars_and_deadline_rules() -> None:
+    from triage.config import CalendarSettings, DeadlineRuleSettings
+
+    text = EXAMPLE.read_text(encoding="utf-8")
+    calendars = tomllib.loads(text)["deadlines"]["calendars"]
+    for name in CalendarSettings.model_fields:
+        assert all(name in cal for cal in calendars.values()), f"calendar lacks '{name}'"
+    for name in DeadlineRuleSettings.model_fields:  # the example rule is commented out
+        assert re.search(rf"^#\s*{name}\s*=", text, re.M), f"[[deadlines.rules]] lacks {name}"

@@ -18,6 +18,7 @@ from hypothesis import strategies as st
 from tests.conftest import add_to_maildir
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.errors import ConfigError
 from triage.ops.export import export_record
@@ -109,7 +110,7 @@ def test_export_due_at_inside_outside_hours_holiday_and_dst(dapp: App,
     # ... and before the autumn change (Sunday 25 Oct): Monday 09:00-15:00 CET is 08-14 UTC
     add_to_maildir(eu, mail(at(BERLIN, 2026, 10, 23, 15, 0), "<dst2@x>"))
     clock.set(at(HANOI, 2026, 11, 23, 12, 0))
-    dapp.poll_all()
+    Daemon(dapp).poll_all()
     rows = exported(dapp)
     assert rows["<inside@x>"]["due_at"] == iso(at(HANOI, 2026, 11, 24, 9, 0))
     assert rows["<evening@x>"]["due_at"] == iso(at(HANOI, 2026, 11, 30, 16, 0))
@@ -125,7 +126,7 @@ def test_export_due_at_inside_outside_hours_holiday_and_dst(dapp: App,
     clock.set(at(HANOI, 2026, 11, 23, 16, 30))
     assert exported(dapp)["<inside@x>"]["deadline_state"] == "due_soon"
     # the sweep agrees with the export and stores it
-    dapp.sweep_deadlines()
+    Daemon(dapp).sweep_deadlines()
     stored = {r["message_id"]: r["state"] for r in dapp.store.export_rows()}
     assert stored["<inside@x>"] == "due_soon" and stored["<evening@x>"] == "ok"
     clock.set(at(HANOI, 2026, 11, 24, 9, 0))
@@ -138,14 +139,14 @@ def test_agent_reply_from_a_mail_client_meets_the_deadline(dapp: App,
     t0 = at(HANOI, 2026, 11, 23, 10, 0)
     add_to_maildir(box, mail(t0, "<q@x>"))
     clock.set(t0 + timedelta(minutes=5))
-    dapp.poll_all()
+    Daemon(dapp).poll_all()
     reply_at = t0 + timedelta(hours=2)
     add_to_maildir(box, mail(reply_at, "<r@x>", body="We are checking your order now.",
                              sender="Linh from Support <support@example.com>",
                              subject="Re: Order #123", In_Reply_To="<q@x>", References="<q@x>"))
     clock.set(reply_at + timedelta(minutes=3))
-    dapp.poll_all()
-    assert dapp.sweep_deadlines() == {"met": 1}
+    Daemon(dapp).poll_all()
+    assert Daemon(dapp).sweep_deadlines() == {"met": 1}
     row = exported(dapp)["<q@x>"]
     assert row["deadline_state"] == "met" and row["met_at"] == iso(reply_at)
     # the customer writes again: a next response, counted from her new message
@@ -154,24 +155,24 @@ def test_agent_reply_from_a_mail_client_meets_the_deadline(dapp: App,
                              subject="Re: Order #123", In_Reply_To="<r@x>",
                              References="<q@x> <r@x>"))
     clock.set(again + timedelta(minutes=1))
-    dapp.poll_all()
+    Daemon(dapp).poll_all()
     row2 = exported(dapp)["<q2@x>"]
     assert row2["deadline_kind"] == "next_response"
     # 24 open hours from Monday 13:00: 4 h Monday, 9 h Tuesday, 9 h Wednesday, 2 h Thursday
     assert row2["due_at"] == iso(at(HANOI, 2026, 11, 26, 10, 0))
-    assert dapp.sweep_deadlines() == {}  # nothing answered it yet; the first stays met
+    assert Daemon(dapp).sweep_deadlines() == {}  # nothing answered it yet; the first stays met
 
 
 def test_reply_sent_through_triage_meets_via_mark_met(dapp: App, clock: FrozenClock) -> None:
     box = dapp.boxes["inbox"]  # type: ignore[attr-defined]
     add_to_maildir(box, mail(at(HANOI, 2026, 11, 23, 10, 0), "<s@x>"))
     clock.set(at(HANOI, 2026, 11, 23, 10, 30))
-    dapp.poll_all()
+    Daemon(dapp).poll_all()
     (row,) = dapp.store.export_rows()
     dapp.store.mark_met(row["id"], by="Minh")
     assert exported(dapp)["<s@x>"]["deadline_state"] == "met"
     assert dapp.sweeper.dstore.report_rows(None, None)[0]["met_by"] == "Minh"
-    assert dapp.sweep_deadlines() == {}
+    assert Daemon(dapp).sweep_deadlines() == {}
 
 
 def test_priority_signals_shorten_targets(tmp_path: Path, model_path: Path,
@@ -191,7 +192,7 @@ def test_priority_signals_shorten_targets(tmp_path: Path, model_path: Path,
                                  **({"In_Reply_To": f"<rep{i - 1}@x>",
                                      "References": f"<rep{i - 1}@x>"} if i else {})))
     clock.set(t0 + timedelta(minutes=10))
-    app.poll_all()
+    Daemon(app).poll_all()
     rows = exported(app)
     assert rows["<vip@x>"]["priority"] == "high"
     assert rows["<vip@x>"]["due_at"] == iso(t0 + timedelta(hours=12))  # scaled by 0.5
@@ -277,8 +278,8 @@ def test_resolution_clock_pauses_while_waiting_on_the_customer(tmp_path: Path,
     t0 = datetime(2026, 11, 23, 1, 0, tzinfo=UTC)
     add_to_maildir(box, mail(t0, "<p1@x>"))
     clock.set(t0 + timedelta(minutes=1))
-    app.poll_all()
-    app.sweep_deadlines()
+    Daemon(app).poll_all()
+    Daemon(app).sweep_deadlines()
     assert resolution()["due_at"] == t0 + timedelta(hours=48)
     # our agent answers at +2 h: from then on we wait on the customer
     add_to_maildir(box, mail(t0 + timedelta(hours=2), "<r1@x>", body="Could you send the "
@@ -286,20 +287,20 @@ def test_resolution_clock_pauses_while_waiting_on_the_customer(tmp_path: Path,
                              subject="Re: Order #123", In_Reply_To="<p1@x>",
                              References="<p1@x>"))
     clock.set(t0 + timedelta(hours=5))
-    app.poll_all()
-    app.sweep_deadlines()
+    Daemon(app).poll_all()
+    Daemon(app).sweep_deadlines()
     assert resolution()["due_at"] == t0 + timedelta(hours=51)  # paused 3 h so far
     # far past the original target while still waiting: no breach, no warning
     clock.set(t0 + timedelta(hours=100))
-    app.sweep_deadlines()
+    Daemon(app).sweep_deadlines()
     r = resolution()
     assert r["state"] == "ok" and r["due_at"] == t0 + timedelta(hours=146)
     # the customer answers at +12 h (delivered late): 10 h of waiting in all
     add_to_maildir(box, mail(t0 + timedelta(hours=12), "<p2@x>", body="It is order 123.",
                              subject="Re: Order #123", In_Reply_To="<r1@x>",
                              References="<p1@x> <r1@x>"))
-    app.poll_all()
-    app.sweep_deadlines()
+    Daemon(app).poll_all()
+    Daemon(app).sweep_deadlines()
     r = resolution()
     assert r["due_at"] == t0 + timedelta(hours=58) and r["state"] == "breached"
     (p1,) = [x for x in app.store.export_rows() if x["message_id"] == "<p1@x>"]

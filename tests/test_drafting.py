@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 
 from tests.conftest import add_to_maildir, make_email
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.drafting.context import first_name_guess, format_deadline, header_safe, zone
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
 from triage.drafting.render import (
@@ -414,7 +415,7 @@ def test_pipeline_passes_attachments_so_a_screenshot_is_not_asked_for(app: App,
     m.add_attachment(b"\x89PNG\r\n\x1a\n" + b"0" * 64, maintype="image", subtype="png",
                      filename="error.png")
     add_to_maildir(maildir, bytes(m))
-    app.poll_all()
+    Daemon(app).poll_all()
     row = app.store.export_rows()[0]
     assert row["category"] == "technical_issue" and not row["needs_review"], row
     assert row["draft"].startswith("Hi Ann,") and "logged it under reference" in row["draft"]
@@ -427,7 +428,7 @@ def test_pipeline_drafts_a_vietnamese_email_in_vietnamese(app: App, maildir: Pat
         body=("Chào shop, ứng dụng bị lỗi không thanh toán được trên iPhone 12, "
               "báo lỗi 'Giao dịch thất bại'. Đơn hàng DH778899. Mình cần hỗ trợ gấp."),
         sender="Nguyễn Văn An <an@example.vn>", msgid="<vi1@example.vn>"))
-    app.poll_all()
+    Daemon(app).poll_all()
     row = app.store.export_rows()[0]
     assert row["language"] == "vi"
     draft = row["draft"]

@@ -158,8 +158,8 @@ def pg_config(path: Path, url: str, model_path: Path, instance: str, boxes: list
     lines = [f"data_dir = 'data-{instance}'",
              f"[store]\nurl = '{url}'",
              f"[classifier]\nmodel_path = '{model_path}'",
-             "[scheduler]\nbatch_size = 20\njitter = '0s'\nbackoff_base = '1s'\n"
-             "backoff_max = '2s'\nsweep_interval = '2s'",
+             "[scheduler]\nbatch_size = 20\njitter = '0s'\nsweep_interval = '2s'\n"
+             "[scheduler.retry]\nbase = '1s'\nmax = '2s'",
              f"[ops]\ninstance = '{instance}'\nlease_ttl = '{ttl}'\nclaim_ttl = '{ttl}'"]
     for b in boxes:
         lines.append(f"[[sources]]\nname = '{b.name}'\ntype = 'maildir'\npath = '{b}'\n"
@@ -247,3 +247,48 @@ def test_database_briefly_unreachable_daemon_keeps_running_and_catches_up(
             d.kill()
             d.wait(timeout=30)
         server.destroy()
+
+
+def test_claims_of_a_dead_daemon_are_taken_over_on_a_quiet_mailbox(
+        tmp_path: Path, model_path: Path, pg_url: str,
+        daemons: list[subprocess.Popen]) -> None:
+    """A daemon that died holding claims (here: a remote one, so no pid check can tell) leaves
+    messages waiting; the others take them over after ``claim_ttl`` without new mail."""
+    from datetime import timedelta
+
+    from triage.config import load_settings
+    from triage.models import FetchResult, RawItem
+    from triage.services import App
+    from triage.store.claims import Claims
+    from triage.store.leases import Owner
+
+    quiet = tmp_path / "quiet"
+    fill(quiet, 2, "q")
+    cfgs = [pg_config(tmp_path / f"d{n}.toml", pg_url, model_path, f"host{n}", [quiet])
+            for n in range(2)]
+    # all daemons start at once on the empty database: the schema is created once, under a lock
+    for cfg in cfgs:
+        daemons.append(start(cfg, "run"))
+    db = Db(pg_url)
+    wait_for(lambda: db.n("select count(*) from messages where status='processed'") >= 2,
+             what="the quiet mailbox processed")
+    assert all(d.poll() is None for d in daemons), [log_of(c)[-2000:] for c in cfgs]
+    # a daemon on another machine stored 20 messages and claimed them, then died
+    ghost = App(load_settings(pg_config(tmp_path / "ghost.toml", pg_url, model_path, "ghost",
+                                        [])))
+    ghost.store.ensure_source("elsewhere", "maildir")
+    items = [RawItem(f"g{i}", make_email(msgid=f"<g{i}@example.net>", subject=f"Ghost {i}",
+                                         body=BODIES[i % 4]), None)
+             for i in range(20)]
+    ghost.pipeline.ingest("elsewhere", "email", FetchResult(items, {}))
+    claimed = Claims(ghost.store.engine, Owner("ghost-host", 4_000_000, "dead"),
+                     timedelta(seconds=3), ghost.clock).claim(100)
+    assert len(claimed) == 20
+    assert db.n("select count(*) from messages where status='new'") == 20
+    # no new mail anywhere: the living daemons take the expired claims over by themselves
+    wait_for(lambda: db.n("select count(*) from messages where status='processed'") >= 22,
+             timeout=120, what="the dead daemon's claimed messages processed")
+    db.assert_exactly_once(22)
+    assert db.n("select count(*) from messages where claim_owner like 'ghost-host:%'") == 0
+    assert all(d.poll() is None for d in daemons)
+    ghost.store.engine.dispose()

@@ -18,9 +18,10 @@ from tests.fixtures_imap import PASSWORD, Mailbox
 from triage.cli.main import main
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.errors import ConfigError, SourceAuthError
 from triage.services import App
-from triage.sources.base import build_source
+from triage.sources.table import build_source
 from triage.store import schema as s
 
 CORPUS = Path(__file__).parent.parent / "classifiers" / "corpus"
@@ -69,7 +70,7 @@ def stored(app: App, source: str = "support") -> list[dict[str, Any]]:
 def poll(app: App) -> Any:
     """Poll the one configured source once."""
     source = build_source(app.settings.sources[0], app.environ, app.settings.resolve_path)
-    return app.poll_source(source)
+    return Daemon(app).poll_source(source)
 
 
 def test_first_start_takes_only_new_mail_then_1000_once_and_never_sets_seen(
@@ -119,7 +120,7 @@ def test_restart_of_dovecot_in_the_middle_of_a_fetch_loses_and_doubles_nothing(
         return real_fetch(cursor, limit)
 
     source.fetch = fetch_then_restart  # type: ignore[method-assign]
-    stats = app.poll_source(source)
+    stats = Daemon(app).poll_source(source)
     assert stats.stored == 300 and len(calls) >= 6
     rows = stored(app)
     assert len(rows) == 300 == len({r["message_id"] for r in rows})
@@ -132,7 +133,7 @@ def test_server_down_is_a_source_error_and_the_next_poll_catches_up(
     mailbox.append("INBOX", customer_mails(5, "d"))
     mailbox.server.stop()
     try:
-        out = app.poll_all()
+        out = Daemon(app).poll_all()
         assert out["support"].startswith("error:") and "after 2 attempt(s)" in out["support"]
         assert app.store.source_rows()[0]["failures"] == 1
     finally:
@@ -235,13 +236,14 @@ def test_mail_delivered_while_idle_is_processed_without_waiting_for_the_poll_int
                    folders=["INBOX", "Urgent"])
     mailbox.append("Urgent", [])
     _ = app.store, app.pipeline  # built before the daemon's threads share them
-    daemon = threading.Thread(target=app.run_daemon, daemon=True)
+    runner = Daemon(app)
+    daemon = threading.Thread(target=runner.run, daemon=True)
     daemon.start()
     try:
         wait_for(lambda: app.store.source_rows() and app.store.source_rows()[0]["last_success_at"],
                  what="the first poll")
-        wait_for(lambda: len(app.push_watchers) == 2 and all(w.idling.is_set()
-                                                             for w in app.push_watchers),
+        wait_for(lambda: len(runner.push_watchers) == 2 and all(w.idling.is_set()
+                                                             for w in runner.push_watchers),
                  what="both folders in IDLE")
         mailbox.append("Urgent", customer_mails(1, "idle"))
         rows = wait_for(lambda: [r for r in stored(app) if r["status"] == "processed"],
@@ -251,15 +253,15 @@ def test_mail_delivered_while_idle_is_processed_without_waiting_for_the_poll_int
         daemon.join(timeout=30)
     assert [r["message_id"] for r in rows] == ["<idle0@example.net>"]
     assert rows[0]["external_id"].startswith("Urgent:")
-    urgent = next(w for w in app.push_watchers if w.folder == "Urgent")
+    urgent = next(w for w in runner.push_watchers if w.folder == "Urgent")
     assert urgent.wakes == 1
-    assert not daemon.is_alive() and not any(w.is_alive() for w in app.push_watchers)
+    assert not daemon.is_alive() and not any(w.is_alive() for w in runner.push_watchers)
 
 
 def test_without_idle_support_the_watcher_ends_and_polling_carries_on(
         mailbox: Mailbox) -> None:
     from triage.clients.imap import ImapConnector
-    from triage.config import ImapSource as ImapSettings
+    from triage.config import ImapSettings
     from triage.sources.imap_idle import IdleWatcher
 
     class NoIdleClient(IMAPClient):
@@ -298,7 +300,7 @@ def test_idle_is_renewed_and_still_wakes(mailbox: Mailbox) -> None:
     from datetime import timedelta
 
     from triage.clients.imap import ImapConnector
-    from triage.config import ImapSource as ImapSettings
+    from triage.config import ImapSettings
     from triage.sources.imap_idle import IdleWatcher
 
     cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
@@ -328,9 +330,9 @@ def test_one_unreachable_account_does_not_stop_the_others(
                     mailbox.settings(name="support")],
     })
     app = App(settings, clock=clock, environ={"IMAP_PW": PASSWORD})
-    app.poll_all()
+    Daemon(app).poll_all()
     mailbox.append("INBOX", customer_mails(2, "iso"))
-    out = app.poll_all()
+    out = Daemon(app).poll_all()
     assert isinstance(out["down"], str) and "cannot reach" in out["down"]
     assert out["support"].stored == 2  # type: ignore[union-attr]
     rows = {r["name"]: r for r in app.store.source_rows()}
@@ -340,7 +342,7 @@ def test_one_unreachable_account_does_not_stop_the_others(
 def test_a_wake_skipped_by_a_busy_poll_is_repeated_until_a_fetch_runs(
         mailbox: Mailbox) -> None:
     from triage.clients.imap import ImapConnector
-    from triage.config import ImapSource as ImapSettings
+    from triage.config import ImapSettings
     from triage.sources.imap_idle import IdleWatcher
 
     cfg = ImapSettings.model_validate(mailbox.settings(idle=True))
@@ -371,6 +373,6 @@ def test_a_wake_skipped_by_a_busy_poll_is_repeated_until_a_fetch_runs(
 def test_a_missing_folder_is_named_with_the_fix(
         tmp_path: Path, mailbox: Mailbox, model_path: Path, clock: FrozenClock) -> None:
     app = make_app(tmp_path, mailbox, model_path, clock, folders=["INBOX", "Suport"])
-    out = app.poll_all()
+    out = Daemon(app).poll_all()
     assert "folder 'Suport'" in out["support"] and "check that the folder exists" in \
         out["support"]

@@ -13,7 +13,7 @@ import pytest
 
 from tests.fixtures_imap import PASSWORD, Dovecot
 from triage.clients.imap import ImapConnector
-from triage.config import ImapSource as ImapSettings
+from triage.config import ImapSettings
 from triage.errors import SourceAuthError
 from triage.sources.imap import ImapSource
 

@@ -18,7 +18,8 @@ from tests.fixtures_imap import PASSWORD, Mailbox
 from tests.test_imap import customer_mails, make_app, poll, stored
 from triage.clients.imap import ImapConnector
 from triage.clock import FrozenClock
-from triage.config import ImapSource as ImapSettings
+from triage.config import ImapSettings
+from triage.daemon import Daemon
 from triage.mail.threads import ref_token
 from triage.sources.imap import ImapSource
 from triage.sources.imap_writeback import category_keyword
@@ -115,7 +116,7 @@ def test_keywords_flags_and_threaded_drafts(tmp_path: Path, mailbox: Mailbox, mo
 
     # the deadline gets close: \Flagged after the sweep and the next poll
     clock.advance(timedelta(hours=22))
-    app.sweep_deadlines()
+    Daemon(app).sweep_deadlines()
     poll(app)
     flags = server_flags(mailbox, "INBOX")
     assert all(b"\\Flagged" in flags[f"<w{i}@example.net>"] for i in range(3))
@@ -148,13 +149,13 @@ def test_move_per_category_moves_only_that_message(
     cfg = ImapSettings.model_validate(app.settings.sources[0].model_dump())
     source = ImapSource(cfg, ImapConnector(cfg, {"IMAP_PW": PASSWORD},
                                            client_factory=client_factory))
-    app.poll_source(source)
+    Daemon(app).poll_source(source)
     # one message someone else marked \Deleted must survive our expunge
     keep = make_email(subject="Keep", body="x", msgid="<keep@example.net>",
                       Auto_Submitted="auto-generated")  # not classified, so never moved
     mailbox.append("INBOX", [keep], flags=(b"\\Deleted",))
     mailbox.append("INBOX", customer_mails(4, "mv"))
-    app.poll_source(source)
+    Daemon(app).poll_source(source)
     cats = categories(app)
     inbox = server_flags(mailbox, "INBOX")
     assert set(inbox) == {"<keep@example.net>"}
@@ -163,7 +164,7 @@ def test_move_per_category_moves_only_that_message(
         moved = server_flags(mailbox, folders[cats[mid]])
         assert mid in moved and category_keyword(cats[mid]).encode() in moved[mid]
     # nothing is re-imported or moved twice
-    again = app.poll_source(source)
+    again = Daemon(app).poll_source(source)
     assert again.stored == 0 and len(stored(app)) == 5
 
 
@@ -188,8 +189,6 @@ def test_replies_sent_by_smtp_are_copied_to_sent_once(
     APPENDs exactly that reply, \\Seen, to the account's Sent folder."""
     from triage.config import settings_from_mapping
     from triage.services import App
-    from triage.web.accounts import User
-    from triage.web.actions import approve
 
     sink, port = smtp_server_sink
     settings = settings_from_mapping({
@@ -204,8 +203,7 @@ def test_replies_sent_by_smtp_are_copied_to_sent_once(
     mailbox.append("INBOX", customer_mails(2, "s"))
     poll(app)
     row = next(r for r in stored(app) if r["message_id"] == "<s0@example.net>")
-    approve(app, app.outbox, row["id"], "Re: Case s0", "Hello, your order ships today.",
-            User("linh", "agent"))
+    app.review.approve(row["id"], "linh", "Re: Case s0", "Hello, your order ships today.")
     assert app.outbox.drain().sent == 1
     assert len(sink.messages) == 1
     poll(app)

@@ -19,6 +19,7 @@ from tests.conftest import add_to_maildir, make_email
 from tests.fixtures_ops import free_port
 from triage.cli.main import main
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.errors import ConfigError
 from triage.ops.health import Health, ops_router
 from triage.ops.logjson import JsonFormatter
@@ -43,7 +44,7 @@ def write_config(tmp_path: Path, maildir: Path, model_path: Path, extra: str = "
 def test_metrics_count_messages_latency_deadlines_and_failures(app: App, maildir: Path) -> None:
     add_to_maildir(maildir, make_email(body="The app crashes with error 500 when I log in."))
     add_to_maildir(maildir, b"\x00\x01 not an email")
-    app.poll_all()
+    Daemon(app).poll_all()
     body = client_for(app).get("/metrics").text
     assert ('triage_messages{category="technical_issue",source="inbox",status="processed"} 1.0'
             in body)
@@ -61,7 +62,7 @@ def test_metrics_report_the_outbox(app: App, maildir) -> None:  # type: ignore[n
     from triage.store import schema
 
     add_to_maildir(maildir, make_email())
-    app.poll_all()
+    Daemon(app).poll_all()
     mid = app.store.export_rows()[0]["id"]
     now = app.clock.now()
     with app.store.engine.begin() as c:

@@ -6,6 +6,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from tests.conftest import add_to_maildir, make_email
+from triage.daemon import Daemon
 from triage.services import App
 
 
@@ -13,7 +14,7 @@ def test_poll_stores_classifies_drafts_and_deadlines(app: App, maildir: Path) ->
     add_to_maildir(maildir, make_email(body="The app crashes with error 500 when I log in."))
     add_to_maildir(maildir, make_email(msgid="<m2@example.com>", subject="Idea",
                                        body="Please add a dark mode to the app, it would help."))
-    res = app.poll_all()
+    res = Daemon(app).poll_all()
     assert res["inbox"].stored == 2  # type: ignore[union-attr]
     rows = app.store.export_rows()
     assert [r["category"] for r in rows] == ["technical_issue", "suggestion"]
@@ -25,17 +26,17 @@ def test_poll_stores_classifies_drafts_and_deadlines(app: App, maildir: Path) ->
 
 def test_second_poll_duplicates_nothing(app: App, maildir: Path) -> None:
     add_to_maildir(maildir, make_email())
-    app.poll_all()
+    Daemon(app).poll_all()
     assert app.store.get_cursor("inbox")["seen"]
     # forget the cursor: the unique (source, external_id) still prevents duplicates
     app.store.add_items("inbox", [], {}, channel="email")
-    app.poll_all()
+    Daemon(app).poll_all()
     assert len(app.store.export_rows()) == 1
 
 
 def test_auto_reply_stored_without_draft(app: App, maildir: Path) -> None:
     add_to_maildir(maildir, make_email(subject="Out of office", Auto_Submitted="auto-replied"))
-    app.poll_all()
+    Daemon(app).poll_all()
     (row,) = app.store.export_rows()
     assert row["is_auto"] and row["draft"] is None and row["due_at"] is None
     assert row["status"] == "processed"
@@ -44,7 +45,7 @@ def test_auto_reply_stored_without_draft(app: App, maildir: Path) -> None:
 def test_garbage_is_quarantined_and_others_go_on(app: App, maildir: Path) -> None:
     add_to_maildir(maildir, b"\x00\x01 not an email")
     add_to_maildir(maildir, make_email())
-    app.poll_all()
+    Daemon(app).poll_all()
     rows = app.store.export_rows()
     assert sorted(r["status"] for r in rows) == ["processed", "quarantined"]
     bad = next(r for r in rows if r["status"] == "quarantined")
@@ -68,7 +69,7 @@ def test_drafting_failure_quarantines_only_that_message(app: App, maildir: Path,
     monkeypatch.setattr(app.renderer, "render", flaky)
     add_to_maildir(maildir, make_email(msgid="<a@x>"))
     add_to_maildir(maildir, make_email(msgid="<b@x>"))
-    app.poll_all()
+    Daemon(app).poll_all()
     states = sorted(r["status"] for r in app.store.export_rows())
     assert states == ["processed", "quarantined"]
 
@@ -79,29 +80,29 @@ def test_reply_threads_with_original(app: App, maildir: Path) -> None:
                                        In_Reply_To="<orig@example.com>",
                                        References="<orig@example.com>"))
     add_to_maildir(maildir, make_email(msgid="<other@example.com>", subject="Something else"))
-    app.poll_all()
+    Daemon(app).poll_all()
     a, b, c = app.store.export_rows()
     assert a["thread_id"] == b["thread_id"] != c["thread_id"]
 
 
 def test_reference_token_threads_without_headers(app: App, maildir: Path) -> None:
     add_to_maildir(maildir, make_email(msgid="<o@example.com>"))
-    app.poll_all()
+    Daemon(app).poll_all()
     (first,) = app.store.export_rows()
     add_to_maildir(maildir, make_email(msgid="<n@example.com>",
                                        subject=f"Re: Order late [#T-{first['thread_id']}]"))
-    app.poll_all()
+    Daemon(app).poll_all()
     assert {r["thread_id"] for r in app.store.export_rows()} == {first["thread_id"]}
 
 
 def test_deadline_sweep_moves_states(app: App, maildir: Path, clock) -> None:  # type: ignore[no-untyped-def]
     add_to_maildir(maildir, make_email())
-    app.poll_all()
+    Daemon(app).poll_all()
     (row,) = app.store.export_rows()
     clock.set(row["due_at"] - timedelta(hours=1))
-    assert app.sweep_deadlines() == {"due_soon": 1}
+    assert Daemon(app).sweep_deadlines() == {"due_soon": 1}
     clock.set(row["due_at"] + timedelta(minutes=1))
-    assert app.sweep_deadlines() == {"breached": 1}
+    assert Daemon(app).sweep_deadlines() == {"breached": 1}
     assert app.store.export_rows()[0]["state"] == "breached"
 
 
@@ -118,7 +119,7 @@ def test_model_failing_on_one_message_quarantines_only_that_one(
     add_to_maildir(maildir, make_email(msgid="<a@x>", body="The app crashes at login."))
     add_to_maildir(maildir, make_email(msgid="<b@x>", body="POISON"))
     add_to_maildir(maildir, make_email(msgid="<c@x>", body="Please add a dark mode."))
-    app.poll_all()
+    Daemon(app).poll_all()
     rows = {r["message_id"]: r for r in app.store.export_rows()}
     assert rows["<a@x>"]["category"] == "technical_issue"
     assert rows["<c@x>"]["category"] == "suggestion"

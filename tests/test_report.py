@@ -17,6 +17,7 @@ from tests.test_deadlines import mail
 from triage.cli.main import main
 from triage.clock import FrozenClock
 from triage.config import load_settings
+from triage.daemon import Daemon
 from triage.deadlines.report import build_report
 from triage.services import App
 
@@ -39,7 +40,7 @@ def filled(tmp_path: Path, model_path: Path, maildir: Path) -> Path:
         add_to_maildir(maildir, mail(T0, f"<c{i}@x>", body=body, subject=f"Case {i}",
                                      sender=f"customer{i}@example.com"))
     clock.set(T0 + timedelta(minutes=1))
-    app.poll_all()
+    Daemon(app).poll_all()
     # agents answer from their mail client: after 1 h, 2 h and 30 h (late); case 3 waits
     for i, (hours, agent) in enumerate([(1, "Linh"), (2, "Minh"), (30, "Linh")]):
         add_to_maildir(maildir, mail(T0 + timedelta(hours=hours), f"<a{i}@x>",
@@ -47,8 +48,8 @@ def filled(tmp_path: Path, model_path: Path, maildir: Path) -> Path:
                                      sender=f"{agent} <support@example.com>",
                                      In_Reply_To=f"<c{i}@x>", References=f"<c{i}@x>"))
     clock.set(T0 + timedelta(hours=31))
-    app.poll_all()
-    assert app.sweep_deadlines().get("met") == 3
+    Daemon(app).poll_all()
+    assert Daemon(app).sweep_deadlines().get("met") == 3
     app.store.close()
     return cfg
 

@@ -139,22 +139,23 @@ LEAN_CHILD = textwrap.dedent("""
     from pathlib import Path
     from sqlalchemy import text
     from triage.config import settings_from_mapping
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = settings_from_mapping({
         "data_dir": sys.argv[2], "classifier": {"model_path": sys.argv[1]},
         "sources": [{"name": "inbox", "type": "maildir", "path": sys.argv[3]}]})
     app = App(settings, environ={})
-    _ = app.store, app.pipeline, app.outbox, app.sweeper, app.ops  # what run_daemon builds
+    _ = app.store, app.pipeline, app.outbox, app.sweeper, app.ops  # what Daemon.run builds
     for _ in range(50):  # each poll takes one batch
-        app.poll_all()
+        Daemon(app).poll_all()
         with app.store.engine.connect() as c:
             done = c.execute(text("select count(*) from messages where status != 'new'")
                              ).scalar_one()
         if done >= 1000:
             break
     app.outbox.drain()
-    app.sweep_deadlines()
+    Daemon(app).sweep_deadlines()
     status = Path(f"/proc/{os.getpid()}/status").read_text()
     rss = int(status.split("VmRSS:")[1].split()[0]) // 1024
     heavy = [m for m in ("sklearn", "scipy", "skops", "lingua", "fastapi", "matplotlib")

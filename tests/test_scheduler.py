@@ -9,7 +9,8 @@ from pathlib import Path
 from tests.conftest import add_to_maildir, make_email
 from triage.backoff import backoff_delay
 from triage.config import settings_from_mapping
-from triage.scheduler import Daemon
+from triage.daemon import Daemon
+from triage.scheduler import Scheduler
 from triage.services import App
 
 
@@ -38,17 +39,17 @@ def test_broken_source_does_not_stop_the_others(tmp_path: Path, maildir: Path,
                                                  model_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
     add_to_maildir(maildir, make_email())
     app = _two_source_app(tmp_path, maildir, model_path, clock)
-    res = app.poll_all()
+    res = Daemon(app).poll_all()
     assert isinstance(res["broken"], str) and "not a Maildir" in res["broken"]
     assert res["good"].processed == 1  # type: ignore[union-attr]
     rows = {r["name"]: r for r in app.store.source_rows()}
     assert rows["broken"]["failures"] == 1 and "not a Maildir" in rows["broken"]["last_error"]
     assert rows["good"]["failures"] == 0 and rows["good"]["last_success_at"] is not None
-    app.poll_all()
+    Daemon(app).poll_all()
     assert {r["name"]: r for r in app.store.source_rows()}["broken"]["failures"] == 2
 
 
-class RecordingDaemon(Daemon):
+class RecordingDaemon(Scheduler):
     """A Daemon whose delays are recorded instead of applied to a running scheduler."""
 
     def __init__(self) -> None:
@@ -63,8 +64,8 @@ def test_failing_job_is_delayed_with_growing_backoff(tmp_path: Path, maildir: Pa
                                                       model_path: Path, clock) -> None:  # type: ignore[no-untyped-def]
     app = _two_source_app(tmp_path, maildir, model_path, clock)
     daemon = RecordingDaemon()
-    broken = app.sources()[0]
-    job = app._poll_job(daemon, "poll:broken", broken)
+    broken = Daemon(app).sources()[0]
+    job = Daemon(app).poll_job(daemon, "poll:broken", broken)
     for _ in range(3):
         job()  # must not raise: the daemon keeps running
     waits = [d.total_seconds() for _, d in daemon.delays]
@@ -75,7 +76,7 @@ def test_failing_job_is_delayed_with_growing_backoff(tmp_path: Path, maildir: Pa
 def test_daemon_runs_jobs_and_stops_on_event() -> None:
     stop = threading.Event()
     ran = threading.Event()
-    d = Daemon(stop)
+    d = Scheduler(stop)
     d.add_interval("job", lambda: (ran.set(), stop.set()), timedelta(seconds=60))
     t = threading.Thread(target=d.run_forever)
     t.start()
@@ -88,9 +89,9 @@ def test_overrun_warnings_of_apscheduler_are_demoted(caplog) -> None:  # type: i
     """A poll outlasting its interval is normal (jobs never overlap): not a WARNING line."""
     import logging
 
-    from triage.scheduler import Daemon
+    from triage.scheduler import Scheduler
 
-    Daemon(threading.Event())
+    Scheduler(threading.Event())
     caplog.set_level(logging.INFO)
     sched_log = logging.getLogger("apscheduler.scheduler")
     sched_log.warning("Execution of job %s skipped: maximum number of running instances "

@@ -19,7 +19,7 @@ from tests.fixtures_web import Sink, free_port
 from triage.backoff import backoff_delay, no_jitter
 from triage.config import settings_from_mapping
 from triage.errors import MissingSecretError, PermanentSendError, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.factory import build_senders
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox, idempotency_key
@@ -250,3 +250,46 @@ def test_accounts_and_outbox_on_postgresql(postgres_url: str, clock: Any) -> Non
         assert [r.idempotency_key for r in sender.sent] == ["pg-1"]
     finally:
         store.close()
+
+
+def test_names_and_subjects_with_line_breaks_are_folded_never_injected() -> None:
+    """Decoded CR/LF, U+2028, U+2029 and NEL in a display name or an approved subject would
+    make the email module raise (and the row retry forever) or add a header of their own."""
+    sink = Sink()
+    port = free_port()
+    ctl = Controller(sink, hostname="127.0.0.1", port=port)
+    ctl.start()
+    try:
+        sender = SmtpSender(host="127.0.0.1", port=port, tls="none",
+                            from_address="support@example.com", from_name="Support\r\nTeam")
+        r = OutgoingReply(idempotency_key="inj-1", message_id=1, channel="email",
+                          to="Ann\u2028Bcc: evil@example.org <ann@example.com>",
+                          subject="Re: refund\r\nBcc: evil@example.org\u2029now\x85ok",
+                          text="We are on it.", in_reply_to="<m1@example.com>\r\nX-Evil: 1")
+        sender.send(r)
+    finally:
+        ctl.stop()
+    assert len(sink.messages) == 1
+    _, rcpt, _ = sink.messages[0]
+    assert rcpt == ["ann@example.com"]
+    m = sink.parsed()
+    assert m["Subject"] == "Re: refund Bcc: evil@example.org now ok"
+    assert m["Bcc"] is None and m["X-Evil"] is None
+    assert m["From"] == "Support Team <support@example.com>"
+    assert "ann@example.com" in m["To"] and "\n" not in m["To"]
+
+
+def test_a_reply_that_cannot_be_built_fails_permanently_with_its_reason(seeded: Any) -> None:
+    app = seeded
+    msg = _first_message(app)
+    box, ctl = _outbox(app, Sink())
+    try:
+        box.enqueue(OutgoingReply(idempotency_key="noaddr", message_id=msg["id"],
+                                  channel="email", to="Ann Lee\r\n", subject="Re: hi",
+                                  text="Hello"), draft_id=None, actor="ann")
+        stats = box.drain()
+    finally:
+        ctl.stop()
+    row = box.rows()[0]
+    assert stats.failed == 1 and row["status"] == "failed" and row["attempts"] == 1
+    assert "is not an e-mail address" in row["last_error"]

@@ -24,7 +24,7 @@ from tests.test_send_social import ENV, m_settings, x_settings
 from tests.test_web import login
 from triage.config import Settings
 from triage.errors import NotFound, OutboxError, SendInDoubt
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
 from triage.send.recovery import cancel, counts, requeue
@@ -298,7 +298,7 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
     assert "in_doubt 1" in shown.output and "1 reply in doubt" in shown.output
     refused = runner.invoke(main, ["outbox", "requeue", str(oid), "--config", str(cfg)])
     assert refused.exit_code == 1 and "pass --yes" in refused.output
-    web = TestClient(create_app(app, outbox=smtp_outbox, secret_key="t" * 64))
+    web = TestClient(create_app(app.web_parts(outbox=smtp_outbox), secret_key="t" * 64))
     login(web, AGENT)
     page = web.get(f"/messages/{mid}").text
     assert "in doubt: sending was interrupted" in page

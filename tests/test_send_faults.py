@@ -29,7 +29,7 @@ from aiosmtpd.controller import Controller
 from tests.fixtures_web import free_port
 from tests.test_faults import Db, log_of, start, wait_for
 from triage.config import load_settings
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.outbox import Outbox
 from triage.send.smtp import message_id_for
 from triage.services import App
@@ -71,8 +71,8 @@ def write_config(tmp_path: Path, model_path: Path, smtp_port: int) -> Path:
         f"[classifier]\nmodel_path = '{model_path}'\n"
         f"[drafting]\nsupport_address = '{SUPPORT}'\n"
         "[ops]\ninstance = 'fault-host'\n"
-        "[send]\nemail = 'smtp'\ndrain_interval = '1s'\nretry_base = '1s'\nretry_max = '2s'\n"
-        "max_attempts = 1000\nin_doubt_after = '1h'\n"
+        "[send]\nemail = 'smtp'\ndrain_interval = '1s'\nin_doubt_after = '1h'\n"
+        "[send.retry]\nbase = '1s'\nmax = '2s'\nmax_attempts = 1000\n"
         f"[send.smtp]\nhost = '127.0.0.1'\nport = {smtp_port}\ntls = 'none'\n"
         "timeout = '10s'\n")
     return cfg

@@ -10,9 +10,9 @@ import pytest
 
 from tests.fixtures_social import OWN_MASTO_ID, OWN_X_ID, FakeMastodon, FakeX
 from triage.clock import FrozenClock
-from triage.config import MastodonSource, Settings, XSource
+from triage.config import MastodonSettings, Settings, XSettings
 from triage.errors import ReplyRejected, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.send.mastodon import build_mastodon_sender, with_mention
 from triage.send.social import build_social_sender
 from triage.send.x import build_x_sender, weighted_length
@@ -27,16 +27,16 @@ def clock() -> FrozenClock:
     return FrozenClock(datetime.now(UTC).replace(microsecond=0))
 
 
-def x_settings(fake: FakeX, **kw: Any) -> XSource:
+def x_settings(fake: FakeX, **kw: Any) -> XSettings:
     base: dict[str, Any] = {"name": "x", "type": "x", "user_id": OWN_X_ID,
                             "api_base_url": fake.base_url, "bearer_token_env": "X_BEARER",
                             "user_token_env": "X_USER"}
     base.update(kw)
-    return XSource.model_validate(base)
+    return XSettings.model_validate(base)
 
 
-def m_settings(fake: FakeMastodon) -> MastodonSource:
-    return MastodonSource.model_validate({
+def m_settings(fake: FakeMastodon) -> MastodonSettings:
+    return MastodonSettings.model_validate({
         "name": "masto", "type": "mastodon", "instance_url": fake.base_url,
         "access_token_env": "MASTO_TOKEN"})
 

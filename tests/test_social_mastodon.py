@@ -12,9 +12,10 @@ import pytest
 from tests.fixtures_social import OWN_MASTO_ID, FakeMastodon
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.errors import SourceAuthError, SourceError
 from triage.services import App
-from triage.sources.mastodon import MastodonMentions, _build, html_to_text
+from triage.sources.mastodon import MastodonMentions, build, html_to_text
 
 ENV = {"MASTO_TOKEN": "masto-token"}
 MENTION = ('<p><span class="h-card"><a href="https://example.social/@acme" '
@@ -38,7 +39,7 @@ def make_app(tmp_path: Path, model_path: Path, clock: FrozenClock, base_url: str
 
 
 def source(app: App, clock: FrozenClock) -> MastodonMentions:
-    return _build(app.settings.source("masto"), app.environ, Path, clock=clock)
+    return build(app.settings.source("masto"), app.environ, Path, clock=clock)
 
 
 def stored(app: App) -> list[dict[str, Any]]:
@@ -60,7 +61,7 @@ def test_mentions_are_read_page_by_page_and_never_doubled_across_restarts(
         fake_mastodon: FakeMastodon) -> None:
     ids = seed(fake_mastodon, 95)
     app = make_app(tmp_path, model_path, clock, fake_mastodon.base_url, batch_size=50)
-    stats = app.poll_source(source(app, clock))
+    stats = Daemon(app).poll_source(source(app, clock))
     assert stats.stored == 95
     reqs = [q for m, p, q in fake_mastodon.requests if p == "/api/v1/notifications"]
     assert [q["min_id"] for q in reqs] == [["0"], ["139"], ["179"]]  # 40 + 40 + 15
@@ -70,9 +71,9 @@ def test_mentions_are_read_page_by_page_and_never_doubled_across_restarts(
     assert app.store.get_cursor("masto") == {"min_id": "194"}
     app.store.close()
     app2 = make_app(tmp_path, model_path, clock, fake_mastodon.base_url)
-    assert app2.poll_source(source(app2, clock)).stored == 0
+    assert Daemon(app2).poll_source(source(app2, clock)).stored == 0
     seed(fake_mastodon, 2, first=20000)
-    assert app2.poll_source(source(app2, clock)).stored == 2
+    assert Daemon(app2).poll_source(source(app2, clock)).stored == 2
     rows = stored(app2)
     assert len(rows) == len({r["external_id"] for r in rows}) == 97
 
@@ -89,7 +90,7 @@ def test_status_html_thread_language_and_replies_to_us(
                          language="vi")
     fake_mastodon.status("503", "2", MENTION.format("new question: can I change my address?"))
     app = make_app(tmp_path, model_path, clock, fake_mastodon.base_url)
-    app.poll_source(source(app, clock))
+    Daemon(app).poll_source(source(app, clock))
     rows = {r["external_id"]: r for r in stored(app)}
     full = {m["external_id"]: m for m in app.store.messages_by_ids(
         [r["id"] for r in rows.values()])}
@@ -112,7 +113,7 @@ def test_deleted_and_unreadable_statuses(tmp_path: Path, model_path: Path,
     broken = fake_mastodon.status("10003", "2", MENTION.format("x"))
     broken["account"] = None
     app = make_app(tmp_path, model_path, clock, fake_mastodon.base_url)
-    app.poll_source(source(app, clock))
+    Daemon(app).poll_source(source(app, clock))
     rows = {r["external_id"]: r for r in stored(app)}
     assert set(rows) == {"10000", "10002", "10003"}
     assert rows["10003"]["status"] == "quarantined"
@@ -127,17 +128,17 @@ def test_budget_spent_pauses_the_source_without_a_429(
     fake_mastodon.window.limit = 3  # verify_credentials + two pages
     app = make_app(tmp_path, model_path, clock, fake_mastodon.base_url, batch_size=4,
                    page_size=4)
-    app.poll_source(source(app, clock))
+    Daemon(app).poll_source(source(app, clock))
     assert len(fake_mastodon.requests) == 3 and fake_mastodon.served_429 == 0
     assert len(stored(app)) == 8
     until = app.store.paused_until("masto")
     reset = fake_mastodon.window.reset
     assert until is not None and reset is not None
     assert abs((until - reset).total_seconds()) <= 1
-    app.poll_source(source(app, clock))
+    Daemon(app).poll_source(source(app, clock))
     assert len(fake_mastodon.requests) == 3  # paused: nothing asked
     clock.set(reset + timedelta(seconds=1))
-    app.poll_source(source(app, clock))
+    Daemon(app).poll_source(source(app, clock))
     assert len(stored(app)) == 10 and fake_mastodon.served_429 == 0
 
 
@@ -146,20 +147,20 @@ def test_429_and_server_errors(tmp_path: Path, model_path: Path, clock: FrozenCl
     seed(fake_mastodon, 2)
     app = make_app(tmp_path, model_path, clock, fake_mastodon.base_url)
     fake_mastodon.fail_on[2] = 429  # after verify_credentials
-    app.poll_source(source(app, clock))
+    Daemon(app).poll_source(source(app, clock))
     assert app.store.paused_until("masto") is not None
     app.store.pause_source("masto", None)
     fake_mastodon.fail_next = [503]
     with pytest.raises(SourceError, match="server error"):
-        app.poll_source(source(app, clock))
+        Daemon(app).poll_source(source(app, clock))
     fake_mastodon.fail_next = [200, "malformed"]
     with pytest.raises(SourceError, match="unusable"):
-        app.poll_source(source(app, clock))
+        Daemon(app).poll_source(source(app, clock))
     fake_mastodon.fail_next = [401]
     with pytest.raises(SourceAuthError, match="access token"):
-        app.poll_source(source(app, clock))
+        Daemon(app).poll_source(source(app, clock))
     assert app.store.get_cursor("masto") == {}
-    assert app.poll_source(source(app, clock)).stored == 2
+    assert Daemon(app).poll_source(source(app, clock)).stored == 2
 
 
 def test_html_to_text_keeps_paragraphs() -> None:

@@ -16,11 +16,12 @@ from tests.conftest import add_to_maildir, make_email
 from tests.fixtures_social import OWN_X_ID, FakeX
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.errors import SourceError
-from triage.scheduler import Daemon
+from triage.scheduler import Scheduler
 from triage.services import App
-from triage.sources.base import build_source
-from triage.sources.x import XSource, _build, x_language
+from triage.sources.table import build_source
+from triage.sources.x import XSource, build, x_language
 
 ENV = {"X_BEARER": "app-token"}
 
@@ -45,7 +46,7 @@ def make_app(tmp_path: Path, model_path: Path, clock: FrozenClock, base_url: str
 
 
 def x_source(app: App, clock: FrozenClock) -> XSource:
-    return _build(app.settings.source("x"), app.environ, Path, clock=clock)
+    return build(app.settings.source("x"), app.environ, Path, clock=clock)
 
 
 def seed(fake: FakeX, n: int = 12, first: int = 1001) -> list[str]:
@@ -69,7 +70,7 @@ def test_mentions_paginate_with_authors_and_resume_from_since_id(
         tmp_path: Path, model_path: Path, clock: FrozenClock, fake_x: FakeX) -> None:
     ids = seed(fake_x)
     app = make_app(tmp_path, model_path, clock, fake_x.base_url)
-    stats = app.poll_source(x_source(app, clock))
+    stats = Daemon(app).poll_source(x_source(app, clock))
     rows = stored(app)
     assert stats.stored == 12
     assert sorted(r["external_id"] for r in rows) == sorted(ids)
@@ -88,7 +89,7 @@ def test_mentions_paginate_with_authors_and_resume_from_since_id(
     assert app.store.get_cursor("x") == {"since_id": "1012", "pending": None}
     # the next poll asks only for what is newer than the newest stored mention
     fake_x.mention(1013, "201", "@acme_help the app crashes when I pay")
-    stats = app.poll_source(x_source(app, clock))
+    stats = Daemon(app).poll_source(x_source(app, clock))
     assert stats.stored == 1
     assert fake_x.requests[-1][2]["since_id"] == ["1012"]
     assert len(stored(app)) == 13
@@ -100,7 +101,7 @@ def test_restart_in_the_middle_of_a_sweep_loses_and_doubles_nothing(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url, batch_size=5)
     fake_x.fail_on[3] = 503  # the third page fails after two were stored
     with pytest.raises(SourceError, match="503"):
-        app.poll_source(x_source(app, clock))
+        Daemon(app).poll_source(x_source(app, clock))
     assert len(stored(app)) == 10
     assert app.store.get_cursor("x")["pending"]["token"].startswith("t1003-")
     app.store.close()
@@ -108,8 +109,8 @@ def test_restart_in_the_middle_of_a_sweep_loses_and_doubles_nothing(
     fake_x.mention(1013, "201", "@acme_help still waiting")
     fake_x.mention(1014, "202", "@acme_help hello?")
     app2 = make_app(tmp_path, model_path, clock, fake_x.base_url, batch_size=5)
-    app2.poll_source(x_source(app2, clock))  # finishes the interrupted sweep
-    app2.poll_source(x_source(app2, clock))  # picks up what is newer
+    Daemon(app2).poll_source(x_source(app2, clock))  # finishes the interrupted sweep
+    Daemon(app2).poll_source(x_source(app2, clock))  # picks up what is newer
     rows = stored(app2)
     assert sorted(r["external_id"] for r in rows) == sorted([*ids, "1013", "1014"])
     assert len({r["external_id"] for r in rows}) == len(rows) == 14
@@ -124,7 +125,7 @@ def test_budget_is_never_exceeded_and_only_this_source_pauses(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url, batch_size=5,
                    maildir=maildir)
     with caplog.at_level(logging.WARNING, logger="triage.sources.pause"):
-        results = app.poll_all()
+        results = Daemon(app).poll_all()
     assert fake_x.count("GET", "/mentions") == 2  # the whole budget, and not one more
     assert fake_x.served_429 == 0
     assert len(stored(app)) == 10
@@ -136,12 +137,12 @@ def test_budget_is_never_exceeded_and_only_this_source_pauses(
     assert row["failures"] == 0
     # polls during the pause make no request at all, also from a fresh source (restart)
     clock.advance(timedelta(minutes=5))
-    app.poll_all()
+    Daemon(app).poll_all()
     assert fake_x.count("GET", "/mentions") == 2
     # after the reset the sweep resumes where it stopped
     assert reset is not None
     clock.set(reset + timedelta(seconds=1))
-    app.poll_all()
+    Daemon(app).poll_all()
     assert fake_x.count("GET", "/mentions") == 3
     assert len(stored(app)) == 12 and fake_x.served_429 == 0
 
@@ -152,9 +153,9 @@ def test_an_expired_page_token_restarts_the_sweep_without_doubles(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url, batch_size=5)
     fake_x.fail_on[2] = 503
     with pytest.raises(SourceError):
-        app.poll_source(x_source(app, clock))
+        Daemon(app).poll_source(x_source(app, clock))
     fake_x.expired_tokens.add(app.store.get_cursor("x")["pending"]["token"])
-    app.poll_source(x_source(app, clock))
+    Daemon(app).poll_source(x_source(app, clock))
     rows = stored(app)
     assert sorted(r["external_id"] for r in rows) == sorted(ids) and len(rows) == 12
     assert app.store.get_cursor("x") == {"since_id": "1012", "pending": None}
@@ -162,7 +163,7 @@ def test_an_expired_page_token_restarts_the_sweep_without_doubles(
     fake_x.fail_on[len(fake_x.requests) + 2] = 503
     app2 = make_app(tmp_path / "other", model_path, clock, fake_x.base_url, batch_size=5)
     with pytest.raises(SourceError):
-        app2.poll_source(x_source(app2, clock))
+        Daemon(app2).poll_source(x_source(app2, clock))
     before = fake_x.count("GET", "/mentions")
     fake_x.expired_tokens.add(app2.store.get_cursor("x")["pending"]["token"])
     real_handle = fake_x.handle
@@ -174,7 +175,7 @@ def test_an_expired_page_token_restarts_the_sweep_without_doubles(
 
     fake_x.handle = refuse_all_tokens  # type: ignore[method-assign]
     with pytest.raises(SourceError, match="400"):
-        app2.poll_source(x_source(app2, clock))
+        Daemon(app2).poll_source(x_source(app2, clock))
     assert fake_x.count("GET", "/mentions") - before == 3  # refused, restart, refused: stop
 
 
@@ -183,7 +184,7 @@ def test_a_429_pauses_until_the_reset_x_announces(
     seed(fake_x, 3)
     app = make_app(tmp_path, model_path, clock, fake_x.base_url)
     fake_x.fail_next = [429]
-    stats = app.poll_source(x_source(app, clock))
+    stats = Daemon(app).poll_source(x_source(app, clock))
     assert stats.stored == 0
     until = app.store.paused_until("x")
     assert until is not None and until > clock.now()
@@ -197,15 +198,15 @@ def test_a_429_pauses_until_the_reset_x_announces(
             self.delays.append((job_id, by))
 
     daemon = Recorder()
-    app._poll_job(daemon, "poll:x", x_source(app, clock))()  # type: ignore[arg-type]
+    Daemon(app).poll_job(daemon, "poll:x", x_source(app, clock))()  # type: ignore[arg-type]
     assert daemon.delays == [("poll:x", until - clock.now())]
     assert fake_x.count("GET", "/mentions") == 1  # the paused job made no request
     # with the real scheduler: the paused source's job moves to the reset, the others stay
-    real = Daemon(threading.Event())
+    real = Scheduler(threading.Event())
     real.add_interval("poll:x", lambda: None, timedelta(minutes=2))
     real.add_interval("sweep", lambda: None, timedelta(minutes=1))
     sweep_at = real.scheduler.get_job("sweep").next_run_time
-    app._poll_job(real, "poll:x", x_source(app, clock))()
+    Daemon(app).poll_job(real, "poll:x", x_source(app, clock))()
     moved = real.scheduler.get_job("poll:x").next_run_time
     assert abs((moved - until).total_seconds()) < 60  # the frozen clock started at real now
     assert real.scheduler.get_job("sweep").next_run_time == sweep_at
@@ -217,13 +218,13 @@ def test_server_errors_and_malformed_json_back_off_without_moving_the_cursor(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url)
     fake_x.fail_next = [503, "malformed"]
     with pytest.raises(SourceError, match="server error 503"):
-        app.poll_source(x_source(app, clock))
+        Daemon(app).poll_source(x_source(app, clock))
     with pytest.raises(SourceError, match="not JSON"):
-        app.poll_source(x_source(app, clock))
+        Daemon(app).poll_source(x_source(app, clock))
     assert app.store.get_cursor("x") == {}
     row = next(r for r in app.store.source_rows() if r["name"] == "x")
     assert row["failures"] == 2 and "not JSON" in row["last_error"]
-    assert app.poll_source(x_source(app, clock)).stored == 3
+    assert Daemon(app).poll_source(x_source(app, clock)).stored == 3
 
 
 def test_an_unknown_user_id_is_an_error_not_an_empty_timeline(
@@ -231,7 +232,7 @@ def test_an_unknown_user_id_is_an_error_not_an_empty_timeline(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url)
     src = XSource("x", "999", x_source(app, clock).client, clock=clock)
     with pytest.raises(SourceError, match=r"no user 999.*check user_id"):
-        app.poll_source(src)
+        Daemon(app).poll_source(src)
 
 
 def test_network_errors_are_source_errors(tmp_path: Path, model_path: Path,
@@ -241,7 +242,7 @@ def test_network_errors_are_source_errors(tmp_path: Path, model_path: Path,
         port = s.getsockname()[1]
     app = make_app(tmp_path, model_path, clock, f"http://127.0.0.1:{port}")
     with pytest.raises(SourceError, match="network error"):
-        app.poll_source(x_source(app, clock))
+        Daemon(app).poll_source(x_source(app, clock))
 
 
 def test_deleted_posts_neither_stop_nor_shift_the_sweep(
@@ -252,9 +253,9 @@ def test_deleted_posts_neither_stop_nor_shift_the_sweep(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url, batch_size=5)
     fake_x.fail_on[2] = 503
     with pytest.raises(SourceError):
-        app.poll_source(x_source(app, clock))
+        Daemon(app).poll_source(x_source(app, clock))
     fake_x.delete(1006)  # deleted between page 1 and page 2
-    app.poll_source(x_source(app, clock))
+    Daemon(app).poll_source(x_source(app, clock))
     got = sorted(r["external_id"] for r in stored(app))
     assert got == sorted([i for i in ids if i != "1006"] + ["1013"])
 
@@ -269,7 +270,7 @@ def test_threads_languages_our_posts_and_replies_to_us(
                    reply_to=3002, lang="in")
     fake_x.mention(3004, "201", "@acme_help another topic: the app crashes", lang="en")
     app = make_app(tmp_path, model_path, clock, fake_x.base_url)
-    app.poll_source(x_source(app, clock))
+    Daemon(app).poll_source(x_source(app, clock))
     rows = {r["external_id"]: r for r in stored(app)}
     full = {m["external_id"]: m for m in app.store.messages_by_ids([r["id"] for r in
                                                                     rows.values()])}
@@ -289,7 +290,7 @@ def test_an_unreadable_post_is_quarantined_with_its_reason(
     t = fake_x.mention(1003, "201", "x")
     del t["text"]
     app = make_app(tmp_path, model_path, clock, fake_x.base_url)
-    app.poll_source(x_source(app, clock))
+    Daemon(app).poll_source(x_source(app, clock))
     rows = {r["external_id"]: r for r in stored(app)}
     assert rows["1003"]["status"] == "quarantined"
     assert "x post 1003" in rows["1003"]["error"]
@@ -302,7 +303,7 @@ def test_registry_builds_the_source_with_the_configured_base_url(
     app = make_app(tmp_path, model_path, clock, fake_x.base_url + "/")
     source = build_source(app.settings.source("x"), ENV)
     assert isinstance(source, XSource)
-    assert app.poll_source(source).stored == 2
+    assert Daemon(app).poll_source(source).stored == 2
     assert fake_x.auth[0] == "Bearer app-token"
 
 

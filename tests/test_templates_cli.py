@@ -10,6 +10,7 @@ from click.testing import CliRunner
 from tests.conftest import add_to_maildir, make_email
 from triage.cli.main import main
 from triage.config import load_settings
+from triage.daemon import Daemon
 from triage.services import App
 
 
@@ -110,7 +111,7 @@ def test_preview_a_stored_message(config: Path, maildir: Path) -> None:
         subject="Refund please", sender="Ann Lee <ann@example.com>",
         body="Please cancel order #55501 and refund the $45.00 to my card. Thanks."))
     app = App(load_settings(config, {}), environ={})
-    app.poll_all()
+    Daemon(app).poll_all()
     mid = app.store.export_rows()[0]["id"]
     app.store.close()
     code, out, _ = invoke("templates", "preview", "--config", str(config), "--message",

@@ -231,7 +231,7 @@ def test_approve_sends_threaded_reply_once(web: Any, seeded: Any, smtp_server_si
     again = client.post(f"/api/messages/{mid}/approve", json={"text": "again"},
                         headers={"X-CSRF-Token": token})
     assert again.status_code == 409
-    assert web.state.outbox.drain().sent == 0 and len(sink.messages) == 1
+    assert web.state.parts.outbox.drain().sent == 0 and len(sink.messages) == 1
     with seeded.store.engine.connect() as c:
         actions = [r.action for r in c.execute(select(s.audit_log.c.action).where(
             s.audit_log.c.message_id == mid))]
@@ -320,7 +320,8 @@ def test_retrain_registers_a_new_inactive_version(seeded: Any, smtp_outbox: Any,
     small = [e for lab in sorted({e.label for e in corpus})
              for e in [x for x in corpus if x.label == lab][:25]]
     retrainer = Retrainer(seeded.store, tmp_path / "models", corpus=lambda: small)
-    web = create_app(seeded, outbox=smtp_outbox, secret_key="r" * 64, retrainer=retrainer)
+    web = create_app(seeded.web_parts(outbox=smtp_outbox, retrainer=retrainer),
+                     secret_key="r" * 64)
     client = TestClient(web)
     token = login(client, ADMIN)
     mid = message_ids(seeded)["<idea@example.com>"]

@@ -36,8 +36,8 @@ pytestmark = pytest.mark.skipif(not CHROMIUM.exists(), reason="needs Debian's ch
 def server(seeded: Any, smtp_outbox: Any) -> Iterator[str]:
     """The review page served by uvicorn on a free loopback port."""
     stop = threading.Event()
-    srv = WebServer(create_app(seeded, outbox=smtp_outbox, secret_key="b" * 64), "127.0.0.1",
-                    free_port(), stop)
+    srv = WebServer(create_app(seeded.web_parts(outbox=smtp_outbox), secret_key="b" * 64),
+                    "127.0.0.1", free_port(), stop)
     srv.start()
     yield srv.url
     stop.set()

@@ -101,6 +101,11 @@ class NotFound(TriageError):
     """A message, draft, user or model version that was asked for does not exist."""
 
 
+class ReviewError(TriageError):
+    """An agent's action on a message was refused: it has no open draft, a reply to it was
+    already approved or sent, or the category is unknown. The message says what to do."""
+
+
 class NotifyError(TriageError):
     """A deadline notice (webhook or e-mail digest) could not be delivered; it is retried."""
 

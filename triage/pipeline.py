@@ -8,14 +8,15 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock
-from triage.deadlines.policy import DeadlinePolicy
+from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
 from triage.drafting.situations import ThreadFacts
 from triage.errors import ParseError, StoreError
@@ -23,6 +24,7 @@ from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
 from triage.models import Classification, FetchResult, RawItem
 from triage.sources.base import Source
+from triage.sources.imap import header_message_id
 from triage.store.dberrors import store_error
 from triage.store.deadline_store import DeadlineStore
 from triage.store.store import Ingest, Processed, Store
@@ -39,6 +41,8 @@ class RunStats:
     quarantined: int = 0
     processed: int = 0
     failed: int = 0
+    duplicates: int = 0
+    """Messages not stored because their Message-ID was already stored (imports)."""
     errors: list[str] = field(default_factory=list)
 
     def merge(self, other: RunStats) -> None:
@@ -48,7 +52,33 @@ class RunStats:
         self.quarantined += other.quarantined
         self.processed += other.processed
         self.failed += other.failed
+        self.duplicates += other.duplicates
         self.errors.extend(other.errors)
+
+
+def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadContext,
+                   deadlines: DeadlinePolicy, renderer: Renderer, *,
+                   now: datetime | None = None, situation: str | None = None) -> Processed:
+    """Return the deadline plan and the rendered draft of stored message ``row`` classified
+    as ``cl``: what processing saves, and what an agent's reclassification saves again.
+
+    The draft is written for ``situation`` (an agent's choice), else the detected one; its
+    promise is computed from ``now`` (default: the renderer's clock).
+    Raises TemplateError when no template renders.
+    """
+    plan = deadlines.plan(row, cl.category, context)
+    draft = renderer.render(DraftRequest(
+        category=cl.category, channel=row["channel"], language=cl.language,
+        subject=row["subject"], text=row["text"], sender=row["sender"],
+        sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
+        due_at=plan.due_at, needs_review=cl.needs_review,
+        attachment_types=tuple(str(a.get("content_type", ""))
+                               for a in row.get("attachments") or []),
+        thread=ThreadFacts(replied_before=context.replied_before,
+                           unanswered=context.unanswered),
+        situation=situation, now=now))
+    return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
+                     priority=plan.priority)
 
 
 class Pipeline:
@@ -131,17 +161,38 @@ class Pipeline:
         return stats
 
     def import_items(self, source_name: str, items: Iterable[RawItem]) -> RunStats:
-        """Store archive items as a backfill (never auto-answered), then process them."""
+        """Store archive items as a backfill (never auto-answered), then process them.
+
+        A message whose Message-ID is already stored, from any source, or that came earlier
+        in the same import, is counted in ``duplicates`` and not stored again.
+        """
         self.store.ensure_source(source_name, "import")
         stats = RunStats()
         batch: list[RawItem] = []
+        seen: set[str] = set()
+
+        def flush() -> None:
+            mids = [header_message_id(i.raw) for i in batch]
+            known = self.store.known_message_ids(None, mids) | seen
+            fresh = []
+            for item, mid in zip(batch, mids, strict=True):
+                if mid in known:
+                    stats.fetched += 1
+                    stats.duplicates += 1
+                else:
+                    known.add(mid)
+                    fresh.append(item)
+            seen.update(mids)
+            if fresh:
+                stats.merge(self.ingest(source_name, "email", FetchResult(fresh, {}), True))
+            batch.clear()
+
         for item in items:
             batch.append(item)
             if len(batch) >= self.batch_size:
-                stats.merge(self.ingest(source_name, "email", FetchResult(batch, {}), True))
-                batch = []
+                flush()
         if batch:
-            stats.merge(self.ingest(source_name, "email", FetchResult(batch, {}), True))
+            flush()
         stats.merge(self.process_pending())
         return stats
 
@@ -232,21 +283,10 @@ class Pipeline:
             stats.failed += 1
             stats.errors.append(f"message {mid}: {exc}")
 
-    def _results(self, row: dict, cl: Classification, context: Any) -> Processed:
+    def _results(self, row: dict, cl: Classification, context: ThreadContext) -> Processed:
         """Plan the deadline and render the draft of one classified message."""
-        plan = self.deadlines.plan(row, cl.category, context)
-        draft = self.renderer.render(DraftRequest(
-            category=cl.category, channel=row["channel"], language=cl.language,
-            subject=row["subject"], text=row["text"], sender=row["sender"],
-            sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
-            due_at=plan.due_at, needs_review=cl.needs_review,
-            attachment_types=tuple(str(a.get("content_type", ""))
-                                   for a in row.get("attachments") or []),
-            thread=ThreadFacts(replied_before=bool(getattr(context, "replied_before", False)),
-                               unanswered=int(getattr(context, "unanswered", 1))),
-            now=self.clock.now()))
-        return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
-                         priority=plan.priority)
+        return plan_and_draft(row, cl, context, self.deadlines, self.renderer,
+                              now=self.clock.now())
 
     def _notify(self, row: dict, cl: Classification | None) -> None:
         for observer in self.after_processed:

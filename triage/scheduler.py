@@ -1,4 +1,4 @@
-"""The daemon's main loop: APScheduler jobs per source plus the deadline sweep.
+"""The scheduler the daemon runs its jobs on (:mod:`triage.daemon` says which jobs).
 
 This is the only module that imports APScheduler. Jobs coalesce, never overlap, get jitter,
 and a failing source is retried with capped exponential backoff (``triage.backoff``) without
@@ -46,7 +46,7 @@ def quiet_overruns() -> None:
             logger.addFilter(QuietOverruns())
 
 
-class Daemon:
+class Scheduler:
     """Owns the scheduler; ``run_forever`` blocks until ``stop`` is set (SIGTERM/SIGINT)."""
 
     def __init__(self, stop: threading.Event, *, max_workers: int = 4) -> None:

@@ -68,10 +68,11 @@ def deadlines() -> None:
 @handle_errors
 def sweep(config: str | None) -> None:
     """Sweep deadlines once (replies seen, states, warnings, notices) and print the changes."""
+    from triage.daemon import Daemon
     from triage.services import App
 
     app = App(cli_settings(config))
-    click.echo(json.dumps(app.sweep_deadlines()))
+    click.echo(json.dumps(Daemon(app).sweep_deadlines()))
 
 
 @deadlines.command("resolve")
@@ -83,7 +84,6 @@ def resolve(config: str | None, message_id: int, by: str) -> None:
     """Mark the thread of MESSAGE_ID resolved (meets its resolution deadline)."""
     from triage.services import App
 
-    app = App(cli_settings(config))
-    n = app.sweeper.dstore.resolve(message_id, by)
+    done = App(cli_settings(config)).review.resolve(message_id, by)  # as `triage review resolve`
     click.echo(f"thread of message {message_id}: "
-               + ("resolved" if n else "no open resolution deadline"))
+               + ("resolved" if done.deadlines else "no open resolution deadline"))

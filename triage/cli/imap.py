@@ -1,10 +1,26 @@
-"""IMAP commands of the CLI (``triage backfill``), registered at the bottom of ``cli.py``."""
+"""IMAP commands of the CLI (``triage backfill``), registered in ``triage/cli/main.py``."""
 
 from __future__ import annotations
+
+from datetime import date
+from typing import TYPE_CHECKING
 
 import click
 
 from triage.cli.common import cli_settings, config_option, handle_errors, setup_logging
+from triage.errors import ConfigError
+
+if TYPE_CHECKING:
+    from triage.pipeline import RunStats
+
+
+def parse_since(value: str) -> date:
+    """Return the date in ``value`` (YYYY-MM-DD); raises ConfigError naming the option."""
+    try:
+        return date.fromisoformat(value.strip())
+    except ValueError:
+        raise ConfigError(f"--since {value!r} is not a date",
+                          fix="write it as YYYY-MM-DD, e.g. --since 2026-01-01") from None
 
 
 @click.command()
@@ -15,21 +31,16 @@ from triage.cli.common import cli_settings, config_option, handle_errors, setup_
 @handle_errors
 def backfill(config: str | None, source_name: str, since: str) -> None:
     """Import older mail of an IMAP source (stored as backfill: never answered automatically)."""
+    from triage.daemon import Daemon
     from triage.services import App
-    from triage.sources.base import build_source
-    from triage.sources.imap_backfill import backfill as run_backfill
-    from triage.sources.imap_backfill import parse_since
 
     day = parse_since(since)
     settings = cli_settings(config)
     setup_logging(settings.logging.level, settings.logging.json_lines)
-    cfg = settings.source(source_name)
-    app = App(settings)
-    source = build_source(cfg, app.environ, settings.resolve_path)
 
-    def progress(stats: object) -> None:
-        click.echo(f"  stored {getattr(stats, 'stored', 0)} so far", err=True)
+    def progress(stats: RunStats) -> None:
+        click.echo(f"  stored {stats.stored} so far", err=True)
 
-    stats = run_backfill(app.pipeline, source, day, progress)
+    stats = Daemon(App(settings)).backfill(source_name, day, progress)
     click.echo(f"backfill {source_name} since {day}: fetched {stats.fetched}, stored "
                f"{stats.stored}, quarantined {stats.quarantined}, processed {stats.processed}")

@@ -19,6 +19,7 @@ from triage.cli import imap as imap_cli
 from triage.cli import ops as ops_cli
 from triage.cli import outbox as outbox_cli
 from triage.cli import retention as retention_cli
+from triage.cli import review as review_cli
 from triage.cli import social as social_cli
 from triage.cli import templates as templates_cli
 from triage.cli import web as web_cli
@@ -57,13 +58,14 @@ def check_config(config: str | None) -> None:
 @handle_errors
 def run(config: str | None) -> None:
     """Run the daemon: poll every source on its interval and sweep deadlines until stopped."""
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = cli_settings(config)
     setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
     install_signal_handlers(stop)
-    App(settings, stop=stop).run_daemon()
+    Daemon(App(settings, stop=stop)).run()
 
 
 @main.command()
@@ -72,13 +74,14 @@ def run(config: str | None) -> None:
 @handle_errors
 def poll(config: str | None, once: bool) -> None:
     """Poll every source once, process what arrived, and exit."""
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = cli_settings(config)
     setup_logging(settings.logging.level, settings.logging.json_lines)
     stop = threading.Event()
     install_signal_handlers(stop)
-    results = App(settings, stop=stop).poll_all()
+    results = Daemon(App(settings, stop=stop)).poll_all()
     failed = False
     for name, res in results.items():
         if isinstance(res, str):
@@ -98,16 +101,28 @@ def poll(config: str | None, once: bool) -> None:
               help="Source name the imported messages are stored under.")
 @handle_errors
 def import_(config: str | None, path: str, source_name: str) -> None:
-    """Import .eml files, an mbox file or a Maildir as a backfill (never auto-answered)."""
+    """Import message files, mbox files, Maildirs or a folder of them as a backfill (never
+    auto-answered). A message whose Message-ID is already stored is reported as a duplicate
+    and not stored again."""
     from triage.services import App
-    from triage.sources.importer import archive_items
+    from triage.sources.importer import ArchiveScan, archive_items
 
     settings = cli_settings(config)
     setup_logging(settings.logging.level)
     app = App(settings)
-    stats = app.pipeline.import_items(source_name, archive_items(Path(path)))
-    click.echo(f"imported: read {stats.fetched}, new {stats.stored}, quarantined "
-               f"{stats.quarantined}, processed {stats.processed}")
+    scan = ArchiveScan()
+    stats = app.pipeline.import_items(source_name, archive_items(Path(path), scan))
+    for skipped in scan.skipped[:20]:
+        click.echo(f"skipped {skipped}: not a message or mbox file", err=True)
+    if len(scan.skipped) > 20:
+        click.echo(f"skipped {len(scan.skipped) - 20} more files that are not mail", err=True)
+    click.echo(f"imported: read {stats.fetched}, new {stats.stored}, duplicates "
+               f"{stats.duplicates}, quarantined {stats.quarantined}, processed "
+               f"{stats.processed}, skipped {len(scan.skipped)}")
+    if stats.fetched == 0:
+        click.echo(f"error: no messages found in {path}; give a message file, an mbox file, "
+                   "a Maildir or a folder holding them", err=True)
+        sys.exit(1)
 
 
 @main.command()
@@ -117,14 +132,14 @@ def import_(config: str | None, path: str, source_name: str) -> None:
 @handle_errors
 def export(config: str | None, fmt: str) -> None:
     """Print every message with its category, deadline and draft, one JSON object a line."""
-    from triage.ops.export import export_record
+    from triage.ops.export import export_record, json_line
     from triage.services import App
 
     app = App(cli_settings(config))
     now = app.clock.now()
     out = sys.stdout
     for row in app.store.export_rows():
-        out.write(json.dumps(export_record(row, app.deadlines, now), ensure_ascii=False) + "\n")
+        out.write(json_line(export_record(row, app.deadlines, now)) + "\n")
 
 
 @main.command()
@@ -198,6 +213,7 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
 def demo(workdir: str, once: bool) -> None:
     """Set up a demo inbox, process it, print what triage made of it, keep running."""
     from triage.cli.demo import print_table, setup_demo
+    from triage.daemon import Daemon
     from triage.services import App
 
     cfg = setup_demo(Path(workdir))
@@ -206,7 +222,7 @@ def demo(workdir: str, once: bool) -> None:
     stop = threading.Event()
     app = App(settings, stop=stop)
     click.echo(f"demo config: {cfg}")
-    app.poll_all()
+    Daemon(app).poll_all()
     print_table(app, click.echo)
     if once:
         return
@@ -220,12 +236,12 @@ def demo(workdir: str, once: bool) -> None:
     install_signal_handlers(stop)
     click.echo("demo daemon running; drop .eml files into "
                f"{Path(workdir) / 'inbox' / 'new'} and press Ctrl-C to stop")
-    app.run_daemon()
+    Daemon(app).run()
 
 
 for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.deadlines,
                  social_cli.social, web_cli.users, web_cli.web, imap_cli.backfill,
                  classifier_cli.train_cmd, classifier_cli.evaluate_cmd, classifier_cli.explain_cmd,
                  classifier_cli.models_group, ops_cli.status, retention_cli.retention,
-                 outbox_cli.outbox):
+                 outbox_cli.outbox, review_cli.review):
     main.add_command(_command)

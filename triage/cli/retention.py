@@ -13,6 +13,7 @@ import click
 def retention(config: str | None, dry_run: bool) -> None:
     """Drop the raw bytes of messages older than retention.raw_after (processed ones only)."""
     from triage.cli.common import cli_settings, handle_errors
+    from triage.daemon import Daemon
     from triage.services import App
 
     @handle_errors
@@ -23,7 +24,7 @@ def retention(config: str | None, dry_run: bool) -> None:
             click.echo("retention.raw_after is 0s: raw messages are kept forever; "
                        "nothing to do")
             return
-        n = app.apply_retention(dry_run=dry_run)["raw_dropped"]
+        n = Daemon(app).apply_retention(dry_run=dry_run)["raw_dropped"]
         verb = "would drop" if dry_run else "dropped"
         click.echo(f"{verb} the raw bytes of {n} message(s) ingested more than {keep} ago")
 

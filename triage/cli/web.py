@@ -77,6 +77,7 @@ def users_list(config: str | None) -> None:
 def web(config: str | None, host: str | None, port: int | None) -> None:
     """Serve the review page (and drain the outbox) until stopped."""
     from triage.cli.common import cli_settings, install_signal_handlers, setup_logging
+    from triage.daemon import Daemon
     from triage.services import App
 
     settings = cli_settings(config)
@@ -88,7 +89,7 @@ def web(config: str | None, host: str | None, port: int | None) -> None:
     stop = threading.Event()
     install_signal_handlers(stop)
     app = App(settings, stop=stop)
-    server = app.start_web()
+    server = Daemon(app).start_web()
     click.echo(f"review page: {server.url}/  (Ctrl-C to stop)", err=True)
-    app.run_outbox_only()
+    Daemon(app).run_outbox_only()
     server.stop()

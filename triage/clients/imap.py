@@ -24,8 +24,7 @@ from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError, LoginError
 from imapclient.imapclient import SocketTimeout
 
-from triage.config import ImapSource as ImapSettings
-from triage.config import is_loopback
+from triage.config import ImapSettings, is_loopback
 from triage.errors import SourceAuthError, SourceError
 
 log = logging.getLogger(__name__)
@@ -239,3 +238,15 @@ def close_client(client: IMAPClient | None) -> None:
     """Log out, ignoring a connection that is already gone."""
     _quiet_logout(client)
 
+
+def external_id(folder: str, uidvalidity: int, uid: int) -> str:
+    """Return the external id of one message: ``INBOX:<uidvalidity>:<uid>``."""
+    return f"{folder}:{uidvalidity}:{uid}"
+
+
+def split_external_id(ext: str) -> tuple[str, int, int] | None:
+    """Return ``(folder, uidvalidity, uid)`` of an IMAP external id, or None if it is not one."""
+    parts = ext.rsplit(":", 2)
+    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
+        return None
+    return parts[0], int(parts[1]), int(parts[2])

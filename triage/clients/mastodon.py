@@ -23,14 +23,14 @@ from mastodon import (
 )
 
 from triage.clock import Clock
-from triage.config import MastodonSource
+from triage.config import MastodonSettings
 from triage.errors import MissingSecretError, RateLimited, SourceAuthError, SourceError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 
 
-def make_api(settings: MastodonSource, environ: Mapping[str, str],
+def make_api(settings: MastodonSettings, environ: Mapping[str, str],
              session: requests.Session | None = None) -> Mastodon:
     """Build a Mastodon.py client for the configured instance and token.
 

@@ -18,7 +18,7 @@ import tweepy
 from requests.adapters import HTTPAdapter
 
 from triage.clock import Clock
-from triage.config import XSource
+from triage.config import XSettings
 from triage.errors import (
     ConfigError,
     MissingSecretError,
@@ -71,7 +71,7 @@ class Credentials:
         return bool(self.consumer_key and self.access_token)
 
 
-def _secret(settings: XSource, key: str, environ: Mapping[str, str]) -> str | None:
+def _secret(settings: XSettings, key: str, environ: Mapping[str, str]) -> str | None:
     env = getattr(settings, key)
     if not env:
         return None
@@ -83,7 +83,7 @@ def _secret(settings: XSource, key: str, environ: Mapping[str, str]) -> str | No
     return value
 
 
-def read_credentials(settings: XSource, environ: Mapping[str, str]) -> Credentials:
+def read_credentials(settings: XSettings, environ: Mapping[str, str]) -> Credentials:
     """Credentials for reading mentions: the app bearer token, else the OAuth 2 user token.
 
     Raises MissingSecretError when the named variable is not set.
@@ -93,7 +93,7 @@ def read_credentials(settings: XSource, environ: Mapping[str, str]) -> Credentia
     return Credentials(bearer_token=token)
 
 
-def write_credentials(settings: XSource, environ: Mapping[str, str]) -> Credentials:
+def write_credentials(settings: XSettings, environ: Mapping[str, str]) -> Credentials:
     """Credentials for posting replies: OAuth 1.0a user context, else the OAuth 2 user token.
 
     Raises ConfigError when only an app-only bearer token is configured (X refuses posts made

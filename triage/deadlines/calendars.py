@@ -11,65 +11,32 @@ aware UTC.
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
-from itertools import pairwise
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
+# DAYS, Span and parse_spans are declared with the settings (the lowest layer) and
+# re-exported here, where the calendars use them
+from triage.config.values import DAYS as DAYS
+from triage.config.values import Span as Span
+from triage.config.values import check_zone
+from triage.config.values import parse_spans as parse_spans
 from triage.errors import ConfigError
-
-DAYS: tuple[str, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
-"""Day keys of ``hours``, Monday first (``date.weekday()`` order)."""
 
 ALWAYS = "always"
 """Name of the built-in calendar that is open around the clock, every day (UTC)."""
 
-_RANGE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 _LOOKAHEAD_DAYS = 3 * 366  # no real calendar is closed this long; guards against a bad one
 
-Span = tuple[time, time | None]
-"""Local opening span of one day; an end of ``None`` means midnight (24:00)."""
 Pause = tuple[datetime, datetime]
 """A UTC interval during which the clock is stopped."""
 
 
-def parse_spans(text: str) -> tuple[Span, ...]:
-    """Parse ``"09:00-12:00, 13:00-17:30"`` (``"24:00"`` allowed as an end; ``""`` = closed).
-
-    Returns the spans sorted; raises ValueError naming the bad part and the expected form.
-    """
-    spans: list[Span] = []
-    for part in [p for p in text.split(",") if p.strip()]:
-        m = _RANGE.match(part)
-        if not m:
-            raise ValueError(f"{part.strip()!r} is not an opening span; write it like "
-                             "'09:00-17:00' (several: '08:00-12:00, 13:00-17:00')")
-        h1, m1, h2, m2 = (int(g) for g in m.groups())
-        if h1 > 23 or m1 > 59 or m2 > 59 or h2 > 24 or (h2 == 24 and m2 != 0):
-            raise ValueError(f"{part.strip()!r} has an impossible time of day")
-        start = time(h1, m1)
-        end = None if h2 == 24 else time(h2, m2)
-        if end is not None and end <= start:
-            raise ValueError(f"{part.strip()!r} ends before it starts; spans cannot cross "
-                             "midnight, split them ('22:00-24:00' and '00:00-06:00')")
-        spans.append((start, end))
-    spans.sort(key=lambda s: s[0])
-    for (_, e1), (s2, _) in pairwise(spans):
-        if e1 is None or e1 > s2:
-            raise ValueError(f"spans in {text!r} overlap")
-    return tuple(spans)
-
-
 def zone(name: str) -> ZoneInfo:
     """Return the IANA time zone ``name``; raises ValueError with a fix when unknown."""
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise ValueError(f"{name!r} is not an IANA time zone; write it like "
-                         "'Asia/Ho_Chi_Minh', 'Asia/Jakarta', 'Asia/Manila' or 'UTC'") from None
+    return ZoneInfo(check_zone(name))
 
 
 @dataclass(frozen=True)

@@ -11,13 +11,15 @@ from __future__ import annotations
 import json
 import logging
 import smtplib
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
-from triage.backoff import backoff_delay
+from triage.backoff import backoff_delay, no_jitter
+from triage.clients.smtp import SmtpClient, smtp_password
 from triage.clock import Clock
 from triage.config import NotificationSettings
 from triage.errors import NotifyError
@@ -95,26 +97,17 @@ class Mailer(Protocol):
 
 
 class SmtpMailer:
-    """Sends mail through one SMTP server (STARTTLS and login optional)."""
+    """Sends mail through the shared SMTP client (certificate verified on STARTTLS and SSL)."""
 
-    def __init__(self, host: str, port: int, *, starttls: bool = False, username: str = "",
-                 password: str = "", timeout: float = 30.0) -> None:
-        self.host, self.port = host, port
-        self.starttls, self.username, self.password = starttls, username, password
-        self.timeout = timeout
+    def __init__(self, client: SmtpClient) -> None:
+        self.client = client
 
     def send(self, msg: EmailMessage) -> None:
         """Deliver ``msg``; raises NotifyError naming the server (never the password)."""
         try:
-            with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
-                if self.starttls:
-                    smtp.starttls()
-                if self.username:
-                    smtp.login(self.username, self.password)
-                smtp.send_message(msg)
+            self.client.send(msg)
         except (OSError, smtplib.SMTPException) as exc:
-            raise NotifyError(f"SMTP {self.host}:{self.port}: {type(exc).__name__}: "
-                              f"{exc}") from None
+            raise NotifyError(f"{self.client.label}: {type(exc).__name__}: {exc}") from None
 
 
 def digest_message(payloads: Sequence[Mapping[str, Any]], sender: str, to: Sequence[str],
@@ -155,10 +148,10 @@ class Notifier:
         return [t for t, on in ((WEBHOOK, self.webhook), (EMAIL, self.mailer)) if on]
 
     def _retry_at(self, attempts: int) -> datetime | None:
-        if attempts >= self.settings.max_attempts:
+        retry = self.settings.retry
+        if attempts >= retry.max_attempts:
             return None
-        wait = backoff_delay(attempts, self.settings.retry_base, self.settings.retry_max,
-                             rand=lambda: 0.0)
+        wait = backoff_delay(attempts, retry.base, retry.max, rand=no_jitter)
         return self.clock.now() + wait
 
     def deliver(self) -> dict[str, int]:
@@ -211,17 +204,22 @@ class Notifier:
 
 
 def build_notifier(dstore: DeadlineStore, clock: Clock, settings: NotificationSettings,
-                   environ: Mapping[str, str]) -> Notifier:
-    """Build the notifier the settings describe (secrets from ``environ``)."""
+                   environ: Mapping[str, str],
+                   resolve: Callable[[str], Path] = Path) -> Notifier:
+    """Build the notifier the settings describe (secrets from ``environ``; ``resolve`` makes
+    a configured path absolute, relative to the config file).
+
+    Raises MissingSecretError when the SMTP password variable is named but not set.
+    """
     webhook = None
     if settings.webhook_url_env and environ.get(settings.webhook_url_env):
         webhook = WebhookClient(environ[settings.webhook_url_env], settings.webhook_format,
                                 settings.webhook_timeout)
     mailer = None
     if settings.email_to:
-        password = environ.get(settings.smtp_password_env, "") if settings.smtp_password_env \
-            else ""
-        mailer = SmtpMailer(settings.smtp_host, settings.smtp_port,
-                            starttls=settings.smtp_starttls, username=settings.smtp_username,
-                            password=password)
+        smtp = settings.smtp
+        client = SmtpClient.from_settings(
+            smtp, smtp_password(smtp, environ, "notifications.smtp.password_env"),
+            resolve(smtp.ca_file) if smtp.ca_file else None)
+        mailer = SmtpMailer(client)
     return Notifier(dstore, clock, settings, webhook=webhook, mailer=mailer)

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines.notify import Notifier
 from triage.deadlines.policy import DeadlinePolicy, State, waiting_on_customer
-from triage.ops.memtrim import release_free_heap
 from triage.store.deadline_store import DeadlineStore
 
 log = logging.getLogger(__name__)
@@ -29,8 +29,12 @@ class DeadlineSweeper:
     """Runs one sweep over every open deadline; collaborators are injected."""
 
     def __init__(self, policy: DeadlinePolicy, dstore: DeadlineStore, notifier: Notifier,
-                 clock: Clock, stop: threading.Event | None = None) -> None:
+                 clock: Clock, stop: threading.Event | None = None,
+                 after_sweep: Callable[[], object] | None = None) -> None:
         self.policy = policy
+        # called after each sweep; the daemon hands in ops.memtrim.release_free_heap so the
+        # pages' memory goes back to the system
+        self.after_sweep = after_sweep
         self.dstore = dstore
         self.notifier = notifier
         self.clock = clock
@@ -79,7 +83,8 @@ class DeadlineSweeper:
         except Exception:
             log.exception("delivering deadline notices failed; retried at the next sweep")
         del rows
-        release_free_heap()  # give the pages' memory back to the system
+        if self.after_sweep is not None:
+            self.after_sweep()
         return changed
 
     def _page(self, rows: list[dict[str, Any]], now: Any, met_ids: set[int],

@@ -23,12 +23,11 @@ from sqlalchemy import func, insert, select, text, update
 from sqlalchemy.exc import IntegrityError
 
 from triage.clock import Clock
-from triage.config import AckRule
+from triage.config import AckRuleSettings
 from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
-from triage.models import Classification
-from triage.send.base import OutgoingReply, Sender
+from triage.models import Classification, OutgoingReply, Sender
 from triage.store import schema as s
 from triage.store.store import Store
 
@@ -54,7 +53,7 @@ class Acknowledger:
     Raises ConfigError at construction when a rule's template does not compile.
     """
 
-    def __init__(self, store: Store, sender: Sender, rules: Sequence[AckRule],
+    def __init__(self, store: Store, sender: Sender, rules: Sequence[AckRuleSettings],
                  deadlines: DeadlinePolicy, clock: Clock, *, team: str = "") -> None:
         self.store = store
         self.sender = sender
@@ -72,7 +71,7 @@ class Acknowledger:
                                   key=f"acknowledgements[{i}](name={r.name!r})",
                                   fix="correct the Jinja2 syntax of subject/text") from exc
 
-    def rule_for(self, category: str, channel: str) -> AckRule | None:
+    def rule_for(self, category: str, channel: str) -> AckRuleSettings | None:
         """Return the first enabled rule for ``category`` on ``channel``, if any."""
         for r in self.rules:
             if r.category == category and r.channel == channel:
@@ -99,7 +98,8 @@ class Acknowledger:
             return reason
         return self._send(row, cl, rule)
 
-    def _refusal(self, row: dict[str, Any], cl: Classification, rule: AckRule) -> str | None:
+    def _refusal(self, row: dict[str, Any], cl: Classification,
+                 rule: AckRuleSettings) -> str | None:
         if row.get("is_auto"):
             return f"automatic message ({row.get('auto_reason') or 'auto'})"
         if row.get("backfill"):
@@ -112,7 +112,7 @@ class Acknowledger:
             return f"confidence {cl.confidence:.2f} below {rule.min_confidence:.2f}"
         return None
 
-    def _reserve(self, row: dict[str, Any], rule: AckRule) -> str | None:
+    def _reserve(self, row: dict[str, Any], rule: AckRuleSettings) -> str | None:
         """Insert the acknowledgement row; return why not (thread done, sender cap)."""
         a = s.acknowledgements
         now = self.clock.now()
@@ -138,7 +138,7 @@ class Acknowledger:
             return "thread already acknowledged"
         return None
 
-    def _send(self, row: dict[str, Any], cl: Classification, rule: AckRule) -> str:
+    def _send(self, row: dict[str, Any], cl: Classification, rule: AckRuleSettings) -> str:
         a = s.acknowledgements
         within = self.deadlines.target(row["channel"], cl.category).within
         ref = ref_token(row["thread_id"]).strip("[]#")

@@ -2,10 +2,21 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from typing import Any
 
 from triage.deadlines.policy import DeadlinePolicy
+
+# Characters that str.splitlines() and JavaScript treat as line breaks but JSON leaves raw
+# when ensure_ascii is off: escaped so one record stays one line for every line reader.
+_LINE_BREAKS = str.maketrans({"\x85": "\\u0085", "\u2028": "\\u2028", "\u2029": "\\u2029"})
+
+
+def json_line(obj: Any) -> str:
+    """Return ``obj`` as one line of JSON (UTF-8 kept readable, every line break escaped),
+    without the trailing newline."""
+    return json.dumps(obj, ensure_ascii=False).translate(_LINE_BREAKS)
 
 
 def _iso(value: datetime | None) -> str | None:

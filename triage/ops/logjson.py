@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-import json
 import logging
 from datetime import UTC, datetime
+
+from triage.ops.export import json_line
 
 
 class JsonFormatter(logging.Formatter):
@@ -20,4 +21,4 @@ class JsonFormatter(logging.Formatter):
         }
         if record.exc_info:
             obj["exc"] = self.formatException(record.exc_info)
-        return json.dumps(obj, ensure_ascii=False)
+        return json_line(obj)

@@ -1,5 +1,5 @@
-"""Operations wiring of one daemon process: its owner identity, leases, claims, metrics,
-acknowledgements and the optional /healthz + /metrics server. Built by ``App.ops``."""
+"""Operations wiring of one daemon process: its owner identity, leases, claims, metrics and
+the optional /healthz + /metrics server. Built by the composition root from its parts."""
 
 from __future__ import annotations
 
@@ -10,14 +10,16 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy.exc import SQLAlchemyError
 
+from triage.clock import Clock
 from triage.ops.metrics import OpsMetrics
 from triage.store.claims import Claims
 from triage.store.dberrors import store_error
 from triage.store.leases import LeasedSource, Leases, Owner
 
 if TYPE_CHECKING:
+    from triage.config import OpsSettings
     from triage.ops.server import OpsServer
-    from triage.services import App
+    from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -25,53 +27,31 @@ log = logging.getLogger(__name__)
 class OpsRuntime:
     """Everything a daemon needs to share a store with other daemons and be watched."""
 
-    def __init__(self, app: App, sender: Any = None) -> None:
-        self.app = app
-        self._sender = sender
+    def __init__(self, settings: OpsSettings, store: Store, clock: Clock) -> None:
+        self.settings = settings
+        self.store = store
+        self.clock = clock
         self.server: OpsServer | None = None
 
     @cached_property
     def owner(self) -> Owner:
         """This process as a lease and claim owner."""
-        return Owner.for_this_process(self.app.settings.ops.instance)
+        return Owner.for_this_process(self.settings.instance)
 
     @cached_property
     def leases(self) -> Leases:
         """Source and singleton-job leases of this process."""
-        return Leases(self.app.store.engine, self.owner, self.app.settings.ops.lease_ttl,
-                      self.app.clock)
+        return Leases(self.store.engine, self.owner, self.settings.lease_ttl, self.clock)
 
     @cached_property
     def claims(self) -> Claims:
         """Message claims of this process."""
-        return Claims(self.app.store.engine, self.owner, self.app.settings.ops.claim_ttl,
-                      self.app.clock)
+        return Claims(self.store.engine, self.owner, self.settings.claim_ttl, self.clock)
 
     @cached_property
     def metrics(self) -> OpsMetrics:
         """This process's Prometheus metrics."""
-        return OpsMetrics(self.app.store.engine, self.app.clock)
-
-    @cached_property
-    def acknowledger(self) -> Any:
-        """The acknowledger, or None when no ``[[acknowledgements]]`` rule is enabled."""
-        rules = [r for r in self.app.settings.acknowledgements if r.enabled]
-        if not rules:
-            return None
-        from triage.drafting.acks import Acknowledger
-        from triage.send.outbox import OutboxSender
-
-        # queued into the outbox, which sends them with the configured senders and retries
-        sender = self._sender if self._sender is not None else OutboxSender(self.app.outbox)
-        return Acknowledger(self.app.store, sender, rules, self.app.deadlines, self.app.clock,
-                            team=self.app.settings.drafting.team_name)
-
-    def observers(self) -> list[Callable[[dict, Any], Any]]:
-        """The pipeline's after-processing steps: metrics, then acknowledgements."""
-        out: list[Callable[[dict, Any], Any]] = [self.metrics.observe]
-        if self.acknowledger is not None:
-            out.append(self.acknowledger)
-        return out
+        return OpsMetrics(self.store.engine, self.clock)
 
     def leased(self, source: Any) -> LeasedSource:
         """Wrap ``source`` so that it is only fetched under this daemon's lease."""
@@ -80,7 +60,7 @@ class OpsRuntime:
     def holds(self, source: Any) -> bool:
         """Take or renew this daemon's lease on ``source``; False when another daemon has it."""
         try:
-            self.app.store.ensure_source(source.name, source.type)
+            self.store.ensure_source(source.name, source.type)
         except SQLAlchemyError as exc:
             raise store_error(f"cannot register source {source.name!r}", exc) from exc
         return self.leases.acquire_source(source.name)
@@ -89,11 +69,11 @@ class OpsRuntime:
         """The /healthz + /metrics router."""
         from triage.ops.health import Health, ops_router
 
-        return ops_router(self.metrics, Health(self.app.store.engine, scheduler_running))
+        return ops_router(self.metrics, Health(self.store.engine, scheduler_running))
 
     def start_server(self, scheduler_running: Callable[[], bool]) -> None:
         """Serve /healthz and /metrics when ``[ops] listen`` is set."""
-        listen = self.app.settings.ops.listen
+        listen = self.settings.listen
         if not listen:
             return
         from triage.ops.server import OpsServer

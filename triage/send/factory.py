@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
 
+from triage.clients.smtp import SmtpClient, smtp_password
 from triage.config import Settings
-from triage.errors import MissingSecretError
-from triage.send.base import Sender
+from triage.models import Sender
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
 from triage.send.smtp import SentHook, SmtpSender
+from triage.store.store import Store
 
 
 def build_senders(settings: Settings, environ: Mapping[str, str],
@@ -23,18 +23,12 @@ def build_senders(settings: Settings, environ: Mapping[str, str],
     senders: dict[str, Sender] = {}
     if send.email == "smtp":
         smtp = send.smtp
-        password = ""
-        if smtp.password_env:
-            password = environ.get(smtp.password_env, "")
-            if not password:
-                raise MissingSecretError(
-                    f"environment variable {smtp.password_env} is not set",
-                    key="send.smtp.password_env", fix="export it or put it in .env")
+        client = SmtpClient.from_settings(
+            smtp, smtp_password(smtp, environ, "send.smtp.password_env"),
+            settings.resolve_path(smtp.ca_file) if smtp.ca_file else None)
         senders["email"] = SmtpSender(
-            host=smtp.host, port=smtp.port, tls=smtp.tls,
-            from_address=settings.drafting.support_address,
-            from_name=settings.drafting.team_name, username=smtp.username, password=password,
-            timeout=smtp.timeout.total_seconds(), on_sent=on_sent)
+            client=client, from_address=settings.drafting.support_address,
+            from_name=settings.drafting.team_name, on_sent=on_sent)
     else:
         senders["email"] = LogSender()
     from triage.send.social import build_social_sender  # imported late: pulls in tweepy
@@ -43,19 +37,16 @@ def build_senders(settings: Settings, environ: Mapping[str, str],
     return senders
 
 
-def build_outbox(app: Any) -> Outbox:
-    """Return the outbox of triage ``App`` ``app`` with the senders ``[send]`` asks for.
+def build_outbox(store: Store, settings: Settings, environ: Mapping[str, str], *,
+                 owner: str, on_sent: SentHook | None = None) -> Outbox:
+    """Return the outbox with the senders ``[send]`` asks for.
 
+    ``owner`` is this process's lease/claim identity, so a dead daemon's rows are noticed;
+    ``on_sent`` is called with each reply the SMTP server accepted (the Sent-folder copy).
     Lives here rather than in ``triage.web`` so the daemon can drain the outbox without
     importing the web stack (FastAPI) when the review page is off.
     """
-    from triage.sources.imap_writeback import sent_copy_hook
-
-    send = app.settings.send
-    # a reply sent by SMTP is queued for its IMAP source's Sent folder (when configured)
-    on_sent = sent_copy_hook(app.store, app.settings)
-    # the owner is this process's lease/claim identity, so a dead daemon's rows are noticed
-    return Outbox(app.store, build_senders(app.settings, app.environ, on_sent),
-                  max_attempts=send.max_attempts, retry_base=send.retry_base,
-                  retry_max=send.retry_max, owner=str(app.ops.owner),
-                  in_doubt_after=send.in_doubt_after)
+    send = settings.send
+    return Outbox(store, build_senders(settings, environ, on_sent),
+                  max_attempts=send.retry.max_attempts, retry_base=send.retry.base,
+                  retry_max=send.retry.max, owner=owner, in_doubt_after=send.in_doubt_after)

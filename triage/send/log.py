@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 

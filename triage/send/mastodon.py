@@ -17,9 +17,9 @@ from typing import Any
 from mastodon import Mastodon, MastodonNotFoundError
 
 from triage.clients.mastodon import make_api, masto_call
-from triage.config import MastodonSource as MastodonSettings
+from triage.config import MastodonSettings
 from triage.errors import RateLimited, ReplyRejected, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 from triage.sources.mastodon import html_to_text
 
 log = logging.getLogger(__name__)

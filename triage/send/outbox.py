@@ -25,7 +25,7 @@ from sqlalchemy import and_, insert, select, update
 
 from triage.backoff import backoff_delay, no_jitter
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.send.base import OutgoingReply, Sender
+from triage.models import OutgoingReply, Sender
 from triage.store import schema as s
 from triage.store.leases import pid_alive
 from triage.store.store import Store

@@ -7,15 +7,17 @@ carries the same Message-ID and a receiving system (or the Sent folder) can reco
 from __future__ import annotations
 
 import logging
+import re
 import smtplib
 import ssl
 from collections.abc import Callable
 from email.message import EmailMessage
-from email.utils import formatdate
-from typing import Any, Literal
+from email.utils import formataddr, formatdate
+from typing import Any
 
+from triage.clients.smtp import SmtpClient, TlsMode
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 
@@ -31,48 +33,96 @@ def message_id_for(key: str, from_address: str) -> str:
     return f"<triage.{safe}@{domain}>"
 
 
+# Characters that would end a header line (or that some readers treat as one): folded into a
+# space in every header value we write, so no value can add a header of its own.
+_HEADER_BREAKS = re.compile(r"[\x00-\x1f\x7f\x85\u2028\u2029]+")
+
+
+_ANGLE_ADDR = re.compile(r"(.*)<([^<>]*)>")
+_ADDR_SPEC = re.compile(r"[^\s<>()\[\],;:\\\"@]+@[^\s<>()\[\],;:\\\"@]+")
+
+
+def header_text(value: str) -> str:
+    """Return ``value`` fit for one header: line breaks and control characters (also the
+    decoded U+2028, U+2029 and NEL) folded into single spaces, ends trimmed."""
+    return " ".join(_HEADER_BREAKS.sub(" ", value).split())
+
+
+def header_address(value: str) -> str:
+    """Return the address ``value`` (``Name <addr>`` or ``addr``) with its display name made
+    safe by :func:`header_text`; raises PermanentSendError when there is no usable address.
+
+    The address is the last ``<...>`` part, everything before it the name: a name holding
+    ``Bcc: someone@...`` stays a name (``email.utils.parseaddr`` would take it for the
+    address).
+    """
+    text = header_text(value)
+    m = _ANGLE_ADDR.fullmatch(text)
+    name, addr = (m.group(1).strip().strip('"'), m.group(2).strip()) if m else ("", text)
+    if not _ADDR_SPEC.fullmatch(addr):
+        raise PermanentSendError(f"recipient {value!r} is not an e-mail address; correct the "
+                                 "customer's address, then requeue the reply")
+    return formataddr((name, addr)) if name else addr
+
+
 def build_email(reply: OutgoingReply, from_address: str, from_name: str = "") -> EmailMessage:
-    """Return the reply as an email: From, To, Subject, In-Reply-To, References, Message-ID."""
+    """Return the reply as an email: From, To, Subject, In-Reply-To, References, Message-ID.
+
+    Names and the subject are folded onto one line (they may hold decoded CR/LF or U+2028);
+    raises PermanentSendError when the message cannot be built (retrying would not help).
+    """
     m = EmailMessage()
-    m["From"] = f"{from_name} <{from_address}>" if from_name else from_address
-    m["To"] = reply.to
-    m["Subject"] = reply.subject
-    m["Date"] = formatdate(localtime=False, usegmt=True)
-    m["Message-ID"] = message_id_for(reply.idempotency_key, from_address)
-    if reply.in_reply_to:
-        m["In-Reply-To"] = reply.in_reply_to
-    refs = [r for r in reply.references if r]
-    if reply.in_reply_to and reply.in_reply_to not in refs:
-        refs.append(reply.in_reply_to)
-    if refs:
-        m["References"] = " ".join(refs[-20:])
-    m.set_content(reply.text)
+    try:
+        m["From"] = (formataddr((header_text(from_name), from_address)) if from_name
+                     else from_address)
+        m["To"] = header_address(reply.to)
+        m["Subject"] = header_text(reply.subject)
+        m["Date"] = formatdate(localtime=False, usegmt=True)
+        m["Message-ID"] = message_id_for(reply.idempotency_key, from_address)
+        if reply.in_reply_to:
+            m["In-Reply-To"] = header_text(reply.in_reply_to)
+        refs = [header_text(r) for r in reply.references if r]
+        if reply.in_reply_to and header_text(reply.in_reply_to) not in refs:
+            refs.append(header_text(reply.in_reply_to))
+        if refs:
+            m["References"] = " ".join(refs[-20:])
+        m.set_content(reply.text)
+    except (ValueError, TypeError) as exc:  # email's own header checks: not retryable
+        raise PermanentSendError(f"the reply to message {reply.message_id} cannot be built as "
+                                 f"an e-mail: {exc}; edit the draft, then requeue it") from exc
     return m
 
 
 class SmtpSender:
-    """Sends email replies through one SMTP server (a connection per send)."""
+    """Sends email replies through one SMTP server (a connection per send), with the
+    shared :class:`~triage.clients.smtp.SmtpClient` (certificate always verified)."""
 
-    def __init__(self, *, host: str, port: int, tls: Literal["none", "starttls", "ssl"],
+    def __init__(self, *, host: str = "", port: int = 25, tls: TlsMode = "starttls",
                  from_address: str, from_name: str = "", username: str = "",
                  password: str = "", timeout: float = 30.0,
-                 ssl_context: ssl.SSLContext | None = None,
+                 ssl_context: ssl.SSLContext | None = None, ca_file: str | None = None,
+                 client: SmtpClient | None = None,
                  on_sent: SentHook | None = None) -> None:
-        self.host, self.port, self.tls = host, port, tls
+        self.client = client or SmtpClient(host, port, tls=tls, username=username,
+                                           password=password, timeout=timeout,
+                                           ssl_context=ssl_context, ca_file=ca_file)
         self.from_address, self.from_name = from_address, from_name
-        self.username, self._password = username, password
-        self.timeout = timeout
-        self.ssl_context = ssl_context
         self.on_sent = on_sent
 
-    def _connect(self) -> smtplib.SMTP:
-        ctx = self.ssl_context or ssl.create_default_context()
-        if self.tls == "ssl":
-            return smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=ctx)
-        conn = smtplib.SMTP(self.host, self.port, timeout=self.timeout)
-        if self.tls == "starttls":
-            conn.starttls(context=ctx)
-        return conn
+    @property
+    def host(self) -> str:
+        """The SMTP server's host."""
+        return self.client.host
+
+    @property
+    def port(self) -> int:
+        """The SMTP server's port."""
+        return self.client.port
+
+    @property
+    def tls(self) -> TlsMode:
+        """How the connection is secured: none, starttls or ssl."""
+        return self.client.tls
 
     def send(self, reply: OutgoingReply) -> str:
         """Send ``reply``; return its Message-ID.
@@ -84,11 +134,10 @@ class SmtpSender:
         msg = build_email(reply, self.from_address, self.from_name)
         stage = _Stage()
         try:
-            with self._connect() as conn:
-                if self.username:
-                    conn.login(self.username, self._password)
+            with self.client.session() as conn:
                 stage.watch(conn)
-                conn.send_message(msg, from_addr=self.from_address, to_addrs=[reply.to])
+                conn.send_message(msg, from_addr=self.from_address,
+                                  to_addrs=[_recipient(msg)])
         except Exception as exc:
             if not stage.accepted:
                 self._raise_for(exc, reply, stage)
@@ -109,7 +158,7 @@ class SmtpSender:
         where = f"SMTP {self.host}:{self.port}"
         if isinstance(exc, smtplib.SMTPAuthenticationError):
             raise PermanentSendError(
-                f"{where} refused the login of {self.username!r} "
+                f"{where} refused the login of {self.client.username!r} "
                 f"({exc.smtp_code}); fix send.smtp.username / password_env") from exc
         if isinstance(exc, smtplib.SMTPRecipientsRefused):
             raise PermanentSendError(
@@ -127,6 +176,11 @@ class SmtpSender:
                     "`triage outbox requeue` or `triage outbox cancel` it") from exc
             raise SendError(f"{where} failed: {exc}") from exc
         raise exc
+
+
+def _recipient(msg: EmailMessage) -> str:
+    # the address header_address() put in To (never a name part that looks like one)
+    return str(msg["To"].addresses[0].addr_spec)
 
 
 class _Stage:

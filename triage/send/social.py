@@ -7,9 +7,9 @@ import logging
 from collections.abc import Callable, Mapping
 from datetime import datetime
 
-from triage.config import MastodonSource, Settings, XSource
+from triage.config import MastodonSettings, Settings, XSettings
 from triage.errors import ConfigError, ReplyRejected, SendError
-from triage.send.base import OutgoingReply, Sender
+from triage.models import OutgoingReply, Sender
 
 log = logging.getLogger(__name__)
 
@@ -64,8 +64,8 @@ def build_social_sender(settings: Settings, environ: Mapping[str, str]) -> Socia
 
     factories: dict[str, Callable[[], Sender]] = {}
     for src in settings.sources:
-        if isinstance(src, XSource):
+        if isinstance(src, XSettings):
             factories[src.name] = lambda s=src: build_x_sender(s, environ)
-        elif isinstance(src, MastodonSource):
+        elif isinstance(src, MastodonSettings):
             factories[src.name] = lambda s=src: build_mastodon_sender(s, environ)
     return SocialSender(factories)

@@ -19,9 +19,9 @@ import tweepy
 from twitter_text import parse_tweet
 
 from triage.clients.x import Credentials, call, make_client, write_credentials
-from triage.config import XSource as XSettings
+from triage.config import XSettings
 from triage.errors import RateLimited, ReplyRejected, SendError
-from triage.send.base import OutgoingReply
+from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 

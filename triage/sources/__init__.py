@@ -1,5 +1,2 @@
-"""Sources deliver raw items; each implements :class:`Source`."""
-
-from triage.sources.base import Source, build_source
-
-__all__ = ["Source", "build_source"]
+"""Sources deliver raw items; each implements :class:`triage.sources.base.Source` and is
+listed in :mod:`triage.sources.table`."""

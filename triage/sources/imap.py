@@ -22,12 +22,16 @@ from typing import TYPE_CHECKING, Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
-from triage.clients.imap import NETWORK_ERRORS, ImapConnector, close_client
-from triage.config import ImapSource as ImapSettings
+from triage.clients.imap import (
+    NETWORK_ERRORS,
+    ImapConnector,
+    close_client,
+    external_id,
+)
+from triage.config import ImapSettings
 from triage.errors import SourceError
 from triage.mail.parse import generated_message_id
 from triage.models import FetchResult, RawItem
-from triage.sources.base import register
 
 if TYPE_CHECKING:
     from triage.config import Settings
@@ -45,19 +49,6 @@ MAX_EMPTY_ROUNDS = 10_000
 
 KnownIds = Callable[[list[str]], set[str]]
 """Given Message-IDs, return those already stored for this source."""
-
-
-def external_id(folder: str, uidvalidity: int, uid: int) -> str:
-    """Return the external id of one message: ``INBOX:<uidvalidity>:<uid>``."""
-    return f"{folder}:{uidvalidity}:{uid}"
-
-
-def split_external_id(ext: str) -> tuple[str, int, int] | None:
-    """Return ``(folder, uidvalidity, uid)`` of an IMAP external id, or None if it is not one."""
-    parts = ext.rsplit(":", 2)
-    if len(parts) != 3 or not parts[1].isdigit() or not parts[2].isdigit():
-        return None
-    return parts[0], int(parts[1]), int(parts[2])
 
 
 def header_message_id(raw: bytes) -> str:
@@ -326,7 +317,7 @@ def chunked(seq: list[int], n: int) -> Iterable[list[int]]:
         yield seq[i:i + n]
 
 
-@register("imap")
-def _build(settings: ImapSettings, environ: Mapping[str, str],
+def build(settings: ImapSettings, environ: Mapping[str, str],
            resolve: Callable[[str], Path]) -> ImapSource:
+    """Build the imap source of one ``[[sources]]`` entry (the source table calls this)."""
     return ImapSource(settings, ImapConnector(settings, environ, resolve=resolve))

@@ -31,16 +31,13 @@ from typing import Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from triage.clients.imap import split_external_id
 from triage.clock import Clock
-from triage.config import ImapWriteBack, Settings
+from triage.config import ImapWriteBackSettings
 from triage.mail.parse import GENERATED_ID_DOMAIN
-from triage.send.base import OutgoingReply
-from triage.send.smtp import SentHook, message_id_for
-from triage.sources.imap import split_external_id
 from triage.store.imap_state import (
     DUE,
     pending_sent_copies,
-    record_sent_copy,
     save_writeback,
     sent_copy_done,
     writeback_rows,
@@ -108,7 +105,7 @@ class WriteBackStats:
 class WriteBack:
     """Brings the server in line with triage's view of each message of one source."""
 
-    def __init__(self, source: str, settings: ImapWriteBack, store: Store, clock: Clock,
+    def __init__(self, source: str, settings: ImapWriteBackSettings, store: Store, clock: Clock,
                  from_address: str) -> None:
         self.source = source
         self.settings = settings
@@ -262,20 +259,3 @@ def _appenduid(answer: Any) -> int | None:
         except (IndexError, ValueError):
             return None
     return None
-
-
-def sent_copy_hook(store: Store, settings: Settings) -> SentHook | None:
-    """Return the SMTP ``on_sent`` hook that queues each sent reply for the Sent folder of
-    the IMAP source its message came from; None when no source has a ``sent_folder``."""
-    wanted = {src.name for src in settings.sources
-              if getattr(getattr(src, "write_back", None), "sent_folder", "")}
-    if not wanted:
-        return None
-
-    def on_sent(reply: OutgoingReply, raw: bytes) -> None:
-        source = store.message(reply.message_id)["source"]
-        if source in wanted:  # the SMTP sender's From is drafting.support_address
-            mid = message_id_for(reply.idempotency_key, settings.drafting.support_address)
-            record_sent_copy(store, source, reply.message_id, mid, raw)
-
-    return on_sent

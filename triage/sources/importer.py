@@ -1,40 +1,79 @@
-"""Backfill from archives: ``.eml`` files, mbox files and Maildirs (``triage import``)."""
+"""Backfill from archives (``triage import``): single message files, mbox files, Maildirs
+(with their Maildir++ subfolders) and folders holding any mix of them.
+
+A file in a folder is read as mail whatever its name (Maildir and many exporters write names
+without ``.eml``): an mbox when it starts with ``From ``, one message when it starts with a
+header line, skipped (and counted) otherwise. External ids are content hashes, so importing
+the same archive twice stores nothing twice; the pipeline also drops a message whose
+Message-ID is already stored from any source.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import mailbox
+import re
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from triage.errors import SourceError
 from triage.models import RawItem
 
+_HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")  # RFC 5322 field name (obs: spaces before :)
 
-def archive_items(path: Path) -> Iterator[RawItem]:
-    """Yield every message found at ``path``; external ids are content hashes, so importing
-    the same archive twice stores nothing twice.
 
-    Raises SourceError when ``path`` is neither a file nor a Maildir.
+@dataclass
+class ArchiveScan:
+    """What a walk over an archive found besides messages: files that are not mail."""
+
+    skipped: list[Path] = field(default_factory=list)
+
+
+def archive_items(path: Path, scan: ArchiveScan | None = None) -> Iterator[RawItem]:
+    """Yield every message found at ``path``; files that are not mail are recorded in
+    ``scan.skipped``.
+
+    Raises SourceError when ``path`` does not exist.
     """
-    if path.is_dir() and ((path / "cur").is_dir() or (path / "new").is_dir()):
-        box = mailbox.Maildir(str(path), factory=None, create=False)
+    scan = scan if scan is not None else ArchiveScan()
+    if not path.exists():
+        raise SourceError(f"{path}: not found; give a message file, an mbox file, a Maildir or "
+                          "a folder holding them")
+    if path.is_file():
+        yield from _file_items(path, scan)
+    elif _is_maildir(path):
+        yield from _maildir_items(path)
+    else:
+        for child in sorted(path.iterdir()):
+            if child.name.startswith(".") and not _is_maildir(child):
+                continue  # .DS_Store, editor files; Maildir++ folders are read with their parent
+            yield from archive_items(child, scan)
+
+
+def _is_maildir(path: Path) -> bool:
+    return path.is_dir() and (path / "cur").is_dir() and (path / "new").is_dir()
+
+
+def _maildir_items(path: Path) -> Iterator[RawItem]:
+    box = mailbox.Maildir(str(path), factory=None, create=False)
+    for key in sorted(box.iterkeys()):
+        yield _item(box.get_bytes(key))
+    for sub in sorted(box.list_folders()):  # Maildir++: .Sent, .Archive, ...
+        yield from _maildir_items(path / f".{sub}")
+
+
+def _file_items(path: Path, scan: ArchiveScan) -> Iterator[RawItem]:
+    with path.open("rb") as fh:
+        head = fh.read(1024)
+    if head.startswith(b"From "):
+        box = mailbox.mbox(str(path), factory=None, create=False)
         for key in box.iterkeys():
             yield _item(box.get_bytes(key))
-    elif path.is_dir():
-        for f in sorted(path.rglob("*.eml")):
-            yield _item(f.read_bytes())
-    elif path.is_file():
-        head = path.read_bytes()[:5]
-        if head.startswith(b"From "):
-            box = mailbox.mbox(str(path), factory=None, create=False)
-            for key in box.iterkeys():
-                yield _item(box.get_bytes(key))
-        else:
-            yield _item(path.read_bytes())
+    elif _HEADER_LINE.match(head.lstrip(b"\r\n")):
+        yield _item(path.read_bytes())
     else:
-        raise SourceError(f"{path}: not found; give an .eml file, an mbox file, a folder of "
-                          ".eml files or a Maildir")
+        scan.skipped.append(path)
 
 
 def _item(raw: bytes) -> RawItem:

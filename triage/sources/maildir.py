@@ -9,10 +9,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from triage.config import MaildirSource as MaildirSettings
+from triage.config import MaildirSettings
 from triage.errors import SourceError
 from triage.models import FetchResult, RawItem
-from triage.sources.base import register
 
 log = logging.getLogger(__name__)
 
@@ -63,7 +62,7 @@ class MaildirSource:
         """Nothing to release."""
 
 
-@register("maildir")
-def _build(settings: MaildirSettings, environ: Mapping[str, str],
+def build(settings: MaildirSettings, environ: Mapping[str, str],
            resolve: Callable[[str], Path]) -> MaildirSource:
+    """Build the maildir source of one ``[[sources]]`` entry (the source table calls this)."""
     return MaildirSource(settings.name, resolve(settings.path))

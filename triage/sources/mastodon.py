@@ -29,10 +29,9 @@ from triage.clients.mastodon import (
     to_json_bytes,
 )
 from triage.clock import Clock, SystemClock
-from triage.config import MastodonSource as MastodonSettings
+from triage.config import MastodonSettings
 from triage.errors import RateLimited
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
-from triage.sources.base import register
 
 log = logging.getLogger(__name__)
 
@@ -184,8 +183,8 @@ class MastodonMentions:
         self._drained = False
 
 
-@register("mastodon")
-def _build(settings: MastodonSettings, environ: Mapping[str, str],
+def build(settings: MastodonSettings, environ: Mapping[str, str],
            resolve: Callable[[str], Path], *, clock: Clock | None = None) -> MastodonMentions:
+    """Build the mastodon source of one ``[[sources]]`` entry (the source table calls this)."""
     return MastodonMentions(settings.name, make_api(settings, environ),
                             clock=clock or SystemClock(), page_size=settings.page_size)

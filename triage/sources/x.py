@@ -23,10 +23,9 @@ import tweepy
 
 from triage.clients.x import RateBudget, call, make_client, read_credentials
 from triage.clock import Clock, SystemClock
-from triage.config import XSource as XSettings
+from triage.config import XSettings
 from triage.errors import SourceError, SourceRequestRefused
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
-from triage.sources.base import register
 
 log = logging.getLogger(__name__)
 
@@ -192,9 +191,9 @@ class XSource:
         self._restarted = False
 
 
-@register("x")
-def _build(settings: XSettings, environ: Mapping[str, str],
+def build(settings: XSettings, environ: Mapping[str, str],
            resolve: Callable[[str], Path], *, clock: Clock | None = None) -> XSource:
+    """Build the x source of one ``[[sources]]`` entry (the source table calls this)."""
     client = make_client(read_credentials(settings, environ), settings.api_base_url,
                          settings.request_timeout.total_seconds())
     return XSource(settings.name, settings.user_id, client, clock=clock or SystemClock(),

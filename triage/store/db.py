@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import fcntl
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Engine, create_engine, event, text
 
 from triage.errors import StoreError
 
@@ -49,9 +52,30 @@ def make_engine(url: str) -> Engine:
         raise StoreError(f"cannot open store {url.split('@')[-1]!r}: {exc}") from exc
 
 
+MIGRATION_LOCK = 0x7472_6961_6765  # "triage": the advisory lock key taken while migrating
+
+
 def migrate(engine: Engine) -> None:
-    """Bring the schema up to the newest migration (idempotent)."""
+    """Bring the schema up to the newest migration (idempotent).
+
+    Several daemons may start at once on an empty database: the migration runs under a lock
+    (a PostgreSQL advisory lock held by the migrating transaction; a lock file next to a
+    SQLite database), so the others wait for it and then find the schema current.
+    """
     cfg = alembic_config()
-    with engine.begin() as conn:
+    with _sqlite_lock(engine), engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": MIGRATION_LOCK})
         cfg.attributes["connection"] = conn
         command.upgrade(cfg, "head")
+
+
+@contextmanager
+def _sqlite_lock(engine: Engine) -> Iterator[None]:
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    if not path or path == ":memory:":
+        yield
+        return
+    with open(f"{path}.migrate-lock", "a+b") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)  # released when the file is closed
+        yield

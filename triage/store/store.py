@@ -26,6 +26,9 @@ from triage.models import Classification, Draft, ParsedMessage
 from triage.store import schema as s
 from triage.store.db import make_engine, migrate
 from triage.store.dberrors import store_error
+from triage.store.drafts import Drafts, supersede_drafts
+from triage.store.drafts import classification_values as _classification_row
+from triage.store.drafts import draft_values as _draft_row
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +105,8 @@ class Store:
     def __init__(self, engine: Engine, clock: Clock) -> None:
         self.engine = engine
         self.clock = clock
+        self.drafts = Drafts(engine, clock)
+        """Drafts, assignments, corrections: the review actions' reads and writes."""
 
     @classmethod
     def open(cls, url: str, clock: Clock) -> Store:
@@ -140,22 +145,44 @@ class Store:
         return dict(row[0] or {}) if row else {}
 
     def record_source_result(self, name: str, error: str | None) -> int:
-        """Record a poll's success or error; return the count of consecutive failures."""
+        """Record a poll's success or error; return the count of consecutive failures.
+
+        Raises StoreError when the store cannot be written.
+        """
         now = self.clock.now()
-        with self.engine.begin() as c:
-            if error is None:
+        try:
+            with self.engine.begin() as c:
+                if error is None:
+                    c.execute(update(s.sources).where(s.sources.c.name == name).values(
+                        last_success_at=now, failures=0))
+                    return 0
                 c.execute(update(s.sources).where(s.sources.c.name == name).values(
-                    last_success_at=now, failures=0))
-                return 0
-            c.execute(update(s.sources).where(s.sources.c.name == name).values(
-                last_error=error[:2000], last_error_at=now, failures=s.sources.c.failures + 1))
-            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
-            return int(row[0]) if row else 1
+                    last_error=error[:2000], last_error_at=now,
+                    failures=s.sources.c.failures + 1))
+                row = c.execute(select(s.sources.c.failures).where(
+                    s.sources.c.name == name)).first()
+                return int(row[0]) if row else 1
+        except SQLAlchemyError as exc:
+            raise store_error(f"cannot record the poll of source {name!r}", exc) from exc
+
+    def record_source_failure(self, name: str, type_: str, error: str) -> None:
+        """Record a failed poll of source ``name``. When the store itself is down this is
+        logged, not raised: the caller re-raises the poll's own error."""
+        try:
+            self.ensure_source(name, type_)
+            self.record_source_result(name, error)
+        except (SQLAlchemyError, StoreError) as exc:
+            log.error("cannot record the failure of source %s: %s", name, exc)
 
     def source_failures(self, name: str) -> int:
-        """Return how many polls of source ``name`` failed in a row (1 if it is unknown)."""
-        with self.engine.connect() as c:
-            row = c.execute(select(s.sources.c.failures).where(s.sources.c.name == name)).first()
+        """Return how many polls of source ``name`` failed in a row (1 if it is unknown or
+        the store cannot be read: back off as after one failure)."""
+        try:
+            with self.engine.connect() as c:
+                row = c.execute(select(s.sources.c.failures).where(
+                    s.sources.c.name == name)).first()
+        except SQLAlchemyError:
+            return 1
         return int(row[0] or 0) if row else 1
 
     def pause_source(self, name: str, until: datetime | None) -> None:
@@ -317,13 +344,17 @@ class Store:
         old, new = normalise_subject(parent.subject or ""), normalise_subject(p.subject)
         return bool(old and new and old != new and old not in new and new not in old)
 
-    def known_message_ids(self, source: str, message_ids: Sequence[str]) -> set[str]:
-        """Return which of ``message_ids`` are already stored for ``source``."""
+    def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source`` (any source when
+        ``source`` is None)."""
         found: set[str] = set()
+        m = s.messages
         with self.engine.connect() as c:
             for chunk in chunked(list(message_ids), 500):
-                found.update(r[0] for r in c.execute(select(s.messages.c.message_id).where(
-                    s.messages.c.source == source, s.messages.c.message_id.in_(chunk))))
+                q = select(m.c.message_id).where(m.c.message_id.in_(chunk))
+                if source is not None:
+                    q = q.where(m.c.source == source)
+                found.update(r[0] for r in c.execute(q))
         return found
 
     @staticmethod
@@ -409,7 +440,7 @@ class Store:
             if deadlines:
                 c.execute(insert(s.deadlines), deadlines)
             if drafted:
-                self._supersede_drafts(c, [r.message_id for r in drafted], now)
+                supersede_drafts(c, [r.message_id for r in drafted], now)
                 c.execute(insert(s.drafts), [
                     _draft_row(r.message_id, r.draft, now, "triage")  # type: ignore[arg-type]
                     for r in drafted])
@@ -419,14 +450,6 @@ class Store:
     def _retire(c: Connection, table: Any, message_ids: Sequence[int], **values: Any) -> None:
         for chunk in chunked(list(message_ids), 500):
             c.execute(update(table).where(table.c.message_id.in_(chunk)).values(**values))
-
-    @staticmethod
-    def _supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime) -> None:
-        d = s.drafts
-        for chunk in chunked(list(message_ids), 500):
-            c.execute(update(d).where(d.c.message_id.in_(chunk),
-                                      d.c.status.in_(["pending_review"]))
-                      .values(status="superseded", updated_at=now))
 
     def purge_raw(self, ingested_before: datetime, *, dry_run: bool = False,
                   chunk: int = 2000) -> int:
@@ -521,19 +544,6 @@ class Store:
             if isinstance(v, datetime):
                 out[k] = aware(v)
         return out
-
-
-def _classification_row(message_id: int, cl: Classification, now: datetime) -> dict[str, Any]:
-    return dict(message_id=message_id, category=cl.category, confidence=float(cl.confidence),
-                language=cl.language, model_version=cl.model_version,
-                needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now,
-                current=True)
-
-
-def _draft_row(message_id: int, d: Draft, now: datetime, by: str) -> dict[str, Any]:
-    return dict(message_id=message_id, status=d.status, subject=d.subject, text=d.text,
-                template=d.template, language=d.language, created_at=now, updated_at=now,
-                updated_by=by)
 
 
 def chunked(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:

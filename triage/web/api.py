@@ -11,9 +11,11 @@ from typing import Any
 from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel
 
-from triage.web import actions, models_admin, queries
+from triage.errors import ReviewError
+from triage.web import models_admin, queries
 from triage.web.accounts import User
 from triage.web.deps import ADMIN, AGENT, current_user, require_admin
+from triage.web.parts import parts
 from triage.web.routes_admin import policies
 from triage.web.routes_queue import queue_rows
 
@@ -51,17 +53,17 @@ def api_queue(request: Request, category: str = "", channel: str = "", language:
 @router.get("/messages/{message_id}")
 def api_message(request: Request, message_id: int) -> dict[str, Any]:
     """A message with its thread, classification, deadline, draft and outbox rows."""
-    app = request.app.state.triage
-    msg = actions.require_message(app, message_id)
+    store = parts(request).store
+    msg = store.message(message_id)  # raises NotFound (404)
     return {
         "message": _jsonable(msg),
-        "thread": [t["id"] for t in queries.thread_messages(app.store, msg)],
-        "classification": _jsonable(queries.current_classification(app.store, message_id)
+        "thread": [t["id"] for t in queries.thread_messages(store, msg)],
+        "classification": _jsonable(queries.current_classification(store, message_id)
                                     or {}),
-        "deadline": _jsonable(queries.deadline(app.store, message_id) or {}),
-        "draft": _jsonable(queries.current_draft(app.store, message_id) or {}),
-        "assignee": queries.assignee(app.store, message_id),
-        "outbox": [_jsonable(o) for o in queries.outbox_rows(app.store, message_id)],
+        "deadline": _jsonable(queries.deadline(store, message_id) or {}),
+        "draft": _jsonable(queries.current_draft(store, message_id) or {}),
+        "assignee": queries.assignee(store, message_id),
+        "outbox": [_jsonable(o) for o in queries.outbox_rows(store, message_id)],
     }
 
 
@@ -69,8 +71,8 @@ def api_message(request: Request, message_id: int) -> dict[str, Any]:
 def api_save(request: Request, message_id: int, body: DraftBody,
              user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
     """Save draft."""
-    return {"draft_id": actions.save_draft(request.app.state.triage, message_id, body.subject,
-                                           body.text, user)}
+    done = parts(request).review.save(message_id, user.name, body.subject, body.text)
+    return {"draft_id": done.draft_id}
 
 
 @router.post("/messages/{message_id}/approve")
@@ -78,33 +80,32 @@ def api_approve(request: Request, message_id: int, body: DraftBody,
                 background: BackgroundTasks,
                 user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
     """Approve and send (queued in the outbox and sent right away)."""
-    oid = actions.approve(request.app.state.triage, request.app.state.outbox, message_id,
-                          body.subject, body.text, user)
-    background.add_task(request.app.state.outbox.drain, only_ids=[oid])
-    return {"outbox_id": oid}
+    review = parts(request).review
+    done = review.approve(message_id, user.name, body.subject, body.text)
+    background.add_task(review.send, done.outbox_id)
+    return {"outbox_id": done.outbox_id}
 
 
 @router.post("/messages/{message_id}/discard")
 def api_discard(request: Request, message_id: int,
                 user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
     """Discard draft."""
-    return {"draft_id": actions.discard_draft(request.app.state.triage, message_id, user)}
+    return {"draft_id": parts(request).review.discard(message_id, user.name).draft_id}
 
 
 @router.post("/messages/{message_id}/reclassify")
 def api_reclassify(request: Request, message_id: int, body: CategoryBody,
                    user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
     """Reclassify (re-drafts and records a correction)."""
-    return {"draft_id": actions.reclassify(request.app.state.triage, message_id,
-                                           body.category, user)}
+    done = parts(request).review.reclassify(message_id, body.category, user.name)
+    return {"draft_id": done.draft_id}
 
 
 @router.post("/messages/{message_id}/assign")
 def api_assign(request: Request, message_id: int,
                user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
     """Assign to me."""
-    actions.assign_to(request.app.state.triage, message_id, user)
-    return {"assignee": user.name}
+    return {"assignee": parts(request).review.assign(message_id, user.name).agent}
 
 
 @router.get("/openapi.json", include_in_schema=False)
@@ -116,28 +117,28 @@ def openapi(request: Request) -> dict[str, Any]:
 @admin.get("/dashboard")
 def api_dashboard(request: Request) -> dict[str, dict[str, int]]:
     """Counts by state, category, channel, language; messages and outbox by status."""
-    return queries.dashboard(request.app.state.triage.store)
+    return queries.dashboard(parts(request).store)
 
 
 @admin.get("/models")
 def api_models(request: Request) -> list[dict[str, Any]]:
     """Registered model versions, newest first."""
-    return [_jsonable(v) for v in models_admin.versions(request.app.state.triage.store)]
+    return [_jsonable(v) for v in models_admin.versions(parts(request).store)]
 
 
 @admin.post("/models/retrain")
 def api_retrain(request: Request,
                 user: User = Depends(require_admin)) -> dict[str, Any]:  # noqa: B008
     """Start retraining (bundled corpus + corrections); 409 when one is running."""
-    if not request.app.state.retrainer.start(user.name):
-        raise actions.ActionError("a retraining is already running")
+    if not parts(request).retrainer.start(user.name):
+        raise ReviewError("a retraining is already running")
     return {"state": "running"}
 
 
 @admin.get("/models/retrain")
 def api_retrain_status(request: Request) -> dict[str, Any]:
     """Progress of the latest retraining."""
-    st = request.app.state.retrainer.status
+    st = parts(request).retrainer.status
     return {"state": st.state, "steps": st.steps, "version": st.version, "error": st.error}
 
 
@@ -145,14 +146,14 @@ def api_retrain_status(request: Request) -> dict[str, Any]:
 def api_rollback(request: Request,
                  user: User = Depends(require_admin)) -> dict[str, str]:  # noqa: B008
     """Roll back to the previously active model version."""
-    return {"active": models_admin.rollback(request.app.state.triage.store, user.name)}
+    return {"active": models_admin.rollback(parts(request).store, user.name)}
 
 
 @admin.post("/models/{version}/activate")
 def api_activate(request: Request, version: str,
                  user: User = Depends(require_admin)) -> dict[str, str]:  # noqa: B008
     """Activate a model version."""
-    models_admin.activate(request.app.state.triage.store, version, user.name)
+    models_admin.activate(parts(request).store, version, user.name)
     return {"active": version}
 
 
@@ -161,4 +162,4 @@ def api_policies(request: Request) -> list[dict[str, Any]]:
     """Effective first-response targets per channel and category."""
     return [{**p, "within": p["within"].total_seconds(),
              "warn_before": p["warn_before"].total_seconds()}
-            for p in policies(request.app.state.triage)]
+            for p in policies(parts(request).deadlines)]

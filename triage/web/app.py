@@ -6,7 +6,7 @@ import ipaddress
 import logging
 import os
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
@@ -20,10 +20,9 @@ from starlette.middleware.sessions import SessionMiddleware
 from triage.clock import Clock
 from triage.config import Settings
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
-from triage.send.outbox import Outbox
 from triage.web.accounts import LoginLimiter
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
-from triage.web.retrain import Retrainer
+from triage.web.parts import WebParts
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -66,32 +65,21 @@ def secure_cookie(settings: Settings) -> bool:
     return mode == "always" or (mode == "auto" and not _is_loopback(settings.web.host))
 
 
-def default_outbox(app: Any) -> Outbox:
-    """The outbox with the senders the settings ask for (``triage.send.factory``)."""
-    from triage.send.factory import build_outbox
+def create_app(parts: WebParts, *, secret_key: str,
+               limiter_clock: Clock | None = None) -> FastAPI:
+    """Return the review page serving with the collaborators ``parts``.
 
-    return build_outbox(app)
-
-
-def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None = None,
-               limiter_clock: Clock | None = None, retrainer: Retrainer | None = None,
-               scheduler_running: Callable[[], bool] | None = None) -> FastAPI:
-    """Return the review page for triage ``App`` ``app``.
-
-    ``outbox`` defaults to one built from ``[send]``; ``secret_key`` to :func:`session_secret`;
-    the login limiter uses ``limiter_clock`` (default the app's clock); ``retrainer`` defaults
-    to one writing models into ``data_dir/models``.
+    ``secret_key`` signs the session cookies (see :func:`session_secret`); the login limiter
+    uses ``limiter_clock`` (default ``parts.clock``).
     """
     from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
 
-    settings: Settings = app.settings
+    settings = parts.settings
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None)
-    web.state.triage = app
-    web.state.outbox = outbox if outbox is not None else default_outbox(app)
-    web.state.retrainer = retrainer or Retrainer(app.store, settings.data_path / "models")
-    web.state.limiter = LoginLimiter(limiter_clock or app.clock, settings.web.login_max_attempts,
-                                     settings.web.login_window)
+    web.state.parts = parts
+    web.state.limiter = LoginLimiter(limiter_clock or parts.clock,
+                                     settings.web.login_max_attempts, settings.web.login_window)
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
@@ -101,7 +89,7 @@ def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None
         return response
 
     web.add_middleware(
-        SessionMiddleware, secret_key=secret_key or session_secret(settings, app.environ),
+        SessionMiddleware, secret_key=secret_key,
         session_cookie="triage_session", max_age=int(settings.web.session_max_age
                                                      .total_seconds()),
         same_site="strict", https_only=secure_cookie(settings))
@@ -148,7 +136,5 @@ def create_app(app: Any, *, outbox: Outbox | None = None, secret_key: str | None
     web.include_router(routes_admin.router)
     web.include_router(api.router)
     web.include_router(api.admin)
-    # /healthz and /metrics; a process without a scheduler (``triage web``) is ready when
-    # its store answers
-    web.include_router(app.ops.router(scheduler_running or (lambda: True)))
+    web.include_router(parts.ops_router)  # /healthz and /metrics
     return web

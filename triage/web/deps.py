@@ -9,6 +9,7 @@ from fastapi import Depends, Request
 
 from triage.errors import AuthError, NotFound
 from triage.web.accounts import User, get_user
+from triage.web.parts import parts
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -70,7 +71,7 @@ def current_user(request: Request) -> User:
     if not name:
         raise LoginRequired("sign in first")
     try:
-        return get_user(request.app.state.triage.store, str(name))
+        return get_user(parts(request).store, str(name))
     except NotFound:
         request.session.clear()
         raise LoginRequired("your account is gone or disabled; sign in again") from None

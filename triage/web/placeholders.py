@@ -1,7 +1,8 @@
-"""Placeholders on the review page: the send check and the editor's highlighting.
+"""Placeholders on the review page: the editor's highlighting.
 
 Detection lives in :mod:`triage.drafting.placeholders` (one definition of a ``[[fill: ...]]`` marker
-for templates, CLI and page); this module adds what only the page needs.
+for templates, CLI and page) and the send check in :func:`triage.review.ensure_sendable`; this
+module adds what only the page needs.
 """
 
 from __future__ import annotations
@@ -9,18 +10,9 @@ from __future__ import annotations
 from markupsafe import Markup, escape
 
 from triage.drafting.placeholders import MARKER
-from triage.drafting.placeholders import ensure_sendable as _no_markers_left
 from triage.drafting.placeholders import unfilled_placeholders as unfilled
-from triage.errors import PlaceholderUnfilled
 
-__all__ = ["ensure_sendable", "highlight", "unfilled"]
-
-
-def ensure_sendable(text: str) -> None:
-    """Raise PlaceholderUnfilled when markers remain or the reply is empty."""
-    _no_markers_left(text)
-    if not (text or "").strip():
-        raise PlaceholderUnfilled("the reply is empty; write a reply before sending")
+__all__ = ["highlight", "unfilled"]
 
 
 def highlight(text: str) -> Markup:

@@ -12,6 +12,7 @@ from fastapi.templating import Jinja2Templates
 
 from triage.models import CATEGORIES
 from triage.web.deps import csrf_token, pop_flash
+from triage.web.parts import parts
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -34,8 +35,7 @@ def page(request: Request, name: str, context: dict[str, Any] | None = None,
     """Render ``name`` with the session's user, CSRF token and flash messages."""
     ctx = {"user": getattr(request.state, "user", None), "csrf": csrf_token(request),
            "flashes": pop_flash(request),
-           "server_now": request.app.state.triage.clock.now().isoformat(),
-           "refresh_ms": int(request.app.state.triage.settings.web.queue_refresh
-                             .total_seconds() * 1000)}
+           "server_now": parts(request).clock.now().isoformat(),
+           "refresh_ms": int(parts(request).settings.web.queue_refresh.total_seconds() * 1000)}
     ctx.update(context or {})
     return TEMPLATES.TemplateResponse(request, name, ctx, status_code=status_code)

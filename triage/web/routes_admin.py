@@ -7,24 +7,26 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import TriageError
 from triage.models import CATEGORIES
 from triage.web import models_admin, queries
 from triage.web.accounts import User
 from triage.web.deps import ADMIN, flash, require_admin
+from triage.web.parts import parts
 from triage.web.render import page
 
 router = APIRouter(prefix="/admin", dependencies=ADMIN)
 
 
-def policies(app: Any) -> list[dict[str, Any]]:
+def policies(deadlines: DeadlinePolicy) -> list[dict[str, Any]]:
     """Return the effective first-response target per channel and category."""
     out = []
     for channel in ("email", "social"):
         for cat in CATEGORIES:
-            t = app.deadlines.target(channel, cat)
+            t = deadlines.target(channel, cat)
             out.append({"channel": channel, "category": cat, "within": t.within,
-                        "policy": t.policy, "warn_before": app.deadlines.warn_before(channel)})
+                        "policy": t.policy, "warn_before": deadlines.warn_before(channel)})
     return out
 
 
@@ -32,41 +34,40 @@ def policies(app: Any) -> list[dict[str, Any]]:
 def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
     """Counts by deadline state, category, channel and language; outbox health."""
     request.state.user = user
-    app = request.app.state.triage
+    p = parts(request)
     return page(request, "admin_dashboard.html", {
-        "counts": queries.dashboard(app.store),
-        "outbox": request.app.state.outbox.rows(limit=20)})
+        "counts": queries.dashboard(p.store), "outbox": p.outbox.rows(limit=20)})
 
 
 @router.get("/models", response_class=HTMLResponse)
 def models(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
     """The active model's metrics and every registered version."""
     request.state.user = user
-    app = request.app.state.triage
-    versions = models_admin.versions(app.store)
+    p = parts(request)
+    versions = models_admin.versions(p.store)
     try:
-        loaded = app.classifier
+        loaded = p.classifier()
         loaded_meta = {"version": loaded.version, "metrics": getattr(loaded.meta, "metrics", {}),
                        "n_examples": getattr(loaded.meta, "n_examples", None),
                        "trained_at": getattr(loaded.meta, "trained_at", "")}
     except TriageError as exc:
         loaded_meta = {"version": f"(not loaded: {exc})", "metrics": {}}
     return page(request, "admin_models.html", {
-        "versions": versions, "active": models_admin.active(app.store), "loaded": loaded_meta,
-        "st": request.app.state.retrainer.status})
+        "versions": versions, "active": models_admin.active(p.store), "loaded": loaded_meta,
+        "st": p.retrainer.status})
 
 
 @router.get("/models/retrain", response_class=HTMLResponse)
 def retrain_status(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
     """The retraining progress box (htmx polls it while a retraining runs)."""
     request.state.user = user
-    return page(request, "_retrain.html", {"st": request.app.state.retrainer.status})
+    return page(request, "_retrain.html", {"st": parts(request).retrainer.status})
 
 
 @router.post("/models/retrain")
 def retrain(request: Request, user: User = Depends(require_admin)) -> RedirectResponse:  # noqa: B008
     """Retrain on the bundled corpus plus the agents' corrections (a new inactive version)."""
-    if request.app.state.retrainer.start(user.name):
+    if parts(request).retrainer.start(user.name):
         flash(request, "Retraining started.", "ok")
     else:
         flash(request, "A retraining is already running.", "error")
@@ -77,7 +78,7 @@ def retrain(request: Request, user: User = Depends(require_admin)) -> RedirectRe
 def rollback(request: Request, user: User = Depends(require_admin)) -> RedirectResponse:  # noqa: B008
     """Roll back to the previously active model version."""
     try:
-        v = models_admin.rollback(request.app.state.triage.store, user.name)
+        v = models_admin.rollback(parts(request).store, user.name)
         flash(request, f"Rolled back to {v}; restart the daemon to load it.", "ok")
     except TriageError as exc:
         flash(request, str(exc), "error")
@@ -89,7 +90,7 @@ def activate(request: Request, version: str,
              user: User = Depends(require_admin)) -> RedirectResponse:  # noqa: B008
     """Activate a model version."""
     try:
-        models_admin.activate(request.app.state.triage.store, version, user.name)
+        models_admin.activate(parts(request).store, version, user.name)
         flash(request, f"Activated {version}; restart the daemon to load it.", "ok")
     except TriageError as exc:
         flash(request, str(exc), "error")
@@ -101,4 +102,4 @@ def policy_page(request: Request, user: User = Depends(require_admin)) -> HTMLRe
     """Deadline policies as configured (read-only; edit the config file to change them)."""
     request.state.user = user
     return page(request, "admin_policies.html",
-                {"policies": policies(request.app.state.triage)})
+                {"policies": policies(parts(request).deadlines)})

@@ -11,6 +11,7 @@ from pydantic import BaseModel
 from triage.errors import AuthError, RateLimitedLogin
 from triage.web.accounts import User, authenticate
 from triage.web.deps import check_csrf, current_user
+from triage.web.parts import parts
 from triage.web.render import page
 
 router = APIRouter()
@@ -22,17 +23,17 @@ def _login(request: Request, username: str, password: str) -> User:
     keys = [f"user:{username.strip().lower()}", f"ip:{client}"]
     limiter.check(keys)
     try:
-        user = authenticate(request.app.state.triage.store, username.strip(), password)
+        user = authenticate(parts(request).store, username.strip(), password)
     except AuthError:
         limiter.failed(keys)
-        request.app.state.triage.store.audit(username[:200] or "?", "login_failed", None,
+        parts(request).store.audit(username[:200] or "?", "login_failed", None,
                                              {"client": client})
         raise
     limiter.succeeded(keys[:1])
     request.session.clear()  # a fresh session: no fixation
     request.session["user"] = user.name
     request.session["csrf"] = secrets.token_urlsafe(32)
-    request.app.state.triage.store.audit(user.name, "login", None, {"client": client})
+    parts(request).store.audit(user.name, "login", None, {"client": client})
     return user
 
 

@@ -4,7 +4,6 @@ flash lines."""
 
 from __future__ import annotations
 
-import contextlib
 import re
 from collections.abc import Callable
 from typing import Any
@@ -14,9 +13,10 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from triage.errors import TriageError
-from triage.web import actions, queries
+from triage.web import queries
 from triage.web.accounts import User
 from triage.web.deps import AGENT, current_user, flash
+from triage.web.parts import parts
 from triage.web.placeholders import highlight, unfilled
 from triage.web.render import page
 from triage.web.routes_queue import queue_rows
@@ -42,15 +42,15 @@ def sanitise_html(html: str) -> tuple[str, int]:
 
 def message_context(request: Request, message_id: int, view: str) -> dict[str, Any]:
     """Everything the message page shows."""
-    app = request.app.state.triage
-    msg = actions.require_message(app, message_id)
-    cl = queries.current_classification(app.store, message_id)
-    draft = queries.current_draft(app.store, message_id)
-    dl = queries.deadline(app.store, message_id)
-    now = app.clock.now()
-    live = (app.deadlines.state(dl["due_at"], now, msg["channel"], dl["met_at"]).value
+    p = parts(request)
+    msg = p.store.message(message_id)  # raises NotFound (404)
+    cl = queries.current_classification(p.store, message_id)
+    draft = queries.current_draft(p.store, message_id)
+    dl = queries.deadline(p.store, message_id)
+    now = p.clock.now()
+    live = (p.deadlines.state(dl["due_at"], now, msg["channel"], dl["met_at"]).value
             if dl else "")
-    thread = queries.thread_messages(app.store, msg)
+    thread = queries.thread_messages(p.store, msg)
     for t in thread:
         t["clean_html"], t["images_blocked"] = (sanitise_html(t["html"]) if t.get("html")
                                                 else ("", 0))
@@ -59,13 +59,13 @@ def message_context(request: Request, message_id: int, view: str) -> dict[str, A
     return {
         "m": msg, "thread": thread, "cl": cl, "draft": draft, "deadline": dl,
         "live_state": live, "view": "html" if view == "html" else "text",
-        "explain": actions.explanation(app, msg, cl),
+        "explain": p.review.explain(msg, cl),
         "placeholders": unfilled(draft["text"]) if draft else [],
         "draft_marked": highlight(draft["text"]) if draft else "",
-        "assignee": queries.assignee(app.store, message_id),
-        "resolution": queries.open_resolution(app.store, msg),
-        "corrections": queries.corrections(app.store, message_id),
-        "outbox": queries.outbox_rows(app.store, message_id),
+        "assignee": queries.assignee(p.store, message_id),
+        "resolution": queries.open_resolution(p.store, msg),
+        "corrections": queries.corrections(p.store, message_id),
+        "outbox": queries.outbox_rows(p.store, message_id),
         "prev_id": ids[pos - 1] if pos > 0 else None,
         "next_id": ids[pos + 1] if 0 <= pos < len(ids) - 1 else (
             ids[0] if pos == -1 and ids else None),
@@ -100,18 +100,15 @@ def approve(request: Request, message_id: int, background: BackgroundTasks,
             subject: str = Form(""), text: str = Form(""),
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Approve and send: save the edit, refuse placeholders, queue and send the reply."""
+    review = parts(request).review
     try:
-        oid = actions.approve(request.app.state.triage, request.app.state.outbox, message_id,
-                              subject, text, user)
+        # keep the agent's edit even when it cannot be sent yet
+        done = review.approve(message_id, user.name, subject, text, keep_edit=True)
     except TriageError as exc:
-        if not isinstance(exc, actions.ActionError):
-            # keep the agent's edit even when it cannot be sent yet
-            with contextlib.suppress(TriageError):
-                actions.save_draft(request.app.state.triage, message_id, subject, text, user)
         flash(request, str(exc), "error")
         return _back(message_id)
     # Send right away; the daemon's outbox job retries what fails.
-    background.add_task(request.app.state.outbox.drain, only_ids=[oid])
+    background.add_task(review.send, done.outbox_id)
     flash(request, "Reply approved; sending now.", "ok")
     return _back(message_id)
 
@@ -120,25 +117,24 @@ def approve(request: Request, message_id: int, background: BackgroundTasks,
 def save(request: Request, message_id: int, subject: str = Form(""), text: str = Form(""),
          user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Save draft."""
-    return _act(request, message_id, lambda: actions.save_draft(
-        request.app.state.triage, message_id, subject, text, user), "Draft saved.")
+    return _act(request, message_id, lambda: parts(request).review.save(
+        message_id, user.name, subject, text), "Draft saved.")
 
 
 @router.post("/messages/{message_id}/discard")
 def discard(request: Request, message_id: int,
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Discard draft."""
-    return _act(request, message_id, lambda: actions.discard_draft(
-        request.app.state.triage, message_id, user), "Draft discarded; nothing will be sent.")
+    return _act(request, message_id, lambda: parts(request).review.discard(
+        message_id, user.name), "Draft discarded; nothing will be sent.")
 
 
 @router.post("/messages/{message_id}/reclassify")
 def reclassify(request: Request, message_id: int, category: str = Form(""),
                user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Reclassify: new category, new draft, correction recorded for training."""
-    return _act(request, message_id, lambda: actions.reclassify(
-        request.app.state.triage, message_id, category, user),
-        f"Reclassified as {category}; a new draft was written.")
+    return _act(request, message_id, lambda: parts(request).review.reclassify(
+        message_id, category, user.name), f"Reclassified as {category}; a new draft was written.")
 
 
 @router.post("/messages/{message_id}/resolve")
@@ -146,7 +142,7 @@ def resolve(request: Request, message_id: int,
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Mark resolved: meets the thread's resolution deadline now."""
     try:
-        n = actions.resolve(request.app.state.triage, message_id, user)
+        n = parts(request).review.resolve(message_id, user.name).deadlines
         flash(request, "Thread marked resolved." if n else
               "This thread has no open resolution deadline.", "ok" if n else "error")
     except TriageError as exc:
@@ -158,5 +154,5 @@ def resolve(request: Request, message_id: int,
 def assign(request: Request, message_id: int,
            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Assign to me."""
-    return _act(request, message_id, lambda: actions.assign_to(
-        request.app.state.triage, message_id, user), "Assigned to you.")
+    return _act(request, message_id, lambda: parts(request).review.assign(
+        message_id, user.name), "Assigned to you.")

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from triage.web import queries
 from triage.web.accounts import User
 from triage.web.deps import AGENT, current_user
+from triage.web.parts import parts
 from triage.web.render import page
 
 router = APIRouter(dependencies=AGENT)
@@ -19,11 +20,11 @@ STATES = ("ok", "due_soon", "breached", "met")
 
 def queue_rows(request: Request, f: queries.QueueFilter) -> list[dict[str, Any]]:
     """Return the queue for filter ``f`` with each deadline's state as of now."""
-    app = request.app.state.triage
-    now = app.clock.now()
-    rows = queries.queue(app.store, f)
+    p = parts(request)
+    now = p.clock.now()
+    rows = queries.queue(p.store, f)
     for r in rows:
-        r["live_state"] = (app.deadlines.state(r["due_at"], now, r["channel"], r["met_at"])
+        r["live_state"] = (p.deadlines.state(r["due_at"], now, r["channel"], r["met_at"])
                            .value if r["due_at"] else "ok")
     return rows
 
@@ -39,10 +40,10 @@ def queue_page(request: Request, user: User = Depends(current_user)) -> HTMLResp
     """The queue page with its filter form."""
     request.state.user = user
     f = queries.QueueFilter.from_mapping(request.query_params)
-    app = request.app.state.triage
+    p = parts(request)
     return page(request, "queue.html", {
         "rows": queue_rows(request, f), "f": f, "states": STATES,
-        "choices": queries.filter_choices(app.store), "now": app.clock.now()})
+        "choices": queries.filter_choices(p.store), "now": p.clock.now()})
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)

@@ -1,0 +1,250 @@
+"""Settings of the store, classifier, drafts, scheduler, logging, review page, sending,
+operations, retention and automatic acknowledgements: one class per TOML table."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Literal
+
+from pydantic import Field, field_validator, model_validator
+
+from triage.config.common import RetrySettings, SmtpSettings
+from triage.config.values import Duration, Section, TimeZoneName
+
+
+class StoreSettings(Section):
+    """Where messages, drafts and models are kept."""
+
+    url: str = Field(
+        "",
+        description="SQLAlchemy URL. Empty: SQLite file triage.db in data_dir. "
+        "PostgreSQL: 'postgresql+psycopg://user@host/db' (password via url_env).",
+    )
+    url_env: str = Field(
+        "",
+        description="Name of an environment variable holding the database URL (overrides url).",
+    )
+
+
+class ClassifierSettings(Section):
+    """The message classifier."""
+
+    model_path: str = Field(
+        "",
+        description="Model file to use. Empty: the active model in the store, else the model "
+        "trained from the bundled corpus (trained on first use and cached in data_dir/models).",
+    )
+    review_threshold: float = Field(
+        0.55, ge=0.0, le=1.0,
+        description="Messages whose confidence is below this go to a human (needs_review).",
+    )
+    category_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-category override of review_threshold, e.g. {suggestion = 0.6}.",
+    )
+    lingua_margin: float = Field(
+        0.0, ge=0.0,
+        description="Ask lingua for a message's language when the model's language scores of "
+        "the top two languages differ by less than this (0: never; see docs/classifier.md).",
+    )
+    gate_tolerance: float = Field(
+        0.0, ge=0.0, le=1.0,
+        description="'triage train' activates a new model only if its macro-F1 on the held-back "
+        "set is at least the active model's minus this.",
+    )
+    gate_holdout_share: float = Field(
+        0.15, gt=0.0, lt=0.5,
+        description="Share of the training examples held back (by a stable hash of the text) "
+        "to compare the new and the active model; ignored when gate_data is set.",
+    )
+    gate_data: str = Field(
+        "", description="Labelled CSV (text,label[,lang]) to compare models on instead of the "
+        "held-back share; all training examples are then used for training.",
+    )
+    retrain_interval: Duration = Field(
+        timedelta(0),
+        description="Retrain in the daemon this often (e.g. '7d') from the corpus and the "
+        "agents' corrections, gated like 'triage train'. 0: never.",
+    )
+    retrain_min_corrections: int = Field(
+        20, ge=0,
+        description="Scheduled retraining runs only when at least this many corrections were "
+        "stored since the active model was trained.",
+    )
+
+
+class DraftingSettings(Section):
+    """Reply drafts."""
+
+    default_language: str = Field(
+        "en", description="Language used when no template exists in the message's language."
+    )
+    template_dir: str = Field(
+        "", description="Directory with templates that override or extend the packaged ones."
+    )
+    team_name: str = Field("Customer Support", description="Team name used in signatures.")
+    agent_name: str = Field("", description="Agent name used in signatures (empty: team only).")
+    support_address: str = Field(
+        "support@example.com", description="From address of replies; messages from it are ours."
+    )
+    customer_timezone: TimeZoneName = Field(
+        "Asia/Singapore",
+        description="IANA time zone deadlines are written in for customers whose language has "
+        "no entry in language_timezones.",
+    )
+    language_timezones: dict[str, TimeZoneName] = Field(
+        default_factory=lambda: {"vi": "Asia/Ho_Chi_Minh", "id": "Asia/Jakarta",
+                                 "tl": "Asia/Manila"},
+        description="IANA time zone per customer language for deadlines in drafts.",
+    )
+    social_max_length: int = Field(
+        280, ge=40, le=5000,
+        description="Longest social draft, counted as X counts (twitter-text weighting).",
+    )
+
+
+class SchedulerSettings(Section):
+    """The daemon's schedule."""
+
+    sweep_interval: Duration = Field(
+        timedelta(minutes=1), description="How often deadlines are swept for due_soon/breached."
+    )
+    retry: RetrySettings = Field(
+        default_factory=RetrySettings, description="Backoff of a failing source "
+        "([scheduler.retry]; its max_attempts is not used: sources are never given up).")
+    jitter: Duration = Field(
+        timedelta(seconds=5), description="Random delay added to polls so sources spread out."
+    )
+    batch_size: int = Field(
+        200, ge=1, description="Messages classified and stored per transaction."
+    )
+
+
+class LoggingSettings(Section):
+    """Log output of the CLI."""
+
+    level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="Log level.")
+    json_lines: bool = Field(False, description="Write one JSON object per log line.")
+
+
+class WebSettings(Section):
+    """The review page (served by `triage web`, and by `triage run` when enabled)."""
+
+    enabled: bool = Field(False, description="Serve the review page from `triage run` too.")
+    host: str = Field("127.0.0.1", description="Address the review page listens on.")
+    port: int = Field(8080, ge=1, le=65535, description="Port the review page listens on.")
+    secret_key_env: str = Field(
+        "", description="Environment variable holding the session signing key. Empty: a key "
+        "generated once and kept in data_dir/web-session.key (mode 0600).")
+    session_max_age: Duration = Field(
+        timedelta(hours=8), description="How long a sign-in lasts.")
+    secure_cookies: Literal["auto", "always", "never"] = Field(
+        "auto", description="Mark the session cookie Secure: 'always' (behind HTTPS), 'never', "
+        "or 'auto' (Secure unless the page listens on a loopback address).")
+    login_max_attempts: int = Field(
+        5, ge=1, description="Failed sign-ins allowed per user name and per client address "
+        "within login_window before further tries are refused.")
+    login_window: Duration = Field(
+        timedelta(minutes=15), description="Window for login_max_attempts.")
+    queue_refresh: Duration = Field(
+        timedelta(seconds=30), description="How often the queue refreshes itself.")
+
+
+
+class SendSettings(Section):
+    """How approved replies leave: the sender per channel and the outbox's retries."""
+
+    email: Literal["smtp", "log"] = Field(
+        "log", description="Email sender: 'smtp', or 'log' (dry run: log the reply, send "
+        "nothing).")
+    smtp: SmtpSettings = Field(default_factory=SmtpSettings,
+                               description="SMTP server of email replies ([send.smtp]).")
+    drain_interval: Duration = Field(
+        timedelta(seconds=15), description="How often the daemon drains the outbox.")
+    retry: RetrySettings = Field(
+        default_factory=RetrySettings, description="Retries of a reply that could not be sent "
+        "([send.retry]).")
+    in_doubt_after: Duration = Field(
+        timedelta(minutes=10), description="A reply claimed for sending longer ago than this "
+        "by a daemon that never finished is marked in doubt (not resent; an operator "
+        "decides). A dead daemon on this machine is noticed at once. Must be longer than "
+        "any send takes (more than send.smtp.timeout).")
+
+    @model_validator(mode="after")
+    def _doubt_after_timeout(self) -> SendSettings:
+        if self.in_doubt_after <= self.smtp.timeout:
+            raise ValueError(
+                f"send.in_doubt_after ({self.in_doubt_after}) must be longer than "
+                f"send.smtp.timeout ({self.smtp.timeout}), or replies still being sent would "
+                "be marked in doubt; raise in_doubt_after")
+        return self
+
+    def inactive_fields(self) -> frozenset[str]:
+        """The SMTP server is not used (its password not required) unless email = 'smtp'."""
+        return frozenset() if self.email == "smtp" else frozenset({"smtp"})
+
+
+class OpsSettings(Section):
+    """Operations: health and metrics endpoint, and how daemons share one store."""
+
+    listen: str = Field(
+        "", description="host:port serving /healthz and /metrics from the daemon, e.g. "
+        "'127.0.0.1:9464'. Empty: off.",
+    )
+    instance: str = Field(
+        "", description="Name of this daemon in leases and claims. Empty: the host name. "
+        "Give each machine its own name when several daemons share one database.",
+    )
+    lease_ttl: Duration = Field(
+        timedelta(minutes=2), description="How long a daemon's lease on a source or a "
+        "singleton job lasts without renewal; a dead daemon's sources are taken over after it.",
+    )
+    claim_ttl: Duration = Field(
+        timedelta(minutes=5), description="How long a daemon's claim on a message it is "
+        "processing lasts; after it another daemon may process the message.",
+    )
+
+    @field_validator("listen")
+    @classmethod
+    def _host_port(cls, value: str) -> str:
+        if value:
+            host, sep, port = value.rpartition(":")
+            if not sep or not host or not port.isdigit() or not 0 < int(port) < 65536:
+                raise ValueError(f"{value!r} is not host:port; write it like '127.0.0.1:9464'")
+        return value
+
+
+class RetentionSettings(Section):
+    """What triage deletes by itself: nothing unless asked."""
+
+    raw_after: Duration = Field(
+        timedelta(0), description="Drop the raw bytes (the message exactly as received) of "
+        "messages ingested longer ago than this, once processed or quarantined; the parsed "
+        "text, thread, category, deadlines, drafts and audit log stay. '0s': keep forever.")
+    every: Duration = Field(
+        timedelta(hours=6), description="How often the daemon applies the retention rules.")
+
+
+class AckRuleSettings(Section):
+    """One opt-in rule allowing automatic acknowledgements for a category on a channel."""
+
+    name: str = Field(..., description="Name of the rule (shown in the audit log).")
+    enabled: bool = Field(False, description="Set true to send acknowledgements by this rule.")
+    category: str = Field(..., description="Category acknowledged (complaint, request, ...).")
+    channel: Literal["email", "social"] = Field("email", description="Channel acknowledged.")
+    max_per_sender_per_day: int = Field(
+        1, ge=1, description="At most this many acknowledgements to one sender per 24 hours."
+    )
+    min_confidence: float = Field(
+        0.0, ge=0.0, le=1.0, description="Only acknowledge when the classifier is this sure."
+    )
+    subject: str = Field(
+        "Re: {{ subject }} [#{{ reference }}]",
+        description="Jinja2 subject; variables: subject, reference, name, within, team.",
+    )
+    text: str = Field(
+        "Hello {{ name }},\n\nwe received your message (reference {{ reference }}) and will "
+        "answer within {{ within }}.\n\n{{ team }}",
+        description="Jinja2 text; variables: subject, reference, name, within, team.",
+    )
+

@@ -1,0 +1,279 @@
+"""The agent's actions on a message, one method each: approve and send, save an edit, discard,
+assign, mark resolved, reclassify. The review page, its JSON API and ``triage review`` call
+these and nothing else, so a button and a command do the same thing.
+
+Every action names the agent (``actor``), writes the audit log and returns a small typed
+result. Refusals raise from :mod:`triage.errors`: ``NotFound`` (no such message),
+``ReviewError`` (no open draft, a reply already on its way, an unknown category) and
+``PlaceholderUnfilled`` (approving a reply that still has ``[[fill: ...]]`` markers or is
+empty). The SQL is in :mod:`triage.store.drafts`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from triage.clock import Clock
+from triage.deadlines.policy import DeadlinePolicy
+from triage.drafting.placeholders import ensure_sendable as no_markers_left
+from triage.drafting.render import Renderer
+from triage.errors import PlaceholderUnfilled, ReviewError, TriageError
+from triage.models import CATEGORIES, Classification, OutgoingReply
+from triage.pipeline import plan_and_draft
+from triage.send.outbox import DrainStats, Outbox, idempotency_key
+from triage.store.deadline_store import DeadlineStore
+from triage.store.drafts import OPEN, Reclassification
+from triage.store.store import Store
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Saved:
+    """An edit was saved (``save``), or a draft discarded (``discard``)."""
+
+    message_id: int
+    draft_id: int
+
+
+@dataclass(frozen=True)
+class Approved:
+    """A draft was approved and its reply queued in the outbox as row ``outbox_id``."""
+
+    message_id: int
+    draft_id: int
+    outbox_id: int
+
+
+@dataclass(frozen=True)
+class Assigned:
+    """A message was assigned to ``agent``."""
+
+    message_id: int
+    agent: str
+
+
+@dataclass(frozen=True)
+class Resolved:
+    """The thread's open resolution deadlines were met; ``deadlines`` is how many (0: none
+    was open, nothing changed)."""
+
+    message_id: int
+    deadlines: int
+
+
+@dataclass(frozen=True)
+class Reclassified:
+    """A message got a new category, a new draft ``draft_id`` and a moved deadline."""
+
+    message_id: int
+    draft_id: int
+    old_category: str | None
+    new_category: str
+    due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """Why a message got its category: the stored scores (highest first) and the terms of the
+    message that pushed hardest towards it (empty when the model cannot say)."""
+
+    scores: list[tuple[str, float]] = field(default_factory=list)
+    terms: list[tuple[str, float]] = field(default_factory=list)
+
+
+def ensure_sendable(text: str) -> None:
+    """Raise PlaceholderUnfilled when ``[[fill: ...]]`` markers remain or the reply is empty."""
+    no_markers_left(text)
+    if not (text or "").strip():
+        raise PlaceholderUnfilled("the reply is empty; write a reply before sending")
+
+
+def clean_subject(subject: str | None, fallback: str) -> str:
+    """Return ``subject`` on one line, or ``fallback`` when it is empty or None."""
+    one_line = (subject or "").replace("\r", " ").replace("\n", " ").strip()
+    return one_line or fallback
+
+
+class ReviewService:
+    """The agent's actions, built once by the composition root with its collaborators.
+
+    ``outbox`` and ``classifier`` are factories, called when an approval or an explanation
+    needs them: building the senders (secrets) or loading the model is not needed otherwise.
+    """
+
+    def __init__(self, store: Store, renderer: Renderer, deadlines: DeadlinePolicy,
+                 deadline_store: DeadlineStore, clock: Clock, *,
+                 outbox: Callable[[], Outbox], classifier: Callable[[], Any]) -> None:
+        self.store = store
+        self.drafts = store.drafts
+        self.renderer = renderer
+        self.deadlines = deadlines
+        self.deadline_store = deadline_store
+        self.clock = clock
+        self._outbox = outbox
+        self._classifier = classifier
+
+    @property
+    def outbox(self) -> Outbox:
+        """The outbox approved replies are queued in."""
+        return self._outbox()
+
+    # ------------------------------------------------------------------ helpers
+    def _open_draft(self, message_id: int) -> dict[str, Any]:
+        """Return the message's draft that may still change; raises NotFound, ReviewError."""
+        self.store.message(message_id)  # raises NotFound
+        draft = self.drafts.current(message_id)
+        if draft is None or draft["status"] not in (OPEN, "approved"):
+            state = draft["status"] if draft else "none"
+            raise ReviewError(f"message {message_id} has no draft to change (draft: {state}); "
+                              "reclassify it to make a new draft")
+        if draft["status"] != OPEN:
+            raise ReviewError("this draft was approved and is being sent; it can no longer "
+                              "change")
+        return draft
+
+    def _edit(self, draft: dict[str, Any], subject: str | None,
+              text: str | None) -> tuple[str, str]:
+        new_text = draft["text"] if text is None else text.replace("\r\n", "\n")
+        return clean_subject(subject, draft["subject"]), new_text
+
+    # ------------------------------------------------------------------ actions
+    def save(self, message_id: int, actor: str, subject: str | None = None,
+             text: str | None = None) -> Saved:
+        """Save the agent's edit of the open draft (None keeps that part; an empty subject
+        keeps the old one). Raises NotFound or ReviewError."""
+        draft = self._open_draft(message_id)
+        new_subject, new_text = self._edit(draft, subject, text)
+        self.drafts.save_edit(draft["id"], new_subject, new_text, actor)
+        self.store.audit(actor, "save_draft", message_id, {"draft_id": draft["id"]})
+        return Saved(message_id, int(draft["id"]))
+
+    def approve(self, message_id: int, actor: str, subject: str | None = None,
+                text: str | None = None, *, keep_edit: bool = False) -> Approved:
+        """Approve the open draft with the agent's final edit and queue the reply in the
+        outbox (sent by :meth:`send` or the daemon's next drain). Approving twice queues one
+        reply.
+
+        Raises NotFound, ReviewError, or PlaceholderUnfilled when markers remain or the reply
+        is empty; with ``keep_edit`` the edit is saved before that is raised, so the agent's
+        text is not lost.
+        """
+        draft = self._open_draft(message_id)
+        new_subject, new_text = self._edit(draft, subject, text)
+        try:
+            ensure_sendable(new_text)
+        except PlaceholderUnfilled:
+            if keep_edit:
+                self.save(message_id, actor, subject, text)
+            raise
+        msg = self.store.message(message_id)
+        row = self.drafts.approve(draft["id"], new_subject, new_text, actor)
+        self.store.audit(actor, "save_draft", message_id, {"draft_id": row["id"]})
+        self.store.audit(actor, "approve", message_id, {"draft_id": row["id"]})
+        reply = OutgoingReply(
+            idempotency_key=idempotency_key(message_id, row["id"]), message_id=message_id,
+            channel=msg["channel"], to=msg["sender"], subject=row["subject"], text=row["text"],
+            in_reply_to=msg["message_id"] or None, references=list(msg["references"] or []),
+            source=msg["source"])
+        oid = self.outbox.enqueue(reply, draft_id=row["id"], actor=actor)
+        return Approved(message_id, int(row["id"]), oid)
+
+    def send(self, outbox_id: int) -> DrainStats:
+        """Send the approved reply ``outbox_id`` now (what fails is retried by the daemon)."""
+        return self.outbox.drain(only_ids=[outbox_id])
+
+    def discard(self, message_id: int, actor: str) -> Saved:
+        """Discard the open draft: nothing will be sent. Raises NotFound or ReviewError
+        (also when it was discarded already)."""
+        draft = self._open_draft(message_id)
+        self.drafts.discard(draft["id"], actor)
+        self.store.audit(actor, "discard_draft", message_id, {"draft_id": draft["id"]})
+        return Saved(message_id, int(draft["id"]))
+
+    def assign(self, message_id: int, actor: str) -> Assigned:
+        """Assign the message to ``actor`` (replacing any earlier assignee). Raises NotFound."""
+        self.store.message(message_id)
+        self.drafts.assign(message_id, actor)
+        self.store.audit(actor, "assign", message_id, {"agent": actor})
+        return Assigned(message_id, actor)
+
+    def resolve(self, message_id: int, actor: str) -> Resolved:
+        """Mark the thread resolved: its open resolution deadline is met now by ``actor`` (for
+        the report). Raises NotFound."""
+        self.store.message(message_id)
+        n = int(self.deadline_store.resolve(message_id, actor))
+        if n:
+            self.store.audit(actor or "anonymous", "resolve", message_id, {"deadlines": n})
+        return Resolved(message_id, n)
+
+    def reclassify(self, message_id: int, category: str, actor: str) -> Reclassified:
+        """Give the message ``category``: a new draft from that category's template, the
+        response deadline re-planned as processing plans it, the correction stored for the
+        next training.
+
+        Raises NotFound, ReviewError (unknown category, automatic or unprocessed message, a
+        reply already approved), TemplateError when no template renders.
+        """
+        if category not in CATEGORIES:
+            raise ReviewError(f"unknown category {category!r}; use one of "
+                              f"{', '.join(CATEGORIES)}")
+        msg = self.store.message(message_id)
+        if msg["is_auto"] or msg["status"] != "processed":
+            raise ReviewError(f"message {message_id} is {msg['status']} / automatic; "
+                              "it has no category to correct")
+        old = self.drafts.classification(message_id) or {}
+        draft = self.drafts.current(message_id)
+        if draft is not None and draft["status"] in ("approved", "sent"):
+            raise ReviewError("a reply to this message was already approved; it cannot be "
+                              "reclassified now")
+        language = old.get("language") or msg.get("language_hint") or "en"
+        cl = Classification(category=category, confidence=1.0, language=language,
+                            model_version=f"agent:{actor}", needs_review=False,
+                            scores=old.get("scores") or {})
+        [context] = self.deadline_store.thread_contexts([msg])
+        result = plan_and_draft(msg, cl, context, self.deadlines, self.renderer)
+        assert result.draft is not None  # plan_and_draft always renders one
+        state = (self.deadlines.state(result.due_at, self.clock.now(), msg["channel"],
+                                      source=msg["source"] or "").value
+                 if result.due_at is not None else "ok")
+        from classifiers.model import model_input
+
+        draft_id = self.drafts.reclassify(Reclassification(
+            message_id=message_id, classification=cl, draft=result.draft,
+            due_at=result.due_at, policy=result.policy, priority=result.priority, state=state,
+            correction_text=model_input(msg["text"] or msg["full_text"], msg["subject"]),
+            channel=msg["channel"], old_category=old.get("category")), actor)
+        self.store.audit(actor, "reclassify", message_id,
+                         {"from": old.get("category"), "to": category, "draft_id": draft_id})
+        return Reclassified(message_id, draft_id, old.get("category"), category,
+                            result.due_at)
+
+    # -------------------------------------------------------------------- reads
+    def explain(self, message: dict[str, Any],
+                classification: dict[str, Any] | None) -> Explanation:
+        """Return what explains the message's category (``classifiers.explain``); never
+        raises: without a model or a classification the terms are empty."""
+        scores = sorted(((k, float(v)) for k, v in ((classification or {}).get("scores")
+                                                    or {}).items()), key=lambda kv: -kv[1])
+        if classification is None:
+            return Explanation(scores)
+        try:
+            clf = self._classifier()
+        except TriageError:
+            return Explanation(scores)
+        from classifiers.explain import explain
+        from classifiers.model import model_input
+
+        try:
+            terms = explain(clf, model_input(message["text"] or message["full_text"],
+                                             message["subject"]),
+                            category=classification.get("category"), top=12)
+        except Exception:  # an explanation is a nicety; the page must still open
+            log.debug("no explanation for message %s", message.get("id"), exc_info=True)
+            return Explanation(scores)
+        return Explanation(scores, [(t.term, round(t.weight, 3)) for t in terms])

@@ -1,0 +1,192 @@
+"""Drafts and what agents do to them: every statement of the review actions.
+
+This module is the one writer of the ``drafts`` table for processing (the row built by
+:func:`draft_values`, earlier drafts superseded by :func:`supersede_drafts`) and for the agent's
+actions (save an edit, approve, discard, reclassify); the outbox only marks a draft sent. It also
+writes assignments and corrections, and the agent's classification (built like the
+pipeline's, :func:`classification_values`).
+
+Each public method of :class:`Drafts` is one transaction. A write that finds the draft no
+longer open (another agent or the outbox changed it meanwhile) raises ``ReviewError`` and
+changes nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Engine, delete, insert, select, update
+from sqlalchemy.engine import Connection, Row
+
+from triage.clock import Clock, ensure_utc
+from triage.errors import ReviewError
+from triage.models import Classification, Draft
+from triage.store import schema as s
+
+OPEN = "pending_review"
+"""The one status in which a draft may still be edited, approved or discarded."""
+RESPONSE_KINDS = ("first_response", "next_response")
+"""Deadline kinds that a reply meets (a resolution deadline is met by marking resolved)."""
+
+
+def _as_dict(row: Row[Any]) -> dict[str, Any]:
+    return {k: ensure_utc(v) if isinstance(v, datetime) else v
+            for k, v in row._mapping.items()}
+
+
+def draft_values(message_id: int, draft: Draft, now: datetime, by: str) -> dict[str, Any]:
+    """Return the column values of a new draft row (processing and reclassification)."""
+    return dict(message_id=message_id, status=draft.status, subject=draft.subject,
+                text=draft.text, template=draft.template, language=draft.language,
+                created_at=now, updated_at=now, updated_by=by)
+
+
+def classification_values(message_id: int, cl: Classification, now: datetime) -> dict[str, Any]:
+    """Return the column values of a new current classification row."""
+    return dict(message_id=message_id, category=cl.category, confidence=float(cl.confidence),
+                language=cl.language, model_version=cl.model_version,
+                needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now,
+                current=True)
+
+
+def supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime,
+                     statuses: Sequence[str] = (OPEN,)) -> None:
+    """Mark the drafts of ``message_ids`` in ``statuses`` superseded (a new draft follows)."""
+    d = s.drafts
+    ids = list(message_ids)
+    for i in range(0, len(ids), 500):  # keeps IN lists under database limits
+        c.execute(update(d).where(d.c.message_id.in_(ids[i:i + 500]),
+                                  d.c.status.in_(list(statuses)))
+                  .values(status="superseded", updated_at=now))
+
+
+@dataclass(frozen=True)
+class Reclassification:
+    """An agent's new category for a message, with what follows from it: the classification,
+    the new draft, the moved response deadline and the correction for training."""
+
+    message_id: int
+    classification: Classification
+    draft: Draft
+    due_at: datetime | None
+    policy: str
+    priority: str
+    state: str
+    """The moved deadline's state as of now (ok, due_soon or breached)."""
+    correction_text: str
+    """The text the model reads (``classifiers.model.model_input``), stored for training."""
+    channel: str
+    old_category: str | None
+
+
+class Drafts:
+    """Reads and writes of the review actions. Built by the :class:`Store` facade."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    # ------------------------------------------------------------------- reads
+    def current(self, message_id: int) -> dict[str, Any] | None:
+        """Return the newest draft of a message that is not superseded, if any."""
+        d = s.drafts
+        with self.engine.connect() as c:
+            row = c.execute(select(d).where(d.c.message_id == message_id,
+                                            d.c.status != "superseded")
+                            .order_by(d.c.id.desc()).limit(1)).first()
+        return _as_dict(row) if row else None
+
+    def classification(self, message_id: int) -> dict[str, Any] | None:
+        """Return the current classification row of a message, if any."""
+        cl = s.classifications
+        with self.engine.connect() as c:
+            row = c.execute(select(cl).where(cl.c.message_id == message_id,
+                                             cl.c.current.is_(True))
+                            .order_by(cl.c.id.desc()).limit(1)).first()
+        return _as_dict(row) if row else None
+
+    def assignee(self, message_id: int) -> str | None:
+        """Return the agent a message is assigned to, if any."""
+        a = s.assignments
+        with self.engine.connect() as c:
+            row = c.execute(select(a.c.agent).where(a.c.message_id == message_id)).first()
+        return str(row[0]) if row else None
+
+    # ------------------------------------------------------------------ writes
+    def _set_open(self, c: Connection, draft_id: int, **values: Any) -> dict[str, Any]:
+        """Update draft ``draft_id`` if it is still open; return the row after the change."""
+        d = s.drafts
+        n = c.execute(update(d).where(d.c.id == draft_id, d.c.status == OPEN)
+                      .values(updated_at=self.clock.now(), **values)).rowcount
+        row = c.execute(select(d).where(d.c.id == draft_id)).first()
+        if row is None:
+            raise ReviewError(f"draft {draft_id} does not exist")
+        if n != 1:
+            raise ReviewError(f"draft {draft_id} changed meanwhile (it is {row.status} now); "
+                              "reload the message and try again")
+        return _as_dict(row)
+
+    def save_edit(self, draft_id: int, subject: str, text: str, by: str) -> dict[str, Any]:
+        """Store an agent's edit of an open draft; return the draft row. Raises ReviewError
+        when the draft is no longer open."""
+        with self.engine.begin() as c:
+            return self._set_open(c, draft_id, subject=subject, text=text, updated_by=by)
+
+    def approve(self, draft_id: int, subject: str, text: str, by: str) -> dict[str, Any]:
+        """Store the final edit and mark an open draft approved, in one transaction; return
+        the approved row. Raises ReviewError when the draft is no longer open."""
+        with self.engine.begin() as c:
+            return self._set_open(c, draft_id, subject=subject, text=text, updated_by=by,
+                                  status="approved")
+
+    def discard(self, draft_id: int, by: str) -> dict[str, Any]:
+        """Mark an open draft discarded (nothing will be sent); return the row. Raises
+        ReviewError when the draft is no longer open."""
+        with self.engine.begin() as c:
+            return self._set_open(c, draft_id, status="discarded", updated_by=by)
+
+    def assign(self, message_id: int, agent: str) -> None:
+        """Assign a message to ``agent``, replacing any earlier assignee."""
+        a = s.assignments
+        with self.engine.begin() as c:
+            c.execute(delete(a).where(a.c.message_id == message_id))
+            c.execute(insert(a).values(message_id=message_id, agent=agent,
+                                       assigned_at=self.clock.now()))
+
+    def reclassify(self, r: Reclassification, by: str) -> int:
+        """Write an agent's reclassification in one transaction: the classification becomes
+        current, open and discarded drafts are superseded by the new one, the open response
+        deadline moves, the correction is recorded. Returns the new draft's id.
+
+        Raises ReviewError when a reply to the message was approved or sent meanwhile.
+        """
+        d, cl, dl = s.drafts, s.classifications, s.deadlines
+        now = self.clock.now()
+        with self.engine.begin() as c:
+            if c.execute(select(d.c.id).where(
+                    d.c.message_id == r.message_id,
+                    d.c.status.in_(["approved", "sent"]))).first() is not None:
+                raise ReviewError("a reply to this message was already approved; it cannot be "
+                                  "reclassified now")
+            c.execute(update(cl).where(cl.c.message_id == r.message_id).values(current=False))
+            c.execute(insert(cl).values(classification_values(r.message_id, r.classification,
+                                                              now)))
+            supersede_drafts(c, [r.message_id], now, (OPEN, "discarded"))
+            draft_id = int(c.execute(insert(d).values(
+                draft_values(r.message_id, r.draft, now, by))).inserted_primary_key[0])
+            if r.due_at is not None:
+                # the sweep looks at it again at its next run (next_check_at cleared)
+                c.execute(update(dl).where(
+                    dl.c.message_id == r.message_id, dl.c.kind.in_(RESPONSE_KINDS),
+                    dl.c.state != "met").values(
+                    due_at=r.due_at, policy=r.policy, priority=r.priority, state=r.state,
+                    next_check_at=None))
+            c.execute(insert(s.corrections).values(
+                message_id=r.message_id, text=r.correction_text,
+                language=r.classification.language, channel=r.channel,
+                old_category=r.old_category, new_category=r.classification.category,
+                agent=by, created_at=now))
+        return draft_id
