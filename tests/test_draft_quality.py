@@ -20,6 +20,7 @@ from tests.situation_fixtures import NOW, SEA_ZONES, load_fixtures, request_for
 from triage.cli.demo import demo_messages
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
+from triage.daemon import Daemon
 from triage.drafting.context import clean_subject
 from triage.drafting.extract import extract_facts
 from triage.drafting.promises import stated_time_warnings
@@ -122,7 +123,7 @@ def test_demo_inbox_drafts_show_none_of_the_five_problems(tmp_path: Path, maildi
     app = App(settings, clock=clock, environ={})
     for raw in demo_messages():
         add_to_maildir(maildir, raw)
-    app.poll_all()
+    Daemon(app).poll_all()
     rows = [r for r in app.store.export_rows() if r["draft"]]
     assert len(rows) >= 30
     by_sender = {r["sender"]: r for r in rows}

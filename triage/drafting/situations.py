@@ -208,7 +208,8 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
     adds half the weight to ``general``); the highest total wins. Two facts are exact and
     decide alone: a customer who wrote twice since our last reply is chasing (``follow_up``),
     and without a model (``model=None``) the rules decide (:func:`detect_by_rules`).
-    The topic of a follow-up comes from the rules.
+    A message classified as a suggestion gets ``general`` (the suggestion reply) unless it is
+    thanks. The topic of a follow-up comes from the rules.
     """
     thread = thread or ThreadFacts()
     ruled = detect_by_rules(text, subject, language, category, thread, attachment_types)
@@ -226,6 +227,8 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
     if ruled.situation == GENERAL:
         total[GENERAL] = total.get(GENERAL, 0.0) + RULE_WEIGHT / 2
     best = max(total, key=lambda k: total[k])
+    if category == "suggestion" and best != "thanks":
+        best = GENERAL  # an idea for the future gets the suggestion reply, whatever it names
     topic = ruled.topic if best == "follow_up" else ""
     if best == "follow_up" and not topic:
         topical = {k: v for k, v in ruled.scores.items() if k in TOPICAL}
