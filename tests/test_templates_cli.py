@@ -85,7 +85,10 @@ def test_preview_from_a_text_file_with_given_category_and_language(tmp_path: Pat
     assert "Acme Care" in out
     assert "To fill before sending: nguyên nhân sự việc" in out
     # without --situation the message's own situation is detected: a refund it is owed
-    code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(msg),
+    owed = tmp_path / "owed.txt"
+    owed.write_text("Subject: Hoàn tiền\nName: Nguyễn Văn An\n\nTôi đã trả hàng của đơn DH12345 "
+                    "từ tuần trước mà vẫn chưa được hoàn tiền 350.000đ.\n", encoding="utf-8")
+    code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(owed),
                           "--category", "complaint", "--language", "vi")
     assert "Template: vi/situations/refund.email.j2" in out, out
     assert "situation refund (detected)" in out

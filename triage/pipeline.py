@@ -18,7 +18,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
-from triage.drafting.situations import ThreadFacts
+from triage.drafting.situations import GENERAL, ThreadFacts
 from triage.errors import ParseError, StoreError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
@@ -62,10 +62,13 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
     """Return the deadline plan and the rendered draft of stored message ``row`` classified
     as ``cl``: what processing saves, and what an agent's reclassification saves again.
 
-    The draft is written for ``situation`` (an agent's choice), else the detected one; its
-    promise is computed from ``now`` (default: the renderer's clock).
-    Raises TemplateError when no template renders.
+    The draft is written for ``situation`` (an agent's choice), else the detected one; after an
+    agent's reclassification (``cl.model_version`` ``agent:...``) it is the new category's
+    template, from which the agent may pick a situation. Its promise is computed from ``now``
+    (default: the renderer's clock). Raises TemplateError when no template renders.
     """
+    if situation is None and cl.model_version.startswith("agent:"):
+        situation = GENERAL
     plan = deadlines.plan(row, cl.category, context)
     draft = renderer.render(DraftRequest(
         category=cl.category, channel=row["channel"], language=cl.language,

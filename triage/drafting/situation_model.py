@@ -1,4 +1,4 @@
-"""A small model of situations: character n-grams and a linear SVM (scikit-learn).
+"""A small model of situations: TF-IDF of character n-grams and words, nearest centroid.
 
 Keyword rules (:mod:`triage.drafting.situation_rules`) are exact where customers use the
 expected words, and blind to everything else: "no sign of my order", "ke-debet dobel", "wala
@@ -6,31 +6,41 @@ pong signal". Character n-grams of the folded text (no diacritics, lowercase) ca
 near-misses across all four languages, so :func:`triage.drafting.situations.detect_situation`
 blends this model's probabilities with the rules' scores.
 
-The model learns from the corpus the team wrote, ``situation_corpus/<lang>.toml`` (packaged
-with triage, never customer data). It is trained on first use in a process (under a second)
-and kept: training is deterministic, so every process gets the same model. The fixtures in
-tests/situations/ are a separate, held-out set the model never sees.
+The model is the nearest-centroid (Rocchio) classifier: each situation is the normalised mean
+of its examples' TF-IDF vectors (character 2- to 5-grams inside word boundaries, words and word
+pairs, sublinear term frequency, smoothed IDF, L2 norm), a message scores the cosine to each
+centroid, and a softmax with temperature :data:`TEMPERATURE` turns scores into
+probabilities. Written with plain dictionaries rather than scikit-learn on purpose: the daemon
+stays free of scikit-learn and scipy (about 150 MB, see tests/test_runtime_model.py), training
+takes a fraction of a second, and on the held-out fixtures it beat a linear SVM (docs/
+benchmarks.md).
 
-A linear SVM rather than logistic regression: the same held-out accuracy, trained about
-twenty times faster. Its decision values become probabilities through a softmax with
-temperature :data:`TEMPERATURE`.
+It learns from the corpus the team wrote, ``situation_corpus/<lang>.toml`` (packaged with
+triage, never customer data), on first use in a process; training is deterministic. The
+fixtures in tests/situations/ are a separate, held-out set it never sees.
 """
 
 from __future__ import annotations
 
 import math
+import re
 import tomllib
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
 from triage.drafting.situation_rules import fold
 
 CORPUS_DIR = Path(__file__).parent / "situation_corpus"
-TEMPERATURE = 0.5
-"""Softmax temperature turning SVM decision values into probabilities."""
+TEMPERATURE = 0.05
+"""Softmax temperature over cosine scores (chosen on the round-2 fixtures, docs/benchmarks.md)."""
+_WORD = re.compile(r"\b\w\w+\b")
+
+Vector = dict[str, float]
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
@@ -66,31 +76,56 @@ def message_features(m: dict[str, Any]) -> str:
                     int(m.get("unanswered", 1)), m.get("attachments", []))
 
 
+def terms(text: str) -> list[str]:
+    """Return the terms of ``text``: character 2- to 5-grams of each space-padded word,
+    words of two letters or more, and pairs of consecutive words."""
+    out: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        for n in range(2, 6):
+            out += [padded[i:i + n] for i in range(len(padded) - n + 1)]
+    words = _WORD.findall(text)
+    out += [f"w:{w}" for w in words]
+    out += [f"b:{a} {b}" for a, b in pairwise(words)]
+    return out
+
+
+def _normalised(weights: Vector) -> Vector:
+    norm = math.sqrt(sum(x * x for x in weights.values()))
+    return {t: x / norm for t, x in weights.items()} if norm else {}
+
+
 @dataclass(frozen=True)
 class SituationModel:
-    """A fitted vectoriser and linear SVM; :func:`probabilities` reads it."""
+    """The IDF of every known term and one normalised centroid per situation."""
 
-    vectorizer: Any
-    svm: Any
+    idf: dict[str, float]
+    centroids: dict[str, Vector]
 
     @property
     def classes(self) -> list[str]:
-        """The situations the model knows, in the SVM's order."""
-        return [str(c) for c in self.svm.classes_]
+        """The situations the model knows, sorted."""
+        return sorted(self.centroids)
+
+    def vector(self, feature_text: str) -> Vector:
+        """Return the L2-normalised TF-IDF vector of one input (unknown terms dropped)."""
+        counts = Counter(t for t in terms(feature_text) if t in self.idf)
+        return _normalised({t: (1 + math.log(k)) * self.idf[t] for t, k in counts.items()})
 
 
 def train(messages: Sequence[dict[str, Any]]) -> SituationModel:
     """Return a model fitted on ``messages`` (corpus tables with ``situation``)."""
-    from sklearn.feature_extraction.text import TfidfVectorizer
-    from sklearn.pipeline import make_union
-    from sklearn.svm import LinearSVC
-
-    vectorizer = make_union(
-        TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 5), sublinear_tf=True),
-        TfidfVectorizer(analyzer="word", ngram_range=(1, 2), sublinear_tf=True))
-    x = vectorizer.fit_transform([message_features(m) for m in messages])
-    svm = LinearSVC(C=1.0, random_state=0).fit(x, [m["situation"] for m in messages])
-    return SituationModel(vectorizer, svm)
+    counts = [Counter(terms(message_features(m))) for m in messages]
+    df = Counter(t for c in counts for t in c)
+    n = len(messages)
+    idf = {t: math.log((1 + n) / (1 + d)) + 1 for t, d in df.items()}
+    sums: dict[str, dict[str, float]] = {}
+    for m, c in zip(messages, counts, strict=True):
+        vec = _normalised({t: (1 + math.log(k)) * idf[t] for t, k in c.items()})
+        total = sums.setdefault(m["situation"], {})
+        for t, x in vec.items():
+            total[t] = total.get(t, 0.0) + x
+    return SituationModel(idf, {s: _normalised(v) for s, v in sorted(sums.items())})
 
 
 @lru_cache(maxsize=1)
@@ -101,8 +136,10 @@ def packaged_model() -> SituationModel:
 
 def probabilities(model: SituationModel, feature_text: str) -> dict[str, float]:
     """Return a probability for each situation the model knows, for one input."""
-    scores = model.svm.decision_function(model.vectorizer.transform([feature_text]))[0]
-    top = max(scores)
-    exp = [math.exp((float(v) - top) / TEMPERATURE) for v in scores]
-    total = sum(exp)
-    return {c: e / total for c, e in zip(model.classes, exp, strict=True)}
+    vec = model.vector(feature_text)
+    scores = {s: sum(x * c.get(t, 0.0) for t, x in vec.items())
+              for s, c in model.centroids.items()}
+    top = max(scores.values())
+    exp = {s: math.exp((v - top) / TEMPERATURE) for s, v in scores.items()}
+    total = sum(exp.values())
+    return {s: e / total for s, e in exp.items()}
