@@ -72,7 +72,7 @@ class App:
                         team_name=d.team_name, agent_name=d.agent_name,
                         customer_timezone=d.customer_timezone,
                         language_timezones=d.language_timezones,
-                        social_max_length=d.social_max_length)
+                        social_max_length=d.social_max_length, clock=self.clock)
 
     @cached_property
     def deadlines(self) -> DeadlinePolicy:
