@@ -15,9 +15,11 @@ from tests.fixtures_web import ADMIN, AGENT
 from triage.store import schema as s
 from triage.web import models_admin
 
-# sign-in, and the probes a load balancer and Prometheus call without an account
+# sign-in, the probes a load balancer and Prometheus call without an account, and the chat
+# platforms' webhooks (checked by their signatures instead; tests/test_webhooks.py)
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/login"), ("GET", "/healthz"),
-          ("GET", "/metrics"), ("GET", "/login/code"), ("POST", "/login/code")}
+          ("GET", "/metrics"), ("GET", "/login/code"), ("POST", "/login/code"),
+          ("GET", "/webhooks/{platform}/{name}"), ("POST", "/webhooks/{platform}/{name}")}
 
 
 def csrf_of(html: str) -> str:

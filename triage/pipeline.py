@@ -10,11 +10,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situations import GENERAL, ThreadFacts
 from triage.errors import ParseError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
@@ -53,12 +55,18 @@ class RunStats:
 
 
 def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadContext,
-                   deadlines: DeadlinePolicy, renderer: Renderer) -> Processed:
+                   deadlines: DeadlinePolicy, renderer: Renderer, *,
+                   now: datetime | None = None, situation: str | None = None) -> Processed:
     """Return the deadline plan and the rendered draft of stored message ``row`` classified
     as ``cl``: what processing saves, and what an agent's reclassification saves again.
 
-    Raises TemplateError when no template renders.
+    The draft is written for ``situation`` (an agent's choice), else the detected one; after an
+    agent's reclassification (``cl.model_version`` ``agent:...``) it is the new category's
+    template, from which the agent may pick a situation. Its promise is computed from ``now``
+    (default: the renderer's clock). Raises TemplateError when no template renders.
     """
+    if situation is None and cl.model_version.startswith("agent:"):
+        situation = GENERAL
     plan = deadlines.plan(row, cl.category, context)
     draft = renderer.render(DraftRequest(
         category=cl.category, channel=row["channel"], language=cl.language,
@@ -66,7 +74,10 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
         sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
         due_at=plan.due_at, needs_review=cl.needs_review,
         attachment_types=tuple(str(a.get("content_type", ""))
-                               for a in row.get("attachments") or [])))
+                               for a in row.get("attachments") or []),
+        thread=ThreadFacts(replied_before=context.replied_before,
+                           unanswered=context.unanswered),
+        situation=situation, now=now))
     return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                      priority=plan.priority)
 
@@ -95,6 +106,8 @@ class Pipeline:
         self.after_processed = list(after_processed)
         # which thread each new message joins: decided in triage.mail, stored by the store
         self.threader = threader
+        # False when worker processes do the processing (triage.workers): polling only stores
+        self.process_after_ingest = True
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -151,7 +164,8 @@ class Pipeline:
                                          threader=self.threader)
                 break
             stats.merge(self.ingest(source.name, source.channel, result))
-            stats.merge(self.process_pending())
+            if self.process_after_ingest:
+                stats.merge(self.process_pending())
         log.info("poll %s: fetched=%d stored=%d quarantined=%d processed=%d", source.name,
                  stats.fetched, stats.stored, stats.quarantined, stats.processed)
         return stats
@@ -277,7 +291,8 @@ class Pipeline:
 
     def _results(self, row: dict, cl: Classification, context: ThreadContext) -> Processed:
         """Plan the deadline and render the draft of one classified message."""
-        return plan_and_draft(row, cl, context, self.deadlines, self.renderer)
+        return plan_and_draft(row, cl, context, self.deadlines, self.renderer,
+                              now=self.clock.now())
 
     def _notify(self, row: dict, cl: Classification | None) -> None:
         for observer in self.after_processed:

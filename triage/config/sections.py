@@ -154,6 +154,18 @@ class SchedulerSettings(Section):
     batch_size: int = Field(
         200, ge=1, description="Messages classified and stored per transaction."
     )
+    workers: Literal["auto"] | int = Field(
+        0, description="Worker processes that classify, plan deadlines, render and save "
+        "stored messages beside the polling process (they share the work through claims). "
+        "0: the polling process does it all; 'auto': one per CPU core but one.",
+    )
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: str | int) -> str | int:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("workers is 'auto' or a whole number >= 0")
+        return value
 
 
 class LoggingSettings(Section):

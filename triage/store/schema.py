@@ -329,6 +329,34 @@ acknowledgements = Table(
     Index("ix_acknowledgements_recipient_created_at", "recipient", "created_at"),
 )
 
+channel_tokens = Table(
+    "channel_tokens",
+    metadata,
+    # The current access/refresh token pair of a chat source whose tokens expire and are
+    # refreshed (Zalo OA). ``seed`` is a hash of the refresh token first taken from the
+    # environment, so a new one put there (after re-authorising) replaces the stored pair.
+    Column("source", String(200), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("expires_at", TS),
+    Column("seed", String(64), nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", TS, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    # A webhook delivery whose signature was checked, kept until its source reads it; ``key``
+    # (a hash of the body) drops the platform's repeated deliveries of the same body.
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("received_at", TS, nullable=False),
+    UniqueConstraint("source", "key", name="uq_webhook_events_source_key"),
+)
+
 # --- review page security (issue #18): server-side sessions, sign-in failures ---------------
 web_sessions = Table(
     "web_sessions",

@@ -1,15 +1,15 @@
 """web: server-side sessions, sign-in failures, TOTP secrets, audit log by time
 
-Revision ID: 0012_web_sessions
-Revises: 0009_outbox_doubt
+Revision ID: 0013_web_sessions
+Revises: 0012_chat_channels
 Create Date: 2026-12-04
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0012_web_sessions"
-down_revision = "0009_outbox_doubt"
+revision = "0013_web_sessions"
+down_revision = "0012_chat_channels"
 branch_labels = None
 depends_on = None
 
