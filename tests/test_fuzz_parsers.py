@@ -324,6 +324,10 @@ def test_mastodon_regressions(api: ScriptedApi) -> None:
     # a reset header beyond the platform's time range: OverflowError before
     check_fetch(masto_fetch(api, [(200, {"X-RateLimit-Reset": "99999999999999999999"}, b"[]")],
                             ctx))
+    # a notification whose status is not an object: stored quarantined, not a crash
+    odd = masto_fetch(api, [(200, {}, b'[{"id": "9", "status": true}]')], ctx)
+    assert [i.meta.get("parse_error", "")[:30] for i in odd.items] == [
+        "mastodon notification 9: its s"]
     # an instance that ignores min_id and sends the same full page again and again:
     # each notification once (it was read 10 times over)
     notes = MASTO["notifications"][:2]
