@@ -152,10 +152,12 @@ class Daemon:
 
         ``scheduler_running`` tells ``/healthz`` whether this process's scheduler is up.
         """
+        from triage.ops.config_audit import record_config_changes
         from triage.web.app import create_app, session_secret
         from triage.web.server import WebServer
 
         app = self.app
+        record_config_changes(app.store, app.settings)  # policies and templates in force
         web = create_app(app.web_parts(scheduler_running=scheduler_running),
                          secret_key=session_secret(app.settings, app.environ))
         server = WebServer(web, app.settings.web.host, app.settings.web.port, app.stop)
@@ -177,6 +179,9 @@ class Daemon:
         sched = app.settings.scheduler
         # Load the model and migrate before the first job, so failures show at start-up.
         _ = app.store, app.pipeline
+        from triage.ops.config_audit import record_config_changes
+
+        record_config_changes(app.store, app.settings)
         pool = self.start_workers()
         if pool is not None:
             scheduler.add_interval("workers", guarded("workers", pool.replace_dead),

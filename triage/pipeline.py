@@ -115,13 +115,15 @@ class Pipeline:
         fallback = item.received_at or self.clock.now()
         backfill = backfill or bool(item.meta.get("backfill"))  # a source may know it is old
         try:
-            if channel == "email":
+            if item.meta.get("parse_error"):  # an item the source could not read
+                raise ParseError(str(item.meta["parse_error"]))
+            if "parsed" in item.meta:  # social posts, exported messages read back
+                parsed = item.meta["parsed"]
+            elif channel == "email":
                 parsed = parse_email(item.raw, fallback_received=fallback,
                                      own_addresses=self.own_addresses)
             else:
-                if item.meta.get("parse_error"):  # a post the source could not read
-                    raise ParseError(str(item.meta["parse_error"]))
-                parsed = item.meta["parsed"]
+                raise ParseError(f"{item.external_id}: the source gave no message")
             # a source may keep a message it could not fully fetch (an oversized one):
             # stored quarantined with the source's reason, never skipped
             return Ingest(item.external_id, item.raw, scrub(parsed),
@@ -180,19 +182,19 @@ class Pipeline:
         seen: set[str] = set()
 
         def flush() -> None:
-            mids = [header_message_id(i.raw) for i in batch]
-            known = self.store.known_message_ids(None, mids) | seen
-            fresh = []
+            mids = [_import_message_id(i) for i in batch]
+            known = self.store.known_message_ids(None, [m for m in mids if m]) | seen
+            fresh: dict[str, list[RawItem]] = {}
             for item, mid in zip(batch, mids, strict=True):
-                if mid in known:
+                if mid and mid in known:
                     stats.fetched += 1
                     stats.duplicates += 1
                 else:
                     known.add(mid)
-                    fresh.append(item)
-            seen.update(mids)
-            if fresh:
-                stats.merge(self.ingest(source_name, "email", FetchResult(fresh, {}), True))
+                    fresh.setdefault(item.meta.get("channel", "email"), []).append(item)
+            seen.update(m for m in mids if m)
+            for channel, items in fresh.items():  # an export file may mix channels
+                stats.merge(self.ingest(source_name, channel, FetchResult(items, {}), True))
             batch.clear()
 
         for item in items:
@@ -299,3 +301,14 @@ class Pipeline:
             except Exception:  # an observer failing must not undo or block processing
                 log.exception("after-processing step %r failed on message %s", observer,
                               row["id"])
+
+
+def _import_message_id(item: RawItem) -> str:
+    """The Message-ID an imported item will be stored with ('' for one that will be
+    quarantined without one)."""
+    parsed = item.meta.get("parsed")
+    if parsed is not None:
+        return str(parsed.message_id)
+    if item.meta.get("parse_error"):
+        return ""
+    return header_message_id(item.raw)

@@ -111,7 +111,7 @@ class App:
     @cached_property
     def ops(self) -> OpsRuntime:
         """Leases, claims, metrics and the /healthz server of this process."""
-        return OpsRuntime(self.settings.ops, self.store, self.clock)
+        return OpsRuntime(self.settings.ops, self.store, self.clock, self.environ)
 
     @cached_property
     def acknowledger(self) -> Acknowledger | None:

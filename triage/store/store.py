@@ -39,6 +39,7 @@ from triage.errors import StoreError
 from triage.models import Classification, Draft, Threader
 from triage.store.accounts import Accounts
 from triage.store.acks import Acknowledgements
+from triage.store.audit_log import AuditReads
 from triage.store.base import Aggregate
 from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
@@ -50,6 +51,7 @@ from triage.store.processing import Processed, Processing
 from triage.store.queue import Queue
 from triage.store.registry import ModelVersions
 from triage.store.status import StatusReads
+from triage.store.web_sessions import LoginFailures, WebSessions
 
 
 class Store:
@@ -68,7 +70,10 @@ class Store:
         self.registry = ModelVersions(engine, clock)
         self.acks = Acknowledgements(engine, clock)
         self.status = StatusReads(engine, clock)
+        self.web_sessions = WebSessions(engine, clock)
+        self.login_failures = LoginFailures(engine, clock)
         self._audit = Aggregate(engine, clock)
+        self.audit_log = AuditReads(self._audit)
 
     @classmethod
     def open(cls, url: str, clock: Clock) -> Store:
