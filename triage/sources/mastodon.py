@@ -162,6 +162,11 @@ class MastodonMentions:
                      self.name, note.get("id"))
             return None
         raw = to_json_bytes(status)
+        if not isinstance(status, Mapping):  # a broken answer: kept as unreadable, not fatal
+            sid = f"notification:{note.get('id')}"
+            return RawItem(sid, raw, now, meta={
+                "parse_error": f"mastodon notification {note.get('id')}: its status is not an "
+                               f"object ({type(status).__name__})"})
         sid = str(status.get("id") or f"notification:{note.get('id')}")
         try:
             root = self._root(status)
