@@ -107,7 +107,7 @@ def test_technical_drafts_differ_by_situation_and_acknowledge_the_money(
           "language": "vi", "category": "technical_issue", "channel": "email",
           "name": "Hoang Anh"}
     draft = renderer.render(request_for(vi)).text
-    assert "khoản 350.000d đã bị trừ" in draft and draft.startswith("Kính gửi Quý khách,")
+    assert "khoản tiền 350.000d bị trừ" in draft and draft.startswith("Kính gửi Quý khách,")
 
 
 # ------------------------------------------------------------------- the demo inbox

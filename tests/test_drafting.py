@@ -145,7 +145,7 @@ def test_promises_are_day_parts_in_the_customers_zone_never_the_deadline() -> No
 def test_suggestion_thanks_without_promising() -> None:
     r = renderer()
     for lang, phrase in (("en", "can't promise"), ("vi", "chưa thể hứa"),
-                         ("id", "belum dapat menjanjikan"), ("tl", "Hindi po namin maipapangako")):
+                         ("id", "belum dapat memastikan"), ("tl", "Hindi po namin maipapangako")):
         text = r.render(req("suggestion", language=lang)).text
         assert phrase in text and not unfilled_placeholders(text)
 

@@ -18,8 +18,9 @@ from triage.web import models_admin
 # sign-in, the probes a load balancer and Prometheus call without an account, and the chat
 # platforms' webhooks (checked by their signatures instead; tests/test_webhooks.py)
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/login"), ("GET", "/healthz"),
-          ("GET", "/metrics"), ("GET", "/login/code"), ("POST", "/login/code"),
-          ("GET", "/webhooks/{platform}/{name}"), ("POST", "/webhooks/{platform}/{name}")}
+          ("GET", "/metrics"), ("GET", "/webhooks/{platform}/{name}"),
+          ("POST", "/webhooks/{platform}/{name}"),
+          ("GET", "/login/code"), ("POST", "/login/code")}
 
 
 def csrf_of(html: str) -> str:

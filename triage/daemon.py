@@ -212,8 +212,9 @@ class Daemon:
                                    app.settings.retention.every)
         # messages claimed by a daemon that died are taken over when the claim expires, also
         # when no new mail arrives to trigger processing (a quiet mailbox)
-        scheduler.add_interval("pending", guarded("pending", app.pipeline.process_pending),
-                               pending_interval(app.settings.ops.claim_ttl))
+        if pool is None:  # worker processes take expired claims over themselves
+            scheduler.add_interval("pending", guarded("pending", app.pipeline.process_pending),
+                                   pending_interval(app.settings.ops.claim_ttl))
         # the outbox claims each row before sending, so every daemon may drain it
         scheduler.add_interval("outbox", guarded("outbox", app.outbox.drain),
                                app.settings.send.drain_interval)

@@ -162,7 +162,7 @@ class MastodonMentions:
                      self.name, note.get("id"))
             return None
         raw = to_json_bytes(status)
-        if not isinstance(status, Mapping):  # a status that is not an object (found by fuzzing)
+        if not isinstance(status, Mapping):  # a broken answer: kept as unreadable, not fatal
             sid = f"notification:{note.get('id')}"
             return RawItem(sid, raw, now, meta={
                 "parse_error": f"mastodon notification {note.get('id')}: its status is not an "

@@ -158,7 +158,7 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_security.router)
     web.include_router(api.router)
     web.include_router(api.admin)
-    web.include_router(routes_security.api)
     web.include_router(webhooks.router)  # signed by the platforms, not behind a sign-in
+    web.include_router(routes_security.api)
     web.include_router(parts.ops_router)  # /healthz and /metrics
     return web
