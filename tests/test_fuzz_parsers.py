@@ -13,6 +13,8 @@ Each seed is also run unmutated, and must parse cleanly: a seed that stops parsi
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import json
 import tomllib
 import warnings
@@ -29,6 +31,7 @@ from hypothesis import strategies as st
 from tests.conftest import NOW
 from tests.fuzzing import (
     FUZZ,
+    JSON_TOKENS,
     MAIL_TOKENS,
     TOML_KEYS,
     TOML_TOKENS,
@@ -42,7 +45,9 @@ from tests.fuzzing import (
     seed_files,
     to_toml,
 )
+from triage.clients.meta import verify_hub_signature
 from triage.clients.x import Credentials, make_client
+from triage.clients.zalo import verify_zalo_signature
 from triage.clock import FrozenClock
 from triage.config import MastodonSettings, load_settings, masked_dump
 from triage.deadlines.policy import build_calendars
@@ -319,6 +324,10 @@ def test_mastodon_regressions(api: ScriptedApi) -> None:
     # a reset header beyond the platform's time range: OverflowError before
     check_fetch(masto_fetch(api, [(200, {"X-RateLimit-Reset": "99999999999999999999"}, b"[]")],
                             ctx))
+    # a notification whose status is not an object: stored quarantined, not a crash
+    odd = masto_fetch(api, [(200, {}, b'[{"id": "9", "status": true}]')], ctx)
+    assert [i.meta.get("parse_error", "")[:30] for i in odd.items] == [
+        "mastodon notification 9: its s"]
     # an instance that ignores min_id and sends the same full page again and again:
     # each notification once (it was read 10 times over)
     notes = MASTO["notifications"][:2]
@@ -337,3 +346,58 @@ def test_config_regressions_raise_config_error(tmp_path: Path, text: str) -> Non
     path.write_text(text, encoding="utf-8")
     with pytest.raises(ConfigError):
         load_and_build(path)
+
+
+# ------------------------------------------------------------------------------ webhooks
+HOOK_SEEDS = [p.read_bytes() for p in seed_files("webhooks", ".json")]
+SECRET = "app-secret-0123456789"
+
+
+def meta_signature(body: bytes, secret: str = SECRET) -> str:
+    return "sha256=" + hmac.new(secret.encode(), body, hashlib.sha256).hexdigest()
+
+
+def zalo_signature(body: bytes, secret: str = SECRET) -> str:
+    data = json.loads(body)
+    signed = f"{data.get('app_id', '')}".encode() + body + \
+        f"{data.get('timestamp', '')}{secret}".encode()
+    return "mac=" + hashlib.sha256(signed).hexdigest()
+
+
+@pytest.mark.parametrize("body", HOOK_SEEDS, ids=[p.stem for p in seed_files("webhooks",
+                                                                             ".json")])
+def test_webhook_seeds_verify(body: bytes) -> None:
+    assert verify_hub_signature(SECRET, body, meta_signature(body))
+    assert verify_zalo_signature(SECRET, body, zalo_signature(body))
+    assert not verify_hub_signature(SECRET, body + b" ", meta_signature(body))
+    assert not verify_zalo_signature(SECRET, body + b" ", zalo_signature(body))
+
+
+HEADERS = st.sampled_from(["", "sha256=", "mac=", "sha256=é", "mac=é", "SHA256=00", "\x00",
+                           "sha256=" + "0" * 64, "mac=" + "f" * 64, "sha256=\u2028"]) | \
+    st.text(max_size=80)
+
+
+@FUZZ
+@given(body=mutated_bytes(HOOK_SEEDS, JSON_TOKENS), header=HEADERS,
+       secret=st.sampled_from([SECRET, "", "é-secret"]))
+def test_webhook_verification_never_raises_and_never_lets_a_forgery_in(
+        body: bytes, header: str, secret: str) -> None:
+    # any body, any header, any secret: a yes or a no, never an exception (a 500 to the
+    # platform, which then retries the delivery for hours) and never a yes for a forgery
+    with no_hang():
+        meta = verify_hub_signature(secret, body, header)
+        zalo = verify_zalo_signature(secret, body, header)
+    assert meta is False and zalo is False  # none of these headers is a real signature
+    if secret:
+        assert verify_hub_signature(secret, body, meta_signature(body, secret))
+
+
+@pytest.mark.parametrize(("fn", "header", "body"), [
+    (verify_hub_signature, "sha256=é", b"{}"),  # TypeError in hmac.compare_digest
+    (verify_zalo_signature, "mac=é", b"{}"),
+    (verify_zalo_signature, "mac=00", b"[" * 100_000),  # RecursionError in json.loads
+    (verify_zalo_signature, "mac=00", b'{"app_id": "\\ud800"}'),  # UnicodeEncodeError
+], ids=["meta-non-ascii", "zalo-non-ascii", "zalo-deep-json", "zalo-lone-surrogate"])
+def test_webhook_regressions(fn: Any, header: str, body: bytes) -> None:
+    assert fn(SECRET, body, header) is False

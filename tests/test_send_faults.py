@@ -199,10 +199,14 @@ def test_kill_9_while_sending_never_sends_twice_and_in_doubt_rows_are_listed(
         assert done.returncode == 0, done.stderr
     for oid in arrived:  # these reached the customer: the operator cancels them
         assert cli(cfg, "outbox", "cancel", str(oid)).returncode == 0
+    started = log_of(cfg).count("daemon started")
     proc = start(cfg, "run")
     procs.append(proc)
     wait_for(lambda: db.n("select count(*) from outbox where status = 'sent'")
              == total - len(arrived), what="requeued replies sent")
+    # when every in-doubt reply had arrived there is nothing to requeue, and the count holds
+    # at once: a SIGTERM then landed before the daemon had its signal handlers
+    wait_for(lambda: log_of(cfg).count("daemon started") > started, what="daemon up")
     proc.send_signal(signal.SIGTERM)
     assert proc.wait(timeout=60) == 0
     received = sink.counts()

@@ -42,7 +42,9 @@ def verify_hub_signature(app_secret: str, body: bytes, header: str | None) -> bo
     if not app_secret or not header or not header.startswith("sha256="):
         return False
     want = hmac.new(app_secret.encode(), body, hashlib.sha256).hexdigest()
-    return hmac.compare_digest(want, header[len("sha256="):].strip().lower())
+    # bytes: compare_digest raises TypeError on a str with non-ASCII characters (fuzzing)
+    given = header[len("sha256="):].strip().lower().encode("utf-8", "surrogateescape")
+    return hmac.compare_digest(want.encode(), given)
 
 
 def appsecret_proof(app_secret: str, token: str) -> str:

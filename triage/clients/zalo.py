@@ -48,15 +48,18 @@ def verify_zalo_signature(oa_secret: str, body: bytes, header: str | None) -> bo
         return False
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # deep nesting (fuzzing)
         return False
     if not isinstance(data, dict):
         return False
     mac = header.strip()
     mac = mac[4:] if mac.lower().startswith("mac=") else mac
-    signed = (f"{data.get('app_id', '')}".encode() + body
-              + f"{data.get('timestamp', '')}{oa_secret}".encode())
-    return hmac.compare_digest(hashlib.sha256(signed).hexdigest(), mac.lower())
+    # surrogatepass: a lone surrogate (a \ud800 escape) must not raise (found by fuzzing)
+    signed = (f"{data.get('app_id', '')}".encode("utf-8", "surrogatepass") + body
+              + f"{data.get('timestamp', '')}{oa_secret}".encode("utf-8", "surrogatepass"))
+    # bytes: compare_digest raises TypeError on a str with non-ASCII characters (fuzzing)
+    return hmac.compare_digest(hashlib.sha256(signed).hexdigest().encode(),
+                               mac.lower().encode("utf-8", "surrogateescape"))
 
 
 class Tokens(Protocol):

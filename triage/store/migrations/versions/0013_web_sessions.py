@@ -1,7 +1,7 @@
 """web: server-side sessions, sign-in failures, TOTP secrets, audit log by time
 
 Revision ID: 0013_web_sessions
-Revises: 0009_outbox_doubt
+Revises: 0012_chat_channels
 Create Date: 2026-12-04
 """
 from alembic import op
