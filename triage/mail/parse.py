@@ -69,7 +69,8 @@ def _decode_words(text: str) -> str:
         try:
             out.append(payload.decode(label) if label and label != "unknown-8bit" else
                        payload.decode("ascii"))
-        except (LookupError, UnicodeDecodeError):
+        except (LookupError, UnicodeDecodeError, ValueError):
+            # ValueError: a label codecs cannot even look up (an embedded NUL; found by fuzzing)
             out.append(decode_bytes(payload, None))
     return "".join(out)
 
@@ -250,7 +251,12 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
 
     # split the address before decoding, so an encoded comma in a name cannot split it
     headers = _first_headers(msg)
-    name, addr = parseaddr(" ".join(raw_header_text(headers.get("from", "")).split()))
+    try:
+        name, addr = parseaddr(" ".join(raw_header_text(headers.get("from", "")).split()))
+    except RecursionError as exc:
+        # the standard library's address parser recurses once per ':' (found by fuzzing)
+        raise ParseError("From header could not be read: too deeply nested "
+                         "(thousands of ':' or ',')") from exc
     name = decode_header_value(name)
     sender = addr.strip().lower()
     message_id = _header(headers, "message-id")
@@ -279,8 +285,13 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         in_reply_to = in_reply_to or bounced_id
         references = [*references, bounced_id] if bounced_id not in references else references
         reason = f"{reason}; bounce of {bounced_id} ({bounced_subject[:120]})"
-    to = [a.lower() for _, a in getaddresses([" ".join(raw_header_text(headers.get(h, "")).split())
-                                              for h in ("to", "cc")]) if a]
+    try:
+        to = [a.lower() for _, a in getaddresses(
+            [" ".join(raw_header_text(headers.get(h, "")).split()) for h in ("to", "cc")]) if a]
+    except RecursionError:
+        # To/Cc only help loop detection: a header the stdlib parser cannot read is dropped
+        log.warning("To/Cc of %s dropped: too deeply nested to parse", message_id)
+        to = []
     return ParsedMessage(
         message_id=message_id,
         channel="email",
