@@ -7,10 +7,11 @@ Each is declared once, with one set of defaults: ``[scheduler.retry]``, ``[send.
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
 from triage.config.values import Duration, Section
 
@@ -44,3 +45,22 @@ class SmtpSettings(Section):
     password_env: str = Field(
         "", description="Environment variable holding the SMTP password.")
     timeout: Duration = Field(timedelta(seconds=30), description="Network timeout per send.")
+
+    @model_validator(mode="after")
+    def _no_plain_password_over_the_network(self) -> SmtpSettings:
+        if self.tls == "none" and (self.username or self.password_env) \
+                and not is_loopback_host(self.host):
+            raise ValueError(
+                f"tls = 'none' would send the SMTP login to {self.host} in plain text; use "
+                "tls = 'starttls' (port 587) or 'ssl' (port 465), or a relay on 127.0.0.1")
+        return self
+
+
+def is_loopback_host(host: str) -> bool:
+    """True for 'localhost' and loopback addresses (127.0.0.0/8, ::1)."""
+    if host.strip().lower() in ("localhost", "localhost."):
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
