@@ -7,13 +7,12 @@ Each is declared once, with one set of defaults: ``[scheduler.retry]``, ``[send.
 
 from __future__ import annotations
 
-import ipaddress
 from datetime import timedelta
 from typing import Literal
 
 from pydantic import Field, model_validator
 
-from triage.config.values import Duration, Section
+from triage.config.values import Duration, Section, is_loopback
 
 
 class RetrySettings(Section):
@@ -49,18 +48,9 @@ class SmtpSettings(Section):
     @model_validator(mode="after")
     def _no_plain_password_over_the_network(self) -> SmtpSettings:
         if self.tls == "none" and (self.username or self.password_env) \
-                and not is_loopback_host(self.host):
+                and not is_loopback(self.host):
             raise ValueError(
                 f"tls = 'none' would send the SMTP login to {self.host} in plain text; use "
                 "tls = 'starttls' (port 587) or 'ssl' (port 465), or a relay on 127.0.0.1")
         return self
 
-
-def is_loopback_host(host: str) -> bool:
-    """True for 'localhost' and loopback addresses (127.0.0.0/8, ::1)."""
-    if host.strip().lower() in ("localhost", "localhost."):
-        return True
-    try:
-        return ipaddress.ip_address(host.strip("[]")).is_loopback
-    except ValueError:
-        return False
