@@ -53,4 +53,3 @@ class SmtpSettings(Section):
                 f"tls = 'none' would send the SMTP login to {self.host} in plain text; use "
                 "tls = 'starttls' (port 587) or 'ssl' (port 465), or a relay on 127.0.0.1")
         return self
-
