@@ -19,9 +19,10 @@ from triage.config import settings_from_mapping
 from triage.daemon import Daemon
 from triage.deadlines.policy import DeadlinePolicy, build_calendars
 from triage.deadlines.report import build_report
+from triage.mail.threads import assign_threads
 from triage.models import ParsedMessage
 from triage.services import App
-from triage.store.store import Ingest
+from triage.store import Ingest
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 from bench._common import machine
@@ -77,7 +78,7 @@ def main() -> None:
                               text="t", full_text="t", received_at=at)
             items.append(Ingest(f"b{i}", b"x", p))
         store.ensure_source("bench", "maildir")
-        ids = store.add_items("bench", items, {})
+        ids = store.add_items("bench", items, {}, threader=assign_threads)
         for i, mid in enumerate(ids):
             due, pol = policy.due_at(items[i].parsed.received_at, "email",  # type: ignore[union-attr]
                                      "request")

@@ -11,15 +11,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import func, insert, select, update
-
 from classifiers.corpus_io import LABELS, Example
 from classifiers.model import TriageClassifier
 from classifiers.modelfile import save_model
 from classifiers.runtime import file_sha256
 from triage.errors import ModelVersionError, ModelVersionNotFound
-from triage.store import schema as s
-from triage.store.store import Store, aware
+from triage.store import Store
 
 
 class ModelRegistry:
@@ -38,22 +35,12 @@ class ModelRegistry:
 
     def record(self, model: TriageClassifier, path: Path) -> None:
         """Record ``model``, already saved at ``path``, as a new (inactive) version."""
-        with self.store.engine.begin() as c:
-            c.execute(insert(s.model_versions).values(
-                version=model.version, path=str(path), sha256=file_sha256(path),
-                corpus_hash=model.meta.corpus_hash, metrics=dict(model.meta.metrics),
-                created_at=self.store.clock.now(), active=False))
+        self.store.registry.add(model.version, str(path), file_sha256(path),
+                                model.meta.corpus_hash, dict(model.meta.metrics))
 
     def versions(self) -> list[dict[str, Any]]:
         """Return every registered version, oldest first."""
-        with self.store.engine.connect() as c:
-            rows = c.execute(select(s.model_versions).order_by(s.model_versions.c.id)).all()
-        out = []
-        for r in rows:
-            d = dict(r._mapping)
-            d["created_at"], d["activated_at"] = aware(d["created_at"]), aware(d["activated_at"])
-            out.append(d)
-        return out
+        return self.store.registry.versions()
 
     def get(self, version: str) -> dict[str, Any]:
         """Return one version's row; raises ModelVersionError when it is not registered."""
@@ -80,11 +67,7 @@ class ModelRegistry:
             raise ModelVersionError(f"model file {row['path']} of {version} is missing; "
                                     "retrain or restore it before activating")
         previous = self.active_row()
-        now = self.store.clock.now()
-        with self.store.engine.begin() as c:
-            c.execute(update(s.model_versions).values(active=False))
-            c.execute(update(s.model_versions).where(s.model_versions.c.version == version)
-                      .values(active=True, activated_at=now))
+        self.store.registry.activate(version)
         self.store.audit(actor, "model_activated", detail={
             "version": version, "previous": previous["version"] if previous else None})
         return self.get(version)
@@ -104,23 +87,15 @@ class ModelRegistry:
 
     def corrections(self, since: datetime | None = None) -> list[Example]:
         """Return the agents' corrections as training examples (newest label wins)."""
-        q = select(s.corrections).order_by(s.corrections.c.id)
-        if since is not None:
-            q = q.where(s.corrections.c.created_at > since)
-        with self.store.engine.connect() as c:
-            rows = c.execute(q).all()
+        rows = self.store.registry.corrections(since)
         latest: dict[str, Example] = {}
         for r in rows:
-            if r.new_category not in LABELS:
+            if r["new_category"] not in LABELS:
                 continue
-            latest[r.text] = Example(r.text, r.new_category, r.language or "", r.channel or "",
-                                     "corrections")
+            latest[r["text"]] = Example(r["text"], r["new_category"], r["language"] or "",
+                                        r["channel"] or "", "corrections")
         return list(latest.values())
 
     def count_corrections(self, since: datetime | None = None) -> int:
         """Return how many corrections were stored (after ``since`` when given)."""
-        q = select(func.count()).select_from(s.corrections)
-        if since is not None:
-            q = q.where(s.corrections.c.created_at > since)
-        with self.store.engine.connect() as c:
-            return int(c.execute(q).scalar_one())
+        return self.store.registry.count_corrections(since)

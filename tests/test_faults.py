@@ -256,11 +256,12 @@ def test_claims_of_a_dead_daemon_are_taken_over_on_a_quiet_mailbox(
     messages waiting; the others take them over after ``claim_ttl`` without new mail."""
     from datetime import timedelta
 
+    from triage.store.claims import Claims
+    from triage.store.leases import Owner
+
     from triage.config import load_settings
     from triage.models import FetchResult, RawItem
     from triage.services import App
-    from triage.store.claims import Claims
-    from triage.store.leases import Owner
 
     quiet = tmp_path / "quiet"
     fill(quiet, 2, "q")

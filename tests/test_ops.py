@@ -27,9 +27,9 @@ from triage.ops.server import OpsServer
 from triage.services import App
 
 
-def client_for(app: App, running: bool = True, engine=None) -> TestClient:  # type: ignore[no-untyped-def]
+def client_for(app: App, running: bool = True, store=None) -> TestClient:  # type: ignore[no-untyped-def]
     web = FastAPI()
-    web.include_router(ops_router(app.ops.metrics, Health(engine or app.store.engine,
+    web.include_router(ops_router(app.ops.metrics, Health((store or app.store).status,
                                                           lambda: running)))
     return TestClient(web)
 
@@ -82,20 +82,22 @@ def test_healthz_needs_store_and_scheduler(app: App, clock) -> None:  # type: ig
     stopped = client_for(app, running=False).get("/healthz")
     assert stopped.status_code == 503 and stopped.json()["scheduler"] == "not running"
     # a store nobody listens on
+    from triage.store import Store
     from triage.store.db import make_engine
 
-    engine = make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/none")
-    down = client_for(app, engine=engine).get("/healthz")
+    store = Store(make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/none"), clock)
+    down = client_for(app, store=store).get("/healthz")
     assert down.status_code == 503 and down.json()["store"].startswith("unreachable")
-    metrics = TestClient(_metrics_only(engine, clock)).get("/metrics").text
+    metrics = TestClient(_metrics_only(store, clock)).get("/metrics").text
     assert "triage_store_up 0.0" in metrics
 
 
-def _metrics_only(engine, clock) -> FastAPI:  # type: ignore[no-untyped-def]
+def _metrics_only(store, clock) -> FastAPI:  # type: ignore[no-untyped-def]
     from triage.ops.metrics import OpsMetrics
 
     web = FastAPI()
-    web.include_router(ops_router(OpsMetrics(engine, clock), Health(engine, lambda: True)))
+    web.include_router(ops_router(OpsMetrics(store.status, clock),
+                                  Health(store.status, lambda: True)))
     return web
 
 

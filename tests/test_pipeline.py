@@ -7,6 +7,7 @@ from pathlib import Path
 
 from tests.conftest import add_to_maildir, make_email
 from triage.daemon import Daemon
+from triage.mail.threads import assign_threads
 from triage.services import App
 
 
@@ -29,7 +30,7 @@ def test_second_poll_duplicates_nothing(app: App, maildir: Path) -> None:
     Daemon(app).poll_all()
     assert app.store.get_cursor("inbox")["seen"]
     # forget the cursor: the unique (source, external_id) still prevents duplicates
-    app.store.add_items("inbox", [], {}, channel="email")
+    app.store.add_items("inbox", [], {}, channel="email", threader=assign_threads)
     Daemon(app).poll_all()
     assert len(app.store.export_rows()) == 1
 

@@ -18,6 +18,7 @@ from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.render import Renderer
 from triage.errors import NotFound, PlaceholderUnfilled, ReviewError
 from triage.mail.parse import parse_email
+from triage.mail.threads import assign_threads
 from triage.pipeline import Pipeline
 from triage.review import ReviewService
 from triage.send.log import LogSender
@@ -68,7 +69,8 @@ def desk(any_store: Store, clock: FrozenClock, classifier: Any) -> Desk:
     }
     any_store.ensure_source("inbox", "maildir")
     ids = any_store.add_items("inbox", [
-        Ingest(k, raw, parse_email(raw, fallback_received=NOW)) for k, raw in mails.items()], {})
+        Ingest(k, raw, parse_email(raw, fallback_received=NOW)) for k, raw in mails.items()], {},
+        threader=assign_threads)
     Pipeline(any_store, classifier, renderer, policy, clock).process_pending()
     sender = LogSender()
     outbox = Outbox(any_store, {"email": sender})

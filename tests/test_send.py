@@ -19,6 +19,7 @@ from tests.fixtures_web import Sink, free_port
 from triage.backoff import backoff_delay, no_jitter
 from triage.config import settings_from_mapping
 from triage.errors import MissingSecretError, PermanentSendError, SendError
+from triage.mail.threads import assign_threads
 from triage.models import OutgoingReply
 from triage.send.factory import build_senders
 from triage.send.log import LogSender
@@ -232,13 +233,14 @@ def test_retry_delay_doubles_and_caps() -> None:
 
 def test_accounts_and_outbox_on_postgresql(postgres_url: str, clock: Any) -> None:
     """Migration 0005 and every query of accounts and the outbox work on PostgreSQL too."""
-    from triage.store.store import Ingest, Store
+    from triage.store import Ingest, Store
     from triage.web.accounts import add_user, authenticate, list_users
 
     store = Store.open(postgres_url, clock)
     try:
         store.ensure_source("pg", "maildir")
-        [mid] = store.add_items("pg", [Ingest("1", b"x", None, error="test row")], {})
+        [mid] = store.add_items("pg", [Ingest("1", b"x", None, error="test row")], {},
+                               threader=assign_threads)
         add_user(store, "ann", "long-password-1", "agent")
         assert authenticate(store, "ann", "long-password-1").role == "agent"
         assert [u.name for u in list_users(store)] == ["ann"]

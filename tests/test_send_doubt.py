@@ -24,6 +24,7 @@ from tests.test_send_social import ENV, m_settings, x_settings
 from tests.test_web import login
 from triage.config import Settings
 from triage.errors import NotFound, OutboxError, SendInDoubt
+from triage.mail.threads import assign_threads
 from triage.models import OutgoingReply
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
@@ -305,7 +306,7 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
     from fastapi import FastAPI
 
     ops = FastAPI()
-    ops.include_router(ops_router(app.ops.metrics, Health(app.store.engine, lambda: True)))
+    ops.include_router(ops_router(app.ops.metrics, Health(app.store.status, lambda: True)))
     assert 'triage_outbox{status="in_doubt"} 1.0' in TestClient(ops).get("/metrics").text
     done = runner.invoke(main, ["outbox", "cancel", str(oid), "--config", str(cfg)])
     assert done.exit_code == 0 and "cancelled" in done.output
@@ -315,12 +316,13 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
 
 def test_in_doubt_requeue_and_counts_on_postgresql(postgres_url: str, clock: Any) -> None:
     """Migration 0009 and the in-doubt queries work on PostgreSQL too."""
-    from triage.store.store import Ingest, Store
+    from triage.store import Ingest, Store
 
     store = Store.open(postgres_url, clock)
     try:
         store.ensure_source("pg-doubt", "maildir")
-        [mid] = store.add_items("pg-doubt", [Ingest("1", b"x", None, error="test row")], {})
+        [mid] = store.add_items("pg-doubt", [Ingest("1", b"x", None, error="test row")],
+                                     {}, threader=assign_threads)
         sender = LogSender()
         box = Outbox(store, {"email": sender}, owner=ME, alive=lambda pid: False)
         oid = box.enqueue(reply("pg-doubt-1", mid), draft_id=None, actor="ann")

@@ -29,11 +29,12 @@ from aiosmtpd.controller import Controller
 from tests.fixtures_web import free_port
 from tests.test_faults import Db, log_of, start, wait_for
 from triage.config import load_settings
+from triage.mail.threads import assign_threads
 from triage.models import OutgoingReply
 from triage.send.outbox import Outbox
 from triage.send.smtp import message_id_for
 from triage.services import App
-from triage.store.store import Ingest
+from triage.store import Ingest
 
 pytestmark = pytest.mark.slow
 
@@ -85,7 +86,7 @@ def queue_replies(cfg: Path, n: int) -> dict[str, int]:
     try:
         store.ensure_source("seed", "maildir")
         ids = store.add_items("seed", [Ingest(str(i), b"x", None, error="seeded for sending")
-                                       for i in range(n)], {})
+                                       for i in range(n)], {}, threader=assign_threads)
         box = Outbox(store, {})
         out = {}
         for i, mid in enumerate(ids):

@@ -15,11 +15,23 @@ from tests.conftest import NOW, make_email
 from triage.clock import FrozenClock
 from triage.errors import StoreError
 from triage.mail.parse import parse_email
-from triage.models import Classification, Draft
-from triage.store.claims import Claims
+from triage.mail.threads import assign_threads
+from triage.models import (
+    Classification,
+    Draft,
+    NewThread,
+    ThreadChoice,
+    ThreadLookups,
+    ThreadPlan,
+)
+from triage.store import Ingest, Processed, Store
 from triage.store.deadline_store import DeadlineStore
-from triage.store.leases import Leases, Owner
-from triage.store.store import Ingest, Processed, Store
+from triage.store.ownership import Claims, Leases, Owner
+
+
+def add(store: Store, source: str, items: list[Ingest], cursor: dict) -> list[int]:
+    """Ingest ``items`` with the pipeline's threader."""
+    return store.add_items(source, items, cursor, threader=assign_threads)
 
 
 def item(ext: str, **kw: str) -> Ingest:
@@ -33,40 +45,54 @@ DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
 
 def test_ingest_dedups_on_source_and_external_id(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    first = any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
+    first = add(any_store, "inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
                                 {"seen": ["a", "b"]})
-    again = any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("c", msgid="<c@x>")],
+    again = add(any_store, "inbox", [item("a", msgid="<a@x>"), item("c", msgid="<c@x>")],
                                 {"seen": ["a", "b", "c"]})
     assert len(first) == 2 and len(again) == 1
     assert any_store.counts() == {"new": 3}
     # the same external id in another source is another message
     any_store.ensure_source("other", "maildir")
-    assert len(any_store.add_items("other", [item("a", msgid="<a@x>")], {})) == 1
+    assert len(add(any_store, "other", [item("a", msgid="<a@x>")], {})) == 1
 
 
-def test_cursor_and_messages_commit_together(any_store: Store, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_cursor_and_messages_commit_together(any_store: Store) -> None:
+    """The cursor update, the last statement, fails after the messages were inserted:
+    neither stays (SQLAlchemy wraps the JSON error on SQLite, psycopg raises it as is)."""
     any_store.ensure_source("inbox", "maildir")
-    any_store.add_items("inbox", [], {"seen": ["old"]})
-    real = any_store._message_row
-    calls = {"n": 0}
-
-    def failing(*args, **kwargs):  # type: ignore[no-untyped-def]
-        calls["n"] += 1
-        if calls["n"] == 2:
-            raise StoreError("simulated failure mid-batch")
-        return real(*args, **kwargs)
-
-    monkeypatch.setattr(any_store, "_message_row", failing)
-    with pytest.raises(StoreError):
-        any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
-                            {"seen": ["old", "a", "b"]})
+    add(any_store, "inbox", [], {"seen": ["old"]})
+    with pytest.raises((StoreError, TypeError)):
+        add(any_store, "inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
+            {"seen": ["old", "a", "b"], "not json": object()})
     assert any_store.get_cursor("inbox") == {"seen": ["old"]}
     assert any_store.counts() == {}
 
 
+def test_threads_and_messages_commit_together(any_store: Store) -> None:
+    """A batch whose second message names a thread that does not exist: the thread started
+    for the first one is rolled back with it."""
+    any_store.ensure_source("inbox", "maildir")
+
+    def bad_threader(messages, read):  # type: ignore[no-untyped-def]
+        read(ThreadLookups())
+        return ThreadPlan([ThreadChoice(new=0), ThreadChoice(thread_id=999_999)],
+                          [NewThread(None, "s", "email", "c@x")])
+
+    with pytest.raises(StoreError, match="cannot store messages of source 'inbox'"):
+        any_store.add_items("inbox", [item("a", msgid="<a@x>"), item("b", msgid="<b@x>")],
+                            {"seen": ["a", "b"]}, threader=bad_threader)
+    assert any_store.get_cursor("inbox") == {} and any_store.counts() == {}
+    with any_store.engine.connect() as c:
+        from sqlalchemy import func, select
+
+        from triage.store import schema as s
+
+        assert c.execute(select(func.count()).select_from(s.threads)).scalar() == 0
+
+
 def test_quarantined_item_keeps_raw_and_reason(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    (mid,) = any_store.add_items("inbox", [Ingest("bad", b"\x00junk", None, error="garbage")],
+    (mid,) = add(any_store, "inbox", [Ingest("bad", b"\x00junk", None, error="garbage")],
                                  {})
     row = any_store.message(mid)
     assert row["status"] == "quarantined" and row["error"] == "garbage"
@@ -75,7 +101,7 @@ def test_quarantined_item_keeps_raw_and_reason(any_store: Store) -> None:
 
 def test_processing_is_written_exactly_once(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    (mid,) = any_store.add_items("inbox", [item("a")], {})
+    (mid,) = add(any_store, "inbox", [item("a")], {})
     due = NOW + timedelta(hours=24)
     assert any_store.save_processing(mid, CL, due, "email/default", DRAFT) is True
     assert any_store.save_processing(mid, CL, due, "email/default", DRAFT) is False
@@ -86,7 +112,7 @@ def test_processing_is_written_exactly_once(any_store: Store) -> None:
 
 def test_concurrent_processing_writes_once(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(20)], {})
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(20)], {})
     wins: list[bool] = []
     lock = threading.Lock()
 
@@ -115,14 +141,14 @@ def test_concurrent_processing_writes_once(any_store: Store) -> None:
 
 def test_threads_by_references_and_token(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    a, b, c = any_store.add_items("inbox", [
+    a, b, c = add(any_store, "inbox", [
         item("1", msgid="<o@x>"),
         item("2", msgid="<r@x>", subject="Re: Order late", In_Reply_To="<o@x>",
              References="<o@x>"),
         item("3", msgid="<n@x>", subject="Something else")], {})
     ta, tb, tc = (any_store.message(i)["thread_id"] for i in (a, b, c))
     assert ta == tb != tc
-    (d,) = any_store.add_items("inbox", [item("4", msgid="<t@x>",
+    (d,) = add(any_store, "inbox", [item("4", msgid="<t@x>",
                                               subject=f"Re: Something else [#T-{tc}]")], {})
     assert any_store.message(d)["thread_id"] == tc
 
@@ -131,8 +157,8 @@ def test_threads_within_one_batch_keep_the_guards(any_store: Store) -> None:
     """Replies to messages of the same (not yet inserted) batch: the latest parent wins and a
     changed subject still starts a new thread."""
     any_store.ensure_source("inbox", "maildir")
-    (p,) = any_store.add_items("inbox", [item("p", msgid="<p@x>", subject="Refund")], {})
-    a, b, c = any_store.add_items("inbox", [
+    (p,) = add(any_store, "inbox", [item("p", msgid="<p@x>", subject="Refund")], {})
+    a, b, c = add(any_store, "inbox", [
         item("a", msgid="<a@x>", subject="Re: Refund", In_Reply_To="<p@x>", References="<p@x>"),
         item("b", msgid="<b@x>", subject="Totally different", In_Reply_To="<a@x>",
              References="<p@x> <a@x>"),
@@ -147,7 +173,7 @@ def test_threads_within_one_batch_keep_the_guards(any_store: Store) -> None:
 
 def test_batch_processing_writes_each_message_once(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(5)], {})
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(5)], {})
     assert any_store.save_processing(ids[1], CL, NOW, "p", DRAFT) is True
     done = any_store.save_processing_many([Processed(i, CL, NOW, "p", DRAFT) for i in ids])
     assert done == set(ids) - {ids[1]}
@@ -165,7 +191,7 @@ def test_batch_processing_writes_each_message_once(any_store: Store) -> None:
 
 def test_deadlines_states_and_met(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    m1, m2 = any_store.add_items("inbox", [item("1", msgid="<1@x>"), item("2", msgid="<2@x>")],
+    m1, m2 = add(any_store, "inbox", [item("1", msgid="<1@x>"), item("2", msgid="<2@x>")],
                                  {})
     any_store.save_processing(m1, CL, NOW + timedelta(hours=1), "p", None)
     any_store.save_processing(m2, CL, NOW + timedelta(hours=2), "p", None)
@@ -180,7 +206,7 @@ def test_deadlines_states_and_met(any_store: Store) -> None:
 
 def test_export_joins_current_classification_and_newest_draft(any_store: Store) -> None:
     any_store.ensure_source("inbox", "maildir")
-    ids = any_store.add_items("inbox", [item("1", msgid="<1@x>"), item("2", msgid="<2@x>")], {})
+    ids = add(any_store, "inbox", [item("1", msgid="<1@x>"), item("2", msgid="<2@x>")], {})
     any_store.save_processing(ids[0], CL, NOW, "p", DRAFT)
     rows = any_store.export_rows()
     assert [r["id"] for r in rows] == ids
@@ -243,7 +269,7 @@ def test_singleton_job_runs_in_one_daemon(any_store: Store, clock: FrozenClock) 
 
 def test_claims_split_work_and_expire(any_store: Store, clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
-    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
     a, b = owners()
     ca = Claims(any_store.engine, a, timedelta(minutes=5), clock, alive=lambda pid: True)
     cb = Claims(any_store.engine, b, timedelta(minutes=5), clock, alive=lambda pid: True)
@@ -260,7 +286,7 @@ def test_claims_split_work_and_expire(any_store: Store, clock: FrozenClock) -> N
 
 def test_concurrent_claims_never_overlap(any_store: Store, clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
-    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(60)], {})
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(60)], {})
     got: dict[int, list[int]] = {}
 
     def worker(n: int) -> None:
@@ -290,7 +316,7 @@ def test_concurrent_claims_never_overlap(any_store: Store, clock: FrozenClock) -
 def test_threads_of_one_daemon_get_different_batches(any_store: Store,
                                                      clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
-    ids = any_store.add_items("inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
     claims = Claims(any_store.engine, Owner("h", 1, "t"), timedelta(minutes=5), clock,
                     alive=lambda pid: True)
     got: list[list[int]] = []
@@ -363,11 +389,11 @@ def test_retention_drops_only_old_processed_raw_bytes(any_store: Store,
                                                       clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
     store = Store(any_store.engine, clock)
-    old = store.add_items("inbox", [item(str(i), msgid=f"<o{i}@x>") for i in range(5)], {})
+    old = add(store, "inbox", [item(str(i), msgid=f"<o{i}@x>") for i in range(5)], {})
     for mid in old[:4]:
         store.save_processing(mid, CL, NOW, "p", DRAFT)  # old[4] stays new: never dropped
     clock.advance(timedelta(days=100))
-    (young,) = store.add_items("inbox", [item("y", msgid="<y@x>")], {})
+    (young,) = add(store, "inbox", [item("y", msgid="<y@x>")], {})
     store.save_processing(young, CL, NOW, "p", DRAFT)
     cutoff = clock.now() - timedelta(days=90)
     assert store.purge_raw(cutoff, dry_run=True) == 4

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
@@ -128,3 +129,100 @@ class Sender(Protocol):
         Raises SendError (retried by the outbox) or a subclass that says retrying is useless.
         """
         ...
+
+
+@dataclass(frozen=True)
+class ThreadContext:
+    """What the thread tells about a new customer message (read by the store, used by the
+    deadline policy).
+
+    ``replied_before``: we answered in this thread before (so this is a next response).
+    ``unanswered``: the customer's messages since our last reply, this one included.
+    """
+
+    replied_before: bool = False
+    unanswered: int = 1
+
+
+# ---- threading: what the store reads for ``triage.mail.threads`` and what it decides ----
+@dataclass(frozen=True)
+class ThreadLookups:
+    """What threading a batch needs read from the store: thread keys, referenced
+    Message-IDs and thread ids named by subject tokens."""
+
+    keys: frozenset[str] = frozenset()
+    message_ids: frozenset[str] = frozenset()
+    thread_ids: frozenset[int] = frozenset()
+
+
+@dataclass(frozen=True)
+class ThreadParent:
+    """A stored message that a new one may answer: what the over-threading guards need."""
+
+    row_id: int
+    """The message's row id: of several candidates, the latest stored wins."""
+    thread_id: int
+    sender: str
+    is_auto: bool
+    subject: str
+    auto_reason: str | None = None
+
+
+@dataclass(frozen=True)
+class StoredThread:
+    """A stored thread named by a reference token."""
+
+    id: int
+    subject: str
+    customer: str
+
+
+@dataclass(frozen=True)
+class ThreadCandidates:
+    """The store's answer to :class:`ThreadLookups`."""
+
+    by_key: dict[str, int] = field(default_factory=dict)
+    """Thread key -> thread id."""
+    parents: dict[str, ThreadParent] = field(default_factory=dict)
+    """Message-ID -> the latest stored message with it that has a thread."""
+    threads: dict[int, StoredThread] = field(default_factory=dict)
+    """Thread id -> thread, for the ids asked for that exist."""
+
+
+@dataclass(frozen=True)
+class NewThread:
+    """A thread a batch starts: the row to insert."""
+
+    key: str | None
+    subject: str
+    channel: str
+    customer: str
+
+
+@dataclass(frozen=True)
+class ThreadChoice:
+    """The thread of one message: an existing one (``thread_id``) or the ``new``-th of
+    :attr:`ThreadPlan.new_threads`."""
+
+    thread_id: int | None = None
+    new: int | None = None
+
+
+@dataclass(frozen=True)
+class ThreadPlan:
+    """The threads of a batch, one choice per message in order, and the threads to start."""
+
+    choices: list[ThreadChoice]
+    new_threads: list[NewThread] = field(default_factory=list)
+
+    @property
+    def touched(self) -> set[int]:
+        """The existing threads that got a message (their ``last_message_at`` moves)."""
+        return {c.thread_id for c in self.choices if c.thread_id is not None}
+
+
+ThreadReader = Callable[[ThreadLookups], ThreadCandidates]
+"""Reads what threading needs (the store hands one to the threader)."""
+
+Threader = Callable[[Sequence[ParsedMessage], ThreadReader], ThreadPlan]
+"""Decides the threads of a batch of messages (``triage.mail.threads.assign_threads``)."""

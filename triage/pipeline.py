@@ -12,20 +12,18 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
-from triage.errors import ParseError, StoreError
+from triage.errors import ParseError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
-from triage.models import Classification, FetchResult, RawItem
+from triage.mail.threads import assign_threads
+from triage.models import Classification, FetchResult, RawItem, Threader
 from triage.sources.base import Source
 from triage.sources.imap import header_message_id
-from triage.store.dberrors import store_error
+from triage.store import Ingest, Processed, Store
 from triage.store.deadline_store import DeadlineStore
-from triage.store.store import Ingest, Processed, Store
 
 log = logging.getLogger(__name__)
 
@@ -81,7 +79,7 @@ class Pipeline:
                  own_addresses: tuple[str, ...] = (),
                  stop: threading.Event | None = None, claims: Any = None,
                  after_processed: Sequence[Callable[[dict, Classification | None], None]] = (),
-                 ) -> None:
+                 threader: Threader = assign_threads) -> None:
         self.store = store
         self.classifier = classifier
         self.renderer = renderer
@@ -95,6 +93,8 @@ class Pipeline:
         self.claims = claims
         # observers of each processed message (metrics, acknowledgements); never fatal
         self.after_processed = list(after_processed)
+        # which thread each new message joins: decided in triage.mail, stored by the store
+        self.threader = threader
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -128,7 +128,8 @@ class Pipeline:
                backfill: bool = False) -> RunStats:
         """Store one fetched batch together with its cursor."""
         batch = [self.to_ingest(i, channel, backfill) for i in result.items]
-        ids = self.store.add_items(source_name, batch, result.cursor, channel=channel)
+        ids = self.store.add_items(source_name, batch, result.cursor, channel=channel,
+                                   threader=self.threader)
         bad = sum(1 for b in batch if b.parsed is None or b.error)
         return RunStats(fetched=len(batch), stored=len(ids), quarantined=bad)
 
@@ -144,7 +145,8 @@ class Pipeline:
             result = source.fetch(cursor, self.batch_size)
             if not result.items:
                 if result.cursor != cursor:
-                    self.store.add_items(source.name, [], result.cursor, channel=source.channel)
+                    self.store.add_items(source.name, [], result.cursor, channel=source.channel,
+                                         threader=self.threader)
                 break
             stats.merge(self.ingest(source.name, source.channel, result))
             stats.merge(self.process_pending())
@@ -258,13 +260,9 @@ class Pipeline:
                     ready.append(self._results(row, cl, contexts[row["id"]]))
             except Exception as exc:  # contained per message: quarantined with its reason
                 failed.append((row["id"], exc))
-        try:
-            done = self.store.save_processing_many(ready)
-        except (StoreError, SQLAlchemyError) as exc:
-            # the store failing is not the messages' fault: never quarantine for it
-            raise store_error(f"cannot save the processing of {len(ready)} messages "
-                              f"(ids {ready[0].message_id}-{ready[-1].message_id})",
-                              exc) from exc
+        # the store failing is not the messages' fault: its StoreError propagates, and no
+        # message is quarantined for it
+        done = self.store.save_processing_many(ready)
         for p in ready:
             if p.message_id in done:
                 stats.processed += 1

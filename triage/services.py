@@ -23,8 +23,8 @@ from triage.models import OutgoingReply
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline
 from triage.review import ReviewService
+from triage.store import Store
 from triage.store.deadline_store import DeadlineStore
-from triage.store.store import Store
 
 if TYPE_CHECKING:
     from classifiers.model import TriageClassifier

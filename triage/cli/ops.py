@@ -7,9 +7,8 @@ from datetime import datetime
 from typing import Any
 
 import click
-from sqlalchemy import func, select
 
-from triage.store import schema as s
+from triage.store import aware
 
 
 def status_report(app: Any) -> dict[str, Any]:
@@ -29,19 +28,15 @@ def status_report(app: Any) -> dict[str, Any]:
             "paused_until": _iso(row["paused_until"]),
             "lease_owner": row["lease_owner"], "lease_until": _iso(row["lease_until"]),
         })
-    with store.engine.connect() as c:
-        deadlines = {r[0]: int(r[1]) for r in c.execute(
-            select(s.deadlines.c.state, func.count()).group_by(s.deadlines.c.state))}
-        active = c.execute(select(s.model_versions.c.version, s.model_versions.c.path)
-                           .where(s.model_versions.c.active.is_(True))).first()
-        jobs = [{"name": r.name, "owner": r.owner, "until": _iso(r.until),
-                 "last_run_at": _iso(r.last_run_at)}
-                for r in c.execute(select(s.job_leases).order_by(s.job_leases.c.name))]
+    deadlines = store.status.deadline_states()
+    active = store.registry.active()
+    jobs = [{"name": r["name"], "owner": r["owner"], "until": _iso(r["until"]),
+             "last_run_at": _iso(r["last_run_at"])} for r in store.status.job_leases()]
     if app.settings.classifier.model_path:
         model = {"source": "classifier.model_path",
                  "path": str(app.settings.resolve_path(app.settings.classifier.model_path))}
     elif active is not None:
-        model = {"source": "registered", "version": active.version, "path": active.path}
+        model = {"source": "registered", "version": active["version"], "path": active["path"]}
     else:
         model = {"source": "bundled corpus", "path": str(app.settings.data_path / "models")}
     from triage.send.recovery import counts
@@ -53,8 +48,6 @@ def status_report(app: Any) -> dict[str, Any]:
 
 
 def _iso(value: datetime | None) -> str | None:
-    from triage.store.store import aware
-
     return aware(value).isoformat(timespec="seconds") if value is not None else None
 
 

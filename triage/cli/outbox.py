@@ -33,7 +33,7 @@ def _actor() -> str:
 
 
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
-    from triage.store.store import aware
+    from triage.store import aware
 
     out = {}
     for key in ("id", "status", "channel", "message_id", "draft_id", "attempts", "actor",

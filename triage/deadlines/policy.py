@@ -25,6 +25,10 @@ from triage.deadlines.calendars import (
     zone,
 )
 from triage.deadlines.priority import Prioritizer, PriorityDecision
+from triage.models import ThreadContext
+
+NEW_THREAD = ThreadContext()
+"""The context of a message that starts its thread."""
 
 
 class State(StrEnum):
@@ -42,18 +46,6 @@ class Target:
 
     within: timedelta
     policy: str
-
-
-@dataclass(frozen=True)
-class ThreadContext:
-    """What the thread tells about a new customer message.
-
-    ``replied_before``: we answered in this thread before (so this is a next response).
-    ``unanswered``: the customer's messages since our last reply, this one included.
-    """
-
-    replied_before: bool = False
-    unanswered: int = 1
 
 
 @dataclass(frozen=True)
@@ -164,7 +156,7 @@ class DeadlinePolicy:
         return self.calendar_for(channel, source).add(received_at, t.within), t.policy
 
     def plan(self, message: Mapping[str, Any], category: str,
-             thread: ThreadContext = ThreadContext()) -> Plan:
+             thread: ThreadContext = NEW_THREAD) -> Plan:
         """Plan the deadline of a stored message (a store row) given its category."""
         decision: PriorityDecision = self.prioritizer.decide(
             category, message.get("sender") or "", message.get("subject") or "",

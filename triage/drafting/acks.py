@@ -19,8 +19,6 @@ from typing import Any
 
 from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
-from sqlalchemy import func, insert, select, text, update
-from sqlalchemy.exc import IntegrityError
 
 from triage.clock import Clock
 from triage.config import AckRuleSettings
@@ -28,8 +26,7 @@ from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
 from triage.models import Classification, OutgoingReply, Sender
-from triage.store import schema as s
-from triage.store.store import Store
+from triage.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -114,32 +111,15 @@ class Acknowledger:
 
     def _reserve(self, row: dict[str, Any], rule: AckRuleSettings) -> str | None:
         """Insert the acknowledgement row; return why not (thread done, sender cap)."""
-        a = s.acknowledgements
-        now = self.clock.now()
-        recipient = row["sender"].lower()
-        try:
-            with self.store.engine.begin() as c:
-                if c.dialect.name == "postgresql":
-                    # serialise the per-sender count across daemons
-                    c.execute(text("SELECT pg_advisory_xact_lock(hashtext(:r))"),
-                              {"r": recipient})
-                done = c.execute(select(a.c.id).where(a.c.thread_id == row["thread_id"])).first()
-                if done is not None:
-                    return "thread already acknowledged"
-                sent = c.execute(select(func.count()).select_from(a).where(
-                    a.c.recipient == recipient, a.c.created_at >= now - timedelta(days=1),
-                    a.c.status != "failed")).scalar() or 0
-                if sent >= rule.max_per_sender_per_day:
-                    return f"sender cap reached ({sent} in 24 hours)"
-                c.execute(insert(a).values(thread_id=row["thread_id"], message_id=row["id"],
-                                           recipient=recipient, rule=rule.name,
-                                           status="reserved", created_at=now))
-        except IntegrityError:
+        got = self.store.acks.reserve(row["thread_id"], row["id"], row["sender"].lower(),
+                                      rule.name, rule.max_per_sender_per_day)
+        if got.thread_done:
             return "thread already acknowledged"
+        if not got.reserved:
+            return f"sender cap reached ({got.sent_today} in 24 hours)"
         return None
 
     def _send(self, row: dict[str, Any], cl: Classification, rule: AckRuleSettings) -> str:
-        a = s.acknowledgements
         within = self.deadlines.target(row["channel"], cl.category).within
         ref = ref_token(row["thread_id"]).strip("[]#")
         values = {"subject": row.get("subject") or "", "reference": ref,
@@ -155,16 +135,12 @@ class Acknowledger:
                 source=row.get("source", ""), extra={"kind": "acknowledgement"})
             remote = self.sender.send(reply)
         except (TriageError, TemplateError, OSError) as exc:
-            with self.store.engine.begin() as c:
-                c.execute(update(a).where(a.c.thread_id == row["thread_id"]).values(
-                    status="failed", error=str(exc)[:2000]))
+            self.store.acks.failed(row["thread_id"], str(exc))
             self.store.audit(ACTOR, "ack_failed", row["id"], {"rule": rule.name,
                                                              "error": str(exc)[:500]})
             log.warning("acknowledgement of message %s failed: %s", row["id"], exc)
             return "failed"
-        with self.store.engine.begin() as c:
-            c.execute(update(a).where(a.c.thread_id == row["thread_id"]).values(
-                status="sent", remote_id=str(remote)[:998]))
+        self.store.acks.sent(row["thread_id"], str(remote))
         self.store.audit(ACTOR, "ack_sent", row["id"], {"rule": rule.name, "to": row["sender"],
                                                        "reference": ref})
         log.info("acknowledged message %s (rule %s)", row["id"], rule.name)

@@ -13,26 +13,25 @@ from dataclasses import dataclass
 from fastapi import APIRouter
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST
-from sqlalchemy import Engine, text
 
 from triage.ops.metrics import OpsMetrics
+from triage.store.status import StatusReads
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
 class Health:
-    """What ``/healthz`` checks: the store engine and whether the scheduler runs."""
+    """What ``/healthz`` checks: the store (``store.status``) and whether the scheduler runs."""
 
-    engine: Engine
+    store: StatusReads
     scheduler_running: Callable[[], bool]
 
     def check(self) -> dict[str, str]:
         """Return ``{"store": ..., "scheduler": ...}``; each value is "ok" or the problem."""
         out: dict[str, str] = {}
         try:
-            with self.engine.connect() as c:
-                c.execute(text("SELECT 1"))
+            self.store.ping()
             out["store"] = "ok"
         except Exception as exc:
             out["store"] = f"unreachable: {type(exc).__name__}"

@@ -14,12 +14,11 @@ from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
 from prometheus_client.core import GaugeMetricFamily, Metric
-from sqlalchemy import Engine, and_, func, inspect, select, text
-from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock
+from triage.errors import StoreError
 from triage.models import Classification
-from triage.store import schema as s
+from triage.store.status import StatusReads
 
 log = logging.getLogger(__name__)
 
@@ -29,15 +28,15 @@ LATENCY_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 class StoreCollector:
     """Reads gauges from the store on every scrape; a store that is down yields store_up 0."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    def __init__(self, reads: StatusReads) -> None:
+        self.reads = reads
 
     def collect(self) -> Iterator[Metric]:
         """Yield the store's gauges (called by prometheus_client on each scrape)."""
         up = GaugeMetricFamily("triage_store_up", "1 when the store answered this scrape.")
         try:
             families = self._families()
-        except SQLAlchemyError as exc:
+        except StoreError as exc:
             log.warning("metrics: store unreachable: %s", exc)
             up.add_metric([], 0)
             yield up
@@ -47,7 +46,6 @@ class StoreCollector:
         yield from families
 
     def _families(self) -> list[Metric]:
-        m, cl, d, src = s.messages, s.classifications, s.deadlines, s.sources
         msgs = GaugeMetricFamily("triage_messages", "Stored messages by source, category "
                                  "and status.", labels=["source", "category", "status"])
         states = GaugeMetricFamily("triage_deadlines", "Response deadlines by state.",
@@ -59,55 +57,31 @@ class StoreCollector:
         leased = GaugeMetricFamily("triage_source_leased", "1 when a daemon holds the source's "
                                    "lease.", labels=["source", "owner"])
         out: list[Metric] = [msgs, states, fails, last_ok, leased]
-        with self.engine.connect() as c:
-            q = (select(m.c.source, func.coalesce(cl.c.category, "none"), m.c.status,
-                        func.count())
-                 .select_from(m)
-                 .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-                 .group_by(m.c.source, func.coalesce(cl.c.category, "none"), m.c.status))
-            for source, category, status, n in c.execute(q):
-                msgs.add_metric([source, category, status], int(n))
-            for state, n in c.execute(select(d.c.state, func.count()).group_by(d.c.state)):
-                states.add_metric([state], int(n))
-            for row in c.execute(select(src.c.name, src.c.failures, src.c.last_success_at,
-                                        src.c.lease_owner)):
-                fails.add_metric([row.name], int(row.failures or 0))
-                if row.last_success_at is not None:
-                    ts = row.last_success_at
-                    if ts.tzinfo is None:
-                        from datetime import UTC
-
-                        ts = ts.replace(tzinfo=UTC)
-                    last_ok.add_metric([row.name], ts.timestamp())
-                leased.add_metric([row.name, row.lease_owner or ""],
-                                  1 if row.lease_owner else 0)
-            outbox = self._outbox(c)
-            if outbox is not None:
-                out.append(outbox)
+        for n in self.reads.message_counts():
+            msgs.add_metric([n.source, n.category, n.status], n.count)
+        for state, count in self.reads.deadline_states().items():
+            states.add_metric([state], count)
+        for row in self.reads.source_health():
+            fails.add_metric([row["name"]], int(row["failures"] or 0))
+            if row["last_success_at"] is not None:
+                last_ok.add_metric([row["name"]], row["last_success_at"].timestamp())
+            leased.add_metric([row["name"], row["lease_owner"] or ""],
+                              1 if row["lease_owner"] else 0)
+        outbox = self.reads.outbox_counts()
+        if outbox is not None:  # the outbox size by status
+            fam = GaugeMetricFamily("triage_outbox", "Replies in the outbox by status.",
+                                    labels=["status"])
+            for status, count in outbox.items():
+                fam.add_metric([status], count)
+            out.append(fam)
         return out
-
-    def _outbox(self, c: Any) -> Metric | None:
-        """The outbox size by status, if the outbox table exists (built by the sender)."""
-        insp = inspect(c)
-        if not insp.has_table("outbox"):
-            return None
-        cols = {col["name"] for col in insp.get_columns("outbox")}
-        fam = GaugeMetricFamily("triage_outbox", "Replies in the outbox by status.",
-                                labels=["status"])
-        if "status" in cols:
-            for status, n in c.execute(text("SELECT status, COUNT(*) FROM outbox "
-                                            "GROUP BY status")):
-                fam.add_metric([str(status)], int(n))
-        else:
-            fam.add_metric(["all"], int(c.execute(text("SELECT COUNT(*) FROM outbox"))
-                                        .scalar() or 0))
-        return fam
 
 
 class OpsMetrics:
     """The metrics registry of one daemon; ``observe`` is a pipeline after-processing step."""
 
-    def __init__(self, engine: Engine, clock: Clock) -> None:
+    def __init__(self, reads: StatusReads, clock: Clock) -> None:
+        """``reads`` are the store's status reads (``store.status``)."""
         self.clock = clock
         self.registry = CollectorRegistry()
         self.latency = Histogram(
@@ -117,7 +91,7 @@ class OpsMetrics:
         self.processed = Counter(
             "triage_processed", "Messages this daemon processed, by source and category.",
             ["source", "category"], registry=self.registry)
-        self.registry.register(StoreCollector(engine))  # type: ignore[arg-type]
+        self.registry.register(StoreCollector(reads))  # type: ignore[arg-type]
 
     def observe(self, row: dict[str, Any], cl: Classification | None) -> None:
         """Count one processed message and its latency since ingestion."""

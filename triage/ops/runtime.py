@@ -8,13 +8,9 @@ from collections.abc import Callable
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy.exc import SQLAlchemyError
-
 from triage.clock import Clock
 from triage.ops.metrics import OpsMetrics
-from triage.store.claims import Claims
-from triage.store.dberrors import store_error
-from triage.store.leases import LeasedSource, Leases, Owner
+from triage.store.ownership import Claims, LeasedSource, Leases, Owner
 
 if TYPE_CHECKING:
     from triage.config import OpsSettings
@@ -41,17 +37,17 @@ class OpsRuntime:
     @cached_property
     def leases(self) -> Leases:
         """Source and singleton-job leases of this process."""
-        return Leases(self.store.engine, self.owner, self.settings.lease_ttl, self.clock)
+        return self.store.leases(self.owner, self.settings.lease_ttl)
 
     @cached_property
     def claims(self) -> Claims:
         """Message claims of this process."""
-        return Claims(self.store.engine, self.owner, self.settings.claim_ttl, self.clock)
+        return self.store.claims(self.owner, self.settings.claim_ttl)
 
     @cached_property
     def metrics(self) -> OpsMetrics:
         """This process's Prometheus metrics."""
-        return OpsMetrics(self.store.engine, self.clock)
+        return OpsMetrics(self.store.status, self.clock)
 
     def leased(self, source: Any) -> LeasedSource:
         """Wrap ``source`` so that it is only fetched under this daemon's lease."""
@@ -59,17 +55,14 @@ class OpsRuntime:
 
     def holds(self, source: Any) -> bool:
         """Take or renew this daemon's lease on ``source``; False when another daemon has it."""
-        try:
-            self.store.ensure_source(source.name, source.type)
-        except SQLAlchemyError as exc:
-            raise store_error(f"cannot register source {source.name!r}", exc) from exc
+        self.store.ensure_source(source.name, source.type)  # raises StoreError
         return self.leases.acquire_source(source.name)
 
     def router(self, scheduler_running: Callable[[], bool]) -> Any:
         """The /healthz + /metrics router."""
         from triage.ops.health import Health, ops_router
 
-        return ops_router(self.metrics, Health(self.store.engine, scheduler_running))
+        return ops_router(self.metrics, Health(self.store.status, scheduler_running))
 
     def start_server(self, scheduler_running: Callable[[], bool]) -> None:
         """Serve /healthz and /metrics when ``[ops] listen`` is set."""

@@ -21,14 +21,14 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from typing import Any
 
-from sqlalchemy import and_, insert, select, update
-
 from triage.backoff import backoff_delay, no_jitter
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.models import OutgoingReply, Sender
-from triage.store import schema as s
-from triage.store.leases import pid_alive
-from triage.store.store import Store
+from triage.send.base import OutgoingReply, Sender, payload_of, reply_of
+from triage.send.recovery import recover
+from triage.store import Store
+from triage.store.ownership import pid_alive
+
+__all__ = ["DrainStats", "Outbox", "OutboxSender", "idempotency_key", "reply_of"]
 
 log = logging.getLogger(__name__)
 
@@ -61,8 +61,8 @@ class Outbox:
                  in_doubt_after: timedelta = timedelta(minutes=10),
                  alive: Callable[[int], bool] = pid_alive) -> None:
         """``owner`` names this daemon process (``instance:pid:token``, see
-        ``triage.store.leases.Owner``) on the rows it claims; ``in_doubt_after`` is how old a
-        claim of another daemon must be before its row counts as in doubt; ``alive`` tells
+        ``triage.store.ownership.Owner``) on the rows it claims; ``in_doubt_after`` is how old
+        a claim of another daemon must be before its row counts as in doubt; ``alive`` tells
         whether a process of this machine still runs."""
         self.store = store
         self.senders = dict(senders)
@@ -75,32 +75,16 @@ class Outbox:
 
     def enqueue(self, reply: OutgoingReply, *, draft_id: int | None, actor: str) -> int:
         """Queue ``reply``; return the outbox row id (the existing one for a known key)."""
-        o = s.outbox
-        now = self.store.clock.now()
-        with self.store.engine.begin() as c:
-            row = c.execute(select(o.c.id).where(
-                o.c.idempotency_key == reply.idempotency_key)).first()
-            if row is not None:
-                return int(row[0])
-            payload = {"to": reply.to, "subject": reply.subject, "text": reply.text,
-                       "in_reply_to": reply.in_reply_to, "references": list(reply.references),
-                       "source": reply.source, "extra": dict(reply.extra)}
-            res = c.execute(insert(o).values(
-                idempotency_key=reply.idempotency_key, message_id=reply.message_id,
-                draft_id=draft_id, channel=reply.channel, payload=payload, status="pending",
-                attempts=0, next_attempt_at=now, actor=actor, created_at=now))
-            oid = int(res.inserted_primary_key[0])
-        self.store.audit(actor, "enqueue_reply", reply.message_id,
-                         {"outbox_id": oid, "key": reply.idempotency_key})
+        oid, new = self.store.outbox.enqueue(reply.idempotency_key, reply.message_id, draft_id,
+                                             reply.channel, payload_of(reply), actor)
+        if new:
+            self.store.audit(actor, "enqueue_reply", reply.message_id,
+                             {"outbox_id": oid, "key": reply.idempotency_key})
         return oid
 
     def rows(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:
         """Return outbox rows, newest first (optionally only those with ``status``)."""
-        q = select(s.outbox).order_by(s.outbox.c.id.desc()).limit(limit)
-        if status:
-            q = q.where(s.outbox.c.status == status)
-        with self.store.engine.connect() as c:
-            return [Store._dict(r) for r in c.execute(q)]
+        return self.store.outbox.rows(status, limit)
 
     def drain(self, limit: int = 100, only_ids: list[int] | None = None) -> DrainStats:
         """Send every due pending reply (at most ``limit``); one failure never stops the rest.
@@ -110,32 +94,15 @@ class Outbox:
         """
         stats = DrainStats()
         if only_ids is None:
-            from triage.send.recovery import recover
-
-            recover(self, stats)
-        o = s.outbox
-        now = self.store.clock.now()
-        q = (select(o.c.id).where(and_(o.c.status == "pending", o.c.next_attempt_at <= now))
-             .order_by(o.c.next_attempt_at, o.c.id).limit(limit))
-        if only_ids is not None:
-            q = q.where(o.c.id.in_(only_ids))
-        with self.store.engine.connect() as c:
-            ids = [int(r[0]) for r in c.execute(q)]
-        for oid in ids:
-            row = self._claim(oid)
-            if row is not None:
+            found = recover(self)
+            stats.in_doubt += found.in_doubt
+            stats.resolved += found.resolved
+            stats.errors.extend(found.errors)
+        for oid in self.store.outbox.due_ids(limit, only_ids):
+            row = self.store.outbox.claim(oid, self.owner)
+            if row is not None:  # else another drain took it
                 self._send_one(row, stats)
         return stats
-
-    def _claim(self, oid: int) -> dict[str, Any] | None:
-        o = s.outbox
-        with self.store.engine.begin() as c:
-            n = c.execute(update(o).where(o.c.id == oid, o.c.status == "pending").values(
-                status="sending", attempts=o.c.attempts + 1, claimed_by=self.owner,
-                claimed_at=self.store.clock.now())).rowcount
-            if n != 1:
-                return None  # another drain took it
-            return Store._dict(c.execute(select(o).where(o.c.id == oid)).one())
 
     def _send_one(self, row: dict[str, Any], stats: DrainStats) -> None:
         reply = reply_of(row)
@@ -164,24 +131,15 @@ class Outbox:
     def mark_sent(self, row: dict[str, Any], remote_id: str, **detail: Any) -> None:
         """Record ``row`` as sent as ``remote_id``: its draft sent, the deadline met (unless
         it is an automatic acknowledgement), an audit line with ``detail``."""
-        now = self.store.clock.now()
-        with self.store.engine.begin() as c:
-            c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(
-                status="sent", sent_at=now, remote_id=remote_id[:998], last_error=None))
-            if row["draft_id"] is not None:
-                c.execute(update(s.drafts).where(s.drafts.c.id == row["draft_id"]).values(
-                    status="sent", updated_at=now))
-        if (row["payload"].get("extra") or {}).get("kind") != "acknowledgement":
-            # an automatic acknowledgement is not the team's first response
-            self.store.mark_met(row["message_id"])
+        # an automatic acknowledgement is not the team's first response
+        ack = (row["payload"].get("extra") or {}).get("kind") == "acknowledgement"
+        self.store.outbox.mark_sent(row, remote_id, meet_deadline=not ack)
         self.store.audit(row["actor"] or "triage", "send", row["message_id"],
                          {"outbox_id": row["id"], "remote_id": remote_id,
                           "channel": row["channel"], "attempt": row["attempts"], **detail})
 
     def _in_doubt(self, row: dict[str, Any], error: str, stats: DrainStats) -> None:
-        with self.store.engine.begin() as c:
-            c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(
-                status="in_doubt", last_error=error[:2000]))
+        self.store.outbox.set_in_doubt(row["id"], error)
         stats.in_doubt += 1
         stats.errors.append(f"outbox {row['id']}: {error}")
         log.warning("outbox row %s (message %s) is in doubt, not retried: %s", row["id"],
@@ -192,35 +150,21 @@ class Outbox:
 
     def _failed(self, row: dict[str, Any], error: str, *, permanent: bool,
                 stats: DrainStats) -> None:
-        now = self.store.clock.now()
         give_up = permanent or row["attempts"] >= self.max_attempts
-        values: dict[str, Any] = {"last_error": error[:2000]}
+        retry_at = None
         if give_up:
-            values["status"] = "failed"
             stats.failed += 1
         else:
-            values["status"] = "pending"
-            values["next_attempt_at"] = now + backoff_delay(row["attempts"], self.retry_base,
-                                                          self.retry_max, no_jitter)
+            retry_at = self.store.clock.now() + backoff_delay(
+                row["attempts"], self.retry_base, self.retry_max, no_jitter)
             stats.retried += 1
-        with self.store.engine.begin() as c:
-            c.execute(update(s.outbox).where(s.outbox.c.id == row["id"]).values(**values))
+        self.store.outbox.record_failure(row["id"], error, retry_at)
         stats.errors.append(f"outbox {row['id']}: {error}")
         log.warning("outbox row %s (message %s) attempt %d failed%s: %s", row["id"],
                     row["message_id"], row["attempts"], "; giving up" if give_up else "", error)
         self.store.audit("triage", "send_failed", row["message_id"],
                          {"outbox_id": row["id"], "error": error[:500],
                           "attempt": row["attempts"], "final": give_up})
-
-
-def reply_of(row: dict[str, Any]) -> OutgoingReply:
-    """Return the reply an outbox row holds."""
-    p = row["payload"]
-    return OutgoingReply(
-        idempotency_key=row["idempotency_key"], message_id=row["message_id"],
-        channel=row["channel"], to=p["to"], subject=p["subject"], text=p["text"],
-        in_reply_to=p.get("in_reply_to"), references=list(p.get("references") or []),
-        source=p.get("source") or "", extra=dict(p.get("extra") or {}))
 
 
 class OutboxSender:

@@ -13,18 +13,15 @@ checked, so an operator decides with ``triage outbox requeue`` or ``triage outbo
 from __future__ import annotations
 
 import logging
-from datetime import datetime
-from typing import TYPE_CHECKING, Any
-
-from sqlalchemy import func, select, update
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Protocol
 
 from triage.errors import NotFound, OutboxError, SendError
-from triage.store import schema as s
-from triage.store.leases import Owner
-from triage.store.store import Store, aware
-
-if TYPE_CHECKING:
-    from triage.send.outbox import DrainStats, Outbox
+from triage.send.base import Sender, reply_of
+from triage.store import Store, aware
+from triage.store.ownership import Owner
 
 log = logging.getLogger(__name__)
 
@@ -34,25 +31,51 @@ REQUEUE_FROM = ("in_doubt", "failed")
 CANCEL_FROM = ("pending", "in_doubt", "failed")
 
 
-def recover(outbox: Outbox, stats: DrainStats) -> None:
+class Drainer(Protocol):
+    """What recovery needs of the outbox (``triage.send.outbox.Outbox``)."""
+
+    store: Store
+    senders: Mapping[str, Sender]
+    owner: str
+    in_doubt_after: timedelta
+    alive: Callable[[int], bool]
+
+    def mark_sent(self, row: dict[str, Any], remote_id: str, **detail: Any) -> None:
+        """Record ``row`` as sent as ``remote_id``."""
+
+
+@dataclass
+class Recovered:
+    """What one recovery did (added to the drain's counts)."""
+
+    in_doubt: int = 0
+    resolved: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def recover(outbox: Drainer) -> Recovered:
     """Mark abandoned ``sending`` rows in doubt, then settle the in-doubt rows a sender can
-    check. Errors are logged and counted in ``stats``; they never stop the drain."""
+    check. Errors are logged and returned; they never stop the drain."""
+    out = Recovered()
     try:
-        stats.in_doubt += len(mark_in_doubt(outbox))
-        stats.resolved += resolve_in_doubt(outbox)
+        out.in_doubt += len(mark_in_doubt(outbox))
+        out.resolved += resolve_in_doubt(outbox)
     except Exception as exc:  # the drain still sends what is pending
         log.exception("outbox recovery failed")
-        stats.errors.append(f"recovery: {exc}")
+        out.errors.append(f"recovery: {exc}")
+    return out
 
 
-def why_in_doubt(outbox: Outbox, claimed_by: str | None, claimed_at: datetime | None,
+def why_in_doubt(outbox: Drainer, claimed_by: str | None, claimed_at: datetime | None,
                  now: datetime) -> str | None:
     """Why a ``sending`` row claimed by ``claimed_by`` at ``claimed_at`` is in doubt, or None
     while its sender may still be at work."""
     if claimed_at is None:
         return "claimed by a triage without claim tracking (before the upgrade)"
-    if now - aware(claimed_at) >= outbox.in_doubt_after:
-        return (f"claimed by {claimed_by or '?'} at {aware(claimed_at).isoformat()}, more "
+    claimed_at = aware(claimed_at)
+    assert claimed_at is not None
+    if now - claimed_at >= outbox.in_doubt_after:
+        return (f"claimed by {claimed_by or '?'} at {claimed_at.isoformat()}, more "
                 f"than {outbox.in_doubt_after} ago, and never finished")
     me, them = Owner.parse(outbox.owner), Owner.parse(claimed_by or "")
     if me is None or them is None or them.instance != me.instance or claimed_by == outbox.owner:
@@ -62,55 +85,39 @@ def why_in_doubt(outbox: Outbox, claimed_by: str | None, claimed_at: datetime | 
     return None
 
 
-def mark_in_doubt(outbox: Outbox) -> list[int]:
+def mark_in_doubt(outbox: Drainer) -> list[int]:
     """Mark the ``sending`` rows whose sender is gone as ``in_doubt``; return their ids."""
-    o = s.outbox
     store = outbox.store
     now = store.clock.now()
-    with store.engine.connect() as c:
-        rows = c.execute(select(o.c.id, o.c.message_id, o.c.claimed_by, o.c.claimed_at)
-                         .where(o.c.status == "sending")).all()
     marked = []
-    for row in rows:
-        reason = why_in_doubt(outbox, row.claimed_by, row.claimed_at, now)
+    for row in store.outbox.sending_rows():
+        reason = why_in_doubt(outbox, row["claimed_by"], row["claimed_at"], now)
         if reason is None:
             continue
-        same_claim = (o.c.claimed_by.is_(None) if row.claimed_by is None
-                      else o.c.claimed_by == row.claimed_by)
-        with store.engine.begin() as c:
-            n = c.execute(update(o).where(o.c.id == row.id, o.c.status == "sending", same_claim)
-                          .values(status="in_doubt", last_error=f"in doubt: {reason}")).rowcount
-        if n != 1:
+        if not store.outbox.mark_in_doubt(row["id"], row["claimed_by"], reason):
             continue  # its daemon finished it meanwhile
-        marked.append(int(row.id))
+        marked.append(int(row["id"]))
         log.warning("outbox row %s (message %s) is in doubt: %s; it is not resent "
-                    "automatically", row.id, row.message_id, reason)
-        store.audit("triage", "send_in_doubt", row.message_id,
-                    {"outbox_id": row.id, "reason": reason})
+                    "automatically", row["id"], row["message_id"], reason)
+        store.audit("triage", "send_in_doubt", row["message_id"],
+                    {"outbox_id": row["id"], "reason": reason})
     return marked
 
 
-def resolve_in_doubt(outbox: Outbox, limit: int = 20) -> int:
+def resolve_in_doubt(outbox: Drainer, limit: int = 20) -> int:
     """Settle in-doubt rows whose sender can tell whether the reply is out (``sent_copy``):
     found -> ``sent``, proven absent -> ``pending``. Return how many were settled."""
-    from triage.send.outbox import reply_of
-
-    o = s.outbox
     store = outbox.store
     checkable = [ch for ch, snd in outbox.senders.items() if hasattr(snd, "sent_copy")]
     if not checkable:
         return 0
-    with store.engine.connect() as c:
-        rows = [Store._dict(r) for r in c.execute(
-            select(o).where(o.c.status == "in_doubt", o.c.channel.in_(checkable))
-            .order_by(o.c.id).limit(limit))]
     settled = 0
     unreachable: set[tuple[str, str]] = set()
-    for row in rows:
+    for row in store.outbox.in_doubt_rows(checkable, limit):
         where = (row["channel"], str((row["payload"] or {}).get("source") or ""))
         if where in unreachable:
             continue  # one failed look per source and run: spare the API's read budget
-        since = aware(row["claimed_at"] or row["created_at"])
+        since = row["claimed_at"] or row["created_at"]
         try:
             remote_id = outbox.senders[row["channel"]].sent_copy(  # type: ignore[attr-defined]
                 reply_of(row), since)
@@ -121,15 +128,7 @@ def resolve_in_doubt(outbox: Outbox, limit: int = 20) -> int:
         except Exception:  # a checker bug: this row stays in doubt, the others go on
             log.exception("checking in-doubt outbox row %s failed", row["id"])
             continue
-        now = store.clock.now()
-        values: dict[str, Any] = {"claimed_by": outbox.owner, "claimed_at": now}
-        if remote_id is None:
-            values.update(status="pending", next_attempt_at=now,
-                          last_error="in doubt, then found not sent: queued again")
-        with store.engine.begin() as c:
-            n = c.execute(update(o).where(o.c.id == row["id"], o.c.status == "in_doubt")
-                          .values(**values)).rowcount
-        if n != 1:
+        if not store.outbox.settle(row["id"], outbox.owner, found=remote_id is not None):
             continue  # an operator acted meanwhile
         settled += 1
         if remote_id is None:
@@ -143,27 +142,21 @@ def resolve_in_doubt(outbox: Outbox, limit: int = 20) -> int:
 
 
 def _row(store: Store, oid: int) -> dict[str, Any]:
-    with store.engine.connect() as c:
-        row = c.execute(select(s.outbox).where(s.outbox.c.id == oid)).first()
+    row = store.outbox.get(oid)
     if row is None:
         raise NotFound(f"no outbox row {oid}; see `triage outbox list`")
-    return Store._dict(row)
-
-
-def _move(store: Store, oid: int, allowed: tuple[str, ...], what: str,
-          values: dict[str, Any]) -> dict[str, Any]:
-    row = _row(store, oid)
-    if row["status"] not in allowed:
-        raise OutboxError(f"outbox row {oid} is {row['status']}; only rows that are "
-                          f"{' or '.join(allowed)} can be {what}")
-    o = s.outbox
-    with store.engine.begin() as c:
-        n = c.execute(update(o).where(o.c.id == oid, o.c.status == row["status"])
-                      .values(**values)).rowcount
-    if n != 1:
-        raise OutboxError(f"outbox row {oid} changed while it was being {what}; look again "
-                          "with `triage outbox list`")
     return row
+
+
+def _check(row: dict[str, Any], allowed: tuple[str, ...], what: str) -> None:
+    if row["status"] not in allowed:
+        raise OutboxError(f"outbox row {row['id']} is {row['status']}; only rows that are "
+                          f"{' or '.join(allowed)} can be {what}")
+
+
+def _changed(oid: int, what: str) -> OutboxError:
+    return OutboxError(f"outbox row {oid} changed while it was being {what}; look again "
+                       "with `triage outbox list`")
 
 
 def requeue(store: Store, oid: int, actor: str, *, in_doubt_ok: bool = False) -> dict[str, Any]:
@@ -178,8 +171,9 @@ def requeue(store: Store, oid: int, actor: str, *, in_doubt_ok: bool = False) ->
                           "the customer, who would then get it twice; check first (for email "
                           "the Sent folder or the SMTP server's log, Message-ID "
                           f"triage.{row['idempotency_key']}@...), then pass --yes")
-    row = _move(store, oid, REQUEUE_FROM, "requeued",
-                {"status": "pending", "attempts": 0, "next_attempt_at": store.clock.now()})
+    _check(row, REQUEUE_FROM, "requeued")
+    if not store.outbox.requeue(oid, row["status"]):
+        raise _changed(oid, "requeued")
     store.audit(actor, "requeue_reply", row["message_id"],
                 {"outbox_id": oid, "from": row["status"]})
     return row
@@ -188,7 +182,10 @@ def requeue(store: Store, oid: int, actor: str, *, in_doubt_ok: bool = False) ->
 def cancel(store: Store, oid: int, actor: str) -> dict[str, Any]:
     """Cancel row ``oid`` (pending, in doubt or failed): it is never sent; return it as it
     was. Raises NotFound or OutboxError."""
-    row = _move(store, oid, CANCEL_FROM, "cancelled", {"status": "cancelled"})
+    row = _row(store, oid)
+    _check(row, CANCEL_FROM, "cancelled")
+    if not store.outbox.cancel(oid, row["status"]):
+        raise _changed(oid, "cancelled")
     store.audit(actor, "cancel_reply", row["message_id"],
                 {"outbox_id": oid, "from": row["status"]})
     return row
@@ -196,8 +193,5 @@ def cancel(store: Store, oid: int, actor: str) -> dict[str, Any]:
 
 def counts(store: Store) -> dict[str, int]:
     """Return the number of outbox rows by status (every status, zeros included)."""
-    o = s.outbox
-    with store.engine.connect() as c:
-        found = {str(k): int(n) for k, n in c.execute(
-            select(o.c.status, func.count()).group_by(o.c.status))}
+    found = store.outbox.counts()
     return {st: found.get(st, 0) for st in STATUSES} | found

@@ -1,7 +1,9 @@
 """Store queries of the deadline sweep, notices and the report.
 
-Kept apart from ``Store`` so that the deadline feature reads and writes its own tables in one
-place. Each public method is one transaction; the engine and clock are those of the Store.
+Kept apart from the other aggregates so that the deadline feature reads and writes its own
+tables in one place. Each public method is one transaction; the engine and clock are those of
+the Store. What a thread says about a new message is returned as the kernel's
+:class:`~triage.models.ThreadContext`, which the deadline policy reads.
 """
 
 from __future__ import annotations
@@ -13,10 +15,10 @@ from typing import Any
 
 from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 
-from triage.deadlines.policy import ThreadContext
 from triage.errors import NotFound
+from triage.models import ThreadContext
 from triage.store import schema as s
-from triage.store.store import Store, aware, chunked
+from triage.store.base import Aggregate, StoreLike, aware, chunked, row_dict
 
 # "nothing will change until someone answers": far enough to never come, valid everywhere
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -31,14 +33,25 @@ class ReplyEvent:
     by: str
 
 
-class DeadlineStore:
-    """Deadline-related reads and writes on top of a :class:`Store`."""
+class DeadlineStore(Aggregate):
+    """Deadline-related reads and writes on top of a :class:`~triage.store.Store`.
 
-    def __init__(self, store: Store, own_addresses: Iterable[str] = ()) -> None:
-        self.store = store
-        self.engine = store.engine
-        self.clock = store.clock
+    ``own_addresses`` are the support addresses: mail from them in a thread is our reply.
+    """
+
+    def __init__(self, store: StoreLike, own_addresses: Iterable[str] = ()) -> None:
+        super().__init__(store.engine, store.clock)
         self.own = tuple(a.lower() for a in own_addresses if a)
+
+    def mark_met(self, message_id: int, by: str | None = None) -> None:
+        """Mark the open response deadlines of a message met now (a reply went out);
+        ``by`` names the agent, for the report."""
+        d = s.deadlines
+        with self.write(f"cannot mark the deadline of message {message_id} met") as c:
+            c.execute(update(d).where(
+                d.c.message_id == message_id, d.c.state != "met",
+                d.c.kind != "resolution").values(state="met", met_at=self.clock.now(),
+                                                 met_by=by))
 
     # ----------------------------------------------------------------- threads
     def _replies(self, c: Any, thread_ids: Sequence[int]) -> list[ReplyEvent]:
@@ -73,7 +86,7 @@ class DeadlineStore:
         m = s.messages
         events: dict[int, list[ReplyEvent]] = {}
         others: dict[int, list[tuple[int, datetime]]] = {}
-        with self.engine.connect() as c:
+        with self.read("cannot read deadlines") as c:
             busy: list[int] = []
             for chunk in chunked(tids, 500):
                 busy += [int(r[0]) for r in c.execute(
@@ -119,8 +132,8 @@ class DeadlineStore:
                             d.c.kind == "resolution"))
         if limit is not None:
             q = q.where(d.c.id > (after_id or 0)).order_by(None).order_by(d.c.id).limit(limit)
-        with self.engine.connect() as c:
-            return [self.store._dict(r) for r in c.execute(q)]
+        with self.read("cannot read deadlines") as c:
+            return [row_dict(r) for r in c.execute(q)]
 
     def set_next_checks(self, checks: dict[int, datetime | None]) -> None:
         """Record when the sweep must look at each deadline next (None: only if answered)."""
@@ -128,13 +141,13 @@ class DeadlineStore:
             return
         stmt = (update(s.deadlines).where(s.deadlines.c.id == bindparam("did"))
                 .values(next_check_at=bindparam("at")))
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             c.execute(stmt, [{"did": k, "at": v or _NEVER} for k, v in checks.items()])
 
     def recheck_all(self) -> None:
         """Forget every planned check (the policy may have changed): the next sweep looks at
         every open deadline once."""
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             c.execute(update(s.deadlines).where(s.deadlines.c.state != "met")
                       .values(next_check_at=None))
 
@@ -152,7 +165,7 @@ class DeadlineStore:
         is_open = and_(d.c.state != "met", d.c.kind != "resolution",
                        m.c.thread_id.is_not(None))
         hits: dict[int, tuple[datetime, str, dict[str, Any]]] = {}
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             found: list[tuple[Any, datetime, str]] = []
             if self.own:
                 for r in c.execute(select(*cols, reply.c.received_at.label("at"),
@@ -174,7 +187,7 @@ class DeadlineStore:
                 found.append((r, aware(r.met_at), r.met_by or ""))  # type: ignore[arg-type]
             for r, at, by in found:
                 if r.id not in hits or at < hits[r.id][0]:
-                    hits[r.id] = (at, by, self.store._dict(r))
+                    hits[r.id] = (at, by, row_dict(r))
             met: list[dict[str, Any]] = []
             for did, (at, by, row) in sorted(hits.items()):
                 done = c.execute(update(s.deadlines).where(
@@ -189,7 +202,7 @@ class DeadlineStore:
         """Return the first customer message of each thread that has a response deadline but
         no resolution deadline yet (with its category and priority)."""
         d, m, cl = s.deadlines, s.messages, s.classifications
-        with self.engine.connect() as c:
+        with self.read("cannot read deadlines") as c:
             done = {r[0] for r in c.execute(
                 select(m.c.thread_id).join(d, d.c.message_id == m.c.id)
                 .where(d.c.kind == "resolution"))}
@@ -203,7 +216,7 @@ class DeadlineStore:
             first: dict[int, dict[str, Any]] = {}
             for r in rows:
                 if r.thread_id not in done and r.thread_id not in first:
-                    first[r.thread_id] = self.store._dict(r)
+                    first[r.thread_id] = row_dict(r)
         return list(first.values())
 
     def thread_events(self, thread_ids: Sequence[int]
@@ -213,7 +226,7 @@ class DeadlineStore:
         out: dict[int, tuple[list[datetime], list[datetime]]] = {t: ([], []) for t in thread_ids}
         if not thread_ids:
             return out
-        with self.engine.connect() as c:
+        with self.read("cannot read deadlines") as c:
             for e in self._replies(c, thread_ids):
                 out[e.thread_id][0].append(e.at)
             for r in c.execute(select(m.c.thread_id, m.c.received_at).where(
@@ -225,7 +238,7 @@ class DeadlineStore:
                      priority: str) -> bool:
         """Insert a deadline unless the message already has one of ``kind``."""
         d = s.deadlines
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             if c.execute(select(d.c.id).where(d.c.message_id == message_id,
                                               d.c.kind == kind)).first():
                 return False
@@ -236,7 +249,7 @@ class DeadlineStore:
 
     def set_due(self, deadline_id: int, due_at: datetime) -> None:
         """Move an open deadline (a resolution whose clock was paused)."""
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
                                                 s.deadlines.c.state != "met").values(
                 due_at=due_at, next_check_at=None))
@@ -245,7 +258,7 @@ class DeadlineStore:
         """Mark the resolution deadline of ``message_id``'s thread met now; return how many
         deadlines changed (0: none open). Raises NotFound for an unknown message."""
         d, m = s.deadlines, s.messages
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             tid = c.execute(select(m.c.thread_id).where(m.c.id == message_id)).first()
             if tid is None:
                 raise NotFound(f"message {message_id} does not exist")
@@ -265,7 +278,7 @@ class DeadlineStore:
         d = s.deadlines
         stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met")
                 .values(state=bindparam("st")))
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
 
     def record_warnings(self, row: dict[str, Any], thresholds: Sequence[str],
@@ -279,7 +292,7 @@ class DeadlineStore:
         """
         now = self.clock.now()
         queued = 0
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             cur = c.execute(select(s.deadlines.c.warnings_sent).where(
                 s.deadlines.c.id == row["id"])).scalar_one()
             sent = list(cur or [])
@@ -308,15 +321,15 @@ class DeadlineStore:
     def due_notices(self, target: str) -> list[dict[str, Any]]:
         """Return pending notices for ``target`` whose next attempt is due, oldest first."""
         n = s.deadline_notices
-        with self.engine.connect() as c:
+        with self.read("cannot read deadlines") as c:
             rows = c.execute(select(n).where(
                 n.c.target == target, n.c.status == "pending",
                 n.c.next_attempt_at <= self.clock.now()).order_by(n.c.id))
-            return [self.store._dict(r) for r in rows]
+            return [row_dict(r) for r in rows]
 
     def notices_sent(self, ids: Sequence[int]) -> None:
         """Mark notices delivered now."""
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             c.execute(update(s.deadline_notices).where(
                 s.deadline_notices.c.id.in_(list(ids)),
                 s.deadline_notices.c.status == "pending").values(
@@ -331,22 +344,22 @@ class DeadlineStore:
             values["status"] = "failed"
         else:
             values["next_attempt_at"] = retry_at
-        with self.engine.begin() as c:
+        with self.write("cannot update deadlines") as c:
             c.execute(update(s.deadline_notices).where(
                 s.deadline_notices.c.id.in_(list(ids))).values(**values))
 
     def last_sent_at(self, target: str) -> datetime | None:
         """When a notice for ``target`` was last delivered (None: never)."""
         n = s.deadline_notices
-        with self.engine.connect() as c:
+        with self.read("cannot read deadlines") as c:
             v = c.execute(select(func.max(n.c.sent_at)).where(n.c.target == target)).scalar()
         return aware(v)
 
     def notices(self) -> list[dict[str, Any]]:
         """Return every notice (for status output and tests)."""
         n = s.deadline_notices
-        with self.engine.connect() as c:
-            return [self.store._dict(r) for r in c.execute(select(n).order_by(n.c.id))]
+        with self.read("cannot read deadlines") as c:
+            return [row_dict(r) for r in c.execute(select(n).order_by(n.c.id))]
 
     # ------------------------------------------------------------------ report
     def report_rows(self, since: datetime | None, until: datetime | None
@@ -370,5 +383,5 @@ class DeadlineStore:
             conds_met.append(d.c.met_at < until)
         if conds_in:
             q = q.where(or_(and_(*conds_in), and_(d.c.met_at.is_not(None), *conds_met)))
-        with self.engine.connect() as c:
-            return [self.store._dict(r) for r in c.execute(q)]
+        with self.read("cannot read deadlines") as c:
+            return [row_dict(r) for r in c.execute(q)]

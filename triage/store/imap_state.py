@@ -1,7 +1,8 @@
 """Store queries of the IMAP write-back: what to write, and what was written.
 
-Kept apart from ``store.py`` so the IMAP feature stays in its own modules; every function
-takes the :class:`~triage.store.store.Store` and runs one transaction.
+Kept apart from the other aggregates so the IMAP feature stays in its own modules; every
+function takes the :class:`~triage.store.Store` (anything with its engine and clock) and runs
+one transaction.
 """
 
 from __future__ import annotations
@@ -11,13 +12,13 @@ from typing import Any
 from sqlalchemy import and_, func, insert, or_, select, update
 
 from triage.store import schema as s
-from triage.store.store import Store
+from triage.store.base import StoreLike
 
 DUE = ("due_soon", "breached")
 """Deadline states in which the message is \\Flagged on the server."""
 
 
-def writeback_rows(store: Store, source: str, limit: int = 500) -> list[dict[str, Any]]:
+def writeback_rows(store: StoreLike, source: str, limit: int = 500) -> list[dict[str, Any]]:
     """Return up to ``limit`` processed messages of ``source`` whose server state may have to
     change (never written back, flag out of date, newer draft, reclassified).
 
@@ -53,7 +54,7 @@ def writeback_rows(store: Store, source: str, limit: int = 500) -> list[dict[str
         return [dict(r._mapping) for r in c.execute(q)]
 
 
-def save_writeback(store: Store, source: str, message_id: int, **values: Any) -> None:
+def save_writeback(store: StoreLike, source: str, message_id: int, **values: Any) -> None:
     """Record what was written back for one message (insert or update)."""
     wb = s.imap_writeback
     now = store.clock.now()
@@ -67,7 +68,7 @@ def save_writeback(store: Store, source: str, message_id: int, **values: Any) ->
                                         **base))
 
 
-def writeback_state(store: Store, message_id: int) -> dict[str, Any] | None:
+def writeback_state(store: StoreLike, message_id: int) -> dict[str, Any] | None:
     """Return the write-back row of one message, or None."""
     wb = s.imap_writeback
     with store.engine.connect() as c:
@@ -75,7 +76,7 @@ def writeback_state(store: Store, message_id: int) -> dict[str, Any] | None:
     return dict(row._mapping) if row else None
 
 
-def record_sent_copy(store: Store, source: str, message_id: int, reply_message_id: str,
+def record_sent_copy(store: StoreLike, source: str, message_id: int, reply_message_id: str,
                      raw: bytes) -> bool:
     """Queue a sent reply for the Sent folder of ``source``; False if it is queued already."""
     sc = s.imap_sent_copies
@@ -88,7 +89,7 @@ def record_sent_copy(store: Store, source: str, message_id: int, reply_message_i
     return True
 
 
-def pending_sent_copies(store: Store, source: str, limit: int = 200) -> list[dict[str, Any]]:
+def pending_sent_copies(store: StoreLike, source: str, limit: int = 200) -> list[dict[str, Any]]:
     """Return sent replies of ``source`` not yet in its Sent folder, oldest first."""
     sc = s.imap_sent_copies
     with store.engine.connect() as c:
@@ -97,7 +98,7 @@ def pending_sent_copies(store: Store, source: str, limit: int = 200) -> list[dic
             .order_by(sc.c.id).limit(limit))]
 
 
-def sent_copy_done(store: Store, copy_id: int, *, uid: int | None = None,
+def sent_copy_done(store: StoreLike, copy_id: int, *, uid: int | None = None,
                    error: str | None = None) -> None:
     """Record that a copy is in the Sent folder (``uid``), or why it is not yet (``error``)."""
     sc = s.imap_sent_copies

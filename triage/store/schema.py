@@ -89,7 +89,7 @@ messages = Table(
     Column("status", String(20), nullable=False, default="new"),
     Column("error", Text),
     Column("processed_at", TS),
-    # a soft claim while one daemon processes the message (see triage.store.claims)
+    # a soft claim while one daemon processes the message (see triage.store.ownership)
     Column("claim_owner", String(200)),
     Column("claim_until", TS),
     UniqueConstraint("source", "external_id", name="uq_messages_source_external_id"),
@@ -302,7 +302,7 @@ imap_sent_copies = Table(
 job_leases = Table(
     "job_leases",
     metadata,
-    # one row per singleton job (deadline sweep, retraining); see triage.store.leases
+    # one row per singleton job (deadline sweep, retraining); see triage.store.ownership
     Column("name", String(100), primary_key=True),
     Column("owner", String(200)),
     Column("until", TS),

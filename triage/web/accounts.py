@@ -11,12 +11,10 @@ from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from sqlalchemy import insert, select, update
 
 from triage.clock import Clock
 from triage.errors import AuthError, ConfigError, NotFound, RateLimitedLogin
-from triage.store import schema as s
-from triage.store.store import Store
+from triage.store import Store
 
 Role = Literal["agent", "admin"]
 ROLES: tuple[str, ...] = ("agent", "admin")
@@ -59,26 +57,14 @@ def add_user(store: Store, name: str, password: str, role: str) -> User:
     if len(password) < MIN_PASSWORD:
         raise ConfigError(f"password is shorter than {MIN_PASSWORD} characters",
                           key="password", fix="choose a longer password")
-    u = s.users
-    now = store.clock.now()
-    with store.engine.begin() as c:
-        exists = c.execute(select(u.c.id).where(u.c.name == name)).first()
-        if exists:
-            c.execute(update(u).where(u.c.id == exists[0]).values(
-                password_hash=hash_password(password), role=role, disabled=False))
-        else:
-            c.execute(insert(u).values(name=name, password_hash=hash_password(password),
-                                       role=role, created_at=now, disabled=False))
+    store.accounts.set_user(name, hash_password(password), role)
     store.audit("cli", "user_set", None, {"user": name, "role": role})
     return User(name, role)
 
 
 def get_user(store: Store, name: str) -> User:
     """Return the enabled user ``name``; raises NotFound."""
-    u = s.users
-    with store.engine.connect() as c:
-        row = c.execute(select(u.c.name, u.c.role).where(
-            u.c.name == name, u.c.disabled.is_(False))).first()
+    row = store.accounts.user(name)
     if row is None:
         raise NotFound(f"user {name!r} does not exist or is disabled")
     return User(row.name, row.role)
@@ -86,19 +72,12 @@ def get_user(store: Store, name: str) -> User:
 
 def list_users(store: Store) -> list[User]:
     """Return every enabled user, by name."""
-    u = s.users
-    with store.engine.connect() as c:
-        rows = c.execute(select(u.c.name, u.c.role).where(u.c.disabled.is_(False))
-                         .order_by(u.c.name))
-        return [User(r.name, r.role) for r in rows]
+    return [User(name, role) for name, role in store.accounts.users()]
 
 
 def authenticate(store: Store, name: str, password: str) -> User:
     """Return the user when ``password`` is right; raises AuthError (same text either way)."""
-    u = s.users
-    with store.engine.connect() as c:
-        row = c.execute(select(u.c.name, u.c.role, u.c.password_hash).where(
-            u.c.name == name, u.c.disabled.is_(False))).first()
+    row = store.accounts.user(name)
     try:
         _hasher.verify(row.password_hash if row else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -106,9 +85,7 @@ def authenticate(store: Store, name: str, password: str) -> User:
     if row is None:
         raise AuthError("wrong user name or password")
     if _hasher.check_needs_rehash(row.password_hash):
-        with store.engine.begin() as c:
-            c.execute(update(u).where(u.c.name == name).values(
-                password_hash=hash_password(password)))
+        store.accounts.set_password_hash(name, hash_password(password))
     return User(row.name, row.role)
 
 

@@ -1,13 +1,23 @@
-"""Leases: one daemon at a time per source, and singleton jobs run once across daemons.
+"""Owned rows with a TTL: what lets several daemons share one store.
 
-A lease is a row (``sources.lease_owner/lease_until`` for sources, ``job_leases`` for jobs)
-taken with one conditional UPDATE, so on SQLite and PostgreSQL alike two daemons can never
-both win it. A lease is free when nobody holds it, when it expired (its holder stopped
-renewing it), or when its holder is a dead process on this very machine (a restarted daemon
-takes its predecessor's sources back at once instead of waiting out the expiry).
+Three kinds of row carry an owner and an expiry, and one rule says when they are free:
+nobody holds them, their time ran out (the holder stopped renewing), or the holder is a dead
+process on this very machine (a restarted daemon takes its predecessor's rows back at once
+instead of waiting out the expiry). See :func:`free_for`.
 
-Owners are strings ``instance:pid:token``: the instance name (host name by default), the
-process id and a random token, so every daemon process is a distinct owner.
+- **Source leases** (``sources.lease_owner/lease_until``): one daemon at a time polls a source.
+- **Job leases** (``job_leases``): a singleton job (sweep, retention, retrain) runs in one
+  daemon at a time.
+- **Message claims** (``messages.claim_owner/claim_until``): daemons split the messages waiting
+  to be processed. ``claim(n)`` marks up to ``n`` of them in one statement; on PostgreSQL the
+  rows are picked with ``FOR UPDATE SKIP LOCKED`` so daemons never wait for each other, and
+  SQLite serialises writers, so the same single ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``
+  is atomic there. A claim only spreads the work: exactly-once is
+  ``Processing.save_processing_many``, which flips ``new`` to ``processed``.
+
+Each is taken with one conditional UPDATE, so on SQLite and PostgreSQL alike two daemons can
+never both win a row. Owners are strings ``instance:pid:token``: the instance name (host name
+by default), the process id and a random token, so every daemon process is a distinct owner.
 """
 
 from __future__ import annotations
@@ -16,12 +26,13 @@ import logging
 import os
 import secrets
 import socket
-from collections.abc import Callable, Iterable
+import threading
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Engine, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.clock import Clock
@@ -87,6 +98,14 @@ def dead_owners(me: Owner, owners: Iterable[str | None],
     return out
 
 
+def free_for(owner_col: Any, until_col: Any, me: str, now: datetime,
+             dead: Sequence[str]) -> ColumnElement[bool]:
+    """The condition under which ``me`` may take a row: nobody holds it, we do, its time
+    ran out, or its holder is one of the ``dead`` processes of this machine."""
+    return or_(owner_col.is_(None), owner_col == me, until_col.is_(None), until_col < now,
+               owner_col.in_(list(dead)))
+
+
 class Leases:
     """Takes, renews and releases leases for one daemon process (``owner``)."""
 
@@ -102,7 +121,7 @@ class Leases:
     def acquire_source(self, name: str) -> bool:
         """Take or renew the lease on source ``name``; return True when we hold it now.
 
-        The source row must exist (``Store.ensure_source``). Raises StoreError.
+        The source row must exist (``Messages.ensure_source``). Raises StoreError.
         """
         t = s.sources
         me = str(self.owner)
@@ -114,10 +133,7 @@ class Leases:
                     return False
                 dead = dead_owners(self.owner, [row[0]], self.alive)
                 won = c.execute(update(t).where(
-                    t.c.name == name,
-                    or_(t.c.lease_owner.is_(None), t.c.lease_owner == me,
-                        t.c.lease_until.is_(None), t.c.lease_until < now,
-                        t.c.lease_owner.in_(dead)),
+                    t.c.name == name, free_for(t.c.lease_owner, t.c.lease_until, me, now, dead),
                 ).values(lease_owner=me, lease_until=now + self.ttl)).rowcount
         except SQLAlchemyError as exc:
             raise store_error(f"cannot take the lease on source {name!r}", exc) from exc
@@ -156,9 +172,7 @@ class Leases:
                 row = c.execute(select(t.c.owner).where(t.c.name == name)).first()
                 dead = dead_owners(self.owner, [row[0] if row else None], self.alive)
                 won = c.execute(update(t).where(
-                    t.c.name == name,
-                    or_(t.c.owner.is_(None), t.c.owner == me, t.c.until.is_(None),
-                        t.c.until < now, t.c.owner.in_(dead)),
+                    t.c.name == name, free_for(t.c.owner, t.c.until, me, now, dead),
                 ).values(owner=me, until=until)).rowcount
         except SQLAlchemyError as exc:
             raise store_error(f"cannot take the lease of job {name!r}", exc) from exc
@@ -167,18 +181,24 @@ class Leases:
     def job_ran(self, name: str) -> None:
         """Record that job ``name`` just ran under our lease."""
         t = s.job_leases
-        with self.engine.begin() as c:
-            c.execute(update(t).where(t.c.name == name, t.c.owner == str(self.owner))
-                      .values(last_run_at=self.clock.now()))
+        try:
+            with self.engine.begin() as c:
+                c.execute(update(t).where(t.c.name == name, t.c.owner == str(self.owner))
+                          .values(last_run_at=self.clock.now()))
+        except SQLAlchemyError as exc:
+            raise store_error(f"cannot record the run of job {name!r}", exc) from exc
 
     def release_all(self) -> None:
         """Give up every source and job lease we hold (on a clean shutdown)."""
         me = str(self.owner)
-        with self.engine.begin() as c:
-            c.execute(update(s.sources).where(s.sources.c.lease_owner == me)
-                      .values(lease_owner=None, lease_until=None))
-            c.execute(update(s.job_leases).where(s.job_leases.c.owner == me)
-                      .values(owner=None, until=None))
+        try:
+            with self.engine.begin() as c:
+                c.execute(update(s.sources).where(s.sources.c.lease_owner == me)
+                          .values(lease_owner=None, lease_until=None))
+                c.execute(update(s.job_leases).where(s.job_leases.c.owner == me)
+                          .values(owner=None, until=None))
+        except SQLAlchemyError as exc:
+            raise store_error("cannot release the leases", exc) from exc
 
     def singleton(self, name: str, fn: Callable[[], Any],
                   ttl: timedelta | None = None) -> Callable[[], Any]:
@@ -197,6 +217,70 @@ class Leases:
             return result
 
         return job
+
+
+class Claims:
+    """Claims waiting messages for one daemon process (``owner``)."""
+
+    def __init__(self, engine: Engine, owner: Owner, ttl: timedelta, clock: Clock,
+                 alive: Callable[[int], bool] = pid_alive) -> None:
+        self.engine = engine
+        self.owner = owner
+        self.ttl = ttl
+        self.clock = clock
+        self.alive = alive
+        self.skip_locked = engine.dialect.name == "postgresql"
+
+    def claim(self, limit: int) -> list[int]:
+        """Claim up to ``limit`` waiting messages, oldest first; return their ids.
+
+        Messages already claimed by us are returned again (their claim renewed). Raises
+        StoreError.
+        """
+        m = s.messages
+        me = self._me()
+        now = self.clock.now()
+        try:
+            with self.engine.begin() as c:
+                holders = [r[0] for r in c.execute(
+                    select(m.c.claim_owner).where(m.c.status == "new",
+                                                  m.c.claim_owner.is_not(None))
+                    .group_by(m.c.claim_owner))]
+                dead = dead_owners(self.owner, holders, self.alive)
+                pick = (select(m.c.id).where(
+                    m.c.status == "new", free_for(m.c.claim_owner, m.c.claim_until, me, now,
+                                                  dead))
+                    .order_by(m.c.id).limit(limit))
+                if self.skip_locked:
+                    pick = pick.with_for_update(skip_locked=True)
+                rows = c.execute(update(m).where(m.c.id.in_(pick.scalar_subquery()))
+                                 .values(claim_owner=me, claim_until=now + self.ttl)
+                                 .returning(m.c.id))
+                ids = sorted(int(r[0]) for r in rows)
+        except SQLAlchemyError as exc:
+            raise store_error("cannot claim messages to process", exc) from exc
+        if dead:
+            log.info("took over the messages of dead daemon(s) %s", ", ".join(dead))
+        return ids
+
+    def _me(self) -> str:
+        # one claim identity per thread: the daemon's poll jobs run in a thread pool, and two
+        # threads of one process must not be handed the same batch (they would both classify
+        # it). The process part (instance:pid) still tells other daemons whether we are alive.
+        return f"{self.owner}.t{threading.get_ident()}"
+
+    def release(self, ids: Sequence[int] | None = None) -> None:
+        """Give back this process's claims (all, or on ``ids``) on messages still waiting."""
+        m = s.messages
+        q = update(m).where(m.c.claim_owner.startswith(f"{self.owner}.", autoescape=True),
+                            m.c.status == "new")
+        if ids is not None:
+            q = q.where(m.c.id.in_(list(ids)))
+        try:
+            with self.engine.begin() as c:
+                c.execute(q.values(claim_owner=None, claim_until=None))
+        except SQLAlchemyError as exc:
+            raise store_error("cannot release the message claims", exc) from exc
 
 
 class LeasedSource:

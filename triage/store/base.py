@@ -1,0 +1,88 @@
+"""What every aggregate of the store shares: row conversion, chunking, transactions, audit.
+
+Each aggregate (``messages``, ``processing``, ``queue``, ``outbox``, ...) is a small class
+built on :class:`Aggregate`: it holds the engine and clock of the :class:`~triage.store.Store`
+facade, opens one transaction per public method with :meth:`Aggregate.write` or
+:meth:`Aggregate.read`, and turns database errors into :class:`~triage.errors.StoreError`
+(with a fix when one is known), so nothing outside the store sees SQLAlchemy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from datetime import UTC, datetime
+from typing import Any, Protocol
+
+from sqlalchemy import Engine, insert
+from sqlalchemy.engine import Connection, Row
+from sqlalchemy.exc import SQLAlchemyError
+
+from triage.clock import Clock
+from triage.store import schema as s
+from triage.store.dberrors import store_error
+
+
+def aware(value: datetime | None) -> datetime | None:
+    """Return ``value`` as aware UTC (SQLite hands back naive datetimes)."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    return value.astimezone(UTC)
+
+
+def row_dict(row: Row[Any]) -> dict[str, Any]:
+    """Return a result row as a plain dict, its datetimes aware UTC."""
+    out = dict(row._mapping)
+    for k, v in out.items():
+        if isinstance(v, datetime):
+            out[k] = aware(v)
+    return out
+
+
+def chunked(seq: Sequence[Any], n: int) -> Iterable[Sequence[Any]]:
+    """Yield ``seq`` in slices of at most ``n`` (keeps IN lists under database limits)."""
+    for i in range(0, len(seq), n):
+        yield seq[i:i + n]
+
+
+class StoreLike(Protocol):
+    """What an aggregate needs of the store: its engine and its clock."""
+
+    engine: Engine
+    clock: Clock
+
+
+class Aggregate:
+    """Base of the store's aggregates: one engine, one clock, one transaction per call."""
+
+    def __init__(self, engine: Engine, clock: Clock) -> None:
+        self.engine = engine
+        self.clock = clock
+
+    @contextmanager
+    def write(self, action: str) -> Iterator[Connection]:
+        """A read-write transaction; a database error becomes StoreError("<action>: ...")."""
+        try:
+            with self.engine.begin() as c:
+                yield c
+        except SQLAlchemyError as exc:
+            raise store_error(action, exc) from exc
+
+    @contextmanager
+    def read(self, action: str) -> Iterator[Connection]:
+        """A read-only connection; a database error becomes StoreError("<action>: ...")."""
+        try:
+            with self.engine.connect() as c:
+                yield c
+        except SQLAlchemyError as exc:
+            raise store_error(action, exc) from exc
+
+    def audit(self, actor: str, action: str, message_id: int | None = None,
+              detail: dict[str, Any] | None = None) -> None:
+        """Append one line to the audit log (its own transaction). Raises StoreError."""
+        with self.write("cannot write the audit log") as c:
+            c.execute(insert(s.audit_log).values(at=self.clock.now(), actor=actor,
+                                                 action=action, message_id=message_id,
+                                                 detail=detail or {}))

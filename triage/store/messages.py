@@ -1,0 +1,351 @@
+"""Messages and their sources: ingest, cursors, source state, reads, retention, export.
+
+Ingestion inserts a batch of messages, the threads it starts and the source's new cursor in
+one transaction, so a crash never stores a batch without its cursor or the reverse. Which
+thread each message joins is decided outside the store (``triage.mail.threads``, handed in as
+the ``threader``); the store reads the candidates it asks for in bulk and persists its plan.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy.engine import Connection
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
+
+from triage.errors import NotFound, StoreError
+from triage.models import (
+    ParsedMessage,
+    StoredThread,
+    ThreadCandidates,
+    Threader,
+    ThreadLookups,
+    ThreadParent,
+    ThreadPlan,
+)
+from triage.store import schema as s
+from triage.store.base import Aggregate, aware, chunked, row_dict
+from triage.store.dberrors import store_error
+
+log = logging.getLogger(__name__)
+
+CHUNK = 500
+"""Values per IN list."""
+
+
+@dataclass
+class Ingest:
+    """One item to store: a parsed message, or a quarantined one with its reason."""
+
+    external_id: str
+    raw: bytes
+    parsed: ParsedMessage | None
+    error: str | None = None
+    received_at: datetime | None = None
+    backfill: bool = False
+
+
+class Messages(Aggregate):
+    """The ``sources``, ``messages`` and ``threads`` tables."""
+
+    # ----------------------------------------------------------------- sources
+    def ensure_source(self, name: str, type_: str) -> None:
+        """Create the row of source ``name`` if it is new (several daemons may race here).
+
+        Raises StoreError.
+        """
+        action = f"cannot register source {name!r}"
+        try:
+            with self.engine.begin() as c:
+                if c.execute(select(s.sources.c.id).where(
+                        s.sources.c.name == name)).first() is None:
+                    c.execute(insert(s.sources).values(name=name, type=type_, cursor={},
+                                                       failures=0))
+        except IntegrityError as exc:
+            # another daemon registered it between our SELECT and INSERT: that is fine
+            with self.read(action) as c:
+                if c.execute(select(s.sources.c.id).where(
+                        s.sources.c.name == name)).first() is None:
+                    raise store_error(action, exc) from exc
+        except SQLAlchemyError as exc:
+            raise store_error(action, exc) from exc
+
+    def get_cursor(self, name: str) -> dict[str, Any]:
+        """Return the saved cursor of source ``name`` ({} when it never ran)."""
+        with self.read(f"cannot read the cursor of source {name!r}") as c:
+            row = c.execute(select(s.sources.c.cursor).where(s.sources.c.name == name)).first()
+        return dict(row[0] or {}) if row else {}
+
+    def record_source_result(self, name: str, error: str | None) -> int:
+        """Record a poll's success or error; return the count of consecutive failures."""
+        now = self.clock.now()
+        src = s.sources
+        with self.write(f"cannot record the poll of source {name!r}") as c:
+            if error is None:
+                c.execute(update(src).where(src.c.name == name).values(
+                    last_success_at=now, failures=0))
+                return 0
+            c.execute(update(src).where(src.c.name == name).values(
+                last_error=error[:2000], last_error_at=now, failures=src.c.failures + 1))
+            row = c.execute(select(src.c.failures).where(src.c.name == name)).first()
+            return int(row[0]) if row else 1
+
+    def record_source_failure(self, name: str, type_: str, error: str) -> None:
+        """Record a failed poll of source ``name``. When the store itself is down this is
+        logged, not raised: the caller re-raises the poll's own error."""
+        try:
+            self.ensure_source(name, type_)
+            self.record_source_result(name, error)
+        except StoreError as exc:
+            log.error("cannot record the failure of source %s: %s", name, exc)
+
+    def source_failures(self, name: str) -> int:
+        """Return how many polls of source ``name`` failed in a row (1 if it is unknown or
+        the store cannot be read: back off as after one failure)."""
+        try:
+            with self.read(f"cannot read the state of source {name!r}") as c:
+                row = c.execute(select(s.sources.c.failures).where(
+                    s.sources.c.name == name)).first()
+        except StoreError:
+            return 1
+        return int(row[0] or 0) if row else 1
+
+    def pause_source(self, name: str, until: datetime | None) -> None:
+        """Pause polling of source ``name`` until ``until`` (None lifts the pause)."""
+        with self.write(f"cannot pause source {name!r}") as c:
+            c.execute(update(s.sources).where(s.sources.c.name == name).values(
+                paused_until=until))
+
+    def paused_until(self, name: str) -> datetime | None:
+        """Return when the pause of source ``name`` ends, or None when it is not paused."""
+        with self.read(f"cannot read the state of source {name!r}") as c:
+            row = c.execute(select(s.sources.c.paused_until).where(
+                s.sources.c.name == name)).first()
+        return aware(row[0]) if row else None
+
+    def source_rows(self) -> list[dict[str, Any]]:
+        """Return every source row as a dict (for status output)."""
+        with self.read("cannot read the sources") as c:
+            return [row_dict(r) for r in c.execute(select(s.sources).order_by(s.sources.c.name))]
+
+    # --------------------------------------------------------------- ingestion
+    def add_items(self, source: str, items: Sequence[Ingest], cursor: dict[str, Any], *,
+                  threader: Threader, channel: str = "email") -> list[int]:
+        """Store new items and the source's new cursor in one transaction.
+
+        Items whose (source, external_id) is already stored are skipped. ``threader`` decides
+        the thread of each parsed item (``triage.mail.threads.assign_threads``). Returns the
+        ids of the messages inserted, in the order of ``items``. Raises StoreError.
+        """
+        now = self.clock.now()
+        new_ids: list[int] = []
+        with self.write(f"cannot store messages of source {source!r}") as c:
+            known: set[str] = set()
+            for chunk in chunked([i.external_id for i in items], CHUNK):
+                known.update(r[0] for r in c.execute(
+                    select(s.messages.c.external_id).where(
+                        s.messages.c.source == source, s.messages.c.external_id.in_(chunk))))
+            fresh: list[Ingest] = []
+            for item in items:
+                if item.external_id not in known:
+                    known.add(item.external_id)
+                    fresh.append(item)
+            parsed = [i.parsed for i in fresh if i.parsed is not None]
+            plan = threader(parsed, lambda want: self._candidates(c, want))
+            thread_ids = iter(self._save_threads(c, plan, now))
+            rows = [message_row(source, item, now, channel,
+                                next(thread_ids) if item.parsed is not None else None)
+                    for item in fresh]
+            if rows:
+                # one multi-row INSERT; ids come back in the order of the rows
+                stmt = insert(s.messages).returning(s.messages.c.id,
+                                                    sort_by_parameter_order=True)
+                new_ids = [int(r[0]) for r in c.execute(stmt, rows)]
+            c.execute(update(s.sources).where(s.sources.c.name == source).values(
+                cursor=cursor))
+        return new_ids
+
+    @staticmethod
+    def _candidates(c: Connection, want: ThreadLookups) -> ThreadCandidates:
+        """Read what the threader asked for: a few IN queries for the whole batch."""
+        t, m = s.threads, s.messages
+        by_key: dict[str, int] = {}
+        for chunk in chunked(sorted(want.keys), CHUNK):
+            by_key.update((r.key, int(r.id)) for r in c.execute(
+                select(t.c.id, t.c.key).where(t.c.key.in_(chunk))))
+        parents: dict[str, ThreadParent] = {}
+        for chunk in chunked(sorted(want.message_ids), CHUNK):
+            for r in c.execute(select(m.c.id, m.c.message_id, m.c.thread_id, m.c.sender,
+                                      m.c.is_auto, m.c.subject, m.c.auto_reason)
+                               .where(m.c.message_id.in_(chunk), m.c.thread_id.is_not(None))):
+                seen = parents.get(r.message_id)
+                if seen is None or r.id > seen.row_id:
+                    parents[r.message_id] = ThreadParent(int(r.id), int(r.thread_id), r.sender,
+                                                         bool(r.is_auto), r.subject or "",
+                                                         r.auto_reason)
+        threads: dict[int, StoredThread] = {}
+        for chunk in chunked(sorted(want.thread_ids), CHUNK):
+            threads.update((int(r.id), StoredThread(int(r.id), r.subject or "",
+                                                    r.customer or ""))
+                           for r in c.execute(select(t.c.id, t.c.subject, t.c.customer)
+                                              .where(t.c.id.in_(chunk))))
+        return ThreadCandidates(by_key, parents, threads)
+
+    @staticmethod
+    def _save_threads(c: Connection, plan: ThreadPlan, now: datetime) -> list[int]:
+        """Insert the threads the plan starts, move the touched ones; return each message's
+        thread id in order."""
+        t = s.threads
+        new_ids: list[int] = []
+        if plan.new_threads:
+            # one multi-row INSERT, then the ids in the order of the rows
+            stmt = insert(t).returning(t.c.id, sort_by_parameter_order=True)
+            new_ids = [int(r[0]) for r in c.execute(stmt, [
+                dict(key=n.key, subject=n.subject, channel=n.channel, customer=n.customer,
+                     created_at=now, last_message_at=now) for n in plan.new_threads])]
+        for chunk in chunked(sorted(plan.touched), CHUNK):
+            c.execute(update(t).where(t.c.id.in_(chunk)).values(last_message_at=now))
+        return [ch.thread_id if ch.thread_id is not None else new_ids[ch.new]  # type: ignore[index]
+                for ch in plan.choices]
+
+    def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
+        """Return which of ``message_ids`` are already stored for ``source`` (any source when
+        ``source`` is None)."""
+        found: set[str] = set()
+        m = s.messages
+        with self.read(f"cannot read the messages of source {source!r}") as c:
+            for chunk in chunked(list(message_ids), CHUNK):
+                q = select(m.c.message_id).where(m.c.message_id.in_(chunk))
+                if source is not None:
+                    q = q.where(m.c.source == source)
+                found.update(r[0] for r in c.execute(q))
+        return found
+
+    # ------------------------------------------------------------------- reads
+    def pending_ids(self, limit: int) -> list[int]:
+        """Return ids of messages waiting to be processed, oldest first."""
+        with self.read("cannot read the waiting messages") as c:
+            rows = c.execute(select(s.messages.c.id).where(s.messages.c.status == "new")
+                             .order_by(s.messages.c.id).limit(limit))
+            return [int(r[0]) for r in rows]
+
+    def messages_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return message rows (without raw bytes) for ``ids``, in that order."""
+        cols = [col for col in s.messages.c if col.name != "raw"]
+        rows: dict[int, dict[str, Any]] = {}
+        with self.read("cannot read messages") as c:
+            for chunk in chunked(list(ids), CHUNK):
+                rows.update((r.id, row_dict(r)) for r in c.execute(
+                    select(*cols).where(s.messages.c.id.in_(chunk))))
+        return [rows[i] for i in ids if i in rows]
+
+    def message(self, message_id: int) -> dict[str, Any]:
+        """Return one message row; raises NotFound."""
+        rows = self.messages_by_ids([message_id])
+        if not rows:
+            raise NotFound(f"message {message_id} does not exist")
+        return rows[0]
+
+    def raw(self, message_id: int) -> bytes:
+        """Return the raw bytes of a message as received; raises NotFound."""
+        with self.read(f"cannot read message {message_id}") as c:
+            row = c.execute(select(s.messages.c.raw).where(s.messages.c.id == message_id)).first()
+        if row is None:
+            raise NotFound(f"message {message_id} does not exist")
+        return bytes(row[0] or b"")
+
+    def counts(self) -> dict[str, int]:
+        """Return message counts by status."""
+        with self.read("cannot count messages") as c:
+            rows = c.execute(select(s.messages.c.status, func.count()).group_by(
+                s.messages.c.status))
+            return {r[0]: int(r[1]) for r in rows}
+
+    # --------------------------------------------------------------- retention
+    def purge_raw(self, ingested_before: datetime, *, dry_run: bool = False,
+                  chunk: int = 2000) -> int:
+        """Drop the raw bytes of processed or quarantined messages ingested before
+        ``ingested_before`` (and Sent-folder copies already filed); return how many messages.
+
+        Works in chunks of ``chunk`` rows, one transaction each, so a first run over a big
+        store never holds a long write lock. ``dry_run`` only counts.
+        """
+        m, sc = s.messages, s.imap_sent_copies
+        old = and_(m.c.ingested_at < ingested_before, m.c.status != "new",
+                   m.c.raw.is_not(None))
+        action = "cannot apply retention"
+        if dry_run:
+            with self.read(action) as c:
+                return int(c.execute(select(func.count()).select_from(m).where(old))
+                           .scalar_one())
+        total = 0
+        while True:
+            with self.write(action) as c:
+                ids = [int(r[0]) for r in c.execute(select(m.c.id).where(old).limit(chunk))]
+                if ids:
+                    c.execute(update(m).where(m.c.id.in_(ids)).values(raw=None))
+                if len(ids) < chunk:
+                    c.execute(sc.delete().where(sc.c.appended_at < ingested_before))
+            total += len(ids)
+            if len(ids) < chunk:
+                return total
+
+    # ------------------------------------------------------------------ export
+    def export_rows(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
+        """Return one joined row per message: message, current classification, deadline,
+        newest draft. Ordered by id."""
+        m, cl, d, dr = s.messages, s.classifications, s.deadlines, s.drafts
+        newest = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
+                                                  dr.c.status != "superseded")
+                  .correlate(m).scalar_subquery())
+        q = (select(m.c.id, m.c.source, m.c.channel, m.c.external_id, m.c.message_id,
+                    m.c.thread_id, m.c.received_at, m.c.sender, m.c.sender_name, m.c.subject,
+                    m.c.text, m.c.full_text, m.c.is_auto, m.c.auto_reason, m.c.status,
+                    m.c.error, cl.c.category, cl.c.confidence, cl.c.language,
+                    cl.c.needs_review, cl.c.model_version, d.c.due_at, d.c.state,
+                    d.c.kind.label("deadline_kind"), d.c.priority, d.c.met_at,
+                    dr.c.status.label("draft_status"), dr.c.text.label("draft"),
+                    dr.c.subject.label("draft_subject"))
+             .select_from(m)
+             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .outerjoin(d, and_(d.c.message_id == m.c.id,
+                                d.c.kind.in_(("first_response", "next_response"))))
+             .outerjoin(dr, dr.c.id == newest)
+             .order_by(m.c.id))
+        if ids is not None:
+            q = q.where(m.c.id.in_(list(ids)))
+        with self.read("cannot export messages") as c:
+            return [row_dict(r) for r in c.execute(q)]
+
+
+def message_row(source: str, item: Ingest, now: datetime, channel: str,
+                thread_id: int | None) -> dict[str, Any]:
+    """Return the column values of one message (every row has the same keys, as a
+    multi-row INSERT needs)."""
+    p = item.parsed
+    row: dict[str, Any] = dict(
+        source=source, external_id=item.external_id, ingested_at=now, raw=item.raw,
+        raw_sha256=hashlib.sha256(item.raw).hexdigest(), backfill=item.backfill)
+    if p is None:
+        row.update(
+            channel=channel, received_at=item.received_at or now, status="quarantined",
+            error=item.error or "unparseable", message_id="", thread_id=None, sender="",
+            sender_name="", recipients=[], subject="", text="", full_text="", html=None,
+            in_reply_to=None, references=[], attachments=[], is_auto=False,
+            auto_reason=None, language_hint=None)
+        return row
+    row.update(
+        message_id=p.message_id, channel=p.channel, thread_id=thread_id,
+        received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
+        recipients=p.to, subject=p.subject, text=p.text, full_text=p.full_text,
+        html=p.html, in_reply_to=p.in_reply_to, references=p.references,
+        attachments=[asdict(a) for a in p.attachments], is_auto=p.is_auto,
+        auto_reason=p.auto_reason, language_hint=p.language_hint,
+        status="quarantined" if item.error else "new", error=item.error)
+    return row

@@ -1,0 +1,184 @@
+"""Read models of the review page: the queue, a message with its thread, the dashboard."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any
+
+from sqlalchemy import and_, case, func, or_, select
+
+from triage.store import schema as s
+from triage.store.base import Aggregate, row_dict
+
+QUEUE_LIMIT = 300
+
+
+@dataclass
+class QueueFilter:
+    """Filters of the queue; empty strings mean 'any'."""
+
+    category: str = ""
+    channel: str = ""
+    language: str = ""
+    source: str = ""
+    state: str = ""
+    needs_review: str = ""
+    """'yes', 'no' or '' (any)."""
+    q: str = ""
+
+    @classmethod
+    def from_mapping(cls, data: Any) -> QueueFilter:
+        """Build from query parameters (unknown keys ignored, values trimmed)."""
+        return cls(**{f.name: str(data.get(f.name) or "").strip()[:200] for f in fields(cls)})
+
+    def as_params(self) -> dict[str, str]:
+        """Return the non-empty filters (for links that keep them)."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
+
+
+def _newest_draft_id() -> Any:
+    dr, m = s.drafts, s.messages
+    return (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
+                                            dr.c.status != "superseded")
+            .correlate(m).scalar_subquery())
+
+
+class Queue(Aggregate):
+    """What agents see: read-only queries over messages, classifications, deadlines,
+    drafts, assignments, corrections and the outbox."""
+
+    def queue(self, f: QueueFilter, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
+        """Return messages waiting for a reply (deadline not met unless filtered), soonest
+        due first, with category, confidence, language, deadline, draft status, assignee."""
+        m, cl, d, dr, a = s.messages, s.classifications, s.deadlines, s.drafts, s.assignments
+        q = (select(m.c.id, m.c.source, m.c.channel, m.c.sender, m.c.sender_name, m.c.subject,
+                    m.c.received_at, m.c.thread_id, cl.c.category, cl.c.confidence,
+                    cl.c.language, cl.c.needs_review, d.c.due_at, d.c.state, d.c.met_at,
+                    dr.c.status.label("draft_status"), a.c.agent.label("assignee"))
+             .select_from(m)
+             .join(d, and_(d.c.message_id == m.c.id, d.c.kind == "first_response"))
+             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .outerjoin(dr, dr.c.id == _newest_draft_id())
+             .outerjoin(a, a.c.message_id == m.c.id)
+             .where(m.c.status == "processed", m.c.is_auto.is_(False)))
+        q = q.where(d.c.state == f.state) if f.state else q.where(d.c.state != "met")
+        for col, value in ((cl.c.category, f.category), (m.c.channel, f.channel),
+                           (cl.c.language, f.language), (m.c.source, f.source)):
+            if value:
+                q = q.where(col == value)
+        if f.needs_review in ("yes", "no"):
+            q = q.where(cl.c.needs_review.is_(f.needs_review == "yes"))
+        if f.q:
+            like = f"%{f.q.lower()}%"
+            q = q.where(or_(func.lower(m.c.subject).like(like),
+                            func.lower(m.c.text).like(like),
+                            func.lower(m.c.sender).like(like),
+                            func.lower(m.c.sender_name).like(like)))
+        q = q.order_by(case((d.c.due_at.is_(None), 1), else_=0), d.c.due_at, m.c.id)
+        with self.read("cannot read the queue") as c:
+            return [row_dict(r) for r in c.execute(q.limit(limit))]
+
+    def filter_choices(self) -> dict[str, list[str]]:
+        """Return the values seen for each filterable column (for the filter pickers)."""
+        m, cl = s.messages, s.classifications
+        with self.read("cannot read the queue filters") as c:
+            def distinct(col: Any) -> list[str]:
+                return sorted(str(r[0]) for r in c.execute(select(col).distinct()) if r[0])
+            return {"channel": distinct(m.c.channel), "source": distinct(m.c.source),
+                    "language": distinct(cl.c.language)}
+
+    def known_sources(self) -> list[str]:
+        """Names of every source that stored a message."""
+        with self.read("cannot read the sources") as c:
+            return sorted(r[0] for r in c.execute(select(s.messages.c.source).distinct()))
+
+    def thread_messages(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return every message of ``message``'s thread, oldest first (just it when
+        unthreaded)."""
+        if not message.get("thread_id"):
+            return [message]
+        m = s.messages
+        cols = [c for c in m.c if c.name != "raw"]
+        with self.read("cannot read the thread") as c:
+            rows = c.execute(select(*cols).where(m.c.thread_id == message["thread_id"])
+                             .order_by(m.c.received_at, m.c.id))
+            return [row_dict(r) for r in rows]
+
+    def current_classification(self, message_id: int) -> dict[str, Any] | None:
+        """Return the current classification row of a message, if any."""
+        cl = s.classifications
+        with self.read("cannot read the classification") as c:
+            row = c.execute(select(cl).where(cl.c.message_id == message_id,
+                                             cl.c.current.is_(True))
+                            .order_by(cl.c.id.desc()).limit(1)).first()
+        return row_dict(row) if row else None
+
+    def current_draft(self, message_id: int) -> dict[str, Any] | None:
+        """Return the newest draft that is not superseded, if any."""
+        dr = s.drafts
+        with self.read("cannot read the draft") as c:
+            row = c.execute(select(dr).where(dr.c.message_id == message_id,
+                                             dr.c.status != "superseded")
+                            .order_by(dr.c.id.desc()).limit(1)).first()
+        return row_dict(row) if row else None
+
+    def deadline(self, message_id: int) -> dict[str, Any] | None:
+        """Return the first-response deadline of a message, if any."""
+        d = s.deadlines
+        with self.read("cannot read the deadline") as c:
+            row = c.execute(select(d).where(d.c.message_id == message_id,
+                                            d.c.kind == "first_response")).first()
+        return row_dict(row) if row else None
+
+    def open_resolution(self, message: dict[str, Any]) -> dict[str, Any] | None:
+        """Return the open resolution deadline of the message's thread, if it has one."""
+        if not message.get("thread_id"):
+            return None
+        d, m = s.deadlines, s.messages
+        with self.read("cannot read the resolution deadline") as c:
+            row = c.execute(select(d).join(m, m.c.id == d.c.message_id).where(
+                m.c.thread_id == message["thread_id"], d.c.kind == "resolution",
+                d.c.state != "met").order_by(d.c.due_at).limit(1)).first()
+        return row_dict(row) if row else None
+
+    def assignee(self, message_id: int) -> str | None:
+        """Return the agent a message is assigned to, if any."""
+        a = s.assignments
+        with self.read("cannot read the assignment") as c:
+            row = c.execute(select(a.c.agent).where(a.c.message_id == message_id)).first()
+        return row[0] if row else None
+
+    def corrections(self, message_id: int) -> list[dict[str, Any]]:
+        """Return the reclassifications recorded for a message, oldest first."""
+        co = s.corrections
+        with self.read("cannot read the corrections") as c:
+            return [row_dict(r) for r in c.execute(
+                select(co).where(co.c.message_id == message_id).order_by(co.c.id))]
+
+    def outbox_rows(self, message_id: int) -> list[dict[str, Any]]:
+        """Return the outbox rows of a message, newest first."""
+        o = s.outbox
+        with self.read("cannot read the outbox") as c:
+            return [row_dict(r) for r in c.execute(
+                select(o).where(o.c.message_id == message_id).order_by(o.c.id.desc()))]
+
+    def dashboard(self) -> dict[str, dict[str, int]]:
+        """Return counts of open (not met) messages by state, category, channel and
+        language, plus all messages by status and the outbox by status."""
+        m, cl, d, o = s.messages, s.classifications, s.deadlines, s.outbox
+        base = (select(m.c.id, m.c.channel, cl.c.category, cl.c.language, d.c.state)
+                .select_from(m)
+                .join(d, and_(d.c.message_id == m.c.id, d.c.kind == "first_response"))
+                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+                .where(m.c.status == "processed", m.c.is_auto.is_(False))).subquery()
+        out: dict[str, dict[str, int]] = {}
+        with self.read("cannot read the dashboard") as c:
+            for key in ("state", "category", "channel", "language"):
+                col = base.c[key]
+                rows = c.execute(select(col, func.count()).group_by(col).order_by(col))
+                out[key] = {str(r[0] or "-"): int(r[1]) for r in rows}
+            out["messages"] = {str(r[0]): int(r[1]) for r in c.execute(
+                select(m.c.status, func.count()).group_by(m.c.status))}
+            out["outbox"] = {str(r[0]): int(r[1]) for r in c.execute(
+                select(o.c.status, func.count()).group_by(o.c.status))}
+        return out
