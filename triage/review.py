@@ -14,16 +14,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
+from triage.drafting.promises import Promise, refresh
 from triage.drafting.render import Renderer
-from triage.errors import PlaceholderUnfilled, ReviewError, TriageError
-from triage.models import CATEGORIES, Classification, OutgoingReply
-from triage.pipeline import plan_and_draft
+from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageError
+from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
+from triage.pipeline import Pipeline, plan_and_draft
 from triage.send.outbox import DrainStats, Outbox, idempotency_key
 from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import OPEN, Reclassification
@@ -108,8 +109,12 @@ class ReviewService:
 
     def __init__(self, store: Store, renderer: Renderer, deadlines: DeadlinePolicy,
                  deadline_store: DeadlineStore, clock: Clock, *,
-                 outbox: Callable[[], Outbox], classifier: Callable[[], Any]) -> None:
+                 outbox: Callable[[], Outbox], classifier: Callable[[], Any],
+                 pipeline: Callable[[], Pipeline] | None = None,
+                 undo_window: timedelta = timedelta(minutes=2)) -> None:
         self.store = store
+        self._pipeline = pipeline
+        self.undo_window = undo_window
         self.drafts = store.drafts
         self.renderer = renderer
         self.deadlines = deadlines
@@ -172,7 +177,11 @@ class ReviewService:
                 self.save(message_id, actor, subject, text)
             raise
         msg = self.store.message(message_id)
-        row = self.drafts.approve(draft["id"], new_subject, new_text, actor)
+        promise = self.fresh_promise(msg, draft, new_text)
+        if promise.changed:
+            log.info("message %s: promise %r had passed; sent as %r", message_id, promise.old,
+                     promise.new)
+        row = self.drafts.approve(draft["id"], new_subject, promise.text, actor)
         self.store.audit(actor, "save_draft", message_id, {"draft_id": row["id"]})
         self.store.audit(actor, "approve", message_id, {"draft_id": row["id"]})
         reply = OutgoingReply(
@@ -195,12 +204,61 @@ class ReviewService:
         self.store.audit(actor, "discard_draft", message_id, {"draft_id": draft["id"]})
         return Saved(message_id, int(draft["id"]))
 
-    def assign(self, message_id: int, actor: str) -> Assigned:
-        """Assign the message to ``actor`` (replacing any earlier assignee). Raises NotFound."""
+    def assign(self, message_id: int, actor: str, agent: str | None = None) -> Assigned:
+        """Assign the message's conversation to ``agent`` (default: ``actor`` themselves),
+        replacing any earlier assignee. Raises NotFound (no such message or agent)."""
         self.store.message(message_id)
-        self.drafts.assign(message_id, actor)
-        self.store.audit(actor, "assign", message_id, {"agent": actor})
-        return Assigned(message_id, actor)
+        agent = agent or actor
+        if agent != actor and self.store.accounts.user(agent) is None:
+            raise NotFound(f"there is no agent called {agent!r}")
+        self.drafts.assign(message_id, agent)
+        self.store.audit(actor, "assign", message_id, {"agent": agent})
+        return Assigned(message_id, agent)
+
+    def undo_discard(self, message_id: int, actor: str) -> Saved:
+        """Give the draft discarded last back to review, within the undo window. Raises
+        NotFound or ReviewError (nothing to restore, or too late)."""
+        self.store.message(message_id)
+        draft = self.drafts.current(message_id)
+        if draft is None or draft["status"] != "discarded":
+            raise ReviewError(f"message {message_id} has no discarded draft to restore")
+        self.drafts.undo_discard(draft["id"], actor, self.clock.now() - self.undo_window)
+        self.store.audit(actor, "undo_discard", message_id, {"draft_id": draft["id"]})
+        return Saved(message_id, int(draft["id"]))
+
+    def add_note(self, message_id: int, actor: str, text: str) -> int:
+        """Add an internal note (never sent) to the message's conversation; return its id.
+        Raises NotFound or ReviewError (an empty note)."""
+        if not (text or "").strip():
+            raise ReviewError("the note is empty")
+        nid = self.store.notes.add(message_id, actor, text.strip()[:10000])
+        self.store.audit(actor, "note", message_id, {"note_id": nid})
+        return nid
+
+    def retry_quarantined(self, message_id: int, actor: str) -> str:
+        """Parse a quarantined message again from its raw bytes and process it; return its
+        status after that (``processed``, or ``quarantined`` with the new reason). Raises
+        NotFound (no message or no raw bytes left) or ReviewError (not quarantined)."""
+        if self._pipeline is None:
+            raise ReviewError("retrying needs the pipeline, which this process does not have")
+        pipeline = self._pipeline()
+        msg = self.store.message(message_id)
+        raw = self.store.raw(message_id)
+        if not raw:
+            raise NotFound(f"the raw bytes of message {message_id} were purged; it cannot "
+                           "be parsed again")
+        item = pipeline.to_ingest(RawItem(msg["external_id"], raw, msg["received_at"]),
+                                  msg["channel"], bool(msg.get("backfill")))
+        status = self.store.quarantined.retry(message_id, item, pipeline.threader)
+        if status == "new":
+            pipeline.process_pending()
+        self.store.audit(actor, "retry_quarantined", message_id, {})
+        return str(self.store.message(message_id)["status"])
+
+    def dismiss_quarantined(self, message_id: int, actor: str) -> None:
+        """Take a quarantined message off the list. Raises NotFound or ReviewError."""
+        self.store.quarantined.dismiss(message_id)
+        self.store.audit(actor, "dismiss_quarantined", message_id, {})
 
     def resolve(self, message_id: int, actor: str) -> Resolved:
         """Mark the thread resolved: its open resolution deadline is met now by ``actor`` (for
@@ -277,3 +335,27 @@ class ReviewService:
             log.debug("no explanation for message %s", message.get("id"), exc_info=True)
             return Explanation(scores)
         return Explanation(scores, [(t.term, round(t.weight, 3)) for t in terms])
+
+    def fresh_promise(self, message: dict[str, Any], draft: dict[str, Any] | None,
+                      text: str | None = None) -> Promise:
+        """Return the draft's text (or ``text``) with a promised time that has passed
+        written again from now (``triage.drafting.promises``); the page shows this and
+        :meth:`approve` sends it."""
+        body = text if text is not None else (draft or {}).get("text") or ""
+        dl = self.store.queue.deadline(message["id"])
+        if draft is None or dl is None:
+            return Promise(body)
+        cl = self.drafts.classification(message["id"]) or {}
+        customer = cl.get("language") or message.get("language_hint") or "en"
+        template_language = draft.get("language") or customer
+
+        def write(at: datetime) -> str:
+            return self.renderer.deadline_text(at, template_language, customer)
+
+        def fresh() -> datetime:
+            return self.deadlines.due_at(
+                self.clock.now(), message["channel"], cl.get("category") or "request",
+                kind=dl["kind"], priority=dl.get("priority") or "normal",
+                source=message.get("source") or "")[0]
+
+        return refresh(body, dl["due_at"], self.clock.now(), fresh, write)

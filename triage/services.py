@@ -108,7 +108,10 @@ class App:
     @cached_property
     def ops(self) -> OpsRuntime:
         """Leases, claims, metrics and the /healthz server of this process."""
-        return OpsRuntime(self.settings.ops, self.store, self.clock)
+        from triage.deadlines.states import counts
+
+        return OpsRuntime(self.settings.ops, self.store, self.clock,
+                          lambda: counts(self.store, self.deadlines, self.clock.now()))
 
     @cached_property
     def acknowledger(self) -> Acknowledger | None:
@@ -136,7 +139,9 @@ class App:
         return ReviewService(self.store, self.renderer, self.deadlines,
                              DeadlineStore(self.store, own), self.clock,
                              outbox=(lambda: outbox) if outbox is not None else lambda: self.outbox,
-                             classifier=lambda: self.classifier)
+                             classifier=lambda: self.classifier,
+                             pipeline=lambda: self.pipeline,
+                             undo_window=self.settings.web.undo_window)
 
     @cached_property
     def review(self) -> ReviewService:

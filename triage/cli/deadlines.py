@@ -52,6 +52,9 @@ def report(config: str | None, since: str | None, until: str | None, fmt: str,
         raise click.BadParameter("--until must be after --since", param_hint="--until")
     rows = app.sweeper.dstore.report_rows(start, end)
     rep = build_report(rows, start, end, now)
+    from triage.deadlines.states import counts
+
+    rep["now"] = counts(app.store, app.deadlines, now).as_dict()
     click.echo(render(rep, fmt), nl=False)
     if charts:
         paths = write_charts(rep, first_response_times(rows, start, end), Path(charts))

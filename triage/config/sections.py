@@ -148,6 +148,9 @@ class WebSettings(Section):
         timedelta(minutes=15), description="Window for login_max_attempts.")
     queue_refresh: Duration = Field(
         timedelta(seconds=30), description="How often the queue refreshes itself.")
+    undo_window: Duration = Field(
+        timedelta(minutes=2), description="How long a discarded draft can be restored with "
+        "Undo.")
 
 
 

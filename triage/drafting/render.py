@@ -177,6 +177,13 @@ class Renderer:
             "needs_review": req.needs_review,
         }
 
+    def deadline_text(self, due_at: datetime, template_language: str,
+                      customer_language: str) -> str:
+        """Return ``due_at`` as a draft in ``template_language`` writes it for a customer of
+        ``customer_language`` (the ``{{ deadline }}`` of the templates)."""
+        tz = self.language_timezones.get(customer_language, self.customer_timezone)
+        return format_deadline(due_at, template_language, tz).text
+
     def render(self, req: DraftRequest, extra: Mapping[str, Any] | None = None) -> Draft:
         """Render the draft for ``req``.
 

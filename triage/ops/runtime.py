@@ -15,6 +15,7 @@ from triage.store.ownership import Claims, LeasedSource, Leases, Owner
 if TYPE_CHECKING:
     from triage.config import OpsSettings
     from triage.ops.server import OpsServer
+    from triage.store.conversations import Counts
     from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -23,8 +24,11 @@ log = logging.getLogger(__name__)
 class OpsRuntime:
     """Everything a daemon needs to share a store with other daemons and be watched."""
 
-    def __init__(self, settings: OpsSettings, store: Store, clock: Clock) -> None:
+    def __init__(self, settings: OpsSettings, store: Store, clock: Clock,
+                 conversations: Callable[[], Counts] | None = None) -> None:
+        """``conversations`` returns the counts of ``triage.deadlines.states`` (metrics)."""
         self.settings = settings
+        self.conversations = conversations
         self.store = store
         self.clock = clock
         self.server: OpsServer | None = None
@@ -47,7 +51,7 @@ class OpsRuntime:
     @cached_property
     def metrics(self) -> OpsMetrics:
         """This process's Prometheus metrics."""
-        return OpsMetrics(self.store.status, self.clock)
+        return OpsMetrics(self.store.status, self.clock, self.conversations)
 
     def leased(self, source: Any) -> LeasedSource:
         """Wrap ``source`` so that it is only fetched under this daemon's lease."""
