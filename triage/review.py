@@ -84,7 +84,14 @@ class Explanation:
     message that pushed hardest towards it (empty when the model cannot say)."""
 
     scores: list[tuple[str, float]] = field(default_factory=list)
+    """The model's scores (kept when an agent reclassifies: they stay the model's)."""
     terms: list[tuple[str, float]] = field(default_factory=list)
+    """Whole words and two-word phrases of the message, strongest first."""
+    model_category: str = ""
+    """What the model chose (its top score); differs from the current label after an agent
+    reclassified the message."""
+    by_agent: str = ""
+    """The agent whose label is current ('' when it is the model's)."""
 
 
 def ensure_sendable(text: str) -> None:
@@ -158,11 +165,26 @@ class ReviewService:
         self.store.audit(actor, "save_draft", message_id, {"draft_id": draft["id"]})
         return Saved(message_id, int(draft["id"]))
 
+    def reply_all_cc(self, message: dict[str, Any]) -> list[str]:
+        """Return who a reply-all copies: the message's To and Cc without the customer and
+        without our own support addresses."""
+        skip = {*(self.deadline_store.own or ()), (message.get("sender") or "").lower()}
+        out: list[str] = []
+        for a in [*(message.get("recipients") or []), *(message.get("cc") or [])]:
+            a = str(a).lower()
+            if a and a not in skip and a not in out:
+                out.append(a)
+        return out
+
     def approve(self, message_id: int, actor: str, subject: str | None = None,
-                text: str | None = None, *, keep_edit: bool = False) -> Approved:
+                text: str | None = None, *, keep_edit: bool = False,
+                reply_all: bool = False) -> Approved:
         """Approve the open draft with the agent's final edit and queue the reply in the
         outbox (sent by :meth:`send` or the daemon's next drain). Approving twice queues one
         reply.
+
+        A promised time that has passed is written again from now; ``reply_all`` copies the
+        message's other recipients (:meth:`reply_all_cc`).
 
         Raises NotFound, ReviewError, or PlaceholderUnfilled when markers remain or the reply
         is empty; with ``keep_edit`` the edit is saved before that is raised, so the agent's
@@ -188,7 +210,8 @@ class ReviewService:
             idempotency_key=idempotency_key(message_id, row["id"]), message_id=message_id,
             channel=msg["channel"], to=msg["sender"], subject=row["subject"], text=row["text"],
             in_reply_to=msg["message_id"] or None, references=list(msg["references"] or []),
-            source=msg["source"])
+            source=msg["source"],
+            extra={"cc": ",".join(self.reply_all_cc(msg))} if reply_all else {})
         oid = self.outbox.enqueue(reply, draft_id=row["id"], actor=actor)
         return Approved(message_id, int(row["id"]), oid)
 
@@ -320,21 +343,26 @@ class ReviewService:
                                                     or {}).items()), key=lambda kv: -kv[1])
         if classification is None:
             return Explanation(scores)
+        version = str(classification.get("model_version") or "")
+        agent = version.split(":", 1)[1] if version.startswith("agent:") else ""
+        model_category = scores[0][0] if scores else str(classification.get("category") or "")
+        base = Explanation(scores, [], model_category, agent)
         try:
             clf = self._classifier()
         except TriageError:
-            return Explanation(scores)
-        from classifiers.explain import explain
+            return base
+        from classifiers.explain import explain_words
         from classifiers.model import model_input
 
         try:
-            terms = explain(clf, model_input(message["text"] or message["full_text"],
-                                             message["subject"]),
-                            category=classification.get("category"), top=12)
+            terms = explain_words(clf, model_input(message["text"] or message["full_text"],
+                                                   message["subject"]),
+                                  category=model_category or None, top=10)
         except Exception:  # an explanation is a nicety; the page must still open
             log.debug("no explanation for message %s", message.get("id"), exc_info=True)
-            return Explanation(scores)
-        return Explanation(scores, [(t.term, round(t.weight, 3)) for t in terms])
+            return base
+        return Explanation(scores, [(t.term, round(t.weight, 3)) for t in terms],
+                           model_category, agent)
 
     def fresh_promise(self, message: dict[str, Any], draft: dict[str, Any] | None,
                       text: str | None = None) -> Promise:

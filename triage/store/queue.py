@@ -110,6 +110,18 @@ class Queue(Aggregate):
                              .order_by(m.c.received_at, m.c.id))
             return [row_dict(r) for r in rows]
 
+    def thread_replies(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return the replies triage sent (or is sending) in ``message``'s conversation,
+        oldest first: outbox rows with their text, recipient, agent and times."""
+        o, m = s.outbox, s.messages
+        cond = (m.c.thread_id == message["thread_id"] if message.get("thread_id")
+                else m.c.id == message["id"])
+        with self.read("cannot read the thread's replies") as c:
+            return [row_dict(r) for r in c.execute(
+                select(o).join(m, m.c.id == o.c.message_id)
+                .where(cond, o.c.status.in_(["sent", "pending", "sending", "in_doubt"]))
+                .order_by(o.c.id))]
+
     def current_classification(self, message_id: int) -> dict[str, Any] | None:
         """Return the current classification row of a message, if any."""
         cl = s.classifications

@@ -72,7 +72,15 @@ def create_app(parts: WebParts, *, secret_key: str,
     ``secret_key`` signs the session cookies (see :func:`session_secret`); the login limiter
     uses ``limiter_clock`` (default ``parts.clock``).
     """
-    from triage.web import api, routes_admin, routes_auth, routes_message, routes_queue
+    from triage.web import (
+        api,
+        routes_admin,
+        routes_auth,
+        routes_conversation,
+        routes_message,
+        routes_quarantine,
+        routes_queue,
+    )
 
     settings = parts.settings
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
@@ -133,6 +141,8 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_auth.router)
     web.include_router(routes_queue.router)
     web.include_router(routes_message.router)
+    web.include_router(routes_conversation.router)
+    web.include_router(routes_quarantine.router)
     web.include_router(routes_admin.router)
     web.include_router(api.router)
     web.include_router(api.admin)

@@ -8,6 +8,7 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from triage.deadlines.policy import DeadlinePolicy
+from triage.deadlines.states import state_cut
 from triage.errors import TriageError
 from triage.models import CATEGORIES
 from triage.web import models_admin, queries
@@ -35,8 +36,11 @@ def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResp
     """Counts by deadline state, category, channel and language; outbox health."""
     request.state.user = user
     p = parts(request)
+    cut = state_cut(p.deadlines, p.clock.now())
+    counts = {**queries.dashboard(p.store), **p.store.conversations.breakdown(cut)}
     return page(request, "admin_dashboard.html", {
-        "counts": queries.dashboard(p.store), "outbox": p.outbox.rows(limit=20)})
+        "counts": counts, "totals": p.store.conversations.counts(cut),
+        "quarantined": p.store.quarantined.count(), "outbox": p.outbox.rows(limit=20)})
 
 
 @router.get("/models", response_class=HTMLResponse)
