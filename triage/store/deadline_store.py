@@ -277,7 +277,8 @@ class DeadlineStore(Aggregate):
         if not states:
             return
         d = s.deadlines
-        stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state.notin_(["met", "closed"]))
+        stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met",
+                                d.c.state != "closed")
                 .values(state=bindparam("st")))
         with self.write("cannot update deadlines") as c:
             c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
