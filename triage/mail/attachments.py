@@ -1,8 +1,8 @@
 """Attachments and inline images of a stored email, read back from its raw bytes.
 
 The store keeps only name, type and size of each attachment (``messages.attachments``); the
-bytes stay in the raw message, so a download parses it again. Parts are numbered in the order
-:func:`parts` lists them, which is the order of the MIME tree.
+bytes stay in the raw message, so a download parses it again. Attachments are numbered in MIME
+order as ``messages.attachments`` lists them; inline images are numbered apart.
 """
 
 from __future__ import annotations
@@ -47,8 +47,8 @@ def _walk(raw: bytes) -> list[tuple[Part, bytes]]:
             continue
         payload = part.get_payload(decode=True)
         data = payload if isinstance(payload, bytes) else b""
-        out.append((Part(len(out), name or f"part-{len(out) + 1}", ctype, len(data),
-                         inline_image), data))
+        n = sum(1 for p, _ in out if p.inline_image == inline_image)
+        out.append((Part(n, name or f"part-{n + 1}", ctype, len(data), inline_image), data))
     return out
 
 
@@ -57,9 +57,11 @@ def parts(raw: bytes) -> list[Part]:
     return [p for p, _ in _walk(raw)] if raw else []
 
 
-def payload(raw: bytes, index: int) -> tuple[Part, bytes]:
-    """Return part ``index`` of ``raw`` and its decoded bytes; raises NotFound."""
-    found = _walk(raw) if raw else []
+def payload(raw: bytes, index: int, *, inline_image: bool = False) -> tuple[Part, bytes]:
+    """Return attachment ``index`` of ``raw`` (or inline image ``index`` with
+    ``inline_image``) and its decoded bytes; raises NotFound."""
+    found = [(p, d) for p, d in (_walk(raw) if raw else []) if p.inline_image == inline_image]
     if not 0 <= index < len(found):
-        raise NotFound(f"the message has no attachment {index} (or its raw bytes were purged)")
+        raise NotFound(f"the message has no {'image' if inline_image else 'attachment'} "
+                       f"{index} (or its raw bytes were purged)")
     return found[index]

@@ -100,7 +100,7 @@ def attachment(request: Request, message_id: int, index: int) -> Response:
 @router.get("/messages/{message_id}/images/{index}")
 def inline_image(request: Request, message_id: int, index: int) -> Response:
     """One raster inline image (PNG, JPEG, GIF, WebP), for display after the agent asked."""
-    part, data = payload(parts(request).store.raw(message_id), index)
+    part, data = payload(parts(request).store.raw(message_id), index, inline_image=True)
     if part.content_type not in IMAGE_TYPES:
         raise NotFound(f"part {index} is not an image that is shown inline; download it")
     return Response(data, media_type=part.content_type,
