@@ -201,9 +201,9 @@ def five_views(app: App, agent: Any, admin: Any, base: str) -> dict[str, int]:
     return want
 
 
-def shot(pg: Any, name: str) -> None:
+def shot(pg: Any, name: str, full_page: bool = True) -> None:
     IMG.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(IMG / f"{name}.png"), full_page=True)
+    pg.screenshot(path=str(IMG / f"{name}.png"), full_page=full_page)
 
 
 def no_sideways_scroll(pg: Any) -> None:
@@ -226,7 +226,7 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     before = five_views(day, agent, admin, base)
     assert before["breached"] > 0 and before["open"] > 100
     agent.goto(base + "/queue")
-    shot(agent, "queue")
+    shot(agent, "queue", full_page=False)
     admin.goto(base + "/admin")
     shot(admin, "dashboard")
 
@@ -242,13 +242,14 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     agent.get_by_label("Canned text").select_option(label="template: request")
     agent.get_by_role("button", name="Insert").click()
     agent.wait_for_function("document.getElementById('draft-text').value.length > 200")
+    shot(agent, "message")
     agent.get_by_label("Reply", exact=True).fill(
         "Hi Lina,\n\nYour refund for order 7781 was sent today.\n\nSupport")
     agent.get_by_role("button", name="Approve and send").click()
     agent.wait_for_load_state()
     assert "Reply by ann" in agent.locator("article.reply").inner_text()
     assert "by ann" in agent.locator("#deadline-met").inner_text()
-    shot(agent, "message")
+    shot(agent, "message-sent")
 
     # Cc kept: reply-all copies the manager, never our own address
     cid = open_message(agent, base, day, "<cc-1@example.sg>")
@@ -339,7 +340,7 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     phone = signed_in(browser, AGENT, width=390)
     phone.goto(base + "/queue")
     no_sideways_scroll(phone)
-    shot(phone, "queue-phone")
+    shot(phone, "queue-phone", full_page=False)
     phone.goto(f"{base}/messages/{fid}")
     no_sideways_scroll(phone)
     shot(phone, "message-phone")
