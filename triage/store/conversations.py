@@ -285,13 +285,14 @@ class Conversations(Aggregate):
     def customer_history(self, sender: str, exclude_thread: int | None,
                          limit: int = 20) -> list[dict[str, Any]]:
         """Return the sender's other conversations, newest first: thread, subject, last
-        message time, category, and whether a response is still open."""
+        message time, category, and whether a response is still open. (Senders are stored
+        in lower case by the parser.)"""
         m, cl, d = s.messages, s.classifications, s.deadlines
         if not sender:
             return []
         newest = (select(_conv(m).label("conv"), func.max(m.c.id).label("mid"),
                          func.count().label("n"))
-                  .where(func.lower(m.c.sender) == sender.lower(), m.c.is_auto.is_(False))
+                  .where(m.c.sender == sender.lower(), m.c.is_auto.is_(False))
                   .group_by(_conv(m))).subquery()
         q = (select(newest.c.conv, newest.c.n, m.c.id, m.c.subject, m.c.received_at,
                     cl.c.category).select_from(newest).join(m, m.c.id == newest.c.mid)

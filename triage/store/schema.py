@@ -99,6 +99,7 @@ messages = Table(
     Index("ix_messages_status", "status"),
     Index("ix_messages_message_id", "message_id"),
     Index("ix_messages_thread_id", "thread_id"),
+    Index("ix_messages_sender", "sender"),
 )
 
 classifications = Table(

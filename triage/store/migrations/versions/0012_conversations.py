@@ -44,9 +44,13 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("deadlines", schema=None) as batch_op:
         batch_op.create_index("ix_deadlines_met_at_kind", ["met_at", "kind"], unique=False)
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.create_index("ix_messages_sender", ["sender"], unique=False)
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages", schema=None) as batch_op:
+        batch_op.drop_index("ix_messages_sender")
     with op.batch_alter_table("deadlines", schema=None) as batch_op:
         batch_op.drop_index("ix_deadlines_met_at_kind")
     op.drop_table("saved_replies")
