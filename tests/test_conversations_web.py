@@ -198,3 +198,32 @@ def test_quarantine_page_lists_downloads_retries_and_dismisses(demo: App) -> Non
     assert demo.store.drafts.current(fid) is not None
     admin.post(f"/admin/quarantine/{q['id']}/dismiss", data={"csrf_token": csrf_of(page)})
     assert demo.store.quarantined.rows() == []
+
+
+def test_templates_page_checks_before_saving(demo: App, tmp_path: Path) -> None:
+    demo.settings.drafting.template_dir = str(tmp_path / "tpl")
+    (tmp_path / "tpl").mkdir()
+    demo.__dict__.pop("renderer", None)  # rebuilt with the operator's template directory
+    admin = client_for(demo, ADMIN)
+    listing = admin.get("/admin/templates").text
+    assert "en/request.email.j2" in listing and 'id="template-check"' in listing
+    fid = follow_up(demo)
+    page = admin.get("/admin/templates/tl/request.email.j2", params={"message_id": fid}).text
+    assert "maria" in page.split('id="template-preview"')[1].lower()
+    bad = admin.post("/admin/templates/en/request.email.j2", data={
+        "csrf_token": csrf_of(page), "source": "Hi {{ customer_nam }}\n{{ reference }}"})
+    assert bad.status_code == 422 and "customer_nam" in bad.text
+    assert not (tmp_path / "tpl" / "en" / "request.email.j2").exists()
+    good = admin.post("/admin/templates/en/request.email.j2", data={
+        "csrf_token": csrf_of(page), "source": "Hello {{ first_name }}, ref {{ reference }}."})
+    assert good.status_code == 200
+    assert (tmp_path / "tpl" / "en" / "request.email.j2").read_text().startswith("Hello")
+    assert client_for(demo).get("/admin/templates").status_code == 403
+
+
+def test_dashboard_shows_the_report_charts(demo: App) -> None:
+    admin = client_for(demo, ADMIN)
+    assert 'src="/admin/charts/backlog.png"' in admin.get("/admin").text
+    png = admin.get("/admin/charts/backlog.png")
+    assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
+    assert admin.get("/admin/charts/nope.png").status_code == 404

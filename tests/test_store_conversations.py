@@ -147,3 +147,37 @@ def test_quarantine_retry_and_dismiss(any_store: Store) -> None:
     any_store.quarantine(qid, "classifier failed")
     any_store.quarantined.dismiss(qid)
     assert any_store.message(qid)["status"] == "dismissed" and any_store.quarantined.rows() == []
+
+
+def test_live_classifier_swaps_in_the_activated_version() -> None:
+    from triage.modelstore import LiveClassifier
+
+    active = [("a.skops", "1")]
+    loads: list[object] = []
+
+    def load(key: object) -> object:
+        loads.append(key)
+        return {"a.skops": "model A", "b.skops": "model B"}[key[0]]  # type: ignore[index]
+
+    live = LiveClassifier(load, lambda: active[0])  # type: ignore[arg-type]
+    assert live.current() == "model A" and loads == [("a.skops", "1")]
+    assert live.current() == "model A" and len(loads) == 1  # unchanged: not loaded again
+    active[0] = ("b.skops", "2")
+    assert live.current() == "model B" and loads[-1] == ("b.skops", "2")
+    assert live.upper() == "MODEL B"  # everything else is the loaded model's
+
+
+def test_a_follow_up_reopens_an_answered_and_resolved_conversation(any_store: Store) -> None:
+    ids = seed(any_store)
+    any_store.deadlines.add_deadline(ids["done"], "resolution", "p", NOW, "normal")
+    assert any_store.deadlines.resolve(ids["done"], "ann") == 1
+    assert ids["done"] not in [r["id"] for r in any_store.conversations.page(
+        ConversationFilter(), cut())[0]]
+    again = add(any_store, "7", msgid="<t7@x>", subject="Re: Refund", sender="a@x.com",
+                In_Reply_To="<t4@x>", References="<t4@x>")
+    any_store.save_processing(again, CL, NOW + timedelta(hours=4), "p", draft(),
+                              kind="next_response")
+    rows, total = any_store.conversations.page(ConversationFilter(), cut())
+    assert total == 4 and again in [r["id"] for r in rows]
+    row = next(r for r in rows if r["id"] == again)
+    assert row["messages"] == 2 and row["state"] == "ok"

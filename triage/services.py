@@ -57,10 +57,14 @@ class App:
     @cached_property
     def classifier(self) -> TriageClassifier:
         """The classifier (trained from the bundled corpus on first use)."""
-        from triage.modelstore import active_model, load_classifier
+        from triage.modelstore import LiveClassifier, active_model, load_classifier
 
-        return load_classifier(self.settings, self.model_path,
-                               active=active_model(self.settings, self.store, self.model_path))
+        if self.model_path or self.settings.classifier.model_path:  # a pinned file
+            return load_classifier(self.settings, self.model_path)
+        # the registry's active version, swapped in when an admin activates another
+        return LiveClassifier(  # type: ignore[return-value]
+            lambda key: load_classifier(self.settings, active=key),
+            lambda: active_model(self.settings, self.store))
 
     @cached_property
     def renderer(self) -> Renderer:

@@ -221,43 +221,58 @@ class Conversations(Aggregate):
         newest_draft = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
                                                         dr.c.status != "superseded")
                         .correlate(m).scalar_subquery())
-        m2, a2 = s.messages.alias("m2"), s.assignments.alias("a2")
-        latest_assign = (select(a2.c.agent).join(m2, m2.c.id == a2.c.message_id)
-                         .where(_conv(m2) == sub.c.conv)
-                         .order_by(a2.c.assigned_at.desc(), a2.c.id.desc()).limit(1)
-                         .correlate(sub).scalar_subquery())
-        q = (select(sub.c.conv, sub.c.due_at, sub.c.rank, m.c.id, m.c.thread_id, m.c.subject,
-                    m.c.sender, m.c.sender_name, m.c.received_at, m.c.channel, m.c.source,
-                    func.substr(m.c.text, 1, 160).label("snippet"), cl.c.category,
-                    cl.c.confidence, cl.c.language, cl.c.needs_review,
-                    dr.c.status.label("draft_status"), latest_assign.label("assignee"))
-             .select_from(sub).join(m, m.c.id == sub.c.newest_id)
-             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .outerjoin(dr, dr.c.id == newest_draft))
+        # the latest assignment of each conversation (assignments are few: grouped once)
+        m2, a2, a3 = s.messages.alias("m2"), s.assignments.alias("a2"), s.assignments.alias("a3")
+        latest = (select(_conv(m2).label("conv"), func.max(a2.c.id).label("aid"))
+                  .select_from(a2).join(m2, m2.c.id == a2.c.message_id)
+                  .group_by(_conv(m2))).subquery()
+        keys = (select(sub.c.conv, sub.c.due_at, sub.c.rank, m.c.id, cl.c.category,
+                       cl.c.language, m.c.received_at, a3.c.agent.label("assignee"))
+                .select_from(sub).join(m, m.c.id == sub.c.newest_id)
+                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+                .outerjoin(latest, latest.c.conv == sub.c.conv)
+                .outerjoin(a3, a3.c.id == latest.c.aid))
         rank = {"ok": 1, "due_soon": 2, "breached": 3}.get(f.state)
         if rank is not None:
-            q = q.where(sub.c.rank == rank)
+            keys = keys.where(sub.c.rank == rank)
         for col, value in ((cl.c.category, f.category), (m.c.channel, f.channel),
                            (cl.c.language, f.language), (m.c.source, f.source)):
             if value:
-                q = q.where(col == value)
+                keys = keys.where(col == value)
         if f.needs_review in ("yes", "no"):
-            q = q.where(cl.c.needs_review.is_(f.needs_review == "yes"))
+            keys = keys.where(cl.c.needs_review.is_(f.needs_review == "yes"))
         if f.assignee == "unassigned":
-            q = q.where(latest_assign.is_(None))
+            keys = keys.where(a3.c.agent.is_(None))
         elif f.assignee:
-            q = q.where(latest_assign == (f.me if f.assignee == "mine" else f.assignee))
+            keys = keys.where(a3.c.agent == (f.me if f.assignee == "mine" else f.assignee))
         if f.q:
             like = f"%{f.q.lower()}%"
-            q = q.where(or_(func.lower(m.c.subject).like(like), func.lower(m.c.text).like(like),
-                            func.lower(m.c.sender).like(like),
-                            func.lower(m.c.sender_name).like(like)))
+            keys = keys.where(or_(func.lower(m.c.subject).like(like),
+                                  func.lower(m.c.text).like(like),
+                                  func.lower(m.c.sender).like(like),
+                                  func.lower(m.c.sender_name).like(like)))
         order = {"received": [m.c.received_at.desc()], "category": [cl.c.category],
                  "language": [cl.c.language]}.get(f.sort, [])
-        q = q.order_by(*order, sub.c.due_at, sub.c.conv)
+        chosen = (keys.order_by(*order, sub.c.due_at, sub.c.conv)
+                  .limit(size).offset((f.page - 1) * size)).subquery()
+        q = (select(chosen.c.conv, chosen.c.due_at, chosen.c.rank, chosen.c.assignee,
+                    m.c.id, m.c.thread_id, m.c.subject, m.c.sender, m.c.sender_name,
+                    m.c.received_at, m.c.channel, m.c.source,
+                    func.substr(m.c.text, 1, 160).label("snippet"), cl.c.category,
+                    cl.c.confidence, cl.c.language, cl.c.needs_review,
+                    dr.c.status.label("draft_status"))
+             .select_from(chosen).join(m, m.c.id == chosen.c.id)
+             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .outerjoin(dr, dr.c.id == newest_draft)
+             .order_by(*[{"received": chosen.c.received_at.desc(),
+                          "category": chosen.c.category,
+                          "language": chosen.c.language}[f.sort]]
+                       if f.sort in ("received", "category", "language") else [],
+                       chosen.c.due_at, chosen.c.conv))
         with self.read("cannot read the queue") as c:
-            total = int(c.execute(select(func.count()).select_from(q.subquery())).scalar() or 0)
-            rows = [row_dict(r) for r in c.execute(q.limit(size).offset((f.page - 1) * size))]
+            total = int(c.execute(select(func.count()).select_from(keys.subquery()))
+                        .scalar() or 0)
+            rows = [row_dict(r) for r in c.execute(q)]
             counts = self._message_counts(c, [r["conv"] for r in rows])
         for r in rows:
             r["state"] = STATES[int(r.pop("rank")) - 1]

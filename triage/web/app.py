@@ -80,6 +80,7 @@ def create_app(parts: WebParts, *, secret_key: str,
         routes_message,
         routes_quarantine,
         routes_queue,
+        routes_templates,
     )
 
     settings = parts.settings
@@ -143,6 +144,7 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_message.router)
     web.include_router(routes_conversation.router)
     web.include_router(routes_quarantine.router)
+    web.include_router(routes_templates.router)
     web.include_router(routes_admin.router)
     web.include_router(api.router)
     web.include_router(api.admin)

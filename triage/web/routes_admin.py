@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triage.deadlines.policy import DeadlinePolicy
 from triage.deadlines.states import state_cut
@@ -13,6 +13,7 @@ from triage.errors import TriageError
 from triage.models import CATEGORIES
 from triage.web import models_admin, queries
 from triage.web.accounts import User
+from triage.web.charts import CHARTS, chart
 from triage.web.deps import ADMIN, flash, require_admin
 from triage.web.parts import parts
 from triage.web.render import page
@@ -40,7 +41,14 @@ def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResp
     counts = {**queries.dashboard(p.store), **p.store.conversations.breakdown(cut)}
     return page(request, "admin_dashboard.html", {
         "counts": counts, "totals": p.store.conversations.counts(cut),
-        "quarantined": p.store.quarantined.count(), "outbox": p.outbox.rows(limit=20)})
+        "quarantined": p.store.quarantined.count(), "outbox": p.outbox.rows(limit=20),
+        "charts": CHARTS})
+
+
+@router.get("/charts/{name}")
+def chart_png(request: Request, name: str) -> Response:
+    """One of the report's charts (last 7 days) as PNG."""
+    return Response(chart(parts(request), name), media_type="image/png")
 
 
 @router.get("/models", response_class=HTMLResponse)
@@ -83,7 +91,7 @@ def rollback(request: Request, user: User = Depends(require_admin)) -> RedirectR
     """Roll back to the previously active model version."""
     try:
         v = models_admin.rollback(parts(request).store, user.name)
-        flash(request, f"Rolled back to {v}; restart the daemon to load it.", "ok")
+        flash(request, f"Rolled back to {v}: it classifies from the next message on.", "ok")
     except TriageError as exc:
         flash(request, str(exc), "error")
     return RedirectResponse("/admin/models", status_code=303)
@@ -95,7 +103,7 @@ def activate(request: Request, version: str,
     """Activate a model version."""
     try:
         models_admin.activate(parts(request).store, version, user.name)
-        flash(request, f"Activated {version}; restart the daemon to load it.", "ok")
+        flash(request, f"Activated {version}: it classifies from the next message on.", "ok")
     except TriageError as exc:
         flash(request, str(exc), "error")
     return RedirectResponse("/admin/models", status_code=303)

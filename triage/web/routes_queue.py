@@ -3,6 +3,7 @@ paging and bulk actions (assign, reclassify, discard with confirmation and undo,
 
 from __future__ import annotations
 
+import time
 from typing import Any
 from urllib.parse import urlencode
 
@@ -20,6 +21,20 @@ from triage.web.render import page
 router = APIRouter(dependencies=AGENT)
 
 BULK = ("assign", "reclassify", "discard", "approve")
+CHOICES_TTL = 60.0
+"""Seconds the filter pickers' values (channels, sources, languages seen) are reused: reading
+them scans every message, and they change rarely."""
+_choices: dict[int, tuple[float, dict[str, list[str]]]] = {}
+
+
+def filter_choices(p: Any) -> dict[str, list[str]]:
+    """The values of the filter pickers, read at most once a minute per store."""
+    now = time.monotonic()
+    hit = _choices.get(id(p.store))
+    if hit is None or now - hit[0] > CHOICES_TTL:
+        hit = (now, p.store.queue.filter_choices())
+        _choices[id(p.store)] = hit
+    return hit[1]
 
 
 def conversations(request: Request, f: ConversationFilter) -> tuple[list[dict[str, Any]], int]:
@@ -42,7 +57,7 @@ def _context(request: Request, user: User) -> dict[str, Any]:
             "next_url": f"/queue?{urlencode({**params, 'page': f.page + 1})}"
             if f.page < pages else "",
             "agents": [n for n, _ in p.store.accounts.users()],
-            "choices": p.store.queue.filter_choices(), "now": p.clock.now()}
+            "choices": filter_choices(p), "now": p.clock.now()}
 
 
 @router.get("/")
