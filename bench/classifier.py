@@ -30,7 +30,9 @@ from bench._common import replace_section as write_section
 from classifiers.corpus_io import LABELS, Example, load_corpus, read_examples
 from classifiers.evaluate import Report, evaluate, macro_f1
 from classifiers.language import LanguageDetector
-from classifiers.model import TriageClassifier, train
+from classifiers.model import TriageClassifier
+from classifiers.selective_report import selective_report
+from classifiers.training import train
 
 # the shared data sits next to the checkout (../shared) or next to its worktrees' parent
 DEV_DEFAULT = next((p for p in (ROOT.parent / "shared" / "data" / "realworld-dev.csv",
@@ -101,7 +103,7 @@ def learning_curve(corpus: list[Example], dev: list[Example], sizes: Sequence[in
     for seed in seeds:
         admin, held = split_dev(dev, seed)
         for n in sizes:
-            model = train(corpus + admin[:n], version=f"curve-{n}")
+            model = train(corpus + admin[:n], version=f"curve-{n}", targets=None)
             pred = model.predict_labels([e.text for e in held])
             out[n].append(macro_f1([e.label for e in held], pred))
     return out
@@ -178,6 +180,7 @@ def main() -> None:
     fit_s = time.perf_counter() - t
     report = evaluate(model.predict_labels, dev, "shipped (corpus only)")
     texts = [e.text for e in dev]
+    abstain = selective_report(dev, model.predict(texts))
     sp = speed(model.predict, texts, 7, 2000)
     from classifiers.modelfile import save_model
 
@@ -192,6 +195,17 @@ def main() -> None:
              f"corpus only ({len(corpus)} rows, fit {fit_s:.1f} s). Dev data: "
              f"`realworld-dev.csv` ({len(dev)} real messages, never trained on).", "",
              "### Accuracy of the shipped model on the real dev data", "", *fmt_report(report),
+             "", "### Abstention at the shipped model's per-language thresholds", "",
+             "Thresholds in the model file: " + ", ".join(
+                 f"{k} {v:.2f}" for k, v in sorted(model.meta.language_thresholds.items()))
+             + " (chosen on out-of-fold predictions of the corpus). *Limit*: the best any "
+             "threshold reaches on the dev data with at most 20 % flagged (chosen with its "
+             "labels). `bench/selftrain.py` has the curves and the self-trained model.", "",
+             "| language | n | flagged | accuracy of the unflagged | limit: threshold, flagged,"
+             " accuracy |", "|---|---|---|---|---|",
+             *(f"| {lang} | {r['n']} | {r['flagged']:.1%} | {r['accuracy']:.3f} | "
+               f"{r['suggested']['threshold']:.2f}, {r['suggested']['flagged']:.1%}, "
+               f"{r['suggested']['accuracy']:.3f} |" for lang, r in abstain.items()),
              "", "### Speed (one core)", "",
              "| model | batch msg/s | single p50 ms | single p99 ms | p99 best-of-3 ms | "
              "F1 (dev) |", "|---|---|---|---|---|---|",

@@ -130,8 +130,10 @@ def _table(title: str, rows: dict[str, dict[str, float]], cols: Sequence[str]) -
     return (f"<h2>{html.escape(title)}</h2><table><tr><th></th>{head}</tr>{body}</table>")
 
 
-def write_html(report: Report, path: Path, png_name: str | None = None) -> Path:
-    """Write a self-contained HTML report (links the confusion PNG if given); return path."""
+def write_html(report: Report, path: Path, png_name: str | None = None,
+               extra_html: str = "") -> Path:
+    """Write a self-contained HTML report (links the confusion PNG if given, ends with
+    ``extra_html``, e.g. the abstention section); return path."""
     parts = [
         "<!doctype html><html><head><meta charset='utf-8'>",
         f"<title>triage evaluation: {html.escape(report.model)}</title>",
@@ -151,6 +153,8 @@ def write_html(report: Report, path: Path, png_name: str | None = None) -> Path:
     if png_name:
         parts.append(f"<h2>Confusion matrix</h2><img src='{html.escape(png_name)}' "
                      "alt='confusion matrix'>")
+    if extra_html:
+        parts.append(extra_html)
     parts.append("</body></html>")
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text("\n".join(parts), encoding="utf-8")

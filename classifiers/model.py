@@ -30,16 +30,6 @@ FORMAT_VERSION = 2
 N_FEATURES = 2**18
 SVM_C = 0.5
 LANGUAGES = ("en", "vi", "id", "tl")
-_TRAINING = ("train", "build_pipeline", "library_versions")
-
-
-def __getattr__(name: str) -> Any:
-    # ``from classifiers.model import train`` keeps working, but imports scikit-learn only then.
-    if name in _TRAINING:
-        from classifiers import training
-
-        return getattr(training, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
@@ -54,6 +44,14 @@ class ModelMeta:
     library_versions: dict[str, str]
     metrics: dict[str, Any] = field(default_factory=dict)
     format_version: int = FORMAT_VERSION
+    language_thresholds: dict[str, float] = field(default_factory=dict)
+    """Per-language review thresholds chosen on a selective-accuracy curve
+    (:mod:`classifiers.selective`); empty in model files older than them."""
+    abstain: dict[str, Any] = field(default_factory=dict)
+    """How ``language_thresholds`` were chosen: data, targets, curve and point per language."""
+    data: dict[str, Any] = field(default_factory=dict)
+    """Which data the model saw: corpus hash and size, corrections, pseudo-labels (count and
+    received-date range of the inbox messages they came from), self-training verdict."""
 
     def to_json(self) -> str:
         """Return the metadata as JSON."""
@@ -80,10 +78,12 @@ class TriageClassifier:
                  language_model: Any = None,
                  lingua_margin: float = 0.0, *,
                  runtime: RuntimeModel | None = None,
-                 loader: Callable[[], tuple[Any, Any]] | None = None) -> None:
+                 loader: Callable[[], tuple[Any, Any]] | None = None,
+                 language_thresholds: dict[str, float] | None = None) -> None:
         self.meta = meta
         self.review_threshold = review_threshold
         self.category_thresholds = dict(category_thresholds or {})
+        self.language_thresholds = dict(language_thresholds or {})
         self.lingua_margin = lingua_margin
         self._languages = languages
         self._pipeline = pipeline
@@ -93,6 +93,7 @@ class TriageClassifier:
         if missing:
             raise ValueError(f"model lacks categories {sorted(missing)}")
         self._cat_idx = [meta.labels.index(c) for c in CATEGORIES]
+        self._other_idx = meta.labels.index("other") if "other" in meta.labels else None
         if runtime is None:
             if pipeline is None:
                 raise ValueError("TriageClassifier needs a fitted pipeline or a runtime model")
@@ -132,9 +133,26 @@ class TriageClassifier:
             self._languages = LanguageDetector()
         return self._languages
 
-    def threshold(self, category: str) -> float:
-        """Return the confidence under which ``category`` goes to review."""
-        return self.category_thresholds.get(category, self.review_threshold)
+    def threshold(self, category: str, language: str | None = None) -> float:
+        """Return the confidence under which a message of ``category`` goes to review.
+
+        The first that applies: the configured ``category_thresholds[category]``, the
+        configured ``language_thresholds[language]``, the model file's threshold for
+        ``language`` (chosen on a selective-accuracy curve), ``review_threshold``.
+        """
+        if category in self.category_thresholds:
+            return self.category_thresholds[category]
+        if language is not None:
+            if language in self.language_thresholds:
+                return self.language_thresholds[language]
+            if language in self.meta.language_thresholds:
+                return float(self.meta.language_thresholds[language])
+        return self.review_threshold
+
+    def _threshold_table(self, languages: Sequence[str]) -> np.ndarray:
+        """Return a (len(languages), 4) array: the threshold of each language x category."""
+        return np.array([[self.threshold(c, lang) for c in CATEGORIES] for lang in languages],
+                        dtype=np.float64).reshape(len(languages), len(CATEGORIES))
 
     def probabilities(self, texts: Sequence[str]) -> np.ndarray:
         """Return calibrated probabilities, one row per text, columns = ``meta.labels``."""
@@ -181,20 +199,28 @@ class TriageClassifier:
             detected = self.detect_languages([texts[i] for i in todo], sub)
             for i, lang in zip(todo, detected, strict=True):
                 known[i] = lang
-        other_idx = self.meta.labels.index("other") if "other" in self.meta.labels else None
+        langs = [lang or "en" for lang in known]
+        # vectorised: one numpy pass decides category, confidence and review for the batch
+        cat_probs = probs[:, self._cat_idx]
+        best = np.argmax(cat_probs, axis=1)
+        rows = np.arange(len(texts))
+        confidence = np.round(cat_probs[rows, best], 4)
+        is_other = (probs[:, self._other_idx] >= probs.max(axis=1)
+                    if self._other_idx is not None else np.zeros(len(texts), dtype=bool))
+        distinct = {lang: i for i, lang in enumerate(sorted(set(langs)))}
+        table = self._threshold_table(list(distinct))
+        lang_row = np.fromiter(map(distinct.__getitem__, langs), dtype=np.int64,
+                               count=len(langs))
+        review = (cat_probs[rows, best] < table[lang_row, best]) | is_other
         labels = self.meta.labels
+        version = self.meta.version
         out: list[Classification] = []
-        for row, lang in zip(probs.tolist(), known, strict=True):
-            cat_probs = [row[i] for i in self._cat_idx]
-            best = max(range(len(cat_probs)), key=cat_probs.__getitem__)
-            category = CATEGORIES[best]
-            confidence = cat_probs[best]
-            is_other = other_idx is not None and max(row) == row[other_idx]
+        for b, conf, lang, flag, row in zip(best.tolist(), confidence.tolist(), langs,
+                                            review.tolist(), np.round(probs, 4).tolist(),
+                                            strict=True):
             out.append(Classification(
-                category=category, confidence=round(confidence, 4), language=lang or "en",
-                model_version=self.meta.version,
-                needs_review=bool(confidence < self.threshold(category) or is_other),
-                scores={lab: round(p, 4) for lab, p in zip(labels, row, strict=True)}))
+                category=CATEGORIES[b], confidence=conf, language=lang, model_version=version,
+                needs_review=flag, scores=dict(zip(labels, row, strict=True))))
         return out
 
     def predict_labels(self, texts: Sequence[str]) -> list[str]:

@@ -79,11 +79,13 @@ def read_meta(path: Path) -> dict[str, object]:
 def load_model(path: Path, *, expected_sha256: str | None = None,
                review_threshold: float = 0.55,
                category_thresholds: dict[str, float] | None = None,
-               lingua_margin: float = 0.0) -> TriageClassifier:
+               lingua_margin: float = 0.0,
+               language_thresholds: dict[str, float] | None = None) -> TriageClassifier:
     """Load a model written by :func:`save_model`.
 
     Raises ModelFileError when the file is missing, altered (checksum), of an unknown format,
-    or contains types outside the allow-list.
+    or contains types outside the allow-list. The thresholds given here are the configured
+    overrides; the per-language thresholds stored in the file apply where they do not.
     """
     path = Path(path)
     if not path.is_file():
@@ -102,7 +104,8 @@ def load_model(path: Path, *, expected_sha256: str | None = None,
     model_meta = ModelMeta(**fields)  # type: ignore[arg-type]
     options: dict[str, Any] = dict(review_threshold=review_threshold,
                                    category_thresholds=category_thresholds,
-                                   lingua_margin=lingua_margin)
+                                   lingua_margin=lingua_margin,
+                                   language_thresholds=language_thresholds)
     try:
         runtime = load_runtime(path, actual)
     except RuntimeFileStale as why:

@@ -35,8 +35,11 @@ class ModelRegistry:
 
     def record(self, model: TriageClassifier, path: Path) -> None:
         """Record ``model``, already saved at ``path``, as a new (inactive) version."""
+        # which data the version saw (corpus hash, corrections, pseudo-labels and their
+        # dates) rides in the metrics JSON, so the table needs no new column
         self.store.registry.add(model.version, str(path), file_sha256(path),
-                                model.meta.corpus_hash, dict(model.meta.metrics))
+                                model.meta.corpus_hash,
+                                {**model.meta.metrics, "data": dict(model.meta.data)})
 
     def versions(self) -> list[dict[str, Any]]:
         """Return every registered version, oldest first."""

@@ -1,10 +1,16 @@
-"""Train a new model version and decide, by a gate, whether it becomes active.
+"""Train a new model version, optionally self-trained on the inbox, and gate its activation.
 
-The gate: the new model must score a macro-F1 on a held-back set that is at least the active
-model's minus ``tolerance``. The held-back set is either the admin's ``gate_data`` CSV (then
-every example trains the model) or a stable share of the examples chosen by a hash of the text
-(then the new model never sees them; the active model may have, which only favours keeping it).
-Used by ``triage train`` and by the daemon's scheduled retraining.
+One run (``triage train``, the daemon's scheduled retraining, the admin page):
+
+1. split off the held-out sets (:mod:`classifiers.gate`): a stable share of the corpus (the
+   shipped test set; or the admin's ``gate_data``) and of the agents' corrections;
+2. train on the rest; a corpus row whose text an agent corrected is dropped (the agent wins);
+3. with an inbox (unlabelled stored messages), self-train two rounds
+   (:mod:`classifiers.selftrain`) and keep the pseudo-labels only if the self-trained model
+   does not lose against the same data without them on both held-out sets;
+4. choose the per-language review thresholds (:func:`classifiers.training.choose_thresholds`);
+5. register the version with the data it saw, and activate it only if it does not lose
+   against the active version on both held-out sets.
 """
 
 from __future__ import annotations
@@ -14,28 +20,193 @@ import logging
 import multiprocessing
 from collections.abc import Callable, Sequence
 from concurrent.futures import ProcessPoolExecutor
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
+from typing import Any, Protocol, TypeVar
 
-from classifiers.corpus_io import Example
+from classifiers.corpus_io import Example, examples_hash
+from classifiers.gate import GateScores, Tolerances, passes, score
 from classifiers.model import TriageClassifier
 from classifiers.modelfile import load_model
 from classifiers.registry import ModelRegistry
+from classifiers.selective import DEFAULT_TARGETS, AbstainTargets
+from classifiers.selftrain import Unlabelled, date_range
+from triage.config import ClassifierSettings, Settings
 from triage.errors import ClassifierError, TriageError
 
 log = logging.getLogger(__name__)
 
 
-def split_holdout(examples: Sequence[Example], share: float
-                  ) -> tuple[list[Example], list[Example]]:
-    """Split ``examples`` into (train, held back) by a stable hash of each text."""
+class _HasText(Protocol):
+    @property
+    def text(self) -> str: ...
+
+
+T = TypeVar("T", bound=_HasText)
+
+
+def split_holdout(examples: Sequence[T], share: float) -> tuple[list[T], list[T]]:
+    """Split ``examples`` (anything with a ``text``) into (train, held back) by a stable hash
+    of each text."""
     cut = int(share * 10_000)
-    train_part: list[Example] = []
-    held: list[Example] = []
+    train_part: list[T] = []
+    held: list[T] = []
     for e in examples:
         h = int.from_bytes(hashlib.sha256(e.text.encode()).digest()[:4], "big") % 10_000
         (held if h < cut else train_part).append(e)
     return train_part, held
+
+
+@dataclass(frozen=True)
+class TrainingData:
+    """What one training run learns from and is judged on."""
+
+    corpus: Sequence[Example]
+    """The bundled corpus plus ``--data`` CSV files."""
+    corrections: Sequence[Example] = ()
+    """The agents' corrections (newest label per text)."""
+    inbox: Sequence[Unlabelled] = ()
+    """Unlabelled stored messages to self-train on (empty: no self-training)."""
+    inbox_days: int = 0
+    gate_examples: Sequence[Example] | None = None
+    """The admin's labelled real messages (``gate_data``), replacing the shipped test set."""
+
+
+def training_data(settings: Settings, registry: ModelRegistry, now: datetime, *,
+                  extra: Sequence[Path] = (), corrections: bool = True,
+                  self_training_days: int | None = None) -> TrainingData:
+    """Gather the data the settings ask for: corpus (+ ``extra`` CSVs), corrections, the
+    inbox of the last ``self_training_days`` (default: the setting) and ``gate_data``.
+
+    Raises CorpusError when a CSV is unreadable.
+    """
+    from classifiers.corpus_io import load_corpus, read_examples
+    from classifiers.selftrain import load_inbox
+
+    c = settings.classifier
+    days = c.self_training_days if self_training_days is None else self_training_days
+    inbox = load_inbox(registry.store, days, c.self_training_max_messages, now) if days else []
+    gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
+    return TrainingData(load_corpus(extra), registry.corrections() if corrections else [],
+                        inbox, days, gate)
+
+
+def gate_options(c: ClassifierSettings) -> dict[str, Any]:
+    """Return the :func:`train_version` keyword arguments the ``[classifier]`` settings set."""
+    return {"holdout_share": c.gate_holdout_share,
+            "tolerances": Tolerances(real=c.gate_tolerance, corpus=c.gate_corpus_tolerance),
+            "targets": AbstainTargets(c.abstain_target_accuracy, c.abstain_max_flagged)}
+
+
+@dataclass(frozen=True)
+class Plan:
+    """The training and held-out parts of :class:`TrainingData` (picklable for a child)."""
+
+    corpus: list[Example]
+    corrections: list[Example]
+    test: list[Example]
+    held_corrections: list[Example]
+    inbox: list[Unlabelled]
+    """The inbox messages self-training may pseudo-label."""
+    inbox_budget: list[Unlabelled]
+    """Inbox messages kept out of self-training, to measure the flag budget on: the model is
+    more confident on the messages it learned from, so these must be unseen."""
+    test_is_real: bool
+    data: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def labelled(self) -> list[Example]:
+        """Every labelled training example."""
+        return [*self.corpus, *self.corrections]
+
+
+def plan(data: TrainingData, holdout_share: float) -> Plan:
+    """Split ``data`` into training and held-out parts (stable, by a hash of each text)."""
+    corrected = {e.text for e in data.corrections}
+    corpus = [e for e in data.corpus if e.text not in corrected]  # the agents' label wins
+    if data.gate_examples:
+        train_corpus, test = corpus, list(data.gate_examples)
+    else:
+        train_corpus, test = split_holdout(corpus, holdout_share)
+    train_corr, held_corr = split_holdout(data.corrections, holdout_share)
+    inbox, budget = split_holdout(data.inbox, holdout_share)
+    provenance = {"corpus_hash": examples_hash(data.corpus), "n_corpus": len(train_corpus),
+                  "n_test": len(test), "test": "gate_data" if data.gate_examples else "corpus",
+                  "n_corrections": len(train_corr), "n_corrections_held": len(held_corr),
+                  "inbox_days": data.inbox_days, "n_inbox": len(data.inbox),
+                  "n_inbox_budget": len(budget)}
+    return Plan(train_corpus, train_corr, test, held_corr, inbox, budget,
+                bool(data.gate_examples), provenance)
+
+
+@dataclass(frozen=True)
+class FitResult:
+    """What the training half of a run (possibly in a child process) hands back."""
+
+    path: Path
+    candidate: GateScores
+    active: GateScores | None
+    self_training: dict[str, Any]
+
+
+def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
+                 tolerances: Tolerances = Tolerances(),  # noqa: B008 (frozen, immutable)
+                 targets: AbstainTargets = DEFAULT_TARGETS,
+                 progress: Callable[[str], None] | None = None) -> FitResult:
+    """Train (and self-train) on ``p``, choose thresholds, score the new and the ``active``
+    (path, sha256) model on the held-out sets, and save the new model under ``models_dir``.
+
+    The part of :func:`train_version` that needs scikit-learn (it may run in a child process).
+    Raises ClassifierError when the data lacks a category.
+    """
+    from classifiers.modelfile import save_model
+    from classifiers.selftrain import self_train
+    from classifiers.training import choose_thresholds, fit  # scikit-learn is imported here
+
+    labelled = p.labelled
+    try:
+        model = fit(labelled, progress=progress)
+    except ValueError as exc:
+        raise ClassifierError(f"cannot train: {exc}; add examples of it (--data CSV)") from exc
+    if progress:
+        progress(f"scoring on {len(p.test)} test and {len(p.held_corrections)} held-out "
+                 "correction examples")
+    cand = score(model, p.test, p.held_corrections)
+    pseudo: list[Example] = []
+    st: dict[str, Any] = {"state": "off"}
+    if p.inbox:
+        held_texts = [e.text for e in (*p.test, *p.held_corrections)]
+        run = self_train(labelled, p.inbox, exclude=held_texts, base=model, progress=progress)
+        st_scores = score(run.model, p.test, p.held_corrections)
+        ok, rule = passes(st_scores, cand, tolerances, test_is_real=p.test_is_real)
+        st = {"state": "accepted" if ok else "refused", "n_pseudo": len(run.pseudo),
+              "without": cand.as_dict(), "with": st_scores.as_dict(), "rule": rule,
+              "received": date_range(run.used)}
+        if ok:
+            model, cand, pseudo = run.model, st_scores, run.pseudo
+    choose_thresholds(model, labelled, pseudo, targets=targets,
+                      labelled_real=p.test if p.test_is_real else None,
+                      inbox=[(i.text, i.language) for i in p.inbox_budget],
+                      progress=progress)
+    active_scores: GateScores | None = None
+    if active is not None:
+        try:
+            active_scores = score(load_model(Path(active[0]), expected_sha256=active[1]),
+                                  p.test, p.held_corrections)
+        except TriageError as exc:
+            log.warning("active model %s cannot be loaded (%s); the gate ignores it",
+                        active[0], exc)
+    received = st.get("received", {}) if pseudo else {}
+    model.meta.data = {**p.data, "n_pseudo": len(pseudo), "self_training": st["state"],
+                       "pseudo_received_from": received.get("from"),
+                       "pseudo_received_to": received.get("to")}
+    model.meta.metrics = {"gate_macro_f1": cand.test_f1, "gate_n": cand.n_test,
+                          "gate_corrections_accuracy": cand.corrections_accuracy,
+                          "gate_corrections_n": cand.n_corrections,
+                          "n_train": len(labelled) + len(pseudo), "self_training": st}
+    path = save_model(model, models_dir / f"{model.version}.skops")
+    return FitResult(path, cand, active_scores, st)
 
 
 @dataclass
@@ -51,92 +222,65 @@ class TrainOutcome:
     active_f1: float | None
     activated: bool
     explanation: str
+    candidate: GateScores | None = None
+    active: GateScores | None = None
+    self_training: dict[str, Any] = field(default_factory=dict)
 
 
-def _score(model: TriageClassifier, held: Sequence[Example]) -> float:
-    from classifiers.evaluate import macro_f1  # scikit-learn: only when training
-
-    return round(macro_f1([e.label for e in held], model.predict_labels([e.text for e in held])),
-                 4)
-
-
-def fit_and_save(train_part: Sequence[Example], held: Sequence[Example],
-                 active: tuple[str, str] | None, models_dir: Path, *,
-                 progress: Callable[[str], None] | None = None
-                 ) -> tuple[Path, float, float | None]:
-    """Train on ``train_part``, score it and the ``active`` (path, sha256) model on ``held``,
-    and save the new model under ``models_dir``; return (path, its macro-F1, active's or None).
-
-    The part of :func:`train_version` that needs scikit-learn (it may run in a child process).
-    Raises ClassifierError when the data lacks a category.
-    """
-    from classifiers.modelfile import save_model
-    from classifiers.training import train  # scikit-learn is imported here, not with the module
-
-    try:
-        model = train(train_part, progress=progress)
-    except ValueError as exc:
-        raise ClassifierError(f"cannot train: {exc}; add examples of it (--data CSV)") from exc
-    if progress:
-        progress(f"scoring the new model on {len(held)} held-back examples")
-    cand = _score(model, held)
-    active_f1: float | None = None
-    if active is not None:
-        try:
-            active_f1 = _score(load_model(Path(active[0]), expected_sha256=active[1]), held)
-        except TriageError as exc:
-            log.warning("active model %s cannot be loaded (%s); the gate ignores it",
-                        active[0], exc)
-    model.meta.metrics = {"gate_macro_f1": cand, "gate_n": len(held),
-                          "n_train": len(train_part)}
-    return save_model(model, models_dir / f"{model.version}.skops"), cand, active_f1
+def _self_training_words(st: dict[str, Any]) -> str:
+    if st.get("state") in (None, "off"):
+        return ""
+    verdict = "kept" if st["state"] == "accepted" else "dropped"
+    return (f"self-training: {st['n_pseudo']} pseudo-labels {verdict} (without them "
+            f"{GateScores(**st['without']).describe()}; with them "
+            f"{GateScores(**st['with']).describe()}). ")
 
 
-def train_version(registry: ModelRegistry, examples: Sequence[Example], *,
-                  gate_examples: Sequence[Example] | None = None, holdout_share: float = 0.15,
-                  tolerance: float = 0.0, activate: bool = True, actor: str = "admin",
-                  progress: Callable[[str], None] | None = None,
+def train_version(registry: ModelRegistry, data: TrainingData, *, holdout_share: float = 0.15,
+                  tolerances: Tolerances = Tolerances(),  # noqa: B008 (frozen, immutable)
+                  targets: AbstainTargets = DEFAULT_TARGETS, activate: bool = True,
+                  actor: str = "admin", progress: Callable[[str], None] | None = None,
                   in_child: bool = False) -> TrainOutcome:
-    """Train on ``examples``, register the version, and activate it if it passes the gate.
+    """Train on ``data``, register the version, and activate it if it passes the gate.
 
     ``in_child`` trains and scores in a child process (the daemon's scheduled retraining), so
     this process never imports scikit-learn. Raises ClassifierError when there is nothing to
-    gate on or the data lacks a category.
+    test on or the data lacks a category.
     """
-    if gate_examples:
-        train_part, held = list(examples), list(gate_examples)
-        where = f"{len(held)} examples of the gate data file"
-    else:
-        train_part, held = split_holdout(examples, holdout_share)
-        where = (f"{len(held)} examples held back ({holdout_share:.0%} of the training data, "
-                 "chosen by a hash of the text)")
-    if not held:
-        raise ClassifierError("the held-back set is empty; raise classifier.gate_holdout_share "
+    p = plan(data, holdout_share)
+    where = (f"{len(p.test)} examples of the gate data file" if p.test_is_real else
+             f"{len(p.test)} test examples ({holdout_share:.0%} of the corpus, chosen by a hash "
+             "of the text)")
+    if not p.test:
+        raise ClassifierError("the test set is empty; raise classifier.gate_holdout_share "
                               "or set classifier.gate_data")
     active_row = registry.active_row()
     active = (active_row["path"], active_row["sha256"]) if active_row else None
-    args = (train_part, held, active, registry.models_dir)
+    args = (p, active, registry.models_dir)
+    kwargs: dict[str, Any] = {"tolerances": tolerances, "targets": targets}
     if in_child:
         # scikit-learn and the fitted pipeline cost the daemon ~90 MB it would never give back
         if progress:
-            progress(f"training and scoring on {len(train_part)} examples in a child process")
+            progress(f"training and scoring on {len(p.labelled)} examples in a child process")
         ctx = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(max_workers=1, mp_context=ctx) as pool:
-            path, cand, active_f1 = pool.submit(fit_and_save, *args).result()
+            res = pool.submit(fit_and_save, *args, **kwargs).result()
     else:
-        path, cand, active_f1 = fit_and_save(*args, progress=progress)
-    model = load_model(path)
-    registry.record(model, path)
-    if active_f1 is None:
+        res = fit_and_save(*args, **kwargs, progress=progress)
+    model = load_model(res.path)
+    registry.record(model, res.path)
+    why = _self_training_words(res.self_training)
+    if res.active is None:
         passed = True
-        why = (f"new model {model.version}: macro-F1 {cand:.4f} on {where}; no active model "
-               "could be compared, so it passes the gate")
+        why += (f"new model {model.version}: {res.candidate.describe()} ({where}); no active "
+                "model could be compared, so it passes the gate")
     else:
-        passed = cand >= active_f1 - tolerance
+        passed, rule = passes(res.candidate, res.active, tolerances,
+                              test_is_real=p.test_is_real)
         verdict = "passes" if passed else "fails"
-        why = (f"new model {model.version}: macro-F1 {cand:.4f} vs active "
-               f"{active_row['version']}: {active_f1:.4f} on {where}; it {verdict} the gate "
-               f"(must be >= active - tolerance {tolerance:.4f} = {active_f1 - tolerance:.4f})")
+        why += (f"new model {model.version}: {res.candidate.describe()} vs active "
+                f"{active_row['version']}: {res.active.describe()} ({where}); it {verdict} the "
+                f"gate ({rule})")
     activated = False
     if passed and activate:
         registry.activate(model.version, actor)
@@ -146,6 +290,8 @@ def train_version(registry: ModelRegistry, examples: Sequence[Example], *,
         why += f"; not activated (run 'triage models activate {model.version}')"
     else:
         why += (f"; kept the active model (activate anyway with 'triage models activate "
-                f"{model.version}', or raise classifier.gate_tolerance)")
-    return TrainOutcome(model, path, len(train_part), len(held), cand,
-                        active_row["version"] if active_row else None, active_f1, activated, why)
+                f"{model.version}', or raise classifier.gate_tolerance or gate_corpus_tolerance)")
+    return TrainOutcome(model, res.path, int(model.meta.metrics.get("n_train", 0)), len(p.test),
+                        res.candidate.test_f1, active_row["version"] if active_row else None,
+                        res.active.test_f1 if res.active else None, activated, why,
+                        res.candidate, res.active, res.self_training)

@@ -1,9 +1,10 @@
 """Scheduled retraining inside the daemon (``classifier.retrain_interval``).
 
-The job retrains from the bundled corpus plus the agents' corrections when enough new
-corrections arrived since the active model was registered, gates it like ``triage train``,
-and, when the new version is activated, swaps it into the running pipeline. Training runs in a
-child process, so the daemon keeps its lean footprint (no scikit-learn) after a retraining.
+The job retrains from the bundled corpus, the agents' corrections and, when
+``classifier.self_training_days`` is set, the unlabelled inbox of those days, when enough new
+corrections arrived since the active model was registered; it gates the new version like
+``triage train`` and, when it is activated, swaps it into the running pipeline. Training runs
+in a child process, so the daemon keeps its lean footprint (no scikit-learn) afterwards.
 """
 
 from __future__ import annotations
@@ -12,10 +13,9 @@ import logging
 from collections.abc import Callable
 from typing import Any
 
-from classifiers.corpus_io import load_corpus, read_examples
 from classifiers.modelfile import load_model
 from classifiers.registry import ModelRegistry
-from classifiers.retrain import TrainOutcome, train_version
+from classifiers.retrain import TrainOutcome, gate_options, train_version, training_data
 
 log = logging.getLogger(__name__)
 
@@ -34,16 +34,14 @@ def retrain_once(app: Any) -> TrainOutcome | None:
         log.info("scheduled retraining skipped: %d new corrections (< %d)", new,
                  c.retrain_min_corrections)
         return None
-    examples = load_corpus() + registry.corrections()
-    gate = read_examples(app.settings.resolve_path(c.gate_data)) if c.gate_data else None
-    outcome = train_version(registry, examples, gate_examples=gate,
-                            holdout_share=c.gate_holdout_share, tolerance=c.gate_tolerance,
-                            actor="scheduler", in_child=True)
+    data = training_data(app.settings, registry, app.store.clock.now())
+    outcome = train_version(registry, data, actor="scheduler", in_child=True, **gate_options(c))
     log.info("scheduled retraining: %s", outcome.explanation)
     if outcome.activated:
         model = load_model(outcome.path, review_threshold=c.review_threshold,
                            category_thresholds=c.category_thresholds,
-                           lingua_margin=c.lingua_margin)
+                           lingua_margin=c.lingua_margin,
+                           language_thresholds=c.language_thresholds)
         app.pipeline.classifier = model
     return outcome
 

@@ -85,6 +85,7 @@ service stats {{
     mode = 0666
   }}
 }}
+{extra_conf}
 """
 
 
@@ -92,7 +93,8 @@ class Dovecot:
     """One Dovecot instance; ``start``/``stop``/``restart`` by PID, users before start."""
 
     def __init__(self, users: tuple[str, ...] = ("support@example.com",), *,
-                 tls: bool = False, oauth2_introspection_url: str = "") -> None:
+                 tls: bool = False, oauth2_introspection_url: str = "",
+                 extra_conf: str = "") -> None:
         self.dir = Path(tempfile.mkdtemp(prefix="dovecot-"))
         self.port = free_port()
         self.tls_port = free_port() if tls else 0
@@ -130,7 +132,7 @@ class Dovecot:
             gid=self.gid, ssl=ssl, passdb=passdb,
             imaps=(f"    address = 127.0.0.1\n    port = {self.tls_port}\n    ssl = yes"
                    if tls else "    port = 0"),
-            extra_mechs=mechs), encoding="utf-8")
+            extra_mechs=mechs, extra_conf=extra_conf), encoding="utf-8")
         for sub in ("run", "state", "mail"):
             (self.dir / sub).mkdir()
         if os.getuid() == 0:

@@ -192,11 +192,6 @@ def sql_outside_store(mods: Iterable[Module]) -> list[str]:
                   and m.external & set(SQL_MODULES))
 
 
-# While the layout issue (#14) is being worked on, these rules are expected to fail; ``strict``
-# makes each one fail as soon as it passes, so the marker is removed when the rule holds.
-IN_PROGRESS = pytest.mark.xfail(strict=True, reason="layout issue #14 in progress")
-
-
 @pytest.fixture(scope="module")
 def mods() -> dict[str, Module]:
     return parse_modules()
@@ -211,7 +206,6 @@ def test_imports_run_one_way(mods: dict[str, Module]) -> None:
     assert upward_imports(mods) == []
 
 
-@IN_PROGRESS
 def test_no_import_cycles(mods: dict[str, Module]) -> None:
     assert cycles(mods) == []
 

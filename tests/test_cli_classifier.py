@@ -12,9 +12,10 @@ from click.testing import CliRunner
 from sqlalchemy import insert, select
 
 from classifiers.corpus_io import LABELS, load_corpus
+from classifiers.gate import Tolerances
 from classifiers.model import TriageClassifier
 from classifiers.registry import ModelRegistry
-from classifiers.retrain import split_holdout, train_version
+from classifiers.retrain import TrainingData, split_holdout, train_version
 from classifiers.scheduled import retrain_once
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
@@ -97,12 +98,13 @@ def test_gate_keeps_a_better_active_model(registry: ModelRegistry,
     _, held = split_holdout(corpus, 0.15)
     shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
     broken = [replace(e, label=shift[e.label]) for e in corpus]
-    out = train_version(registry, broken, gate_examples=held)
+    out = train_version(registry, TrainingData(broken, gate_examples=held))
     assert not out.activated and out.active_version == "good"
     assert out.candidate_f1 < out.active_f1  # type: ignore[operator]
     assert "fails the gate" in out.explanation and "kept the active model" in out.explanation
     assert registry.active_row()["version"] == "good"  # type: ignore[index]
-    lenient = train_version(registry, broken, gate_examples=held, tolerance=1.0)
+    lenient = train_version(registry, TrainingData(broken, gate_examples=held),
+                            tolerances=Tolerances(real=1.0, corpus=1.0))
     assert lenient.activated and registry.active_row()["version"] == lenient.model.version
 
 
@@ -111,18 +113,28 @@ def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
     settings = settings_from_mapping({
         "data_dir": str(tmp_path / "data"),
         "classifier": {"model_path": str(model_path), "retrain_min_corrections": 2,
-                       "retrain_interval": "7d"},
+                       "retrain_interval": "7d", "self_training_days": 30},
     })
     app = App(settings, clock=clock, environ={})
     try:
         before = app.pipeline.classifier.version
         assert retrain_once(app) is None
+        with app.store.engine.begin() as c:  # the inbox it self-trains on
+            for n, text in enumerate(["app crashes on login", "where is my order 123",
+                                      "pls add dark mode", "hindi ma-open ang app"]):
+                c.execute(insert(s.messages).values(
+                    source="inbox", external_id=f"u{n}", channel="email", status="processed",
+                    received_at=clock.now(), ingested_at=clock.now(), text=text))
         _add_corrections(app.store, [("pls add a refund button in the app", "suggestion"),
                                      ("Ang tagal ng delivery, nakakainis", "complaint")])
         out = retrain_once(app)
         assert out is not None and out.activated
         assert app.pipeline.classifier.version == out.model.version != before
-        assert out.n_train + out.n_gate == len(load_corpus()) + 2
+        data = out.model.meta.data
+        assert data["n_corpus"] + data["n_test"] == len(load_corpus())
+        assert data["n_corrections"] + data["n_corrections_held"] == 2
+        assert (data["inbox_days"], data["n_inbox"]) == (30, 4)
+        assert data["self_training"] in ("accepted", "refused")
     finally:
         app.store.close()
 
@@ -159,7 +171,11 @@ def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
     assert "macro-F1" in r.output and "forum" in r.output
     assert "category_thresholds = { complaint = " in r.output
     assert (tmp_path / "ev" / "confusion.png").stat().st_size > 1000
-    assert "Per category" in (tmp_path / "ev" / "report.html").read_text(encoding="utf-8")
+    page = (tmp_path / "ev" / "report.html").read_text(encoding="utf-8")
+    assert "Per category" in page and "Abstention per language" in page
+    assert (tmp_path / "ev" / "selective.png").stat().st_size > 1000
+    assert "abstention (flagged = needs_review" in r.output
+    assert "language_thresholds = { en = " in r.output
     r = run(["models", "activate", "nope", "--config", str(cfg)], cwd=tmp_path)
     assert r.exit_code == 1 and "'nope' is not registered" in r.stderr
     bad = tmp_path / "bad.csv"

@@ -256,12 +256,10 @@ def test_claims_of_a_dead_daemon_are_taken_over_on_a_quiet_mailbox(
     messages waiting; the others take them over after ``claim_ttl`` without new mail."""
     from datetime import timedelta
 
-    from triage.store.claims import Claims
-    from triage.store.leases import Owner
-
     from triage.config import load_settings
     from triage.models import FetchResult, RawItem
     from triage.services import App
+    from triage.store.ownership import Owner
 
     quiet = tmp_path / "quiet"
     fill(quiet, 2, "q")
@@ -282,8 +280,8 @@ def test_claims_of_a_dead_daemon_are_taken_over_on_a_quiet_mailbox(
                                          body=BODIES[i % 4]), None)
              for i in range(20)]
     ghost.pipeline.ingest("elsewhere", "email", FetchResult(items, {}))
-    claimed = Claims(ghost.store.engine, Owner("ghost-host", 4_000_000, "dead"),
-                     timedelta(seconds=3), ghost.clock).claim(100)
+    claimed = ghost.store.claims(Owner("ghost-host", 4_000_000, "dead"),
+                                 timedelta(seconds=3)).claim(100)
     assert len(claimed) == 20
     assert db.n("select count(*) from messages where status='new'") == 20
     # no new mail anywhere: the living daemons take the expired claims over by themselves

@@ -109,7 +109,7 @@ def test_attachments_recorded_by_name_type_size() -> None:
 @pytest.mark.parametrize("headers,reason", [
     ({"Auto-Submitted": "auto-replied"}, "Auto-Submitted"),
     ({"Precedence": "bulk"}, "Precedence"),
-    ({"X-Auto-Response-Suppress": "All"}, "X-Auto-Response-Suppress"),
+    ({"List-Unsubscribe": "<https://news.example.com/u>"}, "List-Unsubscribe"),
     ({"List-Id": "<news.example.com>"}, "mailing list"),
     ({"X-Loop": "support@example.com"}, "X-Loop"),
 ])

@@ -23,9 +23,9 @@ from triage.pipeline import Pipeline
 from triage.review import ReviewService
 from triage.send.log import LogSender
 from triage.send.outbox import Outbox
+from triage.store import Ingest, Store
 from triage.store import schema as s
 from triage.store.deadline_store import DeadlineStore
-from triage.store.store import Ingest, Store
 
 RECEIVED = NOW - timedelta(hours=1)  # the Date of make_email's messages
 TARGETS = {"complaint": "4h", "request": "24h", "suggestion": "72h", "technical_issue": "8h"}

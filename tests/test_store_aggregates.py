@@ -8,6 +8,7 @@ Run like ``test_store_contract.py`` against SQLite and a real PostgreSQL server
 from __future__ import annotations
 
 from datetime import timedelta
+from typing import Any
 
 from sqlalchemy import insert
 
@@ -15,13 +16,18 @@ from tests.conftest import NOW, make_email
 from triage.clock import FrozenClock
 from triage.mail.parse import parse_email
 from triage.mail.threads import assign_threads
-from triage.models import Classification, Draft
+from triage.models import Classification, Draft, OutgoingReply
 from triage.store import Ingest, Store
 from triage.store import schema as s
+from triage.store.outbox import reply_of
 from triage.store.ownership import Owner
 from triage.store.queue import QueueFilter
 
 DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
+
+
+def reply(key: str, mid: int, channel: str = "email", **kw: Any) -> OutgoingReply:
+    return OutgoingReply(key, mid, channel, kw.pop("to", "ann@example.com"), "Re: x", "Hi", **kw)
 
 
 def cl(category: str, needs_review: bool = False, language: str = "en") -> Classification:
@@ -107,15 +113,16 @@ def test_message_page_read_models(any_store: Store) -> None:
     assert "raw" not in q.thread_messages(msg)[0]
     alone = {"id": 99, "thread_id": None}
     assert q.thread_messages(alone) == [alone] and q.open_resolution(alone) is None
-    assert q.current_classification(ids["other"])["language"] == "vi"  # type: ignore[index]
-    assert q.current_classification(ids["auto"]) is None
-    assert q.current_draft(ids["first"])["text"] == "Hello"  # type: ignore[index]
-    assert q.current_draft(ids["reply"]) is None
+    assert any_store.drafts.classification(ids["other"])["language"] == "vi"  # type: ignore[index]
+    assert any_store.drafts.classification(ids["auto"]) is None
+    assert any_store.drafts.current(ids["first"])["text"] == "Hello"  # type: ignore[index]
+    assert any_store.drafts.current(ids["reply"]) is None
     assert q.deadline(ids["first"])["due_at"] == NOW + timedelta(hours=2)  # type: ignore[index]
     assert q.deadline(ids["reply"])["kind"] == "next_response"  # type: ignore[index]
     res = q.open_resolution(msg)
     assert res is not None and res["kind"] == "resolution" and res["message_id"] == ids["first"]
-    assert q.assignee(ids["first"]) == "ann" and q.assignee(ids["other"]) is None
+    drafts = any_store.drafts
+    assert drafts.assignee(ids["first"]) == "ann" and drafts.assignee(ids["other"]) is None
     assert [c["new_category"] for c in q.corrections(ids["first"])] == ["complaint"]
     assert [o["idempotency_key"] for o in q.outbox_rows(ids["first"])] == ["k1"]
     assert q.outbox_rows(ids["other"]) == []
@@ -133,12 +140,14 @@ def test_dashboard_counts(any_store: Store) -> None:
 def test_outbox_enqueue_is_idempotent(any_store: Store) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     box = any_store.outbox
-    oid, new = box.enqueue("k1", mid, None, "email", {"to": "a@x"}, "ann")
-    assert new and box.enqueue("k1", mid, None, "email", {"to": "b@x"}, "bo") == (oid, False)
+    first = reply("k1", mid, to="a@x", references=["<p@x>"], extra={"kind": "acknowledgement"})
+    oid, new = box.enqueue(first, None, "ann")
+    assert new and box.enqueue(reply("k1", mid, to="b@x"), None, "bo") == (oid, False)
     row = box.get(oid)
-    assert row is not None and row["status"] == "pending" and row["payload"] == {"to": "a@x"}
+    assert row is not None and row["status"] == "pending" and row["actor"] == "ann"
+    assert reply_of(row) == first  # the payload keeps the whole reply
     assert row["next_attempt_at"] == NOW and box.get(oid + 1) is None
-    other, _ = box.enqueue("k2", mid, None, "x", {}, "ann")
+    other, _ = box.enqueue(reply("k2", mid, "x"), None, "ann")
     assert [r["id"] for r in box.rows()] == [other, oid]
     assert [r["id"] for r in box.rows("pending", limit=1)] == [other]
     assert box.rows("sent") == [] and box.counts() == {"pending": 2}
@@ -148,10 +157,10 @@ def test_outbox_enqueue_is_idempotent(any_store: Store) -> None:
 def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     any_store.save_processing(mid, cl("request"), NOW + timedelta(hours=1), "p", DRAFT)
-    draft = any_store.queue.current_draft(mid)
+    draft = any_store.drafts.current(mid)
     assert draft is not None
     box = any_store.outbox
-    oid, _ = box.enqueue("k1", mid, draft["id"], "email", {}, "ann")
+    oid, _ = box.enqueue(reply("k1", mid, "email"), draft["id"], "ann")
     row = box.claim(oid, "host:1:a")
     assert row is not None and (row["status"], row["attempts"]) == ("sending", 1)
     assert row["claimed_by"] == "host:1:a" and row["claimed_at"] == NOW
@@ -166,9 +175,9 @@ def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) 
     sent = box.get(oid)
     assert sent is not None and (sent["status"], sent["remote_id"]) == ("sent", "<r@x>")
     assert sent["last_error"] is None and sent["sent_at"] == clock.now()
-    assert any_store.queue.current_draft(mid)["status"] == "sent"  # type: ignore[index]
+    assert any_store.drafts.current(mid)["status"] == "sent"  # type: ignore[index]
     assert any_store.queue.deadline(mid)["state"] == "met"  # type: ignore[index]
-    other, _ = box.enqueue("k2", mid, None, "email", {}, "ann")
+    other, _ = box.enqueue(reply("k2", mid, "email"), None, "ann")
     box.record_failure(other, "rejected", None)
     assert box.counts() == {"sent": 1, "failed": 1}
 
@@ -176,7 +185,7 @@ def test_outbox_claim_fail_retry_and_send(any_store: Store, clock: FrozenClock) 
 def test_outbox_acknowledgement_sent_leaves_the_deadline_open(any_store: Store) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     any_store.save_processing(mid, cl("request"), NOW + timedelta(hours=1), "p", None)
-    oid, _ = any_store.outbox.enqueue("ack", mid, None, "email", {}, "auto-ack")
+    oid, _ = any_store.outbox.enqueue(reply("ack", mid, "email"), None, "auto-ack")
     row = any_store.outbox.claim(oid, "me")
     assert row is not None
     any_store.outbox.mark_sent(row, "<ack@x>", meet_deadline=False)
@@ -186,7 +195,7 @@ def test_outbox_acknowledgement_sent_leaves_the_deadline_open(any_store: Store) 
 def test_outbox_in_doubt_settle_requeue_and_cancel(any_store: Store) -> None:
     (mid,) = ingest(any_store, dict(msgid="<a@x>"))
     box = any_store.outbox
-    oid, _ = box.enqueue("k1", mid, None, "x", {}, "ann")
+    oid, _ = box.enqueue(reply("k1", mid, "x"), None, "ann")
     assert box.claim(oid, "host:1:a") is not None
     assert [(r["id"], r["claimed_by"]) for r in box.sending_rows()] == [(oid, "host:1:a")]
     assert not box.mark_in_doubt(oid, "host:9:z", "gone")  # someone else's claim now

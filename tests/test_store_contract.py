@@ -403,3 +403,15 @@ def test_retention_drops_only_old_processed_raw_bytes(any_store: Store,
     assert store.purge_raw(cutoff) == 0
     (row,) = [r for r in store.export_rows() if r["id"] == old[0]]
     assert row["category"] == "request" and row["draft"] == "Hello" and row["text"]
+
+
+def test_known_message_ids_per_source_or_any(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    add(any_store, "inbox", [item("1", msgid="<a@x>")], {})
+    any_store.ensure_source("other", "maildir")
+    add(any_store, "other", [item("1", msgid="<b@x>")], {})
+    ids = ["<a@x>", "<b@x>", "<c@x>"]
+    assert any_store.known_message_ids("inbox", ids) == {"<a@x>"}
+    assert any_store.known_message_ids(None, ids) == {"<a@x>", "<b@x>"}
+    any_store.record_source_failure("new-source", "imap", "login refused")
+    assert any_store.source_failures("new-source") == 1

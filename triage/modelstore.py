@@ -26,9 +26,15 @@ from triage.errors import ModelFileError
 log = logging.getLogger(__name__)
 
 
+BUNDLED_RECIPE = 2
+"""Raised when the bundled model is trained differently (2: with per-language thresholds), so
+a model cached by an older triage is trained again."""
+
+
 def bundled_model_path(models_dir: Path) -> Path:
     """Return where the model trained from the current bundled corpus is cached."""
-    return models_dir / f"bundled-v{FORMAT_VERSION}-{examples_hash(load_corpus())[:16]}.skops"
+    return models_dir / (f"bundled-v{FORMAT_VERSION}r{BUNDLED_RECIPE}-"
+                         f"{examples_hash(load_corpus())[:16]}.skops")
 
 
 def _in_child(*args: str) -> None:
@@ -47,7 +53,10 @@ def train_bundled(path: Path) -> Path:
     from classifiers.training import train
 
     examples = load_corpus()
-    save_model(train(examples, version=f"bundled-{examples_hash(examples)[:12]}"), path)
+    chash = examples_hash(examples)
+    data = {"corpus_hash": chash, "n_corpus": len(examples), "n_corrections": 0, "n_pseudo": 0,
+            "self_training": "off"}
+    save_model(train(examples, version=f"bundled-{chash[:12]}", data=data), path)
     return path
 
 
@@ -97,7 +106,7 @@ def load_classifier(settings: Settings, model_path: str | None = None,
     """
     c = settings.classifier
     kwargs = dict(review_threshold=c.review_threshold, category_thresholds=c.category_thresholds,
-                  lingua_margin=c.lingua_margin)
+                  lingua_margin=c.lingua_margin, language_thresholds=c.language_thresholds)
     if model_path:
         return _load(Path(model_path), **kwargs)
     if c.model_path:

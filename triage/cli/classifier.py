@@ -60,45 +60,59 @@ def _registry(settings: Settings):  # type: ignore[no-untyped-def]
               help="Extra labelled CSV (text,label[,lang,channel]); may be repeated.")
 @click.option("--no-corrections", is_flag=True,
               help="Leave out the agents' corrections stored in the database.")
+@click.option("--self-training-days", type=click.IntRange(min=0), default=None,
+              help="Self-train on the unlabelled stored messages of the last N days "
+              "(default: classifier.self_training_days; 0: off).")
 @click.option("--no-activate", is_flag=True,
               help="Register the new version but do not activate it, even if it passes the gate.")
 @click.option("--output", type=click.Path(dir_okay=False),
               help="Also copy the model file here (for classifier.model_path or --model).")
 @handle_errors
 def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
-              no_activate: bool, output: str | None) -> None:
-    """Train a model version from the corpus, --data CSVs and the agents' corrections.
+              self_training_days: int | None, no_activate: bool, output: str | None) -> None:
+    """Train a model version from the corpus, --data CSVs and the agents' corrections, and
+    optionally self-train on the unlabelled inbox.
 
-    The new version becomes active only if its macro-F1 on a held-back set is not worse than
-    the active model's (classifier.gate_tolerance, gate_holdout_share, gate_data).
+    The new version becomes active only if it does not lose against the active model on the
+    held-out corrections and the shipped test set (classifier.gate_tolerance,
+    gate_corpus_tolerance, gate_holdout_share, gate_data).
     """
     from tqdm import tqdm
 
-    from classifiers.corpus_io import load_corpus, read_examples
     from classifiers.modelfile import save_model
-    from classifiers.retrain import train_version
+    from classifiers.retrain import gate_options, train_version, training_data
 
     settings = cli_settings(config, required=False)
-    c = settings.classifier
     registry = _registry(settings)
-    examples = load_corpus([Path(p) for p in extra])
-    corrections = [] if no_corrections else registry.corrections()
-    gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
-    click.echo(f"training on {len(examples)} corpus/--data examples and {len(corrections)} "
-               "corrections", err=True)
-    with tqdm(total=4, desc="train", unit="step", file=sys.stderr) as bar:
+    data = training_data(settings, registry, registry.store.clock.now(),
+                         extra=[Path(p) for p in extra], corrections=not no_corrections,
+                         self_training_days=self_training_days)
+    inbox = (f" and {len(data.inbox)} unlabelled messages of the last {data.inbox_days} days"
+             " to self-train on" if data.inbox_days else "")
+    click.echo(f"training on {len(data.corpus)} corpus/--data examples, "
+               f"{len(data.corrections)} corrections{inbox}", err=True)
+    with tqdm(total=6 if data.inbox else 4, desc="train", unit="step", file=sys.stderr) as bar:
         def progress(msg: str) -> None:
             bar.set_postfix_str(msg[:60])
             bar.update(1)
 
-        outcome = train_version(registry, examples + corrections, gate_examples=gate,
-                                holdout_share=c.gate_holdout_share, tolerance=c.gate_tolerance,
-                                activate=not no_activate, progress=progress)
-        bar.update(bar.total - bar.n)
+        outcome = train_version(registry, data, activate=not no_activate, progress=progress,
+                                **gate_options(settings.classifier))
+        bar.update(max(0, bar.total - bar.n))
     if output:
         save_model(outcome.model, Path(output))
         click.echo(f"model file copied to {output}")
+    meta = outcome.model.meta
     click.echo(f"model {outcome.model.version} written to {outcome.path}")
+    d = meta.data
+    click.echo(f"data: corpus {d.get('corpus_hash', '')[:12]} ({d.get('n_corpus')} rows), "
+               f"{d.get('n_corrections')} corrections, {d.get('n_pseudo', 0)} pseudo-labels"
+               + (f" from messages received {d['pseudo_received_from'][:10]} to "
+                  f"{d['pseudo_received_to'][:10]}" if d.get("pseudo_received_from") else ""))
+    if meta.language_thresholds:
+        click.echo("review thresholds per language: " + ", ".join(
+            f"{lang} {t:.2f}" for lang, t in sorted(meta.language_thresholds.items()))
+            + f" (chosen on {meta.abstain.get('source', '?')})")
     click.echo(f"gate: {outcome.explanation}")
 
 
@@ -117,7 +131,7 @@ def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
 def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir: str,
                  target_precision: float) -> None:
     """Score a model on a labelled CSV: per-category P/R/F1, macro-F1, per-language table,
-    confusion matrix image and an HTML report."""
+    confusion matrix image, per-language selective-accuracy curves and an HTML report."""
     from classifiers.corpus_io import read_examples
     from classifiers.evaluate import (
         evaluate,
@@ -125,6 +139,13 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
         suggest_thresholds,
         write_confusion_png,
         write_html,
+    )
+    from classifiers.selective import AbstainTargets
+    from classifiers.selective_report import (
+        format_selective,
+        selective_html,
+        selective_report,
+        write_selective_png,
     )
     from triage.modelstore import load_classifier
 
@@ -137,13 +158,20 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
     report = evaluate(model.predict_labels, examples, model.version)
     out = Path(out_dir)
     png = write_confusion_png(report, out / "confusion.png")
-    html = write_html(report, out / "report.html", png.name)
     preds = model.predict([e.text for e in examples])
+    c = settings.classifier
+    targets = AbstainTargets(c.abstain_target_accuracy, c.abstain_max_flagged)
+    abstain = selective_report(examples, preds, targets)
+    curves = write_selective_png(abstain, out / "selective.png", targets)
+    html = write_html(report, out / "report.html", png.name,
+                      selective_html(abstain, curves.name))
     suggested = suggest_thresholds([p.category for p in preds], [p.confidence for p in preds],
                                    [e.label for e in examples], target_precision)
     (out / "report.json").write_text(json.dumps(
-        {**report.as_dict(), "suggested_thresholds": suggested}, indent=2), encoding="utf-8")
+        {**report.as_dict(), "suggested_thresholds": suggested, "abstention": abstain},
+        indent=2), encoding="utf-8")
     click.echo(format_text(report))
+    click.echo("\n" + format_selective(abstain, targets))
     click.echo(f"\nsuggested classifier.category_thresholds for {target_precision:.0%} precision"
                " outside review (threshold: share of that category's messages skipping review):")
     for cat, v in suggested.items():
@@ -151,7 +179,7 @@ def evaluate_cmd(config: str | None, data: str, model_path: str | None, out_dir:
                    f"{int(v['predicted'])})")
     inline = ", ".join(f"{c} = {v['threshold']:.2f}" for c, v in suggested.items())
     click.echo(f"  category_thresholds = {{ {inline} }}")
-    click.echo(f"\nreport: {html}\nconfusion matrix: {png}")
+    click.echo(f"\nreport: {html}\nconfusion matrix: {png}\nselective accuracy: {curves}")
 
 
 @click.command("explain")
@@ -189,17 +217,22 @@ def _fmt_time(value: datetime | None) -> str:
 @config_option
 @handle_errors
 def models_list(config: str | None) -> None:
-    """Show every registered version, its gate score and which one is active."""
+    """Show every registered version, its gate score, the data it saw and which is active."""
     rows = _registry(cli_settings(config, required=False)).versions()
     if not rows:
         click.echo("no model versions registered yet; run 'triage train'")
         return
-    click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}")
+    click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}"
+               f"{'fixes':>7}{'pseudo':>7}  pseudo-labelled messages received")
     for r in rows:
         m = r["metrics"] or {}
+        d = m.get("data") or {}
+        span = (f"{d['pseudo_received_from'][:10]}..{d['pseudo_received_to'][:10]}"
+                if d.get("pseudo_received_from") else "-")
         click.echo(f"{'*' if r['active'] else ' ':2}{r['version']:<34}"
                    f"{_fmt_time(r['created_at']):<18}{_fmt_time(r['activated_at']):<18}"
-                   f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}")
+                   f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}"
+                   f"{d.get('n_corrections', '-'):>7}{d.get('n_pseudo', '-'):>7}  {span}")
 
 
 @models_group.command("activate")

@@ -42,6 +42,23 @@ class ClassifierSettings(Section):
         default_factory=dict,
         description="Per-category override of review_threshold, e.g. {suggestion = 0.6}.",
     )
+    language_thresholds: dict[str, float] = Field(
+        default_factory=dict,
+        description="Per-language override of the review thresholds the model file carries "
+        "(chosen on a selective-accuracy curve when it was trained), e.g. {vi = 0.6}. "
+        "category_thresholds win over it.",
+    )
+    abstain_target_accuracy: float = Field(
+        0.92, gt=0.0, le=1.0,
+        description="'triage train' picks each language's review threshold so that the "
+        "messages not flagged are right this often, flagging at most abstain_max_flagged.",
+    )
+    abstain_max_flagged: float = Field(
+        0.20, ge=0.0, le=1.0,
+        description="Largest share of a language's messages the chosen thresholds may flag; "
+        "where the target accuracy needs more, the threshold with the best accuracy within "
+        "this share is used.",
+    )
     lingua_margin: float = Field(
         0.0, ge=0.0,
         description="Ask lingua for a message's language when the model's language scores of "
@@ -49,22 +66,40 @@ class ClassifierSettings(Section):
     )
     gate_tolerance: float = Field(
         0.0, ge=0.0, le=1.0,
-        description="'triage train' activates a new model only if its macro-F1 on the held-back "
-        "set is at least the active model's minus this.",
+        description="'triage train' activates a new model only if it scores at least the "
+        "active model's minus this on real messages: accuracy on the held-out corrections, "
+        "and macro-F1 on gate_data when set.",
+    )
+    gate_corpus_tolerance: float = Field(
+        0.01, ge=0.0, le=1.0,
+        description="How much lower than the active model's a new model's macro-F1 on the "
+        "shipped test set (team-written corpus rows) may be; real messages (held-out "
+        "corrections, gate_data) use gate_tolerance.",
     )
     gate_holdout_share: float = Field(
         0.15, gt=0.0, lt=0.5,
-        description="Share of the training examples held back (by a stable hash of the text) "
-        "to compare the new and the active model; ignored when gate_data is set.",
+        description="Share of the corpus (the shipped test set; unless gate_data is set) and "
+        "of the agents' corrections held back, by a stable hash of the text, to compare the new "
+        "and the active model.",
     )
     gate_data: str = Field(
-        "", description="Labelled CSV (text,label[,lang]) to compare models on instead of the "
-        "held-back share; all training examples are then used for training.",
+        "", description="Labelled CSV (text,label[,lang]) of real messages to compare models on "
+        "instead of the shipped test set (all corpus rows then train the model); review "
+        "thresholds are then chosen on it too.",
     )
     retrain_interval: Duration = Field(
         timedelta(0),
         description="Retrain in the daemon this often (e.g. '7d') from the corpus and the "
         "agents' corrections, gated like 'triage train'. 0: never.",
+    )
+    self_training_days: int = Field(
+        0, ge=0,
+        description="Self-train 'triage train' and scheduled retraining on the stored "
+        "messages of the last this many days that no agent labelled (0: off).",
+    )
+    self_training_max_messages: int = Field(
+        20000, ge=1,
+        description="Newest unlabelled messages self-training reads at most.",
     )
     retrain_min_corrections: int = Field(
         20, ge=0,

@@ -101,6 +101,11 @@ def check_references(settings: Settings, file: str) -> None:
     if dupes:
         raise ConfigError(f"source names must be unique, repeated: {', '.join(dupes)}",
                           file=file, key="sources.name", fix="give each source its own name")
+    for lang, value in settings.classifier.language_thresholds.items():
+        if lang not in ("en", "vi", "id", "tl") or not 0.0 <= value <= 1.0:
+            raise ConfigError(f"bad language threshold {lang} = {value!r}", file=file,
+                              key=f"classifier.language_thresholds.{lang}",
+                              fix="use en, vi, id or tl with a value from 0 to 1")
     for cat in settings.classifier.category_thresholds:
         if cat not in CATEGORIES:
             raise ConfigError(f"unknown category {cat!r}", file=file,

@@ -2,8 +2,10 @@
 
 A message marked automatic is stored and visible but never gets an automatic reply.
 The checks follow the lessons of existing helpdesks (``shared/docs/domain.md``): RFC 3834
-Auto-Submitted, Precedence, Microsoft's X-Auto-Response-Suppress, mailing-list headers,
-X-Loop, delivery status reports and our own Message-IDs.
+Auto-Submitted, Precedence, the null reverse path, mailing-list headers (RFC 2369/2919),
+X-Loop, delivery, abuse (ARF, RFC 5965) and disposition reports, bounce and no-reply senders,
+our own Message-IDs (:mod:`triage.mail.msgid`) and automatic subjects per language
+(:mod:`triage.mail.auto_subjects`).
 """
 
 from __future__ import annotations
@@ -12,23 +14,47 @@ import re
 from email import message_from_bytes
 from email.message import Message
 
-_BOUNCE_SENDERS = re.compile(r"^(mailer-daemon|postmaster|mail-daemon|bounces?)([+@-]|$)", re.I)
+from triage.mail.auto_subjects import AUTO_SUBJECT
+from triage.mail.msgid import is_own_message_id
+
+_BOUNCE_SENDERS = re.compile(
+    r"^(mailer[-_.]?daemon|mail[-_.]?daemon|post[-_.]?master|mdaemon|bounces?|"
+    r"mail[-_.]?delivery[-_.]?(?:subsystem|system))([+@=-]|$)", re.I)
 _NOREPLY = re.compile(r"^(no[-_.]?reply|do[-_.]?not[-_.]?reply|notifications?)([+@-]|$)", re.I)
-_AUTO_SUBJECT = re.compile(
-    r"^(auto(matic)?[ -]?(reply|response)|out of (the )?office|abwesenheit|"
-    r"tr[ảa] l[ờo]i t[ựu] [đd][ộo]ng|balas otomatis|wala sa opisina|"
-    r"undeliverable|delivery status notification|mail delivery failed|returned mail)",
-    re.I,
-)
+_LIST_HEADERS = ("List-Id", "List-Unsubscribe", "List-Subscribe", "List-Post", "List-Help",
+                 "List-Archive", "List-Owner")
+_REPORT_TYPES = {"message/delivery-status", "message/feedback-report",
+                 "message/disposition-notification", "message/global-delivery-status",
+                 "message/global-disposition-notification"}
+
+
+def _null_sender(msg: Message) -> str | None:
+    """The header that carries the null reverse path ``<>`` (bounces, RFC 3834 replies)."""
+    for name in ("Return-Path", "From"):
+        value = str(msg.get(name, "") or "").strip()
+        if value and value.replace(" ", "") in {"<>", "<<>>"}:
+            return name
+    return None
+
+
+def _report_part(msg: Message) -> str | None:
+    """The content type of a delivery, feedback (ARF) or disposition report anywhere in
+    ``msg`` (top level, in multipart/report or wrapped in multipart/mixed)."""
+    for part in msg.walk():
+        ctype = part.get_content_type()
+        if ctype in _REPORT_TYPES or ctype == "multipart/report":
+            return ctype
+    return None
 
 
 def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (),
-                own_message_id_suffix: str = "@triage",
                 subject: str | None = None) -> tuple[bool, str | None]:
     """Return ``(is_auto, reason)`` for a parsed email.
 
     ``subject`` is the decoded subject when the caller has it (the raw header otherwise).
     ``reason`` names the header or rule that fired, so agents can see why.
+    ``X-Auto-Response-Suppress`` alone never marks mail automatic: Outlook sets it on
+    ordinary human messages too.
     """
     auto_submitted = str(msg.get("Auto-Submitted", "") or "").strip().lower()
     if auto_submitted and auto_submitted != "no":
@@ -38,15 +64,17 @@ def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (
         return True, f"Precedence: {precedence}"
     if msg.get("X-Autoreply") or msg.get("X-Autorespond") or msg.get("X-Auto-Response"):
         return True, "X-Autoreply header"
-    suppress = str(msg.get("X-Auto-Response-Suppress", "") or "").strip().lower()
-    if suppress and any(t in suppress for t in ("all", "oof", "autoreply", "dr", "rn", "nrn")):
-        return True, f"X-Auto-Response-Suppress: {suppress}"
-    if msg.get("List-Id") or msg.get("List-Unsubscribe"):
-        return True, "mailing list (List-Id/List-Unsubscribe)"
+    null = _null_sender(msg)
+    if null:
+        return True, f"null sender ({null}: <>)"
+    for name in _LIST_HEADERS:
+        if msg.get(name):
+            return True, f"mailing list ({name})"
     if msg.get("X-Loop"):
         return True, "X-Loop header"
-    if msg.get_content_type() == "multipart/report":
-        return True, "delivery or disposition report (multipart/report)"
+    report = _report_part(msg)
+    if report:
+        return True, f"delivery, abuse or disposition report ({report})"
     local = sender.split("@", 1)[0] if sender else ""
     if local and _BOUNCE_SENDERS.match(local):
         return True, f"bounce sender {sender}"
@@ -55,12 +83,12 @@ def detect_auto(msg: Message, *, sender: str, own_addresses: tuple[str, ...] = (
     if sender and sender.lower() in own_addresses:
         # our own outgoing mail (an agent replying from a mail client): never answer it
         return True, f"sent from our own address {sender}"
-    mid = str(msg.get("Message-ID", "") or "")
-    if own_message_id_suffix and own_message_id_suffix in mid:
-        return True, "one of our own Message-IDs"
+    mid = " ".join(str(msg.get("Message-ID", "") or "").split())
+    if mid and is_own_message_id(mid):
+        return True, "one of our own Message-IDs (our mail came back)"
     if subject is None:
         subject = str(msg.get("Subject", "") or "")
-    if _AUTO_SUBJECT.match(subject.strip()):
+    if AUTO_SUBJECT.match(subject):
         return True, f"automatic-reply subject {subject.strip()[:60]!r}"
     return False, None
 

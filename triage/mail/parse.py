@@ -11,6 +11,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import re
 import unicodedata
 from datetime import datetime
 from email import policy
@@ -24,6 +25,7 @@ from inscriptis import get_text
 
 from triage.clock import ensure_utc
 from triage.errors import ParseError
+from triage.mail.htmlquote import mark_quotes
 from triage.mail.loops import bounced_message, detect_auto
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
@@ -45,9 +47,64 @@ def decode_header_value(value: str) -> str:
     if "=?" in text:
         try:
             text = str(make_header(decode_header(text)))
-        except Exception:  # a broken encoded word: keep the raw text rather than lose it
-            log.debug("undecodable encoded word in %r", value[:80])
+        except Exception:  # an unknown charset label (=?NONE?, x-unknown): detect it
+            text = _decode_words(text)
     return unicodedata.normalize("NFC", text)
+
+
+def _decode_words(text: str) -> str:
+    """Decode encoded words whose charset label Python does not know by detecting the
+    charset (charset-normalizer); keep the raw text when the words themselves are broken."""
+    try:
+        parts = decode_header(text)
+    except Exception:
+        log.debug("undecodable encoded word in %r", text[:80])
+        return text
+    out = []
+    for payload, charset in parts:
+        if isinstance(payload, str):
+            out.append(payload)
+            continue
+        label = (charset or "").lower()
+        try:
+            out.append(payload.decode(label) if label and label != "unknown-8bit" else
+                       payload.decode("ascii"))
+        except (LookupError, UnicodeDecodeError):
+            out.append(decode_bytes(payload, None))
+    return "".join(out)
+
+
+def raw_header_text(value: str) -> str:
+    """A raw header value with its 8-bit bytes (RFC 6532 UTF-8, or legacy charsets) decoded,
+    encoded words left alone: for splitting addresses before decoding names."""
+    if value.isascii() or not any("\udc80" <= ch <= "\udcff" for ch in value):
+        return value
+    return decode_bytes(value.encode("ascii", "surrogateescape"), None)
+
+
+_OBS_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
+_FOLDED_BOUNDARY = (re.compile(rb'(?i)(boundary=)\r?\n[ \t]+'),
+                    re.compile(rb'(?i)(boundary="[^"\r\n]*)\r?\n[ \t]+([^"\r\n]*")'))
+
+
+def repair_headers(raw: bytes) -> bytes:
+    """Fix two header forms the email package misreads, in the header section only.
+
+    ``From  :`` (RFC 5322 obsolete syntax: white space before the colon) is read as
+    ``From:``; a ``boundary`` parameter folded across lines (inside or right after
+    ``boundary=``) is unfolded, or the body would come out empty.
+    """
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))
+    head, body = raw[:end], raw[end:]
+    head = _OBS_NAME.sub(rb"\1:", head)
+    if b"oundary=" in head or b"OUNDARY=" in head:
+        for _ in range(8):
+            fixed = _FOLDED_BOUNDARY[1].sub(rb"\1\2", _FOLDED_BOUNDARY[0].sub(rb"\1", head))
+            if fixed == head:
+                break
+            head = fixed
+    return head + body
 
 
 def _first_headers(msg: Message) -> dict[str, str]:
@@ -158,7 +215,7 @@ def _walk_body(msg: Message) -> tuple[str, str | None, list[Attachment]]:
     if plain and any(p.strip() for p in plain):
         text = "\n\n".join(p.strip() for p in plain if p.strip())
     elif html_joined:
-        text = html_to_text(html_joined)
+        text = html_to_text(mark_quotes(html_joined))
     else:
         text = ""
     return text, html_joined, attachments
@@ -185,7 +242,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     try:
         # compat32 parses lazily and fast (policy.default parsed every header it touched and
         # took ~80 % of ingest time); headers we need are decoded by decode_header_value
-        msg = BytesParser(policy=policy.compat32).parsebytes(raw)
+        msg = BytesParser(policy=policy.compat32).parsebytes(repair_headers(raw))
     except Exception as exc:  # the parser is lenient; this is truly broken input
         raise ParseError(f"not parseable as email: {exc}") from exc
     if not msg.keys():
@@ -193,7 +250,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
 
     # split the address before decoding, so an encoded comma in a name cannot split it
     headers = _first_headers(msg)
-    name, addr = parseaddr(" ".join(headers.get("from", "").split()))
+    name, addr = parseaddr(" ".join(raw_header_text(headers.get("from", "")).split()))
     name = decode_header_value(name)
     sender = addr.strip().lower()
     message_id = _header(headers, "message-id")
@@ -222,15 +279,15 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         in_reply_to = in_reply_to or bounced_id
         references = [*references, bounced_id] if bounced_id not in references else references
         reason = f"{reason}; bounce of {bounced_id} ({bounced_subject[:120]})"
-    to, cc = ([a.lower() for _, a in getaddresses([" ".join(headers.get(h, "").split())]) if a]
-              for h in ("to", "cc"))
+    to, cc = ([a.lower() for _, a in getaddresses([" ".join(raw_header_text(
+        headers.get(h, "")).split())]) if a] for h in ("to", "cc"))
     return ParsedMessage(
         message_id=message_id,
         channel="email",
         sender=sender,
         sender_name=name.strip(),
         subject=subject,
-        text=strip_quotes(text),
+        text=strip_quotes(text, subject),
         full_text=text,
         received_at=received,
         in_reply_to=in_reply_to,

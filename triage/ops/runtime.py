@@ -15,8 +15,8 @@ from triage.store.ownership import Claims, LeasedSource, Leases, Owner
 if TYPE_CHECKING:
     from triage.config import OpsSettings
     from triage.ops.server import OpsServer
+    from triage.store import Store
     from triage.store.conversations import Counts
-    from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 

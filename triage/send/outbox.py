@@ -23,9 +23,10 @@ from typing import Any
 
 from triage.backoff import backoff_delay, no_jitter
 from triage.errors import PermanentSendError, SendError, SendInDoubt
-from triage.send.base import OutgoingReply, Sender, payload_of, reply_of
+from triage.models import OutgoingReply, Sender
 from triage.send.recovery import recover
 from triage.store import Store
+from triage.store.outbox import reply_of
 from triage.store.ownership import pid_alive
 
 __all__ = ["DrainStats", "Outbox", "OutboxSender", "idempotency_key", "reply_of"]
@@ -75,8 +76,7 @@ class Outbox:
 
     def enqueue(self, reply: OutgoingReply, *, draft_id: int | None, actor: str) -> int:
         """Queue ``reply``; return the outbox row id (the existing one for a known key)."""
-        oid, new = self.store.outbox.enqueue(reply.idempotency_key, reply.message_id, draft_id,
-                                             reply.channel, payload_of(reply), actor)
+        oid, new = self.store.outbox.enqueue(reply, draft_id, actor)
         if new:
             self.store.audit(actor, "enqueue_reply", reply.message_id,
                              {"outbox_id": oid, "key": reply.idempotency_key})

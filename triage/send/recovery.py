@@ -19,8 +19,9 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from triage.errors import NotFound, OutboxError, SendError
-from triage.send.base import Sender, reply_of
+from triage.models import Sender
 from triage.store import Store, aware
+from triage.store.outbox import reply_of
 from triage.store.ownership import Owner
 
 log = logging.getLogger(__name__)

@@ -17,20 +17,15 @@ from typing import Any
 
 from triage.clients.smtp import SmtpClient, TlsMode
 from triage.errors import PermanentSendError, SendError, SendInDoubt
+from triage.mail.msgid import message_id_for as message_id_for  # re-exported for callers
 from triage.models import OutgoingReply
 
 log = logging.getLogger(__name__)
 
+
 SentHook = Callable[[OutgoingReply, bytes], None]
 """Called with the reply and its RFC 5322 bytes after a successful send (e.g. IMAP APPEND to
 the Sent folder, built by the IMAP write-back work)."""
-
-
-def message_id_for(key: str, from_address: str) -> str:
-    """Return the Message-ID for idempotency key ``key``: ``<triage.KEY@domain>``."""
-    domain = from_address.rpartition("@")[2] or "triage.invalid"
-    safe = "".join(ch if ch.isalnum() or ch in "-._" else "-" for ch in key)
-    return f"<triage.{safe}@{domain}>"
 
 
 # Characters that would end a header line (or that some readers treat as one): folded into a

@@ -36,7 +36,7 @@ class IdleWatcher(threading.Thread):
                  stop: threading.Event, *, renew: timedelta = timedelta(minutes=25),
                  check_every: float = 1.0, backoff_max: float = 300.0,
                  fetched_since: Callable[[float], bool] | None = None,
-                 confirm_every: float = 1.0, confirm_tries: int = 60,
+                 confirm_every: float = 0.2, confirm_tries: int = 300,
                  rand: Callable[[], float] = random.random) -> None:
         super().__init__(name=f"idle:{connector.settings.name}:{folder}", daemon=True)
         self.connector = connector
@@ -53,7 +53,9 @@ class IdleWatcher(threading.Thread):
         self.idling = threading.Event()
         self.supported = True
         self.wakes = 0
-        self._uidnext = 0
+        self._asked: float | None = None
+        """When the last unconfirmed wake-up was asked (``time.monotonic()``), else None."""
+        self._tries = 0
         self.idles = 0
         """IDLE commands issued (one more every renewal)."""
 
@@ -85,7 +87,7 @@ class IdleWatcher(threading.Thread):
                 log.info("idle %s: server has no IDLE; polling every %s instead",
                          self.connector.label, self.connector.settings.poll_interval)
                 return
-            self._uidnext = self._select(client)
+            client.select_folder(self.folder, readonly=True)
             if wake_first:
                 self._wake()  # mail may have arrived while we were disconnected
             while not self.stop.is_set():
@@ -96,7 +98,15 @@ class IdleWatcher(threading.Thread):
             close_client(client)
 
     def _idle_once(self, client: IMAPClient) -> bool:
-        """IDLE until new mail, ``renew`` seconds, or stop; return True on new mail."""
+        """IDLE until new mail, ``renew`` seconds, or stop; return True on new mail.
+
+        Mail that came while we were out of IDLE (waking the poll, renewing) is not announced
+        when IDLE starts again: Dovecot reports it only at its next periodic check, 30 s
+        later by default. A NOOP first syncs our view and reports it at once.
+        """
+        _text, pending = client.noop()
+        if _has_new_mail(pending):
+            return True
         client.idle()
         self.idles += 1
         self.idling.set()
@@ -107,39 +117,40 @@ class IdleWatcher(threading.Thread):
                 left = self.renew - (time.monotonic() - started)
                 if left <= 0:
                     break
-                responses = client.idle_check(timeout=min(self.check_every, left))
+                wait = self.confirm_every if self._asked is not None else self.check_every
+                responses = client.idle_check(timeout=min(wait, left))
                 if _has_new_mail(responses):
                     new_mail = True
                     break
+                self._confirm()
         finally:
             self.idling.clear()
             _text, done = client.idle_done()
-        # mail that arrived while IDLE was being renewed is reported with DONE's answer or
-        # not at all; UIDNEXT tells for sure
-        new_mail = new_mail or _has_new_mail(done)
-        uidnext = self._select(client)
-        new_mail = new_mail or uidnext > self._uidnext
-        self._uidnext = uidnext
-        return new_mail
-
-    def _select(self, client: IMAPClient) -> int:
-        info = client.select_folder(self.folder, readonly=True)
-        return int(info.get(b"UIDNEXT", 0) or 0)
+        # mail that came while IDLE was being ended is reported with DONE's answer
+        return new_mail or _has_new_mail(done)
 
     def _wake(self) -> None:
         self.wakes += 1
         log.info("idle %s/%s: new mail, waking the poll", self.connector.settings.name,
                  self.folder)
-        asked = time.monotonic()
+        if self.fetched_since is not None:
+            self._asked, self._tries = time.monotonic(), 0
         self._call_wake()
-        if self.fetched_since is None:
+
+    def _confirm(self) -> None:
+        """Wake the poll again while no fetch has started since the last wake-up (bounded).
+
+        A poll that is already running skips the wake-up, and its fetch may have begun
+        before the mail came. This runs between IDLE checks, so the watcher stays in IDLE
+        and sees the next mail meanwhile.
+        """
+        if self._asked is None or self.fetched_since is None:
             return
-        # a poll that is already running skips the wake-up; if its last fetch began before
-        # the mail came, ask again until a fetch has started since (bounded)
-        for _ in range(self.confirm_tries):
-            if self.stop.wait(self.confirm_every) or self.fetched_since(asked):
-                return
-            self._call_wake()
+        if self.fetched_since(self._asked) or self._tries >= self.confirm_tries:
+            self._asked = None
+            return
+        self._tries += 1
+        self._call_wake()
 
     def _call_wake(self) -> None:
         try:

@@ -11,25 +11,21 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Any, Protocol
 
 from sqlalchemy import Engine, insert
 from sqlalchemy.engine import Connection, Row
 from sqlalchemy.exc import SQLAlchemyError
 
-from triage.clock import Clock
+from triage.clock import Clock, ensure_utc
 from triage.store import schema as s
 from triage.store.dberrors import store_error
 
 
 def aware(value: datetime | None) -> datetime | None:
-    """Return ``value`` as aware UTC (SQLite hands back naive datetimes)."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=UTC)
-    return value.astimezone(UTC)
+    """Return ``value`` as aware UTC, None as None (SQLite hands back naive datetimes)."""
+    return None if value is None else ensure_utc(value)
 
 
 def row_dict(row: Row[Any]) -> dict[str, Any]:

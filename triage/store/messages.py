@@ -217,9 +217,9 @@ class Messages(Aggregate):
     def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
         """Return which of ``message_ids`` are already stored for ``source`` (any source when
         ``source`` is None)."""
-        found: set[str] = set()
         m = s.messages
-        with self.read(f"cannot read the messages of source {source!r}") as c:
+        found: set[str] = set()
+        with self.read("cannot read the stored Message-IDs") as c:
             for chunk in chunked(list(message_ids), CHUNK):
                 q = select(m.c.message_id).where(m.c.message_id.in_(chunk))
                 if source is not None:

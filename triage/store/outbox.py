@@ -8,33 +8,53 @@ both move one row: the loser gets False and leaves the row alone.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
 from sqlalchemy import and_, func, insert, literal, or_, select, update
 
+from triage.models import OutgoingReply
 from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
+
+
+def payload_of(reply: OutgoingReply) -> dict[str, Any]:
+    """Return what a row stores of ``reply`` besides its key, message and channel."""
+    return {"to": reply.to, "subject": reply.subject, "text": reply.text,
+            "in_reply_to": reply.in_reply_to, "references": list(reply.references),
+            "source": reply.source, "extra": dict(reply.extra)}
+
+
+def reply_of(row: Mapping[str, Any]) -> OutgoingReply:
+    """Return the reply an outbox row holds (the inverse of :func:`payload_of`)."""
+    p = row["payload"]
+    return OutgoingReply(
+        idempotency_key=row["idempotency_key"], message_id=row["message_id"],
+        channel=row["channel"], to=p["to"], subject=p["subject"], text=p["text"],
+        in_reply_to=p.get("in_reply_to"), references=list(p.get("references") or []),
+        source=p.get("source") or "", extra=dict(p.get("extra") or {}))
 
 
 class OutboxRows(Aggregate):
     """Reads and moves the rows of the ``outbox`` table."""
 
-    def enqueue(self, key: str, message_id: int, draft_id: int | None, channel: str,
-                payload: dict[str, Any], actor: str) -> tuple[int, bool]:
-        """Insert a pending row for idempotency ``key`` unless one exists; return its id and
-        whether it is new."""
+    def enqueue(self, reply: OutgoingReply, draft_id: int | None,
+                actor: str) -> tuple[int, bool]:
+        """Insert a pending row for ``reply`` unless its idempotency key is queued already;
+        return the row id and whether it is new."""
         o = s.outbox
         now = self.clock.now()
         with self.write("cannot queue the reply") as c:
-            row = c.execute(select(o.c.id).where(o.c.idempotency_key == key)).first()
+            row = c.execute(select(o.c.id).where(
+                o.c.idempotency_key == reply.idempotency_key)).first()
             if row is not None:
                 return int(row[0]), False
             res = c.execute(insert(o).values(
-                idempotency_key=key, message_id=message_id, draft_id=draft_id, channel=channel,
-                payload=payload, status="pending", attempts=0, next_attempt_at=now,
-                actor=actor, created_at=now))
+                idempotency_key=reply.idempotency_key, message_id=reply.message_id,
+                draft_id=draft_id, channel=reply.channel, payload=payload_of(reply),
+                status="pending", attempts=0, next_attempt_at=now, actor=actor,
+                created_at=now))
             return int(res.inserted_primary_key[0]), True
 
     def rows(self, status: str | None = None, limit: int = 200) -> list[dict[str, Any]]:

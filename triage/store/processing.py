@@ -2,9 +2,8 @@
 
 A message flips from ``new`` to ``processed`` in the same transaction that writes its
 classification, deadline and draft, so a crash at any point loses nothing and a re-run (or a
-second daemon) doubles nothing. The helpers that retire an old classification and supersede
-open drafts are module functions, so another aggregate can use them inside its own
-transaction (a reclassification does both).
+second daemon) doubles nothing. The rows of a classification and a draft, and superseding
+the open drafts, are built as the review actions build them (``triage.store.drafts``).
 """
 
 from __future__ import annotations
@@ -12,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
 
 from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection
@@ -20,9 +18,7 @@ from sqlalchemy.engine import Connection
 from triage.models import Classification, Draft
 from triage.store import schema as s
 from triage.store.base import Aggregate, chunked
-
-OPEN_DRAFT = ("pending_review",)
-"""Draft statuses a new draft supersedes."""
+from triage.store.drafts import classification_values, draft_values, supersede_drafts
 
 
 @dataclass(frozen=True)
@@ -85,7 +81,7 @@ class Processing(Aggregate):
             drafted = [(r.message_id, r.draft) for r in done if r.draft is not None]
             if drafted:
                 supersede_drafts(c, [mid for mid, _ in drafted], now)
-                c.execute(insert(s.drafts), [draft_row(mid, d, now, "triage")
+                c.execute(insert(s.drafts), [draft_values(mid, d, now, "triage")
                                              for mid, d in drafted])
         return flipped
 
@@ -103,28 +99,4 @@ def add_classifications(c: Connection, results: Sequence[tuple[int, Classificati
     cl = s.classifications
     for chunk in chunked([mid for mid, _ in results], 500):
         c.execute(update(cl).where(cl.c.message_id.in_(chunk)).values(current=False))
-    c.execute(insert(cl), [classification_row(mid, x, now) for mid, x in results])
-
-
-def supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime,
-                     statuses: Sequence[str] = OPEN_DRAFT) -> None:
-    """Mark the drafts of ``message_ids`` in ``statuses`` superseded (a new one comes)."""
-    d = s.drafts
-    for chunk in chunked(list(message_ids), 500):
-        c.execute(update(d).where(d.c.message_id.in_(chunk), d.c.status.in_(list(statuses)))
-                  .values(status="superseded", updated_at=now))
-
-
-def classification_row(message_id: int, cl: Classification, now: datetime) -> dict[str, Any]:
-    """Return the ``classifications`` row of ``cl`` (the current one of its message)."""
-    return dict(message_id=message_id, category=cl.category, confidence=float(cl.confidence),
-                language=cl.language, model_version=cl.model_version,
-                needs_review=bool(cl.needs_review), scores=cl.scores, created_at=now,
-                current=True)
-
-
-def draft_row(message_id: int, d: Draft, now: datetime, by: str) -> dict[str, Any]:
-    """Return the ``drafts`` row of ``d``, written by ``by``."""
-    return dict(message_id=message_id, status=d.status, subject=d.subject, text=d.text,
-                template=d.template, language=d.language, created_at=now, updated_at=now,
-                updated_by=by)
+    c.execute(insert(cl), [classification_values(mid, x, now) for mid, x in results])

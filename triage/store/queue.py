@@ -46,7 +46,9 @@ def _newest_draft_id() -> Any:
 
 class Queue(Aggregate):
     """What agents see: read-only queries over messages, classifications, deadlines,
-    drafts, assignments, corrections and the outbox."""
+    drafts, assignments, corrections and the outbox. (A message's current draft,
+    classification and assignee are ``store.drafts``' reads, shared with the review
+    actions.)"""
 
     def queue(self, f: QueueFilter, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
         """Return messages waiting for a reply (deadline not met unless filtered), soonest
@@ -122,24 +124,6 @@ class Queue(Aggregate):
                 .where(cond, o.c.status.in_(["sent", "pending", "sending", "in_doubt"]))
                 .order_by(o.c.id))]
 
-    def current_classification(self, message_id: int) -> dict[str, Any] | None:
-        """Return the current classification row of a message, if any."""
-        cl = s.classifications
-        with self.read("cannot read the classification") as c:
-            row = c.execute(select(cl).where(cl.c.message_id == message_id,
-                                             cl.c.current.is_(True))
-                            .order_by(cl.c.id.desc()).limit(1)).first()
-        return row_dict(row) if row else None
-
-    def current_draft(self, message_id: int) -> dict[str, Any] | None:
-        """Return the newest draft that is not superseded, if any."""
-        dr = s.drafts
-        with self.read("cannot read the draft") as c:
-            row = c.execute(select(dr).where(dr.c.message_id == message_id,
-                                             dr.c.status != "superseded")
-                            .order_by(dr.c.id.desc()).limit(1)).first()
-        return row_dict(row) if row else None
-
     def deadline(self, message_id: int) -> dict[str, Any] | None:
         """Return the response deadline of a message (first or next response), if any."""
         d = s.deadlines
@@ -159,13 +143,6 @@ class Queue(Aggregate):
                 m.c.thread_id == message["thread_id"], d.c.kind == "resolution",
                 d.c.state != "met").order_by(d.c.due_at).limit(1)).first()
         return row_dict(row) if row else None
-
-    def assignee(self, message_id: int) -> str | None:
-        """Return the agent a message is assigned to, if any."""
-        a = s.assignments
-        with self.read("cannot read the assignment") as c:
-            row = c.execute(select(a.c.agent).where(a.c.message_id == message_id)).first()
-        return row[0] if row else None
 
     def corrections(self, message_id: int) -> list[dict[str, Any]]:
         """Return the reclassifications recorded for a message, oldest first."""

@@ -9,13 +9,14 @@ aggregate, each in its own module and each public method one transaction:
 ``store.processing``      classification, deadline and draft written exactly once;
                           quarantine (``processing.py``)
 ``store.deadlines``       deadlines met; sweep, notices, report (``deadline_store.py``)
+``store.drafts``          the review actions: edits, approve, discard, assign, reclassify
+                          (``drafts.py``)
 ``store.queue``           the review page's read models (``queue.py``)
 ``store.conversations``   open conversations, their states and the counts every view shows
                           (``conversations.py``)
 ``store.notes``           internal notes; ``store.saved_replies`` agents' canned replies
                           (``notes.py``)
 ``store.quarantine``      quarantined messages: list, retry, dismiss (``quarantine.py``)
-``store.drafts``          drafts, assignments, corrections: the review actions (``drafts.py``)
 ``store.outbox``          approved replies and their transitions (``outbox.py``)
 ``store.accounts``        users of the review page (``accounts.py``)
 ``store.registry``        model versions and corrections (``registry.py``)
@@ -68,8 +69,8 @@ class Store:
         self.messages = Messages(engine, clock)
         self.processing = Processing(engine, clock)
         self.deadlines = DeadlineStore(self)
-        self.queue = Queue(engine, clock)
         self.drafts = Drafts(engine, clock)
+        self.queue = Queue(engine, clock)
         self.conversations = Conversations(engine, clock)
         self.notes = Notes(engine, clock)
         self.saved_replies = SavedReplies(engine, clock)
@@ -127,12 +128,13 @@ class Store:
         return self.messages.record_source_result(name, error)
 
     def record_source_failure(self, name: str, type_: str, error: str) -> None:
-        """Record a failed poll of source ``name``; a store that is down is logged, not
-        raised (see :meth:`Messages.record_source_failure`)."""
+        """Record a failed poll of source ``name`` (logged, not raised, when the store is
+        down)."""
         self.messages.record_source_failure(name, type_, error)
 
     def source_failures(self, name: str) -> int:
-        """Return how many polls of source ``name`` failed in a row."""
+        """Return how many polls of source ``name`` failed in a row (1 when unknown or
+        unreadable)."""
         return self.messages.source_failures(name)
 
     def pause_source(self, name: str, until: datetime | None) -> None:
@@ -156,8 +158,7 @@ class Store:
                                        channel=channel)
 
     def known_message_ids(self, source: str | None, message_ids: Sequence[str]) -> set[str]:
-        """Return which of ``message_ids`` are already stored for ``source`` (any source when
-        ``source`` is None)."""
+        """Return which of ``message_ids`` are already stored for ``source`` (any when None)."""
         return self.messages.known_message_ids(source, message_ids)
 
     def pending_ids(self, limit: int) -> list[int]:

@@ -1,7 +1,8 @@
-"""Read side of the review page: thin callers of the store's queue read models.
+"""Read side of the review page: thin callers of the store's read models.
 
-The queries themselves live in ``triage.store.queue`` (``store.queue``); these functions keep
-the page's call sites short (``queries.deadline(store, id)``).
+The queries themselves live in ``triage.store.queue`` (``store.queue``) and, for what the
+review actions read too, ``triage.store.drafts`` (``store.drafts``); these functions keep the
+page's call sites short (``queries.deadline(store, id)``).
 """
 
 from __future__ import annotations
@@ -33,16 +34,16 @@ def thread_messages(store: Store, message: dict[str, Any]) -> list[dict[str, Any
 
 def current_classification(store: Store, message_id: int) -> dict[str, Any] | None:
     """Return the current classification row of a message, if any."""
-    return store.queue.current_classification(message_id)
+    return store.drafts.classification(message_id)
 
 
 def current_draft(store: Store, message_id: int) -> dict[str, Any] | None:
     """Return the newest draft that is not superseded, if any."""
-    return store.queue.current_draft(message_id)
+    return store.drafts.current(message_id)
 
 
 def deadline(store: Store, message_id: int) -> dict[str, Any] | None:
-    """Return the first-response deadline of a message, if any."""
+    """Return the response deadline of a message (first or next response), if any."""
     return store.queue.deadline(message_id)
 
 
@@ -53,7 +54,7 @@ def open_resolution(store: Store, message: dict[str, Any]) -> dict[str, Any] | N
 
 def assignee(store: Store, message_id: int) -> str | None:
     """Return the agent a message is assigned to, if any."""
-    return store.queue.assignee(message_id)
+    return store.drafts.assignee(message_id)
 
 
 def corrections(store: Store, message_id: int) -> list[dict[str, Any]]:

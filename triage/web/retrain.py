@@ -16,7 +16,7 @@ from pathlib import Path
 
 from classifiers.corpus_io import Example, load_corpus
 from classifiers.registry import ModelRegistry
-from classifiers.retrain import train_version
+from classifiers.retrain import TrainingData, train_version
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -72,13 +72,14 @@ class Retrainer:
             self._step("reading the bundled corpus and the agents' corrections")
             registry = ModelRegistry(self.store, self.models_dir)
             fixes = registry.corrections()
-            examples = [*self.corpus(), *fixes]
+            corpus = list(self.corpus())
+            examples = [*corpus, *fixes]
             self._step(f"{len(examples)} examples ({len(fixes)} from corrections)")
             # The same training and gate as 'triage train', but never activated from here:
             # an admin reads the gate's verdict and activates on the models page.
             # in a child process: the web page shares the daemon's memory (docs/operations.md)
-            outcome = train_version(registry, examples, activate=False, actor=actor,
-                                    progress=self._step, in_child=True)
+            outcome = train_version(registry, TrainingData(corpus, fixes), activate=False,
+                                    actor=actor, progress=self._step, in_child=True)
             self.store.audit(actor, "model_retrain", None, {
                 "version": outcome.model.version, "examples": len(examples),
                 "gate": outcome.explanation})

@@ -1,0 +1,1 @@
+"""Reply-extraction fixtures (``cases/``), their generator and the scoring helpers."""
