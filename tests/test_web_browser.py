@@ -90,7 +90,7 @@ def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_server_sink:
     page.keyboard.press("k")
     assert "overdue" not in rows.nth(0).locator(".countdown").inner_text()
     IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / "queue.png"), full_page=True)
+    page.screenshot(path=str(IMG / "queue-keyboard.png"), full_page=True)
 
     first = rows.nth(0).locator("a.open")
     assert first.inner_text() == "My order is late"
@@ -100,7 +100,7 @@ def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_server_sink:
     editor = page.get_by_label("Reply")
     editor.fill("Hi Ann,\n\nWe refund [[fill: refund amount]] today.\n\nSupport")
     assert page.locator("#placeholder-list mark.fill").inner_text() == "refund amount"
-    page.screenshot(path=str(IMG / "message.png"), full_page=True)
+    page.screenshot(path=str(IMG / "placeholders.png"), full_page=True)
     approve = page.get_by_role("button", name="Approve and send")
     assert approve.get_attribute("aria-disabled") == "true"
     approve.click(force=True)  # the server must refuse it too

@@ -129,10 +129,11 @@ def open_deadline(d: Any, m: Any) -> ColumnElement[bool]:
                 m.c.status == "processed", m.c.is_auto.is_(False))
 
 
-def _soon(cut: StateCut, m: Any) -> ColumnElement[Any]:
-    whens = [(and_(m.c.channel == ch, m.c.source == src), literal(at, s.TS))
+def _soon(cut: StateCut, cols: Any) -> ColumnElement[Any]:
+    """SQL for the due-soon boundary of a row with ``channel`` and ``source`` columns."""
+    whens = [(and_(cols.channel == ch, cols.source == src), literal(at, s.TS))
              for (ch, src), at in cut.soon.items() if src]
-    whens += [(m.c.channel == ch, literal(at, s.TS)) for (ch, src), at in cut.soon.items()
+    whens += [(cols.channel == ch, literal(at, s.TS)) for (ch, src), at in cut.soon.items()
               if not src]
     now = literal(cut.now, s.TS)
     return case(*whens, else_=now) if whens else now
@@ -148,19 +149,21 @@ class Conversations(Aggregate):
     """The queue of conversations and the counts of every view."""
 
     def _open(self, cut: StateCut) -> Any:
-        """One row per open conversation: key, most urgent due time and its state, newest
-        open message."""
+        """One row per open conversation: key, most urgent due time, its state's rank (1 ok,
+        2 due soon, 3 breached), newest open message."""
         d, m = s.deadlines, s.messages
-        due = func.min(d.c.due_at)
-        # the state of the earliest deadline is the conversation's (states are monotone in
-        # the due time, within one channel); min over the per-row state rank does that
-        rank = func.max(case((state_of(d.c.due_at, _soon(cut, m), cut.now) == "breached", 3),
-                             (state_of(d.c.due_at, _soon(cut, m), cut.now) == "due_soon", 2),
-                             else_=1))
-        return (select(_conv(m).label("conv"), due.label("due_at"), rank.label("rank"),
-                       func.max(m.c.id).label("newest_id"), func.count().label("open_n"))
-                .select_from(d).join(m, m.c.id == d.c.message_id)
-                .where(open_deadline(d, m)).group_by(_conv(m)))
+        grouped = (select(_conv(m).label("conv"), func.min(d.c.due_at).label("due_at"),
+                          func.max(m.c.id).label("newest_id"),
+                          func.max(m.c.channel).label("channel"),
+                          func.max(m.c.source).label("source"))
+                   .select_from(d).join(m, m.c.id == d.c.message_id)
+                   .where(open_deadline(d, m)).group_by(_conv(m))).subquery()
+        # a conversation's messages share its channel: the state of its earliest deadline
+        # is the conversation's
+        state = state_of(grouped.c.due_at, _soon(cut, grouped.c), cut.now)
+        rank = case((state == "breached", 3), (state == "due_soon", 2), else_=1)
+        return select(grouped.c.conv, grouped.c.due_at, rank.label("rank"),
+                      grouped.c.newest_id)
 
     def _on_its_way(self) -> Any:
         """Conversation keys with a reply approved but not yet sent."""
@@ -172,16 +175,16 @@ class Conversations(Aggregate):
 
     def counts(self, cut: StateCut) -> Counts:
         """Return open, waiting, ok, due soon, breached (conversations) and met (replies)."""
-        d, m = s.deadlines, s.messages
+        d = s.deadlines
         sub = self._open(cut).subquery()
         away = self._on_its_way().subquery()
         with self.read("cannot count conversations") as c:
             by_rank = {int(r[0]): int(r[1]) for r in c.execute(
                 select(sub.c.rank, func.count()).group_by(sub.c.rank))}
             on_way = int(c.execute(select(func.count()).select_from(away)).scalar() or 0)
-            met = int(c.execute(select(func.count()).select_from(d).join(
-                m, m.c.id == d.c.message_id).where(
-                d.c.kind.in_(RESPONSE_KINDS), d.c.met_at.is_not(None))).scalar() or 0)
+            # only customer messages get response deadlines: no join needed (index only)
+            met = int(c.execute(select(func.count()).select_from(d).where(
+                d.c.met_at.is_not(None), d.c.kind.in_(RESPONSE_KINDS))).scalar() or 0)
         total = sum(by_rank.values())
         return Counts(open=total, waiting=total - on_way, ok=by_rank.get(1, 0),
                       due_soon=by_rank.get(2, 0), breached=by_rank.get(3, 0), met=met)
@@ -206,15 +209,16 @@ class Conversations(Aggregate):
         out["state"] = {st: ranks.get(i + 1, 0) for i, st in enumerate(STATES)}
         return out
 
-    def page(self, f: ConversationFilter, cut: StateCut,
-             size: int = PAGE_SIZE) -> tuple[list[dict[str, Any]], int]:
+    def page(self, f: ConversationFilter, cut: StateCut, size: int = PAGE_SIZE,
+             total: int | None = None) -> tuple[list[dict[str, Any]], int]:
         """Return one page of open conversations for ``f`` and how many match in all.
 
         Each row: ``conv``, ``thread_id``, ``due_at``, ``state``, the newest open message
         (``id``, ``subject``, ``sender``, ``sender_name``, ``received_at``, ``channel``,
         ``source``, ``snippet``), its ``category``, ``confidence``, ``language``,
         ``needs_review``, ``draft_status``, the conversation's ``messages`` count and
-        ``assignee`` (its latest assignment).
+        ``assignee`` (its latest assignment). ``total``, when the caller knows it (the open
+        count of :meth:`counts` for an unfiltered queue), saves counting again.
         """
         m, cl, dr = s.messages, s.classifications, s.drafts
         sub = self._open(cut).subquery()
@@ -270,8 +274,9 @@ class Conversations(Aggregate):
                        if f.sort in ("received", "category", "language") else [],
                        chosen.c.due_at, chosen.c.conv))
         with self.read("cannot read the queue") as c:
-            total = int(c.execute(select(func.count()).select_from(keys.subquery()))
-                        .scalar() or 0)
+            if total is None:
+                total = int(c.execute(select(func.count()).select_from(keys.subquery()))
+                            .scalar() or 0)
             rows = [row_dict(r) for r in c.execute(q)]
             counts = self._message_counts(c, [r["conv"] for r in rows])
         for r in rows:

@@ -47,11 +47,13 @@ def _context(request: Request, user: User) -> dict[str, Any]:
     p = parts(request)
     f = ConversationFilter.from_mapping(request.query_params, me=user.name)
     cut = state_cut(p.deadlines, p.clock.now())
-    rows, total = p.store.conversations.page(f, cut)
+    counts = p.store.conversations.counts(cut)
+    unfiltered = not any(v for k, v in f.as_params().items() if k != "sort")
+    rows, total = p.store.conversations.page(f, cut, total=counts.open if unfiltered else None)
     pages = max(1, -(-total // PAGE_SIZE))
     params = f.as_params()
     return {"rows": rows, "total": total, "f": f, "states": STATES, "sorts": SORTS,
-            "counts": p.store.conversations.counts(cut), "page_no": f.page, "pages": pages,
+            "counts": counts, "page_no": f.page, "pages": pages,
             "prev_url": f"/queue?{urlencode({**params, 'page': f.page - 1})}"
             if f.page > 1 else "",
             "next_url": f"/queue?{urlencode({**params, 'page': f.page + 1})}"
