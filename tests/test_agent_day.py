@@ -301,9 +301,11 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     assert agent.locator("#discard-list li").count() == 1
     agent.get_by_role("button", name="Discard").click()
     agent.wait_for_load_state()
-    agent.goto(f"{base}/messages/{picked[0]}")
-    agent.get_by_role("button", name="Undo discard").click()
+    assert picked[0] not in agent.locator("#queue-rows tr.row").evaluate_all(
+        "rs => rs.map(r => r.getAttribute('data-id'))")
+    agent.get_by_role("button", name=re.compile("Undo discard")).click()
     agent.wait_for_load_state()
+    agent.goto(f"{base}/messages/{picked[0]}")
     assert agent.locator("#draft-status").inner_text() == "pending review"
     agent.goto(base + "/queue?sort=received")
     for i in range(3):

@@ -59,6 +59,7 @@ def _context(request: Request, user: User) -> dict[str, Any]:
             "next_url": f"/queue?{urlencode({**params, 'page': f.page + 1})}"
             if f.page < pages else "",
             "agents": [n for n, _ in p.store.accounts.users()],
+            "undo": request.session.get("undo") or [],
             "choices": filter_choices(p), "now": p.clock.now()}
 
 
