@@ -211,6 +211,17 @@ def no_sideways_scroll(pg: Any) -> None:
     assert width <= 390, f"{pg.url} is {width}px wide at 390px"
 
 
+def sent_and_shown(pg: Any, tries: int = 50) -> None:
+    """Reload until the reply the page sends after answering is shown sent (the send runs
+    right after the response, so the first page may still show it sending)."""
+    for _ in range(tries):
+        if pg.locator("#deadline-met").count():
+            return
+        pg.wait_for_timeout(100)
+        pg.reload()
+    raise AssertionError("the approved reply was not sent")
+
+
 def open_message(pg: Any, base: str, app: App, msgid: str) -> int:
     [row] = [r for r in app.store.export_rows() if r["message_id"] == msgid]
     pg.goto(f"{base}/messages/{row['id']}")
@@ -241,13 +252,14 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     assert "never sent" in agent.locator("article.note").inner_text()
     agent.get_by_label("Canned text").select_option(label="template: request")
     agent.get_by_role("button", name="Insert").click()
-    agent.wait_for_function("document.getElementById('draft-text').value.length > 200")
+    agent.wait_for_function("() => document.getElementById('draft-text').value.length > 200")
     shot(agent, "message")
     agent.get_by_label("Reply", exact=True).fill(
         "Hi Lina,\n\nYour refund for order 7781 was sent today.\n\nSupport")
     agent.get_by_role("button", name="Approve and send").click()
     agent.wait_for_load_state()
     assert "Reply by ann" in agent.locator("article.reply").inner_text()
+    sent_and_shown(agent)
     assert "by ann" in agent.locator("#deadline-met").inner_text()
     shot(agent, "message-sent")
 
@@ -272,8 +284,8 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     assert resp.headers["content-type"] == "application/octet-stream"
     assert agent.locator("img.inline-image").count() == 0
     agent.get_by_role("button", name=re.compile("Show image")).click()
-    agent.wait_for_function("document.querySelector('img.inline-image') &&"
-                            " document.querySelector('img.inline-image').naturalWidth > 0")
+    agent.wait_for_function("() => { const i = document.querySelector('img.inline-image');"
+                            " return !!i && i.complete && i.naturalWidth > 0; }")
 
     # malformed mail: flagged, sent to review, not confident
     open_message(agent, base, day, "<broken@example.net>")
