@@ -227,3 +227,31 @@ def test_dashboard_shows_the_report_charts(demo: App) -> None:
     png = admin.get("/admin/charts/backlog.png")
     assert png.status_code == 200 and png.content.startswith(b"\x89PNG")
     assert admin.get("/admin/charts/nope.png").status_code == 404
+
+
+def test_deadline_policies_are_validated_written_back_and_applied(demo: App) -> None:
+    import tomllib
+
+    cfg = demo.settings.config_path
+    assert cfg is not None
+    admin = client_for(demo, ADMIN)
+    page = admin.get("/admin/policies").text
+    assert 'name="target_email" value="24h"' in page
+    form = {k: v for k, v in re.findall(r'name="(\w+)" value="([^"]*)"', page)
+            if k != "csrf_token"}
+    before = cfg.read_text()
+    bad = admin.post("/admin/policies", data={**form, "csrf_token": csrf_of(page),
+                                              "target_email": "soon", "warn_social": "2h"})
+    assert bad.status_code == 422 and "is not a duration" in bad.text
+    assert "must be shorter than the target" in bad.text
+    assert cfg.read_text() == before  # nothing written
+    ok = admin.post("/admin/policies", data={**form, "csrf_token": csrf_of(page),
+                                             "target_email": "8h",
+                                             "override_email_complaint": "4h"})
+    assert ok.status_code == 200, ok.text
+    written = tomllib.loads(cfg.read_text())
+    assert written["deadlines"]["email"] == "8h"
+    assert written["deadlines"]["overrides"]["email"]["complaint"] == "4h"
+    assert "# Demo configuration" in cfg.read_text() and before != cfg.read_text()
+    assert demo.deadlines.target("email", "request").within == timedelta(hours=8)
+    assert demo.deadlines.target("email", "complaint").within == timedelta(hours=4)

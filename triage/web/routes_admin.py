@@ -16,6 +16,7 @@ from triage.web.accounts import User
 from triage.web.charts import CHARTS, chart
 from triage.web.deps import ADMIN, flash, require_admin
 from triage.web.parts import parts
+from triage.web.policies_form import PolicyForm, write_back
 from triage.web.render import page
 
 router = APIRouter(prefix="/admin", dependencies=ADMIN)
@@ -111,7 +112,31 @@ def activate(request: Request, version: str,
 
 @router.get("/policies", response_class=HTMLResponse)
 def policy_page(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
-    """Deadline policies as configured (read-only; edit the config file to change them)."""
+    """Deadline policies in force, and the form that edits them."""
     request.state.user = user
-    return page(request, "admin_policies.html",
-                {"policies": policies(parts(request).deadlines)})
+    p = parts(request)
+    return page(request, "admin_policies.html", {
+        "policies": policies(p.deadlines), "form": PolicyForm.current(p.settings.deadlines),
+        "categories": CATEGORIES, "editable": p.settings.config_path is not None})
+
+
+@router.post("/policies", response_model=None)
+async def save_policies(request: Request, user: User = Depends(require_admin)  # noqa: B008
+                        ) -> RedirectResponse | HTMLResponse:
+    """Validate the form; write ``[deadlines]`` back to the config file and apply it."""
+    request.state.user = user
+    p = parts(request)
+    form, values = PolicyForm.parse(await request.form())
+    if not form.errors:
+        try:
+            write_back(p.settings, p.deadlines, values)
+        except TriageError as exc:
+            form.errors["file"] = str(exc)
+    if form.errors:
+        return page(request, "admin_policies.html", {
+            "policies": policies(p.deadlines), "form": form, "categories": CATEGORIES,
+            "editable": p.settings.config_path is not None}, status_code=422)
+    p.store.audit(user.name, "edit_deadlines", None, values)
+    flash(request, f"Deadline policies saved to {p.settings.config_path}; new messages get "
+                   "them now (other daemons at their next start).", "ok")
+    return RedirectResponse("/admin/policies", status_code=303)
