@@ -1,24 +1,40 @@
-"""Benchmark drafting: rendering, fact extraction and ``templates check``.
+"""Benchmark drafting: situation accuracy, rendering, fact extraction and ``templates check``.
 
 Run: ``.venv/bin/python bench/templates.py``. Rewrites the ``## Drafting`` section of
 docs/benchmarks.md with the numbers and the machine they were measured on.
+
+Situation accuracy is measured on the held-out fixtures in tests/situations/ (never trained or
+tuned on; see its README), three ways: the keyword rules alone, the model alone, and the blend
+triage uses; with the category the fixture states and with the category the real classifier
+gives (the daemon's case).
 """
 
 from __future__ import annotations
 
-import platform
 import re
 import statistics
 import sys
+import tempfile
 import time
+from collections import Counter
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._common import machine
+from tests.situation_fixtures import NOW, SEA_ZONES, load_fixtures, request_for, thread_of
 from triage.drafting.extract import extract_facts
 from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situation_model import (
+    load_corpus,
+    message_features,
+    packaged_model,
+    probabilities,
+    train,
+)
+from triage.drafting.situations import SITUATIONS, detect_situation
+from triage.drafting.style import lint_draft
 from triage.drafting.techdetails import detect_tech_details
 from triage.drafting.template_check import check_templates
 from triage.models import CATEGORIES, LANGUAGES
@@ -35,7 +51,6 @@ MESSAGES = {
     "tl": ("Yung order ko #889911 hindi pa dumating, nagbayad ako ng ₱1,299 noong Nobyembre 12. "
            "Lumalabas ERR_CONNECTION_REFUSED sa Chrome 119. Call me 0917 123 4567. " * 3),
 }
-DUE = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
 
 
 def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
@@ -48,23 +63,83 @@ def timed(fn, repeat: int) -> list[float]:  # type: ignore[no-untyped-def]
     return out
 
 
+def classifier_categories(fixtures: list[dict]) -> list[str]:
+    """Return the category the real (bundled) classifier gives each fixture."""
+    from classifiers.model import model_input
+    from classifiers.modelfile import load_model
+    from triage.modelstore import ensure_bundled_model
+
+    model = load_model(ensure_bundled_model(Path(tempfile.mkdtemp())))
+    preds = model.predict([model_input(m["text"], m.get("subject", "")) for m in fixtures],
+                          languages=[m["language"] for m in fixtures])
+    return [p.category for p in preds]
+
+
+def accuracy_rows(fixtures: list[dict]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
+    """Return the accuracy table (per method and language) and the per-situation recall."""
+    model = packaged_model()
+    real = classifier_categories(fixtures)
+    methods: dict[str, list[bool]] = {"rules alone": [], "model alone": [], "blend (triage)": [],
+                                      "blend, classifier's category": []}
+    per_situation: Counter[str] = Counter()
+    right_situation: Counter[str] = Counter()
+    for m, category in zip(fixtures, real, strict=True):
+        args = (m["text"], m.get("subject", ""), m["language"])
+        kw = {"thread": thread_of(m), "attachment_types": m.get("attachments", [])}
+        expected = m["situation"]
+        methods["rules alone"].append(
+            detect_situation(*args, m["category"], model=None, **kw).situation == expected)
+        probs = probabilities(model, message_features(m))
+        methods["model alone"].append(max(probs, key=lambda k: probs[k]) == expected)
+        blend = detect_situation(*args, m["category"], **kw).situation
+        methods["blend (triage)"].append(blend == expected)
+        methods["blend, classifier's category"].append(
+            detect_situation(*args, category, **kw).situation == expected)
+        per_situation[expected] += 1
+        right_situation[expected] += blend == expected
+    rows = []
+    langs = [m["language"] for m in fixtures]
+    rounds = ["round 3" if "-s" in m["id"] else "round 2" for m in fixtures]
+    for name, hits in methods.items():
+        row = [name, f"{sum(hits) / len(hits):.1%} ({sum(hits)}/{len(hits)})"]
+        for lang in LANGUAGES:
+            sel = [h for h, x in zip(hits, langs, strict=True) if x == lang]
+            row.append(f"{sum(sel) / len(sel):.0%}")
+        for r in ("round 2", "round 3"):
+            sel = [h for h, x in zip(hits, rounds, strict=True) if x == r]
+            row.append(f"{sum(sel) / len(sel):.0%}")
+        rows.append(tuple(row))
+    recall = [(s, f"{right_situation[s]}/{per_situation[s]}")
+              for s in [*SITUATIONS, "general"] if per_situation[s]]
+    return rows, recall
+
+
 def main() -> None:
     """Measure and write the ``## Drafting`` section of docs/benchmarks.md."""
-    renderer = Renderer(customer_timezone="Asia/Singapore",
-                        language_timezones={"vi": "Asia/Ho_Chi_Minh", "id": "Asia/Jakarta",
-                                            "tl": "Asia/Manila"})
+    fixtures = load_fixtures()
+    train(load_corpus())  # imports scikit-learn (the daemon has it loaded for the classifier)
+    train_s = statistics.median(timed(lambda: train(load_corpus()), 3))
+    rows, recall = accuracy_rows(fixtures)
+
+    renderer = Renderer(customer_timezone="Asia/Singapore", language_timezones=SEA_ZONES)
     reqs = [DraftRequest(category=c, channel=ch, language=lang, subject="Order problem",
                          text=MESSAGES[lang], sender="a@example.com", sender_name="Ann Lee",
-                         thread_id=1042, due_at=DUE)
+                         thread_id=1042, due_at=None, now=NOW, situation="general")
             for lang in LANGUAGES for c in CATEGORIES for ch in ("email", "social")]
-    for r in reqs:  # warm the template cache: the daemon compiles each template once
+    detected = [request_for(m) for m in fixtures]
+    for r in reqs + detected:  # warm the template cache and the model
         renderer.render(r)
-    rounds = 20
+    rounds = 10
     t = time.perf_counter()
     for _ in range(rounds):
         for r in reqs:
             renderer.render(r)
     per_draft = (time.perf_counter() - t) / (rounds * len(reqs))
+    t = time.perf_counter()
+    drafts = [renderer.render(r) for r in detected]
+    per_detected = (time.perf_counter() - t) / len(detected)
+    lint = sum(len(lint_draft(d.text, language=m["language"], channel=m["channel"]))
+               for d, m in zip(drafts, fixtures, strict=True))
 
     extract = []
     tech = []
@@ -72,24 +147,47 @@ def main() -> None:
         extract += timed(lambda text=text: extract_facts(text, "vi"), 50)
         tech += timed(lambda text=text: detect_tech_details(text), 50)
     chars = statistics.mean(len(t) for t in MESSAGES.values())
-    check = timed(lambda: check_templates(Renderer()), 3)
+    check_renderer = Renderer(language_timezones=SEA_ZONES)
+    check = timed(lambda: check_templates(check_renderer), 3)
+    templates = check_templates(check_renderer)[1]
 
-    rows = [
-        ("render one draft (extraction, context, template), warm cache",
-         f"{per_draft * 1000:.2f} ms", f"{1 / per_draft:.0f} drafts/s"),
-        (f"extract_facts on a {chars:.0f}-character message (median)",
-         f"{statistics.median(extract) * 1000:.2f} ms", ""),
-        ("detect_tech_details on the same (median)",
-         f"{statistics.median(tech) * 1000:.3f} ms", ""),
-        ("`triage templates check` on the 52 packaged templates (median of 3, in-process)",
-         f"{statistics.median(check):.2f} s", ""),
+    section = [
+        "## Drafting", "",
+        f"`bench/templates.py`, {datetime.now(UTC):%Y-%m-%d}, on {machine()}.", "",
+        "### Situation accuracy (target 90 %)", "",
+        f"{len(fixtures)} held-out fixtures in `tests/situations/` (en, vi, id, tl; every "
+        "detected situation and `general`), never trained or tuned on: round 2 was written after "
+        "the rules were frozen and chose the rule weight and the model's temperature; round 3 "
+        "was written after everything was frozen. The model learns from "
+        f"{len(load_corpus())} other messages in `triage/drafting/situation_corpus/`, on "
+        "which the rules were tuned (there, the rules alone score 99 %: that figure says "
+        "nothing about new messages).", "",
+        "| method | all | en | vi | id | tl | round 2 | round 3 |",
+        "|---|---|---|---|---|---|---|---|"]
+    section += ["| " + " | ".join(r) + " |" for r in rows]
+    section += [
+        "", "The target is not reached on new messages: the model's temperature was chosen "
+        "on round 2, so round 3 (86 %) is the clean figure. Getting to 90 % needs more corpus "
+        "examples (colloquial forms; login, app errors and replies carrying what we asked for "
+        "are the weakest) and agents' situation switches as training data.",
+        "", "Recall per situation (blend): " + ", ".join(f"{s} {v}" for s, v in recall) + ".",
+        "", "### Speed", "",
+        "| measure | time | rate |", "|---|---|---|",
+        f"| train the situation model ({len(load_corpus())} messages; once per process; "
+        "median of 3) | "
+        f"{train_s:.2f} s | |",
+        f"| render one draft, situation given (extraction, context, template), warm cache | "
+        f"{per_draft * 1000:.2f} ms | {1 / per_draft:.0f} drafts/s |",
+        f"| render one draft with situation detection (rules + model), warm | "
+        f"{per_detected * 1000:.2f} ms | {1 / per_detected:.0f} drafts/s |",
+        f"| extract_facts on a {chars:.0f}-character message (median) | "
+        f"{statistics.median(extract) * 1000:.2f} ms | |",
+        f"| detect_tech_details on the same (median) | "
+        f"{statistics.median(tech) * 1000:.3f} ms | |",
+        f"| `triage templates check` on the {templates} packaged templates, style lint "
+        f"included (median of 3, in-process) | {statistics.median(check):.2f} s | |",
+        "", f"Style-lint problems in the {len(drafts)} fixture drafts: {lint}.",
     ]
-    section = ["## Drafting", "",
-               f"`bench/templates.py`, {datetime.now(UTC):%Y-%m-%d}, on {machine()}, "
-               f"Python {platform.python_version()}. {len(reqs)} drafts (4 languages x 4 "
-               f"categories x 2 channels) rendered {rounds} times.", "",
-               "| measure | time | rate |", "|---|---|---|"]
-    section += [f"| {a} | {b} | {c} |" for a, b, c in rows]
     text = "\n".join(section) + "\n"
     print(text)
     doc = ROOT / "docs" / "benchmarks.md"

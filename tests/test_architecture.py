@@ -33,8 +33,8 @@ LAYERS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("flow", ("triage.pipeline", "triage.send")),
     ("service", ("triage.review", "triage.ops")),
     ("web", ("triage.web",)),
-    ("entry", ("triage.services", "triage.daemon", "triage.scheduler", "triage.cli",
-               "triage.__main__")),
+    ("entry", ("triage.services", "triage.daemon", "triage.workers", "triage.scheduler",
+               "triage.cli", "triage.__main__")),
 )
 
 SQL_MODULES = ("sqlalchemy", "alembic", "psycopg", "sqlite3")

@@ -146,7 +146,8 @@ TABLES = (s.drafts, s.classifications, s.deadlines, s.corrections, s.assignments
 
 def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
     """Every row the review actions write; what only one side can know is left out: the
-    sign-in lines of the page, and which process claimed an outbox row to send it."""
+    sign-in lines of the page and the client address it records, and which process claimed
+    an outbox row to send it."""
     engine = create_engine(url)
     out: dict[str, list[dict[str, Any]]] = {}
     try:
@@ -154,8 +155,10 @@ def snapshot(url: str) -> dict[str, list[dict[str, Any]]]:
             for t in TABLES:
                 got = [dict(r._mapping) for r in c.execute(select(t).order_by(t.c.id))]
                 if t is s.audit_log:
-                    got = [{k: v for k, v in r.items() if k != "id"} for r in got
-                           if r["action"] != "login"]
+                    got = [{**{k: v for k, v in r.items() if k != "id"},
+                            "detail": {k: v for k, v in (r["detail"] or {}).items()
+                                       if k != "client"}}
+                           for r in got if r["action"] != "login"]
                 if t is s.outbox:
                     got = [{k: v for k, v in r.items() if k != "claimed_by"} for r in got]
                 out[t.name] = got

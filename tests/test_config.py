@@ -239,10 +239,11 @@ def _models(ann: Any) -> Iterator[type[BaseModel]]:
 def test_secrets_are_derived_from_every_env_field(tmp_path: Path) -> None:
     env_fields = {(m.__name__, name) for m in _models(Settings) for name in m.model_fields
                   if name.endswith("_env")}
-    assert len(env_fields) >= 14  # store, web, webhook, 2 x smtp, imap (+oauth2), x, mastodon
+    assert len(env_fields) >= 15  # store, web, ops, webhook, 2 x smtp, imap (+oauth2), x, mastodon
     p = write(tmp_path, """
 [store]\nurl_env = 'E_DB'
 [web]\nsecret_key_env = 'E_WEB'
+[ops]\nmetrics_token_env = 'E_METRICS'
 [notifications]\nwebhook_url_env = 'E_HOOK'\nemail_to = ['lead@example.com']
 [notifications.smtp]\npassword_env = 'E_NOTIFY_SMTP'
 [send]\nemail = 'smtp'
@@ -256,13 +257,20 @@ user_token_env = 'E_XU'\nconsumer_key_env = 'E_XCK'\nconsumer_secret_env = 'E_XC
 access_token_env = 'E_XAT'\naccess_token_secret_env = 'E_XATS'
 [[sources]]\nname = 'm'\ntype = 'mastodon'\ninstance_url = 'https://m.example'
 access_token_env = 'E_M'
+[[sources]]\nname = 'tg'\ntype = 'telegram'\nbot_token_env = 'E_TG'
+[[sources]]\nname = 'fb'\ntype = 'facebook'\npage_id = '1'\npage_token_env = 'E_FBT'
+app_secret_env = 'E_FBS'\nverify_token_env = 'E_FBV'
+[[sources]]\nname = 'z'\ntype = 'zalo'\noa_id = '1'\napp_id = '2'\napp_secret_env = 'E_ZS'
+access_token_env = 'E_ZA'\nrefresh_token_env = 'E_ZR'\noa_secret_env = 'E_ZO'
+[[sources]]\nname = 'wa'\ntype = 'whatsapp'\nphone_number_id = '1'\naccess_token_env = 'E_WA'
+app_secret_env = 'E_WS'\nverify_token_env = 'E_WV'
 """)
     s = load_settings(p, check_secrets=False)
     keys = dict(secret_keys(s))
     assert {k.rpartition(".")[2] for k in keys} == {name for _, name in env_fields}
     assert keys["notifications.smtp.password_env"] == "E_NOTIFY_SMTP"
     assert keys["sources[1](name='oa').oauth2.client_id_env"] == "E_CID"
-    assert len(set(keys.values())) == len(keys) == 16
+    assert len(set(keys.values())) == len(keys) == 28
     with pytest.raises(MissingSecretError) as e:
         load_settings(p, {"E_DB": "x"})
     assert all(var in str(e.value) for var in keys.values() if var != "E_DB")

@@ -4,7 +4,7 @@ review page, ``triage status``, ``triage report`` and ``/metrics``."""
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -130,30 +130,51 @@ def test_sent_reply_is_credited_shown_and_meets_the_deadline(demo: App) -> None:
 
 
 def test_no_reply_promises_a_time_that_has_passed(demo: App) -> None:
+    from triage.drafting.promises import stated_time_warnings
+
+    promised = [r for r in demo.store.export_rows()
+                if "We'll get back to you" in (r.get("draft") or "")]
+    assert promised, "the demo has English drafts with a day-part promise"
+    mid = int(promised[0]["id"])
+    old = demo.store.drafts.current(mid)["text"]
+    msg, draft = demo.store.message(mid), demo.store.drafts.current(mid)
+    for hours in range(1, 73):  # the agent opens it when its day part has passed
+        demo.clock.set(NOW + timedelta(hours=hours))
+        fresh = demo.review.fresh_promise(msg, draft)
+        if fresh is not None and fresh.changed:
+            break
+    else:
+        raise AssertionError("the promise never needed saying anew")
     client = client_for(demo)
-    late = []
-    for row in demo.store.export_rows():
-        dl = demo.store.queue.deadline(row["id"])
-        draft = demo.store.drafts.current(row["id"])
-        if not dl or not draft or dl["due_at"] > NOW:
-            continue
-        cl = demo.store.drafts.classification(row["id"]) or {}
-        text = demo.review.renderer.deadline_text(dl["due_at"], draft["language"],
-                                                  cl.get("language") or "en")
-        if text in draft["text"]:
-            late.append((row["id"], text))
-    assert late, "the demo has breached drafts that promise their deadline"
-    mid, old = late[0]
     html = client.get(f"/messages/{mid}").text
-    assert 'id="promise-note"' in html
     editor = html.split('id="draft-text"')[1].split("</textarea>")[0]
-    assert old not in editor
+    assert 'id="promise-note"' in html and editor != old.replace("'", "&#39;")
+    assert fresh.promise.sentence.replace("'", "&#39;") in editor
+    # a time the agent typed that has already passed is refused unless confirmed
+    text = demo.store.drafts.current(mid)["text"].replace("[[", "").replace("]]", "")
+    zone = demo.review.renderer.zone_for("en")
+    local = demo.clock.now().astimezone(zone)
+    afternoon = local.replace(hour=15, minute=30) + timedelta(days=1 if local.hour >= 15 else 0)
+    demo.clock.set(afternoon.astimezone(UTC))  # 15:30 for the customer: the morning is over
+    client = client_for(demo)
+    html = client.get(f"/messages/{mid}").text
+    local = demo.clock.now().astimezone(zone)
+    candidates = [f"We will call you {p}." for p in ("this morning", "this afternoon",
+                                                     "this evening")]
+    candidates += [f"We will call you at {local.hour - 1:02d}:{local.minute:02d}."]
+    past = [c for c in candidates if stated_time_warnings(c, "en", demo.clock.now(), zone)]
+    assert past, candidates
+    late = past[0] + "\n\n" + text
     r = client.post(f"/messages/{mid}/approve", data={
-        "csrf_token": csrf_of(html), "subject": "Re", "text": demo.store.drafts.current(mid)[
-            "text"].replace("[[", "").replace("]]", "")})
+        "csrf_token": csrf_of(html), "subject": "Re", "text": late})
+    assert "already passed" in r.text and demo.store.queue.outbox_rows(mid) == []
+    r = client.post(f"/messages/{mid}/approve", data={
+        "csrf_token": csrf_of(html), "subject": "Re", "text": text})
     assert r.status_code == 200
-    [sent] = [o for o in demo.store.queue.outbox_rows(mid)]
-    assert old not in sent["payload"]["text"] and sent["status"] == "sent"
+    [sent] = demo.store.queue.outbox_rows(mid)
+    assert sent["status"] == "sent"
+    assert stated_time_warnings(sent["payload"]["text"], "en", demo.clock.now(), zone) == []
+    assert sent["payload"]["text"] != old  # the promise was said anew, not the stale one
 
 
 def test_malformed_mail_is_flagged_and_never_confident(demo: App) -> None:

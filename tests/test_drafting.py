@@ -29,6 +29,7 @@ from triage.models import CATEGORIES, LANGUAGES
 from triage.services import App
 
 DUE = datetime(2026, 11, 21, 10, 0, tzinfo=UTC)
+NOW = datetime(2026, 11, 20, 2, 0, tzinfo=UTC)  # Friday morning in Southeast Asia
 KINDS = (*CATEGORIES, "review")
 SEA_ZONES = {"vi": "Asia/Ho_Chi_Minh", "id": "Asia/Jakarta", "tl": "Asia/Manila"}
 DOCS = Path(__file__).parent.parent / "docs" / "templates.md"
@@ -42,12 +43,13 @@ def renderer(**kw: object) -> Renderer:
 
 def req(kind: str = "complaint", channel: str = "email", language: str = "en", *,
         subject: str = "Order late", text: str = "Where is my order #12345?",
-        name: str = "Ann Lee", thread_id: int = 42, due_at: datetime | None = DUE
-        ) -> DraftRequest:
+        name: str = "Ann Lee", thread_id: int = 42, due_at: datetime | None = DUE,
+        situation: str | None = "general", now: datetime = NOW) -> DraftRequest:
     return DraftRequest(category="request" if kind == "review" else kind, channel=channel,
                         language=language, subject=subject, text=text,
                         sender="ann@example.com", sender_name=name, thread_id=thread_id,
-                        due_at=due_at, needs_review=kind == "review")
+                        due_at=due_at, needs_review=kind == "review", situation=situation,
+                        now=now)
 
 
 # --------------------------------------------------------------- coverage
@@ -118,25 +120,32 @@ def test_a_screenshot_counts_as_the_error_text() -> None:
     assert "exact error message" in pdf.text
 
 
-def test_request_confirms_with_a_timeline_in_the_customers_zone() -> None:
+def test_promises_are_day_parts_in_the_customers_zone_never_the_deadline() -> None:
     r = renderer()
-    en = r.render(req("request")).text
-    assert "by Saturday 21 November at 18:00 (GMT+8) at the latest" in en
-    vi = r.render(req("request", language="vi", name="Nguyễn Văn An")).text
-    assert vi.startswith("Chào anh/chị An,")
-    assert "chậm nhất vào 17:00, Thứ Bảy, ngày 21/11 (GMT+7)" in vi
-    id_ = r.render(req("request", language="id")).text
-    assert "Sabtu, 21 November pukul 17.00 (WIB)" in id_
-    tl = r.render(req("request", language="tl")).text
-    assert "Sabado, Nobyembre 21, 6:00 PM (GMT+8)" in tl
-    no_deadline = r.render(req("request", due_at=None)).text
-    assert "as soon as it is done" in no_deadline
+    # 02:00 UTC is 10:00 in Singapore: four hours of work end in the afternoon
+    en = r.render(req("complaint", situation="order_status")).text
+    assert "We'll get back to you this afternoon." in en
+    assert "21 November" not in en and "18:00" not in en  # the reply deadline stays internal
+    vi = r.render(req("complaint", language="vi", name="Nguyễn Văn An",
+                      situation="order_status")).text
+    assert vi.startswith("Kính chào anh An,")
+    assert "Chúng tôi sẽ phản hồi lại trong chiều nay." in vi
+    id_ = r.render(req("complaint", language="id", situation="refund",
+                       now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))).text
+    assert "paling lambat besok pagi." in id_  # 19:00 WIB + 8 h is the night: next morning
+    tl = r.render(req("complaint", language="tl", situation="follow_up",
+                      now=datetime(2026, 11, 21, 14, 30, tzinfo=UTC))).text
+    assert "Magbibigay po kami ng update bukas ng umaga." in tl  # Saturday 22:30 in Manila
+    how_to = r.render(req("request", text="How do I change my address?")).text
+    assert "We'll get back to you" not in how_to and "as soon as" not in how_to
+    cancel = r.render(req("request", situation="cancellation")).text
+    assert "as soon as it's done" in cancel and "this afternoon" not in cancel
 
 
 def test_suggestion_thanks_without_promising() -> None:
     r = renderer()
-    for lang, phrase in (("en", "cannot promise"), ("vi", "chưa thể hứa"),
-                         ("id", "belum dapat menjanjikan"), ("tl", "Hindi po namin maipapangako")):
+    for lang, phrase in (("en", "can't promise"), ("vi", "chưa thể hứa"),
+                         ("id", "belum dapat memastikan"), ("tl", "Hindi po namin maipapangako")):
         text = r.render(req("suggestion", language=lang)).text
         assert phrase in text and not unfilled_placeholders(text)
 
@@ -200,7 +209,7 @@ def test_operator_override_and_extension_of_packaged_templates(tmp_path: Path) -
     assert "As an Acme Plus member" in d.text and "voucher code" in d.text
     assert "refund, credit, replacement" not in d.text  # the packaged offer block is replaced
     assert "Care at Acme" in d.text and "Best regards" not in d.text
-    assert "I understand how frustrating" in d.text  # the rest is the packaged template
+    assert "We're sorry: it isn't the service" in d.text  # the rest is the packaged template
 
 
 def test_brand_example_in_the_docs_renders(tmp_path: Path) -> None:
@@ -278,9 +287,9 @@ PAYLOADS = ["{{ 7*7 }}", "{% for x in range(3) %}boom{% endfor %}",
 @pytest.mark.parametrize("payload", PAYLOADS)
 def test_customer_text_is_only_ever_data(payload: str, tmp_path: Path) -> None:
     r = renderer()
-    # subject (complaint without an order number quotes it), body (quoted error text)
+    # the subject is never quoted into a packaged draft; the error text is
     d = r.render(req("complaint", subject=payload, text="no numbers here"))
-    assert f'"{payload}"' in d.text
+    assert payload not in d.text
     quoted = payload.replace("'", "")  # error text is read up to the next quote mark
     tech = r.render(req("technical_issue", text=f'the app says "{quoted}" on Android 14'))
     assert f'"{quoted}"' in tech.text
@@ -382,8 +391,10 @@ def test_settings_reach_the_renderer_and_bad_zones_are_refused(tmp_path: Path) -
         "social_max_length": 200}})
     r = App(s, environ={}).renderer
     assert r.social_max_length == 200
-    assert "(WIT)" in r.render(req("request", language="id")).text
-    assert "(GMT+8)" in r.render(req("request", language="en")).text
+    assert r.zone_for("id").key == "Asia/Jayapura" and r.zone_for("en").key == "Asia/Manila"
+    # 02:00 UTC is 11:00 in Jayapura: 8 hours of work end after 17:00, in the evening
+    assert "malam ini" in r.render(req("request", language="id", situation="refund")).text
+    assert "this afternoon" in r.render(req("request", situation="order_status")).text
     with pytest.raises(ConfigError, match=r"drafting\.customer_timezone.*IANA"):
         settings_from_mapping({"drafting": {"customer_timezone": "GMT+7"}})
     with pytest.raises(ConfigError, match=r"drafting\.language_timezones\.vi"):
@@ -421,9 +432,10 @@ def test_pipeline_drafts_a_vietnamese_email_in_vietnamese(app: App, maildir: Pat
     row = app.store.export_rows()[0]
     assert row["language"] == "vi"
     draft = row["draft"]
-    assert draft.startswith("Chào anh/chị An,")
-    assert "(GMT+7)" in draft and "Mã tham chiếu" in draft
-    assert "Trân trọng," in draft
+    assert draft.startswith("Kính chào anh An,")  # "Văn": a man's middle name
+    assert "anh/chị" not in draft and "bạn" not in draft
+    assert "Chúng tôi sẽ phản hồi lại" in draft and "(GMT+7)" not in draft
+    assert "Mã tham chiếu" in draft and "Trân trọng," in draft
 
 
 # ------------------------------------------------------------ docs, fuzzing

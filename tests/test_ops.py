@@ -7,6 +7,7 @@ import json
 import logging
 import subprocess
 import sys
+from datetime import timedelta
 from pathlib import Path
 
 import httpx
@@ -25,12 +26,14 @@ from triage.ops.health import Health, ops_router
 from triage.ops.logjson import JsonFormatter
 from triage.ops.server import OpsServer
 from triage.services import App
+from triage.store.ops_reads import OpsReads
 
 
 def client_for(app: App, running: bool = True, store=None) -> TestClient:  # type: ignore[no-untyped-def]
     web = FastAPI()
-    web.include_router(ops_router(app.ops.metrics, Health((store or app.store).status,
-                                                          lambda: running)))
+    health = Health((store or app.store).status,
+                    OpsReads((store or app.store).engine, app.clock), lambda: running, app.clock)
+    web.include_router(ops_router(app.ops.metrics, health))
     return TestClient(web)
 
 
@@ -75,21 +78,38 @@ def test_metrics_report_the_outbox(app: App, maildir) -> None:  # type: ignore[n
     assert 'triage_outbox{status="sent"} 1.0' in body
 
 
-def test_healthz_needs_store_and_scheduler(app: App, clock) -> None:  # type: ignore[no-untyped-def]
+def test_healthz_needs_store_and_scheduler(app: App, clock, caplog) -> None:  # type: ignore[no-untyped-def]
     ok = client_for(app).get("/healthz")
-    assert ok.status_code == 200 and ok.json() == {"status": "ok", "store": "ok",
-                                                   "scheduler": "ok"}
+    assert ok.status_code == 200 and ok.json() == {"status": "up", "lag_seconds": 0}
     stopped = client_for(app, running=False).get("/healthz")
-    assert stopped.status_code == 503 and stopped.json()["scheduler"] == "not running"
+    assert stopped.status_code == 503 and stopped.json()["status"] == "down"
     # a store nobody listens on
     from triage.store import Store
     from triage.store.db import make_engine
 
     store = Store(make_engine(f"postgresql+psycopg://x@127.0.0.1:{free_port()}/none"), clock)
-    down = client_for(app, store=store).get("/healthz")
-    assert down.status_code == 503 and down.json()["store"].startswith("unreachable")
+    with caplog.at_level(logging.WARNING, logger="triage.ops.health"):
+        down = client_for(app, store=store).get("/healthz")
+    assert down.status_code == 503
+    # nothing but up/down and the lag: no driver, exception, address or scheduler detail
+    assert down.json() == {"status": "down", "lag_seconds": None}
+    assert "store" in caplog.text and "does not answer" in caplog.text  # the why: in the log
     metrics = TestClient(_metrics_only(store, clock)).get("/metrics").text
     assert "triage_store_up 0.0" in metrics
+
+
+def test_healthz_lag_is_the_age_of_the_oldest_waiting_message(app: App, clock) -> None:  # type: ignore[no-untyped-def]
+    from triage.models import FetchResult, RawItem
+
+    app.store.ensure_source("inbox", "maildir")
+    app.pipeline.ingest("inbox", "email", FetchResult([RawItem("k1", make_email())], {}))
+    clock.advance(timedelta(minutes=7))
+    app.pipeline.ingest("inbox", "email", FetchResult(
+        [RawItem("k2", make_email(msgid="<m2@example.com>"))], {}))
+    clock.advance(timedelta(seconds=30))
+    assert client_for(app).get("/healthz").json() == {"status": "up", "lag_seconds": 450}
+    app.pipeline.process_pending()
+    assert client_for(app).get("/healthz").json() == {"status": "up", "lag_seconds": 0}
 
 
 def _metrics_only(store, clock) -> FastAPI:  # type: ignore[no-untyped-def]
@@ -97,8 +117,62 @@ def _metrics_only(store, clock) -> FastAPI:  # type: ignore[no-untyped-def]
 
     web = FastAPI()
     web.include_router(ops_router(OpsMetrics(store.status, clock),
-                                  Health(store.status, lambda: True)))
+                                  Health(store.status, OpsReads(store.engine, clock),
+                                         lambda: True, clock)))
     return web
+
+
+TOKEN = "t0ken-for-metrics-0123456789abcdef"
+
+
+def token_app(tmp_path: Path, maildir: Path, model_path: Path, environ: dict[str, str]) -> App:
+    cfg = write_config(tmp_path, maildir, model_path,
+                       "[ops]\nmetrics_token_env = 'TRIAGE_METRICS_TOKEN'\n")
+    from triage.config import load_settings
+
+    return App(load_settings(cfg, environ), environ=environ)
+
+
+def test_metrics_needs_the_bearer_token_when_one_is_set(tmp_path: Path, maildir: Path,
+                                                        model_path: Path) -> None:
+    app = token_app(tmp_path, maildir, model_path, {"TRIAGE_METRICS_TOKEN": TOKEN})
+    listen = f"127.0.0.1:{free_port()}"
+    server = OpsServer(listen, app.ops.router(lambda: True))
+    server.start()
+    try:
+        url = f"http://{listen}/metrics"
+        for headers in ({}, {"Authorization": "Bearer wrong"}, {"Authorization": TOKEN},
+                        {"Authorization": f"Basic {TOKEN}"},
+                        {"Authorization": f"Bearer {TOKEN}x"}):
+            refused = httpx.get(url, headers=headers, timeout=5)
+            assert refused.status_code == 401, headers
+            assert refused.headers["www-authenticate"].startswith("Bearer")
+            assert "triage_" not in refused.text
+        ok = httpx.get(url, headers={"Authorization": f"Bearer {TOKEN}"}, timeout=5)
+        assert ok.status_code == 200 and "triage_store_up 1.0" in ok.text
+        # /healthz stays open to load balancers, and shows only up/down and the lag
+        health = httpx.get(f"http://{listen}/healthz", timeout=5)
+        assert health.status_code == 200 and set(health.json()) == {"status", "lag_seconds"}
+    finally:
+        server.stop()
+        app.store.close()
+
+
+def test_a_named_metrics_token_must_be_set(tmp_path: Path, maildir: Path,
+                                           model_path: Path) -> None:
+    from triage.errors import MissingSecretError
+
+    with pytest.raises(MissingSecretError, match="TRIAGE_METRICS_TOKEN"):
+        token_app(tmp_path, maildir, model_path, {})
+    # an App built around a loaded configuration still refuses to serve /metrics open
+    from triage.config import settings_from_mapping
+
+    settings = settings_from_mapping({"data_dir": str(tmp_path / "d"),
+                                      "ops": {"metrics_token_env": "TRIAGE_METRICS_TOKEN"}})
+    bare = App(settings, environ={})
+    with pytest.raises(MissingSecretError, match=r"ops\.metrics_token_env"):
+        bare.ops.router(lambda: True)
+    bare.store.close()
 
 
 def test_standalone_server_serves_healthz(app: App) -> None:
@@ -107,7 +181,7 @@ def test_standalone_server_serves_healthz(app: App) -> None:
     server.start()
     try:
         r = httpx.get(f"http://{listen}/healthz", timeout=5)
-        assert r.status_code == 200 and r.json()["store"] == "ok"
+        assert r.status_code == 200 and r.json()["status"] == "up"
         assert "triage_store_up 1.0" in httpx.get(f"http://{listen}/metrics", timeout=5).text
     finally:
         server.stop()

@@ -280,7 +280,6 @@ def test_x_in_doubt_row_stays_when_recent_posts_cannot_tell(
 def test_cli_status_metrics_and_message_page_show_in_doubt(
         seeded: Any, smtp_outbox: Outbox, tmp_path: Path) -> None:
     from triage.cli.main import main
-    from triage.ops.health import Health, ops_router
     from triage.web import create_app
 
     app = seeded
@@ -306,7 +305,7 @@ def test_cli_status_metrics_and_message_page_show_in_doubt(
     from fastapi import FastAPI
 
     ops = FastAPI()
-    ops.include_router(ops_router(app.ops.metrics, Health(app.store.status, lambda: True)))
+    ops.include_router(app.ops.router(lambda: True))
     assert 'triage_outbox{status="in_doubt"} 1.0' in TestClient(ops).get("/metrics").text
     done = runner.invoke(main, ["outbox", "cancel", str(oid), "--config", str(cfg)])
     assert done.exit_code == 0 and "cancelled" in done.output

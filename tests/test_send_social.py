@@ -173,5 +173,5 @@ def test_social_sender_dispatches_by_source(fake_x: FakeX,
     assert len(fake_x.posted) == 1 and len(fake_mastodon.posted) == 1
     with pytest.raises(ReplyRejected, match="cannot post replies"):
         sender.send(reply("On it.", "x:1001", "x-readonly"))
-    with pytest.raises(ReplyRejected, match="no X or Mastodon source named 'nope'"):
+    with pytest.raises(ReplyRejected, match="no X, Mastodon or chat source named 'nope'"):
         sender.send(reply("On it.", "x:1001", "nope"))

@@ -153,7 +153,8 @@ def test_429_and_server_errors(tmp_path: Path, model_path: Path, clock: FrozenCl
     fake_mastodon.fail_next = [503]
     with pytest.raises(SourceError, match="server error"):
         Daemon(app).poll_source(source(app, clock))
-    fake_mastodon.fail_next = [200, "malformed"]
+    # verify_credentials answers; the notifications page that follows is cut off
+    fake_mastodon.fail_on[len(fake_mastodon.requests) + 2] = "malformed"
     with pytest.raises(SourceError, match="unusable"):
         Daemon(app).poll_source(source(app, clock))
     fake_mastodon.fail_next = [401]

@@ -77,13 +77,22 @@ def test_preview_from_a_text_file_with_given_category_and_language(tmp_path: Pat
     msg.write_text("Subject: Hoàn tiền\nName: Nguyễn Văn An\n\n"
                    "Đơn hàng DH12345 bị giao trễ, tôi đã trả 350.000đ.\n", encoding="utf-8")
     code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(msg),
-                          "--category", "complaint", "--language", "vi")
+                          "--category", "complaint", "--language", "vi", "--situation", "general")
     assert code == 0, out
-    assert "Template: vi/complaint.email.j2" in out
+    assert "Template: vi/complaint.email.j2" in out and "situation general (chosen)" in out
     assert "Subject: Re: Hoàn tiền [#T-0]" in out
-    assert "Chào anh/chị An," in out and "đơn hàng DH12345 (số tiền 350.000đ)" in out
+    assert "Kính chào anh An," in out and "đơn hàng DH12345 (số tiền 350.000đ)" in out
     assert "Acme Care" in out
     assert "To fill before sending: nguyên nhân sự việc" in out
+    # without --situation the message's own situation is detected: a refund it is owed
+    owed = tmp_path / "owed.txt"
+    owed.write_text("Subject: Hoàn tiền\nName: Nguyễn Văn An\n\nTôi đã trả hàng của đơn DH12345 "
+                    "từ tuần trước mà vẫn chưa được hoàn tiền 350.000đ.\n", encoding="utf-8")
+    code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(owed),
+                          "--category", "complaint", "--language", "vi")
+    assert "Template: vi/situations/refund.email.j2" in out, out
+    assert "situation refund (detected)" in out
+    assert "khoản hoàn tiền 350.000đ của đơn DH12345" in out
 
 
 def test_preview_from_a_text_file_classifies_with_the_real_model(tmp_path: Path,
@@ -94,8 +103,9 @@ def test_preview_from_a_text_file_classifies_with_the_real_model(tmp_path: Path,
     code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(msg),
                           "--channel", "social", "--no-review")
     assert code == 0, out
-    assert "Template: id/technical_issue.social.j2" in out
-    assert "versi aplikasi" in out and "pesan error" not in out  # it said the error already
+    assert "Template: id/situations/login.social.j2" in out  # "error saat login"
+    assert "Halo Kak," in out and "mohon maaf atas ketidaknyamanannya" in out
+    assert "kata sandi atau OTP" in out  # never asks for them publicly
     assert "Length: " in out and "/280 (as X counts)" in out
 
 
@@ -108,7 +118,8 @@ def test_preview_a_stored_message(config: Path, maildir: Path) -> None:
     mid = app.store.export_rows()[0]["id"]
     app.store.close()
     code, out, _ = invoke("templates", "preview", "--config", str(config), "--message",
-                          str(mid), "--category", "request", "--no-review", "--html")
+                          str(mid), "--category", "request", "--no-review", "--html",
+                          "--situation", "general")
     assert code == 0, out
     assert "Template: en/request.email.j2" in out
     assert "Hi Ann," in out and "order 55501" in out

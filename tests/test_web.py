@@ -15,9 +15,12 @@ from tests.fixtures_web import ADMIN, AGENT
 from triage.store import schema as s
 from triage.web import models_admin
 
-# sign-in, and the probes a load balancer and Prometheus call without an account
+# sign-in, the probes a load balancer and Prometheus call without an account, and the chat
+# platforms' webhooks (checked by their signatures instead; tests/test_webhooks.py)
 PUBLIC = {("GET", "/login"), ("POST", "/login"), ("POST", "/api/login"), ("GET", "/healthz"),
-          ("GET", "/metrics")}
+          ("GET", "/metrics"), ("GET", "/webhooks/{platform}/{name}"),
+          ("POST", "/webhooks/{platform}/{name}"),
+          ("GET", "/login/code"), ("POST", "/login/code")}
 
 
 def csrf_of(html: str) -> str:
@@ -360,6 +363,23 @@ def test_review_page_also_serves_healthz_and_metrics(web: Any) -> None:
     assert r.status_code == 200, r.text
     metrics = client.get("/metrics")
     assert metrics.status_code == 200 and "triage_" in metrics.text
+
+
+def test_review_page_metrics_need_the_token_when_one_is_set(seeded: Any,
+                                                           smtp_outbox: Any) -> None:
+    from triage.services import App
+    from triage.web import create_app
+
+    settings = seeded.settings.model_copy(deep=True)
+    settings.ops.metrics_token_env = "TRIAGE_METRICS_TOKEN"
+    token = "review-page-metrics-token-0123456789"
+    app = App(settings, clock=seeded.clock, environ={"TRIAGE_METRICS_TOKEN": token})
+    client = TestClient(create_app(app.web_parts(outbox=smtp_outbox), secret_key="m" * 64))
+    login(client, ADMIN)  # a signed-in admin is no bearer token either
+    assert client.get("/metrics").status_code == 401
+    ok = client.get("/metrics", headers={"Authorization": f"Bearer {token}"})
+    assert ok.status_code == 200 and "triage_messages" in ok.text
+    assert client.get("/healthz").json() == {"status": "up", "lag_seconds": 0}
 
 
 def test_mark_resolved_meets_the_resolution_deadline(web: Any, seeded: Any) -> None:

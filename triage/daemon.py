@@ -24,8 +24,12 @@ from triage.sources.base import Source
 from triage.sources.imap import ImapSource
 from triage.sources.pause import active_pause, record_pause
 from triage.sources.table import build_source
+from triage.workers import WorkerPool, worker_count
 
 log = logging.getLogger(__name__)
+
+WORKER_CHECK = timedelta(seconds=5)
+"""How often the daemon replaces a worker process that died."""
 
 
 class Daemon:
@@ -36,6 +40,8 @@ class Daemon:
         self.app = app
         self.push_watchers: list[Any] = []
         """Push watchers (IMAP IDLE threads) started by :meth:`run`."""
+        self.workers: WorkerPool | None = None
+        """The worker processes started by :meth:`run`, if ``[scheduler] workers`` asks."""
 
     # ------------------------------------------------------------------ sources
     def sources(self) -> list[Source]:
@@ -146,10 +152,12 @@ class Daemon:
 
         ``scheduler_running`` tells ``/healthz`` whether this process's scheduler is up.
         """
+        from triage.ops.config_audit import record_config_changes
         from triage.web.app import create_app, session_secret
         from triage.web.server import WebServer
 
         app = self.app
+        record_config_changes(app.store, app.settings)  # policies and templates in force
         web = create_app(app.web_parts(scheduler_running=scheduler_running),
                          secret_key=session_secret(app.settings, app.environ))
         server = WebServer(web, app.settings.web.host, app.settings.web.port, app.stop)
@@ -171,6 +179,13 @@ class Daemon:
         sched = app.settings.scheduler
         # Load the model and migrate before the first job, so failures show at start-up.
         _ = app.store, app.pipeline
+        from triage.ops.config_audit import record_config_changes
+
+        record_config_changes(app.store, app.settings)
+        pool = self.start_workers()
+        if pool is not None:
+            scheduler.add_interval("workers", guarded("workers", pool.replace_dead),
+                                   WORKER_CHECK)
         app.pipeline.process_pending()
         for cfg in app.settings.sources:
             if not cfg.enabled:
@@ -197,8 +212,9 @@ class Daemon:
                                    app.settings.retention.every)
         # messages claimed by a daemon that died are taken over when the claim expires, also
         # when no new mail arrives to trigger processing (a quiet mailbox)
-        scheduler.add_interval("pending", guarded("pending", app.pipeline.process_pending),
-                               pending_interval(app.settings.ops.claim_ttl))
+        if pool is None:  # worker processes take expired claims over themselves
+            scheduler.add_interval("pending", guarded("pending", app.pipeline.process_pending),
+                                   pending_interval(app.settings.ops.claim_ttl))
         # the outbox claims each row before sending, so every daemon may drain it
         scheduler.add_interval("outbox", guarded("outbox", app.outbox.drain),
                                app.settings.send.drain_interval)
@@ -215,11 +231,26 @@ class Daemon:
         try:
             scheduler.run_forever()
         finally:
+            if pool is not None:
+                pool.stop()
             app.ops.shutdown()
             if web is not None:
                 web.stop()
             for watcher in self.push_watchers:  # they see stop within a second; log out
                 watcher.join(timeout=10)
+
+    def start_workers(self) -> WorkerPool | None:
+        """Start ``[scheduler] workers`` worker processes for the processing (see
+        :mod:`triage.workers`); polling then only stores. None when there are none."""
+        app = self.app
+        count = worker_count(app.settings.scheduler.workers)
+        if count <= 0:
+            return None
+        pool = WorkerPool(app.settings, app.environ, app.model_path, count)
+        pool.start()
+        app.pipeline.process_after_ingest = False
+        self.workers = pool
+        return pool
 
     def poll_job(self, scheduler: Scheduler, job_id: str,
                  source: Source) -> Callable[[], None]:

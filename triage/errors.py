@@ -54,6 +54,20 @@ class SourceRequestRefused(SourceError):
     """The API refused a request as invalid (HTTP 400), e.g. a page token that expired."""
 
 
+class ChannelRefused(SourceRequestRefused):
+    """A chat platform refused a request for a reason of its own; ``status`` is the HTTP
+    status, ``code``/``subcode`` the platform's error codes (Graph ``code``/``error_subcode``,
+    Zalo's negative ``error``, Telegram's ``error_code``), so a sender can tell a closed reply
+    window from other refusals."""
+
+    def __init__(self, message: str, *, status: int = 0, code: int | None = None,
+                 subcode: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.subcode = subcode
+
+
 class RateLimited(SourceError):
     """A source's API budget is spent; ``reset_at`` says when it comes back."""
 

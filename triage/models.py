@@ -98,6 +98,8 @@ class Draft:
     template: str
     language: str
     status: str = "pending_review"
+    situation: str = ""
+    """The situation the draft was written for (``triage.drafting.situations``), '' if none."""
 
 
 @dataclass(frozen=True)

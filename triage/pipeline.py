@@ -10,11 +10,13 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime
 from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situations import GENERAL, ThreadFacts
 from triage.errors import ParseError
 from triage.mail.parse import parse_email
 from triage.mail.scrub import clean_text, scrub
@@ -65,12 +67,18 @@ def partly_decoded(cl: Classification, defects: Sequence[str] | None) -> Classif
 
 
 def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadContext,
-                   deadlines: DeadlinePolicy, renderer: Renderer) -> Processed:
+                   deadlines: DeadlinePolicy, renderer: Renderer, *,
+                   now: datetime | None = None, situation: str | None = None) -> Processed:
     """Return the deadline plan and the rendered draft of stored message ``row`` classified
     as ``cl``: what processing saves, and what an agent's reclassification saves again.
 
-    Raises TemplateError when no template renders.
+    The draft is written for ``situation`` (an agent's choice), else the detected one; after an
+    agent's reclassification (``cl.model_version`` ``agent:...``) it is the new category's
+    template, from which the agent may pick a situation. Its promise is computed from ``now``
+    (default: the renderer's clock). Raises TemplateError when no template renders.
     """
+    if situation is None and cl.model_version.startswith("agent:"):
+        situation = GENERAL
     plan = deadlines.plan(row, cl.category, context)
     draft = renderer.render(DraftRequest(
         category=cl.category, channel=row["channel"], language=cl.language,
@@ -78,7 +86,10 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
         sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
         due_at=plan.due_at, needs_review=cl.needs_review,
         attachment_types=tuple(str(a.get("content_type", ""))
-                               for a in row.get("attachments") or [])))
+                               for a in row.get("attachments") or []),
+        thread=ThreadFacts(replied_before=context.replied_before,
+                           unanswered=context.unanswered),
+        situation=situation, now=now))
     return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                      priority=plan.priority)
 
@@ -107,6 +118,8 @@ class Pipeline:
         self.after_processed = list(after_processed)
         # which thread each new message joins: decided in triage.mail, stored by the store
         self.threader = threader
+        # False when worker processes do the processing (triage.workers): polling only stores
+        self.process_after_ingest = True
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -114,13 +127,15 @@ class Pipeline:
         fallback = item.received_at or self.clock.now()
         backfill = backfill or bool(item.meta.get("backfill"))  # a source may know it is old
         try:
-            if channel == "email":
+            if item.meta.get("parse_error"):  # an item the source could not read
+                raise ParseError(str(item.meta["parse_error"]))
+            if "parsed" in item.meta:  # social posts, exported messages read back
+                parsed = item.meta["parsed"]
+            elif channel == "email":
                 parsed = parse_email(item.raw, fallback_received=fallback,
                                      own_addresses=self.own_addresses)
             else:
-                if item.meta.get("parse_error"):  # a post the source could not read
-                    raise ParseError(str(item.meta["parse_error"]))
-                parsed = item.meta["parsed"]
+                raise ParseError(f"{item.external_id}: the source gave no message")
             # a source may keep a message it could not fully fetch (an oversized one):
             # stored quarantined with the source's reason, never skipped
             return Ingest(item.external_id, item.raw, scrub(parsed),
@@ -161,7 +176,8 @@ class Pipeline:
                                          threader=self.threader)
                 break
             stats.merge(self.ingest(source.name, source.channel, result))
-            stats.merge(self.process_pending())
+            if self.process_after_ingest:
+                stats.merge(self.process_pending())
         log.info("poll %s: fetched=%d stored=%d quarantined=%d processed=%d", source.name,
                  stats.fetched, stats.stored, stats.quarantined, stats.processed)
         return stats
@@ -178,19 +194,19 @@ class Pipeline:
         seen: set[str] = set()
 
         def flush() -> None:
-            mids = [header_message_id(i.raw) for i in batch]
-            known = self.store.known_message_ids(None, mids) | seen
-            fresh = []
+            mids = [_import_message_id(i) for i in batch]
+            known = self.store.known_message_ids(None, [m for m in mids if m]) | seen
+            fresh: dict[str, list[RawItem]] = {}
             for item, mid in zip(batch, mids, strict=True):
-                if mid in known:
+                if mid and mid in known:
                     stats.fetched += 1
                     stats.duplicates += 1
                 else:
                     known.add(mid)
-                    fresh.append(item)
-            seen.update(mids)
-            if fresh:
-                stats.merge(self.ingest(source_name, "email", FetchResult(fresh, {}), True))
+                    fresh.setdefault(item.meta.get("channel", "email"), []).append(item)
+            seen.update(m for m in mids if m)
+            for channel, items in fresh.items():  # an export file may mix channels
+                stats.merge(self.ingest(source_name, channel, FetchResult(items, {}), True))
             batch.clear()
 
         for item in items:
@@ -288,7 +304,8 @@ class Pipeline:
 
     def _results(self, row: dict, cl: Classification, context: ThreadContext) -> Processed:
         """Plan the deadline and render the draft of one classified message."""
-        return plan_and_draft(row, cl, context, self.deadlines, self.renderer)
+        return plan_and_draft(row, cl, context, self.deadlines, self.renderer,
+                              now=self.clock.now())
 
     def _notify(self, row: dict, cl: Classification | None) -> None:
         for observer in self.after_processed:
@@ -297,3 +314,14 @@ class Pipeline:
             except Exception:  # an observer failing must not undo or block processing
                 log.exception("after-processing step %r failed on message %s", observer,
                               row["id"])
+
+
+def _import_message_id(item: RawItem) -> str:
+    """The Message-ID an imported item will be stored with ('' for one that will be
+    quarantined without one)."""
+    parsed = item.meta.get("parsed")
+    if parsed is not None:
+        return str(parsed.message_id)
+    if item.meta.get("parse_error"):
+        return ""
+    return header_message_id(item.raw)

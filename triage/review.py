@@ -20,8 +20,8 @@ from typing import Any
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
-from triage.drafting.promises import Promise, refresh
-from triage.drafting.render import Renderer
+from triage.drafting.promises import Refreshed
+from triage.drafting.render import DraftRequest, Renderer
 from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageError
 from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
 from triage.pipeline import Pipeline, plan_and_draft
@@ -178,13 +178,14 @@ class ReviewService:
 
     def approve(self, message_id: int, actor: str, subject: str | None = None,
                 text: str | None = None, *, keep_edit: bool = False,
-                reply_all: bool = False) -> Approved:
+                reply_all: bool = False, past_times_ok: bool = False) -> Approved:
         """Approve the open draft with the agent's final edit and queue the reply in the
         outbox (sent by :meth:`send` or the daemon's next drain). Approving twice queues one
         reply.
 
-        A promised time that has passed is written again from now; ``reply_all`` copies the
-        message's other recipients (:meth:`reply_all_cc`).
+        The draft's promise is said anew as of now (:meth:`fresh_promise`); a time the reply
+        states that has already passed is refused (ReviewError) unless ``past_times_ok``.
+        ``reply_all`` copies the message's other recipients (:meth:`reply_all_cc`).
 
         Raises NotFound, ReviewError, or PlaceholderUnfilled when markers remain or the reply
         is empty; with ``keep_edit`` the edit is saved before that is raised, so the agent's
@@ -200,9 +201,13 @@ class ReviewService:
             raise
         msg = self.store.message(message_id)
         promise = self.fresh_promise(msg, draft, new_text)
-        if promise.changed:
-            log.info("message %s: promise %r had passed; sent as %r", message_id, promise.old,
-                     promise.new)
+        assert promise is not None  # an open draft exists
+        if promise.warnings and not past_times_ok:
+            if keep_edit:
+                self.save(message_id, actor, subject, promise.text)
+            raise ReviewError("the reply states a time that has already passed: "
+                              + "; ".join(promise.warnings)
+                              + ". Change it, or approve again confirming you mean it")
         row = self.drafts.approve(draft["id"], new_subject, promise.text, actor)
         self.store.audit(actor, "save_draft", message_id, {"draft_id": row["id"]})
         self.store.audit(actor, "approve", message_id, {"draft_id": row["id"]})
@@ -365,25 +370,25 @@ class ReviewService:
                            model_category, agent)
 
     def fresh_promise(self, message: dict[str, Any], draft: dict[str, Any] | None,
-                      text: str | None = None) -> Promise:
-        """Return the draft's text (or ``text``) with a promised time that has passed
-        written again from now (``triage.drafting.promises``); the page shows this and
-        :meth:`approve` sends it."""
-        body = text if text is not None else (draft or {}).get("text") or ""
-        dl = self.store.queue.deadline(message["id"])
-        if draft is None or dl is None:
-            return Promise(body)
+                      text: str | None = None) -> Refreshed | None:
+        """The display-time (and approve-time) recomputation of the draft's promise: the
+        draft's text (or ``text``) with its day-part promise said anew as of now, and
+        warnings for any time it states that has already passed
+        (``triage.drafting.promises``). None when there is no draft."""
+        if draft is None:
+            return None
+        body = text if text is not None else draft.get("text") or ""
         cl = self.drafts.classification(message["id"]) or {}
         customer = cl.get("language") or message.get("language_hint") or "en"
-        template_language = draft.get("language") or customer
-
-        def write(at: datetime) -> str:
-            return self.renderer.deadline_text(at, template_language, customer)
-
-        def fresh() -> datetime:
-            return self.deadlines.due_at(
-                self.clock.now(), message["channel"], cl.get("category") or "request",
-                kind=dl["kind"], priority=dl.get("priority") or "normal",
-                source=message.get("source") or "")[0]
-
-        return refresh(body, dl["due_at"], self.clock.now(), fresh, write)
+        category = cl.get("category") or "request"
+        situation, _topic = self.renderer.situation_for(DraftRequest(
+            category=category, channel=message["channel"], language=customer,
+            subject=message.get("subject") or "", text=message.get("text") or "",
+            sender=message.get("sender") or "", sender_name=message.get("sender_name") or "",
+            thread_id=message.get("thread_id") or message["id"], due_at=None,
+            needs_review=bool(cl.get("needs_review"))))
+        return self.renderer.refresh(body, situation=situation,
+                                     language=draft.get("language") or customer,
+                                     channel=message["channel"], now=self.clock.now(),
+                                     category=category,
+                                     needs_review=bool(cl.get("needs_review")))

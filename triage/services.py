@@ -76,7 +76,7 @@ class App:
                         team_name=d.team_name, agent_name=d.agent_name,
                         customer_timezone=d.customer_timezone,
                         language_timezones=d.language_timezones,
-                        social_max_length=d.social_max_length)
+                        social_max_length=d.social_max_length, clock=self.clock)
 
     @cached_property
     def deadlines(self) -> DeadlinePolicy:
@@ -84,7 +84,10 @@ class App:
         from triage.deadlines.policy import build_calendars
 
         d = self.settings.deadlines
-        return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path))
+        # chat sources carry their own first-response target (the chat norm, 60 min)
+        own = {s.name: s.first_response for s in self.settings.sources
+               if hasattr(s, "first_response")}
+        return DeadlinePolicy(d, build_calendars(d, self.settings.resolve_path), own)
 
     @cached_property
     def sweeper(self) -> DeadlineSweeper:
@@ -114,7 +117,7 @@ class App:
         """Leases, claims, metrics and the /healthz server of this process."""
         from triage.deadlines.states import counts
 
-        return OpsRuntime(self.settings.ops, self.store, self.clock,
+        return OpsRuntime(self.settings.ops, self.store, self.clock, self.environ,
                           lambda: counts(self.store, self.deadlines, self.clock.now()))
 
     @cached_property
@@ -159,6 +162,7 @@ class App:
         answers)."""
         from triage.web.parts import WebParts
         from triage.web.retrain import Retrainer
+        from triage.web.webhooks import webhook_endpoints
 
         box = outbox if outbox is not None else self.outbox
         return WebParts(
@@ -166,7 +170,8 @@ class App:
             deadlines=self.deadlines, review=self.review_service(box), outbox=box,
             retrainer=retrainer or Retrainer(self.store, self.settings.data_path / "models"),
             ops_router=self.ops.router(scheduler_running or (lambda: True)),
-            classifier=lambda: self.classifier)
+            classifier=lambda: self.classifier,
+            webhooks=webhook_endpoints(self.settings.sources, self.environ))
 
     @cached_property
     def outbox(self) -> Outbox:

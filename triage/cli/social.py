@@ -30,7 +30,8 @@ def cli_settings(config: str | None) -> Any:
 
 @click.group()
 def social() -> None:
-    """X and Mastodon sources: status and pauses."""
+    """Social and chat sources (X, Mastodon, Telegram, Facebook, Zalo, WhatsApp): status and
+    pauses."""
 
 
 def _ago(until: datetime | None, now: datetime) -> str:

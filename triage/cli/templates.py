@@ -14,6 +14,7 @@ import click
 from triage.config import Settings
 from triage.drafting.placeholders import unfilled_placeholders
 from triage.drafting.render import DraftRequest, Renderer, social_length, text_to_html
+from triage.drafting.situations import GENERAL, SITUATIONS
 from triage.errors import NotFound, TemplateError
 from triage.models import CATEGORIES
 
@@ -126,12 +127,14 @@ def _read_text_file(path: Path) -> dict[str, Any]:
               help="Channel (default: the message's, or email).")
 @click.option("--review/--no-review", "review", default=None,
               help="Draft the needs-review acknowledgement (default: as classified).")
+@click.option("--situation", type=click.Choice([GENERAL, *SITUATIONS]),
+              help="Draft for this situation (default: detected from the message).")
 @click.option("--name", help="Customer display name (overrides the message's).")
 @click.option("--html", is_flag=True, help="Also print the HTML part.")
 @handle_errors
 def preview(config: str | None, message_id: int | None, path: Path | None,
             category: str | None, language: str | None, channel: str | None,
-            review: bool | None, name: str | None, html: bool) -> None:
+            review: bool | None, situation: str | None, name: str | None, html: bool) -> None:
     """Print the draft triage would write for a stored message or a text file."""
     from triage.services import App
 
@@ -175,9 +178,11 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         category=category, channel=channel, language=language, subject=msg["subject"],
         text=msg["text"], sender=msg["sender"], sender_name=name or msg["sender_name"],
         thread_id=thread_id, due_at=due_at, needs_review=bool(review),
-        attachment_types=attachments))
+        attachment_types=attachments, situation=situation, now=now))
+    chosen = "chosen" if situation else "detected"
     click.echo(f"Template: {draft.template}  (category {category}, language {language}, "
-               f"channel {channel}{', needs review' if review else ''})")
+               f"channel {channel}, situation {draft.situation} ({chosen})"
+               f"{', needs review' if review else ''})")
     click.echo(f"Subject: {draft.subject}")
     click.echo("")
     click.echo(draft.text, nl=False)

@@ -53,7 +53,85 @@ def users_add(config: str | None, name: str, role: str, password_stdin: bool) ->
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     app = App(cli_settings(config))
     user = add_user(app.store, name, password, role)
-    click.echo(f"user {user.name} ({user.role}) saved")
+    ended = _web_sessions(app).end_user(user.name, "password")  # a new password ends them
+    click.echo(f"user {user.name} ({user.role}) saved"
+               + (f"; {ended} session(s) ended" if ended else ""))
+
+
+def _web_sessions(app: Any) -> Any:
+    return app.store.web_sessions
+
+
+@users.command("disable")
+@config_option
+@click.argument("name")
+@handle_errors
+def users_disable(config: str | None, name: str) -> None:
+    """Disable user NAME (it can no longer sign in) and end its sessions at once."""
+    from triage.cli.common import cli_settings
+    from triage.errors import NotFound
+    from triage.services import App
+    app = App(cli_settings(config))
+    if not app.store.accounts.disable(name):
+        raise NotFound(f"user {name!r} does not exist or is already disabled; "
+                       "see `triage users list`")
+    ended = _web_sessions(app).end_user(name, "disabled")
+    app.store.audit("cli", "user_disabled", None, {"user": name, "sessions": ended})
+    click.echo(f"user {name} disabled; {ended} session(s) ended")
+
+
+@users.command("totp")
+@config_option
+@click.argument("name")
+@click.option("--off", is_flag=True, help="Remove the second factor.")
+@handle_errors
+def users_totp(config: str | None, name: str, off: bool) -> None:
+    """Give user NAME a TOTP second factor (meant for admins), or remove it with --off.
+
+    Prints the secret and its otpauth:// URI once: add it to an authenticator app. The
+    user's sessions end, so the next sign-in asks for a code.
+    """
+    from triage.cli.common import cli_settings
+    from triage.errors import NotFound
+    from triage.services import App
+    from triage.web import totp
+
+    app = App(cli_settings(config))
+    secret = None if off else totp.new_secret()
+    if not app.store.accounts.set_totp_secret(name, secret):
+        raise NotFound(f"user {name!r} does not exist; see `triage users list`")
+    ended = _web_sessions(app).end_user(name, "second_factor")
+    app.store.audit("cli", "user_totp_off" if off else "user_totp_on", None,
+                    {"user": name, "sessions": ended})
+    if secret is None:
+        click.echo(f"user {name}: second factor removed")
+        return
+    click.echo(f"user {name}: second factor on; add this to an authenticator app:")
+    click.echo(f"  secret: {secret}")
+    click.echo(f"  uri:    {totp.provisioning_uri(secret, name)}")
+
+
+@users.command("sign-out")
+@config_option
+@click.argument("name", required=False)
+@click.option("--all", "everyone", is_flag=True, help="End the sessions of every user.")
+@handle_errors
+def users_sign_out(config: str | None, name: str | None, everyone: bool) -> None:
+    """End every session of user NAME (or of everyone with --all) at once."""
+    from triage.cli.common import cli_settings
+    from triage.errors import ConfigError
+    from triage.services import App
+
+    if bool(name) == everyone:
+        raise ConfigError("give a user NAME or --all, not both", key="NAME",
+                          fix="triage users sign-out ann, or triage users sign-out --all")
+    app = App(cli_settings(config))
+    sessions = _web_sessions(app)
+    ended = sessions.end_all("signed_out") if everyone else sessions.end_user(
+        str(name), "signed_out")
+    app.store.audit("cli", "sign_out_everyone" if everyone else "sign_out_everywhere", None,
+                    {"sessions": ended, **({} if everyone else {"user": name})})
+    click.echo(f"{ended} session(s) ended")
 
 
 @users.command("list")

@@ -63,7 +63,12 @@ class MastodonBudget:
     def reset_at(self) -> datetime | None:
         """When the window resets, if the instance said."""
         reset = getattr(self.api, "ratelimit_reset", None)
-        return datetime.fromtimestamp(float(reset), UTC) if reset else None
+        if not reset:
+            return None
+        try:
+            return datetime.fromtimestamp(float(reset), UTC)
+        except (TypeError, ValueError, OverflowError, OSError):  # a reset header out of range
+            return None
 
     def spent(self) -> bool:
         """True when no request is left in the window and it has not reset yet."""

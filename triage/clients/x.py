@@ -130,6 +130,15 @@ def make_client(creds: Credentials, api_base_url: str, timeout: float,
     return client
 
 
+def utc_from_timestamp(value: object) -> datetime | None:
+    """The aware UTC time of a Unix timestamp sent by a server, or None when it is not one
+    (not a number, or out of the platform's range)."""
+    try:
+        return datetime.fromtimestamp(int(str(value)), UTC)
+    except (ValueError, OverflowError, OSError):
+        return None
+
+
 class RateBudget:
     """What X said is left of one endpoint's 15-minute window (``x-rate-limit-*`` headers)."""
 
@@ -147,7 +156,10 @@ class RateBudget:
             if "x-rate-limit-limit" in headers:
                 self.limit = int(headers["x-rate-limit-limit"])
             if "x-rate-limit-reset" in headers:
-                self.reset_at = datetime.fromtimestamp(int(headers["x-rate-limit-reset"]), UTC)
+                reset = utc_from_timestamp(headers["x-rate-limit-reset"])
+                if reset is None:
+                    raise ValueError("x-rate-limit-reset")
+                self.reset_at = reset
         except ValueError:
             log.warning("ignoring unreadable rate-limit headers %s", dict(headers))
 
@@ -192,7 +204,7 @@ def call(fn: Callable[[], requests.Response], what: str, budget: RateBudget | No
         if budget is not None:
             budget.update(exc.response.headers)
             budget.remaining = 0
-        reset = datetime.fromtimestamp(exc.reset_time, UTC) if exc.reset_time else None
+        reset = utc_from_timestamp(exc.reset_time) if exc.reset_time else None
         raise RateLimited(f"{what}: X answered 429 Too Many Requests", reset_at=reset) from None
     except (tweepy.BadRequest, tweepy.Unauthorized, tweepy.Forbidden, tweepy.NotFound) as exc:
         if budget is not None:
@@ -220,6 +232,11 @@ def call(fn: Callable[[], requests.Response], what: str, budget: RateBudget | No
     except requests.RequestException as exc:
         raise error(f"{what}: network error talking to X: {type(exc).__name__}: {exc}") \
             from None
+    except (AttributeError, TypeError, ValueError, KeyError) as exc:
+        # tweepy builds its exceptions from the response: an error body that is not a JSON
+        # object, or an x-rate-limit-reset that is not a number, breaks it (found by fuzzing)
+        raise error(f"{what}: X sent an unreadable response ({type(exc).__name__}: "
+                    f"{str(exc)[:200]}); retrying later") from None
     if budget is not None:
         budget.update(resp.headers)
     try:

@@ -9,7 +9,8 @@ The package is part of the kernel: it imports nothing of triage but ``triage.err
 
 - ``values``: the section base class and value types (durations, time zones, opening hours);
 - ``common``: settings used in several places (:class:`RetrySettings`, :class:`SmtpSettings`);
-- ``sources``, ``deadlines``, ``sections``: one class per TOML table;
+- ``sources`` (with ``channels``, the chat sources), ``deadlines``, ``sections``: one class
+  per TOML table;
 - ``settings``: the root :class:`Settings` and the checks that span sections;
 - ``secret_env``: the secrets, derived from the ``*_env`` settings; ``legacy``: moved keys;
 - ``loading``: find, parse and validate the file.

@@ -19,6 +19,9 @@ from triage.config.settings import Settings, check_references
 from triage.config.sources import SOURCE_SETTINGS
 from triage.errors import ConfigError
 
+_TOO_DEEP = "values are nested too deeply to read (arrays or inline tables hundreds deep)"
+_FLATTEN = "no setting nests more than a few levels; see config/triage.example.toml"
+
 
 def _loc(loc: tuple[Any, ...], data: Mapping[str, Any]) -> str:
     """Return pydantic's error location as the key the user wrote, e.g.
@@ -58,9 +61,11 @@ def settings_from_mapping(data: Mapping[str, Any], *, file: str = "<config>") ->
     Keys of the previous release are moved to their new place first, with a warning each
     (see :mod:`triage.config.legacy`).
     """
-    data = upgrade_legacy_keys(data, file=file)
     try:
+        data = upgrade_legacy_keys(data, file=file)
         settings = Settings.model_validate(data)
+    except RecursionError:  # values nested hundreds deep (found by fuzzing)
+        raise ConfigError(_TOO_DEEP, file=file, fix=_FLATTEN) from None
     except ValidationError as exc:
         lines = []
         for err in exc.errors():
@@ -102,6 +107,8 @@ def load_settings(path: str | Path, environ: Mapping[str, str] | None = None,
                           fix="correct the syntax at the line and column given") from None
     except UnicodeDecodeError:
         raise ConfigError("not UTF-8 text", file=str(p), fix="save the file as UTF-8") from None
+    except RecursionError:  # tomllib recurses once per nested array or inline table
+        raise ConfigError(_TOO_DEEP, file=str(p), fix=_FLATTEN) from None
     settings = settings_from_mapping(data, file=str(p))
     settings.config_path = p.resolve()
     if check_secrets:

@@ -3,6 +3,7 @@ operations, retention and automatic acknowledgements: one class per TOML table."
 
 from __future__ import annotations
 
+import ipaddress
 from datetime import timedelta
 from typing import Literal
 
@@ -153,6 +154,18 @@ class SchedulerSettings(Section):
     batch_size: int = Field(
         200, ge=1, description="Messages classified and stored per transaction."
     )
+    workers: Literal["auto"] | int = Field(
+        0, description="Worker processes that classify, plan deadlines, render and save "
+        "stored messages beside the polling process (they share the work through claims). "
+        "0: the polling process does it all; 'auto': one per CPU core but one.",
+    )
+
+    @field_validator("workers")
+    @classmethod
+    def _workers(cls, value: str | int) -> str | int:
+        if isinstance(value, int) and value < 0:
+            raise ValueError("workers is 'auto' or a whole number >= 0")
+        return value
 
 
 class LoggingSettings(Section):
@@ -172,15 +185,37 @@ class WebSettings(Section):
         "", description="Environment variable holding the session signing key. Empty: a key "
         "generated once and kept in data_dir/web-session.key (mode 0600).")
     session_max_age: Duration = Field(
-        timedelta(hours=8), description="How long a sign-in lasts.")
+        timedelta(hours=8), description="How long a sign-in lasts at most (its absolute "
+        "lifetime), however busy.")
+    session_idle_timeout: Duration = Field(
+        timedelta(hours=1), description="A sign-in unused for this long ends (its idle "
+        "lifetime). Sign-out, a new password, a disabled account and an admin's 'sign out "
+        "everywhere' end it at once.")
     secure_cookies: Literal["auto", "always", "never"] = Field(
         "auto", description="Mark the session cookie Secure: 'always' (behind HTTPS), 'never', "
-        "or 'auto' (Secure unless the page listens on a loopback address).")
+        "or 'auto' (Secure unless the page listens on a loopback address, and always on a "
+        "request that came over HTTPS, directly or through one of trusted_proxies).")
     login_max_attempts: int = Field(
         5, ge=1, description="Failed sign-ins allowed per user name and per client address "
         "within login_window before further tries are refused.")
     login_window: Duration = Field(
         timedelta(minutes=15), description="Window for login_max_attempts.")
+    trusted_proxies: list[str] = Field(
+        default_factory=list, description="Addresses or networks of the reverse proxies in "
+        "front of the page, e.g. ['127.0.0.1', '10.0.0.0/24']. Only a request from one of "
+        "them may name the client address (X-Forwarded-For) and HTTPS (X-Forwarded-Proto). "
+        "Empty: no proxy is trusted; the address is the connection's.")
+
+    @field_validator("trusted_proxies")
+    @classmethod
+    def _networks(cls, value: list[str]) -> list[str]:
+        for item in value:
+            try:
+                ipaddress.ip_network(item.strip(), strict=False)
+            except ValueError:
+                raise ValueError(f"{item!r} is not an address or network; write it like "
+                                 "'127.0.0.1', '::1' or '10.0.0.0/24'") from None
+        return [item.strip() for item in value]
     queue_refresh: Duration = Field(
         timedelta(seconds=30), description="How often the queue refreshes itself.")
     undo_window: Duration = Field(
@@ -228,6 +263,12 @@ class OpsSettings(Section):
     listen: str = Field(
         "", description="host:port serving /healthz and /metrics from the daemon, e.g. "
         "'127.0.0.1:9464'. Empty: off.",
+    )
+    metrics_token_env: str = Field(
+        "", description="Name of an environment variable holding a token that /metrics then "
+        "requires as 'Authorization: Bearer <token>' (here and on the review page). Empty: "
+        "/metrics answers whoever reaches the port. /healthz never needs it and shows only "
+        "up/down and the processing lag.",
     )
     instance: str = Field(
         "", description="Name of this daemon in leases and claims. Empty: the host name. "

@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field, model_validator
 
+from triage.config.channels import CHAT_SETTINGS, ChatSettings
 from triage.config.values import Duration, Section, is_loopback
 from triage.models import CATEGORIES
 
@@ -249,13 +250,14 @@ class ImapSettings(BaseSourceSettings):
         return off | {"password_env"} if self.oauth2 is not None else off
 
 
-SourceSettings = Annotated[MaildirSettings | ImapSettings | XSettings | MastodonSettings,
-                           Field(discriminator="type")]
+SourceSettings = Annotated[MaildirSettings | ImapSettings | XSettings | MastodonSettings
+                           | ChatSettings, Field(discriminator="type")]
 """One ``[[sources]]`` entry: the class is picked by its ``type``."""
 
-SOURCE_SETTINGS: dict[str, type[BaseSourceSettings]] = {
+SOURCE_SETTINGS: dict[str, type[Section]] = {
     cls.model_fields["type"].annotation.__args__[0]: cls  # type: ignore[union-attr]
-    for cls in (MaildirSettings, ImapSettings, XSettings, MastodonSettings)
+    for cls in (MaildirSettings, ImapSettings, XSettings, MastodonSettings, *CHAT_SETTINGS)
 }
-"""Settings class per source type tag (``maildir``, ``imap``, ``x``, ``mastodon``)."""
+"""Settings class per source type tag (``maildir``, ``imap``, ``x``, ``mastodon`` and the chat
+channels of :mod:`triage.config.channels`)."""
 

@@ -42,12 +42,19 @@ def parse_duration(value: Any) -> timedelta:
         return value
     if isinstance(value, bool):
         raise ValueError("expected a duration such as '30s', '5m', '24h' or '2d'")
+    seconds: float | None = None
     if isinstance(value, int | float):
-        return timedelta(seconds=float(value))
-    if isinstance(value, str):
+        seconds = float(value)
+    elif isinstance(value, str):
         m = _DURATION.match(value)
         if m:
-            return timedelta(seconds=float(m.group(1)) * _UNITS[m.group(2)])
+            seconds = float(m.group(1)) * _UNITS[m.group(2)]
+    if seconds is not None:
+        try:
+            return timedelta(seconds=seconds)
+        except (OverflowError, ValueError):  # inf, nan, or beyond 999,999,999 days
+            raise ValueError(f"{value!r} is not a usable duration; write a finite one like "
+                             "'30s', '5m', '24h' or '2d'") from None
     raise ValueError(f"{value!r} is not a duration; write it like '30s', '5m', '24h' or '2d'")
 
 

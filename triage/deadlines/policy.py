@@ -80,8 +80,12 @@ class DeadlinePolicy:
     default: email 24 h, social 60 min, around the clock)."""
 
     def __init__(self, settings: DeadlineSettings,
-                 calendars: Mapping[str, BusinessCalendar] | None = None) -> None:
+                 calendars: Mapping[str, BusinessCalendar] | None = None,
+                 source_targets: Mapping[str, timedelta] | None = None) -> None:
+        """``source_targets``: first-response targets of single sources (a chat source's
+        ``first_response``), used instead of the channel's default."""
         self.settings = settings
+        self.source_targets = dict(source_targets or {})
         self.calendars = dict(calendars) if calendars is not None else build_calendars(settings)
         self.prioritizer = Prioritizer(settings)
 
@@ -93,9 +97,10 @@ class DeadlinePolicy:
         return self.calendars.get(name) or self.calendars[ALWAYS]
 
     def target(self, channel: str, category: str, kind: str = "first_response",
-               priority: str = "normal") -> Target:
+               priority: str = "normal", source: str = "") -> Target:
         """Return the target for a deadline: the most specific rule, else the channel's
-        default (scaled by ``priority_scale`` unless a rule named the priority)."""
+        default or the source's own first-response target (scaled by ``priority_scale``
+        unless a rule named the priority)."""
         best: tuple[int, Any] | None = None
         for rule in self.settings.rules:
             if rule.kind != kind:
@@ -125,6 +130,8 @@ class DeadlinePolicy:
             override = self.settings.overrides.get(channel, {}).get(category)
             if override is not None:
                 within, name = override, f"{channel}/{category}"
+            elif source in self.source_targets:
+                within, name = self.source_targets[source], f"source:{source}"
             else:
                 within = self.settings.social if channel == "social" else self.settings.email
                 name = f"{channel}/default"
@@ -152,7 +159,7 @@ class DeadlinePolicy:
                kind: str = "first_response", priority: str = "normal",
                source: str = "") -> tuple[datetime, str]:
         """Return ``(due_at, policy name)`` for a message received at ``received_at``."""
-        t = self.target(channel, category, kind, priority)
+        t = self.target(channel, category, kind, priority, source)
         return self.calendar_for(channel, source).add(received_at, t.within), t.policy
 
     def plan(self, message: Mapping[str, Any], category: str,

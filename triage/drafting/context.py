@@ -40,6 +40,11 @@ _ZH_SURNAMES = _words(
 _HONORIFICS = _words(
     "mr mrs ms miss mx dr prof sir madam mme bpk bapak pak ibu bu kak mas mbak sdr sdri anh "
     "chi em co chu bac ong ba g gng ginoo ginang binibini ate kuya dear")
+# Common syllables of Chinese given names: "Wei Ling" is one given name, greeted whole.
+_ZH_GIVEN = _words(
+    "wei ling mei hui xin jia yi min jun hong ying xiao zhi hao yu qing lin li xiu fang hua "
+    "jing yan ting yun zi kai ming hai jie wen shan lan lei rui xuan siew kok beng eng choon "
+    "chee soon hock boon")
 _MUHAMMAD = _words("muhammad mohammad mohamad muhamad mochamad mochammad moh muh mhd")
 _ORG_WORDS = _words(
     "support team admin administrator info service services customer customers cskh shop store "
@@ -95,12 +100,14 @@ def first_name_guess(display_name: str) -> str:
         guess = tokens[-1]
     elif plain[0] in _ZH_SURNAMES and len(tokens) >= 2:
         return ""
+    elif len(tokens) == 2 and all(p in _ZH_GIVEN for p in plain):
+        guess = " ".join(t[:1].upper() + t[1:].lower() for t in tokens)  # "Wei Ling"
     else:
         guess = tokens[0]
     guess = guess.strip(".-'")
     if len(guess) < 2 or len(guess) > 20:
         return ""
-    if guess.isupper() or guess.islower():
+    if " " not in guess and (guess.isupper() or guess.islower()):
         guess = guess[:1].upper() + guess[1:].lower()
     return guess
 
@@ -119,6 +126,24 @@ def header_safe(value: str, limit: int = 200) -> str:
     """
     s = _CONTROL.sub("", _LINE_BREAKS.sub(" ", value or ""))
     return " ".join(s.split())[:limit]
+
+
+_SUBJECT_PREFIX = re.compile(
+    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|tl|trả lời|tra loi|balas|antw|rv)\s*(?:\[\d+\])?"
+    r"\s*[:：]\s*)+", re.IGNORECASE)
+_SUBJECT_TOKEN = re.compile(r"\s*\[#T-\d+\]\s*")
+
+
+def clean_subject(subject: str) -> str:
+    """Return the subject without ``Re:``/``Fwd:`` prefixes (stacked or not) and without our
+    thread token ``[#T-12]``, on one line. For the draft's own use only: templates never quote
+    the subject into a sentence (the customer knows what they wrote)."""
+    s = _SUBJECT_TOKEN.sub(" ", header_safe(subject))
+    previous = None
+    while previous != s:  # "Re: [#T-9] Fwd: ..." peels in turns
+        previous = s
+        s = _SUBJECT_PREFIX.sub("", _SUBJECT_TOKEN.sub(" ", s)).strip()
+    return " ".join(s.split())
 
 
 # ---------------------------------------------------------------- deadlines

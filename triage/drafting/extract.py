@@ -69,6 +69,8 @@ class Facts:
 
     order_numbers: list[str] = field(default_factory=list)
     ticket_numbers: list[str] = field(default_factory=list)
+    account_numbers: list[str] = field(default_factory=list)
+    """Customer, account or contract numbers ("nomor pelanggan 1122334455", "account 55120")."""
     amounts: list[Amount] = field(default_factory=list)
     dates: list[DateMention] = field(default_factory=list)
     phones: list[Phone] = field(default_factory=list)
@@ -114,12 +116,17 @@ _ORDER_WORDS = (
     r"giao\s+dịch|giao\s+dich"
 )
 _TICKET_WORDS = r"ticket|tiket|case|kaso|complaint"
+_ACCOUNT_WORDS = (
+    r"account|acct|customer\s+(?:no|number|id)|nomor\s+pelanggan|no\.?\s*pelanggan|"
+    r"id\s+pelanggan|mã\s+khách\s+hàng|ma\s+khach\s+hang|số\s+hợp\s+đồng|so\s+hop\s+dong|"
+    r"số\s+thuê\s+bao|so\s+thue\s+bao|contract")
 # words between the keyword and the number; a word must end there ("SO-2026-1" is a number)
 _CONNECT = (r"(?:\s*(?:(?:no|nr|number|num|id|code|số|so|nomor|mã|ma|saya|ko|của\s+tôi|"
             r"cua\s+toi|of|is|ang|adalah|là|la)(?![\w-])|no\.|nr\.|[:#=\-])\s*)*")
 _VALUE = r"#?(?P<value>[A-Za-z0-9][A-Za-z0-9\-/_]{2,39})"
 _KEYED = re.compile(
-    rf"(?<![\w])(?:(?P<order>{_ORDER_WORDS})|(?P<ticket>{_TICKET_WORDS}))"
+    rf"(?<![\w])(?:(?P<order>{_ORDER_WORDS})|(?P<ticket>{_TICKET_WORDS})"
+    rf"|(?P<account>{_ACCOUNT_WORDS}))"
     rf"(?P<connect>{_CONNECT})\s*{_VALUE}",
     re.IGNORECASE,
 )
@@ -134,9 +141,10 @@ def _plausible_id(value: str, strong: bool) -> bool:
     return len(value) >= (3 if strong else 5)
 
 
-def extract_order_numbers(text: str, claims: _Claims | None = None
-                          ) -> tuple[list[str], list[str]]:
-    """Return ``(order numbers, ticket numbers)`` named in ``text``.
+def extract_order_numbers(text: str, claims: _Claims | None = None,
+                          accounts: list[str] | None = None) -> tuple[list[str], list[str]]:
+    """Return ``(order numbers, ticket numbers)`` named in ``text``; customer and account
+    numbers ("nomor pelanggan 1122334455") go to ``accounts`` when a list is given.
 
     A number counts when a keyword in any supported language precedes it ("order #123",
     "đơn hàng DH12345", "nomor pesanan 2311230ABC", "ticket no. 88231") or it is a bare
@@ -152,6 +160,10 @@ def extract_order_numbers(text: str, claims: _Claims | None = None
         if not _plausible_id(value, strong) or not claims.free(m.start("value"), m.end("value")):
             continue
         claims.take(m.start("value"), m.end("value"))
+        if m.group("account"):
+            if accounts is not None and value not in accounts:
+                accounts.append(value)
+            continue
         target = orders if m.group("order") else tickets
         if value not in target:
             target.append(value)
@@ -191,7 +203,9 @@ _AMOUNT = re.compile(
     rf"(?<![\w.,])(?:(?P<pfx>{_PFX})\s?(?P<n1>{_NUM})(?:\s?(?P<m1>{_MULT_WORDS})(?!\w))?"
     rf"|(?P<n2>{_NUM})\s?(?:(?P<m2>{_MULT_WORDS})(?!\w))?\s?(?P<sfx>{_SFX_WORDS})(?!\w)"
     rf"|(?P<n3>{_NUM})\s?(?P<m3>{_MULT_WORDS})(?!\w)"
-    rf"|(?P<tra>\d{{1,3}})tr(?P<trb>\d{{1,3}})(?!\w))",
+    rf"|(?P<tra>\d{{1,3}})tr(?P<trb>\d{{1,3}})(?!\w)"
+    # "350.000d": Vietnamese written without the đ; only with thousands ("2d" is two days)
+    rf"|(?P<vnd>\d{{1,3}}(?:[.,]\d{{3}})+)d(?!\w))",
     re.IGNORECASE,
 )
 
@@ -223,7 +237,10 @@ def extract_amounts(text: str, language: str = "", claims: _Claims | None = None
         if not claims.free(*m.span()):
             continue
         try:
-            if m.group("tra"):
+            if m.group("vnd"):
+                value = _number(m.group("vnd"), "VND")
+                currency = "VND"
+            elif m.group("tra"):
                 b = m.group("trb")
                 value = Decimal(m.group("tra")) * 10**6 + Decimal(b) * 10**(6 - len(b))
                 currency = "VND"
@@ -372,9 +389,10 @@ def extract_facts(text: str, language: str = "") -> Facts:
         # every other fact holds a digit (``\d``, as in their patterns; an order number
         # must contain one): skip their scans, about a third of real messages
         return Facts(emails=emails)
-    orders, tickets = extract_order_numbers(text, claims)
+    accounts: list[str] = []
+    orders, tickets = extract_order_numbers(text, claims, accounts)
     amounts = extract_amounts(text, language, claims)
     dates = extract_dates(text, claims)
     phones = extract_phones(text, language, claims)
-    return Facts(order_numbers=orders, ticket_numbers=tickets, amounts=amounts, dates=dates,
-                 phones=phones, emails=emails)
+    return Facts(order_numbers=orders, ticket_numbers=tickets, account_numbers=accounts,
+                 amounts=amounts, dates=dates, phones=phones, emails=emails)

@@ -1,49 +1,298 @@
-"""Promised times in drafts: never in the past.
+"""What a draft may promise about time, from policy: never the reply deadline, never a minute.
 
-A draft written with ``{{ deadline }}`` promises the customer an answer by the message's
-deadline. When the draft is shown or approved after that time has passed, the promise is
-written again with a fresh time (the policy's target counted from now), so no reply ever goes
-out promising a time that is already over. The review service calls :func:`refresh` at both
-moments; the text is matched exactly as the renderer wrote it, so an agent's own wording is
-left alone.
+Each situation (see :mod:`triage.drafting.situations`) declares a :class:`PromisePolicy`:
+
+* ``none``: the draft makes no promise about time (a how-to answer, a thank-you);
+* ``when_done``: "we'll let you know as soon as it's done" (a cancellation, a data request:
+  there is no date we can honestly give);
+* ``day_part``: "we'll get back to you this afternoon": ``now + within`` rounded up to the end
+  of a day part (morning until 12:00, afternoon until 17:00, evening until 21:00) in the
+  customer's time zone. A time that falls in the night (21:00 to 06:00) becomes the next
+  morning, so a promise never names a time past midnight; it is computed from ``now``, so it
+  is never in the past.
+
+The sentence is rendered by Python (:attr:`Promise.sentence`), the same words every time for a
+language and channel, so that :func:`refresh_promise` can find it again in a draft and say it
+anew when the draft is opened or approved hours later, and :func:`stated_time_warnings` can tell
+an agent that a draft would state a time already past.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from datetime import datetime
+import re
+from dataclasses import dataclass, field
+from datetime import datetime, time, timedelta
+from typing import Literal
+from zoneinfo import ZoneInfo
+
+PromiseKind = Literal["none", "day_part", "when_done"]
+
+# (name, start, end): the end is what the promise means ("this afternoon": before 17:00)
+DAY_PARTS: tuple[tuple[str, time, time], ...] = (
+    ("morning", time(6, 0), time(12, 0)),
+    ("afternoon", time(12, 0), time(17, 0)),
+    ("evening", time(17, 0), time(21, 0)),
+)
+_PART_END = {name: end for name, _start, end in DAY_PARTS}
+
+
+@dataclass(frozen=True)
+class PromisePolicy:
+    """What a situation may promise: a kind and, for ``day_part``, the work time it needs."""
+
+    kind: PromiseKind = "none"
+    within: timedelta = timedelta(0)
+
+
+NO_PROMISE = PromisePolicy("none")
+WHEN_DONE = PromisePolicy("when_done")
+
+
+def day_part_within(hours: float) -> PromisePolicy:
+    """Return a ``day_part`` policy that needs ``hours`` of work before the update."""
+    return PromisePolicy("day_part", timedelta(hours=hours))
+
+
+# ------------------------------------------------------------------ words per language
+
+_WEEKDAYS = {
+    "en": ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    "vi": ("thứ Hai", "thứ Ba", "thứ Tư", "thứ Năm", "thứ Sáu", "thứ Bảy", "Chủ nhật"),
+    "id": ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu"),
+    "tl": ("Lunes", "Martes", "Miyerkules", "Huwebes", "Biyernes", "Sabado", "Linggo"),
+}
+_PARTS = {
+    "en": {"morning": "morning", "afternoon": "afternoon", "evening": "evening"},
+    "vi": {"morning": "sáng", "afternoon": "chiều", "evening": "tối"},
+    "id": {"morning": "pagi", "afternoon": "sore", "evening": "malam"},
+    "tl": {"morning": "umaga", "afternoon": "hapon", "evening": "gabi"},
+}
+# {p}: the day part, {d}: the weekday; keys: 0 today, 1 tomorrow, 2 later this week
+_WHEN = {
+    "en": ("this {p}", "tomorrow {p}", "on {d} {p}"),
+    "vi": ("trong {p} nay", "trong {p} mai", "vào {p} {d}"),
+    "id": ("{p} ini", "besok {p}", "hari {d} {p}"),
+    "tl": ("ngayong {p}", "bukas ng {p}", "sa {d} ng {p}"),
+}
+# one fixed sentence per language and channel, so a refresh can find it again
+_SENTENCES: dict[tuple[str, str], dict[str, str]] = {
+    ("en", "email"): {"day_part": "We'll get back to you {when}.",
+                      "when_done": "We'll let you know as soon as it's done."},
+    ("en", "social"): {"day_part": "We'll get back to you {when}.",
+                       "when_done": "We'll let you know as soon as it's done."},
+    ("vi", "email"): {"day_part": "Chúng tôi sẽ phản hồi lại {when}.",
+                      "when_done": "Chúng tôi sẽ báo lại ngay khi hoàn tất."},
+    ("vi", "social"): {"day_part": "Bên em sẽ phản hồi lại {when} ạ.",
+                       "when_done": "Bên em sẽ báo lại ngay khi xong ạ."},
+    ("id", "email"): {"day_part": "Kami akan memberi kabar paling lambat {when}.",
+                      "when_done": "Kami akan segera memberi kabar begitu prosesnya selesai."},
+    ("id", "social"): {"day_part": "Kami kabari lagi paling lambat {when} ya.",
+                       "when_done": "Kami kabari lagi begitu selesai ya."},
+    ("tl", "email"): {"day_part": "Magbibigay po kami ng update {when}.",
+                      "when_done": "Sasabihan po namin kayo agad kapag tapos na."},
+    ("tl", "social"): {"day_part": "Magbibigay po kami ng update {when}.",
+                       "when_done": "Sasabihan po namin kayo agad kapag tapos na."},
+}
+# words that make the next time or date a promise ("by Friday", "trước ngày 4/12")
+_PROMISE_WORDS = {
+    "en": r"by|before|until|no later than|within",
+    "vi": r"trước|chậm nhất(?: vào| là)?|trong|vào|đến|tới|truoc|cham nhat",
+    "id": r"paling lambat|sebelum|hingga|sampai|pada",
+    "tl": r"bago|hanggang|sa",
+}
+_TOMORROW = {"en": r"tomorrow", "vi": r"ngày mai|ngay mai|mai",
+             "id": r"besok", "tl": r"bukas"}
+
+
+def _lang(language: str) -> str:
+    return language if language in _WHEN else "en"
 
 
 @dataclass(frozen=True)
 class Promise:
-    """The outcome of :func:`refresh`: the text to show or send, and what changed."""
+    """A promise as the customer reads it; ``str()`` gives the sentence ('' for none)."""
+
+    kind: PromiseKind
+    when: str = ""
+    """The day part in words (``this afternoon``, ``trong chiều mai``), '' unless day_part."""
+    sentence: str = ""
+    """The whole sentence, e.g. ``We'll get back to you this afternoon.``"""
+    until: datetime | None = None
+    """The end of the promised day part, aware, in the customer's zone (day_part only)."""
+    reasons: tuple[str, ...] = field(default=(), compare=False)
+
+    def __str__(self) -> str:
+        return self.sentence
+
+    def __bool__(self) -> bool:
+        return self.kind != "none"
+
+
+def round_to_day_part(target: datetime) -> tuple[datetime, str]:
+    """Return the end of the day part ``target`` (aware, local) falls in, and its name.
+
+    A target in the night (21:00 to 06:00) rounds to the end of the next morning.
+    """
+    t = target.timetz().replace(tzinfo=None)
+    day = target
+    if t >= _PART_END["evening"]:
+        day = target + timedelta(days=1)
+        name = "morning"
+    elif t < DAY_PARTS[0][1]:
+        name = "morning"
+    else:
+        name = next(n for n, start, end in DAY_PARTS if start <= t < end)
+    end = _PART_END[name]
+    until = day.replace(hour=end.hour, minute=end.minute, second=0, microsecond=0)
+    return until, name
+
+
+def day_part_words(until: datetime, part: str, now_local: datetime, language: str) -> str:
+    """Return ``this afternoon`` / ``tomorrow morning`` / ``on Monday evening`` in
+    ``language`` for the day part ``part`` ending at ``until`` (both local)."""
+    lang = _lang(language)
+    days = (until.date() - now_local.date()).days
+    form = _WHEN[lang][0 if days <= 0 else 1 if days == 1 else 2]
+    return form.format(p=_PARTS[lang][part], d=_WEEKDAYS[lang][until.weekday()])
+
+
+def promise_for(policy: PromisePolicy, now: datetime, tz: ZoneInfo, language: str,
+                channel: str = "email") -> Promise:
+    """Return what a draft written at ``now`` (aware) may promise under ``policy``.
+
+    The words are in ``language`` (English for a language without its own words) and the
+    register of ``channel``; the time is in ``tz``.
+    """
+    lang = _lang(language)
+    sentences = _SENTENCES.get((lang, channel)) or _SENTENCES[(lang, "email")]
+    if policy.kind == "none":
+        return Promise("none")
+    if policy.kind == "when_done":
+        return Promise("when_done", sentence=sentences["when_done"])
+    now_local = now.astimezone(tz)
+    until, part = round_to_day_part(now_local + policy.within)
+    when = day_part_words(until, part, now_local, lang)
+    return Promise("day_part", when=when, sentence=sentences["day_part"].format(when=when),
+                   until=until)
+
+
+# --------------------------------------------------------------- refresh and warnings
+
+def _when_pattern(lang: str) -> str:
+    parts = "|".join(re.escape(p) for p in _PARTS[lang].values())
+    days = "|".join(re.escape(d) for d in _WEEKDAYS[lang])
+    alts = [re.escape(f).replace(re.escape("{p}"), f"(?:{parts})")
+            .replace(re.escape("{d}"), f"(?:{days})") for f in _WHEN[lang]]
+    return "|".join(alts)
+
+
+def _sentence_pattern(lang: str, channel: str) -> re.Pattern[str]:
+    sentences = _SENTENCES.get((lang, channel)) or _SENTENCES[(lang, "email")]
+    head, _, tail = sentences["day_part"].partition("{when}")
+    return re.compile(re.escape(head) + f"(?:{_when_pattern(lang)})" + re.escape(tail))
+
+
+@dataclass(frozen=True)
+class Refreshed:
+    """The result of :func:`refresh_promise`."""
 
     text: str
-    old: str = ""
-    """The promise that had passed, as it was written ('' when nothing changed)."""
-    new: str = ""
-    """The promise written in its place."""
-
-    @property
-    def changed(self) -> bool:
-        """True when a past promise was replaced."""
-        return bool(self.old)
+    changed: bool
+    promise: Promise
+    warnings: list[str]
 
 
-def promises(text: str, promised_at: datetime | None, write: Callable[[datetime], str]) -> bool:
-    """True when ``text`` contains the promise of ``promised_at`` as ``write`` writes it."""
-    return promised_at is not None and bool(write(promised_at)) and write(promised_at) in text
+def refresh_promise(text: str, policy: PromisePolicy, now: datetime, tz: ZoneInfo,
+                    language: str, channel: str = "email") -> Refreshed:
+    """Say the draft's day-part promise anew as of ``now``; warn about any time already past.
+
+    Finds the promise sentence this module wrote (in any of its day-part forms) and replaces
+    it with the one :func:`promise_for` gives now; text an agent wrote is never rewritten. Then
+    :func:`stated_time_warnings` looks at the result. Call it when a draft is opened and again
+    when it is approved.
+    """
+    lang = _lang(language)
+    promise = promise_for(policy, now, tz, lang, channel)
+    new = text
+    if promise.kind == "day_part":
+        new = _sentence_pattern(lang, channel).sub(lambda _m: promise.sentence, text)
+    return Refreshed(new, new != text, promise, stated_time_warnings(new, lang, now, tz))
 
 
-def refresh(text: str, promised_at: datetime | None, now: datetime,
-            fresh: Callable[[], datetime], write: Callable[[datetime], str]) -> Promise:
-    """Replace the promise of ``promised_at`` in ``text`` when that time is not after
-    ``now``, by the time ``fresh()`` returns; otherwise return ``text`` unchanged."""
-    if promised_at is None or promised_at > now or not promises(text, promised_at, write):
-        return Promise(text)
-    later = fresh()
-    if later <= now:  # a policy that gives no time at all: promise nothing rather than lie
-        return Promise(text)
-    old, new = write(promised_at), write(later)
-    return Promise(text.replace(old, new), old, new)
+_AMPM = r"(?P<h>\d{1,2})(?::(?P<m>[0-5]\d))?\s*(?P<ap>[ap]\.?m\.?)"
+_HHMM = r"(?P<h2>[01]?\d|2[0-3]){sep}(?P<m2>[0-5]\d)"
+_CLOCK = {
+    "en": f"{_AMPM}|{_HHMM.format(sep=':')}",
+    "vi": (r"(?:lúc|luc|trước|truoc|vào|vao|đến|den)\s+(?P<h>\d{1,2})\s*(?:h|g|giờ|gio)"
+           r"\s*(?P<m>[0-5]\d)?(?!\w)|" + _HHMM.format(sep="[:.]")),
+    "id": (r"(?:pukul|jam|pkl\.?)\s*(?P<h>\d{1,2})(?:[.:](?P<m>[0-5]\d))?|"
+           + _HHMM.format(sep="[.:]")),
+    "tl": f"{_AMPM}|{_HHMM.format(sep=':')}",
+}
+_NUMBER_AROUND = re.compile(r"[\d.,:]")
+_AFTERNOON = {"vi": r"\s*(?:chiều|chieu|tối|toi)", "id": r"\s*(?:siang|sore|malam)",
+              "tl": r"\s*(?:ng\s+)?(?:hapon|gabi)"}
+
+
+def stated_time_warnings(text: str, language: str, now: datetime, tz: ZoneInfo) -> list[str]:
+    """Return warnings for each time ``text`` states that is already past at ``now``.
+
+    Looks for today's day parts ("this afternoon", "chiều nay", "sore ini", "ngayong hapon")
+    whose end has passed, clock times today ("by 3pm", "trước 15h hôm nay", "pukul 15.00"),
+    and dates after a promise word ("by 4 December", "paling lambat 5 Desember") before
+    today. A clock time on "tomorrow" or next to a later date is fine.
+    """
+    from triage.drafting.extract import extract_dates
+
+    lang = _lang(language)
+    now_local = now.astimezone(tz)
+    out: list[str] = []
+    low = text.lower()
+    for part, word in _PARTS[lang].items():
+        phrase = _WHEN[lang][0].format(p=word).lower()
+        if re.search(rf"(?<!\w){re.escape(phrase)}(?!\w)", low) and \
+                now_local.time() >= _PART_END[part]:
+            out.append(f"the draft says {phrase!r}, but it is already "
+                       f"{now_local:%H:%M} ({tz.key}) for the customer")
+    for m in re.finditer(_CLOCK[lang], text, re.IGNORECASE):
+        start, end = m.span()
+        if (start and _NUMBER_AROUND.match(text[start - 1])) or \
+                re.match(r"[.,:]?\d", text[end:end + 2]):
+            continue  # part of an amount, a version or a date
+        hour = int(m.group("h") or m.group("h2"))
+        minute = int(m.group("m") or m.group("m2") or 0)
+        ap = (m.groupdict().get("ap") or "").lower().replace(".", "")
+        if ap == "pm" and hour < 12:
+            hour += 12
+        elif ap == "am" and hour == 12:
+            hour = 0
+        if not ap and hour < 12 and re.match(_AFTERNOON.get(lang, "$^"), low[end:end + 12]):
+            hour += 12  # "3h chiều", "jam 3 sore", "3 ng hapon"
+        if hour > 23:
+            continue
+        around = low[max(0, start - 40):end + 40]
+        if re.search(rf"(?<!\w)(?:{_TOMORROW[lang]})(?!\w)", around):
+            continue
+        dates = extract_dates(text[max(0, start - 25):end + 15])
+        if dates and any((d.month, d.day) != (now_local.month, now_local.day) for d in dates):
+            continue  # a time on another day; past dates are caught below
+        if (hour, minute) <= (now_local.hour, now_local.minute):
+            out.append(f"the draft states {m.group(0).strip()!r} today, but it is already "
+                       f"{now_local:%H:%M} ({tz.key}) for the customer")
+    words = _PROMISE_WORDS[lang]
+    for d in extract_dates(text):
+        i = text.find(d.text)
+        before = low[max(0, i - 45):i]
+        if not re.search(rf"(?<!\w)(?:{words})\W+(?:[\w:.]+\W+){{0,4}}$", before):
+            continue
+        year = d.year or now_local.year
+        try:
+            when = now_local.replace(year=year, month=d.month, day=d.day)
+            if d.year is None and (now_local - when).days > 180:
+                when = when.replace(year=year + 1)  # "by 2 January", written in December
+        except ValueError:
+            continue
+        if when.date() < now_local.date():
+            out.append(f"the draft promises {d.text!r}, a date already past "
+                       f"(today is {now_local:%d %B %Y} for the customer)")
+    return out

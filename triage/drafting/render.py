@@ -1,8 +1,11 @@
 """Reply drafts rendered from Jinja2 templates, sandboxed and strict.
 
 Templates live in ``reply_templates/<language>/<category>.<channel>.j2`` (and
-``<language>/review.<channel>.j2`` for messages a human must look at first). The chain for a
-language is: requested language -> configured default language -> English. An operator's
+``<language>/review.<channel>.j2`` for messages a human must look at first), with one template
+per situation in ``<language>/situations/<situation>.<channel>.j2`` (see
+:mod:`triage.drafting.situations`). The chain for a language is: requested language ->
+configured default language -> English, and in each language the situation's template before
+the category's. An operator's
 ``template_dir`` is searched before the packaged templates, and an operator template can
 extend a packaged one by its ``packaged:`` name (``{% extends "packaged:en/complaint.email.j2"
 %}``). See docs/templates.md for the context every template gets.
@@ -16,19 +19,38 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
 import reply_templates
-from triage.drafting.context import Deadline, first_name_guess, format_deadline, header_safe, zone
+from triage.clock import Clock, SystemClock
+from triage.drafting.address import find_address, salutation, you_word
+from triage.drafting.context import (
+    Deadline,
+    clean_subject,
+    first_name_guess,
+    format_deadline,
+    header_safe,
+    zone,
+)
 from triage.drafting.extract import Facts, extract_facts
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
+from triage.drafting.promises import Promise, Refreshed, promise_for, refresh_promise
+from triage.drafting.situations import (
+    GENERAL,
+    SITUATIONS,
+    Detection,
+    ThreadFacts,
+    detect_situation,
+    promise_policy,
+)
 from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.errors import TemplateError
 from triage.mail.threads import reply_subject
@@ -47,7 +69,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset({
     "customer_name", "first_name", "customer_address", "subject", "category", "channel",
     "language", "customer_language", "reference", "reference_token", "due_at", "deadline",
     "team_name", "agent_name", "facts", "order", "ticket", "amount", "tech", "needs_review",
-    "fill",
+    "fill", "situation", "topic", "promise", "salutation", "you", "honorific", "thread",
 })
 """Every name a template may use; ``triage templates check`` rejects any other."""
 
@@ -87,6 +109,18 @@ class DraftRequest:
     needs_review: bool = False
     attachment_types: tuple[str, ...] = ()
     """MIME types of the message's attachments (an image counts as a screenshot)."""
+    situation: str | None = None
+    """The situation to draft for (an agent's choice); None: detect it from the message."""
+    thread: ThreadFacts = field(default_factory=ThreadFacts)
+    """What the thread says (did we reply before, is the customer chasing)."""
+    now: datetime | None = None
+    """When the draft is written (promises are computed from it); None: the renderer's clock."""
+
+
+def _cap(value: object) -> str:
+    """Jinja filter: the first letter upper-cased, the rest untouched ("Bapak/Ibu", "Quý khách")."""
+    text = str(value)
+    return text[:1].upper() + text[1:]
 
 
 class Renderer:
@@ -101,7 +135,7 @@ class Renderer:
                  team_name: str = "Customer Support", agent_name: str = "",
                  customer_timezone: str = "UTC",
                  language_timezones: Mapping[str, str] | None = None,
-                 social_max_length: int = 280) -> None:
+                 social_max_length: int = 280, clock: Clock | None = None) -> None:
         packaged = jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES))
         loaders: list[jinja2.BaseLoader] = []
         if template_dir:
@@ -116,6 +150,8 @@ class Renderer:
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
             keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
         self.env.globals["fill"] = fill
+        self.env.filters["cap"] = _cap
+        self.clock: Clock = clock or SystemClock()
         self.default_language = default_language
         self.team_name = team_name
         self.agent_name = agent_name
@@ -131,11 +167,37 @@ class Renderer:
                 langs.append(lang)
         return [f"{lang}/{name}" for lang in langs]
 
-    def select(self, req: DraftRequest) -> jinja2.Template:
-        """Return the template ``req`` is drafted with; raises TemplateError when none fits."""
+    def zone_for(self, language: str) -> ZoneInfo:
+        """Return the customer's time zone for a message in ``language``."""
+        return self.language_timezones.get(language, self.customer_timezone)
+
+    def detect(self, req: DraftRequest) -> Detection:
+        """Return the situation detected for ``req`` (whatever ``req.situation`` says)."""
+        return detect_situation(req.text, req.subject, req.language, req.category, req.thread,
+                                req.attachment_types)
+
+    def situation_for(self, req: DraftRequest) -> tuple[str, str]:
+        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected."""
+        if req.situation is not None:
+            chosen = req.situation if req.situation in SITUATIONS else GENERAL
+            return chosen, ""
+        found = self.detect(req)
+        return found.situation, found.topic
+
+    def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
+        """Return the template ``req`` is drafted with; raises TemplateError when none fits.
+
+        In each language of the chain the situation's template comes first, then the
+        category's (``review`` for a message that needs review and has no situation).
+        """
         name = (f"review.{req.channel}.j2" if req.needs_review
                 else f"{req.category}.{req.channel}.j2")
-        chain = self.template_chain(req.language, name)
+        chain: list[str] = []
+        for base in self.template_chain(req.language, name):
+            lang = base.split("/", 1)[0]
+            if situation in SITUATIONS:
+                chain.append(f"{lang}/situations/{situation}.{req.channel}.j2")
+            chain.append(base)
         try:
             return self.env.select_template(chain)
         except jinja2.TemplatesNotFound as exc:
@@ -146,19 +208,26 @@ class Renderer:
                                 f"{exc.message}") from exc
 
     def context(self, req: DraftRequest, template_language: str,
-                facts: Facts | None = None, tech: TechDetails | None = None) -> dict[str, Any]:
+                facts: Facts | None = None, tech: TechDetails | None = None,
+                situation: str = GENERAL, topic: str = "") -> dict[str, Any]:
         """Return the template context for ``req`` (see docs/templates.md for each name)."""
         facts = facts if facts is not None else extract_facts(req.text, req.language)
         tech = tech if tech is not None else detect_tech_details(
             f"{req.subject}\n{req.text}", req.attachment_types)
-        tz = self.language_timezones.get(req.language, self.customer_timezone)
+        tz = self.zone_for(req.language)
         deadline: Deadline | None = (format_deadline(req.due_at, template_language, tz)
                                      if req.due_at else None)
+        now = req.now or self.clock.now()
+        promise: Promise = promise_for(
+            promise_policy(situation, req.category, req.needs_review), now, tz,
+            template_language, req.channel)
+        first = first_name_guess(req.sender_name)
+        address = find_address(req.sender_name, req.text, template_language)
         return {
             "customer_name": header_safe(req.sender_name, 80),
-            "first_name": first_name_guess(req.sender_name),
+            "first_name": first,
             "customer_address": header_safe(req.sender, 320),
-            "subject": header_safe(req.subject),
+            "subject": clean_subject(req.subject),
             "category": req.category,
             "channel": req.channel,
             "language": template_language,
@@ -175,35 +244,52 @@ class Renderer:
             "amount": facts.amounts[0] if facts.amounts else None,
             "tech": tech,
             "needs_review": req.needs_review,
+            "situation": situation,
+            "topic": topic,
+            "promise": promise,
+            "salutation": salutation(address, first, template_language, req.channel),
+            "you": you_word(address, template_language, req.channel),
+            "honorific": address.honorific,
+            "thread": req.thread,
         }
 
-    def deadline_text(self, due_at: datetime, template_language: str,
-                      customer_language: str) -> str:
-        """Return ``due_at`` as a draft in ``template_language`` writes it for a customer of
-        ``customer_language`` (the ``{{ deadline }}`` of the templates)."""
-        tz = self.language_timezones.get(customer_language, self.customer_timezone)
-        return format_deadline(due_at, template_language, tz).text
-
     def render(self, req: DraftRequest, extra: Mapping[str, Any] | None = None) -> Draft:
-        """Render the draft for ``req``.
+        """Render the draft for ``req``, for its situation (the agent's or the detected one).
 
         Raises TemplateError when no template fits, a template fails, or a social draft does
         not fit ``social_max_length`` even without the customer's name.
         """
-        template = self.select(req)
+        situation, topic = self.situation_for(req)
+        template = self.select(req, situation)
         lang = (template.name or "en/").split("/", 1)[0]
-        ctx = {**self.context(req, lang), **(extra or {})}
+        ctx = {**self.context(req, lang, situation=situation, topic=topic), **(extra or {})}
         text = self.render_template(template, ctx)
         if req.channel == "social" and social_length(text) > self.social_max_length:
             # long display names are the usual cause: greet neutrally rather than fail
-            text = self.render_template(template, {**ctx, "first_name": "", "customer_name": ""})
+            text = self.render_template(template, {**ctx, "first_name": "", "customer_name": "",
+                                                   "salutation": ""})
             length = social_length(text)
             if length > self.social_max_length:
                 raise TemplateError(
                     f"template {template.name} rendered {length} characters for a social "
                     f"reply (limit {self.social_max_length}); shorten the template")
         subject = header_safe(reply_subject(req.subject, req.thread_id), 998)
-        return Draft(subject=subject, text=text, template=template.name or "", language=lang)
+        return Draft(subject=subject, text=text, template=template.name or "", language=lang,
+                     situation=situation)
+
+    def refresh(self, text: str, *, situation: str, language: str, channel: str,
+                now: datetime | None = None, category: str = "request",
+                needs_review: bool = False) -> Refreshed:
+        """Say a stored draft's promise anew as of ``now`` and list past times it states.
+
+        For the review service: call it when an agent opens a draft (show ``.text`` and
+        ``.warnings``) and again on approval (send ``.text``; ask the agent to confirm while
+        ``.warnings`` is not empty). ``situation``, ``language`` and ``channel`` are the
+        draft's (``drafts.situation``, ``drafts.language``, the message's channel).
+        """
+        return refresh_promise(text, promise_policy(situation, category, needs_review),
+                               now or self.clock.now(), self.zone_for(language), language,
+                               channel)
 
     @staticmethod
     def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:

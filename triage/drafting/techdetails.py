@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 _DEVICE = re.compile(
     r"\b(?:iphone(?:\s*(?:\d{1,2}|se|x[rs]?))?(?:\s*(?:pro\s*max|pro|plus|mini))?|ipad(?:\s*(?:pro|air|mini))?"
-    r"|macbook(?:\s*(?:pro|air))?|imac"
+    r"|macbook(?:\s*(?:pro|air))?|imac|mac"
     r"|(?:samsung\s+)?galaxy\s+[a-z]\d{1,3}\w*|samsung(?:\s+[a-z]\d{1,3}\w*)?"
     r"|xiaomi(?:\s+\w+)?|redmi(?:\s+\w+)?|poco\s+\w+|oppo(?:\s+\w+)?|vivo\s+\w+|realme(?:\s+\w+)?"
     r"|huawei(?:\s+\w+)?|(?:google\s+)?pixel(?:\s+\d+\w*)?|nokia(?:\s+\w+)?|infinix(?:\s+\w+)?"
@@ -69,12 +69,12 @@ class TechDetails:
         """What to ask for, among ``device``, ``app_version``, ``error_text``.
 
         A device or an operating system is enough for ``device``; an app version or a browser
-        version is enough for ``app_version``.
+        is enough for ``app_version`` (a website has no app version to ask for).
         """
         out = []
         if not (self.device or self.os):
             out.append("device")
-        if not self.app_version:
+        if not (self.app_version or self.browser):
             out.append("app_version")
         if not (self.error_text or self.screenshot):
             out.append("error_text")

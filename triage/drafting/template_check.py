@@ -7,9 +7,14 @@ Checks, for the packaged templates and an operator's ``template_dir`` together:
   (``drafting.CONTEXT_NAMES``), so a typo fails here, not on the first message of a kind;
 * coverage: every language x (category or review) x channel exists in that language itself,
   without falling back;
+* situations: every situation template (``<lang>/situations/<name>.<channel>.j2``) exists for
+  the shipped languages (en, vi, id, tl); other languages fall back to their category template;
 * rendering: each of those renders with a "full" context (long name, long reference, every
   fact) and an "empty" one (no name, no deadline, no facts), keeps its reference, and social
-  drafts fit the configured length as X counts it, even with a long first name.
+  drafts fit the configured length as X counts it, even with a long first name;
+* style: each rendering passes :func:`triage.drafting.style.lint_draft` (no slash next to a
+  name, no quoted subject, no minute-precise time, no "I" without an agent, the register of
+  the language), also rendered for a customer who gave an honorific.
 """
 
 from __future__ import annotations
@@ -22,8 +27,11 @@ from pathlib import Path
 import jinja2
 from jinja2 import meta, nodes
 
+from triage.drafting.context import clean_subject
 from triage.drafting.extract import extract_facts
 from triage.drafting.render import CONTEXT_NAMES, DraftRequest, Renderer, social_length
+from triage.drafting.situations import GENERAL, SITUATIONS
+from triage.drafting.style import lint_draft, source_problems
 from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.errors import TriageError
 from triage.models import CATEGORIES, LANGUAGES
@@ -39,6 +47,15 @@ _FULL_TEXT = (
     "₱1,299.50 on 12/11/2026; call +84 912 345 678 or mail someone.long.name@example.co.id. "
     "On my Samsung Galaxy S24 Ultra with Android 14, app version 12.34.56 it says "
     '"' + "Something went wrong while processing your payment, please try again " * 2 + '"')
+# customers who gave an honorific, per language: the draft must greet them without a slash
+NAMED: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    "en": ("Mr. Wei Tan", "Thanks,\nMr Tan", ("Tan", "Wei")),
+    "vi": ("Nguyễn Thị Lan", "Chị đặt đơn hôm qua.", ("Lan",)),
+    "id": ("Siti Rahma", "Terima kasih.\nIbu Siti Rahma", ("Siti", "Rahma")),
+    "tl": ("Joy Reyes", "Salamat po.\nMa'am Joy", ("Joy", "Reyes")),
+}
+CHECK_NOW = datetime(2026, 12, 4, 8, 30, tzinfo=UTC)
+"""The instant check renders at (Friday 15:30 in Jakarta): promises render as a day part."""
 
 
 @dataclass(frozen=True)
@@ -86,7 +103,7 @@ def _check_source(renderer: Renderer, name: str) -> list[Problem]:
     if unknown:
         return [Problem(name, f"uses undefined name(s) {', '.join(unknown)}; the context has "
                               "only the names listed in docs/templates.md")]
-    return []
+    return [Problem(name, f"style {p}") for p in source_problems(source)]
 
 
 def _requests(kind: str, channel: str, lang: str) -> list[tuple[str, DraftRequest, dict]]:
@@ -96,21 +113,32 @@ def _requests(kind: str, channel: str, lang: str) -> list[tuple[str, DraftReques
                         subject="A very long subject line " * 8, text=_FULL_TEXT,
                         sender="someone.long.name@example.co.id",
                         sender_name=f"{LONG_FIRST_NAME} Konstantinopoulou-Vanderbilt",
-                        thread_id=LONG_REFERENCE_ID, due_at=due, needs_review=kind == "review")
+                        thread_id=LONG_REFERENCE_ID, due_at=due, needs_review=kind == "review",
+                        now=CHECK_NOW)
     empty = DraftRequest(category=category, channel=channel, language=lang, subject="",
                          text="", sender="", sender_name="", thread_id=1, due_at=None,
-                         needs_review=kind == "review")
-    return [("full context", full, {"first_name": LONG_FIRST_NAME}),
-            ("empty context", empty, {"tech": TechDetails()})]
+                         needs_review=kind == "review", now=CHECK_NOW)
+    out = [("full context", full, {"first_name": LONG_FIRST_NAME}),
+           ("empty context", empty, {"tech": TechDetails()})]
+    if lang in NAMED:
+        display, signed, _names = NAMED[lang]
+        named = DraftRequest(category=category, channel=channel, language=lang,
+                             subject="Re: Where is my parcel [#T-7]", text=signed,
+                             sender="c@example.com", sender_name=display, thread_id=7,
+                             due_at=due, needs_review=kind == "review", now=CHECK_NOW)
+        out.append(("customer with an honorific", named, {}))
+    return out
 
 
 def _check_render(renderer: Renderer, name: str, kind: str, channel: str,
-                  lang: str) -> list[Problem]:
+                  lang: str, situation: str = GENERAL) -> list[Problem]:
     out: list[Problem] = []
     template = renderer.env.get_template(name)
+    names = NAMED.get(lang, ("", "", ()))[2]
     for label, req, overrides in _requests(kind, channel, lang):
-        ctx = renderer.context(req, lang, extract_facts(req.text, lang),
-                               detect_tech_details(req.text))
+        facts = extract_facts(req.text, lang)
+        tech = detect_tech_details(req.text)
+        ctx = renderer.context(req, lang, facts, tech, situation=situation)
         ctx.update(overrides)
         try:
             text = renderer.render_template(template, ctx)
@@ -125,6 +153,29 @@ def _check_render(renderer: Renderer, name: str, kind: str, channel: str,
             if length > renderer.social_max_length:
                 out.append(Problem(name, f"renders {length} characters with a {label} (limit "
                                          f"{renderer.social_max_length} as X counts); shorten it"))
+        fact_texts = [a.text for a in facts.amounts] + [tech.app_version, tech.error_text] + [
+            d.text for d in facts.dates] + [p.text for p in facts.phones]
+        for agent in ("", "Mai"):
+            if agent and agent == renderer.agent_name:
+                continue
+            rendered = text if agent == renderer.agent_name else \
+                renderer.render_template(template, {**ctx, "agent_name": agent})
+            for p in lint_draft(rendered, language=lang, channel=channel, agent_name=agent,
+                                names=(*names, ctx["first_name"]),
+                                subject=clean_subject(req.subject), fact_texts=fact_texts):
+                out.append(Problem(name, f"style {p} (with a {label}"
+                                         f"{', signed by an agent' if agent else ''})"))
+    return _unique(out)
+
+
+def _unique(problems: list[Problem]) -> list[Problem]:
+    seen: set[str] = set()
+    out = []
+    for p in problems:
+        key = p.message.split(" (with a ")[0]
+        if key not in seen:
+            seen.add(key)
+            out.append(p)
     return out
 
 
@@ -134,7 +185,7 @@ def check_templates(renderer: Renderer) -> tuple[list[Problem], int]:
     names = _all_names(renderer)
     for name in names:
         problems += _check_source(renderer, name)
-    broken = {p.template for p in problems}
+    broken = {p.template for p in problems if not p.message.startswith("style ")}
     for lang in template_languages(renderer):
         for kind in KINDS:
             for channel in CHANNELS:
@@ -144,6 +195,16 @@ def check_templates(renderer: Renderer) -> tuple[list[Problem], int]:
                                                   "back to another language until then)"))
                 elif name not in broken:
                     problems += _check_render(renderer, name, kind, channel, lang)
+        for situation in SITUATIONS:
+            for channel in CHANNELS:
+                name = f"{lang}/situations/{situation}.{channel}.j2"
+                if name not in names:
+                    if lang in LANGUAGES:
+                        problems.append(Problem(name, "missing: add it (the category "
+                                                      "template is used until then)"))
+                elif name not in broken:
+                    problems += _check_render(renderer, name, "request", channel, lang,
+                                              situation)
     return problems, len(names)
 
 

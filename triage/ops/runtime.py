@@ -4,11 +4,12 @@ the optional /healthz + /metrics server. Built by the composition root from its 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from triage.clock import Clock
+from triage.errors import MissingSecretError
 from triage.ops.metrics import OpsMetrics
 from triage.store.ownership import Claims, LeasedSource, Leases, Owner
 
@@ -25,13 +26,32 @@ class OpsRuntime:
     """Everything a daemon needs to share a store with other daemons and be watched."""
 
     def __init__(self, settings: OpsSettings, store: Store, clock: Clock,
+                 environ: Mapping[str, str] | None = None,
                  conversations: Callable[[], Counts] | None = None) -> None:
         """``conversations`` returns the counts of ``triage.deadlines.states`` (metrics)."""
         self.settings = settings
         self.conversations = conversations
         self.store = store
         self.clock = clock
+        self.environ = environ or {}
         self.server: OpsServer | None = None
+
+    @property
+    def metrics_token(self) -> str:
+        """The token ``/metrics`` requires ('' when ``metrics_token_env`` is not set).
+
+        Raises MissingSecretError when the variable is named but not set: an open /metrics
+        must never be the result of a typo.
+        """
+        name = self.settings.metrics_token_env
+        if not name:
+            return ""
+        value = self.environ.get(name, "")
+        if not value:
+            raise MissingSecretError(f"environment variable {name} is not set",
+                                     key="ops.metrics_token_env",
+                                     fix=f"export {name} or put it in .env")
+        return value
 
     @cached_property
     def owner(self) -> Owner:
@@ -65,8 +85,11 @@ class OpsRuntime:
     def router(self, scheduler_running: Callable[[], bool]) -> Any:
         """The /healthz + /metrics router."""
         from triage.ops.health import Health, ops_router
+        from triage.store.ops_reads import OpsReads
 
-        return ops_router(self.metrics, Health(self.store.status, scheduler_running))
+        health = Health(self.store.status, OpsReads(self.store.engine, self.clock),
+                        scheduler_running, self.clock)
+        return ops_router(self.metrics, health, metrics_token=self.metrics_token)
 
     def start_server(self, scheduler_running: Callable[[], bool]) -> None:
         """Serve /healthz and /metrics when ``[ops] listen`` is set."""

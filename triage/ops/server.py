@@ -24,7 +24,8 @@ class OpsServer:
         self.listen = listen
         self.server = uvicorn.Server(uvicorn.Config(app, host=host, port=int(port),
                                                     log_level="warning", access_log=False,
-                                                    lifespan="off"))
+                                                    lifespan="off", proxy_headers=False,
+                                                    forwarded_allow_ips=""))
         self.thread: threading.Thread | None = None
 
     def start(self, timeout: float = 10.0) -> None:

@@ -14,8 +14,10 @@ from triage.store.store import Store
 
 
 def build_senders(settings: Settings, environ: Mapping[str, str],
-                  on_sent: SentHook | None = None) -> dict[str, Sender]:
-    """Return ``{channel: sender}``: SMTP (or log-only) for email; X/Mastodon by source.
+                  on_sent: SentHook | None = None, store: Store | None = None,
+                  ) -> dict[str, Sender]:
+    """Return ``{channel: sender}``: SMTP (or log-only) for email; X, Mastodon and the chat
+    channels by source (these need ``store`` for reply windows and refreshed tokens).
 
     Raises MissingSecretError when the SMTP password variable is named but not set.
     """
@@ -33,7 +35,7 @@ def build_senders(settings: Settings, environ: Mapping[str, str],
         senders["email"] = LogSender()
     from triage.send.social import build_social_sender  # imported late: pulls in tweepy
 
-    senders["social"] = build_social_sender(settings, environ)
+    senders["social"] = build_social_sender(settings, environ, store)
     return senders
 
 
@@ -47,6 +49,6 @@ def build_outbox(store: Store, settings: Settings, environ: Mapping[str, str], *
     importing the web stack (FastAPI) when the review page is off.
     """
     send = settings.send
-    return Outbox(store, build_senders(settings, environ, on_sent),
+    return Outbox(store, build_senders(settings, environ, on_sent, store),
                   max_attempts=send.retry.max_attempts, retry_base=send.retry.base,
                   retry_max=send.retry.max, owner=owner, in_doubt_after=send.in_doubt_after)

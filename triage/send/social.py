@@ -1,5 +1,5 @@
 """The sender of the ``social`` channel: hands each reply to the sender of the source the
-customer's post came from (``OutgoingReply.source``), built on first use."""
+customer's post or chat message came from (``OutgoingReply.source``), built on first use."""
 
 from __future__ import annotations
 
@@ -8,8 +8,16 @@ from collections.abc import Callable, Mapping
 from datetime import datetime
 
 from triage.config import MastodonSettings, Settings, XSettings
+from triage.config.channels import (
+    ChatSettings,
+    FacebookSettings,
+    TelegramSettings,
+    ZaloSettings,
+)
 from triage.errors import ConfigError, ReplyRejected, SendError
 from triage.models import OutgoingReply, Sender
+from triage.store.channel_state import last_customer_message_at
+from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
@@ -46,8 +54,8 @@ class SocialSender:
             factory = self.factories.get(reply.source)
             if factory is None:
                 known = ", ".join(sorted(self.factories)) or "none"
-                raise ReplyRejected(f"no X or Mastodon source named {reply.source!r} to reply "
-                                    f"through (configured: {known})")
+                raise ReplyRejected(f"no X, Mastodon or chat source named {reply.source!r} to "
+                                    f"reply through (configured: {known})")
             try:
                 sender = factory()
             except ConfigError as exc:
@@ -57,8 +65,13 @@ class SocialSender:
         return sender
 
 
-def build_social_sender(settings: Settings, environ: Mapping[str, str]) -> SocialSender:
-    """Return the sender for every X and Mastodon source in ``settings``."""
+def build_social_sender(settings: Settings, environ: Mapping[str, str],
+                        store: Store | None = None) -> SocialSender:
+    """Return the sender for every X, Mastodon and chat source in ``settings``.
+
+    The chat senders need ``store``: the reply windows count from the customer's last stored
+    message, and Zalo's refreshed tokens are kept there.
+    """
     from triage.send.mastodon import build_mastodon_sender
     from triage.send.x import build_x_sender
 
@@ -68,4 +81,32 @@ def build_social_sender(settings: Settings, environ: Mapping[str, str]) -> Socia
             factories[src.name] = lambda s=src: build_x_sender(s, environ)
         elif isinstance(src, MastodonSettings):
             factories[src.name] = lambda s=src: build_mastodon_sender(s, environ)
+        elif isinstance(src, ChatSettings):
+            factories[src.name] = lambda s=src: build_chat_sender(s, environ, store)
     return SocialSender(factories)
+
+
+def build_chat_sender(settings: ChatSettings, environ: Mapping[str, str],
+                      store: Store | None) -> Sender:
+    """The sender of one Telegram, Facebook, Zalo or WhatsApp source.
+
+    Raises ConfigError (a secret is unset, or no store to read the reply window from).
+    """
+    from triage.send.telegram import build_telegram_sender
+
+    if isinstance(settings, TelegramSettings):
+        return build_telegram_sender(settings, environ)
+    if store is None:
+        raise ConfigError(f"source {settings.name!r} needs the store to check reply windows")
+    from triage.send.facebook import build_facebook_sender
+    from triage.send.whatsapp import build_whatsapp_sender
+    from triage.send.zalo import build_zalo_sender
+
+    def last_seen(source: str, sender: str) -> datetime | None:
+        return last_customer_message_at(store, source, sender)
+
+    if isinstance(settings, FacebookSettings):
+        return build_facebook_sender(settings, environ, last_seen=last_seen)
+    if isinstance(settings, ZaloSettings):
+        return build_zalo_sender(settings, environ, store=store, last_seen=last_seen)
+    return build_whatsapp_sender(settings, environ, last_seen=last_seen)

@@ -1,5 +1,6 @@
 """Backfill from archives (``triage import``): single message files, mbox files, Maildirs
-(with their Maildir++ subfolders) and folders holding any mix of them.
+(with their Maildir++ subfolders), ``triage export`` files (see
+:mod:`triage.sources.export_file`) and folders holding any mix of them.
 
 A file in a folder is read as mail whatever its name (Maildir and many exporters write names
 without ``.eml``): an mbox when it starts with ``From ``, one message when it starts with a
@@ -19,6 +20,7 @@ from pathlib import Path
 
 from triage.errors import SourceError
 from triage.models import RawItem
+from triage.sources.export_file import export_items, is_export
 
 _HEADER_LINE = re.compile(rb"^[!-9;-~]+[ \t]*:")  # RFC 5322 field name (obs: spaces before :)
 
@@ -66,7 +68,9 @@ def _maildir_items(path: Path) -> Iterator[RawItem]:
 def _file_items(path: Path, scan: ArchiveScan) -> Iterator[RawItem]:
     with path.open("rb") as fh:
         head = fh.read(1024)
-    if head.startswith(b"From "):
+    if is_export(head):
+        yield from export_items(path)
+    elif head.startswith(b"From "):
         box = mailbox.mbox(str(path), factory=None, create=False)
         for key in box.iterkeys():
             yield _item(box.get_bytes(key))

@@ -30,7 +30,7 @@ from triage.clients.mastodon import (
 )
 from triage.clock import Clock, SystemClock
 from triage.config import MastodonSettings
-from triage.errors import RateLimited
+from triage.errors import RateLimited, SourceError
 from triage.models import LANGUAGES, FetchResult, ParsedMessage, RawItem
 
 log = logging.getLogger(__name__)
@@ -104,6 +104,9 @@ class MastodonMentions:
         if self._own_id is None:
             me = masto_call(self.api.account_verify_credentials,
                             f"mastodon {self.name}: verify_credentials", self.budget)
+            if not isinstance(me, Mapping) or not me.get("id"):
+                raise SourceError(f"mastodon {self.name}: verify_credentials answered without "
+                                  "an account id; check instance_url")
             self._own_id = str(me["id"])
         return self._own_id
 
@@ -124,9 +127,15 @@ class MastodonMentions:
             page = masto_call(lambda m=min_id: self.api.notifications(
                 types=["mention"], min_id=m, limit=self.page_size),
                 f"mastodon {self.name}: notifications", self.budget)
-            notes = sorted((n for n in page or [] if isinstance(n, Mapping)),
+            # only notifications after the cursor: an instance (or a proxy) that ignores
+            # min_id must not make this loop read one page for ever (found by fuzzing)
+            after = _id_key(min_id)
+            notes = sorted((n for n in (page if isinstance(page, list) else [])
+                            if isinstance(n, Mapping) and _id_key(n.get("id")) > after),
                            key=lambda n: _id_key(n.get("id")))
             for note in notes:
+                if _id_key(note.get("id")) <= _id_key(min_id):
+                    continue  # the same notification twice in one page
                 try:
                     item = self._item(note, own)
                 except RateLimited:
@@ -153,6 +162,11 @@ class MastodonMentions:
                      self.name, note.get("id"))
             return None
         raw = to_json_bytes(status)
+        if not isinstance(status, Mapping):  # a broken answer: kept as unreadable, not fatal
+            sid = f"notification:{note.get('id')}"
+            return RawItem(sid, raw, now, meta={
+                "parse_error": f"mastodon notification {note.get('id')}: its status is not an "
+                               f"object ({type(status).__name__})"})
         sid = str(status.get("id") or f"notification:{note.get('id')}")
         try:
             root = self._root(status)

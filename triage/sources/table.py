@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from triage.errors import ConfigError
-from triage.sources import imap, maildir, mastodon, x
+from triage.sources import facebook, imap, maildir, mastodon, telegram, whatsapp, x, zalo
 from triage.sources.base import Source, SourceFactory
 
 SOURCE_TYPES: dict[str, SourceFactory] = {
@@ -19,6 +19,10 @@ SOURCE_TYPES: dict[str, SourceFactory] = {
     "maildir": maildir.build,
     "mastodon": mastodon.build,
     "x": x.build,
+    "telegram": telegram.build,
+    "facebook": facebook.build,
+    "zalo": zalo.build,
+    "whatsapp": whatsapp.build,
 }
 
 

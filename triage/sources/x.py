@@ -35,6 +35,8 @@ USER_FIELDS = ["username", "name"]
 _LEADING_MENTIONS = re.compile(r"^(?:\s*@\w{1,15})+\s*")
 # X tags posts with its own codes for some languages we support.
 _LANG_ALIASES = {"in": "id", "fil": "tl"}
+MAX_EMPTY_PAGES = 5
+"""Pages without posts (but with a next token) one sweep follows before it gives up."""
 
 
 def x_language(code: str | None) -> str | None:
@@ -45,8 +47,20 @@ def x_language(code: str | None) -> str | None:
     return code if code in LANGUAGES else None
 
 
-def _later(a: str | None, b: str | None) -> str | None:
-    """The larger of two numeric post ids (ids are 64-bit integers sent as strings)."""
+def _post_id(value: object) -> str | None:
+    """``value`` as a post id (a 64-bit integer sent as a string), or None when it is not one."""
+    text = str(value) if isinstance(value, str | int) and not isinstance(value, bool) else ""
+    return text if text.isascii() and text.isdigit() and len(text) <= 20 else None
+
+
+def _list(value: object) -> list[Any]:
+    """``value`` when it is a list, else an empty list (a malformed part of a body)."""
+    return value if isinstance(value, list) else []
+
+
+def _later(a: object, b: object) -> str | None:
+    """The larger of two numeric post ids; a value that is not a post id is ignored."""
+    a, b = _post_id(a), _post_id(b)
     if not a:
         return b
     if not b:
@@ -111,9 +125,10 @@ class XSource:
         returns nothing without spending a request. Raises RateLimited before any request when
         the budget is spent, SourceError/SourceAuthError from ``xapi.call``.
         """
-        since: str | None = cursor.get("since_id")
+        since = _post_id(cursor.get("since_id"))
         pending: dict[str, Any] | None = cursor.get("pending")
         items: list[RawItem] = []
+        empty_pages = 0
         if self._drained:
             return FetchResult([], dict(cursor))
         while len(items) < limit:
@@ -140,15 +155,32 @@ class XSource:
                 since, pending, self._restarted = pending["since_id"], None, True
                 continue
             if "data" not in body and "meta" not in body:  # X answers 200 with only errors
-                errs = body.get("errors") or [{}]
-                detail = errs[0].get("detail") or errs[0].get("title") if isinstance(
-                    errs[0], dict) else errs[0]
+                errs = body.get("errors")
+                first = errs[0] if isinstance(errs, list) and errs else {}
+                detail = (first.get("detail") or first.get("title")) if isinstance(
+                    first, dict) else first
                 raise SourceError(f"x {self.name}: X reported {detail!r} for the mentions of "
                                   f"user {self.user_id}; check user_id")
             meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
-            items.extend(self._items(body))
+            page = self._items(body)
+            items.extend(page)
             newest = _later(pending["newest_id"] if pending else None, meta.get("newest_id"))
             token = meta.get("next_token")
+            token = token if isinstance(token, str) and token else None
+            empty_pages = 0 if page else empty_pages + 1
+            if token and (token == params.get("pagination_token") or
+                          empty_pages > MAX_EMPTY_PAGES):
+                # X never sends a token twice, nor page after page of nothing: a proxy or an
+                # API fault would loop this sweep for ever (found by fuzzing). Keep what came
+                # before; the next poll resumes at the same page and reports it.
+                if items and token != params.get("pagination_token"):
+                    pending = {"since_id": start, "newest_id": newest, "token": token}
+                    break
+                if items:
+                    break
+                raise SourceError(f"x {self.name}: X sent the same page token again or "
+                                  f"{MAX_EMPTY_PAGES} empty pages in a row; the sweep resumes "
+                                  "at the next poll")
             if token:
                 pending = {"since_id": start, "newest_id": newest, "token": token}
             else:
@@ -162,8 +194,9 @@ class XSource:
     def _items(self, body: Mapping[str, Any]) -> list[RawItem]:
         data = body.get("data") or []
         includes = body.get("includes") if isinstance(body.get("includes"), dict) else {}
-        users = {str(u.get("id")): u for u in includes.get("users") or [] if isinstance(u, dict)}
-        for err in body.get("errors") or []:  # deleted or hidden posts referenced by a mention
+        users = {str(u.get("id")): u for u in _list(includes.get("users"))
+                 if isinstance(u, dict)}
+        for err in _list(body.get("errors")):  # deleted or hidden posts referenced by a mention
             log.info("x %s: X reported %s", self.name,
                      (err.get("detail") or err.get("title")) if isinstance(err, dict) else err)
         out: list[RawItem] = []

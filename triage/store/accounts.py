@@ -1,7 +1,7 @@
 """Accounts of the review page: the ``users`` table (name, role, password hash, disabled).
 
-Hashing and checking passwords is ``triage.web.accounts``; this module only stores them.
-Sessions are signed cookies and need no table.
+Hashing and checking passwords is ``triage.web.accounts``; this module only stores them, with
+the optional TOTP secret. Sessions are rows of their own (``triage.store.web_sessions``).
 """
 
 from __future__ import annotations
@@ -59,3 +59,24 @@ class Accounts(Aggregate):
         u = s.users
         with self.write(f"cannot save user {name!r}") as c:
             c.execute(update(u).where(u.c.name == name).values(password_hash=password_hash))
+
+    def disable(self, name: str) -> bool:
+        """Disable user ``name``; True when it existed and was enabled."""
+        u = s.users
+        with self.write(f"cannot disable user {name!r}") as c:
+            return bool(c.execute(update(u).where(u.c.name == name, u.c.disabled.is_(False))
+                                  .values(disabled=True)).rowcount)
+
+    def totp_secret(self, name: str) -> str | None:
+        """The TOTP secret of enabled user ``name``, None when it has none."""
+        u = s.users
+        with self.read(f"cannot read user {name!r}") as c:
+            return c.execute(select(u.c.totp_secret).where(
+                u.c.name == name, u.c.disabled.is_(False))).scalar()
+
+    def set_totp_secret(self, name: str, secret: str | None) -> bool:
+        """Set (or with None remove) the TOTP secret of user ``name``; True when it exists."""
+        u = s.users
+        with self.write(f"cannot save user {name!r}") as c:
+            return bool(c.execute(update(u).where(u.c.name == name)
+                                  .values(totp_secret=secret)).rowcount)

@@ -20,6 +20,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from triage.clock import Clock, ensure_utc
 from triage.store import schema as s
+from triage.store.audit_log import acting_client
 from triage.store.dberrors import store_error
 
 
@@ -77,8 +78,13 @@ class Aggregate:
 
     def audit(self, actor: str, action: str, message_id: int | None = None,
               detail: dict[str, Any] | None = None) -> None:
-        """Append one line to the audit log (its own transaction). Raises StoreError."""
+        """Append one line to the audit log (its own transaction), with the acting client's
+        address when a request of the review page is being served. Raises StoreError."""
+        detail = dict(detail or {})
+        client = acting_client.get()
+        if client and "client" not in detail:
+            detail["client"] = client
         with self.write("cannot write the audit log") as c:
             c.execute(insert(s.audit_log).values(at=self.clock.now(), actor=actor,
                                                  action=action, message_id=message_id,
-                                                 detail=detail or {}))
+                                                 detail=detail))

@@ -217,6 +217,7 @@ audit_log = Table(
     Column("message_id", Integer),
     Column("detail", JSON, nullable=False, default=dict),
     Index("ix_audit_log_message_id", "message_id"),
+    Index("ix_audit_log_at", "at"),
 )
 
 # --- review page (issue #7): accounts, assignments, outbox --------------------------------
@@ -230,6 +231,8 @@ users = Table(
     Column("role", String(20), nullable=False),
     Column("created_at", TS, nullable=False),
     Column("disabled", Boolean, nullable=False, default=False),
+    # base32 secret of the optional TOTP second factor (triage users totp NAME)
+    Column("totp_secret", String(64)),
 )
 
 assignments = Table(
@@ -355,4 +358,59 @@ saved_replies = Table(
     Column("text", Text, nullable=False),
     Column("created_at", TS, nullable=False),
     UniqueConstraint("owner", "name", name="uq_saved_replies_owner_name"),
+)
+
+channel_tokens = Table(
+    "channel_tokens",
+    metadata,
+    # The current access/refresh token pair of a chat source whose tokens expire and are
+    # refreshed (Zalo OA). ``seed`` is a hash of the refresh token first taken from the
+    # environment, so a new one put there (after re-authorising) replaces the stored pair.
+    Column("source", String(200), primary_key=True),
+    Column("access_token", Text, nullable=False),
+    Column("refresh_token", Text, nullable=False),
+    Column("expires_at", TS),
+    Column("seed", String(64), nullable=False, default=""),
+    Column("version", Integer, nullable=False, default=1),
+    Column("updated_at", TS, nullable=False),
+)
+
+webhook_events = Table(
+    "webhook_events",
+    metadata,
+    # A webhook delivery whose signature was checked, kept until its source reads it; ``key``
+    # (a hash of the body) drops the platform's repeated deliveries of the same body.
+    Column("id", Integer, primary_key=True),
+    Column("source", String(200), nullable=False),
+    Column("key", String(64), nullable=False),
+    Column("payload", LargeBinary, nullable=False),
+    Column("received_at", TS, nullable=False),
+    UniqueConstraint("source", "key", name="uq_webhook_events_source_key"),
+)
+
+# --- review page security (issue #18): server-side sessions, sign-in failures ---------------
+web_sessions = Table(
+    "web_sessions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # SHA-256 of the random token in the cookie: a copy of the table opens no session
+    Column("token_hash", String(64), nullable=False, unique=True),
+    Column("user_name", String(200), nullable=False),
+    Column("client", String(64), nullable=False, default=""),
+    Column("created_at", TS, nullable=False),
+    Column("last_seen_at", TS, nullable=False),
+    # set when the session ends: logout, expired, password, disabled, signed_out
+    Column("ended_at", TS),
+    Column("end_reason", String(40)),
+    Index("ix_web_sessions_user_name_ended_at", "user_name", "ended_at"),
+)
+
+login_failures = Table(
+    "login_failures",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    # "user:<name>" or "ip:<address>": counted per account and per client address
+    Column("key", String(300), nullable=False),
+    Column("at", TS, nullable=False),
+    Index("ix_login_failures_key_at", "key", "at"),
 )

@@ -44,6 +44,7 @@ from triage.errors import StoreError
 from triage.models import Classification, Draft, Threader
 from triage.store.accounts import Accounts
 from triage.store.acks import Acknowledgements
+from triage.store.audit_log import AuditReads
 from triage.store.base import Aggregate
 from triage.store.conversations import Conversations
 from triage.store.db import make_engine, migrate
@@ -58,6 +59,7 @@ from triage.store.quarantine import Quarantine
 from triage.store.queue import Queue
 from triage.store.registry import ModelVersions
 from triage.store.status import StatusReads
+from triage.store.web_sessions import LoginFailures, WebSessions
 
 
 class Store:
@@ -80,7 +82,10 @@ class Store:
         self.registry = ModelVersions(engine, clock)
         self.acks = Acknowledgements(engine, clock)
         self.status = StatusReads(engine, clock)
+        self.web_sessions = WebSessions(engine, clock)
+        self.login_failures = LoginFailures(engine, clock)
         self._audit = Aggregate(engine, clock)
+        self.audit_log = AuditReads(self._audit)
 
     @classmethod
     def open(cls, url: str, clock: Clock) -> Store:

@@ -1,19 +1,15 @@
-"""Accounts of the review page: users with roles, argon2 password hashes, login limits."""
+"""Accounts of the review page: users with roles, argon2 password hashes (the sign-in limit
+and sessions are in triage.web.sessions)."""
 
 from __future__ import annotations
 
-import threading
-from collections import defaultdict, deque
-from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
 from typing import Literal
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from triage.clock import Clock
-from triage.errors import AuthError, ConfigError, NotFound, RateLimitedLogin
+from triage.errors import AuthError, ConfigError, NotFound
 from triage.store import Store
 
 Role = Literal["agent", "admin"]
@@ -88,44 +84,3 @@ def authenticate(store: Store, name: str, password: str) -> User:
         store.accounts.set_password_hash(name, hash_password(password))
     return User(row.name, row.role)
 
-
-class LoginLimiter:
-    """Counts failed sign-ins per key (user name, client address) in a sliding window."""
-
-    def __init__(self, clock: Clock, max_attempts: int = 5,
-                 window: timedelta = timedelta(minutes=15)) -> None:
-        self.clock = clock
-        self.max_attempts = max_attempts
-        self.window = window
-        self._fails: dict[str, deque[datetime]] = defaultdict(deque)
-        self._lock = threading.Lock()
-
-    def _prune(self, key: str, now: datetime) -> deque[datetime]:
-        q = self._fails[key]
-        while q and q[0] <= now - self.window:
-            q.popleft()
-        return q
-
-    def check(self, keys: Iterable[str]) -> None:
-        """Raise RateLimitedLogin when any key has used up its attempts."""
-        now = self.clock.now()
-        with self._lock:
-            for key in keys:
-                q = self._prune(key, now)
-                if len(q) >= self.max_attempts:
-                    wait = int((q[0] + self.window - now).total_seconds()) + 1
-                    raise RateLimitedLogin(
-                        f"too many failed sign-ins; try again in {wait} seconds")
-
-    def failed(self, keys: Iterable[str]) -> None:
-        """Record one failed attempt for each key."""
-        now = self.clock.now()
-        with self._lock:
-            for key in keys:
-                self._prune(key, now).append(now)
-
-    def succeeded(self, keys: Iterable[str]) -> None:
-        """Forget the failures of ``keys`` after a good sign-in."""
-        with self._lock:
-            for key in keys:
-                self._fails.pop(key, None)

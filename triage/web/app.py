@@ -20,9 +20,11 @@ from starlette.middleware.sessions import SessionMiddleware
 from triage.clock import Clock
 from triage.config import Settings
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
-from triage.web.accounts import LoginLimiter
+from triage.store.audit_log import acting_client
+from triage.web.clientaddr import Proxies, SecureCookies
 from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
 from triage.web.parts import WebParts
+from triage.web.sessions import LoginLimit, SessionPolicy, Sessions
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
@@ -80,19 +82,29 @@ def create_app(parts: WebParts, *, secret_key: str,
         routes_message,
         routes_quarantine,
         routes_queue,
+        routes_security,
         routes_templates,
+        webhooks,
     )
 
     settings = parts.settings
     web = FastAPI(title="triage review API", version="1", docs_url=None, redoc_url=None,
                   openapi_url=None)
     web.state.parts = parts
-    web.state.limiter = LoginLimiter(limiter_clock or parts.clock,
-                                     settings.web.login_max_attempts, settings.web.login_window)
+    web.state.proxies = Proxies.of(settings.web.trusted_proxies)
+    web.state.limiter = LoginLimit(parts.store.login_failures, limiter_clock or parts.clock,
+                                   settings.web.login_max_attempts, settings.web.login_window)
+    web.state.sessions = Sessions(parts.store.web_sessions, SessionPolicy.of(settings.web))
+    web.state.used_codes = {}  # user -> (TOTP code, time step) that last opened a session
 
     @web.middleware("http")
     async def security_headers(request: Request, call_next: Any) -> Response:
-        response: Response = await call_next(request)
+        # audit lines written while serving this request record the client's address
+        token = acting_client.set(web.state.proxies.client(request))
+        try:
+            response: Response = await call_next(request)
+        finally:
+            acting_client.reset(token)
         for k, v in SECURITY_HEADERS.items():
             response.headers.setdefault(k, v)
         return response
@@ -102,6 +114,9 @@ def create_app(parts: WebParts, *, secret_key: str,
         session_cookie="triage_session", max_age=int(settings.web.session_max_age
                                                      .total_seconds()),
         same_site="strict", https_only=secure_cookie(settings))
+    # added last, so it runs outside the session middleware and sees its Set-Cookie
+    web.add_middleware(SecureCookies, proxies=web.state.proxies, cookie="triage_session",
+                       never=settings.web.secure_cookies == "never")
 
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
@@ -146,7 +161,10 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_quarantine.router)
     web.include_router(routes_templates.router)
     web.include_router(routes_admin.router)
+    web.include_router(routes_security.router)
     web.include_router(api.router)
     web.include_router(api.admin)
+    web.include_router(webhooks.router)  # signed by the platforms, not behind a sign-in
+    web.include_router(routes_security.api)
     web.include_router(parts.ops_router)  # /healthz and /metrics
     return web

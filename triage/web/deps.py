@@ -66,14 +66,15 @@ async def check_csrf(request: Request) -> None:
 
 
 def current_user(request: Request) -> User:
-    """Return the signed-in user; raises LoginRequired."""
-    name = request.session.get("user")
+    """Return the user of the request's live session (checked in the store on every
+    request, so an ended session is refused at once); raises LoginRequired."""
+    name = request.app.state.sessions.user(request)
     if not name:
         raise LoginRequired("sign in first")
     try:
         return get_user(parts(request).store, str(name))
     except NotFound:
-        request.session.clear()
+        request.app.state.sessions.end(request, "disabled")
         raise LoginRequired("your account is gone or disabled; sign in again") from None
 
 

@@ -5,8 +5,8 @@ The web layer builds none of them. Routes reach them through :func:`parts`.
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -18,6 +18,22 @@ from triage.review import ReviewService
 from triage.send.outbox import Outbox
 from triage.store.store import Store
 from triage.web.retrain import Retrainer
+
+
+@dataclass(frozen=True)
+class WebhookEndpoint:
+    """One chat source taking webhook deliveries (``/webhooks/<platform>/<source>``)."""
+
+    platform: str
+    """``facebook``, ``whatsapp`` or ``zalo``."""
+    source: str
+    signing_secret: str
+    """The app secret (Meta) or OA secret key (Zalo) the deliveries are signed with."""
+    verify_token: str = ""
+    """What Meta's subscription handshake must present (Meta only)."""
+
+    def __repr__(self) -> str:  # never show a secret, not even in a traceback
+        return f"WebhookEndpoint({self.platform}/{self.source})"
 
 
 @dataclass(frozen=True)
@@ -40,6 +56,9 @@ class WebParts:
     classifier: Callable[[], Any]
     """Returns the loaded model (the models page shows its metrics); raises TriageError when
     it cannot be loaded."""
+    webhooks: Mapping[tuple[str, str], WebhookEndpoint] = field(default_factory=dict)
+    """The chat platforms' webhooks by ``(platform, source name)`` with their secrets
+    (``triage.web.webhooks``)."""
 
 
 def parts(request: Request) -> WebParts:

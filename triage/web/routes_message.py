@@ -133,6 +133,7 @@ def _act(request: Request, message_id: int, action: Callable[[], object],
 @router.post("/messages/{message_id}/approve")
 def approve(request: Request, message_id: int, background: BackgroundTasks,
             subject: str = Form(""), text: str = Form(""), reply_all: str = Form(""),
+            past_times_ok: str = Form(""),
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
     """Approve and send: save the edit, refuse placeholders, queue and send the reply
     (to the customer, and with ``reply_all`` to the message's other recipients too)."""
@@ -140,7 +141,7 @@ def approve(request: Request, message_id: int, background: BackgroundTasks,
     try:
         # keep the agent's edit even when it cannot be sent yet
         done = review.approve(message_id, user.name, subject, text, keep_edit=True,
-                              reply_all=bool(reply_all))
+                              reply_all=bool(reply_all), past_times_ok=bool(past_times_ok))
     except TriageError as exc:
         flash(request, str(exc), "error")
         return _back(message_id)

@@ -17,8 +17,11 @@ class WebServer:
     """uvicorn in a background thread; ``stop()`` (or the app's stop event) ends it."""
 
     def __init__(self, asgi: Any, host: str, port: int, stop: threading.Event) -> None:
+        # proxy_headers off: uvicorn would believe X-Forwarded-For from loopback; the app
+        # reads it only from [web] trusted_proxies (triage.web.clientaddr)
         self.config = uvicorn.Config(asgi, host=host, port=port, log_level="warning",
-                                     access_log=False, lifespan="off", server_header=False)
+                                     access_log=False, lifespan="off", server_header=False,
+                                     proxy_headers=False, forwarded_allow_ips="")
         self.server = uvicorn.Server(self.config)
         self.stop_event = stop
         self._thread = threading.Thread(target=self.server.run, name="web", daemon=True)

@@ -1,15 +1,15 @@
 """conversations: Cc and parse defects on messages, internal notes, saved replies
 
-Revision ID: 0012_conversations
-Revises: 0009_outbox_doubt
+Revision ID: 0014_conversations
+Revises: 0013_web_sessions
 Create Date: 2026-12-04
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0012_conversations"
-down_revision = "0009_outbox_doubt"
+revision = "0014_conversations"
+down_revision = "0013_web_sessions"
 branch_labels = None
 depends_on = None
 

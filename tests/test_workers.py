@@ -1,0 +1,149 @@
+"""Worker processes (``[scheduler] workers``) with a real daemon: every message processed
+exactly once, by the workers, and nothing lost when a worker is killed with SIGKILL mid-run.
+
+The processes are real (``triage run``, its spawned workers), the store is real (SQLite and
+PostgreSQL); the assertions are on the store, never on timing.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from tests.test_faults import Db, fill, log_of, start, wait_for
+from triage.workers import worker_count
+
+pytestmark = pytest.mark.slow
+
+
+def config(path: Path, model_path: Path, url: str, workers: int, ttl: str = "5m") -> Path:
+    """A daemon on one Maildir with ``workers`` worker processes."""
+    path.write_text(
+        "data_dir = 'data'\n"
+        f"[store]\nurl = '{url}'\n"
+        f"[classifier]\nmodel_path = '{model_path}'\n"
+        f"[scheduler]\nbatch_size = 7\njitter = '0s'\nworkers = {workers}\n"
+        f"[ops]\nclaim_ttl = '{ttl}'\nlease_ttl = '{ttl}'\n"
+        "[[sources]]\nname = 'inbox'\ntype = 'maildir'\npath = 'Maildir'\n"
+        "poll_interval = '1s'\n")
+    return path
+
+
+def worker_pids(daemon: int) -> list[int]:
+    """The worker processes the daemon spawned (not multiprocessing's resource tracker)."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+            cmd = (entry / "cmdline").read_bytes()
+        except (OSError, IndexError, ValueError):
+            continue
+        if ppid == daemon and b"spawn_main" in cmd:
+            out.append(int(entry.name))
+    return sorted(out)
+
+
+def rss_mb(pid: int) -> float:
+    """Resident memory of ``pid`` in MB."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise AssertionError(f"no VmRSS for {pid}")
+
+
+def processed_by(db: Db) -> set[int]:
+    """The process ids that claimed (and so processed) the processed messages."""
+    with db.engine.connect() as c:
+        owners = [r[0] for r in c.execute(text(
+            "select distinct claim_owner from messages where status = 'processed'"))]
+    return {int(o.split(":")[1]) for o in owners if o}
+
+
+@pytest.fixture
+def procs() -> list[subprocess.Popen]:
+    running: list[subprocess.Popen] = []
+    yield running
+    for p in running:
+        if p.poll() is None:
+            p.send_signal(signal.SIGTERM)
+            try:
+                p.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                p.kill()
+                p.wait(timeout=30)
+
+
+def test_worker_count() -> None:
+    assert worker_count("auto", cpus=2) == 1
+    assert worker_count("auto", cpus=1) == 0
+    assert worker_count("auto", cpus=8) == 7
+    assert worker_count(3, cpus=2) == 3
+    assert worker_count(0) == 0
+
+
+def test_workers_process_every_message_exactly_once(
+        tmp_path: Path, model_path: Path, procs: list[subprocess.Popen]) -> None:
+    total = 150
+    fill(tmp_path / "Maildir", total, "w")
+    url = f"sqlite:///{tmp_path / 'data' / 'triage.db'}"
+    cfg = config(tmp_path / "d.toml", model_path, url, workers=2)
+    db = Db(url)
+    daemon = start(cfg, "run")
+    procs.append(daemon)
+    wait_for(lambda: len(worker_pids(daemon.pid)) == 2 or daemon.poll() is not None,
+             what="two workers started")
+    workers = worker_pids(daemon.pid)
+    wait_for(lambda: db.n("select count(*) from messages where status='processed'") >= total
+             or daemon.poll() is not None, what="all messages processed")
+    assert daemon.poll() is None, log_of(cfg)[-3000:]
+    db.assert_exactly_once(total)
+    # the workers did the processing, not the polling process (it only stored)
+    by = processed_by(db)
+    assert by and by <= set(workers), (by, workers, daemon.pid)
+    # idle: every process stays under 200 MB
+    for pid in [daemon.pid, *workers]:
+        assert rss_mb(pid) < 200, (pid, rss_mb(pid))
+    # SIGTERM stops the daemon and its workers
+    daemon.send_signal(signal.SIGTERM)
+    assert daemon.wait(timeout=60) == 0, log_of(cfg)[-3000:]
+    for pid in workers:
+        assert not Path(f"/proc/{pid}").exists() or "Z" in Path(
+            f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0], pid
+
+
+def test_a_worker_killed_mid_run_loses_nothing(
+        tmp_path: Path, model_path: Path, pg_url: str,
+        procs: list[subprocess.Popen]) -> None:
+    total = 400
+    fill(tmp_path / "Maildir", total, "k")
+    cfg = config(tmp_path / "d.toml", model_path, pg_url, workers=2, ttl="3s")
+    db = Db(pg_url)
+    daemon = start(cfg, "run")
+    procs.append(daemon)
+    wait_for(lambda: len(worker_pids(daemon.pid)) == 2 or daemon.poll() is not None,
+             what="two workers started")
+    victim = worker_pids(daemon.pid)[0]
+    # mid-run: the victim has claimed a batch, and messages are still waiting
+    wait_for(lambda: db.n("select count(*) from messages where status='new' and "
+                          f"claim_owner like '%:{victim}:%'") > 0
+             or db.n("select count(*) from messages where status='processed'") >= total,
+             what="the victim holds a claim")
+    os.kill(victim, signal.SIGKILL)
+    assert db.n("select count(*) from messages where status='processed'") < total, \
+        "the kill should land mid-run"
+    wait_for(lambda: db.n("select count(*) from messages where status='processed'") >= total
+             or daemon.poll() is not None, what="all messages processed after the kill")
+    assert daemon.poll() is None, log_of(cfg)[-3000:]
+    db.assert_exactly_once(total)
+    # the dead worker was replaced
+    wait_for(lambda: len(worker_pids(daemon.pid)) == 2, what="the dead worker replaced")
+    assert victim not in worker_pids(daemon.pid)
+    assert f"worker {victim} exited" in log_of(cfg)
+    db.engine.dispose()

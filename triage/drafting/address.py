@@ -1,0 +1,204 @@
+"""How to address the customer: an honorific only where the customer gave one.
+
+Support in Southeast Asia addresses people with an honorific (Bapak/Ibu, anh/chị, Sir/Ma'am),
+and getting it wrong, or printing a machine-made "anh/chị Lan" or "Bapak/Ibu Siti", reads
+worse than leaving the name out. :func:`find_address` takes the honorific from what the
+customer wrote:
+
+* the display name ("Ibu Siti Rahma", "Mr. Tan", "Chị Lan", "Ma'am Joy");
+* the sign-off at the end of the message ("Salam, Ibu Siti", "- chị Lan", "Mrs. Reyes");
+* a Vietnamese full name's middle name: "Văn" is a man's (anh), "Thị" a woman's (chị);
+* a Vietnamese customer speaking of themselves as "chị"/"anh" ("chị đặt đơn hôm qua").
+
+The capitalised "Anh" in a display name is a given name as often as it is "brother", so it is
+never read as an honorific; neither is "Chi" without its accent.
+
+:func:`salutation` and :func:`you_word` then give the template the words for the greeting and
+for "you" in the language and channel's register (see docs/templates.md, style guide).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from triage.drafting.context import _VI_SURNAMES, _plain, first_name_guess
+
+_HONORIFICS = {
+    # token as written (folded, no dots) -> (language family, canonical form)
+    "mr": "Mr", "mrs": "Mrs", "ms": "Ms", "miss": "Ms", "dr": "Dr",
+    "bapak": "Bapak", "bpk": "Bapak", "pak": "Bapak", "ibu": "Ibu", "bu": "Ibu",
+    "ny": "Ibu", "nyonya": "Ibu",
+    "sir": "Sir", "maam": "Ma'am", "mam": "Ma'am", "madam": "Ma'am", "madame": "Ma'am",
+}
+# Vietnamese honorifics are read only with their accents (chị, cô, chú) or lowercase (anh)
+_VI_HONORIFICS = {"chị": "chị", "cô": "cô", "chú": "chú", "anh": "anh", "bác": "bác"}
+_PRONOUN_NAMES = frozenset(["anh", "em", "chi", "co", "chu", "bac", "ong", "ba", "ban"])
+_VI_MALE_MIDDLE = frozenset({"van"})
+_VI_FEMALE_MIDDLE = frozenset({"thi"})
+_SELF_VERBS = ("đặt|mua|đã đặt|đã mua|đã chuyển|đã thanh toán|đã trả|chuyển khoản|thanh toán|"
+               "nhận được|chưa nhận|vừa nhận|vừa đặt|vừa mua|dat|mua|da dat|da mua|da chuyen|"
+               "da thanh toan|chua nhan|vua nhan")
+_VI_SELF = re.compile(
+    rf"(?:^|[.!?\n]\s*|,\s*)(?P<h>chị|anh|chi)\s+(?:{_SELF_VERBS})\b", re.IGNORECASE)
+_NAME_WORD = r"[A-ZÀ-ỸĐ][\w'’-]+"
+_SIGN_OFF = re.compile(
+    rf"^\s*(?:[-–—~]\s*)?(?:(?:regards|best|thanks|thank you|salam|hormat saya|terima kasih"
+    rf"|trân trọng|tran trong|thân|than|cảm ơn|cam on|salamat(?: po)?)\s*[,:]?\s*)?"
+    rf"(?P<h>mr\.?|mrs\.?|ms\.?|miss|dr\.?|bapak|bpk\.?|pak|ibu|bu|ny\.?|sir|ma'?am|mam|madam"
+    rf"|chị|cô|chú|anh|bác)\s+(?P<name>{_NAME_WORD}(?:\s+{_NAME_WORD}){{0,3}})\s*[.!]?\s*$",
+    re.IGNORECASE | re.MULTILINE)
+
+
+@dataclass(frozen=True)
+class Address:
+    """How the customer may be addressed: an honorific (canonical: ``Ibu``, ``chị``, ``Mr``,
+    ``Ma'am``; '' when none was given), the name to go with it, and where it came from."""
+
+    honorific: str = ""
+    name: str = ""
+    source: str = ""
+
+    @property
+    def female(self) -> bool | None:
+        """True/False when the honorific says so, None when it does not (Dr, '')."""
+        if self.honorific in ("Ibu", "Mrs", "Ms", "Ma'am", "chị", "cô"):
+            return True
+        if self.honorific in ("Bapak", "Mr", "Sir", "anh", "chú"):
+            return False
+        return None
+
+
+def _canonical(token: str) -> str:
+    raw = unicodedata.normalize("NFC", token.strip(".,"))
+    if raw in _VI_HONORIFICS and (raw != "anh"):
+        return _VI_HONORIFICS[raw]
+    if raw.lower() in ("chị", "cô", "chú", "bác"):
+        return raw.lower()
+    if raw == "anh":  # lowercase only: "Anh" is also a given name
+        return "anh"
+    key = _plain(raw).replace("'", "").replace("’", "")
+    return _HONORIFICS.get(key, "")
+
+
+def _vi_given(tokens: list[str]) -> str:
+    """The name a Vietnamese speaker uses after an honorific: the last word, or the last two
+    when the last is also a pronoun ("Minh Anh", not "Anh")."""
+    if not tokens:
+        return ""
+    if _plain(tokens[-1]) in _PRONOUN_NAMES and len(tokens) >= 2:
+        return " ".join(tokens[-2:])
+    if _plain(tokens[-1]) in _PRONOUN_NAMES:
+        return ""
+    return tokens[-1]
+
+
+def _from_words(words: list[str], source: str) -> Address | None:
+    if not words:
+        return None
+    hon = _canonical(words[0])
+    if not hon:
+        return None
+    rest = [w for w in words[1:] if any(ch.isalpha() for ch in w)]
+    if hon in ("anh", "chị", "cô", "chú", "bác"):
+        rest = rest[1:] if len(rest) >= 2 and _plain(rest[0]) in _VI_SURNAMES else rest
+        return Address(hon, _vi_given(rest), source)
+    if hon in ("Mr", "Mrs", "Ms", "Dr"):
+        # "Mr Tan" or "Mr. John Tan": the English way is the family name after the title
+        name = rest[-1] if rest else ""
+        return Address(hon, name.strip(".,"), source)
+    name = first_name_guess(" ".join(rest)) if rest else ""
+    return Address(hon, name, source)
+
+
+def find_address(display_name: str, text: str = "", language: str = "") -> Address:
+    """Return how to address the customer, from their display name, sign-off and words.
+
+    Returns an empty :class:`Address` when the customer gave no honorific.
+    """
+    name = " ".join(unicodedata.normalize("NFC", display_name or "").split())
+    words = [w for w in re.split(r"\s+", name) if w]
+    found = _from_words(words, "display name")
+    if found:
+        return found
+    tail = "\n".join([ln for ln in (text or "").strip().splitlines() if ln.strip()][-3:])
+    for m in _SIGN_OFF.finditer(tail):
+        found = _from_words([m.group("h"), *m.group("name").split()], "sign-off")
+        if found:
+            return found
+    plain = [_plain(w) for w in words]
+    if len(words) >= 3 and plain[0] in _VI_SURNAMES and not any("@" in w for w in words):
+        middle = set(plain[1:-1])
+        given = _vi_given([w for w, p in zip(words[1:], plain[1:], strict=True)
+                           if p not in _VI_MALE_MIDDLE | _VI_FEMALE_MIDDLE])
+        if middle & _VI_FEMALE_MIDDLE:
+            return Address("chị", given, "middle name")
+        if middle & _VI_MALE_MIDDLE:
+            return Address("anh", given, "middle name")
+    if language == "vi" and text:
+        m = _VI_SELF.search(text)
+        if m:
+            hon = "chị" if _plain(m.group("h")) == "chi" else "anh"
+            given = first_name_guess(name) if name else ""
+            return Address(hon, given, "self-reference")
+    return Address()
+
+
+def salutation(address: Address, first_name: str, language: str, channel: str) -> str:
+    """Return the name to greet with, honorific included where one was given, or ''.
+
+    ``Ibu Siti`` / ``Kak Siti`` (Indonesian email / social), ``chị Lan``, ``Ma'am Joy``,
+    ``Mr Tan``, ``Ann``. Never a slash form: without an honorific, Vietnamese and Indonesian
+    email greet without a name (the template says "Quý khách", "Bapak/Ibu").
+    """
+    hon, name = address.honorific, address.name
+    if language == "vi":
+        if hon in ("anh", "chị", "cô", "chú", "bác"):
+            return f"{hon} {name}".strip()
+        return ""
+    if language == "id":
+        if channel == "social":
+            return f"Kak {first_name or name}".strip() if (first_name or name) else ""
+        if hon in ("Bapak", "Ibu"):
+            return f"{hon} {name}".strip()
+        if hon in ("Mr", "Sir"):
+            return f"Bapak {name}".strip()
+        if hon in ("Mrs", "Ms", "Ma'am"):
+            return f"Ibu {name}".strip()
+        return ""
+    if language == "tl":
+        if hon in ("Sir", "Ma'am") and (name or first_name):
+            return f"{hon} {name or first_name}"
+        if hon in ("Mr", "Mrs", "Ms", "Dr") and name:
+            return f"{hon}. {name}"
+        return first_name
+    if hon in ("Mr", "Mrs", "Ms", "Dr") and name and first_name in ("", name):
+        return f"{hon} {name}"  # "Mr Tan", as the customer signed
+    return first_name
+
+
+def you_word(address: Address, language: str, channel: str) -> str:
+    """Return "you" in the register of ``language`` and ``channel``.
+
+    Vietnamese: the honorific the customer gave, else "Quý khách" in email and "anh/chị" on
+    social (never "bạn", which reads as careless to an upset customer); Indonesian: "Ibu" /
+    "Bapak" when known, else "Bapak/Ibu" in email and "Kak" on social; Tagalog "kayo";
+    English "you".
+    """
+    hon = address.honorific
+    if language == "vi":
+        if hon in ("anh", "chị", "cô", "chú", "bác"):
+            return hon
+        return "Quý khách" if channel == "email" else "anh/chị"
+    if language == "id":
+        if channel == "social":
+            return "Kak"
+        if hon in ("Bapak", "Mr", "Sir"):
+            return "Bapak"
+        if hon in ("Ibu", "Mrs", "Ms", "Ma'am"):
+            return "Ibu"
+        return "Bapak/Ibu"
+    if language == "tl":
+        return "kayo"
+    return "you"

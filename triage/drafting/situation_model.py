@@ -1,0 +1,145 @@
+"""A small model of situations: TF-IDF of character n-grams and words, nearest centroid.
+
+Keyword rules (:mod:`triage.drafting.situation_rules`) are exact where customers use the
+expected words, and blind to everything else: "no sign of my order", "ke-debet dobel", "wala
+pong signal". Character n-grams of the folded text (no diacritics, lowercase) catch those
+near-misses across all four languages, so :func:`triage.drafting.situations.detect_situation`
+blends this model's probabilities with the rules' scores.
+
+The model is the nearest-centroid (Rocchio) classifier: each situation is the normalised mean
+of its examples' TF-IDF vectors (character 2- to 5-grams inside word boundaries, words and word
+pairs, sublinear term frequency, smoothed IDF, L2 norm), a message scores the cosine to each
+centroid, and a softmax with temperature :data:`TEMPERATURE` turns scores into
+probabilities. Written with plain dictionaries rather than scikit-learn on purpose: the daemon
+stays free of scikit-learn and scipy (about 150 MB, see tests/test_runtime_model.py), training
+takes a fraction of a second, and on the held-out fixtures it beat a linear SVM (docs/
+benchmarks.md).
+
+It learns from the corpus the team wrote, ``situation_corpus/<lang>.toml`` (packaged with
+triage, never customer data), on first use in a process; training is deterministic. The
+fixtures in tests/situations/ are a separate, held-out set it never sees.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import tomllib
+from collections import Counter
+from collections.abc import Sequence
+from dataclasses import dataclass
+from functools import lru_cache
+from itertools import pairwise
+from pathlib import Path
+from typing import Any
+
+from triage.drafting.situation_rules import fold
+
+CORPUS_DIR = Path(__file__).parent / "situation_corpus"
+TEMPERATURE = 0.05
+"""Softmax temperature over cosine scores (chosen on the round-2 fixtures, docs/benchmarks.md)."""
+_WORD = re.compile(r"\b\w\w+\b")
+
+Vector = dict[str, float]
+
+
+def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
+    """Return every ``[[message]]`` of the corpus files in ``directory``, file by file."""
+    out: list[dict[str, Any]] = []
+    for path in sorted(directory.glob("*.toml")):
+        with path.open("rb") as fh:
+            out += tomllib.load(fh)["message"]
+    return out
+
+
+def features(text: str, subject: str = "", replied_before: bool = False,
+             unanswered: int = 1, attachment_types: Sequence[str] = ()) -> str:
+    """Return the model's input: folded subject and text plus tokens for the thread facts
+    (``zzreplied``, ``zzchase``) and attachments (``zzimage``, ``zzfile``)."""
+    extra = []
+    if replied_before:
+        extra.append("zzreplied")
+    if unanswered >= 2:
+        extra.append("zzchase")
+    if any(t.lower().startswith("image/") for t in attachment_types):
+        extra.append("zzimage")
+    elif attachment_types:
+        extra.append("zzfile")
+    if subject.strip().lower().startswith("re:"):
+        extra.append("zzre")
+    return f"{fold(subject)}\n{fold(text)} {' '.join(extra)}".strip()
+
+
+def message_features(m: dict[str, Any]) -> str:
+    """Return :func:`features` for a corpus or fixture message (a TOML table)."""
+    return features(m["text"], m.get("subject", ""), bool(m.get("replied_before", False)),
+                    int(m.get("unanswered", 1)), m.get("attachments", []))
+
+
+def terms(text: str) -> list[str]:
+    """Return the terms of ``text``: character 2- to 5-grams of each space-padded word,
+    words of two letters or more, and pairs of consecutive words."""
+    out: list[str] = []
+    for word in text.split():
+        padded = f" {word} "
+        for n in range(2, 6):
+            out += [padded[i:i + n] for i in range(len(padded) - n + 1)]
+    words = _WORD.findall(text)
+    out += [f"w:{w}" for w in words]
+    out += [f"b:{a} {b}" for a, b in pairwise(words)]
+    return out
+
+
+def _normalised(weights: Vector) -> Vector:
+    norm = math.sqrt(sum(x * x for x in weights.values()))
+    return {t: x / norm for t, x in weights.items()} if norm else {}
+
+
+@dataclass(frozen=True)
+class SituationModel:
+    """The IDF of every known term and one normalised centroid per situation."""
+
+    idf: dict[str, float]
+    centroids: dict[str, Vector]
+
+    @property
+    def classes(self) -> list[str]:
+        """The situations the model knows, sorted."""
+        return sorted(self.centroids)
+
+    def vector(self, feature_text: str) -> Vector:
+        """Return the L2-normalised TF-IDF vector of one input (unknown terms dropped)."""
+        counts = Counter(t for t in terms(feature_text) if t in self.idf)
+        return _normalised({t: (1 + math.log(k)) * self.idf[t] for t, k in counts.items()})
+
+
+def train(messages: Sequence[dict[str, Any]]) -> SituationModel:
+    """Return a model fitted on ``messages`` (corpus tables with ``situation``)."""
+    counts = [Counter(terms(message_features(m))) for m in messages]
+    df = Counter(t for c in counts for t in c)
+    n = len(messages)
+    idf = {t: math.log((1 + n) / (1 + d)) + 1 for t, d in df.items()}
+    sums: dict[str, dict[str, float]] = {}
+    for m, c in zip(messages, counts, strict=True):
+        vec = _normalised({t: (1 + math.log(k)) * idf[t] for t, k in c.items()})
+        total = sums.setdefault(m["situation"], {})
+        for t, x in vec.items():
+            total[t] = total.get(t, 0.0) + x
+    return SituationModel(idf, {s: _normalised(v) for s, v in sorted(sums.items())})
+
+
+@lru_cache(maxsize=1)
+def packaged_model() -> SituationModel:
+    """Return the model trained on the packaged corpus (trained once per process)."""
+    return train(load_corpus())
+
+
+def probabilities(model: SituationModel, feature_text: str) -> dict[str, float]:
+    """Return a probability for each situation the model knows, for one input."""
+    vec = model.vector(feature_text)
+    scores = {s: sum(x * c.get(t, 0.0) for t, x in vec.items())
+              for s, c in model.centroids.items()}
+    top = max(scores.values())
+    exp = {s: math.exp((v - top) / TEMPERATURE) for s, v in scores.items()}
+    total = sum(exp.values())
+    return {s: e / total for s, e in exp.items()}

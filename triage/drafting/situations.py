@@ -1,0 +1,238 @@
+"""Situations inside the categories: what the customer's message is about, for the draft.
+
+A category says what kind of reply a message needs (complaint, request, ...); a situation says
+which reply: a refund chased for the third time is a complaint, and so is a cracked rice
+cooker, but they need different words, different questions and different promises. Each
+situation has templates ``reply_templates/<lang>/situations/<name>.<channel>.j2``, falling back
+to the category template, and a :class:`~triage.drafting.promises.PromisePolicy`.
+
+:func:`detect_situation` reads the message, its thread and its category (rules in
+:mod:`triage.drafting.situation_rules`); an agent may switch the situation on the message page
+(the renderer takes ``DraftRequest.situation``). ``general`` means "none of these": the
+category template is used.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from triage.drafting.promises import (
+    NO_PROMISE,
+    WHEN_DONE,
+    PromisePolicy,
+    day_part_within,
+)
+from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, RULES, TOPICAL, fold
+
+GENERAL = "general"
+
+
+@dataclass(frozen=True)
+class Situation:
+    """One situation: its name (stored in ``drafts.situation``), a label for the message page,
+    what its drafts may promise, and whether a reply is optional (thanks)."""
+
+    name: str
+    label: str
+    promise: PromisePolicy
+    reply_optional: bool = False
+    detected: bool = True
+    """False for the situations only an agent picks (the holding reply)."""
+
+
+SITUATIONS: dict[str, Situation] = {s.name: s for s in (
+    Situation("order_status", "Order status or shipping delay", day_part_within(4)),
+    Situation("refund", "Refund status or refund owed", day_part_within(8)),
+    Situation("payment_failed", "Charged but the order failed, or charged twice",
+              day_part_within(8)),
+    Situation("cancellation", "Cancellation or plan change", WHEN_DONE),
+    Situation("personal_data", "Account deletion or access to personal data", WHEN_DONE),
+    Situation("login", "Login or password", NO_PROMISE),
+    Situation("outage", "Outage or connectivity", WHEN_DONE),
+    Situation("app_error", "App or site error", day_part_within(8)),
+    Situation("damaged_goods", "Damaged or wrong goods (return, exchange)", day_part_within(8)),
+    Situation("follow_up", "Follow-up chasing an earlier message", day_part_within(4)),
+    Situation("info_provided", "Customer sent what we asked for", day_part_within(8)),
+    Situation("thanks", "Thanks or praise (reply optional)", NO_PROMISE, reply_optional=True),
+    Situation("holding", "Holding reply (we are looking into it)", day_part_within(8),
+              detected=False),
+    Situation("closing", "Closing confirmation (solved)", NO_PROMISE),
+)}
+"""Every situation, in the order the message page lists them."""
+
+CATEGORY_PROMISES: dict[str, PromisePolicy] = {
+    "complaint": day_part_within(8), "request": NO_PROMISE, "suggestion": NO_PROMISE,
+    "technical_issue": day_part_within(8), "review": day_part_within(8),
+}
+"""What the category templates (situation ``general``) may promise."""
+
+
+def situation_choices() -> list[tuple[str, str]]:
+    """Return ``(name, label)`` for the message page's situation switch, ``general`` first."""
+    return [(GENERAL, "General (the category's reply)")] + [
+        (s.name, s.label) for s in SITUATIONS.values()]
+
+
+def promise_policy(situation: str, category: str = "request",
+                   needs_review: bool = False) -> PromisePolicy:
+    """Return the promise policy of ``situation``, or of the category template for
+    ``general`` (and for names no longer known)."""
+    if situation in SITUATIONS:
+        return SITUATIONS[situation].promise
+    return CATEGORY_PROMISES["review" if needs_review else category] \
+        if (needs_review or category in CATEGORY_PROMISES) else NO_PROMISE
+
+
+@dataclass(frozen=True)
+class ThreadFacts:
+    """What the thread says about the message being answered (from the pipeline).
+
+    ``replied_before``: we answered in this thread before; ``unanswered``: the customer's
+    messages since our last reply, this one included (2 or more: they are chasing us).
+    """
+
+    replied_before: bool = False
+    unanswered: int = 1
+
+
+@dataclass(frozen=True)
+class Detection:
+    """The detected situation, the underlying topic (for a follow-up: what is being chased),
+    the scores and why."""
+
+    situation: str
+    topic: str
+    scores: dict[str, float]
+    reasons: tuple[str, ...] = ()
+
+
+_REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|tr|balas|trả lời|tra loi)\s*:", re.IGNORECASE)
+
+
+def _score(text: str, language: str) -> tuple[dict[str, float], list[str]]:
+    scores: dict[str, float] = {}
+    reasons: list[str] = []
+    langs = [language] if language == "en" else [language, "en"]
+    for lang in langs:
+        factor = 1.0 if lang == language else (0.8 if language == "tl" else 0.6)
+        for name, rules in RULES.get(lang, {}).items():
+            for pattern, weight in rules:
+                if pattern.search(text):
+                    scores[name] = scores.get(name, 0.0) + weight * factor
+                    reasons.append(f"{name}+{weight * factor:g} {lang}:{pattern.pattern[:40]}")
+    return scores, reasons
+
+
+def detect_by_rules(text: str, subject: str = "", language: str = "en",
+                    category: str = "", thread: ThreadFacts | None = None,
+                    attachment_types: Sequence[str] = ()) -> Detection:
+    """Return the situation the keyword rules alone give.
+
+    Keyword rules per language score each situation (English rules also run on the other
+    languages, whose customers borrow "refund", "login", "error"); the thread and the
+    attachments add evidence (a customer writing twice without our reply is chasing; an
+    image after our reply is what we asked for); the category breaks close calls. A chase
+    beats the topic it chases (which becomes ``topic``); thanks and "it's solved now" win only
+    when nothing else is asked.
+    """
+    thread = thread or ThreadFacts()
+    body = fold(text)
+    subj = fold(subject)
+    scores, reasons = _score(f"{subj}\n{body}", language)
+    image = any(t.lower().startswith("image/") for t in attachment_types)
+    is_reply = bool(_REPLY_PREFIX.match(subject or "")) or thread.replied_before
+    if thread.unanswered >= 2:
+        scores["follow_up"] = scores.get("follow_up", 0.0) + 3.0
+        reasons.append(f"follow_up+3 thread: {thread.unanswered} unanswered")
+    if scores.get("info_provided") and (is_reply or image):
+        bonus = (1.5 if thread.replied_before else 1.0) + (1.0 if image else 0.0)
+        scores["info_provided"] += bonus
+        reasons.append(f"info_provided+{bonus:g} reply/attachment")
+    elif image and is_reply:
+        scores["info_provided"] = scores.get("info_provided", 0.0) + 2.0
+        reasons.append("info_provided+2 image in a reply")
+    for name, bonus in CATEGORY_BONUS.get(category, {}).items():
+        if name in scores:
+            scores[name] += bonus
+    for winner, loser in OVERRIDES:
+        if scores.get(winner, 0.0) >= 2.5 and scores.get(loser, 0.0) >= scores[winner]:
+            scores[loser] = scores[winner] - 0.01
+            reasons.append(f"{winner} beats {loser}")
+    topical = {k: v for k, v in scores.items() if k in TOPICAL}
+    topic = max(topical, key=lambda k: topical[k]) if topical else ""
+    if topic and topical[topic] < 2.0:
+        topic = ""
+    best_topical = topical.get(topic, 0.0) if topic else 0.0
+    question = "?" in text
+
+    def pick(name: str, why: str) -> Detection:
+        return Detection(name, topic if name != topic else "", scores,
+                         (*reasons, f"chose {name}: {why}"))
+
+    follow = scores.get("follow_up", 0.0)
+    if follow >= 3.0:
+        return pick("follow_up", "the customer is chasing an earlier message")
+    info = scores.get("info_provided", 0.0)
+    if info >= 3.5 and (info >= best_topical or (info >= 4.0 and not question)):
+        return pick("info_provided", "the customer sends what was asked for")
+    closing = scores.get("closing", 0.0) + (1.0 if thread.replied_before else 0.0)
+    if closing >= 3.5 and closing > best_topical and not question:
+        return pick("closing", "the customer says it is solved")
+    thanks = scores.get("thanks", 0.0)
+    if not question and ((thanks >= 2.0 and best_topical < 2.5)
+                         or (thanks >= 3.0 and thanks + 1.5 >= best_topical)):
+        return pick("thanks", "thanks or praise, nothing asked")
+    if category == "suggestion" and best_topical < 4.0:
+        return pick(GENERAL, "a suggestion")
+    if best_topical >= 2.0:
+        return pick(topic, "highest score")
+    return pick(GENERAL, "no situation scored high enough")
+
+
+RULE_WEIGHT = 0.3
+"""How much the rules add to the model's probability: ``RULE_WEIGHT * min(score, 6) / 6``."""
+_USE_PACKAGED = object()
+
+
+def detect_situation(text: str, subject: str = "", language: str = "en",
+                     category: str = "", thread: ThreadFacts | None = None,
+                     attachment_types: Sequence[str] = (), *,
+                     model: Any = _USE_PACKAGED) -> Detection:
+    """Return the situation of a customer message: the model and the rules together.
+
+    The situation model (:mod:`triage.drafting.situation_model`) gives a probability per
+    situation; each rule score adds ``RULE_WEIGHT * min(score, 6) / 6`` (and "no rule fired"
+    adds half the weight to ``general``); the highest total wins. Two facts are exact and
+    decide alone: a customer who wrote twice since our last reply is chasing (``follow_up``),
+    and without a model (``model=None``) the rules decide (:func:`detect_by_rules`).
+    A message classified as a suggestion gets ``general`` (the suggestion reply) unless it is
+    thanks. The topic of a follow-up comes from the rules.
+    """
+    thread = thread or ThreadFacts()
+    ruled = detect_by_rules(text, subject, language, category, thread, attachment_types)
+    if model is None or thread.unanswered >= 2:
+        return ruled
+    from triage.drafting.situation_model import features, packaged_model, probabilities
+
+    fitted = packaged_model() if model is _USE_PACKAGED else model
+    probs = probabilities(fitted, features(text, subject, thread.replied_before,
+                                          thread.unanswered, attachment_types))
+    total = dict(probs)
+    for name, score in ruled.scores.items():
+        if name in total:
+            total[name] += RULE_WEIGHT * min(score, 6.0) / 6.0
+    if ruled.situation == GENERAL:
+        total[GENERAL] = total.get(GENERAL, 0.0) + RULE_WEIGHT / 2
+    best = max(total, key=lambda k: total[k])
+    if category == "suggestion" and best != "thanks":
+        best = GENERAL  # an idea for the future gets the suggestion reply, whatever it names
+    topic = ruled.topic if best == "follow_up" else ""
+    if best == "follow_up" and not topic:
+        topical = {k: v for k, v in ruled.scores.items() if k in TOPICAL}
+        topic = max(topical, key=lambda k: topical[k]) if topical else ""
+    return Detection(best, topic, {k: round(v, 3) for k, v in total.items()},
+                     (*ruled.reasons, f"rules chose {ruled.situation}",
+                      f"model+rules chose {best} ({total[best]:.2f})"))
