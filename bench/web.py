@@ -36,36 +36,59 @@ from triage.web import create_app
 from triage.web.accounts import add_user
 
 CATS = ("complaint", "request", "suggestion", "technical_issue")
+NOTE = (
+    'With a realistic share open (5 %: 2,500 of 50,000 conversations) the queue and the '
+    'message page stay near the 150 ms p95 target (the filtered rows partial just above it). '
+    'With every one of the 50,000 conversations open the target is **not met**: the queue '
+    'groups the open response deadlines by conversation on each request (SQLite needs about '
+    '200 ms for 55,000 open deadlines before any join), and the message page pays it again '
+    'for its previous/next links. The next step is a conversation summary row kept up to date'
+    ' by the writers (processing, sending, the sweep, discard), so a page reads 100 rows '
+    'instead of grouping them all.'
+)
 
 
-def seed(app: App, n: int) -> None:
+def seed(app: App, n: int, open_share: float = 1.0) -> None:
+    """``n`` stored conversations (rows written in bulk), the first ``open_share`` of them
+    still open (the rest answered: their deadlines met); every tenth has a customer
+    follow-up (a next response), so the queue groups messages into conversations."""
+    n_open = int(n * open_share)
     now = app.clock.now()
-    with app.store.engine.begin() as c:
-        for i in range(n):
-            t = c.execute(insert(s.threads).values(subject=f"Order {i}", channel="email",
-                                                   customer=f"c{i}@example.com",
-                                                   created_at=now, last_message_at=now))
-            tid = t.inserted_primary_key[0]
-            m = c.execute(insert(s.messages).values(
-                source="inbox", external_id=str(i), message_id=f"<m{i}@example.com>",
-                channel="email", thread_id=tid, received_at=now - timedelta(minutes=i),
-                ingested_at=now, sender=f"c{i}@example.com", sender_name=f"Customer {i}",
-                recipients=[], subject=f"Order {i} is late", text=f"Where is order {i}?",
+    threads, msgs, cls, dls, drs = [], [], [], [], []
+    mid = 0
+    for i in range(n):
+        tid = i + 1
+        threads.append(dict(id=tid, subject=f"Order {i}", channel="email",
+                            customer=f"c{i % 9000}@example.com", created_at=now,
+                            last_message_at=now))
+        for k in range(2 if i % 10 == 0 else 1):
+            mid += 1
+            msgs.append(dict(
+                id=mid, source="inbox", external_id=str(mid), message_id=f"<m{mid}@example.com>",
+                channel="email", thread_id=tid, received_at=now - timedelta(minutes=i - k),
+                ingested_at=now, sender=f"c{i % 9000}@example.com",
+                sender_name=f"Customer {i}", recipients=["support@example.com"], cc=[],
+                defects=[], subject=f"Order {i} is late", text=f"Where is order {i}?",
                 full_text=f"Where is order {i}?", references=[], attachments=[],
                 status="processed", raw_sha256=""))
-            mid = m.inserted_primary_key[0]
-            c.execute(insert(s.classifications).values(
-                message_id=mid, category=CATS[i % 4], confidence=0.8, language="en",
-                model_version="bench", needs_review=i % 5 == 0, scores={}, created_at=now,
-                current=True))
-            c.execute(insert(s.deadlines).values(
-                message_id=mid, kind="first_response", policy="email/default",
-                due_at=now + timedelta(hours=24) - timedelta(minutes=i), state="ok",
-                warnings_sent=[]))
-            c.execute(insert(s.drafts).values(
-                message_id=mid, status="pending_review", subject=f"Re: Order {i} [#T-{tid}]",
-                text="Hello,\n\nWe are on it.\n", template="en/request.email.j2",
-                language="en", created_at=now, updated_at=now, updated_by="triage"))
+            cls.append(dict(message_id=mid, category=CATS[i % 4], confidence=0.8,
+                            language=("en", "vi", "id", "tl")[i % 4], model_version="bench",
+                            needs_review=i % 5 == 0, scores={}, created_at=now, current=True))
+            dls.append(dict(message_id=mid, kind="next_response" if k else "first_response",
+                            policy="email/default", priority="normal",
+                            due_at=now + timedelta(hours=24) - timedelta(minutes=i),
+                            state="ok" if i < n_open else "met", warnings_sent=[],
+                            met_at=None if i < n_open else now - timedelta(minutes=i // 2),
+                            met_by=None if i < n_open else "ann"))
+            drs.append(dict(message_id=mid, status="pending_review" if i < n_open else "sent",
+                            subject=f"Re: Order {i} [#T-{tid}]", text="Hello,\n\nWe are on it.\n",
+                            template="en/request.email.j2", language="en", created_at=now,
+                            updated_at=now, updated_by="triage"))
+    with app.store.engine.begin() as c:
+        for table, rows in ((s.threads, threads), (s.messages, msgs),
+                            (s.classifications, cls), (s.deadlines, dls), (s.drafts, drs)):
+            for at in range(0, len(rows), 5000):
+                c.execute(insert(table), rows[at:at + 5000])
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -78,12 +101,14 @@ def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
     return statistics.median(out), out[int(len(out) * 0.95) - 1]
 
 
-def main(n: int = 5000) -> None:
+def run(n: int, open_share: float) -> tuple[float, list[tuple[str, tuple[float, float]]]]:
+    """Seed ``n`` conversations (``open_share`` open) and time the pages; return the seeding
+    time and (request, (median ms, p95 ms)) rows."""
     tmp = Path(tempfile.mkdtemp())
     settings = settings_from_mapping({"data_dir": str(tmp)})
     app = App(settings, clock=FrozenClock(datetime(2026, 11, 20, 9, tzinfo=UTC)), environ={})
     t0 = time.perf_counter()
-    seed(app, n)
+    seed(app, n, open_share)
     seed_s = time.perf_counter() - t0
     add_user(app.store, "bench", "bench-password-1", "agent")
     sink = Sink()
@@ -103,11 +128,14 @@ def main(n: int = 5000) -> None:
         "csrf_token"]
     rows = []
     q = timed(lambda: client.get("/queue"), 20)
-    rows.append(("GET /queue (first 300 of the open messages)", q))
+    rows.append(("GET /queue (first page of 100 conversations, counts of all)", q))
+    q2 = timed(lambda: client.get("/queue", params={"assignee": "unassigned",
+                                                   "sort": "received", "page": "3"}), 20)
+    rows.append(("GET /queue, unassigned, newest first, page 3", q2))
     f = timed(lambda: client.get("/queue/rows", params={"q": "order 42", "category":
                                                         "request"}), 20)
     rows.append(("GET /queue/rows, search + category filter", f))
-    mpage = timed(lambda: client.get("/messages/1"), 20)
+    mpage = timed(lambda: client.get("/messages/2"), 20)
     rows.append(("GET /messages/{id}", mpage))
     ids = iter(range(2, 2 + 200))
 
@@ -120,13 +148,22 @@ def main(n: int = 5000) -> None:
     rows.append(("POST approve -> reply received by SMTP (TestClient runs the send)", a))
     ctl.stop()
     assert len(sink.messages) == 50, len(sink.messages)
+    return seed_s, rows
+
+
+def main(n: int = 50000) -> None:
+    runs = [(share, *run(n, share)) for share in (0.05, 1.0)]
     lines = ["## Review page", "",
-             f"`bench/web.py` with {n:,} open messages (seeded in {seed_s:.1f} s), "
-             "in-process requests through FastAPI's TestClient, 20 runs each (50 for "
-             "sending); milliseconds.", "",
+             f"`bench/web.py`: {n:,} stored conversations ({n + n // 10:,} messages, every "
+             "tenth conversation with a follow-up), in-process requests through FastAPI's "
+             "TestClient, 20 runs each (50 for sending); milliseconds. Target (issue 16): "
+             "queue and message page p95 under 150 ms.", "",
              f"Machine: {machine()}.", "",
-             "| request | median ms | p95 ms |", "|---|---:|---:|"]
-    lines += [f"| {name} | {med:.1f} | {p95:.1f} |" for name, (med, p95) in rows]
+             "| open conversations | request | median ms | p95 ms |", "|---:|---|---:|---:|"]
+    for share, _seed_s, rows in runs:
+        lines += [f"| {int(n * share):,} | {name} | {med:.1f} | {p95:.1f} |"
+                  for name, (med, p95) in rows]
+    lines += ["", NOTE]
     section = "\n".join(lines) + "\n"
     print(section)
     doc = ROOT / "docs" / "benchmarks.md"
@@ -138,4 +175,4 @@ def main(n: int = 5000) -> None:
 
 
 if __name__ == "__main__":
-    main(int(sys.argv[1]) if len(sys.argv) > 1 else 5000)
+    main(int(sys.argv[1]) if len(sys.argv) > 1 else 50000)

@@ -12,7 +12,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.model import TriageClassifier
-from classifiers.text import analyse
+from classifiers.text import _TOKEN, AFFIX, analyse, normalise
 
 
 @dataclass(frozen=True)
@@ -47,3 +47,25 @@ def explain(model: TriageClassifier, text: str, category: str | None = None,
         terms.extend(Term(n, share) for n in names)
     terms.sort(key=lambda t: t.weight, reverse=True)
     return [t for t in terms[:top] if t.weight > 0]
+
+
+def explain_words(model: TriageClassifier, text: str, category: str | None = None,
+                  top: int = 8) -> list[Term]:
+    """Like :func:`explain`, in words a person reads: the weight of each word-start and
+    word-end fragment goes to the whole words of ``text`` it comes from, so the result holds
+    only words and two-word phrases, strongest first."""
+    every = explain(model, text, category, top=10**6)
+    words = _TOKEN.findall(normalise(text))
+    long = [w for w in dict.fromkeys(words) if len(w) > AFFIX]
+    out: dict[str, float] = defaultdict(float)
+    for t in every:
+        if t.term.startswith("<"):
+            owners = [w for w in long if w.startswith(t.term[1:])]
+        elif t.term.endswith(">"):
+            owners = [w for w in long if w.endswith(t.term[:-1])]
+        else:
+            owners = [t.term]
+        for w in owners or []:
+            out[w] += t.weight / len(owners)
+    ranked = sorted(out.items(), key=lambda kv: kv[1], reverse=True)
+    return [Term(w, v) for w, v in ranked[:top] if v > 0]

@@ -206,7 +206,7 @@ def test_status_shows_sources_queue_deadlines_and_model(tmp_path: Path, maildir:
     out = res.output
     assert "inbox (maildir)" in out and "last success: 20" in out
     assert '"seen": "1 keys"' in out and "lease:        " in out
-    assert "queue: processed 1" in out and "deadlines: ok 1" in out
+    assert "queue: processed 1" in out and "conversations: open 1, waiting 1" in out
     assert f"model: classifier.model_path ({model_path})" in out
     report = json.loads(runner.invoke(main, ["status", "--json", "--config", str(cfg)]).output)
     (src,) = report["sources"]

@@ -78,7 +78,8 @@ def seeded(store: Store) -> dict[str, int]:
 def test_queue_lists_open_customer_mail_soonest_due_first(any_store: Store) -> None:
     ids = seeded(any_store)
     rows = any_store.queue.queue(QueueFilter())
-    assert [r["id"] for r in rows] == [ids["other"], ids["first"]]  # the reply is next_response
+    # the customer's follow-up (a next response) waits for a reply too (issue 16, defect 1)
+    assert [r["id"] for r in rows] == [ids["other"], ids["first"], ids["reply"]]
     first = rows[1]
     assert first["category"] == "complaint" and first["assignee"] == "ann"
     assert first["draft_status"] == "pending_review" and first["due_at"] == NOW + timedelta(hours=2)
@@ -86,9 +87,11 @@ def test_queue_lists_open_customer_mail_soonest_due_first(any_store: Store) -> N
           for k, v in (("category", "suggestion"), ("language", "vi"), ("needs_review", "yes"),
                        ("needs_review", "no"), ("q", "PARCEL"), ("source", "nowhere"))}
     assert by == {"category": [ids["other"]], "language": [ids["other"]],
-                  "needs_review": [ids["first"]], "q": [ids["first"]], "source": []}
+                  "needs_review": [ids["first"], ids["reply"]], "q": [ids["first"]],
+                  "source": []}
     any_store.mark_met(ids["other"])
-    assert [r["id"] for r in any_store.queue.queue(QueueFilter())] == [ids["first"]]
+    assert [r["id"] for r in any_store.queue.queue(QueueFilter())] == [ids["first"],
+                                                                        ids["reply"]]
     assert [r["id"] for r in any_store.queue.queue(QueueFilter(state="met"))] == [ids["other"]]
     assert len(any_store.queue.queue(QueueFilter(), limit=0)) == 0
 
@@ -115,7 +118,7 @@ def test_message_page_read_models(any_store: Store) -> None:
     assert any_store.drafts.current(ids["first"])["text"] == "Hello"  # type: ignore[index]
     assert any_store.drafts.current(ids["reply"]) is None
     assert q.deadline(ids["first"])["due_at"] == NOW + timedelta(hours=2)  # type: ignore[index]
-    assert q.deadline(ids["reply"]) is None  # a next response, not a first one
+    assert q.deadline(ids["reply"])["kind"] == "next_response"  # type: ignore[index]
     res = q.open_resolution(msg)
     assert res is not None and res["kind"] == "resolution" and res["message_id"] == ids["first"]
     drafts = any_store.drafts

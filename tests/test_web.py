@@ -347,9 +347,14 @@ def test_message_page_explains_the_category_by_its_terms(web: Any, seeded: Any) 
     login(client, AGENT)
     mid = message_ids(seeded)["<crash@example.com>"]
     html = client.get(f"/messages/{mid}").text
-    assert "Terms that explain it" in html
-    terms = re.findall(r"<code>([^<]+)</code>", html.split("Terms that explain it")[1])
-    assert terms and any("crash" in t for t in terms), terms
+    assert "Words that moved the model" in html
+    terms = re.findall(r'<span class="term">([^<]+)</span>',
+                       html.split("Words that moved the model")[1])
+    assert terms and "crashes" in terms, terms
+    # whole words and phrases a person reads, never the model's word fragments
+    words = set(re.findall(r"\w+", "App crashes on login The app crashes every time I try "
+                                    "to log in, error 500.".lower()))
+    assert all(set(t.split()) <= words for t in terms), terms
 
 
 def test_review_page_also_serves_healthz_and_metrics(web: Any) -> None:

@@ -2,12 +2,14 @@
 
 Covers sign-in, the queue (keyboard), editing and approving a draft that an aiosmtpd server
 receives correctly threaded, reclassifying, and customer payloads that must stay inert. The
-screenshots in docs/img/ (used by docs/agents.md) are made here.
+screenshots in docs/img/ (used by docs/agents.md) are made here with TRIAGE_SCREENSHOTS=1.
 """
 
 from __future__ import annotations
 
+import os
 import re
+import tempfile
 import threading
 from collections.abc import Iterator
 from pathlib import Path
@@ -23,7 +25,11 @@ from triage.web.server import WebServer
 
 playwright = pytest.importorskip("playwright.sync_api")
 CHROMIUM = Path("/usr/bin/chromium")
-IMG = Path(__file__).parent.parent / "docs" / "img"
+DOCS_IMG = Path(__file__).parent.parent / "docs" / "img"
+IMG = (DOCS_IMG if os.environ.get("TRIAGE_SCREENSHOTS") == "1"
+       else Path(tempfile.mkdtemp(prefix="triage-screens-")))
+"""Screenshots go to docs/img/ only with TRIAGE_SCREENSHOTS=1 (so a test run leaves the tree
+clean); otherwise to a temporary directory."""
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
         "--disable-background-networking", "--disable-component-update", "--disable-sync",
         "--no-first-run"]
@@ -84,7 +90,7 @@ def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_server_sink:
     page.keyboard.press("k")
     assert "overdue" not in rows.nth(0).locator(".countdown").inner_text()
     IMG.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(IMG / "queue.png"), full_page=True)
+    page.screenshot(path=str(IMG / "queue-keyboard.png"), full_page=True)
 
     first = rows.nth(0).locator("a.open")
     assert first.inner_text() == "My order is late"
@@ -94,7 +100,7 @@ def test_agent_reviews_edits_and_sends(page: Any, seeded: Any, smtp_server_sink:
     editor = page.get_by_label("Reply")
     editor.fill("Hi Ann,\n\nWe refund [[fill: refund amount]] today.\n\nSupport")
     assert page.locator("#placeholder-list mark.fill").inner_text() == "refund amount"
-    page.screenshot(path=str(IMG / "message.png"), full_page=True)
+    page.screenshot(path=str(IMG / "placeholders.png"), full_page=True)
     approve = page.get_by_role("button", name="Approve and send")
     assert approve.get_attribute("aria-disabled") == "true"
     approve.click(force=True)  # the server must refuse it too

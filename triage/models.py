@@ -64,6 +64,7 @@ class ParsedMessage:
     in_reply_to: str | None = None
     references: list[str] = field(default_factory=list)
     to: list[str] = field(default_factory=list)
+    cc: list[str] = field(default_factory=list)
     is_auto: bool = False
     auto_reason: str | None = None
     attachments: list[Attachment] = field(default_factory=list)
@@ -71,6 +72,9 @@ class ParsedMessage:
     html: str | None = None
     thread_hint: str | None = None
     """A thread key the source knows for sure (an X conversation id), if any."""
+    defects: list[str] = field(default_factory=list)
+    """What could not be decoded; a message with defects is only partly readable, so it is
+    sent to review and never gets a confident category."""
 
 
 @dataclass(frozen=True)

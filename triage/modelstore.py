@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from classifiers.corpus_io import examples_hash, load_corpus
 from classifiers.model import FORMAT_VERSION, TriageClassifier
@@ -122,6 +124,31 @@ def active_model(settings: Settings, store: object,
     from classifiers.registry import ModelRegistry
 
     return ModelRegistry(store, settings.data_path / "models").active()  # type: ignore[arg-type]
+
+
+class LiveClassifier:
+    """The registry's active model, swapped in as soon as an admin activates another
+    version: each use asks the registry which version is active (one small query) and loads
+    the new one when it changed. Everything else is the loaded model's (``predict``,
+    ``compiled``, ``version``...)."""
+
+    def __init__(self, load: Callable[[tuple[str, str] | None], TriageClassifier],
+                 active: Callable[[], tuple[str, str] | None]) -> None:
+        self._load, self._active = load, active
+        self._key = active()
+        self._model = load(self._key)
+
+    def current(self) -> TriageClassifier:
+        """Return the model of the active version, loading it when it changed."""
+        key = self._active()
+        if key != self._key:
+            model = self._load(key)  # raises: the old model stays in use
+            log.info("model version changed: now %s", key[0] if key else "the bundled model")
+            self._model, self._key = model, key
+        return self._model
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.current(), name)
 
 
 def main(argv: list[str]) -> int:

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -52,6 +52,18 @@ class RunStats:
         self.failed += other.failed
         self.duplicates += other.duplicates
         self.errors.extend(other.errors)
+
+
+UNSURE = 0.5
+"""The highest confidence a partly decoded message's category is stored with."""
+
+
+def partly_decoded(cl: Classification, defects: Sequence[str] | None) -> Classification:
+    """Return ``cl`` for a message with parse ``defects``: sent to review and never
+    confident (the model read only part of it); unchanged for a clean message."""
+    if not defects:
+        return cl
+    return replace(cl, needs_review=True, confidence=min(cl.confidence, UNSURE))
 
 
 def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadContext,
@@ -243,13 +255,14 @@ class Pipeline:
         predict = self.classifier.predict  # type: ignore[attr-defined]
         try:
             for i, p in zip(todo, predict(texts, languages=langs) if todo else [], strict=True):
-                out[i] = p
+                out[i] = partly_decoded(p, rows[i].get("defects"))
         except Exception:
             log.exception("classifier failed on a batch of %d; classifying one by one",
                           len(todo))
             for i, text, lang in zip(todo, texts, langs, strict=True):
                 try:
-                    out[i] = predict([text], languages=[lang])[0]
+                    out[i] = partly_decoded(predict([text], languages=[lang])[0],
+                                            rows[i].get("defects"))
                 except Exception as exc:
                     out[i] = exc
         return out

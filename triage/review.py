@@ -14,16 +14,17 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
-from triage.drafting.render import Renderer
-from triage.errors import PlaceholderUnfilled, ReviewError, TriageError
-from triage.models import CATEGORIES, Classification, OutgoingReply
-from triage.pipeline import plan_and_draft
+from triage.drafting.promises import Refreshed
+from triage.drafting.render import DraftRequest, Renderer
+from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageError
+from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
+from triage.pipeline import Pipeline, plan_and_draft
 from triage.send.outbox import DrainStats, Outbox, idempotency_key
 from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import OPEN, Reclassification
@@ -83,7 +84,14 @@ class Explanation:
     message that pushed hardest towards it (empty when the model cannot say)."""
 
     scores: list[tuple[str, float]] = field(default_factory=list)
+    """The model's scores (kept when an agent reclassifies: they stay the model's)."""
     terms: list[tuple[str, float]] = field(default_factory=list)
+    """Whole words and two-word phrases of the message, strongest first."""
+    model_category: str = ""
+    """What the model chose (its top score); differs from the current label after an agent
+    reclassified the message."""
+    by_agent: str = ""
+    """The agent whose label is current ('' when it is the model's)."""
 
 
 def ensure_sendable(text: str) -> None:
@@ -108,8 +116,12 @@ class ReviewService:
 
     def __init__(self, store: Store, renderer: Renderer, deadlines: DeadlinePolicy,
                  deadline_store: DeadlineStore, clock: Clock, *,
-                 outbox: Callable[[], Outbox], classifier: Callable[[], Any]) -> None:
+                 outbox: Callable[[], Outbox], classifier: Callable[[], Any],
+                 pipeline: Callable[[], Pipeline] | None = None,
+                 undo_window: timedelta = timedelta(minutes=2)) -> None:
         self.store = store
+        self._pipeline = pipeline
+        self.undo_window = undo_window
         self.drafts = store.drafts
         self.renderer = renderer
         self.deadlines = deadlines
@@ -153,11 +165,27 @@ class ReviewService:
         self.store.audit(actor, "save_draft", message_id, {"draft_id": draft["id"]})
         return Saved(message_id, int(draft["id"]))
 
+    def reply_all_cc(self, message: dict[str, Any]) -> list[str]:
+        """Return who a reply-all copies: the message's To and Cc without the customer and
+        without our own support addresses."""
+        skip = {*(self.deadline_store.own or ()), (message.get("sender") or "").lower()}
+        out: list[str] = []
+        for a in [*(message.get("recipients") or []), *(message.get("cc") or [])]:
+            a = str(a).lower()
+            if a and a not in skip and a not in out:
+                out.append(a)
+        return out
+
     def approve(self, message_id: int, actor: str, subject: str | None = None,
-                text: str | None = None, *, keep_edit: bool = False) -> Approved:
+                text: str | None = None, *, keep_edit: bool = False,
+                reply_all: bool = False, past_times_ok: bool = False) -> Approved:
         """Approve the open draft with the agent's final edit and queue the reply in the
         outbox (sent by :meth:`send` or the daemon's next drain). Approving twice queues one
         reply.
+
+        The draft's promise is said anew as of now (:meth:`fresh_promise`); a time the reply
+        states that has already passed is refused (ReviewError) unless ``past_times_ok``.
+        ``reply_all`` copies the message's other recipients (:meth:`reply_all_cc`).
 
         Raises NotFound, ReviewError, or PlaceholderUnfilled when markers remain or the reply
         is empty; with ``keep_edit`` the edit is saved before that is raised, so the agent's
@@ -172,14 +200,23 @@ class ReviewService:
                 self.save(message_id, actor, subject, text)
             raise
         msg = self.store.message(message_id)
-        row = self.drafts.approve(draft["id"], new_subject, new_text, actor)
+        promise = self.fresh_promise(msg, draft, new_text)
+        assert promise is not None  # an open draft exists
+        if promise.warnings and not past_times_ok:
+            if keep_edit:
+                self.save(message_id, actor, subject, promise.text)
+            raise ReviewError("the reply states a time that has already passed: "
+                              + "; ".join(promise.warnings)
+                              + ". Change it, or approve again confirming you mean it")
+        row = self.drafts.approve(draft["id"], new_subject, promise.text, actor)
         self.store.audit(actor, "save_draft", message_id, {"draft_id": row["id"]})
         self.store.audit(actor, "approve", message_id, {"draft_id": row["id"]})
         reply = OutgoingReply(
             idempotency_key=idempotency_key(message_id, row["id"]), message_id=message_id,
             channel=msg["channel"], to=msg["sender"], subject=row["subject"], text=row["text"],
             in_reply_to=msg["message_id"] or None, references=list(msg["references"] or []),
-            source=msg["source"])
+            source=msg["source"],
+            extra={"cc": ",".join(self.reply_all_cc(msg))} if reply_all else {})
         oid = self.outbox.enqueue(reply, draft_id=row["id"], actor=actor)
         return Approved(message_id, int(row["id"]), oid)
 
@@ -195,12 +232,61 @@ class ReviewService:
         self.store.audit(actor, "discard_draft", message_id, {"draft_id": draft["id"]})
         return Saved(message_id, int(draft["id"]))
 
-    def assign(self, message_id: int, actor: str) -> Assigned:
-        """Assign the message to ``actor`` (replacing any earlier assignee). Raises NotFound."""
+    def assign(self, message_id: int, actor: str, agent: str | None = None) -> Assigned:
+        """Assign the message's conversation to ``agent`` (default: ``actor`` themselves),
+        replacing any earlier assignee. Raises NotFound (no such message or agent)."""
         self.store.message(message_id)
-        self.drafts.assign(message_id, actor)
-        self.store.audit(actor, "assign", message_id, {"agent": actor})
-        return Assigned(message_id, actor)
+        agent = agent or actor
+        if agent != actor and self.store.accounts.user(agent) is None:
+            raise NotFound(f"there is no agent called {agent!r}")
+        self.drafts.assign(message_id, agent)
+        self.store.audit(actor, "assign", message_id, {"agent": agent})
+        return Assigned(message_id, agent)
+
+    def undo_discard(self, message_id: int, actor: str) -> Saved:
+        """Give the draft discarded last back to review, within the undo window. Raises
+        NotFound or ReviewError (nothing to restore, or too late)."""
+        self.store.message(message_id)
+        draft = self.drafts.current(message_id)
+        if draft is None or draft["status"] != "discarded":
+            raise ReviewError(f"message {message_id} has no discarded draft to restore")
+        self.drafts.undo_discard(draft["id"], actor, self.clock.now() - self.undo_window)
+        self.store.audit(actor, "undo_discard", message_id, {"draft_id": draft["id"]})
+        return Saved(message_id, int(draft["id"]))
+
+    def add_note(self, message_id: int, actor: str, text: str) -> int:
+        """Add an internal note (never sent) to the message's conversation; return its id.
+        Raises NotFound or ReviewError (an empty note)."""
+        if not (text or "").strip():
+            raise ReviewError("the note is empty")
+        nid = self.store.notes.add(message_id, actor, text.strip()[:10000])
+        self.store.audit(actor, "note", message_id, {"note_id": nid})
+        return nid
+
+    def retry_quarantined(self, message_id: int, actor: str) -> str:
+        """Parse a quarantined message again from its raw bytes and process it; return its
+        status after that (``processed``, or ``quarantined`` with the new reason). Raises
+        NotFound (no message or no raw bytes left) or ReviewError (not quarantined)."""
+        if self._pipeline is None:
+            raise ReviewError("retrying needs the pipeline, which this process does not have")
+        pipeline = self._pipeline()
+        msg = self.store.message(message_id)
+        raw = self.store.raw(message_id)
+        if not raw:
+            raise NotFound(f"the raw bytes of message {message_id} were purged; it cannot "
+                           "be parsed again")
+        item = pipeline.to_ingest(RawItem(msg["external_id"], raw, msg["received_at"]),
+                                  msg["channel"], bool(msg.get("backfill")))
+        status = self.store.quarantined.retry(message_id, item, pipeline.threader)
+        if status == "new":
+            pipeline.process_pending()
+        self.store.audit(actor, "retry_quarantined", message_id, {})
+        return str(self.store.message(message_id)["status"])
+
+    def dismiss_quarantined(self, message_id: int, actor: str) -> None:
+        """Take a quarantined message off the list. Raises NotFound or ReviewError."""
+        self.store.quarantined.dismiss(message_id)
+        self.store.audit(actor, "dismiss_quarantined", message_id, {})
 
     def resolve(self, message_id: int, actor: str) -> Resolved:
         """Mark the thread resolved: its open resolution deadline is met now by ``actor`` (for
@@ -262,18 +348,47 @@ class ReviewService:
                                                     or {}).items()), key=lambda kv: -kv[1])
         if classification is None:
             return Explanation(scores)
+        version = str(classification.get("model_version") or "")
+        agent = version.split(":", 1)[1] if version.startswith("agent:") else ""
+        model_category = scores[0][0] if scores else str(classification.get("category") or "")
+        base = Explanation(scores, [], model_category, agent)
         try:
             clf = self._classifier()
         except TriageError:
-            return Explanation(scores)
-        from classifiers.explain import explain
+            return base
+        from classifiers.explain import explain_words
         from classifiers.model import model_input
 
         try:
-            terms = explain(clf, model_input(message["text"] or message["full_text"],
-                                             message["subject"]),
-                            category=classification.get("category"), top=12)
+            terms = explain_words(clf, model_input(message["text"] or message["full_text"],
+                                                   message["subject"]),
+                                  category=model_category or None, top=10)
         except Exception:  # an explanation is a nicety; the page must still open
             log.debug("no explanation for message %s", message.get("id"), exc_info=True)
-            return Explanation(scores)
-        return Explanation(scores, [(t.term, round(t.weight, 3)) for t in terms])
+            return base
+        return Explanation(scores, [(t.term, round(t.weight, 3)) for t in terms],
+                           model_category, agent)
+
+    def fresh_promise(self, message: dict[str, Any], draft: dict[str, Any] | None,
+                      text: str | None = None) -> Refreshed | None:
+        """The display-time (and approve-time) recomputation of the draft's promise: the
+        draft's text (or ``text``) with its day-part promise said anew as of now, and
+        warnings for any time it states that has already passed
+        (``triage.drafting.promises``). None when there is no draft."""
+        if draft is None:
+            return None
+        body = text if text is not None else draft.get("text") or ""
+        cl = self.drafts.classification(message["id"]) or {}
+        customer = cl.get("language") or message.get("language_hint") or "en"
+        category = cl.get("category") or "request"
+        situation, _topic = self.renderer.situation_for(DraftRequest(
+            category=category, channel=message["channel"], language=customer,
+            subject=message.get("subject") or "", text=message.get("text") or "",
+            sender=message.get("sender") or "", sender_name=message.get("sender_name") or "",
+            thread_id=message.get("thread_id") or message["id"], due_at=None,
+            needs_review=bool(cl.get("needs_review"))))
+        return self.renderer.refresh(body, situation=situation,
+                                     language=draft.get("language") or customer,
+                                     channel=message["channel"], now=self.clock.now(),
+                                     category=category,
+                                     needs_review=bool(cl.get("needs_review")))

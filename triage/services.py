@@ -23,8 +23,8 @@ from triage.models import OutgoingReply
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline
 from triage.review import ReviewService
+from triage.store import Store
 from triage.store.deadline_store import DeadlineStore
-from triage.store.store import Store
 
 if TYPE_CHECKING:
     from classifiers.model import TriageClassifier
@@ -57,10 +57,14 @@ class App:
     @cached_property
     def classifier(self) -> TriageClassifier:
         """The classifier (trained from the bundled corpus on first use)."""
-        from triage.modelstore import active_model, load_classifier
+        from triage.modelstore import LiveClassifier, active_model, load_classifier
 
-        return load_classifier(self.settings, self.model_path,
-                               active=active_model(self.settings, self.store, self.model_path))
+        if self.model_path or self.settings.classifier.model_path:  # a pinned file
+            return load_classifier(self.settings, self.model_path)
+        # the registry's active version, swapped in when an admin activates another
+        return LiveClassifier(  # type: ignore[return-value]
+            lambda key: load_classifier(self.settings, active=key),
+            lambda: active_model(self.settings, self.store))
 
     @cached_property
     def renderer(self) -> Renderer:
@@ -111,7 +115,10 @@ class App:
     @cached_property
     def ops(self) -> OpsRuntime:
         """Leases, claims, metrics and the /healthz server of this process."""
-        return OpsRuntime(self.settings.ops, self.store, self.clock, self.environ)
+        from triage.deadlines.states import counts
+
+        return OpsRuntime(self.settings.ops, self.store, self.clock, self.environ,
+                          lambda: counts(self.store, self.deadlines, self.clock.now()))
 
     @cached_property
     def acknowledger(self) -> Acknowledger | None:
@@ -139,7 +146,9 @@ class App:
         return ReviewService(self.store, self.renderer, self.deadlines,
                              DeadlineStore(self.store, own), self.clock,
                              outbox=(lambda: outbox) if outbox is not None else lambda: self.outbox,
-                             classifier=lambda: self.classifier)
+                             classifier=lambda: self.classifier,
+                             pipeline=lambda: self.pipeline,
+                             undo_window=self.settings.web.undo_window)
 
     @cached_property
     def review(self) -> ReviewService:

@@ -6,6 +6,7 @@ import json
 import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -41,7 +42,7 @@ def parse_when(value: str, now: datetime, option: str) -> datetime:
 def report(config: str | None, since: str | None, until: str | None, fmt: str,
            charts: str | None) -> None:
     """Report response times, deadlines kept and breached, volume and backlog."""
-    from triage.deadlines.report import build_report, first_response_times, render, write_charts
+    from triage.deadlines.report import first_response_times, render, write_charts
     from triage.services import App
 
     app = App(cli_settings(config))
@@ -50,12 +51,25 @@ def report(config: str | None, since: str | None, until: str | None, fmt: str,
     end = parse_when(until, now, "--until") if until else now
     if end <= start:
         raise click.BadParameter("--until must be after --since", param_hint="--until")
-    rows = app.sweeper.dstore.report_rows(start, end)
-    rep = build_report(rows, start, end, now)
+    rows, rep = report_data(app, start, end)
     click.echo(render(rep, fmt), nl=False)
     if charts:
         paths = write_charts(rep, first_response_times(rows, start, end), Path(charts))
         click.echo("charts: " + ", ".join(str(p) for p in paths), err=True)
+
+
+def report_data(app: Any, start: datetime, end: datetime
+                ) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    """Return the report rows of ``[start, end)`` and the report built from them, with the
+    conversations as of now (``now``: the counts the queue and dashboard show)."""
+    from triage.deadlines.report import build_report
+    from triage.deadlines.states import counts
+
+    now = app.clock.now()
+    rows = app.sweeper.dstore.report_rows(start, end)
+    rep = build_report(rows, start, end, now)
+    rep["now"] = counts(app.store, app.deadlines, now).as_dict()
+    return rows, rep
 
 
 @click.group()

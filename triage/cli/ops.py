@@ -28,7 +28,9 @@ def status_report(app: Any) -> dict[str, Any]:
             "paused_until": _iso(row["paused_until"]),
             "lease_owner": row["lease_owner"], "lease_until": _iso(row["lease_until"]),
         })
-    deadlines = store.status.deadline_states()
+    from triage.deadlines.states import counts as conversation_counts
+
+    deadlines = conversation_counts(store, app.deadlines, app.clock.now()).as_dict()
     active = store.registry.active()
     jobs = [{"name": r["name"], "owner": r["owner"], "until": _iso(r["until"]),
              "last_run_at": _iso(r["last_run_at"])} for r in store.status.job_leases()]
@@ -69,7 +71,9 @@ def _print(report: dict[str, Any]) -> None:
     queue = report["queue"]
     echo("queue: " + (", ".join(f"{k} {v}" for k, v in sorted(queue.items())) or "empty"))
     dl = report["deadlines"]
-    echo("deadlines: " + (", ".join(f"{k} {v}" for k, v in sorted(dl.items())) or "none"))
+    echo("conversations: " + ", ".join(f"{k} {dl[k]}" for k in
+                                       ("open", "waiting", "ok", "due_soon", "breached"))
+         + f"; replies met {dl['met']}")
     ob = report["outbox"]
     echo("outbox: " + ", ".join(f"{k} {v}" for k, v in sorted(ob.items())))
     if ob.get("in_doubt"):

@@ -218,6 +218,9 @@ class WebSettings(Section):
         return [item.strip() for item in value]
     queue_refresh: Duration = Field(
         timedelta(seconds=30), description="How often the queue refreshes itself.")
+    undo_window: Duration = Field(
+        timedelta(minutes=2), description="How long a discarded draft can be restored with "
+        "Undo.")
 
 
 

@@ -179,6 +179,19 @@ class DeadlinePolicy:
         """Return how long before the deadline a message counts as due soon."""
         return self.settings.warn_before.get(channel, timedelta(0))
 
+    def due_soon_until(self, now: datetime, channel: str, source: str = "") -> datetime:
+        """Return the latest due time that counts as due soon at ``now``: the instant after
+        which more than ``warn_before`` of open calendar time remains. The queue, dashboard,
+        status, report and metrics all cut with it (``triage.deadlines.states``)."""
+        cal = self.calendar_for(channel, source)
+        at = cal.add(now, self.warn_before(channel))
+        if cal.is_always_open:
+            return at
+        # closed time right after that instant adds no open time: still due soon
+        for start, _end in cal.open_intervals(at):
+            return max(start, at)
+        return at  # pragma: no cover - open_intervals raises when it runs out
+
     def state(self, due_at: datetime, now: datetime, channel: str,
               met_at: datetime | None = None, *, source: str = "") -> State:
         """Return the state of a deadline at time ``now``; due soon is counted in the
@@ -187,8 +200,7 @@ class DeadlinePolicy:
             return State.MET
         if now >= due_at:
             return State.BREACHED
-        remaining = self.calendar_for(channel, source).elapsed(now, due_at)
-        if remaining <= self.warn_before(channel):
+        if due_at <= self.due_soon_until(now, channel, source):
             return State.DUE_SOON
         return State.OK
 

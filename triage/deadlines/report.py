@@ -113,6 +113,8 @@ def build_report(rows: Sequence[dict[str, Any]], since: datetime | None, until: 
 def _flat(report: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """Flatten the report to (section, key, metric, value) rows."""
     out: list[tuple[str, str, str, Any]] = [("summary", "", "messages", report["messages"])]
+    for k, v in (report.get("now") or {}).items():  # conversations as of now (all views)
+        out.append(("now", "", k, v))
     for kind in ("first_response", "next_response", "resolution"):
         for k, v in report[kind].items():
             out.append((kind, "", k, v))

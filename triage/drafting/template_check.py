@@ -215,3 +215,20 @@ def describe_dirs(renderer: Renderer) -> str:
     dirs: list[Path] = [p for p in (renderer.template_dir,) if p is not None]
     dirs.append(PACKAGED_TEMPLATES)
     return ", ".join(str(d) for d in dirs)
+
+
+def check_source(renderer: Renderer, name: str, source: str | None = None) -> list[Problem]:
+    """Check one template (``source`` instead of the file's text, when given, without
+    writing anything): syntax, names outside the context, and rendering with a full and an
+    empty context in the sandbox, for a ``<lang>/<kind>.<channel>.j2`` name."""
+    import copy
+
+    if source is not None:
+        renderer = copy.copy(renderer)
+        renderer.env = renderer.env.overlay(loader=jinja2.ChoiceLoader([
+            jinja2.DictLoader({name: source}), renderer.env.loader]))  # type: ignore[list-item]
+    problems = _check_source(renderer, name)
+    m = re.fullmatch(r"([a-z]{2,3})/(\w+)\.(email|social)\.j2", name)
+    if not problems and m and m.group(2) in KINDS:
+        problems = _check_render(renderer, name, m.group(2), m.group(3), m.group(1))
+    return problems

@@ -286,12 +286,13 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         references = [*references, bounced_id] if bounced_id not in references else references
         reason = f"{reason}; bounce of {bounced_id} ({bounced_subject[:120]})"
     try:
-        to = [a.lower() for _, a in getaddresses(
-            [" ".join(raw_header_text(headers.get(h, "")).split()) for h in ("to", "cc")]) if a]
+        to, cc = ([a.lower() for _, a in getaddresses([" ".join(raw_header_text(
+            headers.get(h, "")).split())]) if a] for h in ("to", "cc"))
     except RecursionError:
-        # To/Cc only help loop detection: a header the stdlib parser cannot read is dropped
+        # To/Cc show the thread and help loop detection: a header the stdlib parser cannot
+        # read (found by fuzzing) is dropped
         log.warning("To/Cc of %s dropped: too deeply nested to parse", message_id)
-        to = []
+        to, cc = [], []
     return ParsedMessage(
         message_id=message_id,
         channel="email",
@@ -304,8 +305,47 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         in_reply_to=in_reply_to,
         references=references,
         to=to,
+        cc=cc,
         is_auto=is_auto,
         auto_reason=reason,
         attachments=attachments,
         html=html,
+        defects=defects_of(msg, sender, subject, name, text),
     )
+
+
+# Defects of the stdlib parser that mean some of the message was lost or guessed.
+_SERIOUS = ("InvalidBase64", "MissingHeaderBodySeparator", "MultipartInvariantViolation",
+            "StartBoundaryNotFound", "CloseBoundaryNotFound", "NoBoundaryInMultipart",
+            "InvalidMultipartContentTransferEncoding", "UndecodableBytes",
+            "NonPrintable", "InvalidHeader", "HeaderMissingRequiredValue")
+_GARBLED = 0.02
+"""Share of replacement or control characters above which a text counts as undecodable."""
+
+
+def _garbled(text: str) -> bool:
+    if not text:
+        return False
+    bad = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) == "Cc"
+                                                       and ch not in "\t\n\r\f"))
+    return bad / len(text) > _GARBLED
+
+
+def defects_of(msg: Message, sender: str, subject: str, name: str, text: str) -> list[str]:
+    """Return what could not be decoded in ``msg`` (empty for a clean message): a missing or
+    invalid sender address, parser defects that lose content, and subject, sender name or body
+    text that is mostly replacement or control characters."""
+    out: list[str] = []
+    if not sender or "@" not in sender or any(ch.isspace() for ch in sender):
+        out.append("no valid sender address")
+    seen: set[str] = set()
+    for part in msg.walk():
+        for d in getattr(part, "defects", []) or []:
+            kind = type(d).__name__.replace("Defect", "")
+            if kind.startswith(_SERIOUS) and kind not in seen:
+                seen.add(kind)
+                out.append(f"mail structure: {kind}")
+    for label, value in (("subject", subject), ("sender name", name), ("body", text)):
+        if _garbled(value):
+            out.append(f"{label} could not be decoded")
+    return out

@@ -9,7 +9,7 @@ figures are the same whichever daemon is scraped, so one scrape target is enough
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import Any
 
 from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
@@ -18,6 +18,7 @@ from prometheus_client.core import GaugeMetricFamily, Metric
 from triage.clock import Clock
 from triage.errors import StoreError
 from triage.models import Classification
+from triage.store.conversations import Counts
 from triage.store.status import StatusReads
 
 log = logging.getLogger(__name__)
@@ -28,8 +29,10 @@ LATENCY_BUCKETS = (0.1, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600, 1800, 3600)
 class StoreCollector:
     """Reads gauges from the store on every scrape; a store that is down yields store_up 0."""
 
-    def __init__(self, reads: StatusReads) -> None:
+    def __init__(self, reads: StatusReads,
+                 conversations: Callable[[], Counts] | None = None) -> None:
         self.reads = reads
+        self.conversations = conversations
 
     def collect(self) -> Iterator[Metric]:
         """Yield the store's gauges (called by prometheus_client on each scrape)."""
@@ -48,8 +51,10 @@ class StoreCollector:
     def _families(self) -> list[Metric]:
         msgs = GaugeMetricFamily("triage_messages", "Stored messages by source, category "
                                  "and status.", labels=["source", "category", "status"])
-        states = GaugeMetricFamily("triage_deadlines", "Response deadlines by state.",
-                                   labels=["state"])
+        states = GaugeMetricFamily(
+            "triage_deadlines", "Conversations by state (open, waiting, ok, due_soon, "
+            "breached) and response deadlines met (met), as the queue and dashboard count "
+            "them.", labels=["state"])
         fails = GaugeMetricFamily("triage_source_consecutive_failures",
                                   "Polls of a source that failed in a row.", labels=["source"])
         last_ok = GaugeMetricFamily("triage_source_last_success_timestamp_seconds",
@@ -59,8 +64,9 @@ class StoreCollector:
         out: list[Metric] = [msgs, states, fails, last_ok, leased]
         for n in self.reads.message_counts():
             msgs.add_metric([n.source, n.category, n.status], n.count)
-        for state, count in self.reads.deadline_states().items():
-            states.add_metric([state], count)
+        if self.conversations is not None:
+            for state, count in self.conversations().as_dict().items():
+                states.add_metric([state], count)
         for row in self.reads.source_health():
             fails.add_metric([row["name"]], int(row["failures"] or 0))
             if row["last_success_at"] is not None:
@@ -80,8 +86,10 @@ class StoreCollector:
 class OpsMetrics:
     """The metrics registry of one daemon; ``observe`` is a pipeline after-processing step."""
 
-    def __init__(self, reads: StatusReads, clock: Clock) -> None:
-        """``reads`` are the store's status reads (``store.status``)."""
+    def __init__(self, reads: StatusReads, clock: Clock,
+                 conversations: Callable[[], Counts] | None = None) -> None:
+        """``reads`` are the store's status reads (``store.status``); ``conversations``
+        returns the counts of ``triage.deadlines.states`` (the ``triage_deadlines`` gauge)."""
         self.clock = clock
         self.registry = CollectorRegistry()
         self.latency = Histogram(
@@ -91,7 +99,7 @@ class OpsMetrics:
         self.processed = Counter(
             "triage_processed", "Messages this daemon processed, by source and category.",
             ["source", "category"], registry=self.registry)
-        self.registry.register(StoreCollector(reads))  # type: ignore[arg-type]
+        self.registry.register(StoreCollector(reads, conversations))  # type: ignore[arg-type]
 
     def observe(self, row: dict[str, Any], cl: Classification | None) -> None:
         """Count one processed message and its latency since ingestion."""

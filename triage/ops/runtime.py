@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from triage.config import OpsSettings
     from triage.ops.server import OpsServer
     from triage.store import Store
+    from triage.store.conversations import Counts
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,11 @@ class OpsRuntime:
     """Everything a daemon needs to share a store with other daemons and be watched."""
 
     def __init__(self, settings: OpsSettings, store: Store, clock: Clock,
-                 environ: Mapping[str, str] | None = None) -> None:
+                 environ: Mapping[str, str] | None = None,
+                 conversations: Callable[[], Counts] | None = None) -> None:
+        """``conversations`` returns the counts of ``triage.deadlines.states`` (metrics)."""
         self.settings = settings
+        self.conversations = conversations
         self.store = store
         self.clock = clock
         self.environ = environ or {}
@@ -67,7 +71,7 @@ class OpsRuntime:
     @cached_property
     def metrics(self) -> OpsMetrics:
         """This process's Prometheus metrics."""
-        return OpsMetrics(self.store.status, self.clock)
+        return OpsMetrics(self.store.status, self.clock, self.conversations)
 
     def leased(self, source: Any) -> LeasedSource:
         """Wrap ``source`` so that it is only fetched under this daemon's lease."""

@@ -71,6 +71,9 @@ def build_email(reply: OutgoingReply, from_address: str, from_name: str = "") ->
         m["From"] = (formataddr((header_text(from_name), from_address)) if from_name
                      else from_address)
         m["To"] = header_address(reply.to)
+        cc = [a for a in (reply.extra.get("cc") or "").split(",") if a.strip()]
+        if cc:  # reply-all: the customer's other recipients
+            m["Cc"] = ", ".join(header_address(a) for a in cc)
         m["Subject"] = header_text(reply.subject)
         m["Date"] = formatdate(localtime=False, usegmt=True)
         m["Message-ID"] = message_id_for(reply.idempotency_key, from_address)

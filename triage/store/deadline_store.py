@@ -126,7 +126,7 @@ class DeadlineStore(Aggregate):
                     m.c.sender, m.c.sender_name, cl.c.category)
              .join(m, m.c.id == d.c.message_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .where(d.c.state != "met").order_by(d.c.due_at))
+             .where(d.c.state.notin_(["met", "closed"])).order_by(d.c.due_at))
         if due_by is not None:
             q = q.where(or_(d.c.next_check_at.is_(None), d.c.next_check_at <= due_by,
                             d.c.kind == "resolution"))
@@ -272,11 +272,13 @@ class DeadlineStore(Aggregate):
         return len(ids)
 
     def set_states(self, states: dict[int, str]) -> None:
-        """Set the state of many open deadlines in one transaction (never overwrites met)."""
+        """Set the state of many open deadlines in one transaction (never overwrites met or
+        closed)."""
         if not states:
             return
         d = s.deadlines
-        stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met")
+        stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met",
+                                d.c.state != "closed")
                 .values(state=bindparam("st")))
         with self.write("cannot update deadlines") as c:
             c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
@@ -372,6 +374,7 @@ class DeadlineStore(Aggregate):
                     d.c.state, d.c.met_at, d.c.met_by)
              .select_from(d).join(m, m.c.id == d.c.message_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .where(d.c.state != "closed")  # discarded: no reply was owed
              .order_by(m.c.received_at, m.c.id))
         conds_in = []
         conds_met = []

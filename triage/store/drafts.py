@@ -143,10 +143,35 @@ class Drafts:
                                   status="approved")
 
     def discard(self, draft_id: int, by: str) -> dict[str, Any]:
-        """Mark an open draft discarded (nothing will be sent); return the row. Raises
-        ReviewError when the draft is no longer open."""
+        """Mark an open draft discarded (nothing will be sent) and close its message's open
+        response deadlines (no reply is owed: the conversation leaves the queue); return the
+        row. Raises ReviewError when the draft is no longer open."""
+        dl = s.deadlines
         with self.engine.begin() as c:
-            return self._set_open(c, draft_id, status="discarded", updated_by=by)
+            row = self._set_open(c, draft_id, status="discarded", updated_by=by)
+            c.execute(update(dl).where(dl.c.message_id == row["message_id"],
+                                       dl.c.kind.in_(RESPONSE_KINDS), dl.c.met_at.is_(None))
+                      .values(state="closed", next_check_at=None))
+            return row
+
+    def undo_discard(self, draft_id: int, by: str, since: datetime) -> dict[str, Any]:
+        """Give a draft discarded at or after ``since`` back to review and reopen its
+        message's closed deadlines; return the row. Raises ReviewError when the draft is not
+        discarded or was discarded too long ago."""
+        d, dl = s.drafts, s.deadlines
+        with self.engine.begin() as c:
+            n = c.execute(update(d).where(d.c.id == draft_id, d.c.status == "discarded",
+                                          d.c.updated_at >= since)
+                          .values(status=OPEN, updated_by=by,
+                                  updated_at=self.clock.now())).rowcount
+            row = c.execute(select(d).where(d.c.id == draft_id)).first()
+            if row is None or n != 1:
+                raise ReviewError(f"draft {draft_id} can no longer be restored (the undo "
+                                  "window has passed or it changed meanwhile)")
+            c.execute(update(dl).where(dl.c.message_id == row.message_id,
+                                       dl.c.state == "closed")
+                      .values(state="ok", next_check_at=None))
+            return _as_dict(row)
 
     def assign(self, message_id: int, agent: str) -> None:
         """Assign a message to ``agent``, replacing any earlier assignee."""

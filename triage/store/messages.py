@@ -338,12 +338,13 @@ def message_row(source: str, item: Ingest, now: datetime, channel: str,
             error=item.error or "unparseable", message_id="", thread_id=None, sender="",
             sender_name="", recipients=[], subject="", text="", full_text="", html=None,
             in_reply_to=None, references=[], attachments=[], is_auto=False,
-            auto_reason=None, language_hint=None)
+            auto_reason=None, language_hint=None, cc=[], defects=[])
         return row
     row.update(
         message_id=p.message_id, channel=p.channel, thread_id=thread_id,
         received_at=p.received_at, sender=p.sender, sender_name=p.sender_name,
-        recipients=p.to, subject=p.subject, text=p.text, full_text=p.full_text,
+        recipients=p.to, cc=p.cc, defects=list(p.defects), subject=p.subject, text=p.text,
+        full_text=p.full_text,
         html=p.html, in_reply_to=p.in_reply_to, references=p.references,
         attachments=[asdict(a) for a in p.attachments], is_auto=p.is_auto,
         auto_reason=p.auto_reason, language_hint=p.language_hint,

@@ -12,7 +12,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, func, insert, literal, or_, select, update
 
 from triage.models import OutgoingReply
 from triage.store import schema as s
@@ -107,9 +107,17 @@ class OutboxRows(Aggregate):
                 c.execute(update(s.drafts).where(s.drafts.c.id == row["draft_id"]).values(
                     status="sent", updated_at=now))
             if meet_deadline:
+                # the reply answers every customer message of the thread received so far, and
+                # is credited to the agent who approved it (the report's per-agent figures)
+                m = s.messages
+                tid = c.execute(select(m.c.thread_id).where(
+                    m.c.id == row["message_id"])).scalar()
+                answered = (select(m.c.id).where(m.c.thread_id == tid, m.c.received_at <= now)
+                            if tid is not None else select(literal(row["message_id"])))
                 c.execute(update(d).where(
-                    d.c.message_id == row["message_id"], d.c.state != "met",
-                    d.c.kind != "resolution").values(state="met", met_at=now, met_by=None))
+                    or_(d.c.message_id == row["message_id"], d.c.message_id.in_(answered)),
+                    d.c.met_at.is_(None), d.c.kind != "resolution").values(
+                    state="met", met_at=now, met_by=(row.get("actor") or None)))
 
     def set_in_doubt(self, oid: int, error: str) -> None:
         """Mark row ``oid`` in doubt (a send that may or may not have gone out)."""

@@ -9,6 +9,7 @@ from sqlalchemy import and_, case, func, or_, select
 
 from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
+from triage.store.conversations import RESPONSE_KINDS, open_deadline
 
 QUEUE_LIMIT = 300
 
@@ -58,12 +59,17 @@ class Queue(Aggregate):
                     cl.c.language, cl.c.needs_review, d.c.due_at, d.c.state, d.c.met_at,
                     dr.c.status.label("draft_status"), a.c.agent.label("assignee"))
              .select_from(m)
-             .join(d, and_(d.c.message_id == m.c.id, d.c.kind == "first_response"))
+             .join(d, and_(d.c.message_id == m.c.id, d.c.kind.in_(RESPONSE_KINDS)))
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
              .outerjoin(dr, dr.c.id == _newest_draft_id())
              .outerjoin(a, a.c.message_id == m.c.id)
              .where(m.c.status == "processed", m.c.is_auto.is_(False)))
-        q = q.where(d.c.state == f.state) if f.state else q.where(d.c.state != "met")
+        if f.state == "met":
+            q = q.where(d.c.met_at.is_not(None))
+        else:  # open, as triage.store.conversations defines it
+            q = q.where(open_deadline(d, m))
+            if f.state:
+                q = q.where(d.c.state == f.state)
         for col, value in ((cl.c.category, f.category), (m.c.channel, f.channel),
                            (cl.c.language, f.language), (m.c.source, f.source)):
             if value:
@@ -106,12 +112,25 @@ class Queue(Aggregate):
                              .order_by(m.c.received_at, m.c.id))
             return [row_dict(r) for r in rows]
 
+    def thread_replies(self, message: dict[str, Any]) -> list[dict[str, Any]]:
+        """Return the replies triage sent (or is sending) in ``message``'s conversation,
+        oldest first: outbox rows with their text, recipient, agent and times."""
+        o, m = s.outbox, s.messages
+        cond = (m.c.thread_id == message["thread_id"] if message.get("thread_id")
+                else m.c.id == message["id"])
+        with self.read("cannot read the thread's replies") as c:
+            return [row_dict(r) for r in c.execute(
+                select(o).join(m, m.c.id == o.c.message_id)
+                .where(cond, o.c.status.in_(["sent", "pending", "sending", "in_doubt"]))
+                .order_by(o.c.id))]
+
     def deadline(self, message_id: int) -> dict[str, Any] | None:
-        """Return the first-response deadline of a message, if any."""
+        """Return the response deadline of a message (first or next response), if any."""
         d = s.deadlines
         with self.read("cannot read the deadline") as c:
             row = c.execute(select(d).where(d.c.message_id == message_id,
-                                            d.c.kind == "first_response")).first()
+                                            d.c.kind.in_(RESPONSE_KINDS))
+                            .order_by(d.c.id).limit(1)).first()
         return row_dict(row) if row else None
 
     def open_resolution(self, message: dict[str, Any]) -> dict[str, Any] | None:

@@ -72,6 +72,9 @@ messages = Table(
     Column("sender", String(320), nullable=False, default=""),
     Column("sender_name", String(320), nullable=False, default=""),
     Column("recipients", JSON, nullable=False, default=list),
+    Column("cc", JSON, nullable=False, default=list, server_default="[]"),
+    # what could not be decoded (a partly decoded message goes to review)
+    Column("defects", JSON, nullable=False, default=list, server_default="[]"),
     Column("subject", Text, nullable=False, default=""),
     Column("text", Text, nullable=False, default=""),
     Column("full_text", Text, nullable=False, default=""),
@@ -96,6 +99,7 @@ messages = Table(
     Index("ix_messages_status", "status"),
     Index("ix_messages_message_id", "message_id"),
     Index("ix_messages_thread_id", "thread_id"),
+    Index("ix_messages_sender", "sender"),
 )
 
 classifications = Table(
@@ -149,6 +153,7 @@ deadlines = Table(
     UniqueConstraint("message_id", "kind", name="uq_deadlines_message_id_kind"),
     Index("ix_deadlines_state_due_at", "state", "due_at"),
     Index("ix_deadlines_state_next_check_at", "state", "next_check_at"),
+    Index("ix_deadlines_met_at_kind", "met_at", "kind"),
 )
 
 # One row per deadline, threshold and target: the durable record that a notice was (or is
@@ -327,6 +332,32 @@ acknowledgements = Table(
     Column("error", Text),
     Column("created_at", TS, nullable=False),
     Index("ix_acknowledgements_recipient_created_at", "recipient", "created_at"),
+)
+
+# Internal notes on a conversation: never sent, shown in the thread.
+notes = Table(
+    "notes",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False),
+    Column("thread_id", Integer, ForeignKey("threads.id")),
+    Column("author", String(200), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    Index("ix_notes_thread_id", "thread_id"),
+)
+
+# Canned replies an agent saved for themselves (templates are the shared ones).
+saved_replies = Table(
+    "saved_replies",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("owner", String(200), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("language", String(8), nullable=False),
+    Column("text", Text, nullable=False),
+    Column("created_at", TS, nullable=False),
+    UniqueConstraint("owner", "name", name="uq_saved_replies_owner_name"),
 )
 
 channel_tokens = Table(

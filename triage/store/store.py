@@ -12,6 +12,11 @@ aggregate, each in its own module and each public method one transaction:
 ``store.drafts``          the review actions: edits, approve, discard, assign, reclassify
                           (``drafts.py``)
 ``store.queue``           the review page's read models (``queue.py``)
+``store.conversations``   open conversations, their states and the counts every view shows
+                          (``conversations.py``)
+``store.notes``           internal notes; ``store.saved_replies`` agents' canned replies
+                          (``notes.py``)
+``store.quarantine``      quarantined messages: list, retry, dismiss (``quarantine.py``)
 ``store.outbox``          approved replies and their transitions (``outbox.py``)
 ``store.accounts``        users of the review page (``accounts.py``)
 ``store.registry``        model versions and corrections (``registry.py``)
@@ -41,13 +46,16 @@ from triage.store.accounts import Accounts
 from triage.store.acks import Acknowledgements
 from triage.store.audit_log import AuditReads
 from triage.store.base import Aggregate
+from triage.store.conversations import Conversations
 from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import Drafts
 from triage.store.messages import Ingest, Messages
+from triage.store.notes import Notes, SavedReplies
 from triage.store.outbox import OutboxRows
 from triage.store.ownership import Claims, Leases, Owner, pid_alive
 from triage.store.processing import Processed, Processing
+from triage.store.quarantine import Quarantine
 from triage.store.queue import Queue
 from triage.store.registry import ModelVersions
 from triage.store.status import StatusReads
@@ -65,6 +73,10 @@ class Store:
         self.deadlines = DeadlineStore(self)
         self.drafts = Drafts(engine, clock)
         self.queue = Queue(engine, clock)
+        self.conversations = Conversations(engine, clock)
+        self.notes = Notes(engine, clock)
+        self.saved_replies = SavedReplies(engine, clock)
+        self.quarantined = Quarantine(engine, clock)
         self.outbox = OutboxRows(engine, clock)
         self.accounts = Accounts(engine, clock)
         self.registry = ModelVersions(engine, clock)

@@ -12,12 +12,13 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Request
 from pydantic import BaseModel
 
 from triage.errors import ReviewError
+from triage.store.conversations import ConversationFilter
 from triage.web import models_admin, queries
 from triage.web.accounts import User
 from triage.web.deps import ADMIN, AGENT, current_user, require_admin
 from triage.web.parts import parts
 from triage.web.routes_admin import policies
-from triage.web.routes_queue import queue_rows
+from triage.web.routes_queue import conversations
 
 router = APIRouter(prefix="/api", dependencies=AGENT, tags=["agent"])
 admin = APIRouter(prefix="/api/admin", dependencies=ADMIN, tags=["admin"])
@@ -43,11 +44,17 @@ def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
 
 @router.get("/queue")
 def api_queue(request: Request, category: str = "", channel: str = "", language: str = "",
-              source: str = "", state: str = "", needs_review: str = "",
-              q: str = "") -> list[dict[str, Any]]:
-    """Messages waiting for a reply, soonest deadline first (same filters as the page)."""
-    f = queries.QueueFilter(category, channel, language, source, state, needs_review, q)
-    return [_jsonable(r) for r in queue_rows(request, f)]
+              source: str = "", state: str = "", needs_review: str = "", q: str = "",
+              assignee: str = "", sort: str = "due", page: int = 1,
+              user: User = Depends(current_user)) -> list[dict[str, Any]]:  # noqa: B008
+    """Open conversations, most urgent first, one page (same filters as the page); ``id`` is
+    each conversation's newest open message."""
+    f = ConversationFilter.from_mapping(
+        {"category": category, "channel": channel, "language": language, "source": source,
+         "state": state, "needs_review": needs_review, "q": q, "assignee": assignee,
+         "sort": sort, "page": page}, me=user.name)
+    rows, _total = conversations(request, f)
+    return [_jsonable(r) for r in rows]
 
 
 @router.get("/messages/{message_id}")

@@ -68,9 +68,12 @@ def create_app(parts: WebParts, *, secret_key: str,
         api,
         routes_admin,
         routes_auth,
+        routes_conversation,
         routes_message,
+        routes_quarantine,
         routes_queue,
         routes_security,
+        routes_templates,
         webhooks,
     )
 
@@ -144,6 +147,9 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.include_router(routes_auth.router)
     web.include_router(routes_queue.router)
     web.include_router(routes_message.router)
+    web.include_router(routes_conversation.router)
+    web.include_router(routes_quarantine.router)
+    web.include_router(routes_templates.router)
     web.include_router(routes_admin.router)
     web.include_router(routes_security.router)
     web.include_router(api.router)

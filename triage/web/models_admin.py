@@ -1,8 +1,9 @@
 """Model versions for the admin pages: list, activate, roll back.
 
 Thin wrappers over :class:`classifiers.registry.ModelRegistry`, the one registry the CLI,
-the daemon and the page share. The daemon loads the active model at start (or when its
-scheduled retraining swaps one in), so an activation from the page takes effect on restart.
+the daemon and the page share. The daemon's classifier (``triage.modelstore.LiveClassifier``)
+asks the registry which version is active before each batch, so an activation from the page
+takes effect from the next message on, without a restart.
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def current_draft(store: Store, message_id: int) -> dict[str, Any] | None:
 
 
 def deadline(store: Store, message_id: int) -> dict[str, Any] | None:
-    """Return the first-response deadline of a message, if any."""
+    """Return the response deadline of a message (first or next response), if any."""
     return store.queue.deadline(message_id)
 
 

@@ -25,6 +25,14 @@ def _short(value: datetime | None) -> str:
     return value.strftime("%Y-%m-%d %H:%M UTC") if value else ""
 
 
+def _filesize(value: int | None) -> str:
+    n = int(value or 0)
+    if n < 1024:
+        return f"{n} bytes"
+    return f"{n / 1024:.0f} KB" if n < 1024 * 1024 else f"{n / 1024 / 1024:.1f} MB"
+
+
+TEMPLATES.env.filters["filesize"] = _filesize
 TEMPLATES.env.filters["iso"] = _iso
 TEMPLATES.env.filters["short"] = _short
 TEMPLATES.env.globals["CATEGORIES"] = CATEGORIES

@@ -5,15 +5,18 @@ from __future__ import annotations
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
-from fastapi.responses import HTMLResponse, RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from triage.deadlines.policy import DeadlinePolicy
+from triage.deadlines.states import state_cut
 from triage.errors import TriageError
 from triage.models import CATEGORIES
 from triage.web import models_admin, queries
 from triage.web.accounts import User
+from triage.web.charts import CHARTS, chart
 from triage.web.deps import ADMIN, flash, require_admin
 from triage.web.parts import parts
+from triage.web.policies_form import PolicyForm, write_back
 from triage.web.render import page
 
 router = APIRouter(prefix="/admin", dependencies=ADMIN)
@@ -35,8 +38,18 @@ def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResp
     """Counts by deadline state, category, channel and language; outbox health."""
     request.state.user = user
     p = parts(request)
+    cut = state_cut(p.deadlines, p.clock.now())
+    counts = {**queries.dashboard(p.store), **p.store.conversations.breakdown(cut)}
     return page(request, "admin_dashboard.html", {
-        "counts": queries.dashboard(p.store), "outbox": p.outbox.rows(limit=20)})
+        "counts": counts, "totals": p.store.conversations.counts(cut),
+        "quarantined": p.store.quarantined.count(), "outbox": p.outbox.rows(limit=20),
+        "charts": CHARTS})
+
+
+@router.get("/charts/{name}")
+def chart_png(request: Request, name: str) -> Response:
+    """One of the report's charts (last 7 days) as PNG."""
+    return Response(chart(parts(request), name), media_type="image/png")
 
 
 @router.get("/models", response_class=HTMLResponse)
@@ -79,7 +92,7 @@ def rollback(request: Request, user: User = Depends(require_admin)) -> RedirectR
     """Roll back to the previously active model version."""
     try:
         v = models_admin.rollback(parts(request).store, user.name)
-        flash(request, f"Rolled back to {v}; restart the daemon to load it.", "ok")
+        flash(request, f"Rolled back to {v}: it classifies from the next message on.", "ok")
     except TriageError as exc:
         flash(request, str(exc), "error")
     return RedirectResponse("/admin/models", status_code=303)
@@ -91,7 +104,7 @@ def activate(request: Request, version: str,
     """Activate a model version."""
     try:
         models_admin.activate(parts(request).store, version, user.name)
-        flash(request, f"Activated {version}; restart the daemon to load it.", "ok")
+        flash(request, f"Activated {version}: it classifies from the next message on.", "ok")
     except TriageError as exc:
         flash(request, str(exc), "error")
     return RedirectResponse("/admin/models", status_code=303)
@@ -99,7 +112,31 @@ def activate(request: Request, version: str,
 
 @router.get("/policies", response_class=HTMLResponse)
 def policy_page(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
-    """Deadline policies as configured (read-only; edit the config file to change them)."""
+    """Deadline policies in force, and the form that edits them."""
     request.state.user = user
-    return page(request, "admin_policies.html",
-                {"policies": policies(parts(request).deadlines)})
+    p = parts(request)
+    return page(request, "admin_policies.html", {
+        "policies": policies(p.deadlines), "form": PolicyForm.current(p.settings.deadlines),
+        "categories": CATEGORIES, "editable": p.settings.config_path is not None})
+
+
+@router.post("/policies", response_model=None)
+async def save_policies(request: Request, user: User = Depends(require_admin)  # noqa: B008
+                        ) -> RedirectResponse | HTMLResponse:
+    """Validate the form; write ``[deadlines]`` back to the config file and apply it."""
+    request.state.user = user
+    p = parts(request)
+    form, values = PolicyForm.parse(await request.form())
+    if not form.errors:
+        try:
+            write_back(p.settings, p.deadlines, values)
+        except TriageError as exc:
+            form.errors["file"] = str(exc)
+    if form.errors:
+        return page(request, "admin_policies.html", {
+            "policies": policies(p.deadlines), "form": form, "categories": CATEGORIES,
+            "editable": p.settings.config_path is not None}, status_code=422)
+    p.store.audit(user.name, "edit_deadlines", None, values)
+    flash(request, f"Deadline policies saved to {p.settings.config_path}; new messages get "
+                   "them now (other daemons at their next start).", "ok")
+    return RedirectResponse("/admin/policies", status_code=303)

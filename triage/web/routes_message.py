@@ -13,13 +13,17 @@ from fastapi import APIRouter, BackgroundTasks, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
 from triage.errors import TriageError
+from triage.mail.attachments import parts as parts_of
+from triage.store.conversations import ConversationFilter
+from triage.store.drafts import OPEN
 from triage.web import queries
 from triage.web.accounts import User
+from triage.web.canned import canned_templates, dry_run
 from triage.web.deps import AGENT, current_user, flash
 from triage.web.parts import parts
 from triage.web.placeholders import highlight, unfilled
 from triage.web.render import page
-from triage.web.routes_queue import queue_rows
+from triage.web.routes_queue import conversations
 
 router = APIRouter(dependencies=AGENT)
 
@@ -40,7 +44,23 @@ def sanitise_html(html: str) -> tuple[str, int]:
     return clean, len(_IMG.findall(html or ""))
 
 
-def message_context(request: Request, message_id: int, view: str) -> dict[str, Any]:
+def _timeline(p: Any, msg: dict[str, Any], thread: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The conversation as agents read it: customer messages, replies triage sent (or is
+    sending) and internal notes, oldest first."""
+    items: list[dict[str, Any]] = [{"kind": "message", "at": t["received_at"], "m": t}
+                                   for t in thread]
+    for o in p.store.queue.thread_replies(msg):
+        payload = o.get("payload") or {}
+        items.append({"kind": "reply", "at": o.get("sent_at") or o["created_at"], "o": o,
+                      "text": payload.get("text") or "", "to": payload.get("to") or "",
+                      "cc": (payload.get("extra") or {}).get("cc") or ""})
+    for n in p.store.notes.of_conversation(msg):
+        items.append({"kind": "note", "at": n["created_at"], "n": n})
+    return sorted(items, key=lambda i: i["at"])
+
+
+def message_context(request: Request, message_id: int, view: str,
+                    user_name: str = "") -> dict[str, Any]:
     """Everything the message page shows."""
     p = parts(request)
     msg = p.store.message(message_id)  # raises NotFound (404)
@@ -48,24 +68,39 @@ def message_context(request: Request, message_id: int, view: str) -> dict[str, A
     draft = queries.current_draft(p.store, message_id)
     dl = queries.deadline(p.store, message_id)
     now = p.clock.now()
-    live = (p.deadlines.state(dl["due_at"], now, msg["channel"], dl["met_at"]).value
-            if dl else "")
+    live = (p.deadlines.state(dl["due_at"], now, msg["channel"], dl["met_at"],
+                              source=msg["source"] or "").value if dl else "")
     thread = queries.thread_messages(p.store, msg)
     for t in thread:
         t["clean_html"], t["images_blocked"] = (sanitise_html(t["html"]) if t.get("html")
                                                 else ("", 0))
-    ids = [r["id"] for r in queue_rows(request, queries.QueueFilter())]
+    rows, _total = conversations(request, ConversationFilter(me=user_name))
+    ids = [r["id"] for r in rows]
     pos = ids.index(message_id) if message_id in ids else -1
+    promise = p.review.fresh_promise(msg, draft) if draft and draft["status"] == OPEN else None
+    text = promise.text if promise is not None else (draft["text"] if draft else "")
+    corrections = queries.corrections(p.store, message_id)
     return {
-        "m": msg, "thread": thread, "cl": cl, "draft": draft, "deadline": dl,
+        "m": msg, "thread": thread, "timeline": _timeline(p, msg, thread), "cl": cl,
+        "draft": draft, "draft_text": text, "promise": promise, "deadline": dl,
         "live_state": live, "view": "html" if view == "html" else "text",
         "explain": p.review.explain(msg, cl),
-        "placeholders": unfilled(draft["text"]) if draft else [],
-        "draft_marked": highlight(draft["text"]) if draft else "",
-        "assignee": queries.assignee(p.store, message_id),
+        "placeholders": unfilled(text) if draft else [],
+        "draft_marked": highlight(text) if draft else "",
+        "assignee": p.store.drafts.assignee(message_id),
+        "agents": [n for n, _ in p.store.accounts.users()],
         "resolution": queries.open_resolution(p.store, msg),
-        "corrections": queries.corrections(p.store, message_id),
+        "corrections": corrections,
         "outbox": queries.outbox_rows(p.store, message_id),
+        "reply_all": p.review.reply_all_cc(msg),
+        "images": [x for x in parts_of(p.store.raw(message_id)) if x.inline_image]
+        if msg["channel"] == "email" else [],
+        "dry_run": dry_run(p.settings),
+        "history": p.store.conversations.customer_history(
+            msg["sender"], p.store.conversations.conversation_of(message_id)),
+        "templates": canned_templates(p, msg, cl),
+        "saved": p.store.saved_replies.of(user_name) if user_name else [],
+        "undo": request.session.get("undo") or [],
         "prev_id": ids[pos - 1] if pos > 0 else None,
         "next_id": ids[pos + 1] if 0 <= pos < len(ids) - 1 else (
             ids[0] if pos == -1 and ids else None),
@@ -77,7 +112,7 @@ def message_page(request: Request, message_id: int, view: str = "text",
                  user: User = Depends(current_user)) -> HTMLResponse:  # noqa: B008
     """One message with its thread, category, explanation and draft editor."""
     request.state.user = user
-    return page(request, "message.html", message_context(request, message_id, view))
+    return page(request, "message.html", message_context(request, message_id, view, user.name))
 
 
 def _back(message_id: int) -> RedirectResponse:
@@ -97,13 +132,16 @@ def _act(request: Request, message_id: int, action: Callable[[], object],
 
 @router.post("/messages/{message_id}/approve")
 def approve(request: Request, message_id: int, background: BackgroundTasks,
-            subject: str = Form(""), text: str = Form(""),
+            subject: str = Form(""), text: str = Form(""), reply_all: str = Form(""),
+            past_times_ok: str = Form(""),
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
-    """Approve and send: save the edit, refuse placeholders, queue and send the reply."""
+    """Approve and send: save the edit, refuse placeholders, queue and send the reply
+    (to the customer, and with ``reply_all`` to the message's other recipients too)."""
     review = parts(request).review
     try:
         # keep the agent's edit even when it cannot be sent yet
-        done = review.approve(message_id, user.name, subject, text, keep_edit=True)
+        done = review.approve(message_id, user.name, subject, text, keep_edit=True,
+                              reply_all=bool(reply_all), past_times_ok=bool(past_times_ok))
     except TriageError as exc:
         flash(request, str(exc), "error")
         return _back(message_id)
@@ -124,9 +162,13 @@ def save(request: Request, message_id: int, subject: str = Form(""), text: str =
 @router.post("/messages/{message_id}/discard")
 def discard(request: Request, message_id: int,
             user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
-    """Discard draft."""
-    return _act(request, message_id, lambda: parts(request).review.discard(
-        message_id, user.name), "Draft discarded; nothing will be sent.")
+    """Discard draft (the form asks to confirm first); Undo restores it for a while."""
+    out = _act(request, message_id, lambda: parts(request).review.discard(
+        message_id, user.name), "Draft discarded; nothing will be sent. Undo restores it.")
+    if parts(request).store.drafts.current(message_id) is not None and \
+            parts(request).store.drafts.current(message_id)["status"] == "discarded":
+        request.session["undo"] = [message_id]
+    return out
 
 
 @router.post("/messages/{message_id}/reclassify")
@@ -151,8 +193,10 @@ def resolve(request: Request, message_id: int,
 
 
 @router.post("/messages/{message_id}/assign")
-def assign(request: Request, message_id: int,
+def assign(request: Request, message_id: int, agent: str = Form(""),
            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
-    """Assign to me."""
+    """Assign the conversation to ``agent`` (default: me)."""
+    who = agent or user.name
     return _act(request, message_id, lambda: parts(request).review.assign(
-        message_id, user.name), "Assigned to you.")
+        message_id, user.name, who), "Assigned to you." if who == user.name
+        else f"Assigned to {who}.")

@@ -93,6 +93,9 @@
         if (link) window.location.assign(link.getAttribute("href"));
       }
       ev.preventDefault();
+    } else if (ev.key === "x" && inQueue) {
+      var cur = document.querySelector("#queue-rows tr.selected input[type=checkbox]");
+      if (cur) { cur.checked = !cur.checked; ev.preventDefault(); }
     } else if (ev.key === "Enter" && inQueue) {
       var sel = document.querySelector("#queue-rows tr.selected");
       if (sel) { window.location.assign(sel.getAttribute("data-href")); ev.preventDefault(); }
@@ -106,8 +109,36 @@
   });
 
   document.addEventListener("click", function (ev) {
-    var row = ev.target.closest && ev.target.closest("#queue-rows tr.row");
-    if (row && ev.target.tagName !== "A") select(row, false);
+    var t = ev.target;
+    var row = t.closest && t.closest("#queue-rows tr.row");
+    if (row && t.tagName !== "A" && t.tagName !== "INPUT") select(row, false);
+    // inline images are fetched only when the agent asks for them
+    if (t.classList && t.classList.contains("show-image")) {
+      var img = document.createElement("img");
+      img.className = "inline-image"; img.alt = t.textContent; img.src = t.getAttribute("data-src");
+      t.replaceWith(img);
+    }
+    // a destructive button asks first
+    if (t.classList && t.classList.contains("confirm") && !window.confirm(t.getAttribute("data-confirm"))) {
+      ev.preventDefault();
+    }
+    if (t.id === "canned-insert") {
+      var pick = document.getElementById("canned-pick"), ta = document.getElementById("draft-text");
+      if (!pick || !pick.value || !ta) return;
+      fetch(pick.value, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (text) {
+          if (!text) return;
+          var at = ta.selectionStart || 0;
+          ta.value = ta.value.slice(0, at) + text + ta.value.slice(ta.selectionEnd || at);
+          markPlaceholders(); ta.focus();
+        });
+    }
+  });
+  document.addEventListener("submit", function (ev) {
+    if (ev.target.id === "save-reply") {
+      var ta = document.getElementById("draft-text"), hid = document.getElementById("save-reply-text");
+      if (ta && hid) hid.value = ta.value;
+    }
   });
 
   document.addEventListener("htmx:afterSwap", function () {
