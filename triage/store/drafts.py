@@ -41,6 +41,7 @@ def draft_values(message_id: int, draft: Draft, now: datetime, by: str) -> dict[
     """Return the column values of a new draft row (processing and reclassification)."""
     return dict(message_id=message_id, status=draft.status, subject=draft.subject,
                 text=draft.text, template=draft.template, language=draft.language,
+                situation=draft.situation or "", drafted_text=draft.text,
                 created_at=now, updated_at=now, updated_by=by)
 
 
@@ -180,6 +181,23 @@ class Drafts:
             c.execute(delete(a).where(a.c.message_id == message_id))
             c.execute(insert(a).values(message_id=message_id, agent=agent,
                                        assigned_at=self.clock.now()))
+
+    def redraft(self, message_id: int, draft: Draft, by: str) -> int:
+        """Replace the message's draft by ``draft`` (an agent switched its situation) in one
+        transaction: open and discarded drafts are superseded, the new one is open. The
+        classification, the deadlines and the corrections do not change. Returns the new
+        draft's id; raises ReviewError when a reply was approved or sent meanwhile."""
+        d = s.drafts
+        now = self.clock.now()
+        with self.engine.begin() as c:
+            if c.execute(select(d.c.id).where(
+                    d.c.message_id == message_id,
+                    d.c.status.in_(["approved", "sent"]))).first() is not None:
+                raise ReviewError("a reply to this message was already approved; its draft "
+                                  "cannot be written again now")
+            supersede_drafts(c, [message_id], now, (OPEN, "discarded"))
+            return int(c.execute(insert(d).values(
+                draft_values(message_id, draft, now, by))).inserted_primary_key[0])
 
     def reclassify(self, r: Reclassification, by: str) -> int:
         """Write an agent's reclassification in one transaction: the classification becomes

@@ -129,6 +129,10 @@ drafts = Table(
     Column("text", Text, nullable=False),
     Column("template", String(300), nullable=False, default=""),
     Column("language", String(8), nullable=False, default="en"),
+    # the situation it was drafted for ('' before 0015 or for none), and the text as drafted
+    # (before any agent edit: the edit ratio compares it with what was sent)
+    Column("situation", String(40), nullable=False, default="", server_default=""),
+    Column("drafted_text", Text),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("updated_by", String(200)),

@@ -1,0 +1,27 @@
+"""drafts: the situation a draft was written for and the text as drafted
+
+Revision ID: 0015_draft_situation
+Revises: 0014_conversations
+Create Date: 2026-12-04
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = "0015_draft_situation"
+down_revision = "0014_conversations"
+branch_labels = None
+depends_on = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("situation", sa.String(length=40), nullable=False,
+                                      server_default=""))
+        batch_op.add_column(sa.Column("drafted_text", sa.Text(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("drafts", schema=None) as batch_op:
+        batch_op.drop_column("drafted_text")
+        batch_op.drop_column("situation")
