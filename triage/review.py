@@ -24,6 +24,7 @@ from triage.drafting.placeholders import ensure_sendable as no_markers_left
 from triage.drafting.promises import Refreshed
 from triage.drafting.render import DraftRequest, Renderer
 from triage.drafting.situations import situation_choices
+from triage.drafting.usage import TemplateUsage, outcomes_from_rows, usage_report
 from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageError
 from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
 from triage.pipeline import Pipeline, plan_and_draft
@@ -387,6 +388,13 @@ class ReviewService:
         return Switched(message_id, draft_id, old, situation)
 
     # -------------------------------------------------------------------- reads
+    def template_usage(self, since: datetime | None = None,
+                       until: datetime | None = None) -> list[TemplateUsage]:
+        """Learn from use: per template and language, how much agents changed the drafts
+        they sent (edit ratio) and how often they discarded them, worst first, for drafts
+        created in ``[since, until)``; the dashboard and ``triage report`` both show it."""
+        return usage_report(outcomes_from_rows(self.drafts.outcomes(since, until)))
+
     @staticmethod
     def situations() -> list[tuple[str, str]]:
         """The situations an agent may pick, ``(name, label)``, ``general`` first (the

@@ -109,6 +109,24 @@ class Drafts:
                             .order_by(cl.c.id.desc()).limit(1)).first()
         return _as_dict(row) if row else None
 
+    def outcomes(self, since: datetime | None = None,
+                 until: datetime | None = None) -> list[dict[str, Any]]:
+        """Return what became of the drafts created in ``[since, until)`` that an agent
+        decided on (sent, approved or discarded; superseded and open drafts left out): their
+        template, language, situation, status, the text as triage drafted it
+        (``drafted_text``, None for rows older than migration 0015) and the final text
+        (``text``: as sent, for a sent or approved draft). The one read behind the
+        "learn from use" figures of the dashboard and ``triage report``."""
+        d = s.drafts
+        q = select(d.c.template, d.c.language, d.c.situation, d.c.status, d.c.drafted_text,
+                   d.c.text).where(d.c.status.in_(["sent", "approved", "discarded"]))
+        if since is not None:
+            q = q.where(d.c.created_at >= since)
+        if until is not None:
+            q = q.where(d.c.created_at < until)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(q.order_by(d.c.id))]
+
     def assignee(self, message_id: int) -> str | None:
         """Return the agent a message is assigned to, if any."""
         a = s.assignments
