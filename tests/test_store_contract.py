@@ -432,7 +432,7 @@ def test_drafts_keep_situation_and_drafted_text_and_report_outcomes(any_store: S
     d = any_store.drafts
     first = d.current(a)
     assert first is not None and first["situation"] == "refund"
-    assert first["drafted_text"] == drafted.text
+    assert first["drafted_text"] == drafted.text and first["drafted_by"] == "triage"
     d.save_edit(first["id"], "Re: x", "Hi Ann, the refund left us today.\n", "linh")
     d.approve(first["id"], "Re: x", "Hi Ann, the refund left us today.\n", "linh")
     edited = d.current(a)
@@ -449,8 +449,9 @@ def test_drafts_keep_situation_and_drafted_text_and_report_outcomes(any_store: S
                                 "en/situations/holding.email.j2", "en",
                                 situation="holding"), "minh")
     now_c = d.current(c)
-    assert now_c is not None and (now_c["id"], now_c["status"], now_c["situation"]) == (
-        new_id, "pending_review", "holding")
+    assert now_c is not None and (now_c["id"], now_c["status"], now_c["situation"],
+                                  now_c["drafted_by"]) == (new_id, "pending_review", "holding",
+                                                           "minh")
     rows = d.outcomes(NOW - timedelta(days=1), NOW + timedelta(days=365))
     # the discarded draft of c was superseded by the switch: it is no longer an outcome
     assert sorted(r["status"] for r in rows) == ["approved", "approved"]

@@ -418,6 +418,10 @@ def test_the_agent_switches_the_situation_and_the_draft_is_written_again(
     shown = re.search(r'<p id="situation"><strong>([^<]+)</strong>', page_html)
     assert shown and shown.group(1) == "Order status or shipping delay"
     assert 'id="situation-picker"' in page_html and '<option value="holding"' in page_html
+    # an agent's edit does not make the detected situation theirs
+    client.post(f"/messages/{mid}/save", data={"subject": before["draft"]["subject"],
+                                               "text": "edited", "csrf_token": token})
+    assert "(detected)" in client.get(f"/messages/{mid}").text
     r = client.post(f"/messages/{mid}/situation",
                     data={"situation": "holding", "csrf_token": token}, follow_redirects=True)
     assert "Draft written again for: Holding reply" in r.text

@@ -41,7 +41,7 @@ def draft_values(message_id: int, draft: Draft, now: datetime, by: str) -> dict[
     """Return the column values of a new draft row (processing and reclassification)."""
     return dict(message_id=message_id, status=draft.status, subject=draft.subject,
                 text=draft.text, template=draft.template, language=draft.language,
-                situation=draft.situation or "", drafted_text=draft.text,
+                situation=draft.situation or "", drafted_text=draft.text, drafted_by=by,
                 created_at=now, updated_at=now, updated_by=by)
 
 
