@@ -24,7 +24,7 @@ from bench._common import replace_section
 from bench.classifier import DEV_DEFAULT
 from classifiers.corpus_io import Example, load_corpus, read_examples
 from classifiers.evaluate import macro_f1
-from classifiers.model import train
+from classifiers.training import train
 from triage.models import CATEGORIES
 
 LANGS = ("en", "id", "vi", "tl")

@@ -94,6 +94,11 @@ RULES: tuple[Rule, ...] = (
           _HANDLING + r"|\b(technician never|teknisi (ga|gak|tidak) dateng|janji dateng|"
           r"ky thuat hen|hen \d+ lan)\b|^(sana|mong|usul|saran)\b"),
     # Borderline: a grievance about how support handled it is complaint.
+    # Advice words that are a grievance: 'ok sana kaso' (would have been fine, but), 'advise
+    # everyone not to buy'.
+    _rule("advice words: 'ok sana kaso' / 'dung mua'", "complaint",
+          r"^(ok(ay)?|maganda|ganda|ayos)( na)? sana\b[^.!?\n]{0,60}\bkaso\b|"
+          r"\bkhuyen (moi nguoi|ae|cac ban|ca nha) (dung|dung nen|khong nen) mua\b"),
     _rule("borderline: only told to wait", "complaint",
           r"\b(only|just|keep|kept) (tell|telling|told) me to wait\b|"
           r"\bcuma (bilang|suruh) (sabar|nunggu|tunggu)\b|\bchi bao (cho|doi)\b|"
@@ -159,6 +164,9 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("en", "The router drops the connection every evening at 9, I've already reset it twice.",
      "technical_issue"),
     ("en", "Please add a dark mode to the dashboard.", "suggestion"),
+    # Goods: a polite ask to put a fault right is request; with dissatisfaction, complaint.
+    ("en", "The lamp came with a cracked shade. Could you send me a new one, please?", "request"),
+    ("en", "Cracked shade again, the second lamp in a row. Really poor packing.", "complaint"),
     # Vietnamese, with and without diacritics.
     ("vi", "hư sau 2 ngày, phí tiền", "complaint"),
     ("vi", "mạng chập chờn từ sáng", "technical_issue"),
@@ -180,6 +188,9 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("vi", "Ứng dụng báo lỗi 1002 khi mở trang chuyển khoản, nhờ kiểm tra giúp.",
      "technical_issue"),
     ("vi", "cach doi so dien thoai nhan OTP tren app la gi vay ad", "request"),
+    ("vi", "Shop ơi bình giữ nhiệt giao tới bị móp nắp, shop đổi giúp mình cái khác nhé.",
+     "request"),
+    ("vi", "Bình giữ nhiệt lại móp nắp, lần thứ hai rồi đó shop. Chán thật.", "complaint"),
     # Indonesian, chat slang included.
     ("id", "aplikasinya force close terus pas checkout, parah banget!", "technical_issue"),
     ("id", "refund udah 3 minggu belum masuk juga, cs ga bales2", "complaint"),
@@ -198,6 +209,9 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("id", "oke siap kak", "other"),
     ("id", "muncul error code 5003 tiap mau bayar tagihan, tolong dicek", "technical_issue"),
     ("id", "Sepatu baru dua hari udah jebol solnya, rugi beli di sini.", "complaint"),
+    ("id", "kak lampunya dateng pecah kacanya, bisa dikirimin gantinya ya?", "request"),
+    ("id", "lampu pecah lagi, udah kedua kalinya pesen disini. packing asal2an, kecewa",
+     "complaint"),
     # Tagalog and Taglish.
     ("tl", "sira agad, sayang pera", "complaint"),
     ("tl", "nag-crash yung app habang nagbabayad ako, nakakainis!", "technical_issue"),
@@ -218,6 +232,10 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("tl", "ok po, noted", "other"),
     ("tl", "lumalabas yung error 4012 pag nagse-send ako ng pera, pakicheck po", "technical_issue"),
     ("tl", "Gumana lang ng dalawang araw yung hair dryer, tapos patay na. Sayang pera talaga.",
+     "complaint"),
+    ("tl", "Hello po, may crack po yung salamin ng picture frame pagdating. Pwede po bang "
+           "mapalitan?", "request"),
+    ("tl", "ok sana kaso may crack yung frame pagdating, tapos ang tagal pa. hindi sulit",
      "complaint"),
 )
 
