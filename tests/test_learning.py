@@ -1,0 +1,257 @@
+"""Learning from the agents (issue #17, build 3): the "help the model" list (uncertainty
+sampling, confirm / correct through the review service) and the model's accuracy on the
+agents' labels (per language, per category, per week) on the classifier page.
+
+Store reads run on SQLite and PostgreSQL (``any_store``); the page runs through TestClient
+on the real pipeline and model (``web``, ``seeded``)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from fastapi.testclient import TestClient
+from sqlalchemy import select, update
+
+from classifiers.uncertainty import margin, pick
+from tests.conftest import NOW
+from tests.fixtures_web import ADMIN, AGENT
+from tests.test_store_aggregates import DRAFT, ingest
+from tests.test_web import csrf_of, login, message_ids
+from triage.errors import ReviewError
+from triage.models import Classification, Draft
+from triage.store import Store
+from triage.store import schema as s
+from triage.store.drafts import Reclassification
+from triage.web.model_accuracy import accuracy, week_of, weekly_svg
+
+
+def cl(category: str, scores: dict[str, float], language: str = "en",
+       needs_review: bool = False, version: str = "m1") -> Classification:
+    return Classification(category, max(scores.values()), language, version, needs_review,
+                          scores)
+
+
+def relabel(store: Store, mid: int, new: str, agent: str, old: str) -> None:
+    """Write an agent's reclassification the way the review service does."""
+    store.drafts.reclassify(Reclassification(
+        message_id=mid, classification=Classification(new, 1.0, "en", f"agent:{agent}", False,
+                                                      {}),
+        draft=Draft("Re: x", "Hi", f"{new}.email.j2", "en"), due_at=None, policy="p",
+        priority="normal", state="ok", correction_text=f"text {mid}", channel="email",
+        old_category=old), agent)
+
+
+# ------------------------------------------------------------------ uncertainty sampling
+def test_margin_is_the_gap_between_the_two_most_probable_labels() -> None:
+    gap, top = margin({"complaint": 0.40, "other": 0.35, "request": 0.25})
+    assert gap == pytest.approx(0.05)
+    assert top == (("complaint", 0.40), ("other", 0.35))
+    with pytest.raises(ValueError):
+        margin({"complaint": 1.0})
+
+
+def test_pick_takes_the_smallest_margins_with_languages_taking_turns() -> None:
+    def row(i: int, lang: str, a: float, b: float, text: str = "") -> dict[str, Any]:
+        return {"id": i, "language": lang, "category": "complaint", "subject": "",
+                "text": text or f"message {i}", "scores": {"complaint": a, "request": b}}
+
+    rows = [row(1, "en", 0.50, 0.49), row(2, "en", 0.52, 0.47), row(3, "en", 0.55, 0.44),
+            row(4, "en", 0.90, 0.10), row(5, "tl", 0.60, 0.39), row(6, "vi", 0.70, 0.29),
+            row(7, "en", 0.50, 0.49, text="message 1"),  # same text as 1: asked once
+            {"id": 8, "language": "en", "category": "request", "scores": {}}]  # no scores
+    got = pick(rows, 5)
+    # en's most unsure first, then tl, vi (by their most unsure), then en again
+    assert [u.message_id for u in got] == [1, 5, 6, 2, 3]
+    assert got[0].top == (("complaint", 0.50), ("request", 0.49))
+    assert [u.message_id for u in pick(rows, 2)] == [1, 5]
+    assert pick(rows, 0) == []
+
+
+# ------------------------------------------------------------------------ store reads
+def test_unsure_candidates_are_untouched_model_labelled_mail(any_store: Store) -> None:
+    a, b, c, auto, fixed, edited, gone = ingest(
+        any_store, *[dict(msgid=f"<{k}@x>", subject=k, body=f"body {k}")
+                     for k in ("a", "b", "c", "auto", "fixed", "edited", "gone")])
+    any_store.save_processing(auto, None, None, "", None)
+    unsure = {"complaint": 0.40, "technical_issue": 0.38, "other": 0.22}
+    for mid in (a, b, c, fixed, edited, gone):
+        any_store.save_processing(mid, cl("complaint", unsure, needs_review=True),
+                                  NOW + timedelta(hours=1), "p", DRAFT)
+    relabel(any_store, fixed, "technical_issue", "ann", "complaint")
+    any_store.drafts.save_edit(any_store.drafts.current(edited)["id"], "Re: x", "mine", "ann")
+    any_store.drafts.discard(any_store.drafts.current(gone)["id"], "ann")
+    rows = any_store.learning.unsure_candidates()
+    assert {r["id"] for r in rows} == {a, b, c}
+    assert rows[0]["scores"] == unsure and rows[0]["language"] == "en"
+    assert rows[0]["needs_review"] is True and rows[0]["model_version"] == "m1"
+    assert len(any_store.learning.unsure_candidates(limit=2)) == 2
+
+
+def test_labelled_outcomes_pair_the_models_label_with_the_agents_newest(
+        any_store: Store) -> None:
+    one, two, three, unlabelled = ingest(
+        any_store, *[dict(msgid=f"<{k}@x>", subject=k, body=f"body {k}")
+                     for k in ("one", "two", "three", "four")])
+    scores = {"complaint": 0.7, "request": 0.3}
+    for mid, lang, flagged in ((one, "en", False), (two, "vi", True), (three, "tl", False),
+                               (unlabelled, "en", False)):
+        any_store.save_processing(mid, cl("complaint", scores, lang, flagged),
+                                  NOW + timedelta(hours=1), "p", DRAFT)
+    relabel(any_store, one, "request", "ann", "complaint")
+    relabel(any_store, one, "suggestion", "bo", "request")  # the newest label counts
+    relabel(any_store, two, "complaint", "ann", "complaint")  # a confirmation
+    relabel(any_store, three, "technical_issue", "ann", "complaint")
+    with any_store.engine.begin() as c:  # a correction of a message the model never saw
+        c.execute(s.corrections.insert().values(
+            message_id=None, text="imported", language="en", channel="email",
+            old_category=None, new_category="request", agent="ann", created_at=NOW))
+    rows = {r["message_id"]: r for r in any_store.learning.labelled_outcomes()}
+    assert set(rows) == {one, two, three}
+    assert (rows[one]["model_category"], rows[one]["agent_category"],
+            rows[one]["agent"]) == ("complaint", "suggestion", "bo")
+    assert rows[one]["model_version"] == "m1" and rows[one]["language"] == "en"
+    assert rows[two]["needs_review"] is True and rows[two]["agent_category"] == "complaint"
+    assert rows[three]["classified_at"] == NOW
+    assert any_store.learning.labelled_outcomes(since=NOW) == []
+
+
+# ------------------------------------------------------------------ accuracy and plot
+def test_accuracy_by_language_category_and_week() -> None:
+    monday = NOW - timedelta(days=NOW.weekday())
+    rows = [
+        {"language": "en", "model_category": "complaint", "agent_category": "complaint",
+         "needs_review": False, "classified_at": NOW},
+        {"language": "en", "model_category": "complaint", "agent_category": "request",
+         "needs_review": True, "classified_at": NOW},
+        {"language": "vi", "model_category": "request", "agent_category": "request",
+         "needs_review": False, "classified_at": NOW - timedelta(days=7)},
+        {"language": "vi", "model_category": "complaint", "agent_category": "request",
+         "needs_review": False, "classified_at": NOW - timedelta(days=7)},
+    ]
+    acc = accuracy(rows)
+    assert (acc.overall.right, acc.overall.n) == (2, 4)
+    assert (acc.unflagged.right, acc.unflagged.n) == (2, 3)
+    assert {k: (t.right, t.n) for k, t in acc.by_language.items()} == {"en": (1, 2),
+                                                                      "vi": (1, 2)}
+    assert {k: (t.right, t.n) for k, t in acc.by_category.items()} == {
+        "complaint": (1, 1), "request": (1, 3)}
+    assert acc.weeks == [(monday - timedelta(days=7)).date(), monday.date()]
+    assert week_of(NOW).weekday() == 0
+    svg = weekly_svg(acc)
+    assert svg.startswith("<svg") and svg.endswith("</svg>")
+    assert svg.count("<circle") == 2 + 1 + 1  # all: 2 weeks; en, vi: 1 week each
+    assert "en, week of" in svg and "1/2 right" in svg
+    assert weekly_svg(accuracy([])) == ""
+
+
+# ------------------------------------------------------------------- review service
+def _message_ids(app: Any) -> dict[str, int]:
+    return message_ids(app)
+
+
+def test_confirm_records_the_models_label_as_the_agents(seeded: Any) -> None:
+    review, store = seeded.review, seeded.store
+    mid = _message_ids(seeded)["<crash@example.com>"]
+    model = store.drafts.classification(mid)
+    done = review.confirm(mid, "ann")
+    assert done.old_category == done.new_category == model["category"]
+    [corr] = store.registry.corrections()
+    assert (corr["old_category"], corr["new_category"], corr["agent"]) == (
+        model["category"], model["category"], "ann")
+    now_cl = store.drafts.classification(mid)
+    assert now_cl["model_version"] == "agent:ann" and now_cl["needs_review"] is False
+    assert now_cl["scores"] == model["scores"]  # the model's scores stay
+    draft = store.drafts.current(mid)
+    assert draft["id"] == done.draft_id and not draft["template"].split("/")[-1].startswith(
+        "review.")
+    with store.engine.connect() as c:
+        actions = [r.action for r in c.execute(select(s.audit_log.c.action).where(
+            s.audit_log.c.message_id == mid))]
+    assert "confirm" in actions
+    assert mid not in [u.message_id for u in review.help_the_model(10)]
+    with pytest.raises(ReviewError, match="labelled by ann"):
+        review.confirm(mid, "bo")
+
+
+def test_confirm_refuses_an_edited_draft_and_help_list_skips_it(seeded: Any) -> None:
+    review, store = seeded.review, seeded.store
+    mid = _message_ids(seeded)["<late@example.com>"]
+    assert mid in [u.message_id for u in review.help_the_model(10)]
+    review.save(mid, "ann", text="I am on it")
+    assert mid not in [u.message_id for u in review.help_the_model(10)]
+    with pytest.raises(ReviewError, match="changed by ann"):
+        review.confirm(mid, "ann")
+    assert store.registry.corrections() == []
+
+
+def test_help_the_model_orders_by_margin(seeded: Any) -> None:
+    got = seeded.review.help_the_model(10)
+    assert len(got) == 4  # the four seeded customer mails, all untouched
+    by_lang: dict[str, list[float]] = {}
+    for u in got:
+        assert u.margin == margin(u.row["scores"])[0]
+        by_lang.setdefault(u.language, []).append(u.margin)
+    assert all(v == sorted(v) for v in by_lang.values())
+    assert seeded.review.help_the_model(0) == []
+
+
+# ------------------------------------------------------------------------ the pages
+def test_queue_shows_help_list_and_confirm_and_correct_work(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    login(client, AGENT)
+    page = client.get("/queue").text
+    assert 'id="help-the-model"' in page
+    ids = _message_ids(seeded)
+    crash, late = ids["<crash@example.com>"], ids["<late@example.com>"]
+    assert f'action="/learn/{crash}/confirm"' in page
+    token = csrf_of(page)
+    assert client.post(f"/learn/{crash}/confirm", follow_redirects=False).status_code == 403
+    r = client.post(f"/learn/{crash}/confirm", data={"csrf_token": token})
+    assert r.status_code == 200 and "confirmed" in r.text
+    assert f'action="/learn/{crash}/confirm"' not in r.text
+    r = client.post(f"/learn/{late}/correct", data={"csrf_token": token,
+                                                     "category": "suggestion"})
+    assert "corrected from" in r.text and f'action="/learn/{late}/confirm"' not in r.text
+    assert seeded.store.drafts.classification(late)["category"] == "suggestion"
+    r = client.post(f"/learn/{late}/correct", data={"csrf_token": token, "category": "praise"})
+    assert "unknown category" in r.text
+    labelled = {c["message_id"]: c["new_category"] for c in seeded.store.registry.corrections()}
+    assert labelled[late] == "suggestion" and crash in labelled
+
+
+def test_help_list_hidden_when_set_to_zero(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    login(client, AGENT)
+    settings = web.state.parts.settings
+    old = settings.web.help_the_model
+    object.__setattr__(settings.web, "help_the_model", 0)
+    try:
+        assert 'id="help-the-model"' not in client.get("/queue").text
+    finally:
+        object.__setattr__(settings.web, "help_the_model", old)
+
+
+def test_models_page_shows_accuracy_on_the_agents_labels(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    login(client, ADMIN)
+    assert "No agent has labelled a message yet" in client.get("/admin/models").text
+    ids = _message_ids(seeded)
+    review = seeded.review
+    crash = ids["<crash@example.com>"]
+    review.confirm(crash, "root")
+    late = ids["<late@example.com>"]
+    wrong = "suggestion" if seeded.store.drafts.classification(late)[
+        "category"] != "suggestion" else "request"
+    review.reclassify(late, wrong, "root")
+    with seeded.store.engine.begin() as c:  # the crash mail was labelled by the model a week ago
+        c.execute(update(s.classifications).where(
+            s.classifications.c.message_id == crash,
+            ~s.classifications.c.model_version.startswith("agent:")).values(
+            created_at=NOW - timedelta(days=7)))
+    page = client.get("/admin/models").text
+    assert 'id="acc-overall">1 of 2' in page
+    assert 'id="accuracy-plot"' in page and page.count("<circle") >= 3
+    assert f'data-category="{wrong}"' in page
+    assert 'id="thresholds"' in page  # the loaded model's per-language thresholds
