@@ -255,3 +255,45 @@ def test_models_page_shows_accuracy_on_the_agents_labels(web: Any, seeded: Any) 
     assert 'id="accuracy-plot"' in page and page.count("<circle") >= 3
     assert f'data-category="{wrong}"' in page
     assert 'id="thresholds"' in page  # the loaded model's per-language thresholds
+
+
+# ------------------------------------------------- retraining from the page (build 2)
+def test_page_retraining_self_trains_and_learns_confirmations(seeded: Any,
+                                                               tmp_path: Any) -> None:
+    from classifiers.corpus_io import load_corpus
+    from classifiers.registry import ModelRegistry
+    from triage.config import settings_from_mapping
+    from triage.web.retrain import Retrainer
+
+    corpus = load_corpus()
+    small = [e for lab in sorted({e.label for e in corpus})
+             for e in [x for x in corpus if x.label == lab][:25]]
+    ids = _message_ids(seeded)
+    seeded.review.confirm(ids["<crash@example.com>"], "ann")
+    registry = ModelRegistry(seeded.store, tmp_path / "models")
+    [confirmed] = registry.corrections()  # a confirmation is a training label
+    assert confirmed.label == seeded.store.drafts.classification(
+        ids["<crash@example.com>"])["category"]
+    settings = settings_from_mapping({"data_dir": str(tmp_path / "data"), "classifier": {
+        "self_training_days": 30, "gate_holdout_share": 0.2}})
+    retrainer = Retrainer(seeded.store, tmp_path / "models", corpus=lambda: small,
+                          settings=settings)
+    assert retrainer.start("root")
+    retrainer.join(180)
+    st = retrainer.status
+    assert st.state == "done", (st.error, st.steps)
+    # the three other seeded customer mails are the unlabelled inbox; the confirmed one is not
+    assert "self-training on 3 unlabelled messages of the last 30 days" in st.steps
+    [row] = registry.versions()
+    data = row["metrics"]["data"]
+    assert (data["inbox_days"], data["n_inbox"]) == (30, 3)
+    assert data["n_corrections"] + data["n_corrections_held"] == 1
+    assert data["self_training"] in ("accepted", "refused")
+    from pathlib import Path
+
+    from classifiers.modelfile import load_model
+
+    # the registry records the thresholds the model file flags with
+    assert row["metrics"]["language_thresholds"] == load_model(
+        Path(row["path"])).meta.language_thresholds
+    assert row["active"] is False
