@@ -7,6 +7,7 @@ on the real pipeline and model (``web``, ``seeded``)."""
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 from typing import Any
 
@@ -24,7 +25,7 @@ from triage.models import Classification, Draft
 from triage.store import Store
 from triage.store import schema as s
 from triage.store.drafts import Reclassification
-from triage.web.model_accuracy import accuracy, week_of, weekly_svg
+from triage.web.model_accuracy import accuracy, selective_svg, week_of, weekly_svg
 
 
 def cl(category: str, scores: dict[str, float], language: str = "en",
@@ -255,6 +256,24 @@ def test_models_page_shows_accuracy_on_the_agents_labels(web: Any, seeded: Any) 
     assert 'id="accuracy-plot"' in page and page.count("<circle") >= 3
     assert f'data-category="{wrong}"' in page
     assert 'id="thresholds"' in page  # the loaded model's per-language thresholds
+    assert 'id="selective-plot"' in page
+    meta = seeded.classifier.meta
+    for lang, t in meta.language_thresholds.items():
+        assert re.search(rf'data-lang="{lang}"><td>{lang}</td><td class="num">{t:.2f}<', page)
+
+
+def test_selective_svg_draws_each_languages_curve_and_threshold() -> None:
+    abstain = {"target_accuracy": 0.92, "max_flagged": 0.2,
+               "curves": {"en": [[0.0, 0.1, 0.7], [0.5, 0.3, 0.8], [0.9, 0.8, 0.95]],
+                          "vi": [[0.0, 0.05, 0.6], [0.5, 0.4, 0.7]]},
+               "chosen": {"en": {"threshold": 0.5, "flagged": 0.3, "accuracy": 0.8},
+                          "vi": {"threshold": 0.0, "flagged": 0.05, "accuracy": 0.6}},
+               "set_by_inbox_budget": {"vi": {"from": 0.0, "inbox_n": 40}}}
+    svg = selective_svg(abstain)
+    assert svg.count("<polyline") == 2 and 'class="lang-vi"' in svg
+    # vi's threshold came from the inbox budget, not from this curve: no dot for it
+    assert svg.count("<circle") == 1 and "en: threshold 0.50, 30% flagged, 0.800 right" in svg
+    assert selective_svg({}) == ""
 
 
 # ------------------------------------------------- retraining from the page (build 2)

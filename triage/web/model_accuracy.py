@@ -144,3 +144,60 @@ def weekly_svg(acc: Accuracy, width: int = 640, height: int = 260) -> str:
         legend_y += 16
     parts.append("</svg>")
     return "".join(parts)
+
+
+def selective_svg(abstain: Mapping[str, Any], width: int = 640, height: int = 280) -> str:
+    """Return the model's selective-accuracy curves (``abstain["curves"]``: per language,
+    ``[threshold, share flagged, accuracy of the unflagged]`` rows, measured at training) as
+    an ``<svg>``: accuracy against share flagged, one line per language, a dot where each
+    language's threshold sits, grey lines at the targets. Empty string without curves."""
+    curves = abstain.get("curves") or {}
+    if not curves:
+        return ""
+    by_inbox = abstain.get("set_by_inbox_budget") or {}
+    chosen = {k: v for k, v in (abstain.get("chosen") or {}).items() if k not in by_inbox}
+    left, right, top, bottom = 44, 90, 12, 36
+    pw, ph = width - left - right, height - top - bottom
+    low = min([0.5, *(p[2] for pts in curves.values() for p in pts)])
+
+    def x(v: float) -> float:
+        return left + pw * v
+
+    def y(v: float) -> float:
+        return top + ph * (1 - (v - low) / (1 - low))
+
+    parts = [f'<svg xmlns="http://www.w3.org/2000/svg" id="selective-plot" width="{width}" '
+             f'height="{height}" viewBox="0 0 {width} {height}" role="img" '
+             'aria-label="Accuracy of the unflagged messages against the share flagged">']
+    for i in range(6):
+        v = low + (1 - low) * i / 5
+        parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(v):.1f}" y2="{y(v):.1f}" '
+                     f'stroke="#eeeeee"/><text x="{left - 6}" y="{y(v) + 4:.1f}" '
+                     f'font-size="11" text-anchor="end">{v:.2f}</text>')
+    for v in (0.0, 0.2, 0.4, 0.6, 0.8, 1.0):
+        parts.append(f'<text x="{x(v):.1f}" y="{height - bottom + 16}" font-size="11" '
+                     f'text-anchor="middle">{v:.0%} flagged</text>')
+    target = float(abstain.get("target_accuracy") or 0.92)
+    budget = float(abstain.get("max_flagged") or 0.2)
+    parts.append(f'<line x1="{left}" x2="{left + pw}" y1="{y(target):.1f}" y2="{y(target):.1f}"'
+                 ' stroke="#999999" stroke-dasharray="4,3"/>')
+    parts.append(f'<line x1="{x(budget):.1f}" x2="{x(budget):.1f}" y1="{top}" '
+                 f'y2="{top + ph}" stroke="#999999" stroke-dasharray="4,3"/>')
+    legend_y = top + 10
+    for lang in sorted(curves):
+        colour = LANG_COLOURS.get(lang, OTHER_COLOUR)
+        xy = [(x(float(f)), y(float(a))) for _t, f, a in curves[lang]]
+        parts.append(f'<polyline class="lang-{escape(lang)}" fill="none" stroke="{colour}" '
+                     f'stroke-width="2" points="{_polyline(xy)}"/>')
+        c = chosen.get(lang)
+        if c:
+            parts.append(f'<circle cx="{x(float(c["flagged"])):.1f}" '
+                         f'cy="{y(float(c["accuracy"])):.1f}" r="4" fill="{colour}"><title>'
+                         f'{escape(lang)}: threshold {float(c["threshold"]):.2f}, '
+                         f'{float(c["flagged"]):.0%} flagged, '
+                         f'{float(c["accuracy"]):.3f} right</title></circle>')
+        parts.append(f'<text x="{left + pw + 12}" y="{legend_y}" font-size="12" '
+                     f'fill="{colour}">{escape(lang)}</text>')
+        legend_y += 16
+    parts.append("</svg>")
+    return "".join(parts)

@@ -15,7 +15,7 @@ from triage.web import models_admin, queries
 from triage.web.accounts import User
 from triage.web.charts import CHARTS, chart
 from triage.web.deps import ADMIN, flash, require_admin
-from triage.web.model_accuracy import accuracy, weekly_svg
+from triage.web.model_accuracy import accuracy, selective_svg, weekly_svg
 from triage.web.parts import parts
 from triage.web.policies_form import PolicyForm, write_back
 from triage.web.render import page
@@ -71,7 +71,8 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
     acc = accuracy(p.store.learning.labelled_outcomes())
     return page(request, "admin_models.html", {
         "versions": versions, "active": models_admin.active(p.store), "loaded": loaded_meta,
-        "st": p.retrainer.status, "acc": acc, "acc_svg": weekly_svg(acc)})
+        "st": p.retrainer.status, "acc": acc, "acc_svg": weekly_svg(acc),
+        "curve_svg": selective_svg(loaded_meta.get("abstain") or {})})
 
 
 @router.get("/models/retrain", response_class=HTMLResponse)
