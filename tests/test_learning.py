@@ -18,6 +18,7 @@ from sqlalchemy import select, update
 from classifiers.uncertainty import margin, pick
 from tests.conftest import NOW
 from tests.fixtures_web import ADMIN, AGENT
+from tests.test_cli_review import cli  # noqa: F401 (fixture)
 from tests.test_store_aggregates import DRAFT, ingest
 from tests.test_web import csrf_of, login, message_ids
 from triage.errors import ReviewError
@@ -316,3 +317,32 @@ def test_page_retraining_self_trains_and_learns_confirmations(seeded: Any,
     assert row["metrics"]["language_thresholds"] == load_model(
         Path(row["path"])).meta.language_thresholds
     assert row["active"] is False
+
+
+# ------------------------------------------------------------- the API and the CLI
+def test_api_lists_and_confirms(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    token = login(client, AGENT)
+    listed = client.get("/api/help-the-model", params={"limit": 2}).json()
+    assert len(listed) == 2 and listed[0]["margin"] <= 1
+    first = listed[0]
+    assert first["top"][0][1] - first["top"][1][1] == pytest.approx(first["margin"], abs=1e-3)
+    r = client.post(f"/api/messages/{first['id']}/confirm", headers={"X-CSRF-Token": token})
+    assert r.status_code == 200 and r.json()["category"] == first["category"]
+    again = client.post(f"/api/messages/{first['id']}/confirm",
+                        headers={"X-CSRF-Token": token})
+    assert again.status_code >= 400
+    assert first["id"] not in [u["id"] for u in client.get("/api/help-the-model").json()]
+
+
+def test_cli_lists_and_confirms(cli: Any, seeded: Any) -> None:  # noqa: F811
+    r = cli("unsure", "--limit", "3")
+    assert r.exit_code == 0, r.output
+    lines = r.output.strip().splitlines()
+    assert len(lines) == 3
+    mid = int(lines[0].split()[0])
+    r = cli("confirm", str(mid), "--as", "ann")
+    assert r.exit_code == 0 and "confirmed" in r.output, r.output
+    assert seeded.store.drafts.classification(mid)["model_version"] == "agent:ann"
+    r = cli("confirm", str(mid), "--as", "ann")
+    assert r.exit_code == 1 and "labelled by ann" in r.output
