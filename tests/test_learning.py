@@ -200,25 +200,34 @@ def test_help_the_model_orders_by_margin(seeded: Any) -> None:
 
 
 # ------------------------------------------------------------------------ the pages
-def test_queue_shows_help_list_and_confirm_and_correct_work(web: Any, seeded: Any) -> None:
+def test_queue_loads_help_list_and_confirm_and_correct_work(web: Any, seeded: Any) -> None:
     client = TestClient(web)
     login(client, AGENT)
-    page = client.get("/queue").text
-    assert 'id="help-the-model"' in page
+    queue = client.get("/queue").text
+    # the queue page loads the list after itself, so reading it never slows the queue
+    assert 'id="help-the-model" hx-get="/learn/list"' in queue
     ids = _message_ids(seeded)
     crash, late = ids["<crash@example.com>"], ids["<late@example.com>"]
-    assert f'action="/learn/{crash}/confirm"' in page
-    token = csrf_of(page)
+    part = client.get("/learn/list").text
+    assert part.startswith('<section class="card" id="help-the-model">')
+    assert f'action="/learn/{crash}/confirm"' in part and 'value="/queue"' in part
+    token = csrf_of(queue)
     assert client.post(f"/learn/{crash}/confirm", follow_redirects=False).status_code == 403
-    r = client.post(f"/learn/{crash}/confirm", data={"csrf_token": token})
-    assert r.status_code == 200 and "confirmed" in r.text
-    assert f'action="/learn/{crash}/confirm"' not in r.text
-    r = client.post(f"/learn/{late}/correct", data={"csrf_token": token,
+    r = client.post(f"/learn/{crash}/confirm", data={"csrf_token": token},
+                    follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"] == "/queue#help-the-model"
+    assert "confirmed" in client.get("/queue").text  # the flash line
+    assert f'action="/learn/{crash}/confirm"' not in client.get("/learn/list").text
+    r = client.post(f"/learn/{late}/correct", data={"csrf_token": token, "back": "/learn",
                                                      "category": "suggestion"})
-    assert "corrected from" in r.text and f'action="/learn/{late}/confirm"' not in r.text
+    assert str(r.url).endswith("/learn") and "corrected from" in r.text
+    assert f'action="/learn/{late}/confirm"' not in r.text and 'value="/learn"' in r.text
     assert seeded.store.drafts.classification(late)["category"] == "suggestion"
-    r = client.post(f"/learn/{late}/correct", data={"csrf_token": token, "category": "praise"})
-    assert "unknown category" in r.text
+    r = client.post(f"/learn/{late}/correct", data={"csrf_token": token, "category": "praise",
+                                                     "back": "https://evil.example/"},
+                    follow_redirects=False)
+    assert r.headers["location"] == "/queue#help-the-model"  # only our own pages
+    assert "unknown category" in client.get("/learn").text
     labelled = {c["message_id"]: c["new_category"] for c in seeded.store.registry.corrections()}
     assert labelled[late] == "suggestion" and crash in labelled
 
@@ -231,6 +240,7 @@ def test_help_list_hidden_when_set_to_zero(web: Any, seeded: Any) -> None:
     object.__setattr__(settings.web, "help_the_model", 0)
     try:
         assert 'id="help-the-model"' not in client.get("/queue").text
+        assert "Nothing to ask" in client.get("/learn/list").text
     finally:
         object.__setattr__(settings.web, "help_the_model", old)
 

@@ -1,33 +1,50 @@
-"""The "help the model" buttons of the queue page: confirm the model's label, or correct it.
+"""The "help the model" list and its buttons: confirm the model's label, or correct it.
 
-Both go through the review service (``ReviewService.confirm`` / ``reclassify``), like every
-other agent action; the list itself is read by ``ReviewService.help_the_model``.
+The queue page loads the list after itself (htmx ``GET /learn/list``), so reading it never
+slows the queue; ``GET /learn`` is the same list as a page of its own (no script needed).
+Both buttons go through the review service (``ReviewService.confirm`` / ``reclassify``), like
+every other agent action; the list is read by ``ReviewService.help_the_model``.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from fastapi import APIRouter, Depends, Form, Request
-from fastapi.responses import RedirectResponse
+from fastapi.responses import HTMLResponse, RedirectResponse
 
 from triage.errors import TriageError
 from triage.web.accounts import User
 from triage.web.deps import AGENT, current_user, flash
 from triage.web.parts import parts
+from triage.web.render import page
 
 router = APIRouter(prefix="/learn", dependencies=AGENT)
 
+BACK = {"/queue": "/queue#help-the-model", "/learn": "/learn"}
+"""Where a button returns to (the queue, or the list's own page)."""
 
-def unsure_list(request: Request) -> list[Any]:
-    """Return the queue page's "help the model" list (``[web] help_the_model`` long)."""
+
+def _list(request: Request, user: User, template: str, back: str) -> HTMLResponse:
+    request.state.user = user
     p = parts(request)
-    return p.review.help_the_model(p.settings.web.help_the_model)
+    return page(request, template, {"unsure": p.review.help_the_model(
+        p.settings.web.help_the_model), "back": back})
+
+
+@router.get("", response_class=HTMLResponse)
+def learn_page(request: Request, user: User = Depends(current_user)) -> HTMLResponse:  # noqa: B008
+    """The "help the model" list as a page."""
+    return _list(request, user, "learn.html", "/learn")
+
+
+@router.get("/list", response_class=HTMLResponse)
+def learn_list(request: Request, user: User = Depends(current_user)) -> HTMLResponse:  # noqa: B008
+    """Just the list (the queue page swaps it in after loading)."""
+    return _list(request, user, "_help_model.html", "/queue")
 
 
 @router.post("/{message_id}/confirm")
-def confirm(request: Request, message_id: int,
-            user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+def confirm(request: Request, message_id: int, user: User = Depends(current_user),  # noqa: B008
+            back: str = Form("/queue")) -> RedirectResponse:
     """Record the model's category as the agent's label."""
     try:
         done = parts(request).review.confirm(message_id, user.name)
@@ -35,12 +52,12 @@ def confirm(request: Request, message_id: int,
                        "training learns it.", "ok")
     except TriageError as exc:
         flash(request, f"#{message_id}: {exc}", "error")
-    return RedirectResponse("/queue#help-the-model", status_code=303)
+    return RedirectResponse(BACK.get(back, BACK["/queue"]), status_code=303)
 
 
 @router.post("/{message_id}/correct")
 def correct(request: Request, message_id: int, user: User = Depends(current_user),  # noqa: B008
-            category: str = Form("")) -> RedirectResponse:
+            category: str = Form(""), back: str = Form("/queue")) -> RedirectResponse:
     """Give the message the agent's category (a reclassification: new draft, new deadline)."""
     try:
         done = parts(request).review.reclassify(message_id, category, user.name)
@@ -48,4 +65,4 @@ def correct(request: Request, message_id: int, user: User = Depends(current_user
                        f"{done.new_category}. Thank you, the next training learns it.", "ok")
     except TriageError as exc:
         flash(request, f"#{message_id}: {exc}", "error")
-    return RedirectResponse("/queue#help-the-model", status_code=303)
+    return RedirectResponse(BACK.get(back, BACK["/queue"]), status_code=303)

@@ -17,7 +17,6 @@ from triage.web.accounts import User
 from triage.web.deps import AGENT, current_user, flash
 from triage.web.parts import parts
 from triage.web.render import page
-from triage.web.routes_learn import unsure_list
 
 router = APIRouter(dependencies=AGENT)
 
@@ -74,8 +73,9 @@ def home() -> RedirectResponse:
 def queue_page(request: Request, user: User = Depends(current_user)) -> HTMLResponse:  # noqa: B008
     """The queue page with its filter form."""
     request.state.user = user
-    return page(request, "queue.html", {**_context(request, user),
-                                        "unsure": unsure_list(request)})
+    return page(request, "queue.html", {
+        **_context(request, user),
+        "help_the_model": parts(request).settings.web.help_the_model > 0})
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
