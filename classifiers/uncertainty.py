@@ -17,6 +17,10 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+MAX_MARGIN = 0.5
+"""A message whose best label leads the second by more than this is not unsure: it is never
+asked about (a small inbox would otherwise spend the agents' clicks on sure messages)."""
+
 
 @dataclass(frozen=True)
 class Unsure:
@@ -49,12 +53,13 @@ def _key(row: Mapping[str, Any]) -> str:
     return " ".join(f"{row.get('subject') or ''} {row.get('text') or ''}".split()).casefold()
 
 
-def pick(rows: Sequence[Mapping[str, Any]], k: int) -> list[Unsure]:
-    """Return the ``k`` rows to ask about: smallest margin first, one language at a time.
+def pick(rows: Sequence[Mapping[str, Any]], k: int,
+         max_margin: float = MAX_MARGIN) -> list[Unsure]:
+    """Return up to ``k`` rows to ask about: smallest margin first, one language at a time.
 
     ``rows`` carry ``id``, ``language``, ``category`` and ``scores`` (label -> probability);
-    rows without two scores are skipped, and a text seen in an earlier row is skipped too.
-    Languages take turns in the order of their most unsure message.
+    rows without two scores, with a margin over ``max_margin``, or whose text an earlier row
+    had are skipped. Languages take turns in the order of their most unsure message.
     """
     if k <= 0:
         return []
@@ -67,6 +72,8 @@ def pick(rows: Sequence[Mapping[str, Any]], k: int) -> list[Unsure]:
             continue
         seen.add(key)
         gap, top = margin(scores)
+        if gap > max_margin:
+            continue
         lang = str(row.get("language") or "")
         by_lang[lang].append(Unsure(int(row["id"]), lang, gap, top, str(row["category"]), row))
     queues = [sorted(items, key=lambda u: (u.margin, -u.message_id))

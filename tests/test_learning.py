@@ -69,6 +69,9 @@ def test_pick_takes_the_smallest_margins_with_languages_taking_turns() -> None:
     assert got[0].top == (("complaint", 0.50), ("request", 0.49))
     assert [u.message_id for u in pick(rows, 2)] == [1, 5]
     assert pick(rows, 0) == []
+    # a clear winner (0.90 against 0.10) is not unsure: never asked about unless allowed
+    assert [u.message_id for u in pick(rows, 10)] == [1, 5, 6, 2, 3]
+    assert 4 in [u.message_id for u in pick(rows, 10, max_margin=1.0)]
 
 
 # ------------------------------------------------------------------------ store reads
@@ -153,7 +156,24 @@ def _message_ids(app: Any) -> dict[str, int]:
     return message_ids(app)
 
 
-def test_confirm_records_the_models_label_as_the_agents(seeded: Any) -> None:
+@pytest.fixture
+def unsure(seeded: Any) -> Any:
+    """The seeded store with every model label made unsure (the real model is sure of most
+    of the four seeded mails): the model's category keeps 0.45, another label gets 0.40,
+    0.35, ... by message, so each margin differs."""
+    cl_ = s.classifications
+    with seeded.store.engine.begin() as c:
+        rows = c.execute(select(cl_.c.id, cl_.c.category).where(cl_.c.current.is_(True))
+                         .order_by(cl_.c.message_id)).all()
+        for i, r in enumerate(rows):
+            second = "other" if r.category != "other" else "request"
+            c.execute(update(cl_).where(cl_.c.id == r.id).values(
+                scores={r.category: 0.45, second: round(0.40 - 0.05 * i, 2),
+                        "suggestion" if r.category != "suggestion" else "request": 0.05}))
+    return seeded
+
+
+def test_confirm_records_the_models_label_as_the_agents(seeded: Any, unsure: Any) -> None:
     review, store = seeded.review, seeded.store
     mid = _message_ids(seeded)["<crash@example.com>"]
     model = store.drafts.classification(mid)
@@ -177,7 +197,7 @@ def test_confirm_records_the_models_label_as_the_agents(seeded: Any) -> None:
         review.confirm(mid, "bo")
 
 
-def test_confirm_refuses_an_edited_draft_and_help_list_skips_it(seeded: Any) -> None:
+def test_confirm_refuses_an_edited_draft_and_help_list_skips_it(seeded: Any, unsure: Any) -> None:
     review, store = seeded.review, seeded.store
     mid = _message_ids(seeded)["<late@example.com>"]
     assert mid in [u.message_id for u in review.help_the_model(10)]
@@ -188,7 +208,7 @@ def test_confirm_refuses_an_edited_draft_and_help_list_skips_it(seeded: Any) -> 
     assert store.registry.corrections() == []
 
 
-def test_help_the_model_orders_by_margin(seeded: Any) -> None:
+def test_help_the_model_orders_by_margin(seeded: Any, unsure: Any) -> None:
     got = seeded.review.help_the_model(10)
     assert len(got) == 4  # the four seeded customer mails, all untouched
     by_lang: dict[str, list[float]] = {}
@@ -200,7 +220,8 @@ def test_help_the_model_orders_by_margin(seeded: Any) -> None:
 
 
 # ------------------------------------------------------------------------ the pages
-def test_queue_loads_help_list_and_confirm_and_correct_work(web: Any, seeded: Any) -> None:
+def test_queue_loads_help_list_and_confirm_and_correct_work(web: Any, seeded: Any,
+                                                            unsure: Any) -> None:
     client = TestClient(web)
     login(client, AGENT)
     queue = client.get("/queue").text
@@ -289,7 +310,7 @@ def test_selective_svg_draws_each_languages_curve_and_threshold() -> None:
 
 # ------------------------------------------------- retraining from the page (build 2)
 def test_page_retraining_self_trains_and_learns_confirmations(seeded: Any,
-                                                               tmp_path: Any) -> None:
+                                                               tmp_path: Any, unsure: Any) -> None:
     from classifiers.corpus_io import load_corpus
     from classifiers.registry import ModelRegistry
     from triage.config import settings_from_mapping
@@ -330,7 +351,7 @@ def test_page_retraining_self_trains_and_learns_confirmations(seeded: Any,
 
 
 # ------------------------------------------------------------- the API and the CLI
-def test_api_lists_and_confirms(web: Any, seeded: Any) -> None:
+def test_api_lists_and_confirms(web: Any, seeded: Any, unsure: Any) -> None:
     client = TestClient(web)
     token = login(client, AGENT)
     listed = client.get("/api/help-the-model", params={"limit": 2}).json()
@@ -345,7 +366,7 @@ def test_api_lists_and_confirms(web: Any, seeded: Any) -> None:
     assert first["id"] not in [u["id"] for u in client.get("/api/help-the-model").json()]
 
 
-def test_cli_lists_and_confirms(cli: Any, seeded: Any) -> None:  # noqa: F811
+def test_cli_lists_and_confirms(cli: Any, seeded: Any, unsure: Any) -> None:  # noqa: F811
     r = cli("unsure", "--limit", "3")
     assert r.exit_code == 0, r.output
     lines = r.output.strip().splitlines()
@@ -356,3 +377,51 @@ def test_cli_lists_and_confirms(cli: Any, seeded: Any) -> None:  # noqa: F811
     assert seeded.store.drafts.classification(mid)["model_version"] == "agent:ann"
     r = cli("confirm", str(mid), "--as", "ann")
     assert r.exit_code == 1 and "labelled by ann" in r.output
+
+
+# --------------------------------------------------------------- in a real browser
+def test_browser_loads_the_list_after_the_queue_and_confirms(seeded: Any, smtp_outbox: Any,
+                                                              unsure: Any) -> None:
+    from tests.test_web_browser import ARGS, CHROMIUM, IMG, sign_in
+
+    playwright = pytest.importorskip("playwright.sync_api")
+    if not CHROMIUM.exists():
+        pytest.skip("needs Debian's chromium (apt-get install chromium)")
+    import threading
+
+    from tests.fixtures_web import free_port
+    from triage.web import create_app
+    from triage.web.server import WebServer
+
+    stop = threading.Event()
+    srv = WebServer(create_app(seeded.web_parts(outbox=smtp_outbox), secret_key="h" * 64),
+                    "127.0.0.1", free_port(), stop)
+    srv.start()
+    errors: list[str] = []
+    try:
+        with playwright.sync_playwright() as p:
+            browser = p.chromium.launch(executable_path=str(CHROMIUM), headless=True,
+                                        args=ARGS)
+            pg = browser.new_page(viewport={"width": 1280, "height": 900})
+            pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(
+                "http://127.0.0.1:") else r.abort())
+            pg.on("pageerror", lambda e: errors.append(str(e)))
+            pg.base = srv.url  # type: ignore[attr-defined]
+            sign_in(pg)
+            rows = pg.locator("#help-the-model tr.unsure")
+            rows.first.wait_for(timeout=15000)  # swapped in by htmx after the page loaded
+            assert rows.count() == 4
+            pg.locator("#help-the-model").screenshot(path=str(IMG / "help-the-model.png"))
+            first = int(rows.first.get_attribute("data-unsure") or 0)
+            rows.first.locator("button.confirm-label").click()
+            pg.wait_for_url(re.compile(r".*/queue#help-the-model$"))
+            assert "confirmed" in pg.locator("body").inner_text()
+            pg.locator("#help-the-model tr.unsure").first.wait_for(timeout=15000)
+            assert pg.locator("#help-the-model tr.unsure").count() == 3
+            assert pg.locator(f'#help-the-model tr[data-unsure="{first}"]').count() == 0
+            browser.close()
+    finally:
+        stop.set()
+        srv.stop()
+    assert errors == []
+    assert seeded.store.drafts.classification(first)["model_version"] == "agent:ann"
