@@ -16,7 +16,8 @@ from __future__ import annotations
 import re
 import unicodedata
 
-from triage.drafting.situation_patterns import EN, ID, TL, VI, Rules
+from triage.drafting.situation_patterns import EN, VI, Rules
+from triage.drafting.situation_patterns_sea import ID, TL
 
 
 def fold(text: str) -> str:

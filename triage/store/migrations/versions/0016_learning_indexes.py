@@ -5,15 +5,15 @@ per message, whether an agent labelled it, newest messages first: without these 
 SQLite scanned the whole corrections table once per message (43-71 s for the newest 1,000 of
 30,000 messages with 5,000 corrections; 0.1-0.4 s with them).
 
-Revision ID: 0015_learning_indexes
-Revises: 0014_conversations
+Revision ID: 0016_learning_indexes
+Revises: 0015_draft_situation
 Create Date: 2026-12-04
 """
 from alembic import op
 
 
-revision = "0015_learning_indexes"
-down_revision = "0014_conversations"
+revision = "0016_learning_indexes"
+down_revision = "0015_draft_situation"
 branch_labels = None
 depends_on = None
 
