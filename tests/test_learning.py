@@ -188,6 +188,8 @@ def test_confirm_records_the_models_label_as_the_agents(seeded: Any, unsure: Any
     draft = store.drafts.current(mid)
     assert draft["id"] == done.draft_id and not draft["template"].split("/")[-1].startswith(
         "review.")
+    # the situation was detected as processing detects it; the agent only touched the label
+    assert (draft["drafted_by"], draft["updated_by"]) == ("triage", "ann")
     with store.engine.connect() as c:
         actions = [r.action for r in c.execute(select(s.audit_log.c.action).where(
             s.audit_log.c.message_id == mid))]

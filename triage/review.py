@@ -31,8 +31,7 @@ from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
 from triage.pipeline import Pipeline, plan_and_draft
 from triage.send.outbox import DrainStats, Outbox, idempotency_key
 from triage.store.deadline_store import DeadlineStore
-from triage.store.drafts import OPEN, Reclassification
-from triage.store.learning import PIPELINE_AUTHOR
+from triage.store.drafts import OPEN, PIPELINE_AUTHOR, Reclassification
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -376,7 +375,8 @@ class ReviewService:
             message_id=message_id, classification=cl, draft=result.draft,
             due_at=result.due_at, policy=result.policy, priority=result.priority, state=state,
             correction_text=model_input(msg["text"] or msg["full_text"], msg["subject"]),
-            channel=msg["channel"], old_category=old.get("category")), actor)
+            channel=msg["channel"], old_category=old.get("category"),
+            situation_detected=confirm), actor)
         self.store.audit(actor, "confirm" if confirm else "reclassify", message_id,
                          {"from": old.get("category"), "to": category, "draft_id": draft_id})
         return Reclassified(message_id, draft_id, old.get("category"), category,

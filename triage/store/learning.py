@@ -15,9 +15,8 @@ from sqlalchemy import and_, exists, func, select
 
 from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
+from triage.store.drafts import OPEN, PIPELINE_AUTHOR
 
-PIPELINE_AUTHOR = "triage"
-"""``drafts.updated_by`` of a draft as processing wrote it (no agent has touched it)."""
 AGENT_PREFIX = "agent:"
 """``classifications.model_version`` of a label an agent gave."""
 
@@ -43,7 +42,7 @@ class Learning(Aggregate):
              .where(m.c.status == "processed", m.c.is_auto.is_(False),
                     ~cl.c.model_version.startswith(AGENT_PREFIX),
                     ~exists().where(co.c.message_id == m.c.id),
-                    exists().where(d.c.message_id == m.c.id, d.c.status == "pending_review",
+                    exists().where(d.c.message_id == m.c.id, d.c.status == OPEN,
                                    d.c.updated_by == PIPELINE_AUTHOR))
              .order_by(m.c.received_at.desc(), m.c.id.desc()).limit(limit))
         with self.read("cannot read the messages the model is unsure of") as c:
