@@ -37,9 +37,11 @@ class ModelRegistry:
         """Record ``model``, already saved at ``path``, as a new (inactive) version."""
         # which data the version saw (corpus hash, corrections, pseudo-labels and their
         # dates) rides in the metrics JSON, so the table needs no new column
+        # and the per-language review thresholds it flags with (chosen at training)
         self.store.registry.add(model.version, str(path), file_sha256(path),
                                 model.meta.corpus_hash,
-                                {**model.meta.metrics, "data": dict(model.meta.data)})
+                                {**model.meta.metrics, "data": dict(model.meta.data),
+                                 "language_thresholds": dict(model.meta.language_thresholds)})
 
     def versions(self) -> list[dict[str, Any]]:
         """Return every registered version, oldest first."""

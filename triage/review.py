@@ -14,10 +14,11 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 from typing import Any
 
+from classifiers.uncertainty import Unsure, pick
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
@@ -30,7 +31,7 @@ from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
 from triage.pipeline import Pipeline, plan_and_draft
 from triage.send.outbox import DrainStats, Outbox, idempotency_key
 from triage.store.deadline_store import DeadlineStore
-from triage.store.drafts import OPEN, Reclassification
+from triage.store.drafts import OPEN, PIPELINE_AUTHOR, Reclassification
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -318,6 +319,31 @@ class ReviewService:
         Raises NotFound, ReviewError (unknown category, automatic or unprocessed message, a
         reply already approved), TemplateError when no template renders.
         """
+        return self._relabel(message_id, category, actor, confirm=False)
+
+    def confirm(self, message_id: int, actor: str) -> Reclassified:
+        """Record the model's category as the agent's label ("help the model": confirm).
+
+        Stored like a reclassification to the same category (a correction whose old and new
+        category agree, so the next training learns it and the classifier page counts it as
+        right), and the draft is written as processing writes a sure message of that
+        category (the situation detected, not the review template). Raises NotFound,
+        ReviewError (the label is an agent's already, the draft was edited or approved, an
+        automatic or unprocessed message), TemplateError when no template renders.
+        """
+        cl = self.drafts.classification(message_id)
+        if cl is None or str(cl["model_version"]).startswith("agent:"):
+            who = str(cl["model_version"]).split(":", 1)[1] if cl else ""
+            raise ReviewError(f"message {message_id} has no model label to confirm"
+                              + (f" (labelled by {who} already)" if who else ""))
+        draft = self.drafts.current(message_id)
+        if draft is not None and draft["updated_by"] != PIPELINE_AUTHOR:
+            raise ReviewError(f"the draft of message {message_id} was changed by "
+                              f"{draft['updated_by']}; reclassify it from its page instead")
+        return self._relabel(message_id, str(cl["category"]), actor, confirm=True)
+
+    def _relabel(self, message_id: int, category: str, actor: str, *,
+                 confirm: bool) -> Reclassified:
         if category not in CATEGORIES:
             raise ReviewError(f"unknown category {category!r}; use one of "
                               f"{', '.join(CATEGORIES)}")
@@ -335,7 +361,10 @@ class ReviewService:
                             model_version=f"agent:{actor}", needs_review=False,
                             scores=old.get("scores") or {})
         [context] = self.deadline_store.thread_contexts([msg])
-        result = plan_and_draft(msg, cl, context, self.deadlines, self.renderer)
+        # a confirmed label drafts like a sure model label (situation detected); a changed
+        # one starts from the new category's general template
+        drafted_as = replace(cl, model_version=str(old["model_version"])) if confirm else cl
+        result = plan_and_draft(msg, drafted_as, context, self.deadlines, self.renderer)
         assert result.draft is not None  # plan_and_draft always renders one
         state = (self.deadlines.state(result.due_at, self.clock.now(), msg["channel"],
                                       source=msg["source"] or "").value
@@ -346,8 +375,9 @@ class ReviewService:
             message_id=message_id, classification=cl, draft=result.draft,
             due_at=result.due_at, policy=result.policy, priority=result.priority, state=state,
             correction_text=model_input(msg["text"] or msg["full_text"], msg["subject"]),
-            channel=msg["channel"], old_category=old.get("category")), actor)
-        self.store.audit(actor, "reclassify", message_id,
+            channel=msg["channel"], old_category=old.get("category"),
+            situation_detected=confirm), actor)
+        self.store.audit(actor, "confirm" if confirm else "reclassify", message_id,
                          {"from": old.get("category"), "to": category, "draft_id": draft_id})
         return Reclassified(message_id, draft_id, old.get("category"), category,
                             result.due_at)
@@ -388,6 +418,13 @@ class ReviewService:
         return Switched(message_id, draft_id, old, situation)
 
     # -------------------------------------------------------------------- reads
+    def help_the_model(self, k: int = 5, scan: int = 1000) -> list[Unsure]:
+        """Return up to ``k`` untouched messages whose label would teach the model most:
+        the smallest margin between the two highest probabilities among the newest ``scan``
+        candidates, languages taking turns (``classifiers.uncertainty``). Raises StoreError.
+        """
+        return pick(self.store.learning.unsure_candidates(scan), k) if k > 0 else []
+
     def template_usage(self, since: datetime | None = None,
                        until: datetime | None = None) -> list[TemplateUsage]:
         """Learn from use: per template and language, how much agents changed the drafts

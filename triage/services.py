@@ -168,7 +168,8 @@ class App:
         return WebParts(
             settings=self.settings, clock=self.clock, store=self.store,
             deadlines=self.deadlines, review=self.review_service(box), outbox=box,
-            retrainer=retrainer or Retrainer(self.store, self.settings.data_path / "models"),
+            retrainer=retrainer or Retrainer(self.store, self.settings.data_path / "models",
+                                             settings=self.settings),
             ops_router=self.ops.router(scheduler_running or (lambda: True)),
             classifier=lambda: self.classifier,
             webhooks=webhook_endpoints(self.settings.sources, self.environ))

@@ -223,16 +223,20 @@ def models_list(config: str | None) -> None:
         click.echo("no model versions registered yet; run 'triage train'")
         return
     click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}"
-               f"{'fixes':>7}{'pseudo':>7}  pseudo-labelled messages received")
+               f"{'fixes':>7}{'pseudo':>7}  {'review thresholds':<28}"
+               "pseudo-labelled messages received")
     for r in rows:
         m = r["metrics"] or {}
         d = m.get("data") or {}
         span = (f"{d['pseudo_received_from'][:10]}..{d['pseudo_received_to'][:10]}"
                 if d.get("pseudo_received_from") else "-")
+        limits = " ".join(f"{k} {v:.2f}" for k, v in
+                          sorted((m.get("language_thresholds") or {}).items())) or "-"
         click.echo(f"{'*' if r['active'] else ' ':2}{r['version']:<34}"
                    f"{_fmt_time(r['created_at']):<18}{_fmt_time(r['activated_at']):<18}"
                    f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}"
-                   f"{d.get('n_corrections', '-'):>7}{d.get('n_pseudo', '-'):>7}  {span}")
+                   f"{d.get('n_corrections', '-'):>7}{d.get('n_pseudo', '-'):>7}  "
+                   f"{limits:<28}{span}")
 
 
 @models_group.command("activate")

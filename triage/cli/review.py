@@ -55,7 +55,8 @@ def _edit_options(fn: Any) -> Any:
 @click.group()
 def review() -> None:
     """Act on a message as an agent: approve, save, discard, assign, resolve, reclassify,
-    switch the draft's situation."""
+    confirm, switch the draft's situation; list the messages the model is least sure of
+    (unsure)."""
 
 
 @review.command("show")
@@ -159,6 +160,35 @@ def resolve_cmd(config: str | None, message_id: int, agent: str) -> None:
     done = service.resolve(message_id, actor)
     click.echo(f"thread of message {message_id}: "
                + ("resolved" if done.deadlines else "no open resolution deadline"))
+
+
+@review.command("unsure")
+@config_option
+@click.option("--limit", default=10, show_default=True, help="How many messages to list.")
+@handle_errors
+def unsure_cmd(config: str | None, limit: int) -> None:
+    """List the untouched messages whose label would teach the model most ("help the
+    model"): the smallest margin between its two best labels first, languages taking turns."""
+    from triage.services import App
+
+    for u in App(cli_settings(config)).review.help_the_model(limit):
+        (a, pa), (b, pb) = u.top
+        click.echo(f"{u.message_id:>7}  {u.language:<3} {a} {pa:.0%} or {b} {pb:.0%}  "
+                   f"{(u.row.get('subject') or '(no subject)')[:60]}")
+
+
+@review.command("confirm")
+@config_option
+@message_arg
+@as_option
+@handle_errors
+def confirm_cmd(config: str | None, message_id: int, agent: str) -> None:
+    """Confirm the model's category of MESSAGE_ID as your label (stored for the next
+    training, like a correction)."""
+    service, actor = _service(config, agent)
+    done = service.confirm(message_id, actor)
+    click.echo(f"message {message_id}: {done.new_category} confirmed; new draft "
+               f"{done.draft_id}")
 
 
 @review.command("reclassify")

@@ -221,6 +221,10 @@ class WebSettings(Section):
     undo_window: Duration = Field(
         timedelta(minutes=2), description="How long a discarded draft can be restored with "
         "Undo.")
+    help_the_model: int = Field(
+        5, ge=0, le=50, description="How many unsure messages the queue page proposes to "
+        "confirm or correct ('help the model': those whose label would teach the model most, "
+        "languages taking turns). 0 hides the list.")
 
 
 

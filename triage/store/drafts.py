@@ -28,6 +28,8 @@ from triage.store import schema as s
 
 OPEN = "pending_review"
 """The one status in which a draft may still be edited, approved or discarded."""
+PIPELINE_AUTHOR = "triage"
+"""``updated_by`` / ``drafted_by`` of a draft as processing wrote it (no agent touched it)."""
 RESPONSE_KINDS = ("first_response", "next_response")
 """Deadline kinds that a reply meets (a resolution deadline is met by marking resolved)."""
 
@@ -81,6 +83,9 @@ class Reclassification:
     """The text the model reads (``classifiers.model.model_input``), stored for training."""
     channel: str
     old_category: str | None
+    situation_detected: bool = False
+    """The new draft's situation was detected, not chosen by the agent (a confirmation of
+    the model's label drafts as processing does): ``drafted_by`` stays the pipeline's."""
 
 
 class Drafts:
@@ -237,7 +242,9 @@ class Drafts:
                                                               now)))
             supersede_drafts(c, [r.message_id], now, (OPEN, "discarded"))
             draft_id = int(c.execute(insert(d).values(
-                draft_values(r.message_id, r.draft, now, by))).inserted_primary_key[0])
+                {**draft_values(r.message_id, r.draft, now, by),
+                 **({"drafted_by": PIPELINE_AUTHOR} if r.situation_detected else {})}
+            )).inserted_primary_key[0])
             if r.due_at is not None:
                 # the sweep looks at it again at its next run (next_check_at cleared)
                 c.execute(update(dl).where(

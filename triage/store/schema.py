@@ -100,6 +100,7 @@ messages = Table(
     Index("ix_messages_message_id", "message_id"),
     Index("ix_messages_thread_id", "thread_id"),
     Index("ix_messages_sender", "sender"),
+    Index("ix_messages_received_at", "received_at"),
 )
 
 classifications = Table(
@@ -197,6 +198,8 @@ corrections = Table(
     Column("new_category", String(40), nullable=False),
     Column("agent", String(200), nullable=False, default=""),
     Column("created_at", TS, nullable=False),
+    # "has an agent labelled this message?" (help the model, self-training, accuracy)
+    Index("ix_corrections_message_id", "message_id"),
 )
 
 model_versions = Table(

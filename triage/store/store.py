@@ -50,6 +50,7 @@ from triage.store.conversations import Conversations
 from triage.store.db import make_engine, migrate
 from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import Drafts
+from triage.store.learning import Learning
 from triage.store.messages import Ingest, Messages
 from triage.store.notes import Notes, SavedReplies
 from triage.store.outbox import OutboxRows
@@ -80,6 +81,7 @@ class Store:
         self.outbox = OutboxRows(engine, clock)
         self.accounts = Accounts(engine, clock)
         self.registry = ModelVersions(engine, clock)
+        self.learning = Learning(engine, clock)
         self.acks = Acknowledgements(engine, clock)
         self.status = StatusReads(engine, clock)
         self.web_sessions = WebSessions(engine, clock)

@@ -114,6 +114,22 @@ def api_reclassify(request: Request, message_id: int, body: CategoryBody,
     return {"draft_id": done.draft_id}
 
 
+@router.post("/messages/{message_id}/confirm")
+def api_confirm(request: Request, message_id: int,
+                user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Confirm the model's category as the agent's label (re-drafts, records it)."""
+    done = parts(request).review.confirm(message_id, user.name)
+    return {"draft_id": done.draft_id, "category": done.new_category}
+
+
+@router.get("/help-the-model")
+def api_help_the_model(request: Request, limit: int = 5) -> list[dict[str, Any]]:
+    """The untouched messages whose label would teach the model most, most unsure first."""
+    return [{"id": u.message_id, "language": u.language, "category": u.category,
+             "margin": u.margin, "top": [list(t) for t in u.top],
+             "subject": u.row.get("subject") or ""}
+            for u in parts(request).review.help_the_model(max(0, min(limit, 50)))]
+
 @router.post("/messages/{message_id}/situation")
 def api_switch_situation(request: Request, message_id: int, body: SituationBody,
                          user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008

@@ -69,6 +69,7 @@ def create_app(parts: WebParts, *, secret_key: str,
         routes_admin,
         routes_auth,
         routes_conversation,
+        routes_learn,
         routes_message,
         routes_quarantine,
         routes_queue,
@@ -146,6 +147,7 @@ def create_app(parts: WebParts, *, secret_key: str,
     web.mount("/static", StaticFiles(directory=str(STATIC)), name="static")
     web.include_router(routes_auth.router)
     web.include_router(routes_queue.router)
+    web.include_router(routes_learn.router)
     web.include_router(routes_message.router)
     web.include_router(routes_conversation.router)
     web.include_router(routes_quarantine.router)

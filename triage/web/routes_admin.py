@@ -16,6 +16,7 @@ from triage.web import models_admin, queries
 from triage.web.accounts import User
 from triage.web.charts import CHARTS, chart
 from triage.web.deps import ADMIN, flash, require_admin
+from triage.web.model_accuracy import accuracy, selective_svg, weekly_svg
 from triage.web.parts import parts
 from triage.web.policies_form import PolicyForm, write_back
 from triage.web.render import page
@@ -67,12 +68,16 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
         loaded = p.classifier()
         loaded_meta = {"version": loaded.version, "metrics": getattr(loaded.meta, "metrics", {}),
                        "n_examples": getattr(loaded.meta, "n_examples", None),
-                       "trained_at": getattr(loaded.meta, "trained_at", "")}
+                       "trained_at": getattr(loaded.meta, "trained_at", ""),
+                       "thresholds": getattr(loaded.meta, "language_thresholds", {}),
+                       "abstain": getattr(loaded.meta, "abstain", {})}
     except TriageError as exc:
         loaded_meta = {"version": f"(not loaded: {exc})", "metrics": {}}
+    acc = accuracy(p.store.learning.labelled_outcomes())
     return page(request, "admin_models.html", {
         "versions": versions, "active": models_admin.active(p.store), "loaded": loaded_meta,
-        "st": p.retrainer.status})
+        "st": p.retrainer.status, "acc": acc, "acc_svg": weekly_svg(acc),
+        "curve_svg": selective_svg(loaded_meta.get("abstain") or {})})
 
 
 @router.get("/models/retrain", response_class=HTMLResponse)

@@ -73,7 +73,9 @@ def home() -> RedirectResponse:
 def queue_page(request: Request, user: User = Depends(current_user)) -> HTMLResponse:  # noqa: B008
     """The queue page with its filter form."""
     request.state.user = user
-    return page(request, "queue.html", _context(request, user))
+    return page(request, "queue.html", {
+        **_context(request, user),
+        "help_the_model": parts(request).settings.web.help_the_model > 0})
 
 
 @router.get("/queue/rows", response_class=HTMLResponse)
