@@ -73,7 +73,7 @@ class StageClock:
         from triage.store.store import Store
 
         self.wrap(ImapSource, "fetch", "fetch")
-        self.wrap(pl, "parse_email", "parse")
+        self.wrap(pl, "parse_batch", "parse")  # parsing in this process (workers = 0)
         self.wrap(Store, "add_items", "store")
         self.wrap(pl.Pipeline, "_classify", "classify")
         self.wrap(DeadlineStore, "thread_contexts", "deadline")
@@ -122,6 +122,19 @@ def worker_main(settings: Any, environ: dict[str, str], stop: Any, ready: Any,
     out.put(res)
 
 
+def proc_cpu(pids: list[int]) -> float:
+    """CPU seconds (user + system) the processes ``pids`` have used so far (Linux /proc)."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
 def waiting(store: Any) -> int:
     """Messages stored but not yet processed."""
     from sqlalchemy import func, select
@@ -158,8 +171,14 @@ def part_run(url: str, port: int, model: str, workers: int) -> dict[str, Any]:
         p.start()
         ready.wait(300)
         procs.append(p)
-    if workers:
+    parsers = None
+    if workers:  # as Daemon.start_workers does
+        from triage.workers import ParsePool
+
         app.pipeline.process_after_ingest = False
+        parsers = ParsePool(workers)
+        app.pipeline.parser = parsers
+        parsers.start()  # before the clock: start-up
     source = build_source(settings.sources[0], app.environ, settings.resolve_path)
     cpu0 = time.process_time()
     started = time.perf_counter()
@@ -168,6 +187,7 @@ def part_run(url: str, port: int, model: str, workers: int) -> dict[str, Any]:
     while waiting(app.store):
         time.sleep(0.05)
     seconds = time.perf_counter() - started
+    parse_cpu = proc_cpu(parsers.pids()) if parsers is not None else 0.0
     stop.set()
     worker_clocks = [out.get(timeout=120) for _ in procs]
     for p in procs:
@@ -181,11 +201,15 @@ def part_run(url: str, port: int, model: str, workers: int) -> dict[str, Any]:
     for d in [main_clock, *worker_clocks]:
         for k, v in d["cpu"].items():
             cpu[k] += v
+    if parsers is not None:
+        cpu["parse"] += parsers.cpu_seconds
+        parsers.stop()
     return {"stored": stats.stored, "processed": int(processed or 0),
             "drafted": int(drafts or 0), "seconds": seconds, "poll_seconds": polled,
             "cpu": dict(cpu), "wall": main_clock["wall"],
             "poller_cpu": time.process_time() - cpu0,
-            "worker_cpu": sum(d["process_cpu"] for d in worker_clocks)}
+            "worker_cpu": sum(d["process_cpu"] for d in worker_clocks),
+            "parser_cpu": parse_cpu}
 
 
 def child(argv: list[str]) -> dict[str, Any]:

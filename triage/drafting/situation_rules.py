@@ -15,10 +15,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from triage.drafting.situation_patterns import EN, ID, TL, VI, Rules
 
 
+@lru_cache(maxsize=64)  # a draft folds the same subject and text for the rules and the model
 def fold(text: str) -> str:
     """Lowercase ``text`` without diacritics (``đ`` -> ``d``), whitespace collapsed, so one
     rule matches "không đăng nhập được" and "khong dang nhap duoc"."""
