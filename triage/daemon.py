@@ -256,6 +256,8 @@ class Daemon:
         app.pipeline.process_after_ingest = False
         self.parsers = ParsePool(count)
         self.parsers.start()
+        log.info("started %d parse process(es): %s", count,
+                 ", ".join(str(p) for p in self.parsers.pids()))
         app.pipeline.parser = self.parsers
         self.workers = pool
         return pool
