@@ -83,13 +83,30 @@ def terms(text: str) -> list[str]:
     words of two letters or more, and pairs of consecutive words."""
     out: list[str] = []
     for word in text.split():
-        padded = f" {word} "
-        for n in range(2, 6):
-            out += [padded[i:i + n] for i in range(len(padded) - n + 1)]
+        out += _grams(word)
     words = _WORD.findall(text)
     out += [f"w:{w}" for w in words]
     out += [f"b:{a} {b}" for a, b in pairwise(words)]
     return out
+
+
+@lru_cache(maxsize=65536)  # customers use the same words: most are seen before
+def _grams(word: str) -> tuple[str, ...]:
+    """The character 2- to 5-grams of ``word`` padded with a space on each side."""
+    padded = f" {word} "
+    return tuple(padded[i:i + n] for n in range(2, 6) for i in range(len(padded) - n + 1))
+
+
+def term_counts(text: str) -> Counter[str]:
+    """Return how often each term of ``text`` occurs (``Counter(terms(text))``, counted a
+    word at a time)."""
+    counts: Counter[str] = Counter()
+    for word, k in Counter(text.split()).items():
+        counts.update(_grams(word) * k)
+    words = _WORD.findall(text)
+    counts.update([f"w:{w}" for w in words])
+    counts.update([f"b:{a} {b}" for a, b in pairwise(words)])
+    return counts
 
 
 def _normalised(weights: Vector) -> Vector:
@@ -126,7 +143,7 @@ class SituationModel:
         """Return the cosine of one input's TF-IDF vector (:meth:`vector`) to each
         situation's centroid."""
         index, idf, matrix = self._arrays
-        counted = Counter(terms(feature_text))
+        counted = term_counts(feature_text)
         ids = np.fromiter(map(index.get, counted, repeat(-1)), dtype=np.int64,
                           count=len(counted))
         known = ids >= 0
