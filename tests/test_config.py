@@ -352,3 +352,19 @@ def test_example_documents_calendars_and_deadline_rules() -> None:
         assert all(name in cal for cal in calendars.values()), f"calendar lacks '{name}'"
     for name in DeadlineRuleSettings.model_fields:  # the example rule is commented out
         assert re.search(rf"^#\s*{name}\s*=", text, re.M), f"[[deadlines.rules]] lacks {name}"
+
+
+@pytest.mark.parametrize("section", ["send.smtp", "notifications.smtp"])
+def test_plain_smtp_login_is_refused_off_this_machine(tmp_path: Path, section: str) -> None:
+    """tls = 'none' is for a relay on this machine: a login to any other host would cross the
+    network in plain text, so the file is refused with the key and the fix."""
+    body = f"[{section}]\nhost = 'mail.example.com'\ntls = 'none'\nusername = 'u'\n"
+    p = tmp_path / "triage.toml"
+    p.write_text(body)
+    with pytest.raises(ConfigError, match=r"plain text.*starttls") as e:
+        load_settings(p, {})
+    assert section in str(e.value) and str(p) in str(e.value)
+    for ok in (body.replace("mail.example.com", "127.0.0.1"),
+               body.replace("'none'", "'starttls'"), body.replace("username = 'u'\n", "")):
+        p.write_text(ok)
+        assert load_settings(p, {}).model_dump()  # a loopback relay, TLS, or no login: fine

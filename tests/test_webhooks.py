@@ -25,6 +25,7 @@ from triage.services import App
 from triage.sources.table import SOURCE_TYPES
 from triage.store.channel_state import webhook_event_count
 from triage.web import create_app
+from triage.web.clientaddr import Proxies
 
 ENV = {"FB_TOKEN": PAGE_TOKEN, "META_SECRET": APP_SECRET, "META_VERIFY": "verify-me-please",
        "WA_TOKEN": WA_TOKEN, "ZALO_OA_SECRET": OA_SECRET, "ZALO_SECRET": "s",
@@ -134,6 +135,26 @@ def test_wrongly_signed_deliveries_are_refused_and_logged_without_secrets(
         assert secret not in caplog.text
     ok = c.post(f"/webhooks/{platform}/{name}", content=body, headers={header: good})
     assert ok.status_code == 200 and webhook_event_count(hooks.store) == 1
+
+
+def test_refused_deliveries_name_the_client_a_trusted_proxy_forwarded(
+        hooks: App, fake_meta: FakeMeta, caplog: pytest.LogCaptureFixture) -> None:
+    """Behind a reverse proxy the log names the platform's address the proxy forwarded, not
+    the proxy; a forwarded address from anyone else is not believed."""
+    web = create_app(hooks.web_parts(), secret_key="t" * 64)
+    web.state.proxies = Proxies.of(["10.0.0.1"])
+    body = fake_meta.messenger_event("201", "m_y", "hello")
+    forged = {"X-Hub-Signature-256": sign(body, "not-the-secret"),
+              "X-Forwarded-For": "198.51.100.7"}
+    with caplog.at_level(logging.WARNING):
+        for peer in ("10.0.0.1", "203.0.113.9"):
+            r = TestClient(web, client=(peer, 443)).post("/webhooks/facebook/fb", content=body,
+                                                         headers=forged)
+            assert r.status_code == 403
+    refused = [r.getMessage() for r in caplog.records if "refused a delivery" in r.getMessage()]
+    assert len(refused) == 2
+    assert "from 198.51.100.7" in refused[0] and "10.0.0.1" not in refused[0]
+    assert "from 203.0.113.9" in refused[1] and "198.51.100.7" not in refused[1]
 
 
 def test_whatsapp_from_delivery_to_reply_with_the_24_hour_window(

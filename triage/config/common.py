@@ -10,9 +10,9 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, model_validator
 
-from triage.config.values import Duration, Section
+from triage.config.values import Duration, Section, is_loopback
 
 
 class RetrySettings(Section):
@@ -44,3 +44,12 @@ class SmtpSettings(Section):
     password_env: str = Field(
         "", description="Environment variable holding the SMTP password.")
     timeout: Duration = Field(timedelta(seconds=30), description="Network timeout per send.")
+
+    @model_validator(mode="after")
+    def _no_plain_password_over_the_network(self) -> SmtpSettings:
+        if self.tls == "none" and (self.username or self.password_env) \
+                and not is_loopback(self.host):
+            raise ValueError(
+                f"tls = 'none' would send the SMTP login to {self.host} in plain text; use "
+                "tls = 'starttls' (port 587) or 'ssl' (port 465), or a relay on 127.0.0.1")
+        return self

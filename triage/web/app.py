@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import ipaddress
 import logging
 import os
 import secrets
@@ -18,7 +17,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.sessions import SessionMiddleware
 
 from triage.clock import Clock
-from triage.config import Settings
+from triage.config import Settings, is_loopback
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
 from triage.store.audit_log import acting_client
 from triage.web.clientaddr import Proxies, SecureCookies
@@ -52,19 +51,10 @@ def session_secret(settings: Settings, environ: Mapping[str, str]) -> str:
     return path.read_text(encoding="utf-8").strip()
 
 
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
 def secure_cookie(settings: Settings) -> bool:
     """Whether the session cookie gets the Secure flag (see ``web.secure_cookies``)."""
     mode = settings.web.secure_cookies
-    return mode == "always" or (mode == "auto" and not _is_loopback(settings.web.host))
+    return mode == "always" or (mode == "auto" and not is_loopback(settings.web.host))
 
 
 def create_app(parts: WebParts, *, secret_key: str,

@@ -53,6 +53,11 @@ def webhook_endpoints(sources: list[Any],
 
 
 def _client(request: Request) -> str:
+    """The sender's address as the review page reads it: through ``[web] trusted_proxies``
+    (a forwarded address is believed only from a trusted proxy)."""
+    proxies = getattr(request.app.state, "proxies", None)
+    if proxies is not None:
+        return str(proxies.client(request))
     return request.client.host if request.client else "?"
 
 
