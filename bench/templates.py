@@ -75,6 +75,30 @@ def classifier_categories(fixtures: list[dict]) -> list[str]:
     return [p.category for p in preds]
 
 
+ROUNDS = ("round 2", "round 3", "round 4")
+
+
+def round_of(m: dict) -> str:
+    """Return the fixture's round from its id (``-rNN`` 2, ``-sNN`` 3, ``-tNN`` 4)."""
+    kind = m["id"].split("-", 1)[1][0]
+    return {"r": "round 2", "s": "round 3", "t": "round 4"}[kind]
+
+
+def round4_by_language(fixtures: list[dict]) -> str:
+    """Return the blend's round-4 accuracy per language, e.g. ``en 16/18, vi 18/18``."""
+    right: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    for m in fixtures:
+        if round_of(m) != "round 4":
+            continue
+        found = detect_situation(m["text"], m.get("subject", ""), m["language"], m["category"],
+                                 thread=thread_of(m),
+                                 attachment_types=m.get("attachments", [])).situation
+        total[m["language"]] += 1
+        right[m["language"]] += found == m["situation"]
+    return ", ".join(f"{lang} {right[lang]}/{total[lang]}" for lang in LANGUAGES if total[lang])
+
+
 def accuracy_rows(fixtures: list[dict]) -> tuple[list[tuple[str, ...]], list[tuple[str, ...]]]:
     """Return the accuracy table (per method and language) and the per-situation recall."""
     model = packaged_model()
@@ -99,13 +123,13 @@ def accuracy_rows(fixtures: list[dict]) -> tuple[list[tuple[str, ...]], list[tup
         right_situation[expected] += blend == expected
     rows = []
     langs = [m["language"] for m in fixtures]
-    rounds = ["round 3" if "-s" in m["id"] else "round 2" for m in fixtures]
+    rounds = [round_of(m) for m in fixtures]
     for name, hits in methods.items():
         row = [name, f"{sum(hits) / len(hits):.1%} ({sum(hits)}/{len(hits)})"]
         for lang in LANGUAGES:
             sel = [h for h, x in zip(hits, langs, strict=True) if x == lang]
             row.append(f"{sum(sel) / len(sel):.0%}")
-        for r in ("round 2", "round 3"):
+        for r in ROUNDS:
             sel = [h for h, x in zip(hits, rounds, strict=True) if x == r]
             row.append(f"{sum(sel) / len(sel):.0%}")
         rows.append(tuple(row))
@@ -156,20 +180,30 @@ def main() -> None:
         f"`bench/templates.py`, {datetime.now(UTC):%Y-%m-%d}, on {machine()}.", "",
         "### Situation accuracy (target 90 %)", "",
         f"{len(fixtures)} held-out fixtures in `tests/situations/` (en, vi, id, tl; every "
-        "detected situation and `general`), never trained or tuned on: round 2 was written after "
-        "the rules were frozen and chose the rule weight and the model's temperature; round 3 "
-        "was written after everything was frozen. The model learns from "
+        "detected situation and `general`), never trained on: round 2 was written after the "
+        "first rules were frozen and chose the rule weight and the model's temperature; round "
+        "3 was written after that was frozen. After rounds 2 and 3 had been measured, the "
+        "corpus grew by 80 colloquial messages (login, app errors, follow-ups, customers "
+        "sending what we asked for; round c) with rules for them, a chasing phrase now decides "
+        "alone and `closing` needs a closing phrase: rounds 2 and 3 are therefore no longer "
+        "clean. Round 4 was written after that was frozen (commit f99a41e) and measured once; "
+        "it is the clean figure. The model learns from "
         f"{len(load_corpus())} other messages in `triage/drafting/situation_corpus/`, on "
         "which the rules were tuned (there, the rules alone score 99 %: that figure says "
         "nothing about new messages).", "",
-        "| method | all | en | vi | id | tl | round 2 | round 3 |",
-        "|---|---|---|---|---|---|---|---|"]
+        "| method | all | en | vi | id | tl | round 2 | round 3 | round 4 |",
+        "|---|---|---|---|---|---|---|---|---|"]
     section += ["| " + " | ".join(r) + " |" for r in rows]
+    blend4 = rows[2][-1]
     section += [
-        "", "The target is not reached on new messages: the model's temperature was chosen "
-        "on round 2, so round 3 (86 %) is the clean figure. Getting to 90 % needs more corpus "
-        "examples (colloquial forms; login, app errors and replies carrying what we asked for "
-        "are the weakest) and agents' situation switches as training data.",
+        "", f"Round 4, the only clean figure, is {blend4}"
+        f" ({round4_by_language(fixtures)}): the 90 % target is met on all rounds together "
+        "but not on new messages. Before round c, rounds 2 and 3 scored 94 % and 86 % (88.9 % "
+        "overall on 208). What round c cost: `closing` recall on rounds 2 and 3 fell from "
+        "12/12 to 8/12, because a thanks-for-fixing reply whose words no closing rule knows "
+        "is no longer taken for `closing` on the model's say alone. The next gains are agents' "
+        "situation switches (stored in `drafts.situation`) as training data, and closing and "
+        "app-error phrases.",
         "", "Recall per situation (blend): " + ", ".join(f"{s} {v}" for s, v in recall) + ".",
         "", "### Speed", "",
         "| measure | time | rate |", "|---|---|---|",

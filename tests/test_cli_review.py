@@ -217,3 +217,19 @@ def test_page_and_cli_leave_identical_state(seeded: Any, web: Any, tmp_path: Pat
     assert page["corrections"] and page["assignments"] and page["outbox"]
     for table in page:
         assert page[table] == by_cli[table], table
+
+
+def test_switch_the_situation_from_the_cli(cli: Any, seeded: Any) -> None:
+    """`triage review situation` writes the draft again for the holding reply (agent-only,
+    never detected); the category stays and no correction is stored."""
+    mid = message_ids(seeded)["<late@example.com>"]
+    r = cli("situation", str(mid), "holding", "--as", "ann")
+    assert r.exit_code == 0, r.output
+    assert "situation order_status -> holding; new draft" in r.output
+    drafts = rows(seeded, s.drafts, mid)
+    assert [d.status for d in drafts] == ["superseded", "pending_review"]
+    assert (drafts[-1].situation, drafts[-1].updated_by) == ("holding", "ann")
+    assert drafts[-1].template == "en/situations/holding.email.j2"
+    assert rows(seeded, s.corrections, mid) == []
+    assert "situation: holding" in cli("show", str(mid)).output
+    assert cli("situation", str(mid), "praise", "--as", "ann").exit_code == 2

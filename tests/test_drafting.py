@@ -129,7 +129,7 @@ def test_promises_are_day_parts_in_the_customers_zone_never_the_deadline() -> No
     vi = r.render(req("complaint", language="vi", name="Nguyễn Văn An",
                       situation="order_status")).text
     assert vi.startswith("Kính chào anh An,")
-    assert "Chúng tôi sẽ phản hồi lại trong chiều nay." in vi
+    assert "Chúng tôi sẽ phản hồi trong chiều nay." in vi
     id_ = r.render(req("complaint", language="id", situation="refund",
                        now=datetime(2026, 11, 20, 12, 0, tzinfo=UTC))).text
     assert "paling lambat besok pagi." in id_  # 19:00 WIB + 8 h is the night: next morning
@@ -434,7 +434,8 @@ def test_pipeline_drafts_a_vietnamese_email_in_vietnamese(app: App, maildir: Pat
     draft = row["draft"]
     assert draft.startswith("Kính chào anh An,")  # "Văn": a man's middle name
     assert "anh/chị" not in draft and "bạn" not in draft
-    assert "Chúng tôi sẽ phản hồi lại" in draft and "(GMT+7)" not in draft
+    assert "Chúng tôi sẽ phản hồi " in draft and "phản hồi lại" not in draft
+    assert "(GMT+7)" not in draft
     assert "Mã tham chiếu" in draft and "Trân trọng," in draft
 
 

@@ -123,6 +123,17 @@ def test_refresh_in_every_language(language: str, channel: str) -> None:
     assert not new.warnings
 
 
+def test_refresh_finds_the_old_vietnamese_wording_and_says_it_properly() -> None:
+    """Drafts stored before "phản hồi lại" (back, twice) became "phản hồi" are refreshed to
+    the new sentence."""
+    for channel, old in (("email", "Chúng tôi sẽ phản hồi lại trong chiều nay."),
+                         ("social", "Bên em sẽ phản hồi lại trong chiều nay ạ.")):
+        new = refresh_promise(f"Dạ, x ạ. {old} Mã: T-1", day_part_within(8), local(7, 15),
+                              JAKARTA, "vi", channel)
+        assert new.changed and "phản hồi lại" not in new.text
+        assert new.promise.sentence in new.text and "phản hồi " in new.promise.sentence
+
+
 def test_renderer_refresh_uses_the_situation_policy_and_the_language_zone() -> None:
     r = Renderer(language_timezones=SEA_ZONES)
     req = DraftRequest(category="complaint", channel="email", language="tl", subject="",
@@ -161,7 +172,7 @@ def test_past_times_are_warned_about(language: str, text: str) -> None:
 @pytest.mark.parametrize("language,text", [
     ("en", "We'll get back to you tomorrow morning."),
     ("en", "You ordered on 2 November; we'll call by 6pm today. Rp 1.250.000, version 12.34.56"),
-    ("vi", "Đơn hàng ngày 12/11 trị giá 350.000đ. Bên em sẽ phản hồi lại trong tối nay ạ."),
+    ("vi", "Đơn hàng ngày 12/11 trị giá 350.000đ. Bên em sẽ phản hồi trong tối nay ạ."),
     ("id", "Pesanan tanggal 2 Desember, Rp 50.000. Kami kabari paling lambat besok pagi."),
     ("tl", "Nag-order kayo noong Disyembre 1. Magbibigay po kami ng update bukas ng umaga."),
 ])

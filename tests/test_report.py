@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -116,3 +117,70 @@ def test_deadlines_commands(filled: Path) -> None:
     assert r.exit_code == 0 and "no open resolution deadline" in r.stdout
     r = runner.invoke(main, ["deadlines", "resolve", "999", "--config", str(filled)])
     assert r.exit_code == 1 and "message 999 does not exist" in r.output
+
+
+def test_report_and_dashboard_show_how_agents_use_each_template(filled: Path) -> None:
+    """Learn from use: one draft sent rewritten, one sent as drafted (placeholders filled),
+    two discarded; `triage report` (json, table) and the admin dashboard show the same
+    per-template figures from ``ReviewService.template_usage``."""
+    from fastapi.testclient import TestClient
+    from sqlalchemy import select
+
+    from tests.fixtures_web import ADMIN
+    from tests.test_web import login
+    from triage.drafting.placeholders import MARKER
+    from triage.store import schema as s
+    from triage.web import create_app
+    from triage.web.accounts import add_user
+
+    app = App(load_settings(filled, {}), environ={},
+              clock=FrozenClock(T0 + timedelta(hours=32)))
+    with app.store.engine.connect() as c:
+        drafts = {r.template: r for r in c.execute(select(s.drafts))}
+    rewritten = drafts["en/situations/app_error.email.j2"]
+    as_drafted = drafts["en/suggestion.email.j2"]
+    app.review.approve(rewritten.message_id, "linh", None,
+                       "Sorry about the crash. Our developers fixed error 500 last night; "
+                       "please try again.\n", past_times_ok=True)
+    app.review.approve(as_drafted.message_id, "linh", None,
+                       MARKER.sub("dark mode", as_drafted.text), past_times_ok=True)
+    for template in ("en/request.email.j2", "vi/situations/login.email.j2"):
+        app.review.discard(drafts[template].message_id, "minh")
+    usage = {u.template: u for u in app.review.template_usage()}
+    assert usage["en/situations/app_error.email.j2"].mean_edit > 0.5
+    assert usage["en/situations/app_error.email.j2"].situation == "app_error"
+    assert usage["en/suggestion.email.j2"].mean_edit == 0.0
+    assert usage["en/request.email.j2"].discard_rate == 1.0
+    assert (usage["vi/situations/login.email.j2"].language,
+            usage["vi/situations/login.email.j2"].discarded) == ("vi", 1)
+    # worst first: the two discarded templates, then the rewritten one, then the one kept
+    assert list(usage)[-1] == "en/suggestion.email.j2"
+
+    args = ["report", "--config", str(filled), "--since", "2026-11-19", "--until",
+            "2026-11-23T00:00"]
+    r = CliRunner().invoke(main, [*args, "--format", "json"])
+    assert r.exit_code == 0, r.output
+    rows = {t["template"]: t for t in json.loads(r.stdout)["templates"]}
+    assert rows["en/situations/app_error.email.j2"]["mean_edit"] == \
+        usage["en/situations/app_error.email.j2"].mean_edit
+    assert rows["en/request.email.j2"]["discard_rate"] == 1.0
+    assert (rows["en/suggestion.email.j2"]["sent"],
+            rows["en/suggestion.email.j2"]["mean_edit"]) == (1, 0.0)
+    table = CliRunner().invoke(main, args).stdout
+    assert "[template]" in table
+    assert re.search(r"en/request\.email\.j2 en discard_rate\s+100\.0%", table)
+    # a window before the drafts were written has none
+    r = CliRunner().invoke(main, ["report", "--config", str(filled), "--since", "2026-11-01",
+                                  "--until", "2026-11-10", "--format", "json"])
+    assert json.loads(r.stdout)["templates"] == []
+
+    add_user(app.store, *ADMIN, "admin")
+    client = TestClient(create_app(app.web_parts(), secret_key="t" * 64))
+    login(client, ADMIN)
+    html = client.get("/admin").text
+    section = html[html.index('id="template-usage"'):]
+    assert "en/situations/app_error.email.j2" in section
+    cells = re.search(r"<td>en/request\.email\.j2</td><td>en</td><td>general</td>"
+                      r"(?:<td class=\"num\">[^<]*</td>){3}<td class=\"num\">100%</td>", section)
+    assert cells, section[:2000]
+    app.store.close()

@@ -9,6 +9,7 @@ import pytest
 from tests.situation_fixtures import SEA_ZONES, load_fixtures, request_for, thread_of
 from triage.drafting.render import Renderer
 from triage.drafting.situation_model import load_corpus, message_features, probabilities, train
+from triage.drafting.situation_rules import RULES
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -131,6 +132,18 @@ def test_an_agent_can_switch_the_situation_and_back_to_the_category() -> None:
     assert general.situation == GENERAL and general.template == "vi/complaint.email.j2"
     unknown = r.render(request_for(m, situation="no-such-situation"))
     assert unknown.situation == GENERAL
+
+
+def test_the_holding_reply_is_only_ever_an_agents_choice() -> None:
+    """Whether to hold is our decision, not something a customer's message says: no rule or
+    corpus example names it, so detection never returns it; the switch offers it."""
+    assert "holding" not in {m["situation"] for m in load_corpus()}
+    assert not any("holding" in rules for rules in RULES.values())
+    assert all(detect(m) != "holding" for m in FIXTURES)
+    assert ("holding", SITUATIONS["holding"].label) in situation_choices()
+    drafted = Renderer(language_timezones=SEA_ZONES).render(
+        request_for(FIXTURES[0], situation="holding"))
+    assert drafted.situation == "holding" and "/situations/holding." in drafted.template
 
 
 def test_the_choices_for_the_message_page_and_their_promises() -> None:

@@ -428,3 +428,57 @@ def test_export_streams_in_chunks_with_the_same_rows(any_store: Store) -> None:
     assert streamed == any_store.export_rows()
     assert [r["id"] for r in streamed] == sorted(ids)
     assert streamed[2]["draft"] == "Hello" and streamed[2]["category"] == "request"
+
+
+def test_drafts_keep_situation_and_drafted_text_and_report_outcomes(any_store: Store) -> None:
+    """A processed draft keeps the situation it was written for and its text as drafted
+    while agents edit it; a situation switch supersedes it (refused once a reply was
+    approved); ``Drafts.outcomes`` lists the decided drafts (sent, approved, discarded)."""
+    from triage.drafting.usage import outcomes_from_rows, usage_report
+    from triage.errors import ReviewError
+
+    any_store.ensure_source("inbox", "maildir")
+    a, b, c = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(3)], {})
+    drafted = Draft("Re: x", "Hello Ann, your refund is on its way.\n",
+                    "en/situations/refund.email.j2", "en", situation="refund")
+    any_store.save_processing_many([Processed(i, CL, NOW, "p", drafted) for i in (a, b, c)])
+    d = any_store.drafts
+    first = d.current(a)
+    assert first is not None and first["situation"] == "refund"
+    assert first["drafted_text"] == drafted.text and first["drafted_by"] == "triage"
+    d.save_edit(first["id"], "Re: x", "Hi Ann, the refund left us today.\n", "linh")
+    d.approve(first["id"], "Re: x", "Hi Ann, the refund left us today.\n", "linh")
+    edited = d.current(a)
+    assert edited is not None and edited["drafted_text"] == drafted.text
+    assert edited["text"].startswith("Hi Ann")
+    with pytest.raises(ReviewError, match="already approved"):
+        d.redraft(a, Draft("Re: x", "Holding", "en/situations/holding.email.j2", "en",
+                           situation="holding"), "linh")
+    second = d.current(b)
+    assert second is not None
+    d.approve(second["id"], "Re: x", drafted.text, "minh")  # sent as drafted
+    d.discard(d.current(c)["id"], "minh")  # type: ignore[index]
+    new_id = d.redraft(c, Draft("Re: x", "We are looking into it.\n",
+                                "en/situations/holding.email.j2", "en",
+                                situation="holding"), "minh")
+    now_c = d.current(c)
+    assert now_c is not None and (now_c["id"], now_c["status"], now_c["situation"],
+                                  now_c["drafted_by"]) == (new_id, "pending_review", "holding",
+                                                           "minh")
+    rows = d.outcomes(NOW - timedelta(days=1), NOW + timedelta(days=365))
+    # the discarded draft of c was superseded by the switch: it is no longer an outcome
+    assert sorted(r["status"] for r in rows) == ["approved", "approved"]
+    d.discard(new_id, "minh")
+    rows = d.outcomes()
+    assert sorted((r["template"], r["status"]) for r in rows) == [
+        ("en/situations/holding.email.j2", "discarded"),
+        ("en/situations/refund.email.j2", "approved"),
+        ("en/situations/refund.email.j2", "approved")]
+    report = {r.template: r for r in usage_report(outcomes_from_rows(rows))}
+    refund = report["en/situations/refund.email.j2"]
+    assert (refund.sent, refund.discarded, refund.situation) == (2, 0, "refund")
+    assert 0.3 < refund.mean_edit < 0.7 and refund.median_edit == refund.mean_edit
+    assert refund.untouched == 0.5
+    holding = report["en/situations/holding.email.j2"]
+    assert (holding.discarded, holding.discard_rate) == (1, 1.0)
+    assert d.outcomes(NOW + timedelta(days=400)) == []

@@ -28,6 +28,9 @@ from triage.drafting.template_check import check_templates
     ("id", "social", "Terima kasih! Sudah kami teruskan ke tim produk. Ref T-1", "premature"),
     ("vi", "social", "Chào bạn Lan, thành thật xin lỗi bạn. Mã: T-1", "register"),
     ("vi", "social", "Bên em xin lỗi chị về sự việc này. Mã: T-1", "register"),
+    ("vi", "social", "Dạ, bên em chào anh/chị ạ. Anh/chị nhắn tin riêng nhé ạ. Mã: T-1",
+     "register"),
+    ("vi", "email", "Kính gửi Quý khách,\nCảm ơn anh / chị đã liên hệ.", "register"),
     ("id", "social", "Halo, mohon maaf atas ketidaknyamanannya ya. Ref T-1", "register"),
     ("tl", "email", "Salamat po sa pagsabi sa amin.", "grammar"),
     ("tl", "email", "Salamat po sa pagbigay ng device.", "grammar"),
@@ -45,7 +48,7 @@ def test_the_lint_flags_what_a_native_agent_would(language: str, channel: str, t
 
 @pytest.mark.parametrize("language,channel,text", [
     ("vi", "social", "Dạ, bên em xin lỗi chị Lan vì đơn hàng đến chậm ạ. Mã: T-1"),
-    ("vi", "social", "Dạ, bên em chào anh/chị ạ. Anh/chị nhắn tin riêng nhé ạ. Mã: T-1"),
+    ("vi", "social", "Dạ, bên em chào Quý khách ạ. Quý khách nhắn tin riêng nhé ạ. Mã: T-1"),
     ("id", "social", "Halo Kak Siti, mohon maaf atas ketidaknyamanannya ya. Ref T-1"),
     ("tl", "social", "Hi Maria, pasensya na po sa abala! Paki-DM po ang order number. Ref T-1"),
     ("en", "email", "Hi Ann,\n\nWe're sorry. We'll get back to you this afternoon, 350.000đ."),

@@ -98,12 +98,14 @@ def test_preview_from_a_text_file_with_given_category_and_language(tmp_path: Pat
 def test_preview_from_a_text_file_classifies_with_the_real_model(tmp_path: Path,
                                                                  config: Path) -> None:
     msg = tmp_path / "msg.txt"
-    msg.write_text("Aplikasi selalu error saat login di Android 12, muncul tulisan "
-                   "\"Terjadi kesalahan\". Tolong dibantu.\n", encoding="utf-8")
+    # (an error *shown* at login, "muncul tulisan 'Terjadi kesalahan'", now reads as an app
+    # error: this one cannot sign in at all)
+    msg.write_text("Tidak bisa login ke akun saya di Android 12, kode OTP tidak pernah "
+                   "masuk. Tolong dibantu.\n", encoding="utf-8")
     code, out, _ = invoke("templates", "preview", "--config", str(config), "--file", str(msg),
                           "--channel", "social", "--no-review")
     assert code == 0, out
-    assert "Template: id/situations/login.social.j2" in out  # "error saat login"
+    assert "Template: id/situations/login.social.j2" in out, out
     assert "Halo Kak," in out and "mohon maaf atas ketidaknyamanannya" in out
     assert "kata sandi atau OTP" in out  # never asks for them publicly
     assert "Length: " in out and "/280 (as X counts)" in out

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 from datetime import timedelta
 from typing import Any
@@ -400,3 +401,54 @@ def test_mark_resolved_meets_the_resolution_deadline(web: Any, seeded: Any) -> N
     assert 'id="resolve"' not in page
     again = client.post(f"/messages/{mid}/resolve", data={"csrf_token": token}).text
     assert "no open resolution deadline" in again
+
+
+def test_the_agent_switches_the_situation_and_the_draft_is_written_again(
+        web: Any, seeded: Any) -> None:
+    """The message page shows the detected situation and offers every situation (the
+    holding reply too); switching supersedes the open draft, keeps the category, records no
+    correction and is audited."""
+    client = TestClient(web)
+    token = login(client, AGENT)
+    mid = message_ids(seeded)["<late@example.com>"]
+    before = client.get(f"/api/messages/{mid}").json()
+    assert before["draft"]["situation"] == "order_status"
+    assert before["draft"]["drafted_text"] == before["draft"]["text"]
+    page_html = client.get(f"/messages/{mid}").text
+    shown = re.search(r'<p id="situation"><strong>([^<]+)</strong>', page_html)
+    assert shown and shown.group(1) == "Order status or shipping delay"
+    assert 'id="situation-picker"' in page_html and '<option value="holding"' in page_html
+    # an agent's edit does not make the detected situation theirs
+    client.post(f"/messages/{mid}/save", data={"subject": before["draft"]["subject"],
+                                               "text": "edited", "csrf_token": token})
+    assert "(detected)" in client.get(f"/messages/{mid}").text
+    r = client.post(f"/messages/{mid}/situation",
+                    data={"situation": "holding", "csrf_token": token}, follow_redirects=True)
+    assert "Draft written again for: Holding reply" in r.text
+    after = client.get(f"/api/messages/{mid}").json()
+    assert after["draft"]["id"] != before["draft"]["id"]
+    assert after["draft"]["situation"] == "holding"
+    assert after["draft"]["template"] == "en/situations/holding.email.j2"
+    assert after["draft"]["text"] != before["draft"]["text"]
+    assert after["classification"]["category"] == before["classification"]["category"]
+    with seeded.store.engine.connect() as c:
+        assert c.execute(select(s.corrections)).first() is None
+        old = c.execute(select(s.drafts.c.status).where(
+            s.drafts.c.id == before["draft"]["id"])).scalar_one()
+        audit = c.execute(select(s.audit_log).where(
+            s.audit_log.c.action == "switch_situation")).one()
+    assert old == "superseded"
+    assert audit.actor == AGENT[0] and audit.message_id == mid
+    assert '"to": "holding"' in json.dumps(audit.detail)
+    page_html = client.get(f"/messages/{mid}").text
+    assert re.search(r'<p id="situation"><strong>Holding reply', page_html)
+    assert f"chosen by {AGENT[0]}" in page_html
+    # back to the category's reply through the API; an unknown name is refused
+    back = client.post(f"/api/messages/{mid}/situation", json={"situation": "general"},
+                       headers={"X-CSRF-Token": token})
+    assert back.status_code == 200 and back.json()["situation"] == "general"
+    assert client.get(f"/api/messages/{mid}").json()["draft"]["template"].endswith(
+        f"{before['classification']['category']}.email.j2")
+    bad = client.post(f"/api/messages/{mid}/situation", json={"situation": "praise"},
+                      headers={"X-CSRF-Token": token})
+    assert bad.status_code == 409 and "unknown situation" in bad.json()["detail"]

@@ -1,6 +1,7 @@
 """The agent's actions on a message, one method each: approve and send, save an edit, discard,
-assign, mark resolved, reclassify. The review page, its JSON API and ``triage review`` call
-these and nothing else, so a button and a command do the same thing.
+assign, mark resolved, reclassify, switch the draft's situation. The review page, its JSON
+API and ``triage review`` call these and nothing else, so a button and a command do the same
+thing.
 
 Every action names the agent (``actor``), writes the audit log and returns a small typed
 result. Refusals raise from :mod:`triage.errors`: ``NotFound`` (no such message),
@@ -22,6 +23,8 @@ from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
 from triage.drafting.promises import Refreshed
 from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situations import situation_choices
+from triage.drafting.usage import TemplateUsage, outcomes_from_rows, usage_report
 from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageError
 from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
 from triage.pipeline import Pipeline, plan_and_draft
@@ -76,6 +79,16 @@ class Reclassified:
     old_category: str | None
     new_category: str
     due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class Switched:
+    """A message's draft was written again for another situation (new draft ``draft_id``)."""
+
+    message_id: int
+    draft_id: int
+    old_situation: str
+    new_situation: str
 
 
 @dataclass(frozen=True)
@@ -339,7 +352,55 @@ class ReviewService:
         return Reclassified(message_id, draft_id, old.get("category"), category,
                             result.due_at)
 
+    def switch_situation(self, message_id: int, situation: str, actor: str) -> Switched:
+        """Write the message's draft again for ``situation`` (one of :meth:`situations`;
+        ``general`` is the category's reply): the open (or discarded) draft is superseded by
+        the new one. The category, the deadline and the training corrections stay as they
+        are: a situation is a choice of reply, not a correction of the classifier.
+
+        Raises NotFound, ReviewError (unknown situation, automatic or unprocessed message,
+        a reply already approved), TemplateError when no template renders.
+        """
+        names = [name for name, _label in self.situations()]
+        if situation not in names:
+            raise ReviewError(f"unknown situation {situation!r}; use one of {', '.join(names)}")
+        msg = self.store.message(message_id)
+        row = self.drafts.classification(message_id)
+        if msg["is_auto"] or msg["status"] != "processed" or row is None:
+            raise ReviewError(f"message {message_id} is {msg['status']} / automatic; "
+                              "it has no draft to write again")
+        draft = self.drafts.current(message_id)
+        if draft is not None and draft["status"] in ("approved", "sent"):
+            raise ReviewError("a reply to this message was already approved; its draft "
+                              "cannot be written again now")
+        cl = Classification(category=row["category"], confidence=float(row["confidence"]),
+                            language=row["language"], model_version=row["model_version"],
+                            needs_review=bool(row["needs_review"]),
+                            scores=row.get("scores") or {})
+        [context] = self.deadline_store.thread_contexts([msg])
+        result = plan_and_draft(msg, cl, context, self.deadlines, self.renderer,
+                                now=self.clock.now(), situation=situation)
+        assert result.draft is not None  # plan_and_draft always renders one
+        old = str((draft or {}).get("situation") or "")
+        draft_id = self.drafts.redraft(message_id, result.draft, actor)
+        self.store.audit(actor, "switch_situation", message_id,
+                         {"from": old, "to": situation, "draft_id": draft_id})
+        return Switched(message_id, draft_id, old, situation)
+
     # -------------------------------------------------------------------- reads
+    def template_usage(self, since: datetime | None = None,
+                       until: datetime | None = None) -> list[TemplateUsage]:
+        """Learn from use: per template and language, how much agents changed the drafts
+        they sent (edit ratio) and how often they discarded them, worst first, for drafts
+        created in ``[since, until)``; the dashboard and ``triage report`` both show it."""
+        return usage_report(outcomes_from_rows(self.drafts.outcomes(since, until)))
+
+    @staticmethod
+    def situations() -> list[tuple[str, str]]:
+        """The situations an agent may pick, ``(name, label)``, ``general`` first (the
+        holding reply is only ever picked, never detected)."""
+        return situation_choices()
+
     def explain(self, message: dict[str, Any],
                 classification: dict[str, Any] | None) -> Explanation:
         """Return what explains the message's category (``classifiers.explain``); never
@@ -381,12 +442,15 @@ class ReviewService:
         cl = self.drafts.classification(message["id"]) or {}
         customer = cl.get("language") or message.get("language_hint") or "en"
         category = cl.get("category") or "request"
-        situation, _topic = self.renderer.situation_for(DraftRequest(
-            category=category, channel=message["channel"], language=customer,
-            subject=message.get("subject") or "", text=message.get("text") or "",
-            sender=message.get("sender") or "", sender_name=message.get("sender_name") or "",
-            thread_id=message.get("thread_id") or message["id"], due_at=None,
-            needs_review=bool(cl.get("needs_review"))))
+        situation = str(draft.get("situation") or "")
+        if not situation:  # a draft stored before drafts kept their situation: detect it
+            situation, _topic = self.renderer.situation_for(DraftRequest(
+                category=category, channel=message["channel"], language=customer,
+                subject=message.get("subject") or "", text=message.get("text") or "",
+                sender=message.get("sender") or "",
+                sender_name=message.get("sender_name") or "",
+                thread_id=message.get("thread_id") or message["id"], due_at=None,
+                needs_review=bool(cl.get("needs_review"))))
         return self.renderer.refresh(body, situation=situation,
                                      language=draft.get("language") or customer,
                                      channel=message["channel"], now=self.clock.now(),

@@ -41,7 +41,8 @@ def parse_when(value: str, now: datetime, option: str) -> datetime:
 @handle_errors
 def report(config: str | None, since: str | None, until: str | None, fmt: str,
            charts: str | None) -> None:
-    """Report response times, deadlines kept and breached, volume and backlog."""
+    """Report response times, deadlines kept and breached, volume and backlog, and per
+    template and language how much agents edit its drafts and how often they discard them."""
     from triage.deadlines.report import first_response_times, render, write_charts
     from triage.services import App
 
@@ -64,11 +65,13 @@ def report_data(app: Any, start: datetime, end: datetime
     conversations as of now (``now``: the counts the queue and dashboard show)."""
     from triage.deadlines.report import build_report
     from triage.deadlines.states import counts
+    from triage.drafting.usage import usage_dict
 
     now = app.clock.now()
     rows = app.sweeper.dstore.report_rows(start, end)
     rep = build_report(rows, start, end, now)
     rep["now"] = counts(app.store, app.deadlines, now).as_dict()
+    rep["templates"] = [usage_dict(r) for r in app.review.template_usage(start, end)]
     return rows, rep
 
 

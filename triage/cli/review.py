@@ -12,6 +12,7 @@ from typing import IO, TYPE_CHECKING, Any
 import click
 
 from triage.cli.common import cli_settings, config_option, handle_errors
+from triage.drafting.situations import situation_choices
 from triage.models import CATEGORIES
 
 if TYPE_CHECKING:
@@ -53,7 +54,8 @@ def _edit_options(fn: Any) -> Any:
 
 @click.group()
 def review() -> None:
-    """Act on a message as an agent: approve, save, discard, assign, resolve, reclassify."""
+    """Act on a message as an agent: approve, save, discard, assign, resolve, reclassify,
+    switch the draft's situation."""
 
 
 @review.command("show")
@@ -74,6 +76,7 @@ def show_cmd(config: str | None, message_id: int) -> None:
     if draft is None:
         click.echo("draft: none")
         return
+    click.echo(f"situation: {draft.get('situation') or '-'}")
     click.echo(f"draft {draft['id']} ({draft['status']}): {draft['subject']}\n")
     click.echo(draft["text"])
 
@@ -172,3 +175,18 @@ def reclassify_cmd(config: str | None, message_id: int, category: str, agent: st
     due = done.due_at.isoformat(timespec="minutes") if done.due_at else "-"
     click.echo(f"message {message_id}: {done.old_category or '-'} -> {done.new_category}; "
                f"new draft {done.draft_id}; reply due {due}")
+
+
+@review.command("situation")
+@config_option
+@message_arg
+@click.argument("situation", type=click.Choice([n for n, _ in situation_choices()]))
+@as_option
+@handle_errors
+def situation_cmd(config: str | None, message_id: int, situation: str, agent: str) -> None:
+    """Write the draft of MESSAGE_ID again for SITUATION (``general``: the category's reply;
+    ``holding``: we are looking into it). Not a correction of the category."""
+    service, actor = _service(config, agent)
+    done = service.switch_situation(message_id, situation, actor)
+    click.echo(f"message {message_id}: situation {done.old_situation or '-'} -> "
+               f"{done.new_situation}; new draft {done.draft_id}")

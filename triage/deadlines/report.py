@@ -110,6 +110,10 @@ def build_report(rows: Sequence[dict[str, Any]], since: datetime | None, until: 
     }
 
 
+PERCENT = frozenset({"share_within_deadline", "discard_rate", "mean_edit", "median_edit"})
+"""Metrics the table prints as percentages."""
+
+
 def _flat(report: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     """Flatten the report to (section, key, metric, value) rows."""
     out: list[tuple[str, str, str, Any]] = [("summary", "", "messages", report["messages"])]
@@ -131,6 +135,10 @@ def _flat(report: dict[str, Any]) -> list[tuple[str, str, str, Any]]:
     for name, stats in report["agents"].items():
         for k, v in stats.items():
             out.append(("agent", name, k, v))
+    for row in report.get("templates") or []:  # learn from use (triage.drafting.usage)
+        key = f"{row['template']} {row['language']}"
+        for k in ("drafted", "sent", "discarded", "discard_rate", "mean_edit", "median_edit"):
+            out.append(("template", key, k, row[k]))
     return out
 
 
@@ -153,7 +161,7 @@ def render(report: dict[str, Any], fmt: str) -> str:
         if s != section:
             lines.append(f"[{s}]")
             section = s
-        shown = "-" if v is None else (f"{v:.1%}" if metric == "share_within_deadline" else v)
+        shown = "-" if v is None else (f"{v:.1%}" if metric in PERCENT else v)
         lines.append(f"  {(k + ' ' if k else '') + metric:<{width + 12}} {shown}")
     return "\n".join(lines) + "\n"
 

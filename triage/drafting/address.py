@@ -181,8 +181,9 @@ def salutation(address: Address, first_name: str, language: str, channel: str) -
 def you_word(address: Address, language: str, channel: str) -> str:
     """Return "you" in the register of ``language`` and ``channel``.
 
-    Vietnamese: the honorific the customer gave, else "Quý khách" in email and "anh/chị" on
-    social (never "bạn", which reads as careless to an upset customer); Indonesian: "Ibu" /
+    Vietnamese: the honorific the customer gave, else "Quý khách" in email and on social
+    (never the slash form "anh/chị", which reads machine-made, and never "bạn", which reads
+    as careless to an upset customer); Indonesian: "Ibu" /
     "Bapak" when known, else "Bapak/Ibu" in email and "Kak" on social; Tagalog "kayo";
     English "you".
     """
@@ -190,7 +191,7 @@ def you_word(address: Address, language: str, channel: str) -> str:
     if language == "vi":
         if hon in ("anh", "chị", "cô", "chú", "bác"):
             return hon
-        return "Quý khách" if channel == "email" else "anh/chị"
+        return "Quý khách"
     if language == "id":
         if channel == "social":
             return "Kak"

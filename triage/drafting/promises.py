@@ -80,9 +80,9 @@ _SENTENCES: dict[tuple[str, str], dict[str, str]] = {
                       "when_done": "We'll let you know as soon as it's done."},
     ("en", "social"): {"day_part": "We'll get back to you {when}.",
                        "when_done": "We'll let you know as soon as it's done."},
-    ("vi", "email"): {"day_part": "Chúng tôi sẽ phản hồi lại {when}.",
+    ("vi", "email"): {"day_part": "Chúng tôi sẽ phản hồi {when}.",
                       "when_done": "Chúng tôi sẽ báo lại ngay khi hoàn tất."},
-    ("vi", "social"): {"day_part": "Bên em sẽ phản hồi lại {when} ạ.",
+    ("vi", "social"): {"day_part": "Bên em sẽ phản hồi {when} ạ.",
                        "when_done": "Bên em sẽ báo lại ngay khi xong ạ."},
     ("id", "email"): {"day_part": "Kami akan memberi kabar paling lambat {when}.",
                       "when_done": "Kami akan segera memberi kabar begitu prosesnya selesai."},
@@ -186,10 +186,19 @@ def _when_pattern(lang: str) -> str:
     return "|".join(alts)
 
 
+# earlier wordings of a day-part sentence, still found (and replaced) in drafts stored before
+# they changed: "phản hồi lại" said "back" twice
+_OLD_HEADS: dict[tuple[str, str], tuple[str, ...]] = {
+    ("vi", "email"): ("Chúng tôi sẽ phản hồi lại ",),
+    ("vi", "social"): ("Bên em sẽ phản hồi lại ",),
+}
+
+
 def _sentence_pattern(lang: str, channel: str) -> re.Pattern[str]:
-    sentences = _SENTENCES.get((lang, channel)) or _SENTENCES[(lang, "email")]
-    head, _, tail = sentences["day_part"].partition("{when}")
-    return re.compile(re.escape(head) + f"(?:{_when_pattern(lang)})" + re.escape(tail))
+    key = (lang, channel) if (lang, channel) in _SENTENCES else (lang, "email")
+    head, _, tail = _SENTENCES[key]["day_part"].partition("{when}")
+    heads = "|".join(re.escape(h) for h in (head, *_OLD_HEADS.get(key, ())))
+    return re.compile(f"(?:{heads})(?:{_when_pattern(lang)})" + re.escape(tail))
 
 
 @dataclass(frozen=True)

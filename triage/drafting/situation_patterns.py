@@ -1,5 +1,7 @@
 """Keyword rules of situation detection, one table per language: a situation's phrases with
-their weights. Data only; :mod:`triage.drafting.situation_rules` compiles and applies them."""
+their weights (English and Vietnamese here, Indonesian and Tagalog in
+:mod:`triage.drafting.situation_patterns_sea`). Data only;
+:mod:`triage.drafting.situation_rules` compiles and applies them."""
 
 from __future__ import annotations
 
@@ -207,7 +209,8 @@ VI: Rules = {
     ],
     "login": [
         (r"\b(?:khong|ko|k|hong|chang|chua) (?:the )?(?:dang nhap|vao|login|log in)"
-         r"(?: duoc)?(?: tai khoan| tk| app| ung dung)?", 3.5),
+         r"(?! (?:duoc |dc )?(?:trang|web|website|man hinh|muc|phan|gio))"
+         r"(?: duoc| dc)?(?: tai khoan| tk| app| ung dung)?", 3.5),
         (r"\bdang nhap\b|\blogin\b", 1.5),
         (r"\b(?:quen |doi |lay lai |sai )?mat khau\b|\bpassword\b", 2.0),
         (r"\botp\b|\bma xac (?:nhan|thuc|minh)\b", 2.5),
@@ -278,211 +281,67 @@ VI: Rules = {
     ],
 }
 
-ID: Rules = {
-    "order_status": [
-        (r"\bbelum (?:juga )?(?:sampai|datang|diterima|dikirim|nyampe|sampe|tiba|ada kabar"
-         r" pengiriman)\b", 3.0),
-        (r"\b(?:paket|pesanan|barang|orderan)(?:nya)?\b.{0,30}\b(?:belum|dimana|di mana|kapan"
-         r"|tidak kunjung|gak sampai|nggak sampai|tak kunjung)\b", 2.5),
-        (r"\bkapan (?:sampai|dikirim|datang|tiba|diantar)\b", 3.0),
-        (r"\b(?:resi|lacak|tracking|pengiriman|kurir|ekspedisi)\b", 1.0),
-        (r"\b(?:terlambat|telat|lama sekali|lama banget)\b", 1.0),
-        (r"\bstatus pesanan\b|\bcek (?:status )?pesanan\b", 3.0),
-        (r"\b(?:sudah|udah|sdh) (?:di)?kirim belum\b|\b(?:paket|pesanan|barang)(?:ku|nya)?"
-         r" (?:sudah|udah) (?:dikirim|sampai|jalan) (?:belum|blm)\b", 3.0),
-    ],
-    "refund": [
-        (r"\brefund\b|\bpengembalian dana\b|\bdana(?:nya)? (?:saya )?(?:belum |blm )?(?:kembali"
-         r"|dikembalikan|masuk)\b", 2.5),
-        (r"\buang(?:nya)? (?:saya )?(?:belum )?(?:kembali|dikembalikan)\b|\bkembalikan uang"
-         r"|\bbalikin (?:uang|duit)", 2.5),
-    ],
-    "payment_failed": [
-        (r"\b(?:saldo|uang|dana|pulsa)\b.{0,30}\b(?:terpotong|kepotong|terdebet|didebet"
-         r"|berkurang|keambil|terpakai)\b", 2.5),
-        (r"\b(?:terpotong|kepotong|ditagih|terdebet|dipotong|bayar)\b.{0,10}\b(?:2|dua)"
-         r" ?(?:kali|x)\b|\bdouble (?:charge|debet|potong|bayar)|\btagihan ganda\b", 4.0),
-        (r"\b(?:pembayaran|transaksi|top ?up)\b.{0,15}\b(?:gagal|tidak berhasil|gak berhasil"
-         r"|pending)\b", 2.0),
-        (r"\b(?:terpotong|kepotong|terdebet|dipotong|berkurang)\b.{0,80}\b(?:gagal|tidak"
-         r" (?:masuk|berhasil|terbuat)|pesanan (?:tidak|tak) (?:ada|dibuat)|belum masuk)\b"
-         r"|\bgagal\b.{0,80}\b(?:terpotong|kepotong|terdebet|berkurang)\b", 4.0),
-    ],
-    "cancellation": [
-        (r"\b(?:batal(?:kan|in)?|pembatalan|membatalkan|cancel|cancelin)\b", 2.5),
-        (r"\b(?:berhenti|stop) (?:berlangganan|langganan)\b|\bputus (?:langganan|kontrak)\b",
-         3.5),
-        (r"\b(?:ganti|ubah|upgrade|downgrade|turun|naik|pindah)\b.{0,10}\b(?:paket|langganan"
-         r"|plan|layanan)\b", 3.5),
-        (r"\bperiode tagihan\b|\bperpanjang", 1.0),
-    ],
-    "personal_data": [
-        (r"\b(?:hapus|menghapus|penghapusan|tutup|menutup|nonaktifkan)\b.{0,10}\b(?:akun"
-         r"|data)\b", 4.0),
-        (r"\bdata pribadi\b|\bperlindungan data\b|\buu pdp\b|\bprivasi\b", 2.5),
-        (r"\b(?:salinan|akses|minta|meminta|lihat)\b.{0,15}\bdata (?:pribadi )?saya\b", 3.5),
-    ],
-    "login": [
-        (r"\b(?:tidak|gak|ga|nggak|ngga|tdk|gk|belum) (?:bisa|dapat) (?:login|masuk|log in"
-         r"|sign in|akses akun)\b", 4.0),
-        (r"\blupa (?:kata sandi|password|pin|sandi)\b|\b(?:kata sandi|password|sandi)\b", 2.0),
-        (r"\botp\b|\bkode (?:verifikasi|otp)\b", 2.5),
-        (r"\bakun (?:saya )?(?:terkunci|diblokir|dibekukan|ke ?blokir)\b", 3.0),
-        (r"\blogin\b|\bmasuk ke akun\b", 1.0),
-    ],
-    "outage": [
-        (r"\b(?:internet|wifi|jaringan|koneksi|sinyal|indihome|modem)\b.{0,20}\b(?:mati"
-         r"|putus|lemot|down|gangguan|hilang|lambat|tidak (?:bisa|ada)|los)\b", 3.5),
-        (r"\bgangguan\b", 1.5),
-        (r"\b(?:tidak ada|gak ada|ga ada|hilang|tanpa) (?:sinyal|jaringan|internet|koneksi)\b",
-         3.5),
-        (r"\bmodem\b|\brouter\b|\blampu los\b|\blos merah\b", 2.0),
-        (r"\bserver (?:sedang )?(?:down|error|mati)\b", 3.0),
-    ],
-    "app_error": [
-        (r"\b(?:error|eror|erorr|bug|crash|force close|keluar sendiri|hang|macet|loading"
-         r" terus|blank)\b", 2.5),
-        (r"\b(?:aplikasi|apk|app|website|situs|halaman|tombol)\b.{0,25}\b(?:tidak bisa"
-         r" (?:dibuka|digunakan|diklik)|gak bisa dibuka|bermasalah|tidak berfungsi)\b", 2.5),
-        (r"\bmuncul (?:tulisan|pesan|notif)\b|\bkode (?:e|error)[- ]?\d+", 1.5),
-        (r"\bterjadi kesalahan\b|\bgagal (?:memuat|dibuka|diproses)\b", 2.0),
-    ],
-    "damaged_goods": [
-        (r"\b(?:rusak|pecah|retak|penyok|sobek|cacat|bocor|lecet|patah|remuk|gores|tumpah)\b",
-         3.0),
-        (r"\b(?:salah|beda|tidak sesuai) (?:warna|ukuran|barang|produk|kirim|size|pesanan"
-         r"|varian)\b|\bbarang (?:yang )?(?:datang|diterima|dikirim) (?:salah|beda|tidak"
-         r" sesuai)\b|\bkurang (?:barang|item|satu)\b", 3.5),
-        (r"\b(?:tukar|penukaran|retur|ganti barang|ganti baru|dikembalikan barangnya"
-         r"|garansi)\b", 1.5),
-        (r"\btidak (?:menyala|berfungsi|bisa nyala)\b|\bgak (?:nyala|berfungsi)\b", 2.5),
-    ],
-    "follow_up": [
-        (r"\b(?:sudah|udah|sdh) (?:\w+ )?(?:\d+|dua|tiga|empat|berkali-kali|beberapa) ?(?:kali"
-         r"|hari|minggu) (?:saya )?(?:menghubungi|chat|email|tanya|nanya|kirim|komplain"
-         r"|telepon|telpon)", 3.0),
-        (r"\b(?:yang )?(?:ketiga|kedua|keempat) ?kali(?:nya)?\b|\bkali ketiga\b", 3.5),
-        (r"\b(?:belum|blm|tidak|tak|gak|ga|gk|nggak|enggak) (?:juga )?(?:ada )?(?:balasan|respon"
-         r"|tanggapan|jawaban|kabar|dibalas|direspon|ditanggapi|feedback)", 3.5),
-        (r"\b(?:bagaimana|gimana) (?:kelanjutannya|tindak lanjutnya|kabarnya|update)\b"
-         r"|\bada (?:kabar|update|perkembangan)\b|\bfollow ?up\b|\bmenindaklanjuti\b", 3.5),
-        (r"\b(?:email|pesan|chat|laporan|komplain)(?: saya)? sebelumnya\b", 2.0),
-    ],
-    "info_provided": [
-        (r"\b(?:berikut|ini) (?:saya )?(?:lampirkan |kirim(?:kan)? )?(?:foto|gambar|nomor"
-         r"|bukti|screenshot|ss|resi|video|data)\b", 3.0),
-        (r"\b(?:saya )?lampirkan\b|\bterlampir\b|\bsesuai (?:permintaan|yang diminta)\b"
-         r"|\bseperti yang diminta\b", 3.0),
-        (r"\bfotonya\b|\bbuktinya\b|\bnomor pesanan(?:nya)? (?:saya )?(?:adalah|:)", 1.0),
-    ],
-    "thanks": [
-        (r"\b(?:terima ?kasih|makasih|trims|thx|tengkyu)\b", 1.5),
-        (r"\bmenyampaikan (?:terima kasih|apresiasi)\b|\bapresiasi (?:untuk|kepada)\b", 2.0),
-        (r"\b(?:mantap|mantul|pelayanan(?:nya)? (?:yang )?(?:bagus|memuaskan|terbaik|ramah|cepat)"
-         r"|puas|keren|top|sukses (?:selalu|terus)|luar biasa|ramah sekali"
-         r"|(?<!akan )sangat membantu(?! (?:kalau|jika|bila|apabila)))\b", 2.0),
-    ],
-    "closing": [
-        (r"\b(?:sudah|udah|sdh) (?:bisa|normal|beres|selesai|sampai|diterima|masuk|kembali"
-         r"|nyala|lancar)(?: lagi)?\b", 3.0),
-        (r"\b(?:masalah|kendala)(?:nya)? (?:sudah |udah )?(?:teratasi|selesai|beres)\b"
-         r"|\btidak perlu lagi\b|\bbisa ditutup\b|\bsudah saya terima\b", 3.5),
-    ],
-}
-
-TL: Rules = {
-    "order_status": [
-        (r"\bhindi pa (?:rin )?(?:po )?(?:dumadating|dumarating|dumating|natatanggap"
-         r"|na-?deliver|naide-?deliver|naipapadala|nashi-?ship)", 3.0),
-        (r"\bnasaan (?:na )?(?:po )?(?:ang|yung|yong) (?:order|parcel|package|item)", 3.5),
-        (r"\bkailan (?:po )?(?:ba )?(?:darating|dadating|ma-?deliver|ide-?deliver|ipapadala"
-         r"|i-?ship)", 3.0),
-        (r"\bwala pa (?:rin )?(?:po )?(?:ang|yung|yong) (?:order|parcel|package|item)", 3.0),
-        (r"\b(?:tracking|rider|courier|delivery|shipping)\b", 1.0),
-    ],
-    "refund": [
-        (r"\brefund\b|\bma-?refund\b|\bi-?refund\b", 2.5),
-        (r"\bibalik (?:ang|yung|na lang) (?:pera|bayad)\b|\bpera ko\b", 2.0),
-    ],
-    "payment_failed": [
-        (r"\b(?:nabawas|nakaltas|na-?deduct|kinaltasan|nabawasan|na-?charge)\b.{0,80}"
-         r"\b(?:failed|hindi (?:natuloy|pumasok|nag-?push)|walang order|cancelled)\b", 4.0),
-        (r"\b(?:dalawang beses|2x|doble|dalawang bayad)\b.{0,30}\b(?:na-?charge|nabawasan"
-         r"|nakaltasan|nagbayad|bayad|na-?deduct)\b|\b(?:na-?charge|nabawasan|nakaltasan"
-         r"|na-?deduct)\b.{0,30}\b(?:dalawang beses|2x|doble)\b", 4.0),
-        (r"\b(?:failed|hindi natuloy) (?:ang |yung )?(?:transaction|payment|bayad)\b", 2.0),
-        (r"\b(?:nabawas|nakaltas|na-?deduct|kinaltasan|nabawasan)\b", 1.5),
-        (r"\b(?:nabawas|nakaltas|nakaltasan|na-?deduct|kinaltasan|nabawasan|nagbayad)\b.{0,80}"
-         r"\b(?:unpaid|hindi (?:pa )?(?:bayad|paid)|pending|walang order)\b", 3.5),
-    ],
-    "cancellation": [
-        (r"(?<!na-)(?<![\w-])(?:i-?cancel|ipa-?cancel|mag-?cancel|pa-?cancel|cancel)\b", 2.5),
-        (r"\b(?:palitan|baguhin|i-?upgrade|i-?downgrade|mag-?upgrade|mag-?downgrade|lipat)\b"
-         r".{0,20}\b(?:plan|subscription|package|load)\b", 3.5),
-        (r"\bmag-?unsubscribe\b|\btigil(?:an)? (?:na )?(?:ang )?subscription\b", 3.0),
-    ],
-    "personal_data": [
-        (r"\b(?:i-?delete|burahin|ipa-?delete|tanggalin|isara)\b.{0,25}\b(?:account|data"
-         r"|impormasyon)\b", 4.0),
-        (r"\bpersonal (?:na )?(?:data|impormasyon|information)\b|\bdata privacy\b", 2.5),
-    ],
-    "login": [
-        (r"\bhindi (?:po )?(?:ako )?(?:po )?(?:maka-?login|makapag-?login|makapasok"
-         r"|maka-?log in|makalogin|maka-?sign in)\b|\bayaw (?:po )?(?:mag-?login|pumasok)\b",
-         4.0),
-        (r"\bpassword\b|\botp\b|\bverification code\b", 2.0),
-        (r"\bnaka-?lock\b|\bna-?lock\b", 2.5),
-    ],
-    "outage": [
-        (r"\bwalang (?:internet|signal|connection|net|wifi)\b|\bnawalan (?:ng )?(?:internet"
-         r"|signal|connection)\b", 3.5),
-        (r"\b(?:mabagal|putol-?putol|nawala|hina|mahina)\b.{0,10}\b(?:internet|signal"
-         r"|connection|net|wifi)\b|\b(?:internet|signal|connection|wifi)\b.{0,10}\b(?:mabagal"
-         r"|putol-?putol|nawala|mahina|down|patay)\b", 3.5),
-        (r"\bmodem\b|\brouter\b|\bred (?:light|ilaw)\b|\bpula(?:ng ilaw)?\b", 2.0),
-    ],
-    "app_error": [
-        (r"\b(?:nag-?crash|nagka-?crash|nagsasara|nagha-?hang|nag-?hang|nagloloko|nag-?error"
-         r"|error|bug)\b", 2.5),
-        (r"\bhindi (?:po )?(?:gumagana|gumana|mabuksan|magbukas|nagloload|nag-?load|ma-?click)"
-         r"\b|\bloading lang\b|\bpuro loading\b", 2.5),
-    ],
-    "damaged_goods": [
-        (r"\b(?:sira|nasira|basag|nabasag|gasgas|punit|yupi|may tama|depekto|defective|may"
-         r" lamat|lamat|tapon|tumagas)\b", 3.0),
-        (r"\bmali (?:po )?(?:ang |yung |yong )?(?:item|kulay|size|dumating|naipadala|binigay"
-         r"|pinadala)\b|\bkulang (?:po )?(?:ang |yung |yong )?(?:item|order|piraso|laman)\b"
-         r"|\bhindi (?:ito|yan|yun) ang (?:order|inorder)", 3.5),
-        (r"\b(?:kapalit|palitan|papalitan|ibalik ang item|return|exchange)\b", 1.5),
-        (r"\bhindi (?:na )?(?:bumubukas|umaandar|nag-?o-?on)\b", 2.5),
-    ],
-    "follow_up": [
-        (r"\b(?:ikalawang|ikatlong|pangatlong|pangalawang|ika-?\d) (?:beses|email|message)\b"
-         r"|\bilang beses (?:na|ko na) (?:po )?(?:akong )?(?:nag-?(?:email|message|follow|tanong"
-         r"|chat|dm)|tumawag|nagtanong)", 3.5),
-        (r"\bwala (?:pa )?(?:rin )?(?:po |pong )?(?:ang )?(?:sagot|reply|tugon|update|sumasagot"
-         r"|nagre-?reply)\b|\bwalang (?:sumasagot|sumagot|nagre-?reply|reply|update)\b", 3.5),
-        (r"\bfollow ?up\b|\bnagfo-?follow up\b|\bano na (?:po )?(?:ang )?(?:balita|update"
-         r"|nangyari)\b|\bmay update na (?:po )?ba\b|\bkumusta na (?:po )?(?:ang|yung)\b", 3.5),
-        (r"\bnag-?(?:email|message|chat) na (?:po )?ako (?:dati|noon|noong|last)\b"
-         r"|\bnaunang (?:email|message)\b", 2.5),
-    ],
-    "info_provided": [
-        (r"\b(?:eto|ito|heto) (?:na )?(?:po )?(?:na )?(?:ang|yung|yong) (?:mga )?(?:picture|pic"
-         r"|litrato|larawan|order number|resibo|screenshot|photo|video|receipt|tracking)", 3.0),
-        (r"\bnaka-?attach\b|\bnasa attachment\b|\battached\b|\bgaya ng hiningi\b"
-         r"|\bhiningi (?:nyo|ninyo)\b", 3.0),
-        (r"\border number(?: ko)?(?: po)? ?:|\border number (?:ko )?(?:po )?ay\b", 1.0),
-    ],
-    "thanks": [
-        (r"\bsalamat\b|\bthank you\b|\bthanks\b", 1.5),
-        (r"\b(?:ang galing|ang bilis|solid|the best|sobrang bait|ang bait|napakabait|very"
-         r" helpful|laking tulong|malaking tulong|ang ganda ng serbisyo|saludo)\b", 2.0),
-    ],
-    "closing": [
-        (r"\b(?:okay|ok|ayos|gumagana|maayos) na (?:po )?(?:siya|ito|yung|ang|ulit|)\b"
-         r"|\bnaayos na\b|\bpwede (?:nyo )?na (?:pong )?(?:i-?close|isara)\b", 3.0),
-        (r"\b(?:natanggap|nareceive|na-?receive) ko na\b|\bdumating na (?:po )?(?:ang|yung)\b"
-         r"|\bnakapasok na\b|\bnakapag-?login na\b", 3.0),
-    ],
-}
+# Colloquial forms, added with round c of the corpus (c01-c20 in situation_corpus/*.toml):
+# what customers type when the textbook phrase is not there.
+EN["login"] += [
+    (r"\bwrong password\b|\bpassword (?:is |was )?(?:wrong|incorrect|not accepted)\b"
+     r"|\bforgot (?:my |the )?password\b", 3.0),
+    (r"\b(?:code|otp|sms|text|verification)\b.{0,40}\b(?:never (?:arrives?|comes?|came)"
+     r"|not (?:arriving|coming)|isn'?t (?:arriving|coming|coming through)"
+     r"|doesn'?t (?:arrive|come)|goes to my old)", 3.0),
+    (r"\breset (?:email|link|mail)\b.{0,30}\b(?:isn'?t|not|never|hasn'?t)\b", 3.0),
+    (r"\b(?:get|got|getting) (?:back )?in(?:to)? (?:my )?account\b|\bback into my account\b",
+     3.0),
+    (r"\b(?:bounces|kicks|sends|takes|throws) me (?:back )?(?:to|out to) the "
+     r"(?:sign ?in|log ?in|login) (?:page|screen)\b", 4.0),
+]
+EN["app_error"] += [
+    (r"\b(?:white|black|grey|gray) screen\b|\bnothing happens\b|\bdoes nothing\b"
+     r"|\bdoesn'?t do anything\b|\b(?:greys|grays) out\b|\bkicks me out\b"
+     r"|\bthrows me out\b|\bkeeps (?:closing|quitting)\b", 2.5),
+]
+EN["info_provided"] += [
+    (r"\b(?:sent|dm'?e?d|messaged|uploaded) (?:you |u )?(?:the |my )?(?:pics?|photos?"
+     r"|pictures?|screenshots?|receipts?|details|info|order number)\b|\b(?:there|here) "
+     r"(?:you|u) go\b|\bsent (?:it|them) (?:to you )?(?:in|via|through|by) "
+     r"(?:dm|pm|email|inbox)\b", 3.0),
+    (r"^(?:sure|ok|okay|yes)[,.!]? (?:it'?s|the number is|my order (?:number )?is)\b", 2.5),
+]
+EN["follow_up"] += [
+    (r"\bhaven'?t heard (?:a thing|anything|back)\b|\bnot heard (?:anything|back)\b"
+     r"|\bis (?:any ?one|anybody) (?:actually )?(?:there|reading|working)\b", 3.5),
+    (r"\b(?:dm'?e?d|messaged|emailed|wrote to|called|rang) (?:you|u)\b.{0,20}\b(?:\d+|two"
+     r"|three|few|several) (?:days?|weeks?|hours?) ago\b", 3.5),
+    (r"\b(?:left )?on read\b|\bseen ?zoned?\b|\bjust checking in\b|\bchecking in on\b"
+     r"|\bbump(?:ing)? (?:this|my|again)\b", 3.5),
+    (r"\b(?:said|promised|told me)\b.{0,50}\b(?:call|get back|reply|respond|email)\b.{0,60}"
+     r"\b(?:ago|still nothing|nothing yet)\b", 3.0),
+    (r"\bemailed (?:you )?last (?:week|monday|tuesday|wednesday|thursday|friday|saturday"
+     r"|sunday)\b", 3.0),
+]
+VI["login"] += [
+    (r"\b(?:sai|nhap dung) (?:mat khau|mk|pass)\b|\b(?:mat khau|mk|pass) (?:bi )?sai\b"
+     r"|\bbao sai (?:mat khau|mk|pass)\b|\bquen (?:mat khau|mk|pass)\b", 3.0),
+    (r"\b(?:khong|ko|k|chua) (?:nhan|nhan duoc|nhan dc|thay) (?:ma )?(?:otp"
+     r"|ma xac (?:nhan|thuc|minh))\b", 3.0),
+    (r"\b(?:tai khoan|tk)\b.{0,20}\b(?:tam ngung|bi khoa)\b", 3.0),
+]
+VI["app_error"] += [
+    (r"\b(?:quay vong vong|quay hoai|xoay vong|load hoai|loading hoai|bam (?:khong|ko|k) an"
+     r"|bam (?:khong|ko|k) duoc|treo o man hinh|dung o man hinh|van ra)\b", 2.5),
+    (r"\b(?:da )?co loi xay ra\b|\bloi he thong\b"
+     r"|\b(?:khong|ko|k) vao (?:duoc|dc) (?:trang|web|man hinh)", 2.5),
+]
+VI["info_provided"] += [
+    (r"\b(?:ma|so) (?:don|van don|giao dich)(?: hang)?(?: cua (?:toi|minh|em|chi|anh))?"
+     r" (?:la|:) ?[a-z]*\d", 2.5),
+    (r"\banh chup\b|\bchup man hinh\b|\b(?:de|o) (?:o )?(?:duoi|ben duoi)\b"
+     r"|\b(?:may|dien thoai) (?:cua )?(?:toi|minh|em) la\b", 1.5),
+]
+VI["follow_up"] += [
+    (r"\b(?:chua|ko|k) (?:ai|thay ai) (?:rep|tra loi|phan hoi|hoi am)\b", 3.5),
+    (r"\b(?:ib|inbox|nhan tin|nt)\b.{0,25}\b(?:tu hom|may hom|hom kia|hom qua|tuan truoc)\b",
+     3.0),
+    (r"\bhen\b.{0,30}\bgoi lai\b|\bnhan lan nua\b|\bhoi lai lan nua\b", 3.0),
+    (r"\b(?:da|gan|hon) (?:mot|1|hai|2) tuan (?:roi|nay)\b", 1.0),
+]

@@ -17,7 +17,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
-from triage.drafting.situation_patterns import EN, ID, TL, VI, Rules
+from triage.drafting.situation_patterns import EN, VI, Rules
+from triage.drafting.situation_patterns_sea import ID, TL
 
 
 @lru_cache(maxsize=64)  # a draft folds the same subject and text for the rules and the model

@@ -192,6 +192,9 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
     return pick(GENERAL, "no situation scored high enough")
 
 
+CHASE_EXACT = 3.5
+"""A follow-up rule score from which the rules decide alone (one chasing phrase such as "any
+update?", "lần thứ 3", "belum ada balasan", "wala pa ring sagot")."""
 RULE_WEIGHT = 0.3
 """How much the rules add to the model's probability: ``RULE_WEIGHT * min(score, 6) / 6``."""
 _USE_PACKAGED = object()
@@ -205,9 +208,12 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
 
     The situation model (:mod:`triage.drafting.situation_model`) gives a probability per
     situation; each rule score adds ``RULE_WEIGHT * min(score, 6) / 6`` (and "no rule fired"
-    adds half the weight to ``general``); the highest total wins. Two facts are exact and
-    decide alone: a customer who wrote twice since our last reply is chasing (``follow_up``),
-    and without a model (``model=None``) the rules decide (:func:`detect_by_rules`).
+    adds half the weight to ``general``); the highest total wins, except that ``closing`` needs a
+    closing rule to fire (a short reply in a thread is not "it's solved" by itself). Three
+    facts are exact and decide alone: a customer who wrote twice since our last reply is
+    chasing (``follow_up``), so is one whose follow-up rules score :data:`CHASE_EXACT` (a
+    chasing phrase), and without a model (``model=None``) the rules decide
+    (:func:`detect_by_rules`).
     A message classified as a suggestion gets ``general`` (the suggestion reply) unless it is
     thanks. The topic of a follow-up comes from the rules.
     """
@@ -215,6 +221,8 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
     ruled = detect_by_rules(text, subject, language, category, thread, attachment_types)
     if model is None or thread.unanswered >= 2:
         return ruled
+    if ruled.situation == "follow_up" and ruled.scores.get("follow_up", 0.0) >= CHASE_EXACT:
+        return ruled  # "any update?", "third time asking", "nobody replied": exact
     from triage.drafting.situation_model import features, packaged_model, probabilities
 
     fitted = packaged_model() if model is _USE_PACKAGED else model
@@ -226,6 +234,8 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
             total[name] += RULE_WEIGHT * min(score, 6.0) / 6.0
     if ruled.situation == GENERAL:
         total[GENERAL] = total.get(GENERAL, 0.0) + RULE_WEIGHT / 2
+    if not ruled.scores.get("closing"):
+        total.pop("closing", None)  # "it's solved" needs the customer's words for it
     best = max(total, key=lambda k: total[k])
     if category == "suggestion" and best != "thanks":
         best = GENERAL  # an idea for the future gets the suggestion reply, whatever it names

@@ -40,6 +40,7 @@ _HONORIFIC_SLASH = re.compile(
     r"\b(?:anh/chị|chị/anh|anh/chi|Anh/chị|Bapak/Ibu|Ibu/Bapak|Bpk/Ibu|Mr/Ms|Mr/Mrs|Ms/Mr"
     r"|Sir/Ma'?am|Ma'?am/Sir|Kak/\w+)\s+(?!ạ\b|vui\b|cứ\b|nhắn\b|có\b|không\b|đã\b)"
     r"[A-ZÀ-ỸĐ][\w'-]+")
+_VI_SLASH = re.compile(r"\b(?:anh|chị|chi)\s*/\s*(?:chị|anh|chi)\b", re.IGNORECASE)
 _TIME = re.compile(r"(?<![\d.,:/])(?:[01]?\d|2[0-3])[:.h][0-5]\d(?![\d])(?![.:,]\d)"
                    r"|\b\d{1,2}:\d{2}\s*[AaPp]\.?[Mm]\b")
 _REPLY_MARK = re.compile(r"(?<!\w)(?:Re|RE|Fwd|FWD|Fw|FW|TR|Trả lời)\s*:|\[#T-\d+\]")
@@ -144,8 +145,11 @@ def _register(body: str, language: str, channel: str) -> list[StyleProblem]:
     out: list[StyleProblem] = []
     if language == "vi":
         if re.search(r"\bbạn\b", body, re.IGNORECASE):
-            out.append(StyleProblem("register", "'bạn' to a customer: write 'Quý khách' "
-                                    "(email) or the honorific the customer gave, else 'anh/chị'"))
+            out.append(StyleProblem("register", "'bạn' to a customer: write the honorific "
+                                    "the customer gave, else 'Quý khách'"))
+        if _VI_SLASH.search(body):
+            out.append(StyleProblem("register", "'anh/chị' reads machine-made: write the "
+                                    "honorific the customer gave, else 'Quý khách'"))
         if channel == "social" and not (body.lstrip().startswith("Dạ") and " ạ" in body):
             out.append(StyleProblem("register", "Vietnamese social replies open with 'Dạ' "
                                     "and end their sentences with 'ạ'"))

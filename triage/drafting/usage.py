@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import re
 import statistics
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from difflib import SequenceMatcher
+from typing import Any
 
 from triage.drafting.placeholders import MARKER
 
@@ -75,6 +76,23 @@ class DraftOutcome:
     situation: str = ""
 
 
+def outcomes_from_rows(rows: Iterable[Mapping[str, Any]]) -> list[DraftOutcome]:
+    """Return :class:`DraftOutcome` for rows of ``Drafts.outcomes`` (template, language,
+    situation, status, drafted_text, text): a sent or approved draft's final text is the text
+    as sent; a row without ``drafted_text`` (stored before drafts kept it) counts in the
+    sent and discarded figures but not in the edit figures."""
+    out = []
+    for r in rows:
+        drafted = r.get("drafted_text")
+        sent = str(r.get("text") or "") if (r["status"] in SENT_STATUSES
+                                            and drafted is not None) else None
+        out.append(DraftOutcome(template=str(r.get("template") or ""),
+                                language=str(r.get("language") or ""), status=str(r["status"]),
+                                draft_text=str(drafted or ""), sent_text=sent,
+                                situation=str(r.get("situation") or "")))
+    return out
+
+
 @dataclass(frozen=True)
 class TemplateUsage:
     """How one template did in one language."""
@@ -89,6 +107,8 @@ class TemplateUsage:
     untouched: float
     """Share of sent drafts sent as drafted (edit ratio up to :data:`UNTOUCHED`)."""
     mean_added: float
+    situation: str = ""
+    """The situation the template is for (``general``: a category template; '' unknown)."""
 
     @property
     def discard_rate(self) -> float:
@@ -113,6 +133,7 @@ def usage_report(outcomes: Iterable[DraftOutcome]) -> list[TemplateUsage]:
         groups.setdefault((o.template, o.language), []).append(o)
     rows = []
     for (template, language), items in groups.items():
+        situation = next((o.situation for o in items if o.situation), "")
         sent = [o for o in items if o.status in SENT_STATUSES]
         edits = [edit_ratio(o.draft_text, o.sent_text) for o in sent if o.sent_text is not None]
         adds = [added_ratio(o.draft_text, o.sent_text) for o in sent if o.sent_text is not None]
@@ -123,8 +144,18 @@ def usage_report(outcomes: Iterable[DraftOutcome]) -> list[TemplateUsage]:
             median_edit=round(statistics.median(edits), 4) if edits else 0.0,
             untouched=round(sum(1 for e in edits if e <= UNTOUCHED) / len(edits), 4)
             if edits else 0.0,
-            mean_added=round(statistics.fmean(adds), 4) if adds else 0.0))
+            mean_added=round(statistics.fmean(adds), 4) if adds else 0.0,
+            situation=situation))
     return sorted(rows, key=lambda r: (-r.attention, -r.drafted, r.template, r.language))
+
+
+def usage_dict(row: TemplateUsage) -> dict[str, Any]:
+    """Return one report row as a plain dict (for JSON and CSV), discard rate included."""
+    return {"template": row.template, "language": row.language, "situation": row.situation,
+            "drafted": row.drafted, "sent": row.sent, "discarded": row.discarded,
+            "discard_rate": row.discard_rate, "mean_edit": row.mean_edit,
+            "median_edit": row.median_edit, "untouched": row.untouched,
+            "mean_added": row.mean_added}
 
 
 def format_usage_report(rows: Iterable[TemplateUsage], min_drafts: int = 1) -> str:

@@ -41,6 +41,7 @@ def draft_values(message_id: int, draft: Draft, now: datetime, by: str) -> dict[
     """Return the column values of a new draft row (processing and reclassification)."""
     return dict(message_id=message_id, status=draft.status, subject=draft.subject,
                 text=draft.text, template=draft.template, language=draft.language,
+                situation=draft.situation or "", drafted_text=draft.text, drafted_by=by,
                 created_at=now, updated_at=now, updated_by=by)
 
 
@@ -107,6 +108,24 @@ class Drafts:
                                              cl.c.current.is_(True))
                             .order_by(cl.c.id.desc()).limit(1)).first()
         return _as_dict(row) if row else None
+
+    def outcomes(self, since: datetime | None = None,
+                 until: datetime | None = None) -> list[dict[str, Any]]:
+        """Return what became of the drafts created in ``[since, until)`` that an agent
+        decided on (sent, approved or discarded; superseded and open drafts left out): their
+        template, language, situation, status, the text as triage drafted it
+        (``drafted_text``, None for rows older than migration 0015) and the final text
+        (``text``: as sent, for a sent or approved draft). The one read behind the
+        "learn from use" figures of the dashboard and ``triage report``."""
+        d = s.drafts
+        q = select(d.c.template, d.c.language, d.c.situation, d.c.status, d.c.drafted_text,
+                   d.c.text).where(d.c.status.in_(["sent", "approved", "discarded"]))
+        if since is not None:
+            q = q.where(d.c.created_at >= since)
+        if until is not None:
+            q = q.where(d.c.created_at < until)
+        with self.engine.connect() as c:
+            return [dict(r._mapping) for r in c.execute(q.order_by(d.c.id))]
 
     def assignee(self, message_id: int) -> str | None:
         """Return the agent a message is assigned to, if any."""
@@ -180,6 +199,23 @@ class Drafts:
             c.execute(delete(a).where(a.c.message_id == message_id))
             c.execute(insert(a).values(message_id=message_id, agent=agent,
                                        assigned_at=self.clock.now()))
+
+    def redraft(self, message_id: int, draft: Draft, by: str) -> int:
+        """Replace the message's draft by ``draft`` (an agent switched its situation) in one
+        transaction: open and discarded drafts are superseded, the new one is open. The
+        classification, the deadlines and the corrections do not change. Returns the new
+        draft's id; raises ReviewError when a reply was approved or sent meanwhile."""
+        d = s.drafts
+        now = self.clock.now()
+        with self.engine.begin() as c:
+            if c.execute(select(d.c.id).where(
+                    d.c.message_id == message_id,
+                    d.c.status.in_(["approved", "sent"]))).first() is not None:
+                raise ReviewError("a reply to this message was already approved; its draft "
+                                  "cannot be written again now")
+            supersede_drafts(c, [message_id], now, (OPEN, "discarded"))
+            return int(c.execute(insert(d).values(
+                draft_values(message_id, draft, now, by))).inserted_primary_key[0])
 
     def reclassify(self, r: Reclassification, by: str) -> int:
         """Write an agent's reclassification in one transaction: the classification becomes

@@ -129,6 +129,12 @@ drafts = Table(
     Column("text", Text, nullable=False),
     Column("template", String(300), nullable=False, default=""),
     Column("language", String(8), nullable=False, default="en"),
+    # the situation it was drafted for ('' before 0015 or for none), the text as drafted
+    # (before any agent edit: the edit ratio compares it with what was sent) and who had it
+    # drafted ("triage" for processing, the agent for a reclassification or situation switch)
+    Column("situation", String(40), nullable=False, default="", server_default=""),
+    Column("drafted_text", Text),
+    Column("drafted_by", String(200)),
     Column("created_at", TS, nullable=False),
     Column("updated_at", TS, nullable=False),
     Column("updated_by", String(200)),

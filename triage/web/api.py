@@ -37,6 +37,12 @@ class CategoryBody(BaseModel):
     category: str
 
 
+class SituationBody(BaseModel):
+    """A situation switch."""
+
+    situation: str
+
+
 def _jsonable(row: dict[str, Any]) -> dict[str, Any]:
     return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in row.items()
             if k not in ("raw",)}
@@ -106,6 +112,14 @@ def api_reclassify(request: Request, message_id: int, body: CategoryBody,
     """Reclassify (re-drafts and records a correction)."""
     done = parts(request).review.reclassify(message_id, body.category, user.name)
     return {"draft_id": done.draft_id}
+
+
+@router.post("/messages/{message_id}/situation")
+def api_switch_situation(request: Request, message_id: int, body: SituationBody,
+                         user: User = Depends(current_user)) -> dict[str, Any]:  # noqa: B008
+    """Write the draft again for another situation (not a correction of the category)."""
+    done = parts(request).review.switch_situation(message_id, body.situation, user.name)
+    return {"draft_id": done.draft_id, "situation": done.new_situation}
 
 
 @router.post("/messages/{message_id}/assign")

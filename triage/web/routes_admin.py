@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -20,6 +21,8 @@ from triage.web.policies_form import PolicyForm, write_back
 from triage.web.render import page
 
 router = APIRouter(prefix="/admin", dependencies=ADMIN)
+USAGE_WINDOW = timedelta(days=30)
+"""The dashboard's "learn from use" table covers drafts written in the last 30 days."""
 
 
 def policies(deadlines: DeadlinePolicy) -> list[dict[str, Any]]:
@@ -35,7 +38,8 @@ def policies(deadlines: DeadlinePolicy) -> list[dict[str, Any]]:
 
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
-    """Counts by deadline state, category, channel and language; outbox health."""
+    """Counts by deadline state, category, channel and language; outbox health; per
+    template and language, the edit ratio and discard rate of the last 30 days."""
     request.state.user = user
     p = parts(request)
     cut = state_cut(p.deadlines, p.clock.now())
@@ -43,7 +47,8 @@ def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResp
     return page(request, "admin_dashboard.html", {
         "counts": counts, "totals": p.store.conversations.counts(cut),
         "quarantined": p.store.quarantined.count(), "outbox": p.outbox.rows(limit=20),
-        "charts": CHARTS})
+        "charts": CHARTS,
+        "usage": p.review.template_usage(since=p.clock.now() - USAGE_WINDOW)})
 
 
 @router.get("/charts/{name}")

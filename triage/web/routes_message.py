@@ -1,6 +1,6 @@
 """The message view and the agent's buttons: approve and send, save, discard, reclassify,
-assign, mark resolved. Every button is a POST form with the CSRF token; results come back as
-flash lines."""
+switch the draft's situation, assign, mark resolved. Every button is a POST form with the CSRF
+token; results come back as flash lines."""
 
 from __future__ import annotations
 
@@ -91,6 +91,7 @@ def message_context(request: Request, message_id: int, view: str,
         "agents": [n for n, _ in p.store.accounts.users()],
         "resolution": queries.open_resolution(p.store, msg),
         "corrections": corrections,
+        "situations": p.review.situations(),
         "outbox": queries.outbox_rows(p.store, message_id),
         "reply_all": p.review.reply_all_cc(msg),
         "images": [x for x in parts_of(p.store.raw(message_id)) if x.inline_image]
@@ -177,6 +178,17 @@ def reclassify(request: Request, message_id: int, category: str = Form(""),
     """Reclassify: new category, new draft, correction recorded for training."""
     return _act(request, message_id, lambda: parts(request).review.reclassify(
         message_id, category, user.name), f"Reclassified as {category}; a new draft was written.")
+
+
+@router.post("/messages/{message_id}/situation")
+def switch_situation(request: Request, message_id: int, situation: str = Form(""),
+                     user: User = Depends(current_user)) -> RedirectResponse:  # noqa: B008
+    """Switch the draft's situation: the draft is written again for it (not a correction of
+    the category)."""
+    labels = dict(parts(request).review.situations())
+    return _act(request, message_id, lambda: parts(request).review.switch_situation(
+        message_id, situation, user.name),
+        f"Draft written again for: {labels.get(situation, situation)}.")
 
 
 @router.post("/messages/{message_id}/resolve")
