@@ -47,7 +47,7 @@ test: $(STAMP) $(SYSTEM_STAMP)
 lint: $(STAMP)
 	$(BIN)/ruff check .
 
-BENCHMARKS := burst.py classifier.py corpus.py deadlines.py imap_ingest.py multi_daemon.py \
+BENCHMARKS := burst.py scale.py classifier.py corpus.py deadlines.py imap_ingest.py multi_daemon.py \
               parse_render.py \
               social_poll.py soak.py templates.py web.py
 # every benchmark, one after the other (about an hour on 2 cores); each rewrites its section

@@ -49,6 +49,17 @@ def test_wrong_type_is_reported(tmp_path: Path) -> None:
         load_settings(p, {})
 
 
+def test_workers_is_auto_or_a_count(tmp_path: Path) -> None:
+    assert load_settings(write(tmp_path, "[scheduler]\nworkers = 'auto'\n"), {}) \
+        .scheduler.workers == "auto"
+    assert load_settings(write(tmp_path, "[scheduler]\nworkers = 3\n"), {}) \
+        .scheduler.workers == 3
+    assert load_settings(write(tmp_path, ""), {}).scheduler.workers == 0
+    for bad in ("-1", "'many'", "'Auto'", "1.5"):
+        with pytest.raises(ConfigError, match=r"scheduler\.workers"):
+            load_settings(write(tmp_path, f"[scheduler]\nworkers = {bad}\n"), {})
+
+
 def test_bad_duration_says_how_to_write_one(tmp_path: Path) -> None:
     p = write(tmp_path, "[deadlines]\nemail = 'one day'\n")
     with pytest.raises(ConfigError, match="24h"):

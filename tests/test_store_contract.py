@@ -417,6 +417,19 @@ def test_known_message_ids_per_source_or_any(any_store: Store) -> None:
     assert any_store.source_failures("new-source") == 1
 
 
+def test_export_streams_in_chunks_with_the_same_rows(any_store: Store) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = add(any_store, "inbox", [item(f"e{n}", msgid=f"<e{n}@x>", subject=f"Order {n}")
+                                   for n in range(7)], {})
+    any_store.save_processing(ids[2], CL, NOW + timedelta(hours=4), "email", DRAFT)
+    rows = any_store.iter_export_rows(chunk=3)
+    assert iter(rows) is rows  # a generator: read as it is written, not a list
+    streamed = list(rows)
+    assert streamed == any_store.export_rows()
+    assert [r["id"] for r in streamed] == sorted(ids)
+    assert streamed[2]["draft"] == "Hello" and streamed[2]["category"] == "request"
+
+
 def test_drafts_keep_situation_and_drafted_text_and_report_outcomes(any_store: Store) -> None:
     """A processed draft keeps the situation it was written for and its text as drafted
     while agents edit it; a situation switch supersedes it (refused once a reply was

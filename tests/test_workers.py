@@ -1,5 +1,6 @@
 """Worker processes (``[scheduler] workers``) with a real daemon: every message processed
-exactly once, by the workers, and nothing lost when a worker is killed with SIGKILL mid-run.
+exactly once, by the workers (the parse processes beside them parse, the daemon stores), and
+nothing lost when a worker is killed with SIGKILL mid-run.
 
 The processes are real (``triage run``, its spawned workers), the store is real (SQLite and
 PostgreSQL); the assertions are on the store, never on timing.
@@ -8,6 +9,7 @@ PostgreSQL); the assertions are on the store, never on timing.
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 from pathlib import Path
@@ -34,8 +36,15 @@ def config(path: Path, model_path: Path, url: str, workers: int, ttl: str = "5m"
     return path
 
 
-def worker_pids(daemon: int) -> list[int]:
-    """The worker processes the daemon spawned (not multiprocessing's resource tracker)."""
+def parse_pids(cfg: Path) -> set[int]:
+    """The parse processes the daemon started (it logs them)."""
+    found = re.findall(r"started \d+ parse process\(es\): ([\d, ]+)", log_of(cfg))
+    return {int(p) for line in found for p in line.split(",") if p.strip()}
+
+
+def children(daemon: int) -> list[int]:
+    """Every process the daemon spawned (workers and parse processes, not multiprocessing's
+    resource tracker)."""
     out = []
     for entry in Path("/proc").iterdir():
         if not entry.name.isdigit():
@@ -48,6 +57,11 @@ def worker_pids(daemon: int) -> list[int]:
         if ppid == daemon and b"spawn_main" in cmd:
             out.append(int(entry.name))
     return sorted(out)
+
+
+def worker_pids(daemon: int, cfg: Path) -> list[int]:
+    """The worker processes of the daemon (its children but the parse processes)."""
+    return sorted(set(children(daemon)) - parse_pids(cfg))
 
 
 def rss_mb(pid: int) -> float:
@@ -97,9 +111,13 @@ def test_workers_process_every_message_exactly_once(
     db = Db(url)
     daemon = start(cfg, "run")
     procs.append(daemon)
-    wait_for(lambda: len(worker_pids(daemon.pid)) == 2 or daemon.poll() is not None,
+    wait_for(lambda: len(parse_pids(cfg)) == 2 or daemon.poll() is not None,
+             what="two parse processes started")
+    wait_for(lambda: len(worker_pids(daemon.pid, cfg)) == 2 or daemon.poll() is not None,
              what="two workers started")
-    workers = worker_pids(daemon.pid)
+    workers = worker_pids(daemon.pid, cfg)
+    parsers = sorted(parse_pids(cfg))
+    assert set(parsers) <= set(children(daemon.pid)), (parsers, children(daemon.pid))
     wait_for(lambda: db.n("select count(*) from messages where status='processed'") >= total
              or daemon.poll() is not None, what="all messages processed")
     assert daemon.poll() is None, log_of(cfg)[-3000:]
@@ -108,12 +126,12 @@ def test_workers_process_every_message_exactly_once(
     by = processed_by(db)
     assert by and by <= set(workers), (by, workers, daemon.pid)
     # idle: every process stays under 200 MB
-    for pid in [daemon.pid, *workers]:
+    for pid in [daemon.pid, *workers, *parsers]:
         assert rss_mb(pid) < 200, (pid, rss_mb(pid))
     # SIGTERM stops the daemon and its workers
     daemon.send_signal(signal.SIGTERM)
     assert daemon.wait(timeout=60) == 0, log_of(cfg)[-3000:]
-    for pid in workers:
+    for pid in [*workers, *parsers]:
         assert not Path(f"/proc/{pid}").exists() or "Z" in Path(
             f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0], pid
 
@@ -127,9 +145,11 @@ def test_a_worker_killed_mid_run_loses_nothing(
     db = Db(pg_url)
     daemon = start(cfg, "run")
     procs.append(daemon)
-    wait_for(lambda: len(worker_pids(daemon.pid)) == 2 or daemon.poll() is not None,
+    wait_for(lambda: len(parse_pids(cfg)) == 2 or daemon.poll() is not None,
+             what="two parse processes started")
+    wait_for(lambda: len(worker_pids(daemon.pid, cfg)) == 2 or daemon.poll() is not None,
              what="two workers started")
-    victim = worker_pids(daemon.pid)[0]
+    victim = worker_pids(daemon.pid, cfg)[0]
     # mid-run: the victim has claimed a batch, and messages are still waiting
     wait_for(lambda: db.n("select count(*) from messages where status='new' and "
                           f"claim_owner like '%:{victim}:%'") > 0
@@ -143,7 +163,7 @@ def test_a_worker_killed_mid_run_loses_nothing(
     assert daemon.poll() is None, log_of(cfg)[-3000:]
     db.assert_exactly_once(total)
     # the dead worker was replaced
-    wait_for(lambda: len(worker_pids(daemon.pid)) == 2, what="the dead worker replaced")
-    assert victim not in worker_pids(daemon.pid)
+    wait_for(lambda: len(worker_pids(daemon.pid, cfg)) == 2, what="the dead worker replaced")
+    assert victim not in worker_pids(daemon.pid, cfg)
     assert f"worker {victim} exited" in log_of(cfg)
     db.engine.dispose()

@@ -24,7 +24,7 @@ from triage.sources.base import Source
 from triage.sources.imap import ImapSource
 from triage.sources.pause import active_pause, record_pause
 from triage.sources.table import build_source
-from triage.workers import WorkerPool, worker_count
+from triage.workers import ParsePool, WorkerPool, worker_count
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +42,8 @@ class Daemon:
         """Push watchers (IMAP IDLE threads) started by :meth:`run`."""
         self.workers: WorkerPool | None = None
         """The worker processes started by :meth:`run`, if ``[scheduler] workers`` asks."""
+        self.parsers: ParsePool | None = None
+        """The parse processes started with them (the poll hands its emails to them)."""
 
     # ------------------------------------------------------------------ sources
     def sources(self) -> list[Source]:
@@ -233,6 +235,8 @@ class Daemon:
         finally:
             if pool is not None:
                 pool.stop()
+            if self.parsers is not None:
+                self.parsers.stop()
             app.ops.shutdown()
             if web is not None:
                 web.stop()
@@ -240,8 +244,9 @@ class Daemon:
                 watcher.join(timeout=10)
 
     def start_workers(self) -> WorkerPool | None:
-        """Start ``[scheduler] workers`` worker processes for the processing (see
-        :mod:`triage.workers`); polling then only stores. None when there are none."""
+        """Start ``[scheduler] workers`` worker processes for the processing and as many
+        parse processes (see :mod:`triage.workers`); polling then fetches and stores. None
+        when there are none."""
         app = self.app
         count = worker_count(app.settings.scheduler.workers)
         if count <= 0:
@@ -249,6 +254,11 @@ class Daemon:
         pool = WorkerPool(app.settings, app.environ, app.model_path, count)
         pool.start()
         app.pipeline.process_after_ingest = False
+        self.parsers = ParsePool(count)
+        self.parsers.start()
+        log.info("started %d parse process(es): %s", count,
+                 ", ".join(str(p) for p in self.parsers.pids()))
+        app.pipeline.parser = self.parsers
         self.workers = pool
         return pool
 

@@ -11,14 +11,13 @@ import threading
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Any
+from typing import Any, Protocol
 
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import DraftRequest, Renderer
 from triage.drafting.situations import GENERAL, ThreadFacts
-from triage.errors import ParseError
-from triage.mail.parse import parse_email
+from triage.mail.batch import ParseJob, ParseOutcome, parse_batch, parse_one
 from triage.mail.scrub import clean_text, scrub
 from triage.mail.threads import assign_threads
 from triage.models import Classification, FetchResult, RawItem, Threader
@@ -52,6 +51,29 @@ class RunStats:
         self.failed += other.failed
         self.duplicates += other.duplicates
         self.errors.extend(other.errors)
+
+
+class BatchParser(Protocol):
+    """Parse processes: take a batch of emails, give back the call that waits for them."""
+
+    def submit(self, jobs: list[ParseJob],
+               own_addresses: tuple[str, ...]) -> Callable[[], list[ParseOutcome]]:
+        """Start parsing ``jobs``; the returned call returns the outcomes in order."""
+        ...
+
+
+def _record(item: RawItem, outcome: ParseOutcome, fallback: datetime,
+            backfill: bool) -> Ingest:
+    """The record to store for ``item`` given its parse ``outcome`` (a reason: quarantined).
+
+    A source may keep a message it could not fully fetch (an oversized one): it is stored
+    quarantined with the source's reason (``meta['error']``), never skipped."""
+    backfill = backfill or bool(item.meta.get("backfill"))  # a source may know it is old
+    if isinstance(outcome, str):
+        return Ingest(item.external_id, item.raw, None, error=outcome, received_at=fallback,
+                      backfill=backfill)
+    return Ingest(item.external_id, item.raw, outcome, error=item.meta.get("error"),
+                  received_at=fallback, backfill=backfill)
 
 
 UNSURE = 0.5
@@ -120,66 +142,121 @@ class Pipeline:
         self.threader = threader
         # False when worker processes do the processing (triage.workers): polling only stores
         self.process_after_ingest = True
+        # parse processes (triage.workers.ParsePool) the poll hands its batches to; None: the
+        # polling process parses
+        self.parser: BatchParser | None = None
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
-        """Parse one raw item; an unparseable one becomes a quarantined record, not an error."""
+        """Parse one raw item here; an unparseable one becomes a quarantined record."""
         fallback = item.received_at or self.clock.now()
-        backfill = backfill or bool(item.meta.get("backfill"))  # a source may know it is old
-        try:
-            if item.meta.get("parse_error"):  # an item the source could not read
-                raise ParseError(str(item.meta["parse_error"]))
-            if "parsed" in item.meta:  # social posts, exported messages read back
-                parsed = item.meta["parsed"]
-            elif channel == "email":
-                parsed = parse_email(item.raw, fallback_received=fallback,
-                                     own_addresses=self.own_addresses)
-            else:
-                raise ParseError(f"{item.external_id}: the source gave no message")
-            # a source may keep a message it could not fully fetch (an oversized one):
-            # stored quarantined with the source's reason, never skipped
-            return Ingest(item.external_id, item.raw, scrub(parsed),
-                          error=item.meta.get("error"), received_at=fallback,
-                          backfill=backfill)
-        except ParseError as exc:
-            return Ingest(item.external_id, item.raw, None, error=clean_text(str(exc)),
-                          received_at=fallback,
-                          backfill=backfill)
-        except Exception as exc:  # an unexpected parser bug must not lose the message
-            log.exception("parser failed on %s", item.external_id)
-            return Ingest(item.external_id, item.raw, None,
-                          error=clean_text(f"parser error: {type(exc).__name__}: {exc}"),
-                          received_at=fallback, backfill=backfill)
+        outcome = self._local_outcome(item, channel)
+        if outcome is None:
+            outcome = parse_one(item.external_id, item.raw, fallback, self.own_addresses)
+        return _record(item, outcome, fallback, backfill)
+
+    @staticmethod
+    def _local_outcome(item: RawItem, channel: str) -> ParseOutcome | None:
+        """The outcome of an item that needs no email parsing (None: it does)."""
+        if item.meta.get("parse_error"):  # an item the source could not read
+            return clean_text(str(item.meta["parse_error"]))
+        if "parsed" in item.meta:  # social posts, exported messages read back
+            try:
+                return scrub(item.meta["parsed"])
+            except Exception as exc:  # an unexpected bug must not lose the message
+                log.exception("cannot store the parsed form of %s", item.external_id)
+                return clean_text(f"parser error: {type(exc).__name__}: {exc}")
+        if channel != "email":
+            return clean_text(f"{item.external_id}: the source gave no message")
+        return None
+
+    def start_ingest(self, items: Sequence[RawItem], channel: str,
+                     backfill: bool = False) -> Callable[[], list[Ingest]]:
+        """Start parsing ``items``: in the parse processes when there are some
+        (:attr:`parser`), else here when the returned call is made. That call waits for the
+        parse and returns the records to store, in the order of ``items``; an unparseable
+        item becomes a quarantined record, not an error."""
+        now = self.clock.now()
+        fallbacks = [i.received_at or now for i in items]
+        outcomes: list[ParseOutcome | None] = [self._local_outcome(i, channel) for i in items]
+        todo = [n for n, o in enumerate(outcomes) if o is None]
+        jobs = [(items[n].external_id, items[n].raw, fallbacks[n]) for n in todo]
+        waiter: Callable[[], list[ParseOutcome]] | None = None
+        if jobs and self.parser is not None:
+            try:
+                waiter = self.parser.submit(jobs, self.own_addresses)
+            except Exception:  # no parse process to be had: parse here
+                log.exception("cannot hand %d message(s) to the parse processes", len(jobs))
+
+        def finish() -> list[Ingest]:
+            parsed: list[ParseOutcome] | None = None
+            if waiter is not None:
+                try:
+                    parsed = waiter()
+                except Exception:  # a parse process died (killed, out of memory)
+                    log.exception("the parse processes failed on %d message(s); parsing "
+                                  "them here", len(jobs))
+            if parsed is None or len(parsed) != len(jobs):
+                parsed = parse_batch(jobs, self.own_addresses)[0]
+            for n, outcome in zip(todo, parsed, strict=True):
+                outcomes[n] = outcome
+            return [_record(i, o, f, backfill)  # type: ignore[arg-type]
+                    for i, o, f in zip(items, outcomes, fallbacks, strict=True)]
+
+        return finish
+
+    def _store(self, source_name: str, channel: str, result: FetchResult,
+               records: list[Ingest]) -> RunStats:
+        ids = self.store.add_items(source_name, records, result.cursor, channel=channel,
+                                   threader=self.threader)
+        bad = sum(1 for b in records if b.parsed is None or b.error)
+        return RunStats(fetched=len(records), stored=len(ids), quarantined=bad)
 
     def ingest(self, source_name: str, channel: str, result: FetchResult,
                backfill: bool = False) -> RunStats:
         """Store one fetched batch together with its cursor."""
-        batch = [self.to_ingest(i, channel, backfill) for i in result.items]
-        ids = self.store.add_items(source_name, batch, result.cursor, channel=channel,
-                                   threader=self.threader)
-        bad = sum(1 for b in batch if b.parsed is None or b.error)
-        return RunStats(fetched=len(batch), stored=len(ids), quarantined=bad)
+        return self._store(source_name, channel, result,
+                           self.start_ingest(result.items, channel, backfill)())
 
     def poll(self, source: Source) -> RunStats:
-        """Fetch everything new from ``source`` batch by batch, then process it."""
+        """Fetch everything new from ``source`` batch by batch, then process it.
+
+        With parse processes (:attr:`parser`) the next batch is fetched while the one before
+        is parsed; batches are still stored one after the other, in the order fetched, each
+        with its cursor (threading sees a message's parent before the message).
+        """
         self.store.ensure_source(source.name, source.type)
         bind = getattr(source, "bind_store", None)
         if bind is not None:  # sources that dedupe against the store (IMAP resync)
             bind(self.store)
         stats = RunStats()
+        cursor = self.store.get_cursor(source.name)
+        waiting: tuple[FetchResult, Callable[[], list[Ingest]]] | None = None
         while not self.stop.is_set():
-            cursor = self.store.get_cursor(source.name)
             result = source.fetch(cursor, self.batch_size)
+            if waiting is not None:  # the batch before, parsed meanwhile
+                stats.merge(self._store_and_process(source, *waiting))
+                waiting = None
             if not result.items:
                 if result.cursor != cursor:
                     self.store.add_items(source.name, [], result.cursor, channel=source.channel,
                                          threader=self.threader)
                 break
-            stats.merge(self.ingest(source.name, source.channel, result))
-            if self.process_after_ingest:
-                stats.merge(self.process_pending())
+            waiting = (result, self.start_ingest(result.items, source.channel))
+            cursor = result.cursor
+            if self.parser is None:  # nothing to overlap: store it now
+                stats.merge(self._store_and_process(source, *waiting))
+                waiting = None
+        # a batch still parsing when stop came is not stored: its cursor was not saved either
         log.info("poll %s: fetched=%d stored=%d quarantined=%d processed=%d", source.name,
                  stats.fetched, stats.stored, stats.quarantined, stats.processed)
+        return stats
+
+    def _store_and_process(self, source: Source, result: FetchResult,
+                           finish: Callable[[], list[Ingest]]) -> RunStats:
+        stats = self._store(source.name, source.channel, result, finish())
+        if self.process_after_ingest:
+            stats.merge(self.process_pending())
         return stats
 
     def import_items(self, source_name: str, items: Iterable[RawItem]) -> RunStats:

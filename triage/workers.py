@@ -7,6 +7,11 @@ from the settings (its own :class:`triage.services.App`: engine, model, renderer
 work through the store's claims, so no message is processed twice: a claim names its process,
 and the claims of a worker that died are taken over at once on this machine (after
 ``ops.claim_ttl`` from another one). A worker stops on SIGTERM, or when its daemon is gone.
+
+The same number of parse processes (:class:`ParsePool`) parse the emails the polling process
+fetches: the poll hands each batch over in chunks and fetches the next batch meanwhile, then
+stores the parsed batch itself, with its cursor and in the order fetched, so deduplication,
+exactly-once and threading (a reply after its parent) stay where they were.
 """
 
 from __future__ import annotations
@@ -17,9 +22,11 @@ import os
 import signal
 import threading
 from collections.abc import Callable, Mapping
+from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.process import BaseProcess
 
 from triage.config import Settings
+from triage.mail.batch import ParseJob, ParseOutcome, parse_batch
 
 log = logging.getLogger(__name__)
 
@@ -130,3 +137,68 @@ class WorkerPool:
                 p.kill()
                 p.join(5)
         self.processes = []
+
+
+PARSE_CHUNK = 50
+"""Emails per task handed to a parse process (a poll batch is split so all of them work)."""
+
+
+class ParsePool:
+    """Processes that parse emails for the polling process (``Pipeline.parser``).
+
+    :meth:`submit` splits a batch into chunks and returns the call that waits for them, in
+    order. A parse process that dies breaks the pool: the waiting call raises (the pipeline
+    then parses that batch itself) and the next :meth:`submit` starts a new pool.
+    """
+
+    def __init__(self, count: int, chunk: int = PARSE_CHUNK) -> None:
+        self.count = count
+        self.chunk = chunk
+        self.cpu_seconds = 0.0
+        """CPU seconds the parse processes spent parsing (for the benchmarks)."""
+        self._executor: ProcessPoolExecutor | None = None
+
+    def _pool(self) -> ProcessPoolExecutor:
+        if self._executor is None or getattr(self._executor, "_broken", False):
+            if self._executor is not None:
+                log.warning("a parse process died; starting new ones")
+                self._executor.shutdown(wait=False, cancel_futures=True)
+            self._executor = ProcessPoolExecutor(
+                self.count, mp_context=multiprocessing.get_context("spawn"))
+        return self._executor
+
+    def start(self) -> None:
+        """Start the parse processes now (each imports the parser), not at the first batch."""
+        pool = self._pool()
+        for f in [pool.submit(parse_batch, []) for _ in range(self.count)]:
+            f.result()
+
+    def submit(self, jobs: list[ParseJob],
+               own_addresses: tuple[str, ...]) -> Callable[[], list[ParseOutcome]]:
+        """Start parsing ``jobs``; return the call that waits and returns the outcomes in
+        the order of ``jobs`` (it raises when a parse process failed)."""
+        pool = self._pool()
+        futures: list[Future[tuple[list[ParseOutcome], float]]] = [
+            pool.submit(parse_batch, jobs[i:i + self.chunk], own_addresses)
+            for i in range(0, len(jobs), self.chunk)]
+
+        def wait() -> list[ParseOutcome]:
+            out: list[ParseOutcome] = []
+            for f in futures:
+                outcomes, cpu = f.result()
+                out.extend(outcomes)
+                self.cpu_seconds += cpu
+            return out
+
+        return wait
+
+    def pids(self) -> list[int]:
+        """The process ids of the parse processes started so far."""
+        procs = getattr(self._executor, "_processes", None) or {}
+        return sorted(int(p) for p in procs)
+
+    def stop(self) -> None:
+        """Stop the parse processes (work not started is dropped)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=True, cancel_futures=True)
+            self._executor = None

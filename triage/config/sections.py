@@ -156,8 +156,9 @@ class SchedulerSettings(Section):
     )
     workers: Literal["auto"] | int = Field(
         0, description="Worker processes that classify, plan deadlines, render and save "
-        "stored messages beside the polling process (they share the work through claims). "
-        "0: the polling process does it all; 'auto': one per CPU core but one.",
+        "stored messages beside the polling process (they share the work through claims), "
+        "and as many parse processes that parse the fetched mail for it. 0: the polling "
+        "process does it all; 'auto': one per CPU core but one (none on one core).",
     )
 
     @field_validator("workers")

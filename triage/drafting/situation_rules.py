@@ -15,11 +15,13 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 
 from triage.drafting.situation_patterns import EN, VI, Rules
 from triage.drafting.situation_patterns_sea import ID, TL
 
 
+@lru_cache(maxsize=64)  # a draft folds the same subject and text for the rules and the model
 def fold(text: str) -> str:
     """Lowercase ``text`` without diacritics (``đ`` -> ``d``), whitespace collapsed, so one
     rule matches "không đăng nhập được" and "khong dang nhap duoc"."""
@@ -52,10 +54,57 @@ CATEGORY_BONUS: dict[str, dict[str, float]] = {
 }
 """A little extra for the situations that belong to the classified category (close calls)."""
 
-def _compile(rules: Rules) -> dict[str, list[tuple[re.Pattern[str], float]]]:
-    return {name: [(re.compile(p), w) for p, w in items] for name, items in rules.items()}
+def without_word_boundaries(pattern: str) -> str:
+    """Return ``pattern`` without its ``\\b`` assertions (outside character classes): it
+    matches wherever ``pattern`` matches, and more."""
+    out: list[str] = []
+    i, in_class = 0, False
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "\\" and i + 1 < len(pattern):
+            pair = pattern[i:i + 2]
+            if in_class or pair != r"\b":
+                out.append(pair)
+            i += 2
+            continue
+        if in_class:
+            in_class = ch != "]"
+        elif ch == "[":
+            in_class = True
+            rest = pattern[i + 1:]
+            lead = "^]" if rest.startswith("^]") else "^" if rest.startswith("^") else \
+                "]" if rest.startswith("]") else ""
+            out.append(ch + lead)
+            i += 1 + len(lead)
+            continue
+        out.append(ch)
+        i += 1
+    return "".join(out)
 
 
-RULES: dict[str, dict[str, list[tuple[re.Pattern[str], float]]]] = {
+class Rule:
+    """One compiled rule. :meth:`search` first tries the pattern without its leading and
+    inner ``\\b`` (a superset: where it finds nothing, the rule cannot match), which the
+    regular-expression engine scans for much faster (a ``\\b`` in front hides the literal
+    prefix it skips ahead with); most rules match no message, so most searches stop there."""
+
+    def __init__(self, pattern: str) -> None:
+        self.compiled = re.compile(pattern)
+        self.pattern = pattern
+        loose = without_word_boundaries(pattern)
+        self.gate = re.compile(loose) if loose != pattern else None
+
+    def search(self, text: str) -> re.Match[str] | None:
+        """``re.search`` of the rule's pattern in ``text``."""
+        if self.gate is not None and self.gate.search(text) is None:
+            return None
+        return self.compiled.search(text)
+
+
+def _compile(rules: Rules) -> dict[str, list[tuple[Rule, float]]]:
+    return {name: [(Rule(p), w) for p, w in items] for name, items in rules.items()}
+
+
+RULES: dict[str, dict[str, list[tuple[Rule, float]]]] = {
     "en": _compile(EN), "vi": _compile(VI), "id": _compile(ID), "tl": _compile(TL)}
 """Compiled rules per language and situation."""

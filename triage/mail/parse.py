@@ -25,6 +25,7 @@ from inscriptis import get_text
 
 from triage.clock import ensure_utc
 from triage.errors import ParseError
+from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
 from triage.mail.loops import bounced_message, detect_auto
 from triage.mail.quotes import strip_quotes
@@ -33,6 +34,8 @@ from triage.models import Attachment, ParsedMessage
 log = logging.getLogger(__name__)
 
 GENERATED_ID_DOMAIN = "generated.triage.invalid"
+
+_install_boundaries()  # the feedparser's boundaries without a pattern compiled per message
 
 
 def decode_header_value(value: str) -> str:
@@ -323,12 +326,15 @@ _GARBLED = 0.02
 """Share of replacement or control characters above which a text counts as undecodable."""
 
 
+_BAD_CHARS = re.compile("[\ufffd\x00-\x08\x0b\x0e-\x1f\x7f-\x9f]")
+"""Replacement characters and control characters (Unicode category Cc) but tab, newline,
+carriage return and form feed."""
+
+
 def _garbled(text: str) -> bool:
     if not text:
         return False
-    bad = sum(1 for ch in text if ch == "\ufffd" or (unicodedata.category(ch) == "Cc"
-                                                       and ch not in "\t\n\r\f"))
-    return bad / len(text) > _GARBLED
+    return len(_BAD_CHARS.findall(text)) / len(text) > _GARBLED
 
 
 def defects_of(msg: Message, sender: str, subject: str, name: str, text: str) -> list[str]:

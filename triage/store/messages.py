@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -322,6 +322,20 @@ class Messages(Aggregate):
             q = q.where(m.c.id.in_(list(ids)))
         with self.read("cannot export messages") as c:
             return [row_dict(r) for r in c.execute(q)]
+
+    def iter_export_rows(self, chunk: int = 1000) -> Iterator[dict[str, Any]]:
+        """Yield :meth:`export_rows` for every message, ``chunk`` messages at a time (one
+        short read each, by id), so an export of a million messages never holds them all."""
+        m = s.messages
+        last = 0
+        while True:
+            with self.read("cannot export messages") as c:
+                ids = [int(r[0]) for r in c.execute(select(m.c.id).where(m.c.id > last)
+                                                    .order_by(m.c.id).limit(chunk))]
+            if not ids:
+                return
+            yield from self.export_rows(ids)
+            last = ids[-1]
 
 
 def message_row(source: str, item: Ingest, now: datetime, channel: str,

@@ -32,7 +32,7 @@ delegating to the aggregates. Nothing outside ``triage/store`` writes SQL.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -196,6 +196,10 @@ class Store:
     def export_rows(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
         """Return one joined row per message, ordered by id."""
         return self.messages.export_rows(ids)
+
+    def iter_export_rows(self, chunk: int = 1000) -> Iterator[dict[str, Any]]:
+        """Yield every message's export row, ``chunk`` messages per read (memory stays flat)."""
+        return self.messages.iter_export_rows(chunk)
 
     # ------------------------------------------------------------ processing
     def save_processing(self, message_id: int, classification: Classification | None,
