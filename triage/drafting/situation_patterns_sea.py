@@ -278,3 +278,47 @@ TL["follow_up"] += [
     (r"\bnag-?email na (?:po )?ako last (?:week|time)\b|\b\d+ days na (?:po )?(?:akong )?"
      r"nag-?(?:dm|message|email|chat)\b", 3.0),
 ]
+
+# Round d (see situation_patterns.py): closing, errors that never appear, overheating goods,
+# chases and refunds said colloquially.
+ID["closing"] += [
+    (r"\b(?:sudah|udah|sdh|dah) (?:ketemu|ditemukan|dapat|aman|oke|ok|normal lagi|beres"
+     r"|tukar|ditukar|diganti|masuk)\b|\b(?:tidak|gak|ga|nggak|enggak|tak) (?:perlu|usah)"
+     r" (?:di-?cek|dicek|diproses|ditindaklanjuti|dibantu)(?: lagi)?\b|\bsudah sesuai\b", 3.5),
+]
+ID["app_error"] += [
+    (r"\b(?:404|500|502|503)\b|\b(?:tidak|gak|ga|nggak|enggak|tdk|gk) (?:pernah )?(?:muncul"
+     r"|tampil|kebuka|ke-?load|berfungsi|jalan)\b|\babu-?abu\b|\babu2\b", 2.0),
+]
+ID["damaged_goods"] += [
+    (r"\bbau (?:terbakar|gosong|hangus|kabel)\b|\b(?:sangat|panas) (?:panas|banget|sekali)\b"
+     r"|\bkorslet\b|\bberasap\b|\bmeleleh\b", 3.0),
+]
+ID["follow_up"] += [
+    (r"\b(?:kali|yang) (?:kedua|ketiga|ke-?2|ke-?3)\b|\bkok (?:diem|diam|dicuekin|gak dibales"
+     r"|ga dibales|nggak dibalas)\b|\bdicuekin\b", 3.5),
+]
+TL["closing"] += [
+    (r"\bnakita (?:ko )?na\b|\bhindi na (?:po )?(?:kailangan|kelangan)\b|\bna-?(?:exchange"
+     r"|refund|palitan|deliver|receive) na\b|\btama na (?:po )?(?:ang|yung) (?:size|item"
+     r"|kulay|order)\b|\bbumalik na (?:po )?(?:ang|yung) (?:internet|signal|net|wifi)\b", 3.5),
+]
+TL["app_error"] += [
+    (r"\b(?:404|500|502|503)\b|\b(?:hindi|di|ayaw) (?:po )?(?:lumalabas|lumabas|nagpapakita"
+     r"|lumilitaw)\b", 2.0),
+]
+TL["refund"] += [
+    (r"\b(?:ibabalik|ibalik|maibalik|babalik|ibalik nyo)\b.{0,40}\bpera\b|\bpera\b.{0,40}"
+     r"\b(?:ibabalik|babalik|papasok|maibabalik)\b", 2.5),
+]
+TL["damaged_goods"] += [
+    (r"\bamoy (?:sunog|nasusunog)\b|\bsobrang init\b|\bumuusok\b|\bnag-?spark\b"
+     r"|\bnatunaw\b", 3.0),
+]
+TL["order_status"] += [
+    (r"\bnaka-?hold\b|\bsorting (?:center|facility)\b|\bnawala (?:na )?(?:po )?(?:ba )?"
+     r"(?:ang|yung)? ?(?:parcel|package|order)\b|\bnawala na po ba\b", 2.5),
+]
+TL["thanks"] += [
+    (r"\bsalamat (?:kay|kina|sa team|sa inyo)\b|\bang galing\b", 1.0),
+]
