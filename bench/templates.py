@@ -161,7 +161,7 @@ def print_errors(fixtures: list[dict]) -> None:
             n, ok = sum(total[k] for k in keys), sum(right[k] for k in keys)
             cells.append(f"{lang} {ok}/{n} ({ok / n:.1%})" if n else f"{lang} -")
         print(f"{r:8} " + ", ".join(cells))
-    for expected, lang, fid, found, text in sorted(errors):
+    for expected, _lang, fid, found, text in sorted(errors):
         print(f"{fid:8} expected {expected:15} found {found:15} {text[:140]!r}")
 
 

@@ -249,8 +249,9 @@ VI: Rules = {
         (r"\b(?:van |cung )?(?:chua|khong) (?:thay|nhan duoc|co) (?:ai )?(?:phan hoi|tra loi"
          r"|hoi am|lien he lai)\b", 3.5),
         (r"\bkhong (?:ai|thay ai) (?:tra loi|phan hoi|lien he lai|rep)\b", 3.5),
-        (r"\b(?:co tin gi|co cap nhat gi|the nao roi|sao roi|toi dau roi|xu ly toi dau"
-         r"|den dau roi)\b", 3.5),
+        (r"\b(?:co tin gi|co cap nhat gi|the nao roi|sao roi|xu ly toi dau|den dau roi)\b"
+         r"|\b(?:yeu cau|khieu nai|ho so|ticket|vu|phan anh|hoan tien)\b.{0,20}\btoi dau roi\b",
+         3.5),
         (r"\b(?:da )?(?:gui|nhan tin|hoi|goi|email|lien he)\b.{0,25}\b(?:may|nhieu|\d+|hai"
          r"|ba) (?:lan|ngay|hom|tuan) (?:roi|truoc|nay)\b", 3.0),
         (r"\b(?:nhac lai|hoi lai|nhan lai|thu|email|tin nhan) (?:truoc|lan truoc)\b"
@@ -351,12 +352,15 @@ VI["follow_up"] += [
 # errors shown as status codes or things that never appear, "stop my box", "billed twice",
 # goods that overheat or smell burnt, informal praise.
 EN["closing"] += [
-    (r"\b(?:internet|wifi|wi-fi|connection|signal|service|app|site|account|it)(?:'s| is)"
-     r" (?:back|fine again|ok again|okay again)\b|\b(?:exchange|return|swap|replacement"
+    (r"\b(?:internet|wifi|wi-fi|connection|signal|service|app|site|account|it|power|line)"
+     r"(?:'s| is) (?:back|fine again|ok again|okay again)\b|\b(?:exchange|return|swap|replacement"
      r"|refund|delivery)(?:'s| is| was)? (?:all )?(?:done|complete|completed|sorted)\b"
      r"|\bfound (?:it|my|the) ?(?:parcel|package|order|item)?\b|\bno need to (?:check"
-     r"|look|chase|follow)\b|\bnever ?mind\b|\bgot the (?:right|correct) (?:size|one|item"
-     r"|colou?r|model)\b|\bthanks? for the (?:quick |fast )?(?:fix|sorting)\b", 3.5),
+     r"|look|chase|follow)\b|\bnever ?mind\b"
+     r"|\bnothing (?:else|more) (?:is )?(?:needed|required)\b"
+     r"|\b(?:right|correct) (?:model|size|one|item|colou?r) this time\b"
+     r"|\bgot the (?:right|correct) (?:size|one|item|colou?r|model)\b"
+     r"|\bthanks? for the (?:quick |fast )?(?:fix|sorting)\b", 3.5),
 ]
 EN["app_error"] += [
     (r"\b(?:404|500|502|503)\b|\bpage not found\b|\bnot found page\b", 2.5),
@@ -364,7 +368,7 @@ EN["app_error"] += [
      r"|render|load)(?:s| up)?\b|\bstays? (?:blank|grey|gray|empty)\b", 2.0),
 ]
 EN["cancellation"] += [
-    (r"\bstop (?:my|the|this|our) (?:\w+ )?(?:box|subscription|plan|membership|deliveries"
+    (r"\bstop (?:my|the|this|our) (?:\w+ ){0,2}(?:box|subscription|plan|membership|deliveries"
      r"|delivery)\b|\b(?:don'?t|do not) want (?:it|this|them) (?:to )?renew", 3.0),
 ]
 EN["payment_failed"] += [
@@ -375,20 +379,25 @@ EN["damaged_goods"] += [
     (r"\bburn(?:ing|t)? smell\b|\bsmells? (?:like )?burn\w*\b|\boverheat\w*\b"
      r"|\b(?:sparks|sparking|smoking|melted)\b|\bgets? (?:very |really |too )?hot\b", 3.0),
 ]
+EN["damaged_goods"] += [
+    (r"\b(?:ordered|asked for|bought) (?:a |an |the )?(?:size|colou?r|model)\b.{0,30}"
+     r"\b(?:got|received|sent|came|delivered)\b", 3.0),
+]
 EN["thanks"] += [
-    (r"\bcheers\b|\blegends?\b|\blifesavers?\b|\byou(?:'re| are) (?:a )?(?:star|stars"
+    (r"\bcheers (?:for|guys|team|legends?|mate|heaps)\b|\blegends?\b|\blifesavers?\b|\byou(?:'re| are) (?:a )?(?:star|stars"
      r"|gem)\b|\bhats off\b", 2.0),
 ]
 EN["follow_up"][0] = (
-    r"\bany (?:update|news|progress)\b|\bfollow(?:ing)?[- ]up\b(?! (?:with|sa|on) (?:the )?"
+    r"\bany (?:update|news|progress)\b|(?<!need to )(?<!kailangang i-)"
+    r"\bfollow(?:ing)?[- ]up\b(?! (?:with|sa|on) (?:the )?"
     r"(?:courier|rider|delivery|shipper|seller))|\bchasing\b"
     r"|\bstill waiting (?:for|on) (?:a |an |your )?(?:reply|response|answer|update"
     r"|call ?back)", 4.0)
 VI["closing"] += [
     (r"\b(?:doi|tra|hoan|nhan|giao|sua|xu ly)(?: hang| tien| don)? xong (?:roi|xuoi|het)\b"
      r"|\bdung (?:size|mau|hang) roi\b|\btim thay (?:roi|hang|don|goi)\b|\bkhong can"
-     r" (?:kiem tra|check|xu ly|ho tro) (?:nua|them)\b|\b(?:mang|wifi|internet|app) (?:co )?"
-     r"(?:lai|on|binh thuong) roi\b|\bok roi\b", 3.5),
+     r" (?:kiem tra|check|xu ly|ho tro) (?:nua|them)\b|\b(?:mang|wifi|internet|app)\b.{0,12}"
+     r"\b(?:co lai|on|binh thuong|chay lai) roi\b|\bok roi\b", 3.5),
 ]
 VI["app_error"] += [
     (r"\b(?:404|500|502|503)\b|\bkhong (?:hien|hien len|hien ra|len hinh|load)\b"
@@ -399,6 +408,7 @@ VI["order_status"] += [
      r"(?: roi)?\b", 3.5),
 ]
 VI["damaged_goods"] += [
+    (r"\bdat (?:size|mau|co|loai)\b.{0,30}\b(?:giao|gui|nhan|ra)\b (?:size|mau|co|loai)\b", 3.0),
     (r"\bmui khet\b|\b(?:rat |qua |bi )?nong (?:ran|qua|lam|bat thuong)\b|\bchap dien\b"
      r"|\bboc khoi\b|\bphat no\b", 3.0),
 ]

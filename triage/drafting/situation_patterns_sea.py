@@ -189,7 +189,9 @@ TL: Rules = {
          r"|chat|dm)|tumawag|nagtanong)", 3.5),
         (r"\bwala (?:pa )?(?:rin )?(?:po |pong )?(?:ang )?(?:sagot|reply|tugon|update|sumasagot"
          r"|nagre-?reply)\b|\bwalang (?:sumasagot|sumagot|nagre-?reply|reply|update)\b", 3.5),
-        (r"\bfollow ?up\b|\bnagfo-?follow up\b|\bano na (?:po )?(?:ang )?(?:balita|update"
+        (r"(?<!kailangang i-)(?<!kailangan i-)\bfollow ?up\b"
+         r"(?! (?:sa|with|on) (?:the |ang |yung )?(?:courier|rider|seller|shipper))"
+         r"|\bnagfo-?follow up\b|\bano na (?:po )?(?:ang )?(?:balita|update"
          r"|nangyari)\b|\bmay update na (?:po )?ba\b|\bkumusta na (?:po )?(?:ang|yung)\b", 3.5),
         (r"\bnag-?(?:email|message|chat) na (?:po )?ako (?:dati|noon|noong|last)\b"
          r"|\bnaunang (?:email|message)\b", 2.5),
@@ -299,7 +301,9 @@ ID["follow_up"] += [
      r"|ga dibales|nggak dibalas)\b|\bdicuekin\b", 3.5),
 ]
 TL["closing"] += [
-    (r"\bnakita (?:ko )?na\b|\bhindi na (?:po )?(?:kailangan|kelangan)\b|\bna-?(?:exchange"
+    (r"\b(?:nakita|nakuha) (?:ko )?na\b|\bpumasok na (?:po )?(?:ang |yung )?(?:refund|pera"
+     r"|bayad)\b|\bpwede(?: nyo| niyo)? nang? (?:pong? )?i-?close\b"
+     r"|\bhindi na (?:po )?(?:kailangan|kelangan)\b|\bna-?(?:exchange"
      r"|refund|palitan|deliver|receive) na\b|\btama na (?:po )?(?:ang|yung) (?:size|item"
      r"|kulay|order)\b|\bbumalik na (?:po )?(?:ang|yung) (?:internet|signal|net|wifi)\b", 3.5),
 ]
