@@ -384,8 +384,8 @@ EN["damaged_goods"] += [
      r"\b(?:got|received|sent|came|delivered)\b", 3.0),
 ]
 EN["thanks"] += [
-    (r"\bcheers (?:for|guys|team|legends?|mate|heaps)\b|\blegends?\b|\blifesavers?\b|\byou(?:'re| are) (?:a )?(?:star|stars"
-     r"|gem)\b|\bhats off\b", 2.0),
+    (r"\bcheers (?:for|guys|team|legends?|mate|heaps)\b|\blegends?\b|\blifesavers?\b"
+     r"|\byou(?:'re| are) (?:a )?(?:star|stars|gem)\b|\bhats off\b", 2.0),
 ]
 EN["follow_up"][0] = (
     r"\bany (?:update|news|progress)\b|(?<!need to )(?<!kailangang i-)"
