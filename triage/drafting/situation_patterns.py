@@ -412,3 +412,17 @@ VI["damaged_goods"] += [
     (r"\bmui khet\b|\b(?:rat |qua |bi )?nong (?:ran|qua|lam|bat thuong)\b|\bchap dien\b"
      r"|\bboc khoi\b|\bphat no\b", 3.0),
 ]
+EN["closing"] += [
+    (r"\b(?:it'?s|that'?s|everything(?:'s| is)?|all) (?:sorted|resolved|fixed)\b"
+     r"|\b(?:disregard|ignore) my (?:last|previous|earlier) (?:email|message)\b|\bfalse alarm\b"
+     r"|\bwe'?re (?:all )?good (?:now|here)\b|\bproblem solved\b", 3.5),
+]
+EN["app_error"] += [
+    (r"\b(?:returns?|shows?|gives?|brings? up) (?:me )?(?:nothing|no results|zero results)\b"
+     r"|\bstuck (?:on|at) (?:the )?(?:loading|\d+ ?%)|\b(?:loads|loading) forever\b"
+     r"|\binfinite(?:ly)? load\w*|\bunexpected error\b|\bgr[ae]yed out\b", 2.5),
+]
+VI["closing"] += [
+    (r"\bnhan (?:duoc|dc) (?:tien|hang|don|goi hang)(?: hoan)?(?: \w+)? roi\b"
+     r"|\bkhong sao (?:nua|roi)\b|\bhet bi (?:loi )?roi\b|\bbo qua tin nhan\b", 3.5),
+]

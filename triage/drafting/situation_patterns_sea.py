@@ -326,3 +326,19 @@ TL["order_status"] += [
 TL["thanks"] += [
     (r"\bsalamat (?:kay|kina|sa team|sa inyo)\b|\bang galing\b", 1.0),
 ]
+ID["closing"] += [
+    (r"\babaikan (?:pesan|email|chat)\b|\b(?:ga|gak|nggak|tidak) jadi (?:komplain|refund"
+     r"|retur|tukar)\b|\b(?:udah|sudah) (?:gapapa|ga papa|nggak apa)\b", 3.5),
+]
+ID["app_error"] += [
+    (r"\bnge-?lag\b|\bnge-?hang\b|\b(?:stuck|mentok|nyangkut) di\b|\bmuter-?muter terus\b"
+     r"|\bloading (?:mulu|melulu|lama banget)\b|\b(?:ga|gak|tidak|nggak) bisa di-?klik\b", 2.5),
+]
+TL["closing"] += [
+    (r"\b(?:solved|resolved|fixed|goods|keri) na\b|\bignore (?:nyo|niyo|mo) na\b"
+     r"|\b(?:huwag|wag) (?:nyo |niyo )?na (?:pong |po )?(?:pansinin|i-?check)\b", 3.5),
+]
+TL["app_error"] += [
+    (r"\bnag-?(?:fe-?|fi-?)?freeze\b|\b(?:naka-?)?stuck (?:sa|lang)\b|\b(?:ayaw|di|hindi)"
+     r" (?:po )?ma-?click\b|\bwalang lumalabas\b", 2.5),
+]
