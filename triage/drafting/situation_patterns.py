@@ -353,10 +353,12 @@ VI["follow_up"] += [
 # goods that overheat or smell burnt, informal praise.
 EN["closing"] += [
     (r"\b(?:internet|wifi|wi-fi|connection|signal|service|app|site|account|it|power|line)"
-     r"(?:'s| is) (?:back|fine again|ok again|okay again)\b|\b(?:exchange|return|swap|replacement"
-     r"|refund|delivery)(?:'s| is| was)? (?:all )?(?:done|complete|completed|sorted)\b"
-     r"|\bfound (?:it|my|the) ?(?:parcel|package|order|item)?\b|\bno need to (?:check"
-     r"|look|chase|follow)\b|\bnever ?mind\b"
+     r"(?:'s| is) (?:back|fine again|ok again|okay again)\b(?! to\b| again\b)"
+     r"|\b(?:exchange|return|swap|replacement)(?:'s| is| was)? (?:all )?(?:done|complete"
+     r"|completed|sorted)\b(?![^.!?\n]{0,40}\b(?:but|still|yet)\b)"
+     r"|\bfound (?:it|my (?:parcel|package|order|item)|the (?:parcel|package|order|item))\b"
+     r"(?! (?:hard|difficult|odd|strange|confusing|annoying|weird|easy|broken|damaged))"
+     r"|\bno need to (?:check|look|chase|follow)\b|\bnever ?mind\b"
      r"|\bnothing (?:else|more) (?:is )?(?:needed|required)\b"
      r"|\b(?:right|correct) (?:model|size|one|item|colou?r) this time\b"
      r"|\bgot the (?:right|correct) (?:size|one|item|colou?r|model)\b"
@@ -394,7 +396,8 @@ EN["follow_up"][0] = (
     r"|\bstill waiting (?:for|on) (?:a |an |your )?(?:reply|response|answer|update"
     r"|call ?back)", 4.0)
 VI["closing"] += [
-    (r"\b(?:doi|tra|hoan|nhan|giao|sua|xu ly)(?: hang| tien| don)? xong (?:roi|xuoi|het)\b"
+    (r"\b(?:doi hang|tra hang|hoan tien|nhan hang|sua|xu ly) xong (?:roi|xuoi|het)\b"
+     r"(?![^.!?\n]{0,40}\b(?:nhung|ma|van|chua)\b)"
      r"|\bdung (?:size|mau|hang) roi\b|\btim thay (?:roi|hang|don|goi)\b|\bkhong can"
      r" (?:kiem tra|check|xu ly|ho tro) (?:nua|them)\b|\b(?:mang|wifi|internet|app)\b.{0,12}"
      r"\b(?:co lai|on|binh thuong|chay lai) roi\b|\bok roi\b", 3.5),

@@ -284,8 +284,9 @@ TL["follow_up"] += [
 # Round d (see situation_patterns.py): closing, errors that never appear, overheating goods,
 # chases and refunds said colloquially.
 ID["closing"] += [
-    (r"\b(?:sudah|udah|sdh|dah) (?:ketemu|ditemukan|dapat|aman|oke|ok|normal lagi|beres"
-     r"|tukar|ditukar|diganti|masuk)\b|\b(?:tidak|gak|ga|nggak|enggak|tak) (?:perlu|usah)"
+    (r"\b(?:sudah|udah|sdh|dah) (?:ketemu|ditemukan|aman|oke|ok|normal lagi|beres)\b"
+     r"(?![^.!?\n]{0,40}\b(?:tapi|namun|tetapi|masih|belum)\b)"
+     r"|\b(?:tidak|gak|ga|nggak|enggak|tak) (?:perlu|usah)"
      r" (?:di-?cek|dicek|diproses|ditindaklanjuti|dibantu)(?: lagi)?\b|\bsudah sesuai\b", 3.5),
 ]
 ID["app_error"] += [
@@ -304,7 +305,8 @@ TL["closing"] += [
     (r"\b(?:nakita|nakuha) (?:ko )?na\b|\bpumasok na (?:po )?(?:ang |yung )?(?:refund|pera"
      r"|bayad)\b|\bpwede(?: nyo| niyo)? nang? (?:pong? )?i-?close\b"
      r"|\bhindi na (?:po )?(?:kailangan|kelangan)\b|\bna-?(?:exchange"
-     r"|refund|palitan|deliver|receive) na\b|\btama na (?:po )?(?:ang|yung) (?:size|item"
+     r"|refund|palitan|deliver|receive) na\b"
+     r"(?![^.!?\n]{0,40}\b(?:pero|kaso|wala|hindi)\b)|\btama na (?:po )?(?:ang|yung) (?:size|item"
      r"|kulay|order)\b|\bbumalik na (?:po )?(?:ang|yung) (?:internet|signal|net|wifi)\b", 3.5),
 ]
 TL["app_error"] += [
