@@ -429,3 +429,11 @@ VI["closing"] += [
     (r"\bnhan (?:duoc|dc) (?:tien|hang|don|goi hang)(?: hoan)?(?: \w+)? roi\b"
      r"|\bkhong sao (?:nua|roi)\b|\bhet bi (?:loi )?roi\b|\bbo qua tin nhan\b", 3.5),
 ]
+EN["app_error"] += [
+    (r"\b(?:even though|although|but|though) (?:my |the )?(?:wifi|wi-fi|internet|connection"
+     r"|signal)(?:'s| is) (?:fine|working|ok|okay|good|stable|perfect)\b", 2.0),
+]
+VI["app_error"] += [
+    (r"\b(?:du|trong khi|ma|nhung) (?:wifi|mang|4g|internet)\b.{0,10}\b(?:van )?(?:on|manh"
+     r"|binh thuong|tot)\b", 2.0),
+]

@@ -333,7 +333,8 @@ ID["closing"] += [
      r"|retur|tukar)\b|\b(?:udah|sudah) (?:gapapa|ga papa|nggak apa)\b", 3.5),
 ]
 ID["app_error"] += [
-    (r"\bnge-?lag\b|\bnge-?hang\b|\b(?:stuck|mentok|nyangkut) di\b|\bmuter-?muter terus\b"
+    (r"\bnge-?lag\b|\bnge-?hang\b|\bmuter-?muter terus\b"
+     r"|\b(?:stuck|mentok|nyangkut) di (?:halaman|layar|loading|menu|tampilan)\b"
      r"|\bloading (?:mulu|melulu|lama banget)\b|\b(?:ga|gak|tidak|nggak) bisa di-?klik\b", 2.5),
 ]
 TL["closing"] += [
@@ -341,6 +342,20 @@ TL["closing"] += [
      r"|\b(?:huwag|wag) (?:nyo |niyo )?na (?:pong |po )?(?:pansinin|i-?check)\b", 3.5),
 ]
 TL["app_error"] += [
-    (r"\bnag-?(?:fe-?|fi-?)?freeze\b|\b(?:naka-?)?stuck (?:sa|lang)\b|\b(?:ayaw|di|hindi)"
+    (r"\bnag-?(?:fe-?|fi-?)?freeze\b|\b(?:naka-?)?stuck (?:sa (?:loading|screen|page|payment"
+     r"|login)|lang)\b|\b(?:ayaw|di|hindi)"
      r" (?:po )?ma-?click\b|\bwalang lumalabas\b", 2.5),
+]
+ID["order_status"] += [
+    (r"\b(?:tertahan|nyangkut|stuck|tertunda|mandek) di (?:gudang|hub|transit|sorting|sortir"
+     r"|pusat sortir|kantor pos)\b|\bkurir(?:nya)? (?:datang|dateng|sampai|nyampe)"
+     r" (?:jam|kapan)\b|\bjam berapa (?:kurir|paket)", 3.0),
+]
+ID["app_error"] += [
+    (r"\b(?:padahal|tapi|tetapi) (?:wifi|internet|sinyal|koneksi|jaringan)(?:nya)? (?:lancar"
+     r"|bagus|normal|kenceng|kencang|stabil)\b|\bkesalahan (?:sistem|server)\b", 2.0),
+]
+TL["app_error"] += [
+    (r"\b(?:kahit|pero) (?:malakas|okay|ok|maayos) (?:naman )?(?:ang |yung )?(?:wifi"
+     r"|internet|signal)\b", 2.0),
 ]
