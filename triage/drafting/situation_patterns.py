@@ -437,3 +437,31 @@ VI["app_error"] += [
     (r"\b(?:du|trong khi|ma|nhung) (?:wifi|mang|4g|internet)\b.{0,10}\b(?:van )?(?:on|manh"
      r"|binh thuong|tot)\b", 2.0),
 ]
+EN["closing"] += [
+    (r"\bgot (?:my|the) (?:money|refund|parcel|package|order) (?:back )?(?:this morning|today"
+     r"|now|yesterday|at last|finally)\b|\b(?:call|consider|mark) (?:this|it) (?:done|closed"
+     r"|resolved|sorted)\b|\b(?:opens|loads|works|runs|connects) (?:fine|ok|okay|normally"
+     r"|properly) (?:now|again)\b|\bno need to do anything\b|\bi(?:'ve| have) got it now\b",
+     3.5),
+]
+EN["app_error"] += [
+    (r"\bforbidden\b|\baccess denied\b|\b(?:won'?t|can'?t|doesn'?t|does not|will not) upload"
+     r"|\bupload(?:s|ing)? (?:fails?|failed)\b|\bfails? to (?:upload|save|load|send)\b"
+     r"|\bprogress bar (?:stops|freezes|gets stuck)\b", 2.5),
+]
+EN["thanks"] += [
+    (r"\b(?:big|huge|many|special) thanks\b|\bthank(?:s| you) to (?:the|your) (?:driver|rider"
+     r"|courier|agent|team|staff|delivery)\b", 2.0),
+]
+VI["closing"] += [
+    (r"\bdong (?:yeu cau|ticket|phieu|khieu nai)\b|\b(?:dung|chay|vao) (?:duoc |dc )?binh"
+     r" thuong lai\b", 3.5),
+]
+VI["app_error"] += [
+    (r"\btrang xoa\b|\b(?:bam|nhan|cham) (?:dau|gi) cung (?:khong|ko) (?:phan hoi|duoc|an)\b",
+     2.5),
+]
+VI["thanks"] += [
+    (r"\bcam on (?:anh|chi|ban|em|ban) (?:shipper|tu van|nhan vien|cskh|giao hang)\b"
+     r"|\bde thuong\b|\bnhanh nhen\b", 2.0),
+]

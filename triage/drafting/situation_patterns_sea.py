@@ -359,3 +359,25 @@ TL["app_error"] += [
     (r"\b(?:kahit|pero) (?:malakas|okay|ok|maayos) (?:naman )?(?:ang |yung )?(?:wifi"
      r"|internet|signal)\b", 2.0),
 ]
+ID["closing"] += [
+    (r"\b(?:udah|sudah) (?:di tangan|ada di (?:saya|aku|rumah))\b|\bternyata (?:paket|barang"
+     r"|pesanan|uang|dana)\w* (?:sudah |udah )?(?:di|ada|dibawa|diterima|dititip|masuk)"
+     r"|\b(?:uang|dana)(?:nya)? (?:sudah|udah) (?:balik|kembali)\b", 3.5),
+]
+ID["app_error"] += [
+    (r"\bhalaman\w*(?: \w+)? (?:cuma |hanya )?(?:putih|kosong|blank)\b"
+     r"|\blayar(?:nya)? (?:cuma |hanya )?(?:putih|kosong|hitam)\b"
+     r"|\bgagal (?:terkirim|upload|diunggah|mengunggah|disimpan)\b",
+     2.5),
+]
+ID["thanks"] += [
+    (r"\b(?:baik|sopan|sabar) (?:banget|sekali|bgt)\b|\bfast respon(?:se)?\b", 2.0),
+]
+TL["closing"] += [
+    (r"\b(?:nagana|gumana|gumagana|umaandar|nagloload|nagbubukas) na (?:po )?(?:ulit|uli)\b",
+     3.5),
+]
+TL["app_error"] += [
+    (r"\b(?:ayaw|hindi|di) (?:po )?(?:mag-?upload|ma-?upload|ma-?send|ma-?save)\b"
+     r"|\b(?:laging|palaging|lagi) (?:na )?failed\b|\bblangko\b", 2.5),
+]
