@@ -112,7 +112,11 @@ EN: Rules = {
         (r"\bany (?:update|news|progress)\b|\bfollow(?:ing)?[- ]up\b|\bchasing\b"
          r"|\bstill waiting (?:for|on) (?:a |an |your )?(?:reply|response|answer|update"
          r"|call ?back)", 4.0),
-        (r"\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th) (?:time|email|message)\b", 3.5),
+        (r"\b(?:second|third|fourth|fifth|2nd|3rd|4th|5th) (?:email|message\b|time\b(?!"
+         r"(?: this (?:week|month|year)| today| in a (?:week|month|row))?,? (?:that )?(?:the|my"
+         r"|your|it|this) (?:\w+ ){0,2}(?:has |have |had |is |was )?(?:gone down|went down"
+         r"|dropped|crashed|broken|broke|failed|died|stopped|arrived|came|been (?:late|wrong"
+         r"|damaged|broken))))", 3.5),
         (r"\b(?:no ?one|nobody) (?:has )?(?:ever )?(?:replied|answered|responded|got back"
          r"|gets back|replies|answers)|\bno (?:reply|response|answer) (?:yet|from you|so far)"
          r"|\bnever (?:heard back|got (?:a|any) (?:reply|response))|\bhaven'?t heard back", 3.5),

@@ -88,7 +88,9 @@ ID: Rules = {
         (r"\b(?:sudah|udah|sdh) (?:\w+ )?(?:\d+|dua|tiga|empat|berkali-kali|beberapa) ?(?:kali"
          r"|hari|minggu) (?:saya )?(?:menghubungi|chat|email|tanya|nanya|kirim|komplain"
          r"|telepon|telpon)", 3.0),
-        (r"\b(?:yang )?(?:ketiga|kedua|keempat) ?kali(?:nya)?\b|\bkali ketiga\b", 3.5),
+        (r"\b(?:yang )?(?:ketiga|kedua|keempat) ?kali(?:nya)?\b(?:(?! (?:ini )?(?:internet|wifi"
+         r"|jaringan|aplikasi|app|barang|paket|pesanan)\w* (?:\w+ )?(?:mati|putus|rusak|error|salah"
+         r"|telat|crash|gangguan)))|\bkali ketiga\b", 3.5),
         (r"\b(?:belum|blm|tidak|tak|gak|ga|gk|nggak|enggak) (?:juga )?(?:ada )?(?:balasan|respon"
          r"|tanggapan|jawaban|kabar|dibalas|direspon|ditanggapi|feedback)", 3.5),
         (r"\b(?:bagaimana|gimana) (?:kelanjutannya|tindak lanjutnya|kabarnya|update)\b"
@@ -184,7 +186,9 @@ TL: Rules = {
         (r"\bhindi (?:na )?(?:bumubukas|umaandar|nag-?o-?on)\b", 2.5),
     ],
     "follow_up": [
-        (r"\b(?:ikalawang|ikatlong|pangatlong|pangalawang|ika-?\d) (?:beses|email|message)\b"
+        (r"\b(?:ikalawang|ikatlong|pangatlong|pangalawang|ika-?\d) (?:email|message\b"
+         r"|beses\b(?! na (?:(?:mag|nag|na)-?(?!email|message|follow|tanong|chat|dm|text"
+         r"|reply)|nasira|nawala)))"
          r"|\bilang beses (?:na|ko na) (?:po )?(?:akong )?(?:nag-?(?:email|message|follow|tanong"
          r"|chat|dm)|tumawag|nagtanong)", 3.5),
         (r"\bwala (?:pa )?(?:rin )?(?:po |pong )?(?:ang )?(?:sagot|reply|tugon|update|sumasagot"
