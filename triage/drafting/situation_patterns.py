@@ -249,7 +249,9 @@ VI: Rules = {
          r" (?:lan|ngay) (?:la|thi|da) (?:hu|hong))\b", 2.5),
     ],
     "follow_up": [
-        (r"\blan thu (?:2|3|4|5|hai|ba|bon|nam)\b", 3.5),
+        (r"\blan thu (?:2|3|4|5|hai|ba|bon|nam)\b(?! (?:(?:trong )?(?:tuan|thang) nay )?"
+         r"(?:mang|wifi|internet|app|ung dung|hang|don|goi hang)\b.{0,15}\b(?:rot|mat|sap|loi"
+         r"|hong|sai|tre|vo|be|chet)\b)", 3.5),
         (r"\b(?:van |cung )?(?:chua|khong) (?:thay|nhan duoc|co) (?:ai )?(?:phan hoi|tra loi"
          r"|hoi am|lien he lai)\b", 3.5),
         (r"\bkhong (?:ai|thay ai) (?:tra loi|phan hoi|lien he lai|rep)\b", 3.5),
