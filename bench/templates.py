@@ -1,7 +1,9 @@
 """Benchmark drafting: situation accuracy, rendering, fact extraction and ``templates check``.
 
 Run: ``.venv/bin/python bench/templates.py``. Rewrites the ``## Drafting`` section of
-docs/benchmarks.md with the numbers and the machine they were measured on.
+docs/benchmarks.md with the numbers and the machine they were measured on. With ``--errors``
+it only prints the blend's accuracy per round and language and every misdetected fixture
+(expected, found, text), and writes nothing.
 
 Situation accuracy is measured on the held-out fixtures in tests/situations/ (never trained or
 tuned on; see its README), three ways: the keyword rules alone, the model alone, and the blend
@@ -138,8 +140,36 @@ def accuracy_rows(fixtures: list[dict]) -> tuple[list[tuple[str, ...]], list[tup
     return rows, recall
 
 
+def print_errors(fixtures: list[dict]) -> None:
+    """Print the blend's accuracy per round and language and each misdetected fixture."""
+    right: Counter[tuple[str, str]] = Counter()
+    total: Counter[tuple[str, str]] = Counter()
+    errors = []
+    for m in fixtures:
+        found = detect_situation(m["text"], m.get("subject", ""), m["language"], m["category"],
+                                 thread=thread_of(m),
+                                 attachment_types=m.get("attachments", [])).situation
+        key = (round_of(m), m["language"])
+        total[key] += 1
+        right[key] += found == m["situation"]
+        if found != m["situation"]:
+            errors.append((m["situation"], m["language"], m["id"], found, m["text"]))
+    for r in (*ROUNDS, "all"):
+        cells = []
+        for lang in (*LANGUAGES, "all"):
+            keys = [k for k in total if r in ("all", k[0]) and lang in ("all", k[1])]
+            n, ok = sum(total[k] for k in keys), sum(right[k] for k in keys)
+            cells.append(f"{lang} {ok}/{n} ({ok / n:.1%})" if n else f"{lang} -")
+        print(f"{r:8} " + ", ".join(cells))
+    for expected, _lang, fid, found, text in sorted(errors):
+        print(f"{fid:8} expected {expected:15} found {found:15} {text[:140]!r}")
+
+
 def main() -> None:
     """Measure and write the ``## Drafting`` section of docs/benchmarks.md."""
+    if "--errors" in sys.argv[1:]:
+        print_errors(load_fixtures())
+        return
     fixtures = load_fixtures()
     train(load_corpus())  # imports scikit-learn (the daemon has it loaded for the classifier)
     train_s = statistics.median(timed(lambda: train(load_corpus()), 3))

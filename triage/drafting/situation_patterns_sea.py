@@ -88,7 +88,9 @@ ID: Rules = {
         (r"\b(?:sudah|udah|sdh) (?:\w+ )?(?:\d+|dua|tiga|empat|berkali-kali|beberapa) ?(?:kali"
          r"|hari|minggu) (?:saya )?(?:menghubungi|chat|email|tanya|nanya|kirim|komplain"
          r"|telepon|telpon)", 3.0),
-        (r"\b(?:yang )?(?:ketiga|kedua|keempat) ?kali(?:nya)?\b|\bkali ketiga\b", 3.5),
+        (r"\b(?:yang )?(?:ketiga|kedua|keempat) ?kali(?:nya)?\b(?:(?! (?:ini )?(?:internet|wifi"
+         r"|jaringan|aplikasi|app|barang|paket|pesanan)\w* (?:\w+ )?(?:mati|putus|rusak|error|salah"
+         r"|telat|crash|gangguan)))|\bkali ketiga\b", 3.5),
         (r"\b(?:belum|blm|tidak|tak|gak|ga|gk|nggak|enggak) (?:juga )?(?:ada )?(?:balasan|respon"
          r"|tanggapan|jawaban|kabar|dibalas|direspon|ditanggapi|feedback)", 3.5),
         (r"\b(?:bagaimana|gimana) (?:kelanjutannya|tindak lanjutnya|kabarnya|update)\b"
@@ -184,12 +186,16 @@ TL: Rules = {
         (r"\bhindi (?:na )?(?:bumubukas|umaandar|nag-?o-?on)\b", 2.5),
     ],
     "follow_up": [
-        (r"\b(?:ikalawang|ikatlong|pangatlong|pangalawang|ika-?\d) (?:beses|email|message)\b"
+        (r"\b(?:ikalawang|ikatlong|pangatlong|pangalawang|ika-?\d) (?:email|message\b"
+         r"|beses\b(?! na (?:(?:mag|nag|na)-?(?!email|message|follow|tanong|chat|dm|text"
+         r"|reply)|nasira|nawala)))"
          r"|\bilang beses (?:na|ko na) (?:po )?(?:akong )?(?:nag-?(?:email|message|follow|tanong"
          r"|chat|dm)|tumawag|nagtanong)", 3.5),
         (r"\bwala (?:pa )?(?:rin )?(?:po |pong )?(?:ang )?(?:sagot|reply|tugon|update|sumasagot"
          r"|nagre-?reply)\b|\bwalang (?:sumasagot|sumagot|nagre-?reply|reply|update)\b", 3.5),
-        (r"\bfollow ?up\b|\bnagfo-?follow up\b|\bano na (?:po )?(?:ang )?(?:balita|update"
+        (r"(?<!kailangang i-)(?<!kailangan i-)\bfollow ?up\b"
+         r"(?! (?:sa|with|on) (?:the |ang |yung )?(?:courier|rider|seller|shipper))"
+         r"|\bnagfo-?follow up\b|\bano na (?:po )?(?:ang )?(?:balita|update"
          r"|nangyari)\b|\bmay update na (?:po )?ba\b|\bkumusta na (?:po )?(?:ang|yung)\b", 3.5),
         (r"\bnag-?(?:email|message|chat) na (?:po )?ako (?:dati|noon|noong|last)\b"
          r"|\bnaunang (?:email|message)\b", 2.5),
@@ -277,4 +283,105 @@ TL["follow_up"] += [
      r"|\bnaghihintay pa rin\b", 3.5),
     (r"\bnag-?email na (?:po )?ako last (?:week|time)\b|\b\d+ days na (?:po )?(?:akong )?"
      r"nag-?(?:dm|message|email|chat)\b", 3.0),
+]
+
+# Round d (see situation_patterns.py): closing, errors that never appear, overheating goods,
+# chases and refunds said colloquially.
+ID["closing"] += [
+    (r"\b(?:sudah|udah|sdh|dah) (?:ketemu|ditemukan|aman|oke|ok|normal lagi|beres)\b"
+     r"(?![^.!?\n]{0,40}\b(?:tapi|namun|tetapi|masih|belum)\b)"
+     r"|\b(?:tidak|gak|ga|nggak|enggak|tak) (?:perlu|usah)"
+     r" (?:di-?cek|dicek|diproses|ditindaklanjuti|dibantu)(?: lagi)?\b|\bsudah sesuai\b", 3.5),
+]
+ID["app_error"] += [
+    (r"\b(?:404|500|502|503)\b|\b(?:tidak|gak|ga|nggak|enggak|tdk|gk) (?:pernah )?(?:muncul"
+     r"|tampil|kebuka|ke-?load|berfungsi|jalan)\b|\babu-?abu\b|\babu2\b", 2.0),
+]
+ID["damaged_goods"] += [
+    (r"\bbau (?:terbakar|gosong|hangus|kabel)\b|\b(?:sangat|panas) (?:panas|banget|sekali)\b"
+     r"|\bkorslet\b|\bberasap\b|\bmeleleh\b", 3.0),
+]
+ID["follow_up"] += [
+    (r"\b(?:kali|yang) (?:kedua|ketiga|ke-?2|ke-?3)\b|\bkok (?:diem|diam|dicuekin|gak dibales"
+     r"|ga dibales|nggak dibalas)\b|\bdicuekin\b", 3.5),
+]
+TL["closing"] += [
+    (r"\b(?:nakita|nakuha) (?:ko )?na\b|\bpumasok na (?:po )?(?:ang |yung )?(?:refund|pera"
+     r"|bayad)\b|\bpwede(?: nyo| niyo)? nang? (?:pong? )?i-?close\b"
+     r"|\bhindi na (?:po )?(?:kailangan|kelangan)\b|\bna-?(?:exchange"
+     r"|refund|palitan|deliver|receive) na\b"
+     r"(?![^.!?\n]{0,40}\b(?:pero|kaso|wala|hindi)\b)|\btama na (?:po )?(?:ang|yung) (?:size|item"
+     r"|kulay|order)\b|\bbumalik na (?:po )?(?:ang|yung) (?:internet|signal|net|wifi)\b", 3.5),
+]
+TL["app_error"] += [
+    (r"\b(?:404|500|502|503)\b|\b(?:hindi|di|ayaw) (?:po )?(?:lumalabas|lumabas|nagpapakita"
+     r"|lumilitaw)\b", 2.0),
+]
+TL["refund"] += [
+    (r"\b(?:ibabalik|ibalik|maibalik|babalik|ibalik nyo)\b.{0,40}\bpera\b|\bpera\b.{0,40}"
+     r"\b(?:ibabalik|babalik|papasok|maibabalik)\b", 2.5),
+]
+TL["damaged_goods"] += [
+    (r"\bamoy (?:sunog|nasusunog)\b|\bsobrang init\b|\bumuusok\b|\bnag-?spark\b"
+     r"|\bnatunaw\b", 3.0),
+]
+TL["order_status"] += [
+    (r"\bnaka-?hold\b|\bsorting (?:center|facility)\b|\bnawala (?:na )?(?:po )?(?:ba )?"
+     r"(?:ang|yung)? ?(?:parcel|package|order)\b|\bnawala na po ba\b", 2.5),
+]
+TL["thanks"] += [
+    (r"\bsalamat (?:kay|kina|sa team|sa inyo)\b|\bang galing\b", 1.0),
+]
+ID["closing"] += [
+    (r"\babaikan (?:pesan|email|chat)\b|\b(?:ga|gak|nggak|tidak) jadi (?:komplain|refund"
+     r"|retur|tukar)\b|\b(?:udah|sudah) (?:gapapa|ga papa|nggak apa)\b", 3.5),
+]
+ID["app_error"] += [
+    (r"\bnge-?lag\b|\bnge-?hang\b|\bmuter-?muter terus\b"
+     r"|\b(?:stuck|mentok|nyangkut) di (?:halaman|layar|loading|menu|tampilan)\b"
+     r"|\bloading (?:mulu|melulu|lama banget)\b|\b(?:ga|gak|tidak|nggak) bisa di-?klik\b", 2.5),
+]
+TL["closing"] += [
+    (r"\b(?:solved|resolved|fixed|goods|keri) na\b|\bignore (?:nyo|niyo|mo) na\b"
+     r"|\b(?:huwag|wag) (?:nyo |niyo )?na (?:pong |po )?(?:pansinin|i-?check)\b", 3.5),
+]
+TL["app_error"] += [
+    (r"\bnag-?(?:fe-?|fi-?)?freeze\b|\b(?:naka-?)?stuck (?:sa (?:loading|screen|page|payment"
+     r"|login)|lang)\b|\b(?:ayaw|di|hindi)"
+     r" (?:po )?ma-?click\b|\bwalang lumalabas\b", 2.5),
+]
+ID["order_status"] += [
+    (r"\b(?:tertahan|nyangkut|stuck|tertunda|mandek) di (?:gudang|hub|transit|sorting|sortir"
+     r"|pusat sortir|kantor pos)\b|\bkurir(?:nya)? (?:datang|dateng|sampai|nyampe)"
+     r" (?:jam|kapan)\b|\bjam berapa (?:kurir|paket)", 3.0),
+]
+ID["app_error"] += [
+    (r"\b(?:padahal|tapi|tetapi) (?:wifi|internet|sinyal|koneksi|jaringan)(?:nya)? (?:lancar"
+     r"|bagus|normal|kenceng|kencang|stabil)\b|\bkesalahan (?:sistem|server)\b", 2.0),
+]
+TL["app_error"] += [
+    (r"\b(?:kahit|pero) (?:malakas|okay|ok|maayos) (?:naman )?(?:ang |yung )?(?:wifi"
+     r"|internet|signal)\b", 2.0),
+]
+ID["closing"] += [
+    (r"\b(?:udah|sudah) (?:di tangan|ada di (?:saya|aku|rumah))\b|\bternyata (?:paket|barang"
+     r"|pesanan|uang|dana)\w* (?:sudah |udah )?(?:di|ada|dibawa|diterima|dititip|masuk)"
+     r"|\b(?:uang|dana)(?:nya)? (?:sudah|udah) (?:balik|kembali)\b", 3.5),
+]
+ID["app_error"] += [
+    (r"\bhalaman\w*(?: \w+)? (?:cuma |hanya )?(?:putih|kosong|blank)\b"
+     r"|\blayar(?:nya)? (?:cuma |hanya )?(?:putih|kosong|hitam)\b"
+     r"|\bgagal (?:terkirim|upload|diunggah|mengunggah|disimpan)\b",
+     2.5),
+]
+ID["thanks"] += [
+    (r"\b(?:baik|sopan|sabar) (?:banget|sekali|bgt)\b|\bfast respon(?:se)?\b", 2.0),
+]
+TL["closing"] += [
+    (r"\b(?:nagana|gumana|gumagana|umaandar|nagloload|nagbubukas) na (?:po )?(?:ulit|uli)\b",
+     3.5),
+]
+TL["app_error"] += [
+    (r"\b(?:ayaw|hindi|di) (?:po )?(?:mag-?upload|ma-?upload|ma-?send|ma-?save)\b"
+     r"|\b(?:laging|palaging|lagi) (?:na )?failed\b|\bblangko\b", 2.5),
 ]
