@@ -86,12 +86,12 @@ def round_of(m: dict) -> str:
     return {"r": "round 2", "s": "round 3", "t": "round 4", "u": "round 5"}[kind]
 
 
-def round4_by_language(fixtures: list[dict]) -> str:
-    """Return the blend's round-4 accuracy per language, e.g. ``en 16/18, vi 18/18``."""
+def round_by_language(fixtures: list[dict], name: str = "round 5") -> str:
+    """Return the blend's accuracy on one round per language, e.g. ``en 16/18, vi 18/18``."""
     right: Counter[str] = Counter()
     total: Counter[str] = Counter()
     for m in fixtures:
-        if round_of(m) != "round 4":
+        if round_of(m) != name:
             continue
         found = detect_situation(m["text"], m.get("subject", ""), m["language"], m["category"],
                                  thread=thread_of(m),
@@ -216,24 +216,31 @@ def main() -> None:
         "corpus grew by 80 colloquial messages (login, app errors, follow-ups, customers "
         "sending what we asked for; round c) with rules for them, a chasing phrase now decides "
         "alone and `closing` needs a closing phrase: rounds 2 and 3 are therefore no longer "
-        "clean. Round 4 was written after that was frozen (commit f99a41e) and measured once; "
-        "it is the clean figure. The model learns from "
+        "clean. Round 4 was written after that was frozen (commit f99a41e) and measured once "
+        "(88 %); then the errors of rounds 2-4 were read to add phrase families and corpus "
+        "messages (round d), so none of rounds 2-4 is clean any more. Round 5 was written by "
+        "someone who had seen neither the rules, nor the corpus, nor the model, and measured "
+        "once after round d was frozen: it is the clean figure. The model learns from "
         f"{len(load_corpus())} other messages in `triage/drafting/situation_corpus/`, on "
         "which the rules were tuned (there, the rules alone score 99 %: that figure says "
         "nothing about new messages).", "",
         "| method | all | en | vi | id | tl | " + " | ".join(ROUNDS) + " |",
         "|---|---|---|---|---|---|" + "---|" * len(ROUNDS)]
     section += ["| " + " | ".join(r) + " |" for r in rows]
-    blend4 = rows[2][2 + len(LANGUAGES) + ROUNDS.index("round 4")]
+    blend5 = rows[2][2 + len(LANGUAGES) + ROUNDS.index("round 5")]
+    model5 = rows[1][2 + len(LANGUAGES) + ROUNDS.index("round 5")]
     section += [
-        "", f"Round 4, the only clean figure, is {blend4}"
-        f" ({round4_by_language(fixtures)}): the 90 % target is met on all rounds together "
-        "but not on new messages. Before round c, rounds 2 and 3 scored 94 % and 86 % (88.9 % "
-        "overall on 208). What round c cost: `closing` recall on rounds 2 and 3 fell from "
-        "12/12 to 8/12, because a thanks-for-fixing reply whose words no closing rule knows "
-        "is no longer taken for `closing` on the model's say alone. The next gains are agents' "
-        "situation switches (stored in `drafts.situation`) as training data, and closing and "
-        "app-error phrases.",
+        "", f"Round 5, the only clean figure, is {blend5}"
+        f" ({round_by_language(fixtures)}); the model alone scores {model5} there. The 90 % "
+        "target is not met on new messages: the figures on rounds 2-4 (up to 100 %) only "
+        "show that the rules now know those messages' phrasing. Before round d the same "
+        "round 5 gave 82 % with the blend and 88 % with the model alone (measured once, "
+        "afterwards, on the code of commit 265052b): on unseen phrasing the keyword rules cost "
+        "more than they bring, while the blend wins on every round the rules have seen. The "
+        "next gains: weigh the rules less where they are unsure (to be chosen on a new round, "
+        "not on round 5), agents' situation switches (stored in `drafts.situation`) as "
+        "training data, and Indonesian, whose round-5 misses are chat phrasings of order "
+        "status, login and closing.",
         "", "Recall per situation (blend): " + ", ".join(f"{s} {v}" for s, v in recall) + ".",
         "", "### Speed", "",
         "| measure | time | rate |", "|---|---|---|",

@@ -89,6 +89,18 @@ def test_follow_up_is_in_the_queue_and_its_page_shows_the_due_time(demo: App) ->
     assert 'id="deadline-due"' in html and "next response due" in html
 
 
+def test_the_thread_heading_counts_in_words_a_person_reads(demo: App) -> None:
+    client = client_for(demo)
+    fid = follow_up(demo)
+    many = re.search(r"Conversation <small>\((\d+) (messages?)\)", client.get(
+        f"/messages/{fid}").text)
+    assert many and int(many[1]) >= 2 and many[2] == "messages"
+    alone = next(r for r in demo.store.export_rows()
+                 if r["sender"] == "weiling@example.sg")  # a one-message conversation
+    assert "Conversation <small>(1 message)</small>" in client.get(
+        f"/messages/{alone['id']}").text
+
+
 def test_every_view_counts_the_same(demo: App) -> None:
     client = client_for(demo, ADMIN)
     want = counts(demo.store, demo.deadlines, NOW).as_dict()
