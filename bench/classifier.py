@@ -212,7 +212,13 @@ def main() -> None:
              "", "### Abstention at the shipped model's per-language thresholds", "",
              "Thresholds in the model file: " + ", ".join(
                  f"{k} {v:.2f}" for k, v in sorted(model.meta.language_thresholds.items()))
-             + " (chosen on out-of-fold predictions of the corpus). *Limit*: the best any "
+             + " (chosen on out-of-fold predictions of the corpus"
+             + (", which asked for less in " + ", ".join(
+                 model.meta.abstain.get("floored_to_review_threshold", []))
+                + ": without real messages the corpus curve may only raise the configured "
+                "review_threshold" if model.meta.abstain.get("floored_to_review_threshold")
+                else "")
+             + "). *Limit*: the best any "
              "threshold reaches on the dev data with at most 20 % flagged (chosen with its "
              "labels). `bench/selftrain.py` has the curves and the self-trained model.", "",
              "| language | n | flagged | accuracy of the unflagged | limit: threshold, flagged,"

@@ -144,6 +144,9 @@ def choose_thresholds(model: TriageClassifier, examples: Sequence[Example],
     - without, the threshold is the one that flags ``targets.max_flagged`` of the inbox: the
       corpus curve overrates real accuracy (0.94 out-of-fold against 0.69 measured on real
       messages, docs/benchmarks.md), so the whole flag budget is spent on accuracy.
+
+    A language with neither keeps at least the model's ``review_threshold``: the corpus
+    curve alone may raise it, never lower it.
     """
     if labelled_real:
         source = f"{len(labelled_real)} labelled real messages the model did not learn"
@@ -179,8 +182,18 @@ def choose_thresholds(model: TriageClassifier, examples: Sequence[Example],
             if budget < t or not labelled_real:
                 thresholds[lang] = budget
                 by_inbox[lang] = {"from": t, "inbox_n": int(ix.sum())}
+    floored: list[str] = []
+    if not labelled_real:
+        # the corpus curve overrates real accuracy so much that it often asks for no
+        # threshold at all; without real messages of a language it may raise the configured
+        # review_threshold, never lower it (unsure messages still go to a human)
+        for lang, t in list(thresholds.items()):
+            if lang not in by_inbox and t < model.review_threshold:
+                thresholds[lang] = model.review_threshold
+                floored.append(lang)
     model.meta.language_thresholds = thresholds
     model.meta.abstain = {
+        "floored_to_review_threshold": floored,
         "source": source, "target_accuracy": targets.target_accuracy,
         "max_flagged": targets.max_flagged,
         "chosen": {lang: c.as_dict() for lang, c in choices.items()},

@@ -112,8 +112,14 @@ def test_thresholds_in_the_model_file_meet_the_rule_on_their_own_curve(
         assert choice["flagged"] <= 0.2 + 1e-9
         if choice["met"]:
             assert choice["accuracy"] >= 0.92
-        assert classifier.meta.language_thresholds[lang] == choice["threshold"]  # no inbox
+        # no inbox, no real labels: the corpus curve may raise review_threshold, never lower
+        # it (it asks for no threshold at all when the corpus is easy)
+        stored = classifier.meta.language_thresholds[lang]
+        assert stored == max(choice["threshold"], classifier.review_threshold)
+        assert (lang in ab["floored_to_review_threshold"]) == (
+            choice["threshold"] < classifier.review_threshold)
     assert ab["set_by_inbox_budget"] == {}
+    assert min(classifier.meta.language_thresholds.values()) >= classifier.review_threshold
 
 
 def test_inbox_flag_budget_sets_thresholds_without_real_labels(
