@@ -9,6 +9,7 @@ import platform
 import re
 import time
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 BENCH_MD = ROOT / "docs" / "benchmarks.md"
@@ -87,3 +88,53 @@ def rss_mb(pid: int) -> float:
     except OSError:
         return 0.0
     return int(m.group(1)) / 1024 if m else 0.0
+
+
+CATEGORIES = ("complaint", "request", "suggestion", "technical_issue")
+
+
+def seed_conversations(app: Any, start: int, stop: int, n_open: int, *, now: Any, step: Any,
+                       senders: int, due_in: Any) -> None:
+    """Write conversations ``start`` to ``stop`` in bulk (bench/web.py and bench/scale.py):
+    the first ``n_open`` still open, the rest answered (deadline met, draft sent); every
+    tenth has a customer follow-up. ``step`` spaces the received times, ``senders`` bounds
+    the distinct customers, ``due_in`` sets the deadlines. Message ids are ``2 * thread + k``,
+    unique across slices."""
+    from sqlalchemy import insert
+
+    from triage.store import schema as s
+
+    threads, msgs, cls, dls, drs = [], [], [], [], []
+    for i in range(start, stop):
+        tid, open_ = i + 1, i < n_open
+        sender = f"c{i % senders}@example.com"
+        threads.append(dict(id=tid, subject=f"Order {i}", channel="email", customer=sender,
+                            created_at=now, last_message_at=now))
+        for k in range(2 if i % 10 == 0 else 1):
+            mid = tid * 2 + k
+            msgs.append(dict(
+                id=mid, source="inbox", external_id=str(mid), message_id=f"<m{mid}@example.com>",
+                channel="email", thread_id=tid, received_at=now - step * (i - k),
+                ingested_at=now, sender=sender, sender_name=f"Customer {i}",
+                recipients=["support@example.com"], cc=[], defects=[],
+                subject=f"Order {i} is late", text=f"Where is order {i}?",
+                full_text=f"Where is order {i}?", references=[], attachments=[],
+                status="processed", raw_sha256=""))
+            cls.append(dict(message_id=mid, category=CATEGORIES[i % 4], confidence=0.8,
+                            language=("en", "vi", "id", "tl")[i % 4], model_version="bench",
+                            needs_review=i % 5 == 0, scores={}, created_at=now, current=True))
+            dls.append(dict(message_id=mid, kind="next_response" if k else "first_response",
+                            policy="email/default", priority="normal",
+                            due_at=now + due_in - step * i,
+                            state="ok" if open_ else "met", warnings_sent=[],
+                            met_at=None if open_ else now - step * (i // 2),
+                            met_by=None if open_ else "ann"))
+            drs.append(dict(message_id=mid, status="pending_review" if open_ else "sent",
+                            subject=f"Re: Order {i} [#T-{tid}]", text="Hello,\n\nWe are on it.\n",
+                            template="en/request.email.j2", language="en", created_at=now,
+                            updated_at=now, updated_by="triage"))
+    with app.store.engine.begin() as c:
+        for table, rows in ((s.threads, threads), (s.messages, msgs),
+                            (s.classifications, cls), (s.deadlines, dls), (s.drafts, drs)):
+            for at in range(0, len(rows), 5000):
+                c.execute(insert(table), rows[at:at + 5000])

@@ -32,9 +32,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, write_section
+from bench._common import machine, seed_conversations, write_section
 
-CATS = ("complaint", "request", "suggestion", "technical_issue")
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 SLICE = 20_000
 """Conversations written per transaction while seeding (memory stays bounded)."""
@@ -42,45 +41,8 @@ SLICE = 20_000
 
 def seed_slice(app: Any, start: int, stop: int, n_open: int) -> None:
     """Write conversations ``start`` to ``stop`` (rows in bulk, as bench/web.py does)."""
-    from sqlalchemy import insert
-
-    from triage.store import schema as s
-
-    threads, msgs, cls, dls, drs = [], [], [], [], []
-    for i in range(start, stop):
-        tid = i + 1
-        open_ = i < n_open
-        threads.append(dict(id=tid, subject=f"Order {i}", channel="email",
-                            customer=f"c{i % 90000}@example.com", created_at=NOW,
-                            last_message_at=NOW))
-        for k in range(2 if i % 10 == 0 else 1):
-            mid = tid * 2 + k  # ids unique across slices
-            msgs.append(dict(
-                id=mid, source="inbox", external_id=str(mid), message_id=f"<m{mid}@example.com>",
-                channel="email", thread_id=tid, received_at=NOW - timedelta(seconds=i - k),
-                ingested_at=NOW, sender=f"c{i % 90000}@example.com",
-                sender_name=f"Customer {i}", recipients=["support@example.com"], cc=[],
-                defects=[], subject=f"Order {i} is late", text=f"Where is order {i}?",
-                full_text=f"Where is order {i}?", references=[], attachments=[],
-                status="processed", raw_sha256=""))
-            cls.append(dict(message_id=mid, category=CATS[i % 4], confidence=0.8,
-                            language=("en", "vi", "id", "tl")[i % 4], model_version="bench",
-                            needs_review=i % 5 == 0, scores={}, created_at=NOW, current=True))
-            dls.append(dict(message_id=mid, kind="next_response" if k else "first_response",
-                            policy="email/default", priority="normal",
-                            due_at=NOW + timedelta(days=3) - timedelta(seconds=i),
-                            state="ok" if open_ else "met", warnings_sent=[],
-                            met_at=None if open_ else NOW - timedelta(seconds=i // 2),
-                            met_by=None if open_ else "ann"))
-            drs.append(dict(message_id=mid, status="pending_review" if open_ else "sent",
-                            subject=f"Re: Order {i} [#T-{tid}]", text="Hello,\n\nOn it.\n",
-                            template="en/request.email.j2", language="en", created_at=NOW,
-                            updated_at=NOW, updated_by="triage"))
-    with app.store.engine.begin() as c:
-        for table, rows in ((s.threads, threads), (s.messages, msgs),
-                            (s.classifications, cls), (s.deadlines, dls), (s.drafts, drs)):
-            for at in range(0, len(rows), 5000):
-                c.execute(insert(table), rows[at:at + 5000])
+    seed_conversations(app, start, stop, n_open, now=NOW, step=timedelta(seconds=1),
+                       senders=90000, due_in=timedelta(days=3))
 
 
 def rss_mb() -> float:

@@ -21,22 +21,19 @@ from pathlib import Path
 
 from aiosmtpd.controller import Controller
 from fastapi.testclient import TestClient
-from sqlalchemy import insert
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine
+from bench._common import machine, seed_conversations
 from tests.fixtures_web import Sink, free_port
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
 from triage.send.outbox import Outbox
 from triage.send.smtp import SmtpSender
 from triage.services import App
-from triage.store import schema as s
 from triage.web import create_app
 from triage.web.accounts import add_user
 
-CATS = ("complaint", "request", "suggestion", "technical_issue")
 NOTE = (
     'With every one of the 50,000 conversations open the target is not met: the queue '
     'groups the open response deadlines by conversation on each request (SQLite needs about '
@@ -61,43 +58,8 @@ def seed(app: App, n: int, open_share: float = 1.0) -> None:
     """``n`` stored conversations (rows written in bulk), the first ``open_share`` of them
     still open (the rest answered: their deadlines met); every tenth has a customer
     follow-up (a next response), so the queue groups messages into conversations."""
-    n_open = int(n * open_share)
-    now = app.clock.now()
-    threads, msgs, cls, dls, drs = [], [], [], [], []
-    mid = 0
-    for i in range(n):
-        tid = i + 1
-        threads.append(dict(id=tid, subject=f"Order {i}", channel="email",
-                            customer=f"c{i % 9000}@example.com", created_at=now,
-                            last_message_at=now))
-        for k in range(2 if i % 10 == 0 else 1):
-            mid += 1
-            msgs.append(dict(
-                id=mid, source="inbox", external_id=str(mid), message_id=f"<m{mid}@example.com>",
-                channel="email", thread_id=tid, received_at=now - timedelta(minutes=i - k),
-                ingested_at=now, sender=f"c{i % 9000}@example.com",
-                sender_name=f"Customer {i}", recipients=["support@example.com"], cc=[],
-                defects=[], subject=f"Order {i} is late", text=f"Where is order {i}?",
-                full_text=f"Where is order {i}?", references=[], attachments=[],
-                status="processed", raw_sha256=""))
-            cls.append(dict(message_id=mid, category=CATS[i % 4], confidence=0.8,
-                            language=("en", "vi", "id", "tl")[i % 4], model_version="bench",
-                            needs_review=i % 5 == 0, scores={}, created_at=now, current=True))
-            dls.append(dict(message_id=mid, kind="next_response" if k else "first_response",
-                            policy="email/default", priority="normal",
-                            due_at=now + timedelta(hours=24) - timedelta(minutes=i),
-                            state="ok" if i < n_open else "met", warnings_sent=[],
-                            met_at=None if i < n_open else now - timedelta(minutes=i // 2),
-                            met_by=None if i < n_open else "ann"))
-            drs.append(dict(message_id=mid, status="pending_review" if i < n_open else "sent",
-                            subject=f"Re: Order {i} [#T-{tid}]", text="Hello,\n\nWe are on it.\n",
-                            template="en/request.email.j2", language="en", created_at=now,
-                            updated_at=now, updated_by="triage"))
-    with app.store.engine.begin() as c:
-        for table, rows in ((s.threads, threads), (s.messages, msgs),
-                            (s.classifications, cls), (s.deadlines, dls), (s.drafts, drs)):
-            for at in range(0, len(rows), 5000):
-                c.execute(insert(table), rows[at:at + 5000])
+    seed_conversations(app, 0, n, int(n * open_share), now=app.clock.now(),
+                       step=timedelta(minutes=1), senders=9000, due_in=timedelta(hours=24))
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]
@@ -146,7 +108,7 @@ def run(n: int, open_share: float) -> tuple[float, list[tuple[str, tuple[float, 
     rows.append(("GET /queue/rows, search + category filter", f))
     mpage = timed(lambda: client.get("/messages/2"), 20)
     rows.append(("GET /messages/{id}", mpage))
-    ids = iter(range(2, 2 + 200))
+    ids = iter(2 * (i + 1) for i in range(200))  # the first message of conversation i
 
     def approve() -> None:
         mid = next(ids)
