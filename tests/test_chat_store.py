@@ -69,7 +69,7 @@ def test_last_customer_message_ignores_our_own(store: Store) -> None:
     def msg(n: int, sender: str, ago: timedelta, own: bool = False) -> Ingest:
         p = chat_message(message_id=f"telegram:1:5:{n}", sender=sender, sender_name="",
                          text="hi", received_at=now - ago, thread="telegram:1:chat:5",
-                         to="telegram:bot:1", own=own)
+                         to="telegram:bot:1", private=True, own=own)
         return Ingest(str(n), b"{}", p)
 
     store.add_items("tg", [msg(1, "telegram:5", timedelta(hours=3)),
