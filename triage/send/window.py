@@ -23,6 +23,7 @@ from datetime import datetime, timedelta
 
 from triage.clock import Clock
 from triage.config.channels import FacebookSettings, WhatsAppSettings, ZaloSettings
+from triage.config.sources import SourceSettings
 from triage.errors import ReplyRejected
 from triage.store.channel_state import last_customer_message_at
 from triage.store.store import Store
@@ -148,7 +149,7 @@ def zalo_rule(window: timedelta) -> WindowRule:
     return WindowRule("Zalo", window, ZALO_ADVICE)
 
 
-def rule_for(settings: object, message_id: str) -> WindowRule | None:
+def rule_for(settings: SourceSettings | None, message_id: str) -> WindowRule | None:
     """The window a reply to stored message ``message_id`` of source ``settings`` must fit
     in, or None when the platform has none (Telegram, a Facebook comment, X, Mastodon)."""
     if isinstance(settings, FacebookSettings):
@@ -171,8 +172,9 @@ def store_last_seen(store: Store) -> LastSeen:
 class ReplyWindows:
     """The reply window of a stored message, for the review page and approval."""
 
-    def __init__(self, sources: Sequence[object], last_seen: LastSeen, clock: Clock) -> None:
-        self.sources: Mapping[str, object] = {str(getattr(s, "name", "")): s for s in sources}
+    def __init__(self, sources: Sequence[SourceSettings], last_seen: LastSeen,
+                 clock: Clock) -> None:
+        self.sources: Mapping[str, SourceSettings] = {s.name: s for s in sources}
         self.last_seen = last_seen
         self.clock = clock
 
