@@ -69,7 +69,7 @@ def test_last_customer_message_ignores_our_own(store: Store) -> None:
     def msg(n: int, sender: str, ago: timedelta, own: bool = False) -> Ingest:
         p = chat_message(message_id=f"telegram:1:5:{n}", sender=sender, sender_name="",
                          text="hi", received_at=now - ago, thread="telegram:1:chat:5",
-                         to="telegram:bot:1", own=own)
+                         to="telegram:bot:1", private=True, own=own)
         return Ingest(str(n), b"{}", p)
 
     store.add_items("tg", [msg(1, "telegram:5", timedelta(hours=3)),
@@ -79,3 +79,43 @@ def test_last_customer_message_ignores_our_own(store: Store) -> None:
                     threader=assign_threads)
     assert cs.last_customer_message_at(store, "tg", "telegram:5") == now - timedelta(hours=2)
     assert cs.last_customer_message_at(store, "tg", "telegram:7") is None
+
+
+@pytest.mark.parametrize("backend", ["sqlite", "postgresql"])
+def test_the_private_column_is_filled_in_for_chats_stored_before_it(
+        backend: str, request: pytest.FixtureRequest, tmp_path: Path) -> None:
+    """Migration 0017 marks old Messenger, Zalo, WhatsApp and Telegram private-chat rows
+    private from their message ids; comments, groups, X and e-mail stay public."""
+    import sqlalchemy as sa
+    from alembic import command
+
+    from triage.store.db import alembic_config, make_engine
+
+    url = (f"sqlite:///{tmp_path / 'old.db'}" if backend == "sqlite"
+           else request.getfixturevalue("postgres_url"))
+    engine = make_engine(url)
+    cfg = alembic_config()
+    ids = {"messenger": "facebook:9:dm:201:m.1", "comment": "facebook:9:comment:5:6",
+           "zalo": "zalo:7:u1:z.1", "whatsapp": "whatsapp:5:628:wamid.1",
+           "tg_private": "telegram:42:77:5", "tg_group": "telegram:42:-1001:6",
+           "x": "x:123", "email": "<a@example.com>"}
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "0016_learning_indexes")
+        m = sa.Table("messages", sa.MetaData(), autoload_with=conn)
+        now = real_now().now()
+        for n, (name, mid) in enumerate(ids.items()):
+            conn.execute(m.insert().values(
+                source="s", external_id=str(n), message_id=mid,
+                channel="email" if name == "email" else "social", received_at=now,
+                ingested_at=now, sender="c", sender_name="", recipients=[], cc=[],
+                defects=[], subject="", text="", full_text="", references=[],
+                attachments=[], is_auto=False, raw_sha256="", backfill=False, status="new"))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+        m = sa.Table("messages", sa.MetaData(), autoload_with=conn)
+        got = {r.message_id: r.private for r in conn.execute(sa.select(m))}
+    engine.dispose()
+    assert {name for name, mid in ids.items() if got[mid]} == {
+        "messenger", "zalo", "whatsapp", "tg_private"}

@@ -95,6 +95,21 @@ def test_preview_from_a_text_file_with_given_category_and_language(tmp_path: Pat
     assert "khoản hoàn tiền 350.000đ của đơn DH12345" in out
 
 
+def test_preview_for_a_private_chat_and_a_public_post(tmp_path: Path, config: Path) -> None:
+    msg = tmp_path / "chat.txt"
+    msg.write_text("Name: Nguyễn Thị Lan\n\nĐơn hàng của chị giao chậm quá, chừng nào tới?\n",
+                   encoding="utf-8")
+    args = ("templates", "preview", "--config", str(config), "--file", str(msg), "--channel",
+            "social", "--category", "complaint", "--language", "vi", "--situation",
+            "order_status")
+    code, out, _ = invoke(*args, "--private")
+    assert code == 0, out
+    assert "Chị cho bên em xin mã đơn hàng" in out and "nhắn tin riêng" not in out
+    code, out, _ = invoke(*args)  # a file is a public post unless told otherwise
+    assert code == 0, out
+    assert "nhắn tin riêng cho bên em mã đơn hàng" in out
+
+
 def test_preview_from_a_text_file_classifies_with_the_real_model(tmp_path: Path,
                                                                  config: Path) -> None:
     msg = tmp_path / "msg.txt"

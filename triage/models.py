@@ -75,6 +75,10 @@ class ParsedMessage:
     defects: list[str] = field(default_factory=list)
     """What could not be decoded; a message with defects is only partly readable, so it is
     sent to review and never gets a confident category."""
+    private: bool = False
+    """The customer wrote in a private conversation with us (a Messenger, Zalo, WhatsApp or
+    Telegram private chat, a Mastodon direct post), as the source knows it: the reply asks for
+    details right there instead of "DM us". False for public posts, comments and e-mail."""
 
 
 @dataclass(frozen=True)

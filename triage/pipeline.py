@@ -111,7 +111,7 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
                                for a in row.get("attachments") or []),
         thread=ThreadFacts(replied_before=context.replied_before,
                            unanswered=context.unanswered),
-        situation=situation, now=now))
+        situation=situation, now=now, private=bool(row.get("private"))))
     return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                      priority=plan.priority)
 

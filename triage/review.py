@@ -30,6 +30,7 @@ from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageErro
 from triage.models import CATEGORIES, Classification, OutgoingReply, RawItem
 from triage.pipeline import Pipeline, plan_and_draft
 from triage.send.outbox import DrainStats, Outbox, idempotency_key
+from triage.send.window import ReplyWindows
 from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import OPEN, PIPELINE_AUTHOR, Reclassification
 from triage.store.store import Store
@@ -132,8 +133,10 @@ class ReviewService:
                  deadline_store: DeadlineStore, clock: Clock, *,
                  outbox: Callable[[], Outbox], classifier: Callable[[], Any],
                  pipeline: Callable[[], Pipeline] | None = None,
-                 undo_window: timedelta = timedelta(minutes=2)) -> None:
+                 undo_window: timedelta = timedelta(minutes=2),
+                 windows: ReplyWindows | None = None) -> None:
         self.store = store
+        self.windows = windows or ReplyWindows((), lambda *_: None, clock)  # windows.of(msg)
         self._pipeline = pipeline
         self.undo_window = undo_window
         self.drafts = store.drafts
@@ -198,7 +201,8 @@ class ReviewService:
         reply.
 
         The draft's promise is said anew as of now (:meth:`fresh_promise`); a time the reply
-        states that has already passed is refused (ReviewError) unless ``past_times_ok``.
+        states that has already passed is refused (ReviewError) unless ``past_times_ok``, and
+        so is a chat reply the sender would refuse (its window closed: :attr:`windows`).
         ``reply_all`` copies the message's other recipients (:meth:`reply_all_cc`).
 
         Raises NotFound, ReviewError, or PlaceholderUnfilled when markers remain or the reply
@@ -207,22 +211,23 @@ class ReviewService:
         """
         draft = self._open_draft(message_id)
         new_subject, new_text = self._edit(draft, subject, text)
+        msg = self.store.message(message_id)
         try:
             ensure_sendable(new_text)
-        except PlaceholderUnfilled:
+            promise = self.fresh_promise(msg, draft, new_text)
+            assert promise is not None  # an open draft exists
+            new_text = promise.text
+            if promise.warnings and not past_times_ok:
+                raise ReviewError("the reply states a time that has already passed: "
+                                  + "; ".join(promise.warnings)
+                                  + ". Change it, or approve again confirming you mean it")
+            if (window := self.windows.of(msg)) is not None and window.closed:
+                raise ReviewError(f"not queued: {window}")
+        except (PlaceholderUnfilled, ReviewError):
             if keep_edit:
-                self.save(message_id, actor, subject, text)
+                self.save(message_id, actor, subject, new_text)
             raise
-        msg = self.store.message(message_id)
-        promise = self.fresh_promise(msg, draft, new_text)
-        assert promise is not None  # an open draft exists
-        if promise.warnings and not past_times_ok:
-            if keep_edit:
-                self.save(message_id, actor, subject, promise.text)
-            raise ReviewError("the reply states a time that has already passed: "
-                              + "; ".join(promise.warnings)
-                              + ". Change it, or approve again confirming you mean it")
-        row = self.drafts.approve(draft["id"], new_subject, promise.text, actor)
+        row = self.drafts.approve(draft["id"], new_subject, new_text, actor)
         self.store.audit(actor, "save_draft", message_id, {"draft_id": row["id"]})
         self.store.audit(actor, "approve", message_id, {"draft_id": row["id"]})
         reply = OutgoingReply(

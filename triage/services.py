@@ -23,6 +23,7 @@ from triage.models import OutgoingReply
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline
 from triage.review import ReviewService
+from triage.send.window import ReplyWindows, store_last_seen
 from triage.store import Store
 from triage.store.deadline_store import DeadlineStore
 
@@ -148,7 +149,9 @@ class App:
                              outbox=(lambda: outbox) if outbox is not None else lambda: self.outbox,
                              classifier=lambda: self.classifier,
                              pipeline=lambda: self.pipeline,
-                             undo_window=self.settings.web.undo_window)
+                             undo_window=self.settings.web.undo_window,
+                             windows=ReplyWindows(self.settings.sources,
+                                                  store_last_seen(self.store), self.clock))
 
     @cached_property
     def review(self) -> ReviewService:

@@ -74,6 +74,8 @@ def show_cmd(config: str | None, message_id: int) -> None:
     click.echo(f"message {message_id} from {msg['sender']}: {msg['subject']}")
     click.echo(f"category: {cl.get('category', '-')} ({cl.get('model_version', '-')}); "
                f"assigned to: {app.store.drafts.assignee(message_id) or '-'}")
+    if (window := app.review.windows.of(msg)) is not None:
+        click.echo(str(window))
     if draft is None:
         click.echo("draft: none")
         return

@@ -130,11 +130,15 @@ def _read_text_file(path: Path) -> dict[str, Any]:
 @click.option("--situation", type=click.Choice([GENERAL, *SITUATIONS]),
               help="Draft for this situation (default: detected from the message).")
 @click.option("--name", help="Customer display name (overrides the message's).")
+@click.option("--private/--public", "private", default=None,
+              help="A private chat (asks for details right there) or a public post (asks for "
+                   "a DM); default: as the stored message came, public for a file.")
 @click.option("--html", is_flag=True, help="Also print the HTML part.")
 @handle_errors
 def preview(config: str | None, message_id: int | None, path: Path | None,
             category: str | None, language: str | None, channel: str | None,
-            review: bool | None, situation: str | None, name: str | None, html: bool) -> None:
+            review: bool | None, situation: str | None, name: str | None,
+            private: bool | None, html: bool) -> None:
     """Print the draft triage would write for a stored message or a text file."""
     from triage.services import App
 
@@ -151,8 +155,10 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         row = rows[0]
         msg = {k: row[k] for k in ("subject", "text", "sender", "sender_name")}
         msg["text"] = row["text"] or row["full_text"] or ""
+        stored = app.store.message(message_id)
         attachments = tuple(str(a.get("content_type", "")) for a in
-                            app.store.message(message_id).get("attachments") or [])
+                            stored.get("attachments") or [])
+        private = bool(stored.get("private")) if private is None else private
         channel = channel or row["channel"]
         received: datetime = row["received_at"]
         thread_id = int(row["thread_id"] or message_id)
@@ -178,7 +184,7 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         category=category, channel=channel, language=language, subject=msg["subject"],
         text=msg["text"], sender=msg["sender"], sender_name=name or msg["sender_name"],
         thread_id=thread_id, due_at=due_at, needs_review=bool(review),
-        attachment_types=attachments, situation=situation, now=now))
+        attachment_types=attachments, situation=situation, now=now, private=bool(private)))
     chosen = "chosen" if situation else "detected"
     click.echo(f"Template: {draft.template}  (category {category}, language {language}, "
                f"channel {channel}, situation {draft.situation} ({chosen})"

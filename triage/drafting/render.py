@@ -70,6 +70,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset({
     "language", "customer_language", "reference", "reference_token", "due_at", "deadline",
     "team_name", "agent_name", "facts", "order", "ticket", "amount", "tech", "needs_review",
     "fill", "situation", "topic", "promise", "salutation", "you", "honorific", "thread",
+    "private",
 })
 """Every name a template may use; ``triage templates check`` rejects any other."""
 
@@ -115,6 +116,9 @@ class DraftRequest:
     """What the thread says (did we reply before, is the customer chasing)."""
     now: datetime | None = None
     """When the draft is written (promises are computed from it); None: the renderer's clock."""
+    private: bool = False
+    """The message came in a private conversation (``ParsedMessage.private``): a social draft
+    asks for details right there, never "DM us"."""
 
 
 def _cap(value: object) -> str:
@@ -251,6 +255,7 @@ class Renderer:
             "you": you_word(address, template_language, req.channel),
             "honorific": address.honorific,
             "thread": req.thread,
+            "private": req.private,
         }
 
     def render(self, req: DraftRequest, extra: Mapping[str, Any] | None = None) -> Draft:

@@ -8,6 +8,8 @@ market would flag before sending it as is:
 * ``minute-time``: a time to the minute ("13:19", "pukul 00.08"): promises are day parts;
 * ``first-person``: "I", "tôi", "saya", "ko" when no agent signs the draft;
 * ``premature``: saying an idea "has been passed on" before anyone did;
+* ``dm``: a reply in a private chat (Messenger, Zalo, WhatsApp, Telegram, a Mastodon direct
+  post) that asks the customer to "DM us" or not to post in the comments: ask right there;
 * register per market: Vietnamese social without "Dạ ... ạ", "bạn" to a customer; Indonesian
   social without "Kak"; Taglish sentences without "po", "pagsabi"/"pagbigay" for
   "pagsasabi"/"pagbibigay", the calque "isa sa aming team"; English without contractions.
@@ -69,6 +71,10 @@ _TL_SLIPS = {
     "isa sa aming team": "a calque of 'one of our team'; write 'ang aming team'",
     "isa sa aming mga team": "a calque; write 'ang aming team'",
 }
+_DM_ASK = re.compile(
+    r"\bDM\b|(?i:direct message|nhắn tin riêng|tin nhắn riêng|\binbox\b|pesan langsung"
+    r"|kolom komentar|i-post dito)")
+"""What sends a customer to a private chat (en, vi, id, tl): wrong inside one."""
 _SENTENCE_SPLIT = re.compile(r"(?<=[.!?])\s+|\n+")
 
 
@@ -92,12 +98,13 @@ def _tagalog_sentences_without_po(text: str) -> list[str]:
 
 def lint_draft(text: str, *, language: str, channel: str, agent_name: str = "",
                names: Iterable[str] = (), subject: str = "",
-               fact_texts: Iterable[str] = ()) -> list[StyleProblem]:
+               fact_texts: Iterable[str] = (), private: bool = False) -> list[StyleProblem]:
     """Return the style problems of a rendered draft (an empty list when there are none).
 
     ``names`` are the customer's names the draft may print (to find "anh/chị Lan");
     ``subject`` the message subject (never to be quoted); ``fact_texts`` values taken from
-    the message (amounts, versions) whose digits are not times.
+    the message (amounts, versions) whose digits are not times; ``private``: the draft
+    answers a private chat, where asking for a DM is wrong.
     """
     problems: list[StyleProblem] = []
     body = _without_markers(text)
@@ -137,6 +144,12 @@ def lint_draft(text: str, *, language: str, channel: str, agent_name: str = "",
     if m:
         problems.append(StyleProblem("premature", f"{m.group(0)!r}: do not say it is done "
                                      "before anyone did it; say what we will do"))
+    if private and channel == "social":
+        m = _DM_ASK.search(body)
+        if m:
+            problems.append(StyleProblem("dm", f"{m.group(0)!r} in a private chat: the "
+                                         "customer is already in one; ask for the details "
+                                         "right here ({% if private %})"))
     problems += _register(body, language, channel)
     return problems
 

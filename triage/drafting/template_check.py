@@ -14,13 +14,14 @@ Checks, for the packaged templates and an operator's ``template_dir`` together:
   drafts fit the configured length as X counts it, even with a long first name;
 * style: each rendering passes :func:`triage.drafting.style.lint_draft` (no slash next to a
   name, no quoted subject, no minute-precise time, no "I" without an agent, the register of
-  the language), also rendered for a customer who gave an honorific.
+  the language), also rendered for a customer who gave an honorific, and social templates
+  also for a private chat (``private``: no "DM us" there).
 """
 
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -127,6 +128,9 @@ def _requests(kind: str, channel: str, lang: str) -> list[tuple[str, DraftReques
                              sender="c@example.com", sender_name=display, thread_id=7,
                              due_at=due, needs_review=kind == "review", now=CHECK_NOW)
         out.append(("customer with an honorific", named, {}))
+    if channel == "social":  # the same in a private chat (Messenger, Zalo, ...): no "DM us"
+        out += [(f"{label} in a private chat", replace(req, private=True), extra)
+                for label, req, extra in list(out)]
     return out
 
 
@@ -162,7 +166,8 @@ def _check_render(renderer: Renderer, name: str, kind: str, channel: str,
                 renderer.render_template(template, {**ctx, "agent_name": agent})
             for p in lint_draft(rendered, language=lang, channel=channel, agent_name=agent,
                                 names=(*names, ctx["first_name"]),
-                                subject=clean_subject(req.subject), fact_texts=fact_texts):
+                                subject=clean_subject(req.subject), fact_texts=fact_texts,
+                                private=req.private):
                 out.append(Problem(name, f"style {p} (with a {label}"
                                          f"{', signed by an agent' if agent else ''})"))
     return _unique(out)

@@ -1,17 +1,15 @@
-"""What the chat senders (Telegram, Facebook, Zalo, WhatsApp) share: reply windows, telling
-a refused reply from one to retry, and matching a reply already out after a crash.
+"""What the chat senders (Telegram, Facebook, Zalo, WhatsApp) share: telling a refused reply
+from one to retry, and matching a reply already out after a crash.
 
-Messenger and WhatsApp accept a free-form reply only within 24 hours of the customer's last
-message, Zalo within 7 days; the time of that message comes from the store (the customer may
-have written again since the message being answered). A reply outside its window is refused
-before any request, with the way out in the error text the agent sees on the message page.
+The reply windows (Messenger and WhatsApp 24 hours, Zalo 7 days) are in
+:mod:`triage.send.window`, shared with the review page.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta
+from datetime import timedelta
 
 from triage.errors import (
     ChannelRefused,
@@ -21,9 +19,6 @@ from triage.errors import (
     SourceAuthError,
     SourceError,
 )
-
-LastSeen = Callable[[str, str], datetime | None]
-"""``(source, sender) -> when the customer last wrote`` (from the store)."""
 
 CLOCK_MARGIN = timedelta(minutes=5)
 """Allowance for the platform's clock differing from ours when matching a sent reply."""
@@ -41,25 +36,6 @@ def id_parts(value: str | None, prefix: str, count: int, what: str) -> list[str]
     if len(parts) != count + 1 or parts[0] != prefix or not all(parts[1:]):
         raise ReplyRejected(f"cannot reply on {what}: {value!r} is not a {what} message id")
     return parts[1:]
-
-
-def check_window(last: datetime | None, now: datetime, window: timedelta, *,
-                 what: str, advice: str) -> timedelta | None:
-    """Return how long ago the customer last wrote; raise ReplyRejected (with ``advice``)
-    when that is longer than ``window``. None: unknown (the platform then decides)."""
-    if last is None:
-        return None
-    age = now - last
-    if age > window:
-        hours = int(age.total_seconds() // 3600)
-        raise ReplyRejected(f"{what}: the customer last wrote {hours} h ago, outside the "
-                            f"{_span(window)} reply window; {advice}")
-    return age
-
-
-def _span(window: timedelta) -> str:
-    hours = window.total_seconds() / 3600
-    return f"{int(hours)}-hour" if hours < 48 else f"{int(hours // 24)}-day"
 
 
 @contextmanager

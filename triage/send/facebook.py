@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from triage.clients.meta import GraphApi
@@ -23,25 +23,16 @@ from triage.clock import Clock, SystemClock
 from triage.config.channels import FacebookSettings
 from triage.errors import ChannelRefused, ReplyRejected, SendError
 from triage.models import OutgoingReply
-from triage.send.chat import (
-    CLOCK_MARGIN,
-    LastSeen,
-    as_send_errors,
-    check_window,
-    id_parts,
-    same_text,
-)
+from triage.send.chat import CLOCK_MARGIN, as_send_errors, id_parts, same_text
+from triage.send.window import MESSENGER, MESSENGER_ADVICE, LastSeen, messenger_rule
 from triage.sources.facebook import graph_api, graph_time
 
 log = logging.getLogger(__name__)
 
-WINDOW = timedelta(hours=24)
-HUMAN_AGENT_WINDOW = timedelta(days=7)
+WINDOW = MESSENGER.window
 MAX_MESSAGE = 2000
 MAX_COMMENT = 8000
-WINDOW_ADVICE = ("Messenger only accepts a tagged message now (turn on human_agent_tag if your "
-                 "app has Meta's Human Agent permission: up to 7 days) or answer on another "
-                 "channel")
+WINDOW_ADVICE = MESSENGER_ADVICE
 WINDOW_SUBCODES = frozenset({2018278, 2018109, 1545041})
 """Meta's subcodes of a message sent outside the allowed window (or to a person who cannot
 be reached now)."""
@@ -89,8 +80,10 @@ class FacebookSender:
             return self._new_id(got, "id", what)
         body: dict[str, Any] = {"recipient": {"id": target}, "messaging_type": "RESPONSE",
                                 "message": {"text": text}}
-        age = self._age(reply, target, what)
-        if age is not None and age > WINDOW:
+        window = messenger_rule(self.human_agent_tag).check(
+            self.last_seen(reply.source or self.name, f"facebook:{target}"), self.clock.now(),
+            what=what)  # refused here, before any request, when it has closed
+        if window.tagged:
             body.update(messaging_type="MESSAGE_TAG", tag="HUMAN_AGENT")
         with as_send_errors(what):
             try:
@@ -103,13 +96,6 @@ class FacebookSender:
         new_id = self._new_id(got, "message_id", what)
         log.info("%s: sent as %s (%s)", what, new_id, body["messaging_type"])
         return new_id
-
-    def _age(self, reply: OutgoingReply, psid: str, what: str) -> timedelta | None:
-        last = self.last_seen(reply.source or self.name, f"facebook:{psid}")
-        window = HUMAN_AGENT_WINDOW if self.human_agent_tag else WINDOW
-        advice = ("the HUMAN_AGENT tag allows 7 days only; answer on another channel"
-                  if self.human_agent_tag else WINDOW_ADVICE)
-        return check_window(last, self.clock.now(), window, what=what, advice=advice)
 
     @staticmethod
     def _new_id(got: Mapping[str, Any], key: str, what: str) -> str:

@@ -16,7 +16,7 @@ from triage.config.channels import (
 )
 from triage.errors import ConfigError, ReplyRejected, SendError
 from triage.models import OutgoingReply, Sender
-from triage.store.channel_state import last_customer_message_at
+from triage.send.window import store_last_seen
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
@@ -102,9 +102,7 @@ def build_chat_sender(settings: ChatSettings, environ: Mapping[str, str],
     from triage.send.whatsapp import build_whatsapp_sender
     from triage.send.zalo import build_zalo_sender
 
-    def last_seen(source: str, sender: str) -> datetime | None:
-        return last_customer_message_at(store, source, sender)
-
+    last_seen = store_last_seen(store)
     if isinstance(settings, FacebookSettings):
         return build_facebook_sender(settings, environ, last_seen=last_seen)
     if isinstance(settings, ZaloSettings):

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Mapping
-from datetime import timedelta
 from typing import Any
 
 from triage.clients.meta import GraphApi
@@ -20,15 +19,15 @@ from triage.clock import Clock, SystemClock
 from triage.config.channels import WhatsAppSettings
 from triage.errors import ChannelRefused, ReplyRejected, SendError
 from triage.models import OutgoingReply
-from triage.send.chat import LastSeen, as_send_errors, check_window, id_parts
+from triage.send.chat import as_send_errors, id_parts
+from triage.send.window import WHATSAPP, WHATSAPP_ADVICE, LastSeen
 from triage.sources.facebook import graph_api
 
 log = logging.getLogger(__name__)
 
-WINDOW = timedelta(hours=24)
+WINDOW = WHATSAPP.window
 MAX_TEXT = 4096
-WINDOW_ADVICE = ("WhatsApp then only delivers an approved message template (create one in "
-                 "WhatsApp Manager and send it from there) or answer on another channel")
+WINDOW_ADVICE = WHATSAPP_ADVICE
 WINDOW_CODES = frozenset({131047})
 """More than 24 hours since the customer last wrote."""
 
@@ -58,8 +57,8 @@ class WhatsAppSender:
         text = reply.text.strip()
         if not text or len(text) > MAX_TEXT:
             raise ReplyRejected(f"{what}: {len(text)} of {MAX_TEXT} characters; shorten it")
-        check_window(self.last_seen(reply.source or self.name, f"whatsapp:+{wa_id}"),
-                     self.clock.now(), WINDOW, what=what, advice=WINDOW_ADVICE)
+        WHATSAPP.check(self.last_seen(reply.source or self.name, f"whatsapp:+{wa_id}"),
+                       self.clock.now(), what=what)
         body: dict[str, Any] = {
             "messaging_product": "whatsapp", "recipient_type": "individual", "to": wa_id,
             "type": "text", "text": {"preview_url": False, "body": text},

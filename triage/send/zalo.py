@@ -18,22 +18,15 @@ from triage.clock import Clock, SystemClock
 from triage.config.channels import ZaloSettings
 from triage.errors import ChannelRefused, ReplyRejected, SendError
 from triage.models import OutgoingReply
-from triage.send.chat import (
-    CLOCK_MARGIN,
-    LastSeen,
-    as_send_errors,
-    check_window,
-    id_parts,
-    same_text,
-)
+from triage.send.chat import CLOCK_MARGIN, as_send_errors, id_parts, same_text
+from triage.send.window import ZALO_ADVICE, LastSeen, zalo_rule
 from triage.sources.chat import from_epoch
 from triage.sources.zalo import zalo_api
 from triage.store.store import Store
 
 log = logging.getLogger(__name__)
 
-WINDOW_ADVICE = ("Zalo then only delivers a ZBS template message (Zalo Notification Service) "
-                 "or the customer must write first; answer on another channel")
+WINDOW_ADVICE = ZALO_ADVICE
 
 
 class ZaloSender:
@@ -68,8 +61,8 @@ class ZaloSender:
         text = reply.text.strip()
         if not text or len(text) > MAX_TEXT:
             raise ReplyRejected(f"{what}: {len(text)} of {MAX_TEXT} characters; shorten it")
-        check_window(self.last_seen(reply.source or self.name, f"zalo:{user}"),
-                     self.clock.now(), self.window, what=what, advice=WINDOW_ADVICE)
+        zalo_rule(self.window).check(self.last_seen(reply.source or self.name, f"zalo:{user}"),
+                                     self.clock.now(), what=what)
         with as_send_errors(what):
             try:
                 new_id = self.api.send_text(user, text)

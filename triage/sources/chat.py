@@ -33,17 +33,20 @@ KEEP_EVENTS = timedelta(days=7)
 
 
 def chat_message(*, message_id: str, sender: str, sender_name: str, text: str,
-                 received_at: datetime, thread: str, to: str, own: bool = False,
-                 in_reply_to: str | None = None,
+                 received_at: datetime, thread: str, to: str, private: bool,
+                 own: bool = False, in_reply_to: str | None = None,
                  auto_reason: str = "our own message") -> ParsedMessage:
     """A chat message as the pipeline stores it: channel ``social`` (short drafts, no
-    signature), one thread per customer and account (``thread``). With ``own`` it is stored
-    as automatic (no draft, no deadline) for ``auto_reason``."""
+    signature), one thread per customer and account (``thread``). ``private``: a one-to-one
+    chat (Messenger, Zalo, WhatsApp, a Telegram private chat), where the draft asks for
+    details right there; False for a comment or a group, where it asks for a DM. With
+    ``own`` it is stored as automatic (no draft, no deadline) for ``auto_reason``."""
     return ParsedMessage(
         message_id=message_id, channel="social", sender=sender, sender_name=sender_name,
         subject="", text=text.strip(), full_text=text, received_at=received_at,
         in_reply_to=in_reply_to, references=[in_reply_to] if in_reply_to else [], to=[to],
-        is_auto=own, auto_reason=auto_reason if own else None, thread_hint=thread)
+        is_auto=own, auto_reason=auto_reason if own else None, thread_hint=thread,
+        private=private)
 
 
 def item(external_id: str, raw: bytes, parsed: ParsedMessage) -> RawItem:

@@ -53,7 +53,7 @@ def dm_message(page_id: str, psid: str, mid: str, text: str, when: datetime, *,
     return chat_message(
         message_id=f"facebook:{page_id}:dm:{psid}:{mid}", sender=page if own else customer,
         sender_name=name, text=text, received_at=when, thread=f"facebook:{page_id}:dm:{psid}",
-        to=customer if own else page, own=own)
+        to=customer if own else page, own=own, private=True)
 
 
 def comment_message(page_id: str, post_id: str, comment_id: str, parent: str | None,
@@ -65,7 +65,7 @@ def comment_message(page_id: str, post_id: str, comment_id: str, parent: str | N
         sender=f"facebook:{user_id}" if user_id != page_id else f"facebook:page:{page_id}",
         sender_name=name, text=text, received_at=when,
         thread=f"facebook:{page_id}:post:{post_id}:user:{user_id}",
-        to=f"facebook:page:{page_id}", own=user_id == page_id,
+        to=f"facebook:page:{page_id}", own=user_id == page_id, private=False,
         in_reply_to=f"facebook:{page_id}:comment:{parent}:{parent}" if parent else None)
 
 

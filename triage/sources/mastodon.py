@@ -80,7 +80,9 @@ def status_message(status: Mapping[str, Any], host: str, root_id: str,
         to=[f"mastodon:{host}:account:{own_account_id}"] if to_us else [],
         is_auto=own, auto_reason="our own post" if own else None,
         language_hint=lang if lang in LANGUAGES else None,
-        html=str(status["content"]), thread_hint=f"mastodon:{host}:thread:{root_id}")
+        html=str(status["content"]), thread_hint=f"mastodon:{host}:thread:{root_id}",
+        # a direct post is seen only by the accounts it mentions: answer it without "DM us"
+        private=status.get("visibility") == "direct")
 
 
 class MastodonMentions:

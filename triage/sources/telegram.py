@@ -48,7 +48,8 @@ def parse_message(msg: Mapping[str, Any], bot_id: str) -> ParsedMessage:
     uid = str(user["id"])
     name = " ".join(str(user[k]) for k in ("first_name", "last_name") if user.get(k))
     thread = f"telegram:{bot_id}:chat:{chat_id}"
-    if chat.get("type") != "private":  # a group: one conversation per member
+    private = chat.get("type") == "private"
+    if not private:  # a group: one conversation per member, the reply seen by the group
         thread += f":user:{uid}"
     reply = msg.get("reply_to_message")
     in_reply_to = (f"telegram:{bot_id}:{chat_id}:{reply['message_id']}"
@@ -57,7 +58,8 @@ def parse_message(msg: Mapping[str, Any], bot_id: str) -> ParsedMessage:
         message_id=f"telegram:{bot_id}:{chat_id}:{int(msg['message_id'])}",
         sender=f"telegram:{uid}", sender_name=name or str(user.get("username") or uid),
         text=message_text(msg), received_at=from_epoch(msg["date"]), thread=thread,
-        to=f"telegram:bot:{bot_id}", own=bool(user.get("is_bot")), in_reply_to=in_reply_to,
+        to=f"telegram:bot:{bot_id}", private=private, own=bool(user.get("is_bot")),
+        in_reply_to=in_reply_to,
         auto_reason="our own message" if uid == bot_id else "a message from a bot")
 
 

@@ -49,7 +49,7 @@ def whatsapp_message(phone_number_id: str, wa_id: str, wamid: str, text: str, wh
         message_id=f"whatsapp:{phone_number_id}:{wa_id}:{wamid}", sender=f"whatsapp:+{wa_id}",
         sender_name=name, text=text, received_at=when,
         thread=f"whatsapp:{phone_number_id}:user:{wa_id}",
-        to=f"whatsapp:number:{phone_number_id}")
+        to=f"whatsapp:number:{phone_number_id}", private=True)
 
 
 class WhatsAppNumber(SweepSource):

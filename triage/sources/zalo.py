@@ -89,7 +89,7 @@ def zalo_message(oa_id: str, user_id: str, msg_id: str, text: str, when: datetim
     return chat_message(
         message_id=f"zalo:{oa_id}:{user_id}:{msg_id}", sender=oa if own else customer,
         sender_name=name, text=text, received_at=when, thread=f"zalo:{oa_id}:user:{user_id}",
-        to=customer if own else oa, own=own)
+        to=customer if own else oa, own=own, private=True)
 
 
 def _text(m: Mapping[str, Any]) -> str:

@@ -352,7 +352,7 @@ def message_row(source: str, item: Ingest, now: datetime, channel: str,
             error=item.error or "unparseable", message_id="", thread_id=None, sender="",
             sender_name="", recipients=[], subject="", text="", full_text="", html=None,
             in_reply_to=None, references=[], attachments=[], is_auto=False,
-            auto_reason=None, language_hint=None, cc=[], defects=[])
+            auto_reason=None, language_hint=None, cc=[], defects=[], private=False)
         return row
     row.update(
         message_id=p.message_id, channel=p.channel, thread_id=thread_id,
@@ -361,6 +361,6 @@ def message_row(source: str, item: Ingest, now: datetime, channel: str,
         full_text=p.full_text,
         html=p.html, in_reply_to=p.in_reply_to, references=p.references,
         attachments=[asdict(a) for a in p.attachments], is_auto=p.is_auto,
-        auto_reason=p.auto_reason, language_hint=p.language_hint,
+        auto_reason=p.auto_reason, language_hint=p.language_hint, private=p.private,
         status="quarantined" if item.error else "new", error=item.error)
     return row

@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    false,
 )
 
 metadata = MetaData(
@@ -85,6 +86,9 @@ messages = Table(
     Column("is_auto", Boolean, nullable=False, default=False),
     Column("auto_reason", Text),
     Column("language_hint", String(8)),
+    # a private conversation (Messenger, Zalo, WhatsApp, Telegram private chat, Mastodon
+    # direct post): drafts ask for details right there, not "DM us"
+    Column("private", Boolean, nullable=False, default=False, server_default=false()),
     Column("raw", LargeBinary),
     Column("raw_sha256", String(64), nullable=False, default=""),
     Column("backfill", Boolean, nullable=False, default=False),

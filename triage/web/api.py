@@ -68,6 +68,7 @@ def api_message(request: Request, message_id: int) -> dict[str, Any]:
     """A message with its thread, classification, deadline, draft and outbox rows."""
     store = parts(request).store
     msg = store.message(message_id)  # raises NotFound (404)
+    window = parts(request).review.windows.of(msg)
     return {
         "message": _jsonable(msg),
         "thread": [t["id"] for t in queries.thread_messages(store, msg)],
@@ -77,6 +78,9 @@ def api_message(request: Request, message_id: int) -> dict[str, Any]:
         "draft": _jsonable(queries.current_draft(store, message_id) or {}),
         "assignee": queries.assignee(store, message_id),
         "outbox": [_jsonable(o) for o in queries.outbox_rows(store, message_id)],
+        "reply_window": None if window is None else _jsonable({
+            "text": str(window), "closed": window.closed, "tagged": window.tagged,
+            "closes_at": window.closes_at, "last_customer_message_at": window.last}),
     }
 
 

@@ -40,5 +40,6 @@ def render_canned(p: Any, msg: dict[str, Any], cl: dict[str, Any] | None, name: 
         due_at=dl["due_at"] if dl and dl["due_at"] > p.clock.now() else None,
         needs_review=name == "review",
         attachment_types=tuple(str(a.get("content_type", ""))
-                               for a in msg.get("attachments") or [])))
+                               for a in msg.get("attachments") or []),
+        private=bool(msg.get("private"))))
     return draft.text

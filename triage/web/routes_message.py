@@ -94,6 +94,7 @@ def message_context(request: Request, message_id: int, view: str,
         "situations": p.review.situations(),
         "outbox": queries.outbox_rows(p.store, message_id),
         "reply_all": p.review.reply_all_cc(msg),
+        "reply_window": p.review.windows.of(msg),
         "images": [x for x in parts_of(p.store.raw(message_id)) if x.inline_image]
         if msg["channel"] == "email" else [],
         "dry_run": dry_run(p.settings),

@@ -48,7 +48,8 @@ def _preview(p: Any, name: str, message_id: int | None, source: str | None) -> s
                        channel=msg["channel"], language=cl.get("language") or lang,
                        subject=msg["subject"], text=msg["text"], sender=msg["sender"],
                        sender_name=msg["sender_name"], thread_id=msg["thread_id"] or msg["id"],
-                       due_at=dl["due_at"] if dl else None, needs_review=kind == "review")
+                       due_at=dl["due_at"] if dl else None, needs_review=kind == "review",
+                       private=bool(msg.get("private")))
     return str(renderer.render_template(env.get_template(name), renderer.context(req, lang)))
 
 
