@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
@@ -9,7 +10,7 @@ import pytest
 from tests.situation_fixtures import SEA_ZONES, load_fixtures, request_for, thread_of
 from triage.drafting.render import Renderer
 from triage.drafting.situation_model import load_corpus, message_features, probabilities, train
-from triage.drafting.situation_rules import RULES
+from triage.drafting.situation_rules import RULES, fold
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -169,3 +170,28 @@ def test_a_language_without_situation_templates_keeps_its_own_category_template(
          "category": "complaint", "channel": "email", "name": ""}
     d = r.render(request_for(m, situation="refund"))
     assert d.template == "th/complaint.email.j2" and d.situation == "refund"
+
+
+NEAR_COPY = 0.6
+"""Folded word-set Jaccard from which a corpus message counts as a copy of a fixture."""
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", fold(text)))
+
+
+def test_no_corpus_message_is_a_near_copy_of_a_fixture() -> None:
+    """The corpus is written apart from the held-out fixtures: no corpus message shares 60 %
+    of its words (diacritics folded) with a fixture, so the model cannot score by memory."""
+    fixtures = [(m["id"], _words(m["text"])) for m in FIXTURES]
+    copies = []
+    for c in load_corpus():
+        words = _words(c["text"])
+        copies += [(c["id"], fid) for fid, f in fixtures
+                   if len(words & f) / len(words | f) >= NEAR_COPY]
+    assert not copies, copies
+
+
+def test_the_near_copy_check_can_fail() -> None:
+    a, b = _words("Nakapasok na po ako sa account ko."), _words("nakapasok na ako sa account ko")
+    assert len(a & b) / len(a | b) >= NEAR_COPY
