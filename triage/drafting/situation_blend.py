@@ -39,13 +39,13 @@ class BlendWeights:
     """The blend's settings (see the module docstring); the defaults are the ones chosen by
     leave-one-round-out cross-validation (docs/benchmarks.md, "Situation accuracy")."""
 
-    exact: float = 0.3
+    exact: float = 0.2
     """What a situation named by an exact phrase adds at a full score (``cap``)."""
     broad: float = 0.3
     """What a situation named only by broad keywords adds at a full score."""
-    cap: float = 6.0
+    cap: float = 4.0
     """The rule score at which a situation's rule evidence is full."""
-    general: float = 0.15
+    general: float = 0.1
     """What ``general`` gets when no rule names a situation."""
     doubt_below: float = 0.0
     """A model probability under which the rules' evidence for that situation is in doubt."""
@@ -54,7 +54,7 @@ class BlendWeights:
     chase_exact: float = 3.5
     """A follow-up rule score from which the rules decide alone (a chasing phrase such as "any
     update?", "lần thứ 3", "belum ada balasan", "wala pa ring sagot")."""
-    closing_alone: float = 2.0
+    closing_alone: float = 0.5
     """The model probability from which ``closing`` may win without a closing phrase (above 1:
     never; a short reply in a thread is not "it's solved" by itself)."""
 
