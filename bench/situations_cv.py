@@ -87,14 +87,16 @@ class OldRules:
 def as_of(commit: str, fixtures: list[dict]) -> tuple[list[OldRules], list[dict]]:
     """Return the rules' answers for ``fixtures`` and the situation corpus, both as of
     ``commit`` (its ``triage`` package, unpacked into a temporary directory)."""
-    tmp = Path(tempfile.mkdtemp(prefix=f"situ-{commit}-"))
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "triage"],
-                             check=True, capture_output=True).stdout
-    subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
-    done = subprocess.run([sys.executable, "-c", _DUMP, str(tmp)], input=json.dumps(fixtures),
-                          capture_output=True, text=True, check=True, cwd=tmp)
-    answers = [OldRules(d) for d in json.loads(done.stdout)]
-    return answers, load_corpus(tmp / "triage" / "drafting" / "situation_corpus")
+    with tempfile.TemporaryDirectory(prefix=f"situ-{commit}-") as name:
+        tmp = Path(name)
+        archive = subprocess.run(["git", "-C", str(ROOT), "archive", commit, "triage"],
+                                 check=True, capture_output=True).stdout
+        subprocess.run(["tar", "-x", "-C", str(tmp)], input=archive, check=True)
+        done = subprocess.run([sys.executable, "-c", _DUMP, str(tmp)],
+                              input=json.dumps(fixtures), capture_output=True, text=True,
+                              check=True, cwd=tmp)
+        answers = [OldRules(d) for d in json.loads(done.stdout)]
+        return answers, load_corpus(tmp / "triage" / "drafting" / "situation_corpus")
 
 
 def round_of(m: dict) -> str:
