@@ -197,7 +197,8 @@ def small_grid() -> Iterator[tuple[BlendWeights, float]]:
     choices overfit four rounds of 72-128 messages less (compare "chosen on the others")."""
     yield DEFAULT_WEIGHTS, 0.05
     yield BEFORE, 0.05
-    for e, b, g, c, cl in itertools.product((0.2, 0.3), (0.2, 0.3), (0.1, 0.15), (4.0, 6.0),
+    for e, b, g, c, cl in itertools.product((0.2, 0.3), (0.2, 0.3), (0.0, 0.05, 0.1, 0.15),
+                                            (4.0, 6.0),
                                             (0.5, 0.7, 2.0)):
         yield BlendWeights(exact=e, broad=b, general=g, cap=c, closing_alone=cl), 0.05
 

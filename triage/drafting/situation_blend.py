@@ -41,11 +41,11 @@ class BlendWeights:
 
     exact: float = 0.2
     """What a situation named by an exact phrase adds at a full score (``cap``)."""
-    broad: float = 0.3
+    broad: float = 0.2
     """What a situation named only by broad keywords adds at a full score."""
     cap: float = 4.0
     """The rule score at which a situation's rule evidence is full."""
-    general: float = 0.1
+    general: float = 0.05
     """What ``general`` gets when no rule names a situation."""
     doubt_below: float = 0.0
     """A model probability under which the rules' evidence for that situation is in doubt."""
