@@ -219,7 +219,7 @@ def test_a_rule_the_model_doubts_counts_less_and_closing_needs_words_or_a_sure_m
                                                doubt_factor=0.0))
     assert choose(doubted) == "outage"
     assert "closing" not in doubted  # no closing phrase, and the model is not sure of it
-    sure = {"login": 0.0, "outage": 0.05, "closing": 0.95}
+    sure = {"login": 0.0, "outage": 0.02, "closing": 0.98}
     assert choose(blend(Detection(GENERAL, "", {}), sure)) == "closing"
     assert choose(blend(Detection(GENERAL, "", {}), sure, BlendWeights(closing_alone=2.0))) \
         == GENERAL
