@@ -157,3 +157,31 @@ def test_a_raw_item_the_source_could_not_read_stays_quarantined(pool: ParsePool,
     assert [r.error for r in records] == [None, "gone", "too big"]
     assert records[0].parsed is not None and records[1].parsed is None
     assert records[2].parsed is not None and records[2].parsed.message_id == "<big@x>"
+
+
+def test_with_workers_a_poll_that_stored_mail_then_processes_it_here_too(
+        tmp_path: Path, maildir: Path, model_path: Path, clock, pool: ParsePool) -> None:  # type: ignore[no-untyped-def]
+    for n in range(5):
+        add_to_maildir(maildir, make_email(msgid=f"<h{n}@example.com>", subject=f"Order {n}",
+                                           sender=f"h{n}@example.org"))
+    app = small_batch_app(tmp_path, maildir, model_path, clock)
+    app.pipeline.parser = pool
+    app.pipeline.process_after_ingest = False  # as Daemon.start_workers sets it
+    daemon = Daemon(app)
+    try:
+        # without helping, the poll only stores: the waiting mail is the workers'
+        stats = daemon.poll_source(daemon.sources()[0])
+        assert (stats.stored, stats.processed) == (5, 0)
+        assert {r["status"] for r in app.store.export_rows()} == {"new"}
+        add_to_maildir(maildir, make_email(msgid="<h5@example.com>", subject="Order 5"))
+        daemon.help_workers = True
+        stats = daemon.poll_source(daemon.sources()[0])
+        assert (stats.stored, stats.processed) == (1, 6)  # all waiting, through the claims
+        assert {r["status"] for r in app.store.export_rows()} == {"processed"}
+        with app.store.engine.connect() as c:
+            owners = {r[0] for r in c.exec_driver_sql("select claim_owner from messages")}
+        assert len(owners) == 1 and f":{os.getpid()}:" in owners.pop()
+        # a poll that stored nothing does not look for work (the workers' idle loop does)
+        assert daemon.poll_source(daemon.sources()[0]).processed == 0
+    finally:
+        app.store.close()
