@@ -112,14 +112,16 @@ class LiteralIndex:
     """The required strings of every registered rule, found in a text in one pass.
 
     :meth:`present` remembers the last text it scanned (a message is checked against every
-    rule in a row), per thread.
+    rule in a row). The memo is one tuple, replaced whole, and carries the version of the
+    strings it was found with, so threads and rules registered later never see a stale one.
     """
 
     def __init__(self) -> None:
         self._words: set[str] = set()
         self._automaton: Any = None
+        self._version = 0
         self._lock = threading.Lock()
-        self._last = threading.local()
+        self._last: tuple[int, str, frozenset[str]] = (-1, "", frozenset())
 
     def add(self, words: Iterable[str]) -> None:
         """Register the strings of one more rule."""
@@ -128,26 +130,25 @@ class LiteralIndex:
             with self._lock:
                 self._words |= new
                 self._automaton = None
+                self._version += 1
 
-    def _built(self) -> Any:
-        automaton = self._automaton
-        if automaton is None:
-            with self._lock:
+    def _scan(self, text: str) -> frozenset[str]:
+        with self._lock:
+            version, automaton = self._version, self._automaton
+            if automaton is None and self._words:
                 automaton = ahocorasick.Automaton()
                 for word in self._words:
                     automaton.add_word(word, word)
                 automaton.make_automaton()
                 self._automaton = automaton
-        return automaton
+        found = (frozenset(word for _end, word in automaton.iter(text))
+                 if automaton is not None else frozenset())
+        self._last = (version, text, found)
+        return found
 
     def present(self, text: str) -> frozenset[str]:
         """Return the registered strings that occur in ``text``."""
-        if not self._words:
-            return frozenset()
-        last = getattr(self._last, "value", None)
-        automaton = self._built()
-        if last is not None and last[0] is automaton and last[1] == text:
-            return last[2]  # type: ignore[no-any-return]
-        found = frozenset(word for _end, word in automaton.iter(text))
-        self._last.value = (automaton, text, found)
-        return found
+        version, seen, found = self._last
+        if version == self._version and seen == text:
+            return found
+        return self._scan(text)

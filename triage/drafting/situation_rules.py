@@ -22,12 +22,27 @@ from triage.drafting.situation_patterns import EN, VI, Rules
 from triage.drafting.situation_patterns_sea import ID, TL
 
 
+class _Unmark(dict[int, int | None]):
+    """``str.translate`` table that drops combining marks (``unicodedata.combining``),
+    filled one character at a time as texts meet them."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_UNMARK = _Unmark()
+
+
 @lru_cache(maxsize=64)  # a draft folds the same subject and text for the rules and the model
 def fold(text: str) -> str:
     """Lowercase ``text`` without diacritics (``đ`` -> ``d``), whitespace collapsed, so one
     rule matches "không đăng nhập được" and "khong dang nhap duoc"."""
     t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    if not t.isascii():  # ASCII has no combining marks
+        t = t.translate(_UNMARK)
+    t = t.lower()
     t = t.replace("’", "'").replace("‘", "'")
     return " ".join(t.split())
 
