@@ -188,7 +188,9 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     source = build_source(settings.sources[0], app.environ, settings.resolve_path)
     cpu0 = time.process_time()
     started = time.perf_counter()
-    stats = Daemon(app).poll_source(source)
+    daemon = Daemon(app)
+    daemon.help_workers = bool(workers)  # as Daemon.start_workers sets it
+    stats = daemon.poll_source(source)
     polled = time.perf_counter() - started
     while waiting(app.store):
         time.sleep(0.05)
