@@ -1,6 +1,7 @@
 """Worker processes (``[scheduler] workers``) with a real daemon: every message processed
-exactly once, by the workers (the parse processes beside them parse, the daemon stores), and
-nothing lost when a worker is killed with SIGKILL mid-run.
+exactly once, by the workers and the polling process helping them after its poll (the parse
+processes beside them parse, the daemon stores), and nothing lost when a worker is killed with
+SIGKILL mid-run.
 
 The processes are real (``triage run``, its spawned workers), the store is real (SQLite and
 PostgreSQL); the assertions are on the store, never on timing.

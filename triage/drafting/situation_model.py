@@ -43,8 +43,8 @@ TEMPERATURE = 0.05
 _WORD = re.compile(r"\b\w\w+\b")
 
 Vector = dict[str, float]
-_WORD_CACHE = 200_000
-"""Words whose term indexes a model keeps (then it starts afresh)."""
+_WORD_CACHE = 20_000
+"""Words whose term indexes a model keeps (then it starts afresh): a few MB at most."""
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
