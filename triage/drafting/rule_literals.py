@@ -14,14 +14,10 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
 from typing import Any
 
 import ahocorasick
-
-try:  # the parser behind re.compile (re._parser since 3.11)
-    from re import _parser as sre_parse  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - older Pythons
-    import sre_parse  # type: ignore[no-redef]
 
 _C = sre_parse  # opcodes and constants live beside the parser
 MIN_LENGTH = 2
