@@ -92,7 +92,8 @@ def terms(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=65536)  # customers use the same words: most are seen before
+@lru_cache(maxsize=4096)  # a model keeps the indexes of the words it saw (_ids_of): at
+# 65,536 words this cache alone held ~140 MB (a tuple of strings per word)
 def _grams(word: str) -> tuple[str, ...]:
     """The character 2- to 5-grams of ``word`` padded with a space on each side."""
     padded = f" {word} "
