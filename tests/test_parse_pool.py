@@ -21,8 +21,8 @@ from tests.conftest import add_to_maildir, make_email
 from triage.config import settings_from_mapping
 from triage.daemon import Daemon
 from triage.mail.batch import parse_batch
-from triage.mail.boundaries import BoundaryMatcher
-from triage.mail.parse import parse_email
+from triage.mail.boundaries import BoundaryMatcher, EndOfLine
+from triage.mail.parse import _FOLDED_BOUNDARY, _OBS_NAME, parse_email, repair_headers
 from triage.models import RawItem
 from triage.services import App
 from triage.workers import ParsePool
@@ -65,11 +65,52 @@ def test_parsing_is_the_same_with_the_standard_boundary_pattern(
     raws = mails("realistic", 150) + [p.read_bytes() for p in sorted(FIXTURES.rglob("*.eml"))]
     ours = [parse_batch([(str(i), r, NOW)])[0][0] for i, r in enumerate(raws)]
     monkeypatch.setattr(email.feedparser, "re", re)
+    monkeypatch.setattr(email.feedparser, "NLCRE_eol", re.compile(r"(\r\n|\r|\n)\Z"))
     stdlib = [parse_batch([(str(i), r, NOW)])[0][0] for i, r in enumerate(raws)]
     assert len(raws) > 150
     assert ours == stdlib
     multipart = sum(1 for r in raws if b"boundary=" in r.lower())
     assert multipart > 50  # the comparison covered multipart mail
+
+
+def test_the_end_of_line_test_matches_like_the_feedparser_pattern() -> None:
+    pattern = re.compile(r"(\r\n|\r|\n)\Z")
+    assert isinstance(email.feedparser.NLCRE_eol, EndOfLine)
+    ends = ["", "a", "\r", "\n", "\r\n", "\n\r", "\r\r", "\n\n", "\r\n\r\n", " \n", "\n "]
+    for head in ["", "x", "line\r\nmore", "\n" * 3, "a" * 500]:
+        for end in ends:
+            text = head + end
+            want, got = pattern.search(text), EndOfLine.search(text)
+            assert (want and (want.span(), want.group(0))) == \
+                (got and (got.span(), got.group(0))), repr(text)
+
+
+def _plain_repair(raw: bytes) -> bytes:
+    """repair_headers without its shortcuts."""
+    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
+              default=len(raw))
+    head, body = _OBS_NAME.sub(rb"\1:", raw[:end]), raw[end:]
+    if b"oundary=" in head or b"OUNDARY=" in head:
+        for _ in range(8):
+            fixed = _FOLDED_BOUNDARY[1].sub(rb"\1\2", _FOLDED_BOUNDARY[0].sub(rb"\1", head))
+            if fixed == head:
+                break
+            head = fixed
+    return head + body
+
+
+@pytest.mark.parametrize("head", [
+    b"From  : a@example.com\r\nSubject\t: hi", b"From: a@example.com\nSubject: x : y",
+    b"Content-Type: multipart/mixed; boundary=\r\n  \"abc\"",
+    b"Content-Type: multipart/mixed; BOUNDARY=\"ab\r\n\tcd\"",
+    b"Content-Type: multipart/mixed; bOUndary=\n abc", b"Content-Type: multipart/mixed; "
+    b"boundary=\"a\"\r\nX: y", b"X-Boundary=: 1\nContent-Type: text/plain; boundary=\n\n",
+])
+def test_header_repair_shortcuts_change_nothing(head: bytes) -> None:
+    raws = [head + b"\r\n\r\nbody :\r\n", head, head + b"\n\nboundary=\n x"]
+    raws += mails("realistic", 60)
+    for raw in raws:
+        assert repair_headers(raw) == _plain_repair(raw), raw[:120]
 
 
 @pytest.fixture
@@ -157,3 +198,31 @@ def test_a_raw_item_the_source_could_not_read_stays_quarantined(pool: ParsePool,
     assert [r.error for r in records] == [None, "gone", "too big"]
     assert records[0].parsed is not None and records[1].parsed is None
     assert records[2].parsed is not None and records[2].parsed.message_id == "<big@x>"
+
+
+def test_with_workers_a_poll_that_stored_mail_then_processes_it_here_too(
+        tmp_path: Path, maildir: Path, model_path: Path, clock, pool: ParsePool) -> None:  # type: ignore[no-untyped-def]
+    for n in range(5):
+        add_to_maildir(maildir, make_email(msgid=f"<h{n}@example.com>", subject=f"Order {n}",
+                                           sender=f"h{n}@example.org"))
+    app = small_batch_app(tmp_path, maildir, model_path, clock)
+    app.pipeline.parser = pool
+    app.pipeline.process_after_ingest = False  # as Daemon.start_workers sets it
+    daemon = Daemon(app)
+    try:
+        # without helping, the poll only stores: the waiting mail is the workers'
+        stats = daemon.poll_source(daemon.sources()[0])
+        assert (stats.stored, stats.processed) == (5, 0)
+        assert {r["status"] for r in app.store.export_rows()} == {"new"}
+        add_to_maildir(maildir, make_email(msgid="<h5@example.com>", subject="Order 5"))
+        daemon.help_workers = True
+        stats = daemon.poll_source(daemon.sources()[0])
+        assert (stats.stored, stats.processed) == (1, 6)  # all waiting, through the claims
+        assert {r["status"] for r in app.store.export_rows()} == {"processed"}
+        with app.store.engine.connect() as c:
+            owners = {r[0] for r in c.exec_driver_sql("select claim_owner from messages")}
+        assert len(owners) == 1 and f":{os.getpid()}:" in owners.pop()
+        # a poll that stored nothing does not look for work (the workers' idle loop does)
+        assert daemon.poll_source(daemon.sources()[0]).processed == 0
+    finally:
+        app.store.close()

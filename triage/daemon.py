@@ -44,6 +44,9 @@ class Daemon:
         """The worker processes started by :meth:`run`, if ``[scheduler] workers`` asks."""
         self.parsers: ParsePool | None = None
         """The parse processes started with them (the poll hands its emails to them)."""
+        self.help_workers = False
+        """Whether a poll that stored messages then processes waiting ones here too, beside
+        the workers (set by :meth:`start_workers`)."""
 
     # ------------------------------------------------------------------ sources
     def sources(self) -> list[Source]:
@@ -77,6 +80,11 @@ class Daemon:
         finally:
             source.close()
         app.store.record_source_result(source.name, None)
+        if self.help_workers and stats.stored:
+            # With workers this process only fetches and stores, and would idle while they
+            # work through what it stored: it claims batches like a worker (the same claims,
+            # so still exactly once) until none is left, and both cores stay busy.
+            stats.merge(app.pipeline.process_pending())
         return stats
 
     def poll_all(self) -> dict[str, RunStats | str]:
@@ -245,7 +253,8 @@ class Daemon:
 
     def start_workers(self) -> WorkerPool | None:
         """Start ``[scheduler] workers`` worker processes for the processing and as many
-        parse processes (see :mod:`triage.workers`); polling then fetches and stores. None
+        parse processes (see :mod:`triage.workers`); polling then fetches and stores, and
+        after a poll that stored messages processes waiting ones beside the workers. None
         when there are none."""
         app = self.app
         count = worker_count(app.settings.scheduler.workers)
@@ -260,6 +269,7 @@ class Daemon:
                  ", ".join(str(p) for p in self.parsers.pids()))
         app.pipeline.parser = self.parsers
         self.workers = pool
+        self.help_workers = True
         return pool
 
     def poll_job(self, scheduler: Scheduler, job_id: str,

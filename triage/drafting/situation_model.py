@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import pairwise, repeat
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -43,6 +43,8 @@ TEMPERATURE = 0.05
 _WORD = re.compile(r"\b\w\w+\b")
 
 Vector = dict[str, float]
+_WORD_CACHE = 20_000
+"""Words whose term indexes a model keeps (then it starts afresh): a few MB at most."""
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
@@ -90,7 +92,8 @@ def terms(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=65536)  # customers use the same words: most are seen before
+@lru_cache(maxsize=4096)  # a model keeps the indexes of the words it saw (_ids_of): at
+# 65,536 words this cache alone held ~140 MB (a tuple of strings per word)
 def _grams(word: str) -> tuple[str, ...]:
     """The character 2- to 5-grams of ``word`` padded with a space on each side."""
     padded = f" {word} "
@@ -139,18 +142,46 @@ class SituationModel:
                 matrix[index[t], j] = x
         return index, idf, matrix
 
+    @cached_property
+    def _word_ids(self) -> dict[str, tuple[tuple[int, ...], int]]:
+        """Per word seen so far: the indexes of its known character n-grams (in
+        :func:`_grams` order, repeats kept) and of its ``w:`` term (-1: unknown)."""
+        return {}
+
+    def _ids_of(self, word: str) -> tuple[tuple[int, ...], int]:
+        cache = self._word_ids
+        found = cache.get(word)
+        if found is None:
+            index = self._arrays[0]
+            grams = tuple(i for i in map(index.get, _grams(word)) if i is not None)
+            found = (grams, index.get(f"w:{word}", -1))
+            if len(cache) >= _WORD_CACHE:
+                cache.clear()  # a long-running process meets new words forever
+            cache[word] = found
+        return found
+
+    def term_ids(self, feature_text: str) -> Counter[int]:
+        """Return the known terms of one input (their indexes in the model) with how often
+        each occurs: :func:`term_counts` without the unknown terms, in the same order."""
+        index = self._arrays[0]
+        ids: list[int] = []
+        for word, k in Counter(feature_text.split()).items():
+            ids += self._ids_of(word)[0] * k
+        words = _WORD.findall(feature_text)
+        ids += [i for i in (self._ids_of(w)[1] for w in words) if i >= 0]
+        ids += [i for i in map(index.get, [f"b:{a} {b}" for a, b in pairwise(words)])
+                if i is not None]
+        return Counter(ids)
+
     def scores(self, feature_text: str) -> dict[str, float]:
         """Return the cosine of one input's TF-IDF vector (:meth:`vector`) to each
         situation's centroid."""
-        index, idf, matrix = self._arrays
-        counted = term_counts(feature_text)
-        ids = np.fromiter(map(index.get, counted, repeat(-1)), dtype=np.int64,
-                          count=len(counted))
-        known = ids >= 0
-        if not known.any():
+        _index, idf, matrix = self._arrays
+        counted = self.term_ids(feature_text)
+        if not counted:
             return dict.fromkeys(self.classes, 0.0)
-        rows = ids[known]
-        counts = np.fromiter(counted.values(), dtype=float, count=len(counted))[known]
+        rows = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
+        counts = np.fromiter(counted.values(), dtype=float, count=len(counted))
         weights = (1 + np.log(counts)) * idf[rows]
         values = (weights / np.sqrt(weights @ weights)) @ matrix[rows]
         return dict(zip(self.classes, values.tolist(), strict=True))

@@ -17,8 +17,22 @@ import re
 import unicodedata
 from functools import lru_cache
 
+from triage.drafting.rule_literals import LiteralIndex, required_literals
 from triage.drafting.situation_patterns import EN, VI, Rules
 from triage.drafting.situation_patterns_sea import ID, TL
+
+
+class _Unmark(dict[int, int | None]):
+    """``str.translate`` table that drops combining marks (``unicodedata.combining``),
+    filled one character at a time as texts meet them."""
+
+    def __missing__(self, code: int) -> int | None:
+        kept = None if unicodedata.combining(chr(code)) else code
+        self[code] = kept
+        return kept
+
+
+_UNMARK = _Unmark()
 
 
 @lru_cache(maxsize=64)  # a draft folds the same subject and text for the rules and the model
@@ -26,7 +40,9 @@ def fold(text: str) -> str:
     """Lowercase ``text`` without diacritics (``đ`` -> ``d``), whitespace collapsed, so one
     rule matches "không đăng nhập được" and "khong dang nhap duoc"."""
     t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
-    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    if not t.isascii():  # ASCII has no combining marks
+        t = t.translate(_UNMARK)
+    t = t.lower()
     t = t.replace("’", "'").replace("‘", "'")
     return " ".join(t.split())
 
@@ -82,22 +98,38 @@ def without_word_boundaries(pattern: str) -> str:
     return "".join(out)
 
 
+LITERALS = LiteralIndex()
+"""The required strings of every :class:`Rule` made (one scan of a text finds them all)."""
+
+
 class Rule:
-    """One compiled rule. :meth:`search` first tries the pattern without its leading and
-    inner ``\\b`` (a superset: where it finds nothing, the rule cannot match), which the
-    regular-expression engine scans for much faster (a ``\\b`` in front hides the literal
-    prefix it skips ahead with); most rules match no message, so most searches stop there."""
+    """One compiled rule. :meth:`search` first asks :data:`LITERALS` whether a string the
+    pattern cannot match without occurs in the text (:func:`~triage.drafting.rule_literals.
+    required_literals`: one Aho-Corasick scan per text for all rules), then tries the
+    pattern without its leading and inner ``\\b`` (a superset: where it finds nothing, the
+    rule cannot match), which the regular-expression engine scans for much faster (a ``\\b``
+    in front hides the literal prefix it skips ahead with); most rules match no message, so
+    most searches stop at the first step. The answer is always the pattern's own."""
 
     def __init__(self, pattern: str) -> None:
         self.compiled = re.compile(pattern)
         self.pattern = pattern
         loose = without_word_boundaries(pattern)
         self.gate = re.compile(loose) if loose != pattern else None
+        self.literals = required_literals(self.compiled)
+        if self.literals is not None:
+            LITERALS.add(self.literals)
 
     def search(self, text: str) -> re.Match[str] | None:
         """``re.search`` of the rule's pattern in ``text``."""
+        if self.literals is not None and self.literals.isdisjoint(LITERALS.present(text)):
+            return None
         if self.gate is not None and self.gate.search(text) is None:
             return None
+        return self.compiled.search(text)
+
+    def search_plain(self, text: str) -> re.Match[str] | None:
+        """``re.search`` of the pattern alone, without the shortcuts (for tests)."""
         return self.compiled.search(text)
 
 

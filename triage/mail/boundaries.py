@@ -8,6 +8,12 @@ per multipart). :func:`install` gives the feedparser module a view of ``re`` who
 answers that one pattern with :class:`BoundaryMatcher` (a prefix test and one pattern compiled
 once) and hands every other call to ``re`` itself. The matches are the same: the feedparser
 reads the ``end`` and ``linesep`` groups of the match, which the shared pattern has.
+
+It also gives the feedparser an end-of-line test (``NLCRE_eol``, ``(\\r\\n|\\r|\\n)\\Z``) that
+searches only the last two characters: the pattern's own ``search`` tries every position of
+the text, and the feedparser runs it over each part's whole payload (a 100 KiB attachment is
+100,000 positions). A match of at most two characters that ends at the end starts there, so
+the match is the same.
 """
 
 from __future__ import annotations
@@ -38,6 +44,22 @@ class BoundaryMatcher:
         return _AFTER_SEPARATOR.match(line, len(self.separator))
 
 
+_EOL_PATTERN = r"(\r\n|\r|\n)\Z"
+_EOL = re.compile(_EOL_PATTERN)
+
+
+class EndOfLine:
+    """``re.compile(r"(\\r\\n|\\r|\\n)\\Z")`` whose :meth:`search` starts two characters
+    before the end."""
+
+    pattern = _EOL_PATTERN
+
+    @staticmethod
+    def search(text: str) -> re.Match[str] | None:
+        """The pattern's ``search(text)``: the same match, found without scanning."""
+        return _EOL.search(text, max(0, len(text) - 2))
+
+
 class _FeedparserRe(ModuleType):
     """``re`` as the feedparser sees it: the boundary pattern answered without compiling."""
 
@@ -62,6 +84,9 @@ class _FeedparserRe(ModuleType):
 def install() -> bool:
     """Let ``email.feedparser`` match boundaries without compiling; True when installed
     (the feedparser of this Python builds the pattern this module knows)."""
+    eol = getattr(email.feedparser, "NLCRE_eol", None)
+    if isinstance(eol, re.Pattern) and eol.pattern == _EOL_PATTERN and not eol.flags & ~re.U:
+        email.feedparser.NLCRE_eol = EndOfLine()  # type: ignore[attr-defined]
     current = getattr(email.feedparser, "re", None)
     if isinstance(current, _FeedparserRe):
         return True

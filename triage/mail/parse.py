@@ -89,6 +89,8 @@ def raw_header_text(value: str) -> str:
 _OBS_NAME = re.compile(rb"^([!-9;-~]+)[ \t]+:", re.MULTILINE)
 _FOLDED_BOUNDARY = (re.compile(rb'(?i)(boundary=)\r?\n[ \t]+'),
                     re.compile(rb'(?i)(boundary="[^"\r\n]*)\r?\n[ \t]+([^"\r\n]*")'))
+_FOLD_HINT = re.compile(rb'boundary=(?:"[^"\r\n]*)?\r?\n[ \t]')
+"""Found in the lower-cased header wherever either of :data:`_FOLDED_BOUNDARY` matches."""
 
 
 def repair_headers(raw: bytes) -> bytes:
@@ -101,8 +103,9 @@ def repair_headers(raw: bytes) -> bytes:
     end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
               default=len(raw))
     head, body = raw[:end], raw[end:]
-    head = _OBS_NAME.sub(rb"\1:", head)
-    if b"oundary=" in head or b"OUNDARY=" in head:
+    if b" :" in head or b"\t:" in head:  # the obsolete form needs one of them
+        head = _OBS_NAME.sub(rb"\1:", head)
+    if (b"oundary=" in head or b"OUNDARY=" in head) and _FOLD_HINT.search(head.lower()):
         for _ in range(8):
             fixed = _FOLDED_BOUNDARY[1].sub(rb"\1\2", _FOLDED_BOUNDARY[0].sub(rb"\1", head))
             if fixed == head:

@@ -69,7 +69,8 @@ def _attribution(line: str) -> bool:
     s = line.strip().lstrip(">").strip()
     if not s or len(s) > 400:
         return False
-    if _WROTE_END.search(s) and (len(s) < 160 or _ADDRESS.search(s) or re.search(r"\d", s)):
+    if ((":" in s or "：" in s) and _WROTE_END.search(s)  # it ends with a colon
+            and (len(s) < 160 or _ADDRESS.search(s) or re.search(r"\d", s))):
         return True
     if _DASH_WROTE.match(s):
         return True

@@ -1,0 +1,149 @@
+"""The fast paths of situation detection give exactly what the plain evaluation gives.
+
+Rules skip their search when none of their required strings occurs (one Aho-Corasick scan,
+:mod:`triage.drafting.rule_literals`); the model reads each word's term indexes from a cache.
+Compared here with the plain per-rule ``re.search`` and the plain term counting, on every
+held-out fixture (tests/situations) and every corpus message.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+import numpy as np
+import pytest
+
+from tests.situation_fixtures import load_fixtures, thread_of
+from triage.drafting import situation_rules
+from triage.drafting.rule_literals import LiteralIndex, required_literals
+from triage.drafting.situation_model import (
+    load_corpus,
+    message_features,
+    packaged_model,
+    term_counts,
+)
+from triage.drafting.situation_rules import RULES, Rule, fold
+from triage.drafting.situations import detect_situation
+
+FIXTURES = load_fixtures()
+CORPUS = load_corpus()
+MESSAGES: list[dict[str, Any]] = [*FIXTURES, *({"language": "en", "category": "request", **m}
+                                               for m in CORPUS)]
+
+
+def _texts() -> list[str]:
+    """Every message as the rules see it (folded subject and text)."""
+    return [f"{fold(m.get('subject', ''))}\n{fold(m['text'])}" for m in MESSAGES]
+
+
+def test_every_rule_answers_like_its_plain_search_on_every_message() -> None:
+    texts = _texts()
+    checked = matched = 0
+    for lang, table in RULES.items():
+        for name, rules in table.items():
+            for rule, _weight in rules:
+                for text in texts:
+                    fast, plain = rule.search(text), rule.search_plain(text)
+                    assert (fast and fast.span()) == (plain and plain.span()), \
+                        (lang, name, rule.pattern, text[:80])
+                    checked += 1
+                    matched += plain is not None
+    assert checked > 100_000 and matched > 500  # the comparison covers hits and misses
+
+
+def _detect(m: dict[str, Any]) -> Any:
+    return detect_situation(m["text"], m.get("subject", ""), m["language"], m["category"],
+                            thread_of(m), m.get("attachments", []))
+
+
+def test_detection_with_the_fast_path_equals_the_plain_rules(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    fast = [_detect(m) for m in MESSAGES]
+    monkeypatch.setattr(Rule, "search", Rule.search_plain)
+    plain = [_detect(m) for m in MESSAGES]
+    assert fast == plain
+    assert len({d.situation for d in fast}) >= 10
+
+
+def _plain_scores(feature_text: str) -> dict[str, float]:
+    """The model's scores computed from :func:`term_counts` (the strings themselves)."""
+    model = packaged_model()
+    index, idf, matrix = model._arrays
+    counted = term_counts(feature_text)
+    known = [(index[t], k) for t, k in counted.items() if t in index]
+    if not known:
+        return dict.fromkeys(model.classes, 0.0)
+    rows = np.array([i for i, _ in known], dtype=np.int64)
+    counts = np.array([k for _, k in known], dtype=float)
+    weights = (1 + np.log(counts)) * idf[rows]
+    values = (weights / np.sqrt(weights @ weights)) @ matrix[rows]
+    return dict(zip(model.classes, values.tolist(), strict=True))
+
+
+def test_model_scores_from_cached_word_indexes_equal_the_plain_term_counts() -> None:
+    model = packaged_model()
+    for m in MESSAGES:
+        features = message_features(m)
+        assert model.scores(features) == _plain_scores(features), m["text"][:80]
+        ids = model.term_ids(features)
+        names = list(model.idf)
+        assert Counter({names[i]: k for i, k in ids.items()}) == \
+            Counter({t: k for t, k in term_counts(features).items() if t in model.idf})
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\brefund(?:s|ed|ing)?\b", {"refund"}),
+    (r"\bmoney back\b|\breimburse", {"money back", "reimburse"}),
+    (r"\b(?:late|delayed?|overdue)\b", {"late", "delaye", "overdue"}),
+    (r"\bwhere(?:'s| is) (?:my|the) (?:order|parcel)", {"where"}),
+    (r"\b(?:charged|debited)\b.{0,60}\b(?:failed|no order)", {"charged", "debited"}),
+    (r"(?:ab){2,}x", {"ab"}),
+    (r"(?=lookahead)\w+", {"lookahead"}),
+    (r"[a-z]+ing", {"ing"}),
+])
+def test_required_literals_of_a_pattern(pattern: str, expected: set[str]) -> None:
+    assert required_literals(pattern) == expected
+
+
+@pytest.mark.parametrize("pattern", [
+    r"(?i)refund", r"a(?i:bcd)", r"\d{3}", r"x?y?", r"(?:refund)?", r"\berr|\be\d+",
+    r"(?!refund)\w+", r"[a-z]+i",
+])
+def test_patterns_without_required_literals_are_always_searched(pattern: str) -> None:
+    assert required_literals(pattern) is None
+    assert required_literals(re.compile(pattern, re.IGNORECASE)) is None
+
+
+def test_a_rule_made_after_the_index_was_built_is_found() -> None:
+    index = LiteralIndex()
+    index.add({"refund"})
+    assert index.present("a refund please") == {"refund"}
+    index.add({"please", "fund"})
+    assert index.present("a refund please") == {"refund", "please", "fund"}
+    assert index.present("nothing here") == frozenset()
+
+
+def test_every_packaged_rule_but_a_few_has_required_strings() -> None:
+    rules = [r for table in RULES.values() for rs in table.values() for r, _ in rs]
+    assert all(r.literals is None or r.literals <= situation_rules.LITERALS._words
+               for r in rules)
+    assert sum(r.literals is None for r in rules) <= len(rules) // 10
+
+
+def _plain_fold(text: str) -> str:
+    import unicodedata
+
+    t = unicodedata.normalize("NFD", text.replace("đ", "d").replace("Đ", "D"))
+    t = "".join(ch for ch in t if not unicodedata.combining(ch)).lower()
+    t = t.replace("’", "'").replace("‘", "'")
+    return " ".join(t.split())
+
+
+def test_fold_drops_the_marks_the_plain_way() -> None:
+    texts = [m[k] for m in MESSAGES for k in ("text", "subject") if m.get(k)]
+    texts += ["Ảnh chụp ĐƠN HÀNG ﬁ ǅ Å x’s", "ascii only", "", "e\u0301\u0323 \u20dd"]
+    assert any(not t.isascii() for t in texts)
+    for text in texts:
+        assert fold.__wrapped__(text) == _plain_fold(text), text[:80]

@@ -1,0 +1,150 @@
+"""Which words a keyword rule cannot match without, so most rules are skipped unsearched.
+
+:func:`required_literals` reads a regular expression's syntax tree and returns strings of which
+every match must contain at least one (``\\brefund(?:s|ed)?\\b`` needs "refund";
+``\\bmoney back\\b|\\breimburse`` needs "money back" or "reimburse"), or None when it cannot
+tell. :class:`LiteralIndex` finds all of those strings in a text in one pass (an Aho-Corasick
+automaton, ``pyahocorasick``); a rule none of whose strings occurs cannot match, and
+:class:`triage.drafting.situation_rules.Rule` then answers without searching. Rules whose
+strings occur are searched as before, so the answers are the regular expressions' own.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
+from typing import Any
+
+import ahocorasick
+
+_C = sre_parse  # opcodes and constants live beside the parser
+MIN_LENGTH = 2
+"""Strings shorter than this say too little about a text: such a rule is always searched."""
+
+Literals = frozenset[str]
+
+
+def _better(a: Literals | None, b: Literals | None) -> Literals | None:
+    """The more selective of two candidate sets (longest shortest string, then fewest)."""
+    if a is None:
+        return b
+    if b is None:
+        return a
+    ka = (min(map(len, a)), -len(a))
+    kb = (min(map(len, b)), -len(b))
+    return a if ka >= kb else b
+
+
+def _sequence(items: Any, flags: int) -> Literals | None:
+    """The best required set of a sequence of nodes: one of its literal runs, or the
+    required set of one of its nodes (every node of a sequence takes part in a match)."""
+    best: Literals | None = None
+    run: list[str] = []
+
+    def close() -> None:
+        nonlocal best
+        if run:
+            best = _better(best, frozenset({"".join(run)}))
+            run.clear()
+
+    for op, av in items:
+        if op is _C.LITERAL:
+            run.append(chr(av))
+            continue
+        close()
+        best = _better(best, _node(op, av, flags))
+    close()
+    return best
+
+
+def _node(op: Any, av: Any, flags: int) -> Literals | None:
+    """The required set of one node other than a literal, or None."""
+    if op is _C.SUBPATTERN:
+        _group, add, _delete, body = av
+        if (flags | add) & re.IGNORECASE:
+            return None
+        return _sequence(body, flags | add)
+    if op is _C.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _sequence(branch, flags)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        low, _high, body = av
+        return _sequence(body, flags) if low >= 1 else None
+    if op is _C.ATOMIC_GROUP:
+        return _sequence(av, flags)
+    if op is _C.ASSERT:
+        direction, body = av
+        return _sequence(body, flags) if direction == 1 else None
+    return None  # classes, anchors, ANY, negative assertions, references: nothing required
+
+
+def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
+    """Return strings of which every match of ``pattern`` contains at least one, or None
+    when the pattern's form gives none (case-insensitive patterns, or too short strings)."""
+    source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
+    flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
+    if not isinstance(source, str) or flags & re.IGNORECASE:
+        return None
+    try:
+        tree = sre_parse.parse(source, flags)
+    except Exception:  # whatever the parser rejects, re.compile rejects too
+        return None
+    if tree.state.flags & re.IGNORECASE:
+        return None
+    found = _sequence(tree, tree.state.flags)
+    if found is None or not found or min(map(len, found)) < MIN_LENGTH:
+        return None
+    return found
+
+
+class LiteralIndex:
+    """The required strings of every registered rule, found in a text in one pass.
+
+    :meth:`present` remembers the last text it scanned (a message is checked against every
+    rule in a row). The memo is one tuple, replaced whole, and carries the version of the
+    strings it was found with, so threads and rules registered later never see a stale one.
+    """
+
+    def __init__(self) -> None:
+        self._words: set[str] = set()
+        self._automaton: Any = None
+        self._version = 0
+        self._lock = threading.Lock()
+        self._last: tuple[int, str, frozenset[str]] = (-1, "", frozenset())
+
+    def add(self, words: Iterable[str]) -> None:
+        """Register the strings of one more rule."""
+        new = set(words) - self._words
+        if new:
+            with self._lock:
+                self._words |= new
+                self._automaton = None
+                self._version += 1
+
+    def _scan(self, text: str) -> frozenset[str]:
+        with self._lock:
+            version, automaton = self._version, self._automaton
+            if automaton is None and self._words:
+                automaton = ahocorasick.Automaton()
+                for word in self._words:
+                    automaton.add_word(word, word)
+                automaton.make_automaton()
+                self._automaton = automaton
+        found = (frozenset(word for _end, word in automaton.iter(text))
+                 if automaton is not None else frozenset())
+        self._last = (version, text, found)
+        return found
+
+    def present(self, text: str) -> frozenset[str]:
+        """Return the registered strings that occur in ``text``."""
+        version, seen, found = self._last
+        if version == self._version and seen == text:
+            return found
+        return self._scan(text)
