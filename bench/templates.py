@@ -77,13 +77,17 @@ def classifier_categories(fixtures: list[dict]) -> list[str]:
     return [p.category for p in preds]
 
 
-ROUNDS = ("round 2", "round 3", "round 4", "round 5")
-
-
 def round_of(m: dict) -> str:
-    """Return the fixture's round from its id (``-rNN`` 2, ``-sNN`` 3, ``-tNN`` 4, ``-uNN`` 5)."""
+    """Return the fixture's round from its id's letter (``-rNN`` 2, ``-sNN`` 3, ``-tNN`` 4,
+    ``-uNN`` 5, and on: a later round gets the next letter)."""
     kind = m["id"].split("-", 1)[1][0]
-    return {"r": "round 2", "s": "round 3", "t": "round 4", "u": "round 5"}[kind]
+    return f"round {ord(kind) - ord('r') + 2}"
+
+
+ROUNDS = tuple(sorted({round_of(m) for m in load_fixtures()}, key=lambda r: int(r.split()[1])))
+"""Every fixture round present, in order."""
+CLEAN = ROUNDS[-1] if len(ROUNDS) > 4 else ""
+"""The round written after this benchmark's settings were chosen (round 6 on), if present."""
 
 
 def round_by_language(fixtures: list[dict], name: str = "round 5") -> str:
@@ -138,6 +142,40 @@ def accuracy_rows(fixtures: list[dict]) -> tuple[list[tuple[str, ...]], list[tup
     recall = [(s, f"{right_situation[s]}/{per_situation[s]}")
               for s in [*SITUATIONS, "general"] if per_situation[s]]
     return rows, recall
+
+
+def cross_validation_rows() -> list[tuple[str, ...]]:
+    """Return the leave-one-round-out table of ``bench/situations_cv.py --small`` over rounds
+    2-5, for the rules as of each round (``asof=True``) and for the rules as of each round
+    with today's corpus (``asof="rules"``)."""
+    import numpy as np
+
+    from bench.situations_cv import BEFORE, Prepared, small_grid
+    from bench.situations_cv import round_of as cv_round
+
+    known = [m for m in load_fixtures() if m["id"].split("-", 1)[1][0] in "rstu"]
+    configs = list(small_grid())
+    rows = []
+    for asof, label in ((True, "rules and corpus as of each round"),
+                        ("rules", "rules as of each round, today's corpus")):
+        prep = Prepared(known, "corpus", asof)
+        rounds = np.array([cv_round(m) for m in known])
+        names = sorted(set(rounds))
+        hits = np.array([prep.predict(w, t) == prep.expected for w, t in configs])
+        per = np.array([[h[rounds == r].mean() for r in names] for h in hits])
+        held = np.zeros(len(known), dtype=bool)
+        for j, r in enumerate(names):
+            others = [i for i in range(len(names)) if i != j]
+            best = int(np.argmax(per[:, others].mean(axis=1) + 1e-3 * per[:, others].min(axis=1)))
+            held[rounds == r] = hits[best][rounds == r]
+        before = next(i for i, (w, _t) in enumerate(configs) if w == BEFORE)
+        for method, h in (("model alone", prep.model_alone() == prep.expected),
+                          ("blend, weights before", hits[before]),
+                          ("blend, shipped weights", hits[0]),
+                          ("blend, weights chosen on the other rounds", held)):
+            rows.append((label, method, f"{h.mean():.1%}",
+                         *(f"{h[rounds == r].mean():.0%}" for r in names)))
+    return rows
 
 
 def print_errors(fixtures: list[dict]) -> None:
@@ -209,38 +247,61 @@ def main() -> None:
         "## Drafting", "",
         f"`bench/templates.py`, {datetime.now(UTC):%Y-%m-%d}, on {machine()}.", "",
         "### Situation accuracy (target 90 %)", "",
-        f"{len(fixtures)} held-out fixtures in `tests/situations/` (en, vi, id, tl; every "
-        "detected situation and `general`), never trained on: round 2 was written after the "
-        "first rules were frozen and chose the rule weight and the model's temperature; round "
-        "3 was written after that was frozen. After rounds 2 and 3 had been measured, the "
-        "corpus grew by 80 colloquial messages (login, app errors, follow-ups, customers "
-        "sending what we asked for; round c) with rules for them, a chasing phrase now decides "
-        "alone and `closing` needs a closing phrase: rounds 2 and 3 are therefore no longer "
-        "clean. Round 4 was written after that was frozen (commit f99a41e) and measured once "
-        "(88 %); then the errors of rounds 2-4 were read to add phrase families and corpus "
-        "messages (round d), so none of rounds 2-4 is clean any more. Round 5 was written by "
-        "someone who had seen neither the rules, nor the corpus, nor the model, and measured "
-        "once after round d was frozen: it is the clean figure. The model learns from "
-        f"{len(load_corpus())} other messages in `triage/drafting/situation_corpus/`, on "
-        "which the rules were tuned (there, the rules alone score 99 %: that figure says "
-        "nothing about new messages).", "",
+        f"{len(fixtures)} fixtures in `tests/situations/` (en, vi, id, tl; every detected "
+        "situation and `general`), never trained on, in rounds: round 2 chose the first rule "
+        "weight and the model's temperature; round 3 was written after that; then the corpus "
+        "grew by colloquial messages with rules for them (round c). Round 4 was written after "
+        "that freeze (commit f99a41e) and measured once (88 %); its errors and those of rounds "
+        "2-3 were read to add phrase families (round d). Round 5 was written blind (by someone "
+        "who had seen neither the rules, the corpus nor the model) and measured once: 84 % "
+        "(en 17/20, vi 19/20, id 13/20, tl 18/20; the model alone 86 %). Then round 5 was read "
+        "too (branch situ3): 94 corpus messages of our own for the families it showed missing "
+        "(round e), 53 more for `general` and short replies carrying what we asked for, the "
+        "model's weakest situations over rounds 2-5 (round f), 48 more phrasings of every "
+        "situation (round g; no fixture text copied, a test "
+        "rejects any corpus message sharing 60 % of its words with a fixture), and blend "
+        "weights chosen by cross-validation over rounds 2-5 (below). **No round up to 5 is "
+        "clean any more**: their figures show what the "
+        "detector knows, not how it does on new messages"
+        + (f"; {CLEAN}, written blind after this, is the clean figure: "
+           f"{rows[2][2 + len(LANGUAGES) + ROUNDS.index(CLEAN)]} "
+           f"({round_by_language(fixtures, CLEAN)})." if CLEAN else
+           "; the next clean figure is round 6, measured once by the lead.")
+        + f" The model learns from {len(load_corpus())} other messages in "
+        "`triage/drafting/situation_corpus/`, on which the rules were tuned.", "",
         "| method | all | en | vi | id | tl | " + " | ".join(ROUNDS) + " |",
         "|---|---|---|---|---|---|" + "---|" * len(ROUNDS)]
     section += ["| " + " | ".join(r) + " |" for r in rows]
-    blend5 = rows[2][2 + len(LANGUAGES) + ROUNDS.index("round 5")]
-    model5 = rows[1][2 + len(LANGUAGES) + ROUNDS.index("round 5")]
     section += [
-        "", f"Round 5, the only clean figure, is {blend5}"
-        f" ({round_by_language(fixtures)}); the model alone scores {model5} there. The 90 % "
-        "target is not met on new messages: the figures on rounds 2-4 (up to 100 %) only "
-        "show that the rules now know those messages' phrasing. Before round d the same "
-        "round 5 gave 82 % with the blend and 88 % with the model alone (measured once, "
-        "afterwards, on the code of commit 265052b): on unseen phrasing the keyword rules cost "
-        "more than they bring, while the blend wins on every round the rules have seen. The "
-        "next gains: weigh the rules less where they are unsure (to be chosen on a new round, "
-        "not on round 5), agents' situation switches (stored in `drafts.situation`) as "
-        "training data, and Indonesian, whose round-5 misses are chat phrasings of order "
-        "status, login and closing.",
+        "", "#### Leave one round out (`bench/situations_cv.py`)", "",
+        "The blend (`triage/drafting/situation_blend.py`) adds to the model's probability of "
+        "each situation the rules scored `weight * min(score, cap) / cap`, with one weight "
+        "for a situation named by an exact phrase (a rule of weight 3 or more) and another for "
+        "broad keywords, a bonus for `general` when no rule fires, and `closing` only with a "
+        "closing phrase or from a model probability. Today's rules have read rounds 2-5, so on "
+        "them any weighting that trusts the rules looks right; the weights were therefore "
+        "chosen with the rules of the commits that had not read each round (rounds 2-3: "
+        "bb9551f, round 4: f99a41e, round 5: today's, which no one tuned on it) and today's "
+        "corpus (the shipped model; it was written after reading rounds 2-5, without copying "
+        "them, so these figures are still optimistic), over a small grid (exact and broad "
+        "0.2/0.3, cap 4/6, general 0/0.05/0.1/0.15, closing from 0.5/0.7/never; a grid of "
+        "20,000 settings overfits: chosen on the other rounds it scored below the old "
+        "weights). *Chosen on the other rounds* picks the weights on three rounds and scores "
+        "the fourth: the honest estimate of choosing them this way. Every fold chose exact "
+        "phrases 0.2, broad keywords 0.2, cap 4, `general` 0.05 and `closing` without a "
+        "phrase from a model probability of 0.5 (before: 0.3, 0.3, 6, 0.15, never). "
+        "Telling exact phrases from broad keywords, and doubting a rule the model rejects, "
+        "changed nothing measurable: a fired "
+        "rule adds 0.1-0.2 whatever its weight, the model decides and a rule tips close calls. "
+        "Weights depend on the model: with the older, smaller corpora (first rows) the model "
+        "knows `general` less and the old `general` bonus suits it better (their round-5 "
+        "column uses today's corpus: there is no older one that had not read it). The model is "
+        "trained on the corpus only, as shipped (agents' switches, which the daemon also "
+        "learns from, are not in these figures).", "",
+        "| rules | method | all | " + " | ".join(ROUNDS[:4]) + " |",
+        "|---|---|---|" + "---|" * 4]
+    section += ["| " + " | ".join(r) + " |" for r in cross_validation_rows()]
+    section += [
         "", "Recall per situation (blend): " + ", ".join(f"{s} {v}" for s, v in recall) + ".",
         "", "### Speed", "",
         "| measure | time | rate |", "|---|---|---|",

@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 
 import pytest
 
 from tests.situation_fixtures import SEA_ZONES, load_fixtures, request_for, thread_of
 from triage.drafting.render import Renderer
+from triage.drafting.situation_blend import EXACT_AT, BlendWeights, blend, choose
 from triage.drafting.situation_model import load_corpus, message_features, probabilities, train
-from triage.drafting.situation_rules import RULES
+from triage.drafting.situation_rules import RULES, fold
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
+    Detection,
     ThreadFacts,
     detect_by_rules,
     detect_situation,
@@ -169,3 +172,62 @@ def test_a_language_without_situation_templates_keeps_its_own_category_template(
          "category": "complaint", "channel": "email", "name": ""}
     d = r.render(request_for(m, situation="refund"))
     assert d.template == "th/complaint.email.j2" and d.situation == "refund"
+
+
+NEAR_COPY = 0.6
+"""Folded word-set Jaccard from which a corpus message counts as a copy of a fixture."""
+
+
+def _words(text: str) -> frozenset[str]:
+    return frozenset(re.findall(r"\w+", fold(text)))
+
+
+def test_no_corpus_message_is_a_near_copy_of_a_fixture() -> None:
+    """The corpus is written apart from the held-out fixtures: no corpus message shares 60 %
+    of its words (diacritics folded) with a fixture, so the model cannot score by memory."""
+    fixtures = [(m["id"], _words(m["text"])) for m in FIXTURES]
+    copies = []
+    for c in load_corpus():
+        words = _words(c["text"])
+        copies += [(c["id"], fid) for fid, f in fixtures
+                   if len(words & f) / len(words | f) >= NEAR_COPY]
+    assert not copies, copies
+
+
+def test_the_near_copy_check_can_fail() -> None:
+    a, b = _words("Nakapasok na po ako sa account ko."), _words("nakapasok na ako sa account ko")
+    assert len(a & b) / len(a | b) >= NEAR_COPY
+
+
+# ---------------------------------------------------------------- the blend
+
+def test_the_blend_weighs_exact_phrases_and_broad_keywords_apart() -> None:
+    ruled = Detection("refund", "", {"refund": 4.0, "app_error": 2.0},
+                      strongest={"refund": 4.0, "app_error": 2.0})
+    probs = {"refund": 0.3, "app_error": 0.3, GENERAL: 0.4}
+    sure = blend(ruled, probs, BlendWeights(exact=0.4, broad=0.0, cap=4.0))
+    assert choose(sure) == "refund" and sure["app_error"] == 0.3
+    keywords = blend(ruled, probs, BlendWeights(exact=0.0, broad=0.4, cap=4.0))
+    assert choose(keywords) == "app_error"
+
+
+def test_a_rule_the_model_doubts_counts_less_and_closing_needs_words_or_a_sure_model() -> None:
+    ruled = Detection("login", "", {"login": 4.0}, strongest={"login": 4.0})
+    probs = {"login": 0.01, "outage": 0.6, "closing": 0.39}
+    assert choose(blend(ruled, probs, BlendWeights(exact=0.8, cap=4.0))) == "login"
+    doubted = blend(ruled, probs, BlendWeights(exact=0.8, cap=4.0, doubt_below=0.05,
+                                               doubt_factor=0.0))
+    assert choose(doubted) == "outage"
+    assert "closing" not in doubted  # no closing phrase, and the model is not sure of it
+    sure = {"login": 0.0, "outage": 0.02, "closing": 0.98}
+    assert choose(blend(Detection(GENERAL, "", {}), sure)) == "closing"
+    assert choose(blend(Detection(GENERAL, "", {}), sure, BlendWeights(closing_alone=2.0))) \
+        == GENERAL
+
+
+def test_detection_reports_the_strongest_rule_of_each_situation() -> None:
+    d = detect_by_rules("I was charged twice for one order, please refund one", "", "en",
+                        "complaint")
+    assert d.situation == "payment_failed"
+    assert d.strongest["payment_failed"] >= EXACT_AT
+    assert 0 < d.strongest["refund"] <= d.scores["refund"]

@@ -19,6 +19,7 @@ from triage.config import Settings
 from triage.deadlines.policy import DeadlinePolicy
 from triage.deadlines.sweep import DeadlineSweeper
 from triage.drafting.render import Renderer
+from triage.errors import StoreError
 from triage.models import OutgoingReply
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline
@@ -77,7 +78,23 @@ class App:
                         team_name=d.team_name, agent_name=d.agent_name,
                         customer_timezone=d.customer_timezone,
                         language_timezones=d.language_timezones,
-                        social_max_length=d.social_max_length, clock=self.clock)
+                        social_max_length=d.social_max_length, clock=self.clock,
+                        situation_model=(lambda: self.situation_model)
+                        if d.learn_situations else None)
+
+    @cached_property
+    def situation_model(self) -> Any:
+        """The situation model drafts are detected with: the packaged corpus plus the
+        situations agents switched drafts to (``drafting.learn_situations``), trained once
+        per process; the packaged model alone when the store cannot be read."""
+        from triage.drafting.situation_learning import learned_model
+        from triage.drafting.situation_model import packaged_model
+
+        try:
+            return learned_model(self.store.learning.situation_choices())
+        except StoreError as e:
+            log.warning("situation model: agents' choices not read (%s); packaged model", e)
+            return packaged_model()
 
     @cached_property
     def deadlines(self) -> DeadlinePolicy:

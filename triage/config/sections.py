@@ -137,6 +137,11 @@ class DraftingSettings(Section):
         280, ge=40, le=5000,
         description="Longest social draft, counted as X counts (twitter-text weighting).",
     )
+    learn_situations: bool = Field(
+        True,
+        description="Train the situation model on the packaged corpus plus the situations "
+        "agents switched drafts to (once per process, when the first draft is detected).",
+    )
 
 
 class SchedulerSettings(Section):

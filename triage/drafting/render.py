@@ -18,7 +18,7 @@ value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUn
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -133,13 +133,16 @@ class Renderer:
     ``customer_timezone`` is the zone deadlines are written in, unless ``language_timezones``
     names one for the message's language. Social drafts longer than ``social_max_length`` (as
     X counts) are rendered again without the customer's name, and refused if still too long.
+    ``situation_model`` returns the situation model detection uses (called per detection;
+    default: the packaged one).
     """
 
     def __init__(self, *, default_language: str = "en", template_dir: Path | None = None,
                  team_name: str = "Customer Support", agent_name: str = "",
                  customer_timezone: str = "UTC",
                  language_timezones: Mapping[str, str] | None = None,
-                 social_max_length: int = 280, clock: Clock | None = None) -> None:
+                 social_max_length: int = 280, clock: Clock | None = None,
+                 situation_model: Callable[[], Any] | None = None) -> None:
         packaged = jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES))
         loaders: list[jinja2.BaseLoader] = []
         if template_dir:
@@ -162,6 +165,7 @@ class Renderer:
         self.customer_timezone = zone(customer_timezone)
         self.language_timezones = {k: zone(v) for k, v in (language_timezones or {}).items()}
         self.social_max_length = social_max_length
+        self.situation_model = situation_model
 
     def template_chain(self, language: str, name: str) -> list[str]:
         """Return the template names tried for ``name`` in ``language``, in order."""
@@ -177,8 +181,11 @@ class Renderer:
 
     def detect(self, req: DraftRequest) -> Detection:
         """Return the situation detected for ``req`` (whatever ``req.situation`` says)."""
+        if self.situation_model is None:
+            return detect_situation(req.text, req.subject, req.language, req.category,
+                                    req.thread, req.attachment_types)
         return detect_situation(req.text, req.subject, req.language, req.category, req.thread,
-                                req.attachment_types)
+                                req.attachment_types, model=self.situation_model())
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
         """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected."""

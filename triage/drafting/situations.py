@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from triage.drafting.promises import (
@@ -25,9 +25,15 @@ from triage.drafting.promises import (
     PromisePolicy,
     day_part_within,
 )
+from triage.drafting.situation_blend import (
+    DEFAULT_WEIGHTS,
+    GENERAL,
+    BlendWeights,
+    blend,
+    choose,
+    rules_decide,
+)
 from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, RULES, TOPICAL, fold
-
-GENERAL = "general"
 
 
 @dataclass(frozen=True)
@@ -107,14 +113,19 @@ class Detection:
     topic: str
     scores: dict[str, float]
     reasons: tuple[str, ...] = ()
+    strongest: dict[str, float] = field(default_factory=dict)
+    """Per situation, the weight of the strongest single rule that fired (an exact phrase
+    weighs 3 or more, a broad keyword less), before the thread and category bonuses."""
 
 
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|tr|balas|trả lời|tra loi)\s*:", re.IGNORECASE)
 
 
-def _score(text: str, language: str) -> tuple[dict[str, float], list[str]]:
+def _score(text: str, language: str
+           ) -> tuple[dict[str, float], list[str], dict[str, float]]:
     scores: dict[str, float] = {}
     reasons: list[str] = []
+    strongest: dict[str, float] = {}
     langs = [language] if language == "en" else [language, "en"]
     for lang in langs:
         factor = 1.0 if lang == language else (0.8 if language == "tl" else 0.6)
@@ -122,8 +133,9 @@ def _score(text: str, language: str) -> tuple[dict[str, float], list[str]]:
             for pattern, weight in rules:
                 if pattern.search(text):
                     scores[name] = scores.get(name, 0.0) + weight * factor
+                    strongest[name] = max(strongest.get(name, 0.0), weight * factor)
                     reasons.append(f"{name}+{weight * factor:g} {lang}:{pattern.pattern[:40]}")
-    return scores, reasons
+    return scores, reasons, strongest
 
 
 def detect_by_rules(text: str, subject: str = "", language: str = "en",
@@ -141,7 +153,7 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
     thread = thread or ThreadFacts()
     body = fold(text)
     subj = fold(subject)
-    scores, reasons = _score(f"{subj}\n{body}", language)
+    scores, reasons, strongest = _score(f"{subj}\n{body}", language)
     image = any(t.lower().startswith("image/") for t in attachment_types)
     is_reply = bool(_REPLY_PREFIX.match(subject or "")) or thread.replied_before
     if thread.unanswered >= 2:
@@ -170,7 +182,7 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
 
     def pick(name: str, why: str) -> Detection:
         return Detection(name, topic if name != topic else "", scores,
-                         (*reasons, f"chose {name}: {why}"))
+                         (*reasons, f"chose {name}: {why}"), strongest)
 
     follow = scores.get("follow_up", 0.0)
     if follow >= 3.0:
@@ -192,57 +204,41 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
     return pick(GENERAL, "no situation scored high enough")
 
 
-CHASE_EXACT = 3.5
-"""A follow-up rule score from which the rules decide alone (one chasing phrase such as "any
-update?", "lần thứ 3", "belum ada balasan", "wala pa ring sagot")."""
-RULE_WEIGHT = 0.3
-"""How much the rules add to the model's probability: ``RULE_WEIGHT * min(score, 6) / 6``."""
 _USE_PACKAGED = object()
 
 
 def detect_situation(text: str, subject: str = "", language: str = "en",
                      category: str = "", thread: ThreadFacts | None = None,
                      attachment_types: Sequence[str] = (), *,
-                     model: Any = _USE_PACKAGED) -> Detection:
+                     model: Any = _USE_PACKAGED,
+                     weights: BlendWeights = DEFAULT_WEIGHTS) -> Detection:
     """Return the situation of a customer message: the model and the rules together.
 
     The situation model (:mod:`triage.drafting.situation_model`) gives a probability per
-    situation; each rule score adds ``RULE_WEIGHT * min(score, 6) / 6`` (and "no rule fired"
-    adds half the weight to ``general``); the highest total wins, except that ``closing`` needs a
-    closing rule to fire (a short reply in a thread is not "it's solved" by itself). Three
-    facts are exact and decide alone: a customer who wrote twice since our last reply is
-    chasing (``follow_up``), so is one whose follow-up rules score :data:`CHASE_EXACT` (a
-    chasing phrase), and without a model (``model=None``) the rules decide
-    (:func:`detect_by_rules`).
+    situation and the rules add their evidence, weighed by how sure they are
+    (:func:`triage.drafting.situation_blend.blend`); the highest total wins. Three facts are
+    exact and decide alone: a customer who wrote twice since our last reply is chasing
+    (``follow_up``), so is one whose follow-up rules score
+    :attr:`~triage.drafting.situation_blend.BlendWeights.chase_exact` (a chasing phrase), and
+    without a model (``model=None``) the rules decide (:func:`detect_by_rules`).
     A message classified as a suggestion gets ``general`` (the suggestion reply) unless it is
     thanks. The topic of a follow-up comes from the rules.
     """
     thread = thread or ThreadFacts()
     ruled = detect_by_rules(text, subject, language, category, thread, attachment_types)
-    if model is None or thread.unanswered >= 2:
-        return ruled
-    if ruled.situation == "follow_up" and ruled.scores.get("follow_up", 0.0) >= CHASE_EXACT:
+    if model is None or thread.unanswered >= 2 or rules_decide(ruled, weights):
         return ruled  # "any update?", "third time asking", "nobody replied": exact
     from triage.drafting.situation_model import features, packaged_model, probabilities
 
     fitted = packaged_model() if model is _USE_PACKAGED else model
     probs = probabilities(fitted, features(text, subject, thread.replied_before,
                                           thread.unanswered, attachment_types))
-    total = dict(probs)
-    for name, score in ruled.scores.items():
-        if name in total:
-            total[name] += RULE_WEIGHT * min(score, 6.0) / 6.0
-    if ruled.situation == GENERAL:
-        total[GENERAL] = total.get(GENERAL, 0.0) + RULE_WEIGHT / 2
-    if not ruled.scores.get("closing"):
-        total.pop("closing", None)  # "it's solved" needs the customer's words for it
-    best = max(total, key=lambda k: total[k])
-    if category == "suggestion" and best != "thanks":
-        best = GENERAL  # an idea for the future gets the suggestion reply, whatever it names
+    total = blend(ruled, probs, weights)
+    best = choose(total, category)
     topic = ruled.topic if best == "follow_up" else ""
     if best == "follow_up" and not topic:
         topical = {k: v for k, v in ruled.scores.items() if k in TOPICAL}
         topic = max(topical, key=lambda k: topical[k]) if topical else ""
     return Detection(best, topic, {k: round(v, 3) for k, v in total.items()},
                      (*ruled.reasons, f"rules chose {ruled.situation}",
-                      f"model+rules chose {best} ({total[best]:.2f})"))
+                      f"model+rules chose {best} ({total[best]:.2f})"), ruled.strongest)

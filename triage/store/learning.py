@@ -78,3 +78,33 @@ class Learning(Aggregate):
             q = q.where(cl.c.created_at > since)
         with self.read("cannot read the agents' labels") as c:
             return [row_dict(r) for r in c.execute(q)]
+
+    def situation_choices(self, limit: int = 5000) -> list[dict[str, Any]]:
+        """Return the situation agents chose for messages by switching it (the audit log's
+        ``switch_situation`` lines; the newest per message counts), newest first, at most
+        ``limit`` messages.
+
+        Each row has ``message_id``, ``situation`` (the agent's choice), ``subject``, ``text``,
+        ``attachments`` and the current classification's ``language``, for the situation
+        model to learn from (:func:`triage.drafting.situation_model.agent_examples`). Raises
+        StoreError.
+        """
+        a, m, cl = s.audit_log, s.messages, s.classifications
+        newest = (select(a.c.message_id, func.max(a.c.id).label("id"))
+                  .where(a.c.action == "switch_situation", a.c.message_id.is_not(None))
+                  .group_by(a.c.message_id).subquery())
+        q = (select(a.c.message_id, a.c.detail, m.c.subject, m.c.text, m.c.attachments,
+                    cl.c.language)
+             .select_from(newest).join(a, a.c.id == newest.c.id)
+             .join(m, m.c.id == a.c.message_id)
+             .join(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
+             .where(m.c.is_auto.is_(False))
+             .order_by(a.c.id.desc()).limit(limit))
+        with self.read("cannot read the agents' situation choices") as c:
+            rows = [row_dict(r) for r in c.execute(q)]
+        out = []
+        for r in rows:
+            detail = r.pop("detail") or {}
+            if detail.get("to"):
+                out.append({**r, "situation": str(detail["to"])})
+        return out
