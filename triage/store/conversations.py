@@ -118,7 +118,7 @@ class ConversationFilter:
         return out
 
 
-def _conv(m: Any) -> ColumnElement[Any]:
+def conv_key(m: Any) -> ColumnElement[Any]:
     """The conversation key of a message row: its thread, else minus its own id."""
     return func.coalesce(m.c.thread_id, -m.c.id)
 
@@ -129,11 +129,11 @@ def open_deadline(d: Any, m: Any) -> ColumnElement[bool]:
                 m.c.status == "processed", m.c.is_auto.is_(False))
 
 
-def _soon(cut: StateCut, cols: Any) -> ColumnElement[Any]:
+def _soon(cut: StateCut, channel: Any, source: Any) -> ColumnElement[Any]:
     """SQL for the due-soon boundary of a row with ``channel`` and ``source`` columns."""
-    whens = [(and_(cols.channel == ch, cols.source == src), literal(at, s.TS))
+    whens = [(and_(channel == ch, source == src), literal(at, s.TS))
              for (ch, src), at in cut.soon.items() if src]
-    whens += [(cols.channel == ch, literal(at, s.TS)) for (ch, src), at in cut.soon.items()
+    whens += [(channel == ch, literal(at, s.TS)) for (ch, src), at in cut.soon.items()
               if not src]
     now = literal(cut.now, s.TS)
     return case(*whens, else_=now) if whens else now
@@ -145,42 +145,49 @@ def state_of(due: ColumnElement[Any], soon: ColumnElement[Any],
     return case((due <= literal(now, s.TS), "breached"), (due <= soon, "due_soon"), else_="ok")
 
 
-class Conversations(Aggregate):
-    """The queue of conversations and the counts of every view."""
+def _rank(cut: StateCut) -> ColumnElement[int]:
+    """SQL for the state's rank (1 ok, 2 due soon, 3 breached) of a summary row: the state
+    of its most urgent open deadline, judged by the channel and source of its open
+    messages."""
+    cs = s.conversation_summary
+    state = state_of(cs.c.due_at, _soon(cut, cs.c.state_channel, cs.c.state_source), cut.now)
+    return case((state == "breached", 3), (state == "due_soon", 2), else_=1)
 
-    def _open(self, cut: StateCut) -> Any:
-        """One row per open conversation: key, most urgent due time, its state's rank (1 ok,
-        2 due soon, 3 breached), newest open message."""
-        d, m = s.deadlines, s.messages
-        grouped = (select(_conv(m).label("conv"), func.min(d.c.due_at).label("due_at"),
-                          func.max(m.c.id).label("newest_id"),
-                          func.max(m.c.channel).label("channel"),
-                          func.max(m.c.source).label("source"))
-                   .select_from(d).join(m, m.c.id == d.c.message_id)
-                   .where(open_deadline(d, m)).group_by(_conv(m))).subquery()
-        # a conversation's messages share its channel: the state of its earliest deadline
-        # is the conversation's
-        state = state_of(grouped.c.due_at, _soon(cut, grouped.c), cut.now)
-        rank = case((state == "breached", 3), (state == "due_soon", 2), else_=1)
-        return select(grouped.c.conv, grouped.c.due_at, rank.label("rank"),
-                      grouped.c.newest_id)
+
+def _in_state(cut: StateCut, rank: int) -> ColumnElement[bool]:
+    """SQL for "the row's state has ``rank``", with a range on ``due_at`` the index serves."""
+    cs, now = s.conversation_summary, literal(cut.now, s.TS)
+    near = [cs.c.due_at > now]
+    if cut.soon:
+        near.append(cs.c.due_at <= literal(max(cut.soon.values()), s.TS))
+    bound = {3: [cs.c.due_at <= now], 2: near, 1: [cs.c.due_at > now]}[rank]
+    return and_(*bound, _rank(cut) == rank)
+
+
+class Conversations(Aggregate):
+    """The queue of conversations and the counts of every view.
+
+    They read the ``conversation_summary`` rows (one per open conversation) that the writers
+    keep (:mod:`triage.store.summary`); :meth:`summary_drift` compares them with a
+    recomputation from the raw tables.
+    """
 
     def _on_its_way(self) -> Any:
         """Conversation keys with a reply approved but not yet sent."""
         o, m, d = s.outbox, s.messages, s.deadlines
-        return (select(_conv(m).label("conv")).select_from(o)
+        return (select(conv_key(m).label("conv")).select_from(o)
                 .join(m, m.c.id == o.c.message_id)
                 .join(d, d.c.message_id == m.c.id)
                 .where(o.c.status.in_(ON_ITS_WAY), open_deadline(d, m)).distinct())
 
     def counts(self, cut: StateCut) -> Counts:
         """Return open, waiting, ok, due soon, breached (conversations) and met (replies)."""
-        d = s.deadlines
-        sub = self._open(cut).subquery()
+        d, cs = s.deadlines, s.conversation_summary
+        rank = _rank(cut).label("rank")
         away = self._on_its_way().subquery()
         with self.read("cannot count conversations") as c:
             by_rank = {int(r[0]): int(r[1]) for r in c.execute(
-                select(sub.c.rank, func.count()).group_by(sub.c.rank))}
+                select(rank, func.count()).select_from(cs).group_by(rank))}
             on_way = int(c.execute(select(func.count()).select_from(away)).scalar() or 0)
             # only customer messages get response deadlines: no join needed (index only)
             met = int(c.execute(select(func.count()).select_from(d).where(
@@ -192,20 +199,16 @@ class Conversations(Aggregate):
     def breakdown(self, cut: StateCut) -> dict[str, dict[str, int]]:
         """Return open conversations by category, channel and language (of the newest open
         message) and by state."""
-        m, cl = s.messages, s.classifications
-        sub = self._open(cut).subquery()
-        base = (select(sub.c.rank, m.c.channel, cl.c.category, cl.c.language)
-                .select_from(sub).join(m, m.c.id == sub.c.newest_id)
-                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-                ).subquery()
+        cs = s.conversation_summary
         out: dict[str, dict[str, int]] = {}
         with self.read("cannot read the dashboard") as c:
             for key in ("category", "channel", "language"):
-                col = base.c[key]
+                col = cs.c[key]
                 out[key] = {str(r[0] or "-"): int(r[1]) for r in c.execute(
                     select(col, func.count()).group_by(col).order_by(col))}
+            rank = _rank(cut).label("rank")
             ranks = {int(r[0]): int(r[1]) for r in c.execute(
-                select(base.c.rank, func.count()).group_by(base.c.rank))}
+                select(rank, func.count()).select_from(cs).group_by(rank))}
         out["state"] = {st: ranks.get(i + 1, 0) for i, st in enumerate(STATES)}
         return out
 
@@ -219,53 +222,46 @@ class Conversations(Aggregate):
         ``needs_review``, ``draft_status``, the conversation's ``messages`` count and
         ``assignee`` (its latest assignment). ``total``, when the caller knows it (the open
         count of :meth:`counts` for an unfiltered queue), saves counting again.
+
+        Filters, order and paging read the summary alone (the text search ``q`` also reads
+        the newest message of each row); the 100 rows shown are then joined to their
+        message, classification and draft.
         """
-        m, cl, dr = s.messages, s.classifications, s.drafts
-        sub = self._open(cut).subquery()
-        newest_draft = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
-                                                        dr.c.status != "superseded")
-                        .correlate(m).scalar_subquery())
-        # the latest assignment of each conversation (assignments are few: grouped once)
-        m2, a2, a3 = s.messages.alias("m2"), s.assignments.alias("a2"), s.assignments.alias("a3")
-        latest = (select(_conv(m2).label("conv"), func.max(a2.c.id).label("aid"))
-                  .select_from(a2).join(m2, m2.c.id == a2.c.message_id)
-                  .group_by(_conv(m2))).subquery()
-        keys = (select(sub.c.conv, sub.c.due_at, sub.c.rank, m.c.id, cl.c.category,
-                       cl.c.language, m.c.received_at, a3.c.agent.label("assignee"))
-                .select_from(sub).join(m, m.c.id == sub.c.newest_id)
-                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-                .outerjoin(latest, latest.c.conv == sub.c.conv)
-                .outerjoin(a3, a3.c.id == latest.c.aid))
+        m, cl, dr, cs = s.messages, s.classifications, s.drafts, s.conversation_summary
+        keys = select(cs.c.conv, cs.c.due_at, _rank(cut).label("rank"), cs.c.newest_id,
+                      cs.c.category, cs.c.language, cs.c.received_at, cs.c.assignee)
         rank = {"ok": 1, "due_soon": 2, "breached": 3}.get(f.state)
         if rank is not None:
-            keys = keys.where(sub.c.rank == rank)
-        for col, value in ((cl.c.category, f.category), (m.c.channel, f.channel),
-                           (cl.c.language, f.language), (m.c.source, f.source)):
+            keys = keys.where(_in_state(cut, rank))
+        for col, value in ((cs.c.category, f.category), (cs.c.channel, f.channel),
+                           (cs.c.language, f.language), (cs.c.source, f.source)):
             if value:
                 keys = keys.where(col == value)
         if f.needs_review in ("yes", "no"):
-            keys = keys.where(cl.c.needs_review.is_(f.needs_review == "yes"))
+            keys = keys.where(cs.c.needs_review.is_(f.needs_review == "yes"))
         if f.assignee == "unassigned":
-            keys = keys.where(a3.c.agent.is_(None))
+            keys = keys.where(cs.c.assignee.is_(None))
         elif f.assignee:
-            keys = keys.where(a3.c.agent == (f.me if f.assignee == "mine" else f.assignee))
+            keys = keys.where(cs.c.assignee == (f.me if f.assignee == "mine" else f.assignee))
         if f.q:
             like = f"%{f.q.lower()}%"
-            keys = keys.where(or_(func.lower(m.c.subject).like(like),
-                                  func.lower(m.c.text).like(like),
-                                  func.lower(m.c.sender).like(like),
-                                  func.lower(m.c.sender_name).like(like)))
-        order = {"received": [m.c.received_at.desc()], "category": [cl.c.category],
-                 "language": [cl.c.language]}.get(f.sort, [])
-        chosen = (keys.order_by(*order, sub.c.due_at, sub.c.conv)
+            keys = keys.join(m, m.c.id == cs.c.newest_id).where(or_(
+                func.lower(m.c.subject).like(like), func.lower(m.c.text).like(like),
+                func.lower(m.c.sender).like(like), func.lower(m.c.sender_name).like(like)))
+        order = {"received": [cs.c.received_at.desc()], "category": [cs.c.category],
+                 "language": [cs.c.language]}.get(f.sort, [])
+        chosen = (keys.order_by(*order, cs.c.due_at, cs.c.conv)
                   .limit(size).offset((f.page - 1) * size)).subquery()
+        newest_draft = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
+                                                        dr.c.status != "superseded")
+                        .correlate(m).scalar_subquery())
         q = (select(chosen.c.conv, chosen.c.due_at, chosen.c.rank, chosen.c.assignee,
                     m.c.id, m.c.thread_id, m.c.subject, m.c.sender, m.c.sender_name,
                     m.c.received_at, m.c.channel, m.c.source,
                     func.substr(m.c.text, 1, 160).label("snippet"), cl.c.category,
                     cl.c.confidence, cl.c.language, cl.c.needs_review,
                     dr.c.status.label("draft_status"))
-             .select_from(chosen).join(m, m.c.id == chosen.c.id)
+             .select_from(chosen).join(m, m.c.id == chosen.c.newest_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
              .outerjoin(dr, dr.c.id == newest_draft)
              .order_by(*[{"received": chosen.c.received_at.desc(),
@@ -283,6 +279,22 @@ class Conversations(Aggregate):
             r["state"] = STATES[int(r.pop("rank")) - 1]
             r["messages"] = counts.get(r["conv"], 1)
         return rows, total
+
+    def summary_drift(self) -> list[tuple[str, dict[str, Any]]]:
+        """Compare the summary rows with a recomputation from the raw tables; return the
+        rows that differ (``("stored", row)`` or ``("computed", row)``; empty: they agree)."""
+        from triage.store.summary import drift
+
+        with self.read("cannot check the conversation summary") as c:
+            return drift(c)
+
+    def rebuild_summary(self) -> int:
+        """Recompute every summary row from the raw tables (after a bulk load that bypassed
+        the writers, or to repair); return the number of open conversations."""
+        from triage.store.summary import rebuild
+
+        with self.write("cannot rebuild the conversation summary") as c:
+            return rebuild(c)
 
     @staticmethod
     def _message_counts(c: Any, convs: Sequence[int]) -> dict[int, int]:
@@ -307,13 +319,13 @@ class Conversations(Aggregate):
         """Return the sender's other conversations, newest first: thread, subject, last
         message time, category, and whether a response is still open. (Senders are stored
         in lower case by the parser.)"""
-        m, cl, d = s.messages, s.classifications, s.deadlines
+        m, cl, cs = s.messages, s.classifications, s.conversation_summary
         if not sender:
             return []
-        newest = (select(_conv(m).label("conv"), func.max(m.c.id).label("mid"),
+        newest = (select(conv_key(m).label("conv"), func.max(m.c.id).label("mid"),
                          func.count().label("n"))
                   .where(m.c.sender == sender.lower(), m.c.is_auto.is_(False))
-                  .group_by(_conv(m))).subquery()
+                  .group_by(conv_key(m))).subquery()
         q = (select(newest.c.conv, newest.c.n, m.c.id, m.c.subject, m.c.received_at,
                     cl.c.category).select_from(newest).join(m, m.c.id == newest.c.mid)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
@@ -324,8 +336,7 @@ class Conversations(Aggregate):
             still_open: set[int] = set()
             for chunk in chunked(convs, 500):
                 still_open |= {int(r[0]) for r in c.execute(
-                    select(_conv(m)).select_from(d).join(m, m.c.id == d.c.message_id)
-                    .where(open_deadline(d, m), _conv(m).in_(chunk)))}
+                    select(cs.c.conv).where(cs.c.conv.in_(chunk)))}
         out = [r for r in rows if exclude_thread is None or r["conv"] != exclude_thread]
         for r in out:
             r["open"] = r["conv"] in still_open

@@ -19,6 +19,8 @@ from triage.errors import NotFound
 from triage.models import ThreadContext
 from triage.store import schema as s
 from triage.store.base import Aggregate, StoreLike, aware, chunked, row_dict
+from triage.store.conversations import RESPONSE_KINDS
+from triage.store.summary import refresh, refresh_messages
 
 # "nothing will change until someone answers": far enough to never come, valid everywhere
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
@@ -52,6 +54,7 @@ class DeadlineStore(Aggregate):
                 d.c.message_id == message_id, d.c.state != "met",
                 d.c.kind != "resolution").values(state="met", met_at=self.clock.now(),
                                                  met_by=by))
+            refresh_messages(c, [message_id])
 
     # ----------------------------------------------------------------- threads
     def _replies(self, c: Any, thread_ids: Sequence[int]) -> list[ReplyEvent]:
@@ -195,6 +198,7 @@ class DeadlineStore(Aggregate):
                     state="met", met_at=at, met_by=by[:320] or None)).rowcount
                 if done:
                     met.append({**row, "met_at": at, "met_by": by})
+            refresh(c, {int(r["thread_id"]) for r in met})  # answered: threaded
         return met
 
     # -------------------------------------------------------------- resolution
@@ -245,6 +249,8 @@ class DeadlineStore(Aggregate):
             c.execute(insert(d).values(message_id=message_id, kind=kind, policy=policy,
                                        due_at=due_at, state="ok", warnings_sent=[],
                                        priority=priority))
+            if kind in RESPONSE_KINDS:
+                refresh_messages(c, [message_id])
         return True
 
     def set_due(self, deadline_id: int, due_at: datetime) -> None:
@@ -253,6 +259,8 @@ class DeadlineStore(Aggregate):
             c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
                                                 s.deadlines.c.state != "met").values(
                 due_at=due_at, next_check_at=None))
+            refresh_messages(c, [r[0] for r in c.execute(select(s.deadlines.c.message_id).where(
+                s.deadlines.c.id == deadline_id, s.deadlines.c.kind.in_(RESPONSE_KINDS)))])
 
     def resolve(self, message_id: int, by: str) -> int:
         """Mark the resolution deadline of ``message_id``'s thread met now; return how many
@@ -280,8 +288,12 @@ class DeadlineStore(Aggregate):
         stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met",
                                 d.c.state != "closed")
                 .values(state=bindparam("st")))
+        closing = [k for k, v in states.items() if v == "closed"]
         with self.write("cannot update deadlines") as c:
             c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
+            if closing:  # the other states are computed when read: no summary input
+                refresh_messages(c, [r[0] for r in c.execute(select(d.c.message_id).where(
+                    d.c.id.in_(closing)))])
 
     def record_warnings(self, row: dict[str, Any], thresholds: Sequence[str],
                         notice: str | None, targets: Sequence[str],
