@@ -19,9 +19,9 @@ from triage.mail.threads import assign_threads
 from triage.models import Classification, Draft, OutgoingReply
 from triage.store import Ingest, Store
 from triage.store import schema as s
+from triage.store.conversations import ConversationFilter, StateCut
 from triage.store.outbox import reply_of
 from triage.store.ownership import Owner
-from triage.store.conversations import ConversationFilter, StateCut
 
 DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
 
