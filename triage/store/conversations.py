@@ -145,12 +145,17 @@ def state_of(due: ColumnElement[Any], soon: ColumnElement[Any],
     return case((due <= literal(now, s.TS), "breached"), (due <= soon, "due_soon"), else_="ok")
 
 
-def _rank(cut: StateCut) -> ColumnElement[int]:
-    """SQL for the state's rank (1 ok, 2 due soon, 3 breached) of a summary row: the state
-    of its most urgent open deadline, judged by the channel and source of its open
-    messages."""
-    cs = s.conversation_summary
-    state = state_of(cs.c.due_at, _soon(cut, cs.c.state_channel, cs.c.state_source), cut.now)
+def _state(cut: StateCut, row: Any = None) -> ColumnElement[str]:
+    """SQL for the state of a summary row (``row``: the table or a subquery with its
+    columns): the state of its most urgent open deadline, judged by the channel and source
+    of its open messages."""
+    c = (row if row is not None else s.conversation_summary).c
+    return state_of(c.due_at, _soon(cut, c.state_channel, c.state_source), cut.now)
+
+
+def _rank(cut: StateCut, row: Any = None) -> ColumnElement[int]:
+    """SQL for the rank of a summary row's state (1 ok, 2 due soon, 3 breached)."""
+    state = _state(cut, row)
     return case((state == "breached", 3), (state == "due_soon", 2), else_=1)
 
 
@@ -160,8 +165,9 @@ def _in_state(cut: StateCut, rank: int) -> ColumnElement[bool]:
     near = [cs.c.due_at > now]
     if cut.soon:
         near.append(cs.c.due_at <= literal(max(cut.soon.values()), s.TS))
-    bound = {3: [cs.c.due_at <= now], 2: near, 1: [cs.c.due_at > now]}[rank]
-    return and_(*bound, _rank(cut) == rank)
+    if rank == 3:  # exactly the first branch of state_of: no row needs reading
+        return cs.c.due_at <= now
+    return and_(*(near if rank == 2 else [cs.c.due_at > now]), _rank(cut) == rank)
 
 
 class Conversations(Aggregate):
@@ -180,21 +186,29 @@ class Conversations(Aggregate):
                 .join(d, d.c.message_id == m.c.id)
                 .where(o.c.status.in_(ON_ITS_WAY), open_deadline(d, m)).distinct())
 
-    def counts(self, cut: StateCut) -> Counts:
-        """Return open, waiting, ok, due soon, breached (conversations) and met (replies)."""
+    def counts(self, cut: StateCut, *, met: bool = True) -> Counts:
+        """Return open, waiting, ok, due soon, breached (conversations) and met (replies).
+
+        ``met=False`` leaves the count of met replies out (0), for a view that does not show
+        it (the queue): it counts every reply ever answered, which grows with the store.
+        """
         d, cs = s.deadlines, s.conversation_summary
-        rank = _rank(cut).label("rank")
         away = self._on_its_way().subquery()
+
+        def count(*where: ColumnElement[bool]) -> int:
+            return int(c.execute(select(func.count()).select_from(cs).where(*where))
+                       .scalar() or 0)
         with self.read("cannot count conversations") as c:
-            by_rank = {int(r[0]): int(r[1]) for r in c.execute(
-                select(rank, func.count()).select_from(cs).group_by(rank))}
+            # three ranges of ix_conversation_summary_due_at (no row is read but the few
+            # near their boundaries): breached, due soon, all
+            total, breached, soon = count(), count(_in_state(cut, 3)), count(_in_state(cut, 2))
             on_way = int(c.execute(select(func.count()).select_from(away)).scalar() or 0)
             # only customer messages get response deadlines: no join needed (index only)
-            met = int(c.execute(select(func.count()).select_from(d).where(
-                d.c.met_at.is_not(None), d.c.kind.in_(RESPONSE_KINDS))).scalar() or 0)
-        total = sum(by_rank.values())
-        return Counts(open=total, waiting=total - on_way, ok=by_rank.get(1, 0),
-                      due_soon=by_rank.get(2, 0), breached=by_rank.get(3, 0), met=met)
+            answered = int(c.execute(select(func.count()).select_from(d).where(
+                d.c.met_at.is_not(None), d.c.kind.in_(RESPONSE_KINDS))).scalar() or 0) \
+                if met else 0
+        return Counts(open=total, waiting=total - on_way, ok=total - breached - soon,
+                      due_soon=soon, breached=breached, met=answered)
 
     def breakdown(self, cut: StateCut) -> dict[str, dict[str, int]]:
         """Return open conversations by category, channel and language (of the newest open
@@ -206,10 +220,8 @@ class Conversations(Aggregate):
                 col = cs.c[key]
                 out[key] = {str(r[0] or "-"): int(r[1]) for r in c.execute(
                     select(col, func.count()).group_by(col).order_by(col))}
-            rank = _rank(cut).label("rank")
-            ranks = {int(r[0]): int(r[1]) for r in c.execute(
-                select(rank, func.count()).select_from(cs).group_by(rank))}
-        out["state"] = {st: ranks.get(i + 1, 0) for i, st in enumerate(STATES)}
+        n = self.counts(cut, met=False)
+        out["state"] = {"ok": n.ok, "due_soon": n.due_soon, "breached": n.breached}
         return out
 
     def page(self, f: ConversationFilter, cut: StateCut, size: int = PAGE_SIZE,
@@ -228,8 +240,10 @@ class Conversations(Aggregate):
         message, classification and draft.
         """
         m, cl, dr, cs = s.messages, s.classifications, s.drafts, s.conversation_summary
-        keys = select(cs.c.conv, cs.c.due_at, _rank(cut).label("rank"), cs.c.newest_id,
-                      cs.c.category, cs.c.language, cs.c.received_at, cs.c.assignee)
+        # plain columns: the state is computed for the rows of the page only
+        keys = select(cs.c.conv, cs.c.due_at, cs.c.state_channel, cs.c.state_source,
+                      cs.c.newest_id, cs.c.category, cs.c.language, cs.c.received_at,
+                      cs.c.assignee)
         rank = {"ok": 1, "due_soon": 2, "breached": 3}.get(f.state)
         if rank is not None:
             keys = keys.where(_in_state(cut, rank))
@@ -240,7 +254,10 @@ class Conversations(Aggregate):
         if f.needs_review in ("yes", "no"):
             keys = keys.where(cs.c.needs_review.is_(f.needs_review == "yes"))
         if f.assignee == "unassigned":
-            keys = keys.where(cs.c.assignee.is_(None))
+            # most rows are unassigned: written so that no index serves it (SQLite would
+            # look up every unassigned row through ix_..._assignee and sort them; this way
+            # it reads the index of the order and stops after the page)
+            keys = keys.where(func.coalesce(cs.c.assignee, "") == "")
         elif f.assignee:
             keys = keys.where(cs.c.assignee == (f.me if f.assignee == "mine" else f.assignee))
         if f.q:
@@ -255,7 +272,8 @@ class Conversations(Aggregate):
         newest_draft = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
                                                         dr.c.status != "superseded")
                         .correlate(m).scalar_subquery())
-        q = (select(chosen.c.conv, chosen.c.due_at, chosen.c.rank, chosen.c.assignee,
+        q = (select(chosen.c.conv, chosen.c.due_at, _rank(cut, chosen).label("rank"),
+                    chosen.c.assignee,
                     m.c.id, m.c.thread_id, m.c.subject, m.c.sender, m.c.sender_name,
                     m.c.received_at, m.c.channel, m.c.source,
                     func.substr(m.c.text, 1, 160).label("snippet"), cl.c.category,
