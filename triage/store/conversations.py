@@ -262,9 +262,13 @@ class Conversations(Aggregate):
             keys = keys.where(cs.c.assignee == (f.me if f.assignee == "mine" else f.assignee))
         if f.q:
             like = f"%{f.q.lower()}%"
-            keys = keys.join(m, m.c.id == cs.c.newest_id).where(or_(
+            # a correlated subquery: one look-up of the newest message per candidate row
+            # (a join let PostgreSQL hash every stored message)
+            hit = (select(m.c.id).where(m.c.id == cs.c.newest_id, or_(
                 func.lower(m.c.subject).like(like), func.lower(m.c.text).like(like),
                 func.lower(m.c.sender).like(like), func.lower(m.c.sender_name).like(like)))
+                .correlate(cs).scalar_subquery())
+            keys = keys.where(hit.is_not(None))
         order = {"received": [cs.c.received_at.desc()], "category": [cs.c.category],
                  "language": [cs.c.language]}.get(f.sort, [])
         chosen = (keys.order_by(*order, cs.c.due_at, cs.c.conv)

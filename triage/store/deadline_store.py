@@ -24,6 +24,10 @@ from triage.store.summary import refresh, refresh_messages
 
 # "nothing will change until someone answers": far enough to never come, valid everywhere
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+SWEPT = ("ok", "due_soon", "breached")
+"""The states of a deadline neither met nor closed (the others: met, closed), spelled as a
+list so that ``ix_deadlines_state_next_check_at`` serves the sweep (``state NOT IN (met,
+closed)`` made PostgreSQL read every deadline ever stored)."""
 
 
 @dataclass(frozen=True)
@@ -129,7 +133,7 @@ class DeadlineStore(Aggregate):
                     m.c.sender, m.c.sender_name, cl.c.category)
              .join(m, m.c.id == d.c.message_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .where(d.c.state.notin_(["met", "closed"])).order_by(d.c.due_at))
+             .where(d.c.state.in_(SWEPT)).order_by(d.c.due_at))
         if due_by is not None:
             q = q.where(or_(d.c.next_check_at.is_(None), d.c.next_check_at <= due_by,
                             d.c.kind == "resolution"))
