@@ -138,7 +138,11 @@ class DeadlineStore(Aggregate):
             q = q.where(or_(d.c.next_check_at.is_(None), d.c.next_check_at <= due_by,
                             d.c.kind == "resolution"))
         if limit is not None:
-            q = q.where(d.c.id > (after_id or 0)).order_by(None).order_by(d.c.id).limit(limit)
+            # ordered by id + 0, not id: ordered by id with a LIMIT, PostgreSQL walked the
+            # primary key over every deadline ever stored (0.4 s at 1,000,000) looking for
+            # the few due; this way it reads the (state, next_check_at) index and sorts them
+            q = (q.where(d.c.id > (after_id or 0)).order_by(None).order_by(d.c.id + 0)
+                 .limit(limit))
         with self.read("cannot read deadlines") as c:
             return [row_dict(r) for r in c.execute(q)]
 
@@ -169,7 +173,8 @@ class DeadlineStore(Aggregate):
         d, m = s.deadlines, s.messages
         reply, d2, m2 = s.messages.alias("reply"), s.deadlines.alias("d2"), s.messages.alias("m2")
         cols = (d.c.id, d.c.message_id, d.c.kind, m.c.thread_id, m.c.received_at)
-        is_open = and_(d.c.state != "met", d.c.kind != "resolution",
+        # not met: the swept states and closed, spelled out so that an index finds them
+        is_open = and_(d.c.state.in_((*SWEPT, "closed")), d.c.kind != "resolution",
                        m.c.thread_id.is_not(None))
         hits: dict[int, tuple[datetime, str, dict[str, Any]]] = {}
         with self.write("cannot update deadlines") as c:
