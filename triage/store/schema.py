@@ -17,6 +17,7 @@ from sqlalchemy import (
     Table,
     Text,
     UniqueConstraint,
+    func,
 )
 
 metadata = MetaData(
@@ -102,6 +103,8 @@ messages = Table(
     Index("ix_messages_sender", "sender"),
     Index("ix_messages_received_at", "received_at"),
 )
+# the sweep looks up our own replies by lower(sender) (triage.store.deadline_store)
+Index("ix_messages_sender_lower", func.lower(messages.c.sender))
 
 classifications = Table(
     "classifications",

@@ -70,7 +70,10 @@ def upgrade() -> None:
         batch_op.create_index("ix_conversation_summary_assignee", ["assignee", "due_at"],
                               unique=False)
     op.execute(BACKFILL)
+    op.create_index("ix_messages_sender_lower", "messages", [sa.text("lower(sender)")],
+                    unique=False)
 
 
 def downgrade() -> None:
+    op.drop_index("ix_messages_sender_lower", table_name="messages")
     op.drop_table("conversation_summary")
