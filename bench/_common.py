@@ -100,7 +100,7 @@ def seed_conversations(app: Any, start: int, stop: int, n_open: int, *, now: Any
     tenth has a customer follow-up. ``step`` spaces the received times, ``senders`` bounds
     the distinct customers, ``due_in`` sets the deadlines. Message ids are ``2 * thread + k``,
     unique across slices. The rows bypass the store's writers: call
-    ``store.conversations.rebuild_summary()`` once after the last slice."""
+    ``store.summary.rebuild()`` once after the last slice."""
     from sqlalchemy import insert
 
     from triage.store import schema as s

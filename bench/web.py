@@ -59,7 +59,7 @@ def seed(app: App, n: int, open_share: float = 1.0) -> None:
     follow-up (a next response), so the queue groups messages into conversations."""
     seed_conversations(app, 0, n, int(n * open_share), now=app.clock.now(),
                        step=timedelta(minutes=1), senders=9000, due_in=timedelta(hours=24))
-    app.store.conversations.rebuild_summary()  # the rows bypassed the store's writers
+    app.store.summary.rebuild()  # the rows bypassed the store's writers
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -108,7 +108,7 @@ def test_queue_lists_open_customer_mail_soonest_due_first(any_store: Store) -> N
     assert got() == [ids["reply"]]
     assert any_store.conversations.counts(cut).met == 1
     assert any_store.conversations.page(ConversationFilter(), cut, size=0)[0] == []
-    assert any_store.conversations.summary_drift() == []
+    assert any_store.summary.drift() == []
 
 
 def test_queue_filter_choices_and_sources(any_store: Store) -> None:

@@ -229,7 +229,7 @@ class World:
         def rows(pred: Any = lambda r: True) -> list[tuple[Any, ...]]:
             return [tuple(r[k] for k in keys) for r in want if pred(r)]
 
-        assert self.st.conversations.summary_drift() == [], step
+        assert self.st.summary.drift() == [], step
         assert page() == rows(), step
         assert page(assignee="mine") == rows(lambda r: r["assignee"] == "ann"), step
         assert page(assignee="unassigned") == rows(lambda r: r["assignee"] is None), step
@@ -279,7 +279,7 @@ def test_migration_fills_the_summary_from_existing_rows(any_store: Store) -> Non
         cfg.attributes["connection"] = conn
         command.downgrade(cfg, "0016_learning_indexes")
         command.upgrade(cfg, "head")
-    assert any_store.conversations.summary_drift() == []
+    assert any_store.summary.drift() == []
     rows, total = any_store.conversations.page(ConversationFilter(), CUT, size=1000)
     assert [(r["conv"], r["id"], r["assignee"]) for r in rows] == [
         (r["conv"], r["id"], r["assignee"]) for r in before] and total == len(before)
@@ -293,6 +293,6 @@ def test_rebuild_repairs_a_summary_a_bulk_load_bypassed(any_store: Store) -> Non
         world.process()
     with any_store.engine.begin() as c:  # a bulk load writing rows behind the store's back
         c.execute(s.conversation_summary.delete())
-    assert any_store.conversations.summary_drift() != []
-    assert any_store.conversations.rebuild_summary() == len(world.expected())
-    assert any_store.conversations.summary_drift() == []
+    assert any_store.summary.drift() != []
+    assert any_store.summary.rebuild() == len(world.expected())
+    assert any_store.summary.drift() == []

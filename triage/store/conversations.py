@@ -174,8 +174,8 @@ class Conversations(Aggregate):
     """The queue of conversations and the counts of every view.
 
     They read the ``conversation_summary`` rows (one per open conversation) that the writers
-    keep (:mod:`triage.store.summary`); :meth:`summary_drift` compares them with a
-    recomputation from the raw tables.
+    keep (:mod:`triage.store.summary`; ``store.summary`` compares them with a recomputation
+    from the raw tables, or rebuilds them).
     """
 
     def _on_its_way(self) -> Any:
@@ -301,22 +301,6 @@ class Conversations(Aggregate):
             r["state"] = STATES[int(r.pop("rank")) - 1]
             r["messages"] = counts.get(r["conv"], 1)
         return rows, total
-
-    def summary_drift(self) -> list[tuple[str, dict[str, Any]]]:
-        """Compare the summary rows with a recomputation from the raw tables; return the
-        rows that differ (``("stored", row)`` or ``("computed", row)``; empty: they agree)."""
-        from triage.store.summary import drift
-
-        with self.read("cannot check the conversation summary") as c:
-            return drift(c)
-
-    def rebuild_summary(self) -> int:
-        """Recompute every summary row from the raw tables (after a bulk load that bypassed
-        the writers, or to repair); return the number of open conversations."""
-        from triage.store.summary import rebuild
-
-        with self.write("cannot rebuild the conversation summary") as c:
-            return rebuild(c)
 
     @staticmethod
     def _message_counts(c: Any, convs: Sequence[int]) -> dict[int, int]:

@@ -45,7 +45,7 @@ from sqlalchemy.engine import Connection
 from sqlalchemy.sql.elements import ColumnElement
 
 from triage.store import schema as s
-from triage.store.base import chunked, row_dict
+from triage.store.base import Aggregate, chunked, row_dict
 from triage.store.conversations import conv_key, open_deadline
 
 COLUMNS = ("conv", "thread_id", "due_at", "state_channel", "state_source", "newest_id",
@@ -169,3 +169,19 @@ def _key(row: dict[str, Any]) -> tuple[tuple[str, Any], ...]:
             v = bool(v)
         out.append((k, v))
     return tuple(out)
+
+
+class ConversationSummary(Aggregate):
+    """``store.summary``: checks and repairs of the summary (the writers keep it)."""
+
+    def drift(self) -> list[tuple[str, dict[str, Any]]]:
+        """Compare the summary rows with a recomputation from the raw tables; return the
+        rows that differ (``("stored", row)`` or ``("computed", row)``; empty: they agree)."""
+        with self.read("cannot check the conversation summary") as c:
+            return drift(c)
+
+    def rebuild(self) -> int:
+        """Recompute every summary row from the raw tables (after a bulk load that bypassed
+        the writers, or to repair); return the number of open conversations."""
+        with self.write("cannot rebuild the conversation summary") as c:
+            return rebuild(c)
