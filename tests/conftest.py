@@ -5,6 +5,7 @@ from __future__ import annotations
 import mailbox
 from datetime import UTC, datetime
 from email.message import EmailMessage
+from email.utils import format_datetime
 from pathlib import Path
 
 import pytest
@@ -47,13 +48,14 @@ def clock() -> FrozenClock:
 
 def make_email(subject: str = "Order late", body: str = "Where is my order #123?",
                sender: str = "Ann Lee <ann@example.com>", msgid: str | None = "<m1@example.com>",
-               **headers: str) -> bytes:
-    """Build a simple RFC 5322 message as bytes."""
+               when: datetime | None = None, **headers: str) -> bytes:
+    """Build a simple RFC 5322 message as bytes (dated ``when``, else 20 Nov 2026 08:00 UTC);
+    each keyword header's ``_`` becomes ``-`` (``In_Reply_To``)."""
     m = EmailMessage()
     m["From"] = sender
     m["To"] = "support@example.com"
     m["Subject"] = subject
-    m["Date"] = "Fri, 20 Nov 2026 08:00:00 +0000"
+    m["Date"] = format_datetime(when) if when else "Fri, 20 Nov 2026 08:00:00 +0000"
     if msgid:
         m["Message-ID"] = msgid
     for k, v in headers.items():

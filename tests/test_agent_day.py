@@ -23,7 +23,7 @@ from typing import Any
 import pytest
 
 from bench.mailgen import BASE_DATE, generate
-from tests.conftest import add_to_maildir
+from tests.conftest import add_to_maildir, make_email
 from tests.test_conversations_web import MALFORMED
 from tests.test_web_browser import ARGS, CHROMIUM, IMG
 from triage.cli.deadlines import report_data
@@ -53,16 +53,7 @@ PNG = (b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08
 
 
 def mail(subject: str, body: str, sender: str, msgid: str, when: Any, **headers: str) -> bytes:
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = "support@example.com"
-    m["Subject"] = subject
-    m["Date"] = format_datetime(when)
-    m["Message-ID"] = msgid
-    for k, v in headers.items():
-        m[k.replace("_", "-")] = v
-    m.set_content(body)
-    return bytes(m)
+    return make_email(subject, body, sender, msgid, when, **headers)
 
 
 def with_files(raw_subject: str, msgid: str) -> bytes:

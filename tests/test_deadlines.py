@@ -5,8 +5,6 @@ the thread; next responses; warnings once each. Real model, real SQLite store, f
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +13,7 @@ from hypothesis import assume, given
 from hypothesis import settings as hsettings
 from hypothesis import strategies as st
 
-from tests.conftest import add_to_maildir
+from tests.conftest import add_to_maildir, make_email
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
 from triage.daemon import Daemon
@@ -38,16 +36,7 @@ def at(tz: str, *args: int) -> datetime:
 def mail(when: datetime, msgid: str, body: str = "Where is my order #123? Please check.",
          sender: str = "Ann Lee <ann@example.com>", subject: str = "Order #123",
          **headers: str) -> bytes:
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = "support@example.com"
-    m["Subject"] = subject
-    m["Date"] = format_datetime(when)
-    m["Message-ID"] = msgid
-    for k, v in headers.items():
-        m[k.replace("_", "-")] = v
-    m.set_content(body)
-    return bytes(m)
+    return make_email(subject, body, sender, msgid, when, **headers)
 
 
 def make_app(tmp_path: Path, model_path: Path, clock: FrozenClock,
