@@ -13,15 +13,13 @@ from __future__ import annotations
 
 import random
 from datetime import datetime, timedelta
-from email.message import EmailMessage
-from email.utils import format_datetime
 from typing import Any
 
 import pytest
 from alembic import command
 from sqlalchemy import select
 
-from tests.conftest import NOW
+from tests.conftest import NOW, make_email
 from triage.mail.parse import parse_email
 from triage.mail.threads import assign_threads
 from triage.models import Classification, Draft, OutgoingReply
@@ -41,17 +39,10 @@ CUT = StateCut(NOW, {("email", ""): NOW + timedelta(hours=2),
 
 def mail(n: int, sender: str, reply_to: str | None, received: datetime) -> bytes:
     """Mail number ``n`` (a reply in ``reply_to``'s thread when given)."""
-    m = EmailMessage()
-    m["From"] = sender
-    m["To"] = SUPPORT
-    m["Subject"] = f"Re: Case {n}" if reply_to else f"Case {n}"
-    m["Date"] = format_datetime(received)
-    m["Message-ID"] = f"<m{n}@x>"
-    if reply_to:
-        m["In-Reply-To"] = reply_to
-        m["References"] = reply_to
-    m.set_content(f"Order {n} {'crash' if n % 3 == 0 else 'late'}")
-    return bytes(m)
+    threading = {"In_Reply_To": reply_to, "References": reply_to} if reply_to else {}
+    return make_email(f"Re: Case {n}" if reply_to else f"Case {n}",
+                      f"Order {n} {'crash' if n % 3 == 0 else 'late'}", sender, f"<m{n}@x>",
+                      received, **threading)
 
 
 class World:
