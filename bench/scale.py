@@ -135,7 +135,8 @@ def report(res: dict[str, Any], db: str, load: tuple[float, ...]) -> str:
     return "\n".join([
         f"`bench/scale.py`: {res['messages']:,} stored messages in {res['conversations']:,} "
         f"conversations, {res['open']:,} of them open (every tenth with a follow-up), rows "
-        f"written in bulk ({res['seed_s']:.0f} s); {db}. Measured "
+        f"written in bulk ({res['seed_s']:.0f} s{', then ANALYZE' if db == 'postgresql' else ''}"
+        f"); {db}. Measured "
         f"{datetime.now(UTC):%Y-%m-%d %H:%M} UTC on {machine()}, load average "
         f"{load[0]:.1f} (shared machine: wall times are inflated).",
         "",
