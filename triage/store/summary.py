@@ -37,12 +37,11 @@ has one writer at a time.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy import and_, delete, func, insert, select
 from sqlalchemy.engine import Connection
-from sqlalchemy.sql.elements import ColumnElement
 
 from triage.store import schema as s
 from triage.store.base import Aggregate, chunked, row_dict
@@ -53,28 +52,27 @@ COLUMNS = ("conv", "thread_id", "due_at", "state_channel", "state_source", "newe
            "assignee")
 """The columns of ``conversation_summary``, in the order :func:`computed` selects them."""
 
-Cond = Callable[[Any], ColumnElement[bool]] | None
-"""Which messages to look at, given the messages table (or an alias); None: all."""
-
-
-def _members(convs: Sequence[int]) -> Cond:
-    """The condition for the messages of conversations ``convs``."""
+def _members(c: Connection, convs: Sequence[int]) -> list[int]:
+    """The ids of the messages of conversations ``convs``."""
+    m = s.messages
     tids = [k for k in convs if k > 0]
     mids = [-k for k in convs if k < 0]
-
-    def cond(m: Any) -> ColumnElement[bool]:
-        parts = []
-        if tids:
-            parts.append(m.c.thread_id.in_(tids))
-        if mids:
-            parts.append(and_(m.c.thread_id.is_(None), m.c.id.in_(mids)))
-        return or_(*parts)
-    return cond
+    out: list[int] = []
+    if tids:
+        out += [int(r[0]) for r in c.execute(select(m.c.id).where(m.c.thread_id.in_(tids)))]
+    if mids:
+        out += [int(r[0]) for r in c.execute(select(m.c.id).where(m.c.id.in_(mids),
+                                                                 m.c.thread_id.is_(None)))]
+    return out
 
 
-def computed(members: Cond = None) -> Any:
-    """The summary rows of the open conversations among ``members``, computed from the raw
-    tables (deadlines, messages, classifications, assignments), columns as :data:`COLUMNS`."""
+def computed(message_ids: Sequence[int] | None = None) -> Any:
+    """The summary rows of the open conversations among the messages ``message_ids`` (all of
+    a conversation's messages, or none of them; None: every message), computed from the raw
+    tables (deadlines, messages, classifications, assignments), columns as :data:`COLUMNS`.
+
+    With ids, every table is reached by them (SQLite otherwise walked every open deadline
+    through ``ix_deadlines_met_at_kind`` for one conversation)."""
     d, m, cl, a = s.deadlines, s.messages, s.classifications, s.assignments
     grouped = (select(conv_key(m).label("conv"), func.min(d.c.due_at).label("due_at"),
                       func.max(m.c.id).label("newest_id"),
@@ -84,9 +82,10 @@ def computed(members: Cond = None) -> Any:
     m2 = s.messages.alias("m2")
     latest = (select(conv_key(m2).label("conv"), func.max(a.c.id).label("aid"))
               .select_from(a).join(m2, m2.c.id == a.c.message_id))
-    if members is not None:
-        grouped = grouped.where(members(m))
-        latest = latest.where(members(m2))
+    if message_ids is not None:
+        ids = list(message_ids)
+        grouped = grouped.where(d.c.message_id.in_(ids), m.c.id.in_(ids))
+        latest = latest.where(a.c.message_id.in_(ids), m2.c.id.in_(ids))
     g = grouped.group_by(conv_key(m)).subquery()
     la = latest.group_by(conv_key(m2)).subquery()
     a3 = s.assignments.alias("a3")
@@ -127,9 +126,11 @@ def refresh(c: Connection, convs: Iterable[int]) -> None:
         return
     _lock(c, keys)
     cs = s.conversation_summary
-    for chunk in chunked(keys, 500):
+    for chunk in chunked(keys, 200):
         c.execute(delete(cs).where(cs.c.conv.in_(chunk)))
-        c.execute(insert(cs).from_select(list(COLUMNS), computed(_members(chunk))))
+        ids = _members(c, chunk)
+        if ids:
+            c.execute(insert(cs).from_select(list(COLUMNS), computed(ids)))
 
 
 def refresh_messages(c: Connection, message_ids: Iterable[int]) -> None:
