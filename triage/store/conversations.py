@@ -21,6 +21,11 @@ and ``/metrics`` all count with :meth:`Conversations.counts` or list with
 :meth:`Conversations.page`, so their numbers agree. The due-soon boundary depends on business
 calendars, which the store does not know: the deadline layer computes one instant per channel
 (and per source with a calendar of its own) and hands it in (``triage.deadlines.states``).
+
+Those reads go through ``conversation_summary``, one row per open conversation that the
+writers keep (``triage.store.summary``, which recomputes a conversation's row with
+:func:`open_deadline` and :func:`conv_key` below); the state is worked out from its due time
+when read, with :func:`state_of`.
 """
 
 from __future__ import annotations
