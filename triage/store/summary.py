@@ -74,19 +74,27 @@ def computed(message_ids: Sequence[int] | None = None) -> Any:
     With ids, every table is reached by them (SQLite otherwise walked every open deadline
     through ``ix_deadlines_met_at_kind`` for one conversation)."""
     d, m, cl, a = s.deadlines, s.messages, s.classifications, s.assignments
-    grouped = (select(conv_key(m).label("conv"), func.min(d.c.due_at).label("due_at"),
-                      func.max(m.c.id).label("newest_id"),
-                      func.max(m.c.channel).label("state_channel"),
-                      func.max(m.c.source).label("state_source"))
-               .select_from(d).join(m, m.c.id == d.c.message_id).where(open_deadline(d, m)))
+    # with ids, the messages are a subquery SQLite does not flatten (it has a LIMIT), so they
+    # drive the join: given the whole IN list SQLite preferred walking every open deadline
+    mm = (s.messages if message_ids is None else
+          select(*[s.messages.c[k] for k in ("id", "thread_id", "channel", "source",
+                                             "status", "is_auto")])
+          .where(s.messages.c.id.in_(list(message_ids))).limit(len(message_ids))
+          .subquery("mm"))
+    grouped = (select(conv_key(mm).label("conv"), func.min(d.c.due_at).label("due_at"),
+                      func.max(mm.c.id).label("newest_id"),
+                      func.max(mm.c.channel).label("state_channel"),
+                      func.max(mm.c.source).label("state_source"))
+               .select_from(mm).join(d, d.c.message_id == mm.c.id)
+               .where(open_deadline(d, mm)))
     m2 = s.messages.alias("m2")
     latest = (select(conv_key(m2).label("conv"), func.max(a.c.id).label("aid"))
               .select_from(a).join(m2, m2.c.id == a.c.message_id))
     if message_ids is not None:
         ids = list(message_ids)
-        grouped = grouped.where(d.c.message_id.in_(ids), m.c.id.in_(ids))
+        grouped = grouped.where(d.c.message_id.in_(ids))
         latest = latest.where(a.c.message_id.in_(ids), m2.c.id.in_(ids))
-    g = grouped.group_by(conv_key(m)).subquery()
+    g = grouped.group_by(conv_key(mm)).subquery()
     la = latest.group_by(conv_key(m2)).subquery()
     a3 = s.assignments.alias("a3")
     return (select(g.c.conv, m.c.thread_id, g.c.due_at, g.c.state_channel, g.c.state_source,
