@@ -99,7 +99,8 @@ def seed_conversations(app: Any, start: int, stop: int, n_open: int, *, now: Any
     the first ``n_open`` still open, the rest answered (deadline met, draft sent); every
     tenth has a customer follow-up. ``step`` spaces the received times, ``senders`` bounds
     the distinct customers, ``due_in`` sets the deadlines. Message ids are ``2 * thread + k``,
-    unique across slices."""
+    unique across slices. The rows bypass the store's writers: call
+    ``store.summary.rebuild()`` once after the last slice."""
     from sqlalchemy import insert
 
     from triage.store import schema as s

@@ -35,12 +35,11 @@ from triage.web import create_app
 from triage.web.accounts import add_user
 
 NOTE = (
-    'With every one of the 50,000 conversations open the target is not met: the queue '
-    'groups the open response deadlines by conversation on each request (SQLite needs about '
-    '200 ms for 55,000 open deadlines before any join), and the message page pays it again '
-    'for its previous/next links. The next step is a conversation summary row kept up to date'
-    ' by the writers (processing, sending, the sweep, discard), so a page reads 100 rows '
-    'instead of grouping them all.'
+    "The queue, its counts and the message page's previous/next links read the conversation "
+    "summary (one row per open conversation, kept by the store's writers; #19) instead of "
+    "grouping every open response deadline on each request. Before it (main ddb5726, "
+    "2026-12-04 17:40 UTC, load 1.0), with all 50,000 conversations open, the pages took "
+    "552-700 ms p95 (queue 552, unassigned page 3 653, search 700, message page 620)."
 )
 
 
@@ -60,6 +59,7 @@ def seed(app: App, n: int, open_share: float = 1.0) -> None:
     follow-up (a next response), so the queue groups messages into conversations."""
     seed_conversations(app, 0, n, int(n * open_share), now=app.clock.now(),
                        step=timedelta(minutes=1), senders=9000, due_in=timedelta(hours=24))
+    app.store.summary.rebuild()  # the rows bypassed the store's writers
 
 
 def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-def]

@@ -19,9 +19,9 @@ from triage.mail.threads import assign_threads
 from triage.models import Classification, Draft, OutgoingReply
 from triage.store import Ingest, Store
 from triage.store import schema as s
+from triage.store.conversations import ConversationFilter, StateCut
 from triage.store.outbox import reply_of
 from triage.store.ownership import Owner
-from triage.store.queue import QueueFilter
 
 DRAFT = Draft("Re: x", "Hello", "request.email.j2", "en")
 
@@ -61,9 +61,8 @@ def seeded(store: Store) -> dict[str, int]:
     store.save_processing(other, cl("suggestion", needs_review=True, language="vi"),
                           NOW + timedelta(hours=1), "p", DRAFT)
     store.save_processing(auto, None, None, "", None)
+    store.drafts.assign(first, "ann")
     with store.engine.begin() as c:
-        c.execute(insert(s.assignments).values(message_id=first, agent="ann",
-                                               assigned_at=NOW))
         c.execute(insert(s.corrections).values(
             message_id=first, text="Where is my parcel?", language="en", channel="email",
             old_category="request", new_category="complaint", agent="ann", created_at=NOW))
@@ -76,24 +75,40 @@ def seeded(store: Store) -> dict[str, int]:
 
 # -------------------------------------------------------------------------- queue
 def test_queue_lists_open_customer_mail_soonest_due_first(any_store: Store) -> None:
+    """The conversation queue (the message-level queue it replaced is gone): one row per open
+    conversation, soonest due first, showing its newest open customer message."""
     ids = seeded(any_store)
-    rows = any_store.queue.queue(QueueFilter())
-    # the customer's follow-up (a next response) waits for a reply too (issue 16, defect 1)
-    assert [r["id"] for r in rows] == [ids["other"], ids["first"], ids["reply"]]
-    first = rows[1]
-    assert first["category"] == "complaint" and first["assignee"] == "ann"
-    assert first["draft_status"] == "pending_review" and first["due_at"] == NOW + timedelta(hours=2)
-    by = {k: [r["id"] for r in any_store.queue.queue(QueueFilter(**{k: v}))]
+    cut = StateCut(NOW, {("email", ""): NOW + timedelta(minutes=30)})
+
+    def got(**kw: str) -> list[int]:
+        return [r["id"] for r in any_store.conversations.page(ConversationFilter(**kw),
+                                                              cut)[0]]
+
+    rows, total = any_store.conversations.page(ConversationFilter(), cut)
+    # the customer's follow-up (a next response) waits for a reply too (issue 16, defect 1):
+    # it is the newest open message of the first thread, which is due when its first is
+    assert [r["id"] for r in rows] == [ids["other"], ids["reply"]] and total == 2
+    thread = rows[1]
+    assert thread["category"] == "complaint" and thread["assignee"] == "ann"
+    assert thread["due_at"] == NOW + timedelta(hours=2) and thread["messages"] == 2
+    assert thread["draft_status"] is None and rows[0]["draft_status"] == "pending_review"
+    by = {f"{k}={v}": got(**{k: v})
           for k, v in (("category", "suggestion"), ("language", "vi"), ("needs_review", "yes"),
-                       ("needs_review", "no"), ("q", "PARCEL"), ("source", "nowhere"))}
-    assert by == {"category": [ids["other"]], "language": [ids["other"]],
-                  "needs_review": [ids["first"], ids["reply"]], "q": [ids["first"]],
-                  "source": []}
+                       ("needs_review", "no"), ("q", "NOTHING"), ("q", "parcel"),
+                       ("source", "nowhere"), ("assignee", "ann"),
+                       ("assignee", "unassigned"))}
+    assert by == {"category=suggestion": [ids["other"]], "language=vi": [ids["other"]],
+                  "needs_review=yes": [ids["other"]], "needs_review=no": [ids["reply"]],
+                  "q=NOTHING": [ids["reply"]], "q=parcel": [], "source=nowhere": [],
+                  "assignee=ann": [ids["reply"]], "assignee=unassigned": [ids["other"]]}
+    # the first thread has a reply on its way (its outbox row is pending)
+    assert any_store.conversations.counts(cut).as_dict() == {
+        "open": 2, "waiting": 1, "ok": 2, "due_soon": 0, "breached": 0, "met": 0}
     any_store.mark_met(ids["other"])
-    assert [r["id"] for r in any_store.queue.queue(QueueFilter())] == [ids["first"],
-                                                                        ids["reply"]]
-    assert [r["id"] for r in any_store.queue.queue(QueueFilter(state="met"))] == [ids["other"]]
-    assert len(any_store.queue.queue(QueueFilter(), limit=0)) == 0
+    assert got() == [ids["reply"]]
+    assert any_store.conversations.counts(cut).met == 1
+    assert any_store.conversations.page(ConversationFilter(), cut, size=0)[0] == []
+    assert any_store.summary.drift() == []
 
 
 def test_queue_filter_choices_and_sources(any_store: Store) -> None:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from fastapi.routing import APIRoute
 from fastapi.testclient import TestClient
-from sqlalchemy import select, update
+from sqlalchemy import select
 
 from tests.fixtures_web import ADMIN, AGENT
 from triage.store import schema as s
@@ -149,11 +149,11 @@ def test_login_is_rate_limited(web: Any, seeded: Any) -> None:
 
 def test_queue_orders_by_deadline_and_filters(web: Any, seeded: Any) -> None:
     ids = message_ids(seeded)
-    with seeded.store.engine.begin() as c:  # make the idea the most urgent
+    with seeded.store.engine.connect() as c:  # make the idea the most urgent
         due = c.execute(select(s.deadlines.c.due_at).order_by(s.deadlines.c.due_at)).first()[0]
-        c.execute(update(s.deadlines).where(
-            s.deadlines.c.message_id == ids["<idea@example.com>"]).values(
-            due_at=due - timedelta(hours=1)))
+        idea = c.execute(select(s.deadlines.c.id).where(
+            s.deadlines.c.message_id == ids["<idea@example.com>"])).scalar_one()
+    seeded.store.deadlines.set_due(idea, due - timedelta(hours=1))
     client = TestClient(web)
     login(client, AGENT)
     html = client.get("/queue").text

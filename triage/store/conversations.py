@@ -21,6 +21,11 @@ and ``/metrics`` all count with :meth:`Conversations.counts` or list with
 :meth:`Conversations.page`, so their numbers agree. The due-soon boundary depends on business
 calendars, which the store does not know: the deadline layer computes one instant per channel
 (and per source with a calendar of its own) and hands it in (``triage.deadlines.states``).
+
+Those reads go through ``conversation_summary``, one row per open conversation that the
+writers keep (``triage.store.summary``, which recomputes a conversation's row with
+:func:`open_deadline` and :func:`conv_key` below); the state is worked out from its due time
+when read, with :func:`state_of`.
 """
 
 from __future__ import annotations
@@ -118,7 +123,7 @@ class ConversationFilter:
         return out
 
 
-def _conv(m: Any) -> ColumnElement[Any]:
+def conv_key(m: Any) -> ColumnElement[Any]:
     """The conversation key of a message row: its thread, else minus its own id."""
     return func.coalesce(m.c.thread_id, -m.c.id)
 
@@ -129,11 +134,11 @@ def open_deadline(d: Any, m: Any) -> ColumnElement[bool]:
                 m.c.status == "processed", m.c.is_auto.is_(False))
 
 
-def _soon(cut: StateCut, cols: Any) -> ColumnElement[Any]:
+def _soon(cut: StateCut, channel: Any, source: Any) -> ColumnElement[Any]:
     """SQL for the due-soon boundary of a row with ``channel`` and ``source`` columns."""
-    whens = [(and_(cols.channel == ch, cols.source == src), literal(at, s.TS))
+    whens = [(and_(channel == ch, source == src), literal(at, s.TS))
              for (ch, src), at in cut.soon.items() if src]
-    whens += [(cols.channel == ch, literal(at, s.TS)) for (ch, src), at in cut.soon.items()
+    whens += [(channel == ch, literal(at, s.TS)) for (ch, src), at in cut.soon.items()
               if not src]
     now = literal(cut.now, s.TS)
     return case(*whens, else_=now) if whens else now
@@ -145,68 +150,83 @@ def state_of(due: ColumnElement[Any], soon: ColumnElement[Any],
     return case((due <= literal(now, s.TS), "breached"), (due <= soon, "due_soon"), else_="ok")
 
 
-class Conversations(Aggregate):
-    """The queue of conversations and the counts of every view."""
+def _state(cut: StateCut, row: Any = None) -> ColumnElement[str]:
+    """SQL for the state of a summary row (``row``: the table or a subquery with its
+    columns): the state of its most urgent open deadline, judged by the channel and source
+    of its open messages."""
+    c = (row if row is not None else s.conversation_summary).c
+    return state_of(c.due_at, _soon(cut, c.state_channel, c.state_source), cut.now)
 
-    def _open(self, cut: StateCut) -> Any:
-        """One row per open conversation: key, most urgent due time, its state's rank (1 ok,
-        2 due soon, 3 breached), newest open message."""
-        d, m = s.deadlines, s.messages
-        grouped = (select(_conv(m).label("conv"), func.min(d.c.due_at).label("due_at"),
-                          func.max(m.c.id).label("newest_id"),
-                          func.max(m.c.channel).label("channel"),
-                          func.max(m.c.source).label("source"))
-                   .select_from(d).join(m, m.c.id == d.c.message_id)
-                   .where(open_deadline(d, m)).group_by(_conv(m))).subquery()
-        # a conversation's messages share its channel: the state of its earliest deadline
-        # is the conversation's
-        state = state_of(grouped.c.due_at, _soon(cut, grouped.c), cut.now)
-        rank = case((state == "breached", 3), (state == "due_soon", 2), else_=1)
-        return select(grouped.c.conv, grouped.c.due_at, rank.label("rank"),
-                      grouped.c.newest_id)
+
+def _rank(cut: StateCut, row: Any = None) -> ColumnElement[int]:
+    """SQL for the rank of a summary row's state (1 ok, 2 due soon, 3 breached)."""
+    state = _state(cut, row)
+    return case((state == "breached", 3), (state == "due_soon", 2), else_=1)
+
+
+def _in_state(cut: StateCut, rank: int) -> ColumnElement[bool]:
+    """SQL for "the row's state has ``rank``", with a range on ``due_at`` the index serves."""
+    cs, now = s.conversation_summary, literal(cut.now, s.TS)
+    near = [cs.c.due_at > now]
+    if cut.soon:
+        near.append(cs.c.due_at <= literal(max(cut.soon.values()), s.TS))
+    if rank == 3:  # exactly the first branch of state_of: no row needs reading
+        return cs.c.due_at <= now
+    return and_(*(near if rank == 2 else [cs.c.due_at > now]), _rank(cut) == rank)
+
+
+class Conversations(Aggregate):
+    """The queue of conversations and the counts of every view.
+
+    They read the ``conversation_summary`` rows (one per open conversation) that the writers
+    keep (:mod:`triage.store.summary`; ``store.summary`` compares them with a recomputation
+    from the raw tables, or rebuilds them).
+    """
 
     def _on_its_way(self) -> Any:
         """Conversation keys with a reply approved but not yet sent."""
         o, m, d = s.outbox, s.messages, s.deadlines
-        return (select(_conv(m).label("conv")).select_from(o)
+        return (select(conv_key(m).label("conv")).select_from(o)
                 .join(m, m.c.id == o.c.message_id)
                 .join(d, d.c.message_id == m.c.id)
                 .where(o.c.status.in_(ON_ITS_WAY), open_deadline(d, m)).distinct())
 
-    def counts(self, cut: StateCut) -> Counts:
-        """Return open, waiting, ok, due soon, breached (conversations) and met (replies)."""
-        d = s.deadlines
-        sub = self._open(cut).subquery()
+    def counts(self, cut: StateCut, *, met: bool = True) -> Counts:
+        """Return open, waiting, ok, due soon, breached (conversations) and met (replies).
+
+        ``met=False`` leaves the count of met replies out (0), for a view that does not show
+        it (the queue): it counts every reply ever answered, which grows with the store.
+        """
+        d, cs = s.deadlines, s.conversation_summary
         away = self._on_its_way().subquery()
+
+        def count(*where: ColumnElement[bool]) -> int:
+            return int(c.execute(select(func.count()).select_from(cs).where(*where))
+                       .scalar() or 0)
         with self.read("cannot count conversations") as c:
-            by_rank = {int(r[0]): int(r[1]) for r in c.execute(
-                select(sub.c.rank, func.count()).group_by(sub.c.rank))}
+            # three ranges of ix_conversation_summary_due_at (no row is read but the few
+            # near their boundaries): breached, due soon, all
+            total, breached, soon = count(), count(_in_state(cut, 3)), count(_in_state(cut, 2))
             on_way = int(c.execute(select(func.count()).select_from(away)).scalar() or 0)
             # only customer messages get response deadlines: no join needed (index only)
-            met = int(c.execute(select(func.count()).select_from(d).where(
-                d.c.met_at.is_not(None), d.c.kind.in_(RESPONSE_KINDS))).scalar() or 0)
-        total = sum(by_rank.values())
-        return Counts(open=total, waiting=total - on_way, ok=by_rank.get(1, 0),
-                      due_soon=by_rank.get(2, 0), breached=by_rank.get(3, 0), met=met)
+            answered = int(c.execute(select(func.count()).select_from(d).where(
+                d.c.met_at.is_not(None), d.c.kind.in_(RESPONSE_KINDS))).scalar() or 0) \
+                if met else 0
+        return Counts(open=total, waiting=total - on_way, ok=total - breached - soon,
+                      due_soon=soon, breached=breached, met=answered)
 
     def breakdown(self, cut: StateCut) -> dict[str, dict[str, int]]:
         """Return open conversations by category, channel and language (of the newest open
         message) and by state."""
-        m, cl = s.messages, s.classifications
-        sub = self._open(cut).subquery()
-        base = (select(sub.c.rank, m.c.channel, cl.c.category, cl.c.language)
-                .select_from(sub).join(m, m.c.id == sub.c.newest_id)
-                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-                ).subquery()
+        cs = s.conversation_summary
         out: dict[str, dict[str, int]] = {}
         with self.read("cannot read the dashboard") as c:
             for key in ("category", "channel", "language"):
-                col = base.c[key]
+                col = cs.c[key]
                 out[key] = {str(r[0] or "-"): int(r[1]) for r in c.execute(
                     select(col, func.count()).group_by(col).order_by(col))}
-            ranks = {int(r[0]): int(r[1]) for r in c.execute(
-                select(base.c.rank, func.count()).group_by(base.c.rank))}
-        out["state"] = {st: ranks.get(i + 1, 0) for i, st in enumerate(STATES)}
+        n = self.counts(cut, met=False)
+        out["state"] = {"ok": n.ok, "due_soon": n.due_soon, "breached": n.breached}
         return out
 
     def page(self, f: ConversationFilter, cut: StateCut, size: int = PAGE_SIZE,
@@ -219,53 +239,56 @@ class Conversations(Aggregate):
         ``needs_review``, ``draft_status``, the conversation's ``messages`` count and
         ``assignee`` (its latest assignment). ``total``, when the caller knows it (the open
         count of :meth:`counts` for an unfiltered queue), saves counting again.
+
+        Filters, order and paging read the summary alone (the text search ``q`` also reads
+        the newest message of each row); the 100 rows shown are then joined to their
+        message, classification and draft.
         """
-        m, cl, dr = s.messages, s.classifications, s.drafts
-        sub = self._open(cut).subquery()
-        newest_draft = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
-                                                        dr.c.status != "superseded")
-                        .correlate(m).scalar_subquery())
-        # the latest assignment of each conversation (assignments are few: grouped once)
-        m2, a2, a3 = s.messages.alias("m2"), s.assignments.alias("a2"), s.assignments.alias("a3")
-        latest = (select(_conv(m2).label("conv"), func.max(a2.c.id).label("aid"))
-                  .select_from(a2).join(m2, m2.c.id == a2.c.message_id)
-                  .group_by(_conv(m2))).subquery()
-        keys = (select(sub.c.conv, sub.c.due_at, sub.c.rank, m.c.id, cl.c.category,
-                       cl.c.language, m.c.received_at, a3.c.agent.label("assignee"))
-                .select_from(sub).join(m, m.c.id == sub.c.newest_id)
-                .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-                .outerjoin(latest, latest.c.conv == sub.c.conv)
-                .outerjoin(a3, a3.c.id == latest.c.aid))
+        m, cl, dr, cs = s.messages, s.classifications, s.drafts, s.conversation_summary
+        # plain columns: the state is computed for the rows of the page only
+        keys = select(cs.c.conv, cs.c.due_at, cs.c.state_channel, cs.c.state_source,
+                      cs.c.newest_id, cs.c.category, cs.c.language, cs.c.received_at,
+                      cs.c.assignee)
         rank = {"ok": 1, "due_soon": 2, "breached": 3}.get(f.state)
         if rank is not None:
-            keys = keys.where(sub.c.rank == rank)
-        for col, value in ((cl.c.category, f.category), (m.c.channel, f.channel),
-                           (cl.c.language, f.language), (m.c.source, f.source)):
+            keys = keys.where(_in_state(cut, rank))
+        for col, value in ((cs.c.category, f.category), (cs.c.channel, f.channel),
+                           (cs.c.language, f.language), (cs.c.source, f.source)):
             if value:
                 keys = keys.where(col == value)
         if f.needs_review in ("yes", "no"):
-            keys = keys.where(cl.c.needs_review.is_(f.needs_review == "yes"))
+            keys = keys.where(cs.c.needs_review.is_(f.needs_review == "yes"))
         if f.assignee == "unassigned":
-            keys = keys.where(a3.c.agent.is_(None))
+            # most rows are unassigned: written so that no index serves it (SQLite would
+            # look up every unassigned row through ix_..._assignee and sort them; this way
+            # it reads the index of the order and stops after the page)
+            keys = keys.where(func.coalesce(cs.c.assignee, "") == "")
         elif f.assignee:
-            keys = keys.where(a3.c.agent == (f.me if f.assignee == "mine" else f.assignee))
+            keys = keys.where(cs.c.assignee == (f.me if f.assignee == "mine" else f.assignee))
         if f.q:
             like = f"%{f.q.lower()}%"
-            keys = keys.where(or_(func.lower(m.c.subject).like(like),
-                                  func.lower(m.c.text).like(like),
-                                  func.lower(m.c.sender).like(like),
-                                  func.lower(m.c.sender_name).like(like)))
-        order = {"received": [m.c.received_at.desc()], "category": [cl.c.category],
-                 "language": [cl.c.language]}.get(f.sort, [])
-        chosen = (keys.order_by(*order, sub.c.due_at, sub.c.conv)
+            # a correlated subquery: one look-up of the newest message per candidate row
+            # (a join let PostgreSQL hash every stored message)
+            hit = (select(m.c.id).where(m.c.id == cs.c.newest_id, or_(
+                func.lower(m.c.subject).like(like), func.lower(m.c.text).like(like),
+                func.lower(m.c.sender).like(like), func.lower(m.c.sender_name).like(like)))
+                .correlate(cs).scalar_subquery())
+            keys = keys.where(hit.is_not(None))
+        order = {"received": [cs.c.received_at.desc()], "category": [cs.c.category],
+                 "language": [cs.c.language]}.get(f.sort, [])
+        chosen = (keys.order_by(*order, cs.c.due_at, cs.c.conv)
                   .limit(size).offset((f.page - 1) * size)).subquery()
-        q = (select(chosen.c.conv, chosen.c.due_at, chosen.c.rank, chosen.c.assignee,
+        newest_draft = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
+                                                        dr.c.status != "superseded")
+                        .correlate(m).scalar_subquery())
+        q = (select(chosen.c.conv, chosen.c.due_at, _rank(cut, chosen).label("rank"),
+                    chosen.c.assignee,
                     m.c.id, m.c.thread_id, m.c.subject, m.c.sender, m.c.sender_name,
                     m.c.received_at, m.c.channel, m.c.source,
                     func.substr(m.c.text, 1, 160).label("snippet"), cl.c.category,
                     cl.c.confidence, cl.c.language, cl.c.needs_review,
                     dr.c.status.label("draft_status"))
-             .select_from(chosen).join(m, m.c.id == chosen.c.id)
+             .select_from(chosen).join(m, m.c.id == chosen.c.newest_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
              .outerjoin(dr, dr.c.id == newest_draft)
              .order_by(*[{"received": chosen.c.received_at.desc(),
@@ -307,13 +330,13 @@ class Conversations(Aggregate):
         """Return the sender's other conversations, newest first: thread, subject, last
         message time, category, and whether a response is still open. (Senders are stored
         in lower case by the parser.)"""
-        m, cl, d = s.messages, s.classifications, s.deadlines
+        m, cl, cs = s.messages, s.classifications, s.conversation_summary
         if not sender:
             return []
-        newest = (select(_conv(m).label("conv"), func.max(m.c.id).label("mid"),
+        newest = (select(conv_key(m).label("conv"), func.max(m.c.id).label("mid"),
                          func.count().label("n"))
                   .where(m.c.sender == sender.lower(), m.c.is_auto.is_(False))
-                  .group_by(_conv(m))).subquery()
+                  .group_by(conv_key(m))).subquery()
         q = (select(newest.c.conv, newest.c.n, m.c.id, m.c.subject, m.c.received_at,
                     cl.c.category).select_from(newest).join(m, m.c.id == newest.c.mid)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
@@ -324,8 +347,7 @@ class Conversations(Aggregate):
             still_open: set[int] = set()
             for chunk in chunked(convs, 500):
                 still_open |= {int(r[0]) for r in c.execute(
-                    select(_conv(m)).select_from(d).join(m, m.c.id == d.c.message_id)
-                    .where(open_deadline(d, m), _conv(m).in_(chunk)))}
+                    select(cs.c.conv).where(cs.c.conv.in_(chunk)))}
         out = [r for r in rows if exclude_thread is None or r["conv"] != exclude_thread]
         for r in out:
             r["open"] = r["conv"] in still_open

@@ -19,9 +19,15 @@ from triage.errors import NotFound
 from triage.models import ThreadContext
 from triage.store import schema as s
 from triage.store.base import Aggregate, StoreLike, aware, chunked, row_dict
+from triage.store.conversations import RESPONSE_KINDS
+from triage.store.summary import refresh, refresh_messages
 
 # "nothing will change until someone answers": far enough to never come, valid everywhere
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
+SWEPT = ("ok", "due_soon", "breached")
+"""The states of a deadline neither met nor closed (the others: met, closed), spelled as a
+list so that ``ix_deadlines_state_next_check_at`` serves the sweep (``state NOT IN (met,
+closed)`` made PostgreSQL read every deadline ever stored)."""
 
 
 @dataclass(frozen=True)
@@ -52,6 +58,7 @@ class DeadlineStore(Aggregate):
                 d.c.message_id == message_id, d.c.state != "met",
                 d.c.kind != "resolution").values(state="met", met_at=self.clock.now(),
                                                  met_by=by))
+            refresh_messages(c, [message_id])
 
     # ----------------------------------------------------------------- threads
     def _replies(self, c: Any, thread_ids: Sequence[int]) -> list[ReplyEvent]:
@@ -126,12 +133,16 @@ class DeadlineStore(Aggregate):
                     m.c.sender, m.c.sender_name, cl.c.category)
              .join(m, m.c.id == d.c.message_id)
              .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .where(d.c.state.notin_(["met", "closed"])).order_by(d.c.due_at))
+             .where(d.c.state.in_(SWEPT)).order_by(d.c.due_at))
         if due_by is not None:
             q = q.where(or_(d.c.next_check_at.is_(None), d.c.next_check_at <= due_by,
                             d.c.kind == "resolution"))
         if limit is not None:
-            q = q.where(d.c.id > (after_id or 0)).order_by(None).order_by(d.c.id).limit(limit)
+            # ordered by id + 0, not id: ordered by id with a LIMIT, PostgreSQL walked the
+            # primary key over every deadline ever stored (0.4 s at 1,000,000) looking for
+            # the few due; this way it reads the (state, next_check_at) index and sorts them
+            q = (q.where(d.c.id > (after_id or 0)).order_by(None).order_by(d.c.id + 0)
+                 .limit(limit))
         with self.read("cannot read deadlines") as c:
             return [row_dict(r) for r in c.execute(q)]
 
@@ -162,7 +173,8 @@ class DeadlineStore(Aggregate):
         d, m = s.deadlines, s.messages
         reply, d2, m2 = s.messages.alias("reply"), s.deadlines.alias("d2"), s.messages.alias("m2")
         cols = (d.c.id, d.c.message_id, d.c.kind, m.c.thread_id, m.c.received_at)
-        is_open = and_(d.c.state != "met", d.c.kind != "resolution",
+        # not met: the swept states and closed, spelled out so that an index finds them
+        is_open = and_(d.c.state.in_((*SWEPT, "closed")), d.c.kind != "resolution",
                        m.c.thread_id.is_not(None))
         hits: dict[int, tuple[datetime, str, dict[str, Any]]] = {}
         with self.write("cannot update deadlines") as c:
@@ -195,6 +207,7 @@ class DeadlineStore(Aggregate):
                     state="met", met_at=at, met_by=by[:320] or None)).rowcount
                 if done:
                     met.append({**row, "met_at": at, "met_by": by})
+            refresh(c, {int(r["thread_id"]) for r in met})  # answered: threaded
         return met
 
     # -------------------------------------------------------------- resolution
@@ -245,6 +258,8 @@ class DeadlineStore(Aggregate):
             c.execute(insert(d).values(message_id=message_id, kind=kind, policy=policy,
                                        due_at=due_at, state="ok", warnings_sent=[],
                                        priority=priority))
+            if kind in RESPONSE_KINDS:
+                refresh_messages(c, [message_id])
         return True
 
     def set_due(self, deadline_id: int, due_at: datetime) -> None:
@@ -253,6 +268,8 @@ class DeadlineStore(Aggregate):
             c.execute(update(s.deadlines).where(s.deadlines.c.id == deadline_id,
                                                 s.deadlines.c.state != "met").values(
                 due_at=due_at, next_check_at=None))
+            refresh_messages(c, [r[0] for r in c.execute(select(s.deadlines.c.message_id).where(
+                s.deadlines.c.id == deadline_id, s.deadlines.c.kind.in_(RESPONSE_KINDS)))])
 
     def resolve(self, message_id: int, by: str) -> int:
         """Mark the resolution deadline of ``message_id``'s thread met now; return how many
@@ -280,8 +297,12 @@ class DeadlineStore(Aggregate):
         stmt = (update(d).where(d.c.id == bindparam("did"), d.c.state != "met",
                                 d.c.state != "closed")
                 .values(state=bindparam("st")))
+        closing = [k for k, v in states.items() if v == "closed"]
         with self.write("cannot update deadlines") as c:
             c.execute(stmt, [{"did": k, "st": v} for k, v in states.items()])
+            if closing:  # the other states are computed when read: no summary input
+                refresh_messages(c, [r[0] for r in c.execute(select(d.c.message_id).where(
+                    d.c.id.in_(closing)))])
 
     def record_warnings(self, row: dict[str, Any], thresholds: Sequence[str],
                         notice: str | None, targets: Sequence[str],

@@ -25,6 +25,7 @@ from triage.clock import Clock, ensure_utc
 from triage.errors import ReviewError
 from triage.models import Classification, Draft
 from triage.store import schema as s
+from triage.store.summary import refresh_messages
 
 OPEN = "pending_review"
 """The one status in which a draft may still be edited, approved or discarded."""
@@ -176,6 +177,7 @@ class Drafts:
             c.execute(update(dl).where(dl.c.message_id == row["message_id"],
                                        dl.c.kind.in_(RESPONSE_KINDS), dl.c.met_at.is_(None))
                       .values(state="closed", next_check_at=None))
+            refresh_messages(c, [row["message_id"]])
             return row
 
     def undo_discard(self, draft_id: int, by: str, since: datetime) -> dict[str, Any]:
@@ -195,6 +197,7 @@ class Drafts:
             c.execute(update(dl).where(dl.c.message_id == row.message_id,
                                        dl.c.state == "closed")
                       .values(state="ok", next_check_at=None))
+            refresh_messages(c, [row.message_id])
             return _as_dict(row)
 
     def assign(self, message_id: int, agent: str) -> None:
@@ -204,6 +207,7 @@ class Drafts:
             c.execute(delete(a).where(a.c.message_id == message_id))
             c.execute(insert(a).values(message_id=message_id, agent=agent,
                                        assigned_at=self.clock.now()))
+            refresh_messages(c, [message_id])
 
     def redraft(self, message_id: int, draft: Draft, by: str) -> int:
         """Replace the message's draft by ``draft`` (an agent switched its situation) in one
@@ -257,4 +261,5 @@ class Drafts:
                 language=r.classification.language, channel=r.channel,
                 old_category=r.old_category, new_category=r.classification.category,
                 agent=by, created_at=now))
+            refresh_messages(c, [r.message_id])
         return draft_id

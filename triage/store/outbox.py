@@ -17,6 +17,7 @@ from sqlalchemy import and_, func, insert, literal, or_, select, update
 from triage.models import OutgoingReply
 from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
+from triage.store.summary import refresh
 
 
 def payload_of(reply: OutgoingReply) -> dict[str, Any]:
@@ -118,6 +119,7 @@ class OutboxRows(Aggregate):
                     or_(d.c.message_id == row["message_id"], d.c.message_id.in_(answered)),
                     d.c.met_at.is_(None), d.c.kind != "resolution").values(
                     state="met", met_at=now, met_by=(row.get("actor") or None)))
+                refresh(c, [int(tid) if tid is not None else -int(row["message_id"])])
 
     def set_in_doubt(self, oid: int, error: str) -> None:
         """Mark row ``oid`` in doubt (a send that may or may not have gone out)."""

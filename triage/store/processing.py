@@ -1,7 +1,8 @@
 """Processing results: classification, deadline and draft of a message, written exactly once.
 
 A message flips from ``new`` to ``processed`` in the same transaction that writes its
-classification, deadline and draft, so a crash at any point loses nothing and a re-run (or a
+classification, deadline and draft (and the summary row of its conversation,
+``triage.store.summary``), so a crash at any point loses nothing and a re-run (or a
 second daemon) doubles nothing. The rows of a classification and a draft, and superseding
 the open drafts, are built as the review actions build them (``triage.store.drafts``).
 """
@@ -19,6 +20,7 @@ from triage.models import Classification, Draft
 from triage.store import schema as s
 from triage.store.base import Aggregate, chunked
 from triage.store.drafts import classification_values, draft_values, supersede_drafts
+from triage.store.summary import refresh_messages
 
 
 @dataclass(frozen=True)
@@ -83,6 +85,8 @@ class Processing(Aggregate):
                 supersede_drafts(c, [mid for mid, _ in drafted], now)
                 c.execute(insert(s.drafts), [draft_values(mid, d, now, "triage")
                                              for mid, d in drafted])
+            # a message with a deadline may open (or change) its conversation
+            refresh_messages(c, [r.message_id for r in done if r.due_at is not None])
         return flipped
 
     def quarantine(self, message_id: int, reason: str) -> None:
@@ -90,6 +94,7 @@ class Processing(Aggregate):
         with self.write(f"cannot quarantine message {message_id}") as c:
             c.execute(update(s.messages).where(s.messages.c.id == message_id).values(
                 status="quarantined", error=reason[:4000], processed_at=self.clock.now()))
+            refresh_messages(c, [message_id])
         self.audit("triage", "quarantine", message_id, {"reason": reason[:500]})
 
 

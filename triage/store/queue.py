@@ -1,90 +1,24 @@
-"""Read models of the review page: the queue, a message with its thread, the dashboard."""
+"""Read models of the message page (a message with its thread, deadline, corrections and
+outbox rows), the filter pickers and the message-level dashboard. The queue itself is
+``triage.store.conversations``."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
 from typing import Any
 
-from sqlalchemy import and_, case, func, or_, select
+from sqlalchemy import and_, func, select
 
 from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
-from triage.store.conversations import RESPONSE_KINDS, open_deadline
-
-QUEUE_LIMIT = 300
-
-
-@dataclass
-class QueueFilter:
-    """Filters of the queue; empty strings mean 'any'."""
-
-    category: str = ""
-    channel: str = ""
-    language: str = ""
-    source: str = ""
-    state: str = ""
-    needs_review: str = ""
-    """'yes', 'no' or '' (any)."""
-    q: str = ""
-
-    @classmethod
-    def from_mapping(cls, data: Any) -> QueueFilter:
-        """Build from query parameters (unknown keys ignored, values trimmed)."""
-        return cls(**{f.name: str(data.get(f.name) or "").strip()[:200] for f in fields(cls)})
-
-    def as_params(self) -> dict[str, str]:
-        """Return the non-empty filters (for links that keep them)."""
-        return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name)}
-
-
-def _newest_draft_id() -> Any:
-    dr, m = s.drafts, s.messages
-    return (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
-                                            dr.c.status != "superseded")
-            .correlate(m).scalar_subquery())
+from triage.store.conversations import RESPONSE_KINDS
 
 
 class Queue(Aggregate):
-    """What agents see: read-only queries over messages, classifications, deadlines,
-    drafts, assignments, corrections and the outbox. (A message's current draft,
+    """What agents see of a message: read-only queries over messages, deadlines,
+    corrections and the outbox, the filter pickers' values and the message-level dashboard.
+    (The queue of conversations is ``store.conversations``; a message's current draft,
     classification and assignee are ``store.drafts``' reads, shared with the review
     actions.)"""
-
-    def queue(self, f: QueueFilter, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
-        """Return messages waiting for a reply (deadline not met unless filtered), soonest
-        due first, with category, confidence, language, deadline, draft status, assignee."""
-        m, cl, d, dr, a = s.messages, s.classifications, s.deadlines, s.drafts, s.assignments
-        q = (select(m.c.id, m.c.source, m.c.channel, m.c.sender, m.c.sender_name, m.c.subject,
-                    m.c.received_at, m.c.thread_id, cl.c.category, cl.c.confidence,
-                    cl.c.language, cl.c.needs_review, d.c.due_at, d.c.state, d.c.met_at,
-                    dr.c.status.label("draft_status"), a.c.agent.label("assignee"))
-             .select_from(m)
-             .join(d, and_(d.c.message_id == m.c.id, d.c.kind.in_(RESPONSE_KINDS)))
-             .outerjoin(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
-             .outerjoin(dr, dr.c.id == _newest_draft_id())
-             .outerjoin(a, a.c.message_id == m.c.id)
-             .where(m.c.status == "processed", m.c.is_auto.is_(False)))
-        if f.state == "met":
-            q = q.where(d.c.met_at.is_not(None))
-        else:  # open, as triage.store.conversations defines it
-            q = q.where(open_deadline(d, m))
-            if f.state:
-                q = q.where(d.c.state == f.state)
-        for col, value in ((cl.c.category, f.category), (m.c.channel, f.channel),
-                           (cl.c.language, f.language), (m.c.source, f.source)):
-            if value:
-                q = q.where(col == value)
-        if f.needs_review in ("yes", "no"):
-            q = q.where(cl.c.needs_review.is_(f.needs_review == "yes"))
-        if f.q:
-            like = f"%{f.q.lower()}%"
-            q = q.where(or_(func.lower(m.c.subject).like(like),
-                            func.lower(m.c.text).like(like),
-                            func.lower(m.c.sender).like(like),
-                            func.lower(m.c.sender_name).like(like)))
-        q = q.order_by(case((d.c.due_at.is_(None), 1), else_=0), d.c.due_at, m.c.id)
-        with self.read("cannot read the queue") as c:
-            return [row_dict(r) for r in c.execute(q.limit(limit))]
 
     def filter_choices(self) -> dict[str, list[str]]:
         """Return the values seen for each filterable column (for the filter pickers)."""

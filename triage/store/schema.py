@@ -18,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     false,
+    func,
 )
 
 metadata = MetaData(
@@ -106,6 +107,8 @@ messages = Table(
     Index("ix_messages_sender", "sender"),
     Index("ix_messages_received_at", "received_at"),
 )
+# the sweep looks up our own replies by lower(sender) (triage.store.deadline_store)
+Index("ix_messages_sender_lower", func.lower(messages.c.sender))
 
 classifications = Table(
     "classifications",
@@ -165,6 +168,37 @@ deadlines = Table(
     Index("ix_deadlines_state_due_at", "state", "due_at"),
     Index("ix_deadlines_state_next_check_at", "state", "next_check_at"),
     Index("ix_deadlines_met_at_kind", "met_at", "kind"),
+)
+
+# One row per OPEN conversation (see triage.store.conversations for what open means), kept by
+# the writers in the transaction that changes its inputs (triage.store.summary): the queue, its
+# counts and the dashboard read these rows instead of grouping every open deadline.
+conversation_summary = Table(
+    "conversation_summary",
+    metadata,
+    # the conversation key: its thread id, else minus the id of its only message
+    Column("conv", Integer, primary_key=True, autoincrement=False),
+    Column("thread_id", Integer),
+    # the most urgent open response deadline, and what decides its state's due-soon boundary
+    # (channel and source over the open messages, as the state has always been computed)
+    Column("due_at", TS, nullable=False),
+    Column("state_channel", String(20), nullable=False),
+    Column("state_source", String(200), nullable=False),
+    # the newest open customer message, what the queue shows and filters on
+    Column("newest_id", Integer, nullable=False),
+    Column("received_at", TS, nullable=False),
+    Column("channel", String(20), nullable=False),
+    Column("source", String(200), nullable=False),
+    Column("category", String(40)),
+    Column("language", String(8)),
+    Column("needs_review", Boolean),
+    # the agent of the conversation's latest assignment
+    Column("assignee", String(200)),
+    Index("ix_conversation_summary_due_at", "due_at", "conv"),
+    Index("ix_conversation_summary_received_at", "received_at"),
+    Index("ix_conversation_summary_category", "category", "due_at"),
+    Index("ix_conversation_summary_language", "language", "due_at"),
+    Index("ix_conversation_summary_assignee", "assignee", "due_at"),
 )
 
 # One row per deadline, threshold and target: the durable record that a notice was (or is

@@ -14,6 +14,8 @@ aggregate, each in its own module and each public method one transaction:
 ``store.queue``           the review page's read models (``queue.py``)
 ``store.conversations``   open conversations, their states and the counts every view shows
                           (``conversations.py``)
+``store.summary``         the summary row of each open conversation, kept by the writers
+                          above; checked and rebuilt here (``summary.py``)
 ``store.notes``           internal notes; ``store.saved_replies`` agents' canned replies
                           (``notes.py``)
 ``store.quarantine``      quarantined messages: list, retry, dismiss (``quarantine.py``)
@@ -60,6 +62,7 @@ from triage.store.quarantine import Quarantine
 from triage.store.queue import Queue
 from triage.store.registry import ModelVersions
 from triage.store.status import StatusReads
+from triage.store.summary import ConversationSummary
 from triage.store.web_sessions import LoginFailures, WebSessions
 
 
@@ -75,6 +78,7 @@ class Store:
         self.drafts = Drafts(engine, clock)
         self.queue = Queue(engine, clock)
         self.conversations = Conversations(engine, clock)
+        self.summary = ConversationSummary(engine, clock)
         self.notes = Notes(engine, clock)
         self.saved_replies = SavedReplies(engine, clock)
         self.quarantined = Quarantine(engine, clock)

@@ -1,8 +1,10 @@
 """Read side of the review page: thin callers of the store's read models.
 
-The queries themselves live in ``triage.store.queue`` (``store.queue``) and, for what the
-review actions read too, ``triage.store.drafts`` (``store.drafts``); these functions keep the
-page's call sites short (``queries.deadline(store, id)``).
+The queue of conversations is ``store.conversations`` (``triage.store.conversations``, read
+by ``routes_queue``). The message page's queries live in ``triage.store.queue``
+(``store.queue``) and, for what the review actions read too, ``triage.store.drafts``
+(``store.drafts``); these functions keep the page's call sites short
+(``queries.deadline(store, id)``).
 """
 
 from __future__ import annotations
@@ -10,16 +12,9 @@ from __future__ import annotations
 from typing import Any
 
 from triage.store import Store
-from triage.store.queue import QUEUE_LIMIT, QueueFilter
 
-__all__ = ["QUEUE_LIMIT", "QueueFilter", "assignee", "corrections", "current_classification",
-           "current_draft", "dashboard", "deadline", "filter_choices", "open_resolution",
-           "outbox_rows", "queue", "thread_messages"]
-
-
-def queue(store: Store, f: QueueFilter, limit: int = QUEUE_LIMIT) -> list[dict[str, Any]]:
-    """Return the messages waiting for a reply, soonest due first (``Queue.queue``)."""
-    return store.queue.queue(f, limit)
+__all__ = ["assignee", "corrections", "current_classification", "current_draft", "dashboard",
+           "deadline", "filter_choices", "open_resolution", "outbox_rows", "thread_messages"]
 
 
 def filter_choices(store: Store) -> dict[str, list[str]]:

@@ -47,7 +47,7 @@ def _context(request: Request, user: User) -> dict[str, Any]:
     p = parts(request)
     f = ConversationFilter.from_mapping(request.query_params, me=user.name)
     cut = state_cut(p.deadlines, p.clock.now())
-    counts = p.store.conversations.counts(cut)
+    counts = p.store.conversations.counts(cut, met=False)  # the page shows no met count
     unfiltered = not any(v for k, v in f.as_params().items() if k != "sort")
     rows, total = p.store.conversations.page(f, cut, total=counts.open if unfiltered else None)
     pages = max(1, -(-total // PAGE_SIZE))
