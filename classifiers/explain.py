@@ -53,7 +53,8 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
                   top: int = 8) -> list[Term]:
     """Like :func:`explain`, in words a person reads: the weight of each word-start and
     word-end fragment goes to the whole words of ``text`` it comes from, so the result holds
-    only words and two-word phrases, strongest first."""
+    only words and two-word phrases, strongest first; terms with the analyser's number
+    placeholder are left out (the customer wrote "500", the analyser reads "0")."""
     every = explain(model, text, category, top=10**6)
     words = _TOKEN.findall(normalise(text))
     long = [w for w in dict.fromkeys(words) if len(w) > AFFIX]
@@ -63,9 +64,11 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
             owners = [w for w in long if w.startswith(t.term[1:])]
         elif t.term.endswith(">"):
             owners = [w for w in long if w.endswith(t.term[:-1])]
+        elif any(part.isdigit() for part in t.term.split()):
+            owners = []  # the analyser's number placeholder ("error 0"): not what was written
         else:
             owners = [t.term]
-        for w in owners or []:
+        for w in owners:
             out[w] += t.weight / len(owners)
     ranked = sorted(out.items(), key=lambda kv: kv[1], reverse=True)
     return [Term(w, v) for w, v in ranked[:top] if v > 0]

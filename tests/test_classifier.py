@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import re
 from dataclasses import replace
 from pathlib import Path
 
@@ -12,7 +13,7 @@ import pytest
 
 from classifiers.corpus_io import Example
 from classifiers.evaluate import evaluate, macro_f1, write_confusion_png, write_html
-from classifiers.explain import explain
+from classifiers.explain import explain, explain_words
 from classifiers.model import TriageClassifier
 from classifiers.modelfile import load_model
 from classifiers.text import analyse, fold, normalise
@@ -85,6 +86,24 @@ def test_explain_names_the_terms_that_drove_the_prediction(
                for t in terms[:5])
     with pytest.raises(ValueError, match="unknown category"):
         explain(classifier, text, "weather")
+
+
+@pytest.mark.parametrize("text", [
+    "App crashes on login. The app crashes every time I try to log in, error 500.",
+    "Lỗi 502 khi thanh toán đơn 12345, app báo lỗi 404 liên tục",
+    "Gagal bayar, error 503 terus di aplikasi sejak jam 9",
+    "Hindi po ako maka-login, error 401 lagi sa app",
+])
+def test_explained_words_are_words_the_customer_wrote(classifier: TriageClassifier,
+                                                      text: str) -> None:
+    """The analyser reads every number as "0"; the page must not show "error 0"."""
+    words = set(re.findall(r"[^\W\d_]+", normalise(text)))
+    every = explain(classifier, text, top=10**6)
+    assert any(any(p.isdigit() for p in t.term.split()) for t in every)  # the case exists
+    shown = explain_words(classifier, text, top=50)
+    assert shown
+    for t in shown:
+        assert set(t.term.split()) <= words, t.term
 
 
 def test_evaluate_report_png_and_html(classifier: TriageClassifier, tmp_path: Path) -> None:
