@@ -245,6 +245,11 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     agent.get_by_label("Canned text").select_option(label="template: request")
     agent.get_by_role("button", name="Insert").click()
     agent.wait_for_function("() => document.getElementById('draft-text').value.length > 200")
+    inserted = agent.get_by_label("Reply", exact=True).input_value()
+    # a template is a whole reply: it replaces the draft instead of doubling the greeting,
+    # the signature and the reference
+    assert inserted.count("Hi Lina") == 1 and inserted.count("Best regards") == 1, inserted
+    assert "Thanks for your message about your refund" in inserted
     shot(agent, "message")
     agent.get_by_label("Reply", exact=True).fill(
         "Hi Lina,\n\nYour refund for order 7781 was sent today.\n\nSupport")

@@ -128,8 +128,17 @@
       fetch(pick.value, { credentials: "same-origin" }).then(function (r) { return r.ok ? r.text() : ""; })
         .then(function (text) {
           if (!text) return;
-          var at = ta.selectionStart || 0;
-          ta.value = ta.value.slice(0, at) + text + ta.value.slice(ta.selectionEnd || at);
+          var opt = pick.options[pick.selectedIndex];
+          if (opt && opt.getAttribute("data-kind") === "template") {
+            // a template is a whole reply (greeting, signature, reference): it replaces the
+            // draft, after asking when the agent has already edited it
+            if (ta.value !== ta.defaultValue &&
+                !window.confirm("Replace your edited reply with this template?")) return;
+            ta.value = text;
+          } else {
+            var at = ta.selectionStart || 0;
+            ta.value = ta.value.slice(0, at) + text + ta.value.slice(ta.selectionEnd || at);
+          }
           markPlaceholders(); ta.focus();
         });
     }
