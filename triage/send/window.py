@@ -149,12 +149,12 @@ def zalo_rule(window: timedelta) -> WindowRule:
     return WindowRule("Zalo", window, ZALO_ADVICE)
 
 
-def rule_for(settings: SourceSettings | None, message_id: str) -> WindowRule | None:
-    """The window a reply to stored message ``message_id`` of source ``settings`` must fit
-    in, or None when the platform has none (Telegram, a Facebook comment, X, Mastodon)."""
+def rule_for(settings: SourceSettings | None, private: bool) -> WindowRule | None:
+    """The window a reply to a stored message of source ``settings`` must fit in (``private``:
+    the message's stored flag, a Messenger chat rather than a Page comment), or None when the
+    platform has none (Telegram, a Facebook comment, X, Mastodon)."""
     if isinstance(settings, FacebookSettings):
-        is_dm = message_id.split(":")[2:3] == ["dm"]  # facebook:<page>:dm:<psid>:<mid>
-        return messenger_rule(settings.human_agent_tag) if is_dm else None
+        return messenger_rule(settings.human_agent_tag) if private else None
     if isinstance(settings, WhatsAppSettings):
         return WHATSAPP
     if isinstance(settings, ZaloSettings):
@@ -184,7 +184,7 @@ class ReplyWindows:
         if message.get("channel") != "social" or message.get("is_auto"):
             return None
         source = str(message.get("source") or "")
-        rule = rule_for(self.sources.get(source), str(message.get("message_id") or ""))
+        rule = rule_for(self.sources.get(source), bool(message.get("private")))
         if rule is None:
             return None
         return rule.state(self.last_seen(source, str(message.get("sender") or "")),
