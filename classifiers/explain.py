@@ -8,11 +8,12 @@ predicted category (terms that collide on one column share it equally).
 
 from __future__ import annotations
 
+import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
 from classifiers.model import TriageClassifier
-from classifiers.text import _TOKEN, AFFIX, analyse, normalise
+from classifiers.text import _TOKEN, AFFIX, analyse, fold, normalise
 
 
 @dataclass(frozen=True)
@@ -53,8 +54,10 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
                   top: int = 8) -> list[Term]:
     """Like :func:`explain`, in words a person reads: the weight of each word-start and
     word-end fragment goes to the whole words of ``text`` it comes from, so the result holds
-    only words and two-word phrases, strongest first; terms with the analyser's number
-    placeholder are left out (the customer wrote "500", the analyser reads "0")."""
+    only words and two-word phrases, strongest first, spelt as the customer wrote them
+    (diacritics kept: "thất vọng", not the folded "that vong" the model reads); terms with the
+    analyser's number placeholder are left out (the customer wrote "500", the analyser reads
+    "0")."""
     every = explain(model, text, category, top=10**6)
     words = _TOKEN.findall(normalise(text))
     long = [w for w in dict.fromkeys(words) if len(w) > AFFIX]
@@ -71,4 +74,18 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
         for w in owners:
             out[w] += t.weight / len(owners)
     ranked = sorted(out.items(), key=lambda kv: kv[1], reverse=True)
-    return [Term(w, v) for w, v in ranked[:top] if v > 0]
+    spelt = spellings(text)
+    return [Term(" ".join(spelt.get(w, w) for w in term.split()), v)
+            for term, v in ranked[:top] if v > 0]
+
+
+def spellings(text: str) -> dict[str, str]:
+    """Map each word as the model reads it (folded: "that") to the word as ``text`` spells
+    it, lower-cased ("thất"), so an agent reads the customer's own words; the first spelling
+    wins when several fold to one word."""
+    out: dict[str, str] = {}
+    for word in _TOKEN.findall(unicodedata.normalize("NFC", text).lower()):
+        folded = fold(word)
+        if folded != word and folded not in out:
+            out[folded] = word
+    return out

@@ -260,3 +260,31 @@ def test_import_reads_maildir_names_skips_non_mail_and_reports_duplicates(
     (tmp_path / "empty").mkdir()
     r = run(["import", "--config", str(cfg), str(tmp_path / "empty")], cwd=tmp_path)
     assert r.returncode == 1 and "no messages found" in r.stderr
+
+
+def test_queue_summary_check_finds_drift_and_rebuild_repairs_it(
+        tmp_path: Path, demo_dir: Path) -> None:
+    """`triage queue-summary` agrees on a store the daemon wrote, exits 1 naming the
+    conversations once rows are deleted behind triage's back, and --rebuild repairs them."""
+    import shutil
+    import sqlite3
+
+    d = tmp_path / "copy"
+    shutil.copytree(demo_dir, d)
+    cfg = str(d / "triage.toml")
+    r = run(["queue-summary", "--config", cfg], cwd=d)
+    assert r.returncode == 0 and "agrees" in r.stdout, r.stderr
+    [db] = [p for p in (d / "data").iterdir()
+            if p.is_file() and p.read_bytes()[:16] == b"SQLite format 3\x00"]
+    with sqlite3.connect(db) as c:
+        (open_before,) = c.execute("SELECT count(*) FROM conversation_summary").fetchone()
+        c.execute("DELETE FROM conversation_summary WHERE conv IN "
+                  "(SELECT conv FROM conversation_summary ORDER BY conv LIMIT 2)")
+    assert open_before >= 10
+    r = run(["queue-summary", "--config", cfg], cwd=d)
+    assert r.returncode == 1 and "differs for 2 conversations" in r.stderr
+    assert "--rebuild" in r.stderr
+    r = run(["queue-summary", "--config", cfg, "--rebuild"], cwd=d)
+    assert r.returncode == 0 and f"rebuilt: {open_before} open" in r.stdout, r.stderr
+    r = run(["queue-summary", "--config", cfg], cwd=d)
+    assert r.returncode == 0 and "agrees" in r.stdout

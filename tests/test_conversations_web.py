@@ -288,3 +288,33 @@ def test_deadline_policies_are_validated_written_back_and_applied(demo: App) -> 
     assert "# Demo configuration" in cfg.read_text() and before != cfg.read_text()
     assert demo.deadlines.target("email", "request").within == timedelta(hours=8)
     assert demo.deadlines.target("email", "complaint").within == timedelta(hours=4)
+
+
+def test_every_draft_for_a_stored_message_sees_its_attachments_and_privacy(
+        demo: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The display-time promise check detects the situation again for a draft stored without
+    one; it used to build its request by hand and leave out the attachments and the private
+    flag, so a customer's photo did not count there although processing had seen it."""
+    from triage.drafting.request import request_for
+
+    mid = next(int(r["id"]) for r in demo.store.export_rows() if r.get("draft"))
+    msg = dict(demo.store.message(mid), private=True,
+               attachments=[{"content_type": "image/jpeg", "filename": "crack.jpg"}])
+    draft = dict(demo.store.drafts.current(mid), situation="")
+    seen: list[Any] = []
+    original = demo.review.renderer.situation_for
+
+    def recording(req: Any) -> Any:
+        seen.append(req)
+        return original(req)
+
+    monkeypatch.setattr(demo.review.renderer, "situation_for", recording)
+    demo.review.fresh_promise(msg, draft)
+    assert len(seen) == 1
+    req = seen[0]
+    assert req.attachment_types == ("image/jpeg",) and req.private is True
+    built = request_for(msg, category=req.category, language=req.language,
+                        needs_review=req.needs_review)
+    assert req == built
+    assert (built.thread_id, built.channel, built.text) == (
+        msg["thread_id"] or mid, msg["channel"], msg["text"])

@@ -89,3 +89,55 @@ def test_the_app_detects_with_the_agents_choices(seeded: Any, tmp_path: Path,
         assert off.renderer.situation_model is None
     finally:
         off.store.close()
+
+
+def test_a_long_running_process_learns_new_switches_after_the_interval() -> None:
+    """The learner trains once, keeps its model within ``every``, learns the switches made
+    since once ``every`` has passed, and keeps the model it has when the store fails."""
+    from datetime import UTC, datetime, timedelta
+
+    from triage.clock import FrozenClock
+    from triage.drafting.situation_learning import SituationLearner
+    from triage.errors import StoreError
+
+    text = "The screen of the phone you sent me is cracked, I have the photos."
+    choices: list[dict[str, Any]] = []
+    calls = {"n": 0, "fail": False}
+
+    def read() -> list[dict[str, Any]]:
+        calls["n"] += 1
+        if calls["fail"]:
+            raise StoreError("database is locked")
+        return list(choices)
+
+    clock = FrozenClock(datetime(2026, 12, 4, 9, tzinfo=UTC))
+    learner = SituationLearner(read, clock, timedelta(hours=24))
+    first = learner.model()
+    assert first is packaged_model() and learner.model() is first and calls["n"] == 1
+    choices.extend({"message_id": i, "situation": "order_status", "text": text,
+                    "subject": "", "language": "en"} for i in range(12))
+    clock.advance(timedelta(hours=23))
+    assert learner.model() is first and calls["n"] == 1  # not yet
+    clock.advance(timedelta(hours=1))
+    second = learner.model()
+    assert second is not first and calls["n"] == 2
+    assert probabilities(second, features(text))["order_status"] > \
+        probabilities(first, features(text))["order_status"]
+    calls["fail"] = True
+    clock.advance(timedelta(hours=24))
+    assert learner.model() is second and calls["n"] == 3  # kept, tried once
+    assert learner.model() is second and calls["n"] == 3
+    calls["fail"] = False
+    clock.advance(timedelta(hours=24))
+    assert learner.model() is not second and calls["n"] == 4
+
+
+def test_relearning_more_often_than_a_minute_is_refused() -> None:
+    import pytest
+
+    from triage.errors import ConfigError
+
+    with pytest.raises((ConfigError, ValueError), match="relearn_situations_every"):
+        settings_from_mapping({"drafting": {"relearn_situations_every": "10s"}})
+    ok = settings_from_mapping({"drafting": {"relearn_situations_every": "6h"}})
+    assert ok.drafting.relearn_situations_every.total_seconds() == 6 * 3600

@@ -15,7 +15,8 @@ from typing import Any, Protocol
 
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
-from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.render import Renderer
+from triage.drafting.request import request_for
 from triage.drafting.situations import GENERAL, ThreadFacts
 from triage.mail.batch import ParseJob, ParseOutcome, parse_batch, parse_one
 from triage.mail.scrub import clean_text, scrub
@@ -102,16 +103,11 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
     if situation is None and cl.model_version.startswith("agent:"):
         situation = GENERAL
     plan = deadlines.plan(row, cl.category, context)
-    draft = renderer.render(DraftRequest(
-        category=cl.category, channel=row["channel"], language=cl.language,
-        subject=row["subject"], text=row["text"], sender=row["sender"],
-        sender_name=row["sender_name"], thread_id=row["thread_id"] or row["id"],
-        due_at=plan.due_at, needs_review=cl.needs_review,
-        attachment_types=tuple(str(a.get("content_type", ""))
-                               for a in row.get("attachments") or []),
+    draft = renderer.render(request_for(
+        row, category=cl.category, language=cl.language, due_at=plan.due_at,
+        needs_review=cl.needs_review, situation=situation, now=now,
         thread=ThreadFacts(replied_before=context.replied_before,
-                           unanswered=context.unanswered),
-        situation=situation, now=now, private=bool(row.get("private"))))
+                           unanswered=context.unanswered)))
     return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                      priority=plan.priority)
 

@@ -23,7 +23,8 @@ from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.placeholders import ensure_sendable as no_markers_left
 from triage.drafting.promises import Refreshed
-from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.render import Renderer
+from triage.drafting.request import request_for
 from triage.drafting.situations import situation_choices
 from triage.drafting.usage import TemplateUsage, outcomes_from_rows, usage_report
 from triage.errors import NotFound, PlaceholderUnfilled, ReviewError, TriageError
@@ -486,12 +487,8 @@ class ReviewService:
         category = cl.get("category") or "request"
         situation = str(draft.get("situation") or "")
         if not situation:  # a draft stored before drafts kept their situation: detect it
-            situation, _topic = self.renderer.situation_for(DraftRequest(
-                category=category, channel=message["channel"], language=customer,
-                subject=message.get("subject") or "", text=message.get("text") or "",
-                sender=message.get("sender") or "",
-                sender_name=message.get("sender_name") or "",
-                thread_id=message.get("thread_id") or message["id"], due_at=None,
+            situation, _topic = self.renderer.situation_for(request_for(
+                message, category=category, language=customer,
                 needs_review=bool(cl.get("needs_review"))))
         return self.renderer.refresh(body, situation=situation,
                                      language=draft.get("language") or customer,

@@ -19,7 +19,7 @@ from triage.config import Settings
 from triage.deadlines.policy import DeadlinePolicy
 from triage.deadlines.sweep import DeadlineSweeper
 from triage.drafting.render import Renderer
-from triage.errors import StoreError
+from triage.drafting.situation_learning import SituationLearner
 from triage.models import OutgoingReply
 from triage.ops.runtime import OpsRuntime
 from triage.pipeline import Pipeline
@@ -83,18 +83,18 @@ class App:
                         if d.learn_situations else None)
 
     @cached_property
-    def situation_model(self) -> Any:
-        """The situation model drafts are detected with: the packaged corpus plus the
-        situations agents switched drafts to (``drafting.learn_situations``), trained once
-        per process; the packaged model alone when the store cannot be read."""
-        from triage.drafting.situation_learning import learned_model
-        from triage.drafting.situation_model import packaged_model
+    def situations(self) -> SituationLearner:
+        """The situation model of this process: the packaged corpus plus the situations
+        agents switched drafts to (``drafting.learn_situations``), learnt again every
+        ``drafting.relearn_situations_every``."""
+        d = self.settings.drafting
+        return SituationLearner(self.store.learning.situation_choices, self.clock,
+                                d.relearn_situations_every)
 
-        try:
-            return learned_model(self.store.learning.situation_choices())
-        except StoreError as e:
-            log.warning("situation model: agents' choices not read (%s); packaged model", e)
-            return packaged_model()
+    @property
+    def situation_model(self) -> Any:
+        """The situation model drafts are detected with now (see :attr:`situations`)."""
+        return self.situations.model()
 
     @cached_property
     def deadlines(self) -> DeadlinePolicy:

@@ -242,6 +242,6 @@ def demo(workdir: str, once: bool) -> None:
 for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.deadlines,
                  social_cli.social, web_cli.users, web_cli.web, imap_cli.backfill,
                  classifier_cli.train_cmd, classifier_cli.evaluate_cmd, classifier_cli.explain_cmd,
-                 classifier_cli.models_group, ops_cli.status, retention_cli.retention,
-                 outbox_cli.outbox, review_cli.review):
+                 classifier_cli.models_group, ops_cli.status, ops_cli.queue_summary,
+                 retention_cli.retention, outbox_cli.outbox, review_cli.review):
     main.add_command(_command)

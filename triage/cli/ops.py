@@ -1,4 +1,4 @@
-"""Operations commands: ``triage status``."""
+"""Operations commands: ``triage status`` and ``triage queue-summary``."""
 
 from __future__ import annotations
 
@@ -104,5 +104,37 @@ def status(config: str | None, as_json: bool) -> None:
             click.echo(json.dumps(report, indent=2, default=str))
         else:
             _print(report)
+
+    run()
+
+
+@click.command("queue-summary")
+@click.option("--config", "config", type=click.Path(dir_okay=False),
+              help="Config file (default: $TRIAGE_CONFIG or ./triage.toml).")
+@click.option("--rebuild", is_flag=True,
+              help="Recompute every summary row from the messages and deadlines.")
+def queue_summary(config: str | None, rebuild: bool) -> None:
+    """Check the queue's conversation summary against the messages and deadlines (exit 1 when
+    they differ), or rebuild it with --rebuild: after loading rows into the database behind
+    triage's back, or when the queue's counts look wrong."""
+    from triage.cli.common import cli_settings, handle_errors
+    from triage.services import App
+
+    @handle_errors
+    def run() -> None:
+        summary = App(cli_settings(config)).store.summary
+        if rebuild:
+            click.echo(f"queue summary rebuilt: {summary.rebuild()} open conversations")
+            return
+        keys = sorted({int(row["conv"]) for _side, row in summary.drift()})
+        if not keys:
+            click.echo("queue summary agrees with the messages and deadlines")
+            return
+        convs = [f"thread {k}" if k > 0 else f"message {-k}" for k in keys]
+        click.echo(f"queue summary differs for {len(convs)} conversation"
+                   f"{'' if len(convs) == 1 else 's'} ({', '.join(convs[:10])}"
+                   f"{', ...' if len(convs) > 10 else ''}): run `triage queue-summary "
+                   "--rebuild`", err=True)
+        raise SystemExit(1)
 
     run()

@@ -140,8 +140,20 @@ class DraftingSettings(Section):
     learn_situations: bool = Field(
         True,
         description="Train the situation model on the packaged corpus plus the situations "
-        "agents switched drafts to (once per process, when the first draft is detected).",
+        "agents switched drafts to (when the first draft is detected, then again every "
+        "relearn_situations_every).",
     )
+    relearn_situations_every: Duration = Field(
+        timedelta(hours=24), description="How often each process learns the situation model "
+        "again from the agents' latest switches (learn_situations); at least 1 minute.",
+    )
+
+    @field_validator("relearn_situations_every")
+    @classmethod
+    def _relearn_every(cls, value: timedelta) -> timedelta:
+        if value < timedelta(minutes=1):
+            raise ValueError("relearn_situations_every is at least 1 minute (e.g. '24h')")
+        return value
 
 
 class SchedulerSettings(Section):

@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from triage.config import Settings
-from triage.drafting.render import DraftRequest
+from triage.drafting.request import request_for
 from triage.errors import NotFound
 from triage.models import CATEGORIES
 
@@ -33,13 +33,8 @@ def render_canned(p: Any, msg: dict[str, Any], cl: dict[str, Any] | None, name: 
     dl = p.store.queue.deadline(msg["id"])
     language = (cl or {}).get("language") or msg.get("language_hint") or "en"
     category = name if name in CATEGORIES else (cl or {}).get("category") or "request"
-    draft = p.review.renderer.render(DraftRequest(
-        category=category, channel=msg["channel"], language=language,
-        subject=msg["subject"], text=msg["text"], sender=msg["sender"],
-        sender_name=msg["sender_name"], thread_id=msg["thread_id"] or msg["id"],
+    draft = p.review.renderer.render(request_for(
+        msg, category=category, language=language,
         due_at=dl["due_at"] if dl and dl["due_at"] > p.clock.now() else None,
-        needs_review=name == "review",
-        attachment_types=tuple(str(a.get("content_type", ""))
-                               for a in msg.get("attachments") or []),
-        private=bool(msg.get("private"))))
+        needs_review=name == "review"))
     return draft.text

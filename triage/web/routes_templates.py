@@ -10,7 +10,7 @@ import jinja2
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from triage.drafting.render import DraftRequest
+from triage.drafting.request import request_for
 from triage.drafting.template_check import check_source, check_templates
 from triage.errors import NotFound, TriageError
 from triage.web.accounts import User
@@ -44,12 +44,9 @@ def _preview(p: Any, name: str, message_id: int | None, source: str | None) -> s
     kind = kind_channel.split(".", 1)[0]
     env = renderer.env if source is None else renderer.env.overlay(
         loader=jinja2.DictLoader({name: source}))
-    req = DraftRequest(category=kind if kind != "review" else cl.get("category") or "request",
-                       channel=msg["channel"], language=cl.get("language") or lang,
-                       subject=msg["subject"], text=msg["text"], sender=msg["sender"],
-                       sender_name=msg["sender_name"], thread_id=msg["thread_id"] or msg["id"],
-                       due_at=dl["due_at"] if dl else None, needs_review=kind == "review",
-                       private=bool(msg.get("private")))
+    req = request_for(msg, category=kind if kind != "review" else cl.get("category") or "request",
+                      language=cl.get("language") or lang, due_at=dl["due_at"] if dl else None,
+                      needs_review=kind == "review")
     return str(renderer.render_template(env.get_template(name), renderer.context(req, lang)))
 
 
