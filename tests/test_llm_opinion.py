@@ -128,6 +128,7 @@ def test_parse_answer_accepts_json_fenced_and_plain(content: str, label: str,
     ('["request", "why"]', "content"),
     ("I think this is probably a request", "label"),
     ("refund: wants money back", "label"),
+    ("Request.", "reason"),
 ])
 def test_parse_answer_names_the_bad_field(content: str, field: str) -> None:
     with pytest.raises(LlmAnswerError) as e:

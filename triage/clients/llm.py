@@ -129,7 +129,9 @@ def parse_answer(content: Any) -> tuple[str, str]:
     line = next(ln for ln in text.splitlines() if ln.strip())
     m = _PLAIN.match(line)
     if m is None:
-        word = line.split()[0].strip("\"'*`:") if line.split() else ""
+        word = line.split()[0].strip("\"'*`:.") if line.split() else ""
+        if re.sub(r"[\s-]+", "_", word.lower()) in LABELS:
+            raise LlmAnswerError(f"the answer {word!r} has no reason", field="reason")
         raise LlmAnswerError(f"the answer is neither JSON nor 'label: reason' (it starts "
                              f"{word[:40]!r})", field="label")
     return _label(m.group(1)), _reason(m.group(2))
