@@ -41,7 +41,6 @@ class Explanation:
     """The agent whose label is current ('' when it is the model's)."""
 
 
-
 @dataclass(frozen=True)
 class SecondOpinion:
     """A local LLM's answer about a message, shown beside the model's label (never applied).

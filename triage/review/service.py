@@ -7,7 +7,9 @@ Every action names the agent (``actor``), writes the audit log and returns a sma
 result. Refusals raise from :mod:`triage.errors`: ``NotFound`` (no such message),
 ``ReviewError`` (no open draft, a reply already on its way, an unknown category) and
 ``PlaceholderUnfilled`` (approving a reply that still has ``[[fill: ...]]`` markers or is
-empty). The SQL is in :mod:`triage.store.drafts`.
+empty). The SQL is in :mod:`triage.store.drafts`. What the service reads for the page
+(help the model, explanations, promises, a local LLM's second opinion) is in
+:mod:`triage.review.reads`.
 """
 
 from __future__ import annotations
