@@ -406,3 +406,45 @@ def test_the_answer_is_shown_beside_the_models_label(web: Any, seeded: Any,
     assert out.exit_code == 0, out.output
     assert ("Local LLM (qwen2.5:7b) says: technical_issue \u2014 the tracking page errors"
             in out.output)
+
+
+def test_triage_llm_ask_and_run(fake: FakeLlm, tmp_path: Path, clock: FrozenClock,
+                                monkeypatch: pytest.MonkeyPatch) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli.main import main
+
+    def config(enabled: bool) -> str:
+        p = tmp_path / f"llm-{enabled}.toml"
+        p.write_text(f"data_dir = '{tmp_path / 'd'}'\n[classifier.llm]\n"
+                     f"enabled = {str(enabled).lower()}\nmodel = 'qwen2.5:7b'\n"
+                     f"base_url = '{fake.api_url}'\napi_key_env = 'LLM_KEY'\n",
+                     encoding="utf-8")
+        return str(p)
+
+    monkeypatch.setenv("LLM_KEY", KEY)
+    fake.api_key = KEY
+    fake.reply = lambda body: json_reply("technical_issue", "the app will not open")
+    runner = CliRunner()
+    # a setup check: works before enabled = true, stores nothing
+    out = runner.invoke(main, ["llm", "ask", "--config", config(False), "app ko mo duoc"])
+    assert out.exit_code == 0, out.output
+    assert out.output.strip() == ("Local LLM (qwen2.5:7b) says: technical_issue \u2014 the app "
+                                  "will not open")
+    assert "app ko mo duoc" in fake.user_texts()[0]
+    out = runner.invoke(main, ["llm", "run", "--config", config(False)])
+    assert out.exit_code == 2 and "classifier.llm.enabled" in out.output
+    app = App(settings_from_mapping({"data_dir": str(tmp_path / "d")}), clock=clock,
+              environ={})
+    try:
+        ids = seed(app.store)
+        out = runner.invoke(main, ["llm", "run", "--config", config(True)])
+        assert out.exit_code == 0, out.output
+        assert out.output.strip() == "answered 4, failed 0"
+        assert app.store.opinions.of_message(ids["u1"])["label"] == "technical_issue"
+        fake.down = True
+        seed_more(app.store)
+        out = runner.invoke(main, ["llm", "run", "--config", config(True)])
+        assert out.exit_code == 0 and "stopped: " in out.output and KEY not in out.output
+    finally:
+        app.store.close()
