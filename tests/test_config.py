@@ -255,6 +255,7 @@ def test_secrets_are_derived_from_every_env_field(tmp_path: Path) -> None:
 [store]\nurl_env = 'E_DB'
 [web]\nsecret_key_env = 'E_WEB'
 [ops]\nmetrics_token_env = 'E_METRICS'
+[classifier.llm]\nenabled = true\nmodel = 'qwen2.5:7b'\napi_key_env = 'E_LLM'
 [notifications]\nwebhook_url_env = 'E_HOOK'\nemail_to = ['lead@example.com']
 [notifications.smtp]\npassword_env = 'E_NOTIFY_SMTP'
 [send]\nemail = 'smtp'
@@ -281,7 +282,8 @@ app_secret_env = 'E_WS'\nverify_token_env = 'E_WV'
     assert {k.rpartition(".")[2] for k in keys} == {name for _, name in env_fields}
     assert keys["notifications.smtp.password_env"] == "E_NOTIFY_SMTP"
     assert keys["sources[1](name='oa').oauth2.client_id_env"] == "E_CID"
-    assert len(set(keys.values())) == len(keys) == 28
+    assert keys["classifier.llm.api_key_env"] == "E_LLM"
+    assert len(set(keys.values())) == len(keys) == 29
     with pytest.raises(MissingSecretError) as e:
         load_settings(p, {"E_DB": "x"})
     assert all(var in str(e.value) for var in keys.values() if var != "E_DB")

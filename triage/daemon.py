@@ -230,13 +230,7 @@ class Daemon:
                                app.settings.send.drain_interval)
         web = (self.start_web(lambda: bool(scheduler.scheduler.running))
                if app.settings.web.enabled else None)
-        every = app.settings.classifier.retrain_interval
-        if every.total_seconds() > 0:
-            from classifiers.scheduled import retrain_job
-
-            retrain = app.ops.leases.singleton("retrain", retrain_job(app), every * 2)
-            scheduler.add_interval("retrain", guarded("retrain", retrain), every,
-                                   first_run=app.clock.now() + every)
+        self.add_classifier_jobs(scheduler)
         app.ops.start_server(lambda: bool(scheduler.scheduler.running))
         try:
             scheduler.run_forever()
@@ -250,6 +244,32 @@ class Daemon:
                 web.stop()
             for watcher in self.push_watchers:  # they see stop within a second; log out
                 watcher.join(timeout=10)
+
+    def add_classifier_jobs(self, scheduler: Scheduler) -> list[str]:
+        """Add the classifier's optional jobs to ``scheduler``: scheduled retraining
+        (``classifier.retrain_interval``) and the local LLM's second opinions
+        (``[classifier.llm]``), each held by one daemon at a time. Return their ids."""
+        app = self.app
+        added = []
+        every = app.settings.classifier.retrain_interval
+        if every.total_seconds() > 0:
+            from classifiers.scheduled import retrain_job
+
+            retrain = app.ops.leases.singleton("retrain", retrain_job(app), every * 2)
+            scheduler.add_interval("retrain", guarded("retrain", retrain), every,
+                                   first_run=app.clock.now() + every)
+            added.append("retrain")
+        llm = app.settings.classifier.llm
+        if llm.enabled:
+            from classifiers.second_opinion import second_opinion_job
+
+            ask = second_opinion_job(app.store, llm, app.environ, app.stop)
+            # the lease outlives a run that waits on a slow server for every message
+            ttl = max(llm.interval * 2, llm.timeout * (llm.retries + 1) * llm.max_per_run)
+            scheduler.add_interval("llm", guarded("llm", app.ops.leases.singleton(
+                "llm", ask, ttl)), llm.interval)
+            added.append("llm")
+        return added
 
     def start_workers(self) -> WorkerPool | None:
         """Start ``[scheduler] workers`` worker processes for the processing and as many

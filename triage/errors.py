@@ -84,6 +84,24 @@ class ClassifierError(TriageError):
     """The classifier could not be trained, loaded or run."""
 
 
+class LlmError(ClassifierError):
+    """The local LLM server of ``[classifier.llm]`` could not give a second opinion."""
+
+
+class LlmUnavailable(LlmError):
+    """The LLM server cannot be used right now (down, timed out, overloaded, 5xx, refused
+    the key): the job stops this run and asks again at its next one."""
+
+
+class LlmAnswerError(LlmError):
+    """The LLM server answered, but not as asked (no JSON object, a label that is not a
+    category, an empty reason); ``field`` names what was wrong. Only that message failed."""
+
+    def __init__(self, message: str, *, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
 class ModelFileError(ClassifierError):
     """A model file is missing, corrupt, or not one triage wrote (refused for safety)."""
 

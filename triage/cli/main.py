@@ -16,6 +16,7 @@ from dotenv import load_dotenv
 from triage.cli import classifier as classifier_cli
 from triage.cli import deadlines as deadlines_cli
 from triage.cli import imap as imap_cli
+from triage.cli import llm as llm_cli
 from triage.cli import ops as ops_cli
 from triage.cli import outbox as outbox_cli
 from triage.cli import retention as retention_cli
@@ -243,5 +244,5 @@ for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.de
                  social_cli.social, web_cli.users, web_cli.web, imap_cli.backfill,
                  classifier_cli.train_cmd, classifier_cli.evaluate_cmd, classifier_cli.explain_cmd,
                  classifier_cli.models_group, ops_cli.status, ops_cli.queue_summary,
-                 retention_cli.retention, outbox_cli.outbox, review_cli.review):
+                 retention_cli.retention, outbox_cli.outbox, review_cli.review, llm_cli.llm):
     main.add_command(_command)

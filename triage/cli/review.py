@@ -64,7 +64,8 @@ def review() -> None:
 @message_arg
 @handle_errors
 def show_cmd(config: str | None, message_id: int) -> None:
-    """Print a message's category and its current draft."""
+    """Print a message's category (and a local LLM's second opinion, if one was asked)
+    and its current draft."""
     from triage.services import App
 
     app = App(cli_settings(config))
@@ -74,6 +75,8 @@ def show_cmd(config: str | None, message_id: int) -> None:
     click.echo(f"message {message_id} from {msg['sender']}: {msg['subject']}")
     click.echo(f"category: {cl.get('category', '-')} ({cl.get('model_version', '-')}); "
                f"assigned to: {app.store.drafts.assignee(message_id) or '-'}")
+    if (opinion := app.review.second_opinion(message_id)) is not None:
+        click.echo(str(opinion))
     if (window := app.review.windows.of(msg)) is not None:
         click.echo(str(window))
     if draft is None:

@@ -9,6 +9,7 @@ The package is part of the kernel: it imports nothing of triage but ``triage.err
 
 - ``values``: the section base class and value types (durations, time zones, opening hours);
 - ``common``: settings used in several places (:class:`RetrySettings`, :class:`SmtpSettings`);
+- ``llm``: ``[classifier.llm]``, the optional local LLM's second opinion;
 - ``sources`` (with ``channels``, the chat sources), ``deadlines``, ``sections``: one class
   per TOML table;
 - ``settings``: the root :class:`Settings` and the checks that span sections;
@@ -26,6 +27,7 @@ from triage.config.deadlines import (
     NotificationSettings,
 )
 from triage.config.legacy import ConfigKeyDeprecation, upgrade_legacy_keys
+from triage.config.llm import LLM_LANGUAGES, LlmSettings
 from triage.config.loading import find_config_path, load_settings, settings_from_mapping
 from triage.config.secret_env import check_secrets_present, mask_url, masked_dump, secret_keys
 from triage.config.sections import (
@@ -69,6 +71,7 @@ from triage.config.values import (
 __all__ = [
     "DAYS",
     "DEADLINE_KINDS",
+    "LLM_LANGUAGES",
     "OAUTH2_PRESETS",
     "PRIORITIES",
     "SOURCE_SETTINGS",
@@ -84,6 +87,7 @@ __all__ = [
     "ImapOAuth2Settings",
     "ImapSettings",
     "ImapWriteBackSettings",
+    "LlmSettings",
     "LoggingSettings",
     "MaildirSettings",
     "MastodonSettings",

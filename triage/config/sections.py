@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from triage.config.common import RetrySettings, SmtpSettings
+from triage.config.llm import LlmSettings
 from triage.config.values import Duration, Section, TimeZoneName
 
 
@@ -107,6 +108,9 @@ class ClassifierSettings(Section):
         description="Scheduled retraining runs only when at least this many corrections were "
         "stored since the active model was trained.",
     )
+    llm: LlmSettings = Field(
+        default_factory=LlmSettings, description="A second opinion on unsure messages from "
+        "an OpenAI-compatible LLM server you run ([classifier.llm]; off by default).")
 
 
 class DraftingSettings(Section):

@@ -267,6 +267,23 @@ audit_log = Table(
     Index("ix_audit_log_at", "at"),
 )
 
+# A local LLM's second opinion on an unsure message (issue #17, [classifier.llm]): shown beside
+# the model's label, never applied. One row per message: the answer, or the failed attempts.
+llm_opinions = Table(
+    "llm_opinions",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False, unique=True),
+    # answered (label and reason set) or failed (error set; asked again up to max_attempts)
+    Column("status", String(20), nullable=False),
+    Column("label", String(40)),
+    Column("reason", Text),
+    Column("model", String(100), nullable=False, default=""),
+    Column("asked_at", TS, nullable=False),
+    Column("attempts", Integer, nullable=False, default=1),
+    Column("error", Text),
+)
+
 # --- review page (issue #7): accounts, assignments, outbox --------------------------------
 users = Table(
     "users",

@@ -23,6 +23,7 @@ aggregate, each in its own module and each public method one transaction:
 ``store.accounts``        users of the review page (``accounts.py``)
 ``store.registry``        model versions and corrections (``registry.py``)
 ``store.acks``            automatic acknowledgements (``acks.py``)
+``store.opinions``        a local LLM's second opinions on unsure messages (``opinions.py``)
 ``store.status``          health, metrics and status reads (``status.py``)
 ========================  ===================================================================
 
@@ -55,6 +56,7 @@ from triage.store.drafts import Drafts
 from triage.store.learning import Learning
 from triage.store.messages import Ingest, Messages
 from triage.store.notes import Notes, SavedReplies
+from triage.store.opinions import LlmOpinions
 from triage.store.outbox import OutboxRows
 from triage.store.ownership import Claims, Leases, Owner, pid_alive
 from triage.store.processing import Processed, Processing
@@ -86,6 +88,7 @@ class Store:
         self.accounts = Accounts(engine, clock)
         self.registry = ModelVersions(engine, clock)
         self.learning = Learning(engine, clock)
+        self.opinions = LlmOpinions(engine, clock)
         self.acks = Acknowledgements(engine, clock)
         self.status = StatusReads(engine, clock)
         self.web_sessions = WebSessions(engine, clock)

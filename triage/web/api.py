@@ -65,10 +65,12 @@ def api_queue(request: Request, category: str = "", channel: str = "", language:
 
 @router.get("/messages/{message_id}")
 def api_message(request: Request, message_id: int) -> dict[str, Any]:
-    """A message with its thread, classification, deadline, draft and outbox rows."""
+    """A message with its thread, classification, deadline, draft and outbox rows, and a
+    local LLM's second opinion (``llm_opinion``, None when it was never asked)."""
     store = parts(request).store
     msg = store.message(message_id)  # raises NotFound (404)
     window = parts(request).review.windows.of(msg)
+    opinion = parts(request).review.second_opinion(message_id)
     return {
         "message": _jsonable(msg),
         "thread": [t["id"] for t in queries.thread_messages(store, msg)],
@@ -81,6 +83,11 @@ def api_message(request: Request, message_id: int) -> dict[str, Any]:
         "reply_window": None if window is None else _jsonable({
             "text": str(window), "closed": window.closed, "tagged": window.tagged,
             "closes_at": window.closes_at, "last_customer_message_at": window.last}),
+        "llm_opinion": None if opinion is None else _jsonable({
+            "status": opinion.status, "label": opinion.label or None,
+            "reason": opinion.reason or None, "model": opinion.model,
+            "asked_at": opinion.asked_at, "attempts": opinion.attempts,
+            "error": opinion.error or None, "text": str(opinion)}),
     }
 
 
