@@ -14,10 +14,8 @@ import logging
 import re
 import unicodedata
 from datetime import datetime
-from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from charset_normalizer import from_bytes
@@ -28,6 +26,7 @@ from triage.errors import ParseError
 from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
 from triage.mail.loops import bounced_message, detect_auto
+from triage.mail.mime import parse_bytes
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
 
@@ -249,7 +248,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     try:
         # compat32 parses lazily and fast (policy.default parsed every header it touched and
         # took ~80 % of ingest time); headers we need are decoded by decode_header_value
-        msg = BytesParser(policy=policy.compat32).parsebytes(repair_headers(raw))
+        msg = parse_bytes(repair_headers(raw))
     except Exception as exc:  # the parser is lenient; this is truly broken input
         raise ParseError(f"not parseable as email: {exc}") from exc
     if not msg.keys():
