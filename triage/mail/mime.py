@@ -26,6 +26,7 @@ compare the two on every mail fixture and on generated mail.
 
 from __future__ import annotations
 
+import re
 from email import policy
 from email.feedparser import BufferedSubFile, FeedParser
 from email.message import Message
@@ -33,16 +34,35 @@ from typing import Any
 
 from triage.mail.boundaries import BoundaryMatcher
 
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
+"""One line and its end, as ``StringIO(newline='').readlines()`` splits text."""
 
-class _Lines(BufferedSubFile):
-    """The feedparser's line buffer, which hands body lines over in runs."""
 
-    def __init__(self) -> None:
+class _Text(BufferedSubFile):
+    """The feedparser's line buffer over the whole message text, which hands body lines over
+    in runs (no list of lines is made)."""
+
+    def __init__(self, text: str = "") -> None:
         super().__init__()
+        self._text = text
+        self._pos = 0
+        self._cr_dash = "\r-" in text
+        """A line ending in a lone CR is followed by one starting with '-' somewhere."""
+        self._back: list[str] = []
+        """Lines pushed back by the parser, the next one last."""
+        self._closed = True
         self.body = False
         """True while the parser reads a body (set after each part's headers)."""
         self._other = 0
         """How many end-of-part tests in force are not boundary matchers."""
+
+    def push(self, data: str) -> None:
+        """Add text (the parser is given all of it before it starts)."""
+        self._text += data
+        self._cr_dash = "\r-" in self._text
+
+    def close(self) -> None:
+        """Nothing to do: all text is there."""
 
     def push_eof_matcher(self, pred: Any) -> None:
         """Push an end-of-part test (as the standard buffer does), counting the unknown."""
@@ -57,19 +77,45 @@ class _Lines(BufferedSubFile):
             self._other -= 1
         return pred
 
+    def readline(self) -> Any:
+        """The next line, or '' at the end of the text or of the current part."""
+        if self._back:
+            line = self._back.pop()
+        elif self._pos < len(self._text):
+            m = _LINE.match(self._text, self._pos)
+            assert m is not None  # the pattern matches everywhere
+            line = m.group()
+            self._pos = m.end()
+        else:
+            return ""
+        for ateof in reversed(self._eofstack):
+            if ateof(line):
+                self._back.append(line)
+                return ""
+        return line
+
+    def unreadline(self, line: str) -> None:
+        """Push ``line`` back: the next :meth:`readline` returns it."""
+        self._back.append(line)
+
     def __next__(self) -> Any:
-        if not self.body or self._other:
-            return super().__next__()
-        lines = self._lines
-        run: list[str] = []
-        while lines:
-            line = lines[0]
-            if not line or line[0] == "-":  # a boundary (or a pushed-back false end)?
-                break
-            run.append(lines.popleft())
-        if not run:
-            return super().__next__()
-        return run[0] if len(run) == 1 else "".join(run)
+        text, pos = self._text, self._pos
+        if (not self.body or self._other or self._back or pos >= len(text)
+                or text[pos] == "-"):
+            line = self.readline()
+            if not line:
+                raise StopIteration
+            return line
+        # a run of lines up to the next one that starts with '-' (the only ones a
+        # boundary can end)
+        nxt = text.find("\n-", pos)
+        if self._cr_dash:
+            cr = text.find("\r-", pos)
+            if cr >= 0 and (nxt < 0 or cr < nxt):
+                nxt = cr
+        end = len(text) if nxt < 0 else nxt + 1
+        self._pos = end
+        return text[pos:end]
 
 
 class _FeedParser(FeedParser):
@@ -77,7 +123,7 @@ class _FeedParser(FeedParser):
 
     def __init__(self) -> None:
         super().__init__(IndexedMessage, policy=policy.compat32)
-        self._input = _Lines()
+        self._input = _Text()
 
     def _new_message(self) -> None:
         super()._new_message()  # type: ignore[misc]
@@ -138,5 +184,5 @@ class IndexedMessage(Message):
 def parse_bytes(raw: bytes) -> Message:
     """Parse ``raw`` like ``BytesParser(policy=compat32).parsebytes(raw)``."""
     parser = _FeedParser()
-    parser.feed(raw.decode("ascii", errors="surrogateescape"))
+    parser._input.push(raw.decode("ascii", errors="surrogateescape"))
     return parser.close()
