@@ -6,7 +6,7 @@ Two costs dominated ``parse_email`` on realistic mail (``bench/parse_render.py``
 * The feedparser hands every line of a part's body to the parser loop one at a time
   (``BufferedSubFile.__next__`` -> ``readline`` -> each boundary test), only to join them
   again into the payload: a 100 KiB base64 attachment is ~1,400 lines, three Python calls
-  each. :class:`_Lines` hands over a run of body lines as one string instead, up to the next
+  each. :class:`_Text` hands over a run of body lines as one string instead, up to the next
   line that could end the part. Only lines starting with ``-`` can: every end-of-part test is
   a :class:`~triage.mail.boundaries.BoundaryMatcher` (its separator starts with ``--``) or
   the run is not joined at all. Header lines are still read one by one (the parser tests
@@ -42,12 +42,10 @@ class _Text(BufferedSubFile):
     """The feedparser's line buffer over the whole message text, which hands body lines over
     in runs (no list of lines is made)."""
 
-    def __init__(self, text: str = "") -> None:
+    def __init__(self, text: str) -> None:
         super().__init__()
         self._text = text
         self._pos = 0
-        self._cr_dash = "\r-" in text
-        """A line ending in a lone CR is followed by one starting with '-' somewhere."""
         self._back: list[str] = []
         """Lines pushed back by the parser, the next one last."""
         self._closed = True
@@ -55,11 +53,13 @@ class _Text(BufferedSubFile):
         """True while the parser reads a body (set after each part's headers)."""
         self._other = 0
         """How many end-of-part tests in force are not boundary matchers."""
+        self._lone_cr = text.count("\r") != text.count("\r\n")
+        """Some line ends in a CR alone (else every line ends at a LF or at the end)."""
 
     def push(self, data: str) -> None:
         """Add text (the parser is given all of it before it starts)."""
         self._text += data
-        self._cr_dash = "\r-" in self._text
+        self._lone_cr = self._text.count("\r") != self._text.count("\r\n")
 
     def close(self) -> None:
         """Nothing to do: all text is there."""
@@ -77,16 +77,25 @@ class _Text(BufferedSubFile):
             self._other -= 1
         return pred
 
+    def _next_line(self) -> str:
+        """The next line of the text ('' at its end)."""
+        text, pos = self._text, self._pos
+        if pos >= len(text):
+            return ""
+        if self._lone_cr:
+            m = _LINE.match(text, pos)
+            assert m is not None  # the pattern matches everywhere
+            self._pos = m.end()
+            return m.group()
+        end = text.find("\n", pos)
+        end = len(text) if end < 0 else end + 1
+        self._pos = end
+        return text[pos:end]
+
     def readline(self) -> Any:
         """The next line, or '' at the end of the text or of the current part."""
-        if self._back:
-            line = self._back.pop()
-        elif self._pos < len(self._text):
-            m = _LINE.match(self._text, self._pos)
-            assert m is not None  # the pattern matches everywhere
-            line = m.group()
-            self._pos = m.end()
-        else:
+        line = self._back.pop() if self._back else self._next_line()
+        if not line:
             return ""
         for ateof in reversed(self._eofstack):
             if ateof(line):
@@ -102,14 +111,14 @@ class _Text(BufferedSubFile):
         text, pos = self._text, self._pos
         if (not self.body or self._other or self._back or pos >= len(text)
                 or text[pos] == "-"):
-            line = self.readline()
+            line = self.readline() if self._back or self._eofstack else self._next_line()
             if not line:
                 raise StopIteration
             return line
         # a run of lines up to the next one that starts with '-' (the only ones a
         # boundary can end)
         nxt = text.find("\n-", pos)
-        if self._cr_dash:
+        if self._lone_cr:
             cr = text.find("\r-", pos)
             if cr >= 0 and (nxt < 0 or cr < nxt):
                 nxt = cr
@@ -119,11 +128,11 @@ class _Text(BufferedSubFile):
 
 
 class _FeedParser(FeedParser):
-    """The standard feed parser with :class:`_Lines` as its buffer."""
+    """The standard feed parser with :class:`_Text` as its buffer."""
 
-    def __init__(self) -> None:
+    def __init__(self, text: str) -> None:
         super().__init__(IndexedMessage, policy=policy.compat32)
-        self._input = _Text()
+        self._input = _Text(text)
 
     def _new_message(self) -> None:
         super()._new_message()  # type: ignore[misc]
@@ -142,6 +151,8 @@ class IndexedMessage(Message):
     _indexed: list[tuple[str, Any]] | None = None
     _indexed_len = -1
     _params: dict[str, list[tuple[str, Any]]]
+    _values: dict[str, str]
+    _ctype: tuple[str, str] | None = None
 
     def _lookup(self) -> dict[str, tuple[str, Any]]:
         """The first field of each header name, by lower-case name (built again when the
@@ -153,15 +164,28 @@ class IndexedMessage(Message):
             for k, v in headers:
                 index.setdefault(k.lower(), (k, v))
             self._index, self._indexed, self._indexed_len = index, headers, len(headers)
-            self._params = {}
+            self._params, self._values, self._ctype = {}, {}, None
         return index
 
     def get(self, name: str, failobj: Any = None) -> Any:
         """The first ``name`` header, as ``Message.get`` returns it (``failobj`` if none)."""
-        hit = self._lookup().get(name.lower())
+        key = name.lower()
+        hit = self._lookup().get(key)
         if hit is None:
             return failobj
-        return self.policy.header_fetch_parse(*hit)
+        value = self._values.get(key)
+        if value is None:
+            value = self.policy.header_fetch_parse(*hit)
+            if isinstance(value, str):  # a Header object (8-bit bytes) is made anew each time
+                self._values[key] = value
+        return value
+
+    def get_content_type(self) -> str:
+        """``Message.get_content_type``, worked out once per header list and default type."""
+        self._lookup()
+        if self._ctype is None or self._ctype[0] != self._default_type:
+            self._ctype = (self._default_type, super().get_content_type())
+        return self._ctype[1]
 
     def __contains__(self, name: str) -> bool:  # type: ignore[override]
         return name.lower() in self._lookup()
@@ -183,6 +207,4 @@ class IndexedMessage(Message):
 
 def parse_bytes(raw: bytes) -> Message:
     """Parse ``raw`` like ``BytesParser(policy=compat32).parsebytes(raw)``."""
-    parser = _FeedParser()
-    parser._input.push(raw.decode("ascii", errors="surrogateescape"))
-    return parser.close()
+    return _FeedParser(raw.decode("ascii", errors="surrogateescape")).close()
