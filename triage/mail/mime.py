@@ -9,11 +9,13 @@ Two costs dominated ``parse_email`` on realistic mail (``bench/parse_render.py``
   each. :class:`_Text` hands over a run of body lines as one string instead, up to the next
   line that could end the part. Only lines starting with ``-`` can: every end-of-part test is
   a :class:`~triage.mail.boundaries.BoundaryMatcher` (its separator starts with ``--``) or
-  the run is not joined at all. Header lines are still read one by one (the parser tests
-  each), and so is every line while any other end-of-part test is in force (the header
-  blocks of ``message/delivery-status``). The loops that read bodies this way only join what
-  they read (payload, epilogue, preamble of a part without boundary), so the joined text is
-  the same.
+  the run is not joined at all, nor is any line while another end-of-part test is in force
+  (the header blocks of ``message/delivery-status``). The loops that read bodies this way
+  only join what they read (payload, epilogue, preamble of a part without boundary), so the
+  joined text is the same. Likewise a header field comes with its continuation lines as one
+  line: the parser joins a field's lines anyway (``Compat32.header_source_parse``), and
+  continuation lines neither end the header section nor a part. Lines the parser treats
+  apart (an envelope ``From `` line, a line starting with a colon) are read one by one.
 * ``Message.get`` lower-cases every header name of the message on each look-up: received
   mail carries 15-30 trace headers and a message's content type, parameters and loop headers
   are looked up ~40 times. :class:`IndexedMessage` looks names up in a dictionary of the
@@ -36,6 +38,13 @@ from triage.mail.boundaries import BoundaryMatcher
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
 """One line and its end, as ``StringIO(newline='').readlines()`` splits text."""
+
+
+_FIELD = re.compile(r"[\041-\071\073-\176]+:")
+"""The start of a header field (a name and its colon) as the feedparser's ``headerRE`` sees
+it; not ``From `` (the envelope line), not a line starting with a colon or white space."""
+_UNFOLDED = re.compile(r"\n(?![ \t])")
+"""The end of a line after which no continuation line follows."""
 
 
 class _Text(BufferedSubFile):
@@ -107,11 +116,34 @@ class _Text(BufferedSubFile):
         """Push ``line`` back: the next :meth:`readline` returns it."""
         self._back.append(line)
 
+    def _folded(self, line: str) -> str:
+        """``line`` (a header field's first line) with the continuation lines after it."""
+        text, pos = self._text, self._pos
+        if pos >= len(text) or text[pos] not in " \t":
+            return line
+        if self._lone_cr:
+            parts = [line]
+            while self._pos < len(text) and text[self._pos] in " \t":
+                parts.append(self._next_line())
+            return "".join(parts)
+        m = _UNFOLDED.search(text, pos)
+        self._pos = len(text) if m is None else m.end()
+        return line + text[pos:self._pos]
+
     def __next__(self) -> Any:
         text, pos = self._text, self._pos
-        if (not self.body or self._other or self._back or pos >= len(text)
-                or text[pos] == "-"):
-            line = self.readline() if self._back or self._eofstack else self._next_line()
+        if not self.body:
+            if self._back or self._other:
+                line = self.readline()
+            else:
+                line = self.readline() if self._eofstack else self._next_line()
+                if line and _FIELD.match(line):
+                    line = self._folded(line)
+            if not line:
+                raise StopIteration
+            return line
+        if self._other or self._back or pos >= len(text) or text[pos] == "-":
+            line = self.readline()
             if not line:
                 raise StopIteration
             return line
