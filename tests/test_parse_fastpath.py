@@ -163,13 +163,14 @@ def test_the_index_follows_changes_to_the_headers() -> None:
 
 
 def _plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
-    """parse_email with every shortcut off: the standard parser, no address cache, no line
-    gate in the quote walk."""
+    """parse_email with every shortcut off: the standard parser, no address or header cache,
+    no line gate in the quote walk."""
     monkeypatch.setattr(parse_module, "parse_bytes",
                         BytesParser(policy=policy.compat32).parsebytes)
     monkeypatch.setattr(parse_module, "_parse_address", email.utils.parseaddr)
     monkeypatch.setattr(parse_module, "_address_list", lambda v: tuple(
         a.lower() for _, a in email.utils.getaddresses([v]) if a))
+    monkeypatch.setattr(parse_module, "decode_header_value", parse_module._decode_header_value)
     monkeypatch.setattr(quotes, "_plain", lambda line: False)
 
 

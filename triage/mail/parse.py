@@ -34,6 +34,10 @@ from triage.models import Attachment, ParsedMessage
 log = logging.getLogger(__name__)
 
 GENERATED_ID_DOMAIN = "generated.triage.invalid"
+_CACHED_ADDRESS_LEN = 500
+"""Header values up to this length are decoded and address headers parsed once per process
+(the support address in To, a customer's From and name in each of their mails); longer ones
+each time, and not kept."""
 
 _install_boundaries()  # the feedparser's boundaries without a pattern compiled per message
 
@@ -41,8 +45,21 @@ _install_boundaries()  # the feedparser's boundaries without a pattern compiled 
 def decode_header_value(value: str) -> str:
     """Decode RFC 2047 encoded words and raw 8-bit bytes (any charset) in a header value.
 
-    Never raises: undecodable parts are kept as they are.
+    Never raises: undecodable parts are kept as they are. Values up to
+    :data:`_CACHED_ADDRESS_LEN` characters are decoded once per process (a customer's name
+    and the subjects of a thread come back in each mail).
     """
+    if len(value) <= _CACHED_ADDRESS_LEN:
+        return _cached_header_value(value)
+    return _decode_header_value(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_header_value(value: str) -> str:
+    return _decode_header_value(value)
+
+
+def _decode_header_value(value: str) -> str:
     text = value
     if not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text):
         # 8-bit header bytes without encoded words: decode like a body without charset
@@ -235,11 +252,6 @@ def _walk_body(msg: Message) -> tuple[str, str | None, list[Attachment]]:
     else:
         text = ""
     return text, html_joined, attachments
-
-
-_CACHED_ADDRESS_LEN = 500
-"""Address headers up to this length are parsed once per process (the support address in
-To, a customer's From in each of their mails); longer ones each time, not kept."""
 
 
 @functools.lru_cache(maxsize=4096)
