@@ -80,6 +80,16 @@ EDGE = {
         b"sig\r\n--r--\r\n"),
     "eight-bit-headers": "From: Nguyễn <an@x.vn>\r\nSubject: Đơn hàng\r\n\tchưa giao\r\n"
                          "X-Name: \udcff\r\n\r\nnội dung\r\n".encode("utf-8", "surrogateescape"),
+    "hyphen-heavy": (
+        "From: a@x.example\r\nContent-Type: multipart/mixed; boundary=h\r\n\r\n--h\r\n"
+        "Content-Type: text/html\r\n\r\n" + "<p style=\"font-family: x-y-z\">a-b</p>\r\n" * 12
+        + "mid\r-after a lone CR\r\n" + "x-y " * 30 + "\n-after LF\r\n" + "q-r " * 30
+        + "\r--h\r\nContent-Type: text/plain\r\n\r\n" + "a-" * 40 + "\r\n--h--\r\n"
+    ).encode(),
+    "lone-cr-boundary": b"From: a@x.example\r\nContent-Type: multipart/mixed; boundary=h\r\n"
+                        b"\r\n--h\r\nContent-Type: text/plain\r\n\r\nfirst-part\rmore\r--h\r\n"
+                        b"Content-Type: text/plain\r\n\r\nsecond\r\n--h--\r\n",
+    "folded-lone-cr": b"From: a@x.example\r\nSubject: a\r\n b\rX-C: d\r\n\te\r\n\r\nbody\r",
     "digest": b"From: a@x.example\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n"
               b"\r\nFrom: inner@x.example\r\nSubject: in\r\n\r\nbody\r\n--d--\r\n",
 }

@@ -36,20 +36,22 @@ from typing import Any
 
 from triage.mail.boundaries import BoundaryMatcher
 
-_LINE = re.compile(r"[^\r\n]*(?:\r\n|\r|\n)?")
-"""One line and its end, as ``StringIO(newline='').readlines()`` splits text."""
-
-
 _FIELD = re.compile(r"[\041-\071\073-\176]+:")
 """The start of a header field (a name and its colon) as the feedparser's ``headerRE`` sees
 it; not ``From `` (the envelope line), not a line starting with a colon or white space."""
 _UNFOLDED = re.compile(r"\n(?![ \t])")
 """The end of a line after which no continuation line follows."""
+_RUN_PROBES = 16
+"""Hyphens not at a line start skipped one by one before a body run is cut by scanning for
+line starts instead (prose and CSS have many; base64 and most text none)."""
 
 
 class _Text(BufferedSubFile):
     """The feedparser's line buffer over the whole message text, which hands body lines over
-    in runs (no list of lines is made)."""
+    in runs (no list of lines is made).
+
+    Lines end as ``StringIO(newline='').readlines()`` ends them: at LF, CRLF or a CR alone.
+    """
 
     def __init__(self, text: str) -> None:
         super().__init__()
@@ -62,13 +64,10 @@ class _Text(BufferedSubFile):
         """True while the parser reads a body (set after each part's headers)."""
         self._other = 0
         """How many end-of-part tests in force are not boundary matchers."""
-        self._lone_cr = text.count("\r") != text.count("\r\n")
-        """Some line ends in a CR alone (else every line ends at a LF or at the end)."""
 
     def push(self, data: str) -> None:
         """Add text (the parser is given all of it before it starts)."""
         self._text += data
-        self._lone_cr = self._text.count("\r") != self._text.count("\r\n")
 
     def close(self) -> None:
         """Nothing to do: all text is there."""
@@ -86,20 +85,22 @@ class _Text(BufferedSubFile):
             self._other -= 1
         return pred
 
+    def _line_end(self, pos: int) -> int:
+        """Where the line starting at ``pos`` ends (after its LF, CRLF or lone CR)."""
+        text = self._text
+        nl = text.find("\n", pos)
+        # a CR before the LF (but the one right before it) ends the line alone
+        limit, end = (len(text) - 1, len(text)) if nl < 0 else (nl - 1, nl + 1)
+        cr = text.find("\r", pos, limit) if limit > pos else -1
+        return cr + 1 if cr >= 0 else end
+
     def _next_line(self) -> str:
         """The next line of the text ('' at its end)."""
-        text, pos = self._text, self._pos
-        if pos >= len(text):
+        pos = self._pos
+        if pos >= len(self._text):
             return ""
-        if self._lone_cr:
-            m = _LINE.match(text, pos)
-            assert m is not None  # the pattern matches everywhere
-            self._pos = m.end()
-            return m.group()
-        end = text.find("\n", pos)
-        end = len(text) if end < 0 else end + 1
-        self._pos = end
-        return text[pos:end]
+        self._pos = end = self._line_end(pos)
+        return self._text[pos:end]
 
     def readline(self) -> Any:
         """The next line, or '' at the end of the text or of the current part."""
@@ -121,14 +122,32 @@ class _Text(BufferedSubFile):
         text, pos = self._text, self._pos
         if pos >= len(text) or text[pos] not in " \t":
             return line
-        if self._lone_cr:
-            parts = [line]
-            while self._pos < len(text) and text[self._pos] in " \t":
-                parts.append(self._next_line())
-            return "".join(parts)
         m = _UNFOLDED.search(text, pos)
-        self._pos = len(text) if m is None else m.end()
-        return line + text[pos:self._pos]
+        end = len(text) if m is None else m.end()
+        if text.count("\r", pos, end) == text.count("\r\n", pos, end):  # no lone CR
+            self._pos = end
+            return line + text[pos:end]
+        parts = [line]
+        while self._pos < len(text) and text[self._pos] in " \t":
+            parts.append(self._next_line())
+        return "".join(parts)
+
+    def _run_end(self, pos: int) -> int:
+        """Where the next line starting with '-' after ``pos`` starts (else the text's end):
+        a hyphen right after a LF or a CR (one followed by '-' ends its line alone)."""
+        text = self._text
+        i = text.find("-", pos + 1)
+        for _ in range(_RUN_PROBES):
+            if i < 0:
+                return len(text)
+            if text[i - 1] in "\r\n":
+                return i
+            i = text.find("-", i + 1)
+        if i < 0:
+            return len(text)
+        nl, cr = text.find("\n-", i - 1), text.find("\r-", i - 1)
+        found = [j for j in (nl, cr) if j >= 0]
+        return min(found) + 1 if found else len(text)
 
     def __next__(self) -> Any:
         text, pos = self._text, self._pos
@@ -149,13 +168,7 @@ class _Text(BufferedSubFile):
             return line
         # a run of lines up to the next one that starts with '-' (the only ones a
         # boundary can end)
-        nxt = text.find("\n-", pos)
-        if self._lone_cr:
-            cr = text.find("\r-", pos)
-            if cr >= 0 and (nxt < 0 or cr < nxt):
-                nxt = cr
-        end = len(text) if nxt < 0 else nxt + 1
-        self._pos = end
+        self._pos = end = self._run_end(pos)
         return text[pos:end]
 
 
