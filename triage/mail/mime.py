@@ -145,9 +145,12 @@ class _Text(BufferedSubFile):
             i = text.find("-", i + 1)
         if i < 0:
             return len(text)
-        nl, cr = text.find("\n-", i - 1), text.find("\r-", i - 1)
-        found = [j for j in (nl, cr) if j >= 0]
-        return min(found) + 1 if found else len(text)
+        nl = text.find("\n-", i - 1)
+        limit = len(text) if nl < 0 else nl
+        cr = text.find("\r-", i - 1, limit)  # only one before that LF counts
+        if cr >= 0:
+            return cr + 1
+        return len(text) if nl < 0 else nl + 1
 
     def __next__(self) -> Any:
         text, pos = self._text, self._pos
