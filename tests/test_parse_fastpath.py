@@ -222,3 +222,13 @@ def test_the_quote_walk_gives_the_same_without_its_line_gate(
     plain = [quotes.strip_quotes(t, s) for t in texts for s in subjects]
     assert fast == plain
     assert len(texts) > 1000
+
+
+def test_signature_patterns_match_the_same_without_leading_white_space() -> None:
+    lines = [ln for _, r in CORPUS[:400] for ln in r.decode("utf-8", "replace").splitlines()]
+    lines += [f"{pad}{ln}" for pad in ("", " ", "\t  ", "\u00a0 ", "\u2003") for ln in LINES]
+    lines += ["   Sent from my iPhone  ", "  --", "\u3000__", "  DISCLAIMER: x", " \u00a0"]
+    for pattern in (quotes._SIGNATURE, quotes._DISCLAIMER):
+        assert [bool(pattern.match(ln)) for ln in lines] == \
+            [bool(pattern.match(ln.lstrip())) for ln in lines]
+    assert sum(1 for ln in lines if quotes._SIGNATURE.match(ln)) > 10

@@ -153,7 +153,11 @@ def _split_same_line(line: str) -> tuple[str, str] | None:
 def _cut_signature(lines: list[str]) -> list[str]:
     """``lines`` without a signature or disclaimer (kept when nothing would remain)."""
     for i, line in enumerate(lines):
-        if i and (_SIGNATURE.match(line) or _DISCLAIMER.match(line)) and any(
+        # matched without the leading white space, which the patterns' own ``^\s*`` took
+        # back one character at a time (a table row from HTML is indented by dozens); no
+        # alternative starts with white space, so the match is the same
+        s = line.lstrip()
+        if i and (_SIGNATURE.match(s) or _DISCLAIMER.match(s)) and any(
                 ln.strip() for ln in lines[:i]):
             return lines[:i]
     return lines
