@@ -9,15 +9,14 @@ Vietnamese, Indonesian and Tagalog text survives mislabelled mail.
 from __future__ import annotations
 
 import contextlib
+import functools
 import hashlib
 import logging
 import re
 import unicodedata
 from datetime import datetime
-from email import policy
 from email.header import decode_header, make_header
 from email.message import Message
-from email.parser import BytesParser
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from charset_normalizer import from_bytes
@@ -28,12 +27,17 @@ from triage.errors import ParseError
 from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
 from triage.mail.loops import bounced_message, detect_auto
+from triage.mail.mime import parse_bytes
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
 
 log = logging.getLogger(__name__)
 
 GENERATED_ID_DOMAIN = "generated.triage.invalid"
+_CACHED_ADDRESS_LEN = 500
+"""Header values up to this length are decoded and address headers parsed once per process
+(the support address in To, a customer's From and name in each of their mails); longer ones
+each time, and not kept."""
 
 _install_boundaries()  # the feedparser's boundaries without a pattern compiled per message
 
@@ -41,8 +45,21 @@ _install_boundaries()  # the feedparser's boundaries without a pattern compiled 
 def decode_header_value(value: str) -> str:
     """Decode RFC 2047 encoded words and raw 8-bit bytes (any charset) in a header value.
 
-    Never raises: undecodable parts are kept as they are.
+    Never raises: undecodable parts are kept as they are. Values up to
+    :data:`_CACHED_ADDRESS_LEN` characters are decoded once per process (a customer's name
+    and the subjects of a thread come back in each mail).
     """
+    if len(value) <= _CACHED_ADDRESS_LEN:
+        return _cached_header_value(value)
+    return _decode_header_value(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_header_value(value: str) -> str:
+    return _decode_header_value(value)
+
+
+def _decode_header_value(value: str) -> str:
     text = value
     if not text.isascii() and any("\udc80" <= ch <= "\udcff" for ch in text):
         # 8-bit header bytes without encoded words: decode like a body without charset
@@ -100,18 +117,27 @@ def repair_headers(raw: bytes) -> bytes:
     ``From:``; a ``boundary`` parameter folded across lines (inside or right after
     ``boundary=``) is unfolded, or the body would come out empty.
     """
-    end = min((i for i in (raw.find(b"\r\n\r\n"), raw.find(b"\n\n")) if i >= 0),
-              default=len(raw))
-    head, body = raw[:end], raw[end:]
+    end = header_end(raw)
+    head = raw[:end]
+    fixed = head
     if b" :" in head or b"\t:" in head:  # the obsolete form needs one of them
-        head = _OBS_NAME.sub(rb"\1:", head)
-    if (b"oundary=" in head or b"OUNDARY=" in head) and _FOLD_HINT.search(head.lower()):
+        fixed = _OBS_NAME.sub(rb"\1:", fixed)
+    if (b"oundary=" in fixed or b"OUNDARY=" in fixed) and _FOLD_HINT.search(fixed.lower()):
         for _ in range(8):
-            fixed = _FOLDED_BOUNDARY[1].sub(rb"\1\2", _FOLDED_BOUNDARY[0].sub(rb"\1", head))
-            if fixed == head:
+            again = _FOLDED_BOUNDARY[1].sub(rb"\1\2", _FOLDED_BOUNDARY[0].sub(rb"\1", fixed))
+            if again == fixed:
                 break
-            head = fixed
-    return head + body
+            fixed = again
+    return raw if fixed == head else fixed + raw[end:]
+
+
+def header_end(raw: bytes) -> int:
+    """Where the header section of ``raw`` ends: its first empty line (CRLF or LF), else the
+    end. The LF form is looked for only before the CRLF one (a CRLF mail has none)."""
+    crlf = raw.find(b"\r\n\r\n")
+    lf = raw.find(b"\n\n", 0, crlf if crlf >= 0 else len(raw))
+    # "\n\n" cannot start inside "\r\n\r\n", so one found before it comes first
+    return lf if lf >= 0 else crlf if crlf >= 0 else len(raw)
 
 
 def _first_headers(msg: Message) -> dict[str, str]:
@@ -228,6 +254,28 @@ def _walk_body(msg: Message) -> tuple[str, str | None, list[Attachment]]:
     return text, html_joined, attachments
 
 
+@functools.lru_cache(maxsize=4096)
+def _cached_address(value: str) -> tuple[str, str]:
+    return parseaddr(value)
+
+
+@functools.lru_cache(maxsize=4096)
+def _cached_address_list(value: str) -> tuple[str, ...]:
+    return tuple(a.lower() for _, a in getaddresses([value]) if a)
+
+
+def _parse_address(value: str) -> tuple[str, str]:
+    """``email.utils.parseaddr(value)``."""
+    return _cached_address(value) if len(value) <= _CACHED_ADDRESS_LEN else parseaddr(value)
+
+
+def _address_list(value: str) -> tuple[str, ...]:
+    """The lower-cased addresses of an address-list header value (To, Cc)."""
+    if len(value) <= _CACHED_ADDRESS_LEN:
+        return _cached_address_list(value)
+    return tuple(a.lower() for _, a in getaddresses([value]) if a)
+
+
 def generated_message_id(raw: bytes) -> str:
     """Return a stable Message-ID for a message that has none (same bytes, same id)."""
     return f"<{hashlib.sha256(raw).hexdigest()[:32]}@{GENERATED_ID_DOMAIN}>"
@@ -249,7 +297,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     try:
         # compat32 parses lazily and fast (policy.default parsed every header it touched and
         # took ~80 % of ingest time); headers we need are decoded by decode_header_value
-        msg = BytesParser(policy=policy.compat32).parsebytes(repair_headers(raw))
+        msg = parse_bytes(repair_headers(raw))
     except Exception as exc:  # the parser is lenient; this is truly broken input
         raise ParseError(f"not parseable as email: {exc}") from exc
     if not msg.keys():
@@ -258,7 +306,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     # split the address before decoding, so an encoded comma in a name cannot split it
     headers = _first_headers(msg)
     try:
-        name, addr = parseaddr(" ".join(raw_header_text(headers.get("from", "")).split()))
+        name, addr = _parse_address(" ".join(raw_header_text(headers.get("from", "")).split()))
     except RecursionError as exc:
         # the standard library's address parser recurses once per ':' (found by fuzzing)
         raise ParseError("From header could not be read: too deeply nested "
@@ -292,8 +340,8 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
         references = [*references, bounced_id] if bounced_id not in references else references
         reason = f"{reason}; bounce of {bounced_id} ({bounced_subject[:120]})"
     try:
-        to, cc = ([a.lower() for _, a in getaddresses([" ".join(raw_header_text(
-            headers.get(h, "")).split())]) if a] for h in ("to", "cc"))
+        to, cc = (list(_address_list(" ".join(raw_header_text(headers.get(h, "")).split())))
+                  for h in ("to", "cc"))
     except RecursionError:
         # To/Cc show the thread and help loop detection: a header the stdlib parser cannot
         # read (found by fuzzing) is dropped

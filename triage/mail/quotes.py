@@ -153,7 +153,11 @@ def _split_same_line(line: str) -> tuple[str, str] | None:
 def _cut_signature(lines: list[str]) -> list[str]:
     """``lines`` without a signature or disclaimer (kept when nothing would remain)."""
     for i, line in enumerate(lines):
-        if i and (_SIGNATURE.match(line) or _DISCLAIMER.match(line)) and any(
+        # matched without the leading white space, which the patterns' own ``^\s*`` took
+        # back one character at a time (a table row from HTML is indented by dozens); no
+        # alternative starts with white space, so the match is the same
+        s = line.lstrip()
+        if i and (_SIGNATURE.match(s) or _DISCLAIMER.match(s)) and any(
                 ln.strip() for ln in lines[:i]):
             return lines[:i]
     return lines
@@ -172,6 +176,26 @@ def _forwarded_body(lines: list[str]) -> str:
     return "\n".join(lines[i:]).strip()
 
 
+def _plain(line: str) -> bool:
+    """True when no marker rule can match ``line`` but the Apple forward line and a wrapped
+    attribution (whose second line has the colon): every other rule needs a colon, a ``--``
+    or a first character from ``-=_*``, and this line has none of them (nor is it quoted)."""
+    if ":" in line or "：" in line or "--" in line:
+        return False
+    s = line.lstrip()
+    return not s or s[0] not in "-=_*>"
+
+
+_APPLE_LENGTHS = frozenset(len(w) for w in rm.APPLE_FORWARDS)
+
+
+def _apple_forward_plain(line: str) -> bool:
+    """``_APPLE_FORWARD.match(line.strip())`` for a :func:`_plain` line: without a colon the
+    stripped line must be one of the phrases (matched letter by letter, so of its length)."""
+    s = line.strip()
+    return len(s) in _APPLE_LENGTHS and _APPLE_FORWARD.match(s) is not None
+
+
 def _own_lines(lines: list[str], subject: str) -> tuple[list[str], list[str] | None]:
     """Walk the lines: return the customer's own lines and, for a forward, the lines after
     the forward marker (else None)."""
@@ -179,6 +203,11 @@ def _own_lines(lines: list[str], subject: str) -> tuple[list[str], list[str] | N
     i = 0
     while i < len(lines):
         line = lines[i]
+        if _plain(line) and not _apple_forward_plain(line) and not (
+                i + 1 < len(lines) and (":" in lines[i + 1] or "：" in lines[i + 1])):
+            own.append(line)  # a line of text (what _classify and the rest would find too)
+            i += 1
+            continue
         if _is_quoted(line):
             inner = line.lstrip().lstrip(">").strip()
             if _FORWARD.match(inner) or _APPLE_FORWARD.match(inner):  # Apple Mail's HTML

@@ -1,0 +1,258 @@
+"""The standard library's MIME parser (``email.feedparser``, ``compat32``) without its
+per-line and per-lookup costs: the same message tree, built and read faster.
+
+Two costs dominated ``parse_email`` on realistic mail (``bench/parse_render.py``):
+
+* The feedparser hands every line of a part's body to the parser loop one at a time
+  (``BufferedSubFile.__next__`` -> ``readline`` -> each boundary test), only to join them
+  again into the payload: a 100 KiB base64 attachment is ~1,400 lines, three Python calls
+  each. :class:`_Text` hands over a run of body lines as one string instead, up to the next
+  line that could end the part. Only lines starting with ``-`` can: every end-of-part test is
+  a :class:`~triage.mail.boundaries.BoundaryMatcher` (its separator starts with ``--``) or
+  the run is not joined at all, nor is any line while another end-of-part test is in force
+  (the header blocks of ``message/delivery-status``). The loops that read bodies this way
+  only join what they read (payload, epilogue, preamble of a part without boundary), so the
+  joined text is the same. Likewise a header field comes with its continuation lines as one
+  line: the parser joins a field's lines anyway (``Compat32.header_source_parse``), and
+  continuation lines neither end the header section nor a part. Lines the parser treats
+  apart (an envelope ``From `` line, a line starting with a colon) are read one by one.
+* ``Message.get`` lower-cases every header name of the message on each look-up: received
+  mail carries 15-30 trace headers and a message's content type, parameters and loop headers
+  are looked up ~40 times. :class:`IndexedMessage` looks names up in a dictionary of the
+  first field of each name, built once per header list (and again if the list grows or is
+  replaced or a field is replaced in place).
+
+:func:`parse_bytes` is ``BytesParser(policy=compat32).parsebytes`` with both; the tests
+compare the two on every mail fixture and on generated mail.
+"""
+
+from __future__ import annotations
+
+import re
+from email import policy
+from email.feedparser import BufferedSubFile, FeedParser
+from email.message import Message
+from typing import Any
+
+from triage.mail.boundaries import BoundaryMatcher
+
+_FIELD = re.compile(r"[\041-\071\073-\176]+:")
+"""The start of a header field (a name and its colon) as the feedparser's ``headerRE`` sees
+it; not ``From `` (the envelope line), not a line starting with a colon or white space."""
+_UNFOLDED = re.compile(r"\n(?![ \t])")
+"""The end of a line after which no continuation line follows."""
+_RUN_PROBES = 16
+"""Hyphens not at a line start skipped one by one before a body run is cut by scanning for
+line starts instead (prose and CSS have many; base64 and most text none)."""
+
+
+class _Text(BufferedSubFile):
+    """The feedparser's line buffer over the whole message text, which hands body lines over
+    in runs (no list of lines is made).
+
+    Lines end as ``StringIO(newline='').readlines()`` ends them: at LF, CRLF or a CR alone.
+    """
+
+    def __init__(self, text: str) -> None:
+        super().__init__()
+        self._text = text
+        self._pos = 0
+        self._back: list[str] = []
+        """Lines pushed back by the parser, the next one last."""
+        self._closed = True
+        self.body = False
+        """True while the parser reads a body (set after each part's headers)."""
+        self._other = 0
+        """How many end-of-part tests in force are not boundary matchers."""
+
+    def push(self, data: str) -> None:
+        """Add text (the parser is given all of it before it starts)."""
+        self._text += data
+
+    def close(self) -> None:
+        """Nothing to do: all text is there."""
+
+    def push_eof_matcher(self, pred: Any) -> None:
+        """Push an end-of-part test (as the standard buffer does), counting the unknown."""
+        if not isinstance(getattr(pred, "__self__", None), BoundaryMatcher):
+            self._other += 1
+        super().push_eof_matcher(pred)
+
+    def pop_eof_matcher(self) -> Any:
+        """Pop the last end-of-part test."""
+        pred = super().pop_eof_matcher()
+        if not isinstance(getattr(pred, "__self__", None), BoundaryMatcher):
+            self._other -= 1
+        return pred
+
+    def _line_end(self, pos: int) -> int:
+        """Where the line starting at ``pos`` ends (after its LF, CRLF or lone CR)."""
+        text = self._text
+        nl = text.find("\n", pos)
+        # a CR before the LF (but the one right before it) ends the line alone
+        limit, end = (len(text) - 1, len(text)) if nl < 0 else (nl - 1, nl + 1)
+        cr = text.find("\r", pos, limit) if limit > pos else -1
+        return cr + 1 if cr >= 0 else end
+
+    def _next_line(self) -> str:
+        """The next line of the text ('' at its end)."""
+        pos = self._pos
+        if pos >= len(self._text):
+            return ""
+        self._pos = end = self._line_end(pos)
+        return self._text[pos:end]
+
+    def readline(self) -> Any:
+        """The next line, or '' at the end of the text or of the current part."""
+        line = self._back.pop() if self._back else self._next_line()
+        if not line:
+            return ""
+        for ateof in reversed(self._eofstack):
+            if ateof(line):
+                self._back.append(line)
+                return ""
+        return line
+
+    def unreadline(self, line: str) -> None:
+        """Push ``line`` back: the next :meth:`readline` returns it."""
+        self._back.append(line)
+
+    def _folded(self, line: str) -> str:
+        """``line`` (a header field's first line) with the continuation lines after it."""
+        text, pos = self._text, self._pos
+        if pos >= len(text) or text[pos] not in " \t":
+            return line
+        m = _UNFOLDED.search(text, pos)
+        end = len(text) if m is None else m.end()
+        if text.count("\r", pos, end) == text.count("\r\n", pos, end):  # no lone CR
+            self._pos = end
+            return line + text[pos:end]
+        parts = [line]
+        while self._pos < len(text) and text[self._pos] in " \t":
+            parts.append(self._next_line())
+        return "".join(parts)
+
+    def _run_end(self, pos: int) -> int:
+        """Where the next line starting with '-' after ``pos`` starts (else the text's end):
+        a hyphen right after a LF or a CR (one followed by '-' ends its line alone)."""
+        text = self._text
+        i = text.find("-", pos + 1)
+        for _ in range(_RUN_PROBES):
+            if i < 0:
+                return len(text)
+            if text[i - 1] in "\r\n":
+                return i
+            i = text.find("-", i + 1)
+        if i < 0:
+            return len(text)
+        nl = text.find("\n-", i - 1)
+        limit = len(text) if nl < 0 else nl
+        cr = text.find("\r-", i - 1, limit)  # only one before that LF counts
+        if cr >= 0:
+            return cr + 1
+        return len(text) if nl < 0 else nl + 1
+
+    def __next__(self) -> Any:
+        text, pos = self._text, self._pos
+        if not self.body:
+            if self._back or self._other:
+                line = self.readline()
+            else:
+                line = self.readline() if self._eofstack else self._next_line()
+                if line and _FIELD.match(line):
+                    line = self._folded(line)
+            if not line:
+                raise StopIteration
+            return line
+        if self._other or self._back or pos >= len(text) or text[pos] == "-":
+            line = self.readline()
+            if not line:
+                raise StopIteration
+            return line
+        # a run of lines up to the next one that starts with '-' (the only ones a
+        # boundary can end)
+        self._pos = end = self._run_end(pos)
+        return text[pos:end]
+
+
+class _FeedParser(FeedParser):
+    """The standard feed parser with :class:`_Text` as its buffer."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(IndexedMessage, policy=policy.compat32)
+        self._input = _Text(text)
+
+    def _new_message(self) -> None:
+        super()._new_message()  # type: ignore[misc]
+        self._input.body = False  # type: ignore[attr-defined]
+
+    def _parse_headers(self, lines: list[str]) -> None:
+        super()._parse_headers(lines)  # type: ignore[misc]
+        self._input.body = True  # type: ignore[attr-defined]
+
+
+class IndexedMessage(Message):
+    """A ``compat32`` message whose header look-ups use a dictionary by lower-case name, and
+    which parses each header's parameters once (content type, disposition, charset, name)."""
+
+    _index: dict[str, tuple[str, Any]] | None = None
+    _indexed: list[tuple[str, Any]] | None = None
+    _indexed_len = -1
+    _params: dict[str, list[tuple[str, Any]]]
+    _values: dict[str, str]
+    _ctype: tuple[str, str] | None = None
+
+    def _lookup(self) -> dict[str, tuple[str, Any]]:
+        """The first field of each header name, by lower-case name (built again when the
+        header list changed)."""
+        headers = self._headers
+        index = self._index
+        if index is None or self._indexed is not headers or self._indexed_len != len(headers):
+            index = {}
+            for k, v in headers:
+                index.setdefault(k.lower(), (k, v))
+            self._index, self._indexed, self._indexed_len = index, headers, len(headers)
+            self._params, self._values, self._ctype = {}, {}, None
+        return index
+
+    def get(self, name: str, failobj: Any = None) -> Any:
+        """The first ``name`` header, as ``Message.get`` returns it (``failobj`` if none)."""
+        key = name.lower()
+        hit = self._lookup().get(key)
+        if hit is None:
+            return failobj
+        value = self._values.get(key)
+        if value is None:
+            value = self.policy.header_fetch_parse(*hit)
+            if isinstance(value, str):  # a Header object (8-bit bytes) is made anew each time
+                self._values[key] = value
+        return value
+
+    def get_content_type(self) -> str:
+        """``Message.get_content_type``, worked out once per header list and default type."""
+        self._lookup()
+        if self._ctype is None or self._ctype[0] != self._default_type:
+            self._ctype = (self._default_type, super().get_content_type())
+        return self._ctype[1]
+
+    def __contains__(self, name: str) -> bool:  # type: ignore[override]
+        return name.lower() in self._lookup()
+
+    def _get_params_preserve(self, failobj: Any, header: str) -> Any:
+        key = header.lower()
+        if key not in self._lookup():
+            return failobj
+        params = self._params.get(key)
+        if params is None:
+            params = self._params[key] = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
+        return list(params)
+
+    def replace_header(self, _name: str, _value: Any) -> None:
+        """Replace a header in place (the index is built again)."""
+        self._index = None
+        super().replace_header(_name, _value)
+
+
+def parse_bytes(raw: bytes) -> Message:
+    """Parse ``raw`` like ``BytesParser(policy=compat32).parsebytes(raw)``."""
+    return _FeedParser(raw.decode("ascii", errors="surrogateescape")).close()
