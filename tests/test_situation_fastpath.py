@@ -24,7 +24,7 @@ from triage.drafting.situation_model import (
     packaged_model,
     term_counts,
 )
-from triage.drafting.situation_rules import RULES, Rule, fold
+from triage.drafting.situation_rules import RULES, TABLES, Rule, RuleTable, fold
 from triage.drafting.situations import detect_situation
 
 FIXTURES = load_fixtures()
@@ -58,9 +58,21 @@ def _detect(m: dict[str, Any]) -> Any:
                             thread_of(m), m.get("attachments", []))
 
 
+def test_each_rule_table_names_the_rules_the_plain_searches_name() -> None:
+    texts = _texts()
+    woken = 0
+    for table in TABLES.values():
+        for text in texts:
+            fast = list(table.matches(text))
+            assert fast == list(table.matches_plain(text)), text[:80]
+            woken += len(fast)
+    assert woken > 500
+
+
 def test_detection_with_the_fast_path_equals_the_plain_rules(
         monkeypatch: pytest.MonkeyPatch) -> None:
     fast = [_detect(m) for m in MESSAGES]
+    monkeypatch.setattr(RuleTable, "matches", RuleTable.matches_plain)
     monkeypatch.setattr(Rule, "search", Rule.search_plain)
     plain = [_detect(m) for m in MESSAGES]
     assert fast == plain

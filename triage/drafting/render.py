@@ -18,6 +18,7 @@ value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUn
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -63,6 +64,11 @@ __all__ = [
 
 PACKAGED_TEMPLATES = Path(reply_templates.__file__).parent
 _BLANK_LINES = re.compile(r"\n{3,}")
+TEMPLATE_CHECK_SECONDS = 1.0
+"""How often, at most, a loaded template's file is checked for changes: an edited template
+is used from the next draft at most this long after the edit. (Jinja2 checks on every use,
+which cost a ``stat`` per template, include and parent, five per draft, about a tenth of a
+draft's time.)"""
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 CONTEXT_NAMES: frozenset[str] = frozenset({
@@ -92,6 +98,40 @@ def text_to_html(text: str) -> str:
     paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
     return "\n".join(Markup("<p>{}</p>").format(Markup("<br>\n").join(
         escape(line) for line in p.split("\n"))) for p in paragraphs)
+
+
+class _CheckedEvery:
+    """A template's "is it up to date" test, asked of the file at most every ``seconds``;
+    once the file has changed the answer stays no (Jinja2 then loads it again)."""
+
+    __slots__ = ("_check", "_next", "_seconds", "_stale")
+
+    def __init__(self, check: Callable[[], bool], seconds: float) -> None:
+        self._check = check
+        self._seconds = seconds
+        self._next = time.monotonic() + seconds
+        self._stale = False
+
+    def __call__(self) -> bool:
+        if self._stale:
+            return False
+        now = time.monotonic()
+        if now < self._next:
+            return True
+        self._next = now + self._seconds
+        self._stale = not self._check()
+        return not self._stale
+
+
+class _TemplateFiles(jinja2.FileSystemLoader):
+    """A ``FileSystemLoader`` whose templates look for changes to their file at most every
+    :data:`TEMPLATE_CHECK_SECONDS`."""
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        """Return the source, file name and (throttled) up-to-date test of ``template``."""
+        source, filename, uptodate = super().get_source(environment, template)
+        return source, filename, _CheckedEvery(uptodate, TEMPLATE_CHECK_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -148,13 +188,13 @@ class Renderer:
                  language_timezones: Mapping[str, str] | None = None,
                  social_max_length: int = 280, clock: Clock | None = None,
                  situation_model: Callable[[], Any] | None = None) -> None:
-        packaged = jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES))
+        packaged = _TemplateFiles(str(PACKAGED_TEMPLATES))
         loaders: list[jinja2.BaseLoader] = []
         if template_dir:
             if not Path(template_dir).is_dir():
                 raise TemplateError(f"template_dir {template_dir} is not a directory; create "
                                     "it or set drafting.template_dir to an existing one")
-            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+            loaders.append(_TemplateFiles(str(template_dir)))
         loaders += [jinja2.PrefixLoader({"packaged": packaged}, delimiter=":"), packaged]
         self.template_dir = Path(template_dir) if template_dir else None
         self.env = SandboxedEnvironment(
@@ -173,6 +213,12 @@ class Renderer:
         self.language_timezones = {k: zone(v) for k, v in (language_timezones or {}).items()}
         self.social_max_length = social_max_length
         self.situation_model = situation_model
+
+    def reload_templates(self) -> None:
+        """Forget every loaded template, so the next draft reads the files again (after an
+        edit in this process; other processes see it within :data:`TEMPLATE_CHECK_SECONDS`)."""
+        if self.env.cache is not None:
+            self.env.cache.clear()
 
     def template_chain(self, language: str, name: str) -> list[str]:
         """Return the template names tried for ``name`` in ``language``, in order."""

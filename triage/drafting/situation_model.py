@@ -143,18 +143,31 @@ class SituationModel:
         return index, idf, matrix
 
     @cached_property
-    def _word_ids(self) -> dict[str, tuple[tuple[int, ...], int]]:
+    def _class_list(self) -> list[str]:
+        """:attr:`classes`, sorted once."""
+        return self.classes
+
+    @cached_property
+    def _word_ids(self) -> dict[str, tuple[int, ...]]:
         """Per word seen so far: the indexes of its known character n-grams (in
-        :func:`_grams` order, repeats kept) and of its ``w:`` term (-1: unknown)."""
+        :func:`_grams` order, repeats kept)."""
         return {}
 
-    def _ids_of(self, word: str) -> tuple[tuple[int, ...], int]:
+    @cached_property
+    def _known_words(self) -> tuple[dict[str, int], dict[str, int]]:
+        """The indexes of the ``w:`` terms by word and of the ``b:`` terms by word pair
+        (``"a b"``), so an input's words and pairs are looked up without building the
+        terms' names."""
+        index = self._arrays[0]
+        return ({t[2:]: i for t, i in index.items() if t.startswith("w:")},
+                {t[2:]: i for t, i in index.items() if t.startswith("b:")})
+
+    def _ids_of(self, word: str) -> tuple[int, ...]:
         cache = self._word_ids
         found = cache.get(word)
         if found is None:
             index = self._arrays[0]
-            grams = tuple(i for i in map(index.get, _grams(word)) if i is not None)
-            found = (grams, index.get(f"w:{word}", -1))
+            found = tuple(i for i in map(index.get, _grams(word)) if i is not None)
             if len(cache) >= _WORD_CACHE:
                 cache.clear()  # a long-running process meets new words forever
             cache[word] = found
@@ -163,13 +176,13 @@ class SituationModel:
     def term_ids(self, feature_text: str) -> Counter[int]:
         """Return the known terms of one input (their indexes in the model) with how often
         each occurs: :func:`term_counts` without the unknown terms, in the same order."""
-        index = self._arrays[0]
         ids: list[int] = []
         for word, k in Counter(feature_text.split()).items():
-            ids += self._ids_of(word)[0] * k
+            ids += self._ids_of(word) * k
         words = _WORD.findall(feature_text)
-        ids += [i for i in (self._ids_of(w)[1] for w in words) if i >= 0]
-        ids += [i for i in map(index.get, [f"b:{a} {b}" for a, b in pairwise(words)])
+        known_words, known_pairs = self._known_words
+        ids += [i for i in map(known_words.get, words) if i is not None]
+        ids += [i for i in map(known_pairs.get, map(" ".join, pairwise(words)))
                 if i is not None]
         return Counter(ids)
 
@@ -182,9 +195,10 @@ class SituationModel:
             return dict.fromkeys(self.classes, 0.0)
         rows = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
         counts = np.fromiter(counted.values(), dtype=float, count=len(counted))
-        weights = (1 + np.log(counts)) * idf[rows]
-        values = (weights / np.sqrt(weights @ weights)) @ matrix[rows]
-        return dict(zip(self.classes, values.tolist(), strict=True))
+        # take(): the same gather as idf[rows], without fancy indexing's overhead
+        weights = (1 + np.log(counts)) * idf.take(rows)
+        values = (weights / np.sqrt(weights @ weights)) @ matrix.take(rows, axis=0)
+        return dict(zip(self._class_list, values.tolist(), strict=True))
 
     def vector(self, feature_text: str) -> Vector:
         """Return the L2-normalised TF-IDF vector of one input (unknown terms dropped)."""
