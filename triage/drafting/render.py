@@ -200,7 +200,8 @@ class Renderer:
         self.env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+            cache_size=-1)  # every template kept (a few hundred at most): a dict, no LRU
         # context values such as the facts are computed when a template first reads them
         self.env.context_class = LazyContext
         self.env.globals["fill"] = fill

@@ -85,9 +85,9 @@ def _node(op: Any, av: Any, flags: int) -> Literals | None:
     return None  # classes, anchors, ANY, negative assertions, references: nothing required
 
 
-def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
-    """Return strings of which every match of ``pattern`` contains at least one, or None
-    when the pattern's form gives none (case-insensitive patterns, or too short strings)."""
+def _parsed(pattern: str | re.Pattern[str]) -> tuple[Any, int] | None:
+    """The syntax tree and flags of ``pattern``; None when it is case-insensitive or the
+    parser rejects it."""
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     if not isinstance(source, str) or flags & re.IGNORECASE:
@@ -98,8 +98,60 @@ def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
         return None
     if tree.state.flags & re.IGNORECASE:
         return None
-    found = _sequence(tree, tree.state.flags)
+    return tree, tree.state.flags
+
+
+def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
+    """Return strings of which every match of ``pattern`` contains at least one, or None
+    when the pattern's form gives none (case-insensitive patterns, or too short strings)."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    found = _sequence(*parsed)
     if found is None or not found or min(map(len, found)) < MIN_LENGTH:
+        return None
+    return found
+
+
+def _prefixes(items: Any, flags: int) -> Literals | None:
+    """The strings one of which every match of the sequence ``items`` starts with (word
+    boundaries in front skipped), or None."""
+    items = list(items)
+    while items and items[0] == (_C.AT, _C.AT_BOUNDARY):
+        items = items[1:]
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _C.LITERAL:
+        run = []
+        for op2, av2 in items:
+            if op2 is not _C.LITERAL:
+                break
+            run.append(chr(av2))
+        return frozenset({"".join(run)})
+    if op is _C.SUBPATTERN:
+        _group, add, _delete, body = av
+        return None if (flags | add) & re.IGNORECASE else _prefixes(body, flags | add)
+    if op is _C.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _prefixes(branch, flags)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    return None
+
+
+def prefix_literals(pattern: str | re.Pattern[str]) -> Literals | None:
+    """Return strings one of which every match of ``pattern`` starts with
+    (``\\b(?:refund|money back)`` -> "refund", "money back"), or None when the pattern's form
+    gives none (a class, a repeat or an assertion first; case-insensitive; too short)."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    found = _prefixes(*parsed)
+    if not found or min(map(len, found)) < MIN_LENGTH:
         return None
     return found
 
@@ -117,7 +169,8 @@ class LiteralIndex:
         self._automaton: Any = None
         self._version = 0
         self._lock = threading.Lock()
-        self._last: tuple[int, str, frozenset[str]] = (-1, "", frozenset())
+        self._last: tuple[int, str, frozenset[str], dict[str, list[int]]] = (
+            -1, "", frozenset(), {})
 
     def add(self, words: Iterable[str]) -> None:
         """Register the strings of one more rule."""
@@ -139,12 +192,29 @@ class LiteralIndex:
                 self._automaton = automaton
         found = (frozenset(word for _end, word in automaton.iter(text))
                  if automaton is not None else frozenset())
-        self._last = (version, text, found)
+        self._last = (version, text, found, {})
         return found
 
     def present(self, text: str) -> frozenset[str]:
         """Return the registered strings that occur in ``text``."""
-        version, seen, found = self._last
+        version, seen, found, _starts = self._last
         if version == self._version and seen == text:
             return found
         return self._scan(text)
+
+    def starts(self, text: str, word: str) -> list[int]:
+        """Return where ``word`` starts in ``text``, overlaps included, ascending (kept with
+        the last scanned text: the rules of a message ask again)."""
+        version, seen, _found, starts = self._last
+        if version != self._version or seen != text:
+            self._scan(text)
+            version, seen, _found, starts = self._last
+        found = starts.get(word)
+        if found is None:
+            found = []
+            at = text.find(word)
+            while at >= 0:
+                found.append(at)
+                at = text.find(word, at + 1)
+            starts[word] = found
+        return found

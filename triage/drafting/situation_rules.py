@@ -18,7 +18,7 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-from triage.drafting.rule_literals import LiteralIndex, required_literals
+from triage.drafting.rule_literals import LiteralIndex, prefix_literals, required_literals
 from triage.drafting.situation_patterns import EN, VI, Rules
 from triage.drafting.situation_patterns_sea import ID, TL
 
@@ -117,21 +117,33 @@ class Rule:
         self.pattern = pattern
         loose = without_word_boundaries(pattern)
         self.gate = re.compile(loose) if loose != pattern else None
-        self.literals = required_literals(self.compiled)
-        if self.literals is not None:
-            LITERALS.add(self.literals)
+        self.prefixes = prefix_literals(self.compiled)
+        """Strings one of which every match starts with (None: not known)."""
+        self.literals = required_literals(self.compiled) or self.prefixes
+        for words in (self.literals, self.prefixes):
+            if words is not None:
+                LITERALS.add(words)
 
     def search(self, text: str) -> re.Match[str] | None:
         """``re.search`` of the rule's pattern in ``text``."""
         if self.literals is not None and self.literals.isdisjoint(LITERALS.present(text)):
             return None
-        if self.gate is not None and self.gate.search(text) is None:
-            return None
-        return self.compiled.search(text)
+        return self.search_present(text)
 
     def search_present(self, text: str) -> re.Match[str] | None:
         """:meth:`search` for a rule one of whose required strings is known to occur in
-        ``text`` (or that has none): the gate, then the pattern."""
+        ``text`` (or that has none). A rule whose matches start with one of its
+        :attr:`prefixes` is tried only where those occur (``match`` at each, leftmost first:
+        the match ``search`` finds); any other rule is searched through its gate."""
+        if self.prefixes is not None:
+            present = LITERALS.present(text)
+            starts = [p for word in self.prefixes if word in present
+                      for p in LITERALS.starts(text, word)]
+            for start in sorted(starts):
+                found = self.compiled.match(text, start)
+                if found is not None:
+                    return found
+            return None
         if self.gate is not None and self.gate.search(text) is None:
             return None
         return self.compiled.search(text)
