@@ -181,7 +181,7 @@ class LiteralIndex:
                 self._automaton = None
                 self._version += 1
 
-    def _scan(self, text: str) -> frozenset[str]:
+    def _scan(self, text: str) -> tuple[int, str, frozenset[str], dict[str, list[int]]]:
         with self._lock:
             version, automaton = self._version, self._automaton
             if automaton is None and self._words:
@@ -192,23 +192,27 @@ class LiteralIndex:
                 self._automaton = automaton
         found = (frozenset(word for _end, word in automaton.iter(text))
                  if automaton is not None else frozenset())
-        self._last = (version, text, found, {})
-        return found
+        memo: tuple[int, str, frozenset[str], dict[str, list[int]]] = (
+            version, text, found, {})
+        self._last = memo
+        return memo
+
+    def _memo(self, text: str) -> tuple[int, str, frozenset[str], dict[str, list[int]]]:
+        """What is known of ``text``: the last scan's when it was of ``text`` (each memo
+        holds one text's answers only, so threads scanning others never mix them up)."""
+        memo = self._last
+        if memo[0] == self._version and memo[1] == text:
+            return memo
+        return self._scan(text)
 
     def present(self, text: str) -> frozenset[str]:
         """Return the registered strings that occur in ``text``."""
-        version, seen, found, _starts = self._last
-        if version == self._version and seen == text:
-            return found
-        return self._scan(text)
+        return self._memo(text)[2]
 
     def starts(self, text: str, word: str) -> list[int]:
         """Return where ``word`` starts in ``text``, overlaps included, ascending (kept with
         the last scanned text: the rules of a message ask again)."""
-        version, seen, _found, starts = self._last
-        if version != self._version or seen != text:
-            self._scan(text)
-            version, seen, _found, starts = self._last
+        starts = self._memo(text)[3]
         found = starts.get(word)
         if found is None:
             found = []

@@ -205,7 +205,7 @@ class SituationModel:
         if not counted:
             return dict.fromkeys(self.classes, 0.0)
         rows = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
-        counts = np.fromiter(counted.values(), dtype=float, count=len(counted))
+        counts = np.fromiter(counted.values(), dtype=np.int64, count=len(counted))
         # take(): the same gather as idf[rows], without fancy indexing's overhead
         weights = (1 + np.log(counts)) * idf.take(rows)
         values = (weights / np.sqrt(weights @ weights)) @ matrix.take(rows, axis=0)
