@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from operator import itemgetter
 from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
 from typing import Any
 
 import ahocorasick
 
 _C = sre_parse  # opcodes and constants live beside the parser
+_WORD_OF = itemgetter(1)  # of an automaton hit (end index, word)
 MIN_LENGTH = 2
 """Strings shorter than this say too little about a text: such a rule is always searched."""
 
@@ -190,7 +192,7 @@ class LiteralIndex:
                     automaton.add_word(word, word)
                 automaton.make_automaton()
                 self._automaton = automaton
-        found = (frozenset(word for _end, word in automaton.iter(text))
+        found = (frozenset(map(_WORD_OF, automaton.iter(text)))
                  if automaton is not None else frozenset())
         memo: tuple[int, str, frozenset[str], dict[str, list[int]]] = (
             version, text, found, {})
