@@ -17,14 +17,14 @@ import pytest
 
 from tests.situation_fixtures import load_fixtures, thread_of
 from triage.drafting import situation_rules
-from triage.drafting.rule_literals import LiteralIndex, required_literals
+from triage.drafting.rule_literals import LiteralIndex, prefix_literals, required_literals
 from triage.drafting.situation_model import (
     load_corpus,
     message_features,
     packaged_model,
     term_counts,
 )
-from triage.drafting.situation_rules import RULES, Rule, fold
+from triage.drafting.situation_rules import RULES, TABLES, Rule, RuleTable, fold
 from triage.drafting.situations import detect_situation
 
 FIXTURES = load_fixtures()
@@ -58,9 +58,21 @@ def _detect(m: dict[str, Any]) -> Any:
                             thread_of(m), m.get("attachments", []))
 
 
+def test_each_rule_table_names_the_rules_the_plain_searches_name() -> None:
+    texts = _texts()
+    woken = 0
+    for table in TABLES.values():
+        for text in texts:
+            fast = list(table.matches(text))
+            assert fast == list(table.matches_plain(text)), text[:80]
+            woken += len(fast)
+    assert woken > 500
+
+
 def test_detection_with_the_fast_path_equals_the_plain_rules(
         monkeypatch: pytest.MonkeyPatch) -> None:
     fast = [_detect(m) for m in MESSAGES]
+    monkeypatch.setattr(RuleTable, "matches", RuleTable.matches_plain)
     monkeypatch.setattr(Rule, "search", Rule.search_plain)
     plain = [_detect(m) for m in MESSAGES]
     assert fast == plain
@@ -114,6 +126,43 @@ def test_required_literals_of_a_pattern(pattern: str, expected: set[str]) -> Non
 def test_patterns_without_required_literals_are_always_searched(pattern: str) -> None:
     assert required_literals(pattern) is None
     assert required_literals(re.compile(pattern, re.IGNORECASE)) is None
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\brefund(?:s|ed)?\b", {"refund"}),
+    (r"\b(?:money back|reimburse)\b|\bchargeback", {"money back", "reimburse", "chargeback"}),
+    (r"\bgot (?:my|the) money", {"got "}),
+    (r"\b(?:da )?(?:gui|hoi)\b", None),
+    (r"(?<!\w)order", None),
+    (r"[a-z]+ing", None),
+    (r"(?i)refund", None),
+    (r"\be\d{3}", None),
+])
+def test_prefix_literals_of_a_pattern(pattern: str, expected: set[str] | None) -> None:
+    assert prefix_literals(pattern) == (frozenset(expected) if expected is not None else None)
+
+
+def test_rules_with_prefixes_start_every_match_with_one() -> None:
+    texts = _texts()
+    rules = [r for table in RULES.values() for rs in table.values() for r, _ in rs]
+    with_prefixes = [r for r in rules if r.prefixes is not None]
+    assert len(with_prefixes) > len(rules) // 2
+    hits = 0
+    for rule in with_prefixes:
+        for text in texts:
+            for m in rule.compiled.finditer(text):
+                assert any(text.startswith(p, m.start()) for p in rule.prefixes), rule.pattern
+                hits += 1
+    assert hits > 500
+
+
+def test_the_index_says_where_a_string_starts_overlaps_included() -> None:
+    index = LiteralIndex()
+    index.add({"aa", "ab"})
+    assert index.starts("aaab aa", "aa") == [0, 1, 5]
+    assert index.starts("aaab aa", "ab") == [2]
+    assert index.starts("zzz", "aa") == []
+    assert index.present("aaab") == {"aa", "ab"}
 
 
 def test_a_rule_made_after_the_index_was_built_is_found() -> None:

@@ -22,6 +22,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache
 
 from triage.drafting.context import _VI_SURNAMES, _plain, first_name_guess
 
@@ -112,14 +113,33 @@ def _from_words(words: list[str], source: str) -> Address | None:
     return Address(hon, name, source)
 
 
+@lru_cache(maxsize=4096)
+def _by_name(display_name: str) -> tuple[str, Address | None, Address | None]:
+    """What :func:`find_address` reads from the display name alone: the name, the address it
+    gives, and the one a Vietnamese middle name gives (None: none). Cached: a mailbox's
+    senders write again and again."""
+    name = " ".join(unicodedata.normalize("NFC", display_name).split())
+    words = [w for w in re.split(r"\s+", name) if w]
+    found = _from_words(words, "display name")
+    plain = [_plain(w) for w in words]
+    middle = None
+    if len(words) >= 3 and plain[0] in _VI_SURNAMES and not any("@" in w for w in words):
+        middle_words = set(plain[1:-1])
+        given = _vi_given([w for w, p in zip(words[1:], plain[1:], strict=True)
+                           if p not in _VI_MALE_MIDDLE | _VI_FEMALE_MIDDLE])
+        if middle_words & _VI_FEMALE_MIDDLE:
+            middle = Address("chị", given, "middle name")
+        elif middle_words & _VI_MALE_MIDDLE:
+            middle = Address("anh", given, "middle name")
+    return name, found, middle
+
+
 def find_address(display_name: str, text: str = "", language: str = "") -> Address:
     """Return how to address the customer, from their display name, sign-off and words.
 
     Returns an empty :class:`Address` when the customer gave no honorific.
     """
-    name = " ".join(unicodedata.normalize("NFC", display_name or "").split())
-    words = [w for w in re.split(r"\s+", name) if w]
-    found = _from_words(words, "display name")
+    name, found, middle = _by_name(display_name or "")
     if found:
         return found
     tail = "\n".join([ln for ln in (text or "").strip().splitlines() if ln.strip()][-3:])
@@ -127,15 +147,8 @@ def find_address(display_name: str, text: str = "", language: str = "") -> Addre
         found = _from_words([m.group("h"), *m.group("name").split()], "sign-off")
         if found:
             return found
-    plain = [_plain(w) for w in words]
-    if len(words) >= 3 and plain[0] in _VI_SURNAMES and not any("@" in w for w in words):
-        middle = set(plain[1:-1])
-        given = _vi_given([w for w, p in zip(words[1:], plain[1:], strict=True)
-                           if p not in _VI_MALE_MIDDLE | _VI_FEMALE_MIDDLE])
-        if middle & _VI_FEMALE_MIDDLE:
-            return Address("chị", given, "middle name")
-        if middle & _VI_MALE_MIDDLE:
-            return Address("anh", given, "middle name")
+    if middle is not None:
+        return middle
     if language == "vi" and text:
         m = _VI_SELF.search(text)
         if m:

@@ -64,6 +64,7 @@ def _plain(word: str) -> str:
     return "".join(ch for ch in w if not unicodedata.combining(ch)).lower().strip(".")
 
 
+@lru_cache(maxsize=4096)  # a mailbox's senders write again and again
 def first_name_guess(display_name: str) -> str:
     """Return the customer's given name from a display name, or '' when it is not safe.
 

@@ -383,16 +383,67 @@ def extract_facts(text: str, language: str = "") -> Facts:
     Order matters: e-mails, order/ticket numbers, amounts, dates, then phones, each skipping
     text an earlier one claimed.
     """
-    claims = _Claims()
-    emails = extract_emails(text, claims) if "@" in text else []
-    if not _DIGIT.search(text):
-        # every other fact holds a digit (``\d``, as in their patterns; an order number
-        # must contain one): skip their scans, about a third of real messages
-        return Facts(emails=emails)
-    accounts: list[str] = []
-    orders, tickets = extract_order_numbers(text, claims, accounts)
-    amounts = extract_amounts(text, language, claims)
-    dates = extract_dates(text, claims)
-    phones = extract_phones(text, language, claims)
-    return Facts(order_numbers=orders, ticket_numbers=tickets, account_numbers=accounts,
-                 amounts=amounts, dates=dates, phones=phones, emails=emails)
+    return FactExtraction(text, language).facts()
+
+
+class FactExtraction:
+    """:func:`extract_facts` in stages, each run only when something asks for it.
+
+    A draft's template may quote the first order number and nothing else: :meth:`numbers`
+    runs the e-mail and number extractors only; :meth:`amounts` continues with the amounts,
+    :meth:`facts` with the rest. Each stage runs once, after the stages before it and with
+    their claims, so every answer is the one :func:`extract_facts` gives.
+    """
+
+    def __init__(self, text: str, language: str = "") -> None:
+        self.text = text
+        self.language = language
+        self._claims = _Claims()
+        self._emails: list[str] | None = None
+        self._numbers: tuple[list[str], list[str], list[str]] | None = None
+        self._amounts: list[Amount] | None = None
+        self._facts: Facts | None = None
+        # every fact but an e-mail holds a digit (``\d``, as in their patterns; an order
+        # number must contain one): without one their scans are skipped, about a third of
+        # real messages
+        self._digits = _DIGIT.search(text) is not None
+
+    def emails(self) -> list[str]:
+        """The e-mail addresses (the first stage)."""
+        if self._emails is None:
+            self._emails = (extract_emails(self.text, self._claims) if "@" in self.text
+                            else [])
+        return self._emails
+
+    def numbers(self) -> tuple[list[str], list[str], list[str]]:
+        """``(order numbers, ticket numbers, account numbers)``."""
+        if self._numbers is None:
+            self.emails()
+            accounts: list[str] = []
+            orders, tickets = (extract_order_numbers(self.text, self._claims, accounts)
+                               if self._digits else ([], []))
+            self._numbers = (orders, tickets, accounts)
+        return self._numbers
+
+    def amounts(self) -> list[Amount]:
+        """The sums of money."""
+        if self._amounts is None:
+            self.numbers()
+            self._amounts = (extract_amounts(self.text, self.language, self._claims)
+                             if self._digits else [])
+        return self._amounts
+
+    def facts(self) -> Facts:
+        """Everything (:func:`extract_facts`)."""
+        if self._facts is None:
+            emails, (orders, tickets, accounts) = self.emails(), self.numbers()
+            amounts = self.amounts()
+            if not self._digits:
+                self._facts = Facts(emails=emails)
+            else:
+                dates = extract_dates(self.text, self._claims)
+                phones = extract_phones(self.text, self.language, self._claims)
+                self._facts = Facts(order_numbers=orders, ticket_numbers=tickets,
+                                    account_numbers=accounts, amounts=amounts, dates=dates,
+                                    phones=phones, emails=emails)
+        return self._facts

@@ -18,6 +18,7 @@ value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUn
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -33,16 +34,16 @@ import reply_templates
 from triage.clock import Clock, SystemClock
 from triage.drafting.address import find_address, salutation, you_word
 from triage.drafting.context import (
-    Deadline,
     clean_subject,
     first_name_guess,
     format_deadline,
     header_safe,
     zone,
 )
-from triage.drafting.extract import Facts, extract_facts
+from triage.drafting.extract import FactExtraction, Facts
+from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
-from triage.drafting.promises import Promise, Refreshed, promise_for, refresh_promise
+from triage.drafting.promises import Refreshed, promise_for, refresh_promise
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -63,6 +64,11 @@ __all__ = [
 
 PACKAGED_TEMPLATES = Path(reply_templates.__file__).parent
 _BLANK_LINES = re.compile(r"\n{3,}")
+TEMPLATE_CHECK_SECONDS = 1.0
+"""How often, at most, a loaded template's file is checked for changes: an edited template
+is used from the next draft at most this long after the edit. (Jinja2 checks on every use,
+which cost a ``stat`` per template, include and parent, five per draft, about a tenth of a
+draft's time.)"""
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 CONTEXT_NAMES: frozenset[str] = frozenset({
@@ -94,6 +100,40 @@ def text_to_html(text: str) -> str:
         escape(line) for line in p.split("\n"))) for p in paragraphs)
 
 
+class _CheckedEvery:
+    """A template's "is it up to date" test, asked of the file at most every ``seconds``;
+    once the file has changed the answer stays no (Jinja2 then loads it again)."""
+
+    __slots__ = ("_check", "_next", "_seconds", "_stale")
+
+    def __init__(self, check: Callable[[], bool], seconds: float) -> None:
+        self._check = check
+        self._seconds = seconds
+        self._next = time.monotonic() + seconds
+        self._stale = False
+
+    def __call__(self) -> bool:
+        if self._stale:
+            return False
+        now = time.monotonic()
+        if now < self._next:
+            return True
+        self._next = now + self._seconds
+        self._stale = not self._check()
+        return not self._stale
+
+
+class _TemplateFiles(jinja2.FileSystemLoader):
+    """A ``FileSystemLoader`` whose templates look for changes to their file at most every
+    :data:`TEMPLATE_CHECK_SECONDS`."""
+
+    def get_source(self, environment: jinja2.Environment, template: str
+                   ) -> tuple[str, str, Callable[[], bool]]:
+        """Return the source, file name and (throttled) up-to-date test of ``template``."""
+        source, filename, uptodate = super().get_source(environment, template)
+        return source, filename, _CheckedEvery(uptodate, TEMPLATE_CHECK_SECONDS)
+
+
 @dataclass(frozen=True)
 class DraftRequest:
     """Everything a template may use about the message being answered."""
@@ -121,6 +161,11 @@ class DraftRequest:
     asks for details right there, never "DM us"."""
 
 
+def _first(items: list[Any], default: Any) -> Any:
+    """The first of ``items``, or ``default`` when there is none."""
+    return items[0] if items else default
+
+
 def _cap(value: object) -> str:
     """Jinja filter: the first letter upper-cased, the rest untouched ("Bapak/Ibu", "Quý khách")."""
     text = str(value)
@@ -143,19 +188,22 @@ class Renderer:
                  language_timezones: Mapping[str, str] | None = None,
                  social_max_length: int = 280, clock: Clock | None = None,
                  situation_model: Callable[[], Any] | None = None) -> None:
-        packaged = jinja2.FileSystemLoader(str(PACKAGED_TEMPLATES))
+        packaged = _TemplateFiles(str(PACKAGED_TEMPLATES))
         loaders: list[jinja2.BaseLoader] = []
         if template_dir:
             if not Path(template_dir).is_dir():
                 raise TemplateError(f"template_dir {template_dir} is not a directory; create "
                                     "it or set drafting.template_dir to an existing one")
-            loaders.append(jinja2.FileSystemLoader(str(template_dir)))
+            loaders.append(_TemplateFiles(str(template_dir)))
         loaders += [jinja2.PrefixLoader({"packaged": packaged}, delimiter=":"), packaged]
         self.template_dir = Path(template_dir) if template_dir else None
         self.env = SandboxedEnvironment(
             loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
-            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True)
+            keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
+            cache_size=-1)  # every template kept (a few hundred at most): a dict, no LRU
+        # context values such as the facts are computed when a template first reads them
+        self.env.context_class = LazyContext
         self.env.globals["fill"] = fill
         self.env.filters["cap"] = _cap
         self.clock: Clock = clock or SystemClock()
@@ -166,6 +214,12 @@ class Renderer:
         self.language_timezones = {k: zone(v) for k, v in (language_timezones or {}).items()}
         self.social_max_length = social_max_length
         self.situation_model = situation_model
+
+    def reload_templates(self) -> None:
+        """Forget every loaded template, so the next draft reads the files again (after an
+        edit in this process; other processes see it within :data:`TEMPLATE_CHECK_SECONDS`)."""
+        if self.env.cache is not None:
+            self.env.cache.clear()
 
     def template_chain(self, language: str, name: str) -> list[str]:
         """Return the template names tried for ``name`` in ``language``, in order."""
@@ -222,23 +276,43 @@ class Renderer:
                 facts: Facts | None = None, tech: TechDetails | None = None,
                 situation: str = GENERAL, topic: str = "") -> dict[str, Any]:
         """Return the template context for ``req`` (see docs/templates.md for each name)."""
-        facts = facts if facts is not None else extract_facts(req.text, req.language)
-        tech = tech if tech is not None else detect_tech_details(
-            f"{req.subject}\n{req.text}", req.attachment_types)
+        return resolved(self.lazy_context(req, template_language, facts, tech, situation, topic))
+
+    def lazy_context(self, req: DraftRequest, template_language: str,
+                     facts: Facts | None = None, tech: TechDetails | None = None,
+                     situation: str = GENERAL, topic: str = "") -> dict[str, Any]:
+        """Return :meth:`context` with its costlier values as :class:`~triage.drafting.lazy.
+        Lazy` ones, computed when the template first reads them (a suggestion's reply never
+        reads the order number or the technical details)."""
+        if facts is None:
+            found = FactExtraction(req.text, req.language)
+            numbers = found.numbers
+            facts_value: Any = Lazy(found.facts)
+            order: Any = Lazy(lambda: _first(numbers()[0], ""))
+            ticket: Any = Lazy(lambda: _first(numbers()[1], ""))
+            amount: Any = Lazy(lambda: _first(found.amounts(), None))
+        else:
+            facts_value = facts
+            order = _first(facts.order_numbers, "")
+            ticket = _first(facts.ticket_numbers, "")
+            amount = _first(facts.amounts, None)
+        tech_value: Any = tech if tech is not None else Lazy(lambda: detect_tech_details(
+            f"{req.subject}\n{req.text}", req.attachment_types))
         tz = self.zone_for(req.language)
-        deadline: Deadline | None = (format_deadline(req.due_at, template_language, tz)
-                                     if req.due_at else None)
+        due_at = req.due_at
+        deadline = (Lazy(lambda: format_deadline(due_at, template_language, tz))
+                    if due_at else None)
         now = req.now or self.clock.now()
-        promise: Promise = promise_for(
+        promise = Lazy(lambda: promise_for(
             promise_policy(situation, req.category, req.needs_review), now, tz,
-            template_language, req.channel)
-        first = first_name_guess(req.sender_name)
-        address = find_address(req.sender_name, req.text, template_language)
+            template_language, req.channel))
+        first = Lazy(lambda: first_name_guess(req.sender_name))
+        address = Lazy(lambda: find_address(req.sender_name, req.text, template_language))
         return {
-            "customer_name": header_safe(req.sender_name, 80),
+            "customer_name": Lazy(lambda: header_safe(req.sender_name, 80)),
             "first_name": first,
-            "customer_address": header_safe(req.sender, 320),
-            "subject": clean_subject(req.subject),
+            "customer_address": Lazy(lambda: header_safe(req.sender, 320)),
+            "subject": Lazy(lambda: clean_subject(req.subject)),
             "category": req.category,
             "channel": req.channel,
             "language": template_language,
@@ -249,18 +323,19 @@ class Renderer:
             "deadline": deadline,
             "team_name": self.team_name,
             "agent_name": self.agent_name,
-            "facts": facts,
-            "order": facts.order_numbers[0] if facts.order_numbers else "",
-            "ticket": facts.ticket_numbers[0] if facts.ticket_numbers else "",
-            "amount": facts.amounts[0] if facts.amounts else None,
-            "tech": tech,
+            "facts": facts_value,
+            "order": order,
+            "ticket": ticket,
+            "amount": amount,
+            "tech": tech_value,
             "needs_review": req.needs_review,
             "situation": situation,
             "topic": topic,
             "promise": promise,
-            "salutation": salutation(address, first, template_language, req.channel),
-            "you": you_word(address, template_language, req.channel),
-            "honorific": address.honorific,
+            "salutation": Lazy(lambda: salutation(address.get(), first.get(), template_language,
+                                                  req.channel)),
+            "you": Lazy(lambda: you_word(address.get(), template_language, req.channel)),
+            "honorific": Lazy(lambda: address.get().honorific),
             "thread": req.thread,
             "private": req.private,
         }
@@ -274,7 +349,8 @@ class Renderer:
         situation, topic = self.situation_for(req)
         template = self.select(req, situation)
         lang = (template.name or "en/").split("/", 1)[0]
-        ctx = {**self.context(req, lang, situation=situation, topic=topic), **(extra or {})}
+        ctx = {**self.lazy_context(req, lang, situation=situation, topic=topic),
+               **(extra or {})}
         text = self.render_template(template, ctx)
         if req.channel == "social" and social_length(text) > self.social_max_length:
             # long display names are the usual cause: greet neutrally rather than fail

@@ -14,12 +14,14 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Iterable
+from operator import itemgetter
 from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
 from typing import Any
 
 import ahocorasick
 
 _C = sre_parse  # opcodes and constants live beside the parser
+_WORD_OF = itemgetter(1)  # of an automaton hit (end index, word)
 MIN_LENGTH = 2
 """Strings shorter than this say too little about a text: such a rule is always searched."""
 
@@ -85,9 +87,9 @@ def _node(op: Any, av: Any, flags: int) -> Literals | None:
     return None  # classes, anchors, ANY, negative assertions, references: nothing required
 
 
-def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
-    """Return strings of which every match of ``pattern`` contains at least one, or None
-    when the pattern's form gives none (case-insensitive patterns, or too short strings)."""
+def _parsed(pattern: str | re.Pattern[str]) -> tuple[Any, int] | None:
+    """The syntax tree and flags of ``pattern``; None when it is case-insensitive or the
+    parser rejects it."""
     source = pattern.pattern if isinstance(pattern, re.Pattern) else pattern
     flags = pattern.flags if isinstance(pattern, re.Pattern) else 0
     if not isinstance(source, str) or flags & re.IGNORECASE:
@@ -98,8 +100,60 @@ def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
         return None
     if tree.state.flags & re.IGNORECASE:
         return None
-    found = _sequence(tree, tree.state.flags)
+    return tree, tree.state.flags
+
+
+def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
+    """Return strings of which every match of ``pattern`` contains at least one, or None
+    when the pattern's form gives none (case-insensitive patterns, or too short strings)."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    found = _sequence(*parsed)
     if found is None or not found or min(map(len, found)) < MIN_LENGTH:
+        return None
+    return found
+
+
+def _prefixes(items: Any, flags: int) -> Literals | None:
+    """The strings one of which every match of the sequence ``items`` starts with (word
+    boundaries in front skipped), or None."""
+    items = list(items)
+    while items and items[0] == (_C.AT, _C.AT_BOUNDARY):
+        items = items[1:]
+    if not items:
+        return None
+    op, av = items[0]
+    if op is _C.LITERAL:
+        run = []
+        for op2, av2 in items:
+            if op2 is not _C.LITERAL:
+                break
+            run.append(chr(av2))
+        return frozenset({"".join(run)})
+    if op is _C.SUBPATTERN:
+        _group, add, _delete, body = av
+        return None if (flags | add) & re.IGNORECASE else _prefixes(body, flags | add)
+    if op is _C.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _prefixes(branch, flags)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    return None
+
+
+def prefix_literals(pattern: str | re.Pattern[str]) -> Literals | None:
+    """Return strings one of which every match of ``pattern`` starts with
+    (``\\b(?:refund|money back)`` -> "refund", "money back"), or None when the pattern's form
+    gives none (a class, a repeat or an assertion first; case-insensitive; too short)."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    found = _prefixes(*parsed)
+    if not found or min(map(len, found)) < MIN_LENGTH:
         return None
     return found
 
@@ -117,7 +171,8 @@ class LiteralIndex:
         self._automaton: Any = None
         self._version = 0
         self._lock = threading.Lock()
-        self._last: tuple[int, str, frozenset[str]] = (-1, "", frozenset())
+        self._last: tuple[int, str, frozenset[str], dict[str, list[int]]] = (
+            -1, "", frozenset(), {})
 
     def add(self, words: Iterable[str]) -> None:
         """Register the strings of one more rule."""
@@ -128,7 +183,7 @@ class LiteralIndex:
                 self._automaton = None
                 self._version += 1
 
-    def _scan(self, text: str) -> frozenset[str]:
+    def _scan(self, text: str) -> tuple[int, str, frozenset[str], dict[str, list[int]]]:
         with self._lock:
             version, automaton = self._version, self._automaton
             if automaton is None and self._words:
@@ -137,14 +192,35 @@ class LiteralIndex:
                     automaton.add_word(word, word)
                 automaton.make_automaton()
                 self._automaton = automaton
-        found = (frozenset(word for _end, word in automaton.iter(text))
+        found = (frozenset(map(_WORD_OF, automaton.iter(text)))
                  if automaton is not None else frozenset())
-        self._last = (version, text, found)
-        return found
+        memo: tuple[int, str, frozenset[str], dict[str, list[int]]] = (
+            version, text, found, {})
+        self._last = memo
+        return memo
+
+    def _memo(self, text: str) -> tuple[int, str, frozenset[str], dict[str, list[int]]]:
+        """What is known of ``text``: the last scan's when it was of ``text`` (each memo
+        holds one text's answers only, so threads scanning others never mix them up)."""
+        memo = self._last
+        if memo[0] == self._version and memo[1] == text:
+            return memo
+        return self._scan(text)
 
     def present(self, text: str) -> frozenset[str]:
         """Return the registered strings that occur in ``text``."""
-        version, seen, found = self._last
-        if version == self._version and seen == text:
-            return found
-        return self._scan(text)
+        return self._memo(text)[2]
+
+    def starts(self, text: str, word: str) -> list[int]:
+        """Return where ``word`` starts in ``text``, overlaps included, ascending (kept with
+        the last scanned text: the rules of a message ask again)."""
+        starts = self._memo(text)[3]
+        found = starts.get(word)
+        if found is None:
+            found = []
+            at = text.find(word)
+            while at >= 0:
+                found.append(at)
+                at = text.find(word, at + 1)
+            starts[word] = found
+        return found

@@ -29,7 +29,7 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cached_property, lru_cache
-from itertools import pairwise
+from itertools import chain, pairwise, repeat
 from pathlib import Path
 from typing import Any
 
@@ -112,6 +112,23 @@ def term_counts(text: str) -> Counter[str]:
     return counts
 
 
+class _GramIds(dict[str, tuple[int, ...]]):
+    """Word -> the indexes of its known character n-grams, filled as words are met (then
+    started afresh at :data:`_WORD_CACHE` words: a long-running process meets new words
+    forever)."""
+
+    def __init__(self, index: dict[str, int]) -> None:
+        super().__init__()
+        self.index = index
+
+    def __missing__(self, word: str) -> tuple[int, ...]:
+        found = tuple(i for i in map(self.index.get, _grams(word)) if i is not None)
+        if len(self) >= _WORD_CACHE:
+            self.clear()
+        self[word] = found
+        return found
+
+
 def _normalised(weights: Vector) -> Vector:
     norm = math.sqrt(sum(x * x for x in weights.values()))
     return {t: x / norm for t, x in weights.items()} if norm else {}
@@ -143,35 +160,42 @@ class SituationModel:
         return index, idf, matrix
 
     @cached_property
-    def _word_ids(self) -> dict[str, tuple[tuple[int, ...], int]]:
-        """Per word seen so far: the indexes of its known character n-grams (in
-        :func:`_grams` order, repeats kept) and of its ``w:`` term (-1: unknown)."""
-        return {}
+    def _class_list(self) -> list[str]:
+        """:attr:`classes`, sorted once."""
+        return self.classes
 
-    def _ids_of(self, word: str) -> tuple[tuple[int, ...], int]:
-        cache = self._word_ids
-        found = cache.get(word)
-        if found is None:
-            index = self._arrays[0]
-            grams = tuple(i for i in map(index.get, _grams(word)) if i is not None)
-            found = (grams, index.get(f"w:{word}", -1))
-            if len(cache) >= _WORD_CACHE:
-                cache.clear()  # a long-running process meets new words forever
-            cache[word] = found
-        return found
+    @cached_property
+    def _word_ids(self) -> _GramIds:
+        """Per word seen so far: the indexes of its known character n-grams (in
+        :func:`_grams` order, repeats kept)."""
+        return _GramIds(self._arrays[0])
+
+    @cached_property
+    def _known_words(self) -> tuple[dict[str, tuple[int]], dict[str, tuple[int]]]:
+        """The index of the ``w:`` term of each known word and of the ``b:`` term of each
+        known word pair (``"a b"``), each as a 1-tuple, so an input's words and pairs are
+        looked up without building the terms' names."""
+        index = self._arrays[0]
+        return ({t[2:]: (i,) for t, i in index.items() if t.startswith("w:")},
+                {t[2:]: (i,) for t, i in index.items() if t.startswith("b:")})
+
+    def _ids_of(self, word: str) -> tuple[int, ...]:
+        return self._word_ids[word]
 
     def term_ids(self, feature_text: str) -> Counter[int]:
         """Return the known terms of one input (their indexes in the model) with how often
-        each occurs: :func:`term_counts` without the unknown terms, in the same order."""
-        index = self._arrays[0]
-        ids: list[int] = []
-        for word, k in Counter(feature_text.split()).items():
-            ids += self._ids_of(word)[0] * k
+        each occurs: :func:`term_counts` without the unknown terms, in the same order.
+
+        Counted in one pass over the n-grams of every word, then the words, then the pairs,
+        all looked up in dictionaries (a term seen again only adds to its count, so the
+        order is the one of :func:`term_counts`)."""
         words = _WORD.findall(feature_text)
-        ids += [i for i in (self._ids_of(w)[1] for w in words) if i >= 0]
-        ids += [i for i in map(index.get, [f"b:{a} {b}" for a, b in pairwise(words)])
-                if i is not None]
-        return Counter(ids)
+        known_words, known_pairs = self._known_words
+        none = repeat(())
+        return Counter(chain(
+            chain.from_iterable(map(self._word_ids.__getitem__, feature_text.split())),
+            chain.from_iterable(map(known_words.get, words, none)),
+            chain.from_iterable(map(known_pairs.get, map(" ".join, pairwise(words)), none))))
 
     def scores(self, feature_text: str) -> dict[str, float]:
         """Return the cosine of one input's TF-IDF vector (:meth:`vector`) to each
@@ -181,10 +205,11 @@ class SituationModel:
         if not counted:
             return dict.fromkeys(self.classes, 0.0)
         rows = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
-        counts = np.fromiter(counted.values(), dtype=float, count=len(counted))
-        weights = (1 + np.log(counts)) * idf[rows]
-        values = (weights / np.sqrt(weights @ weights)) @ matrix[rows]
-        return dict(zip(self.classes, values.tolist(), strict=True))
+        counts = np.fromiter(counted.values(), dtype=np.int64, count=len(counted))
+        # take(): the same gather as idf[rows], without fancy indexing's overhead
+        weights = (1 + np.log(counts)) * idf.take(rows)
+        values = (weights / np.sqrt(weights @ weights)) @ matrix.take(rows, axis=0)
+        return dict(zip(self._class_list, values.tolist(), strict=True))
 
     def vector(self, feature_text: str) -> Vector:
         """Return the L2-normalised TF-IDF vector of one input (unknown terms dropped)."""

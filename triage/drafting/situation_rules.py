@@ -15,9 +15,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from functools import lru_cache
 
-from triage.drafting.rule_literals import LiteralIndex, required_literals
+from triage.drafting.rule_literals import LiteralIndex, prefix_literals, required_literals
 from triage.drafting.situation_patterns import EN, VI, Rules
 from triage.drafting.situation_patterns_sea import ID, TL
 
@@ -116,13 +117,32 @@ class Rule:
         self.pattern = pattern
         loose = without_word_boundaries(pattern)
         self.gate = re.compile(loose) if loose != pattern else None
-        self.literals = required_literals(self.compiled)
-        if self.literals is not None:
-            LITERALS.add(self.literals)
+        self.prefixes = prefix_literals(self.compiled)
+        """Strings one of which every match starts with (None: not known)."""
+        self.literals = required_literals(self.compiled) or self.prefixes
+        for words in (self.literals, self.prefixes):
+            if words is not None:
+                LITERALS.add(words)
 
     def search(self, text: str) -> re.Match[str] | None:
         """``re.search`` of the rule's pattern in ``text``."""
         if self.literals is not None and self.literals.isdisjoint(LITERALS.present(text)):
+            return None
+        return self.search_present(text)
+
+    def search_present(self, text: str) -> re.Match[str] | None:
+        """:meth:`search` for a rule one of whose required strings is known to occur in
+        ``text`` (or that has none). A rule whose matches start with one of its
+        :attr:`prefixes` is tried only where those occur (``match`` at each, leftmost first:
+        the match ``search`` finds); any other rule is searched through its gate."""
+        if self.prefixes is not None:
+            present = LITERALS.present(text)
+            starts = [p for word in self.prefixes if word in present
+                      for p in LITERALS.starts(text, word)]
+            for start in sorted(starts):
+                found = self.compiled.match(text, start)
+                if found is not None:
+                    return found
             return None
         if self.gate is not None and self.gate.search(text) is None:
             return None
@@ -140,3 +160,42 @@ def _compile(rules: Rules) -> dict[str, list[tuple[Rule, float]]]:
 RULES: dict[str, dict[str, list[tuple[Rule, float]]]] = {
     "en": _compile(EN), "vi": _compile(VI), "id": _compile(ID), "tl": _compile(TL)}
 """Compiled rules per language and situation."""
+
+
+class RuleTable:
+    """One language's rules in their order, indexed by their required strings.
+
+    :meth:`matches` gives the rules that match a text, in the order of :data:`RULES`, and
+    looks only at the rules that can: those one of whose required strings the text contains
+    (one :data:`LITERALS` scan names them) and the few without such strings. A message meets
+    ~135 rules and wakes about a tenth of them, so most are never even asked.
+    """
+
+    def __init__(self, rules: dict[str, list[tuple[Rule, float]]]) -> None:
+        self.entries: list[tuple[str, Rule, float]] = [
+            (name, rule, weight) for name, items in rules.items() for rule, weight in items]
+        self.always: frozenset[int] = frozenset(
+            i for i, (_n, rule, _w) in enumerate(self.entries) if rule.literals is None)
+        woken: dict[str, set[int]] = {}
+        for i, (_name, rule, _weight) in enumerate(self.entries):
+            for word in rule.literals or ():
+                woken.setdefault(word, set()).add(i)
+        self.woken = {word: frozenset(found) for word, found in woken.items()}
+
+    def matches(self, text: str) -> Iterator[tuple[str, Rule, float]]:
+        """The ``(situation, rule, weight)`` entries whose rule matches ``text``, in order."""
+        candidates = set(self.always)
+        for word in LITERALS.present(text):
+            candidates.update(self.woken.get(word, ()))
+        for i in sorted(candidates):
+            entry = self.entries[i]
+            if entry[1].search_present(text) is not None:
+                yield entry
+
+    def matches_plain(self, text: str) -> Iterator[tuple[str, Rule, float]]:
+        """:meth:`matches` by the plain ``re.search`` of every rule (for tests)."""
+        return (e for e in self.entries if e[1].search_plain(text) is not None)
+
+
+TABLES: dict[str, RuleTable] = {lang: RuleTable(rules) for lang, rules in RULES.items()}
+""":class:`RuleTable` per language, over the rules of :data:`RULES`."""

@@ -33,7 +33,7 @@ from triage.drafting.situation_blend import (
     choose,
     rules_decide,
 )
-from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, RULES, TOPICAL, fold
+from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, TABLES, TOPICAL, fold
 
 
 @dataclass(frozen=True)
@@ -129,12 +129,11 @@ def _score(text: str, language: str
     langs = [language] if language == "en" else [language, "en"]
     for lang in langs:
         factor = 1.0 if lang == language else (0.8 if language == "tl" else 0.6)
-        for name, rules in RULES.get(lang, {}).items():
-            for pattern, weight in rules:
-                if pattern.search(text):
-                    scores[name] = scores.get(name, 0.0) + weight * factor
-                    strongest[name] = max(strongest.get(name, 0.0), weight * factor)
-                    reasons.append(f"{name}+{weight * factor:g} {lang}:{pattern.pattern[:40]}")
+        table = TABLES.get(lang)
+        for name, pattern, weight in table.matches(text) if table is not None else ():
+            scores[name] = scores.get(name, 0.0) + weight * factor
+            strongest[name] = max(strongest.get(name, 0.0), weight * factor)
+            reasons.append(f"{name}+{weight * factor:g} {lang}:{pattern.pattern[:40]}")
     return scores, reasons, strongest
 
 

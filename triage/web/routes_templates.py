@@ -102,6 +102,7 @@ def save_template(request: Request, name: str, source: str = Form(""), message_i
     target = Path(renderer.template_dir) / name
     target.parent.mkdir(parents=True, exist_ok=True)
     target.write_text(source, encoding="utf-8")
+    renderer.reload_templates()  # an operator file may now hide a packaged template
     p.store.audit(user.name, "edit_template", None, {"template": name})
     flash(request, f"Saved {name}; new drafts use it now.", "ok")
     suffix = f"?message_id={message_id}" if message_id else ""

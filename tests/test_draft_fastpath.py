@@ -1,0 +1,223 @@
+"""The fast paths of drafting give exactly the drafts the plain evaluation gives.
+
+Fast: context values computed when a template first reads them (:mod:`triage.drafting.lazy`),
+facts extracted in stages (:class:`~triage.drafting.extract.FactExtraction`), keyword rules
+asked only when their required strings occur (:class:`~triage.drafting.situation_rules.
+RuleTable`), the situation model's cached word indexes, template files checked for changes
+at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`. Plain: every context
+value computed first by :func:`~triage.drafting.extract.extract_facts` and
+:func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context, no template
+cache, every rule's own ``re.search``, the model's scores from the terms' names. Compared on
+every held-out situation fixture (also with each situation chosen), the demo inbox and 300
+realistic mails of ``bench/mailgen.py`` in several shapes (languages, channels, threads,
+review, no deadline).
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+from jinja2.runtime import Context
+
+import triage.default_config
+from tests.situation_fixtures import SEA_ZONES, load_fixtures, request_for
+from triage.drafting import render as render_module
+from triage.drafting.extract import FactExtraction, extract_facts
+from triage.drafting.lazy import resolved
+from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situation_model import SituationModel, term_counts
+from triage.drafting.situation_rules import Rule, RuleTable
+from triage.drafting.situations import SITUATIONS, ThreadFacts
+from triage.drafting.techdetails import detect_tech_details
+from triage.mail.parse import parse_email
+from triage.models import CATEGORIES
+
+NOW = datetime(2026, 11, 20, 9, 30, tzinfo=UTC)
+LANGUAGES = ("en", "vi", "id", "tl")
+
+
+def _renderer(**kwargs: Any) -> Renderer:
+    return Renderer(customer_timezone="Asia/Singapore", language_timezones=SEA_ZONES, **kwargs)
+
+
+def _mail_requests() -> list[DraftRequest]:
+    """300 realistic mails as the pipeline asks for their drafts, in varied shapes."""
+    from bench.mailgen import generate
+
+    out = []
+    for i, raw in enumerate(generate(300, seed=7)):
+        p = parse_email(raw, fallback_received=NOW)
+        req = DraftRequest(
+            category=CATEGORIES[i % len(CATEGORIES)], channel="email",
+            language=LANGUAGES[i % len(LANGUAGES)], subject=p.subject, text=p.text,
+            sender=p.sender, sender_name=p.sender_name, thread_id=1000 + i,
+            due_at=NOW + timedelta(hours=3, minutes=i),
+            attachment_types=tuple(a.content_type for a in p.attachments), now=NOW)
+        shape = i % 7
+        if shape == 1:
+            req = replace(req, thread=ThreadFacts(replied_before=True))
+        elif shape == 2:
+            req = replace(req, thread=ThreadFacts(replied_before=True, unanswered=2))
+        elif shape == 3:
+            req = replace(req, channel="social", private=bool(i % 2))
+        elif shape == 4:
+            req = replace(req, needs_review=True, due_at=None)
+        elif shape == 5:
+            req = replace(req, situation=list(SITUATIONS)[i % len(SITUATIONS)])
+        out.append(req)
+    return out
+
+
+def _demo_requests() -> list[DraftRequest]:
+    out = []
+    demo = Path(triage.default_config.__file__).parent / "demo"
+    for i, path in enumerate(sorted(demo.glob("*.eml"))):
+        p = parse_email(path.read_bytes(), fallback_received=NOW)
+        out.append(DraftRequest(
+            category=CATEGORIES[i % len(CATEGORIES)], channel="email",
+            language=LANGUAGES[i % len(LANGUAGES)], subject=p.subject, text=p.text,
+            sender=p.sender, sender_name=p.sender_name, thread_id=500 + i, due_at=NOW,
+            attachment_types=tuple(a.content_type for a in p.attachments), now=NOW))
+    return out
+
+
+def _requests() -> list[DraftRequest]:
+    fixtures = load_fixtures()
+    chosen = [request_for(m, situation=s) for m in fixtures[::7] for s in [*SITUATIONS, "general"]]
+    return [*(request_for(m) for m in fixtures), *chosen, *_demo_requests(), *_mail_requests()]
+
+
+def _draft(renderer: Renderer, req: DraftRequest) -> tuple[str, ...]:
+    try:
+        d = renderer.render(req)
+    except Exception as exc:  # a social draft too long: the same refusal either way
+        return ("error", type(exc).__name__, str(exc))
+    return (d.subject, d.text, d.template, d.language, d.situation)
+
+
+def _plain_scores(self: SituationModel, feature_text: str) -> dict[str, float]:
+    """:meth:`SituationModel.scores` from the terms' names (no cached word indexes)."""
+    index, idf, matrix = self._arrays
+    known = [(index[t], k) for t, k in term_counts(feature_text).items() if t in index]
+    if not known:
+        return dict.fromkeys(self.classes, 0.0)
+    rows = np.array([i for i, _ in known], dtype=np.int64)
+    weights = (1 + np.log(np.array([k for _, k in known], dtype=float))) * idf[rows]
+    values = (weights / np.sqrt(weights @ weights)) @ matrix[rows]
+    return dict(zip(self.classes, values.tolist(), strict=True))
+
+
+def _go_plain(monkeypatch: pytest.MonkeyPatch) -> Renderer:
+    """Patch drafting to evaluate everything the plain way (see the module docstring) and
+    return a renderer without template cache and with Jinja2's own context."""
+
+    lazy = Renderer.lazy_context
+
+    def computed_first(self: Renderer, req: DraftRequest, lang: str, facts: Any = None,
+                       tech: Any = None, situation: str = "general", topic: str = ""
+                       ) -> dict[str, Any]:
+        return resolved(lazy(self, req, lang, extract_facts(req.text, req.language),
+                             detect_tech_details(f"{req.subject}\n{req.text}",
+                                                 req.attachment_types), situation, topic))
+
+    monkeypatch.setattr(Renderer, "lazy_context", computed_first)
+    monkeypatch.setattr(RuleTable, "matches", RuleTable.matches_plain)
+    monkeypatch.setattr(Rule, "search", Rule.search_plain)
+    monkeypatch.setattr(SituationModel, "scores", _plain_scores)
+    renderer = _renderer()
+    renderer.env.context_class = Context
+    renderer.env.cache = None  # every template read and compiled on each use
+    return renderer
+
+
+def test_drafts_with_the_fast_paths_equal_the_plain_ones(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    reqs = _requests()
+    fast = [_draft(_renderer(), r) for r in reqs]
+    plain = _go_plain(monkeypatch)
+    slow = [_draft(plain, r) for r in reqs]
+    assert len(fast) == len(slow) > 1000
+    for n, (a, b) in enumerate(zip(fast, slow, strict=True)):
+        assert a == b, (n, reqs[n].text[:80])
+    drafted = [(r, d) for r, d in zip(reqs, fast, strict=True) if d[0] != "error"]
+    assert len({d[4] for _, d in drafted}) >= 14  # every situation, and general
+    assert {d[3] for _, d in drafted} == set(LANGUAGES)
+    assert {d[2].split(".")[-2] for _, d in drafted} == {"email", "social"}
+    # values computed only when a template reads them do reach drafts
+    quoted = [d for r, d in drafted
+              if (found := FactExtraction(r.text, r.language).numbers()[0])
+              and found[0] in d[1]]
+    assert len(quoted) >= 20
+
+
+def test_a_template_that_does_not_read_the_facts_does_not_extract_them(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(*_args: Any) -> Any:
+        raise AssertionError("extracted although the template never reads it")
+
+    req = DraftRequest(category="suggestion", channel="email", language="en",
+                       subject="An idea", text="Order #55512 came, dark mode would be nice.",
+                       sender="ann@example.com", sender_name="Ann Lee", thread_id=7,
+                       due_at=NOW, now=NOW)
+    renderer = _renderer()
+    expected = renderer.render(req)
+    monkeypatch.setattr(FactExtraction, "numbers", refuse)
+    monkeypatch.setattr(FactExtraction, "facts", refuse)
+    monkeypatch.setattr(render_module, "detect_tech_details", refuse)
+    assert renderer.render(req) == expected
+    with pytest.raises(AssertionError, match="never reads"):  # a complaint quotes the order
+        renderer.render(replace(req, category="complaint"))
+
+
+def test_values_are_computed_once_and_reach_included_and_parent_templates(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "_order.j2").write_text("order {{ order }}, {{ amount }}")
+    (tmp_path / "en" / "_frame.j2").write_text(
+        "{% block top %}{% endblock %}|{{ order }}|{% include 'en/_order.j2' %}")
+    (tmp_path / "en" / "complaint.email.j2").write_text(
+        "{% extends 'en/_frame.j2' %}{% block top %}{{ order }}"
+        "{% set again = order %}{{ again }}{% endblock %}")
+    calls: list[str] = []
+    numbers = FactExtraction.numbers
+
+    def counted(self: FactExtraction) -> Any:
+        calls.append(self.text)
+        return numbers(self)
+
+    monkeypatch.setattr(FactExtraction, "numbers", counted)
+    req = DraftRequest(category="complaint", channel="email", language="en", subject="Late",
+                       text="Order 88812 cost Rp 50.000", sender="b@example.com",
+                       sender_name="Budi", thread_id=9, due_at=NOW, now=NOW,
+                       situation="general")  # the category's (operator) template
+    text = _renderer(template_dir=tmp_path).render(req).text
+    assert text == "8881288812|88812|order 88812, Rp 50.000\n"
+    assert len(calls) == 2  # once for the order, once more by the amount's stage (kept)
+
+
+def test_an_edited_template_is_used_after_the_check_interval_or_a_reload(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "en").mkdir()
+    template = tmp_path / "en" / "request.email.j2"
+    template.write_text("first {{ reference }}")
+    req = DraftRequest(category="request", channel="email", language="en", subject="Hi",
+                       text="hello", sender="c@example.com", sender_name="", thread_id=3,
+                       due_at=None, now=NOW, situation="general")
+    slow = _renderer(template_dir=tmp_path)  # checks at most every TEMPLATE_CHECK_SECONDS
+    assert slow.render(req).text == "first T-3\n"
+    monkeypatch.setattr(render_module, "TEMPLATE_CHECK_SECONDS", 0.0)
+    eager = _renderer(template_dir=tmp_path)  # checks on every use
+    assert eager.render(req).text == "first T-3\n"
+    template.write_text("second {{ reference }}")
+    stamp = template.stat().st_mtime + 5
+    os.utime(template, (stamp, stamp))  # a new modification time whatever the clock's grain
+    assert eager.render(req).text == "second T-3\n"
+    assert slow.render(req).text == "first T-3\n"  # within its interval: the loaded one
+    slow.reload_templates()
+    assert slow.render(req).text == "second T-3\n"

@@ -1,0 +1,51 @@
+"""Template context values computed on first use, so a draft pays only for what its template
+reads.
+
+A suggestion's reply greets and signs; it never reads the order number, the amount, the
+technical details or the deadline, yet extracting them is most of a draft's context. The
+renderer therefore puts :class:`Lazy` values in the context, and its Jinja2 environment uses
+:class:`LazyContext`, which evaluates such a value the first time a template (or any
+template it extends or includes) looks the name up, and keeps the result. Jinja2's compiled
+templates look up every context name through :meth:`jinja2.runtime.Context.resolve_or_missing`,
+and a template cannot reach the raw context any other way (no context function is
+registered), so a template sees exactly the values an eager context would have given it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from jinja2.runtime import Context
+
+_UNSET: Any = object()
+
+
+class Lazy:
+    """A context value computed by ``compute`` when first needed, then kept."""
+
+    __slots__ = ("_compute", "_value")
+
+    def __init__(self, compute: Callable[[], Any]) -> None:
+        self._compute = compute
+        self._value = _UNSET
+
+    def get(self) -> Any:
+        """Return the value (computed on the first call)."""
+        if self._value is _UNSET:
+            self._value = self._compute()
+        return self._value
+
+
+class LazyContext(Context):
+    """A Jinja2 context that evaluates :class:`Lazy` values when a template reads them."""
+
+    def resolve_or_missing(self, key: str) -> Any:
+        """Return the value of ``key`` (a :class:`Lazy` one evaluated), or ``missing``."""
+        value = super().resolve_or_missing(key)
+        return value.get() if type(value) is Lazy else value
+
+
+def resolved(ctx: Mapping[str, Any]) -> dict[str, Any]:
+    """Return ``ctx`` with every :class:`Lazy` value evaluated (a plain context)."""
+    return {k: v.get() if type(v) is Lazy else v for k, v in ctx.items()}
