@@ -1,4 +1,7 @@
-"""Class priors of the inbox: estimated without labels, applied to the model's probabilities.
+"""Class priors of the inbox, estimated without labels (EM), for ``bench/priors.py``.
+
+Measured and left out of the product (docs/benchmarks.md, *Class priors of the inbox*;
+docs/classifier.md): it does not lift the issue's macro-F1 and costs some languages.
 
 A model trained on the corpus gives probabilities that carry the corpus's label mix (about a
 quarter of each category per language). A real inbox has another mix: a Tagalog marketplace
@@ -13,7 +16,7 @@ outputs of a classifier to new a priori probabilities: a simple procedure"):
 - M: the new prior is the mean of those re-weighted probabilities;
 
 until the priors stop moving. This module holds that procedure and the per-language weights,
-in numpy only (the runtime model applies the weights; no scikit-learn).
+in numpy only.
 """
 
 from __future__ import annotations
