@@ -272,7 +272,7 @@ def report(runs: list[dict], seeds: Sequence[int], labels: Sequence[str],
         "threshold flags 20 % of the inbox half (self-training: of the 15 % it did not learn "
         "from); otherwise the shipped model's thresholds (0.55).", "",
         "macro-F1 (per language: of the categories present in its dev rows):", "",
-        "| run | en | id | vi | tl | all | change, all (per seed) |",
+        "| run | en | id | vi | tl | all | change against shipped, all (per seed) |",
         "|---|---|---|---|---|---|---|"]
     for n in names:
         d = [r[n]["all"]["f1"] - r["shipped"]["all"]["f1"] for r in runs]
