@@ -261,7 +261,9 @@ def _self_training_words(st: dict[str, Any]) -> str:
     if st.get("state") in (None, "off"):
         return ""
     verdict = "kept" if st["state"] == "accepted" else "dropped"
-    return (f"self-training: {st['n_pseudo']} pseudo-labels {verdict} (without them "
+    weighted = st.get("inbox_weighting", {}).get("state") == "on"
+    return (f"self-training{' (corpus weighted by the inbox)' if weighted else ''}: "
+            f"{st['n_pseudo']} pseudo-labels {verdict} (without them "
             f"{GateScores(**st['without']).describe()}; with them "
             f"{GateScores(**st['with']).describe()}). ")
 

@@ -72,7 +72,7 @@ def test_weights_change_the_model_not_its_shape(small_corpus: list[Example]) -> 
     weighted = fit(small_corpus, version="weighted", weights=w)
     assert weighted.compiled.coef.shape == plain.compiled.coef.shape
     assert np.abs(weighted.compiled.coef - plain.compiled.coef).max() > 1e-3
-    texts = inbox_texts(8) + ["", "app bi loi ko login dc"]
+    texts = [*inbox_texts(8), "", "app bi loi ko login dc"]
     fast = weighted.probabilities(texts)
     assert np.abs(fast - weighted.pipeline.predict_proba(texts)).max() < 1e-9
     with pytest.raises(ValueError):
@@ -101,6 +101,7 @@ def test_retraining_with_inbox_weighting_records_it(
                             tolerances=Tolerances(1.0, 1.0))
         st = out.self_training
         assert st["state"] == "accepted" and st["inbox_weighting"]["state"] == "on"
+        assert "self-training (corpus weighted by the inbox): " in out.explanation
         data = out.model.meta.data
         assert data["inbox_weighting"] == st["inbox_weighting"]
         assert data["inbox_weighting"]["n_inbox"] == len(inbox) - data["n_inbox_budget"]
@@ -126,6 +127,7 @@ def test_off_or_too_few_inbox_messages_leave_training_unweighted(
                                                    inbox_weighting=True),
                             tolerances=Tolerances(1.0, 1.0))
         assert few.self_training["inbox_weighting"]["state"] == "skipped"
+        assert "self-training: " in few.explanation
         off = train_version(registry, TrainingData(small_corpus, [], inbox, 30),
                             tolerances=Tolerances(1.0, 1.0))
         assert off.self_training["inbox_weighting"] == {}
