@@ -161,14 +161,15 @@ def main() -> None:
              f"{time.perf_counter() - t0:.0f} s. " + " ".join(__doc__.split("\n\n", 2)[2].split(
                  "Results replace")[0].replace("``", "`").split()), "",
              "| run | en | id | vi | tl | all | change against the shipped design, all (per "
-             "seed) | accuracy | flagged | unflagged right |",
-             "|---|---|---|---|---|---|---|---|---|---|"]
+             "seed) | accuracy | `other` precision (predicted) | flagged | unflagged right |",
+             "|---|---|---|---|---|---|---|---|---|---|---|"]
     for n in names:
         d = [r[n]["all"]["f1"] - r["shipped design"]["all"]["f1"] for r in runs]
         lines.append(f"| {n} | " + " | ".join(f"{m(n, lang, 'f1'):.3f}"
                                               for lang in (*LANGS, "all"))
                      + " | " + ", ".join(f"{x:+.3f}" for x in d)
-                     + f" | {m(n, 'all', 'acc'):.3f} | {m(n, 'all', 'flagged'):.1%} | "
+                     + f" | {m(n, 'all', 'acc'):.3f} | {m(n, 'all', 'other_p'):.3f} "
+                     f"({m(n, 'all', 'n_other_pred'):.0f}) | {m(n, 'all', 'flagged'):.1%} | "
                      f"{m(n, 'all', 'unflagged_acc'):.3f} |")
     lines += ["", "Change per language against the same run without the lever, min / max over "
               "the seeds:", "", "| run | en | id | vi | tl |", "|---|---|---|---|---|"]
