@@ -184,11 +184,19 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
     if p.inbox:
         held_texts = [e.text for e in (*p.test, *p.held_corrections)]
         weights, weighting = _inbox_weights(p, labelled, progress)
-        run = self_train(labelled, p.inbox, exclude=held_texts,
-                         base=None if weights is not None else model, progress=progress,
-                         weights=weights)
-        st_scores = score(run.model, p.test, p.held_corrections)
-        ok, rule = passes(st_scores, cand, tolerances, test_is_real=p.test_is_real)
+        while True:
+            run = self_train(labelled, p.inbox, exclude=held_texts,
+                             base=None if weights is not None else model, progress=progress,
+                             weights=weights)
+            st_scores = score(run.model, p.test, p.held_corrections)
+            ok, rule = passes(st_scores, cand, tolerances, test_is_real=p.test_is_real)
+            if ok or weights is None:
+                break
+            # the weights cost too much on the held-out sets: try the plain self-training,
+            # so they never take its gain away with them
+            weighting = {**weighting, "state": "refused", "with": st_scores.as_dict(),
+                         "rule": rule}
+            weights = None
         st = {"state": "accepted" if ok else "refused", "n_pseudo": len(run.pseudo),
               "without": cand.as_dict(), "with": st_scores.as_dict(), "rule": rule,
               "received": date_range(run.used), "inbox_weighting": weighting}
@@ -261,8 +269,11 @@ def _self_training_words(st: dict[str, Any]) -> str:
     if st.get("state") in (None, "off"):
         return ""
     verdict = "kept" if st["state"] == "accepted" else "dropped"
-    weighted = st.get("inbox_weighting", {}).get("state") == "on"
-    return (f"self-training{' (corpus weighted by the inbox)' if weighted else ''}: "
+    weighting = st.get("inbox_weighting", {}).get("state")
+    how = {"on": " (corpus weighted by the inbox)",
+           "refused": " (without weighting the corpus by the inbox: that lost on the held-out "
+                      "sets)"}.get(weighting or "", "")
+    return (f"self-training{how}: "
             f"{st['n_pseudo']} pseudo-labels {verdict} (without them "
             f"{GateScores(**st['without']).describe()}; with them "
             f"{GateScores(**st['with']).describe()}). ")

@@ -115,6 +115,28 @@ def test_retraining_with_inbox_weighting_records_it(
         store.close()
 
 
+def test_weights_refused_fall_back_to_plain_self_training(
+        store_url: str, clock: FrozenClock, small_corpus: list[Example],
+        tmp_path: Path) -> None:
+    store = Store.open(store_url, clock)
+    try:
+        _seed_inbox(store, clock.now(), 60)
+        registry = ModelRegistry(store, tmp_path / "models")
+        inbox = load_inbox(store, 30, 1000, clock.now())
+        # a model must beat the one without the inbox by a full point: nothing can
+        out = train_version(registry, TrainingData(small_corpus, [], inbox, 30,
+                                                   inbox_weighting=True),
+                            tolerances=Tolerances(-1.0, -1.0))
+        st = out.self_training
+        assert st["inbox_weighting"]["state"] == "refused" and "with" in st["inbox_weighting"]
+        assert st["state"] == "refused"  # the plain self-training was tried after, and lost
+        assert "without weighting the corpus by the inbox" in out.explanation
+        assert out.model.meta.data["inbox_weighting"] == {}
+        assert out.model.meta.data["n_pseudo"] == 0
+    finally:
+        store.close()
+
+
 def test_off_or_too_few_inbox_messages_leave_training_unweighted(
         store_url: str, clock: FrozenClock, small_corpus: list[Example],
         tmp_path: Path) -> None:
