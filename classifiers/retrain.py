@@ -25,6 +25,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, Protocol, TypeVar
 
+import numpy as np
+
 from classifiers.corpus_io import Example, examples_hash
 from classifiers.gate import GateScores, Tolerances, passes, score
 from classifiers.model import TriageClassifier
@@ -71,6 +73,9 @@ class TrainingData:
     inbox_days: int = 0
     gate_examples: Sequence[Example] | None = None
     """The admin's labelled real messages (``gate_data``), replacing the shipped test set."""
+    inbox_weighting: bool = False
+    """Weight the labelled examples by how much they look like the inbox while self-training
+    (:mod:`classifiers.inbox_weights`)."""
 
 
 def training_data(settings: Settings, registry: ModelRegistry, now: datetime, *,
@@ -89,7 +94,7 @@ def training_data(settings: Settings, registry: ModelRegistry, now: datetime, *,
     inbox = load_inbox(registry.store, days, c.self_training_max_messages, now) if days else []
     gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
     return TrainingData(load_corpus(extra), registry.corrections() if corrections else [],
-                        inbox, days, gate)
+                        inbox, days, gate, c.inbox_weighting)
 
 
 def gate_options(c: ClassifierSettings) -> dict[str, Any]:
@@ -114,6 +119,7 @@ class Plan:
     more confident on the messages it learned from, so these must be unseen."""
     test_is_real: bool
     data: dict[str, Any] = field(default_factory=dict)
+    inbox_weighting: bool = False
 
     @property
     def labelled(self) -> list[Example]:
@@ -137,7 +143,7 @@ def plan(data: TrainingData, holdout_share: float) -> Plan:
                   "inbox_days": data.inbox_days, "n_inbox": len(data.inbox),
                   "n_inbox_budget": len(budget)}
     return Plan(train_corpus, train_corr, test, held_corr, inbox, budget,
-                bool(data.gate_examples), provenance)
+                bool(data.gate_examples), provenance, data.inbox_weighting)
 
 
 @dataclass(frozen=True)
@@ -177,12 +183,23 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
     st: dict[str, Any] = {"state": "off"}
     if p.inbox:
         held_texts = [e.text for e in (*p.test, *p.held_corrections)]
-        run = self_train(labelled, p.inbox, exclude=held_texts, base=model, progress=progress)
-        st_scores = score(run.model, p.test, p.held_corrections)
-        ok, rule = passes(st_scores, cand, tolerances, test_is_real=p.test_is_real)
+        weights, weighting = _inbox_weights(p, labelled, progress)
+        while True:
+            run = self_train(labelled, p.inbox, exclude=held_texts,
+                             base=None if weights is not None else model, progress=progress,
+                             weights=weights)
+            st_scores = score(run.model, p.test, p.held_corrections)
+            ok, rule = passes(st_scores, cand, tolerances, test_is_real=p.test_is_real)
+            if ok or weights is None:
+                break
+            # the weights cost too much on the held-out sets: try the plain self-training,
+            # so they never take its gain away with them
+            weighting = {**weighting, "state": "refused", "with": st_scores.as_dict(),
+                         "rule": rule}
+            weights = None
         st = {"state": "accepted" if ok else "refused", "n_pseudo": len(run.pseudo),
               "without": cand.as_dict(), "with": st_scores.as_dict(), "rule": rule,
-              "received": date_range(run.used)}
+              "received": date_range(run.used), "inbox_weighting": weighting}
         if ok:
             model, cand, pseudo = run.model, st_scores, run.pseudo
     choose_thresholds(model, labelled, pseudo, targets=targets,
@@ -200,13 +217,34 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
     received = st.get("received", {}) if pseudo else {}
     model.meta.data = {**p.data, "n_pseudo": len(pseudo), "self_training": st["state"],
                        "pseudo_received_from": received.get("from"),
-                       "pseudo_received_to": received.get("to")}
+                       "pseudo_received_to": received.get("to"),
+                       "inbox_weighting": st.get("inbox_weighting", {}) if pseudo else {}}
     model.meta.metrics = {"gate_macro_f1": cand.test_f1, "gate_n": cand.n_test,
                           "gate_corrections_accuracy": cand.corrections_accuracy,
                           "gate_corrections_n": cand.n_corrections,
                           "n_train": len(labelled) + len(pseudo), "self_training": st}
     path = save_model(model, models_dir / f"{model.version}.skops")
     return FitResult(path, cand, active_scores, st)
+
+
+def _inbox_weights(p: Plan, labelled: Sequence[Example],
+                   progress: Callable[[str], None] | None) -> tuple[Any, dict[str, Any]]:
+    """Return (sample weights or None, what to record) for self-training on ``p``'s inbox.
+
+    The corrections are real inbox messages an agent labelled: they keep weight 1 at least.
+    """
+    if not p.inbox_weighting:
+        return None, {}
+    from classifiers.inbox_weights import MIN_INBOX, importance_weights, summary
+
+    texts = [i.text for i in p.inbox]
+    if len({*texts}) < MIN_INBOX:
+        return None, {"state": "skipped", "reason": f"fewer than {MIN_INBOX} inbox messages"}
+    if progress:
+        progress(f"weighting {len(labelled)} labelled examples by {len(texts)} inbox messages")
+    w = importance_weights(labelled, texts)
+    w[len(p.corpus):] = np.maximum(w[len(p.corpus):], 1.0)
+    return w, {"state": "on", "n_inbox": len(texts), **summary(w)}
 
 
 @dataclass
@@ -231,7 +269,12 @@ def _self_training_words(st: dict[str, Any]) -> str:
     if st.get("state") in (None, "off"):
         return ""
     verdict = "kept" if st["state"] == "accepted" else "dropped"
-    return (f"self-training: {st['n_pseudo']} pseudo-labels {verdict} (without them "
+    weighting = st.get("inbox_weighting", {}).get("state")
+    how = {"on": " (corpus weighted by the inbox)",
+           "refused": " (without weighting the corpus by the inbox: that lost on the held-out "
+                      "sets)"}.get(weighting or "", "")
+    return (f"self-training{how}: "
+            f"{st['n_pseudo']} pseudo-labels {verdict} (without them "
             f"{GateScores(**st['without']).describe()}; with them "
             f"{GateScores(**st['with']).describe()}). ")
 

@@ -120,20 +120,22 @@ def self_train(labelled: Sequence[Example], items: Sequence[Unlabelled], *,
                rounds: int = ROUNDS, keep_share: float = KEEP_SHARE,
                exclude: Iterable[str] = (), base: TriageClassifier | None = None,
                progress: Callable[[str], None] | None = None,
-               version: str | None = None) -> SelfTraining:
+               version: str | None = None,
+               weights: Sequence[float] | None = None) -> SelfTraining:
     """Train on ``labelled``, then ``rounds`` times pseudo-label ``items`` and retrain.
 
     ``base`` is the round-0 model when the caller has it. Every round starts from the labelled
-    examples again (pseudo-labels are not carried over), so a bad round cannot compound. The
-    returned models carry no review thresholds yet. Raises ValueError when ``labelled`` lacks
-    a category.
+    examples again (pseudo-labels are not carried over), so a bad round cannot compound.
+    ``weights`` are the labelled examples' sample weights in every fit (pseudo-labels weigh
+    1; :mod:`classifiers.inbox_weights`). The returned models carry no review thresholds yet.
+    Raises ValueError when ``labelled`` lacks a category.
     """
     from classifiers.training import fit  # scikit-learn: only when training
 
     labelled = list(labelled)
     skip = [*exclude, *(e.text for e in labelled)]
     if base is None:
-        base = fit(labelled, progress=progress, version=version)
+        base = fit(labelled, progress=progress, version=version, weights=weights)
     result = SelfTraining(base, base)
     for r in range(1, rounds + 1):
         pairs = pseudo_label(result.model, items, keep_share=keep_share, exclude=skip)
@@ -143,7 +145,7 @@ def self_train(labelled: Sequence[Example], items: Sequence[Unlabelled], *,
             progress(f"self-training round {r}: {len(pairs)} pseudo-labels from "
                      f"{len(items)} unlabelled messages")
         pseudo = [e for e, _ in pairs]
-        model = fit(labelled, pseudo=pseudo, version=version)
+        model = fit(labelled, pseudo=pseudo, version=version, weights=weights)
         result = SelfTraining(base, model, pseudo, [i for _, i in pairs])
     return result
 

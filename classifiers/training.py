@@ -69,12 +69,15 @@ def library_versions() -> dict[str, str]:
 
 def fit(examples: Sequence[Example], *, pseudo: Sequence[Example] = (),
         version: str | None = None, progress: Callable[[str], None] | None = None,
-        data: dict[str, Any] | None = None) -> TriageClassifier:
+        data: dict[str, Any] | None = None,
+        weights: Sequence[float] | None = None) -> TriageClassifier:
     """Fit a model on ``examples`` plus the pseudo-labelled ``pseudo``; return it, without
     review thresholds (see :func:`train`).
 
-    The language model learns from the labelled examples only. Raises ValueError when the
-    labelled examples lack a category the product needs.
+    ``weights`` (one per example; pseudo-labels weigh 1) are sample weights of the category
+    model, e.g. :func:`classifiers.inbox_weights.importance_weights`. The language model
+    learns from the labelled examples only, unweighted. Raises ValueError when the labelled
+    examples lack a category the product needs.
     """
     texts = [e.text for e in examples] + [e.text for e in pseudo]
     labels = [e.label for e in examples] + [e.label for e in pseudo]
@@ -85,7 +88,13 @@ def fit(examples: Sequence[Example], *, pseudo: Sequence[Example] = (),
         progress(f"fitting the category model on {len(texts)} examples"
                  + (f" ({len(pseudo)} pseudo-labelled)" if pseudo else ""))
     pipe = build_pipeline()
-    pipe.fit(texts, labels)
+    if weights is None:
+        pipe.fit(texts, labels)
+    else:
+        if len(weights) != len(examples):
+            raise ValueError("fit needs one weight per labelled example")
+        pipe.fit(texts, labels, clf__sample_weight=np.r_[np.asarray(weights, dtype=np.float64),
+                                                         np.ones(len(pseudo))])
     language = None
     with_lang = [i for i, e in enumerate(examples) if e.lang in LANGUAGES]
     if len({examples[i].lang for i in with_lang}) >= 2:

@@ -103,6 +103,13 @@ class ClassifierSettings(Section):
         20000, ge=1,
         description="Newest unlabelled messages self-training reads at most.",
     )
+    inbox_weighting: bool = Field(
+        True,
+        description="While self-training, weight each labelled example by how much it looks "
+        "like the inbox (a classifier telling corpus from inbox, out of fold; weights clipped "
+        "to 0.1-10, mean 1 per language; needs 30+ inbox messages). Kept only if the gate's "
+        "comparison with the model trained without the inbox accepts it. false: off.",
+    )
     retrain_min_corrections: int = Field(
         20, ge=0,
         description="Scheduled retraining runs only when at least this many corrections were "
