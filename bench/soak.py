@@ -11,6 +11,7 @@ the interpreter, so its spawned processes start from that script as they do in p
 from __future__ import annotations
 
 import argparse
+import mailbox
 import os
 import sqlite3
 import subprocess
@@ -74,6 +75,8 @@ def main() -> None:
     ap.add_argument("--model", default="")
     ap.add_argument("--sample", type=float, default=5.0, help="seconds between samples")
     ap.add_argument("--timeout", type=float, default=3 * 3600)
+    ap.add_argument("--idle", type=float, default=20.0,
+                    help="seconds the daemon idles (empty Maildirs) before the mail arrives")
     ap.add_argument("--workers", type=int, default=0,
                     help="[scheduler] workers (each also starts a parse process)")
     args = ap.parse_args()
@@ -90,7 +93,9 @@ def main() -> None:
              "[scheduler]\nbatch_size = 200\njitter = '0s'\n"
              f"workers = {args.workers}\n"]
     for i in range(args.mailboxes):
-        seed_maildir(work / f"box{i:02d}", per, f"s{i}")
+        # seeded aside and moved in once the daemon has started and idled (below)
+        seed_maildir(work / "stage" / f"box{i:02d}", per, f"s{i}")
+        mailbox.Maildir(str(work / f"box{i:02d}"), create=True).close()
         lines.append(f"[[sources]]\nname = 'box{i:02d}'\ntype = 'maildir'\n"
                      f"path = 'box{i:02d}'\npoll_interval = '2s'\n")
     (work / "triage.toml").write_text("\n".join(lines))
@@ -102,9 +107,17 @@ def main() -> None:
     entry = [str(script)] if script.exists() else [sys.executable, "-m", "triage"]
     proc = subprocess.Popen([*entry, "run", "--config", str(work / "triage.toml")], cwd=work,
                             stdout=log, stderr=log)
+    kids: dict[int, list[float]] = {}  # child pid -> its RSS samples
+    idle_until = time.monotonic() + args.idle
+    while time.monotonic() < idle_until and proc.poll() is None:
+        time.sleep(1.0)
+    idle = rss_mb(proc.pid)
+    idle_kids = [rss_mb(k) for k in children(proc.pid) if command_of(k) != "tracker"]
+    print(f"idle after {args.idle:.0f}s: {idle:.1f} MB, children {idle_kids}", flush=True)
+    for i in range(args.mailboxes):  # the whole backlog arrives at once, box by box
+        os.rename(work / "stage" / f"box{i:02d}" / "new", work / f"box{i:02d}" / "new")
     start = time.monotonic()
     samples: list[tuple[float, int, float]] = []
-    kids: dict[int, list[float]] = {}  # child pid -> its RSS samples
     heavy: list[str] = []
     try:
         while time.monotonic() - start < args.timeout:
@@ -139,12 +152,14 @@ def main() -> None:
                 if kid_lines else "- no worker or parse processes")
     body = f"""
 `bench/soak.py --messages {total} --mailboxes {args.mailboxes} --workers {args.workers}`:
-{total:,} messages in {args.mailboxes} Maildirs through one `triage run` daemon on SQLite
-(batch 200, real model, `workers = {args.workers}`),
+{total:,} messages moved at once into {args.mailboxes} Maildirs of an idle `triage run` daemon on
+SQLite (batch 200, real model, `workers = {args.workers}`),
 resident memory sampled every {args.sample:.0f} s from /proc. Run on
 {time.strftime('%Y-%m-%d')}; machine: {machine()}. The machine was shared with
 other jobs during the run, so throughput is a lower bound.
 
+- idle after start-up ({args.idle:.0f} s, empty Maildirs): daemon {idle:.1f} MB; worker and
+  parse processes: {", ".join(f"{k:.1f}" for k in idle_kids) or "none"} MB
 - processed: {done:,} of {total:,} in {elapsed:.0f} s ({rates:.0f} messages/s after start-up)
 - RSS: start {rss[0] if rss else 0:.1f} MB, min {min(rss) if rss else 0:.1f} MB, max
   {max(rss) if rss else 0:.1f} MB, end {rss[-1] if rss else 0:.1f} MB; after the first 2,000

@@ -144,3 +144,38 @@ def test_store_open_then_counts_on_a_current_store(tmp_path: Path) -> None:
     store = Store.open(url, SystemClock())
     assert stored_revision(store.engine) == head_revision()
     assert store.counts() is not None
+
+
+ARENAS = """
+    import ctypes, ctypes.util, json, os, sys, threading
+    from triage.ops.memtrim import limit_arenas
+    limited = limit_arenas(int(sys.argv[1]))
+    together = threading.Barrier(8)
+    def work():
+        kept = [bytearray(4096 + i) for i in range(200)]  # malloc, not Python's small blocks
+        together.wait()  # every thread holds its memory at once (none hands its arena on)
+    threads = [threading.Thread(target=work) for _ in range(8)]
+    for t in threads: t.start()
+    for t in threads: t.join()
+    libc = ctypes.CDLL(ctypes.util.find_library("c"))
+    libc.fflush(None)
+    r, w = os.pipe(); saved = os.dup(2); os.dup2(w, 2)
+    libc.malloc_stats(); libc.fflush(None)
+    os.dup2(saved, 2); os.close(w)
+    stats = os.read(r, 1 << 20).decode()
+    print(json.dumps({"limited": limited, "arenas": stats.count("Arena ")}))
+"""
+
+
+@pytest.mark.parametrize(("limit", "most"), [(1, 1), (2, 2)])
+def test_limit_arenas_caps_glibc_arenas_of_a_threaded_process(tmp_path: Path, limit: int,
+                                                              most: int) -> None:
+    code = textwrap.dedent(ARENAS)
+    default = json.loads(subprocess.run([sys.executable, "-c", code, "0"], check=True,
+                                        capture_output=True, text=True).stdout)
+    if default["arenas"] == 0:
+        pytest.skip("not glibc: malloc_stats prints no arenas")
+    assert default["limited"] is False and default["arenas"] > most  # a thread, an arena
+    got = json.loads(subprocess.run([sys.executable, "-c", code, str(limit)], check=True,
+                                    capture_output=True, text=True).stdout)
+    assert got["limited"] is True and 1 <= got["arenas"] <= most
