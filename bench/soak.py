@@ -92,6 +92,7 @@ def main() -> None:
     lines = [f"data_dir = 'data'\n[classifier]\nmodel_path = '{model}'\n"
              "[scheduler]\nbatch_size = 200\njitter = '0s'\n"
              f"workers = {args.workers}\n"]
+    (work / "stage").mkdir()
     for i in range(args.mailboxes):
         # seeded aside and moved in once the daemon has started and idled (below)
         seed_maildir(work / "stage" / f"box{i:02d}", per, f"s{i}")
