@@ -179,3 +179,33 @@ def test_limit_arenas_caps_glibc_arenas_of_a_threaded_process(tmp_path: Path, li
     got = json.loads(subprocess.run([sys.executable, "-c", code, str(limit)], check=True,
                                     capture_output=True, text=True).stdout)
     assert got["limited"] is True and 1 <= got["arenas"] <= most
+
+
+def test_a_poll_that_fetched_gives_the_free_heap_back(app, maildir: Path,  # type: ignore[no-untyped-def]
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    import threading
+
+    import triage.daemon
+    from tests.conftest import add_to_maildir, make_email
+    from triage.daemon import Daemon
+    from triage.scheduler import Scheduler
+
+    trims: list[int] = []
+    monkeypatch.setattr(triage.daemon, "release_free_heap", lambda: trims.append(1) or True)
+    daemon = Daemon(app)
+    job = daemon.poll_job(Scheduler(threading.Event()), "poll:inbox", daemon.sources()[0])
+    job()  # nothing in the Maildir: nothing to give back
+    assert trims == []
+    add_to_maildir(maildir, make_email())
+    job()
+    assert trims == [1] and app.store.counts()
+
+
+def test_malloc_arenas_setting_defaults_to_two_and_refuses_negatives() -> None:
+    from triage.config import settings_from_mapping
+    from triage.errors import ConfigError
+
+    assert settings_from_mapping({}).ops.malloc_arenas == 2
+    assert settings_from_mapping({"ops": {"malloc_arenas": 0}}).ops.malloc_arenas == 0
+    with pytest.raises(ConfigError, match="malloc_arenas"):
+        settings_from_mapping({"ops": {"malloc_arenas": -1}})

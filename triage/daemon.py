@@ -289,7 +289,8 @@ class Daemon:
             try:
                 if not app.ops.holds(source):
                     return  # another daemon polls this source
-                self.poll_source(source)
+                if self.poll_source(source).fetched:
+                    release_free_heap()  # a poll's batch and cursor are transient (#19)
                 until = active_pause(app.store, app.clock, source.name)
                 if until is not None:  # only this job waits for the rate limit to reset
                     scheduler.delay(job_id, until - app.clock.now())
