@@ -168,6 +168,7 @@ other jobs during the run, so throughput is a lower bound.
   {max(after_first_batch or [0]):.1f} MB
 - native libraries of scikit-learn/scipy/lingua in the daemon at the end:
   {", ".join(heavy) or "none"}; MALLOC_ARENA_MAX={os.environ.get("MALLOC_ARENA_MAX", "unset")}
+  (`ops.malloc_arenas` applies its default of 2 in the daemon and its workers)
 {kid_text}
 - load average at the end: {" ".join(f"{x:.2f}" for x in os.getloadavg())}
 

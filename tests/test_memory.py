@@ -105,14 +105,14 @@ def test_spawned_processes_importing_the_cli_leave_the_store_out(tmp_path: Path)
 
 
 def test_situation_model_keeps_arrays_not_the_training_dictionaries() -> None:
-    model = sm.packaged_model()
+    model = sm.train(sm.load_corpus())
     kept = vars(model)
     big_dicts = [k for k, v in kept.items() if isinstance(v, dict) and len(v) > 1000]
     assert big_dicts == []  # the term index lives in _arrays, once
     index, idf, matrix = model._arrays
     assert matrix.shape == (len(index), len(model.classes)) and idf.shape == (len(index),)
     # the dictionaries are still there for whoever asks, rebuilt from the arrays
-    retrained = sm.train(sm.load_corpus())
+    retrained = sm.packaged_model()
     assert model.idf == retrained.idf
     assert model.centroids == retrained.centroids
     assert sum(len(v) for v in model.centroids.values()) == int(np.count_nonzero(matrix))
