@@ -55,6 +55,7 @@ BENCHMARKS := burst.py scale.py classifier.py corpus.py deadlines.py imap_ingest
 bench: $(STAMP) $(SYSTEM_STAMP)
 	set -e; for f in $(BENCHMARKS); do echo "== $$f"; $(BIN)/python bench/$$f; done
 	$(BIN)/python bench/imap_ingest.py --mix realistic
+	$(BIN)/python bench/soak.py --workers 1
 
 clean:
 	rm -rf $(VENV) demo .pytest_cache build *.egg-info

@@ -42,9 +42,10 @@ def explain(model: TriageClassifier, text: str, category: str | None = None,
     by_col: dict[int, list[str]] = defaultdict(list)
     for term in dict.fromkeys(analyse(text)):
         by_col[c.term_index(term)].append(term)
+    weights = dict(zip(by_col, c.coef_of(list(by_col))[:, k].tolist(), strict=True))
     terms: list[Term] = []
     for col, names in by_col.items():
-        share = value.get(col, 0.0) * float(c.coef[col, k]) / len(names)
+        share = value.get(col, 0.0) * weights[col] / len(names)
         terms.extend(Term(n, share) for n in names)
     terms.sort(key=lambda t: t.weight, reverse=True)
     return [t for t in terms[:top] if t.weight > 0]

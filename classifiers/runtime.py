@@ -92,20 +92,57 @@ class RuntimeModel:
         self.sublinear = bool(sublinear)
         self.classes = [str(c) for c in classes]
         self.idf = np.asarray(idf, dtype=np.float64)
-        self.coef = np.ascontiguousarray(coef, dtype=np.float64)  # (n_features, K)
         self.intercept = np.asarray(intercept, dtype=np.float64)
         self.sig_a = np.asarray(sig_a, dtype=np.float64)
         self.sig_b = np.asarray(sig_b, dtype=np.float64)
         self.lang_classes = [str(c) for c in lang_classes]
         k = len(self.lang_classes)
-        self.lang_coef = np.ascontiguousarray(
-            lang_coef if lang_coef is not None else np.zeros((self.n_features, k)),
-            dtype=np.float64)
+        coef = np.asarray(coef, dtype=np.float64)
+        lang = np.asarray(lang_coef if lang_coef is not None else np.zeros((self.n_features, k)),
+                          dtype=np.float64)
         self.lang_intercept = np.asarray(
             lang_intercept if lang_intercept is not None else np.zeros(k), dtype=np.float64)
-        if self.idf.shape != (self.n_features,) or self.coef.shape != (
-                self.n_features, len(self.classes)):
+        if self.idf.shape != (self.n_features,) or coef.shape != (
+                self.n_features, len(self.classes)) or lang.shape != (self.n_features, k):
             raise ValueError("runtime model arrays do not match n_features/classes")
+        # Most hashed columns have no weight in either model (the L1/L2 SVMs leave ~two
+        # thirds of 2**18 rows zero): keep only the rows with a weight, with row 0 the zero
+        # row, and a column -> row map. Same float64 values, so the same results to the bit,
+        # in ~7 MB instead of ~18 MB per process (docs/benchmarks.md, soak).
+        used = np.flatnonzero(np.any(coef != 0, axis=1) | np.any(lang != 0, axis=1))
+        self._row_of = np.zeros(self.n_features, dtype=np.int32)
+        self._row_of[used] = np.arange(1, len(used) + 1, dtype=np.int32)
+        self._coef = np.concatenate([np.zeros((1, coef.shape[1])), coef[used]])
+        self._lang_coef = np.concatenate([np.zeros((1, k)), lang[used]])
+        self._used = used
+
+    def _dense(self, table: np.ndarray) -> np.ndarray:
+        out = np.zeros((self.n_features, table.shape[1]), dtype=np.float64)
+        out[self._used] = table[1:]
+        return out
+
+    @property
+    def coef(self) -> np.ndarray:
+        """The SVM coefficients as one dense ``(n_features, classes)`` array (a new array,
+        built on each call: for saving; use :meth:`coef_of` to read a few columns)."""
+        return self._dense(self._coef)
+
+    @property
+    def lang_coef(self) -> np.ndarray:
+        """The language model's coefficients as a dense ``(n_features, languages)`` array
+        (a new array on each call, like :attr:`coef`)."""
+        return self._dense(self._lang_coef)
+
+    def coef_of(self, cols: np.ndarray | Sequence[int]) -> np.ndarray:
+        """Return the SVM coefficient rows of the hashed columns ``cols``."""
+        return self._coef[self._row_of[np.asarray(cols, dtype=np.int64)]]
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes held by the model's arrays."""
+        return sum(a.nbytes for a in (self.idf, self.intercept, self.sig_a, self.sig_b,
+                                      self.lang_intercept, self._row_of, self._coef,
+                                      self._lang_coef, self._used))
 
     @classmethod
     def from_pipeline(cls, pipeline: Any, language_model: Any = None) -> RuntimeModel:
@@ -154,17 +191,16 @@ class RuntimeModel:
         data /= norms[rows]
         return Features(len(texts), rows, cols, data)
 
-    @staticmethod
-    def _product(x: Features, coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-        out = np.empty((x.n_rows, coef.shape[1]), dtype=np.float64)
-        contrib = coef[x.cols] * x.data[:, None]
-        for k in range(coef.shape[1]):
+    def _product(self, x: Features, table: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        out = np.empty((x.n_rows, table.shape[1]), dtype=np.float64)
+        contrib = table[self._row_of[x.cols]] * x.data[:, None]
+        for k in range(table.shape[1]):
             out[:, k] = np.bincount(x.rows, weights=contrib[:, k], minlength=x.n_rows)
         return out + intercept
 
     def decision(self, x: Features) -> np.ndarray:
         """Return the SVM decision values (columns = ``classes``)."""
-        return self._product(x, self.coef, self.intercept)
+        return self._product(x, self._coef, self.intercept)
 
     def proba(self, x: Features) -> np.ndarray:
         """Return calibrated class probabilities (columns = ``classes``)."""
@@ -178,7 +214,7 @@ class RuntimeModel:
 
     def language_scores(self, x: Features) -> np.ndarray:
         """Return the language model's decision values (columns = ``lang_classes``)."""
-        return self._product(x, self.lang_coef, self.lang_intercept)
+        return self._product(x, self._lang_coef, self.lang_intercept)
 
     def save(self, model_path: Path, skops_sha256: str) -> Path:
         """Write the runtime files next to ``model_path``; return the ``.npz`` path.

@@ -201,3 +201,29 @@ def test_classify_and_explain_commands_do_not_import_scikit_learn(
                          capture_output=True, text=True, check=True)
     assert out.stdout.strip()
     assert "HEAVY -" in out.stderr, out.stderr
+
+
+def test_compact_coefficients_score_like_the_dense_arrays_to_the_bit(
+        model_path: Path, corpus_texts: list[str]) -> None:
+    """The runtime model keeps only the coefficient rows with a weight (#19, memory): the
+    decision values and language scores equal those of the dense arrays in the file."""
+    from classifiers.runtime import file_sha256
+
+    with np.load(runtime_paths(model_path)[0], allow_pickle=False) as arrays:
+        dense = {name: arrays[name] for name in arrays.files}
+    c = load_runtime(model_path, file_sha256(model_path))
+    assert np.array_equal(c.coef, dense["coef"])
+    assert np.array_equal(c.lang_coef, dense["lang_coef"])
+    x = c.features(corpus_texts + TRICKY)
+
+    def product(coef: np.ndarray, intercept: np.ndarray) -> np.ndarray:
+        contrib = coef[x.cols] * x.data[:, None]
+        return np.stack([np.bincount(x.rows, weights=contrib[:, k], minlength=x.n_rows)
+                         for k in range(coef.shape[1])], axis=1) + intercept
+
+    assert np.array_equal(c.decision(x), product(dense["coef"], dense["intercept"]))
+    assert np.array_equal(c.language_scores(x),
+                          product(dense["lang_coef"], dense["lang_intercept"]))
+    cols = np.unique(x.cols)
+    assert np.array_equal(c.coef_of(cols), dense["coef"][cols])
+    assert c.nbytes < 0.5 * sum(a.nbytes for a in dense.values())

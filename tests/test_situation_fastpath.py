@@ -96,13 +96,14 @@ def _plain_scores(feature_text: str) -> dict[str, float]:
 
 def test_model_scores_from_cached_word_indexes_equal_the_plain_term_counts() -> None:
     model = packaged_model()
+    idf = model.idf  # rebuilt from the arrays on each access: once here
+    names = list(idf)
     for m in MESSAGES:
         features = message_features(m)
         assert model.scores(features) == _plain_scores(features), m["text"][:80]
         ids = model.term_ids(features)
-        names = list(model.idf)
         assert Counter({names[i]: k for i, k in ids.items()}) == \
-            Counter({t: k for t, k in term_counts(features).items() if t in model.idf})
+            Counter({t: k for t, k in term_counts(features).items() if t in idf})
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [

@@ -17,6 +17,7 @@ from typing import Any
 from triage.backoff import backoff_delay
 from triage.errors import ConfigError, LeaseLost, RateLimited, SourceAuthError, TriageError
 from triage.models import FetchResult
+from triage.ops.memtrim import limit_arenas, release_free_heap
 from triage.pipeline import RunStats
 from triage.scheduler import Scheduler
 from triage.services import App
@@ -185,6 +186,8 @@ class Daemon:
     def run(self) -> None:
         """Run until stopped: one job per source, the sweep, the outbox, retention, retrain."""
         app = self.app
+        # before any thread starts: one arena per job thread made memory creep (#19)
+        limit_arenas(app.settings.ops.malloc_arenas)
         scheduler = Scheduler(app.stop)
         sched = app.settings.scheduler
         # Load the model and migrate before the first job, so failures show at start-up.
@@ -192,6 +195,9 @@ class Daemon:
         from triage.ops.config_audit import record_config_changes
 
         record_config_changes(app.store, app.settings)
+        if app.settings.drafting.learn_situations:  # trained now rather than at the first draft
+            _ = app.situation_model
+        release_free_heap()  # what loading and training freed (~6 MB, #19)
         pool = self.start_workers()
         if pool is not None:
             scheduler.add_interval("workers", guarded("workers", pool.replace_dead),
@@ -303,7 +309,8 @@ class Daemon:
             try:
                 if not app.ops.holds(source):
                     return  # another daemon polls this source
-                self.poll_source(source)
+                if self.poll_source(source).fetched:
+                    release_free_heap()  # a poll's batch and cursor are transient (#19)
                 until = active_pause(app.store, app.clock, source.name)
                 if until is not None:  # only this job waits for the rate limit to reset
                     scheduler.delay(job_id, until - app.clock.now())

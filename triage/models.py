@@ -10,6 +10,10 @@ from typing import Any, Literal, Protocol
 CATEGORIES: tuple[str, ...] = ("complaint", "request", "suggestion", "technical_issue")
 """The four categories of ``shared/docs/taxonomy.md``; every message gets one."""
 
+OUTBOX_STATUSES: tuple[str, ...] = (
+    "pending", "sending", "sent", "failed", "in_doubt", "cancelled")
+"""Every status an outbox row can have (here so the CLI can offer them without the store)."""
+
 LANGUAGES: tuple[str, ...] = ("en", "vi", "id", "tl")
 """Languages supported from day one (ISO 639-1)."""
 

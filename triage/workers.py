@@ -27,6 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from triage.config import Settings
 from triage.mail.batch import ParseJob, ParseOutcome, parse_batch
+from triage.ops.memtrim import limit_arenas, release_free_heap
 
 log = logging.getLogger(__name__)
 
@@ -57,6 +58,9 @@ def run_worker(settings: Settings, environ: Mapping[str, str], model_path: str |
         signal.signal(sig, lambda *_: stop.set())
     app = App(settings, environ=environ, model_path=model_path, stop=stop)
     pipeline = app.pipeline
+    if settings.drafting.learn_situations:  # trained now rather than at the first draft
+        _ = app.situation_model
+    release_free_heap()  # what loading and training freed (#19)
     log.info("worker %d ready", os.getpid())
     if on_ready is not None:
         on_ready()
@@ -79,6 +83,7 @@ def _main(settings: Settings, environ: Mapping[str, str], model_path: str | None
           parent: int, level: int) -> None:
     logging.basicConfig(level=level, format="%(asctime)s worker %(process)d %(levelname)s "
                         "%(name)s: %(message)s")
+    limit_arenas(settings.ops.malloc_arenas)
     run_worker(settings, environ, model_path, parent)
 
 

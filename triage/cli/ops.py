@@ -8,8 +8,6 @@ from typing import Any
 
 import click
 
-from triage.store import aware
-
 
 def status_report(app: Any) -> dict[str, Any]:
     """Return what ``triage status`` shows: sources, queue sizes, deadlines, outbox counts
@@ -50,6 +48,10 @@ def status_report(app: Any) -> dict[str, Any]:
 
 
 def _iso(value: datetime | None) -> str | None:
+    # imported here: the CLI module is imported by every process spawned from the ``triage``
+    # script (worker, parse), and the store (SQLAlchemy) is ~17 MB a parse process never uses
+    from triage.store import aware
+
     return aware(value).isoformat(timespec="seconds") if value is not None else None
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import click
 
 from triage.cli.web import config_option, handle_errors
-from triage.send.recovery import STATUSES
+from triage.models import OUTBOX_STATUSES as STATUSES
 
 
 def _app(config: str | None) -> Any:

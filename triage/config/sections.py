@@ -315,6 +315,12 @@ class OpsSettings(Section):
         timedelta(minutes=5), description="How long a daemon's claim on a message it is "
         "processing lasts; after it another daemon may process the message.",
     )
+    malloc_arenas: int = Field(
+        2, ge=0, description="Most heap arenas glibc's malloc may use in the daemon and its "
+        "worker processes (M_ARENA_MAX). Each thread that allocates may otherwise get its own "
+        "arena, which the daemon's memory creeps through (docs/benchmarks.md, soak). 0: "
+        "glibc's default (8 per core); ignored where the C library is not glibc.",
+    )
 
     @field_validator("listen")
     @classmethod

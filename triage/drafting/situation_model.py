@@ -27,7 +27,6 @@ import re
 import tomllib
 from collections import Counter
 from collections.abc import Sequence
-from dataclasses import dataclass
 from functools import cached_property, lru_cache
 from itertools import chain, pairwise, repeat
 from pathlib import Path
@@ -43,8 +42,9 @@ TEMPERATURE = 0.05
 _WORD = re.compile(r"\b\w\w+\b")
 
 Vector = dict[str, float]
-_WORD_CACHE = 20_000
-"""Words whose term indexes a model keeps (then it starts afresh): a few MB at most."""
+_WORD_CACHE = 8_192
+"""Words whose term indexes a model keeps (then it starts afresh): ~3 MB at most. Mail brings
+new words without end (order numbers, names): at 20,000 words the cache swung by ~8 MB (#19)."""
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
@@ -92,10 +92,12 @@ def terms(text: str) -> list[str]:
     return out
 
 
-@lru_cache(maxsize=4096)  # a model keeps the indexes of the words it saw (_ids_of): at
-# 65,536 words this cache alone held ~140 MB (a tuple of strings per word)
 def _grams(word: str) -> tuple[str, ...]:
-    """The character 2- to 5-grams of ``word`` padded with a space on each side."""
+    """The character 2- to 5-grams of ``word`` padded with a space on each side.
+
+    Not cached: a model keeps the term indexes of the words it saw (``_ids_of``), and a
+    cache of the strings themselves held ~5 MB at 4,096 words (~140 MB at 65,536) for no
+    measurable gain in training (#19)."""
     padded = f" {word} "
     return tuple(padded[i:i + n] for n in range(2, 6) for i in range(len(padded) - n + 1))
 
@@ -134,30 +136,37 @@ def _normalised(weights: Vector) -> Vector:
     return {t: x / norm for t, x in weights.items()} if norm else {}
 
 
-@dataclass(frozen=True)
 class SituationModel:
-    """The IDF of every known term and one normalised centroid per situation."""
+    """The IDF of every known term and one normalised centroid per situation, held as arrays:
+    a term index, the IDF as an array and the centroids as one array (a row per known term,
+    a column per situation in :attr:`classes` order). Scoring an input is then a gather and
+    one product; the dictionaries it was built from are not kept (#19: they held ~7 MB of
+    dictionaries and floats in every process)."""
 
-    idf: dict[str, float]
-    centroids: dict[str, Vector]
+    def __init__(self, idf: dict[str, float], centroids: dict[str, Vector]) -> None:
+        self.classes: list[str] = sorted(centroids)
+        """The situations the model knows, sorted."""
+        index = {t: i for i, t in enumerate(idf)}
+        matrix = np.zeros((len(index), len(self.classes)))
+        for j, s in enumerate(self.classes):
+            for t, x in centroids[s].items():
+                matrix[index[t], j] = x
+        self._arrays: tuple[dict[str, int], Any, Any] = (
+            index, np.fromiter(idf.values(), dtype=float, count=len(index)), matrix)
 
     @property
-    def classes(self) -> list[str]:
-        """The situations the model knows, sorted."""
-        return sorted(self.centroids)
+    def idf(self) -> dict[str, float]:
+        """The IDF of each known term, in index order (a new dictionary on each call)."""
+        index, idf, _matrix = self._arrays
+        return dict(zip(index, idf.tolist(), strict=True))
 
-    @cached_property
-    def _arrays(self) -> tuple[dict[str, int], Any, Any]:
-        """The term index, the IDF as an array and the centroids as one array (a row per
-        known term, a column per situation in :attr:`classes` order): scoring an input is
-        then a gather and one product instead of a loop over every situation."""
-        index = {t: i for i, t in enumerate(self.idf)}
-        idf = np.fromiter(self.idf.values(), dtype=float, count=len(index))
-        matrix = np.zeros((len(index), len(self.centroids)))
-        for j, s in enumerate(self.classes):
-            for t, x in self.centroids[s].items():
-                matrix[index[t], j] = x
-        return index, idf, matrix
+    @property
+    def centroids(self) -> dict[str, Vector]:
+        """Each situation's centroid, its non-zero terms only (a new dictionary each call)."""
+        index, _idf, matrix = self._arrays
+        names = list(index)
+        return {s: {names[i]: float(matrix[i, j]) for i in np.flatnonzero(matrix[:, j])}
+                for j, s in enumerate(self.classes)}
 
     @cached_property
     def _class_list(self) -> list[str]:
@@ -213,8 +222,10 @@ class SituationModel:
 
     def vector(self, feature_text: str) -> Vector:
         """Return the L2-normalised TF-IDF vector of one input (unknown terms dropped)."""
-        counts = Counter(t for t in terms(feature_text) if t in self.idf)
-        return _normalised({t: (1 + math.log(k)) * self.idf[t] for t, k in counts.items()})
+        index, idf, _matrix = self._arrays
+        counts = Counter(t for t in terms(feature_text) if t in index)
+        return _normalised({t: (1 + math.log(k)) * float(idf[index[t]])
+                            for t, k in counts.items()})
 
 
 def train(messages: Sequence[dict[str, Any]]) -> SituationModel:

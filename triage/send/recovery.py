@@ -19,14 +19,14 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from triage.errors import NotFound, OutboxError, SendError
-from triage.models import Sender
+from triage.models import OUTBOX_STATUSES, Sender
 from triage.store import Store, aware
 from triage.store.outbox import reply_of
 from triage.store.ownership import Owner
 
 log = logging.getLogger(__name__)
 
-STATUSES = ("pending", "sending", "sent", "failed", "in_doubt", "cancelled")
+STATUSES = OUTBOX_STATUSES
 """Every status an outbox row can have."""
 REQUEUE_FROM = ("in_doubt", "failed")
 CANCEL_FROM = ("pending", "in_doubt", "failed")
