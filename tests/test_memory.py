@@ -132,7 +132,8 @@ def test_word_index_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None
         sizes.append(len(model._word_ids))
     assert max(sizes) <= 50 and sizes[-1] > 0
     words = model._word_ids
-    assert all(isinstance(k, str) and isinstance(v[0], tuple) for k, v in words.items())
+    assert all(isinstance(k, str) and isinstance(v, tuple) and all(isinstance(i, int) for i in v)
+               for k, v in words.items())
 
 
 def test_store_open_then_counts_on_a_current_store(tmp_path: Path) -> None:
