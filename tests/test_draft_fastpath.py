@@ -221,3 +221,21 @@ def test_an_edited_template_is_used_after_the_check_interval_or_a_reload(
     assert slow.render(req).text == "first T-3\n"  # within its interval: the loaded one
     slow.reload_templates()
     assert slow.render(req).text == "second T-3\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_last_lines_equal_the_plain_split_of_the_whole_text(seed: int) -> None:
+    """:func:`last_lines` splits only a text's end; every line break Python knows, at and
+    across the chunk edges, gives the lines the plain split gives."""
+    import random
+
+    from triage.drafting.address import last_lines
+
+    rng = random.Random(seed)
+    pieces = ["a", "bc ", " ", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028",
+              "xyz" * 50, "\n\n", "\t", "Regards,\nMs. Tan"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 300)))
+        for count in (1, 3):
+            assert last_lines(text, count) == \
+                [ln for ln in text.splitlines() if ln.strip()][-count:], repr(text)
