@@ -239,3 +239,21 @@ def test_last_lines_equal_the_plain_split_of_the_whole_text(seed: int) -> None:
         for count in (1, 3):
             assert last_lines(text, count) == \
                 [ln for ln in text.splitlines() if ln.strip()][-count:], repr(text)
+
+
+def test_tech_details_with_the_ascii_gates_equal_the_plain_searches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case-insensitive patterns skipped on an ASCII text without their strings find what
+    the plain searches find, on every request's text and on mixed-case and non-ASCII ones."""
+    from triage.drafting import techdetails
+
+    texts = [f"{r.subject}\n{r.text}" for r in _requests()]
+    texts += ["My IPHONE 12 Pro on iOS 17.2 says \"Payment Declined\"", "GALAXY s23, ANDROID 14",
+              "Chrome 120 on Windows 11, Error: 'SESSION EXPIRED'", "máy Oppo A5, lỗi \"Mất mạng\"",
+              "Kelvin: \u212aindle? no: MACBOOK Air, SAFARI 17", "OnePlus 9, One UI 6", "pc", ""]
+    gated = [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
+             for i, t in enumerate(texts)]
+    assert any(g.device for g in gated) and any(g.browser for g in gated)
+    monkeypatch.setattr(techdetails, "_GATES", dict.fromkeys(techdetails._GATES))
+    assert gated == [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
+                     for i, t in enumerate(texts)]
