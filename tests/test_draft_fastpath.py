@@ -257,3 +257,30 @@ def test_tech_details_with_the_ascii_gates_equal_the_plain_searches(
     monkeypatch.setattr(techdetails, "_GATES", dict.fromkeys(techdetails._GATES))
     assert gated == [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
                      for i, t in enumerate(texts)]
+
+
+def test_order_numbers_with_the_ascii_gate_equal_the_plain_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the keyword search on an ASCII text without its keywords finds the numbers
+    the plain search finds, mixed case and non-ASCII texts included."""
+    from triage.drafting import extract
+
+    texts = [r.text for r in _requests()] + [
+        "ORDER #A12345 and Ticket No. 88231", "Nomor Pesanan 2311230ABC", "đơn hàng DH12345",
+        "my Acct 99887766, #44556", "\u212aase 12345 (Kelvin sign)", "no keyword 123456", ""]
+    gated = [extract.extract_order_numbers(t, None, []) for t in texts]
+    assert any(orders for orders, _tickets in gated)
+    monkeypatch.setattr(extract, "_KEYED_WORDS", None)
+    assert gated == [extract.extract_order_numbers(t, None, []) for t in texts]
+
+
+def test_ascii_gates_refuse_strings_that_fold_to_ascii() -> None:
+    import re
+
+    from triage.drafting.rule_literals import ascii_gate_literals
+
+    assert ascii_gate_literals(re.compile(r"\b(?:order|đơn)\s*\d+", re.IGNORECASE)) == \
+        ("order", "đơn")
+    assert ascii_gate_literals(re.compile("(?:\u212aelvin|abc)", re.IGNORECASE)) is None
+    assert ascii_gate_literals(re.compile("(?:Order|abc)", re.IGNORECASE)) is None
+    assert ascii_gate_literals(re.compile(r"\d+", re.IGNORECASE)) is None

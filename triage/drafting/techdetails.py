@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triage.drafting.rule_literals import required_literals
+from triage.drafting.rule_literals import ascii_gate_literals
 
 _DEVICE = re.compile(
     r"\b(?:iphone(?:\s*(?:\d{1,2}|se|x[rs]?))?(?:\s*(?:pro\s*max|pro|plus|mini))?|ipad(?:\s*(?:pro|air|mini))?"
@@ -54,17 +54,7 @@ _DIGIT = re.compile(r"\d")
 _OPEN_QUOTE = re.compile(r"[\"“'‘«]")
 
 
-def _lowercase_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Strings of which every match of case-insensitive ``pattern`` holds one (lowercase
-    only: those found in an ASCII text's ``lower()`` wherever the pattern can match), or
-    None."""
-    found = required_literals(pattern.pattern)
-    if found is None or any(w != w.lower() for w in found):
-        return None
-    return tuple(sorted(found))
-
-
-_GATES = {p: _lowercase_literals(p) for p in (_DEVICE, _OS, _BROWSER, _QUOTED)}
+_GATES = {p: ascii_gate_literals(p) for p in (_DEVICE, _OS, _BROWSER, _QUOTED)}
 """Per case-insensitive pattern, the strings it cannot match an ASCII text without (#19:
 most messages name no device, system or browser, and each search costs ~0.02 ms)."""
 
