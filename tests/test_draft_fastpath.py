@@ -284,3 +284,16 @@ def test_ascii_gates_refuse_strings_that_fold_to_ascii() -> None:
     assert ascii_gate_literals(re.compile("(?:\u212aelvin|abc)", re.IGNORECASE)) is None
     assert ascii_gate_literals(re.compile("(?:Order|abc)", re.IGNORECASE)) is None
     assert ascii_gate_literals(re.compile(r"\d+", re.IGNORECASE)) is None
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("a \t\nb\t\n\n\n\nc  ", "a\nb\n\nc\n"),
+    ("a\n\n\n\nb", "a\n\nb\n"),
+    ("{{ x }} \n{{ y }}", "1\n2\n"),
+    ("a\tb \tc", "a\tb \tc\n"),
+])
+def test_render_template_tidies_like_the_plain_substitutions(source: str, expected: str) -> None:
+    """Trailing blanks are removed whether or not the quick check finds any."""
+    import jinja2
+
+    assert Renderer.render_template(jinja2.Template(source), {"x": 1, "y": 2}) == expected
