@@ -221,3 +221,79 @@ def test_an_edited_template_is_used_after_the_check_interval_or_a_reload(
     assert slow.render(req).text == "first T-3\n"  # within its interval: the loaded one
     slow.reload_templates()
     assert slow.render(req).text == "second T-3\n"
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_last_lines_equal_the_plain_split_of_the_whole_text(seed: int) -> None:
+    """:func:`last_lines` splits only a text's end; every line break Python knows, at and
+    across the chunk edges, gives the lines the plain split gives."""
+    import random
+
+    from triage.drafting.address import last_lines
+
+    rng = random.Random(seed)
+    pieces = ["a", "bc ", " ", "\n", "\r\n", "\r", "\x0b", "\x0c", "\x1c", "\x85", "\u2028",
+              "xyz" * 50, "\n\n", "\t", "Regards,\nMs. Tan"]
+    for _ in range(2000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 300)))
+        for count in (1, 3):
+            assert last_lines(text, count) == \
+                [ln for ln in text.splitlines() if ln.strip()][-count:], repr(text)
+
+
+def test_tech_details_with_the_ascii_gates_equal_the_plain_searches(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The case-insensitive patterns skipped on an ASCII text without their strings find what
+    the plain searches find, on every request's text and on mixed-case and non-ASCII ones."""
+    from triage.drafting import techdetails
+
+    texts = [f"{r.subject}\n{r.text}" for r in _requests()]
+    texts += ["My IPHONE 12 Pro on iOS 17.2 says \"Payment Declined\"", "GALAXY s23, ANDROID 14",
+              "Chrome 120 on Windows 11, Error: 'SESSION EXPIRED'", "máy Oppo A5, lỗi \"Mất mạng\"",
+              "Kelvin: \u212aindle? no: MACBOOK Air, SAFARI 17", "OnePlus 9, One UI 6", "pc", ""]
+    gated = [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
+             for i, t in enumerate(texts)]
+    assert any(g.device for g in gated) and any(g.browser for g in gated)
+    monkeypatch.setattr(techdetails, "_GATES", dict.fromkeys(techdetails._GATES))
+    assert gated == [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
+                     for i, t in enumerate(texts)]
+
+
+def test_order_numbers_with_the_ascii_gate_equal_the_plain_search(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """Skipping the keyword search on an ASCII text without its keywords finds the numbers
+    the plain search finds, mixed case and non-ASCII texts included."""
+    from triage.drafting import extract
+
+    texts = [r.text for r in _requests()] + [
+        "ORDER #A12345 and Ticket No. 88231", "Nomor Pesanan 2311230ABC", "đơn hàng DH12345",
+        "my Acct 99887766, #44556", "\u212aase 12345 (Kelvin sign)", "no keyword 123456", ""]
+    gated = [extract.extract_order_numbers(t, None, []) for t in texts]
+    assert any(orders for orders, _tickets in gated)
+    monkeypatch.setattr(extract, "_KEYED_WORDS", None)
+    assert gated == [extract.extract_order_numbers(t, None, []) for t in texts]
+
+
+def test_ascii_gates_refuse_strings_that_fold_to_ascii() -> None:
+    import re
+
+    from triage.drafting.rule_literals import ascii_gate_literals
+
+    assert ascii_gate_literals(re.compile(r"\b(?:order|đơn)\s*\d+", re.IGNORECASE)) == \
+        ("order", "đơn")
+    assert ascii_gate_literals(re.compile("(?:\u212aelvin|abc)", re.IGNORECASE)) is None
+    assert ascii_gate_literals(re.compile("(?:Order|abc)", re.IGNORECASE)) is None
+    assert ascii_gate_literals(re.compile(r"\d+", re.IGNORECASE)) is None
+
+
+@pytest.mark.parametrize(("source", "expected"), [
+    ("a \t\nb\t\n\n\n\nc  ", "a\nb\n\nc\n"),
+    ("a\n\n\n\nb", "a\n\nb\n"),
+    ("{{ x }} \n{{ y }}", "1\n2\n"),
+    ("a\tb \tc", "a\tb \tc\n"),
+])
+def test_render_template_tidies_like_the_plain_substitutions(source: str, expected: str) -> None:
+    """Trailing blanks are removed whether or not the quick check finds any."""
+    import jinja2
+
+    assert Renderer.render_template(jinja2.Template(source), {"x": 1, "y": 2}) == expected

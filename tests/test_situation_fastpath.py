@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 
 from tests.situation_fixtures import load_fixtures, thread_of
-from triage.drafting import situation_rules
+from triage.drafting import situation_model, situation_rules
 from triage.drafting.rule_literals import LiteralIndex, prefix_literals, required_literals
 from triage.drafting.situation_model import (
     load_corpus,
@@ -79,9 +79,9 @@ def test_detection_with_the_fast_path_equals_the_plain_rules(
     assert len({d.situation for d in fast}) >= 10
 
 
-def _plain_scores(feature_text: str) -> dict[str, float]:
+def _plain_scores(feature_text: str, model: Any = None) -> dict[str, float]:
     """The model's scores computed from :func:`term_counts` (the strings themselves)."""
-    model = packaged_model()
+    model = model or packaged_model()
     index, idf, matrix = model._arrays
     counted = term_counts(feature_text)
     known = [(index[t], k) for t, k in counted.items() if t in index]
@@ -104,6 +104,24 @@ def test_model_scores_from_cached_word_indexes_equal_the_plain_term_counts() -> 
         ids = model.term_ids(features)
         assert Counter({names[i]: k for i, k in ids.items()}) == \
             Counter({t: k for t, k in term_counts(features).items() if t in idf})
+
+
+def test_word_indexes_keep_the_gram_order_across_cache_generations(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """With a tiny bound, words move between the two generations and come back; each word's
+    indexes are always its known n-grams in :func:`_grams` order, and the scores those of the
+    plain term counts."""
+    monkeypatch.setattr(situation_model, "_WORD_CACHE", 8)
+    model = situation_model.train(CORPUS[:200])
+    index = model._arrays[0]
+    words = ("refund", "x", "đơn", "tran.thi.bich@yahoo.com", "order", "refund", "ab") * 5
+    for i, word in enumerate(words):
+        assert model._word_ids[word] == tuple(
+            k for k in map(index.get, situation_model._grams(word)) if k is not None), word
+        assert len(model._word_ids) + len(model._word_ids.older) <= 8
+        text = " ".join(words[:i + 1])
+        assert model.scores(text) == _plain_scores(text, model)
+    assert model._word_ids.older  # the bound was reached: the older generation is in use
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [

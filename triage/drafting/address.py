@@ -134,6 +134,21 @@ def _by_name(display_name: str) -> tuple[str, Address | None, Address | None]:
     return name, found, middle
 
 
+def last_lines(text: str, count: int) -> list[str]:
+    """Return the last ``count`` lines of ``text`` that are not blank, as
+    ``[ln for ln in text.splitlines() if ln.strip()][-count:]`` does, splitting only the end
+    of a long text (#19: a draft looked at every line of the mail for three)."""
+    size = 512
+    while size < len(text):
+        # the chunk's first line may be cut: only the lines after its first break are whole
+        lines = text[-size:].splitlines()[1:]
+        found = [ln for ln in lines if ln.strip()]
+        if len(found) >= count:
+            return found[-count:]
+        size *= 4
+    return [ln for ln in text.splitlines() if ln.strip()][-count:]
+
+
 def find_address(display_name: str, text: str = "", language: str = "") -> Address:
     """Return how to address the customer, from their display name, sign-off and words.
 
@@ -142,7 +157,7 @@ def find_address(display_name: str, text: str = "", language: str = "") -> Addre
     name, found, middle = _by_name(display_name or "")
     if found:
         return found
-    tail = "\n".join([ln for ln in (text or "").strip().splitlines() if ln.strip()][-3:])
+    tail = "\n".join(last_lines((text or "").strip(), 3))
     for m in _SIGN_OFF.finditer(tail):
         found = _from_words([m.group("h"), *m.group("name").split()], "sign-off")
         if found:

@@ -389,5 +389,6 @@ class Renderer:
         except jinja2.TemplateError as exc:
             raise TemplateError(f"template {template.name} failed: {exc}") from exc
         # conditional lines leave gaps and trailing blanks; drafts get tidy paragraphs
-        text = _TRAILING_SPACE.sub("\n", text)
+        if " \n" in text or "\t\n" in text:  # every trailing run ends so; most drafts have none
+            text = _TRAILING_SPACE.sub("\n", text)
         return _BLANK_LINES.sub("\n\n", text).strip() + "\n"

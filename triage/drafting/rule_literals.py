@@ -115,6 +115,27 @@ def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     return found
 
 
+def _folds_to_ascii(ch: str) -> bool:
+    """Whether case-insensitive matching lets ``ch`` match an ASCII character (the Kelvin
+    sign matches "k", the long s "s")."""
+    pattern = re.compile(re.escape(ch), re.IGNORECASE)
+    return not ch.isascii() and any(pattern.fullmatch(chr(c)) for c in range(128))
+
+
+def ascii_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which an ASCII text's ``lower()`` holds wherever the
+    case-insensitive ``pattern`` matches the text (its :func:`required_literals` as written,
+    all lowercase), or None when the pattern gives none.
+
+    Case-insensitive matching of an ASCII text compares its ASCII letters without case, so
+    a required lowercase string occurs in its ``lower()``; a non-ASCII required string never
+    occurs there, and never matches, unless one of its characters folds to ASCII (refused)."""
+    found = required_literals(pattern.pattern)
+    if found is None or any(w != w.lower() or any(map(_folds_to_ascii, w)) for w in found):
+        return None
+    return tuple(sorted(found))
+
+
 def _prefixes(items: Any, flags: int) -> Literals | None:
     """The strings one of which every match of the sequence ``items`` starts with (word
     boundaries in front skipped), or None."""

@@ -12,6 +12,8 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from triage.drafting.rule_literals import ascii_gate_literals
+
 _DEVICE = re.compile(
     r"\b(?:iphone(?:\s*(?:\d{1,2}|se|x[rs]?))?(?:\s*(?:pro\s*max|pro|plus|mini))?|ipad(?:\s*(?:pro|air|mini))?"
     r"|macbook(?:\s*(?:pro|air))?|imac|mac"
@@ -52,6 +54,20 @@ _DIGIT = re.compile(r"\d")
 _OPEN_QUOTE = re.compile(r"[\"“'‘«]")
 
 
+_GATES = {p: ascii_gate_literals(p) for p in (_DEVICE, _OS, _BROWSER, _QUOTED)}
+"""Per case-insensitive pattern, the strings it cannot match an ASCII text without (#19:
+most messages name no device, system or browser, and each search costs ~0.02 ms)."""
+
+
+def _search(pattern: re.Pattern[str], text: str, lowered: str | None) -> re.Match[str] | None:
+    """``pattern.search(text)``, skipped when ``lowered`` (the ASCII text's ``lower()``; None
+    for other text) holds none of the pattern's required strings."""
+    words = _GATES[pattern]
+    if lowered is not None and words is not None and not any(w in lowered for w in words):
+        return None
+    return pattern.search(text)
+
+
 @dataclass(frozen=True)
 class TechDetails:
     """Technical details a message gives; empty strings for what it does not say."""
@@ -84,9 +100,12 @@ class TechDetails:
 def detect_tech_details(text: str, attachment_types: Sequence[str] = ()) -> TechDetails:
     """Return the device, OS, browser, app version and error text that ``text`` mentions;
     ``attachment_types`` (MIME types) tell whether a screenshot came with it."""
-    device = _DEVICE.search(text)
-    os_ = _OS.search(text)
-    browser = _BROWSER.search(text)
+    # an ASCII text's lower() is exact case-insensitive matching's view of it (other text
+    # may hold characters that fold to ASCII letters, such as the Kelvin sign): gate on it
+    lowered = text.lower() if text.isascii() else None
+    device = _search(_DEVICE, text, lowered)
+    os_ = _search(_OS, text, lowered)
+    browser = _search(_BROWSER, text, lowered)
     # versions and error codes hold a digit, a quoted error text an opening quote: skip
     # the scans that cannot match (many messages have neither)
     has_digit = _DIGIT.search(text) is not None
@@ -95,7 +114,7 @@ def detect_tech_details(text: str, attachment_types: Sequence[str] = ()) -> Tech
     if not app_version and browser and browser.group("ver"):
         app_version = browser.group(0).strip()
     error = ""
-    quoted = _QUOTED.search(text) if _OPEN_QUOTE.search(text) else None
+    quoted = _search(_QUOTED, text, lowered) if _OPEN_QUOTE.search(text) else None
     if quoted:
         error = quoted.group("q").strip()
     elif has_digit:
