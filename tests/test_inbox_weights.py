@@ -5,6 +5,8 @@ the model file and the registry."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
 
@@ -88,14 +90,24 @@ def _seed_inbox(store: Store, now, n: int) -> None:  # type: ignore[no-untyped-d
                 ingested_at=when, subject="", text=text, full_text=text, status="processed"))
 
 
+@contextmanager
+def _stored_inbox(store_url: str, clock: FrozenClock, models: Path,
+                  n: int) -> Iterator[tuple[Store, ModelRegistry, list]]:
+    """A store holding ``n`` unlabelled inbox messages, its model registry under ``models``
+    and the inbox read back as retraining reads it; the store is closed afterwards."""
+    store = Store.open(store_url, clock)
+    try:
+        _seed_inbox(store, clock.now(), n)
+        yield store, ModelRegistry(store, models), load_inbox(store, 30, 1000, clock.now())
+    finally:
+        store.close()
+
+
 def test_retraining_with_inbox_weighting_records_it(
         store_url: str, clock: FrozenClock, small_corpus: list[Example],
         tmp_path: Path) -> None:
-    store = Store.open(store_url, clock)
-    try:
-        _seed_inbox(store, clock.now(), 60)
-        registry = ModelRegistry(store, tmp_path / "models")
-        inbox = load_inbox(store, 30, 1000, clock.now())
+    with _stored_inbox(store_url, clock, tmp_path / "models", 60) as (
+            _store, registry, inbox):
         out = train_version(registry, TrainingData(small_corpus, [], inbox, 30,
                                                    inbox_weighting=True),
                             tolerances=Tolerances(1.0, 1.0))
@@ -111,18 +123,13 @@ def test_retraining_with_inbox_weighting_records_it(
         row = registry.active_row()
         assert row is not None and row["version"] == out.model.version
         assert row["metrics"]["data"]["inbox_weighting"] == data["inbox_weighting"]
-    finally:
-        store.close()
 
 
 def test_weights_refused_fall_back_to_plain_self_training(
         store_url: str, clock: FrozenClock, small_corpus: list[Example],
         tmp_path: Path) -> None:
-    store = Store.open(store_url, clock)
-    try:
-        _seed_inbox(store, clock.now(), 60)
-        registry = ModelRegistry(store, tmp_path / "models")
-        inbox = load_inbox(store, 30, 1000, clock.now())
+    with _stored_inbox(store_url, clock, tmp_path / "models", 60) as (
+            _store, registry, inbox):
         # a model must beat the one without the inbox by a full point: nothing can
         out = train_version(registry, TrainingData(small_corpus, [], inbox, 30,
                                                    inbox_weighting=True),
@@ -133,18 +140,13 @@ def test_weights_refused_fall_back_to_plain_self_training(
         assert "without weighting the corpus by the inbox" in out.explanation
         assert out.model.meta.data["inbox_weighting"] == {}
         assert out.model.meta.data["n_pseudo"] == 0
-    finally:
-        store.close()
 
 
 def test_off_or_too_few_inbox_messages_leave_training_unweighted(
         store_url: str, clock: FrozenClock, small_corpus: list[Example],
         tmp_path: Path) -> None:
-    store = Store.open(store_url, clock)
-    try:
-        _seed_inbox(store, clock.now(), 12)
-        registry = ModelRegistry(store, tmp_path / "models")
-        inbox = load_inbox(store, 30, 1000, clock.now())
+    with _stored_inbox(store_url, clock, tmp_path / "models", 12) as (
+            _store, registry, inbox):
         few = train_version(registry, TrainingData(small_corpus, [], inbox, 30,
                                                    inbox_weighting=True),
                             tolerances=Tolerances(1.0, 1.0))
@@ -154,8 +156,6 @@ def test_off_or_too_few_inbox_messages_leave_training_unweighted(
                             tolerances=Tolerances(1.0, 1.0))
         assert off.self_training["inbox_weighting"] == {}
         assert off.model.meta.data["inbox_weighting"] == {}
-    finally:
-        store.close()
 
 
 def test_setting_reaches_the_training_data(tmp_path: Path, clock: FrozenClock) -> None:

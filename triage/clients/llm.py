@@ -32,7 +32,8 @@ import requests
 
 from triage.backoff import backoff_delay
 from triage.clients.chat_http import scrub
-from triage.errors import LlmAnswerError, LlmUnavailable, MissingSecretError
+from triage.config.secret_env import env_secret
+from triage.errors import LlmAnswerError, LlmUnavailable
 from triage.models import CATEGORIES
 
 log = logging.getLogger(__name__)
@@ -65,13 +66,7 @@ class LlmAnswer:
 def api_key(env_name: str, environ: Mapping[str, str], key: str) -> str:
     """The API key from the environment ('' when ``env_name`` is empty); raises
     MissingSecretError when the variable is named but unset."""
-    if not env_name:
-        return ""
-    value = environ.get(env_name, "")
-    if not value:
-        raise MissingSecretError(f"environment variable {env_name} is not set", key=key,
-                                 fix=f"export {env_name} (the LLM server's API key)")
-    return value
+    return env_secret(env_name, environ, key, fix=f"export {env_name} (the LLM server's API key)")
 
 
 def _label(value: Any) -> str:

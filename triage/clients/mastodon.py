@@ -24,7 +24,8 @@ from mastodon import (
 
 from triage.clock import Clock
 from triage.config import MastodonSettings
-from triage.errors import MissingSecretError, RateLimited, SourceAuthError, SourceError
+from triage.config.secret_env import env_secret
+from triage.errors import RateLimited, SourceAuthError, SourceError
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -37,11 +38,9 @@ def make_api(settings: MastodonSettings, environ: Mapping[str, str],
     ``ratelimit_method="throw"``: Mastodon.py must never sleep inside a job; a spent budget
     pauses the source instead. Raises MissingSecretError when the token variable is unset.
     """
-    token = environ.get(settings.access_token_env, "")
-    if not token:
-        raise MissingSecretError(f"environment variable {settings.access_token_env} is not set",
-                                 key=f"sources.{settings.name}.access_token_env",
-                                 fix=f"export {settings.access_token_env} or put it in .env")
+    token = env_secret(settings.access_token_env, environ,
+                       f"sources.{settings.name}.access_token_env",
+                       fix=f"export {settings.access_token_env} or put it in .env")
     return Mastodon(access_token=token, api_base_url=settings.instance_url.rstrip("/"),
                     ratelimit_method="throw", request_timeout=settings.request_timeout
                     .total_seconds(), session=session, version_check_mode="none")

@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Literal
 
 from triage.config import SmtpSettings
-from triage.errors import ConfigError, MissingSecretError
+from triage.config.secret_env import env_secret
+from triage.errors import ConfigError
 
 log = logging.getLogger(__name__)
 
@@ -47,13 +48,7 @@ def smtp_password(settings: SmtpSettings, environ: Mapping[str, str], key: str) 
     Raises MissingSecretError naming ``key`` (e.g. ``send.smtp.password_env``) when the
     variable is named but not set.
     """
-    if not settings.password_env:
-        return ""
-    password = environ.get(settings.password_env, "")
-    if not password:
-        raise MissingSecretError(f"environment variable {settings.password_env} is not set",
-                                 key=key, fix="export it or put it in .env")
-    return password
+    return env_secret(settings.password_env, environ, key)
 
 
 class SmtpClient:

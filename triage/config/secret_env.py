@@ -78,3 +78,16 @@ def masked_dump(settings: Settings, environ: Mapping[str, str] | None = None) ->
 def mask_url(url: str) -> str:
     """Return ``url`` with the password of its ``user:password@`` part replaced by ``****``."""
     return re.sub(r"(://[^:/@]+:)([^@]+)(@)", r"\1****\3", url)
+
+
+def env_secret(env_name: str, environ: Mapping[str, str], key: str,
+               fix: str = "export it or put it in .env") -> str:
+    """The secret held by environment variable ``env_name`` ('' when no variable is named);
+    raises MissingSecretError naming ``key`` when the variable is named but not set."""
+    if not env_name:
+        return ""
+    value = environ.get(env_name, "")
+    if not value:
+        raise MissingSecretError(f"environment variable {env_name} is not set", key=key,
+                                 fix=fix)
+    return value
