@@ -12,6 +12,7 @@ import unicodedata
 from collections import defaultdict
 from dataclasses import dataclass
 
+from classifiers.function_words import is_function_phrase
 from classifiers.model import TriageClassifier
 from classifiers.text import _TOKEN, AFFIX, analyse, fold, normalise
 
@@ -52,13 +53,14 @@ def explain(model: TriageClassifier, text: str, category: str | None = None,
 
 
 def explain_words(model: TriageClassifier, text: str, category: str | None = None,
-                  top: int = 8) -> list[Term]:
+                  top: int = 8, lang: str | None = None) -> list[Term]:
     """Like :func:`explain`, in words a person reads: the weight of each word-start and
     word-end fragment goes to the whole words of ``text`` it comes from, so the result holds
     only words and two-word phrases, strongest first, spelt as the customer wrote them
     (diacritics kept: "thất vọng", not the folded "that vong" the model reads); terms with the
     analyser's number placeholder are left out (the customer wrote "500", the analyser reads
-    "0")."""
+    "0"). With ``lang``, words and phrases made only of that language's function words
+    ("the", "tôi", "yang", "ko po") are left out (``classifiers.function_words``)."""
     every = explain(model, text, category, top=10**6)
     words = _TOKEN.findall(normalise(text))
     long = [w for w in dict.fromkeys(words) if len(w) > AFFIX]
@@ -76,8 +78,9 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
             out[w] += t.weight / len(owners)
     ranked = sorted(out.items(), key=lambda kv: kv[1], reverse=True)
     spelt = spellings(text)
-    return [Term(" ".join(spelt.get(w, w) for w in term.split()), v)
-            for term, v in ranked[:top] if v > 0]
+    shown = (Term(" ".join(spelt.get(w, w) for w in term.split()), v)
+             for term, v in ranked if v > 0)
+    return [t for t in shown if not is_function_phrase(t.term, lang)][:top]
 
 
 def spellings(text: str) -> dict[str, str]:

@@ -15,6 +15,7 @@ import pytest
 from classifiers.corpus_io import Example
 from classifiers.evaluate import evaluate, macro_f1, write_confusion_png, write_html
 from classifiers.explain import explain, explain_words
+from classifiers.function_words import is_function_phrase
 from classifiers.model import TriageClassifier
 from classifiers.modelfile import load_model
 from classifiers.text import analyse, fold, normalise
@@ -118,6 +119,35 @@ def test_explained_words_keep_the_customers_diacritics(classifier: TriageClassif
     decomposed = unicodedata.normalize("NFD", text)  # as some mail clients send it
     again = [w for t in explain_words(classifier, decomposed, top=50) for w in t.term.split()]
     assert again == shown
+
+
+@pytest.mark.parametrize(("text", "lang", "content"), [
+    ("The app keeps crashing when I open the payment page, this is the third time and I am "
+     "very upset with the service", "en", "crashing"),
+    ("Tôi đã đặt đơn hàng của shop và nó bị giao sai màu, tôi muốn đổi lại ngay", "vi", "sai"),
+    ("Saya sudah coba buka aplikasi itu dari kemarin dan tetap tidak bisa, tolong dibantu ya",
+     "id", "aplikasi"),
+    ("Di ko po ma-login yung account ko sa app niyo, ano po gagawin ko", "tl", "account"),
+])
+def test_explained_words_leave_out_function_words(classifier: TriageClassifier, text: str,
+                                                  lang: str, content: str) -> None:
+    """Pronouns, articles and particles ("the", "tôi", "yang", "ko po") carry weight in the
+    model but explain nothing to an agent: with the message's language they are not shown,
+    and the words that mean something still are."""
+    unfiltered = explain_words(classifier, text, top=50)
+    assert any(is_function_phrase(t.term, lang) for t in unfiltered)  # the case exists
+    shown = explain_words(classifier, text, top=50, lang=lang)
+    assert shown and not any(is_function_phrase(t.term, lang) for t in shown)
+    assert content in {w for t in shown for w in t.term.split()}
+    kept = [t for t in unfiltered if not is_function_phrase(t.term, lang)]
+    assert shown == kept  # the order and weights of the rest are unchanged
+
+
+def test_function_words_hide_nothing_for_an_unknown_language() -> None:
+    assert is_function_phrase("ko po", "tl") and is_function_phrase("the", "en")
+    assert not is_function_phrase("account ko", "tl")
+    assert not is_function_phrase("the", None) and not is_function_phrase("the", "xx")
+    assert not is_function_phrase("không", "vi")  # negations say something; they stay
 
 
 def test_evaluate_report_png_and_html(classifier: TriageClassifier, tmp_path: Path) -> None:

@@ -131,7 +131,8 @@ class ReviewReads:
         try:
             terms = explain_words(clf, model_input(message["text"] or message["full_text"],
                                                    message["subject"]),
-                                  category=model_category or None, top=10)
+                                  category=model_category or None, top=10,
+                                  lang=str(classification.get("language") or "") or None)
         except Exception:  # an explanation is a nicety; the page must still open
             log.debug("no explanation for message %s", message.get("id"), exc_info=True)
             return base
