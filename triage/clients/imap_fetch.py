@@ -55,9 +55,16 @@ def fetch(client: IMAPClient, uids: Sequence[int], items: Sequence[str]) -> Fetc
     typ, data = imap._command_complete("FETCH", tag)
     client._checkok("fetch", typ, data)
     typ, data = imap._untagged_response(typ, data, "FETCH")
-    parsed = parse_fast(data, client.normalise_times)
+    return parse(data, uids, client.normalise_times)
+
+
+def parse(data: list[Any], uids: Sequence[int], normalise_times: bool = True) -> Fetched:
+    """imaplib's FETCH ``data`` as :meth:`IMAPClient.fetch` returns it for ``uids`` (the
+    fast path when every response has the common shape, imapclient's parser otherwise)."""
+    parsed = parse_fast(data, normalise_times)
     if parsed is None:
-        parsed = parse_fetch_response(data, client.normalise_times, True)
+        parsed = parse_fetch_response(data, normalise_times, True)
+    # as IMAPClient.fetch: unsolicited responses for other messages are dropped
     return {uid: parsed[uid] for uid in uids if uid in parsed}
 
 

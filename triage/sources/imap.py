@@ -292,14 +292,15 @@ class ImapSource:
                     break
                 budget -= min(size, cap)
                 kept.append(u)
-            batch = kept
-            done = batch[-1]
-            fits = [u for u in batch if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= cap]
+            done = kept[-1]
+            fits = [u for u in kept if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= cap]
             bodies = c.fetch(fits, ["BODY.PEEK[]"]) if fits else {}
-            for uid in batch:
+            for uid in kept:
                 meta = sizes.get(uid)
                 if meta is not None:  # else expunged between SEARCH and FETCH
                     self._add(out, self._item(c, folder, uv, uid, meta, bodies.get(uid, {}), cap))
+            if len(kept) < len(batch):
+                break  # cut: the rest of this batch comes first in the next call
         return out, done
 
     @staticmethod
