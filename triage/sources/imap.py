@@ -259,10 +259,12 @@ class ImapSource:
         """Fetch ``uids`` in order until FETCH_BYTES_BUDGET is used; return the items and the
         highest UID handled (the rest is fetched by the next call).
 
-        One round trip per batch: the messages bigger than ``small`` are found first with one
-        ``UID SEARCH LARGER`` (usually none), and a batch without any of them, whose
-        ``len(batch) * small`` bytes fit in the budget, is fetched with sizes, dates and bodies
-        in one FETCH; the other batches fetch sizes first, then bodies (cut at the budget)."""
+        One round trip per batch for the common mail: the messages bigger than ``small``
+        are found first with one ``UID SEARCH LARGER`` (usually none); the others are fetched
+        with size, date and body in one FETCH, counted at ``small`` bytes against the budget
+        until their real size is known. The big ones are fetched size first, so a message
+        over ``max_message_size`` never leaves the server, and a batch is cut where the
+        budget ends."""
         cap = self.settings.max_message_size
         out: list[RawItem] = []
         budget = FETCH_BYTES_BUDGET
@@ -272,33 +274,30 @@ class ImapSource:
         for batch in chunked(uids, self.settings.fetch_batch):
             if budget <= 0:
                 break
-            if len(batch) * small <= budget and big.isdisjoint(batch):
-                got = imap_fetch.fetch(c, batch, imap_fetch.FAST_ITEMS)
-                for uid in batch:
-                    meta = got.get(uid)
-                    if meta is None:
-                        continue  # expunged between SEARCH and FETCH
-                    size = int(meta.get(b"RFC822.SIZE", 0))
-                    budget -= min(size, cap)
-                    self._add(out, self._item(c, folder, uv, uid, meta, meta, cap))
-                done = batch[-1]
-                continue
-            sizes = c.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
-            # keep memory bounded: a batch of big messages is cut where the budget ends
+            bigs = [u for u in batch if u in big]
+            sizes = c.fetch(bigs, ["RFC822.SIZE", "INTERNALDATE"]) if bigs else {}
+            # keep memory bounded: a batch is cut where the budget ends
             kept: list[int] = []
+            room = budget
             for u in batch:
-                size = int(sizes.get(u, {}).get(b"RFC822.SIZE", 0))
-                if kept and budget - min(size, cap) < 0:
+                need = (min(int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)), cap) if u in big
+                        else small)
+                if kept and room - need < 0:
                     break
-                budget -= min(size, cap)
+                room -= need
                 kept.append(u)
             done = kept[-1]
-            fits = [u for u in kept if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= cap]
+            fast = imap_fetch.fetch(c, [u for u in kept if u not in big], imap_fetch.FAST_ITEMS)
+            fits = [u for u in kept if u in sizes
+                    and int(sizes[u].get(b"RFC822.SIZE", 0)) <= cap]
             bodies = c.fetch(fits, ["BODY.PEEK[]"]) if fits else {}
             for uid in kept:
-                meta = sizes.get(uid)
-                if meta is not None:  # else expunged between SEARCH and FETCH
-                    self._add(out, self._item(c, folder, uv, uid, meta, bodies.get(uid, {}), cap))
+                meta = fast.get(uid) or sizes.get(uid)
+                if meta is None:
+                    continue  # expunged between SEARCH and FETCH
+                budget -= min(int(meta.get(b"RFC822.SIZE", 0)), cap)
+                self._add(out, self._item(c, folder, uv, uid, meta,
+                                          meta if uid in fast else bodies.get(uid, {}), cap))
             if len(kept) < len(batch):
                 break  # cut: the rest of this batch comes first in the next call
         return out, done
