@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientAbortError, IMAPClientError
 
+from triage.clients import imap_fetch
 from triage.clients.imap import (
     NETWORK_ERRORS,
     ImapConnector,
@@ -226,10 +227,17 @@ class ImapSource:
                      "resync_until": uidnext - 1 if uidnext else 2 ** 32}
         state = dict(state)
         last = int(state["last_uid"])
-        criteria: list[Any] = ["UID", f"{last + 1}:*"]
-        if state.get("since"):
-            criteria += ["SINCE", date.fromisoformat(state["since"])]
-        uids = sorted(u for u in c.search(criteria) if u > last)[:room]
+        since: list[Any] = (["SINCE", date.fromisoformat(state["since"])]
+                            if state.get("since") else [])
+        # search a window of UIDs above the cursor, not all of them: a backlog of N
+        # messages would otherwise be listed N / limit times; an empty window (UIDs expunged
+        # or not matching SINCE) falls back to the whole range
+        top = last + 2 * room
+        window = bool(uidnext) and top < uidnext - 1
+        found = c.search(["UID", f"{last + 1}:{top}", *since]) if window else []
+        if not found:
+            found = c.search(["UID", f"{last + 1}:*", *since])
+        uids = sorted(u for u in found if u > last)[:room]
         if not uids:
             return [], state
         items, done = self._fetch_uids(c, folder, uv, uids)
@@ -249,40 +257,68 @@ class ImapSource:
     def _fetch_uids(self, c: IMAPClient, folder: str, uv: int,
                     uids: list[int]) -> tuple[list[RawItem], int]:
         """Fetch ``uids`` in order until FETCH_BYTES_BUDGET is used; return the items and the
-        highest UID handled (the rest is fetched by the next call)."""
+        highest UID handled (the rest is fetched by the next call).
+
+        One round trip per batch for the common mail: the messages bigger than ``small``
+        are found first with one ``UID SEARCH LARGER`` (usually none); the others are fetched
+        with size, date and body in one FETCH, counted at ``small`` bytes against the budget
+        until their real size is known. The big ones are fetched size first, so a message
+        over ``max_message_size`` never leaves the server, and a batch is cut where the
+        budget ends."""
         cap = self.settings.max_message_size
         out: list[RawItem] = []
         budget = FETCH_BYTES_BUDGET
         done = 0
+        small = max(1, min(cap, FETCH_BYTES_BUDGET // (2 * self.settings.fetch_batch)))
+        big = set(c.search(["UID", f"{uids[0]}:{uids[-1]}", "LARGER", small])) if uids else set()
         for batch in chunked(uids, self.settings.fetch_batch):
             if budget <= 0:
                 break
-            sizes = c.fetch(batch, ["RFC822.SIZE", "INTERNALDATE"])
-            # keep memory bounded: a batch of big messages is cut where the budget ends
+            bigs = [u for u in batch if u in big]
+            sizes = c.fetch(bigs, ["RFC822.SIZE", "INTERNALDATE"]) if bigs else {}
+            # keep memory bounded: a batch is cut where the budget ends
             kept: list[int] = []
+            room = budget
             for u in batch:
-                size = int(sizes.get(u, {}).get(b"RFC822.SIZE", 0))
-                if kept and budget - min(size, cap) < 0:
+                need = (min(int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)), cap) if u in big
+                        else small)
+                if kept and room - need < 0:
                     break
-                budget -= min(size, cap)
+                room -= need
                 kept.append(u)
-            batch = kept
-            done = batch[-1]
-            small = [u for u in batch if int(sizes.get(u, {}).get(b"RFC822.SIZE", 0)) <= cap]
-            bodies = c.fetch(small, ["BODY.PEEK[]"]) if small else {}
-            for uid in batch:
-                meta = sizes.get(uid)
+            done = kept[-1]
+            fast = imap_fetch.fetch(c, [u for u in kept if u not in big], imap_fetch.FAST_ITEMS)
+            fits = [u for u in kept if u in sizes
+                    and int(sizes[u].get(b"RFC822.SIZE", 0)) <= cap]
+            bodies = c.fetch(fits, ["BODY.PEEK[]"]) if fits else {}
+            for uid in kept:
+                meta = fast.get(uid) or sizes.get(uid)
                 if meta is None:
                     continue  # expunged between SEARCH and FETCH
-                when = _aware(meta.get(b"INTERNALDATE"))
-                ext = external_id(folder, uv, uid)
-                size = int(meta.get(b"RFC822.SIZE", 0))
-                if uid in bodies and b"BODY[]" in bodies[uid]:
-                    out.append(RawItem(ext, bytes(bodies[uid][b"BODY[]"]), when,
-                                       {"folder": folder, "uid": uid}))
-                elif size > cap:
-                    out.append(self._oversized(c, folder, uid, ext, size, when))
+                budget -= min(int(meta.get(b"RFC822.SIZE", 0)), cap)
+                self._add(out, self._item(c, folder, uv, uid, meta,
+                                          meta if uid in fast else bodies.get(uid, {}), cap))
+            if len(kept) < len(batch):
+                break  # cut: the rest of this batch comes first in the next call
         return out, done
+
+    @staticmethod
+    def _add(out: list[RawItem], item: RawItem | None) -> None:
+        if item is not None:
+            out.append(item)
+
+    def _item(self, c: IMAPClient, folder: str, uv: int, uid: int, meta: Mapping[bytes, Any],
+              body: Mapping[bytes, Any], cap: int) -> RawItem | None:
+        """The item of one fetched message: its body, or its headers when it is over ``cap``
+        (None when the server sent neither, e.g. it was expunged meanwhile)."""
+        when = _aware(meta.get(b"INTERNALDATE"))
+        ext = external_id(folder, uv, uid)
+        size = int(meta.get(b"RFC822.SIZE", 0))
+        if size > cap:
+            return self._oversized(c, folder, uid, ext, size, when)
+        if b"BODY[]" in body:
+            return RawItem(ext, bytes(body[b"BODY[]"]), when, {"folder": folder, "uid": uid})
+        return None
 
     def _oversized(self, c: IMAPClient, folder: str, uid: int, ext: str, size: int,
                    when: datetime | None) -> RawItem:
