@@ -105,6 +105,8 @@ class EncoderHead:
 
 def blend(fast: Mapping[str, float], encoder: Mapping[str, float], weight: float
           ) -> dict[str, float]:
-    """Return ``(1 - weight) * fast + weight * encoder`` per label (labels of ``fast``)."""
-    return {k: (1 - weight) * float(v) + weight * float(encoder.get(k, 0.0))
-            for k, v in fast.items()}
+    """Return ``(1 - weight) * fast + weight * encoder`` per label (a label one side lacks
+    counts 0 there)."""
+    labels = list(fast) + [k for k in encoder if k not in fast]
+    return {k: (1 - weight) * float(fast.get(k, 0.0)) + weight * float(encoder.get(k, 0.0))
+            for k in labels}
