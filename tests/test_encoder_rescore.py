@@ -194,3 +194,29 @@ def test_the_head_file_round_trips(head: EncoderHead, tmp_path: Path) -> None:
     x = np.random.default_rng(0).normal(size=(3, head.coef.shape[1]))
     assert np.allclose(again.proba_of_embeddings(x), head.proba_of_embeddings(x), atol=1e-5)
     assert again.meta == head.meta
+
+
+def test_triage_encoder_run(tmp_path: Path, clock: FrozenClock) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli.main import main
+
+    def config(enabled: bool) -> str:
+        p = tmp_path / f"enc-{enabled}.toml"
+        p.write_text(f"data_dir = '{tmp_path / 'd'}'\n[classifier.encoder]\n"
+                     f"enabled = {str(enabled).lower()}\n", encoding="utf-8")
+        return str(p)
+
+    runner = CliRunner()
+    out = runner.invoke(main, ["encoder", "run", "--config", config(False)])
+    assert out.exit_code == 2 and "classifier.encoder.enabled" in out.output
+    app = App(settings_from_mapping({"data_dir": str(tmp_path / "d")}), clock=clock,
+              environ={})
+    try:
+        ids = seed(app.store)
+        out = runner.invoke(main, ["encoder", "run", "--config", config(True)])
+        assert out.exit_code == 0, out.output
+        assert out.output.strip() == "re-scored 2, changed 1, failed 0"
+        assert app.store.drafts.classification(ids["idea"])["category"] == "suggestion"
+    finally:
+        app.store.close()
