@@ -21,6 +21,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from classifiers.encoder import HEAD_PATH, EncoderHead, blend
 from classifiers.model import model_input
@@ -89,7 +90,7 @@ class EncoderRescorer:
                  self.head.version, len(out.rescored), len(out.changed), len(out.failed))
         return out
 
-    def _rescore(self, row: dict, enc: dict[str, float]) -> bool:
+    def _rescore(self, row: dict[str, Any], enc: dict[str, float]) -> bool:
         scores = blend(row["scores"] or {}, enc, self.settings.weight)
         category = max(CATEGORIES, key=lambda c: scores.get(c, 0.0))
         old = str(row["category"])
