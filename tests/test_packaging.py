@@ -19,6 +19,7 @@ def test_wheel_contains_corpus_templates_config_and_migrations(tmp_path: Path) -
     names = set(zipfile.ZipFile(wheel).namelist())
     assert any(n.startswith("classifiers/corpus/") and n.endswith(".csv") for n in names)
     assert "reply_templates/en/complaint.email.j2" in names
+    assert "classifiers/encoder_head.npz" in names  # [classifier.encoder]'s shipped head
     assert "reply_templates/vi/situations/refund.social.j2" in names
     assert "triage/drafting/situation_corpus/tl.toml" in names  # the situation model's corpus
     assert "triage/default_config/triage.example.toml" in names

@@ -253,8 +253,9 @@ class Daemon:
 
     def add_classifier_jobs(self, scheduler: Scheduler) -> list[str]:
         """Add the classifier's optional jobs to ``scheduler``: scheduled retraining
-        (``classifier.retrain_interval``) and the local LLM's second opinions
-        (``[classifier.llm]``), each held by one daemon at a time. Return their ids."""
+        (``classifier.retrain_interval``), the local LLM's second opinions
+        (``[classifier.llm]``) and the sentence encoder's re-scores
+        (``[classifier.encoder]``), each held by one daemon at a time. Return their ids."""
         app = self.app
         added = []
         every = app.settings.classifier.retrain_interval
@@ -275,6 +276,14 @@ class Daemon:
             scheduler.add_interval("llm", guarded("llm", app.ops.leases.singleton(
                 "llm", ask, ttl)), llm.interval)
             added.append("llm")
+        enc = app.settings.classifier.encoder
+        if enc.enabled:
+            from triage.review.rescore import rescore_job
+
+            rescore = rescore_job(app.review, enc, app.stop, app.settings.resolve_path)
+            scheduler.add_interval("encoder", guarded("encoder", app.ops.leases.singleton(
+                "encoder", rescore, enc.interval * 4)), enc.interval)
+            added.append("encoder")
         return added
 
     def start_workers(self) -> WorkerPool | None:

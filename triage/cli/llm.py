@@ -3,6 +3,9 @@
 ``triage llm ask TEXT`` checks a setup: it asks the configured server about TEXT and prints
 the answer (nothing is stored). ``triage llm run`` runs the daemon's job once now: it asks
 about the unsure messages no agent has touched yet and stores the answers.
+
+``triage encoder run`` runs the sentence encoder's job once now (``[classifier.encoder]``): it
+re-scores the unsure untouched messages of the configured languages.
 """
 
 from __future__ import annotations
@@ -66,3 +69,28 @@ def run_cmd(config: str | None) -> None:
     click.echo(f"answered {len(run.answered)}, failed {len(run.failed)}")
     if run.stopped:
         click.echo(f"stopped: {run.stopped}")
+
+
+@click.group("encoder")
+def encoder() -> None:
+    """Re-score unsure messages with a sentence encoder ([classifier.encoder])."""
+
+
+@encoder.command("run")
+@config_option
+@handle_errors
+def encoder_run_cmd(config: str | None) -> None:
+    """Run the daemon's job once now: re-score up to max_per_run unsure messages no agent has
+    touched yet in the configured languages; a changed label gets a new draft."""
+    from triage.review.rescore import rescore_job
+    from triage.services import App
+
+    app = App(cli_settings(config))
+    settings = app.settings.classifier.encoder
+    if not settings.enabled:
+        raise ConfigError("the sentence encoder's re-score is off",
+                          key="classifier.encoder.enabled",
+                          fix="set enabled = true (see docs/classifier.md)")
+    run = rescore_job(app.review, settings, app.stop, app.settings.resolve_path)()
+    click.echo(f"re-scored {len(run.rescored)}, changed {len(run.changed)}, "
+               f"failed {len(run.failed)}")

@@ -244,5 +244,6 @@ for _command in (templates_cli.templates, deadlines_cli.report, deadlines_cli.de
                  social_cli.social, web_cli.users, web_cli.web, imap_cli.backfill,
                  classifier_cli.train_cmd, classifier_cli.evaluate_cmd, classifier_cli.explain_cmd,
                  classifier_cli.models_group, ops_cli.status, ops_cli.queue_summary,
-                 retention_cli.retention, outbox_cli.outbox, review_cli.review, llm_cli.llm):
+                 retention_cli.retention, outbox_cli.outbox, review_cli.review, llm_cli.llm,
+                 llm_cli.encoder):
     main.add_command(_command)

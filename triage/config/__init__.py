@@ -9,7 +9,8 @@ The package is part of the kernel: it imports nothing of triage but ``triage.err
 
 - ``values``: the section base class and value types (durations, time zones, opening hours);
 - ``common``: settings used in several places (:class:`RetrySettings`, :class:`SmtpSettings`);
-- ``llm``: ``[classifier.llm]``, the optional local LLM's second opinion;
+- ``llm``: ``[classifier.llm]``, the optional local LLM's second opinion; ``encoder``:
+  ``[classifier.encoder]``, the optional sentence encoder's re-score;
 - ``sources`` (with ``channels``, the chat sources), ``deadlines``, ``sections``: one class
   per TOML table;
 - ``settings``: the root :class:`Settings` and the checks that span sections;
@@ -26,6 +27,7 @@ from triage.config.deadlines import (
     DeadlineSettings,
     NotificationSettings,
 )
+from triage.config.encoder import EncoderSettings
 from triage.config.legacy import ConfigKeyDeprecation, upgrade_legacy_keys
 from triage.config.llm import LLM_LANGUAGES, LlmSettings
 from triage.config.loading import find_config_path, load_settings, settings_from_mapping
@@ -84,6 +86,7 @@ __all__ = [
     "DeadlineSettings",
     "DraftingSettings",
     "Duration",
+    "EncoderSettings",
     "ImapOAuth2Settings",
     "ImapSettings",
     "ImapWriteBackSettings",

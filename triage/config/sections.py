@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 
 from triage.config.common import RetrySettings, SmtpSettings
+from triage.config.encoder import EncoderSettings
 from triage.config.llm import LlmSettings
 from triage.config.values import Duration, Section, TimeZoneName
 
@@ -118,6 +119,9 @@ class ClassifierSettings(Section):
     llm: LlmSettings = Field(
         default_factory=LlmSettings, description="A second opinion on unsure messages from "
         "an OpenAI-compatible LLM server you run ([classifier.llm]; off by default).")
+    encoder: EncoderSettings = Field(
+        default_factory=EncoderSettings, description="A sentence encoder re-scoring unsure "
+        "messages off the hot path ([classifier.encoder]; off by default).")
 
 
 class DraftingSettings(Section):

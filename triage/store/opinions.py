@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import and_, exists, insert, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, insert, or_, select, update
 
 from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
@@ -19,6 +19,19 @@ from triage.store.learning import AGENT_PREFIX
 
 ANSWERED = "answered"
 FAILED = "failed"
+
+
+def unsure_untouched() -> list[ColumnElement[bool]]:
+    """Conditions on ``messages`` joined to its current ``classifications`` row: an unsure
+    (``needs_review``) processed customer message whose label is the model's, untouched by an
+    agent (no correction or confirmation, the draft open and unedited). The background jobs
+    on unsure messages (this LLM's and the sentence encoder's) read these."""
+    m, cl, co, d = s.messages, s.classifications, s.corrections, s.drafts
+    return [m.c.status == "processed", m.c.is_auto.is_(False), cl.c.needs_review.is_(True),
+            ~cl.c.model_version.startswith(AGENT_PREFIX),
+            ~exists().where(co.c.message_id == m.c.id),
+            exists().where(d.c.message_id == m.c.id, d.c.status == OPEN,
+                           d.c.updated_by == PIPELINE_AUTHOR)]
 
 
 class LlmOpinions(Aggregate):
@@ -34,19 +47,13 @@ class LlmOpinions(Aggregate):
         fewer than ``max_attempts`` times. Each row has ``id``, ``subject``, ``text``,
         ``language``, ``category`` and ``attempts`` (0 when never asked). Raises StoreError.
         """
-        m, cl, co, d, o = (s.messages, s.classifications, s.corrections, s.drafts,
-                           s.llm_opinions)
+        m, cl, o = s.messages, s.classifications, s.llm_opinions
         q = (select(m.c.id, m.c.subject, m.c.text, cl.c.language, cl.c.category,
                     o.c.attempts)
              .select_from(m)
              .join(cl, and_(cl.c.message_id == m.c.id, cl.c.current.is_(True)))
              .outerjoin(o, o.c.message_id == m.c.id)
-             .where(m.c.status == "processed", m.c.is_auto.is_(False),
-                    cl.c.needs_review.is_(True),
-                    ~cl.c.model_version.startswith(AGENT_PREFIX),
-                    ~exists().where(co.c.message_id == m.c.id),
-                    exists().where(d.c.message_id == m.c.id, d.c.status == OPEN,
-                                   d.c.updated_by == PIPELINE_AUTHOR),
+             .where(*unsure_untouched(),
                     or_(o.c.id.is_(None),
                         and_(o.c.status == FAILED, o.c.attempts < max_attempts)))
              .order_by(m.c.received_at.desc(), m.c.id.desc()).limit(limit))

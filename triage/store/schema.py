@@ -284,6 +284,23 @@ llm_opinions = Table(
     Column("error", Text),
 )
 
+# A sentence encoder's re-score of an unsure message ([classifier.encoder], issue #17): one row
+# per message re-scored (so it is never re-scored twice), whether or not the label changed.
+encoder_rescores = Table(
+    "encoder_rescores",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("message_id", Integer, ForeignKey("messages.id"), nullable=False, unique=True),
+    Column("old_category", String(40), nullable=False),
+    Column("new_category", String(40), nullable=False),
+    # the encoder head's version and the blend weight it was mixed in with
+    Column("head", String(100), nullable=False),
+    Column("weight", Float, nullable=False),
+    # the label and draft were replaced (False: same label, or an agent touched it meanwhile)
+    Column("applied", Boolean, nullable=False),
+    Column("rescored_at", TS, nullable=False),
+)
+
 # --- review page (issue #7): accounts, assignments, outbox --------------------------------
 users = Table(
     "users",

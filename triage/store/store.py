@@ -24,6 +24,7 @@ aggregate, each in its own module and each public method one transaction:
 ``store.registry``        model versions and corrections (``registry.py``)
 ``store.acks``            automatic acknowledgements (``acks.py``)
 ``store.opinions``        a local LLM's second opinions on unsure messages (``opinions.py``)
+``store.rescores``        a sentence encoder's re-scores of unsure messages (``rescores.py``)
 ``store.status``          health, metrics and status reads (``status.py``)
 ========================  ===================================================================
 
@@ -63,6 +64,7 @@ from triage.store.processing import Processed, Processing
 from triage.store.quarantine import Quarantine
 from triage.store.queue import Queue
 from triage.store.registry import ModelVersions
+from triage.store.rescores import EncoderRescores
 from triage.store.status import StatusReads
 from triage.store.summary import ConversationSummary
 from triage.store.web_sessions import LoginFailures, WebSessions
@@ -89,6 +91,7 @@ class Store:
         self.registry = ModelVersions(engine, clock)
         self.learning = Learning(engine, clock)
         self.opinions = LlmOpinions(engine, clock)
+        self.rescores = EncoderRescores(engine, clock)
         self.acks = Acknowledgements(engine, clock)
         self.status = StatusReads(engine, clock)
         self.web_sessions = WebSessions(engine, clock)

@@ -1,0 +1,135 @@
+"""The sentence encoder's background re-score of unsure messages (``[classifier.encoder]``).
+
+Same seam as the LLM's second opinion (:mod:`classifiers.second_opinion`): the daemon's job
+(:func:`rescore_job`, or ``triage encoder run``) picks the unsure messages no agent has
+touched, here only in the configured languages and never re-scored before
+(``store.rescores.to_rescore``), at most ``max_per_run`` per run, newest first. Unlike the
+LLM's answer, the encoder's is applied: its probabilities (:class:`classifiers.encoder.
+EncoderHead`) are blended with the fast model's stored scores, and when the blend's category
+differs, the message gets that label (still flagged for review) with the draft and response
+deadline processing would have written for it, unless an agent touched it meanwhile. Every
+re-scored message is recorded, so none is re-scored twice.
+
+The first label always comes from the fast model while processing; this job is off the hot
+path (the encoder embeds a few messages per second per core).
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from classifiers.encoder import HEAD_PATH, EncoderHead, blend
+from classifiers.model import model_input
+from triage.config import EncoderSettings
+from triage.deadlines.policy import DeadlinePolicy
+from triage.drafting.render import Renderer
+from triage.errors import TriageError
+from triage.models import CATEGORIES, Classification
+from triage.pipeline import plan_and_draft
+from triage.review.service import ReviewService
+from triage.store import Store
+from triage.store.deadline_store import DeadlineStore
+from triage.store.rescores import Rescore
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class RescoreRun:
+    """What one run did: messages ``rescored`` and, among them, ``changed`` (their label and
+    draft were replaced); ``failed`` ones are tried again at the next run."""
+
+    rescored: list[int] = field(default_factory=list)
+    changed: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+
+
+class EncoderRescorer:
+    """Re-scores the unsure messages of ``store`` with ``head`` (see the module)."""
+
+    def __init__(self, store: Store, head: EncoderHead, settings: EncoderSettings,
+                 renderer: Renderer, deadlines: DeadlinePolicy, deadline_store: DeadlineStore,
+                 *, stop: threading.Event | None = None) -> None:
+        self.store = store
+        self.head = head
+        self.settings = settings
+        self.renderer = renderer
+        self.deadlines = deadlines
+        self.deadline_store = deadline_store
+        self.stop = stop or threading.Event()
+
+    def run(self) -> RescoreRun:
+        """Re-score up to ``max_per_run`` messages; return what happened. One message's
+        failure is logged and contained; raises StoreError when the list cannot be read and
+        ClassifierError when the encoder is not installed."""
+        s = self.settings
+        out = RescoreRun()
+        rows = self.store.rescores.to_rescore(s.max_per_run, languages=s.languages)
+        if not rows:
+            return out
+        texts = [model_input(r["text"] or r["full_text"] or "", r["subject"] or "")
+                 for r in rows]
+        encoded = self.head.probabilities(texts)
+        for row, enc in zip(rows, encoded, strict=True):
+            if self.stop.is_set():
+                break
+            mid = int(row["id"])
+            try:
+                if self._rescore(row, enc):
+                    out.changed.append(mid)
+                out.rescored.append(mid)
+            except TriageError as exc:  # the store or a template: contained to this message
+                out.failed.append(mid)
+                log.error("encoder re-score of message %s failed: %s", mid, exc)
+        log.info("encoder re-score (%s): %d re-scored, %d changed, %d failed",
+                 self.head.version, len(out.rescored), len(out.changed), len(out.failed))
+        return out
+
+    def _rescore(self, row: dict[str, Any], enc: dict[str, float]) -> bool:
+        scores = blend(row["scores"] or {}, enc, self.settings.weight)
+        category = max(CATEGORIES, key=lambda c: scores.get(c, 0.0))
+        old = str(row["category"])
+        cl = Classification(category=category, confidence=round(scores.get(category, 0.0), 4),
+                            language=row["language"],
+                            model_version=f"{row['model_version']}+{self.head.version}"[:100],
+                            needs_review=True,
+                            scores={k: round(v, 4) for k, v in scores.items()})
+        rescore = Rescore(message_id=int(row["id"]), old_category=old, classification=cl,
+                          head=self.head.version, weight=self.settings.weight)
+        if category != old:
+            msg = self.store.message(rescore.message_id)
+            [context] = self.deadline_store.thread_contexts([msg])
+            result = plan_and_draft(msg, cl, context, self.deadlines, self.renderer)
+            state = (self.deadlines.state(result.due_at, self.store.clock.now(),
+                                          msg["channel"], source=msg["source"] or "").value
+                     if result.due_at is not None else "ok")
+            rescore = Rescore(message_id=rescore.message_id, old_category=old,
+                              classification=cl, head=rescore.head, weight=rescore.weight,
+                              draft=result.draft, due_at=result.due_at, policy=result.policy,
+                              priority=result.priority, state=state)
+        return self.store.rescores.record(rescore)
+
+
+def load_head(settings: EncoderSettings, resolve: Callable[[str], Path] | None = None
+              ) -> EncoderHead:
+    """Return the head ``settings.head`` names (the shipped one when empty). Raises
+    ModelFileError."""
+    if not settings.head:
+        return EncoderHead.load(HEAD_PATH)
+    return EncoderHead.load(resolve(settings.head) if resolve else Path(settings.head))
+
+
+def rescore_job(review: ReviewService, settings: EncoderSettings, stop: threading.Event,
+                resolve: Callable[[str], Path] | None = None) -> Callable[[], RescoreRun]:
+    """The daemon's job: one :meth:`EncoderRescorer.run` per call over ``review``'s store,
+    renderer and deadline policy, the head and encoder loaded once. Raises ModelFileError
+    when the head cannot be read."""
+    rescorer = EncoderRescorer(review.store, load_head(settings, resolve), settings,
+                               review.renderer, review.deadlines, review.deadline_store,
+                               stop=stop)
+    return rescorer.run
