@@ -15,7 +15,7 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, insert, select, update
+from sqlalchemy import and_, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -167,6 +167,9 @@ class Messages(Aggregate):
                 stmt = insert(s.messages).returning(s.messages.c.id,
                                                     sort_by_parameter_order=True)
                 new_ids = [int(r[0]) for r in c.execute(stmt, rows)]
+                c.execute(insert(s.message_raw), [dict(message_id=i, raw=item.raw)
+                                                  for i, item in zip(new_ids, fresh,
+                                                                     strict=True)])
             c.execute(update(s.sources).where(s.sources.c.name == source).values(
                 cursor=cursor))
         return new_ids
@@ -237,12 +240,11 @@ class Messages(Aggregate):
 
     def messages_by_ids(self, ids: Sequence[int]) -> list[dict[str, Any]]:
         """Return message rows (without raw bytes) for ``ids``, in that order."""
-        cols = [col for col in s.messages.c if col.name != "raw"]
         rows: dict[int, dict[str, Any]] = {}
         with self.read("cannot read messages") as c:
             for chunk in chunked(list(ids), CHUNK):
                 rows.update((r.id, row_dict(r)) for r in c.execute(
-                    select(*cols).where(s.messages.c.id.in_(chunk))))
+                    select(s.messages).where(s.messages.c.id.in_(chunk))))
         return [rows[i] for i in ids if i in rows]
 
     def message(self, message_id: int) -> dict[str, Any]:
@@ -254,11 +256,13 @@ class Messages(Aggregate):
 
     def raw(self, message_id: int) -> bytes:
         """Return the raw bytes of a message as received; raises NotFound."""
+        m, r = s.messages, s.message_raw
         with self.read(f"cannot read message {message_id}") as c:
-            row = c.execute(select(s.messages.c.raw).where(s.messages.c.id == message_id)).first()
+            row = c.execute(select(m.c.id, r.c.raw).select_from(
+                m.outerjoin(r, r.c.message_id == m.c.id)).where(m.c.id == message_id)).first()
         if row is None:
             raise NotFound(f"message {message_id} does not exist")
-        return bytes(row[0] or b"")
+        return bytes(row.raw or b"")
 
     def counts(self) -> dict[str, int]:
         """Return message counts by status."""
@@ -276,20 +280,21 @@ class Messages(Aggregate):
         Works in chunks of ``chunk`` rows, one transaction each, so a first run over a big
         store never holds a long write lock. ``dry_run`` only counts.
         """
-        m, sc = s.messages, s.imap_sent_copies
-        old = and_(m.c.ingested_at < ingested_before, m.c.status != "new",
-                   m.c.raw.is_not(None))
+        m, r, sc = s.messages, s.message_raw, s.imap_sent_copies
+        kept = m.join(r, r.c.message_id == m.c.id)
+        old = and_(m.c.ingested_at < ingested_before, m.c.status != "new")
         action = "cannot apply retention"
         if dry_run:
             with self.read(action) as c:
-                return int(c.execute(select(func.count()).select_from(m).where(old))
+                return int(c.execute(select(func.count()).select_from(kept).where(old))
                            .scalar_one())
         total = 0
         while True:
             with self.write(action) as c:
-                ids = [int(r[0]) for r in c.execute(select(m.c.id).where(old).limit(chunk))]
+                ids = [int(x[0]) for x in c.execute(select(m.c.id).select_from(kept)
+                                                    .where(old).limit(chunk))]
                 if ids:
-                    c.execute(update(m).where(m.c.id.in_(ids)).values(raw=None))
+                    c.execute(delete(r).where(r.c.message_id.in_(ids)))
                 if len(ids) < chunk:
                     c.execute(sc.delete().where(sc.c.appended_at < ingested_before))
             total += len(ids)
@@ -344,7 +349,7 @@ def message_row(source: str, item: Ingest, now: datetime, channel: str,
     multi-row INSERT needs)."""
     p = item.parsed
     row: dict[str, Any] = dict(
-        source=source, external_id=item.external_id, ingested_at=now, raw=item.raw,
+        source=source, external_id=item.external_id, ingested_at=now,
         raw_sha256=hashlib.sha256(item.raw).hexdigest(), backfill=item.backfill)
     if p is None:
         row.update(
