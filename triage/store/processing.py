@@ -19,7 +19,7 @@ from sqlalchemy.engine import Connection, Row
 
 from triage.models import Classification, Draft
 from triage.store import schema as s
-from triage.store.base import Aggregate, chunked
+from triage.store.base import Aggregate, one_of
 from triage.store.conversations import RESPONSE_KINDS
 from triage.store.drafts import classification_values, draft_values, supersede_drafts
 from triage.store.summary import Opened, add_opened, refresh_messages
@@ -67,13 +67,12 @@ class Processing(Aggregate):
         ids = list(by_id)
         with self.write(f"cannot save the processing of {len(ids)} message(s) "
                         f"(ids {min(ids)}-{max(ids)})") as c:
-            flipped: dict[int, Row[Any]] = {}
-            for chunk in chunked(ids, 500):
-                flipped.update((int(r.id), r) for r in c.execute(
-                    update(m).where(m.c.id.in_(chunk), m.c.status == "new")
+            flipped: dict[int, Row[Any]] = {
+                int(r.id): r for r in c.execute(
+                    update(m).where(one_of(c, m.c.id, ids), m.c.status == "new")
                     .values(status="processed", processed_at=now)
                     .returning(m.c.id, m.c.thread_id, m.c.received_at, m.c.channel,
-                               m.c.source, m.c.is_auto)))
+                               m.c.source, m.c.is_auto))}
             done = [by_id[i] for i in by_id if i in flipped]
             # a deadline given to a message while it waited counts from now on: its
             # conversation is recomputed, not derived from the batch (triage.store.summary)
@@ -122,18 +121,17 @@ def _opened(r: Processed, msg: Row[Any]) -> Opened:
 
 def _with_deadlines(c: Connection, message_ids: Sequence[int]) -> set[int]:
     """Which of ``message_ids`` already have a deadline."""
+    if not message_ids:
+        return set()
     d = s.deadlines
-    out: set[int] = set()
-    for chunk in chunked(message_ids, 500):
-        out.update(int(r[0]) for r in c.execute(select(d.c.message_id)
-                                                 .where(d.c.message_id.in_(chunk))))
-    return out
+    return {int(r[0]) for r in c.execute(select(d.c.message_id)
+                                         .where(one_of(c, d.c.message_id, message_ids)))}
 
 
 def add_classifications(c: Connection, results: Sequence[tuple[int, Classification]],
                         now: datetime) -> None:
     """Make each classification the current one of its message (the old ones retired)."""
     cl = s.classifications
-    for chunk in chunked([mid for mid, _ in results], 500):
-        c.execute(update(cl).where(cl.c.message_id.in_(chunk)).values(current=False))
+    c.execute(update(cl).where(one_of(c, cl.c.message_id, [mid for mid, _ in results]))
+              .values(current=False))
     c.execute(insert(cl), [classification_values(mid, x, now) for mid, x in results])

@@ -49,7 +49,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from triage.store import schema as s
-from triage.store.base import Aggregate, aware, chunked, row_dict
+from triage.store.base import Aggregate, aware, chunked, one_of, row_dict
 from triage.store.conversations import conv_key, open_deadline
 
 COLUMNS = ("conv", "thread_id", "due_at", "state_channel", "state_source", "newest_id",
@@ -127,9 +127,9 @@ def _lock(c: Connection, convs: Sequence[int]) -> None:
         return
     t, m = s.threads, s.messages
     for table, keys in ((t, [k for k in convs if k > 0]), (m, [-k for k in convs if k < 0])):
-        for chunk in chunked(sorted(keys), 500):
-            c.execute(select(table.c.id).where(table.c.id.in_(chunk)).order_by(table.c.id)
-                      .with_for_update())
+        if keys:
+            c.execute(select(table.c.id).where(one_of(c, table.c.id, keys))
+                      .order_by(table.c.id).with_for_update())
 
 
 def refresh(c: Connection, convs: Iterable[int]) -> None:
@@ -193,8 +193,9 @@ def add_opened(c: Connection, opened: Sequence[Opened], stale: Iterable[int] = (
     _lock(c, keys)
     cs = s.conversation_summary
     old: dict[int, Row[Any]] = {}
-    for chunk in chunked([k for k in keys if k in by_conv and k not in redo], 500):
-        old.update((int(r.conv), r) for r in c.execute(select(cs).where(cs.c.conv.in_(chunk))))
+    if derive := [k for k in keys if k in by_conv and k not in redo]:
+        old.update((int(r.conv), r) for r in c.execute(select(cs).where(
+            one_of(c, cs.c.conv, derive))))
     redo |= _assigned(c, [k for k in by_conv if k not in old and k not in redo])
     rows: list[dict[str, Any]] = []
     for k, group in by_conv.items():
@@ -205,9 +206,8 @@ def add_opened(c: Connection, opened: Sequence[Opened], stale: Iterable[int] = (
             redo.add(k)
         elif row:
             rows.append(row)
-    gone = [r["conv"] for r in rows if r["conv"] in old]
-    for chunk in chunked(gone, 500):
-        c.execute(delete(cs).where(cs.c.conv.in_(chunk)))
+    if gone := [r["conv"] for r in rows if r["conv"] in old]:
+        c.execute(delete(cs).where(one_of(c, cs.c.conv, gone)))
     if rows:
         c.execute(insert(cs), rows)
     refresh(c, redo)
@@ -247,16 +247,15 @@ def _merged(conv: int, old: Row[Any] | None, group: Sequence[Opened]) -> dict[st
 
 def _assigned(c: Connection, convs: Sequence[int]) -> set[int]:
     """Which of conversations ``convs`` have an assignment on one of their messages."""
+    if not convs:
+        return set()
     m, a = s.messages, s.assignments
-    out: set[int] = set()
-    for chunk in chunked(sorted(convs), 500):
-        tids = [k for k in chunk if k > 0]
-        mids = [-k for k in chunk if k < 0]
-        out.update(int(r[0]) for r in c.execute(
-            select(conv_key(m)).select_from(a).join(m, m.c.id == a.c.message_id)
-            .where(or_(m.c.thread_id.in_(tids), and_(m.c.id.in_(mids),
-                                                      m.c.thread_id.is_(None))))))
-    return out
+    tids = [k for k in convs if k > 0]
+    mids = [-k for k in convs if k < 0]
+    return {int(r[0]) for r in c.execute(
+        select(conv_key(m)).select_from(a).join(m, m.c.id == a.c.message_id)
+        .where(or_(one_of(c, m.c.thread_id, tids), and_(one_of(c, m.c.id, mids),
+                                                        m.c.thread_id.is_(None)))))}
 
 
 def refresh_messages(c: Connection, message_ids: Iterable[int]) -> None:
