@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select, update
+from sqlalchemy import insert, update
 from sqlalchemy.engine import Connection, Row
 
 from triage.models import Classification, Draft
@@ -74,9 +74,6 @@ class Processing(Aggregate):
                     .returning(m.c.id, m.c.thread_id, m.c.received_at, m.c.channel,
                                m.c.source, m.c.is_auto))}
             done = [by_id[i] for i in by_id if i in flipped]
-            # a deadline given to a message while it waited counts from now on: its
-            # conversation is recomputed, not derived from the batch (triage.store.summary)
-            stale = _with_deadlines(c, [r.message_id for r in done])
             classified = [(r.message_id, r.classification) for r in done
                           if r.classification is not None]
             if classified:
@@ -95,7 +92,8 @@ class Processing(Aggregate):
             add_opened(c, [_opened(r, flipped[r.message_id]) for r in done
                            if r.due_at is not None and r.kind in RESPONSE_KINDS
                            and not flipped[r.message_id].is_auto],
-                       {_conv(flipped[mid]) for mid in stale})
+                       {mid: _conv(msg) for mid, msg in flipped.items()},
+                       {(r.message_id, r.kind) for r in done if r.due_at is not None})
         return set(flipped)
 
     def quarantine(self, message_id: int, reason: str) -> None:
@@ -117,15 +115,6 @@ def _opened(r: Processed, msg: Row[Any]) -> Opened:
     return Opened(r.message_id, msg.thread_id, r.due_at, msg.received_at,  # type: ignore[arg-type]
                   msg.channel, msg.source, cl.category if cl else None,
                   cl.language if cl else None, bool(cl.needs_review) if cl else None)
-
-
-def _with_deadlines(c: Connection, message_ids: Sequence[int]) -> set[int]:
-    """Which of ``message_ids`` already have a deadline."""
-    if not message_ids:
-        return set()
-    d = s.deadlines
-    return {int(r[0]) for r in c.execute(select(d.c.message_id)
-                                         .where(one_of(c, d.c.message_id, message_ids)))}
 
 
 def add_classifications(c: Connection, results: Sequence[tuple[int, Classification]],

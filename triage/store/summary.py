@@ -40,7 +40,7 @@ has one writer at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
@@ -169,7 +169,8 @@ class Opened:
         return self.thread_id if self.thread_id is not None else -self.message_id
 
 
-def add_opened(c: Connection, opened: Sequence[Opened], stale: Iterable[int] = ()) -> None:
+def add_opened(c: Connection, opened: Sequence[Opened], flipped: Mapping[int, int],
+               ours: set[tuple[int, str]]) -> None:
     """Bring the summary up to date after processing opened the deadlines ``opened`` (#19).
 
     Processing only adds open response deadlines (and the current classification of the
@@ -177,8 +178,11 @@ def add_opened(c: Connection, opened: Sequence[Opened], stale: Iterable[int] = (
     batch's own values: the earliest due time, and the newest message with what the queue shows
     of it; a conversation without a row was not open, and opens with the batch's values. That
     replaces the recomputation :func:`refresh` runs (the costliest statement of a batch) for
-    the common case. Recomputed with :func:`refresh` instead: conversations ``stale`` (the
-    caller found other inputs changed), a newly open one with an assignment, and any whose
+    the common case. ``flipped`` maps every message the batch flipped to ``processed`` to its
+    conversation, ``ours`` holds the (message, kind) of the deadlines the batch inserted.
+    Recomputed with :func:`refresh` instead: the conversation of a flipped message that had
+    another deadline (given while it waited: it counts from now on), a newly open one with an
+    assignment, and any whose
     channels or sources differ (their maximum is the database's collation's) or whose due
     times are not UTC (SQLite compares them as stored text). Like :func:`refresh`, call it
     last in the transaction.
@@ -186,12 +190,14 @@ def add_opened(c: Connection, opened: Sequence[Opened], stale: Iterable[int] = (
     by_conv: dict[int, list[Opened]] = {}
     for o in opened:
         by_conv.setdefault(o.conv, []).append(o)
-    redo = set(stale)
-    keys = sorted(set(by_conv) | redo)
+    keys = sorted(set(by_conv) | set(flipped.values()))
     if not keys:
         return
-    _lock(c, keys)
-    cs = s.conversation_summary
+    _lock(c, keys)  # what is read below is read after any writer before us committed
+    cs, d = s.conversation_summary, s.deadlines
+    redo = {flipped[int(r.message_id)] for r in c.execute(
+        select(d.c.message_id, d.c.kind).where(one_of(c, d.c.message_id, list(flipped))))
+        if (int(r.message_id), r.kind) not in ours}
     old: dict[int, Row[Any]] = {}
     if derive := [k for k in keys if k in by_conv and k not in redo]:
         old.update((int(r.conv), r) for r in c.execute(select(cs).where(
