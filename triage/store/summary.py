@@ -182,10 +182,10 @@ def add_opened(c: Connection, opened: Sequence[Opened], flipped: Mapping[int, in
     conversation, ``ours`` holds the (message, kind) of the deadlines the batch inserted.
     Recomputed with :func:`refresh` instead: the conversation of a flipped message that had
     another deadline (given while it waited: it counts from now on), a newly open one with an
-    assignment, and any whose
-    channels or sources differ (their maximum is the database's collation's) or whose due
-    times are not UTC (SQLite compares them as stored text). Like :func:`refresh`, call it
-    last in the transaction.
+    assignment, and any whose channels or sources differ (their maximum is the database's
+    collation's) or whose due times are not UTC (SQLite compares them as stored text). A row
+    the writers did not keep (a bulk load) stays as wrong as it was: :func:`rebuild` repairs
+    it. Like :func:`refresh`, call it last in the transaction.
     """
     by_conv: dict[int, list[Opened]] = {}
     for o in opened:
