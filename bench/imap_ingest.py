@@ -94,7 +94,7 @@ def part_pipeline(port: int, batch: int, fetch_batch: int, model: str) -> dict[s
     ingest_peak = peak_rss_mib()  # before the stage breakdown below loads every raw message
     with app.store.engine.connect() as c:
         drafts = c.execute(select(func.count()).select_from(s.drafts)).scalar()
-        raws = [bytes(r[0]) for r in c.execute(select(s.messages.c.raw))]
+        raws = [bytes(r[0]) for r in c.execute(select(s.message_raw.c.raw))]
         texts = [(r[0], r[1]) for r in c.execute(select(s.messages.c.text, s.messages.c.subject))]
     # where the time goes: the same stages again, alone, on the same messages
     from classifiers.model import model_input

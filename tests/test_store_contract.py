@@ -482,3 +482,36 @@ def test_drafts_keep_situation_and_drafted_text_and_report_outcomes(any_store: S
     holding = report["en/situations/holding.email.j2"]
     assert (holding.discarded, holding.discard_rate) == (1, 1.0)
     assert d.outcomes(NOW + timedelta(days=400)) == []
+
+
+def test_migration_moves_raw_bytes_to_their_table_and_back(any_store: Store) -> None:
+    """Migration 0020 moves each message's raw bytes out of the messages row (#19): none is
+    lost either way, and a message whose bytes retention dropped stays without them."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from triage.store.db import alembic_config
+
+    any_store.ensure_source("inbox", "maildir")
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<r{i}@x>", body=f"body {i}")
+                                   for i in range(3)], {})
+    raws = [any_store.raw(i) for i in ids]
+    assert all(raws) and len(set(raws)) == 3
+    with any_store.engine.begin() as c:  # retention dropped the first one's
+        c.execute(text("DELETE FROM message_raw WHERE message_id = :i"), {"i": ids[0]})
+    cfg = alembic_config()
+    with any_store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.downgrade(cfg, "0019_llm_opinions")
+    with any_store.engine.connect() as c:
+        back = dict(c.execute(text("SELECT id, raw FROM messages")).all())
+    assert [back[i] and bytes(back[i]) for i in ids] == [None, *raws[1:]]
+    with any_store.engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+    assert [any_store.raw(i) for i in ids] == [b"", *raws[1:]]
+    if any_store.engine.dialect.name == "postgresql":  # lz4, not pglz (the server has it)
+        with any_store.engine.connect() as c:
+            assert c.execute(text(
+                "SELECT attcompression FROM pg_attribute WHERE attrelid = "
+                "'message_raw'::regclass AND attname = 'raw'")).scalar() == "l"

@@ -23,7 +23,7 @@ from tests.conftest import NOW, make_email
 from triage.mail.parse import parse_email
 from triage.mail.threads import assign_threads
 from triage.models import Classification, Draft, OutgoingReply
-from triage.store import Ingest, Store
+from triage.store import Ingest, Processed, Store
 from triage.store import schema as s
 from triage.store.conversations import RESPONSE_KINDS, ConversationFilter, StateCut
 from triage.store.db import alembic_config
@@ -335,3 +335,80 @@ def test_concurrent_writers_of_one_conversation_leave_it_right(any_store: Store)
     assert len(tids) == 1 and None not in tids, tids
     [row] = any_store.conversations.page(ConversationFilter(), CUT)[0]
     assert row["assignee"] == world.expected()[0]["assignee"]
+
+
+class BatchWorld(World):
+    """Processing in batches (``save_processing_many``, as the pipeline saves), whose summary
+    rows are derived from the batch's own values (``summary.add_opened``) rather than
+    recomputed: mixed with the writes that make the derivation fall back."""
+
+    def __init__(self, store: Store, rng: random.Random) -> None:
+        super().__init__(store, rng)
+        self.seen: set[str] = set()
+
+    def process_batch(self) -> None:
+        new = self.ids("new")
+        if not new:
+            return
+        picked = self.rng.sample(new, min(len(new), self.rng.randint(1, 8)))
+        msgs = {m["id"]: m for m in self.rows(s.messages)}
+        convs = [msgs[i]["thread_id"] or -i for i in picked]
+        if len(set(convs)) < len(convs):
+            self.seen.add("two of one conversation")
+        summary = {r["conv"] for r in self.rows(s.conversation_summary)}
+        if summary & set(convs):
+            self.seen.add("conversation already open")
+        results = []
+        for mid in picked:
+            cat = self.rng.choice(CATEGORIES)
+            cl = (None if self.rng.random() < 0.1 else
+                  Classification(cat, 0.7, self.rng.choice(("en", "vi")), "v1",
+                                 self.rng.random() < 0.3, {cat: 0.7}))
+            due = (None if self.rng.random() < 0.1 else
+                   NOW + timedelta(minutes=self.rng.randint(-300, 600)))
+            # (next_response is what a message may have been given while it waited)
+            kind = self.rng.choice(("first_response", "first_response", "resolution"))
+            results.append(Processed(mid, cl, due, "p", Draft("Re", "Hi", "t.j2", "en"),
+                                     kind=kind))
+        # a second daemon processed one of them meanwhile: it gets nothing twice
+        if self.rng.random() < 0.2:
+            self.st.save_processing_many(results[:1])
+        self.st.save_processing_many(results)
+
+    def deadline_while_waiting(self) -> None:
+        if new := self.ids("new"):
+            self.seen.add("deadline while waiting")
+            self.st.deadlines.add_deadline(self.rng.choice(new), "next_response", "p",
+                                           NOW + timedelta(minutes=self.rng.randint(-60, 300)),
+                                           "normal")
+
+    def assign_waiting(self) -> None:
+        if new := self.ids("new"):
+            self.seen.add("assigned while waiting")
+            self.st.drafts.assign(self.rng.choice(new), self.rng.choice(AGENTS))
+
+    OPS = ("ingest", "ingest", "ingest", "ingest", "process_batch", "process_batch",
+           "process_batch", "deadline_while_waiting", "assign_waiting", "met", "close",
+           "assign", "reclassify", "move")
+
+
+@pytest.mark.parametrize("seed", [11, 12, 13])
+def test_summary_of_batches_matches_a_rebuild(any_store: Store, seed: int) -> None:
+    world = BatchWorld(any_store, random.Random(seed))
+    for _ in range(25):
+        world.ingest()
+    done = []
+    for i in range(120):
+        op = world.rng.choice(BatchWorld.OPS)
+        getattr(world, op)()
+        done.append(op)
+        world.check(f"step {i}: {op}")
+        if op == "process_batch":  # the derived rows are the rows a rebuild writes
+            stored = world.rows(s.conversation_summary)
+            any_store.summary.rebuild()
+            assert sorted(world.rows(s.conversation_summary), key=lambda r: r["conv"]) == \
+                sorted(stored, key=lambda r: r["conv"]), f"step {i}"
+    assert set(done) == set(BatchWorld.OPS)
+    assert world.seen >= {"two of one conversation", "conversation already open",
+                          "deadline while waiting", "assigned while waiting"}, world.seen
+    assert world.most_open >= 5 and world.most_messages >= 3

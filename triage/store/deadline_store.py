@@ -18,7 +18,7 @@ from sqlalchemy import and_, bindparam, func, insert, or_, select, update
 from triage.errors import NotFound
 from triage.models import ThreadContext
 from triage.store import schema as s
-from triage.store.base import Aggregate, StoreLike, aware, chunked, row_dict
+from triage.store.base import Aggregate, StoreLike, aware, chunked, one_of, row_dict
 from triage.store.conversations import RESPONSE_KINDS
 from triage.store.summary import refresh, refresh_messages
 
@@ -94,11 +94,9 @@ class DeadlineStore(Aggregate):
         events: dict[int, list[ReplyEvent]] = {}
         others: dict[int, list[tuple[int, datetime]]] = {}
         with self.read("cannot read deadlines") as c:
-            busy: list[int] = []
-            for chunk in chunked(tids, 500):
-                busy += [int(r[0]) for r in c.execute(
-                    select(m.c.thread_id).where(m.c.thread_id.in_(chunk))
-                    .group_by(m.c.thread_id).having(func.count() > 1))]
+            busy = [int(r[0]) for r in c.execute(
+                select(m.c.thread_id).where(one_of(c, m.c.thread_id, tids))
+                .group_by(m.c.thread_id).having(func.count() > 1))]
             for chunk in chunked(busy, 500):
                 for e in self._replies(c, chunk):
                     events.setdefault(e.thread_id, []).append(e)

@@ -25,6 +25,7 @@ from triage.clock import Clock, ensure_utc
 from triage.errors import ReviewError
 from triage.models import Classification, Draft
 from triage.store import schema as s
+from triage.store.base import one_of
 from triage.store.summary import refresh_messages
 
 OPEN = "pending_review"
@@ -60,9 +61,8 @@ def supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime,
                      statuses: Sequence[str] = (OPEN,)) -> None:
     """Mark the drafts of ``message_ids`` in ``statuses`` superseded (a new draft follows)."""
     d = s.drafts
-    ids = list(message_ids)
-    for i in range(0, len(ids), 500):  # keeps IN lists under database limits
-        c.execute(update(d).where(d.c.message_id.in_(ids[i:i + 500]),
+    if message_ids:
+        c.execute(update(d).where(one_of(c, d.c.message_id, message_ids),
                                   d.c.status.in_(list(statuses)))
                   .values(status="superseded", updated_at=now))
 

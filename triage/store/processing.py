@@ -12,15 +12,17 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import insert, update
-from sqlalchemy.engine import Connection
+from sqlalchemy.engine import Connection, Row
 
 from triage.models import Classification, Draft
 from triage.store import schema as s
-from triage.store.base import Aggregate, chunked
+from triage.store.base import Aggregate, one_of
+from triage.store.conversations import RESPONSE_KINDS
 from triage.store.drafts import classification_values, draft_values, supersede_drafts
-from triage.store.summary import refresh_messages
+from triage.store.summary import Opened, add_opened, refresh_messages
 
 
 @dataclass(frozen=True)
@@ -65,11 +67,12 @@ class Processing(Aggregate):
         ids = list(by_id)
         with self.write(f"cannot save the processing of {len(ids)} message(s) "
                         f"(ids {min(ids)}-{max(ids)})") as c:
-            flipped: set[int] = set()
-            for chunk in chunked(ids, 500):
-                flipped.update(int(r[0]) for r in c.execute(
-                    update(m).where(m.c.id.in_(chunk), m.c.status == "new")
-                    .values(status="processed", processed_at=now).returning(m.c.id)))
+            flipped: dict[int, Row[Any]] = {
+                int(r.id): r for r in c.execute(
+                    update(m).where(one_of(c, m.c.id, ids), m.c.status == "new")
+                    .values(status="processed", processed_at=now)
+                    .returning(m.c.id, m.c.thread_id, m.c.received_at, m.c.channel,
+                               m.c.source, m.c.is_auto))}
             done = [by_id[i] for i in by_id if i in flipped]
             classified = [(r.message_id, r.classification) for r in done
                           if r.classification is not None]
@@ -85,9 +88,13 @@ class Processing(Aggregate):
                 supersede_drafts(c, [mid for mid, _ in drafted], now)
                 c.execute(insert(s.drafts), [draft_values(mid, d, now, "triage")
                                              for mid, d in drafted])
-            # a message with a deadline may open (or change) its conversation
-            refresh_messages(c, [r.message_id for r in done if r.due_at is not None])
-        return flipped
+            # a message with a response deadline opens (or changes) its conversation
+            add_opened(c, [_opened(r, flipped[r.message_id]) for r in done
+                           if r.due_at is not None and r.kind in RESPONSE_KINDS
+                           and not flipped[r.message_id].is_auto],
+                       {mid: _conv(msg) for mid, msg in flipped.items()},
+                       {(r.message_id, r.kind) for r in done if r.due_at is not None})
+        return set(flipped)
 
     def quarantine(self, message_id: int, reason: str) -> None:
         """Mark a message quarantined with ``reason``; it stays stored and visible."""
@@ -98,10 +105,22 @@ class Processing(Aggregate):
         self.audit("triage", "quarantine", message_id, {"reason": reason[:500]})
 
 
+def _conv(msg: Row[Any]) -> int:
+    return int(msg.thread_id) if msg.thread_id is not None else -int(msg.id)
+
+
+def _opened(r: Processed, msg: Row[Any]) -> Opened:
+    """The summary's view of the response deadline ``r`` opens on message ``msg``."""
+    cl = r.classification
+    return Opened(r.message_id, msg.thread_id, r.due_at, msg.received_at,  # type: ignore[arg-type]
+                  msg.channel, msg.source, cl.category if cl else None,
+                  cl.language if cl else None, bool(cl.needs_review) if cl else None)
+
+
 def add_classifications(c: Connection, results: Sequence[tuple[int, Classification]],
                         now: datetime) -> None:
     """Make each classification the current one of its message (the old ones retired)."""
     cl = s.classifications
-    for chunk in chunked([mid for mid, _ in results], 500):
-        c.execute(update(cl).where(cl.c.message_id.in_(chunk)).values(current=False))
+    c.execute(update(cl).where(one_of(c, cl.c.message_id, [mid for mid, _ in results]))
+              .values(current=False))
     c.execute(insert(cl), [classification_values(mid, x, now) for mid, x in results])

@@ -19,8 +19,8 @@ from triage.store import schema as s
 from triage.store.base import Aggregate, row_dict
 from triage.store.messages import Ingest, Messages, message_row
 
-KEEP = ("source", "external_id", "raw", "raw_sha256", "ingested_at", "backfill")
-"""Columns a retry never changes."""
+KEEP = ("source", "external_id", "raw_sha256", "ingested_at", "backfill")
+"""Columns a retry never changes (nor the raw bytes, in ``message_raw``)."""
 
 
 class Quarantine(Aggregate):
@@ -28,10 +28,11 @@ class Quarantine(Aggregate):
 
     def rows(self, limit: int = 500) -> list[dict[str, Any]]:
         """Return quarantined messages, newest first, with their reason and raw size."""
-        m = s.messages
+        m, r = s.messages, s.message_raw
         q = (select(m.c.id, m.c.source, m.c.external_id, m.c.channel, m.c.sender,
                     m.c.subject, m.c.received_at, m.c.ingested_at, m.c.error,
-                    func.length(m.c.raw).label("raw_size"))
+                    func.length(r.c.raw).label("raw_size"))
+             .select_from(m.outerjoin(r, r.c.message_id == m.c.id))
              .where(m.c.status == "quarantined").order_by(m.c.id.desc()).limit(limit))
         with self.read("cannot read the quarantine") as c:
             return [row_dict(r) for r in c.execute(q)]

@@ -90,7 +90,8 @@ messages = Table(
     # a private conversation (Messenger, Zalo, WhatsApp, Telegram private chat, Mastodon
     # direct post): drafts ask for details right there, not "DM us"
     Column("private", Boolean, nullable=False, default=False, server_default=false()),
-    Column("raw", LargeBinary),
+    # the raw bytes are in ``message_raw`` (#19): every claim and status change rewrote them
+    # with the row on SQLite
     Column("raw_sha256", String(64), nullable=False, default=""),
     Column("backfill", Boolean, nullable=False, default=False),
     # new -> processed, or quarantined (with error); see pipeline
@@ -109,6 +110,18 @@ messages = Table(
 )
 # the sweep looks up our own replies by lower(sender) (triage.store.deadline_store)
 Index("ix_messages_sender_lower", func.lower(messages.c.sender))
+
+# The raw bytes of each message as received, one row per message, until retention drops the row
+# (``Messages.purge_raw``). Apart from the messages row, which is updated several times on its
+# way (claimed, processed) while these bytes never change. On PostgreSQL they are compressed
+# with lz4 where the server has it (migration 0020), not the slower default pglz.
+message_raw = Table(
+    "message_raw",
+    metadata,
+    Column("message_id", Integer, ForeignKey("messages.id"), primary_key=True,
+           autoincrement=False),
+    Column("raw", LargeBinary, nullable=False),
+)
 
 classifications = Table(
     "classifications",

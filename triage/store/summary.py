@@ -12,7 +12,10 @@ is still computed when read, from ``due_at``.
 Every transaction that changes an input calls :func:`refresh` for the conversations it
 touched, as its last statement: the rows of those conversations are recomputed from the raw
 tables with the same query that :func:`rebuild` runs for all (and migration 0018 ran once),
-so a summary row is always what a recomputation would give. The writers:
+so a summary row is always what a recomputation would give. Processing is the exception:
+it only opens deadlines, so :func:`add_opened` derives the rows of the conversations a batch
+touched from their stored rows and the batch's own values (what a recomputation would give,
+since the stored rows are), and recomputes only the few it cannot derive (#19). The writers:
 
 =========================================  ==============================================
 ``processing.save_processing_many``        a message processed (status, deadline,
@@ -37,20 +40,23 @@ has one writer at a time.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select
-from sqlalchemy.engine import Connection
+from sqlalchemy import and_, delete, func, insert, or_, select
+from sqlalchemy.engine import Connection, Row
 
 from triage.store import schema as s
-from triage.store.base import Aggregate, chunked, row_dict
+from triage.store.base import Aggregate, aware, chunked, one_of, row_dict
 from triage.store.conversations import conv_key, open_deadline
 
 COLUMNS = ("conv", "thread_id", "due_at", "state_channel", "state_source", "newest_id",
            "received_at", "channel", "source", "category", "language", "needs_review",
            "assignee")
 """The columns of ``conversation_summary``, in the order :func:`computed` selects them."""
+
 
 def _members(c: Connection, convs: Sequence[int]) -> list[int]:
     """The ids of the messages of conversations ``convs``."""
@@ -121,9 +127,9 @@ def _lock(c: Connection, convs: Sequence[int]) -> None:
         return
     t, m = s.threads, s.messages
     for table, keys in ((t, [k for k in convs if k > 0]), (m, [-k for k in convs if k < 0])):
-        for chunk in chunked(sorted(keys), 500):
-            c.execute(select(table.c.id).where(table.c.id.in_(chunk)).order_by(table.c.id)
-                      .with_for_update())
+        if keys:
+            c.execute(select(table.c.id).where(one_of(c, table.c.id, keys))
+                      .order_by(table.c.id).with_for_update())
 
 
 def refresh(c: Connection, convs: Iterable[int]) -> None:
@@ -139,6 +145,123 @@ def refresh(c: Connection, convs: Iterable[int]) -> None:
         ids = _members(c, chunk)
         if ids:
             c.execute(insert(cs).from_select(list(COLUMNS), computed(ids)))
+
+
+@dataclass(frozen=True)
+class Opened:
+    """A response deadline that processing just opened, with what the summary needs of its
+    message (flipped to ``processed``, not automatic, in the same transaction) and of the
+    classification it got there."""
+
+    message_id: int
+    thread_id: int | None
+    due_at: datetime
+    received_at: datetime
+    channel: str
+    source: str
+    category: str | None
+    language: str | None
+    needs_review: bool | None
+
+    @property
+    def conv(self) -> int:
+        """The conversation key (:func:`~triage.store.conversations.conv_key`)."""
+        return self.thread_id if self.thread_id is not None else -self.message_id
+
+
+def add_opened(c: Connection, opened: Sequence[Opened], flipped: Mapping[int, int],
+               ours: set[tuple[int, str]]) -> None:
+    """Bring the summary up to date after processing opened the deadlines ``opened`` (#19).
+
+    Processing only adds open response deadlines (and the current classification of the
+    messages that got them), so a conversation's new row follows from its stored row and the
+    batch's own values: the earliest due time, and the newest message with what the queue shows
+    of it; a conversation without a row was not open, and opens with the batch's values. That
+    replaces the recomputation :func:`refresh` runs (the costliest statement of a batch) for
+    the common case. ``flipped`` maps every message the batch flipped to ``processed`` to its
+    conversation, ``ours`` holds the (message, kind) of the deadlines the batch inserted.
+    Recomputed with :func:`refresh` instead: the conversation of a flipped message that had
+    another deadline (given while it waited: it counts from now on), a newly open one with an
+    assignment, and any whose channels or sources differ (their maximum is the database's
+    collation's) or whose due times are not UTC (SQLite compares them as stored text). A row
+    the writers did not keep (a bulk load) stays as wrong as it was: :func:`rebuild` repairs
+    it. Like :func:`refresh`, call it last in the transaction.
+    """
+    by_conv: dict[int, list[Opened]] = {}
+    for o in opened:
+        by_conv.setdefault(o.conv, []).append(o)
+    keys = sorted(set(by_conv) | set(flipped.values()))
+    if not keys:
+        return
+    _lock(c, keys)  # what is read below is read after any writer before us committed
+    cs, d = s.conversation_summary, s.deadlines
+    redo = {flipped[int(r.message_id)] for r in c.execute(
+        select(d.c.message_id, d.c.kind).where(one_of(c, d.c.message_id, list(flipped))))
+        if (int(r.message_id), r.kind) not in ours}
+    old: dict[int, Row[Any]] = {}
+    if derive := [k for k in keys if k in by_conv and k not in redo]:
+        old.update((int(r.conv), r) for r in c.execute(select(cs).where(
+            one_of(c, cs.c.conv, derive))))
+    redo |= _assigned(c, [k for k in by_conv if k not in old and k not in redo])
+    rows: list[dict[str, Any]] = []
+    for k, group in by_conv.items():
+        if k in redo:
+            continue
+        row = _merged(k, old.get(k), group)
+        if row is None:
+            redo.add(k)
+        elif row:
+            rows.append(row)
+    if gone := [r["conv"] for r in rows if r["conv"] in old]:
+        c.execute(delete(cs).where(one_of(c, cs.c.conv, gone)))
+    if rows:
+        c.execute(insert(cs), rows)
+    refresh(c, redo)
+
+
+def _utc(value: datetime) -> bool:
+    return value.utcoffset() in (None, timedelta(0))
+
+
+def _merged(conv: int, old: Row[Any] | None, group: Sequence[Opened]) -> dict[str, Any] | None:
+    """The row of conversation ``conv`` with ``group`` opened ({}: unchanged; None: it must be
+    recomputed)."""
+    channels = {o.channel for o in group}
+    sources = {o.source for o in group}
+    if old is not None:
+        channels.add(old.state_channel)
+        sources.add(old.state_source)
+    if len(channels) > 1 or len(sources) > 1 or not all(_utc(o.due_at) for o in group):
+        return None
+    first = min(group, key=lambda o: aware(o.due_at))  # type: ignore[arg-type,return-value]
+    newest = max(group, key=lambda o: o.message_id)
+    row: dict[str, Any] = {}
+    if old is None or aware(first.due_at) < aware(old.due_at):  # type: ignore[operator]
+        row["due_at"] = first.due_at
+    if old is None or newest.message_id > old.newest_id:
+        row.update(newest_id=newest.message_id, thread_id=newest.thread_id,
+                   received_at=newest.received_at, channel=newest.channel,
+                   source=newest.source, category=newest.category, language=newest.language,
+                   needs_review=newest.needs_review)
+    if not row:
+        return {}
+    if old is None:
+        return dict(row, conv=conv, state_channel=newest.channel, state_source=newest.source,
+                    assignee=None)
+    return {**{k: old._mapping[k] for k in COLUMNS}, **row}
+
+
+def _assigned(c: Connection, convs: Sequence[int]) -> set[int]:
+    """Which of conversations ``convs`` have an assignment on one of their messages."""
+    if not convs:
+        return set()
+    m, a = s.messages, s.assignments
+    tids = [k for k in convs if k > 0]
+    mids = [-k for k in convs if k < 0]
+    return {int(r[0]) for r in c.execute(
+        select(conv_key(m)).select_from(a).join(m, m.c.id == a.c.message_id)
+        .where(or_(one_of(c, m.c.thread_id, tids), and_(one_of(c, m.c.id, mids),
+                                                        m.c.thread_id.is_(None)))))}
 
 
 def refresh_messages(c: Connection, message_ids: Iterable[int]) -> None:

@@ -1,0 +1,170 @@
+"""Benchmark of the store's part of a burst: CPU seconds of each store call the pipeline makes.
+
+The burst benchmark (``bench/burst.py``) times the store inside a full run, next to the model,
+the renderer and Dovecot, on a shared machine. This one isolates the store: ``--messages``
+realistic mails (``bench/mailgen.py``) are parsed once before the clock starts, then stored
+and "processed" batch by batch exactly as the pipeline calls the store (``add_items``, a
+claim, ``messages_by_ids``, ``thread_contexts``, ``save_processing_many``), with fixed
+classifications and drafts of realistic size instead of the model and the renderer. Each call
+is timed with ``time.process_time`` in this process; on PostgreSQL the server's own CPU
+seconds (its processes, from /proc) are reported beside them, since the server shares the two
+cores. Prints a table; writes no docs.
+
+Usage: ``python bench/store_stages.py [--messages 3000] [--db sqlite postgresql] [--repeat 3]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+BATCH = 200
+STAGES = ("add_items", "claim", "messages_by_ids", "thread_contexts", "save")
+CATEGORIES = ("complaint", "request", "suggestion", "technical_issue")
+DRAFT_TEXT = ("Dear customer,\n\nThank you for writing to us. We are sorry about the trouble "
+              "with your order and we are looking into it now. ") * 5
+
+
+def parsed_items(n: int) -> list[Any]:
+    """``n`` realistic mails, parsed (before any clock starts)."""
+    from bench.mailgen import generate
+    from triage.mail.batch import parse_batch
+    from triage.store import Ingest
+
+    now = datetime.now(UTC)
+    raws = generate(n)
+    jobs = [(f"1:{i + 1}", raw, now) for i, raw in enumerate(raws)]
+    outcomes, _ = parse_batch(jobs)
+    return [Ingest(ext, raw, None, error=o, received_at=now) if isinstance(o, str)
+            else Ingest(ext, raw, o, received_at=now) for (ext, raw, _), o in zip(jobs, outcomes,
+                                                                                  strict=True)]
+
+
+def processed(row: dict[str, Any], n: int) -> Any:
+    """What processing would save for stored message ``row`` (no model, no renderer)."""
+    from triage.models import Classification, Draft
+    from triage.store import Processed
+
+    if row["is_auto"]:
+        return Processed(row["id"], None, None, "", None)
+    cat = CATEGORIES[n % 4]
+    cl = Classification(cat, 0.81, "en", "bench", n % 5 == 0,
+                        {c: 0.81 if c == cat else 0.06 for c in CATEGORIES})
+    return Processed(row["id"], cl, row["received_at"] + timedelta(hours=4), "standard",
+                     Draft(f"Re: {row['subject']}"[:200], DRAFT_TEXT, f"en/{cat}.j2", "en"))
+
+
+def server_cpu(pg: Any) -> float:
+    """CPU seconds used so far by every process of the PostgreSQL cluster ``pg``."""
+    if pg is None:
+        return 0.0
+    head = int((pg.data / "postmaster.pid").read_text().split()[0])
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for proc in Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(proc.name) == head or int(fields[1]) == head:
+            total += (int(fields[11]) + int(fields[12])) / tick
+    return total
+
+
+def run(url: str, items: list[Any], pg: Any) -> dict[str, float]:
+    """Store and save ``items`` batch by batch; return CPU seconds per stage."""
+    from triage.clock import SystemClock
+    from triage.mail.threads import assign_threads
+    from triage.store import Store
+    from triage.store.deadline_store import DeadlineStore
+    from triage.store.ownership import Owner
+
+    store = Store.open(url, SystemClock())
+    claims = store.claims(Owner.for_this_process("bench"), timedelta(minutes=5))
+    contexts = DeadlineStore(store, ("support@example.com",))
+    store.ensure_source("bench", "imap")
+    cpu: dict[str, float] = defaultdict(float)
+
+    def timed(stage: str, fn: Callable[[], Any]) -> Any:
+        server = server_cpu(pg)
+        started = time.process_time()
+        try:
+            return fn()
+        finally:
+            cpu[stage] += time.process_time() - started
+            if pg is not None:
+                cpu[f"server {stage}"] += server_cpu(pg) - server
+
+    for i in range(0, len(items), BATCH):
+        batch = items[i:i + BATCH]
+        timed("add_items", lambda b=batch, i=i: store.add_items(
+            "bench", b, {"uid": i + len(b)}, threader=assign_threads))
+        ids = timed("claim", lambda: claims.claim(BATCH))
+        rows = timed("messages_by_ids", lambda ids=ids: store.messages_by_ids(ids))
+        todo = [r for r in rows if not r["is_auto"]]
+        timed("thread_contexts", lambda todo=todo: contexts.thread_contexts(todo))
+        results = [processed(r, n) for n, r in enumerate(rows)]
+        timed("save", lambda results=results: store.save_processing_many(results))
+    cpu["server"] = sum(v for k, v in cpu.items() if k.startswith("server "))
+    assert not store.summary.drift(), "the summary differs from its recomputation"
+    store.close()
+    return dict(cpu)
+
+
+def main() -> None:
+    """Run the benchmark."""
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--messages", type=int, default=3000)
+    ap.add_argument("--db", nargs="+", choices=["sqlite", "postgresql"],
+                    default=["sqlite", "postgresql"])
+    ap.add_argument("--repeat", type=int, default=3, help="Fresh stores per database.")
+    args = ap.parse_args()
+    items = parsed_items(args.messages)
+    pg = None
+    if "postgresql" in args.db:
+        from tests.fixtures_ops import PgServer
+
+        pg = PgServer()
+        pg.start()
+    try:
+        print(f"{args.messages} messages, batches of {BATCH}; CPU s, median of "
+              f"{args.repeat} (min-max)")
+        print("| store | " + " | ".join((*STAGES, "total", "server")) + " |")
+        for db in args.db:
+            runs = []
+            for _ in range(args.repeat):
+                url = (pg.create_db() if db == "postgresql" else
+                       f"sqlite:///{tempfile.mkdtemp(prefix='bench-store-')}/triage.db")
+                runs.append(run(url, items, pg if db == "postgresql" else None))
+            for r in runs:
+                r["total"] = sum(r[s] for s in STAGES)
+            cells = []
+            for stage in (*STAGES, "total", "server"):
+                vals = [r.get(stage, 0.0) for r in runs]
+                cells.append(f"{statistics.median(vals):.2f} ({min(vals):.2f}-{max(vals):.2f})")
+            print(f"| {db} | " + " | ".join(cells) + " |", flush=True)
+            if db == "postgresql":
+                print("| server | " + " | ".join(
+                    f"{statistics.median(r.get(f'server {s}', 0.0) for r in runs):.2f}"
+                    for s in STAGES) + " | | |", flush=True)
+    finally:
+        if pg is not None:
+            pg.destroy()
+
+
+if __name__ == "__main__":
+    main()
