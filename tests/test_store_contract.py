@@ -502,7 +502,7 @@ def test_migration_moves_raw_bytes_to_their_table_and_back(any_store: Store) -> 
     cfg = alembic_config()
     with any_store.engine.begin() as conn:
         cfg.attributes["connection"] = conn
-        command.downgrade(cfg, "0019_llm_opinions")
+        command.downgrade(cfg, "0020_encoder_rescores")
     with any_store.engine.connect() as c:
         back = dict(c.execute(text("SELECT id, raw FROM messages")).all())
     assert [back[i] and bytes(back[i]) for i in ids] == [None, *raws[1:]]

@@ -7,18 +7,16 @@ those pages: claiming a batch cost more than storing it. The bytes move to ``mes
 (one row per message, deleted by retention); on PostgreSQL that column is compressed with lz4
 when the server has it (half the server's CPU of storing a burst went to pglz).
 
-The lead may renumber this migration when merging (another branch may add one too).
-
-Revision ID: 0020_message_raw
-Revises: 0019_llm_opinions
+Revision ID: 0021_message_raw
+Revises: 0020_encoder_rescores
 Create Date: 2026-12-05
 """
 from alembic import op
 import sqlalchemy as sa
 
 
-revision = "0020_message_raw"
-down_revision = "0019_llm_opinions"
+revision = "0021_message_raw"
+down_revision = "0020_encoder_rescores"
 branch_labels = None
 depends_on = None
 
