@@ -253,6 +253,34 @@ class IndexedMessage(Message):
         super().replace_header(_name, _value)
 
 
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def decoded_size(part: Message) -> int:
+    """``len(part.get_payload(decode=True) or b"")`` for a part that is not multipart.
+
+    A base64 payload is not decoded when the decoder would find nothing wrong with it (only
+    base64 letters and line ends, its padding at the end and complete): its size follows from
+    the number of letters and of '=' (a 100 KiB attachment took ~1 ms to decode, ~0.15 ms to
+    count). Anything else (other encodings, a stray character, missing or misplaced padding)
+    is decoded as before, so the size and the defects the decoder records stay the same.
+    """
+    payload = part._payload  # what get_payload reads
+    if isinstance(payload, str) and payload.isascii() and \
+            str(part.get("content-transfer-encoding", "")).lower() == "base64":
+        data = payload.encode("ascii")
+        rest = data.translate(None, _B64_ALPHABET)  # line ends and padding, if clean
+        pad = rest.translate(None, b"\r\n")
+        letters = len(data) - len(rest)
+        # decode_b adds missing padding (a defect) unless the length is a multiple of 4;
+        # every '=' must come after the last letter
+        if pad in (b"", b"=", b"==") and (letters + len(pad)) % 4 == 0 and (
+                not pad or data[len(data.rstrip(b"\r\n=")):].count(b"=") == len(pad)):
+            return (letters + len(pad)) // 4 * 3 - len(pad)
+    decoded = part.get_payload(decode=True) or b""
+    return len(decoded) if isinstance(decoded, bytes) else 0
+
+
 def parse_bytes(raw: bytes) -> Message:
     """Parse ``raw`` like ``BytesParser(policy=compat32).parsebytes(raw)``."""
     return _FeedParser(raw.decode("ascii", errors="surrogateescape")).close()
