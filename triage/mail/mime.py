@@ -187,7 +187,18 @@ class _FeedParser(FeedParser):
         self._input.body = False  # type: ignore[attr-defined]
 
     def _parse_headers(self, lines: list[str]) -> None:
-        super()._parse_headers(lines)  # type: ignore[misc]
+        # each line is one whole field (the buffer joins continuation lines); when every one
+        # is a plain "Name: value" field the standard loop amounts to splitting each at its
+        # first colon (compat32's header_source_parse) and appending it (set_raw)
+        fields = []
+        for line in lines:
+            if line[0] in " \t:" or line.startswith("From "):
+                super()._parse_headers(lines)  # type: ignore[misc]
+                break
+            name, value = line.split(":", 1)
+            fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
+        else:
+            self._cur._headers += fields  # type: ignore[attr-defined]
         self._input.body = True  # type: ignore[attr-defined]
 
 
