@@ -11,6 +11,7 @@ starting with '-', folded and broken headers, nested and broken multiparts, boun
 from __future__ import annotations
 
 import email.utils
+import itertools
 from datetime import UTC, datetime
 from email import policy
 from email.message import Message
@@ -25,7 +26,7 @@ from tests.tricky_mail import tricky_mails
 from triage.mail import parse as parse_module
 from triage.mail import quotes
 from triage.mail.batch import parse_batch
-from triage.mail.mime import IndexedMessage, parse_bytes
+from triage.mail.mime import IndexedMessage, decoded_size, parse_bytes
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 TESTS = Path(__file__).parent
@@ -90,6 +91,30 @@ EDGE = {
                         b"\r\n--h\r\nContent-Type: text/plain\r\n\r\nfirst-part\rmore\r--h\r\n"
                         b"Content-Type: text/plain\r\n\r\nsecond\r\n--h--\r\n",
     "folded-lone-cr": b"From: a@x.example\r\nSubject: a\r\n b\rX-C: d\r\n\te\r\n\r\nbody\r",
+    **{f"b64-{k}": (
+        b"From: a@x.example\r\nContent-Type: multipart/mixed; boundary=z\r\n\r\n--z\r\n"
+        b"Content-Type: text/plain\r\n\r\nsee attached\r\n--z\r\nContent-Type: "
+        b"application/pdf\r\nContent-Transfer-Encoding: " + cte + b"\r\n"
+        b"Content-Disposition: attachment; filename=a.pdf\r\n\r\n" + body + b"\r\n--z--\r\n")
+        for k, cte, body in [
+            ("clean", b"base64", b"QUJD\r\nREVG\r\nR0g="),
+            ("two-pad", b"base64", b"QUJDRA=="),
+            ("pad-split", b"base64", b"QUJDRA=\r\n="),
+            ("missing-pad", b"base64", b"QUJDRA"),
+            ("missing-one-pad", b"base64", b"QUJDREU"),
+            ("not-multiple-of-4", b"base64", b"QUJDR"),
+            ("spaces", b"base64", b"QUJD REVG\r\n R0g="),
+            ("tab", b"base64", b"QUJD\tREVG"),
+            ("invalid-char", b"base64", b"QUJD*REVG"),
+            ("pad-inside", b"base64", b"QU==QUJD"),
+            ("three-pad", b"base64", b"QU===\r\n"),
+            ("extra-pad", b"base64", b"QUJD===="),
+            ("eight-bit", b"base64", "QUJDé".encode()),
+            ("empty", b"base64", b""),
+            ("upper-cte", b"BASE64", b"QUJDREVG"),
+            ("quoted-printable", b"quoted-printable", b"ab=3Dc=\r\nd"),
+            ("seven-bit", b"7bit", b"plain words"),
+        ]},
     "digest": b"From: a@x.example\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n"
               b"\r\nFrom: inner@x.example\r\nSubject: in\r\n\r\nbody\r\n--d--\r\n",
 }
@@ -182,6 +207,53 @@ def _plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
         a.lower() for _, a in email.utils.getaddresses([v]) if a))
     monkeypatch.setattr(parse_module, "decode_header_value", parse_module._decode_header_value)
     monkeypatch.setattr(quotes, "_plain", lambda line: False)
+    monkeypatch.setattr(parse_module, "decoded_size", _plain_size)
+
+
+def _plain_size(part: Message) -> int:
+    payload = part.get_payload(decode=True) or b""
+    return len(payload) if isinstance(payload, bytes) else 0
+
+
+class _Counting(Message):
+    """A message that counts how often its payload is decoded."""
+
+    decoded = 0
+
+    def get_payload(self, i: Any = None, decode: bool = False) -> Any:
+        self.decoded += decode
+        return super().get_payload(i, decode)
+
+
+def _b64_part(payload: str, cte: str = "base64") -> _Counting:
+    part = _Counting()
+    part["Content-Transfer-Encoding"] = cte
+    part.set_payload(payload)
+    return part
+
+
+def test_attachment_sizes_are_the_decoded_lengths_without_decoding() -> None:
+    """Every string of up to 5 characters from base64 letters, padding, line ends, white
+    space, a stray and an 8-bit character: the same size and the same defects as decoding."""
+    chars = ["A", "Q", "=", "\r", "\n", " ", "!", "\udcff"]
+    payloads = ["".join(c) for n in range(6) for c in itertools.product(chars, repeat=n)]
+    payloads += [B64 * 30, (B64 + "\r\n") * 30, B64[:-1] + "=\r\n", B64[:-2] + "=\r\n=\r\n",
+                 B64 + "=", B64 + "==", "=" + B64, B64 + "\r\n\r\n"]
+    fast_hits = 0
+    for payload in payloads:
+        for cte in ("base64", "Base64", "quoted-printable"):
+            ours, theirs = _b64_part(payload, cte), _b64_part(payload, cte)
+            assert decoded_size(ours) == _plain_size(theirs), (payload, cte)
+            assert [type(d) for d in ours.defects] == [type(d) for d in theirs.defects]
+            fast_hits += not ours.decoded
+    assert len(payloads) > 30_000 and fast_hits > 500
+
+
+def test_an_attachment_is_decoded_only_when_its_base64_is_not_clean() -> None:
+    clean, short = _b64_part(B64 + "\r\n" + B64[:-2] + "==\r\n"), _b64_part("QUJDRA")
+    assert (decoded_size(clean), clean.decoded) == (60 + 58, 0)
+    assert (decoded_size(short), short.decoded) == (4, 1)
+    assert [type(d).__name__ for d in short.defects] == ["InvalidBase64PaddingDefect"]
 
 
 def test_parse_results_are_the_same_without_the_shortcuts(

@@ -187,7 +187,18 @@ class _FeedParser(FeedParser):
         self._input.body = False  # type: ignore[attr-defined]
 
     def _parse_headers(self, lines: list[str]) -> None:
-        super()._parse_headers(lines)  # type: ignore[misc]
+        # each line is one whole field (the buffer joins continuation lines); when every one
+        # is a plain "Name: value" field the standard loop amounts to splitting each at its
+        # first colon (compat32's header_source_parse) and appending it (set_raw)
+        fields = []
+        for line in lines:
+            if line[0] in " \t:" or line.startswith("From "):
+                super()._parse_headers(lines)  # type: ignore[misc]
+                break
+            name, value = line.split(":", 1)
+            fields.append((name, value.lstrip(" \t").rstrip("\r\n")))
+        else:
+            self._cur._headers += fields  # type: ignore[attr-defined]
         self._input.body = True  # type: ignore[attr-defined]
 
 
@@ -251,6 +262,34 @@ class IndexedMessage(Message):
         """Replace a header in place (the index is built again)."""
         self._index = None
         super().replace_header(_name, _value)
+
+
+_B64_ALPHABET = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+
+
+def decoded_size(part: Message) -> int:
+    """``len(part.get_payload(decode=True) or b"")`` for a part that is not multipart.
+
+    A base64 payload is not decoded when the decoder would find nothing wrong with it (only
+    base64 letters and line ends, its padding at the end and complete): its size follows from
+    the number of letters and of '=' (a 100 KiB attachment took ~1 ms to decode, ~0.15 ms to
+    count). Anything else (other encodings, a stray character, missing or misplaced padding)
+    is decoded as before, so the size and the defects the decoder records stay the same.
+    """
+    payload = part._payload  # what get_payload reads
+    if isinstance(payload, str) and payload.isascii() and \
+            str(part.get("content-transfer-encoding", "")).lower() == "base64":
+        data = payload.encode("ascii")
+        rest = data.translate(None, _B64_ALPHABET)  # line ends and padding, if clean
+        pad = rest.translate(None, b"\r\n")
+        letters = len(data) - len(rest)
+        # decode_b adds missing padding (a defect) unless the length is a multiple of 4;
+        # every '=' must come after the last letter
+        if pad in (b"", b"=", b"==") and (letters + len(pad)) % 4 == 0 and (
+                not pad or data[len(data.rstrip(b"\r\n=")):].count(b"=") == len(pad)):
+            return (letters + len(pad)) // 4 * 3 - len(pad)
+    decoded = part.get_payload(decode=True) or b""
+    return len(decoded) if isinstance(decoded, bytes) else 0
 
 
 def parse_bytes(raw: bytes) -> Message:

@@ -27,7 +27,7 @@ from triage.errors import ParseError
 from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
 from triage.mail.loops import bounced_message, detect_auto
-from triage.mail.mime import parse_bytes
+from triage.mail.mime import decoded_size, parse_bytes
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
 
@@ -234,9 +234,8 @@ def _walk_body(msg: Message) -> tuple[str, str | None, list[Attachment]]:
                 disposition == "inline" or part.get("Content-ID")):
             continue  # inline images (logos, signatures, cid: pictures): ignored
         if disposition == "attachment" or (filename and ctype not in ("text/plain", "text/html")):
-            payload = part.get_payload(decode=True) or b""
-            size = len(payload) if isinstance(payload, bytes) else 0
-            attachments.append(Attachment(filename=filename, content_type=ctype, size=size))
+            attachments.append(Attachment(filename=filename, content_type=ctype,
+                                          size=decoded_size(part)))
             continue
         if ctype == "text/plain":
             plain.append(_part_text(part))
