@@ -110,6 +110,7 @@ def test_model_scores_from_cached_token_indexes_equal_the_plain_term_counts() ->
     "", "   ", "a", "zzimage", "refund refund refund", "w:refund refund",
     "order#123,refund!! (order 123) order", "don hang\x1cchua\u2028giao\u00a0refund",
     "x_y 12 __ a-b a.b.c email@x.com http://a.b/c?d=e", "b:refund please refund please",
+    "٣٤٥ ²³ ab_c ǅx đơn hàng ½ x² refund½",
 ])
 def test_model_scores_of_odd_inputs_equal_the_plain_term_counts(text: str) -> None:
     """Words never span whitespace, so a token's words joined in turn are the input's words;

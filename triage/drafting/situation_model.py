@@ -158,7 +158,9 @@ class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
             padded = f" {token} "
             grams = array(_ID_TYPE, filter(_KNOWN, map(self.index.get, map(
                 padded.__getitem__, _slices(len(padded)))))).tobytes()
-            words = tuple(_WORD.findall(token))
+            # a token of word characters only is one word (``\w`` is ``isalnum`` or _)
+            words = ((token,) if len(token) > 1 and token.isalnum()
+                     else tuple(_WORD.findall(token)))
             word_ids = array(_ID_TYPE, chain.from_iterable(
                 map(self.known_words.get, words, repeat(())))).tobytes()
             found = (grams, word_ids, words)
