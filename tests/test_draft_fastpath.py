@@ -3,11 +3,14 @@
 Fast: context values computed when a template first reads them (:mod:`triage.drafting.lazy`),
 facts extracted in stages (:class:`~triage.drafting.extract.FactExtraction`), keyword rules
 asked only when their required strings occur (:class:`~triage.drafting.situation_rules.
-RuleTable`), the situation model's cached word indexes, template files checked for changes
-at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`. Plain: every context
-value computed first by :func:`~triage.drafting.extract.extract_facts` and
-:func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context, no template
-cache, every rule's own ``re.search``, the model's scores from the terms' names. Compared on
+RuleTable`), the situation model's cached token indexes counted with numpy, template files
+checked for changes at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`,
+partials compiled into the templates that include them (:mod:`triage.drafting.
+template_files`). Plain: every context value computed first by
+:func:`~triage.drafting.extract.extract_facts` and
+:func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context and includes,
+no template cache, every rule's own ``re.search``, the model's scores from the terms' names
+(a ``Counter``). Compared on
 every held-out situation fixture (also with each situation chosen), the demo inbox and 300
 realistic mails of ``bench/mailgen.py`` in several shapes (languages, channels, threads,
 review, no deadline).
