@@ -150,8 +150,8 @@ def test_token_indexes_keep_the_gram_order_across_cache_generations(
 def test_scores_leave_the_scratch_arrays_blank() -> None:
     model = packaged_model()
     model.scores("refund please, my order 123 never came")
-    scratch = model._scratch
-    assert (scratch.first == situation_model._NOT_SEEN).all() and not scratch.count.any()
+    _lock, first, count = model._scratch
+    assert (first == situation_model._NOT_SEEN).all() and not count.any()
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [
@@ -245,3 +245,18 @@ def test_fold_drops_the_marks_the_plain_way() -> None:
     assert any(not t.isascii() for t in texts)
     for text in texts:
         assert fold.__wrapped__(text) == _plain_fold(text), text[:80]
+
+
+def test_threads_scoring_at_once_get_the_scores_of_one_thread() -> None:
+    """The scratch arrays are lent to one thread at a time: scores made in four threads at
+    once equal those made in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = situation_model.train(CORPUS)
+    texts = [message_features(m) for m in MESSAGES] * 3
+    alone = [model.scores(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(model.scores, texts))
+    assert together == alone
+    _lock, first, count = model._scratch
+    assert (first == situation_model._NOT_SEEN).all() and not count.any()

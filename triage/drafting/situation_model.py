@@ -175,7 +175,7 @@ class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
 _GRAMS_OF = itemgetter(0)
 _WORD_IDS_OF = itemgetter(1)
 _WORDS_OF = itemgetter(2)
-_NOT_SEEN = np.iinfo(np.int64).max
+_NOT_SEEN = np.iinfo(np.int32).max
 _ID_TYPE = "i"
 """Term indexes are kept as C ints (``array`` type ``i``, numpy ``intc``): a token's indexes
 are then a short ``bytes`` (4 bytes an index), and an input's are joined in one call."""
@@ -240,10 +240,13 @@ class SituationModel:
         return _TokenTerms(self._arrays[0], self._known_words[0])
 
     @cached_property
-    def _scratch(self) -> threading.local:
-        """Per thread, two arrays over the known terms (first position seen, count), kept
-        at their blank values between inputs (:meth:`_rows_counts`)."""
-        return threading.local()
+    def _scratch(self) -> tuple[threading.Lock, Any, Any]:
+        """Two arrays over the known terms (first position seen, count), kept at their blank
+        values between inputs (:meth:`_rows_counts`), and the lock that lends them to one
+        thread at a time (0.25 MB a model, however many threads score)."""
+        size = len(self._arrays[0])
+        return (threading.Lock(), np.full(size, _NOT_SEEN, dtype=np.int32),
+                np.zeros(size, dtype=np.int32))
 
     def _rows_counts(self, feature_text: str) -> tuple[Any, Any]:
         """Return the known terms of one input (their indexes, in the order they first
@@ -252,30 +255,26 @@ class SituationModel:
         The indexes of every n-gram of every token, then of every word, then of every word
         pair, are gathered into one array from the token cache; the first position of each
         index and its count are then marked in two arrays over all known terms (reset to
-        blank for the next input), so the terms come out in first-seen order without a
-        sort, as :func:`term_counts` (a ``Counter``) orders them."""
+        blank for the next input; int32 counts give the same logarithms), so the terms come
+        out in first-seen order without a sort, as :func:`term_counts` (a ``Counter``)
+        orders them."""
         entries = list(map(self._tokens.__getitem__, feature_text.split()))
         words = list(chain.from_iterable(map(_WORDS_OF, entries)))
         pairs = array(_ID_TYPE, chain.from_iterable(map(
             self._known_words[1].get, map(" ".join, pairwise(words)), repeat(()))))
         ids = np.frombuffer(b"".join([*map(_GRAMS_OF, entries), *map(_WORD_IDS_OF, entries),
                                       pairs.tobytes()]), dtype=_ID_DTYPE)
-        scratch = self._scratch
-        first = getattr(scratch, "first", None)
-        if first is None:
-            size = len(self._arrays[0])
-            first = scratch.first = np.full(size, _NOT_SEEN, dtype=np.int64)
-            scratch.count = np.zeros(size, dtype=np.int64)
-        count = scratch.count
-        positions = np.arange(ids.size)
-        try:
-            np.minimum.at(first, ids, positions)
-            np.add.at(count, ids, 1)
-            rows = ids[first.take(ids) == positions]
-            return rows, count.take(rows)
-        finally:
-            first[ids] = _NOT_SEEN
-            count[ids] = 0
+        lock, first, count = self._scratch
+        positions = np.arange(ids.size, dtype=np.int32)
+        with lock:
+            try:
+                np.minimum.at(first, ids, positions)
+                np.add.at(count, ids, 1)
+                rows = ids[first.take(ids) == positions]
+                return rows, count.take(rows)
+            finally:
+                first[ids] = _NOT_SEEN
+                count[ids] = 0
 
     def term_ids(self, feature_text: str) -> Counter[int]:
         """Return the known terms of one input (their indexes in the model) with how often
