@@ -175,7 +175,7 @@ class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
 _GRAMS_OF = itemgetter(0)
 _WORD_IDS_OF = itemgetter(1)
 _WORDS_OF = itemgetter(2)
-_NOT_SEEN = np.iinfo(np.int32).max
+_NOT_SEEN = np.iinfo(np.intp).max
 _ID_TYPE = "i"
 """Term indexes are kept as C ints (``array`` type ``i``, numpy ``intc``): a token's indexes
 are then a short ``bytes`` (4 bytes an index), and an input's are joined in one call."""
@@ -243,10 +243,11 @@ class SituationModel:
     def _scratch(self) -> tuple[threading.Lock, Any, Any]:
         """Two arrays over the known terms (first position seen, count), kept at their blank
         values between inputs (:meth:`_rows_counts`), and the lock that lends them to one
-        thread at a time (0.25 MB a model, however many threads score)."""
+        thread at a time (0.5 MB a model, however many threads score). Native-size integers,
+        as the indexes: ``ufunc.at`` on int32 arrays took four times as long."""
         size = len(self._arrays[0])
-        return (threading.Lock(), np.full(size, _NOT_SEEN, dtype=np.int32),
-                np.zeros(size, dtype=np.int32))
+        return (threading.Lock(), np.full(size, _NOT_SEEN, dtype=np.intp),
+                np.zeros(size, dtype=np.intp))
 
     def _rows_counts(self, feature_text: str) -> tuple[Any, Any]:
         """Return the known terms of one input (their indexes, in the order they first
@@ -255,17 +256,16 @@ class SituationModel:
         The indexes of every n-gram of every token, then of every word, then of every word
         pair, are gathered into one array from the token cache; the first position of each
         index and its count are then marked in two arrays over all known terms (reset to
-        blank for the next input; int32 counts give the same logarithms), so the terms come
-        out in first-seen order without a sort, as :func:`term_counts` (a ``Counter``)
-        orders them."""
+        blank for the next input), so the terms come out in first-seen order without a
+        sort, as :func:`term_counts` (a ``Counter``) orders them."""
         entries = list(map(self._tokens.__getitem__, feature_text.split()))
         words = list(chain.from_iterable(map(_WORDS_OF, entries)))
         pairs = array(_ID_TYPE, chain.from_iterable(map(
             self._known_words[1].get, map(" ".join, pairwise(words)), repeat(()))))
         ids = np.frombuffer(b"".join([*map(_GRAMS_OF, entries), *map(_WORD_IDS_OF, entries),
-                                      pairs.tobytes()]), dtype=_ID_DTYPE)
+                                      pairs.tobytes()]), dtype=_ID_DTYPE).astype(np.intp)
         lock, first, count = self._scratch
-        positions = np.arange(ids.size, dtype=np.int32)
+        positions = np.arange(ids.size, dtype=np.intp)
         with lock:
             try:
                 np.minimum.at(first, ids, positions)
