@@ -3,11 +3,14 @@
 Fast: context values computed when a template first reads them (:mod:`triage.drafting.lazy`),
 facts extracted in stages (:class:`~triage.drafting.extract.FactExtraction`), keyword rules
 asked only when their required strings occur (:class:`~triage.drafting.situation_rules.
-RuleTable`), the situation model's cached word indexes, template files checked for changes
-at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`. Plain: every context
-value computed first by :func:`~triage.drafting.extract.extract_facts` and
-:func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context, no template
-cache, every rule's own ``re.search``, the model's scores from the terms' names. Compared on
+RuleTable`), the situation model's cached token indexes counted with numpy, template files
+checked for changes at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`,
+partials compiled into the templates that include them (:mod:`triage.drafting.
+template_files`). Plain: every context value computed first by
+:func:`~triage.drafting.extract.extract_facts` and
+:func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context and includes,
+no template cache, every rule's own ``re.search``, the model's scores from the terms' names
+(a ``Counter``). Compared on
 every held-out situation fixture (also with each situation chosen), the demo inbox and 300
 realistic mails of ``bench/mailgen.py`` in several shapes (languages, channels, threads,
 review, no deadline).
@@ -27,6 +30,7 @@ from jinja2.runtime import Context
 
 import triage.default_config
 from tests.situation_fixtures import SEA_ZONES, load_fixtures, request_for
+from triage.clock import FrozenClock
 from triage.drafting import render as render_module
 from triage.drafting.extract import FactExtraction, extract_facts
 from triage.drafting.lazy import resolved
@@ -133,6 +137,7 @@ def _go_plain(monkeypatch: pytest.MonkeyPatch) -> Renderer:
     renderer = _renderer()
     renderer.env.context_class = Context
     renderer.env.cache = None  # every template read and compiled on each use
+    renderer.env.loader = renderer.env.loader.inner  # type: ignore[union-attr]  # Jinja2's includes
     return renderer
 
 
@@ -201,26 +206,89 @@ def test_values_are_computed_once_and_reach_included_and_parent_templates(
     assert len(calls) == 2  # once for the order, once more by the amount's stage (kept)
 
 
+def _touch(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` with a modification time 5 s later than it had."""
+    stamp = path.stat().st_mtime + 5 if path.exists() else None
+    path.write_text(text)
+    if stamp is not None:  # a new modification time whatever the file system's grain
+        os.utime(path, (stamp, stamp))
+
+
 def test_an_edited_template_is_used_after_the_check_interval_or_a_reload(
-        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+        tmp_path: Path) -> None:
     (tmp_path / "en").mkdir()
     template = tmp_path / "en" / "request.email.j2"
     template.write_text("first {{ reference }}")
     req = DraftRequest(category="request", channel="email", language="en", subject="Hi",
                        text="hello", sender="c@example.com", sender_name="", thread_id=3,
                        due_at=None, now=NOW, situation="general")
-    slow = _renderer(template_dir=tmp_path)  # checks at most every TEMPLATE_CHECK_SECONDS
-    assert slow.render(req).text == "first T-3\n"
-    monkeypatch.setattr(render_module, "TEMPLATE_CHECK_SECONDS", 0.0)
-    eager = _renderer(template_dir=tmp_path)  # checks on every use
-    assert eager.render(req).text == "first T-3\n"
-    template.write_text("second {{ reference }}")
-    stamp = template.stat().st_mtime + 5
-    os.utime(template, (stamp, stamp))  # a new modification time whatever the clock's grain
-    assert eager.render(req).text == "second T-3\n"
-    assert slow.render(req).text == "first T-3\n"  # within its interval: the loaded one
-    slow.reload_templates()
-    assert slow.render(req).text == "second T-3\n"
+    clock = FrozenClock(NOW)
+    renderer = _renderer(template_dir=tmp_path, clock=clock)
+    other = _renderer(template_dir=tmp_path, clock=FrozenClock(NOW))
+    assert renderer.render(req).text == other.render(req).text == "first T-3\n"
+    _touch(template, "second {{ reference }}")
+    clock.advance(timedelta(seconds=render_module.TEMPLATE_CHECK_SECONDS * 0.9))
+    assert renderer.render(req).text == "first T-3\n"  # within its interval: the loaded one
+    clock.advance(timedelta(seconds=render_module.TEMPLATE_CHECK_SECONDS * 0.2))
+    assert renderer.render(req).text == "second T-3\n"  # the renderer's clock says: look
+    assert other.render(req).text == "first T-3\n"  # its clock stands still
+    other.reload_templates()
+    assert other.render(req).text == "second T-3\n"
+
+
+def test_an_edited_partial_is_used_in_the_templates_that_include_it(tmp_path: Path) -> None:
+    """Partials are compiled into the templates that include them; editing one (or the
+    packaged frame's partial an operator file overrides) reaches those templates."""
+    (tmp_path / "en").mkdir()
+    partial = tmp_path / "en" / "_signature.j2"
+    partial.write_text("Cheers,\n{{ team_name }}")
+    req = DraftRequest(category="suggestion", channel="email", language="en", subject="Idea",
+                       text="Add dark mode", sender="d@example.com", sender_name="Ann Lee",
+                       thread_id=4, due_at=None, now=NOW, situation="general")
+    clock = FrozenClock(NOW)
+    renderer = _renderer(template_dir=tmp_path, clock=clock)
+    first = renderer.render(req).text
+    assert first.endswith("Cheers,\nCustomer Support\n") and first.startswith("Hi Ann,")
+    _touch(partial, "Best,\n{{ team_name }} ({{ reference }})")
+    clock.advance(timedelta(seconds=render_module.TEMPLATE_CHECK_SECONDS + 1))
+    assert renderer.render(req).text == first.replace(
+        "Cheers,\nCustomer Support\n", "Best,\nCustomer Support (T-4)\n")
+
+
+@pytest.mark.parametrize(("partial", "kept"), [
+    ("{% set x = 1 %}{{ x }}", True),
+    ("{% block b %}b{% endblock %}", True),
+    ("{% macro m() %}m{% endmacro %}{{ m() }}", True),
+    ("{{ reference }}, {% for w in ['a', 'b'] %}{{ w }}{{ loop.index }}{% endfor %}", False),
+])
+def test_partials_are_put_in_place_only_when_they_render_the_same(
+        tmp_path: Path, partial: str, kept: bool) -> None:
+    """A partial with its own assignments, blocks or macros stays a Jinja2 include; the
+    drafts are the same either way."""
+    (tmp_path / "en").mkdir()
+    (tmp_path / "en" / "_part.j2").write_text(partial)
+    (tmp_path / "en" / "request.email.j2").write_text(
+        '{% set y = 2 %}A {% include "en/_part.j2" %} {% include "en/_missing.j2" '
+        'ignore missing %}{{ y }}\n{% for k in [1] %}{% include "en/_part.j2" %}{% endfor %}')
+    req = DraftRequest(category="request", channel="email", language="en", subject="Hi",
+                       text="hello", sender="c@example.com", sender_name="", thread_id=3,
+                       due_at=None, now=NOW, situation="general")
+    renderer = _renderer(template_dir=tmp_path)
+    plain = _renderer(template_dir=tmp_path)
+    plain.env.loader = plain.env.loader.inner  # type: ignore[union-attr]
+    assert renderer.render(req).text == plain.render(req).text
+    fetched: list[str] = []  # what Jinja2 itself looks up while rendering
+    get_template = renderer.env.get_template
+
+    def recording(name: Any, parent: Any = None, globals: Any = None) -> Any:
+        fetched.append(name)
+        return get_template(name, parent, globals)
+
+    renderer.env.get_template = recording  # type: ignore[method-assign]
+    renderer.reload_templates()
+    assert renderer.render(req).text == plain.render(req).text
+    assert ("en/_part.j2" in fetched) is kept
+    assert "en/_missing.j2" in fetched  # "ignore missing" stays Jinja2's
 
 
 @pytest.mark.parametrize("seed", range(4))

@@ -113,9 +113,10 @@ def test_situation_model_keeps_arrays_not_the_training_dictionaries() -> None:
     assert matrix.shape == (len(index), len(model.classes)) and idf.shape == (len(index),)
     # the dictionaries are still there for whoever asks, rebuilt from the arrays
     retrained = sm.packaged_model()
-    assert model.idf == retrained.idf
-    assert model.centroids == retrained.centroids
-    assert sum(len(v) for v in model.centroids.values()) == int(np.count_nonzero(matrix))
+    assert model.idf() == retrained.idf()
+    centroids = model.centroids()
+    assert centroids == retrained.centroids()
+    assert sum(len(v) for v in centroids.values()) == int(np.count_nonzero(matrix))
 
 
 def test_the_gram_function_has_no_cache() -> None:
@@ -129,11 +130,12 @@ def test_word_index_cache_stays_bounded(monkeypatch: pytest.MonkeyPatch) -> None
     sizes = []
     for i in range(400):
         model.scores(f"order{i} refund{i} please")
-        sizes.append(len(model._word_ids) + len(model._word_ids.older))
+        sizes.append(len(model._tokens) + len(model._tokens.older))
     assert max(sizes) <= 50 and sizes[-1] > 0
-    words = model._word_ids
-    assert all(isinstance(k, str) and isinstance(v, tuple) and all(isinstance(i, int) for i in v)
-               for k, v in words.items())
+    tokens = model._tokens
+    assert all(isinstance(k, str) and isinstance(grams, bytes) and isinstance(ids, bytes)
+               and all(isinstance(w, str) for w in words)
+               for k, (grams, ids, words) in tokens.items())
 
 
 def test_store_open_then_counts_on_a_current_store(tmp_path: Path) -> None:

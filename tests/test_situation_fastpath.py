@@ -9,7 +9,6 @@ held-out fixture (tests/situations) and every corpus message.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from typing import Any
 
 import numpy as np
@@ -94,34 +93,65 @@ def _plain_scores(feature_text: str, model: Any = None) -> dict[str, float]:
     return dict(zip(model.classes, values.tolist(), strict=True))
 
 
-def test_model_scores_from_cached_word_indexes_equal_the_plain_term_counts() -> None:
+def test_model_scores_from_cached_token_indexes_equal_the_plain_term_counts() -> None:
     model = packaged_model()
-    idf = model.idf  # rebuilt from the arrays on each access: once here
+    idf = model.idf()  # built from the arrays on each call: once here
     names = list(idf)
     for m in MESSAGES:
         features = message_features(m)
         assert model.scores(features) == _plain_scores(features), m["text"][:80]
         ids = model.term_ids(features)
-        assert Counter({names[i]: k for i, k in ids.items()}) == \
-            Counter({t: k for t, k in term_counts(features).items() if t in idf})
+        # the same terms, the same counts, in the same (first-seen) order
+        assert [(names[i], k) for i, k in ids.items()] == \
+            [(t, k) for t, k in term_counts(features).items() if t in idf]
 
 
-def test_word_indexes_keep_the_gram_order_across_cache_generations(
+@pytest.mark.parametrize("text", [
+    "", "   ", "a", "zzimage", "refund refund refund", "w:refund refund",
+    "order#123,refund!! (order 123) order", "don hang\x1cchua\u2028giao\u00a0refund",
+    "x_y 12 __ a-b a.b.c email@x.com http://a.b/c?d=e", "b:refund please refund please",
+    "٣٤٥ ²³ ab_c ǅx đơn hàng ½ x² refund½",
+])
+def test_model_scores_of_odd_inputs_equal_the_plain_term_counts(text: str) -> None:
+    """Words never span whitespace, so a token's words joined in turn are the input's words;
+    terms found twice (a ``w:`` term that is also an n-gram) keep their first place."""
+    model = packaged_model()
+    assert model.scores(text) == _plain_scores(text)
+    idf = model.idf()
+    names = list(idf)
+    assert [(names[i], k) for i, k in model.term_ids(text).items()] == \
+        [(t, k) for t, k in term_counts(text).items() if t in idf]
+
+
+def test_token_indexes_keep_the_gram_order_across_cache_generations(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """With a tiny bound, words move between the two generations and come back; each word's
-    indexes are always its known n-grams in :func:`_grams` order, and the scores those of the
-    plain term counts."""
+    """With a tiny bound, tokens move between the two generations and come back; each
+    token's indexes are always its known n-grams in :func:`_grams` order, its known words,
+    and the scores those of the plain term counts."""
+    from array import array
+
     monkeypatch.setattr(situation_model, "_WORD_CACHE", 8)
     model = situation_model.train(CORPUS[:200])
     index = model._arrays[0]
     words = ("refund", "x", "đơn", "tran.thi.bich@yahoo.com", "order", "refund", "ab") * 5
     for i, word in enumerate(words):
-        assert model._word_ids[word] == tuple(
-            k for k in map(index.get, situation_model._grams(word)) if k is not None), word
-        assert len(model._word_ids) + len(model._word_ids.older) <= 8
+        grams, word_ids, found = model._tokens[word]
+        assert list(array("i", grams)) == [
+            k for k in map(index.get, situation_model._grams(word)) if k is not None], word
+        assert found == tuple(re.findall(r"\b\w\w+\b", word))
+        assert list(array("i", word_ids)) == [index[f"w:{w}"] for w in found
+                                               if f"w:{w}" in index]
+        assert len(model._tokens) + len(model._tokens.older) <= 8
         text = " ".join(words[:i + 1])
         assert model.scores(text) == _plain_scores(text, model)
-    assert model._word_ids.older  # the bound was reached: the older generation is in use
+    assert model._tokens.older  # the bound was reached: the older generation is in use
+
+
+def test_scores_leave_the_scratch_arrays_blank() -> None:
+    model = packaged_model()
+    model.scores("refund please, my order 123 never came")
+    _lock, first, count = model._scratch
+    assert (first == situation_model._NOT_SEEN).all() and not count.any()
 
 
 @pytest.mark.parametrize(("pattern", "expected"), [
@@ -215,3 +245,18 @@ def test_fold_drops_the_marks_the_plain_way() -> None:
     assert any(not t.isascii() for t in texts)
     for text in texts:
         assert fold.__wrapped__(text) == _plain_fold(text), text[:80]
+
+
+def test_threads_scoring_at_once_get_the_scores_of_one_thread() -> None:
+    """The scratch arrays are lent to one thread at a time: scores made in four threads at
+    once equal those made in turn."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    model = situation_model.train(CORPUS)
+    texts = [message_features(m) for m in MESSAGES] * 3
+    alone = [model.scores(t) for t in texts]
+    with ThreadPoolExecutor(4) as pool:
+        together = list(pool.map(model.scores, texts))
+    assert together == alone
+    _lock, first, count = model._scratch
+    assert (first == situation_model._NOT_SEEN).all() and not count.any()

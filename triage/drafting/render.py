@@ -18,7 +18,6 @@ value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUn
 from __future__ import annotations
 
 import re
-import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -53,6 +52,7 @@ from triage.drafting.situations import (
     promise_policy,
 )
 from triage.drafting.techdetails import TechDetails, detect_tech_details
+from triage.drafting.template_files import InliningLoader, ThrottledFiles
 from triage.errors import TemplateError
 from triage.mail.threads import reply_subject
 from triage.models import Draft
@@ -65,10 +65,10 @@ __all__ = [
 PACKAGED_TEMPLATES = Path(reply_templates.__file__).parent
 _BLANK_LINES = re.compile(r"\n{3,}")
 TEMPLATE_CHECK_SECONDS = 1.0
-"""How often, at most, a loaded template's file is checked for changes: an edited template
-is used from the next draft at most this long after the edit. (Jinja2 checks on every use,
-which cost a ``stat`` per template, include and parent, five per draft, about a tenth of a
-draft's time.)"""
+"""How often, at most (by the renderer's clock), a loaded template's file is checked for
+changes: an edited template is used from the next draft at most this long after the edit.
+(Jinja2 checks on every use, which cost a ``stat`` per template, include and parent, five per
+draft, about a tenth of a draft's time.)"""
 _TRAILING_SPACE = re.compile(r"[ \t]+\n")
 
 CONTEXT_NAMES: frozenset[str] = frozenset({
@@ -98,40 +98,6 @@ def text_to_html(text: str) -> str:
     paragraphs = [p for p in text.strip().split("\n\n") if p.strip()]
     return "\n".join(Markup("<p>{}</p>").format(Markup("<br>\n").join(
         escape(line) for line in p.split("\n"))) for p in paragraphs)
-
-
-class _CheckedEvery:
-    """A template's "is it up to date" test, asked of the file at most every ``seconds``;
-    once the file has changed the answer stays no (Jinja2 then loads it again)."""
-
-    __slots__ = ("_check", "_next", "_seconds", "_stale")
-
-    def __init__(self, check: Callable[[], bool], seconds: float) -> None:
-        self._check = check
-        self._seconds = seconds
-        self._next = time.monotonic() + seconds
-        self._stale = False
-
-    def __call__(self) -> bool:
-        if self._stale:
-            return False
-        now = time.monotonic()
-        if now < self._next:
-            return True
-        self._next = now + self._seconds
-        self._stale = not self._check()
-        return not self._stale
-
-
-class _TemplateFiles(jinja2.FileSystemLoader):
-    """A ``FileSystemLoader`` whose templates look for changes to their file at most every
-    :data:`TEMPLATE_CHECK_SECONDS`."""
-
-    def get_source(self, environment: jinja2.Environment, template: str
-                   ) -> tuple[str, str, Callable[[], bool]]:
-        """Return the source, file name and (throttled) up-to-date test of ``template``."""
-        source, filename, uptodate = super().get_source(environment, template)
-        return source, filename, _CheckedEvery(uptodate, TEMPLATE_CHECK_SECONDS)
 
 
 @dataclass(frozen=True)
@@ -188,17 +154,22 @@ class Renderer:
                  language_timezones: Mapping[str, str] | None = None,
                  social_max_length: int = 280, clock: Clock | None = None,
                  situation_model: Callable[[], Any] | None = None) -> None:
-        packaged = _TemplateFiles(str(PACKAGED_TEMPLATES))
+        self.clock: Clock = clock or SystemClock()
+        packaged = ThrottledFiles(str(PACKAGED_TEMPLATES), seconds=TEMPLATE_CHECK_SECONDS,
+                                  clock=self.clock)
         loaders: list[jinja2.BaseLoader] = []
         if template_dir:
             if not Path(template_dir).is_dir():
                 raise TemplateError(f"template_dir {template_dir} is not a directory; create "
                                     "it or set drafting.template_dir to an existing one")
-            loaders.append(_TemplateFiles(str(template_dir)))
+            loaders.append(ThrottledFiles(str(template_dir), seconds=TEMPLATE_CHECK_SECONDS,
+                                          clock=self.clock))
         loaders += [jinja2.PrefixLoader({"packaged": packaged}, delimiter=":"), packaged]
         self.template_dir = Path(template_dir) if template_dir else None
+        # each template compiled with the partials it includes in place (template_files.py)
         self.env = SandboxedEnvironment(
-            loader=jinja2.ChoiceLoader(loaders), undefined=jinja2.StrictUndefined,
+            loader=InliningLoader(jinja2.ChoiceLoader(loaders)),
+            undefined=jinja2.StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
             keep_trailing_newline=False, trim_blocks=True, lstrip_blocks=True,
             cache_size=-1)  # every template kept (a few hundred at most): a dict, no LRU
@@ -206,7 +177,6 @@ class Renderer:
         self.env.context_class = LazyContext
         self.env.globals["fill"] = fill
         self.env.filters["cap"] = _cap
-        self.clock: Clock = clock or SystemClock()
         self.default_language = default_language
         self.team_name = team_name
         self.agent_name = agent_name

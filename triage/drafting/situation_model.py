@@ -24,12 +24,14 @@ from __future__ import annotations
 
 import math
 import re
+import threading
 import tomllib
+from array import array
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property, lru_cache, partial
 from itertools import chain, pairwise, repeat
-from operator import is_not
+from operator import is_not, itemgetter
 from pathlib import Path
 from typing import Any
 
@@ -43,12 +45,13 @@ TEMPERATURE = 0.05
 _WORD = re.compile(r"\b\w\w+\b")
 
 Vector = dict[str, float]
-_WORD_CACHE = 16_384
-"""Words whose term indexes a model keeps, in two generations of half this each
-(:class:`_GramIds`): ~5 MB at most (~300 bytes a word). Mail brings new words without end
-(order numbers, names): at 20,000 words an unbounded cache swung by ~8 MB (#19). The 10,000
-burst mails hold ~17,600 distinct words; at 8,192 words emptied whole the model looked up the
-n-grams of 63,000 words again, two generations of 8,192 ~28,000."""
+_WORD_CACHE = 32_768
+"""Tokens whose term indexes a model keeps, in two generations of half this each
+(:class:`_TokenTerms`): ~9 MB at most (~270 bytes a token). Mail brings new tokens without
+end (order numbers, names): at 20,000 words an unbounded cache swung by ~8 MB (#19). The
+10,000 burst mails hold ~26,700 distinct tokens (subjects included); with two generations of
+8,192 a new token's n-grams (~6 us) were looked up 6.3 times a draft, ~0.05 ms of a draft's
+0.5 as the daemon meets mail; with two of 16,384, 2.7 times (render7)."""
 
 
 def load_corpus(directory: Path = CORPUS_DIR) -> list[dict[str, Any]]:
@@ -99,7 +102,7 @@ def terms(text: str) -> list[str]:
 def _grams(word: str) -> tuple[str, ...]:
     """The character 2- to 5-grams of ``word`` padded with a space on each side.
 
-    Not cached: a model keeps the term indexes of the words it saw (``_ids_of``), and a
+    Not cached: a model keeps the term indexes of the tokens it saw (``_tokens``), and a
     cache of the strings themselves held ~5 MB at 4,096 words (~140 MB at 65,536) for no
     measurable gain in training (#19)."""
     padded = f" {word} "
@@ -129,33 +132,54 @@ def term_counts(text: str) -> Counter[str]:
     return counts
 
 
-class _GramIds(dict[str, tuple[int, ...]]):
-    """Word -> the indexes of its known character n-grams, filled as words are met.
+class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
+    """Token (a whitespace-separated piece of the input) -> what the model knows of it: the
+    indexes of its known character n-grams (in :func:`_grams` order, repeats kept, as an
+    array), the indexes of its known ``w:`` terms, and its words (``_WORD`` matches), filled
+    as tokens are met. Words never span whitespace, so an input's words are its tokens'
+    words in turn.
 
-    Bounded in two generations: when the words met lately reach half of
+    Bounded in two generations: when the tokens met lately reach half of
     :data:`_WORD_CACHE` they become the older generation (the one before is dropped), and a
-    word found there moves back. A long-running process meets new words forever (order
+    token found there moves back. A long-running process meets new tokens forever (order
     numbers, names), and emptying the whole cache at the bound dropped the common words
     with them: on the realistic mix (~12,000 distinct words in 3,000 mails) a third of the
     model's time went to finding their n-grams again (#19)."""
 
-    def __init__(self, index: dict[str, int]) -> None:
+    def __init__(self, index: dict[str, int], known_words: dict[str, tuple[int]]) -> None:
         super().__init__()
         self.index = index
-        self.older: dict[str, tuple[int, ...]] = {}
-        """The generation before this one (at most half of :data:`_WORD_CACHE` words)."""
+        self.known_words = known_words
+        self.older: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
+        """The generation before this one (at most half of :data:`_WORD_CACHE` tokens)."""
 
-    def __missing__(self, word: str) -> tuple[int, ...]:
-        found = self.older.get(word)
-        if found is None:  # the n-grams of _grams(word), in its order, cut out in C
-            padded = f" {word} "
-            found = tuple(filter(_KNOWN, map(self.index.get,
-                                             map(padded.__getitem__, _slices(len(padded))))))
+    def __missing__(self, token: str) -> tuple[bytes, bytes, tuple[str, ...]]:
+        found = self.older.get(token)
+        if found is None:  # the n-grams of _grams(token), in its order, cut out in C
+            padded = f" {token} "
+            grams = array(_ID_TYPE, filter(_KNOWN, map(self.index.get, map(
+                padded.__getitem__, _slices(len(padded)))))).tobytes()
+            # a token of word characters only is one word (``\w`` is ``isalnum`` or _)
+            words = ((token,) if len(token) > 1 and token.isalnum()
+                     else tuple(_WORD.findall(token)))
+            word_ids = array(_ID_TYPE, chain.from_iterable(
+                map(self.known_words.get, words, repeat(())))).tobytes()
+            found = (grams, word_ids, words)
         if len(self) >= _WORD_CACHE // 2:
             self.older = dict(self)
             self.clear()
-        self[word] = found
+        self[token] = found
         return found
+
+
+_GRAMS_OF = itemgetter(0)
+_WORD_IDS_OF = itemgetter(1)
+_WORDS_OF = itemgetter(2)
+_NOT_SEEN = np.iinfo(np.intp).max
+_ID_TYPE = "i"
+"""Term indexes are kept as C ints (``array`` type ``i``, numpy ``intc``): a token's indexes
+are then a short ``bytes`` (4 bytes an index), and an input's are joined in one call."""
+_ID_DTYPE = np.intc
 
 
 def _normalised(weights: Vector) -> Vector:
@@ -181,15 +205,15 @@ class SituationModel:
         self._arrays: tuple[dict[str, int], Any, Any] = (
             index, np.fromiter(idf.values(), dtype=float, count=len(index)), matrix)
 
-    @property
     def idf(self) -> dict[str, float]:
-        """The IDF of each known term, in index order (a new dictionary on each call)."""
+        """Return the IDF of each known term, in index order (built from the arrays on each
+        call: the model keeps no dictionary of them)."""
         index, idf, _matrix = self._arrays
         return dict(zip(index, idf.tolist(), strict=True))
 
-    @property
     def centroids(self) -> dict[str, Vector]:
-        """Each situation's centroid, its non-zero terms only (a new dictionary each call)."""
+        """Return each situation's centroid, its non-zero terms only (built from the arrays
+        on each call)."""
         index, _idf, matrix = self._arrays
         names = list(index)
         return {s: {names[i]: float(matrix[i, j]) for i in np.flatnonzero(matrix[:, j])}
@@ -201,12 +225,6 @@ class SituationModel:
         return self.classes
 
     @cached_property
-    def _word_ids(self) -> _GramIds:
-        """Per word seen so far: the indexes of its known character n-grams (in
-        :func:`_grams` order, repeats kept)."""
-        return _GramIds(self._arrays[0])
-
-    @cached_property
     def _known_words(self) -> tuple[dict[str, tuple[int]], dict[str, tuple[int]]]:
         """The index of the ``w:`` term of each known word and of the ``b:`` term of each
         known word pair (``"a b"``), each as a 1-tuple, so an input's words and pairs are
@@ -215,33 +233,62 @@ class SituationModel:
         return ({t[2:]: (i,) for t, i in index.items() if t.startswith("w:")},
                 {t[2:]: (i,) for t, i in index.items() if t.startswith("b:")})
 
-    def _ids_of(self, word: str) -> tuple[int, ...]:
-        return self._word_ids[word]
+    @cached_property
+    def _tokens(self) -> _TokenTerms:
+        """Per token seen so far: its known n-grams, known words and words
+        (:class:`_TokenTerms`)."""
+        return _TokenTerms(self._arrays[0], self._known_words[0])
+
+    @cached_property
+    def _scratch(self) -> tuple[threading.Lock, Any, Any]:
+        """Two arrays over the known terms (first position seen, count), kept at their blank
+        values between inputs (:meth:`_rows_counts`), and the lock that lends them to one
+        thread at a time (0.5 MB a model, however many threads score). Native-size integers,
+        as the indexes: ``ufunc.at`` on int32 arrays took four times as long."""
+        size = len(self._arrays[0])
+        return (threading.Lock(), np.full(size, _NOT_SEEN, dtype=np.intp),
+                np.zeros(size, dtype=np.intp))
+
+    def _rows_counts(self, feature_text: str) -> tuple[Any, Any]:
+        """Return the known terms of one input (their indexes, in the order they first
+        occur in :func:`terms`) and how often each occurs, as two arrays.
+
+        The indexes of every n-gram of every token, then of every word, then of every word
+        pair, are gathered into one array from the token cache; the first position of each
+        index and its count are then marked in two arrays over all known terms (reset to
+        blank for the next input), so the terms come out in first-seen order without a
+        sort, as :func:`term_counts` (a ``Counter``) orders them."""
+        entries = list(map(self._tokens.__getitem__, feature_text.split()))
+        words = list(chain.from_iterable(map(_WORDS_OF, entries)))
+        pairs = array(_ID_TYPE, chain.from_iterable(map(
+            self._known_words[1].get, map(" ".join, pairwise(words)), repeat(()))))
+        ids = np.frombuffer(b"".join([*map(_GRAMS_OF, entries), *map(_WORD_IDS_OF, entries),
+                                      pairs.tobytes()]), dtype=_ID_DTYPE).astype(np.intp)
+        lock, first, count = self._scratch
+        positions = np.arange(ids.size, dtype=np.intp)
+        with lock:
+            try:
+                np.minimum.at(first, ids, positions)
+                np.add.at(count, ids, 1)
+                rows = ids[first.take(ids) == positions]
+                return rows, count.take(rows)
+            finally:
+                first[ids] = _NOT_SEEN
+                count[ids] = 0
 
     def term_ids(self, feature_text: str) -> Counter[int]:
         """Return the known terms of one input (their indexes in the model) with how often
-        each occurs: :func:`term_counts` without the unknown terms, in the same order.
-
-        Counted in one pass over the n-grams of every word, then the words, then the pairs,
-        all looked up in dictionaries (a term seen again only adds to its count, so the
-        order is the one of :func:`term_counts`)."""
-        words = _WORD.findall(feature_text)
-        known_words, known_pairs = self._known_words
-        none = repeat(())
-        return Counter(chain(
-            chain.from_iterable(map(self._word_ids.__getitem__, feature_text.split())),
-            chain.from_iterable(map(known_words.get, words, none)),
-            chain.from_iterable(map(known_pairs.get, map(" ".join, pairwise(words)), none))))
+        each occurs: :func:`term_counts` without the unknown terms, in the same order."""
+        rows, counts = self._rows_counts(feature_text)
+        return Counter(dict(zip(rows.tolist(), counts.tolist(), strict=True)))
 
     def scores(self, feature_text: str) -> dict[str, float]:
         """Return the cosine of one input's TF-IDF vector (:meth:`vector`) to each
         situation's centroid."""
         _index, idf, matrix = self._arrays
-        counted = self.term_ids(feature_text)
-        if not counted:
+        rows, counts = self._rows_counts(feature_text)
+        if not rows.size:
             return dict.fromkeys(self.classes, 0.0)
-        rows = np.fromiter(counted.keys(), dtype=np.int64, count=len(counted))
-        counts = np.fromiter(counted.values(), dtype=np.int64, count=len(counted))
         # take(): the same gather as idf[rows], without fancy indexing's overhead
         weights = (1 + np.log(counts)) * idf.take(rows)
         values = (weights / np.sqrt(weights @ weights)) @ matrix.take(rows, axis=0)
