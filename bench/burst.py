@@ -83,11 +83,86 @@ class StageClock:
         self.wrap(DeadlinePolicy, "plan", "deadline")
         self.wrap(Renderer, "render", "render")
         self.wrap(Store, "save_processing_many", "save")
+        # the glue between the stages (in the JSON, not the table): claiming a batch, reading
+        # its rows, the after-processing observers
+        from triage.store.ownership import Claims
+
+        self.wrap(Claims, "claim", "claim")
+        self.wrap(Store, "messages_by_ids", "read")
+        self.wrap(pl.Pipeline, "_notify", "notify")
 
     def as_dict(self) -> dict[str, Any]:
         """The counts, with the whole process's CPU seconds."""
         return {"cpu": dict(self.cpu), "wall": dict(self.wall),
                 "process_cpu": time.process_time()}
+
+
+class GcClock:
+    """Seconds this process spent in the garbage collector, per generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._t = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.process_time()
+        else:
+            g = info["generation"]
+            self.seconds[g] += time.process_time() - self._t
+            self.count[g] += 1
+
+    def reset(self) -> None:
+        """Forget what start-up collected."""
+        self.seconds, self.count = [0.0, 0.0, 0.0], [0, 0, 0]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Seconds and collections per generation."""
+        return {"seconds": [round(x, 3) for x in self.seconds], "count": list(self.count)}
+
+
+class Profiler:
+    """``BURST_PROFILE=dir``: a cProfile of this process's measured part, dumped to
+    ``dir/<name>-<pid>.prof`` (read with ``python -m pstats``)."""
+
+    def __init__(self, name: str) -> None:
+        import cProfile
+
+        self.dir = os.environ.get("BURST_PROFILE", "")
+        self.name = name
+        # CPU time, not wall time: the machine is shared, and waits are not this process's cost
+        self.prof = cProfile.Profile(time.thread_time) if self.dir else None
+
+    def start(self) -> None:
+        """Start profiling (no-op without BURST_PROFILE)."""
+        if self.prof is not None:
+            self.prof.enable()
+
+    def stop(self) -> None:
+        """Stop and dump the profile."""
+        if self.prof is not None:
+            self.prof.disable()
+            Path(self.dir).mkdir(parents=True, exist_ok=True)
+            self.prof.dump_stats(f"{self.dir}/{self.name}-{os.getpid()}.prof")
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each thread of this process by name (Linux /proc): the main thread, and
+    e.g. the threads of the parse pool that pickle the jobs and unpickle the results."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = defaultdict(float)
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[names.get(int(task.name), "other")] += (int(fields[11]) + int(fields[12])) / tick
+    return dict(out)
 
 
 def settings_for(url: str, port: int, model: str, workers: str | int) -> Any:
@@ -111,16 +186,21 @@ def worker_main(settings: Any, environ: dict[str, str], stop: Any, ready: Any,
 
     clock = StageClock()
     clock.install()
+    gcc, prof = GcClock(), Profiler("worker")
     event = threading.Event()
     threading.Thread(target=lambda: (stop.wait(), event.set()), daemon=True).start()
     started: list[float] = []
 
     def on_ready() -> None:
         started.append(time.process_time())  # the model loading is start-up
+        gcc.reset()
+        prof.start()
         ready.set()
 
     run_worker(settings, environ, None, os.getppid(), stop=event, on_ready=on_ready)
+    prof.stop()
     res = clock.as_dict()
+    res["gc"] = gcc.as_dict()
     res["process_cpu"] -= started[0] if started else 0.0
     out.put(res)
 
@@ -186,6 +266,10 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
         app.pipeline.parser = parsers
         parsers.start()  # before the clock: start-up
     source = build_source(settings.sources[0], app.environ, settings.resolve_path)
+    gcc, prof = GcClock(), Profiler("poller")
+    threads0 = thread_cpu()
+    parse0 = proc_cpu(parsers.pids()) if parsers is not None else 0.0  # their start-up
+    prof.start()
     cpu0 = time.process_time()
     started = time.perf_counter()
     daemon = Daemon(app)
@@ -195,7 +279,10 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     while waiting(app.store):
         time.sleep(0.05)
     seconds = time.perf_counter() - started
-    parse_cpu = proc_cpu(parsers.pids()) if parsers is not None else 0.0
+    prof.stop()
+    poller_gc = gcc.as_dict()
+    threads = {k: round(v - threads0.get(k, 0.0), 2) for k, v in thread_cpu().items()}
+    parse_cpu = proc_cpu(parsers.pids()) - parse0 if parsers is not None else 0.0
     stop.set()
     worker_clocks = [out.get(timeout=120) for _ in procs]
     for p in procs:
@@ -217,7 +304,9 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
             "cpu": dict(cpu), "wall": main_clock["wall"],
             "poller_cpu": time.process_time() - cpu0,
             "worker_cpu": sum(d["process_cpu"] for d in worker_clocks),
-            "parser_cpu": parse_cpu, "workers": workers}
+            "parser_cpu": parse_cpu, "workers": workers,
+            "poller_threads": threads,
+            "gc": {"poller": poller_gc, "workers": [d.get("gc") for d in worker_clocks]}}
 
 
 def child(argv: list[str]) -> dict[str, Any]:
