@@ -16,7 +16,11 @@ ratio (a bare IMAPClient fetch of the same messages) and the load average. Write
 With workers the parse processes beside them parse (``triage.workers.ParsePool``, as the
 daemon starts them).
 Usage: ``python bench/burst.py [--messages 10000] [--workers 0 auto] [--db sqlite postgresql]
-[--save now.json] [--baseline before.json]``
+[--save now.json] [--baseline before.json]``. Diagnostics (#19): the JSON also holds each
+process's garbage-collection time, the polling process's CPU per thread and the glue between
+the stages (claim, read, notify); ``BURST_TIMELINE=1`` prints the CPU of each group of
+processes in every 0.5 s (stderr), ``BURST_PROFILE=dir`` writes a cProfile (CPU time) of the
+polling process and of each worker to ``dir``.
 """
 
 from __future__ import annotations
@@ -218,6 +222,54 @@ def proc_cpu(pids: list[int]) -> float:
     return total
 
 
+class Timeline:
+    """``BURST_TIMELINE=1``: CPU seconds of each group of processes (the polling one, the
+    workers, the parse processes, Dovecot) in every 0.5 s of a run, printed to stderr at the
+    end: where the two cores idle."""
+
+    STEP = 0.5
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.rows: list[tuple[float, dict[str, float]]] = []
+        self.done = threading.Event()
+        self.t0 = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> dict[str, float]:
+        self.groups["dovecot"] = [  # its imap process starts at the login
+            int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit()
+            and _comm(d) in ("imap", "dovecot", "imap-login", "auth", "anvil", "log")]
+        return {g: proc_cpu(p) for g, p in self.groups.items()}
+
+    def _run(self) -> None:
+        last = self._sample()
+        while not self.done.wait(self.STEP):
+            now = self._sample()
+            self.rows.append((time.perf_counter() - self.t0,
+                              {g: now[g] - last[g] for g in now}))
+            last = now
+
+    def stop(self, polled: float) -> None:
+        """Stop sampling and print the table (``polled``: when the poll returned)."""
+        self.done.set()
+        self.thread.join()
+        names = list(self.groups)
+        print("t    " + " ".join(f"{n:>8}" for n in names) + "   total  (poll done at "
+              f"{polled:.1f} s)", file=sys.stderr)
+        for t, row in self.rows:
+            print(f"{t:4.1f} " + " ".join(f"{row[n]:8.2f}" for n in names)
+                  + f" {sum(row.values()):7.2f}", file=sys.stderr)
+
+
+def _comm(d: Path) -> str:
+    try:
+        return (d / "comm").read_text().strip()
+    except OSError:
+        return ""
+
+
 def waiting(store: Any) -> int:
     """Messages stored but not yet processed."""
     from sqlalchemy import func, select
@@ -270,6 +322,9 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     threads0 = thread_cpu()
     parse0 = proc_cpu(parsers.pids()) if parsers is not None else 0.0  # their start-up
     prof.start()
+    timeline = Timeline({"poller": [os.getpid()], "workers": [p.pid for p in procs],
+                         "parsers": parsers.pids() if parsers is not None else [],
+                         "dovecot": []}) if os.environ.get("BURST_TIMELINE") else None
     cpu0 = time.process_time()
     started = time.perf_counter()
     daemon = Daemon(app)
@@ -280,6 +335,8 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
         time.sleep(0.05)
     seconds = time.perf_counter() - started
     prof.stop()
+    if timeline is not None:
+        timeline.stop(polled)
     poller_gc = gcc.as_dict()
     threads = {k: round(v - threads0.get(k, 0.0), 2) for k, v in thread_cpu().items()}
     parse_cpu = proc_cpu(parsers.pids()) - parse0 if parsers is not None else 0.0
@@ -311,8 +368,8 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
 
 def child(argv: list[str]) -> dict[str, Any]:
     """Run one part in a fresh interpreter and return its JSON result."""
-    out = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, __file__, *argv], check=True,  # stderr: the timeline
+                         stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
