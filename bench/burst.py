@@ -299,7 +299,7 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     clock = StageClock()
     clock.install()
     app = App(settings, environ=environ)
-    _ = app.store, app.pipeline, app.classifier
+    app.warm_up()  # start-up as in Daemon.run: model, situation model, heap settled
     ctx = multiprocessing.get_context("spawn")
     stop, out = ctx.Event(), ctx.Queue()
     procs = []

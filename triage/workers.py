@@ -27,7 +27,7 @@ from multiprocessing.process import BaseProcess
 
 from triage.config import Settings
 from triage.mail.batch import ParseJob, ParseOutcome, parse_batch
-from triage.ops.memtrim import limit_arenas, release_free_heap
+from triage.ops.memtrim import limit_arenas
 
 log = logging.getLogger(__name__)
 
@@ -57,10 +57,8 @@ def run_worker(settings: Settings, environ: Mapping[str, str], model_path: str |
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     app = App(settings, environ=environ, model_path=model_path, stop=stop)
+    app.warm_up()  # the model loaded, the situation model trained, the heap settled (#19)
     pipeline = app.pipeline
-    if settings.drafting.learn_situations:  # trained now rather than at the first draft
-        _ = app.situation_model
-    release_free_heap()  # what loading and training freed (#19)
     log.info("worker %d ready", os.getpid())
     if on_ready is not None:
         on_ready()
