@@ -184,7 +184,7 @@ def settings_for(url: str, port: int, model: str, workers: str | int) -> Any:
 
 
 def worker_main(settings: Any, environ: dict[str, str], stop: Any, ready: Any,
-                out: Any) -> None:
+                out: Any, wake: Any) -> None:
     """One worker process: the daemon's worker loop with the stage clocks installed."""
     from triage.workers import run_worker
 
@@ -192,7 +192,8 @@ def worker_main(settings: Any, environ: dict[str, str], stop: Any, ready: Any,
     clock.install()
     gcc, prof = GcClock(), Profiler("worker")
     event = threading.Event()
-    threading.Thread(target=lambda: (stop.wait(), event.set()), daemon=True).start()
+    threading.Thread(target=lambda: (stop.wait(), event.set(), wake.set()),
+                     daemon=True).start()
     started: list[float] = []
 
     def on_ready() -> None:
@@ -201,7 +202,8 @@ def worker_main(settings: Any, environ: dict[str, str], stop: Any, ready: Any,
         prof.start()
         ready.set()
 
-    run_worker(settings, environ, None, os.getppid(), stop=event, on_ready=on_ready)
+    run_worker(settings, environ, None, os.getppid(), stop=event, on_ready=on_ready,
+               wake=wake)
     prof.stop()
     res = clock.as_dict()
     res["gc"] = gcc.as_dict()
@@ -301,11 +303,11 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     app = App(settings, environ=environ)
     app.warm_up()  # start-up as in Daemon.run: model, situation model, heap settled
     ctx = multiprocessing.get_context("spawn")
-    stop, out = ctx.Event(), ctx.Queue()
+    stop, out, wake = ctx.Event(), ctx.Queue(), ctx.Event()
     procs = []
     for _i in range(workers):
         ready = ctx.Event()
-        p = ctx.Process(target=worker_main, args=(settings, environ, stop, ready, out))
+        p = ctx.Process(target=worker_main, args=(settings, environ, stop, ready, out, wake))
         p.start()
         ready.wait(300)
         procs.append(p)
@@ -314,6 +316,7 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
         from triage.workers import ParsePool
 
         app.pipeline.process_after_ingest = False
+        app.pipeline.after_store = wake.set
         parsers = ParsePool(workers)
         app.pipeline.parser = parsers
         parsers.start()  # before the clock: start-up

@@ -292,6 +292,7 @@ class Daemon:
         log.info("started %d parse process(es): %s", count,
                  ", ".join(str(p) for p in self.parsers.pids()))
         app.pipeline.parser = self.parsers
+        app.pipeline.after_store = pool.notify  # idle workers start on a stored batch at once
         self.workers = pool
         self.help_workers = True
         return pool
