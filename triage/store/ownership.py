@@ -3,7 +3,8 @@
 Three kinds of row carry an owner and an expiry, and one rule says when they are free:
 nobody holds them, their time ran out (the holder stopped renewing), or the holder is a dead
 process on this very machine (a restarted daemon takes its predecessor's rows back at once
-instead of waiting out the expiry). See :func:`free_for`.
+instead of waiting out the expiry; message claims within seconds, see :class:`Claims`). See
+:func:`free_for`.
 
 - **Source leases** (``sources.lease_owner/lease_until``): one daemon at a time polls a source.
 - **Job leases** (``job_leases``): a singleton job (sweep, retention, retrain) runs in one
