@@ -6,7 +6,8 @@ the stored messages (``Pipeline.process_pending``). Each worker builds its own c
 from the settings (its own :class:`triage.services.App`: engine, model, renderer) and takes
 work through the store's claims, so no message is processed twice: a claim names its process,
 and the claims of a worker that died are taken over within seconds on this machine (after
-``ops.claim_ttl`` from another one; see ``triage.store.ownership.Claims``). A worker stops on SIGTERM, or when its daemon is gone.
+``ops.claim_ttl`` from another one; see ``triage.store.ownership.Claims``). A worker stops
+on SIGTERM, or when its daemon is gone.
 
 The same number of parse processes (:class:`ParsePool`) parse the emails the polling process
 fetches: the poll hands each batch over in chunks and fetches the next batch meanwhile, then
