@@ -16,7 +16,11 @@ ratio (a bare IMAPClient fetch of the same messages) and the load average. Write
 With workers the parse processes beside them parse (``triage.workers.ParsePool``, as the
 daemon starts them).
 Usage: ``python bench/burst.py [--messages 10000] [--workers 0 auto] [--db sqlite postgresql]
-[--save now.json] [--baseline before.json]``
+[--save now.json] [--baseline before.json]``. Diagnostics (#19): the JSON also holds each
+process's garbage-collection time, the polling process's CPU per thread and the glue between
+the stages (claim, read, notify); ``BURST_TIMELINE=1`` prints the CPU of each group of
+processes in every 0.5 s (stderr), ``BURST_PROFILE=dir`` writes a cProfile (CPU time) of the
+polling process and of each worker to ``dir``.
 """
 
 from __future__ import annotations
@@ -83,11 +87,86 @@ class StageClock:
         self.wrap(DeadlinePolicy, "plan", "deadline")
         self.wrap(Renderer, "render", "render")
         self.wrap(Store, "save_processing_many", "save")
+        # the glue between the stages (in the JSON, not the table): claiming a batch, reading
+        # its rows, the after-processing observers
+        from triage.store.ownership import Claims
+
+        self.wrap(Claims, "claim", "claim")
+        self.wrap(Store, "messages_by_ids", "read")
+        self.wrap(pl.Pipeline, "_notify", "notify")
 
     def as_dict(self) -> dict[str, Any]:
         """The counts, with the whole process's CPU seconds."""
         return {"cpu": dict(self.cpu), "wall": dict(self.wall),
                 "process_cpu": time.process_time()}
+
+
+class GcClock:
+    """Seconds this process spent in the garbage collector, per generation (gc.callbacks)."""
+
+    def __init__(self) -> None:
+        import gc
+
+        self.seconds = [0.0, 0.0, 0.0]
+        self.count = [0, 0, 0]
+        self._t = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict[str, int]) -> None:
+        if phase == "start":
+            self._t = time.process_time()
+        else:
+            g = info["generation"]
+            self.seconds[g] += time.process_time() - self._t
+            self.count[g] += 1
+
+    def reset(self) -> None:
+        """Forget what start-up collected."""
+        self.seconds, self.count = [0.0, 0.0, 0.0], [0, 0, 0]
+
+    def as_dict(self) -> dict[str, Any]:
+        """Seconds and collections per generation."""
+        return {"seconds": [round(x, 3) for x in self.seconds], "count": list(self.count)}
+
+
+class Profiler:
+    """``BURST_PROFILE=dir``: a cProfile of this process's measured part, dumped to
+    ``dir/<name>-<pid>.prof`` (read with ``python -m pstats``)."""
+
+    def __init__(self, name: str) -> None:
+        import cProfile
+
+        self.dir = os.environ.get("BURST_PROFILE", "")
+        self.name = name
+        # CPU time, not wall time: the machine is shared, and waits are not this process's cost
+        self.prof = cProfile.Profile(time.thread_time) if self.dir else None
+
+    def start(self) -> None:
+        """Start profiling (no-op without BURST_PROFILE)."""
+        if self.prof is not None:
+            self.prof.enable()
+
+    def stop(self) -> None:
+        """Stop and dump the profile."""
+        if self.prof is not None:
+            self.prof.disable()
+            Path(self.dir).mkdir(parents=True, exist_ok=True)
+            self.prof.dump_stats(f"{self.dir}/{self.name}-{os.getpid()}.prof")
+
+
+def thread_cpu() -> dict[str, float]:
+    """CPU seconds of each thread of this process by name (Linux /proc): the main thread, and
+    e.g. the threads of the parse pool that pickle the jobs and unpickle the results."""
+    tick = os.sysconf("SC_CLK_TCK")
+    names = {t.native_id: t.name for t in threading.enumerate()}
+    out: dict[str, float] = defaultdict(float)
+    for task in Path("/proc/self/task").iterdir():
+        try:
+            fields = (task / "stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        out[names.get(int(task.name), "other")] += (int(fields[11]) + int(fields[12])) / tick
+    return dict(out)
 
 
 def settings_for(url: str, port: int, model: str, workers: str | int) -> Any:
@@ -105,22 +184,29 @@ def settings_for(url: str, port: int, model: str, workers: str | int) -> Any:
 
 
 def worker_main(settings: Any, environ: dict[str, str], stop: Any, ready: Any,
-                out: Any) -> None:
+                out: Any, wake: Any) -> None:
     """One worker process: the daemon's worker loop with the stage clocks installed."""
     from triage.workers import run_worker
 
     clock = StageClock()
     clock.install()
+    gcc, prof = GcClock(), Profiler("worker")
     event = threading.Event()
-    threading.Thread(target=lambda: (stop.wait(), event.set()), daemon=True).start()
+    threading.Thread(target=lambda: (stop.wait(), event.set(), wake.set()),
+                     daemon=True).start()
     started: list[float] = []
 
     def on_ready() -> None:
         started.append(time.process_time())  # the model loading is start-up
+        gcc.reset()
+        prof.start()
         ready.set()
 
-    run_worker(settings, environ, None, os.getppid(), stop=event, on_ready=on_ready)
+    run_worker(settings, environ, None, os.getppid(), stop=event, on_ready=on_ready,
+               wake=wake)
+    prof.stop()
     res = clock.as_dict()
+    res["gc"] = gcc.as_dict()
     res["process_cpu"] -= started[0] if started else 0.0
     out.put(res)
 
@@ -136,6 +222,54 @@ def proc_cpu(pids: list[int]) -> float:
             continue
         total += (int(fields[11]) + int(fields[12])) / tick
     return total
+
+
+class Timeline:
+    """``BURST_TIMELINE=1``: CPU seconds of each group of processes (the polling one, the
+    workers, the parse processes, Dovecot) in every 0.5 s of a run, printed to stderr at the
+    end: where the two cores idle."""
+
+    STEP = 0.5
+
+    def __init__(self, groups: dict[str, list[int]]) -> None:
+        self.groups = groups
+        self.rows: list[tuple[float, dict[str, float]]] = []
+        self.done = threading.Event()
+        self.t0 = time.perf_counter()
+        self.thread = threading.Thread(target=self._run, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> dict[str, float]:
+        self.groups["dovecot"] = [  # its imap process starts at the login
+            int(d.name) for d in Path("/proc").iterdir() if d.name.isdigit()
+            and _comm(d) in ("imap", "dovecot", "imap-login", "auth", "anvil", "log")]
+        return {g: proc_cpu(p) for g, p in self.groups.items()}
+
+    def _run(self) -> None:
+        last = self._sample()
+        while not self.done.wait(self.STEP):
+            now = self._sample()
+            self.rows.append((time.perf_counter() - self.t0,
+                              {g: now[g] - last[g] for g in now}))
+            last = now
+
+    def stop(self, polled: float) -> None:
+        """Stop sampling and print the table (``polled``: when the poll returned)."""
+        self.done.set()
+        self.thread.join()
+        names = list(self.groups)
+        print("t    " + " ".join(f"{n:>8}" for n in names) + "   total  (poll done at "
+              f"{polled:.1f} s)", file=sys.stderr)
+        for t, row in self.rows:
+            print(f"{t:4.1f} " + " ".join(f"{row[n]:8.2f}" for n in names)
+                  + f" {sum(row.values()):7.2f}", file=sys.stderr)
+
+
+def _comm(d: Path) -> str:
+    try:
+        return (d / "comm").read_text().strip()
+    except OSError:
+        return ""
 
 
 def waiting(store: Any) -> int:
@@ -167,13 +301,13 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     clock = StageClock()
     clock.install()
     app = App(settings, environ=environ)
-    _ = app.store, app.pipeline, app.classifier
+    app.warm_up()  # start-up as in Daemon.run: model, situation model, heap settled
     ctx = multiprocessing.get_context("spawn")
-    stop, out = ctx.Event(), ctx.Queue()
+    stop, out, wake = ctx.Event(), ctx.Queue(), ctx.Event()
     procs = []
     for _i in range(workers):
         ready = ctx.Event()
-        p = ctx.Process(target=worker_main, args=(settings, environ, stop, ready, out))
+        p = ctx.Process(target=worker_main, args=(settings, environ, stop, ready, out, wake))
         p.start()
         ready.wait(300)
         procs.append(p)
@@ -182,10 +316,18 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
         from triage.workers import ParsePool
 
         app.pipeline.process_after_ingest = False
+        app.pipeline.after_store = wake.set
         parsers = ParsePool(workers)
         app.pipeline.parser = parsers
         parsers.start()  # before the clock: start-up
     source = build_source(settings.sources[0], app.environ, settings.resolve_path)
+    gcc, prof = GcClock(), Profiler("poller")
+    threads0 = thread_cpu()
+    parse0 = proc_cpu(parsers.pids()) if parsers is not None else 0.0  # their start-up
+    prof.start()
+    timeline = Timeline({"poller": [os.getpid()], "workers": [p.pid for p in procs],
+                         "parsers": parsers.pids() if parsers is not None else [],
+                         "dovecot": []}) if os.environ.get("BURST_TIMELINE") else None
     cpu0 = time.process_time()
     started = time.perf_counter()
     daemon = Daemon(app)
@@ -195,7 +337,12 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     while waiting(app.store):
         time.sleep(0.05)
     seconds = time.perf_counter() - started
-    parse_cpu = proc_cpu(parsers.pids()) if parsers is not None else 0.0
+    prof.stop()
+    if timeline is not None:
+        timeline.stop(polled)
+    poller_gc = gcc.as_dict()
+    threads = {k: round(v - threads0.get(k, 0.0), 2) for k, v in thread_cpu().items()}
+    parse_cpu = proc_cpu(parsers.pids()) - parse0 if parsers is not None else 0.0
     stop.set()
     worker_clocks = [out.get(timeout=120) for _ in procs]
     for p in procs:
@@ -217,13 +364,15 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
             "cpu": dict(cpu), "wall": main_clock["wall"],
             "poller_cpu": time.process_time() - cpu0,
             "worker_cpu": sum(d["process_cpu"] for d in worker_clocks),
-            "parser_cpu": parse_cpu, "workers": workers}
+            "parser_cpu": parse_cpu, "workers": workers,
+            "poller_threads": threads,
+            "gc": {"poller": poller_gc, "workers": [d.get("gc") for d in worker_clocks]}}
 
 
 def child(argv: list[str]) -> dict[str, Any]:
     """Run one part in a fresh interpreter and return its JSON result."""
-    out = subprocess.run([sys.executable, __file__, *argv], check=True, capture_output=True,
-                         text=True, cwd=ROOT)
+    out = subprocess.run([sys.executable, __file__, *argv], check=True,  # stderr: the timeline
+                         stdout=subprocess.PIPE, text=True, cwd=ROOT)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -363,3 +363,35 @@ def test_nothing_changes_before_the_planned_check(policy: DeadlinePolicy, start:
     for f in [1.0, *fractions]:
         assert look(now + (nxt - now) * f) == seen
     assert look(nxt + timedelta(seconds=1)) != seen
+
+
+def _fold_per_character(text: str) -> str:
+    """The definition of ``priority.fold``: every combining character of the NFKD form
+    dropped (what it computed before its fast path, #19)."""
+    import unicodedata
+
+    text = text.lower().replace("đ", "d")
+    return "".join(c for c in unicodedata.normalize("NFKD", text)
+                   if not unicodedata.combining(c))
+
+
+def test_fold_is_the_per_character_definition_on_every_code_point() -> None:
+    from triage.deadlines.priority import fold
+
+    chars = [chr(i) for i in range(0x110000) if not 0xD800 <= i < 0xE000]
+    assert [c for c in chars if fold(c) != _fold_per_character(c)] == []
+    # marks after their bases, in runs, beyond the BMP
+    for i in range(0, len(chars), 997):
+        text = "".join(chars[i:i + 997])
+        assert fold(text) == _fold_per_character(text), i
+    for text in ["Mất kết nối", "ĐƠN HÀNG", "Ängström cafe\u0301", "x\U0001D165\U0001D166y",
+                 "Sản phẩm bị lỗi \U0001F600 ", "plain ascii", ""]:
+        assert fold(text) == _fold_per_character(text), text
+
+
+@given(st.text())
+@hsettings(max_examples=300, deadline=None)
+def test_fold_is_the_per_character_definition_on_any_text(text: str) -> None:
+    from triage.deadlines.priority import fold
+
+    assert fold(text) == _fold_per_character(text)

@@ -313,6 +313,41 @@ def test_concurrent_claims_never_overlap(any_store: Store, clock: FrozenClock) -
     assert any_store.counts() == {"processed": 60}
 
 
+def test_claims_of_a_dead_local_process_are_taken_over(any_store: Store,
+                                                       clock: FrozenClock) -> None:
+    any_store.ensure_source("inbox", "maildir")
+    ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(12)], {})
+    a, b = owners()
+    dead: set[int] = set()
+    ca = Claims(any_store.engine, a, timedelta(hours=1), clock, alive=lambda pid: True)
+    cb = Claims(any_store.engine, b, timedelta(hours=1), clock,
+                alive=lambda pid: pid not in dead)
+    assert cb.claim(2) == ids[:2]  # b's first claim looks for dead holders: none
+    for i in ids[:2]:
+        any_store.save_processing(i, None, None, "", None)
+    assert ca.claim(3) == ids[2:5]
+    dead.add(a.pid)  # a dies holding three claims (an hour's TTL left)
+    # free rows fill b's batch and b looked a moment ago: it takes those first
+    assert cb.claim(2) == ids[5:7]
+    # DEAD_CHECK later it looks again: a's oldest claims are taken over, before newer mail
+    clock.advance(Claims.DEAD_CHECK)
+    assert cb.claim(4) == sorted([*ids[2:5], ids[5]])
+    for i in [*ids[2:5], *ids[5:7]]:
+        any_store.save_processing(i, None, None, "", None)
+    # and at once when free rows run short: a second process dies holding claims
+    c2 = Claims(any_store.engine, Owner("host-a", 1003, "cccc"), timedelta(hours=1), clock,
+                alive=lambda pid: True)
+    assert c2.claim(3) == ids[7:10]
+    dead.add(1003)
+    assert cb.claim(100) == ids[7:]
+    # a holder on another machine cannot be checked: its claims wait for their expiry
+    far = Claims(any_store.engine, Owner("host-b", 1001, "dddd"), timedelta(hours=1), clock,
+                 alive=lambda pid: True)
+    cb.release()
+    assert far.claim(3) == ids[7:10]
+    assert cb.claim(100) == ids[10:]
+
+
 def test_threads_of_one_daemon_get_different_batches(any_store: Store,
                                                      clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")

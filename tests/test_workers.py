@@ -9,6 +9,8 @@ PostgreSQL); the assertions are on the store, never on timing.
 
 from __future__ import annotations
 
+import logging
+import multiprocessing
 import os
 import re
 import signal
@@ -18,8 +20,11 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
+from tests.conftest import add_to_maildir, make_email
 from tests.test_faults import Db, fill, log_of, start, wait_for
-from triage.workers import worker_count
+from triage.daemon import Daemon
+from triage.services import App
+from triage.workers import _main, worker_count
 
 pytestmark = pytest.mark.slow
 
@@ -170,3 +175,35 @@ def test_a_worker_killed_mid_run_loses_nothing(
     assert victim not in worker_pids(daemon.pid, cfg)
     assert f"worker {victim} exited" in log_of(cfg)
     db.engine.dispose()
+
+
+def test_an_idle_worker_is_woken_by_a_stored_batch_and_by_sigterm(
+        app: App, maildir: Path) -> None:
+    """With an idle wait of an hour, only the wake-up can get the worker to the batches the
+    poll stores after it went idle, and to SIGTERM."""
+    ctx = multiprocessing.get_context("spawn")
+    wake = ctx.Event()
+    worker = ctx.Process(target=_main, daemon=True, args=(
+        app.settings, {}, None, os.getpid(), logging.WARNING, wake, 3600.0))
+    worker.start()
+    try:
+        app.pipeline.process_after_ingest = False  # as Daemon.start_workers sets it
+        app.pipeline.after_store = wake.set
+        source = Daemon(app).sources()[0]
+        for n in range(1, 4):
+            add_to_maildir(maildir, make_email(subject=f"Order {n} late",
+                                               msgid=f"<wake{n}@example.com>"))
+            assert app.pipeline.poll(source).stored == 1
+            wait_for(lambda n=n: app.store.counts().get("processed", 0) == n
+                     or not worker.is_alive(), timeout=300, what=f"message {n} processed")
+            assert worker.is_alive()
+        with app.store.engine.connect() as c:
+            owners = {r[0] for r in c.execute(text("select claim_owner from messages"))}
+        assert {int(o.split(":")[1]) for o in owners} == {worker.pid}  # the worker did it
+        worker.terminate()  # SIGTERM while it waits, then the wake-up, as WorkerPool.stop
+        wake.set()
+        worker.join(120)
+        assert worker.exitcode == 0
+    finally:
+        if worker.is_alive():
+            worker.kill()

@@ -190,14 +190,12 @@ class Daemon:
         limit_arenas(app.settings.ops.malloc_arenas)
         scheduler = Scheduler(app.stop)
         sched = app.settings.scheduler
-        # Load the model and migrate before the first job, so failures show at start-up.
-        _ = app.store, app.pipeline
+        # Load the model and migrate before the first job, so failures show at start-up;
+        # then settle the heap (what loading and training freed, ~6 MB, and the GC, #19)
+        app.warm_up()
         from triage.ops.config_audit import record_config_changes
 
         record_config_changes(app.store, app.settings)
-        if app.settings.drafting.learn_situations:  # trained now rather than at the first draft
-            _ = app.situation_model
-        release_free_heap()  # what loading and training freed (~6 MB, #19)
         pool = self.start_workers()
         if pool is not None:
             scheduler.add_interval("workers", guarded("workers", pool.replace_dead),
@@ -303,6 +301,7 @@ class Daemon:
         log.info("started %d parse process(es): %s", count,
                  ", ".join(str(p) for p in self.parsers.pids()))
         app.pipeline.parser = self.parsers
+        app.pipeline.after_store = pool.notify  # idle workers start on a stored batch at once
         self.workers = pool
         self.help_workers = True
         return pool

@@ -141,6 +141,8 @@ class Pipeline:
         # parse processes (triage.workers.ParsePool) the poll hands its batches to; None: the
         # polling process parses
         self.parser: BatchParser | None = None
+        # called after a batch stored new messages (wakes the worker processes)
+        self.after_store: Callable[[], object] | None = None
 
     # ------------------------------------------------------------------ ingest
     def to_ingest(self, item: RawItem, channel: str, backfill: bool = False) -> Ingest:
@@ -205,6 +207,8 @@ class Pipeline:
                records: list[Ingest]) -> RunStats:
         ids = self.store.add_items(source_name, records, result.cursor, channel=channel,
                                    threader=self.threader)
+        if ids and self.after_store is not None:
+            self.after_store()
         bad = sum(1 for b in records if b.parsed is None or b.error)
         return RunStats(fetched=len(records), stored=len(ids), quarantined=bad)
 

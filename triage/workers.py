@@ -5,8 +5,9 @@ process and starts that many worker processes that classify, plan deadlines, ren
 the stored messages (``Pipeline.process_pending``). Each worker builds its own collaborators
 from the settings (its own :class:`triage.services.App`: engine, model, renderer) and takes
 work through the store's claims, so no message is processed twice: a claim names its process,
-and the claims of a worker that died are taken over at once on this machine (after
-``ops.claim_ttl`` from another one). A worker stops on SIGTERM, or when its daemon is gone.
+and the claims of a worker that died are taken over within seconds on this machine (after
+``ops.claim_ttl`` from another one; see ``triage.store.ownership.Claims``). A worker stops
+on SIGTERM, or when its daemon is gone.
 
 The same number of parse processes (:class:`ParsePool`) parse the emails the polling process
 fetches: the poll hands each batch over in chunks and fetches the next batch meanwhile, then
@@ -24,10 +25,11 @@ import threading
 from collections.abc import Callable, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
 from multiprocessing.process import BaseProcess
+from typing import Any
 
 from triage.config import Settings
 from triage.mail.batch import ParseJob, ParseOutcome, parse_batch
-from triage.ops.memtrim import limit_arenas, release_free_heap
+from triage.ops.memtrim import limit_arenas
 
 log = logging.getLogger(__name__)
 
@@ -44,34 +46,40 @@ def worker_count(setting: str | int, cpus: int | None = None) -> int:
 
 def run_worker(settings: Settings, environ: Mapping[str, str], model_path: str | None,
                parent: int, stop: threading.Event | None = None,
-               on_ready: Callable[[], object] | None = None) -> None:
+               on_ready: Callable[[], object] | None = None, wake: Any = None,
+               idle_wait: float = IDLE_WAIT) -> None:
     """Process waiting messages until ``stop`` is set or the process ``parent`` is gone.
 
     Runs in the worker process (the target of :class:`WorkerPool`'s processes); SIGTERM and
     SIGINT set ``stop``, and the batch in hand is finished or given back. ``on_ready`` is
-    called once the collaborators are built (the model loaded).
+    called once the collaborators are built (the model loaded). A worker that found nothing
+    waits for ``wake`` (a multiprocessing Event the polling process sets when it stored
+    messages, :meth:`WorkerPool.notify`) at most ``idle_wait`` seconds, so it starts on the
+    first batch of a burst at once instead of up to ``idle_wait`` later (#19); after SIGTERM
+    the pool sets ``wake`` too (:meth:`WorkerPool.stop`).
     """
     from triage.services import App
 
     stop = stop or threading.Event()
+    # not wake.set() here: a handler that sets the Event this thread waits on deadlocks
     for sig in (signal.SIGTERM, signal.SIGINT):
         signal.signal(sig, lambda *_: stop.set())
     app = App(settings, environ=environ, model_path=model_path, stop=stop)
+    app.warm_up()  # the model loaded, the situation model trained, the heap settled (#19)
     pipeline = app.pipeline
-    if settings.drafting.learn_situations:  # trained now rather than at the first draft
-        _ = app.situation_model
-    release_free_heap()  # what loading and training freed (#19)
     log.info("worker %d ready", os.getpid())
     if on_ready is not None:
         on_ready()
     while not stop.is_set() and os.getppid() == parent:
+        if wake is not None:  # cleared before the claim: a batch stored after it wakes us
+            wake.clear()
         try:
             stats = pipeline.process_pending()
         except Exception:  # the store may be briefly unreachable: try again after a pause
             log.exception("worker %d: processing failed; trying again", os.getpid())
             stats = None
         if stats is None or not (stats.processed or stats.failed):
-            stop.wait(IDLE_WAIT)
+            (wake if wake is not None and stats is not None else stop).wait(idle_wait)
     try:  # give back what is still claimed, so others need not wait for the claims to expire
         app.ops.claims.release()
     except Exception:
@@ -80,11 +88,11 @@ def run_worker(settings: Settings, environ: Mapping[str, str], model_path: str |
 
 
 def _main(settings: Settings, environ: Mapping[str, str], model_path: str | None,
-          parent: int, level: int) -> None:
+          parent: int, level: int, wake: Any = None, idle_wait: float = IDLE_WAIT) -> None:
     logging.basicConfig(level=level, format="%(asctime)s worker %(process)d %(levelname)s "
                         "%(name)s: %(message)s")
     limit_arenas(settings.ops.malloc_arenas)
-    run_worker(settings, environ, model_path, parent)
+    run_worker(settings, environ, model_path, parent, wake=wake, idle_wait=idle_wait)
 
 
 class WorkerPool:
@@ -99,14 +107,20 @@ class WorkerPool:
         self.processes: list[BaseProcess] = []
         # a fresh interpreter per worker: no engine, lock or thread inherited from the daemon
         self.context = multiprocessing.get_context("spawn")
+        self.wake = self.context.Event()
+        """Set when the polling process stored messages: wakes the idle workers."""
 
     def _spawn(self) -> BaseProcess:
         p = self.context.Process(
             target=_main, name="triage-worker", daemon=True,
             args=(self.settings, self.environ, self.model_path, os.getpid(),
-                  logging.getLogger().getEffectiveLevel()))
+                  logging.getLogger().getEffectiveLevel(), self.wake))
         p.start()
         return p
+
+    def notify(self) -> None:
+        """Wake the idle workers: messages were stored (``Pipeline.after_store``)."""
+        self.wake.set()
 
     def start(self) -> None:
         """Start the workers."""
@@ -135,6 +149,7 @@ class WorkerPool:
         for p in self.processes:
             if p.is_alive():
                 p.terminate()
+        self.wake.set()  # an idle worker sees the stop now, not after its wait
         for p in self.processes:
             p.join(timeout)
             if p.is_alive():

@@ -7,17 +7,30 @@ ever raised by a signal, never lowered.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass, field
 
 from triage.config import PRIORITIES, DeadlineSettings
 
+_MARKS = re.compile("[" + "".join(re.escape(chr(i)) for i in range(0x300, 0x10000)
+                                  if unicodedata.combining(chr(i))) + "]+")
+"""The combining marks of the Basic Multilingual Plane (none lies below U+0300)."""
+
 
 def fold(text: str) -> str:
-    """Lower-case ``text`` and strip accents ("Mất kết nối" -> "mat ket noi")."""
+    """Lower-case ``text`` and strip accents ("Mất kết nối" -> "mat ket noi").
+
+    Every character with a combining class is dropped from the NFKD form; ASCII text is
+    returned lower-cased at once, and the marks are removed with one pattern, not a test per
+    character (#19: a tenth of the deadline stage's CPU per message)."""
     text = text.lower().replace("đ", "d")
-    return "".join(c for c in unicodedata.normalize("NFKD", text)
-                   if not unicodedata.combining(c))
+    if text.isascii():
+        return text
+    out = _MARKS.sub("", unicodedata.normalize("NFKD", text))
+    if out.isascii() or max(out) <= "\uffff":
+        return out
+    return "".join(c for c in out if not unicodedata.combining(c))  # marks beyond the BMP
 
 
 @dataclass(frozen=True)

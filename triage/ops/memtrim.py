@@ -11,12 +11,20 @@ The daemon's jobs run in a pool of threads, and glibc gives a thread that finds 
 busy an arena of its own (up to 8 per core), each keeping its freed pages: the 100,000-message
 soak crept by ~1 MB per 10,000 messages with the default and stayed flat with two arenas
 (docs/benchmarks.md). :func:`limit_arenas` sets that maximum (``ops.malloc_arenas``).
+
+After start-up, :func:`settle_heap` also tunes Python's garbage collector for the daemon's
+processes: a batch allocates and frees hundreds of thousands of objects, and with Python's
+default (a young collection every 700 net allocations) the daemon and a worker spent ~2 % of a
+burst's CPU collecting, a full collection walking the whole start-up heap (model, templates,
+caches) ~50-70 ms each time. Collecting the young generation every :data:`GC_YOUNG` net
+allocations cut that by ~90 % with the same peak memory (docs/benchmarks.md, #19).
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import logging
 from collections.abc import Callable
 from functools import cache
@@ -71,3 +79,17 @@ def release_free_heap() -> bool:
         return False
     trim(0)
     return True
+
+
+GC_YOUNG = 20_000
+"""Net allocations of objects between two young-generation collections in the daemon's
+processes (Python's default: 700); the older generations keep their thresholds."""
+
+
+def settle_heap(young: int = GC_YOUNG) -> None:
+    """After start-up: collect what loading and training left, collect the young generation
+    every ``young`` net allocations from now on, and give the free heap back to the OS."""
+    gc.collect()
+    _, middle, old = gc.get_threshold()
+    gc.set_threshold(young, middle, old)
+    release_free_heap()
