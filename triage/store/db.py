@@ -15,7 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import Engine, create_engine, event, inspect, text
 from sqlalchemy.exc import SQLAlchemyError
@@ -60,9 +60,31 @@ def make_engine(url: str) -> Engine:
                 cur.close()
 
             return engine
-        return create_engine(url, pool_pre_ping=True)
+        engine = create_engine(url, pool_pre_ping=True)
+        if engine.dialect.driver == "psycopg":
+            event.listen(engine, "do_execute", plan_arrays_per_call)
+        return engine
     except Exception as exc:
         raise StoreError(f"cannot open store {url.split('@')[-1]!r}: {exc}") from exc
+
+
+def plan_arrays_per_call(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
+    """Run a statement with an array parameter (``col = ANY(:values)``, the store's
+    ``one_of``) unprepared, so PostgreSQL plans it for the values it is given (#19).
+
+    psycopg prepares a statement on the server after its fifth run on a connection, and
+    PostgreSQL then keeps a generic plan chosen while the tables were small: a sequential
+    scan, which it kept using on a growing table. During a burst every batch's dedupe
+    lookup, thread lookups and summary reads scanned the whole table (most of the server's
+    time in storing a batch, the polling process waiting on it). Planning these few
+    statements per batch again is cheap; executemany (the inserts) stays prepared.
+    Returns True when it executed the statement (SQLAlchemy's ``do_execute`` event).
+    """
+    values = parameters.values() if isinstance(parameters, dict) else parameters or ()
+    if not any(isinstance(v, list) for v in values):
+        return False
+    cursor.execute(statement, parameters, prepare=False)
+    return True
 
 
 MIGRATION_LOCK = 0x7472_6961_6765  # "triage": the advisory lock key taken while migrating

@@ -1,0 +1,45 @@
+"""Statements with an array parameter are planned for their values on PostgreSQL (#19).
+
+psycopg prepares a statement on the server after its fifth run on a connection; PostgreSQL
+then reuses a generic plan chosen while the tables were small (a sequential scan). The
+store's ``col = ANY(:values)`` lookups (``one_of``) run unprepared instead
+(``triage.store.db.plan_arrays_per_call``), while the batch inserts stay prepared.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import text
+
+from tests.conftest import NOW, make_email
+from triage.clock import FrozenClock
+from triage.mail.parse import parse_email
+from triage.mail.threads import assign_threads
+from triage.store import Ingest, Store
+
+
+def prepared(store: Store) -> list[str]:
+    """The statements prepared on the pool's connection (one is used at a time here)."""
+    with store.engine.connect() as c:
+        return [str(r[0]) for r in c.execute(text("SELECT statement FROM pg_prepared_statements"))]
+
+
+def test_array_lookups_are_not_prepared_inserts_are(pg_url: str) -> None:
+    store = Store.open(pg_url, FrozenClock(NOW))
+    try:
+        store.ensure_source("mail", "imap")
+        for batch in range(8):  # more runs than psycopg's prepare threshold (5)
+            items = []
+            for n in range(3):
+                raw = make_email(subject=f"Order {batch}-{n}",
+                                 msgid=f"<m{batch}-{n}@example.com>")
+                items.append(Ingest(f"{batch}-{n}", raw, parse_email(raw, fallback_received=NOW)))
+            ids = store.add_items("mail", items, {"uid": batch}, threader=assign_threads)
+            assert len(ids) == 3
+            # the same batch again: the dedupe lookup (an ANY statement) still finds them
+            assert store.add_items("mail", items, {"uid": batch}, threader=assign_threads) == []
+        statements = prepared(store)
+        assert any("INSERT INTO messages" in s for s in statements), statements
+        assert not [s for s in statements if "ANY (" in s.upper()], statements
+        assert len(store.messages_by_ids(ids)) == 3
+    finally:
+        store.close()
