@@ -121,7 +121,7 @@ Index("ix_messages_sender_lower", func.lower(messages.c.sender))
 # The raw bytes of each message as received, one row per message, until retention drops the row
 # (``Messages.purge_raw``). Apart from the messages row, which is updated several times on its
 # way (claimed, processed) while these bytes never change. On PostgreSQL they are compressed
-# with lz4 where the server has it (migration 0020), not the slower default pglz.
+# with lz4 where the server has it (migration 0021), not the slower default pglz.
 message_raw = Table(
     "message_raw",
     metadata,
