@@ -243,8 +243,12 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     agent.wait_for_load_state()
     assert "never sent" in agent.locator("article.note").inner_text()
     agent.get_by_label("Canned text").select_option(label="template: request")
+    drafted = agent.get_by_label("Reply", exact=True).input_value()
     agent.get_by_role("button", name="Insert").click()
-    agent.wait_for_function("() => document.getElementById('draft-text').value.length > 200")
+    # wait for the inserted text itself: the draft already there is a long text too, and a
+    # loaded machine read it before the template arrived
+    agent.wait_for_function("prev => document.getElementById('draft-text').value !== prev",
+                            arg=drafted)
     inserted = agent.get_by_label("Reply", exact=True).input_value()
     # a template is a whole reply: it replaces the draft instead of doubling the greeting,
     # the signature and the reference
