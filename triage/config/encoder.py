@@ -7,7 +7,7 @@ from datetime import timedelta
 
 from pydantic import Field, field_validator
 
-from triage.config.llm import LLM_LANGUAGES
+from triage.config.llm import known_languages
 from triage.config.values import Duration, Section
 
 
@@ -38,10 +38,7 @@ class EncoderSettings(Section):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        bad = [v for v in value if v not in LLM_LANGUAGES]
-        if bad:
-            raise ValueError(f"unknown language(s) {bad}; use {', '.join(LLM_LANGUAGES)}")
-        return value
+        return known_languages(value)
 
     def inactive_fields(self) -> frozenset[str]:
         """Every field while disabled."""

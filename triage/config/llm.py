@@ -20,6 +20,17 @@ from triage.config.values import Duration, Section, is_loopback
 LLM_LANGUAGES = ("en", "vi", "id", "tl")
 """Languages ``languages`` may name (those the classifier knows)."""
 
+
+def known_languages(value: list[str]) -> list[str]:
+    """Return ``value`` when every entry is a language triage knows; raise ValueError (naming
+    the unknown ones and the known ones) otherwise. Shared by the settings that limit a job
+    to some languages."""
+    bad = [v for v in value if v not in LLM_LANGUAGES]
+    if bad:
+        raise ValueError(f"unknown language(s) {bad}; use {', '.join(LLM_LANGUAGES)}")
+    return value
+
+
 _URL = r"^https?://[^/?#]+(/[^?#]*)?$"
 
 
@@ -72,10 +83,7 @@ class LlmSettings(Section):
     @field_validator("languages")
     @classmethod
     def _languages(cls, value: list[str]) -> list[str]:
-        bad = [v for v in value if v not in LLM_LANGUAGES]
-        if bad:
-            raise ValueError(f"unknown language(s) {bad}; use {', '.join(LLM_LANGUAGES)}")
-        return value
+        return known_languages(value)
 
     @model_validator(mode="after")
     def _check(self) -> LlmSettings:

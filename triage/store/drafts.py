@@ -67,6 +67,17 @@ def supersede_drafts(c: Connection, message_ids: Sequence[int], now: datetime,
                   .values(status="superseded", updated_at=now))
 
 
+def move_response_deadline(c: Connection, message_id: int, due_at: datetime, policy: str,
+                           priority: str, state: str) -> None:
+    """Move the unmet response deadlines of ``message_id`` to ``due_at`` (a new category's
+    policy); the sweep looks at them again at its next run (``next_check_at`` cleared)."""
+    dl = s.deadlines
+    c.execute(update(dl).where(
+        dl.c.message_id == message_id, dl.c.kind.in_(RESPONSE_KINDS),
+        dl.c.state != "met").values(
+        due_at=due_at, policy=policy, priority=priority, state=state, next_check_at=None))
+
+
 @dataclass(frozen=True)
 class Reclassification:
     """An agent's new category for a message, with what follows from it: the classification,
@@ -233,7 +244,7 @@ class Drafts:
 
         Raises ReviewError when a reply to the message was approved or sent meanwhile.
         """
-        d, cl, dl = s.drafts, s.classifications, s.deadlines
+        d, cl = s.drafts, s.classifications
         now = self.clock.now()
         with self.engine.begin() as c:
             if c.execute(select(d.c.id).where(
@@ -250,12 +261,7 @@ class Drafts:
                  **({"drafted_by": PIPELINE_AUTHOR} if r.situation_detected else {})}
             )).inserted_primary_key[0])
             if r.due_at is not None:
-                # the sweep looks at it again at its next run (next_check_at cleared)
-                c.execute(update(dl).where(
-                    dl.c.message_id == r.message_id, dl.c.kind.in_(RESPONSE_KINDS),
-                    dl.c.state != "met").values(
-                    due_at=r.due_at, policy=r.policy, priority=r.priority, state=r.state,
-                    next_check_at=None))
+                move_response_deadline(c, r.message_id, r.due_at, r.policy, r.priority, r.state)
             c.execute(insert(s.corrections).values(
                 message_id=r.message_id, text=r.correction_text,
                 language=r.classification.language, channel=r.channel,

@@ -21,9 +21,9 @@ from triage.store.base import Aggregate, row_dict
 from triage.store.drafts import (
     OPEN,
     PIPELINE_AUTHOR,
-    RESPONSE_KINDS,
     classification_values,
     draft_values,
+    move_response_deadline,
     supersede_drafts,
 )
 from triage.store.opinions import unsure_untouched
@@ -71,7 +71,7 @@ class EncoderRescores(Aggregate):
         draft by ``r.draft`` (written by the pipeline, so still untouched) and move the open
         response deadline. Return whether the label and draft were replaced. Raises StoreError
         (also when the message was re-scored already)."""
-        m, cl, d, dl = s.messages, s.classifications, s.drafts, s.deadlines
+        m, cl, d = s.messages, s.classifications, s.drafts
         now = self.clock.now()
         with self.write(f"cannot store the re-score of message {r.message_id}") as c:
             applied = False
@@ -92,11 +92,8 @@ class EncoderRescores(Aggregate):
                 c.execute(insert(d).values(draft_values(r.message_id, r.draft, now,
                                                         PIPELINE_AUTHOR)))
                 if r.due_at is not None:
-                    c.execute(update(dl).where(
-                        dl.c.message_id == r.message_id, dl.c.kind.in_(RESPONSE_KINDS),
-                        dl.c.state != "met").values(
-                        due_at=r.due_at, policy=r.policy, priority=r.priority, state=r.state,
-                        next_check_at=None))
+                    move_response_deadline(c, r.message_id, r.due_at, r.policy, r.priority,
+                                           r.state)
             c.execute(insert(s.encoder_rescores).values(
                 message_id=r.message_id, old_category=r.old_category,
                 new_category=r.classification.category, head=r.head, weight=r.weight,
