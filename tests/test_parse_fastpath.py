@@ -10,6 +10,7 @@ starting with '-', folded and broken headers, nested and broken multiparts, boun
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import itertools
 from datetime import UTC, datetime
@@ -25,8 +26,10 @@ from bench.mailgen import mails
 from tests.tricky_mail import tricky_mails
 from triage.mail import parse as parse_module
 from triage.mail import quotes
+from triage.mail import scrub as scrub_module
 from triage.mail.batch import parse_batch
 from triage.mail.mime import IndexedMessage, decoded_size, parse_bytes
+from triage.models import Attachment
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 TESTS = Path(__file__).parent
@@ -304,3 +307,53 @@ def test_signature_patterns_match_the_same_without_leading_white_space() -> None
         assert [bool(pattern.match(ln)) for ln in lines] == \
             [bool(pattern.match(ln.lstrip())) for ln in lines]
     assert sum(1 for ln in lines if quotes._SIGNATURE.match(ln)) > 10
+
+
+def _plain_clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    if isinstance(value, list):
+        return [_plain_clean(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain_scrub(value)
+    return value
+
+
+def _plain_scrub(obj: Any) -> Any:
+    """The scrub before #19's shortcuts: every field cleaned, always a copy."""
+    changes = {f.name: _plain_clean(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    for name, limit in scrub_module.LIMITS.items():
+        if isinstance(changes.get(name), str):
+            changes[name] = changes[name][:limit]
+    return dataclasses.replace(obj, **changes)
+
+
+DIRTY = ["", "plain", "nul\x00inside", "\x00", "lone \udcff surrogate", "\ud800\x00\udfff",
+         "tiếng Việt", "tiếng \udce1 Việt\x00", "x" * 1200, "ý" * 400 + "\udc80"]
+
+
+def test_scrub_equals_the_plain_cleaning_of_every_field() -> None:
+    """Parsed fixtures (not yet scrubbed) and messages with dirty strings in every string
+    field, list and attachment: the same values as cleaning every field, and the message
+    itself back only when nothing changed."""
+    parsed = []
+    for _, raw in CORPUS:
+        try:
+            parsed.append(parse_module.parse_email(raw, fallback_received=NOW))
+        except Exception:  # quarantined ones have nothing to scrub
+            continue
+    base = parsed[0]
+    strings = [f.name for f in dataclasses.fields(base) if isinstance(getattr(base, f.name), str)]
+    for name, dirty in itertools.product(strings, DIRTY):
+        parsed.append(dataclasses.replace(base, **{name: dirty}))
+    for dirty in DIRTY:
+        parsed.append(dataclasses.replace(
+            base, references=["<a@x>", dirty], to=[dirty], cc=[],
+            attachments=[Attachment(filename=dirty, content_type="text/plain", size=1)]))
+    unchanged = 0
+    for msg in parsed:
+        ours, theirs = scrub_module.scrub(msg), _plain_scrub(msg)
+        assert ours == theirs
+        assert (ours is msg) == (theirs == msg)
+        unchanged += ours is msg
+    assert unchanged > 500 and len(parsed) - unchanged > 40
