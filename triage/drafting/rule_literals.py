@@ -115,23 +115,39 @@ def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     return found
 
 
-def _folds_to_ascii(ch: str) -> bool:
-    """Whether case-insensitive matching lets ``ch`` match an ASCII character (the Kelvin
-    sign matches "k", the long s "s")."""
-    pattern = re.compile(re.escape(ch), re.IGNORECASE)
-    return not ch.isascii() and any(pattern.fullmatch(chr(c)) for c in range(128))
+CASE_FIXES = str.maketrans(
+    "\u0130\u0131\u017f\u0399\u039c\u03a3\u03b9\u03bc\u03c3\u03d0\u03d1\u03d5\u03d6\u03f0"
+    "\u03f1\u03f5\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1e9b\u1fbe\u1fd3\u1fe3"
+    "\ua64a\ua64b\ufb06",
+    "\u0069\u0069\u0073\u0345\u00b5\u03c2\u0345\u00b5\u03c2\u03b2\u03b8\u03c6\u03c0\u03ba"
+    "\u03c1\u03b5\u0432\u0434\u043e\u0441\u0442\u0442\u044a\u0463\u1e61\u0345\u0390\u03b0"
+    "\u1c88\u1c88\ufb05")
+"""The characters whose ``str.lower()`` is not what case-insensitive matching compares them
+as (``re`` compares each character's simple lowercase, and treats the members of each of its
+extra case groups, ``re._casefix``, as one: "ſ" matches "s", "ı" matches "i"), mapped to the
+smallest member of their group; ``Σ``'s lowercase also depends on its neighbours. 31
+characters on Python 3.11 (tests/test_draft_fastpath.py computes the table again over all of
+Unicode)."""
+_HAS_CASE_FIX = re.compile("[" + "".join(map(chr, CASE_FIXES)) + "]")
 
 
-def ascii_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Return strings one of which an ASCII text's ``lower()`` holds wherever the
-    case-insensitive ``pattern`` matches the text (its :func:`required_literals` as written,
-    all lowercase), or None when the pattern gives none.
+def case_view(text: str) -> str:
+    """``text`` as case-insensitive matching sees it: each character in the form it is
+    compared in. Where a case-insensitive pattern matches ``text``, each of its
+    :func:`case_gate_literals` occurs in this view (#19: the gates of technical details and
+    order keywords used to skip only ASCII text)."""
+    if not text.isascii() and _HAS_CASE_FIX.search(text) is not None:
+        text = text.translate(CASE_FIXES)
+    return text.lower()
 
-    Case-insensitive matching of an ASCII text compares its ASCII letters without case, so
-    a required lowercase string occurs in its ``lower()``; a non-ASCII required string never
-    occurs there, and never matches, unless one of its characters folds to ASCII (refused)."""
+
+def case_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which :func:`case_view` of any text holds wherever the
+    case-insensitive ``pattern`` matches that text (its :func:`required_literals` as written),
+    or None when the pattern gives none or one of them holds a character that is not in the
+    form matching compares it as (an upper-case letter, "ſ", "ı")."""
     found = required_literals(pattern.pattern)
-    if found is None or any(w != w.lower() or any(map(_folds_to_ascii, w)) for w in found):
+    if found is None or any(w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
         return None
     return tuple(sorted(found))
 
