@@ -118,6 +118,15 @@ EDGE = {
             ("quoted-printable", b"quoted-printable", b"ab=3Dc=\r\nd"),
             ("seven-bit", b"7bit", b"plain words"),
         ]},
+    "rfc2231-params": (
+        "From: a@x.example\r\nSubject: p\r\nContent-Type: multipart/mixed; boundary=\"p1\"\r\n"
+        "\r\n--p1\r\nContent-Type: text/plain; charset=\"utf-8\"; format=flowed\r\n\r\nhi\r\n"
+        "--p1\r\nContent-Type: application/pdf; name*0=\"ho\u00e1 \"; name*1=\"don.pdf\"\r\n"
+        "Content-Disposition: attachment; filename*=utf-8''h%C3%B3a%20%C4%91%C6%A1n.pdf;"
+        " size=12\r\n\r\nxxx\r\n--p1\r\nContent-Type: image/png; name=\"a;b.png\"; x=\"q\\\"t\"\r\n"
+        "Content-Disposition: inline; filename=\"t\u1ec7p.png\"\r\n\r\nyyy\r\n"
+        "--p1\r\nContent-Type: text/plain; charset=iso-8859-1; charset=utf-8;;=x; bare\r\n"
+        "\r\nzz\r\n--p1--\r\n").encode("utf-8"),
     "digest": b"From: a@x.example\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n"
               b"\r\nFrom: inner@x.example\r\nSubject: in\r\n\r\nbody\r\n--d--\r\n",
 }
@@ -150,6 +159,7 @@ def tree(msg: Message) -> list[Any]:
             part.preamble, part.epilogue,
             [(type(d).__name__, str(d)) for d in part.defects],
             part.get_content_type(), part.get_params(), part.get_filename(),
+            part.get_params(header="content-disposition"), part.get_param("name"),
             part.get_content_charset(), part.get_boundary(), part.get_content_disposition(),
             [part.get(h) for h in ("From", "subject", "X-Name", "Content-ID", "nope")],
             "content-type" in part, "X-NOPE" in part,
@@ -357,3 +367,14 @@ def test_scrub_equals_the_plain_cleaning_of_every_field() -> None:
         assert (ours is msg) == (theirs == msg)
         unchanged += ours is msg
     assert unchanged > 500 and len(parsed) - unchanged > 40
+
+
+def test_parameters_read_once_per_value_equal_the_standard_librarys() -> None:
+    """Parameters are parsed once per header value and process: a second message with the
+    same values reads them from the cache, and still gets what the standard library reads."""
+    raw = dict(CORPUS)["edge-rfc2231-params"]
+    first, again = parse_bytes(raw), parse_bytes(raw)
+    theirs = BytesParser(policy=policy.compat32).parsebytes(raw)
+    assert tree(first) == tree(again) == tree(theirs)
+    names = [p.get_filename() for p in again.walk()]
+    assert names[:3] == [None, None, "hóa đơn.pdf"] and names[3] and names[4] is None
