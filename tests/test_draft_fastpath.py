@@ -414,3 +414,31 @@ def test_render_template_tidies_like_the_plain_substitutions(source: str, expect
     import jinja2
 
     assert Renderer.render_template(jinja2.Template(source), {"x": 1, "y": 2}) == expected
+
+
+def test_matches_from_the_prefixes_are_finditers() -> None:
+    """Matches tried only where a prefix starts in the case view are ``finditer``'s, with
+    overlapping prefixes, lookbehinds in front, matches that swallow later prefixes, and
+    every text of the gate tests; the view keeps each character's place."""
+    import re
+
+    from triage.drafting import extract
+    from triage.drafting.rule_literals import case_prefix_literals, case_view, matches_from
+
+    everything = "".join(map(chr, range(0x110000)))
+    assert len(case_view(everything)) == len(everything)
+    patterns = [extract._KEYED, re.compile(r"(?<![\w])(?:ab|abab|ba)\w*", re.IGNORECASE),
+                re.compile(r"(?<!x)(?:order|ord)(?:er)?\s*#?\d*", re.IGNORECASE),
+                re.compile(r"(?:don|đơn|số)\s*(?:hàng)?", re.IGNORECASE)]
+    texts = [r.text for r in _requests()[:200]] + GATE_TEXTS + [
+        "abababab ba ab xab ABAB Ab", "xorder order12 ORDERER ord #5 ORD", "MÃ ĐƠN mã ma don",
+        "İd ıd ſo ſố SỐ số", "ab" * 50]
+    for pattern in patterns:
+        starts = case_prefix_literals(pattern)
+        assert starts is not None, pattern.pattern
+        for text in texts:
+            fast = [m.span() for m in matches_from(pattern, text, case_view(text), starts)]
+            assert fast == [m.span() for m in pattern.finditer(text)], (pattern.pattern, text)
+    assert case_prefix_literals(re.compile(r"(?<=a)(?:bc|de)", re.IGNORECASE)) == ("bc", "de")
+    assert case_prefix_literals(re.compile(r"\w+order", re.IGNORECASE)) is None
+    assert case_prefix_literals(re.compile(r"(?:Order|abc)", re.IGNORECASE)) is None

@@ -18,7 +18,12 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
-from triage.drafting.rule_literals import case_gate_literals, case_view
+from triage.drafting.rule_literals import (
+    case_gate_literals,
+    case_prefix_literals,
+    case_view,
+    matches_from,
+)
 
 # ------------------------------------------------------------------ results
 
@@ -135,6 +140,9 @@ _KEYED = re.compile(
 _KEYED_WORDS = case_gate_literals(_KEYED)
 """Strings a text's ``case_view`` holds wherever :data:`_KEYED` matches it (#19: the
 case-insensitive keyword search cost ~0.1 ms on a long mail that names no order)."""
+_KEYED_STARTS = case_prefix_literals(_KEYED)
+"""Strings one of which a text's ``case_view`` holds where a match of :data:`_KEYED` starts:
+it is tried there only (#19: the search tried the keyword alternation at every character)."""
 _HASH = re.compile(r"(?<![\w&])#(\d{3,20})\b")
 _OWN_TOKEN = re.compile(r"^T-\d+$", re.IGNORECASE)
 
@@ -163,6 +171,8 @@ def extract_order_numbers(text: str, claims: _Claims | None = None,
         lowered = case_view(text)
         if not any(w in lowered for w in _KEYED_WORDS):
             keyed = iter(())
+        elif _KEYED_STARTS is not None:
+            keyed = matches_from(_KEYED, text, lowered, _KEYED_STARTS)
     for m in keyed:
         connect = m.group("connect") or ""
         strong = bool(connect.strip()) or text[m.start("value") - 1:m.start("value")] == "#"

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
 from typing import Any
@@ -193,6 +193,50 @@ def prefix_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     if not found or min(map(len, found)) < MIN_LENGTH:
         return None
     return found
+
+
+def case_prefix_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which :func:`case_view` of a text holds where any match of the
+    case-insensitive ``pattern`` starts (lookbehinds in front skipped: they take no
+    characters), or None (see :func:`prefix_literals`; words :func:`case_gate_literals`
+    would refuse are refused too)."""
+    parsed = _parsed(pattern.pattern)
+    if parsed is None:
+        return None
+    items, flags = list(parsed[0]), parsed[1]
+    while items and items[0][0] in (_C.ASSERT, _C.ASSERT_NOT) and items[0][1][0] == -1:
+        items = items[1:]
+    found = _prefixes(items, flags) if items else None
+    if not found or min(map(len, found)) < MIN_LENGTH or any(
+            w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
+        return None
+    return tuple(sorted(found))
+
+
+def matches_from(pattern: re.Pattern[str], text: str, view: str,
+                 prefixes: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern every match of which starts with one of
+    ``prefixes`` in ``view`` (``case_view(text)``, of the same length: each character's
+    view is one character): ``match`` is tried only where one of them starts, leftmost
+    first, from the end of the last match on, as ``finditer`` goes."""
+    starts = set()
+    for word in prefixes:
+        at = view.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = view.find(word, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at < end:
+            continue
+        found = pattern.match(text, at)
+        if found is None:
+            continue
+        if found.end() == at:  # an empty match: finditer's own rules from here on
+            yield from pattern.finditer(text, at)
+            return
+        yield found
+        end = found.end()
 
 
 class LiteralIndex:
