@@ -340,6 +340,7 @@ def test_tech_details_with_the_gates_equal_the_plain_searches(
     assert any(g.device for g in gated) and any(g.browser for g in gated)
     assert any(g.device and not t.isascii() for g, t in zip(gated, texts, strict=True))
     monkeypatch.setattr(techdetails, "_GATES", dict.fromkeys(techdetails._GATES))
+    monkeypatch.setattr(techdetails, "_STARTS", dict.fromkeys(techdetails._STARTS))
     assert gated == [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
                      for i, t in enumerate(texts)]
 
@@ -427,12 +428,19 @@ def test_matches_from_the_prefixes_are_finditers() -> None:
 
     everything = "".join(map(chr, range(0x110000)))
     assert len(case_view(everything)) == len(everything)
-    patterns = [extract._KEYED, re.compile(r"(?<![\w])(?:ab|abab|ba)\w*", re.IGNORECASE),
+    from triage.drafting import techdetails
+
+    patterns = [extract._KEYED, *techdetails._STARTS,
+                re.compile(r"(?<![\w])(?:ab|abab|ba)\w*", re.IGNORECASE),
+                re.compile(r"(?:ab)+c|^x?(?:ba)*?d", re.IGNORECASE),
+                re.compile(r"\b(?:(?:v|ver)\s*)?build\d+|(?<![\w.])v(?=\d)\w", re.IGNORECASE),
                 re.compile(r"(?<!x)(?:order|ord)(?:er)?\s*#?\d*", re.IGNORECASE),
                 re.compile(r"(?:don|đơn|số)\s*(?:hàng)?", re.IGNORECASE)]
     texts = [r.text for r in _requests()[:200]] + GATE_TEXTS + [
         "abababab ba ab xab ABAB Ab", "xorder order12 ORDERER ord #5 ORD", "MÃ ĐƠN mã ma don",
-        "İd ıd ſo ſố SỐ số", "ab" * 50]
+        "İd ıd ſo ſố SỐ số", "ab" * 50, "ababc abac xbabad xd d bad", "v12 ver 3 V4x 5 .v6",
+        "App Version 2.3.1, build 4411, v5.0, bản 1.2, Bersyon 3.4", "vv1 vver2 appv3 vbuild7",
+        "ver build12 Vbuild3 v build4"]
     for pattern in patterns:
         starts = case_prefix_literals(pattern)
         assert starts is not None, pattern.pattern
@@ -441,4 +449,7 @@ def test_matches_from_the_prefixes_are_finditers() -> None:
             assert fast == [m.span() for m in pattern.finditer(text)], (pattern.pattern, text)
     assert case_prefix_literals(re.compile(r"(?<=a)(?:bc|de)", re.IGNORECASE)) == ("bc", "de")
     assert case_prefix_literals(re.compile(r"\w+order", re.IGNORECASE)) is None
+    assert case_prefix_literals(re.compile(r"(?:ab)+c", re.IGNORECASE)) == ("ab",)
+    assert case_prefix_literals(re.compile(r"^(?:app )?v(?:er)?", re.IGNORECASE)) == \
+        ("app ", "v")
     assert case_prefix_literals(re.compile(r"(?:Order|abc)", re.IGNORECASE)) is None

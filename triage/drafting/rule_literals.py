@@ -195,20 +195,57 @@ def prefix_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     return found
 
 
+def _starts(items: list[Any], flags: int) -> Literals | None:
+    """The strings one of which every match of the sequence ``items`` starts with, or None:
+    :func:`_prefixes` also through zero-width assertions of position and lookbehinds in
+    front, and optional repeats (``(?:app )?version`` -> "app ", "version")."""
+    while items and (items[0][0] is _C.AT or (
+            items[0][0] in (_C.ASSERT, _C.ASSERT_NOT) and items[0][1][0] == -1)):
+        items = items[1:]
+    if not items:
+        return None
+    (op, av), rest = items[0], items[1:]
+    if op is _C.LITERAL:
+        run = []
+        for op2, av2 in items:
+            if op2 is not _C.LITERAL:
+                break
+            run.append(chr(av2))
+        return frozenset({"".join(run)})
+    if op is _C.SUBPATTERN:
+        _group, add, _delete, body = av
+        return None if (flags | add) & re.IGNORECASE else _starts([*body, *rest], flags | add)
+    if op is _C.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _starts([*branch, *rest], flags)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        low, high, body = av
+        if high == 0:
+            return _starts(rest, flags)
+        head = _starts(list(body), flags)  # the body alone: a run may not go on past it
+        if head is None or low >= 1:
+            return head
+        after = _starts(rest, flags)
+        return None if after is None else head | after
+    return None
+
+
 def case_prefix_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     """Return strings one of which :func:`case_view` of a text holds where any match of the
-    case-insensitive ``pattern`` starts (lookbehinds in front skipped: they take no
-    characters), or None (see :func:`prefix_literals`; words :func:`case_gate_literals`
-    would refuse are refused too)."""
+    case-insensitive ``pattern`` starts (:func:`_starts`), or None when the pattern's form
+    gives none or one of them is not in the form matching compares it as (see
+    :func:`case_gate_literals`). Single characters count: :func:`matches_from` only needs
+    every start among them."""
     parsed = _parsed(pattern.pattern)
     if parsed is None:
         return None
-    items, flags = list(parsed[0]), parsed[1]
-    while items and items[0][0] in (_C.ASSERT, _C.ASSERT_NOT) and items[0][1][0] == -1:
-        items = items[1:]
-    found = _prefixes(items, flags) if items else None
-    if not found or min(map(len, found)) < MIN_LENGTH or any(
-            w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
+    found = _starts(list(parsed[0]), parsed[1])
+    if not found or any(w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
         return None
     return tuple(sorted(found))
 

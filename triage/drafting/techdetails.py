@@ -12,7 +12,12 @@ import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from triage.drafting.rule_literals import case_gate_literals, case_view
+from triage.drafting.rule_literals import (
+    case_gate_literals,
+    case_prefix_literals,
+    case_view,
+    matches_from,
+)
 
 _DEVICE = re.compile(
     r"\b(?:iphone(?:\s*(?:\d{1,2}|se|x[rs]?))?(?:\s*(?:pro\s*max|pro|plus|mini))?|ipad(?:\s*(?:pro|air|mini))?"
@@ -60,13 +65,22 @@ _GATES = {p: case_gate_literals(p) for p in (_DEVICE, _OS, _BROWSER, _QUOTED)}
 device, system or browser, and each search costs ~0.02 ms, ~0.05 on Vietnamese text)."""
 
 
+_STARTS = {p: case_prefix_literals(p) for p in (_DEVICE, _OS, _BROWSER, _QUOTED, _VERSION)}
+"""Per case-insensitive pattern, the strings one of which starts each of its matches in the
+case view: it is tried only there (#19: the version search tried its alternation at every
+character, 0.04 ms a message)."""
+
+
 def _search(pattern: re.Pattern[str], text: str, lowered: str) -> re.Match[str] | None:
     """``pattern.search(text)``, skipped when ``lowered`` (the text's ``case_view``) holds
-    none of the pattern's required strings."""
-    words = _GATES[pattern]
+    none of the pattern's required strings, and tried only where a match can start."""
+    words = _GATES.get(pattern)
     if words is not None and not any(w in lowered for w in words):
         return None
-    return pattern.search(text)
+    starts = _STARTS[pattern]
+    if starts is None:
+        return pattern.search(text)
+    return next(matches_from(pattern, text, lowered, starts), None)
 
 
 @dataclass(frozen=True)
@@ -109,7 +123,7 @@ def detect_tech_details(text: str, attachment_types: Sequence[str] = ()) -> Tech
     # versions and error codes hold a digit, a quoted error text an opening quote: skip
     # the scans that cannot match (many messages have neither)
     has_digit = _DIGIT.search(text) is not None
-    version = _VERSION.search(text) if has_digit else None
+    version = _search(_VERSION, text, lowered) if has_digit else None
     app_version = version.group("ver") if version else ""
     if not app_version and browser and browser.group("ver"):
         app_version = browser.group(0).strip()
