@@ -424,7 +424,12 @@ def test_matches_from_the_prefixes_are_finditers() -> None:
     import re
 
     from triage.drafting import extract
-    from triage.drafting.rule_literals import case_prefix_literals, case_view, matches_from
+    from triage.drafting.rule_literals import (
+        case_gate_literals,
+        case_prefix_literals,
+        case_view,
+        matches_from,
+    )
 
     everything = "".join(map(chr, range(0x110000)))
     assert len(case_view(everything)) == len(everything)
@@ -450,6 +455,8 @@ def test_matches_from_the_prefixes_are_finditers() -> None:
     assert case_prefix_literals(re.compile(r"(?<=a)(?:bc|de)", re.IGNORECASE)) == ("bc", "de")
     assert case_prefix_literals(re.compile(r"\w+order", re.IGNORECASE)) is None
     assert case_prefix_literals(re.compile(r"(?:ab)+c", re.IGNORECASE)) == ("ab",)
+    verbose = re.compile(r"a b # c", re.IGNORECASE | re.VERBOSE)  # "ab" read without the flag
+    assert case_prefix_literals(verbose) is None and case_gate_literals(verbose) is None
     assert case_prefix_literals(re.compile(r"^(?:app )?v(?:er)?", re.IGNORECASE)) == \
         ("app ", "v")
     assert case_prefix_literals(re.compile(r"(?:Order|abc)", re.IGNORECASE)) is None

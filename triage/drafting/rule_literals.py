@@ -146,6 +146,8 @@ def case_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     case-insensitive ``pattern`` matches that text (its :func:`required_literals` as written),
     or None when the pattern gives none or one of them holds a character that is not in the
     form matching compares it as (an upper-case letter, "ſ", "ı")."""
+    if pattern.flags & re.VERBOSE:  # its source is read without flags here
+        return None
     found = required_literals(pattern.pattern)
     if found is None or any(w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
         return None
@@ -241,7 +243,7 @@ def case_prefix_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     gives none or one of them is not in the form matching compares it as (see
     :func:`case_gate_literals`). Single characters count: :func:`matches_from` only needs
     every start among them."""
-    parsed = _parsed(pattern.pattern)
+    parsed = None if pattern.flags & re.VERBOSE else _parsed(pattern.pattern)
     if parsed is None:
         return None
     found = _starts(list(parsed[0]), parsed[1])
