@@ -10,6 +10,7 @@ starting with '-', folded and broken headers, nested and broken multiparts, boun
 
 from __future__ import annotations
 
+import dataclasses
 import email.utils
 import itertools
 from datetime import UTC, datetime
@@ -19,14 +20,17 @@ from email.parser import BytesParser
 from pathlib import Path
 from typing import Any
 
+import inscriptis
 import pytest
 
 from bench.mailgen import mails
 from tests.tricky_mail import tricky_mails
+from triage.mail import htmlquote, quotes
 from triage.mail import parse as parse_module
-from triage.mail import quotes
+from triage.mail import scrub as scrub_module
 from triage.mail.batch import parse_batch
 from triage.mail.mime import IndexedMessage, decoded_size, parse_bytes
+from triage.models import Attachment
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 TESTS = Path(__file__).parent
@@ -115,6 +119,15 @@ EDGE = {
             ("quoted-printable", b"quoted-printable", b"ab=3Dc=\r\nd"),
             ("seven-bit", b"7bit", b"plain words"),
         ]},
+    "rfc2231-params": (
+        "From: a@x.example\r\nSubject: p\r\nContent-Type: multipart/mixed; boundary=\"p1\"\r\n"
+        "\r\n--p1\r\nContent-Type: text/plain; charset=\"utf-8\"; format=flowed\r\n\r\nhi\r\n"
+        "--p1\r\nContent-Type: application/pdf; name*0=\"ho\u00e1 \"; name*1=\"don.pdf\"\r\n"
+        "Content-Disposition: attachment; filename*=utf-8''h%C3%B3a%20%C4%91%C6%A1n.pdf;"
+        " size=12\r\n\r\nxxx\r\n--p1\r\nContent-Type: image/png; name=\"a;b.png\"; x=\"q\\\"t\"\r\n"
+        "Content-Disposition: inline; filename=\"t\u1ec7p.png\"\r\n\r\nyyy\r\n"
+        "--p1\r\nContent-Type: text/plain; charset=iso-8859-1; charset=utf-8;;=x; bare\r\n"
+        "\r\nzz\r\n--p1--\r\n").encode("utf-8"),
     "digest": b"From: a@x.example\r\nContent-Type: multipart/digest; boundary=d\r\n\r\n--d\r\n"
               b"\r\nFrom: inner@x.example\r\nSubject: in\r\n\r\nbody\r\n--d--\r\n",
 }
@@ -147,6 +160,7 @@ def tree(msg: Message) -> list[Any]:
             part.preamble, part.epilogue,
             [(type(d).__name__, str(d)) for d in part.defects],
             part.get_content_type(), part.get_params(), part.get_filename(),
+            part.get_params(header="content-disposition"), part.get_param("name"),
             part.get_content_charset(), part.get_boundary(), part.get_content_disposition(),
             [part.get(h) for h in ("From", "subject", "X-Name", "Content-ID", "nope")],
             "content-type" in part, "X-NOPE" in part,
@@ -208,6 +222,8 @@ def _plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(parse_module, "decode_header_value", parse_module._decode_header_value)
     monkeypatch.setattr(quotes, "_plain", lambda line: False)
     monkeypatch.setattr(parse_module, "decoded_size", _plain_size)
+    monkeypatch.setattr(parse_module, "html_text", inscriptis.get_text)
+    monkeypatch.setattr(htmlquote, "html_text", inscriptis.get_text)
 
 
 def _plain_size(part: Message) -> int:
@@ -304,3 +320,92 @@ def test_signature_patterns_match_the_same_without_leading_white_space() -> None
         assert [bool(pattern.match(ln)) for ln in lines] == \
             [bool(pattern.match(ln.lstrip())) for ln in lines]
     assert sum(1 for ln in lines if quotes._SIGNATURE.match(ln)) > 10
+
+
+def _plain_clean(value: Any) -> Any:
+    if isinstance(value, str):
+        return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    if isinstance(value, list):
+        return [_plain_clean(v) for v in value]
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        return _plain_scrub(value)
+    return value
+
+
+def _plain_scrub(obj: Any) -> Any:
+    """The scrub before #19's shortcuts: every field cleaned, always a copy."""
+    changes = {f.name: _plain_clean(getattr(obj, f.name)) for f in dataclasses.fields(obj)}
+    for name, limit in scrub_module.LIMITS.items():
+        if isinstance(changes.get(name), str):
+            changes[name] = changes[name][:limit]
+    return dataclasses.replace(obj, **changes)
+
+
+DIRTY = ["", "plain", "nul\x00inside", "\x00", "lone \udcff surrogate", "\ud800\x00\udfff",
+         "tiếng Việt", "tiếng \udce1 Việt\x00", "x" * 1200, "ý" * 400 + "\udc80"]
+
+
+def test_scrub_equals_the_plain_cleaning_of_every_field() -> None:
+    """Parsed fixtures (not yet scrubbed) and messages with dirty strings in every string
+    field, list and attachment: the same values as cleaning every field, and the message
+    itself back only when nothing changed."""
+    parsed = []
+    for _, raw in CORPUS:
+        try:
+            parsed.append(parse_module.parse_email(raw, fallback_received=NOW))
+        except Exception:  # quarantined ones have nothing to scrub
+            continue
+    base = parsed[0]
+    strings = [f.name for f in dataclasses.fields(base) if isinstance(getattr(base, f.name), str)]
+    for name, dirty in itertools.product(strings, DIRTY):
+        parsed.append(dataclasses.replace(base, **{name: dirty}))
+    for dirty in DIRTY:
+        parsed.append(dataclasses.replace(
+            base, references=["<a@x>", dirty], to=[dirty], cc=[],
+            attachments=[Attachment(filename=dirty, content_type="text/plain", size=1)]))
+    unchanged = 0
+    for msg in parsed:
+        ours, theirs = scrub_module.scrub(msg), _plain_scrub(msg)
+        assert ours == theirs
+        assert (ours is msg) == (theirs == msg)
+        unchanged += ours is msg
+    assert unchanged > 500 and len(parsed) - unchanged > 40
+
+
+def test_parameters_read_once_per_value_equal_the_standard_librarys() -> None:
+    """Parameters are parsed once per header value and process: a second message with the
+    same values reads them from the cache, and still gets what the standard library reads."""
+    raw = dict(CORPUS)["edge-rfc2231-params"]
+    first, again = parse_bytes(raw), parse_bytes(raw)
+    theirs = BytesParser(policy=policy.compat32).parsebytes(raw)
+    assert tree(first) == tree(again) == tree(theirs)
+    names = [p.get_filename() for p in again.walk()]
+    assert names[:3] == [None, None, "hóa đơn.pdf"] and names[3] and names[4] is None
+
+
+STYLES = ["", "display:none", "DISPLAY: None; color: red", "display: block; margin-top: 2em",
+          "margin-top: auto; margin-bottom: 3px", "white-space: pre", "-webkit-white-space: pre",
+          "padding-left: 4em;;;", "font-family: Arial, sans-serif; font-size: 14px",
+          "margin-bottom: 1.5rem; display: inline", "vertical-align: top; horizontal-align: center",
+          ":x", "margin-top:", "padding-left: -2em", "display: none; display: block",
+          "margin-top: 99999999em", "MARGIN-BEFORE: 1em; padding-start: 2em"]
+
+
+def test_html_text_with_styles_read_once_equals_inscriptis() -> None:
+    """Every style above, in paragraphs, cells, lists and nested blocks, twice (the second
+    time from the cache), and every HTML part of the corpus: the text inscriptis gives."""
+    from triage.mail.htmltext import html_text, style_calls
+
+    htmls = []
+    for a, b in itertools.product(STYLES, STYLES[::2]):
+        htmls.append(f'<div style="{a}"><p style="{b}">one  two</p><table><tr><td style="{a}">'
+                     f'c1</td><td style="{b}">c2\n c3</td></tr></table><ul><li style="{b}">i'
+                     f'</li></ul><span style="{a}">tail</span> end</div>')
+    for _, raw in CORPUS:
+        for part in parse_bytes(raw).walk():
+            if part.get_content_type() == "text/html":
+                htmls.append(parse_module._part_text(part))
+    assert len(htmls) >= 400
+    for html in htmls + htmls[:300]:
+        assert html_text(html) == inscriptis.get_text(html), html[:200]
+    assert style_calls.cache_info().hits > 1000

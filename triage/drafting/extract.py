@@ -18,7 +18,12 @@ from decimal import Decimal, InvalidOperation
 
 import phonenumbers
 
-from triage.drafting.rule_literals import ascii_gate_literals
+from triage.drafting.rule_literals import (
+    case_gate_literals,
+    case_prefix_literals,
+    case_view,
+    matches_from,
+)
 
 # ------------------------------------------------------------------ results
 
@@ -132,9 +137,12 @@ _KEYED = re.compile(
     rf"(?P<connect>{_CONNECT})\s*{_VALUE}",
     re.IGNORECASE,
 )
-_KEYED_WORDS = ascii_gate_literals(_KEYED)
-"""Strings an ASCII text's lower() holds wherever :data:`_KEYED` matches it (#19: the
+_KEYED_WORDS = case_gate_literals(_KEYED)
+"""Strings a text's ``case_view`` holds wherever :data:`_KEYED` matches it (#19: the
 case-insensitive keyword search cost ~0.1 ms on a long mail that names no order)."""
+_KEYED_STARTS = case_prefix_literals(_KEYED)
+"""Strings one of which a text's ``case_view`` holds where a match of :data:`_KEYED` starts:
+it is tried there only (#19: the search tried the keyword alternation at every character)."""
 _HASH = re.compile(r"(?<![\w&])#(\d{3,20})\b")
 _OWN_TOKEN = re.compile(r"^T-\d+$", re.IGNORECASE)
 
@@ -159,10 +167,12 @@ def extract_order_numbers(text: str, claims: _Claims | None = None,
     orders: list[str] = []
     tickets: list[str] = []
     keyed = _KEYED.finditer(text)
-    if _KEYED_WORDS is not None and text.isascii():
-        lowered = text.lower()
+    if _KEYED_WORDS is not None:
+        lowered = case_view(text)
         if not any(w in lowered for w in _KEYED_WORDS):
             keyed = iter(())
+        elif _KEYED_STARTS is not None:
+            keyed = matches_from(_KEYED, text, lowered, _KEYED_STARTS)
     for m in keyed:
         connect = m.group("connect") or ""
         strong = bool(connect.strip()) or text[m.start("value") - 1:m.start("value")] == "#"

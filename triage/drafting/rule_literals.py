@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
 from typing import Any
@@ -115,23 +115,41 @@ def required_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     return found
 
 
-def _folds_to_ascii(ch: str) -> bool:
-    """Whether case-insensitive matching lets ``ch`` match an ASCII character (the Kelvin
-    sign matches "k", the long s "s")."""
-    pattern = re.compile(re.escape(ch), re.IGNORECASE)
-    return not ch.isascii() and any(pattern.fullmatch(chr(c)) for c in range(128))
+CASE_FIXES = str.maketrans(
+    "\u0130\u0131\u017f\u0399\u039c\u03a3\u03b9\u03bc\u03c3\u03d0\u03d1\u03d5\u03d6\u03f0"
+    "\u03f1\u03f5\u1c80\u1c81\u1c82\u1c83\u1c84\u1c85\u1c86\u1c87\u1e9b\u1fbe\u1fd3\u1fe3"
+    "\ua64a\ua64b\ufb06",
+    "\u0069\u0069\u0073\u0345\u00b5\u03c2\u0345\u00b5\u03c2\u03b2\u03b8\u03c6\u03c0\u03ba"
+    "\u03c1\u03b5\u0432\u0434\u043e\u0441\u0442\u0442\u044a\u0463\u1e61\u0345\u0390\u03b0"
+    "\u1c88\u1c88\ufb05")
+"""The characters whose ``str.lower()`` is not what case-insensitive matching compares them
+as (``re`` compares each character's simple lowercase, and treats the members of each of its
+extra case groups, ``re._casefix``, as one: "ſ" matches "s", "ı" matches "i"), mapped to the
+smallest member of their group; ``Σ``'s lowercase also depends on its neighbours. 31
+characters on Python 3.11 (tests/test_draft_fastpath.py computes the table again over all of
+Unicode)."""
+_HAS_CASE_FIX = re.compile("[" + "".join(map(chr, CASE_FIXES)) + "]")
 
 
-def ascii_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
-    """Return strings one of which an ASCII text's ``lower()`` holds wherever the
-    case-insensitive ``pattern`` matches the text (its :func:`required_literals` as written,
-    all lowercase), or None when the pattern gives none.
+def case_view(text: str) -> str:
+    """``text`` as case-insensitive matching sees it: each character in the form it is
+    compared in. Where a case-insensitive pattern matches ``text``, each of its
+    :func:`case_gate_literals` occurs in this view (#19: the gates of technical details and
+    order keywords used to skip only ASCII text)."""
+    if not text.isascii() and _HAS_CASE_FIX.search(text) is not None:
+        text = text.translate(CASE_FIXES)
+    return text.lower()
 
-    Case-insensitive matching of an ASCII text compares its ASCII letters without case, so
-    a required lowercase string occurs in its ``lower()``; a non-ASCII required string never
-    occurs there, and never matches, unless one of its characters folds to ASCII (refused)."""
+
+def case_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which :func:`case_view` of any text holds wherever the
+    case-insensitive ``pattern`` matches that text (its :func:`required_literals` as written),
+    or None when the pattern gives none or one of them holds a character that is not in the
+    form matching compares it as (an upper-case letter, "ſ", "ı")."""
+    if pattern.flags & re.VERBOSE:  # its source is read without flags here
+        return None
     found = required_literals(pattern.pattern)
-    if found is None or any(w != w.lower() or any(map(_folds_to_ascii, w)) for w in found):
+    if found is None or any(w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
         return None
     return tuple(sorted(found))
 
@@ -177,6 +195,87 @@ def prefix_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     if not found or min(map(len, found)) < MIN_LENGTH:
         return None
     return found
+
+
+def _starts(items: list[Any], flags: int) -> Literals | None:
+    """The strings one of which every match of the sequence ``items`` starts with, or None:
+    :func:`_prefixes` also through zero-width assertions of position and lookbehinds in
+    front, and optional repeats (``(?:app )?version`` -> "app ", "version")."""
+    while items and (items[0][0] is _C.AT or (
+            items[0][0] in (_C.ASSERT, _C.ASSERT_NOT) and items[0][1][0] == -1)):
+        items = items[1:]
+    if not items:
+        return None
+    (op, av), rest = items[0], items[1:]
+    if op is _C.LITERAL:
+        run = []
+        for op2, av2 in items:
+            if op2 is not _C.LITERAL:
+                break
+            run.append(chr(av2))
+        return frozenset({"".join(run)})
+    if op is _C.SUBPATTERN:
+        _group, add, _delete, body = av
+        return None if (flags | add) & re.IGNORECASE else _starts([*body, *rest], flags | add)
+    if op is _C.BRANCH:
+        union: set[str] = set()
+        for branch in av[1]:
+            found = _starts([*branch, *rest], flags)
+            if found is None:
+                return None
+            union |= found
+        return frozenset(union)
+    if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
+        low, high, body = av
+        if high == 0:
+            return _starts(rest, flags)
+        head = _starts(list(body), flags)  # the body alone: a run may not go on past it
+        if head is None or low >= 1:
+            return head
+        after = _starts(rest, flags)
+        return None if after is None else head | after
+    return None
+
+
+def case_prefix_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
+    """Return strings one of which :func:`case_view` of a text holds where any match of the
+    case-insensitive ``pattern`` starts (:func:`_starts`), or None when the pattern's form
+    gives none or one of them is not in the form matching compares it as (see
+    :func:`case_gate_literals`). Single characters count: :func:`matches_from` only needs
+    every start among them."""
+    parsed = None if pattern.flags & re.VERBOSE else _parsed(pattern.pattern)
+    if parsed is None:
+        return None
+    found = _starts(list(parsed[0]), parsed[1])
+    if not found or any(w != w.lower() or w != w.translate(CASE_FIXES) for w in found):
+        return None
+    return tuple(sorted(found))
+
+
+def matches_from(pattern: re.Pattern[str], text: str, view: str,
+                 prefixes: tuple[str, ...]) -> Iterator[re.Match[str]]:
+    """``pattern.finditer(text)`` for a pattern every match of which starts with one of
+    ``prefixes`` in ``view`` (``case_view(text)``, of the same length: each character's
+    view is one character): ``match`` is tried only where one of them starts, leftmost
+    first, from the end of the last match on, as ``finditer`` goes."""
+    starts = set()
+    for word in prefixes:
+        at = view.find(word)
+        while at >= 0:
+            starts.add(at)
+            at = view.find(word, at + 1)
+    end = 0
+    for at in sorted(starts):
+        if at < end:
+            continue
+        found = pattern.match(text, at)
+        if found is None:
+            continue
+        if found.end() == at:  # an empty match: finditer's own rules from here on
+            yield from pattern.finditer(text, at)
+            return
+        yield found
+        end = found.end()
 
 
 class LiteralIndex:

@@ -14,8 +14,9 @@ from __future__ import annotations
 import logging
 
 import lxml.html
-from inscriptis import get_text
 from lxml import etree
+
+from triage.mail.htmltext import html_text
 
 log = logging.getLogger(__name__)
 
@@ -44,7 +45,7 @@ def mark_quotes(html: str) -> str:
         marker.text = OUTLOOK_SEPARATOR
         anchor.addprevious(marker)
     for quote in root.xpath(_QUOTES):
-        text = get_text(lxml.html.tostring(quote, encoding="unicode")).strip("\n")
+        text = html_text(lxml.html.tostring(quote, encoding="unicode")).strip("\n")
         pre = etree.Element("pre")
         pre.text = "\n".join(f"> {ln}" if ln.strip() else ">" for ln in text.splitlines())
         pre.tail = quote.tail

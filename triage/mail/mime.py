@@ -28,6 +28,7 @@ compare the two on every mail fixture and on generated mail.
 
 from __future__ import annotations
 
+import functools
 import re
 from email import policy
 from email.feedparser import BufferedSubFile, FeedParser
@@ -202,6 +203,21 @@ class _FeedParser(FeedParser):
         self._input.body = True  # type: ignore[attr-defined]
 
 
+_CACHED_PARAMS_LEN = 300
+"""Header values up to this length have their parameters parsed once per process (#19: the
+same ``text/plain; charset="utf-8"`` in most parts of most mails)."""
+
+
+@functools.lru_cache(maxsize=2048)
+def _params_of(value: str) -> tuple[tuple[str, Any], ...]:
+    """``Message._get_params_preserve`` of a header whose value is ``value`` (a function of
+    the value alone: its ``_parseparam`` split and ``utils.decode_params``), read by the
+    standard library's own code on a message holding just that header."""
+    reader = Message(policy=policy.compat32)
+    reader._headers = [("X", value)]  # type: ignore[attr-defined]
+    return tuple(reader._get_params_preserve([], "X"))  # type: ignore[attr-defined]
+
+
 class IndexedMessage(Message):
     """A ``compat32`` message whose header look-ups use a dictionary by lower-case name, and
     which parses each header's parameters once (content type, disposition, charset, name)."""
@@ -255,7 +271,12 @@ class IndexedMessage(Message):
             return failobj
         params = self._params.get(key)
         if params is None:
-            params = self._params[key] = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
+            value = self.get(header)
+            if isinstance(value, str) and len(value) <= _CACHED_PARAMS_LEN:
+                params = _params_of(value)
+            else:
+                params = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
+            self._params[key] = params
         return list(params)
 
     def replace_header(self, _name: str, _value: Any) -> None:

@@ -20,12 +20,12 @@ from email.message import Message
 from email.utils import getaddresses, parseaddr, parsedate_to_datetime
 
 from charset_normalizer import from_bytes
-from inscriptis import get_text
 
 from triage.clock import ensure_utc
 from triage.errors import ParseError
 from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
+from triage.mail.htmltext import html_text
 from triage.mail.loops import bounced_message, detect_auto
 from triage.mail.mime import decoded_size, parse_bytes
 from triage.mail.quotes import strip_quotes
@@ -210,7 +210,7 @@ def _part_text(part: Message) -> str:
 def html_to_text(html: str) -> str:
     """Turn an HTML body into readable plain text."""
     try:
-        return get_text(html).strip()
+        return html_text(html).strip()
     except Exception as exc:  # inscriptis rejects some broken markup; keep the message
         log.debug("html conversion failed: %s", exc)
         return html

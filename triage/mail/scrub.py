@@ -9,6 +9,7 @@ are stored untouched beside it.
 from __future__ import annotations
 
 import dataclasses
+import functools
 from typing import Any, TypeVar
 
 T = TypeVar("T")
@@ -20,27 +21,48 @@ LIMITS = {"message_id": 998, "in_reply_to": 998, "sender": 320, "sender_name": 3
 
 
 def clean_text(value: str) -> str:
-    """Return ``value`` with surrogates replaced by U+FFFD and NUL characters removed."""
-    if value.isascii():
-        return value.replace("\x00", "")
-    return value.encode("utf-8", "replace").decode("utf-8").replace("\x00", "")
+    """Return ``value`` with surrogates replaced by U+FFFD and NUL characters removed (the
+    same object when it has neither)."""
+    if not value.isascii():
+        try:
+            value.encode("utf-8")  # raises on a lone surrogate; cheaper than re-decoding
+        except UnicodeEncodeError:
+            value = value.encode("utf-8", "replace").decode("utf-8")
+    return value.replace("\x00", "") if "\x00" in value else value
 
 
 def _clean(value: Any) -> Any:
+    """``value`` cleaned; the same object when nothing in it changed."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list):
-        return [_clean(v) for v in value]
+        cleaned = [_clean(v) for v in value]
+        return value if all(map(_same, cleaned, value)) else cleaned
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         return scrub(value)
     return value
 
 
+def _same(a: object, b: object) -> bool:
+    return a is b
+
+
+@functools.cache
+def _field_names(cls: type) -> tuple[str, ...]:
+    return tuple(f.name for f in dataclasses.fields(cls))
+
+
 def scrub(obj: T) -> T:
-    """Return a copy of dataclass ``obj`` whose strings (also in lists and nested
-    dataclasses) are cleaned with :func:`clean_text` and cut to the store's column sizes."""
-    changes = {f.name: _clean(getattr(obj, f.name)) for f in dataclasses.fields(obj)}  # type: ignore[arg-type]
-    for name, limit in LIMITS.items():
-        if isinstance(changes.get(name), str):
-            changes[name] = changes[name][:limit]
-    return dataclasses.replace(obj, **changes)  # type: ignore[type-var]
+    """Return dataclass ``obj`` with its strings (also in lists and nested dataclasses)
+    cleaned with :func:`clean_text` and cut to the store's column sizes: a copy when any
+    changed, else ``obj`` itself (most mail has nothing to clean, #19)."""
+    changes: dict[str, Any] = {}
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
+        cleaned = _clean(value)
+        limit = LIMITS.get(name)
+        if limit is not None and isinstance(cleaned, str) and len(cleaned) > limit:
+            cleaned = cleaned[:limit]
+        if cleaned is not value:
+            changes[name] = cleaned
+    return dataclasses.replace(obj, **changes) if changes else obj  # type: ignore[type-var]
