@@ -64,6 +64,8 @@ class EncoderProcess:
         """CPU seconds the child processes spent (for the benchmarks)."""
         self.runs = 0
         """Child processes started so far."""
+        self.last_pid: int | None = None
+        """The process id of the last child (gone once :meth:`probabilities` returned)."""
         self._executor: ProcessPoolExecutor | None = None
 
     @property
@@ -84,6 +86,7 @@ class EncoderProcess:
         if not texts:
             return []
         out: list[dict[str, float]] = []
+        cpu_before = self.cpu_seconds
         executor = self._executor = ProcessPoolExecutor(
             max_workers=1, mp_context=multiprocessing.get_context("spawn"))
         self.runs += 1
@@ -91,8 +94,10 @@ class EncoderProcess:
             for k in range(0, len(texts), self.chunk):
                 if self.stop.is_set():
                     break
-                probs, cpu = executor.submit(self.target, str(self.path),
-                                             list(texts[k:k + self.chunk])).result()
+                future = executor.submit(self.target, str(self.path),
+                                         list(texts[k:k + self.chunk]))
+                self.last_pid = self.pid or self.last_pid
+                probs, cpu = future.result()
                 out += probs
                 self.cpu_seconds += cpu
         except BrokenProcessPool as exc:
@@ -108,4 +113,6 @@ class EncoderProcess:
         finally:
             self._executor = None
             executor.shutdown(wait=True, cancel_futures=True)
+        log.info("sentence encoder child process %s: %d of %d messages, %.1f CPU s",
+                 self.last_pid, len(out), len(texts), self.cpu_seconds - cpu_before)
         return out
