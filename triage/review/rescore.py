@@ -13,7 +13,7 @@ re-scored message is recorded, so none is re-scored twice.
 The first label always comes from the fast model while processing; this job is off the hot
 path (the encoder embeds a few messages per second per core). The daemon's job embeds in a
 child process started for the run (:class:`classifiers.encoder_process.EncoderProcess`), so
-the daemon never loads the encoder (about 150 MB); the store writes stay here.
+the daemon never loads the encoder (about 115 MB); the store writes stay here.
 """
 
 from __future__ import annotations
