@@ -2,9 +2,10 @@
 
 Loaded, the encoder adds about 115 MB to a process's resident memory (docs/benchmarks.md,
 *Sentence encoder job*), and #19 wants every process under 200 MB at idle. So the daemon never
-imports it: :class:`EncoderProcess` starts a child process (``spawn``: a fresh interpreter, nothing inherited) when a run has messages to
-re-score, hands it the texts in chunks, gets the label probabilities back and lets the child
-end with the run. The caller keeps the store writes.
+imports it: :class:`EncoderProcess` starts a child process (``spawn``: a fresh interpreter,
+nothing inherited) when a run has messages to re-score, hands it the texts in chunks, gets the
+label probabilities back and lets the child end with the run. The caller keeps the store
+writes.
 
 A child that dies or fails (the encoder is not installed, the head file is unreadable) fails
 that run with a :class:`~triage.errors.ClassifierError` naming the cause; the next run starts a
