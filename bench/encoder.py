@@ -26,6 +26,7 @@ docs/benchmarks.md. The dev data is never trained on.
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import sys
 import time
@@ -43,6 +44,7 @@ from classifiers.encoder_build import cached, embed_missing, stratified_order, t
 from classifiers.evaluate import macro_f1
 from classifiers.model import TriageClassifier
 from classifiers.training import train
+from triage.config import EncoderSettings
 
 LANGS = ("en", "id", "vi", "tl")
 WEIGHTS = tuple(round(0.1 * k, 1) for k in range(11))
@@ -175,14 +177,15 @@ def main() -> None:
     clf = head(np.stack([have[text_key(e.text)] for e in sample]), [e.label for e in sample])
     p_enc = encoder_probs(clf, np.stack([have[text_key(t)] for t in texts]), labels)
     half = {lang: 0.5 for lang in LANGS}
+    shipped = EncoderSettings().languages
     probs = {"fast model alone (shipped recipe)": p_fast,
              f"encoder + logistic regression ({len(sample)} corpus rows)": p_enc,
              "fast, averaged (0.5) with the encoder on flagged messages only":
                  blend(p_fast, p_enc, flagged, detected, half),
              "fast, blended on flagged messages with the held-out weight per language":
                  blend(p_fast, p_enc, flagged, detected, weights),
-             "as shipped: fast, averaged (0.5) on flagged English messages only":
-                 blend(p_fast, p_enc, flagged, detected, {"en": 0.5}),
+             f"as shipped: fast, averaged (0.5) on flagged messages in {', '.join(shipped)}":
+                 blend(p_fast, p_enc, flagged, detected, {lang: 0.5 for lang in shipped}),
              "fast and encoder averaged on every message":
                  blend(p_fast, p_enc, np.ones(len(dev), dtype=bool), detected, half)}
     truth, langs = [e.label for e in dev], [e.lang for e in dev]
@@ -232,7 +235,7 @@ def main() -> None:
               "were chosen on the fast model's least sure rows of a corpus fifth (count in "
               "brackets), a corpus-only stand-in for flagged real messages. "
               "`[classifier.encoder]` (off by default) re-scores only the languages where it "
-              "pays (`languages`, default [\"en\"]; docs/classifier.md)."]
+              f"pays (`languages`, default {json.dumps(shipped)}; docs/classifier.md)."]
     section = "\n".join(lines) + "\n"
     print(section)
     if not args.no_write:

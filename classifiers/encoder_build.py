@@ -36,9 +36,10 @@ def text_key(text: str) -> str:
 
 
 def cached(cache: Path = CACHE) -> dict[str, np.ndarray]:
-    """Return every cached embedding by text key."""
+    """Return every cached embedding by text key (files being written, named ``.*``, are
+    skipped: pathlib's glob matches them, and a run that died leaves one empty)."""
     out: dict[str, np.ndarray] = {}
-    for f in sorted(cache.glob("*.npz")):
+    for f in sorted(cache.glob("[!.]*.npz")):
         with np.load(f) as z:
             out.update(zip(z["keys"].tolist(), z["x"], strict=True))
     return out

@@ -77,6 +77,8 @@ def show_cmd(config: str | None, message_id: int) -> None:
                f"assigned to: {app.store.drafts.assignee(message_id) or '-'}")
     if (opinion := app.review.second_opinion(message_id)) is not None:
         click.echo(str(opinion))
+    if (rescore := app.review.encoder_rescore(message_id)) is not None:
+        click.echo(str(rescore))
     if (window := app.review.windows.of(msg)) is not None:
         click.echo(str(window))
     if draft is None:

@@ -1,7 +1,8 @@
 """What the review service reads for an agent, beside the actions of
 :mod:`triage.review.service`: the "help the model" list, template usage, the situations to
-pick from, why the model chose a category, the draft's promise said anew, and a local LLM's
-second opinion (``[classifier.llm]``). Nothing here changes a message.
+pick from, why the model chose a category, the draft's promise said anew, a local LLM's
+second opinion (``[classifier.llm]``) and the sentence encoder's re-score
+(``[classifier.encoder]``). Nothing here changes a message.
 """
 
 from __future__ import annotations
@@ -68,6 +69,41 @@ class SecondOpinion:
         return f"Local LLM ({self.model}) gave no usable answer ({self.attempts}x): {self.error}"
 
 
+@dataclass(frozen=True)
+class EncoderRescore:
+    """The sentence encoder's re-score of a message (``[classifier.encoder]``), shown beside
+    its label: the fast model's category before, the blend's category (and its confidence
+    when the blend replaced the label), the head's version and the blend weight."""
+
+    old_category: str
+    new_category: str
+    head: str
+    weight: float
+    applied: bool
+    rescored_at: datetime
+    confidence: float | None = None
+
+    @property
+    def changed(self) -> bool:
+        """Whether the blend's label replaced the model's (and a new draft was written)."""
+        return self.applied
+
+    def __str__(self) -> str:
+        conf = f" ({self.confidence:.0%})" if self.confidence is not None else ""
+        return (f"Sentence encoder (head {self.head}, weight {self.weight:.1f}): the model said "
+                f"{self.old_category}, the blend {self.new_category}{conf}; {self.outcome}")
+
+    @property
+    def outcome(self) -> str:
+        """The re-score's outcome in words."""
+        if self.applied:
+            return f"label changed: {self.old_category} \u2192 {self.new_category}"
+        if self.new_category == self.old_category:
+            return f"label kept: the blend agrees on {self.old_category}"
+        return (f"not applied: the blend said {self.new_category}, but an agent had "
+                "touched the message")
+
+
 class ReviewReads:
     """The reads of :class:`triage.review.service.ReviewService` (a mixin: the service sets
     ``store``, ``drafts``, ``renderer``, ``clock`` and ``_classifier``)."""
@@ -88,6 +124,19 @@ class ReviewReads:
                              asked_at=row["asked_at"], label=row["label"] or "",
                              reason=row["reason"] or "", error=row["error"] or "",
                              attempts=int(row["attempts"] or 1))
+
+    def encoder_rescore(self, message_id: int) -> EncoderRescore | None:
+        """Return the sentence encoder's re-score of ``message_id`` ([classifier.encoder]),
+        or None when it was never re-scored. Raises StoreError."""
+        row = self.store.rescores.of_message(message_id)
+        if row is None:
+            return None
+        conf = row.get("confidence")
+        return EncoderRescore(old_category=row["old_category"],
+                              new_category=row["new_category"], head=row["head"],
+                              weight=float(row["weight"]), applied=bool(row["applied"]),
+                              rescored_at=row["rescored_at"],
+                              confidence=None if conf is None else float(conf))
 
     def help_the_model(self, k: int = 5, scan: int = 1000) -> list[Unsure]:
         """Return up to ``k`` untouched messages whose label would teach the model most:

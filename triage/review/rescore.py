@@ -11,19 +11,22 @@ deadline processing would have written for it, unless an agent touched it meanwh
 re-scored message is recorded, so none is re-scored twice.
 
 The first label always comes from the fast model while processing; this job is off the hot
-path (the encoder embeds a few messages per second per core).
+path (the encoder embeds a few messages per second per core). The daemon's job embeds in a
+child process started for the run (:class:`classifiers.encoder_process.EncoderProcess`), so
+the daemon never loads the encoder (about 115 MB); the store writes stay here.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
-from classifiers.encoder import HEAD_PATH, EncoderHead, blend
+from classifiers.encoder import HEAD_PATH, blend
+from classifiers.encoder_process import EncoderProcess
 from classifiers.model import model_input
 from triage.config import EncoderSettings
 from triage.deadlines.policy import DeadlinePolicy
@@ -39,6 +42,20 @@ from triage.store.rescores import Rescore
 log = logging.getLogger(__name__)
 
 
+class Scorer(Protocol):
+    """The encoder's side of a re-score: :class:`classifiers.encoder.EncoderHead` in this
+    process, or :class:`EncoderProcess` in a child process."""
+
+    @property
+    def version(self) -> str:
+        """The head's version, recorded with every re-score."""
+        ...
+
+    def probabilities(self, texts: Sequence[str]) -> list[dict[str, float]]:
+        """Return the label probabilities of ``texts`` (a prefix of them when stopped)."""
+        ...
+
+
 @dataclass
 class RescoreRun:
     """What one run did: messages ``rescored`` and, among them, ``changed`` (their label and
@@ -52,7 +69,7 @@ class RescoreRun:
 class EncoderRescorer:
     """Re-scores the unsure messages of ``store`` with ``head`` (see the module)."""
 
-    def __init__(self, store: Store, head: EncoderHead, settings: EncoderSettings,
+    def __init__(self, store: Store, head: Scorer, settings: EncoderSettings,
                  renderer: Renderer, deadlines: DeadlinePolicy, deadline_store: DeadlineStore,
                  *, stop: threading.Event | None = None) -> None:
         self.store = store
@@ -66,7 +83,8 @@ class EncoderRescorer:
     def run(self) -> RescoreRun:
         """Re-score up to ``max_per_run`` messages; return what happened. One message's
         failure is logged and contained; raises StoreError when the list cannot be read and
-        ClassifierError when the encoder is not installed."""
+        ClassifierError when the encoder is not installed or its child process fails (nothing
+        is recorded then: the next run tries those messages again)."""
         s = self.settings
         out = RescoreRun()
         rows = self.store.rescores.to_rescore(s.max_per_run, languages=s.languages)
@@ -74,8 +92,8 @@ class EncoderRescorer:
             return out
         texts = [model_input(r["text"] or r["full_text"] or "", r["subject"] or "")
                  for r in rows]
-        encoded = self.head.probabilities(texts)
-        for row, enc in zip(rows, encoded, strict=True):
+        encoded = self.head.probabilities(texts)  # a prefix when stopped meanwhile
+        for row, enc in zip(rows[:len(encoded)], encoded, strict=True):
             if self.stop.is_set():
                 break
             mid = int(row["id"])
@@ -115,21 +133,20 @@ class EncoderRescorer:
         return self.store.rescores.record(rescore)
 
 
-def load_head(settings: EncoderSettings, resolve: Callable[[str], Path] | None = None
-              ) -> EncoderHead:
-    """Return the head ``settings.head`` names (the shipped one when empty). Raises
-    ModelFileError."""
+def head_path(settings: EncoderSettings, resolve: Callable[[str], Path] | None = None) -> Path:
+    """Return the path of the head ``settings.head`` names (the shipped one when empty)."""
     if not settings.head:
-        return EncoderHead.load(HEAD_PATH)
-    return EncoderHead.load(resolve(settings.head) if resolve else Path(settings.head))
+        return HEAD_PATH
+    return resolve(settings.head) if resolve else Path(settings.head)
 
 
 def rescore_job(review: ReviewService, settings: EncoderSettings, stop: threading.Event,
                 resolve: Callable[[str], Path] | None = None) -> Callable[[], RescoreRun]:
     """The daemon's job: one :meth:`EncoderRescorer.run` per call over ``review``'s store,
-    renderer and deadline policy, the head and encoder loaded once. Raises ModelFileError
-    when the head cannot be read."""
-    rescorer = EncoderRescorer(review.store, load_head(settings, resolve), settings,
+    renderer and deadline policy; a run with messages to re-score embeds them in a child
+    process that ends with the run. Raises ModelFileError when the head cannot be read."""
+    scorer = EncoderProcess(head_path(settings, resolve), stop=stop)
+    rescorer = EncoderRescorer(review.store, scorer, settings,
                                review.renderer, review.deadlines, review.deadline_store,
                                stop=stop)
     return rescorer.run

@@ -66,11 +66,13 @@ def api_queue(request: Request, category: str = "", channel: str = "", language:
 @router.get("/messages/{message_id}")
 def api_message(request: Request, message_id: int) -> dict[str, Any]:
     """A message with its thread, classification, deadline, draft and outbox rows, and a
-    local LLM's second opinion (``llm_opinion``, None when it was never asked)."""
+    local LLM's second opinion (``llm_opinion``, None when it was never asked) and the
+    sentence encoder's re-score (``encoder_rescore``, None when it never re-scored it)."""
     store = parts(request).store
     msg = store.message(message_id)  # raises NotFound (404)
     window = parts(request).review.windows.of(msg)
     opinion = parts(request).review.second_opinion(message_id)
+    rescore = parts(request).review.encoder_rescore(message_id)
     return {
         "message": _jsonable(msg),
         "thread": [t["id"] for t in queries.thread_messages(store, msg)],
@@ -88,6 +90,11 @@ def api_message(request: Request, message_id: int) -> dict[str, Any]:
             "reason": opinion.reason or None, "model": opinion.model,
             "asked_at": opinion.asked_at, "attempts": opinion.attempts,
             "error": opinion.error or None, "text": str(opinion)}),
+        "encoder_rescore": None if rescore is None else _jsonable({
+            "old_category": rescore.old_category, "new_category": rescore.new_category,
+            "confidence": rescore.confidence, "head": rescore.head, "weight": rescore.weight,
+            "changed": rescore.changed, "rescored_at": rescore.rescored_at,
+            "text": str(rescore)}),
     }
 
 
