@@ -42,18 +42,18 @@ GROWN = text(
     "SELECT c.relname FROM pg_class c WHERE c.oid IN ("
     + ", ".join(f"'{t}'::regclass" for t in HOT_TABLES)
     + ") AND pg_relation_size(c.oid) / current_setting('block_size')::int"
-    f" > 2 * greatest(c.relpages, 0) + {SLACK_PAGES}")
+    " > 2 * greatest(c.relpages, 0) + :slack")
 
 
-def analyze_grown(engine: Engine) -> list[str]:
-    """ANALYZE the hot tables that more than doubled since their last ANALYZE; return their
-    names. On SQLite, or when the store cannot be analysed, nothing (logged, never raised:
-    statistics only speed the plans up)."""
+def analyze_grown(engine: Engine, slack: int = SLACK_PAGES) -> list[str]:
+    """ANALYZE the hot tables that grew beyond twice their analysed size plus ``slack``
+    pages; return their names. On SQLite, or when the store cannot be analysed, nothing
+    (logged, never raised: statistics only speed the plans up)."""
     if engine.dialect.name != "postgresql":
         return []
     try:
         with engine.begin() as c:
-            grown = [str(r[0]) for r in c.execute(GROWN)]
+            grown = [str(r[0]) for r in c.execute(GROWN, {"slack": slack})]
             if grown:
                 c.exec_driver_sql("ANALYZE (SKIP_LOCKED) " + ", ".join(
                     f"{t} ({', '.join(HOT_TABLES[t])})" for t in grown))
