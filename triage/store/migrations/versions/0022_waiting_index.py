@@ -5,7 +5,8 @@ the status flip finds its batch among them. With only the index on ``status`` th
 every waiting row and sorted them to take 200 (in a burst, a backlog of thousands per claim),
 and PostgreSQL planned the flip through that index too while the table had no statistics.
 ``ix_messages_waiting_id`` holds only the waiting rows, in id order: a claim walks the first
-ones, the flip looks its ids up in it. ``ix_messages_status`` stays (the quarantine page and
+ones, the flip looks its ids up in it (PostgreSQL only: on SQLite it gained nothing and cost ~0.1 CPU s per 10,000
+messages stored). ``ix_messages_status`` stays (the quarantine page and
 the counts by status read it).
 
 On PostgreSQL the texts of a message (``text``, ``full_text``, ``html``) are compressed with
@@ -33,10 +34,12 @@ TEXTS = ("text", "full_text", "html")
 
 
 def upgrade() -> None:
-    op.create_index("ix_messages_waiting_id", "messages", ["id"], unique=False,
-                    postgresql_where=WAITING, sqlite_where=WAITING)
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and bind.execute(sa.text(
+    if bind.dialect.name != "postgresql":
+        return  # SQLite: the index gained nothing there and cost ~0.1 CPU s per 10,000 stored
+    op.create_index("ix_messages_waiting_id", "messages", ["id"], unique=False,
+                    postgresql_where=WAITING)
+    if bind.execute(sa.text(
             "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
             "AND 'lz4' = ANY(enumvals)")).first():
         op.execute("ALTER TABLE messages " + ", ".join(
@@ -45,7 +48,9 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     bind = op.get_bind()
-    if bind.dialect.name == "postgresql" and bind.execute(sa.text(
+    if bind.dialect.name != "postgresql":
+        return
+    if bind.execute(sa.text(
             "SELECT 1 FROM pg_settings WHERE name = 'default_toast_compression' "
             "AND 'lz4' = ANY(enumvals)")).first():
         op.execute("ALTER TABLE messages " + ", ".join(
