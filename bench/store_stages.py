@@ -10,7 +10,12 @@ is timed with ``time.process_time`` in this process; on PostgreSQL the server's 
 seconds (its processes, from /proc) are reported beside them, since the server shares the two
 cores. Prints a table; writes no docs.
 
-Usage: ``python bench/store_stages.py [--messages 3000] [--db sqlite postgresql] [--repeat 3]``
+``--lead K`` stores K batches ahead of the processing, as the polling process runs ahead of
+the workers in a burst (the claim then walks a backlog); ``--statements N`` prints the N
+statements of most server time of the last PostgreSQL run (``pg_stat_statements``).
+
+Usage: ``python bench/store_stages.py [--messages 3000] [--db sqlite postgresql] [--repeat 3]
+[--lead 0] [--statements 0]``
 """
 
 from __future__ import annotations
@@ -85,8 +90,49 @@ def server_cpu(pg: Any) -> float:
     return total
 
 
-def run(url: str, items: list[Any], pg: Any) -> dict[str, float]:
-    """Store and save ``items`` batch by batch; return CPU seconds per stage."""
+def start_pg(statements: bool) -> Any:
+    """A throwaway PostgreSQL server (the tests' fixture); with ``statements``, with
+    ``pg_stat_statements`` loaded (planning counted too) and its view in database postgres."""
+    from tests.fixtures_ops import PgServer
+
+    pg = PgServer()
+    if statements:
+        with open(pg.data / "postgresql.conf", "a", encoding="utf-8") as fh:
+            fh.write("shared_preload_libraries = 'pg_stat_statements'\n"
+                     "pg_stat_statements.track_planning = on\n")
+    pg.start()
+    if statements:
+        statement_stats(pg, "CREATE EXTENSION IF NOT EXISTS pg_stat_statements")
+    return pg
+
+
+def statement_stats(pg: Any, sql: str) -> list[tuple[Any, ...]]:
+    """Run ``sql`` in database postgres of ``pg``; return its rows (none for a command)."""
+    import psycopg
+
+    with psycopg.connect(pg.url().replace("+psycopg", ""), autocommit=True) as c:
+        cur = c.execute(sql)
+        return cur.fetchall() if cur.description else []
+
+
+def print_statements(pg: Any, top: int) -> None:
+    """Print the ``top`` statements of the last run by server time (execution + planning)."""
+    rows = statement_stats(pg, (
+        "SELECT calls, rows, total_exec_time, total_plan_time, "
+        "regexp_replace(query, '\\s+', ' ', 'g') FROM pg_stat_statements "
+        "WHERE dbid <> (SELECT oid FROM pg_database WHERE datname = 'postgres') "
+        "ORDER BY total_exec_time + total_plan_time DESC"))
+    total = sum(r[2] + r[3] for r in rows)
+    print(f"\npg_stat_statements of the last run: {total / 1000:.2f} s in all "
+          "(execution + planning)")
+    print("| calls | rows | exec ms | plan ms | statement |")
+    for calls, n, ex, pl, q in rows[:top]:
+        print(f"| {calls} | {n} | {ex:.0f} | {pl:.0f} | {q[:160]} |")
+
+
+def run(url: str, items: list[Any], pg: Any, lead: int = 0) -> dict[str, float]:
+    """Store and save ``items`` batch by batch, storing ``lead`` batches ahead of the
+    processing (as a polling process does in a burst); return CPU seconds per stage."""
     from triage.clock import SystemClock
     from triage.mail.threads import assign_threads
     from triage.store import Store
@@ -109,16 +155,23 @@ def run(url: str, items: list[Any], pg: Any) -> dict[str, float]:
             if pg is not None:
                 cpu[f"server {stage}"] += server_cpu(pg) - server
 
-    for i in range(0, len(items), BATCH):
-        batch = items[i:i + BATCH]
-        timed("add_items", lambda b=batch, i=i: store.add_items(
-            "bench", b, {"uid": i + len(b)}, threader=assign_threads))
+    def process() -> bool:
         ids = timed("claim", lambda: claims.claim(BATCH))
         rows = timed("messages_by_ids", lambda ids=ids: store.messages_by_ids(ids))
         todo = [r for r in rows if not r["is_auto"]]
         timed("thread_contexts", lambda todo=todo: contexts.thread_contexts(todo))
         results = [processed(r, n) for n, r in enumerate(rows)]
         timed("save", lambda results=results: store.save_processing_many(results))
+        return bool(ids)
+
+    for n, i in enumerate(range(0, len(items), BATCH)):
+        batch = items[i:i + BATCH]
+        timed("add_items", lambda b=batch, i=i: store.add_items(
+            "bench", b, {"uid": i + len(b)}, threader=assign_threads))
+        if n >= lead:
+            process()
+    while process():
+        pass
     cpu["server"] = sum(v for k, v in cpu.items() if k.startswith("server "))
     assert not store.summary.drift(), "the summary differs from its recomputation"
     store.close()
@@ -132,24 +185,28 @@ def main() -> None:
     ap.add_argument("--db", nargs="+", choices=["sqlite", "postgresql"],
                     default=["sqlite", "postgresql"])
     ap.add_argument("--repeat", type=int, default=3, help="Fresh stores per database.")
+    ap.add_argument("--lead", type=int, default=0,
+                    help="Batches stored ahead of the processing (a burst's backlog).")
+    ap.add_argument("--statements", type=int, default=0, metavar="N",
+                    help="PostgreSQL: print the N statements of most server time "
+                         "(pg_stat_statements) of the last run.")
     args = ap.parse_args()
     items = parsed_items(args.messages)
     pg = None
     if "postgresql" in args.db:
-        from tests.fixtures_ops import PgServer
-
-        pg = PgServer()
-        pg.start()
+        pg = start_pg(args.statements > 0)
     try:
-        print(f"{args.messages} messages, batches of {BATCH}; CPU s, median of "
-              f"{args.repeat} (min-max)")
+        print(f"{args.messages} messages, batches of {BATCH}, {args.lead} stored ahead; "
+              f"CPU s, median of {args.repeat} (min-max)")
         print("| store | " + " | ".join((*STAGES, "total", "server")) + " |")
         for db in args.db:
             runs = []
             for _ in range(args.repeat):
                 url = (pg.create_db() if db == "postgresql" else
                        f"sqlite:///{tempfile.mkdtemp(prefix='bench-store-')}/triage.db")
-                runs.append(run(url, items, pg if db == "postgresql" else None))
+                if db == "postgresql" and args.statements:
+                    statement_stats(pg, "SELECT pg_stat_statements_reset()")
+                runs.append(run(url, items, pg if db == "postgresql" else None, args.lead))
             for r in runs:
                 r["total"] = sum(r[s] for s in STAGES)
             cells = []
@@ -161,6 +218,8 @@ def main() -> None:
                 print("| server | " + " | ".join(
                     f"{statistics.median(r.get(f'server {s}', 0.0) for r in runs):.2f}"
                     for s in STAGES) + " | | |", flush=True)
+                if args.statements:
+                    print_statements(pg, args.statements)
     finally:
         if pg is not None:
             pg.destroy()

@@ -43,3 +43,29 @@ def test_array_lookups_are_not_prepared_inserts_are(pg_url: str) -> None:
         assert len(store.messages_by_ids(ids)) == 3
     finally:
         store.close()
+
+
+def test_hot_tables_grown_from_empty_are_analysed_on_their_lookup_columns(
+        any_store: Store) -> None:
+    """A burst into a new store gets planner statistics before autovacuum would look
+    (``triage.store.planner_stats``): once per doubling, only the filtered columns."""
+    from triage.store.planner_stats import analyze_grown
+
+    any_store.ensure_source("mail", "imap")
+    items = []
+    for n in range(30):
+        raw = make_email(subject=f"Order {n}", msgid=f"<g{n}@example.com>")
+        items.append(Ingest(str(n), raw, parse_email(raw, fallback_received=NOW)))
+    any_store.add_items("mail", items, {"uid": 30}, threader=assign_threads)
+    if any_store.engine.dialect.name != "postgresql":
+        assert analyze_grown(any_store.engine, slack=0) == []  # SQLite: nothing to do
+        return
+    assert "messages" in analyze_grown(any_store.engine, slack=0)
+    assert analyze_grown(any_store.engine, slack=0) == []  # not grown since
+    with any_store.engine.connect() as c:
+        analysed = {r[0] for r in c.execute(text(
+            "SELECT attname FROM pg_stats WHERE tablename = 'messages'"))}
+        pages = c.execute(text("SELECT relpages FROM pg_class WHERE relname = 'messages'"))
+        assert pages.scalar_one() > 0
+    assert {"status", "external_id", "thread_id"} <= analysed
+    assert "full_text" not in analysed  # texts are left to autovacuum

@@ -32,6 +32,7 @@ from triage.models import (
 from triage.store import schema as s
 from triage.store.base import Aggregate, aware, chunked, insert_ids, one_of, row_dict
 from triage.store.dberrors import store_error
+from triage.store.planner_stats import analyze_grown
 
 log = logging.getLogger(__name__)
 
@@ -170,6 +171,8 @@ class Messages(Aggregate):
                                                                      strict=True)])
             c.execute(update(s.sources).where(s.sources.c.name == source).values(
                 cursor=cursor))
+        if new_ids:
+            analyze_grown(self.engine)
         return new_ids
 
     @staticmethod

@@ -22,6 +22,7 @@ from triage.store import schema as s
 from triage.store.base import Aggregate, one_of
 from triage.store.conversations import RESPONSE_KINDS
 from triage.store.drafts import classification_values, draft_values, supersede_drafts
+from triage.store.planner_stats import analyze_grown
 from triage.store.summary import Opened, add_opened, refresh_messages
 
 
@@ -94,6 +95,8 @@ class Processing(Aggregate):
                            and not flipped[r.message_id].is_auto],
                        {mid: _conv(msg) for mid, msg in flipped.items()},
                        {(r.message_id, r.kind) for r in done if r.due_at is not None})
+        if flipped:
+            analyze_grown(self.engine)
         return set(flipped)
 
     def quarantine(self, message_id: int, reason: str) -> None:
