@@ -88,12 +88,15 @@ def test_the_page_shows_the_rescore_beside_the_label(web: Any, seeded: App,
     assert '<span class="badge review" id="rescore-outcome">label changed</span>' in html
     kept = client.get(f"/messages/{ids['angry']}").text
     assert '<strong id="category">complaint</strong>' in kept
-    assert 'id="rescore-after">complaint</strong>\n' in kept  # no confidence stored
+    # the label stayed, so no classification was written: the blend's confidence comes from
+    # the re-score's own row (migration 0023), 0.5 * 0.45 + 0.5 * 0.9 = 0.675
+    assert re.search(r'id="rescore-after">complaint</strong> \(6[78]%\)', kept)
     assert 'id="rescore-outcome">label kept</span>' in kept
     edited = client.get(f"/messages/{ids['edited']}").text
     assert '<strong id="category">complaint</strong>' in edited
     assert 'id="rescore-outcome">not applied</span>' in edited
     assert "an agent had touched the message" in edited
+    assert 'id="rescore-after">suggestion</strong> (55%)' in edited  # 0.5 * 0.2 + 0.5 * 0.9
     api = client.get(f"/api/messages/{ids['idea']}").json()["encoder_rescore"]
     assert (api["old_category"], api["new_category"], api["head"], api["changed"]) == (
         "complaint", "suggestion", "enc-test-1", True)
@@ -103,8 +106,10 @@ def test_the_page_shows_the_rescore_beside_the_label(web: Any, seeded: App,
                            "complaint \u2192 suggestion")
     out = cli("show", str(ids["angry"]))
     assert out.exit_code == 0, out.output
-    assert ("the model said complaint, the blend complaint; label kept: the blend agrees on "
-            "complaint") in out.output
+    assert ("the model said complaint, the blend complaint (68%); label kept: the blend "
+            "agrees on complaint") in out.output
+    kept_api = client.get(f"/api/messages/{ids['angry']}").json()["encoder_rescore"]
+    assert kept_api["confidence"] == pytest.approx(0.675)
 
 
 def test_a_message_never_rescored_shows_nothing(web: Any, seeded: App) -> None:

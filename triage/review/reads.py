@@ -72,8 +72,8 @@ class SecondOpinion:
 @dataclass(frozen=True)
 class EncoderRescore:
     """The sentence encoder's re-score of a message (``[classifier.encoder]``), shown beside
-    its label: the fast model's category before, the blend's category (and its confidence
-    when the blend replaced the label), the head's version and the blend weight."""
+    its label: the fast model's category before, the blend's category and its confidence (None
+    on re-scores stored before migration 0023), the head's version and the blend weight."""
 
     old_category: str
     new_category: str

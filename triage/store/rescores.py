@@ -97,30 +97,19 @@ class EncoderRescores(Aggregate):
             c.execute(insert(s.encoder_rescores).values(
                 message_id=r.message_id, old_category=r.old_category,
                 new_category=r.classification.category, head=r.head, weight=r.weight,
-                applied=applied, rescored_at=now))
+                confidence=r.classification.confidence, applied=applied, rescored_at=now))
             if applied:
                 refresh_messages(c, [r.message_id])
         return applied
 
     def of_message(self, message_id: int) -> dict[str, Any] | None:
         """Return the re-score of ``message_id`` (``old_category``, ``new_category``,
-        ``head``, ``weight``, ``applied``, ``rescored_at``, and ``confidence``: the blend's,
-        from the classification the re-score wrote, None when it wrote none), or None.
+        ``confidence`` (the blend's in ``new_category``; None on rows re-scored before
+        migration 0023), ``head``, ``weight``, ``applied``, ``rescored_at``), or None.
         Raises StoreError."""
-        r, cl = s.encoder_rescores, s.classifications
-        q = select(r.c.old_category, r.c.new_category, r.c.head, r.c.weight, r.c.applied,
-                   r.c.rescored_at).where(r.c.message_id == message_id)
+        r = s.encoder_rescores
+        q = select(r.c.old_category, r.c.new_category, r.c.confidence, r.c.head, r.c.weight,
+                   r.c.applied, r.c.rescored_at).where(r.c.message_id == message_id)
         with self.read("cannot read the encoder's re-score") as c:
             row = c.execute(q).first()
-            if row is None:
-                return None
-            out = row_dict(row)
-            # the classification written in the same transaction (current until an agent
-            # relabels the message; kept after)
-            out["confidence"] = c.execute(
-                select(cl.c.confidence).where(
-                    cl.c.message_id == message_id, cl.c.created_at == out["rescored_at"],
-                    cl.c.category == out["new_category"],
-                    cl.c.model_version.endswith("+" + out["head"]))
-                .order_by(cl.c.id.desc()).limit(1)).scalar() if out["applied"] else None
-        return out
+        return None if row is None else row_dict(row)

@@ -321,6 +321,8 @@ encoder_rescores = Table(
     # the encoder head's version and the blend weight it was mixed in with
     Column("head", String(100), nullable=False),
     Column("weight", Float, nullable=False),
+    # the blend's confidence in new_category (migration 0023; NULL on rows re-scored before)
+    Column("confidence", Float),
     # the label and draft were replaced (False: same label, or an agent touched it meanwhile)
     Column("applied", Boolean, nullable=False),
     Column("rescored_at", TS, nullable=False),
