@@ -431,13 +431,21 @@ def main() -> None:
         if pg is not None:
             pg.destroy()
     if args.save:
-        args.save.write_text(json.dumps({"plain": plain, "results": results}, indent=1),
+        args.save.write_text(json.dumps({"plain": plain, "results": results,
+                                         "commit": git_commit()}, indent=1),
                              encoding="utf-8")
     before = json.loads(args.baseline.read_text(encoding="utf-8")) if args.baseline else None
     text = report(args.messages, plain, results, before)
     print(text)
     if not args.no_write:
         write_section(SECTION, text)
+
+
+def git_commit() -> str:
+    """The checked-out commit (short), recorded with ``--save`` for a later ``--baseline``."""
+    out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True,
+                         text=True, cwd=ROOT)
+    return out.stdout.strip() or "unknown"
 
 
 def child_plain(port: str) -> dict[str, Any]:
@@ -489,7 +497,8 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
     if before:
         old = {(r[0], str(r[1])): r for r in before["results"]}
         lines += ["", "Before (the same benchmark on the commit before, "
-                  f"{before.get('commit', 'integ6')}) and after, CPU seconds per stage "
+                  f"{before.get('commit', 'not recorded')}, run with `--save` on the same "
+                  "machine) and after, CPU seconds per stage "
                   "(summed over the processes) and wall seconds:", "",
                   "| store | workers | " + " | ".join(STAGES) +
                   " | CPU s total | poller CPU s | wall s (load) |",
@@ -564,11 +573,6 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
         "11,000 parsed mails were also compared with the code before). The three messages of "
         "the 10,000 without a draft are automatic replies (stored, never answered; the same "
         "three on the code before).",
-        "",
-        "The before column of the second table is main fbbd3b2's run of 2026-12-04 23:41 UTC "
-        "at load 1.3-1.6; its accounting counted the parse processes' start-up (~0.25 s) and "
-        "the situation model's training in the polling process (~0.2 s, in render), which "
-        "this run's does not.",
         "",
         "fetch = the IMAP source's fetch (client side; waiting for Dovecot is wall time, not "
         "CPU); parse = MIME parsing (in the parse processes with workers); store = "
