@@ -547,7 +547,8 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
         "does the same beside them through the same claims (`Daemon.poll_source`), so both "
         "cores work until the last draft.",
         "",
-        "What made the CPU figures drop in this table (2026-12-05, branches fetch7, store7, "
+        "What made the CPU figures drop in the session of 2026-12-05 (20.2 -> 14.0 CPU s on that "
+        "session's machine; branches fetch7, store7, "
         "parse7, render7, pipe7, pg7): imaplib's debug trace is off unless DEBUG logging asks "
         "for it (IMAPClient turns it on and imaplib built the `repr` of every message body, a "
         "third of the fetch CPU), one FETCH per batch for sizes, dates and bodies (over-size "
