@@ -154,6 +154,17 @@ def case_gate_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:
     return tuple(sorted(found))
 
 
+def _literal_run(items: Any) -> Literals:
+    """The run of literal characters ``items`` (a parsed sequence) starts with, as a set of
+    one string."""
+    run = []
+    for op, av in items:
+        if op is not _C.LITERAL:
+            break
+        run.append(chr(av))
+    return frozenset({"".join(run)})
+
+
 def _prefixes(items: Any, flags: int) -> Literals | None:
     """The strings one of which every match of the sequence ``items`` starts with (word
     boundaries in front skipped), or None."""
@@ -164,12 +175,7 @@ def _prefixes(items: Any, flags: int) -> Literals | None:
         return None
     op, av = items[0]
     if op is _C.LITERAL:
-        run = []
-        for op2, av2 in items:
-            if op2 is not _C.LITERAL:
-                break
-            run.append(chr(av2))
-        return frozenset({"".join(run)})
+        return _literal_run(items)
     if op is _C.SUBPATTERN:
         _group, add, _delete, body = av
         return None if (flags | add) & re.IGNORECASE else _prefixes(body, flags | add)
@@ -208,12 +214,7 @@ def _starts(items: list[Any], flags: int) -> Literals | None:
         return None
     (op, av), rest = items[0], items[1:]
     if op is _C.LITERAL:
-        run = []
-        for op2, av2 in items:
-            if op2 is not _C.LITERAL:
-                break
-            run.append(chr(av2))
-        return frozenset({"".join(run)})
+        return _literal_run(items)
     if op is _C.SUBPATTERN:
         _group, add, _delete, body = av
         return None if (flags | add) & re.IGNORECASE else _starts([*body, *rest], flags | add)
