@@ -94,13 +94,22 @@ class EncoderRescore:
                 f"{self.old_category}, the blend {self.new_category}{conf}; {self.outcome}")
 
     @property
+    def badge(self) -> str:
+        """The outcome in two words: ``label changed``, ``label kept`` or ``not applied``
+        (the blend disagreed, but an agent had touched the message)."""
+        if self.applied:
+            return "label changed"
+        return "label kept" if self.new_category == self.old_category else "not applied"
+
+    @property
     def outcome(self) -> str:
         """The re-score's outcome in words."""
+        badge = self.badge
         if self.applied:
-            return f"label changed: {self.old_category} \u2192 {self.new_category}"
-        if self.new_category == self.old_category:
-            return f"label kept: the blend agrees on {self.old_category}"
-        return (f"not applied: the blend said {self.new_category}, but an agent had "
+            return f"{badge}: {self.old_category} \u2192 {self.new_category}"
+        if badge == "label kept":
+            return f"{badge}: the blend agrees on {self.old_category}"
+        return (f"{badge}: the blend said {self.new_category}, but an agent had "
                 "touched the message")
 
 
