@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import subprocess
 import sys
+import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -38,14 +39,14 @@ def corpus_at(rev: str) -> list[Example]:
                             "classifiers/corpus/"], capture_output=True, text=True,
                            check=True).stdout.split()
     out: list[Example] = []
-    tmp = Path("/tmp/triage-bench-corpus")
-    tmp.mkdir(exist_ok=True)
-    for name in sorted(n for n in names if n.endswith(".csv")):
-        data = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"],
-                              capture_output=True, check=True).stdout
-        path = tmp / Path(name).name
-        path.write_bytes(data)
-        out.extend(read_examples(path, require_lang=True))
+    # a private folder per run: two runs at once must not read each other's half-written files
+    with tempfile.TemporaryDirectory(prefix="triage-bench-corpus-") as tmp:
+        for name in sorted(n for n in names if n.endswith(".csv")):
+            data = subprocess.run(["git", "-C", str(ROOT), "show", f"{rev}:{name}"],
+                                  capture_output=True, check=True).stdout
+            path = Path(tmp) / Path(name).name
+            path.write_bytes(data)
+            out.extend(read_examples(path, require_lang=True))
     return out
 
 
