@@ -1,7 +1,7 @@
 """The message tree built without the feedparser is the feedparser's (#19).
 
 ``triage.mail.mimetree.build_tree`` must give ``BytesParser(policy=compat32)``'s tree for
-every message it builds, and give up (:class:`~triage.mail.mimetree.Unusual`) on the rest,
+every message it builds, and give up (:class:`~triage.errors.UnusualMime`) on the rest,
 which ``parse_message`` hands to the feedparser. Compared on every message of the fast-path
 corpus (fixtures, generated mail of both mixes, tricky and edge shapes), on shapes made for
 each rule of the builder, and on thousands of mutations of the corpus (lines deleted,
@@ -19,8 +19,9 @@ from email.parser import BytesParser
 import pytest
 
 from tests.test_parse_fastpath import CORPUS, tree
+from triage.errors import UnusualMime
 from triage.mail import mimetree
-from triage.mail.mimetree import Unusual, build_tree, parse_message
+from triage.mail.mimetree import build_tree, parse_message
 
 
 def _text(raw: bytes) -> str:
@@ -125,7 +126,7 @@ GIVEN_UP = ["lone-cr-header", "lone-cr-before-boundary", "lone-cr-in-boundary-li
 def test_each_shape_is_built_as_the_feedparser_builds_it_or_given_up(name: str) -> None:
     raw = SHAPES[name]
     if name in GIVEN_UP:
-        with pytest.raises(Unusual):
+        with pytest.raises(UnusualMime):
             build_tree(_text(raw))
     else:
         assert _same(raw, build_tree(_text(raw)))
@@ -137,7 +138,7 @@ def test_the_corpus_is_built_as_the_feedparser_builds_it() -> None:
     for name, raw in CORPUS:
         try:
             ours = build_tree(_text(raw))
-        except Unusual:
+        except UnusualMime:
             ours = parse_message(raw)
         else:
             built += 1
@@ -196,7 +197,7 @@ def test_mutated_mail_is_built_as_the_feedparser_builds_it_or_given_up() -> None
         raw = _mutate(rng.choice(base), rng)
         try:
             ours = build_tree(_text(raw))
-        except Unusual:
+        except UnusualMime:
             given_up += 1
             continue
         built += 1

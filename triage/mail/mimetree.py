@@ -6,9 +6,10 @@ end-of-part test in force: most of ``parse_email``'s MIME cost on realistic mail
 message with nothing unusual in it, what the feedparser builds follows from where the header
 blocks end and where the boundary lines are, which ``str.find`` locates. :func:`build_tree`
 builds that tree (the same :class:`~triage.mail.mime.IndexedMessage` objects, headers,
-payloads, preambles and epilogues) and gives up, raising :class:`Unusual`, on anything where
-the feedparser would take another branch: a lone CR line end, an envelope ``From`` line or a
-line in a header block that is not a ``Name: value`` field or its continuation, a header block
+payloads, preambles and epilogues) and gives up, raising :class:`~triage.errors.UnusualMime`,
+on anything where the feedparser would take another branch: a lone CR (a line end to the
+feedparser) in a header block or next to a boundary, an envelope ``From`` line or a line in a
+header block that is not a ``Name: value`` field or its continuation, a header block
 without the empty line after it, a multipart without a boundary or with a transfer encoding,
 a missing first or last boundary, two boundary lines in a row, ``message/delivery-status``.
 Those are parsed by the feedparser as before (:func:`triage.mail.mime.parse_bytes`).
@@ -42,6 +43,7 @@ import re
 from email import policy
 from email.message import Message
 
+from triage.errors import UnusualMime
 from triage.mail.mime import IndexedMessage, parse_text
 
 _FIELDS = re.compile(r"^([!-9;-~]+):[ \t]*(.*(?:\n[ \t].*)*)", re.MULTILINE)
@@ -53,14 +55,11 @@ _AFTER_SEPARATOR = re.compile(r"(--)?[ \t]*(\r\n|\r|\n)?$")
 _COMPAT32 = policy.compat32
 
 
-class Unusual(Exception):
-    """The message takes a branch of the feedparser that :func:`build_tree` does not build."""
-
-
 def build_tree(text: str) -> IndexedMessage:
     """The message tree ``BytesParser(policy=compat32)`` builds from ``text`` (the message
-    bytes decoded as ASCII with surrogate escapes); raises :class:`Unusual` where the parser
-    would take a branch this function does not follow."""
+    bytes decoded as ASCII with surrogate escapes); raises
+    :class:`~triage.errors.UnusualMime` where the parser would take a branch this function
+    does not follow."""
     msg, _ = _message(text, 0, len(text), "text/plain")
     return msg
 
@@ -75,7 +74,7 @@ def _message(text: str, start: int, end: int, default_type: str
     body = _headers(msg, text, start, end)
     ctype = msg.get_content_type()
     if ctype == "message/delivery-status":
-        raise Unusual("message/delivery-status")
+        raise UnusualMime("message/delivery-status")
     if ctype.startswith("message/"):
         inner, last = _message(text, body, end, "text/plain")
         msg._payload = [inner]  # type: ignore[attr-defined]
@@ -98,17 +97,17 @@ def _headers(msg: IndexedMessage, text: str, start: int, end: int) -> int:
     # an LF-only empty line counts only before the first CRLF one (a CRLF mail has none)
     lf = text.find("\n\n", start, end if crlf < 0 else crlf + 1)
     if lf < 0 and crlf < 0:
-        raise Unusual("no empty line after the header block")
+        raise UnusualMime("no empty line after the header block")
     stop = lf if lf >= 0 else crlf  # the LF ending the last header line
     cr = text.count("\r", start, stop + 1)
     if cr and cr != text.count("\r\n", start, stop + 1):
-        raise Unusual("a lone CR ends a header line")
+        raise UnusualMime("a lone CR ends a header line")
     fields = _FIELDS.findall(text, start, stop)
     # every line is a field's first line or a continuation line (not the first line): the
     # fields found start at as many lines as do not start with a blank
     continued = text.count("\n ", start, stop) + text.count("\n\t", start, stop)
     if text[start] in " \t" or len(fields) != text.count("\n", start, stop) + 1 - continued:
-        raise Unusual("a header-block line that is not a field")
+        raise UnusualMime("a header-block line that is not a field")
     msg._headers = [(name, value.rstrip("\r\n"))  # type: ignore[attr-defined]
                     for name, value in fields]
     return stop + (2 if lf >= 0 else 3)
@@ -131,9 +130,9 @@ def _boundary_lines(text: str, separator: str, start: int, end: int
                 if m.group(1) is not None:
                     return out
             elif text.find("\r", i, line_end) not in (-1, line_end - 2):
-                raise Unusual("a lone CR in a line starting with the boundary")
+                raise UnusualMime("a lone CR in a line starting with the boundary")
         elif before == "\r":
-            raise Unusual("a lone CR before the boundary")
+            raise UnusualMime("a lone CR before the boundary")
         i = text.find(separator, line_end, end)
     return out
 
@@ -142,20 +141,20 @@ def _multipart(msg: IndexedMessage, ctype: str, text: str, start: int, end: int)
     """Parse the body of the multipart ``msg`` (``text[start:end]``) into its parts."""
     boundary = msg.get_boundary()
     if boundary is None:
-        raise Unusual("multipart without a boundary")
+        raise UnusualMime("multipart without a boundary")
     if str(msg.get("content-transfer-encoding", "8bit")).lower() not in (
             "7bit", "8bit", "binary"):
-        raise Unusual("multipart with a transfer encoding")
+        raise UnusualMime("multipart with a transfer encoding")
     lines = _boundary_lines(text, "--" + boundary, start, end)
     if len(lines) < 2 or not lines[-1][2] or lines[0][2]:
-        raise Unusual("no start or no close boundary")
+        raise UnusualMime("no start or no close boundary")
     if lines[0][0] > start:
         msg.preamble = _strip_eol(text[start:lines[0][0]])
     default = "message/rfc822" if ctype == "multipart/digest" else "text/plain"
     parts = []
     for (_, part_start, _), (part_end, _, _) in itertools.pairwise(lines):
         if part_start >= part_end:
-            raise Unusual("two boundary lines in a row")
+            raise UnusualMime("two boundary lines in a row")
         part, last = _message(text, part_start, part_end, default)
         if last.get_content_maintype() == "multipart":
             epilogue = last.epilogue
@@ -185,5 +184,5 @@ def parse_message(raw: bytes) -> Message:
     text = raw.decode("ascii", errors="surrogateescape")
     try:
         return build_tree(text)
-    except Unusual:
+    except UnusualMime:
         return parse_text(text)
