@@ -205,6 +205,18 @@ def test_mutated_mail_is_built_as_the_feedparser_builds_it_or_given_up() -> None
     assert built > 1000 and given_up > 1000
 
 
+def test_nesting_too_deep_for_the_builder_goes_to_the_feedparser() -> None:
+    """550 nested multiparts: deeper than the builder's recursion reaches, not the
+    feedparser's; parse_message gives the feedparser's tree."""
+    opens = "".join(f"Content-Type: multipart/mixed; boundary=b{d}\r\n\r\n--b{d}\r\n"
+                    for d in range(550))
+    closes = "".join(f"\r\n--b{d}--\r\n" for d in reversed(range(550)))
+    raw = f"From: a@x.example\r\n{opens}{TEXT}x{closes}".encode()
+    with pytest.raises(RecursionError):
+        build_tree(_text(raw))
+    assert _same(raw, parse_message(raw))
+
+
 def test_the_comparison_fails_when_the_builder_keeps_a_line_end(
         monkeypatch: pytest.MonkeyPatch) -> None:
     """The check above can fail: a builder that leaves the line end before a boundary in

@@ -186,3 +186,7 @@ def parse_message(raw: bytes) -> Message:
         return build_tree(text)
     except UnusualMime:
         return parse_text(text)
+    except RecursionError:
+        # the builder takes two frames a nesting level, the feedparser fewer: a multipart
+        # nested 500 deep is the feedparser's to parse (or to fail on) as before
+        return parse_text(text)
