@@ -214,7 +214,7 @@ def test_the_index_follows_changes_to_the_headers() -> None:
 def _plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
     """parse_email with every shortcut off: the standard parser, no address or header cache,
     no line gate in the quote walk."""
-    monkeypatch.setattr(parse_module, "parse_bytes",
+    monkeypatch.setattr(parse_module, "parse_message",
                         BytesParser(policy=policy.compat32).parsebytes)
     monkeypatch.setattr(parse_module, "_parse_address", email.utils.parseaddr)
     monkeypatch.setattr(parse_module, "_address_list", lambda v: tuple(

@@ -80,6 +80,12 @@ class ParseError(TriageError):
     """A raw message could not be parsed; the message is quarantined with this reason."""
 
 
+class UnusualMime(TriageError):
+    """A message that :mod:`triage.mail.mimetree` does not build (the standard feedparser
+    would take another branch on it); it is parsed by the feedparser instead. Caught where
+    it is raised: it never leaves the mail package."""
+
+
 class ClassifierError(TriageError):
     """The classifier could not be trained, loaded or run."""
 

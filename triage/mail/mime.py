@@ -315,4 +315,10 @@ def decoded_size(part: Message) -> int:
 
 def parse_bytes(raw: bytes) -> Message:
     """Parse ``raw`` like ``BytesParser(policy=compat32).parsebytes(raw)``."""
-    return _FeedParser(raw.decode("ascii", errors="surrogateescape")).close()
+    return parse_text(raw.decode("ascii", errors="surrogateescape"))
+
+
+def parse_text(text: str) -> Message:
+    """:func:`parse_bytes` of the bytes ``text`` was decoded from (ASCII, surrogate
+    escapes)."""
+    return _FeedParser(text).close()

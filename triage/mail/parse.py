@@ -27,7 +27,8 @@ from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
 from triage.mail.htmltext import html_text
 from triage.mail.loops import bounced_message, detect_auto
-from triage.mail.mime import decoded_size, parse_bytes
+from triage.mail.mime import decoded_size
+from triage.mail.mimetree import parse_message
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
 
@@ -296,7 +297,7 @@ def parse_email(raw: bytes, *, fallback_received: datetime,
     try:
         # compat32 parses lazily and fast (policy.default parsed every header it touched and
         # took ~80 % of ingest time); headers we need are decoded by decode_header_value
-        msg = parse_bytes(repair_headers(raw))
+        msg = parse_message(repair_headers(raw))
     except Exception as exc:  # the parser is lenient; this is truly broken input
         raise ParseError(f"not parseable as email: {exc}") from exc
     if not msg.keys():
