@@ -131,6 +131,14 @@ def _go_plain(monkeypatch: pytest.MonkeyPatch) -> Renderer:
                                                  req.attachment_types), situation, topic))
 
     monkeypatch.setattr(Renderer, "lazy_context", computed_first)
+
+    def detected(self: Renderer, req: DraftRequest) -> tuple[str, str]:
+        if req.situation is not None:
+            return (req.situation if req.situation in SITUATIONS else "general"), ""
+        found = self.detect(req)  # the full detection, reasons and rounded scores
+        return found.situation, found.topic
+
+    monkeypatch.setattr(Renderer, "situation_for", detected)
     monkeypatch.setattr(RuleTable, "matches", RuleTable.matches_plain)
     monkeypatch.setattr(Rule, "search", Rule.search_plain)
     monkeypatch.setattr(SituationModel, "scores", _plain_scores)

@@ -24,7 +24,7 @@ from triage.drafting.situation_model import (
     term_counts,
 )
 from triage.drafting.situation_rules import RULES, TABLES, Rule, RuleTable, fold
-from triage.drafting.situations import detect_situation
+from triage.drafting.situations import ThreadFacts, detect_situation, situation_and_topic
 
 FIXTURES = load_fixtures()
 CORPUS = load_corpus()
@@ -76,6 +76,25 @@ def test_detection_with_the_fast_path_equals_the_plain_rules(
     plain = [_detect(m) for m in MESSAGES]
     assert fast == plain
     assert len({d.situation for d in fast}) >= 10
+
+
+def test_situation_and_topic_without_reasons_equal_the_detection() -> None:
+    """The draft's detection (no reasons, scores not rounded) names what the full one names,
+    also with the thread facts and attachments that add to the scores."""
+    shapes = [None, ThreadFacts(replied_before=True), ThreadFacts(True, 2)]
+    checked = set()
+    for n, m in enumerate(MESSAGES):
+        thread = shapes[n % 3] or thread_of(m)
+        images = ["image/png"] if n % 5 == 0 else m.get("attachments", [])
+        for category in (m["category"], "suggestion", "technical_issue")[:1 + n % 3]:
+            args = (m["text"], m.get("subject", ""), m["language"], category, thread, images)
+            full = detect_situation(*args)
+            assert situation_and_topic(*args) == (full.situation, full.topic), m["text"][:80]
+            assert situation_and_topic(*args, model=None) == (
+                detect_situation(*args, model=None).situation,
+                detect_situation(*args, model=None).topic)
+            checked.add((full.situation, bool(full.topic)))
+    assert len(checked) >= 15  # every situation, some with a topic
 
 
 def _plain_scores(feature_text: str, model: Any = None) -> dict[str, float]:

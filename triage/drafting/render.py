@@ -50,6 +50,7 @@ from triage.drafting.situations import (
     ThreadFacts,
     detect_situation,
     promise_policy,
+    situation_and_topic,
 )
 from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.drafting.template_files import InliningLoader, ThrottledFiles
@@ -212,12 +213,17 @@ class Renderer:
                                 req.attachment_types, model=self.situation_model())
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
-        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected."""
+        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected
+        (as :meth:`detect` detects it, without its reasons)."""
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
             return chosen, ""
-        found = self.detect(req)
-        return found.situation, found.topic
+        if self.situation_model is None:
+            return situation_and_topic(req.text, req.subject, req.language, req.category,
+                                       req.thread, req.attachment_types)
+        return situation_and_topic(req.text, req.subject, req.language, req.category,
+                                   req.thread, req.attachment_types,
+                                   model=self.situation_model())
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
         """Return the template ``req`` is drafted with; raises TemplateError when none fits.

@@ -181,15 +181,29 @@ class RuleTable:
             for word in rule.literals or ():
                 woken.setdefault(word, set()).add(i)
         self.woken = {word: frozenset(found) for word, found in woken.items()}
+        self.words: frozenset[str] = frozenset(self.woken)
+        """Every required string of the table's rules."""
 
     def matches(self, text: str) -> Iterator[tuple[str, Rule, float]]:
-        """The ``(situation, rule, weight)`` entries whose rule matches ``text``, in order."""
-        candidates = set(self.always)
-        for word in LITERALS.present(text):
-            candidates.update(self.woken.get(word, ()))
+        """The ``(situation, rule, weight)`` entries whose rule matches ``text``, in order.
+
+        :meth:`Rule.search_present` written out in the loop, with the text's required
+        strings and their start positions looked up once for all rules (#19: the rules of a
+        message asked the index again for each rule)."""
+        present, starts_of = LITERALS.scanned(text)
+        woken = self.woken
+        candidates = self.always.union(*map(woken.__getitem__, present & self.words))
         for i in sorted(candidates):
             entry = self.entries[i]
-            if entry[1].search_present(text) is not None:
+            rule = entry[1]
+            prefixes = rule.prefixes
+            if prefixes is not None:
+                match = rule.compiled.match  # where it starts matters, not which match
+                if any(match(text, p) is not None
+                       for word in prefixes if word in present for p in starts_of(word)):
+                    yield entry
+            elif ((rule.gate is None or rule.gate.search(text) is not None)
+                  and rule.compiled.search(text) is not None):
                 yield entry
 
     def matches_plain(self, text: str) -> Iterator[tuple[str, Rule, float]]:
