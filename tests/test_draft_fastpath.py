@@ -317,6 +317,27 @@ def test_last_lines_equal_the_plain_split_of_the_whole_text(seed: int) -> None:
                 [ln for ln in text.splitlines() if ln.strip()][-count:], repr(text)
 
 
+@pytest.mark.parametrize("seed", range(4))
+def test_sign_offs_tried_at_line_starts_equal_finditer(seed: int) -> None:
+    """:func:`sign_offs` tries the sign-off pattern only where a line starts; on sign-offs,
+    near misses and line breaks in any order it finds what ``finditer`` finds."""
+    import random
+
+    from triage.drafting.address import _SIGN_OFF, sign_offs
+
+    rng = random.Random(seed)
+    pieces = ["Regards, ", "Mr. Tan", "ibu Siti", "- chị Lan", "Salamat po, Ma'am Joy", "\n",
+              " ", "\t", "Thanks", ".", "!", "anh Minh Anh", "Mrs", "Dr.", "x", "\n\n",
+              "Terima kasih\nBapak Budi", "—", "hello world", "Sir", "Cô Hoa"]
+    found = 0
+    for _ in range(3000):
+        tail = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 12)))
+        fast = [m.span() for m in sign_offs(tail)]
+        assert fast == [m.span() for m in _SIGN_OFF.finditer(tail)], repr(tail)
+        found += len(fast)
+    assert found > 300
+
+
 # mixed case and non-ASCII texts in the four languages, with the characters case-insensitive
 # matching compares unlike lower() ("ſ" as "s", "ı" and "İ" as "i", the Kelvin sign as "k")
 GATE_TEXTS = [

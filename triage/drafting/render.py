@@ -18,7 +18,7 @@ value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUn
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -139,6 +139,17 @@ def _cap(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+class _Environment(SandboxedEnvironment):
+    """The renderer's sandboxed environment: a template's globals are a plain ``dict`` (the
+    environment's, overlaid with the template's own) instead of Jinja2's ``ChainMap``, which
+    every draft copied key by key in Python into its context (#19). The renderer sets its
+    globals before it loads any template and never changes them."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """Return the environment's globals overlaid with ``d``, as a new ``dict``."""
+        return {**self.globals, **(d or {})}
+
+
 class Renderer:
     """Renders drafts; built once with the template search path and signature settings.
 
@@ -168,7 +179,7 @@ class Renderer:
         loaders += [jinja2.PrefixLoader({"packaged": packaged}, delimiter=":"), packaged]
         self.template_dir = Path(template_dir) if template_dir else None
         # each template compiled with the partials it includes in place (template_files.py)
-        self.env = SandboxedEnvironment(
+        self.env = _Environment(
             loader=InliningLoader(jinja2.ChoiceLoader(loaders)),
             undefined=jinja2.StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),

@@ -132,12 +132,16 @@ def term_counts(text: str) -> Counter[str]:
     return counts
 
 
-class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
+_Entry = tuple[bytes, bytes, tuple[str, ...], tuple[dict[str, tuple[int]], ...]]
+
+
+class _TokenTerms(dict[str, _Entry]):
     """Token (a whitespace-separated piece of the input) -> what the model knows of it: the
     indexes of its known character n-grams (in :func:`_grams` order, repeats kept, as an
-    array), the indexes of its known ``w:`` terms, and its words (``_WORD`` matches), filled
-    as tokens are met. Words never span whitespace, so an input's words are its tokens'
-    words in turn.
+    array), the indexes of its known ``w:`` terms, its words (``_WORD`` matches) and, per
+    word, the known pairs it starts (second word -> index; empty when none), filled as
+    tokens are met. Words never span whitespace, so an input's words are its tokens' words
+    in turn.
 
     Bounded in two generations: when the tokens met lately reach half of
     :data:`_WORD_CACHE` they become the older generation (the one before is dropped), and a
@@ -146,14 +150,16 @@ class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
     with them: on the realistic mix (~12,000 distinct words in 3,000 mails) a third of the
     model's time went to finding their n-grams again (#19)."""
 
-    def __init__(self, index: dict[str, int], known_words: dict[str, tuple[int]]) -> None:
+    def __init__(self, index: dict[str, int], known_words: dict[str, tuple[int]],
+                 known_pairs: dict[str, dict[str, tuple[int]]]) -> None:
         super().__init__()
         self.index = index
         self.known_words = known_words
-        self.older: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
+        self.known_pairs = known_pairs
+        self.older: dict[str, _Entry] = {}
         """The generation before this one (at most half of :data:`_WORD_CACHE` tokens)."""
 
-    def __missing__(self, token: str) -> tuple[bytes, bytes, tuple[str, ...]]:
+    def __missing__(self, token: str) -> _Entry:
         found = self.older.get(token)
         if found is None:  # the n-grams of _grams(token), in its order, cut out in C
             padded = f" {token} "
@@ -164,7 +170,8 @@ class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
                      else tuple(_WORD.findall(token)))
             word_ids = array(_ID_TYPE, chain.from_iterable(
                 map(self.known_words.get, words, repeat(())))).tobytes()
-            found = (grams, word_ids, words)
+            heads = tuple(map(self.known_pairs.get, words, repeat(_NO_PAIRS)))
+            found = (grams, word_ids, words, heads)
         if len(self) >= _WORD_CACHE // 2:
             self.older = dict(self)
             self.clear()
@@ -176,6 +183,7 @@ _NO_PAIRS: dict[str, tuple[int]] = {}
 _GRAMS_OF = itemgetter(0)
 _WORD_IDS_OF = itemgetter(1)
 _WORDS_OF = itemgetter(2)
+_HEADS_OF = itemgetter(3)
 _NOT_SEEN = np.iinfo(np.intp).max
 _ID_TYPE = "i"
 """Term indexes are kept as C ints (``array`` type ``i``, numpy ``intc``): a token's indexes
@@ -244,7 +252,7 @@ class SituationModel:
     def _tokens(self) -> _TokenTerms:
         """Per token seen so far: its known n-grams, known words and words
         (:class:`_TokenTerms`)."""
-        return _TokenTerms(self._arrays[0], self._known_words[0])
+        return _TokenTerms(self._arrays[0], *self._known_words)
 
     @cached_property
     def _scratch(self) -> tuple[threading.Lock, Any, Any]:
@@ -266,11 +274,11 @@ class SituationModel:
         blank for the next input), so the terms come out in first-seen order without a
         sort, as :func:`term_counts` (a ``Counter``) orders them."""
         entries = list(map(self._tokens.__getitem__, feature_text.split()))
-        words = list(chain.from_iterable(map(_WORDS_OF, entries)))
-        # per word the known pairs it starts (none: an empty dict), asked for the next word
-        seconds = map(self._known_words[1].get, words[:-1], repeat(_NO_PAIRS))
-        pairs = array(_ID_TYPE, chain.from_iterable(map(
-            dict.get, seconds, words[1:], repeat(()))))
+        # per word the known pairs it starts (kept with its token), asked for the next word
+        heads = chain.from_iterable(map(_HEADS_OF, entries))
+        seconds = chain.from_iterable(map(_WORDS_OF, entries))
+        next(seconds, None)
+        pairs = array(_ID_TYPE, chain.from_iterable(map(dict.get, heads, seconds, repeat(()))))
         ids = np.frombuffer(b"".join([*map(_GRAMS_OF, entries), *map(_WORD_IDS_OF, entries),
                                       pairs.tobytes()]), dtype=_ID_DTYPE).astype(np.intp)
         lock, first, count = self._scratch
@@ -300,7 +308,8 @@ class SituationModel:
             return dict.fromkeys(self.classes, 0.0)
         # take(): the same gather as idf[rows], without fancy indexing's overhead
         weights = (1 + np.log(counts)) * idf.take(rows)
-        values = (weights / np.sqrt(weights @ weights)) @ matrix.take(rows, axis=0)
+        # math.sqrt: the same correctly rounded root as np.sqrt, without a NumPy scalar
+        values = (weights / math.sqrt(weights @ weights)) @ matrix.take(rows, axis=0)
         return dict(zip(self._class_list, values.tolist(), strict=True))
 
     def vector(self, feature_text: str) -> Vector:
