@@ -154,14 +154,12 @@ def test_token_indexes_keep_the_gram_order_across_cache_generations(
     index = model._arrays[0]
     words = ("refund", "x", "đơn", "tran.thi.bich@yahoo.com", "order", "refund", "ab") * 5
     for i, word in enumerate(words):
-        grams, word_ids, found, heads = model._tokens[word]
+        grams, word_ids, found = model._tokens[word]
         assert list(array("i", grams)) == [
             k for k in map(index.get, situation_model._grams(word)) if k is not None], word
         assert found == tuple(re.findall(r"\b\w\w+\b", word))
         assert list(array("i", word_ids)) == [index[f"w:{w}"] for w in found
                                                if f"w:{w}" in index]
-        pairs = model._known_words[1]
-        assert heads == tuple(pairs.get(w, {}) for w in found)
         assert len(model._tokens) + len(model._tokens.older) <= 8
         text = " ".join(words[:i + 1])
         assert model.scores(text) == _plain_scores(text, model)

@@ -30,7 +30,7 @@ from array import array
 from collections import Counter
 from collections.abc import Sequence
 from functools import cached_property, lru_cache, partial
-from itertools import chain, pairwise, repeat
+from itertools import chain, islice, pairwise, repeat
 from operator import is_not, itemgetter
 from pathlib import Path
 from typing import Any
@@ -132,16 +132,12 @@ def term_counts(text: str) -> Counter[str]:
     return counts
 
 
-_Entry = tuple[bytes, bytes, tuple[str, ...], tuple[dict[str, tuple[int]], ...]]
-
-
-class _TokenTerms(dict[str, _Entry]):
+class _TokenTerms(dict[str, tuple[bytes, bytes, tuple[str, ...]]]):
     """Token (a whitespace-separated piece of the input) -> what the model knows of it: the
     indexes of its known character n-grams (in :func:`_grams` order, repeats kept, as an
-    array), the indexes of its known ``w:`` terms, its words (``_WORD`` matches) and, per
-    word, the known pairs it starts (second word -> index; empty when none), filled as
-    tokens are met. Words never span whitespace, so an input's words are its tokens' words
-    in turn.
+    array), the indexes of its known ``w:`` terms, and its words (``_WORD`` matches), filled
+    as tokens are met. Words never span whitespace, so an input's words are its tokens'
+    words in turn.
 
     Bounded in two generations: when the tokens met lately reach half of
     :data:`_WORD_CACHE` they become the older generation (the one before is dropped), and a
@@ -150,16 +146,14 @@ class _TokenTerms(dict[str, _Entry]):
     with them: on the realistic mix (~12,000 distinct words in 3,000 mails) a third of the
     model's time went to finding their n-grams again (#19)."""
 
-    def __init__(self, index: dict[str, int], known_words: dict[str, tuple[int]],
-                 known_pairs: dict[str, dict[str, tuple[int]]]) -> None:
+    def __init__(self, index: dict[str, int], known_words: dict[str, tuple[int]]) -> None:
         super().__init__()
         self.index = index
         self.known_words = known_words
-        self.known_pairs = known_pairs
-        self.older: dict[str, _Entry] = {}
+        self.older: dict[str, tuple[bytes, bytes, tuple[str, ...]]] = {}
         """The generation before this one (at most half of :data:`_WORD_CACHE` tokens)."""
 
-    def __missing__(self, token: str) -> _Entry:
+    def __missing__(self, token: str) -> tuple[bytes, bytes, tuple[str, ...]]:
         found = self.older.get(token)
         if found is None:  # the n-grams of _grams(token), in its order, cut out in C
             padded = f" {token} "
@@ -170,8 +164,7 @@ class _TokenTerms(dict[str, _Entry]):
                      else tuple(_WORD.findall(token)))
             word_ids = array(_ID_TYPE, chain.from_iterable(
                 map(self.known_words.get, words, repeat(())))).tobytes()
-            heads = tuple(map(self.known_pairs.get, words, repeat(_NO_PAIRS)))
-            found = (grams, word_ids, words, heads)
+            found = (grams, word_ids, words)
         if len(self) >= _WORD_CACHE // 2:
             self.older = dict(self)
             self.clear()
@@ -179,11 +172,9 @@ class _TokenTerms(dict[str, _Entry]):
         return found
 
 
-_NO_PAIRS: dict[str, tuple[int]] = {}
 _GRAMS_OF = itemgetter(0)
 _WORD_IDS_OF = itemgetter(1)
 _WORDS_OF = itemgetter(2)
-_HEADS_OF = itemgetter(3)
 _NOT_SEEN = np.iinfo(np.intp).max
 _ID_TYPE = "i"
 """Term indexes are kept as C ints (``array`` type ``i``, numpy ``intc``): a token's indexes
@@ -234,25 +225,25 @@ class SituationModel:
         return self.classes
 
     @cached_property
-    def _known_words(self) -> tuple[dict[str, tuple[int]], dict[str, dict[str, tuple[int]]]]:
-        """The index of the ``w:`` term of each known word, and per first word of a known
-        pair (``b:a b``) the index of each second word's pair term, each as a 1-tuple, so an
-        input's words and pairs are looked up without building the terms' names (#19: the
-        pair names of a message cost ~0.01 ms to build; a word is never blank, so ``a b``
-        splits at its one space)."""
+    def _known_words(self) -> tuple[dict[str, tuple[int]], dict[tuple[str, str], int]]:
+        """The index of the ``w:`` term of each known word (as a 1-tuple), and of each known
+        pair's term (``b:a b``) by its two words, so an input's words and pairs are looked
+        up without building the terms' names (#19: the pair names of a message cost ~0.01
+        ms to build; a word is never blank, so ``a b`` splits at its one space; pairs of
+        consecutive words are ``zip``'s tuples, one look-up each, ~8,000 pairs)."""
         index = self._arrays[0]
-        pairs: dict[str, dict[str, tuple[int]]] = {}
+        pairs: dict[tuple[str, str], int] = {}
         for t, i in index.items():
             if t.startswith("b:"):
                 first, second = t[2:].split(" ", 1)
-                pairs.setdefault(first, {})[second] = (i,)
+                pairs[first, second] = i
         return {t[2:]: (i,) for t, i in index.items() if t.startswith("w:")}, pairs
 
     @cached_property
     def _tokens(self) -> _TokenTerms:
         """Per token seen so far: its known n-grams, known words and words
         (:class:`_TokenTerms`)."""
-        return _TokenTerms(self._arrays[0], *self._known_words)
+        return _TokenTerms(self._arrays[0], self._known_words[0])
 
     @cached_property
     def _scratch(self) -> tuple[threading.Lock, Any, Any]:
@@ -274,11 +265,10 @@ class SituationModel:
         blank for the next input), so the terms come out in first-seen order without a
         sort, as :func:`term_counts` (a ``Counter``) orders them."""
         entries = list(map(self._tokens.__getitem__, feature_text.split()))
-        # per word the known pairs it starts (kept with its token), asked for the next word
-        heads = chain.from_iterable(map(_HEADS_OF, entries))
-        seconds = chain.from_iterable(map(_WORDS_OF, entries))
-        next(seconds, None)
-        pairs = array(_ID_TYPE, chain.from_iterable(map(dict.get, heads, seconds, repeat(()))))
+        words = list(chain.from_iterable(map(_WORDS_OF, entries)))
+        # zip's tuples of consecutive words (a little quicker than pairwise's)
+        pairs = array(_ID_TYPE, filter(_KNOWN, map(self._known_words[1].get, zip(
+            words, islice(words, 1, None), strict=False))))
         ids = np.frombuffer(b"".join([*map(_GRAMS_OF, entries), *map(_WORD_IDS_OF, entries),
                                       pairs.tobytes()]), dtype=_ID_DTYPE).astype(np.intp)
         lock, first, count = self._scratch
