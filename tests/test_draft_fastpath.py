@@ -338,6 +338,36 @@ def test_sign_offs_tried_at_line_starts_equal_finditer(seed: int) -> None:
     assert found > 300
 
 
+def test_context_attributes_read_as_the_sandbox_reads_them() -> None:
+    """The renderer reads the context data classes' attributes without the sandbox's checks:
+    every name the sandbox allows gives the same value, every other name its answer."""
+    import jinja2
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from triage.drafting.extract import Amount, Facts
+    from triage.drafting.render import PLAIN_DATA
+    from triage.drafting.techdetails import TechDetails
+
+    fast = _renderer().env
+    plain = SandboxedEnvironment(undefined=jinja2.StrictUndefined)
+    objects = [TechDetails(device="iPhone 12", error_text="Declined"),
+               TechDetails(screenshot=True), ThreadFacts(True, 2),
+               Facts(order_numbers=["DH123"], account_numbers=["55120"]),
+               Amount("Rp 50.000", __import__("decimal").Decimal(50000), "IDR")]
+    assert {type(o) for o in objects} == set(PLAIN_DATA)
+    read = 0
+    for obj in objects:
+        for name in [*dir(obj), "nope", "_nope", "__globals__", "mro", "__subclasses__"]:
+            mine, theirs = fast.getattr(obj, name), plain.getattr(obj, name)
+            if isinstance(theirs, jinja2.Undefined):
+                assert type(mine) is type(theirs) and str(mine._undefined_hint) == \
+                    str(theirs._undefined_hint), (obj, name)
+            else:
+                assert mine == theirs, (obj, name)
+                read += not name.startswith("_")
+    assert read >= 20
+
+
 # mixed case and non-ASCII texts in the four languages, with the characters case-insensitive
 # matching compares unlike lower() ("ſ" as "s", "ı" and "İ" as "i", the Kelvin sign as "k")
 GATE_TEXTS = [

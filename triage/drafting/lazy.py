@@ -17,6 +17,7 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2.runtime import Context
+from jinja2.utils import missing
 
 _UNSET: Any = object()
 
@@ -41,8 +42,11 @@ class LazyContext(Context):
     """A Jinja2 context that evaluates :class:`Lazy` values when a template reads them."""
 
     def resolve_or_missing(self, key: str) -> Any:
-        """Return the value of ``key`` (a :class:`Lazy` one evaluated), or ``missing``."""
-        value = super().resolve_or_missing(key)
+        """Return the value of ``key`` (a :class:`Lazy` one evaluated), or ``missing``.
+
+        Jinja2's own look-up written out (the template's variables, then the context's
+        ``parent``), one call less for each name a template reads (#19)."""
+        value = self.vars[key] if key in self.vars else self.parent.get(key, missing)
         return value.get() if type(value) is Lazy else value
 
 

@@ -39,7 +39,7 @@ from triage.drafting.context import (
     header_safe,
     zone,
 )
-from triage.drafting.extract import FactExtraction, Facts
+from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
 from triage.drafting.promises import Refreshed, promise_for, refresh_promise
@@ -139,6 +139,12 @@ def _cap(value: object) -> str:
     return text[:1].upper() + text[1:]
 
 
+PLAIN_DATA: frozenset[type] = frozenset({TechDetails, ThreadFacts, Facts, Amount})
+"""Frozen data classes of the template context (no functions, types or frames, which the
+sandbox guards): their attributes are read without the sandbox's checks, which allow every
+name not starting with an underscore on them."""
+
+
 class _Environment(SandboxedEnvironment):
     """The renderer's sandboxed environment: a template's globals are a plain ``dict`` (the
     environment's, overlaid with the template's own) instead of Jinja2's ``ChainMap``, which
@@ -148,6 +154,18 @@ class _Environment(SandboxedEnvironment):
     def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
         """Return the environment's globals overlaid with ``d``, as a new ``dict``."""
         return {**self.globals, **(d or {})}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's ``obj.attribute``, answered at once for the context's own data
+        classes (:data:`PLAIN_DATA`): on them the sandbox allows every name that does not
+        start with an underscore (#19: its checks cost ~3 us an attribute, a technical
+        draft reads five or more)."""
+        if type(obj) in PLAIN_DATA and not attribute.startswith("_"):
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass  # the sandbox's own answer (an undefined value)
+        return super().getattr(obj, attribute)
 
 
 class Renderer:
