@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from operator import itemgetter
 from re import _parser as sre_parse  # the parser behind re.compile (Python >= 3.11)
 from typing import Any
@@ -332,28 +332,24 @@ class LiteralIndex:
         """Return the registered strings that occur in ``text``."""
         return self._memo(text)[2]
 
-    def scanned(self, text: str) -> tuple[frozenset[str], Callable[[str], list[int]]]:
-        """Return :meth:`present` of ``text`` and a function giving :meth:`starts` of a
-        string in ``text`` (both from one memo: for all the rules of a message)."""
+    def scanned(self, text: str) -> tuple[frozenset[str], dict[str, list[int]]]:
+        """Return :meth:`present` of ``text`` and the starts found in it so far (string ->
+        :meth:`starts`; :func:`starts_in` adds one), both from one memo: for all the rules
+        of a message."""
         memo = self._memo(text)
-        known = memo[3]
-
-        def starts_of(word: str) -> list[int]:
-            found = known.get(word)
-            return found if found is not None else _starts_in(text, word, known)
-
-        return memo[2], starts_of
+        return memo[2], memo[3]
 
     def starts(self, text: str, word: str) -> list[int]:
         """Return where ``word`` starts in ``text``, overlaps included, ascending (kept with
         the last scanned text: the rules of a message ask again)."""
         starts = self._memo(text)[3]
         found = starts.get(word)
-        return found if found is not None else _starts_in(text, word, starts)
+        return found if found is not None else starts_in(text, word, starts)
 
 
-def _starts_in(text: str, word: str, known: dict[str, list[int]]) -> list[int]:
-    """Where ``word`` starts in ``text``, overlaps included, ascending; kept in ``known``."""
+def starts_in(text: str, word: str, known: dict[str, list[int]]) -> list[int]:
+    """Return where ``word`` starts in ``text``, overlaps included, ascending; kept in
+    ``known`` (the starts of :meth:`LiteralIndex.scanned`)."""
     found = []
     at = text.find(word)
     while at >= 0:

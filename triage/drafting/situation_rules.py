@@ -18,7 +18,12 @@ import unicodedata
 from collections.abc import Iterator
 from functools import lru_cache
 
-from triage.drafting.rule_literals import LiteralIndex, prefix_literals, required_literals
+from triage.drafting.rule_literals import (
+    LiteralIndex,
+    prefix_literals,
+    required_literals,
+    starts_in,
+)
 from triage.drafting.situation_patterns import EN, VI, Rules
 from triage.drafting.situation_patterns_sea import ID, TL
 
@@ -190,21 +195,29 @@ class RuleTable:
         :meth:`Rule.search_present` written out in the loop, with the text's required
         strings and their start positions looked up once for all rules (#19: the rules of a
         message asked the index again for each rule)."""
-        present, starts_of = LITERALS.scanned(text)
+        present, starts = LITERALS.scanned(text)
         woken = self.woken
         candidates = self.always.union(*map(woken.__getitem__, present & self.words))
         for i in sorted(candidates):
             entry = self.entries[i]
             rule = entry[1]
             prefixes = rule.prefixes
-            if prefixes is not None:
-                match = rule.compiled.match  # where it starts matters, not which match
-                if any(match(text, p) is not None
-                       for word in prefixes if word in present for p in starts_of(word)):
+            if prefixes is None:
+                if ((rule.gate is None or rule.gate.search(text) is not None)
+                        and rule.compiled.search(text) is not None):
                     yield entry
-            elif ((rule.gate is None or rule.gate.search(text) is not None)
-                  and rule.compiled.search(text) is not None):
-                yield entry
+                continue
+            match = rule.compiled.match  # where it starts matters, not which match
+            for word in prefixes:  # loops, not a generator: ~18 rules a message
+                if word in present:
+                    at = starts.get(word)
+                    for start in at if at is not None else starts_in(text, word, starts):
+                        if match(text, start) is not None:
+                            break
+                    else:
+                        continue
+                    yield entry
+                    break
 
     def matches_plain(self, text: str) -> Iterator[tuple[str, Rule, float]]:
         """:meth:`matches` by the plain ``re.search`` of every rule (for tests)."""
