@@ -6,7 +6,9 @@ asked only when their required strings occur (:class:`~triage.drafting.situation
 RuleTable`), the situation model's cached token indexes counted with numpy, template files
 checked for changes at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`,
 partials compiled into the templates that include them (:mod:`triage.drafting.
-template_files`). Plain: every context value computed first by
+template_files`), the situation detected without its reasons, the context's data classes
+read without the sandbox's checks, sign-offs tried at line starts only. Plain: every
+context value computed first by
 :func:`~triage.drafting.extract.extract_facts` and
 :func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context and includes,
 no template cache, every rule's own ``re.search``, the model's scores from the terms' names
@@ -139,6 +141,11 @@ def _go_plain(monkeypatch: pytest.MonkeyPatch) -> Renderer:
         return found.situation, found.topic
 
     monkeypatch.setattr(Renderer, "situation_for", detected)
+    from jinja2.sandbox import SandboxedEnvironment  # the sandbox's own attribute checks
+
+    monkeypatch.setattr(render_module._Environment, "getattr", SandboxedEnvironment.getattr)
+    monkeypatch.setattr(render_module._Environment, "make_globals",
+                        SandboxedEnvironment.make_globals)  # Jinja2's ChainMap
     monkeypatch.setattr(RuleTable, "matches", RuleTable.matches_plain)
     monkeypatch.setattr(Rule, "search", Rule.search_plain)
     monkeypatch.setattr(SituationModel, "scores", _plain_scores)

@@ -1,7 +1,9 @@
 """The fast paths of situation detection give exactly what the plain evaluation gives.
 
 Rules skip their search when none of their required strings occurs (one Aho-Corasick scan,
-:mod:`triage.drafting.rule_literals`); the model reads each word's term indexes from a cache.
+:mod:`triage.drafting.rule_literals`); the model reads each word's term indexes from a cache;
+a draft's detection leaves out the reasons (:func:`~triage.drafting.situations.
+situation_and_topic`).
 Compared here with the plain per-rule ``re.search`` and the plain term counting, on every
 held-out fixture (tests/situations) and every corpus message.
 """
@@ -260,7 +262,8 @@ def _plain_fold(text: str) -> str:
 
 def test_fold_drops_the_marks_the_plain_way() -> None:
     texts = [m[k] for m in MESSAGES for k in ("text", "subject") if m.get(k)]
-    texts += ["Ảnh chụp ĐƠN HÀNG ﬁ ǅ Å x’s", "ascii only", "", "e\u0301\u0323 \u20dd"]
+    texts += ["Ảnh chụp ĐƠN HÀNG ﬁ ǅ Å x’s", "ascii only", "", "e\u0301\u0323 \u20dd",
+              "a\u034fb e\u0301\u034f\u0591 x\u036f\u0370", "tiếng Việt", "ệ\u0300\u0358"]
     assert any(not t.isascii() for t in texts)
     for text in texts:
         assert fold.__wrapped__(text) == _plain_fold(text), text[:80]

@@ -23,18 +23,20 @@ _UNSET: Any = object()
 
 
 class Lazy:
-    """A context value computed by ``compute`` when first needed, then kept."""
+    """A context value computed by ``compute(*args)`` when first needed, then kept (the
+    arguments instead of a closure: a draft makes about fifteen of these, #19)."""
 
-    __slots__ = ("_compute", "_value")
+    __slots__ = ("_args", "_compute", "_value")
 
-    def __init__(self, compute: Callable[[], Any]) -> None:
+    def __init__(self, compute: Callable[..., Any], *args: Any) -> None:
         self._compute = compute
+        self._args = args
         self._value = _UNSET
 
     def get(self) -> Any:
         """Return the value (computed on the first call)."""
         if self._value is _UNSET:
-            self._value = self._compute()
+            self._value = self._compute(*self._args)
         return self._value
 
 

@@ -42,7 +42,7 @@ from triage.drafting.context import (
 from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
-from triage.drafting.promises import Refreshed, promise_for, refresh_promise
+from triage.drafting.promises import Promise, Refreshed, promise_for, refresh_promise
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -131,6 +131,43 @@ class DraftRequest:
 def _first(items: list[Any], default: Any) -> Any:
     """The first of ``items``, or ``default`` when there is none."""
     return items[0] if items else default
+
+
+def _first_number(found: FactExtraction, kind: int) -> str:
+    """The first order (``kind`` 0) or ticket (1) number found, or ''."""
+    return _first(found.numbers()[kind], "")
+
+
+def _first_amount(found: FactExtraction) -> Any:
+    """The first sum of money found, or None."""
+    return _first(found.amounts(), None)
+
+
+def _tech_details(req: DraftRequest) -> TechDetails:
+    """The technical details of ``req``'s subject and text."""
+    return detect_tech_details(f"{req.subject}\n{req.text}", req.attachment_types)
+
+
+def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
+             language: str) -> Promise:
+    """The promise a draft for ``req`` in ``situation`` makes as of ``now``."""
+    return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
+                       language, req.channel)
+
+
+def _salutation(address: Lazy, first: Lazy, language: str, channel: str) -> str:
+    """:func:`salutation` of the (lazy) address and first name."""
+    return salutation(address.get(), first.get(), language, channel)
+
+
+def _you(address: Lazy, language: str, channel: str) -> str:
+    """:func:`you_word` of the (lazy) address."""
+    return you_word(address.get(), language, channel)
+
+
+def _honorific(address: Lazy) -> Any:
+    """The (lazy) address's honorific."""
+    return address.get().honorific
 
 
 def _cap(value: object) -> str:
@@ -291,33 +328,28 @@ class Renderer:
         reads the order number or the technical details)."""
         if facts is None:
             found = FactExtraction(req.text, req.language)
-            numbers = found.numbers
             facts_value: Any = Lazy(found.facts)
-            order: Any = Lazy(lambda: _first(numbers()[0], ""))
-            ticket: Any = Lazy(lambda: _first(numbers()[1], ""))
-            amount: Any = Lazy(lambda: _first(found.amounts(), None))
+            order: Any = Lazy(_first_number, found, 0)
+            ticket: Any = Lazy(_first_number, found, 1)
+            amount: Any = Lazy(_first_amount, found)
         else:
             facts_value = facts
             order = _first(facts.order_numbers, "")
             ticket = _first(facts.ticket_numbers, "")
             amount = _first(facts.amounts, None)
-        tech_value: Any = tech if tech is not None else Lazy(lambda: detect_tech_details(
-            f"{req.subject}\n{req.text}", req.attachment_types))
+        tech_value: Any = tech if tech is not None else Lazy(_tech_details, req)
         tz = self.zone_for(req.language)
         due_at = req.due_at
-        deadline = (Lazy(lambda: format_deadline(due_at, template_language, tz))
-                    if due_at else None)
+        deadline = Lazy(format_deadline, due_at, template_language, tz) if due_at else None
         now = req.now or self.clock.now()
-        promise = Lazy(lambda: promise_for(
-            promise_policy(situation, req.category, req.needs_review), now, tz,
-            template_language, req.channel))
-        first = Lazy(lambda: first_name_guess(req.sender_name))
-        address = Lazy(lambda: find_address(req.sender_name, req.text, template_language))
+        promise = Lazy(_promise, situation, req, now, tz, template_language)
+        first = Lazy(first_name_guess, req.sender_name)
+        address = Lazy(find_address, req.sender_name, req.text, template_language)
         return {
-            "customer_name": Lazy(lambda: header_safe(req.sender_name, 80)),
+            "customer_name": Lazy(header_safe, req.sender_name, 80),
             "first_name": first,
-            "customer_address": Lazy(lambda: header_safe(req.sender, 320)),
-            "subject": Lazy(lambda: clean_subject(req.subject)),
+            "customer_address": Lazy(header_safe, req.sender, 320),
+            "subject": Lazy(clean_subject, req.subject),
             "category": req.category,
             "channel": req.channel,
             "language": template_language,
@@ -337,10 +369,9 @@ class Renderer:
             "situation": situation,
             "topic": topic,
             "promise": promise,
-            "salutation": Lazy(lambda: salutation(address.get(), first.get(), template_language,
-                                                  req.channel)),
-            "you": Lazy(lambda: you_word(address.get(), template_language, req.channel)),
-            "honorific": Lazy(lambda: address.get().honorific),
+            "salutation": Lazy(_salutation, address, first, template_language, req.channel),
+            "you": Lazy(_you, address, template_language, req.channel),
+            "honorific": Lazy(_honorific, address),
             "thread": req.thread,
             "private": req.private,
         }
