@@ -270,6 +270,38 @@ def test_an_edited_partial_is_used_in_the_templates_that_include_it(tmp_path: Pa
         "Cheers,\nCustomer Support\n", "Best,\nCustomer Support (T-4)\n")
 
 
+def test_a_template_and_its_partials_ask_the_clock_once_a_draft(tmp_path: Path) -> None:
+    """One throttled up-to-date test per template for its file and the partials put into it:
+    a draft of a template that extends a frame with two partials reads the clock once for
+    the template and once for the frame, and an edited partial is still seen after the
+    interval (and not before)."""
+    (tmp_path / "en").mkdir()
+    partial = tmp_path / "en" / "_signature.j2"
+    partial.write_text("Cheers,\n{{ team_name }}")
+
+    class Counting(FrozenClock):
+        reads = 0
+
+        def now(self) -> datetime:
+            Counting.reads += 1
+            return super().now()
+
+    clock = Counting(NOW)
+    renderer = _renderer(template_dir=tmp_path, clock=clock)
+    req = DraftRequest(category="suggestion", channel="email", language="en", subject="Idea",
+                       text="Add dark mode", sender="d@example.com", sender_name="Ann Lee",
+                       thread_id=4, due_at=None, now=NOW, situation="general")
+    first = renderer.render(req).text
+    Counting.reads = 0
+    assert renderer.render(req).text == first
+    assert Counting.reads == 2  # en/suggestion.email.j2 and its frame en/_email.j2
+    _touch(partial, "Best,\n{{ team_name }}")
+    clock.advance(timedelta(seconds=render_module.TEMPLATE_CHECK_SECONDS * 0.5))
+    assert renderer.render(req).text == first
+    clock.advance(timedelta(seconds=render_module.TEMPLATE_CHECK_SECONDS * 0.6))
+    assert renderer.render(req).text == first.replace("Cheers,", "Best,")
+
+
 @pytest.mark.parametrize(("partial", "kept"), [
     ("{% set x = 1 %}{{ x }}", True),
     ("{% block b %}b{% endblock %}", True),
