@@ -6,7 +6,9 @@ asked only when their required strings occur (:class:`~triage.drafting.situation
 RuleTable`), the situation model's cached token indexes counted with numpy, template files
 checked for changes at most every :data:`~triage.drafting.render.TEMPLATE_CHECK_SECONDS`,
 partials compiled into the templates that include them (:mod:`triage.drafting.
-template_files`). Plain: every context value computed first by
+template_files`), the situation detected without its reasons, the context's data classes
+read without the sandbox's checks, sign-offs tried at line starts only. Plain: every
+context value computed first by
 :func:`~triage.drafting.extract.extract_facts` and
 :func:`~triage.drafting.techdetails.detect_tech_details`, Jinja2's own context and includes,
 no template cache, every rule's own ``re.search``, the model's scores from the terms' names
@@ -131,6 +133,19 @@ def _go_plain(monkeypatch: pytest.MonkeyPatch) -> Renderer:
                                                  req.attachment_types), situation, topic))
 
     monkeypatch.setattr(Renderer, "lazy_context", computed_first)
+
+    def detected(self: Renderer, req: DraftRequest) -> tuple[str, str]:
+        if req.situation is not None:
+            return (req.situation if req.situation in SITUATIONS else "general"), ""
+        found = self.detect(req)  # the full detection, reasons and rounded scores
+        return found.situation, found.topic
+
+    monkeypatch.setattr(Renderer, "situation_for", detected)
+    from jinja2.sandbox import SandboxedEnvironment  # the sandbox's own attribute checks
+
+    monkeypatch.setattr(render_module._Environment, "getattr", SandboxedEnvironment.getattr)
+    monkeypatch.setattr(render_module._Environment, "make_globals",
+                        SandboxedEnvironment.make_globals)  # Jinja2's ChainMap
     monkeypatch.setattr(RuleTable, "matches", RuleTable.matches_plain)
     monkeypatch.setattr(Rule, "search", Rule.search_plain)
     monkeypatch.setattr(SituationModel, "scores", _plain_scores)

@@ -1,7 +1,9 @@
 """The fast paths of situation detection give exactly what the plain evaluation gives.
 
 Rules skip their search when none of their required strings occurs (one Aho-Corasick scan,
-:mod:`triage.drafting.rule_literals`); the model reads each word's term indexes from a cache.
+:mod:`triage.drafting.rule_literals`); the model reads each word's term indexes from a cache;
+a draft's detection leaves out the reasons (:func:`~triage.drafting.situations.
+situation_and_topic`).
 Compared here with the plain per-rule ``re.search`` and the plain term counting, on every
 held-out fixture (tests/situations) and every corpus message.
 """
@@ -24,7 +26,7 @@ from triage.drafting.situation_model import (
     term_counts,
 )
 from triage.drafting.situation_rules import RULES, TABLES, Rule, RuleTable, fold
-from triage.drafting.situations import detect_situation
+from triage.drafting.situations import ThreadFacts, detect_situation, situation_and_topic
 
 FIXTURES = load_fixtures()
 CORPUS = load_corpus()
@@ -76,6 +78,25 @@ def test_detection_with_the_fast_path_equals_the_plain_rules(
     plain = [_detect(m) for m in MESSAGES]
     assert fast == plain
     assert len({d.situation for d in fast}) >= 10
+
+
+def test_situation_and_topic_without_reasons_equal_the_detection() -> None:
+    """The draft's detection (no reasons, scores not rounded) names what the full one names,
+    also with the thread facts and attachments that add to the scores."""
+    shapes = [None, ThreadFacts(replied_before=True), ThreadFacts(True, 2)]
+    checked = set()
+    for n, m in enumerate(MESSAGES):
+        thread = shapes[n % 3] or thread_of(m)
+        images = ["image/png"] if n % 5 == 0 else m.get("attachments", [])
+        for category in (m["category"], "suggestion", "technical_issue")[:1 + n % 3]:
+            args = (m["text"], m.get("subject", ""), m["language"], category, thread, images)
+            full = detect_situation(*args)
+            assert situation_and_topic(*args) == (full.situation, full.topic), m["text"][:80]
+            assert situation_and_topic(*args, model=None) == (
+                detect_situation(*args, model=None).situation,
+                detect_situation(*args, model=None).topic)
+            checked.add((full.situation, bool(full.topic)))
+    assert len(checked) >= 15  # every situation, some with a topic
 
 
 def _plain_scores(feature_text: str, model: Any = None) -> dict[str, float]:
@@ -241,7 +262,8 @@ def _plain_fold(text: str) -> str:
 
 def test_fold_drops_the_marks_the_plain_way() -> None:
     texts = [m[k] for m in MESSAGES for k in ("text", "subject") if m.get(k)]
-    texts += ["Ảnh chụp ĐƠN HÀNG ﬁ ǅ Å x’s", "ascii only", "", "e\u0301\u0323 \u20dd"]
+    texts += ["Ảnh chụp ĐƠN HÀNG ﬁ ǅ Å x’s", "ascii only", "", "e\u0301\u0323 \u20dd",
+              "a\u034fb e\u0301\u034f\u0591 x\u036f\u0370", "tiếng Việt", "ệ\u0300\u0358"]
     assert any(not t.isascii() for t in texts)
     for text in texts:
         assert fold.__wrapped__(text) == _plain_fold(text), text[:80]

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -149,6 +150,22 @@ def last_lines(text: str, count: int) -> list[str]:
     return [ln for ln in text.splitlines() if ln.strip()][-count:]
 
 
+def sign_offs(tail: str) -> Iterator[re.Match[str]]:
+    """``_SIGN_OFF.finditer(tail)``, trying the pattern only where a line starts: every
+    match starts there (its ``^``), and ``finditer`` tried it at every character (#19: ~8 us
+    a draft on a 160-character tail, a third of finding the address)."""
+    at, end = 0, 0
+    while at >= 0:
+        if at >= end:
+            found = _SIGN_OFF.match(tail, at)
+            if found is not None:
+                yield found
+                end = found.end()
+        at = tail.find("\n", at)
+        if at >= 0:
+            at += 1
+
+
 def find_address(display_name: str, text: str = "", language: str = "") -> Address:
     """Return how to address the customer, from their display name, sign-off and words.
 
@@ -158,7 +175,7 @@ def find_address(display_name: str, text: str = "", language: str = "") -> Addre
     if found:
         return found
     tail = "\n".join(last_lines((text or "").strip(), 3))
-    for m in _SIGN_OFF.finditer(tail):
+    for m in sign_offs(tail):
         found = _from_words([m.group("h"), *m.group("name").split()], "sign-off")
         if found:
             return found

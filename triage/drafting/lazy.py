@@ -17,23 +17,26 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from jinja2.runtime import Context
+from jinja2.utils import missing
 
 _UNSET: Any = object()
 
 
 class Lazy:
-    """A context value computed by ``compute`` when first needed, then kept."""
+    """A context value computed by ``compute(*args)`` when first needed, then kept (the
+    arguments instead of a closure: a draft makes about fifteen of these, #19)."""
 
-    __slots__ = ("_compute", "_value")
+    __slots__ = ("_args", "_compute", "_value")
 
-    def __init__(self, compute: Callable[[], Any]) -> None:
+    def __init__(self, compute: Callable[..., Any], *args: Any) -> None:
         self._compute = compute
+        self._args = args
         self._value = _UNSET
 
     def get(self) -> Any:
         """Return the value (computed on the first call)."""
         if self._value is _UNSET:
-            self._value = self._compute()
+            self._value = self._compute(*self._args)
         return self._value
 
 
@@ -41,8 +44,11 @@ class LazyContext(Context):
     """A Jinja2 context that evaluates :class:`Lazy` values when a template reads them."""
 
     def resolve_or_missing(self, key: str) -> Any:
-        """Return the value of ``key`` (a :class:`Lazy` one evaluated), or ``missing``."""
-        value = super().resolve_or_missing(key)
+        """Return the value of ``key`` (a :class:`Lazy` one evaluated), or ``missing``.
+
+        Jinja2's own look-up written out (the template's variables, then the context's
+        ``parent``), one call less for each name a template reads (#19)."""
+        value = self.vars[key] if key in self.vars else self.parent.get(key, missing)
         return value.get() if type(value) is Lazy else value
 
 

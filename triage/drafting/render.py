@@ -18,7 +18,7 @@ value of a variable, templates run in a ``SandboxedEnvironment`` with ``StrictUn
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, MutableMapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -39,10 +39,10 @@ from triage.drafting.context import (
     header_safe,
     zone,
 )
-from triage.drafting.extract import FactExtraction, Facts
+from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
-from triage.drafting.promises import Refreshed, promise_for, refresh_promise
+from triage.drafting.promises import Promise, Refreshed, promise_for, refresh_promise
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -50,6 +50,7 @@ from triage.drafting.situations import (
     ThreadFacts,
     detect_situation,
     promise_policy,
+    situation_and_topic,
 )
 from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.drafting.template_files import InliningLoader, ThrottledFiles
@@ -132,10 +133,76 @@ def _first(items: list[Any], default: Any) -> Any:
     return items[0] if items else default
 
 
+def _first_number(found: FactExtraction, kind: int) -> str:
+    """The first order (``kind`` 0) or ticket (1) number found, or ''."""
+    return _first(found.numbers()[kind], "")
+
+
+def _first_amount(found: FactExtraction) -> Any:
+    """The first sum of money found, or None."""
+    return _first(found.amounts(), None)
+
+
+def _tech_details(req: DraftRequest) -> TechDetails:
+    """The technical details of ``req``'s subject and text."""
+    return detect_tech_details(f"{req.subject}\n{req.text}", req.attachment_types)
+
+
+def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
+             language: str) -> Promise:
+    """The promise a draft for ``req`` in ``situation`` makes as of ``now``."""
+    return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
+                       language, req.channel)
+
+
+def _salutation(address: Lazy, first: Lazy, language: str, channel: str) -> str:
+    """:func:`salutation` of the (lazy) address and first name."""
+    return salutation(address.get(), first.get(), language, channel)
+
+
+def _you(address: Lazy, language: str, channel: str) -> str:
+    """:func:`you_word` of the (lazy) address."""
+    return you_word(address.get(), language, channel)
+
+
+def _honorific(address: Lazy) -> Any:
+    """The (lazy) address's honorific."""
+    return address.get().honorific
+
+
 def _cap(value: object) -> str:
     """Jinja filter: the first letter upper-cased, the rest untouched ("Bapak/Ibu", "Quý khách")."""
     text = str(value)
     return text[:1].upper() + text[1:]
+
+
+PLAIN_DATA: frozenset[type] = frozenset({TechDetails, ThreadFacts, Facts, Amount})
+"""Frozen data classes of the template context (no functions, types or frames, which the
+sandbox guards): their attributes are read without the sandbox's checks, which allow every
+name not starting with an underscore on them."""
+
+
+class _Environment(SandboxedEnvironment):
+    """The renderer's sandboxed environment: a template's globals are a plain ``dict`` (the
+    environment's, overlaid with the template's own) instead of Jinja2's ``ChainMap``, which
+    every draft copied key by key in Python into its context (#19). The renderer sets its
+    globals before it loads any template and never changes them."""
+
+    def make_globals(self, d: MutableMapping[str, Any] | None) -> MutableMapping[str, Any]:
+        """Return the environment's globals overlaid with ``d``, as a new ``dict``."""
+        return {**self.globals, **(d or {})}
+
+    def getattr(self, obj: Any, attribute: str) -> Any:
+        """The sandbox's ``obj.attribute``, answered at once for the context's own data
+        classes (:data:`PLAIN_DATA`): on them the sandbox allows every name that does not
+        start with an underscore (#19: its checks cost ~3 us an attribute, a technical
+        draft reads five or more)."""
+        if type(obj) in PLAIN_DATA and not attribute.startswith("_"):
+            try:
+                return getattr(obj, attribute)
+            except AttributeError:
+                pass  # the sandbox's own answer (an undefined value)
+        return super().getattr(obj, attribute)
 
 
 class Renderer:
@@ -167,7 +234,7 @@ class Renderer:
         loaders += [jinja2.PrefixLoader({"packaged": packaged}, delimiter=":"), packaged]
         self.template_dir = Path(template_dir) if template_dir else None
         # each template compiled with the partials it includes in place (template_files.py)
-        self.env = SandboxedEnvironment(
+        self.env = _Environment(
             loader=InliningLoader(jinja2.ChoiceLoader(loaders)),
             undefined=jinja2.StrictUndefined,
             autoescape=lambda name: bool(name and name.endswith(".html.j2")),
@@ -212,12 +279,17 @@ class Renderer:
                                 req.attachment_types, model=self.situation_model())
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
-        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected."""
+        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected
+        (as :meth:`detect` detects it, without its reasons)."""
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
             return chosen, ""
-        found = self.detect(req)
-        return found.situation, found.topic
+        if self.situation_model is None:
+            return situation_and_topic(req.text, req.subject, req.language, req.category,
+                                       req.thread, req.attachment_types)
+        return situation_and_topic(req.text, req.subject, req.language, req.category,
+                                   req.thread, req.attachment_types,
+                                   model=self.situation_model())
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
         """Return the template ``req`` is drafted with; raises TemplateError when none fits.
@@ -256,33 +328,28 @@ class Renderer:
         reads the order number or the technical details)."""
         if facts is None:
             found = FactExtraction(req.text, req.language)
-            numbers = found.numbers
             facts_value: Any = Lazy(found.facts)
-            order: Any = Lazy(lambda: _first(numbers()[0], ""))
-            ticket: Any = Lazy(lambda: _first(numbers()[1], ""))
-            amount: Any = Lazy(lambda: _first(found.amounts(), None))
+            order: Any = Lazy(_first_number, found, 0)
+            ticket: Any = Lazy(_first_number, found, 1)
+            amount: Any = Lazy(_first_amount, found)
         else:
             facts_value = facts
             order = _first(facts.order_numbers, "")
             ticket = _first(facts.ticket_numbers, "")
             amount = _first(facts.amounts, None)
-        tech_value: Any = tech if tech is not None else Lazy(lambda: detect_tech_details(
-            f"{req.subject}\n{req.text}", req.attachment_types))
+        tech_value: Any = tech if tech is not None else Lazy(_tech_details, req)
         tz = self.zone_for(req.language)
         due_at = req.due_at
-        deadline = (Lazy(lambda: format_deadline(due_at, template_language, tz))
-                    if due_at else None)
+        deadline = Lazy(format_deadline, due_at, template_language, tz) if due_at else None
         now = req.now or self.clock.now()
-        promise = Lazy(lambda: promise_for(
-            promise_policy(situation, req.category, req.needs_review), now, tz,
-            template_language, req.channel))
-        first = Lazy(lambda: first_name_guess(req.sender_name))
-        address = Lazy(lambda: find_address(req.sender_name, req.text, template_language))
+        promise = Lazy(_promise, situation, req, now, tz, template_language)
+        first = Lazy(first_name_guess, req.sender_name)
+        address = Lazy(find_address, req.sender_name, req.text, template_language)
         return {
-            "customer_name": Lazy(lambda: header_safe(req.sender_name, 80)),
+            "customer_name": Lazy(header_safe, req.sender_name, 80),
             "first_name": first,
-            "customer_address": Lazy(lambda: header_safe(req.sender, 320)),
-            "subject": Lazy(lambda: clean_subject(req.subject)),
+            "customer_address": Lazy(header_safe, req.sender, 320),
+            "subject": Lazy(clean_subject, req.subject),
             "category": req.category,
             "channel": req.channel,
             "language": template_language,
@@ -302,10 +369,9 @@ class Renderer:
             "situation": situation,
             "topic": topic,
             "promise": promise,
-            "salutation": Lazy(lambda: salutation(address.get(), first.get(), template_language,
-                                                  req.channel)),
-            "you": Lazy(lambda: you_word(address.get(), template_language, req.channel)),
-            "honorific": Lazy(lambda: address.get().honorific),
+            "salutation": Lazy(_salutation, address, first, template_language, req.channel),
+            "you": Lazy(_you, address, template_language, req.channel),
+            "honorific": Lazy(_honorific, address),
             "thread": req.thread,
             "private": req.private,
         }

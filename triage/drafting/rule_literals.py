@@ -332,16 +332,28 @@ class LiteralIndex:
         """Return the registered strings that occur in ``text``."""
         return self._memo(text)[2]
 
+    def scanned(self, text: str) -> tuple[frozenset[str], dict[str, list[int]]]:
+        """Return :meth:`present` of ``text`` and the starts found in it so far (string ->
+        :meth:`starts`; :func:`starts_in` adds one), both from one memo: for all the rules
+        of a message."""
+        memo = self._memo(text)
+        return memo[2], memo[3]
+
     def starts(self, text: str, word: str) -> list[int]:
         """Return where ``word`` starts in ``text``, overlaps included, ascending (kept with
         the last scanned text: the rules of a message ask again)."""
         starts = self._memo(text)[3]
         found = starts.get(word)
-        if found is None:
-            found = []
-            at = text.find(word)
-            while at >= 0:
-                found.append(at)
-                at = text.find(word, at + 1)
-            starts[word] = found
-        return found
+        return found if found is not None else starts_in(text, word, starts)
+
+
+def starts_in(text: str, word: str, known: dict[str, list[int]]) -> list[int]:
+    """Return where ``word`` starts in ``text``, overlaps included, ascending; kept in
+    ``known`` (the starts of :meth:`LiteralIndex.scanned`)."""
+    found = []
+    at = text.find(word)
+    while at >= 0:
+        found.append(at)
+        at = text.find(word, at + 1)
+    known[word] = found
+    return found

@@ -121,7 +121,7 @@ class Detection:
 _REPLY_PREFIX = re.compile(r"^\s*(?:re|aw|sv|tr|balas|trả lời|tra loi)\s*:", re.IGNORECASE)
 
 
-def _score(text: str, language: str
+def _score(text: str, language: str, explain: bool = True
            ) -> tuple[dict[str, float], list[str], dict[str, float]]:
     scores: dict[str, float] = {}
     reasons: list[str] = []
@@ -133,13 +133,15 @@ def _score(text: str, language: str
         for name, pattern, weight in table.matches(text) if table is not None else ():
             scores[name] = scores.get(name, 0.0) + weight * factor
             strongest[name] = max(strongest.get(name, 0.0), weight * factor)
-            reasons.append(f"{name}+{weight * factor:g} {lang}:{pattern.pattern[:40]}")
+            if explain:
+                reasons.append(f"{name}+{weight * factor:g} {lang}:{pattern.pattern[:40]}")
     return scores, reasons, strongest
 
 
 def detect_by_rules(text: str, subject: str = "", language: str = "en",
                     category: str = "", thread: ThreadFacts | None = None,
-                    attachment_types: Sequence[str] = ()) -> Detection:
+                    attachment_types: Sequence[str] = (), *, explain: bool = True
+                    ) -> Detection:
     """Return the situation the keyword rules alone give.
 
     Keyword rules per language score each situation (English rules also run on the other
@@ -147,12 +149,13 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
     attachments add evidence (a customer writing twice without our reply is chasing; an
     image after our reply is what we asked for); the category breaks close calls. A chase
     beats the topic it chases (which becomes ``topic``); thanks and "it's solved now" win only
-    when nothing else is asked.
+    when nothing else is asked. With ``explain`` false the detection carries no reasons
+    (the same situation, topic and scores, without writing out why: a draft never reads them).
     """
     thread = thread or ThreadFacts()
     body = fold(text)
     subj = fold(subject)
-    scores, reasons, strongest = _score(f"{subj}\n{body}", language)
+    scores, reasons, strongest = _score(f"{subj}\n{body}", language, explain)
     image = any(t.lower().startswith("image/") for t in attachment_types)
     is_reply = bool(_REPLY_PREFIX.match(subject or "")) or thread.replied_before
     if thread.unanswered >= 2:
@@ -181,7 +184,7 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
 
     def pick(name: str, why: str) -> Detection:
         return Detection(name, topic if name != topic else "", scores,
-                         (*reasons, f"chose {name}: {why}"), strongest)
+                         (*reasons, f"chose {name}: {why}") if explain else (), strongest)
 
     follow = scores.get("follow_up", 0.0)
     if follow >= 3.0:
@@ -210,7 +213,8 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
                      category: str = "", thread: ThreadFacts | None = None,
                      attachment_types: Sequence[str] = (), *,
                      model: Any = _USE_PACKAGED,
-                     weights: BlendWeights = DEFAULT_WEIGHTS) -> Detection:
+                     weights: BlendWeights = DEFAULT_WEIGHTS, explain: bool = True
+                     ) -> Detection:
     """Return the situation of a customer message: the model and the rules together.
 
     The situation model (:mod:`triage.drafting.situation_model`) gives a probability per
@@ -222,9 +226,14 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
     without a model (``model=None``) the rules decide (:func:`detect_by_rules`).
     A message classified as a suggestion gets ``general`` (the suggestion reply) unless it is
     thanks. The topic of a follow-up comes from the rules.
+
+    With ``explain`` false (a draft, which reads only the situation and topic) the reasons
+    are left out and the blended scores are not rounded for display: the situation and topic
+    are the same (:func:`situation_and_topic`).
     """
     thread = thread or ThreadFacts()
-    ruled = detect_by_rules(text, subject, language, category, thread, attachment_types)
+    ruled = detect_by_rules(text, subject, language, category, thread, attachment_types,
+                            explain=explain)
     if model is None or thread.unanswered >= 2 or rules_decide(ruled, weights):
         return ruled  # "any update?", "third time asking", "nobody replied": exact
     from triage.drafting.situation_model import features, packaged_model, probabilities
@@ -238,6 +247,20 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
     if best == "follow_up" and not topic:
         topical = {k: v for k, v in ruled.scores.items() if k in TOPICAL}
         topic = max(topical, key=lambda k: topical[k]) if topical else ""
+    if not explain:
+        return Detection(best, topic, total, (), ruled.strongest)
     return Detection(best, topic, {k: round(v, 3) for k, v in total.items()},
                      (*ruled.reasons, f"rules chose {ruled.situation}",
                       f"model+rules chose {best} ({total[best]:.2f})"), ruled.strongest)
+
+
+def situation_and_topic(text: str, subject: str = "", language: str = "en",
+                        category: str = "", thread: ThreadFacts | None = None,
+                        attachment_types: Sequence[str] = (), *,
+                        model: Any = _USE_PACKAGED,
+                        weights: BlendWeights = DEFAULT_WEIGHTS) -> tuple[str, str]:
+    """Return ``(situation, topic)`` of :func:`detect_situation`, without writing out its
+    reasons or rounding its scores (#19: ~0.02 ms a draft that never reads them)."""
+    found = detect_situation(text, subject, language, category, thread, attachment_types,
+                             model=model, weights=weights, explain=False)
+    return found.situation, found.topic
