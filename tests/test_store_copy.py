@@ -105,11 +105,10 @@ def test_a_violation_in_copy_is_an_integrity_error(pg_url: str, clock: FrozenClo
         store.ensure_source("inbox", "maildir")
         with store.engine.begin() as c:
             c.execute(insert(s.messages).values(dict(messages(1, 1)[0], external_id="e")))
+            # the next id from the sequence is 1 again: taken
+            c.exec_driver_sql("SELECT setval(pg_get_serial_sequence('messages', 'id'), 1, false)")
+        parsed = parse_email(raw, fallback_received=NOW)
         with pytest.raises(StoreError):
-            with store.engine.begin() as c:
-                c.exec_driver_sql("SELECT setval(pg_get_serial_sequence('messages', 'id'), 1,"
-                                  " false)")
-            store.add_items("inbox", [Ingest("f", raw, parse_email(raw, fallback_received=NOW))], {},
-                            threader=assign_threads)
+            store.add_items("inbox", [Ingest("f", raw, parsed)], {}, threader=assign_threads)
     finally:
         store.close()
