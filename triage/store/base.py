@@ -118,7 +118,7 @@ def _copy(c: Connection, table: Any, rows: Sequence[dict[str, Any]], keys: list[
            "FROM STDIN (FORMAT BINARY)")
     procs = [table.c[k].type.dialect_impl(dialect).bind_processor(dialect) for k in cols]
     defaults = [(d.arg, d.is_callable) for d in fill.values()]
-    types = _column_types(c, table.name)
+    types = _column_types(c, table.name, cols)
     try:
         with c.connection.driver_connection.cursor() as cur, \
                 cur.copy(sql) as copy:  # type: ignore[union-attr]
@@ -135,10 +135,11 @@ def _copy(c: Connection, table: Any, rows: Sequence[dict[str, Any]], keys: list[
         raise DBAPIError.instance(sql, None, exc, Error, dialect=dialect) from exc
 
 
-def _column_types(c: Connection, table: str) -> dict[str, int]:
-    """The type oids of ``table``'s columns, read once per database connection."""
+def _column_types(c: Connection, table: str, cols: Sequence[str]) -> dict[str, int]:
+    """The type oids of ``table``'s columns, read once per database connection (again when
+    one of ``cols`` is not among them: a migration added it since)."""
     cache: dict[str, dict[str, int]] = c.connection.info.setdefault("copy_types", {})
-    if table not in cache:
+    if not set(cols) <= cache.get(table, {}).keys():
         cache[table] = {str(r[0]): int(r[1]) for r in c.execute(text(
             "SELECT attname, atttypid FROM pg_attribute WHERE attrelid = CAST(:t AS regclass) "
             "AND attnum > 0 AND NOT attisdropped"), {"t": table})}
