@@ -30,7 +30,15 @@ from triage.models import (
     ThreadPlan,
 )
 from triage.store import schema as s
-from triage.store.base import Aggregate, aware, chunked, insert_ids, one_of, row_dict
+from triage.store.base import (
+    Aggregate,
+    aware,
+    chunked,
+    insert_ids,
+    insert_rows,
+    one_of,
+    row_dict,
+)
 from triage.store.dberrors import store_error
 from triage.store.planner_stats import analyze_grown
 
@@ -166,9 +174,8 @@ class Messages(Aggregate):
                     for item in fresh]
             if rows:
                 new_ids = self._insert(c, source, rows)
-                c.execute(insert(s.message_raw), [dict(message_id=i, raw=item.raw)
-                                                  for i, item in zip(new_ids, fresh,
-                                                                     strict=True)])
+                insert_rows(c, s.message_raw, [dict(message_id=i, raw=item.raw)
+                                               for i, item in zip(new_ids, fresh, strict=True)])
             c.execute(update(s.sources).where(s.sources.c.name == source).values(
                 cursor=cursor))
         if new_ids:

@@ -14,12 +14,12 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, update
+from sqlalchemy import update
 from sqlalchemy.engine import Connection, Row
 
 from triage.models import Classification, Draft
 from triage.store import schema as s
-from triage.store.base import Aggregate, one_of
+from triage.store.base import Aggregate, insert_rows, one_of
 from triage.store.conversations import RESPONSE_KINDS
 from triage.store.drafts import classification_values, draft_values, supersede_drafts
 from triage.store.planner_stats import analyze_grown
@@ -83,12 +83,12 @@ class Processing(Aggregate):
                               due_at=r.due_at, state="ok", warnings_sent=[],
                               priority=r.priority) for r in done if r.due_at is not None]
             if deadlines:
-                c.execute(insert(s.deadlines), deadlines)
+                insert_rows(c, s.deadlines, deadlines)
             drafted = [(r.message_id, r.draft) for r in done if r.draft is not None]
             if drafted:
                 supersede_drafts(c, [mid for mid, _ in drafted], now)
-                c.execute(insert(s.drafts), [draft_values(mid, d, now, "triage")
-                                             for mid, d in drafted])
+                insert_rows(c, s.drafts, [draft_values(mid, d, now, "triage")
+                                          for mid, d in drafted])
             # a message with a response deadline opens (or changes) its conversation
             add_opened(c, [_opened(r, flipped[r.message_id]) for r in done
                            if r.due_at is not None and r.kind in RESPONSE_KINDS
@@ -126,4 +126,4 @@ def add_classifications(c: Connection, results: Sequence[tuple[int, Classificati
     cl = s.classifications
     c.execute(update(cl).where(one_of(c, cl.c.message_id, [mid for mid, _ in results]))
               .values(current=False))
-    c.execute(insert(cl), [classification_values(mid, x, now) for mid, x in results])
+    insert_rows(c, cl, [classification_values(mid, x, now) for mid, x in results])

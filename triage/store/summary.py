@@ -49,7 +49,7 @@ from sqlalchemy import and_, delete, func, insert, or_, select
 from sqlalchemy.engine import Connection, Row
 
 from triage.store import schema as s
-from triage.store.base import Aggregate, aware, chunked, one_of, row_dict
+from triage.store.base import Aggregate, aware, chunked, insert_rows, one_of, row_dict
 from triage.store.conversations import conv_key, open_deadline
 
 COLUMNS = ("conv", "thread_id", "due_at", "state_channel", "state_source", "newest_id",
@@ -215,7 +215,7 @@ def add_opened(c: Connection, opened: Sequence[Opened], flipped: Mapping[int, in
     if gone := [r["conv"] for r in rows if r["conv"] in old]:
         c.execute(delete(cs).where(one_of(c, cs.c.conv, gone)))
     if rows:
-        c.execute(insert(cs), rows)
+        insert_rows(c, cs, rows)
     refresh(c, redo)
 
 
