@@ -53,12 +53,14 @@ class App:
 
     def warm_up(self) -> None:
         """Build what processing needs now rather than at the first message: the store
-        (migrated), the model, the pipeline and, with ``drafting.learn_situations``, the
-        situation model, so failures show at start-up and the first batch does not pay for
-        them; then settle this process's heap (:func:`triage.ops.memtrim.settle_heap`)."""
+        (migrated), the model, the pipeline, the draft templates (compiled) and, with
+        ``drafting.learn_situations``, the situation model, so failures show at start-up and
+        the first batch does not pay for them; then settle this process's heap
+        (:func:`triage.ops.memtrim.settle_heap`)."""
         from triage.ops.memtrim import settle_heap
 
         _ = self.store, self.pipeline
+        self.renderer.warm_up()  # every draft template compiled (#19)
         if self.settings.drafting.learn_situations:
             _ = self.situation_model
         settle_heap()
