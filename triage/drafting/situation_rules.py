@@ -161,6 +161,24 @@ class Rule:
             return None
         return self.compiled.search(text)
 
+    def occurs(self, text: str, present: frozenset[str], starts: dict[str, list[int]]
+               ) -> bool:
+        """Whether the rule matches ``text``, for a rule one of whose required strings is
+        known to occur in it (or that has none); ``present`` and ``starts`` are
+        :meth:`~triage.drafting.rule_literals.LiteralIndex.scanned` of ``text``, asked once
+        for all the rules of a message. As :meth:`search_present`, but any start will do:
+        where the match starts does not matter."""
+        if self.prefixes is None:
+            return self.search_present(text) is not None
+        match = self.compiled.match
+        for word in self.prefixes:
+            if word in present:
+                at = starts.get(word)
+                for start in at if at is not None else starts_in(text, word, starts):
+                    if match(text, start) is not None:
+                        return True
+        return False
+
     def search_plain(self, text: str) -> re.Match[str] | None:
         """``re.search`` of the pattern alone, without the shortcuts (for tests)."""
         return self.compiled.search(text)
@@ -198,34 +216,16 @@ class RuleTable:
         """Every required string of the table's rules."""
 
     def matches(self, text: str) -> Iterator[tuple[str, Rule, float]]:
-        """The ``(situation, rule, weight)`` entries whose rule matches ``text``, in order.
-
-        :meth:`Rule.search_present` written out in the loop, with the text's required
-        strings and their start positions looked up once for all rules (#19: the rules of a
-        message asked the index again for each rule)."""
+        """The ``(situation, rule, weight)`` entries whose rule matches ``text``, in order
+        (:meth:`Rule.occurs`, the text's required strings and their starts looked up once
+        for all rules: #19, the rules of a message asked the index again for each rule)."""
         present, starts = LITERALS.scanned(text)
         woken = self.woken
         candidates = self.always.union(*map(woken.__getitem__, present & self.words))
         for i in sorted(candidates):
             entry = self.entries[i]
-            rule = entry[1]
-            prefixes = rule.prefixes
-            if prefixes is None:
-                if ((rule.gate is None or rule.gate.search(text) is not None)
-                        and rule.compiled.search(text) is not None):
-                    yield entry
-                continue
-            match = rule.compiled.match  # where it starts matters, not which match
-            for word in prefixes:  # loops, not a generator: ~18 rules a message
-                if word in present:
-                    at = starts.get(word)
-                    for start in at if at is not None else starts_in(text, word, starts):
-                        if match(text, start) is not None:
-                            break
-                    else:
-                        continue
-                    yield entry
-                    break
+            if entry[1].occurs(text, present, starts):
+                yield entry
 
     def matches_plain(self, text: str) -> Iterator[tuple[str, Rule, float]]:
         """:meth:`matches` by the plain ``re.search`` of every rule (for tests)."""
