@@ -293,13 +293,15 @@ class Renderer:
         """Return the customer's time zone for a message in ``language``."""
         return self.language_timezones.get(language, self.customer_timezone)
 
+    def _model(self) -> dict[str, Any]:
+        """The ``model`` argument of a detection: this renderer's situation model, or none
+        given (the packaged one)."""
+        return {} if self.situation_model is None else {"model": self.situation_model()}
+
     def detect(self, req: DraftRequest) -> Detection:
         """Return the situation detected for ``req`` (whatever ``req.situation`` says)."""
-        if self.situation_model is None:
-            return detect_situation(req.text, req.subject, req.language, req.category,
-                                    req.thread, req.attachment_types)
         return detect_situation(req.text, req.subject, req.language, req.category, req.thread,
-                                req.attachment_types, model=self.situation_model())
+                                req.attachment_types, **self._model())
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
         """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected
@@ -307,12 +309,8 @@ class Renderer:
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
             return chosen, ""
-        if self.situation_model is None:
-            return situation_and_topic(req.text, req.subject, req.language, req.category,
-                                       req.thread, req.attachment_types)
         return situation_and_topic(req.text, req.subject, req.language, req.category,
-                                   req.thread, req.attachment_types,
-                                   model=self.situation_model())
+                                   req.thread, req.attachment_types, **self._model())
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
         """Return the template ``req`` is drafted with; raises TemplateError when none fits.
