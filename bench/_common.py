@@ -1,12 +1,16 @@
 """Helpers shared by the benchmarks: machine description, results section in
-docs/benchmarks.md, seeding Maildirs, and sampling a process's memory."""
+docs/benchmarks.md, seeding Maildirs, sampling a process's memory, and scratch folders that
+are removed when the benchmark ends."""
 
 from __future__ import annotations
 
+import atexit
 import mailbox
 import os
 import platform
 import re
+import shutil
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
@@ -23,6 +27,21 @@ BODIES = [
     "Pesanan saya belum sampai sudah dua minggu.",
     "Hindi gumagana ang app kapag nagbabayad ako.",
 ]
+
+
+KEEP_ENV = "TRIAGE_BENCH_KEEP"
+
+
+def scratch_dir(prefix: str) -> Path:
+    """Return a new private temporary folder that is removed, with everything in it, when the
+    benchmark's process exits (a burst leaves ~250 MB of store and Maildirs behind otherwise).
+    Set ``TRIAGE_BENCH_KEEP=1`` to keep it for a look afterwards; its path is then printed."""
+    path = Path(tempfile.mkdtemp(prefix=prefix))
+    if os.environ.get(KEEP_ENV, "") not in ("", "0"):
+        print(f"{KEEP_ENV}: keeping {path}", flush=True)
+    else:
+        atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 def machine() -> str:

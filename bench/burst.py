@@ -31,7 +31,6 @@ import multiprocessing
 import os
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from collections import defaultdict
@@ -42,7 +41,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, write_section
+from bench._common import machine, scratch_dir, write_section
 
 USER = "bench@example.com"
 STAGES = ("fetch", "parse", "store", "classify", "deadline", "render", "save")
@@ -174,7 +173,7 @@ def settings_for(url: str, port: int, model: str, workers: str | int) -> Any:
     from triage.config import settings_from_mapping
 
     return settings_from_mapping({
-        "data_dir": tempfile.mkdtemp(prefix="bench-burst-"),
+        "data_dir": str(scratch_dir("bench-burst-")),
         "store": {"url": url}, "classifier": {"model_path": model},
         "scheduler": {"batch_size": 200, "workers": workers},
         "sources": [{"name": "bench", "type": "imap", "host": "127.0.0.1", "port": port,
@@ -405,7 +404,7 @@ def main() -> None:
     from tests.fixtures_ops import PgServer
     from triage.modelstore import ensure_bundled_model
 
-    model = str(ensure_bundled_model(Path(tempfile.mkdtemp(prefix="bench-model-"))))
+    model = str(ensure_bundled_model(scratch_dir("bench-model-")))
     server = Dovecot((USER,))
     server.start()
     pg = PgServer() if "postgresql" in args.db else None
@@ -420,7 +419,7 @@ def main() -> None:
         for db in args.db:
             for workers in args.workers:
                 url = (pg.create_db() if db == "postgresql" and pg is not None else
-                       f"sqlite:///{tempfile.mkdtemp(prefix='bench-burst-db-')}/triage.db")
+                       f"sqlite:///{scratch_dir('bench-burst-db-')}/triage.db")
                 load = os.getloadavg()
                 res = child(["--part", "--url", url, "--port", port, "--model", model,
                              "--workers", str(workers)])

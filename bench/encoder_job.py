@@ -26,14 +26,13 @@ import resource
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from email.message import EmailMessage
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, rss_mb, write_section
+from bench._common import machine, rss_mb, scratch_dir, write_section
 
 TITLE = "Sentence encoder job: daemon memory and speed (`bench/encoder_job.py`)"
 PREPARE = """
@@ -164,7 +163,7 @@ def main() -> None:
     if args.measure:
         print(json.dumps(measure(args.measure)))
         return
-    template = Path(tempfile.mkdtemp(prefix="triage-encjob-"))
+    template = scratch_dir("triage-encjob-")
     seeded = seed(template / "box", args.dev)
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     subprocess.run([sys.executable, "-c", PREPARE, str(args.messages)], cwd=template,

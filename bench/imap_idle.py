@@ -17,14 +17,13 @@ import argparse
 import random
 import statistics
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, write_section
+from bench._common import machine, scratch_dir, write_section
 from tests.fixtures_imap import PASSWORD, Dovecot, Mailbox
 
 USER = "idle-bench@example.com"
@@ -48,7 +47,7 @@ def run(mails: int, seed: int = 15) -> list[float]:
     from triage.services import App
 
     rand = random.Random(seed)
-    tmp = Path(tempfile.mkdtemp(prefix="idle-bench-"))
+    tmp = scratch_dir("idle-bench-")
     server = Dovecot((USER,))
     server.start()
     box = Mailbox(server, USER)

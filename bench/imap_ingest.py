@@ -21,14 +21,13 @@ import json
 import resource
 import subprocess
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine
+from bench._common import machine, scratch_dir
 from bench._common import replace_section as write_section
 from tests.fixtures_imap import PASSWORD, Dovecot
 from triage.daemon import Daemon
@@ -76,7 +75,7 @@ def part_pipeline(port: int, batch: int, fetch_batch: int, model: str) -> dict[s
     from triage.sources.table import build_source
     from triage.store import schema as s
 
-    data = tempfile.mkdtemp(prefix="bench-triage-")
+    data = str(scratch_dir("bench-triage-"))
     settings = settings_from_mapping({
         "data_dir": data, "classifier": {"model_path": model},
         "scheduler": {"batch_size": batch},
@@ -174,7 +173,7 @@ def main() -> None:
 
     from triage.modelstore import ensure_bundled_model
 
-    model = str(ensure_bundled_model(Path(tempfile.mkdtemp(prefix="bench-model-"))))
+    model = str(ensure_bundled_model(scratch_dir("bench-model-")))
     server = Dovecot((USER,))
     server.start()
     try:

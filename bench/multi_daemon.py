@@ -15,7 +15,6 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
@@ -23,7 +22,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import machine, rss_mb, seed_maildir, write_section
+from bench._common import machine, rss_mb, scratch_dir, seed_maildir, write_section
 from tests.fixtures_ops import PgServer, free_port
 
 
@@ -110,7 +109,7 @@ def main() -> None:
     ap.add_argument("--model", default="")
     ap.add_argument("--daemons", default="1,2,3")
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="triage-multi-"))
+    work = scratch_dir("triage-multi-")
     model = args.model
     if not model:
         from triage.modelstore import ensure_bundled_model

@@ -24,7 +24,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -32,7 +31,7 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, seed_conversations, write_section
+from bench._common import machine, scratch_dir, seed_conversations, write_section
 
 NOW = datetime(2026, 11, 20, 9, tzinfo=UTC)
 SLICE = 20_000
@@ -78,7 +77,7 @@ def run(conversations: int, n_open: int, url: str | None) -> dict[str, Any]:
     from triage.web import create_app
     from triage.web.accounts import add_user
 
-    tmp = Path(tempfile.mkdtemp(prefix="bench-scale-"))
+    tmp = scratch_dir("bench-scale-")
     cfg: dict[str, Any] = {"data_dir": str(tmp)}
     if url:
         cfg["store"] = {"url": url}

@@ -16,13 +16,12 @@ import os
 import sqlite3
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import machine, rss_mb, seed_maildir, write_section
+from bench._common import machine, rss_mb, scratch_dir, seed_maildir, write_section
 
 
 def processed(db: Path) -> int:
@@ -80,7 +79,7 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=0,
                     help="[scheduler] workers (each also starts a parse process)")
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="triage-soak-"))
+    work = scratch_dir("triage-soak-")
     model = args.model
     if not model:
         from triage.modelstore import ensure_bundled_model

@@ -15,13 +15,12 @@ import logging
 import os
 import subprocess
 import sys
-import tempfile
 import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from bench._common import rss_mb, seed_maildir
+from bench._common import rss_mb, scratch_dir, seed_maildir
 
 PREPARE = """
 from pathlib import Path
@@ -42,7 +41,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__)
     ap.add_argument("--messages", type=int, default=2000)
     args = ap.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="triage-startmem-"))
+    work = scratch_dir("triage-startmem-")
     seed_maildir(work / "box", args.messages, "s")
     # the model file and the schema are made in another process, so this one starts with
     # nothing imported, as a daemon restarted on its store does

@@ -24,7 +24,6 @@ import argparse
 import os
 import statistics
 import sys
-import tempfile
 import time
 from collections import defaultdict
 from collections.abc import Callable
@@ -34,6 +33,8 @@ from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from bench._common import scratch_dir
 
 BATCH = 200
 STAGES = ("add_items", "claim", "messages_by_ids", "thread_contexts", "save")
@@ -203,7 +204,7 @@ def main() -> None:
             runs = []
             for _ in range(args.repeat):
                 url = (pg.create_db() if db == "postgresql" else
-                       f"sqlite:///{tempfile.mkdtemp(prefix='bench-store-')}/triage.db")
+                       f"sqlite:///{scratch_dir('bench-store-')}/triage.db")
                 if db == "postgresql" and args.statements:
                     statement_stats(pg, "SELECT pg_stat_statements_reset()")
                 runs.append(run(url, items, pg if db == "postgresql" else None, args.lead))

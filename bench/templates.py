@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import statistics
 import sys
-import tempfile
 import time
 from collections import Counter
 from datetime import UTC, datetime
@@ -24,7 +23,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine
+from bench._common import machine, scratch_dir
 from tests.situation_fixtures import NOW, SEA_ZONES, load_fixtures, request_for, thread_of
 from triage.drafting.extract import extract_facts
 from triage.drafting.render import DraftRequest, Renderer
@@ -71,7 +70,7 @@ def classifier_categories(fixtures: list[dict]) -> list[str]:
     from classifiers.modelfile import load_model
     from triage.modelstore import ensure_bundled_model
 
-    model = load_model(ensure_bundled_model(Path(tempfile.mkdtemp())))
+    model = load_model(ensure_bundled_model(scratch_dir("bench-templates-")))
     preds = model.predict([model_input(m["text"], m.get("subject", "")) for m in fixtures],
                           languages=[m["language"] for m in fixtures])
     return [p.category for p in preds]

@@ -14,7 +14,6 @@ import os
 import re
 import statistics
 import sys
-import tempfile
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,7 +23,7 @@ from fastapi.testclient import TestClient
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from bench._common import machine, seed_conversations
+from bench._common import machine, scratch_dir, seed_conversations
 from tests.fixtures_web import Sink, free_port
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
@@ -75,7 +74,7 @@ def timed(fn, repeat: int) -> tuple[float, float]:  # type: ignore[no-untyped-de
 def run(n: int, open_share: float) -> tuple[float, list[tuple[str, tuple[float, float]]]]:
     """Seed ``n`` conversations (``open_share`` open) and time the pages; return the seeding
     time and (request, (median ms, p95 ms)) rows."""
-    tmp = Path(tempfile.mkdtemp())
+    tmp = scratch_dir("bench-web-")
     settings = settings_from_mapping({"data_dir": str(tmp)})
     app = App(settings, clock=FrozenClock(datetime(2026, 11, 20, 9, tzinfo=UTC)), environ={})
     t0 = time.perf_counter()

@@ -77,6 +77,13 @@ def stratified_order(examples: Sequence[Example], seed: int = 1) -> list[Example
     return [e for _, e in sorted(ranked, key=lambda p: p[0])]
 
 
+def default_version(rows: Sequence[Example], now: datetime) -> str:
+    """Return ``enc-YYYYMMDD-<first 7 hex digits of the rows' hash>``: heads built on the same
+    day from different corpora get different versions (every re-scored classification records
+    it, so two heads must never share one)."""
+    return f"enc-{now.strftime('%Y%m%d')}-{examples_hash(rows)[:7]}"
+
+
 def fit_head(rows: Sequence[Example], x: np.ndarray, *, version: str,
              corpus_rows: int) -> EncoderHead:
     """Fit the head on embeddings ``x`` of ``rows`` (scikit-learn's logistic regression)."""
@@ -108,7 +115,8 @@ def main(argv: Sequence[str] | None = None) -> None:
                     help="corpus rows to have embedded in all (0: every row)")
     ap.add_argument("--cache", type=Path, default=CACHE)
     ap.add_argument("--out", type=Path, default=HEAD_PATH)
-    ap.add_argument("--version", default="", help="head version (default: enc-YYYYMMDD)")
+    ap.add_argument("--version", default="",
+                    help="head version (default: enc-YYYYMMDD-<hash of the rows>)")
     args = ap.parse_args(argv)
     corpus = load_corpus()
     order = stratified_order(corpus)
@@ -120,7 +128,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     have = cached(args.cache)
     rows = list({e.text: e for e in corpus if text_key(e.text) in have}.values())
     x = np.stack([have[text_key(e.text)] for e in rows]).astype(np.float64)
-    version = args.version or "enc-" + datetime.now(UTC).strftime("%Y%m%d")
+    version = args.version or default_version(rows, datetime.now(UTC))
     head = fit_head(rows, x, version=version, corpus_rows=len(corpus))
     head.save(args.out)
     print(f"wrote {args.out}: {len(rows)} of {len(corpus)} corpus rows, version {version}")

@@ -220,3 +220,19 @@ def test_triage_encoder_run(tmp_path: Path, clock: FrozenClock) -> None:
         assert app.store.drafts.classification(ids["idea"])["category"] == "suggestion"
     finally:
         app.store.close()
+
+
+def test_heads_built_the_same_day_from_different_rows_get_different_versions() -> None:
+    from datetime import UTC, datetime
+
+    from classifiers.corpus_io import Example
+    from classifiers.encoder_build import default_version
+
+    day = datetime(2026, 12, 5, 10, tzinfo=UTC)
+    rows = [Example("The app crashes at login.", "technical_issue", "en", "email"),
+            Example("Please add dark mode.", "suggestion", "en", "email")]
+    first = default_version(rows, day)
+    assert first.startswith("enc-20261205-") and len(first) == len("enc-20261205-") + 7
+    assert default_version(rows, day) == first
+    assert default_version(rows[:1], day) != first
+    assert default_version(rows, datetime(2026, 12, 6, tzinfo=UTC)) != first
