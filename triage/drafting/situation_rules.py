@@ -124,7 +124,10 @@ class Rule:
     pattern without its leading and inner ``\\b`` (a superset: where it finds nothing, the
     rule cannot match), which the regular-expression engine scans for much faster (a ``\\b``
     in front hides the literal prefix it skips ahead with); most rules match no message, so
-    most searches stop at the first step. The answer is always the pattern's own."""
+    most searches stop at the first step. A rule whose matches all start with one of a few
+    strings (:func:`~triage.drafting.rule_literals.start_literals`) is tried only where they
+    occur instead, and one anchored with ``^`` at the start only. The answer is always the
+    pattern's own."""
 
     def __init__(self, pattern: str) -> None:
         self.compiled = re.compile(pattern)
