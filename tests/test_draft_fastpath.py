@@ -37,6 +37,7 @@ from triage.drafting import render as render_module
 from triage.drafting.extract import FactExtraction, extract_facts
 from triage.drafting.lazy import resolved
 from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.rule_literals import LiteralIndex
 from triage.drafting.situation_model import SituationModel, term_counts
 from triage.drafting.situation_rules import Rule, RuleTable
 from triage.drafting.situations import SITUATIONS, ThreadFacts
@@ -354,6 +355,12 @@ def test_tech_details_with_the_gates_equal_the_plain_searches(
              for i, t in enumerate(texts)]
     assert any(g.device for g in gated) and any(g.browser for g in gated)
     assert any(g.device and not t.isascii() for g, t in zip(gated, texts, strict=True))
+    # the strings are found in one pass (techdetails._WORDS): an index that misses them
+    # finds less, so the comparison below would fail
+    with monkeypatch.context() as patched:
+        patched.setattr(techdetails, "_WORDS", LiteralIndex())
+        assert gated != [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
+                         for i, t in enumerate(texts)]
     monkeypatch.setattr(techdetails, "_GATES", dict.fromkeys(techdetails._GATES))
     monkeypatch.setattr(techdetails, "_STARTS", dict.fromkeys(techdetails._STARTS))
     assert gated == [techdetails.detect_tech_details(t, ("image/png",) if i % 5 else ())
@@ -370,6 +377,9 @@ def test_order_numbers_with_the_gate_equal_the_plain_search(
     gated = [extract.extract_order_numbers(t, None, []) for t in texts]
     assert any(orders for orders, _tickets in gated)
     assert any(orders and not t.isascii() for (orders, _), t in zip(gated, texts, strict=True))
+    with monkeypatch.context() as patched:  # the one-pass index matters (see above)
+        patched.setattr(extract, "_KEYED_INDEX", LiteralIndex())
+        assert gated != [extract.extract_order_numbers(t, None, []) for t in texts]
     monkeypatch.setattr(extract, "_KEYED_WORDS", None)
     assert gated == [extract.extract_order_numbers(t, None, []) for t in texts]
 

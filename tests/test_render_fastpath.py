@@ -1,7 +1,8 @@
-"""More fast paths of drafting (#19, render10), each compared with the plain evaluation:
-one throttled up-to-date test per template and its partials, the sign-off pattern tried at
-line starts only, the context's data classes read without the sandbox's checks. (The drafts
-as a whole are compared in tests/test_draft_fastpath.py.)"""
+"""More fast paths of drafting (#19, render10 and render11), each compared with the plain
+evaluation: one throttled up-to-date test per template and its partials, the sign-off
+pattern tried at line starts only, the Vietnamese self-reference tried at its pronouns only,
+the context's data classes read without the sandbox's checks. (The drafts as a whole are
+compared in tests/test_draft_fastpath.py.)"""
 
 from __future__ import annotations
 
@@ -17,9 +18,16 @@ from jinja2.sandbox import SandboxedEnvironment
 from tests.test_draft_fastpath import NOW, _renderer, _touch
 from triage.clock import FrozenClock
 from triage.drafting import render as render_module
-from triage.drafting.address import _SIGN_OFF, sign_offs
+from triage.drafting.address import (
+    _SIGN_OFF,
+    _VI_SELF,
+    _VI_SELF_WORDS,
+    self_reference,
+    sign_offs,
+)
 from triage.drafting.extract import Amount, Facts
 from triage.drafting.render import PLAIN_DATA, DraftRequest
+from triage.drafting.rule_literals import case_gate_literals
 from triage.drafting.situations import ThreadFacts
 from triage.drafting.techdetails import TechDetails
 
@@ -70,6 +78,27 @@ def test_sign_offs_tried_at_line_starts_equal_finditer(seed: int) -> None:
         fast = [m.span() for m in sign_offs(tail)]
         assert fast == [m.span() for m in _SIGN_OFF.finditer(tail)], repr(tail)
         found += len(fast)
+    assert found > 300
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_self_reference_tried_at_pronouns_equals_search(seed: int) -> None:
+    """:func:`self_reference` tries the Vietnamese self-reference only where a pronoun
+    occurs after a break; on pronouns in any case (and the letters matching compares unlike
+    ``lower()``), breaks, whitespace and near misses in any order it finds the pronoun the
+    plain search finds."""
+    assert case_gate_literals(_VI_SELF) == _VI_SELF_WORDS
+    rng = random.Random(seed)
+    pieces = ["chị", "Chị", "CHỊ", "anh", "Anh", "ANH", "chi", "CHI", "chı", "nhanh", "chính",
+              " ", "  ", "\t", "\n", "\u2003", ".", "!", "?", ",", ";", "đặt", "mua", "đã mua",
+              "dat", "chuyển khoản", "nhận được", "đơn", "x", "thanh toán", "ạ", "- ",
+              "chị đặt", "Anh mua", "CHI da mua", ". anh vừa nhận", "\nchị  chưa nhận"]
+    found = 0
+    for _ in range(4000):
+        text = "".join(rng.choice(pieces) for _ in range(rng.randint(0, 14)))
+        plain = _VI_SELF.search(text)
+        assert self_reference(text) == (plain.group("h") if plain else None), repr(text)
+        found += plain is not None
     assert found > 300
 
 

@@ -18,7 +18,13 @@ import pytest
 
 from tests.situation_fixtures import load_fixtures, thread_of
 from triage.drafting import situation_model, situation_rules
-from triage.drafting.rule_literals import LiteralIndex, prefix_literals, required_literals
+from triage.drafting.rule_literals import (
+    LiteralIndex,
+    anchored_at_start,
+    prefix_literals,
+    required_literals,
+    start_literals,
+)
 from triage.drafting.situation_model import (
     load_corpus,
     message_features,
@@ -210,6 +216,42 @@ def test_patterns_without_required_literals_are_always_searched(pattern: str) ->
 ])
 def test_prefix_literals_of_a_pattern(pattern: str, expected: set[str] | None) -> None:
     assert prefix_literals(pattern) == (frozenset(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize(("pattern", "expected"), [
+    (r"\brefund(?:s|ed)?\b", {"refund"}),
+    (r"\b(?:da )?(?:gui|hoi)\b", {"da gui", "da hoi", "gui", "hoi"}),
+    (r"\b(?:password|passcode|pin code)\b", {"password", "passcode", "pin code"}),
+    (r"\b(?:ko|k) (?:the )?vao", {"ko the vao", "ko vao", "k the vao", "k vao"}),
+    (r"i(?:'ve| have) attached", {"i've attached", "i have attached"}),
+    (r"(?<!na-)(?<![\w-])(?:i-?cancel|cancel)\b", {"i-cancel", "icancel", "cancel"}),
+    (r"^(?:ok|yes)[,.!]? it", {"ok", "yes"}),
+    (r"\b(?:da|di) \d+", None),  # parsed as d[ai]: a class after one letter
+    (r"\be\d{3}", None),
+    (r"(?<!\w)x\w+", None),
+    (r"(?i)refund", None),
+    (r"[a-z]+ing", None),
+])
+def test_start_literals_of_a_pattern(pattern: str, expected: set[str] | None) -> None:
+    assert start_literals(pattern) == (frozenset(expected) if expected is not None else None)
+
+
+@pytest.mark.parametrize(("pattern", "anchored"), [
+    (r"^(?:sure|ok)[,.!]? it", True), (r"\Aok", True), (r"(?m)^ok", False),
+    (r"^ok|yes", False), (r"\bok", False), (r"(?:^ok)", True), (r"(^ok)", False),
+])
+def test_a_pattern_anchored_at_the_start(pattern: str, anchored: bool) -> None:
+    assert anchored_at_start(pattern) is anchored
+
+
+def test_an_anchored_rule_is_tried_at_the_start_only_and_answers_as_search() -> None:
+    rule = Rule(r"^(?:sure|ok|okay|yes)[,.!]? (?:it'?s|the number is)\b")
+    assert rule.anchored
+    for text in ("ok it's 123", "well, ok it's 123", "yes the number is 5", "nope\nok it's"):
+        present, starts = situation_rules.LITERALS.scanned(text)
+        found = rule.compiled.search(text)
+        assert rule.occurs(text, present, starts) is (found is not None)
+        assert (rule.search(text) and rule.search(text).span()) == (found and found.span())
 
 
 def test_rules_with_prefixes_start_every_match_with_one() -> None:

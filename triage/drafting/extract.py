@@ -19,6 +19,7 @@ from decimal import Decimal, InvalidOperation
 import phonenumbers
 
 from triage.drafting.rule_literals import (
+    LiteralIndex,
     case_gate_literals,
     case_prefix_literals,
     case_view,
@@ -143,6 +144,12 @@ case-insensitive keyword search cost ~0.1 ms on a long mail that names no order)
 _KEYED_STARTS = case_prefix_literals(_KEYED)
 """Strings one of which a text's ``case_view`` holds where a match of :data:`_KEYED` starts:
 it is tried there only (#19: the search tried the keyword alternation at every character)."""
+_KEYED_INDEX = LiteralIndex()
+"""The strings of :data:`_KEYED_WORDS` and :data:`_KEYED_STARTS`, found in a text's case
+view in one pass (#19: the gate and the start search looked for each string in turn, ~40
+scans of the text)."""
+_KEYED_INDEX.add(_KEYED_WORDS or ())
+_KEYED_INDEX.add(_KEYED_STARTS or ())
 _HASH = re.compile(r"(?<![\w&])#(\d{3,20})\b")
 _OWN_TOKEN = re.compile(r"^T-\d+$", re.IGNORECASE)
 
@@ -169,10 +176,12 @@ def extract_order_numbers(text: str, claims: _Claims | None = None,
     keyed = _KEYED.finditer(text)
     if _KEYED_WORDS is not None:
         lowered = case_view(text)
-        if not any(w in lowered for w in _KEYED_WORDS):
+        present = _KEYED_INDEX.present(lowered)
+        if present.isdisjoint(_KEYED_WORDS):
             keyed = iter(())
-        elif _KEYED_STARTS is not None:
-            keyed = matches_from(_KEYED, text, lowered, _KEYED_STARTS)
+        elif _KEYED_STARTS is not None:  # a string the view does not hold starts no match
+            keyed = matches_from(_KEYED, text, lowered,
+                                 tuple(w for w in _KEYED_STARTS if w in present))
     for m in keyed:
         connect = m.group("connect") or ""
         strong = bool(connect.strip()) or text[m.start("value") - 1:m.start("value")] == "#"

@@ -203,10 +203,33 @@ def prefix_literals(pattern: str | re.Pattern[str]) -> Literals | None:
     return found
 
 
-def _starts(items: list[Any], flags: int) -> Literals | None:
+EXTEND_BELOW = 4
+""":func:`start_literals` carries a literal run shorter than this on into what follows it."""
+MAX_STARTS = 48
+"""... as long as that gives at most this many strings."""
+
+
+def _extended_run(items: list[Any], flags: int) -> Literals:
+    """The run of literal characters ``items`` starts with, carried on into the strings one
+    of which the rest of ``items`` starts with while the run is shorter than
+    :data:`EXTEND_BELOW` (``p(?:assword|in code)`` -> "password", "pin code"; a pattern
+    whose matches all start with "p" says little about where)."""
+    run = _literal_run(items)
+    head = next(iter(run))
+    if len(head) >= EXTEND_BELOW or len(head) == len(items):
+        return run
+    tails = _starts(items[len(head):], flags, extend=True)
+    if tails is None or len(tails) > MAX_STARTS:
+        return run
+    return frozenset(head + tail for tail in tails)
+
+
+def _starts(items: list[Any], flags: int, extend: bool = False) -> Literals | None:
     """The strings one of which every match of the sequence ``items`` starts with, or None:
     :func:`_prefixes` also through zero-width assertions of position and lookbehinds in
-    front, and optional repeats (``(?:app )?version`` -> "app ", "version")."""
+    front, and optional repeats (``(?:app )?version`` -> "app ", "version"); with
+    ``extend``, a short literal run is carried on into what follows (:func:`_extended_run`).
+    """
     while items and (items[0][0] is _C.AT or (
             items[0][0] in (_C.ASSERT, _C.ASSERT_NOT) and items[0][1][0] == -1)):
         items = items[1:]
@@ -214,14 +237,15 @@ def _starts(items: list[Any], flags: int) -> Literals | None:
         return None
     (op, av), rest = items[0], items[1:]
     if op is _C.LITERAL:
-        return _literal_run(items)
+        return _extended_run(items, flags) if extend else _literal_run(items)
     if op is _C.SUBPATTERN:
         _group, add, _delete, body = av
-        return None if (flags | add) & re.IGNORECASE else _starts([*body, *rest], flags | add)
+        return None if (flags | add) & re.IGNORECASE else _starts([*body, *rest], flags | add,
+                                                                   extend)
     if op is _C.BRANCH:
         union: set[str] = set()
         for branch in av[1]:
-            found = _starts([*branch, *rest], flags)
+            found = _starts([*branch, *rest], flags, extend)
             if found is None:
                 return None
             union |= found
@@ -229,13 +253,42 @@ def _starts(items: list[Any], flags: int) -> Literals | None:
     if op in (_C.MAX_REPEAT, _C.MIN_REPEAT, _C.POSSESSIVE_REPEAT):
         low, high, body = av
         if high == 0:
-            return _starts(rest, flags)
-        head = _starts(list(body), flags)  # the body alone: a run may not go on past it
+            return _starts(rest, flags, extend)
+        # the body alone: a run may not go on past it (into a repeat of it), unless it
+        # occurs once at most and a run is carried on (then the rest follows it)
+        head = _starts([*body, *rest] if extend and high == 1 else list(body), flags, extend)
         if head is None or low >= 1:
             return head
-        after = _starts(rest, flags)
+        after = _starts(rest, flags, extend)
         return None if after is None else head | after
     return None
+
+
+def anchored_at_start(pattern: str | re.Pattern[str]) -> bool:
+    """Whether every match of the case-sensitive ``pattern`` starts at the beginning of the
+    text (a leading ``^`` or ``\\A``, without MULTILINE): ``search`` then finds what
+    ``match`` finds, and needs not try every other position."""
+    parsed = _parsed(pattern)
+    if parsed is None or parsed[1] & re.MULTILINE or not parsed[0]:
+        return False
+    op, av = parsed[0][0]
+    return op is _C.AT and av in (_C.AT_BEGINNING, _C.AT_BEGINNING_STRING)
+
+
+def start_literals(pattern: str | re.Pattern[str]) -> Literals | None:
+    """Return strings one of which every match of the case-sensitive ``pattern`` starts
+    with, or None: :func:`prefix_literals` also through optional groups, assertions of
+    position and lookbehinds in front (``\\b(?:da )?gui`` -> "da ", "gui"), with a short
+    literal run carried on into what follows (``\\b(?:ko|k) vao`` -> "ko vao", "k vao").
+    #19: a rule whose matches start with none of a few known strings was searched through
+    the whole text, ~0.01 ms a rule on a realistic mail."""
+    parsed = _parsed(pattern)
+    if parsed is None:
+        return None
+    found = _starts(list(parsed[0]), parsed[1], extend=True)
+    if not found or min(map(len, found)) < MIN_LENGTH:
+        return None
+    return found
 
 
 def case_prefix_literals(pattern: re.Pattern[str]) -> tuple[str, ...] | None:

@@ -20,8 +20,9 @@ from functools import lru_cache
 
 from triage.drafting.rule_literals import (
     LiteralIndex,
-    prefix_literals,
+    anchored_at_start,
     required_literals,
+    start_literals,
     starts_in,
 )
 from triage.drafting.situation_patterns import EN, VI, Rules
@@ -123,15 +124,20 @@ class Rule:
     pattern without its leading and inner ``\\b`` (a superset: where it finds nothing, the
     rule cannot match), which the regular-expression engine scans for much faster (a ``\\b``
     in front hides the literal prefix it skips ahead with); most rules match no message, so
-    most searches stop at the first step. The answer is always the pattern's own."""
+    most searches stop at the first step. A rule whose matches all start with one of a few
+    strings (:func:`~triage.drafting.rule_literals.start_literals`) is tried only where they
+    occur instead, and one anchored with ``^`` at the start only. The answer is always the
+    pattern's own."""
 
     def __init__(self, pattern: str) -> None:
         self.compiled = re.compile(pattern)
         self.pattern = pattern
         loose = without_word_boundaries(pattern)
         self.gate = re.compile(loose) if loose != pattern else None
-        self.prefixes = prefix_literals(self.compiled)
+        self.prefixes = start_literals(self.compiled)
         """Strings one of which every match starts with (None: not known)."""
+        self.anchored = anchored_at_start(self.compiled)
+        """Every match starts at the beginning of the text (``^``): only there is it tried."""
         self.literals = required_literals(self.compiled) or self.prefixes
         for words in (self.literals, self.prefixes):
             if words is not None:
@@ -148,6 +154,8 @@ class Rule:
         ``text`` (or that has none). A rule whose matches start with one of its
         :attr:`prefixes` is tried only where those occur (``match`` at each, leftmost first:
         the match ``search`` finds); any other rule is searched through its gate."""
+        if self.anchored:
+            return self.compiled.match(text)
         if self.prefixes is not None:
             present = LITERALS.present(text)
             starts = [p for word in self.prefixes if word in present
@@ -168,6 +176,8 @@ class Rule:
         :meth:`~triage.drafting.rule_literals.LiteralIndex.scanned` of ``text``, asked once
         for all the rules of a message. As :meth:`search_present`, but any start will do:
         where the match starts does not matter."""
+        if self.anchored:
+            return self.compiled.match(text) is not None
         if self.prefixes is None:
             return self.search_present(text) is not None
         match = self.compiled.match
