@@ -7,6 +7,7 @@ from __future__ import annotations
 import functools
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
 
 from classifiers.corpus_io import Example, load_corpus
 from classifiers.text import fold
@@ -173,3 +174,18 @@ def test_scenario_check_ignores_accents_and_stock_words() -> None:
     assert "shop" not in content_words("shop oi giao hang cham qua", "vi")
     sim = similarity([a, b, "Áo mặc một lần đã phai màu"], "vi")
     assert sim[0, 1] > 0.99 and sim[0, 2] < 0.2
+
+
+def test_allow_list_line_without_reason_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from classifiers.scenario import load_allowed
+    from triage.errors import CorpusError
+
+    good = tmp_path / "ok.tsv"
+    good.write_text("# comment\ntl\taaa\tbbb\tdifferent ask\t0.60\tx || y\n", encoding="utf-8")
+    assert load_allowed(good) == {frozenset(("aaa", "bbb")): "different ask"}
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("tl\taaa\tbbb\t \t0.60\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="reason"):
+        load_allowed(bad)
