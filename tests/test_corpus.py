@@ -4,10 +4,12 @@ copies a held-out example of tests/test_taxonomy.py."""
 
 from __future__ import annotations
 
+import functools
 import re
 from collections import Counter, defaultdict
+from pathlib import Path
 
-from classifiers.corpus_io import load_corpus
+from classifiers.corpus_io import Example, load_corpus
 from classifiers.text import fold
 
 MIN_PER_CATEGORY = {"en": 750, "vi": 350, "id": 300, "tl": 300}
@@ -111,3 +113,82 @@ def test_no_corpus_row_is_a_near_copy_of_a_held_out_example() -> None:
 def test_near_copy_check_can_fail() -> None:
     found = near_copies(["Ok noted po", "the parcel is late"], ["ok po, noted"])
     assert found == [("ok po, noted", "Ok noted po")]
+
+
+@functools.cache
+def _scenario_pairs() -> tuple[tuple[str, Example, Example, float], ...]:
+    """The corpus's scenario pairs at the test threshold (computed once for the tests below)."""
+    from classifiers.scenario import corpus_pairs
+
+    return tuple(corpus_pairs(load_corpus()))
+
+
+def test_no_new_scenario_duplicates() -> None:
+    """A row that retells another row's scenario (same product, fault and ask in other words)
+    fails unless the pair is allow-listed with a reason in classifiers/corpus/scenario_allowed.tsv.
+    """
+    from classifiers.scenario import load_allowed, row_key
+
+    allowed = load_allowed()
+    found = [p for p in _scenario_pairs()
+             if frozenset((row_key(p[1].text), row_key(p[2].text))) not in allowed]
+    shown = [f"{lang} {s:.2f} {row_key(a.text)} {row_key(b.text)}: {a.text[:60]!r} ~ "
+             f"{b.text[:60]!r}" for lang, a, b, s in found[:10]]
+    assert not found, f"{len(found)} rows retell another row's scenario:\n" + "\n".join(shown)
+
+
+def test_allow_list_names_only_rows_that_exist() -> None:
+    """Every allow-listed pair names two rows still in the corpus (lines of a dropped or
+    rewritten row are removed). A pair whose score fell under the threshold stays: scores are
+    TF-IDF over the whole language, so rows added elsewhere move them (the id-8 rows took two
+    listed pairs from 0.55-0.56 to just under), and the line must still hold if they come back."""
+    from classifiers.scenario import load_allowed, row_key
+
+    keys = {row_key(e.text) for e in load_corpus()}
+    stale = [sorted(k) for k in load_allowed() if not k <= keys]
+    assert not stale, stale[:10]
+
+
+def test_scenario_check_can_fail() -> None:
+    """Retellings (the proof-readers' own examples) are found; different scenarios are not."""
+    from classifiers.scenario import unexplained_pairs
+
+    base = [e for e in load_corpus() if e.lang == "tl"]
+    retold = [  # tl-8 rows rewritten in session 9 because they retold an older row
+        Example("natunaw yung chocolate pagdating, wala man lang ice pack. sayang",
+                "complaint", "tl", "social"),
+        Example("sobrang tagal dumating, 2 weeks. tapos yupi pa yung kahon", "complaint", "tl",
+                "social"),
+    ]
+    different = Example("yung kandila, walang amoy kahit sinindihan na ng isang oras",
+                        "complaint", "tl", "social")
+    found = unexplained_pairs([*base, *retold, different], {})
+    new = {b.text for _, a, b, _ in found} | {a.text for _, a, b, _ in found}
+    assert {e.text for e in retold} <= new
+    assert different.text not in new
+
+
+def test_scenario_check_ignores_accents_and_stock_words() -> None:
+    from classifiers.scenario import content_words, similarity
+
+    a = "Máy giặt báo lỗi E21, không xả nước được"
+    b = "may giat bao loi E21, khong xa nuoc duoc"
+    assert content_words(a, "vi") == content_words(b, "vi")
+    assert "shop" not in content_words("shop oi giao hang cham qua", "vi")
+    sim = similarity([a, b, "Áo mặc một lần đã phai màu"], "vi")
+    assert sim[0, 1] > 0.99 and sim[0, 2] < 0.2
+
+
+def test_allow_list_line_without_reason_is_refused(tmp_path: Path) -> None:
+    import pytest
+
+    from classifiers.scenario import load_allowed
+    from triage.errors import CorpusError
+
+    good = tmp_path / "ok.tsv"
+    good.write_text("# comment\ntl\taaa\tbbb\tdifferent ask\t0.60\tx || y\n", encoding="utf-8")
+    assert load_allowed(good) == {frozenset(("aaa", "bbb")): "different ask"}
+    bad = tmp_path / "bad.tsv"
+    bad.write_text("tl\taaa\tbbb\t \t0.60\n", encoding="utf-8")
+    with pytest.raises(CorpusError, match="reason"):
+        load_allowed(bad)
