@@ -101,3 +101,42 @@ def test_the_quote_walk_is_the_same_without_its_gates(monkeypatch: pytest.Monkey
     monkeypatch.setattr(quotes, "_colon_end", lambda s: True)
     monkeypatch.setattr(quotes, "_library_may_hit", lambda s: True)
     assert fast == [quotes.strip_quotes(t, s) for t in texts for s in subjects]
+
+
+BOUNDARY_VALUES = [
+    'multipart/alternative; boundary="000000000000a1b2c3d4e5"',
+    "multipart/mixed;\r\n\tboundary=\"_004_SG2PR01MB1234_\"", "multipart/mixed; boundary=simple",
+    'multipart/related; type="text/html"; boundary="Apple-Mail=_1A2B-3C"; x=y',
+    'multipart/mixed; BOUNDARY="UPPER.case+x"', 'multipart/mixed; boundary="a;b"',
+    'multipart/mixed; boundary="a b"', 'multipart/mixed; boundary=abc def',
+    'multipart/mixed; boundary="abc\\"def"', "multipart/mixed; boundary='q'",
+    'multipart/mixed; boundary*=utf-8\'\'abc%20d', 'multipart/mixed; boundary*0=ab; boundary*1=cd',
+    'multipart/mixed; x*0*=us-ascii\'en\'a%41; x*1=boundary=zz', 'multipart/mixed; myboundary=q1',
+    'multipart/mixed; boundary=one; boundary=two', 'multipart/mixed; foo="x; boundary=inq"',
+    'boundary=first', 'multipart/mixed; boundary="=_"', 'multipart/mixed; boundary="',
+    'multipart/mixed; boundary= "spaced" ', 'multipart/mixed; boundary="x"; name*=utf-8\'\'%C3%A1',
+    'multipart/mixed; boundary="x\udcff"', 'multipart/mixed; boundary=\ue000x',
+    'multipart/mixed; boundary=x\\y', 'multipart/mixed; boundary=x*y',
+    "multipart/mixed; boundary=x'y",
+]
+
+
+def test_parameters_with_a_boundary_equal_the_standard_librarys() -> None:
+    """The boundary read through the placeholder's cache entry: the same parameters as
+    parsing the value itself, for odd values too; the second mail with a new boundary in a
+    known value is a cache hit."""
+    from email.message import Message
+
+    from triage.mail import mime
+
+    values = BOUNDARY_VALUES + [v.replace("000000000000a1b2c3d4e5", b) for v in
+                                BOUNDARY_VALUES[:4] for b in ("q", "0" * 70, "a-b_c.d=e+f")]
+    for value in values:
+        reader = Message()
+        reader._headers = [("Content-Type", value)]  # type: ignore[attr-defined]
+        assert mime.params_of(value) == tuple(
+            reader._get_params_preserve([], "content-type")), value  # type: ignore[attr-defined]
+    before = mime._params_of.cache_info().hits
+    assert mime.params_of('multipart/alternative; boundary="0000000000009f8e7d6c5b"') == (
+        ("multipart/alternative", ""), ("boundary", '"0000000000009f8e7d6c5b"'))
+    assert mime._params_of.cache_info().hits == before + 1
