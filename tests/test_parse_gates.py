@@ -140,3 +140,43 @@ def test_parameters_with_a_boundary_equal_the_standard_librarys() -> None:
     assert mime.params_of('multipart/alternative; boundary="0000000000009f8e7d6c5b"') == (
         ("multipart/alternative", ""), ("boundary", '"0000000000009f8e7d6c5b"'))
     assert mime._params_of.cache_info().hits == before + 1
+
+
+def _marked_mails() -> list[bytes]:
+    """A plain mail with each header that can mark mail automatic, in varied case and with
+    empty, negative and positive values, and a multipart report."""
+    from triage.mail import loops
+
+    names = ["Auto-Submitted", "precedence", "X-AUTOREPLY", "X-Autorespond",
+             "X-Auto-Response", *loops._LIST_HEADERS, "x-loop", "Return-Path", "X-Other"]
+    out = []
+    for name, value in itertools.product(names, ["", "no", "auto-replied", "bulk", "<>", "1"]):
+        out.append(f"From: a@x.example\r\nTo: s@example.com\r\n{name}: {value}\r\nSubject: hi"
+                   f"\r\nMessage-ID: <m@x.example>\r\n\r\nbody\r\n".encode())
+    return out
+
+
+def test_automatic_mail_is_told_the_same_without_the_header_gate(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from email import policy
+    from email.parser import BytesParser
+
+    from triage.mail import loops
+    from triage.mail import parse as parse_module
+    from triage.mail.mime import parse_bytes
+
+    raws = [raw for _, raw in CORPUS] + _marked_mails()
+    msgs = [parse_bytes(raw) for raw in raws]
+    plain_msgs = [BytesParser(policy=policy.compat32).parsebytes(raw) for raw in raws]
+
+    def verdicts(ms: list) -> list:  # type: ignore[type-arg]
+        return [loops.detect_auto(m, sender="a@x.example", own_addresses=("s@example.com",))
+                for m in ms]
+
+    fast = verdicts(msgs)
+    # the index of first fields is the standard library's first field of each name
+    assert [parse_module._first_headers(m) for m in msgs] == [
+        parse_module._first_headers(m) for m in plain_msgs]
+    monkeypatch.setattr(loops, "_may_have", lambda msg, names: True)
+    assert fast == verdicts(msgs) == verdicts(plain_msgs)
+    assert sum(1 for auto, _ in fast if auto) > 60

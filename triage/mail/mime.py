@@ -268,6 +268,11 @@ class IndexedMessage(Message):
             self._params, self._values, self._ctype = {}, {}, None
         return index
 
+    def first_fields(self) -> dict[str, tuple[str, Any]]:
+        """The first field of each header name as ``(name, raw value)``, by lower-case name
+        (the index the look-ups use: do not change it)."""
+        return self._lookup()
+
     def get(self, name: str, failobj: Any = None) -> Any:
         """The first ``name`` header, as ``Message.get`` returns it (``failobj`` if none)."""
         key = name.lower()
