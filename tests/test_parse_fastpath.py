@@ -221,6 +221,8 @@ def _plain_parse(monkeypatch: pytest.MonkeyPatch) -> None:
         a.lower() for _, a in email.utils.getaddresses([v]) if a))
     monkeypatch.setattr(parse_module, "decode_header_value", parse_module._decode_header_value)
     monkeypatch.setattr(quotes, "_plain", lambda line: False)
+    monkeypatch.setattr(quotes, "_colon_end", lambda s: True)
+    monkeypatch.setattr(quotes, "_library_may_hit", lambda s: True)
     monkeypatch.setattr(parse_module, "decoded_size", _plain_size)
     monkeypatch.setattr(parse_module, "html_text", inscriptis.get_text)
     monkeypatch.setattr(htmlquote, "html_text", inscriptis.get_text)

@@ -218,6 +218,33 @@ def _params_of(value: str) -> tuple[tuple[str, Any], ...]:
     return tuple(reader._get_params_preserve([], "X"))  # type: ignore[attr-defined]
 
 
+_BOUNDARY_TOKEN = re.compile(r"boundary=\"?([0-9A-Za-z_.=+-]+)", re.IGNORECASE)
+"""A boundary parameter's value, or its start: characters no step of parameter parsing treats
+apart from the others (no quote, backslash, semicolon, blank, star, percent or apostrophe)."""
+_PLACE = "\ue000"
+"""Stands for the boundary in the cached form of a value (an ASCII value cannot hold it)."""
+
+
+def params_of(value: str) -> tuple[tuple[str, Any], ...]:
+    """:func:`_params_of` of ``value``, with the value of a ``boundary`` parameter read from
+    the cache of the same value with :data:`_PLACE` in its stead: a multipart's boundary is
+    new in each mail, the rest of its header (``multipart/alternative; boundary="..."``) is
+    one of a few, and parsing the parameters does the same to the boundary's characters as to
+    any placeholder (splits at ';', '=' and quotes; lower-cases the names only; decodes only
+    '%' and apostrophes)."""
+    m = _BOUNDARY_TOKEN.search(value)
+    if m is None or not value.isascii():
+        return _params_of(value)
+    token = m.group(1)
+    params = _params_of(value[:m.start(1)] + _PLACE + value[m.end(1):])
+    out = []
+    for name, param in params:
+        if _PLACE in name or not isinstance(param, str):  # not where a value goes: as before
+            return _params_of(value)
+        out.append((name, param.replace(_PLACE, token)))
+    return tuple(out)
+
+
 class IndexedMessage(Message):
     """A ``compat32`` message whose header look-ups use a dictionary by lower-case name, and
     which parses each header's parameters once (content type, disposition, charset, name)."""
@@ -235,12 +262,16 @@ class IndexedMessage(Message):
         headers = self._headers
         index = self._index
         if index is None or self._indexed is not headers or self._indexed_len != len(headers):
-            index = {}
-            for k, v in headers:
-                index.setdefault(k.lower(), (k, v))
+            # the first field of a name wins: later ones are written first and overwritten
+            index = {k.lower(): (k, v) for k, v in reversed(headers)}
             self._index, self._indexed, self._indexed_len = index, headers, len(headers)
             self._params, self._values, self._ctype = {}, {}, None
         return index
+
+    def first_fields(self) -> dict[str, tuple[str, Any]]:
+        """The first field of each header name as ``(name, raw value)``, by lower-case name
+        (the index the look-ups use: do not change it)."""
+        return self._lookup()
 
     def get(self, name: str, failobj: Any = None) -> Any:
         """The first ``name`` header, as ``Message.get`` returns it (``failobj`` if none)."""
@@ -273,7 +304,7 @@ class IndexedMessage(Message):
         if params is None:
             value = self.get(header)
             if isinstance(value, str) and len(value) <= _CACHED_PARAMS_LEN:
-                params = _params_of(value)
+                params = params_of(value)
             else:
                 params = super()._get_params_preserve(failobj, header)  # type: ignore[misc]
             self._params[key] = params

@@ -27,7 +27,7 @@ from triage.mail.boundaries import install as _install_boundaries
 from triage.mail.htmlquote import mark_quotes
 from triage.mail.htmltext import html_text
 from triage.mail.loops import bounced_message, detect_auto
-from triage.mail.mime import decoded_size
+from triage.mail.mime import IndexedMessage, decoded_size
 from triage.mail.mimetree import parse_message
 from triage.mail.quotes import strip_quotes
 from triage.models import Attachment, ParsedMessage
@@ -148,6 +148,8 @@ def _first_headers(msg: Message) -> dict[str, str]:
     One pass instead of one per looked-up header: received mail carries 15-30 trace
     headers (Received, DKIM, ARC) before the few we read.
     """
+    if isinstance(msg, IndexedMessage):  # the message's own index of first fields
+        return {key: str(value) for key, (_, value) in msg.first_fields().items()}
     out: dict[str, str] = {}
     for key, value in msg.raw_items():
         out.setdefault(key.lower(), str(value))

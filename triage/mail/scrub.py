@@ -52,10 +52,56 @@ def _field_names(cls: type) -> tuple[str, ...]:
     return tuple(f.name for f in dataclasses.fields(cls))
 
 
+def _texts(obj: Any, out: list[str]) -> bool:
+    """Add the strings of dataclass ``obj`` (in its fields, lists and nested dataclasses, as
+    :func:`_clean` walks them) to ``out``; False when one is over its column size or is not
+    a plain ``str``, list or dataclass where :func:`scrub` must look closer."""
+    for name in _field_names(type(obj)):
+        value = getattr(obj, name)
+        kind = type(value)
+        if kind is str:
+            limit = LIMITS.get(name)
+            if limit is not None and len(value) > limit:
+                return False
+            out.append(value)
+        elif kind is list:
+            for item in value:
+                if type(item) is str:
+                    out.append(item)
+                elif isinstance(item, str | list) or (dataclasses.is_dataclass(item)
+                                                     and not _texts(item, out)):
+                    return False
+        elif isinstance(value, str | list) or (dataclasses.is_dataclass(value)
+                                               and not isinstance(value, type)
+                                               and not _texts(value, out)):
+            return False
+    return True
+
+
+def _nothing_to_clean(obj: Any) -> bool:
+    """True when :func:`scrub` would hand ``obj`` back unchanged: its strings, joined, hold
+    no NUL and encode as UTF-8 (no lone surrogate), and none is over its column size. One
+    test of the joined text instead of one per string (~20 strings a message)."""
+    texts: list[str] = []
+    if not _texts(obj, texts):
+        return False
+    joined = "".join(texts)
+    if "\x00" in joined:
+        return False
+    if not joined.isascii():
+        try:
+            joined.encode("utf-8")
+        except UnicodeEncodeError:
+            return False
+    return True
+
+
 def scrub(obj: T) -> T:
     """Return dataclass ``obj`` with its strings (also in lists and nested dataclasses)
     cleaned with :func:`clean_text` and cut to the store's column sizes: a copy when any
     changed, else ``obj`` itself (most mail has nothing to clean, #19)."""
+    if _nothing_to_clean(obj):
+        return obj
     changes: dict[str, Any] = {}
     for name in _field_names(type(obj)):
         value = getattr(obj, name)
