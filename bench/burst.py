@@ -365,6 +365,7 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
             "worker_cpu": sum(d["process_cpu"] for d in worker_clocks),
             "parser_cpu": parse_cpu, "workers": workers,
             "poller_threads": threads,
+            "poller_stage_cpu": main_clock["cpu"],  # this process's own share of each stage
             "gc": {"poller": poller_gc, "workers": [d.get("gc") for d in worker_clocks]}}
 
 

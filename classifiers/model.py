@@ -160,16 +160,18 @@ class TriageClassifier:
         return c.proba(c.features(list(texts)))
 
     def detect_languages(self, texts: Sequence[str], features: Features | None = None,
-                         ) -> list[str]:
+                         scores: np.ndarray | None = None) -> list[str]:
         """Return one language code per text: the corpus language model, lingua when unsure.
 
-        ``features`` may be the texts' features when the caller has them already.
+        ``features`` may be the texts' features, or ``scores`` their language model scores
+        (:meth:`RuntimeModel.language_scores`), when the caller has them already.
         """
         classes = self.compiled.lang_classes
         if not classes:
             return self.languages.detect(texts)
-        x = self.compiled.features(list(texts)) if features is None else features
-        scores = self.compiled.language_scores(x)
+        if scores is None:
+            x = self.compiled.features(list(texts)) if features is None else features
+            scores = self.compiled.language_scores(x)
         top2 = np.sort(scores, axis=1)[:, -2:]
         out = [classes[i] for i in np.argmax(scores, axis=1)]
         unsure = [i for i, (second, first) in enumerate(top2)
@@ -191,12 +193,15 @@ class TriageClassifier:
         if not texts:
             return []
         x = self.compiled.features(list(texts))
-        probs = self.compiled.proba(x)
+        # categories and languages scored in one pass over the features (#19); a row's
+        # scores do not depend on the other rows of the batch
+        decision, lang_scores = self.compiled.scores(x)
+        probs = self.compiled.calibrate(decision)
         known = list(languages) if languages is not None else [None] * len(texts)
         todo = [i for i, lang in enumerate(known) if not lang]
         if todo:
-            sub = x.select(todo) if len(todo) < len(texts) else x
-            detected = self.detect_languages([texts[i] for i in todo], sub)
+            sub = lang_scores[todo] if len(todo) < len(texts) else lang_scores
+            detected = self.detect_languages([texts[i] for i in todo], scores=sub)
             for i, lang in zip(todo, detected, strict=True):
                 known[i] = lang
         langs = [lang or "en" for lang in known]

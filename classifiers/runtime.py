@@ -112,8 +112,12 @@ class RuntimeModel:
         used = np.flatnonzero(np.any(coef != 0, axis=1) | np.any(lang != 0, axis=1))
         self._row_of = np.zeros(self.n_features, dtype=np.int32)
         self._row_of[used] = np.arange(1, len(used) + 1, dtype=np.int32)
-        self._coef = np.concatenate([np.zeros((1, coef.shape[1])), coef[used]])
-        self._lang_coef = np.concatenate([np.zeros((1, k)), lang[used]])
+        # Both models' rows side by side, so a batch is scored for categories and languages
+        # in one pass (:meth:`scores`); the two tables are views of it, not copies.
+        self._table = np.concatenate([np.zeros((1, coef.shape[1] + k)),
+                                      np.concatenate([coef[used], lang[used]], axis=1)])
+        self._coef = self._table[:, :coef.shape[1]]
+        self._lang_coef = self._table[:, coef.shape[1]:]
         self._used = used
 
     def _dense(self, table: np.ndarray) -> np.ndarray:
@@ -141,8 +145,8 @@ class RuntimeModel:
     def nbytes(self) -> int:
         """Bytes held by the model's arrays."""
         return sum(a.nbytes for a in (self.idf, self.intercept, self.sig_a, self.sig_b,
-                                      self.lang_intercept, self._row_of, self._coef,
-                                      self._lang_coef, self._used))
+                                      self.lang_intercept, self._row_of, self._table,
+                                      self._used))
 
     @classmethod
     def from_pipeline(cls, pipeline: Any, language_model: Any = None) -> RuntimeModel:
@@ -191,20 +195,36 @@ class RuntimeModel:
         data /= norms[rows]
         return Features(len(texts), rows, cols, data)
 
-    def _product(self, x: Features, table: np.ndarray, intercept: np.ndarray) -> np.ndarray:
-        out = np.empty((x.n_rows, table.shape[1]), dtype=np.float64)
+    def _product(self, x: Features, table: np.ndarray) -> np.ndarray:
+        """``x`` times ``table`` (its rows by hashed column): one sum per (row, column).
+
+        One ``bincount`` over (row, column) keys instead of one per column: each sum still
+        adds its row's terms in the order of ``x``, starting from zero, so the values are
+        those of a per-column ``bincount`` to the bit (tests/test_classify_fastpath.py)."""
+        k = table.shape[1]
         contrib = table[self._row_of[x.cols]] * x.data[:, None]
-        for k in range(table.shape[1]):
-            out[:, k] = np.bincount(x.rows, weights=contrib[:, k], minlength=x.n_rows)
-        return out + intercept
+        keys = (x.rows[:, None] * k + np.arange(k)).ravel()
+        sums = np.bincount(keys, weights=contrib.ravel(), minlength=x.n_rows * k)
+        # (an empty batch of terms gives integer zeros)
+        return sums.astype(np.float64, copy=False).reshape(x.n_rows, k)
+
+    def scores(self, x: Features) -> tuple[np.ndarray, np.ndarray]:
+        """Return the SVM decision values and the language model's decision values of ``x``
+        in one pass: what :meth:`decision` and :meth:`language_scores` return."""
+        n = len(self.classes)
+        out = self._product(x, self._table)
+        return out[:, :n] + self.intercept, out[:, n:] + self.lang_intercept
 
     def decision(self, x: Features) -> np.ndarray:
         """Return the SVM decision values (columns = ``classes``)."""
-        return self._product(x, self._coef, self.intercept)
+        return self._product(x, self._coef) + self.intercept
 
     def proba(self, x: Features) -> np.ndarray:
         """Return calibrated class probabilities (columns = ``classes``)."""
-        dec = self.decision(x)
+        return self.calibrate(self.decision(x))
+
+    def calibrate(self, dec: np.ndarray) -> np.ndarray:
+        """Return the calibrated class probabilities of decision values ``dec``."""
         p = 1.0 / (1.0 + np.exp(self.sig_a * dec + self.sig_b))
         if len(self.classes) == 2:
             return np.column_stack([1.0 - p[:, 1], p[:, 1]])
@@ -214,7 +234,7 @@ class RuntimeModel:
 
     def language_scores(self, x: Features) -> np.ndarray:
         """Return the language model's decision values (columns = ``lang_classes``)."""
-        return self._product(x, self._lang_coef, self.lang_intercept)
+        return self._product(x, self._lang_coef) + self.lang_intercept
 
     def save(self, model_path: Path, skops_sha256: str) -> Path:
         """Write the runtime files next to ``model_path``; return the ``.npz`` path.

@@ -213,6 +213,31 @@ def test_rules_most_specific_wins_and_next_response_defaults() -> None:
     assert plan.kind == "next_response" and plan.priority == "normal"
 
 
+def test_remembered_targets_are_those_worked_out_afresh_and_follow_new_settings() -> None:
+    s = settings_from_mapping({"deadlines": {
+        "rules": [{"channel": "email", "category": "complaint", "within": "4h"},
+                  {"kind": "resolution", "channel": "email", "within": "3d"}],
+        "overrides": {"social": {"request": "30m"}}, "priority_scale": {"urgent": 0.5}}}
+    ).deadlines
+    p = DeadlinePolicy(s, source_targets={"chat": timedelta(minutes=60)})
+    questions = [(ch, cat, kind, prio, src) for ch in ("email", "social", "chat")
+                 for cat in ("complaint", "request", "other")
+                 for kind in ("first_response", "next_response", "resolution")
+                 for prio in ("normal", "urgent") for src in ("", "chat", "mail")]
+    for _ in range(2):  # asked twice: the second answers come from memory
+        for q in questions:
+            assert p.target(*q) == DeadlinePolicy(s, source_targets=p.source_targets)._target(*q)
+    assert p.target("social", "request", source="chat").within == timedelta(minutes=30)
+    assert p.target("chat", "request", source="chat").within == timedelta(minutes=60)
+    assert p.target("chat", "request", source="mail").within == timedelta(hours=24)
+    # an admin saving the policies page replaces the settings: no stale target is kept
+    p.settings = settings_from_mapping({"deadlines": {"email": "2h"}}).deadlines
+    assert p.target("email", "complaint").within == timedelta(hours=2)
+    fresh = DeadlinePolicy(p.settings, source_targets=p.source_targets)
+    for q in questions:
+        assert p.target(*q) == fresh.target(*q)
+
+
 def test_warnings_absolute_and_percent_in_business_time() -> None:
     s = settings_from_mapping({"deadlines": {
         "calendar": {"email": "office"}, "email": "10h",

@@ -14,6 +14,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
+from functools import cached_property
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -60,7 +61,7 @@ class BusinessCalendar:
         """Return the calendar that is always open (the default for every channel)."""
         return cls(ALWAYS, ZoneInfo("UTC"), tuple(((time(0), None),) for _ in DAYS))
 
-    @property
+    @cached_property  # asked for every deadline added; the calendar is frozen
     def is_always_open(self) -> bool:
         """True when every minute of every day counts."""
         return not self.holidays and all(d == ((time(0), None),) for d in self.week)

@@ -84,10 +84,22 @@ class DeadlinePolicy:
                  source_targets: Mapping[str, timedelta] | None = None) -> None:
         """``source_targets``: first-response targets of single sources (a chat source's
         ``first_response``), used instead of the channel's default."""
+        self._targets: dict[tuple[str, str, str, str, str], Target] = {}
         self.settings = settings
         self.source_targets = dict(source_targets or {})
         self.calendars = dict(calendars) if calendars is not None else build_calendars(settings)
         self.prioritizer = Prioritizer(settings)
+
+    @property
+    def settings(self) -> DeadlineSettings:
+        """The ``[deadlines]`` settings in force (replaced whole when an admin saves the
+        policies page, which forgets the targets worked out so far)."""
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: DeadlineSettings) -> None:
+        self._settings = value
+        self._targets = {}
 
     # ----------------------------------------------------------------- targets
     def calendar_for(self, channel: str, source: str = "") -> BusinessCalendar:
@@ -101,6 +113,16 @@ class DeadlinePolicy:
         """Return the target for a deadline: the most specific rule, else the channel's
         default or the source's own first-response target (scaled by ``priority_scale``
         unless a rule named the priority)."""
+        # every message of a burst asks one of a few questions: each is worked out once per
+        # settings (#19; the rules and targets are not changed in place, only replaced)
+        key = (channel, category, kind, priority, source)
+        known = self._targets.get(key)
+        if known is None:
+            known = self._targets[key] = self._target(*key)
+        return known
+
+    def _target(self, channel: str, category: str, kind: str, priority: str,
+                source: str) -> Target:
         best: tuple[int, Any] | None = None
         for rule in self.settings.rules:
             if rule.kind != kind:
