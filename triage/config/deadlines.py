@@ -111,8 +111,8 @@ class DeadlineSettings(Section):
         default_factory=lambda: ["outage", "is down", "are down", "went down", "service down",
                                  "down for everyone", "mất kết nối", "sập", "bị sập",
                                  "gangguan", "down semua", "walang serbisyo", "sira lahat"],
-        description="Words or phrases (any language, case and accents ignored) that make a "
-        "message urgent.",
+        description="Words or phrases (any language, whole words, case and accents ignored; "
+        "a single word written with accents is matched with them) that make a message urgent.",
     )
     repeat_contact: int = Field(
         3, ge=0, description="A customer's Nth message in a thread without our reply is "

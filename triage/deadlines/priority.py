@@ -3,6 +3,12 @@
 Signals: a VIP sender or domain (high), outage words in the subject or text (urgent), and a
 customer writing again and again in a thread we have not answered (high). A priority is only
 ever raised by a signal, never lowered.
+
+Outage words match whole words only: "sập" folded is "sap", which is inside "disappointed"
+and is also the folded form of Vietnamese "sắp" ("about to"), so a bare substring test made
+every disappointed complaint urgent. A single word with accents ("sập") is matched with its
+accents, as written; a word without accents, and any phrase ("bị sập", "mất kết nối"), with
+case and accents ignored, so unaccented Vietnamese ("he thong bi sap") still matches.
 """
 
 from __future__ import annotations
@@ -16,6 +22,11 @@ from triage.config import PRIORITIES, DeadlineSettings
 _MARKS = re.compile("[" + "".join(re.escape(chr(i)) for i in range(0x300, 0x10000)
                                   if unicodedata.combining(chr(i))) + "]+")
 """The combining marks of the Basic Multilingual Plane (none lies below U+0300)."""
+
+
+_SUFFIX = "(?:s|nya)?"
+"""Endings that keep the word: an English plural ("outages") and the Indonesian clitic
+written onto the noun ("gangguannya")."""
 
 
 def fold(text: str) -> str:
@@ -45,6 +56,28 @@ def _raise_to(current: str, at_least: str) -> str:
     return max(current, at_least, key=PRIORITIES.index)
 
 
+@dataclass(frozen=True)
+class OutageWord:
+    """One of ``outage_words``: shown as ``word`` in reasons, found by ``pattern`` in the
+    folded text (``exact`` false) or in the lower-cased text as written (``exact`` true)."""
+
+    word: str
+    pattern: re.Pattern[str]
+    exact: bool
+
+    @classmethod
+    def of(cls, raw: str) -> OutageWord | None:
+        """Return the matcher of a configured word (None for a blank one)."""
+        written = unicodedata.normalize("NFC", raw.strip().lower())
+        if not written:
+            return None
+        folded = fold(written).strip()
+        exact = folded != written and len(written.split()) == 1
+        word = written if exact else folded
+        body = r"\s+".join(re.escape(part) for part in word.split())
+        return cls(word, re.compile(rf"(?<!\w){body}{_SUFFIX}(?!\w)"), exact)
+
+
 class Prioritizer:
     """Decides a message's priority from ``[deadlines]`` settings."""
 
@@ -52,7 +85,8 @@ class Prioritizer:
         self.settings = settings
         self._vips = {v.strip().lower().lstrip("@") for v in settings.vip_senders}
         self._domains = {d.strip().lower().lstrip("@") for d in settings.vip_domains}
-        self._words = [fold(w).strip() for w in settings.outage_words if w.strip()]
+        self._words = [w for w in map(OutageWord.of, settings.outage_words) if w is not None]
+        self._any_exact = any(w.exact for w in self._words)
 
     def decide(self, category: str, sender: str, subject: str, text: str,
                unanswered_in_thread: int = 1) -> PriorityDecision:
@@ -72,8 +106,7 @@ class Prioritizer:
                          or any(domain.endswith("." + d) for d in self._domains)):
             prio = _raise_to(prio, "high")
             reasons.append(f"VIP domain {domain}")
-        body = f" {fold(subject)} {fold(text)} "
-        hit = next((w for w in self._words if w in body), None)
+        hit = self.outage_word(subject, text)
         if hit:
             prio = _raise_to(prio, "urgent")
             reasons.append(f"outage word {hit!r}")
@@ -82,3 +115,13 @@ class Prioritizer:
             prio = _raise_to(prio, "high")
             reasons.append(f"{unanswered_in_thread} messages without our reply")
         return PriorityDecision(prio, tuple(reasons))
+
+    def outage_word(self, subject: str, text: str) -> str | None:
+        """Return the first of ``outage_words`` in ``subject`` or ``text`` (whole words), if any."""
+        if not self._words:
+            return None
+        folded = f"{fold(subject)}\n{fold(text)}"
+        written = (unicodedata.normalize("NFC", f"{subject}\n{text}".lower())
+                   if self._any_exact else "")
+        return next((w.word for w in self._words
+                     if w.pattern.search(written if w.exact else folded)), None)
