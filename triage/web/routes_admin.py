@@ -77,7 +77,8 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
     return page(request, "admin_models.html", {
         "versions": versions, "active": models_admin.active(p.store), "loaded": loaded_meta,
         "st": p.retrainer.status, "acc": acc, "acc_svg": weekly_svg(acc),
-        "curve_svg": selective_svg(loaded_meta.get("abstain") or {})})
+        "curve_svg": selective_svg(loaded_meta.get("abstain") or {}),
+        "pinned": p.settings.classifier.model_path})
 
 
 @router.get("/models/retrain", response_class=HTMLResponse)
