@@ -270,6 +270,12 @@ def test_deadline_policies_are_validated_written_back_and_applied(demo: App) -> 
     admin = client_for(demo, ADMIN)
     page = admin.get("/admin/policies").text
     assert 'name="target_email" value="24h"' in page
+    # the targets in force are written like the form and the config file ("24h", not
+    # Python's "1 day, 0:00:00"), with the priority factors that shorten them
+    in_force = page.split('id="policies-in-force"')[1]
+    assert "<td>email</td><td>complaint</td><td>24h</td><td>3h before</td>" in in_force
+    assert "0:00" not in in_force.split("</table>")[0]
+    assert "urgent &times;0.25" in in_force and "high &times;0.5" in in_force
     form = {k: v for k, v in re.findall(r'name="(\w+)" value="([^"]*)"', page)
             if k != "csrf_token"}
     before = cfg.read_text()

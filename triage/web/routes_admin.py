@@ -128,7 +128,8 @@ def policy_page(request: Request, user: User = Depends(require_admin)) -> HTMLRe
     p = parts(request)
     return page(request, "admin_policies.html", {
         "policies": policies(p.deadlines), "form": PolicyForm.current(p.settings.deadlines),
-        "categories": CATEGORIES, "editable": p.settings.config_path is not None})
+        "categories": CATEGORIES, "editable": p.settings.config_path is not None,
+        "scale": p.settings.deadlines.priority_scale})
 
 
 @router.post("/policies", response_model=None)
@@ -146,7 +147,8 @@ async def save_policies(request: Request, user: User = Depends(require_admin)  #
     if form.errors:
         return page(request, "admin_policies.html", {
             "policies": policies(p.deadlines), "form": form, "categories": CATEGORIES,
-            "editable": p.settings.config_path is not None}, status_code=422)
+            "editable": p.settings.config_path is not None,
+            "scale": p.settings.deadlines.priority_scale}, status_code=422)
     p.store.audit(user.name, "edit_deadlines", None, values)
     flash(request, f"Deadline policies saved to {p.settings.config_path}; new messages get "
                    "them now (other daemons at their next start).", "ok")
