@@ -270,6 +270,9 @@ def test_admin_can_activate_and_roll_back(web: Any, seeded: Any, tmp_path: Any) 
     # (the daemon asks the registry before each batch); a pinned model file is never swapped
     assert "when the daemon restarts" not in html
     assert "pinned by <code>classifier.model_path</code>" in html
+    # the loaded model's training time is written like every other time on the pages
+    assert re.search(r"Trained \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ examples", html), html
+    assert "reclassification and confirmation agents made" in html
     settings = web.state.parts.settings
     pinned = settings.classifier.model_path
     object.__setattr__(settings.classifier, "model_path", "")

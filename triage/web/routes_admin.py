@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -37,6 +37,15 @@ def policies(deadlines: DeadlinePolicy) -> list[dict[str, Any]]:
     return out
 
 
+def _when(value: object) -> str:
+    """Return an ISO time stamp of a model file as the pages write times (``2026-12-05 09:48
+    UTC``); anything that is not one is returned as it was."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value or "")
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
     """Counts by deadline state, category, channel and language; outbox health; per
@@ -68,7 +77,7 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
         loaded = p.classifier()
         loaded_meta = {"version": loaded.version, "metrics": getattr(loaded.meta, "metrics", {}),
                        "n_examples": getattr(loaded.meta, "n_examples", None),
-                       "trained_at": getattr(loaded.meta, "trained_at", ""),
+                       "trained_at": _when(getattr(loaded.meta, "trained_at", "")),
                        "thresholds": getattr(loaded.meta, "language_thresholds", {}),
                        "abstain": getattr(loaded.meta, "abstain", {})}
     except TriageError as exc:
