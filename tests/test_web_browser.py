@@ -165,6 +165,19 @@ def test_message_header_says_overdue_once(page: Any, seeded: Any) -> None:
     assert "due overdue" not in page.locator("p.meta").first.inner_text()
 
 
+def test_reply_editor_uses_the_pages_font(page: Any, seeded: Any) -> None:
+    """The reply editor is written in the page's font, not a monospace one: every monospace
+    font Debian ships (Liberation Mono, DejaVu Sans Mono) lacks the precomposed Vietnamese
+    letters with two marks (U+1EC1 "ề", U+1ED7 "ỗ"), so Chromium drew them decomposed with
+    the marks beside the letter ("tiêu đề`thư", "hỗ˜trợ") in every Vietnamese draft."""
+    sign_in(page)
+    page.locator("#queue-rows tr.row a.open").first.click()
+    page.wait_for_url(re.compile(r".*/messages/\d+$"))
+    editor = page.evaluate("getComputedStyle(document.getElementById('draft-text')).fontFamily")
+    body = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert editor == body and "mono" not in editor.lower(), editor
+
+
 def test_hostile_message_is_inert(page: Any, seeded: Any) -> None:
     sign_in(page)
     assert page.evaluate("typeof window.__pwned") == "undefined"
