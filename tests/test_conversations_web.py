@@ -101,6 +101,18 @@ def test_the_thread_heading_counts_in_words_a_person_reads(demo: App) -> None:
         f"/messages/{alone['id']}").text
 
 
+def test_earlier_messages_link_by_number_not_by_a_state_word(demo: App) -> None:
+    """The link to an earlier message of the thread read "open", the word every view uses for
+    a conversation waiting for our reply, so an answered message looked open; it is the
+    message's number now (the id the commands take)."""
+    fid = follow_up(demo)
+    html = client_for(demo).get(f"/messages/{fid}").text
+    first = next(r["id"] for r in demo.store.export_rows()
+                 if r["sender"] == "maria.santos@example.ph")
+    assert re.search(rf'<a href="/messages/{first}"[^>]*>#{first}</a>', html)
+    assert not re.search(r'<a href="/messages/\d+">open</a>', html)
+
+
 def test_every_view_counts_the_same(demo: App) -> None:
     client = client_for(demo, ADMIN)
     want = counts(demo.store, demo.deadlines, NOW).as_dict()
