@@ -86,7 +86,7 @@ def test_follow_up_is_in_the_queue_and_its_page_shows_the_due_time(demo: App) ->
     ids = queue_ids(client)
     assert ids.count(fid) == 1
     html = client.get(f"/messages/{fid}").text
-    assert 'id="deadline-due"' in html and "next response due" in html
+    assert re.search(r'id="deadline-due">next response <span class="countdown"[^>]*>due ', html)
 
 
 def test_the_thread_heading_counts_in_words_a_person_reads(demo: App) -> None:
@@ -99,6 +99,18 @@ def test_the_thread_heading_counts_in_words_a_person_reads(demo: App) -> None:
                  if r["sender"] == "weiling@example.sg")  # a one-message conversation
     assert "Conversation <small>(1 message)</small>" in client.get(
         f"/messages/{alone['id']}").text
+
+
+def test_earlier_messages_link_by_number_not_by_a_state_word(demo: App) -> None:
+    """The link to an earlier message of the thread read "open", the word every view uses for
+    a conversation waiting for our reply, so an answered message looked open; it is the
+    message's number now (the id the commands take)."""
+    fid = follow_up(demo)
+    html = client_for(demo).get(f"/messages/{fid}").text
+    first = next(r["id"] for r in demo.store.export_rows()
+                 if r["sender"] == "maria.santos@example.ph")
+    assert re.search(rf'<a href="/messages/{first}"[^>]*>#{first}</a>', html)
+    assert not re.search(r'<a href="/messages/\d+">open</a>', html)
 
 
 def test_every_view_counts_the_same(demo: App) -> None:
@@ -270,6 +282,12 @@ def test_deadline_policies_are_validated_written_back_and_applied(demo: App) -> 
     admin = client_for(demo, ADMIN)
     page = admin.get("/admin/policies").text
     assert 'name="target_email" value="24h"' in page
+    # the targets in force are written like the form and the config file ("24h", not
+    # Python's "1 day, 0:00:00"), with the priority factors that shorten them
+    in_force = page.split('id="policies-in-force"')[1]
+    assert "<td>email</td><td>complaint</td><td>24h</td><td>3h before</td>" in in_force
+    assert "0:00" not in in_force.split("</table>")[0]
+    assert "urgent &times;0.25" in in_force and "high &times;0.5" in in_force
     form = {k: v for k, v in re.findall(r'name="(\w+)" value="([^"]*)"', page)
             if k != "csrf_token"}
     before = cfg.read_text()

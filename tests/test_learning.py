@@ -381,6 +381,33 @@ def test_cli_lists_and_confirms(cli: Any, seeded: Any, unsure: Any) -> None:  # 
     assert r.exit_code == 1 and "labelled by ann" in r.output
 
 
+@pytest.fixture
+def sure(seeded: Any) -> Any:
+    """The seeded store with every model label sure (0.95 against 0.05): untouched messages
+    that are not worth asking about."""
+    cl_ = s.classifications
+    with seeded.store.engine.begin() as c:
+        for r in c.execute(select(cl_.c.id, cl_.c.category).where(cl_.c.current.is_(True))):
+            second = "other" if r.category != "other" else "request"
+            c.execute(update(cl_).where(cl_.c.id == r.id).values(
+                scores={r.category: 0.95, second: 0.05}))
+    return seeded
+
+
+def test_empty_help_list_says_the_model_is_sure(web: Any, cli: Any, sure: Any  # noqa: F811
+                                                ) -> None:
+    """Untouched but sure messages leave the list empty: the page must not claim every
+    message was labelled, edited or answered (none was), and the command says why it lists
+    nothing instead of printing nothing."""
+    client = TestClient(web)
+    login(client, AGENT)
+    html = client.get("/learn/list").text
+    assert "Nothing to ask" in html and "the model is sure" in html
+    assert "every recent message is labelled" not in html
+    r = cli("unsure")
+    assert r.exit_code == 0 and "nothing to ask: the model is sure" in r.output, r.output
+
+
 # --------------------------------------------------------------- in a real browser
 def test_browser_loads_the_list_after_the_queue_and_confirms(seeded: Any, smtp_outbox: Any,
                                                               unsure: Any) -> None:

@@ -264,7 +264,22 @@ def test_admin_can_activate_and_roll_back(web: Any, seeded: Any, tmp_path: Any) 
                 created_at=now, active=False))
     client = TestClient(web)
     token = login(client, ADMIN)
-    assert "macro_f1=0.9" in client.get("/admin/models").text
+    html = client.get("/admin/models").text
+    assert "macro_f1=0.9" in html
+    # the note under the versions says what activation does: never "when the daemon restarts"
+    # (the daemon asks the registry before each batch); a pinned model file is never swapped
+    assert "when the daemon restarts" not in html
+    assert "pinned by <code>classifier.model_path</code>" in html
+    # the loaded model's training time is written like every other time on the pages
+    assert re.search(r"Trained \d{4}-\d\d-\d\d \d\d:\d\d UTC on \d+ examples", html), html
+    assert "reclassification and confirmation agents made" in html
+    settings = web.state.parts.settings
+    pinned = settings.classifier.model_path
+    object.__setattr__(settings.classifier, "model_path", "")
+    try:
+        assert "from the next message on; no restart" in client.get("/admin/models").text
+    finally:
+        object.__setattr__(settings.classifier, "model_path", pinned)
     client.post("/admin/models/v1/activate", data={"csrf_token": token})
     client.post("/api/admin/models/v2/activate", headers={"X-CSRF-Token": token})
     assert models_admin.active(seeded.store)["version"] == "v2"

@@ -12,6 +12,7 @@ import re
 import tempfile
 import threading
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -150,6 +151,31 @@ def test_reclassify_shows_new_draft_and_stores_correction(page: Any, seeded: Any
     with seeded.store.engine.connect() as c:
         row = c.execute(select(s.corrections)).one()
     assert (row.old_category, row.new_category, row.agent) == (old, new, AGENT[0])
+
+
+def test_message_header_says_overdue_once(page: Any, seeded: Any) -> None:
+    """A breached deadline reads "first response overdue 2d 3h" in the header, not "first
+    response due overdue ..." (the countdown replaces the due time, "due" included)."""
+    seeded.clock.advance(timedelta(days=3))
+    sign_in(page)
+    page.locator("#queue-rows tr.row a.open").first.click()
+    page.wait_for_url(re.compile(r".*/messages/\d+$"))
+    header = page.locator("#deadline-due").inner_text()
+    assert re.fullmatch(r"(first|next) response overdue \d+d \d+h", header), header
+    assert "due overdue" not in page.locator("p.meta").first.inner_text()
+
+
+def test_reply_editor_uses_the_pages_font(page: Any, seeded: Any) -> None:
+    """The reply editor is written in the page's font, not a monospace one: every monospace
+    font Debian ships (Liberation Mono, DejaVu Sans Mono) lacks the precomposed Vietnamese
+    letters with two marks (U+1EC1 "ề", U+1ED7 "ỗ"), so Chromium drew them decomposed with
+    the marks beside the letter ("tiêu đề`thư", "hỗ˜trợ") in every Vietnamese draft."""
+    sign_in(page)
+    page.locator("#queue-rows tr.row a.open").first.click()
+    page.wait_for_url(re.compile(r".*/messages/\d+$"))
+    editor = page.evaluate("getComputedStyle(document.getElementById('draft-text')).fontFamily")
+    body = page.evaluate("getComputedStyle(document.body).fontFamily")
+    assert editor == body and "mono" not in editor.lower(), editor
 
 
 def test_hostile_message_is_inert(page: Any, seeded: Any) -> None:

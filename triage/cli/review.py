@@ -178,7 +178,11 @@ def unsure_cmd(config: str | None, limit: int) -> None:
     model"): the smallest margin between its two best labels first, languages taking turns."""
     from triage.services import App
 
-    for u in App(cli_settings(config)).review.help_the_model(limit):
+    unsure = App(cli_settings(config)).review.help_the_model(limit)
+    if not unsure:  # say so: an empty output reads like a failure
+        click.echo("nothing to ask: the model is sure of every message nobody has labelled, "
+                   "edited or answered yet", err=True)
+    for u in unsure:
         (a, pa), (b, pb) = u.top
         click.echo(f"{u.message_id:>7}  {u.language:<3} {a} {pa:.0%} or {b} {pb:.0%}  "
                    f"{(u.row.get('subject') or '(no subject)')[:60]}")

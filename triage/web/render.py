@@ -13,6 +13,7 @@ from fastapi.templating import Jinja2Templates
 from triage.models import CATEGORIES
 from triage.web.deps import csrf_token, pop_flash
 from triage.web.parts import parts
+from triage.web.policies_form import fmt as fmt_duration
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
 
@@ -35,6 +36,7 @@ def _filesize(value: int | None) -> str:
 TEMPLATES.env.filters["filesize"] = _filesize
 TEMPLATES.env.filters["iso"] = _iso
 TEMPLATES.env.filters["short"] = _short
+TEMPLATES.env.filters["duration"] = fmt_duration
 TEMPLATES.env.globals["CATEGORIES"] = CATEGORIES
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -37,6 +37,15 @@ def policies(deadlines: DeadlinePolicy) -> list[dict[str, Any]]:
     return out
 
 
+def _when(value: object) -> str:
+    """Return an ISO time stamp of a model file as the pages write times (``2026-12-05 09:48
+    UTC``); anything that is not one is returned as it was."""
+    try:
+        return datetime.fromisoformat(str(value)).astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+    except ValueError:
+        return str(value or "")
+
+
 @router.get("", response_class=HTMLResponse)
 def dashboard(request: Request, user: User = Depends(require_admin)) -> HTMLResponse:  # noqa: B008
     """Counts by deadline state, category, channel and language; outbox health; per
@@ -68,7 +77,7 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
         loaded = p.classifier()
         loaded_meta = {"version": loaded.version, "metrics": getattr(loaded.meta, "metrics", {}),
                        "n_examples": getattr(loaded.meta, "n_examples", None),
-                       "trained_at": getattr(loaded.meta, "trained_at", ""),
+                       "trained_at": _when(getattr(loaded.meta, "trained_at", "")),
                        "thresholds": getattr(loaded.meta, "language_thresholds", {}),
                        "abstain": getattr(loaded.meta, "abstain", {})}
     except TriageError as exc:
@@ -77,7 +86,8 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
     return page(request, "admin_models.html", {
         "versions": versions, "active": models_admin.active(p.store), "loaded": loaded_meta,
         "st": p.retrainer.status, "acc": acc, "acc_svg": weekly_svg(acc),
-        "curve_svg": selective_svg(loaded_meta.get("abstain") or {})})
+        "curve_svg": selective_svg(loaded_meta.get("abstain") or {}),
+        "pinned": p.settings.classifier.model_path})
 
 
 @router.get("/models/retrain", response_class=HTMLResponse)
@@ -127,7 +137,8 @@ def policy_page(request: Request, user: User = Depends(require_admin)) -> HTMLRe
     p = parts(request)
     return page(request, "admin_policies.html", {
         "policies": policies(p.deadlines), "form": PolicyForm.current(p.settings.deadlines),
-        "categories": CATEGORIES, "editable": p.settings.config_path is not None})
+        "categories": CATEGORIES, "editable": p.settings.config_path is not None,
+        "scale": p.settings.deadlines.priority_scale})
 
 
 @router.post("/policies", response_model=None)
@@ -145,7 +156,8 @@ async def save_policies(request: Request, user: User = Depends(require_admin)  #
     if form.errors:
         return page(request, "admin_policies.html", {
             "policies": policies(p.deadlines), "form": form, "categories": CATEGORIES,
-            "editable": p.settings.config_path is not None}, status_code=422)
+            "editable": p.settings.config_path is not None,
+            "scale": p.settings.deadlines.priority_scale}, status_code=422)
     p.store.audit(user.name, "edit_deadlines", None, values)
     flash(request, f"Deadline policies saved to {p.settings.config_path}; new messages get "
                    "them now (other daemons at their next start).", "ok")
