@@ -126,7 +126,10 @@ def test_reclassify_and_resolve_from_the_cli(cli: Any, seeded: Any) -> None:
     assert "-> complaint; new draft" in r.output and "reply due 2026-11-" in r.output
     drafts = rows(seeded, s.drafts, mid)
     assert [d.status for d in drafts] == ["superseded", "pending_review"]
-    assert drafts[-1].id != before.id and drafts[-1].template.endswith("complaint.email.j2")
+    # the situation detected in the text stays (an app error is one whatever its category)
+    assert drafts[-1].id != before.id and drafts[-1].template == before.template
+    assert before.template == "en/situations/app_error.email.j2"
+    assert drafts[-1].drafted_by == "triage"
     [fix] = rows(seeded, s.corrections, mid)
     assert (fix.new_category, fix.agent) == ("complaint", "ann")
     r = cli("resolve", str(mid), "--as", "ann")

@@ -17,7 +17,7 @@ from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import Renderer
 from triage.drafting.request import request_for
-from triage.drafting.situations import GENERAL, ThreadFacts
+from triage.drafting.situations import ThreadFacts
 from triage.mail.batch import ParseJob, ParseOutcome, parse_batch, parse_one
 from triage.mail.scrub import clean_text, scrub
 from triage.mail.threads import assign_threads
@@ -95,13 +95,12 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
     """Return the deadline plan and the rendered draft of stored message ``row`` classified
     as ``cl``: what processing saves, and what an agent's reclassification saves again.
 
-    The draft is written for ``situation`` (an agent's choice), else the detected one; after an
-    agent's reclassification (``cl.model_version`` ``agent:...``) it is the new category's
-    template, from which the agent may pick a situation. Its promise is computed from ``now``
-    (default: the renderer's clock). Raises TemplateError when no template renders.
+    The draft is written for ``situation`` (an agent's choice), else the one detected in the
+    text (also after an agent's reclassification: a damaged parcel is still a damaged parcel
+    when its category changes; a situation without a template in the new category gives that
+    category's general reply). Its promise is computed from ``now`` (default: the renderer's
+    clock). Raises TemplateError when no template renders.
     """
-    if situation is None and cl.model_version.startswith("agent:"):
-        situation = GENERAL
     plan = deadlines.plan(row, cl.category, context)
     draft = renderer.render(request_for(
         row, category=cl.category, language=cl.language, due_at=plan.due_at,

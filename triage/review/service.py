@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -349,10 +349,9 @@ class ReviewService(ReviewReads):
                             model_version=f"agent:{actor}", needs_review=False,
                             scores=old.get("scores") or {})
         [context] = self.deadline_store.thread_contexts([msg])
-        # a confirmed label drafts like a sure model label (situation detected); a changed
-        # one starts from the new category's general template
-        drafted_as = replace(cl, model_version=str(old["model_version"])) if confirm else cl
-        result = plan_and_draft(msg, drafted_as, context, self.deadlines, self.renderer)
+        # a confirmed or changed label drafts like a sure model label of that category: the
+        # situation detected in the text (the agent may switch it on the page)
+        result = plan_and_draft(msg, cl, context, self.deadlines, self.renderer)
         assert result.draft is not None  # plan_and_draft always renders one
         state = (self.deadlines.state(result.due_at, self.clock.now(), msg["channel"],
                                       source=msg["source"] or "").value
@@ -364,7 +363,7 @@ class ReviewService(ReviewReads):
             due_at=result.due_at, policy=result.policy, priority=result.priority, state=state,
             correction_text=model_input(msg["text"] or msg["full_text"], msg["subject"]),
             channel=msg["channel"], old_category=old.get("category"),
-            situation_detected=confirm), actor)
+            situation_detected=True), actor)
         self.store.audit(actor, "confirm" if confirm else "reclassify", message_id,
                          {"from": old.get("category"), "to": category, "draft_id": draft_id})
         return Reclassified(message_id, draft_id, old.get("category"), category,
