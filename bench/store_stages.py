@@ -72,20 +72,37 @@ def processed(row: dict[str, Any], n: int) -> Any:
 
 
 def server_cpu(pg: Any) -> float:
-    """CPU seconds used so far by every process of the PostgreSQL cluster ``pg``."""
+    """CPU seconds used so far by every process of the PostgreSQL cluster ``pg`` (0 without
+    one)."""
     if pg is None:
         return 0.0
-    head = int((pg.data / "postmaster.pid").read_text().split()[0])
+    return cluster_cpu(postmaster_pid(pg.data))
+
+
+def postmaster_pid(data: Path) -> int:
+    """The process id of the postmaster of the cluster in data directory ``data``."""
+    return int((data / "postmaster.pid").read_text().split()[0])
+
+
+def cluster_cpu(head: int, proc_root: Path = Path("/proc")) -> float:
+    """CPU seconds (user + system, Linux /proc) used so far by the PostgreSQL cluster whose
+    postmaster is ``head``: the postmaster, its live children (backends, autovacuum, the
+    checkpointer, ...) and the children that already exited (a backend of a closed
+    connection, an autovacuum worker: counted in the postmaster's ``cutime``/``cstime`` once
+    it reaped them). The difference of two readings is the cluster's CPU in between.
+    ``proc_root``: the /proc to read (a test's fake one)."""
     tick = os.sysconf("SC_CLK_TCK")
     total = 0.0
-    for proc in Path("/proc").iterdir():
+    for proc in proc_root.iterdir():
         if not proc.name.isdigit():
             continue
         try:
             fields = (proc / "stat").read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
-        if int(proc.name) == head or int(fields[1]) == head:
+        if int(proc.name) == head:
+            total += sum(int(x) for x in fields[11:15]) / tick
+        elif int(fields[1]) == head:
             total += (int(fields[11]) + int(fields[12])) / tick
     return total
 
