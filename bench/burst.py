@@ -93,7 +93,7 @@ class StageClock:
         from triage.store.ownership import Claims
 
         self.wrap(Claims, "claim", "claim")
-        self.wrap(Store, "messages_by_ids", "read")
+        self.wrap(Store, "messages_to_process", "read")
         self.wrap(pl.Pipeline, "_notify", "notify")
 
     def as_dict(self) -> dict[str, Any]:
