@@ -11,8 +11,10 @@ worker processes beside it (``workers = N``, the very function the daemon's work
 
 Per stage it reports CPU seconds (``time.process_time`` summed over the processes: the machine
 is shared, so CPU time is steadier than wall time) and wall seconds, plus the plain-fetch
-ratio (a bare IMAPClient fetch of the same messages) and the load average. Writes the
-``## Burst`` section of docs/benchmarks.md.
+ratio (a bare IMAPClient fetch of the same messages), the load average and, on PostgreSQL,
+the CPU seconds of the server's processes over the same span (the postmaster and its
+children from /proc, ``bench/store_stages.py``'s ``cluster_cpu``: the server shares the two
+cores, #19). Writes the ``## Burst`` section of docs/benchmarks.md.
 With workers the parse processes beside them parse (``triage.workers.ParsePool``, as the
 daemon starts them).
 Usage: ``python bench/burst.py [--messages 10000] [--workers 0 auto] [--db sqlite postgresql]

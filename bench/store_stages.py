@@ -8,8 +8,9 @@ claim, the read of the claimed rows (``messages_to_process``, on a tree without 
 ``messages_by_ids``), ``thread_contexts``, ``save_processing_many``), with fixed
 classifications and drafts of realistic size instead of the model and the renderer. Each call
 is timed with ``time.process_time`` in this process; on PostgreSQL the server's own CPU
-seconds (its processes, from /proc) are reported beside them, since the server shares the two
-cores. Prints a table; writes no docs.
+seconds (its processes from /proc, the exited ones through the postmaster's reaped children)
+are reported beside them, since the server shares the two cores. Prints a table; writes no
+docs.
 
 ``--lead K`` stores K batches ahead of the processing, as the polling process runs ahead of
 the workers in a burst (the claim then walks a backlog); ``--statements N`` prints the N
