@@ -95,7 +95,8 @@ class StageClock:
         from triage.store.ownership import Claims
 
         self.wrap(Claims, "claim", "claim")
-        self.wrap(Store, "messages_to_process", "read")
+        self.wrap(Store, "messages_to_process" if hasattr(Store, "messages_to_process")
+                  else "messages_by_ids", "read")  # the same script on a tree from before
         self.wrap(pl.Pipeline, "_notify", "notify")
 
     def as_dict(self) -> dict[str, Any]:
