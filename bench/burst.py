@@ -11,8 +11,10 @@ worker processes beside it (``workers = N``, the very function the daemon's work
 
 Per stage it reports CPU seconds (``time.process_time`` summed over the processes: the machine
 is shared, so CPU time is steadier than wall time) and wall seconds, plus the plain-fetch
-ratio (a bare IMAPClient fetch of the same messages) and the load average. Writes the
-``## Burst`` section of docs/benchmarks.md.
+ratio (a bare IMAPClient fetch of the same messages), the load average and, on PostgreSQL,
+the CPU seconds of the server's processes over the same span (the postmaster and its
+children from /proc, ``bench/store_stages.py``'s ``cluster_cpu``: the server shares the two
+cores, #19). Writes the ``## Burst`` section of docs/benchmarks.md.
 With workers the parse processes beside them parse (``triage.workers.ParsePool``, as the
 daemon starts them).
 Usage: ``python bench/burst.py [--messages 10000] [--workers 0 auto] [--db sqlite postgresql]
@@ -42,6 +44,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 from bench._common import machine, scratch_dir, write_section
+from bench.store_stages import cluster_cpu, postmaster_pid
 
 USER = "bench@example.com"
 STAGES = ("fetch", "parse", "store", "classify", "deadline", "render", "save")
@@ -91,7 +94,8 @@ class StageClock:
         from triage.store.ownership import Claims
 
         self.wrap(Claims, "claim", "claim")
-        self.wrap(Store, "messages_by_ids", "read")
+        self.wrap(Store, "messages_to_process" if hasattr(Store, "messages_to_process")
+                  else "messages_by_ids", "read")  # the same script on a tree from before
         self.wrap(pl.Pipeline, "_notify", "notify")
 
     def as_dict(self) -> dict[str, Any]:
@@ -282,9 +286,12 @@ def waiting(store: Any) -> int:
                              .where(s.messages.c.status == "new")).scalar() or 0)
 
 
-def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
+def part_run(url: str, port: int, model: str, setting: str,
+             server_pid: int = 0) -> dict[str, Any]:
     """One burst with ``[scheduler] workers = setting``: start-up, then the clock until every
-    message is drafted."""
+    message is drafted. ``server_pid``: the postmaster of the PostgreSQL cluster of ``url``,
+    whose CPU seconds in the measured part are reported as ``server_cpu`` (0: not measured,
+    e.g. SQLite)."""
     from sqlalchemy import func, select
 
     from tests.fixtures_imap import PASSWORD
@@ -327,6 +334,7 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     timeline = Timeline({"poller": [os.getpid()], "workers": [p.pid for p in procs],
                          "parsers": parsers.pids() if parsers is not None else [],
                          "dovecot": []}) if os.environ.get("BURST_TIMELINE") else None
+    server0 = cluster_cpu(server_pid) if server_pid else 0.0
     cpu0 = time.process_time()
     started = time.perf_counter()
     daemon = Daemon(app)
@@ -336,6 +344,9 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
     while waiting(app.store):
         time.sleep(0.05)
     seconds = time.perf_counter() - started
+    # the workers' connections are still open: their backends are counted alive, the ones
+    # that closed through the postmaster's reaped children
+    server = cluster_cpu(server_pid) - server0 if server_pid else None
     prof.stop()
     if timeline is not None:
         timeline.stop(polled)
@@ -363,7 +374,7 @@ def part_run(url: str, port: int, model: str, setting: str) -> dict[str, Any]:
             "cpu": dict(cpu), "wall": main_clock["wall"],
             "poller_cpu": time.process_time() - cpu0,
             "worker_cpu": sum(d["process_cpu"] for d in worker_clocks),
-            "parser_cpu": parse_cpu, "workers": workers,
+            "parser_cpu": parse_cpu, "workers": workers, "server_cpu": server,
             "poller_threads": threads,
             "poller_stage_cpu": main_clock["cpu"],  # this process's own share of each stage
             "gc": {"poller": poller_gc, "workers": [d.get("gc") for d in worker_clocks]}}
@@ -391,13 +402,15 @@ def main() -> None:
     ap.add_argument("--url", default="")
     ap.add_argument("--port", type=int)
     ap.add_argument("--model", default="")
+    ap.add_argument("--server-pid", type=int, default=0)
     ap.add_argument("--save", type=Path, help="Also write the results as JSON here.")
     ap.add_argument("--baseline", type=Path,
                     help="JSON of an earlier --save run (e.g. the commit before): 'before'.")
     ap.add_argument("--no-write", action="store_true", help="Print, do not update the docs.")
     args = ap.parse_args()
     if args.part:
-        print(json.dumps(part_run(args.url, args.port, args.model, args.workers[0])))
+        print(json.dumps(part_run(args.url, args.port, args.model, args.workers[0],
+                                  args.server_pid)))
         return
 
     from bench.imap_ingest import seed
@@ -422,8 +435,9 @@ def main() -> None:
                 url = (pg.create_db() if db == "postgresql" and pg is not None else
                        f"sqlite:///{scratch_dir('bench-burst-db-')}/triage.db")
                 load = os.getloadavg()
+                head = postmaster_pid(pg.data) if db == "postgresql" and pg is not None else 0
                 res = child(["--part", "--url", url, "--port", port, "--model", model,
-                             "--workers", str(workers)])
+                             "--workers", str(workers), "--server-pid", str(head)])
                 results.append((db, str(workers), res, load))
                 print(f"{db} workers={workers}: {json.dumps(res)}", file=sys.stderr)
     finally:
@@ -461,6 +475,12 @@ def _label(setting: str, res: dict[str, Any]) -> str:
     return f"auto ({n})" if setting == "auto" else str(setting)
 
 
+def _server(res: dict[str, Any]) -> str:
+    """The PostgreSQL server's CPU seconds of a run ("-" on SQLite or when not measured)."""
+    v = res.get("server_cpu")
+    return "-" if v is None else f"{v:.2f}"
+
+
 def _cpu_total(res: dict[str, Any]) -> float:
     return float(res["poller_cpu"] + res["worker_cpu"] + res.get("parser_cpu", 0.0))
 
@@ -483,8 +503,9 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
         f"{plain['seconds']:.2f} s, {plain_rate:,.0f} messages/s.",
         "",
         "| store | workers | load avg | seconds | messages/s | ratio to plain fetch | "
-        "drafted | CPU s: " + " | ".join(STAGES) + " | CPU s poller / workers / parsers |",
-        "|---|---|---|---|---|---|---|" + "---|" * len(STAGES) + "---|",
+        "drafted | CPU s: " + " | ".join(STAGES) + " | CPU s poller / workers / parsers | "
+        "CPU s PostgreSQL server |",
+        "|---|---|---|---|---|---|---|" + "---|" * len(STAGES) + "---|---|",
     ]
     for db, setting, res, load in results:
         rate = res["processed"] / res["seconds"]
@@ -493,7 +514,7 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
             f"| {db} | {_label(setting, res)} | {load[0]:.1f} | {res['seconds']:.1f} | "
             f"{rate:,.0f} | {rate / plain_rate:.2f} | {res['drafted']:,} | {cpu} | "
             f"{res['poller_cpu']:.1f} / {res['worker_cpu']:.1f} / "
-            f"{res.get('parser_cpu', 0.0):.1f} |")
+            f"{res.get('parser_cpu', 0.0):.1f} | {_server(res)} |")
     if before:
         old = {(r[0], str(r[1])): r for r in before["results"]}
         lines += ["", "Before (the same benchmark on the commit before, "
@@ -501,8 +522,8 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
                   "machine) and after, CPU seconds per stage "
                   "(summed over the processes) and wall seconds:", "",
                   "| store | workers | " + " | ".join(STAGES) +
-                  " | CPU s total | poller CPU s | wall s (load) |",
-                  "|---|---|" + "---|" * len(STAGES) + "---|---|---|"]
+                  " | CPU s total | poller CPU s | server CPU s | wall s (load) |",
+                  "|---|---|" + "---|" * len(STAGES) + "---|---|---|---|"]
         for db, setting, res, load in results:
             was = old.get((db, setting)) or old.get((db, "1" if setting == "auto" else setting))
             if was is None:
@@ -514,6 +535,7 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
                 f"| {db} | {_label(setting, res)} | {stages} | "
                 f"{_cpu_total(b):.1f} -> {_cpu_total(res):.1f} | "
                 f"{b['poller_cpu']:.1f} -> {res['poller_cpu']:.1f} | "
+                f"{_server(b)} -> {_server(res)} | "
                 f"{b['seconds']:.1f} ({was[3][0]:.1f}) -> {res['seconds']:.1f} "
                 f"({load[0]:.1f}) |")
     per_db = {}
@@ -536,8 +558,10 @@ def report(n: int, plain: dict[str, Any], results: list[Result],
         f"{_cpu_total(lr):.1f} CPU s (the polling one {lr['poller_cpu']:.1f}, the workers "
         f"{lr['worker_cpu']:.1f}, the parse processes {lr.get('parser_cpu', 0.0):.1f}), so "
         f"two cores need at least {_cpu_total(lr) / 2:.1f} s even if never idle, and Dovecot "
-        "and PostgreSQL's server (whose CPU is not in these figures) share the same two "
-        "cores. Parse and render are now two thirds of the CPU.",
+        "and PostgreSQL's server share the same two cores (the server's CPU from the first "
+        "poll until the last draft, every process of its cluster from /proc, is the last "
+        "column; it is not in the client's figures). Parse and render are now two thirds of "
+        "the client's CPU.",
         "",
         "Where the work runs with workers (#19): the polling process fetches and stores "
         "(threading, dedupe and the cursor in one transaction per batch, batches in the order "

@@ -284,10 +284,14 @@ def test_claims_of_a_dead_daemon_are_taken_over_on_a_quiet_mailbox(
                                  timedelta(seconds=3)).claim(100)
     assert len(claimed) == 20
     assert db.n("select count(*) from messages where status='new'") == 20
+    assert db.n("select count(*) from message_claims where owner like 'ghost-host:%'") == 20
     # no new mail anywhere: the living daemons take the expired claims over by themselves
     wait_for(lambda: db.n("select count(*) from messages where status='processed'") >= 22,
              timeout=120, what="the dead daemon's claimed messages processed")
     db.assert_exactly_once(22)
+    # the flips recorded the living holders and deleted the claims
     assert db.n("select count(*) from messages where claim_owner like 'ghost-host:%'") == 0
+    assert db.n("select count(*) from messages where claim_owner is null") == 0
+    assert db.n("select count(*) from message_claims") == 0
     assert all(d.poll() is None for d in daemons)
     ghost.store.engine.dispose()

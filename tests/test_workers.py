@@ -159,8 +159,9 @@ def test_a_worker_killed_mid_run_loses_nothing(
              what="two workers started")
     victim = worker_pids(daemon.pid, cfg)[0]
     # mid-run: the victim has claimed a batch, and messages are still waiting
-    wait_for(lambda: db.n("select count(*) from messages where status='new' and "
-                          f"claim_owner like '%:{victim}:%'") > 0
+    wait_for(lambda: db.n("select count(*) from message_claims c join messages m on "
+                          "m.id = c.message_id where m.status='new' and "
+                          f"c.owner like '%:{victim}:%'") > 0
              or db.n("select count(*) from messages where status='processed'") >= total,
              what="the victim holds a claim")
     os.kill(victim, signal.SIGKILL)

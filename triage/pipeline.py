@@ -308,7 +308,7 @@ class Pipeline:
                    else self.store.pending_ids(self.batch_size))
             if not ids:
                 break
-            rows = self.store.messages_by_ids(ids)
+            rows = self.store.messages_to_process(ids)
             self._process_batch(rows, self._classify(rows), stats)
         if self.claims is not None and self.stop.is_set():
             self.claims.release()

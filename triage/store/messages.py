@@ -9,13 +9,14 @@ the ``threader``); the store reads the candidates it asks for in bulk and persis
 from __future__ import annotations
 
 import hashlib
+import json
 import logging
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, delete, func, insert, select, update
+from sqlalchemy import Text, and_, cast, delete, func, insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
@@ -46,6 +47,29 @@ log = logging.getLogger(__name__)
 
 CHUNK = 500
 """Values per IN list."""
+
+PIPELINE_COLUMNS = (
+    "id", "source", "channel", "message_id", "thread_id", "received_at", "ingested_at",
+    "sender", "sender_name", "subject", "text", "full_text", "references", "attachments",
+    "defects", "is_auto", "auto_reason", "language_hint", "private", "backfill")
+"""The columns of a message the pipeline reads (:meth:`Messages.messages_to_process`): the
+classifier (texts, subject, language hint, defects), the thread contexts and the deadline
+policy (thread, received, channel, source, sender), the draft request (sender's name,
+attachments, private) and the after-processing observers (metrics: source, ingested;
+acknowledgements: Message-ID, references, automatic reason, backfill). Not read: the HTML,
+the recipients and copies, In-Reply-To, the hash of the raw bytes, the status, error and claim
+columns."""
+
+_JSON_COLUMNS = frozenset({"references", "attachments", "defects"})
+_TIME_COLUMNS = frozenset({"received_at", "ingested_at"})
+
+
+def _json(text: str | None) -> Any:
+    """A JSON column's value from its text, as the column type would decode it (a fresh
+    ``[]`` for the common empty list without the parser)."""
+    if text is None:
+        return None
+    return [] if text == "[]" else json.loads(text)
 
 
 @dataclass
@@ -268,6 +292,34 @@ class Messages(Aggregate):
             if ids:
                 rows.update((r.id, row_dict(r)) for r in c.execute(
                     select(s.messages).where(one_of(c, s.messages.c.id, ids))))
+        return [rows[i] for i in ids if i in rows]
+
+    def messages_to_process(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return the rows the pipeline processes for ``ids``, in that order: only the
+        columns of :data:`PIPELINE_COLUMNS`, each value as :meth:`messages_by_ids` gives it.
+
+        The full rows cost the polling worker 0.55-0.7 CPU s per 10,000 messages on
+        PostgreSQL (#19), mostly decoding the five JSON columns (50,000 ``json.loads`` of
+        bytes) and building 35-column dicts; the pipeline reads three of those JSON columns,
+        nearly always ``[]``. So the JSON columns come as their text (``[]`` decoded without
+        the parser) and the dict is built from the known columns directly.
+        """
+        if not ids:
+            return []
+        m = s.messages
+        cols = [cast(m.c[k], Text).label(k) if k in _JSON_COLUMNS else m.c[k]
+                for k in PIPELINE_COLUMNS]
+        json_at = [n for n, k in enumerate(PIPELINE_COLUMNS) if k in _JSON_COLUMNS]
+        time_at = [n for n, k in enumerate(PIPELINE_COLUMNS) if k in _TIME_COLUMNS]
+        rows: dict[int, dict[str, Any]] = {}
+        with self.read("cannot read messages") as c:
+            for r in c.execute(select(*cols).where(one_of(c, m.c.id, ids))).all():
+                v = list(r)
+                for n in json_at:
+                    v[n] = _json(v[n])
+                for n in time_at:
+                    v[n] = aware(v[n])
+                rows[v[0]] = dict(zip(PIPELINE_COLUMNS, v, strict=True))
         return [rows[i] for i in ids if i in rows]
 
     def message(self, message_id: int) -> dict[str, Any]:

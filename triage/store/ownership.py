@@ -9,16 +9,19 @@ instead of waiting out the expiry; message claims within seconds, see :class:`Cl
 - **Source leases** (``sources.lease_owner/lease_until``): one daemon at a time polls a source.
 - **Job leases** (``job_leases``): a singleton job (sweep, retention, retrain) runs in one
   daemon at a time.
-- **Message claims** (``messages.claim_owner/claim_until``): daemons split the messages waiting
-  to be processed. ``claim(n)`` marks up to ``n`` of them in one statement; on PostgreSQL the
-  rows are picked with ``FOR UPDATE SKIP LOCKED`` so daemons never wait for each other, and
-  SQLite serialises writers, so the same single ``UPDATE ... WHERE id IN (SELECT ... LIMIT n)``
-  is atomic there. A claim only spreads the work: exactly-once is
-  ``Processing.save_processing_many``, which flips ``new`` to ``processed``.
+- **Message claims** (``message_claims``, a narrow row per claimed waiting message): daemons
+  split the messages waiting to be processed. ``claim(n)`` takes up to ``n`` of them in one
+  ``INSERT ... SELECT ... ON CONFLICT (message_id) DO UPDATE ... WHERE <free>``; on
+  PostgreSQL the messages are picked with ``FOR NO KEY UPDATE SKIP LOCKED`` so daemons never
+  wait for each other, and SQLite serialises writers. The flip to ``processed`` deletes the
+  claim and records its holder in ``messages.claim_owner``. A claim only spreads the work:
+  exactly-once is ``Processing.save_processing_many``, which flips ``new`` to ``processed``.
 
-Each is taken with one conditional UPDATE, so on SQLite and PostgreSQL alike two daemons can
-never both win a row. Owners are strings ``instance:pid:token``: the instance name (host name
-by default), the process id and a random token, so every daemon process is a distinct owner.
+Leases are taken with one conditional UPDATE and claims with one conditional upsert, so on
+SQLite and PostgreSQL alike two daemons can never both win a row (a claim row another daemon
+committed meanwhile is updated only when the condition holds for it). Owners are strings
+``instance:pid:token``: the instance name (host name by default), the process id and a random
+token, so every daemon process is a distinct owner.
 """
 
 from __future__ import annotations
@@ -33,7 +36,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import ColumnElement, Engine, insert, or_, select, update
+from sqlalchemy import ColumnElement, Engine, delete, insert, literal, or_, select, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 
 from triage.clock import Clock
@@ -271,26 +275,35 @@ class Claims:
 
     def _dead_holders(self, c: Any, now: datetime) -> list[str]:
         """The dead processes of this machine that hold claims on waiting messages."""
-        m = s.messages
+        m, cl = s.messages, s.message_claims
         self.dead_checked = now
         holders = [r[0] for r in c.execute(
-            select(m.c.claim_owner).where(m.c.status == "new", m.c.claim_owner.is_not(None))
-            .group_by(m.c.claim_owner))]
+            select(cl.c.owner).join(m, m.c.id == cl.c.message_id).where(m.c.status == "new")
+            .group_by(cl.c.owner))]
         return dead_owners(self.owner, holders, self.alive)
 
     def _pick(self, c: Any, me: str, now: datetime, limit: int,
               dead: Sequence[str]) -> list[int]:
-        """Mark up to ``limit`` waiting rows free for ``me`` as claimed by ``me``."""
-        m = s.messages
-        pick = (select(m.c.id).where(
-            m.c.status == "new", free_for(m.c.claim_owner, m.c.claim_until, me, now, dead))
-            .order_by(m.c.id).limit(limit))
-        if self.skip_locked:
-            pick = pick.with_for_update(skip_locked=True)
-        rows = c.execute(update(m).where(m.c.id.in_(pick.scalar_subquery()))
-                         .values(claim_owner=me, claim_until=now + self.ttl)
-                         .returning(m.c.id))
-        return sorted(int(r[0]) for r in rows)
+        """Claim up to ``limit`` waiting messages free for ``me``: the oldest ones nobody
+        claimed or whose claim is free (see :func:`free_for`), in one statement. A claim row
+        committed by another daemon after this statement's snapshot is met by the ON
+        CONFLICT, which takes it only if it is still free."""
+        m, cl = s.messages, s.message_claims
+        until = now + self.ttl
+        pick = (select(m.c.id, literal(me, cl.c.owner.type), literal(until, cl.c.until.type))
+                .select_from(m.outerjoin(cl, cl.c.message_id == m.c.id))
+                .where(m.c.status == "new", or_(cl.c.message_id.is_(None),
+                                                free_for(cl.c.owner, cl.c.until, me, now, dead)))
+                .order_by(m.c.id).limit(limit))
+        if self.skip_locked:  # others skip what we pick; NO KEY: inserts citing it go on
+            pick = pick.with_for_update(of=m, skip_locked=True, key_share=True)
+        dialect = postgresql if c.dialect.name == "postgresql" else sqlite
+        stmt = dialect.insert(cl).from_select(["message_id", "owner", "until"], pick)
+        stmt = stmt.on_conflict_do_update(
+            index_elements=[cl.c.message_id],
+            set_={"owner": stmt.excluded.owner, "until": stmt.excluded.until},
+            where=free_for(cl.c.owner, cl.c.until, me, now, dead))
+        return sorted(int(r[0]) for r in c.execute(stmt.returning(cl.c.message_id)))
 
     def _me(self) -> str:
         # one claim identity per thread: the daemon's poll jobs run in a thread pool, and two
@@ -300,14 +313,13 @@ class Claims:
 
     def release(self, ids: Sequence[int] | None = None) -> None:
         """Give back this process's claims (all, or on ``ids``) on messages still waiting."""
-        m = s.messages
-        q = update(m).where(m.c.claim_owner.startswith(f"{self.owner}.", autoescape=True),
-                            m.c.status == "new")
+        cl = s.message_claims
+        q = delete(cl).where(cl.c.owner.startswith(f"{self.owner}.", autoescape=True))
         if ids is not None:
-            q = q.where(m.c.id.in_(list(ids)))
+            q = q.where(cl.c.message_id.in_(list(ids)))
         try:
             with self.engine.begin() as c:
-                c.execute(q.values(claim_owner=None, claim_until=None))
+                c.execute(q)
         except SQLAlchemyError as exc:
             raise store_error("cannot release the message claims", exc) from exc
 

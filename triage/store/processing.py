@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, select, update
 from sqlalchemy.engine import Connection, Row
 
 from triage.models import Classification, Draft
@@ -55,15 +55,16 @@ class Processing(Aggregate):
     def save_processing_many(self, results: Sequence[Processed]) -> set[int]:
         """Write the results of processing a batch of messages in one transaction.
 
-        Each message flips from ``new`` to ``processed`` in one statement; only the messages
-        that flipped get their classification, deadline and draft (so a message processed by
-        someone else meanwhile gets nothing twice). Returns the ids that flipped. Raises
-        StoreError.
+        Each message flips from ``new`` to ``processed`` in one statement, which also records
+        who held its claim (``claim_owner``: who processed it); only the messages that
+        flipped get their classification, deadline and draft (so a message processed by
+        someone else meanwhile gets nothing twice), and their claims are deleted. Returns the
+        ids that flipped. Raises StoreError.
         """
         if not results:
             return set()
         now = self.clock.now()
-        m = s.messages
+        m, cl = s.messages, s.message_claims
         by_id = {r.message_id: r for r in results}
         ids = list(by_id)
         with self.write(f"cannot save the processing of {len(ids)} message(s) "
@@ -71,9 +72,12 @@ class Processing(Aggregate):
             flipped: dict[int, Row[Any]] = {
                 int(r.id): r for r in c.execute(
                     update(m).where(one_of(c, m.c.id, ids), m.c.status == "new")
-                    .values(status="processed", processed_at=now)
+                    .values(status="processed", processed_at=now, claim_owner=select(cl.c.owner)
+                            .where(cl.c.message_id == m.c.id).scalar_subquery())
                     .returning(m.c.id, m.c.thread_id, m.c.received_at, m.c.channel,
                                m.c.source, m.c.is_auto))}
+            if flipped:  # after the flip, so a claim committed while it waited goes too
+                c.execute(delete(cl).where(one_of(c, cl.c.message_id, list(flipped))))
             done = [by_id[i] for i in by_id if i in flipped]
             classified = [(r.message_id, r.classification) for r in done
                           if r.classification is not None]
@@ -104,6 +108,8 @@ class Processing(Aggregate):
         with self.write(f"cannot quarantine message {message_id}") as c:
             c.execute(update(s.messages).where(s.messages.c.id == message_id).values(
                 status="quarantined", error=reason[:4000], processed_at=self.clock.now()))
+            c.execute(delete(s.message_claims).where(
+                s.message_claims.c.message_id == message_id))
             refresh_messages(c, [message_id])
         self.audit("triage", "quarantine", message_id, {"reason": reason[:500]})
 

@@ -186,6 +186,11 @@ class Store:
         """Return message rows (without raw bytes) for ``ids``, in that order."""
         return self.messages.messages_by_ids(ids)
 
+    def messages_to_process(self, ids: Sequence[int]) -> list[dict[str, Any]]:
+        """Return the pipeline's columns of the rows of ``ids``, in that order (see
+        :meth:`Messages.messages_to_process`)."""
+        return self.messages.messages_to_process(ids)
+
     def message(self, message_id: int) -> dict[str, Any]:
         """Return one message row; raises NotFound."""
         return self.messages.message(message_id)
