@@ -235,7 +235,7 @@ def test_an_agents_day(day: App, browser: Any) -> None:
 
     # the breached thread: the customer's follow-up is the conversation's row
     fid = open_message(agent, base, day, "<late-3@example.com>")
-    assert "next response due" in agent.locator("#deadline-due").inner_text()
+    assert "next response overdue" in agent.locator("#deadline-due").inner_text()  # breached
     assert agent.locator(".meta .badge.state-breached").count() == 1
     assert agent.locator("#dry-run").count() == 1  # replies are only logged here
     agent.get_by_label("Internal note").fill("Warehouse confirmed the return on Tuesday.")
