@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.burst import _server, report
+from bench.burst_report import _server, report
 from bench.store_stages import cluster_cpu, postmaster_pid
 
 TICK = os.sysconf("SC_CLK_TCK")
