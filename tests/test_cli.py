@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from pathlib import Path
@@ -63,10 +64,34 @@ def test_demo_then_export_shows_every_message(demo_dir: Path) -> None:
     assert len(maria) == 2 and maria[0]["thread_id"] == maria[1]["thread_id"]
 
 
+def _readme_demo_table() -> list[str]:
+    """The sample table README.md shows for ``make demo`` (rows left out are ``...``)."""
+    text = (Path(__file__).parent.parent / "README.md").read_text(encoding="utf-8")
+    block = text.split("prints a table:\n\n```\n", 1)[1].split("```", 1)[0]
+    return [ln for ln in block.splitlines() if ln != "..."]
+
+
+def _comparable(line: str) -> str:
+    """A table line without what changes with the clock (due) or a retrained model (conf)."""
+    line = line.rstrip()
+    if re.match(r" *\d+  ", line):
+        return line[:21] + "...." + line[25:31] + "." * 16 + line[47:]
+    return line
+
+
 def test_demo_prints_table(demo_dir: Path) -> None:
     r = run(["demo", "--workdir", str(demo_dir), "--once"], cwd=demo_dir)
     assert r.returncode == 0
     assert "technical_issue" in r.stdout and "(automatic)" in r.stdout
+    # README.md shows what it prints: the same header, rows (due times and confidences
+    # aside) and footnote
+    printed = {ln.split()[0] if re.match(r" *\d+  ", ln) else ln: _comparable(ln)
+               for ln in r.stdout.splitlines()[1:]}
+    readme = _readme_demo_table()
+    assert readme[0] == "demo config: demo/triage.toml"
+    for ln in readme[1:]:
+        key = ln.split()[0] if re.match(r" *\d+  ", ln) else ln
+        assert printed.get(key) == _comparable(ln), f"README.md's demo table is out of date: {ln}"
 
 
 def test_classify_contract_and_bad_lines(tmp_path: Path, model_path: Path) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections.abc import Iterator
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, get_args
 
@@ -23,7 +24,9 @@ from triage.config import (
     masked_dump,
     parse_duration,
     secret_keys,
+    settings_from_mapping,
 )
+from triage.config.values import format_duration
 from triage.errors import ConfigError, MissingSecretError
 
 EXAMPLE = Path(__file__).parent.parent / "config" / "triage.example.toml"
@@ -370,3 +373,53 @@ def test_plain_smtp_login_is_refused_off_this_machine(tmp_path: Path, section: s
                body.replace("'none'", "'starttls'"), body.replace("username = 'u'\n", "")):
         p.write_text(ok)
         assert load_settings(p, {}).model_dump()  # a loopback relay, TLS, or no login: fine
+
+
+
+def _leaves(node: Any, key: str = "") -> Iterator[tuple[str, Any]]:
+    """(key, value) of every leaf of a settings dump."""
+    if isinstance(node, dict):
+        for k, v in node.items():
+            yield from _leaves(v, f"{key}.{k}" if key else k)
+    elif isinstance(node, list):
+        for i, v in enumerate(node):
+            yield from _leaves(v, f"{key}[{i}]")
+    else:
+        yield key, node
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("", {"deadlines.email": "24h", "deadlines.social": "1h"}),
+    ("[deadlines]\nemail = '1d'\nsocial = '3h'\nwarn_before = { email = '90s' }\n"
+     "next_response = { email = '2d' }\n[scheduler]\njitter = 0.25\nsweep_interval = '1w'\n",
+     {"deadlines.email": "24h", "deadlines.social": "3h", "deadlines.warn_before.email": "90s",
+      "deadlines.next_response.email": "2d", "scheduler.jitter": "0.25s",
+      "scheduler.sweep_interval": "7d"}),
+    (EXAMPLE.read_text(encoding="utf-8"), {})], ids=["defaults", "custom", "example"])
+def test_check_config_prints_durations_the_config_file_reads_back(
+        tmp_path: Path, text: str, shown: dict[str, str]) -> None:
+    """``triage check-config`` prints each duration as the file writes it (``24h``, not
+    ``P1D``), so the printed settings, pasted back, load as the same settings."""
+    p = write(tmp_path, text)
+    env = {e: "x" for _, e in secret_keys(load_settings(p, {}, check_secrets=False))}
+    s = load_settings(p, env)
+    dumped = masked_dump(s, env)
+    dumped.pop("resolved")
+    assert settings_from_mapping(dumped).model_dump() == s.model_dump()
+    printed = dict(_leaves(dumped))
+    durations = [(k, v) for k, v in _leaves(s.model_dump()) if isinstance(v, timedelta)]
+    assert len(durations) > 20
+    for key, value in durations:
+        assert isinstance(printed[key], str) and parse_duration(printed[key]) == value, key
+    assert {k: printed[k] for k in shown} == shown
+
+
+def test_format_duration_is_read_back_exactly() -> None:
+    for text in ("0s", "0.5s", "0.000001s", "90s", "15m", "3h", "24h", "2d", "1000000d",
+                 "36h", "61s", "1.25s", "1000001s"):
+        d = parse_duration(text)
+        assert parse_duration(format_duration(d)) == d, text
+    assert [format_duration(parse_duration(t)) for t in ("1d", 86400, "60m", "2d", 1.5)] \
+        == ["24h", "24h", "1h", "2d", "1.5s"]
+    with pytest.raises(ValueError, match="negative"):
+        format_duration(timedelta(seconds=-1))

@@ -164,6 +164,24 @@ def test_reply_sent_through_triage_meets_via_mark_met(dapp: App, clock: FrozenCl
     assert Daemon(dapp).sweep_deadlines() == {}
 
 
+def test_discarded_draft_exports_closed_like_the_message_page(dapp: App,
+                                                              clock: FrozenClock) -> None:
+    """A discarded draft closes its deadline: the export says ``closed`` (as the message page
+    and the counts do), before and after its due time."""
+    from triage.deadlines.states import counts
+
+    box = dapp.boxes["inbox"]  # type: ignore[attr-defined]
+    add_to_maildir(box, mail(at(HANOI, 2026, 11, 23, 10, 0), "<d@x>"))
+    clock.set(at(HANOI, 2026, 11, 23, 10, 30))
+    Daemon(dapp).poll_all()
+    (row,) = dapp.store.export_rows()
+    dapp.review.discard(row["id"], "Minh")
+    assert exported(dapp)["<d@x>"]["deadline_state"] == "closed"
+    assert counts(dapp.store, dapp.deadlines, clock.now()).open == 0
+    clock.set(at(HANOI, 2026, 11, 25, 10, 0))  # long past its due time: still nothing owed
+    assert exported(dapp)["<d@x>"]["deadline_state"] == "closed"
+
+
 def test_priority_signals_shorten_targets(tmp_path: Path, model_path: Path,
                                           clock: FrozenClock) -> None:
     app = make_app(tmp_path, model_path, clock, {

@@ -110,13 +110,26 @@ def test_report_rejects_bad_dates(filled: Path) -> None:
 
 def test_deadlines_commands(filled: Path) -> None:
     runner = CliRunner()
-    r = runner.invoke(main, ["deadlines", "sweep", "--config", str(filled)])
+    r = runner.invoke(main, ["deadlines", "sweep", "--config", str(filled), "--json"])
     assert r.exit_code == 0, r.output
     assert isinstance(json.loads(r.stdout), dict)
+    # a second sweep right after finds nothing to change: said in words, or {} with --json
+    r = runner.invoke(main, ["deadlines", "sweep", "--config", str(filled)])
+    assert r.exit_code == 0 and r.stdout == "deadline sweep: no deadline changed state\n"
+    r = runner.invoke(main, ["deadlines", "sweep", "--config", str(filled), "--json"])
+    assert r.exit_code == 0 and json.loads(r.stdout) == {}
     r = runner.invoke(main, ["deadlines", "resolve", "1", "--config", str(filled)])
     assert r.exit_code == 0 and "no open resolution deadline" in r.stdout
     r = runner.invoke(main, ["deadlines", "resolve", "999", "--config", str(filled)])
     assert r.exit_code == 1 and "message 999 does not exist" in r.output
+
+
+def test_sweep_line_counts_the_changes() -> None:
+    from triage.cli.deadlines import sweep_line
+
+    assert sweep_line({"breached": 2, "due_soon": 1}) == \
+        "deadline sweep: 3 changed state (2 breached, 1 due soon)"
+    assert sweep_line({}) == "deadline sweep: no deadline changed state"
 
 
 def test_report_and_dashboard_show_how_agents_use_each_template(filled: Path) -> None:

@@ -80,16 +80,27 @@ def deadlines() -> None:
     """Deadline maintenance commands."""
 
 
+def sweep_line(changed: dict[str, int]) -> str:
+    """One line saying what a sweep changed (``changed``: deadlines by their new state)."""
+    if not changed:
+        return "deadline sweep: no deadline changed state"
+    parts = [f"{n} {state.replace('_', ' ')}" for state, n in changed.items()]
+    return f"deadline sweep: {sum(changed.values())} changed state ({', '.join(parts)})"
+
+
 @deadlines.command("sweep")
 @config_option
+@click.option("--json", "as_json", is_flag=True,
+              help='Print the changes as one JSON object (new state -> count; {} for none).')
 @handle_errors
-def sweep(config: str | None) -> None:
-    """Sweep deadlines once (replies seen, states, warnings, notices) and print the changes."""
+def sweep(config: str | None, as_json: bool) -> None:
+    """Sweep deadlines once (replies seen, states, warnings, notices) and say what changed."""
     from triage.daemon import Daemon
     from triage.services import App
 
     app = App(cli_settings(config))
-    click.echo(json.dumps(Daemon(app).sweep_deadlines()))
+    changed = Daemon(app).sweep_deadlines()
+    click.echo(json.dumps(changed) if as_json else sweep_line(changed))
 
 
 @deadlines.command("resolve")

@@ -21,6 +21,7 @@ from pydantic_core import PydanticUndefined
 
 from triage.config.settings import Settings
 from triage.config.sources import SOURCE_SETTINGS
+from triage.config.values import format_duration
 
 BEGIN = "<!-- settings-reference: begin (python -m triage.config.reference --write FILE) -->"
 END = "<!-- settings-reference: end -->"
@@ -60,17 +61,9 @@ def tables(model: type[BaseModel] = Settings, name: str = "") -> Iterator[
             yield from tables(sub, path)
 
 
-def _duration(value: timedelta) -> str:
-    seconds = value.total_seconds()
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds and seconds % size == 0 and (unit != "d" or seconds >= 2 * 86400):
-            return f"{int(seconds // size)}{unit}"
-    return f"{seconds:g}s"
-
-
 def _plain(value: Any) -> Any:
     if isinstance(value, timedelta):
-        return _duration(value)
+        return format_duration(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, dict):

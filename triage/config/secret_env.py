@@ -11,11 +11,13 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterator, Mapping
+from datetime import timedelta
 from typing import TYPE_CHECKING, Any
 
 from pydantic import BaseModel
+from pydantic_core import to_jsonable_python
 
-from triage.config.values import Section
+from triage.config.values import Section, format_duration
 from triage.errors import MissingSecretError
 
 if TYPE_CHECKING:
@@ -61,9 +63,12 @@ def check_secrets_present(settings: Settings, environ: Mapping[str, str] | None 
 
 
 def masked_dump(settings: Settings, environ: Mapping[str, str] | None = None) -> dict[str, Any]:
-    """Return the resolved settings as plain data, with every secret masked."""
+    """Return the resolved settings as plain data, with every secret masked.
+
+    Durations are written as the config file writes them (``"24h"``, ``"15m"``), so a value
+    can be copied back into it; ``resolved`` holds what is worked out from the settings."""
     env = os.environ if environ is None else environ
-    data = settings.model_dump(mode="json")
+    data = to_jsonable_python(_durations_written(settings.model_dump()))
     data["resolved"] = {
         "data_dir": str(settings.data_path),
         "database_url": mask_url(settings.database_url(env)),
@@ -73,6 +78,17 @@ def masked_dump(settings: Settings, environ: Mapping[str, str] | None = None) ->
     if data.get("store", {}).get("url"):
         data["store"]["url"] = mask_url(data["store"]["url"])
     return data
+
+
+def _durations_written(value: Any) -> Any:
+    """``value`` (a settings dump) with every timedelta in the config file's form."""
+    if isinstance(value, timedelta):
+        return format_duration(value) if value >= timedelta(0) else value.total_seconds()
+    if isinstance(value, dict):
+        return {k: _durations_written(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_durations_written(v) for v in value]
+    return value
 
 
 def mask_url(url: str) -> str:

@@ -58,6 +58,23 @@ def parse_duration(value: Any) -> timedelta:
     raise ValueError(f"{value!r} is not a duration; write it like '30s', '5m', '24h' or '2d'")
 
 
+def format_duration(value: timedelta) -> str:
+    """Write ``value`` the way a config file does (``"30s"``, ``"5m"``, ``"24h"``, ``"2d"``),
+    so that :func:`parse_duration` reads back exactly ``value``: whole days from two days up
+    (one day reads better as ``"24h"``), else whole hours or minutes, else seconds with as
+    many decimals as needed (never an exponent). Raises ValueError for a negative value,
+    which no written form reads back as (only a number of seconds sets one)."""
+    micros = (value.days * 86400 + value.seconds) * 1_000_000 + value.microseconds
+    if micros < 0:
+        raise ValueError(f"{value!r} is negative: write it as a number of seconds")
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        n, rest = divmod(micros, size * 1_000_000)
+        if micros and not rest and (unit != "d" or n >= 2):
+            return f"{n}{unit}"
+    whole, frac = divmod(micros, 1_000_000)
+    return f"{whole}.{frac:06d}".rstrip("0").rstrip(".") + "s"
+
+
 Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 """A timedelta written as ``"30s"``, ``"5m"``, ``"24h"``, ``"2d"`` or seconds."""
 

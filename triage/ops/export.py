@@ -25,10 +25,15 @@ def _iso(value: datetime | None) -> str | None:
 
 def export_record(row: dict[str, Any], policy: DeadlinePolicy | None = None,
                   now: datetime | None = None) -> dict[str, Any]:
-    """Turn a joined store row into the documented export object."""
+    """Turn a joined store row into the documented export object.
+
+    ``deadline_state`` is what the message page shows: ``met`` once answered, ``closed`` when
+    its draft was discarded (stored, nothing is owed), else the live state at ``now`` from
+    :meth:`DeadlinePolicy.state` (the stored one without a policy)."""
     state = row.get("state")
-    if policy is not None and now is not None and row.get("due_at") and state != "met":
-        state = policy.state(row["due_at"], now, row["channel"],
+    live = state not in ("met", "closed")  # both final: stored when they happened
+    if policy is not None and now is not None and row.get("due_at") and live:
+        state = policy.state(row["due_at"], now, row["channel"], row.get("met_at"),
                              source=row.get("source") or "").value
     return {
         "id": row["id"],
