@@ -221,7 +221,7 @@ def models_list(config: str | None) -> None:
     is active and what 'triage models rollback' would re-activate."""
     registry = _registry(cli_settings(config, required=False))
     click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}"
-               f"{'fixes':>7}{'pseudo':>7}  {'review thresholds':<28}"
+               f"{'fixes':>7}{'pseudo':>7}  {'review thresholds':<32}"
                "pseudo-labelled messages received")
     for r in registry.history():
         m = r["metrics"] or {}
@@ -235,7 +235,7 @@ def models_list(config: str | None) -> None:
                    f"{_fmt_time(r['created_at']):<18}{_fmt_time(r['activated_at']):<18}"
                    f"{f1:>8}{m.get('n_train') or '-':>7}"
                    f"{d.get('n_corrections', '-'):>7}{d.get('n_pseudo', '-'):>7}  "
-                   f"{limits:<28}{span}")
+                   f"{limits:<32}{span}")
     target, reason = registry.rollback_target()
     click.echo(f"rollback: re-activates {target['version']}" if target
                else f"rollback: nothing to roll back to ({reason})")
