@@ -223,7 +223,8 @@ def models_list(config: str | None) -> None:
     click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}"
                f"{'fixes':>7}{'pseudo':>7}  {'review thresholds':<32}"
                "pseudo-labelled messages received")
-    for r in registry.history():
+    rows = registry.history()
+    for r in rows:
         m = r["metrics"] or {}
         d = m.get("data") or {}
         span = (f"{d['pseudo_received_from'][:10]}..{d['pseudo_received_to'][:10]}"
@@ -239,7 +240,7 @@ def models_list(config: str | None) -> None:
     target, reason = registry.rollback_target()
     click.echo(f"rollback: re-activates {target['version']}" if target
                else f"rollback: nothing to roll back to ({reason})")
-    if len(registry.history()) == 1:
+    if len(rows) == 1:
         click.echo("no version registered yet besides the bundled model; run 'triage train'")
 
 
