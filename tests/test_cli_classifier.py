@@ -60,7 +60,7 @@ def test_register_activate_rollback_and_audit(registry: ModelRegistry,
 
 
 def test_rollback_without_history_says_so(registry: ModelRegistry) -> None:
-    with pytest.raises(ModelVersionError, match="no earlier"):
+    with pytest.raises(ModelVersionError, match="nothing to roll back to"):
         registry.rollback()
 
 
@@ -150,7 +150,7 @@ def test_train_models_evaluate_explain_commands(tmp_path: Path) -> None:
     cfg = tmp_path / "triage.toml"
     cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n', encoding="utf-8")
     r = run(["models", "rollback", "--config", str(cfg)], cwd=tmp_path)
-    assert r.exit_code == 1 and "no earlier activated model version" in r.stderr
+    assert r.exit_code == 1 and "nothing to roll back to" in r.stderr
     extra = tmp_path / "extra.csv"
     with extra.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)

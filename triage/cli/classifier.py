@@ -217,14 +217,13 @@ def _fmt_time(value: datetime | None) -> str:
 @config_option
 @handle_errors
 def models_list(config: str | None) -> None:
-    """Show every registered version, its gate score, the data it saw and which is active."""
-    rows = _registry(cli_settings(config, required=False)).versions()
-    if not rows:
-        click.echo("no model versions registered yet; run 'triage train'")
-        return
+    """Show every version (the bundled model first), its gate score, the data it saw, which
+    is active and what 'triage models rollback' would re-activate."""
+    registry = _registry(cli_settings(config, required=False))
     click.echo(f"{'':2}{'version':<34}{'created':<18}{'activated':<18}{'gate F1':>8}{'n':>7}"
-               f"{'fixes':>7}{'pseudo':>7}  {'review thresholds':<28}"
+               f"{'fixes':>7}{'pseudo':>7}  {'review thresholds':<32}"
                "pseudo-labelled messages received")
+    rows = registry.history()
     for r in rows:
         m = r["metrics"] or {}
         d = m.get("data") or {}
@@ -232,11 +231,17 @@ def models_list(config: str | None) -> None:
                 if d.get("pseudo_received_from") else "-")
         limits = " ".join(f"{k} {v:.2f}" for k, v in
                           sorted((m.get("language_thresholds") or {}).items())) or "-"
+        f1 = f"{m['gate_macro_f1']:.4f}" if m.get("gate_macro_f1") is not None else "-"
         click.echo(f"{'*' if r['active'] else ' ':2}{r['version']:<34}"
                    f"{_fmt_time(r['created_at']):<18}{_fmt_time(r['activated_at']):<18}"
-                   f"{m.get('gate_macro_f1', float('nan')):>8.4f}{m.get('n_train', 0):>7}"
+                   f"{f1:>8}{m.get('n_train') or '-':>7}"
                    f"{d.get('n_corrections', '-'):>7}{d.get('n_pseudo', '-'):>7}  "
-                   f"{limits:<28}{span}")
+                   f"{limits:<32}{span}")
+    target, reason = registry.rollback_target()
+    click.echo(f"rollback: re-activates {target['version']}" if target
+               else f"rollback: nothing to roll back to ({reason})")
+    if len(rows) == 1:
+        click.echo("no version registered yet besides the bundled model; run 'triage train'")
 
 
 @models_group.command("activate")
@@ -244,15 +249,23 @@ def models_list(config: str | None) -> None:
 @click.argument("version")
 @handle_errors
 def models_activate(config: str | None, version: str) -> None:
-    """Make VERSION the model the daemon loads (at its next start)."""
+    """Make VERSION (or 'bundled', the model shipped with triage) the model the daemon uses."""
     row = _registry(cli_settings(config, required=False)).activate(version)
-    click.echo(f"active model: {row['version']} ({row['path']}); restart the daemon to use it")
+    click.echo(f"active model: {_describe(row)}; the daemon uses it from the next message on")
 
 
 @models_group.command("rollback")
 @config_option
 @handle_errors
 def models_rollback(config: str | None) -> None:
-    """Re-activate the version that was active before the current one."""
+    """Re-activate the version that was active before the current one (the bundled model
+    after the first activation)."""
     row = _registry(cli_settings(config, required=False)).rollback()
-    click.echo(f"rolled back; active model: {row['version']}; restart the daemon to use it")
+    click.echo(f"rolled back; active model: {_describe(row)}; the daemon uses it from the "
+               "next message on")
+
+
+def _describe(row: dict[str, Any]) -> str:
+    if row.get("bundled"):
+        return "bundled (the model trained from the corpus shipped with triage)"
+    return f"{row['version']} ({row['path']})"

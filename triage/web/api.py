@@ -177,8 +177,9 @@ def api_dashboard(request: Request) -> dict[str, dict[str, int]]:
 
 @admin.get("/models")
 def api_models(request: Request) -> list[dict[str, Any]]:
-    """Registered model versions, newest first."""
-    return [_jsonable(v) for v in models_admin.versions(parts(request).store)]
+    """Model versions, newest first; the last is the bundled model (``bundled``)."""
+    return [_jsonable(v) for v in models_admin.versions(
+        parts(request).store, parts(request).settings.data_path / "models")]
 
 
 @admin.post("/models/retrain")

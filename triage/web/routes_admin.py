@@ -72,7 +72,9 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
     """The active model's metrics and every registered version."""
     request.state.user = user
     p = parts(request)
-    versions = models_admin.versions(p.store)
+    models_dir = p.settings.data_path / "models"
+    versions = models_admin.versions(p.store, models_dir)
+    target, no_rollback = models_admin.rollback_target(p.store, models_dir)
     try:
         loaded = p.classifier()
         loaded_meta = {"version": loaded.version, "metrics": getattr(loaded.meta, "metrics", {}),
@@ -85,6 +87,7 @@ def models(request: Request, user: User = Depends(require_admin)) -> HTMLRespons
     acc = accuracy(p.store.learning.labelled_outcomes())
     return page(request, "admin_models.html", {
         "versions": versions, "active": models_admin.active(p.store), "loaded": loaded_meta,
+        "rollback_to": target, "no_rollback": no_rollback,
         "st": p.retrainer.status, "acc": acc, "acc_svg": weekly_svg(acc),
         "curve_svg": selective_svg(loaded_meta.get("abstain") or {}),
         "pinned": p.settings.classifier.model_path})
