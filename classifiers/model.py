@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from classifiers.runtime import Features, RuntimeModel
+from triage.mail.threads import bare_subject
 from triage.models import CATEGORIES, Classification
 
 if TYPE_CHECKING:
@@ -59,7 +60,17 @@ class ModelMeta:
 
 
 def model_input(text: str, subject: str = "") -> str:
-    """Return the string the model classifies for a message (subject, then body)."""
+    """Return the string the model classifies for a message (subject, then body).
+
+    The subject is read as its writer typed it (:func:`triage.mail.threads.bare_subject`,
+    what threading compares): without triage's own reference tag (``[#T-20]``), which our
+    reply subjects carry so every follow-up did, and without the ``Re:``/``Fwd:``/``AW:``/
+    ``Trả lời:``/``Balas:`` prefixes mail clients add. Neither says anything about the
+    customer's message and the corpus has neither, yet their terms moved scores: the tag's
+    ``t`` and number towards technical_issue, ``re`` (learnt from "we're") towards other,
+    ``loi`` of "trả lời" (folded, it is "lỗi", error) towards technical_issue.
+    """
+    subject = bare_subject(subject) if subject else ""
     return f"{subject}\n{text}" if subject else text
 
 

@@ -16,10 +16,11 @@ from classifiers.corpus_io import Example
 from classifiers.evaluate import evaluate, macro_f1, write_confusion_png, write_html
 from classifiers.explain import explain, explain_words
 from classifiers.function_words import is_function_phrase
-from classifiers.model import TriageClassifier
+from classifiers.model import TriageClassifier, model_input
 from classifiers.modelfile import load_model
 from classifiers.text import analyse, fold, normalise
 from triage.errors import ModelFileError
+from triage.mail.threads import ref_token, reply_subject
 
 
 def test_fold_strips_vietnamese_diacritics_and_d_bar() -> None:
@@ -107,6 +108,45 @@ def test_explained_words_are_words_the_customer_wrote(classifier: TriageClassifi
     assert shown
     for t in shown:
         assert set(t.term.split()) <= words, t.term
+
+
+def test_model_input_leaves_out_our_reference_tag() -> None:
+    """A follow-up's subject carries the tag our reply subjects put there; the model reads the
+    subject without it."""
+    body = "Still no code, can you resend it?"
+    assert model_input(body, "Login code [#T-20]") == f"Login code\n{body}"
+    assert model_input(body, f"{ref_token(7)} Login code") == f"Login code\n{body}"
+    assert model_input(body, ref_token(7)) == body
+    assert model_input(body, "Order [T-20] and #20") == f"Order [T-20] and #20\n{body}"
+    assert model_input(body, "Login code") == f"Login code\n{body}"
+    assert model_input(body) == body
+
+
+@pytest.mark.parametrize("subject", [
+    "Re: Login code [#T-20]", "RE: Login code", "Fwd: Login code", "AW: Login code",
+    "Trả lời: Login code", "TRẢ LỜI: Re: Login code [#T-3]", "Balas: Login code",
+    " Re: Re:Login code "])
+def test_model_input_reads_the_subject_without_mail_client_prefixes(subject: str) -> None:
+    """The corpus has no reply prefixes; "re" is learnt from "we're" and "trả lời" folds to
+    "tra loi", whose "loi" is "lỗi" (error), so a prefix moved scores."""
+    body = "Still no code, can you resend it?"
+    assert model_input(body, subject) == f"Login code\n{body}"
+    assert model_input(body, reply_subject(subject, 20)) == f"Login code\n{body}"
+
+
+def test_a_tagged_follow_up_scores_as_the_same_text_without_the_tag(
+        classifier: TriageClassifier) -> None:
+    body = "I still have not received the code. Please send it again."
+    tagged = model_input(body, "Trả lời: Re: Login code [#T-20]")
+    bare = f"Login code\n{body}"
+    assert (classifier.probabilities([tagged]) == classifier.probabilities([bare])).all()
+    assert explain(classifier, tagged, top=10**6) == explain(classifier, bare, top=10**6)
+    # as the model read it before: the tag's and the prefixes' terms moved the scores
+    with_tag = explain(classifier, f"Re: Login code [#T-20]\n{body}", "technical_issue",
+                       top=10**6)
+    assert {"t", "0"} & {t.term for t in with_tag}
+    prefixed = classifier.probabilities([f"Trả lời: Re: Login code\n{body}"])
+    assert (prefixed != classifier.probabilities([bare])).any()
 
 
 def test_explained_words_keep_the_customers_diacritics(classifier: TriageClassifier) -> None:

@@ -126,3 +126,26 @@ def test_model_failing_on_one_message_quarantines_only_that_one(
     assert rows["<c@x>"]["category"] == "suggestion"
     assert rows["<b@x>"]["status"] == "quarantined"
     assert "cannot handle" in rows["<b@x>"]["error"]
+
+
+def test_a_follow_up_is_classified_and_explained_without_our_reference_tag(
+        app: App, maildir: Path) -> None:
+    """The customer answers our reply: the subject carries our [#T-n] tag, the mail joins its
+    thread by it, and the model (and the message page's word list) read it without the tag."""
+    add_to_maildir(maildir, make_email(msgid="<o@example.com>", subject="Login code",
+                                       body="I never get the login code by SMS."))
+    Daemon(app).poll_all()
+    (first,) = app.store.export_rows()
+    body = "Still nothing. Can you send it to my email instead?"
+    add_to_maildir(maildir, make_email(msgid="<f@example.com>", body=body,
+                                       subject=f"Re: Login code [#T-{first['thread_id']}]"))
+    Daemon(app).poll_all()
+    follow = next(r for r in app.store.export_rows() if r["message_id"] == "<f@example.com>")
+    assert follow["thread_id"] == first["thread_id"] and follow["status"] == "processed"
+    msg = app.store.message(follow["id"])
+    cl = app.store.drafts.classification(follow["id"])
+    bare = app.classifier.predict([f"Login code\n{msg['text']}"])[0]
+    assert cl["scores"] == bare.scores and cl["category"] == bare.category
+    shown = app.review.explain(msg, cl).terms
+    assert shown == app.review.explain({**msg, "subject": "Login code"}, cl).terms
+    assert not any(w in {"t", "T", "0", "20"} for term, _ in shown for w in term.split())

@@ -7,7 +7,14 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.conftest import NOW
-from triage.mail.threads import assign_threads, plan_threads, thread_lookups
+from triage.mail.threads import (
+    assign_threads,
+    bare_subject,
+    normalise_subject,
+    plan_threads,
+    reply_subject,
+    thread_lookups,
+)
 from triage.models import (
     NewThread,
     ParsedMessage,
@@ -103,3 +110,15 @@ def test_assign_threads_reads_once_and_not_for_nothing() -> None:
     plan = assign_threads([msg("<a>", "Re: Order late", refs=("<p>",)), msg("<b>")], read)
     assert len(asked) == 1 and asked[0].message_ids == {"<p>"}
     assert plan.choices == [ThreadChoice(thread_id=5), ThreadChoice(new=0)]
+
+
+def test_subjects_without_prefixes_and_tokens() -> None:
+    """What threading compares, what our replies are titled, what the model reads."""
+    assert bare_subject("Re: Fwd: Login code [#T-9]") == "Login code"
+    assert bare_subject("TRẢ LỜI: Balas:AW: Login  Code ") == "Login  Code"
+    assert bare_subject("Re: [#T-9] Fwd: Login code") == "Login code"
+    assert bare_subject("Login code: Re: it") == "Login code: Re: it"
+    assert bare_subject("") == bare_subject("[#T-9]") == bare_subject("Re:") == ""
+    assert normalise_subject(" RE: Login  Code [#T-9]") == "login code"
+    assert reply_subject("Re: Re: Login code [#T-4]", 9) == "Re: Login code [#T-9]"
+    assert reply_subject("Re: [#T-4]", 9) == "Re: your message [#T-9]"

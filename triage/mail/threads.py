@@ -45,18 +45,20 @@ def token_in_subject(subject: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
+def bare_subject(subject: str) -> str:
+    """Return the subject as its writer typed it: without our reference tokens and the
+    Re:/Fwd:/AW:/Trả lời:/Balas: prefixes mail clients add, case kept, ends stripped."""
+    return _PREFIX.sub("", REF_TOKEN.sub("", subject or "")).strip()
+
+
 def normalise_subject(subject: str) -> str:
     """Return the subject without Re:/Fwd: prefixes, tokens and case, for comparison."""
-    s = REF_TOKEN.sub("", subject or "")
-    s = _PREFIX.sub("", s)
-    return " ".join(s.lower().split())
+    return " ".join(bare_subject(subject).lower().split())
 
 
 def reply_subject(subject: str, thread_id: int) -> str:
     """Return ``Re: <subject> [#T-n]`` without stacking prefixes or tokens."""
-    base = REF_TOKEN.sub("", subject or "").strip()
-    base = _PREFIX.sub("", base).strip() or "your message"
-    return f"Re: {base} {ref_token(thread_id)}"
+    return f"Re: {bare_subject(subject) or 'your message'} {ref_token(thread_id)}"
 
 
 MAX_REFS = 50
