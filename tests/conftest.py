@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import mailbox
+from collections.abc import Iterator
 from datetime import UTC, datetime
 from email.message import EmailMessage
 from email.utils import format_datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -93,3 +95,22 @@ def app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> 
     a.store.close()
 
 
+def copy_model(model: Any, version: str) -> Any:
+    """A copy of a loaded ``TriageClassifier`` under another version name (registry tests)."""
+    from dataclasses import replace
+
+    from classifiers.model import TriageClassifier
+
+    return TriageClassifier(model.pipeline, replace(model.meta, version=version),
+                            language_model=model.language_model)
+
+
+@pytest.fixture
+def registry(tmp_path: Path, clock: FrozenClock) -> Iterator[Any]:
+    """A model registry on a fresh SQLite store (models under ``tmp_path/models``)."""
+    from classifiers.registry import ModelRegistry
+    from triage.store.store import Store
+
+    store = Store.open(f"sqlite:///{tmp_path / 'triage.db'}", clock)
+    yield ModelRegistry(store, tmp_path / "models")
+    store.close()

@@ -17,6 +17,7 @@ from classifiers.model import TriageClassifier
 from classifiers.registry import ModelRegistry
 from classifiers.retrain import TrainingData, split_holdout, train_version
 from classifiers.scheduled import retrain_once
+from tests.conftest import copy_model
 from triage.clock import FrozenClock
 from triage.config import settings_from_mapping
 from triage.errors import ModelVersionError
@@ -25,26 +26,14 @@ from triage.store import schema as s
 from triage.store.store import Store
 
 
-def _copy(model: TriageClassifier, version: str) -> TriageClassifier:
-    return TriageClassifier(model.pipeline, replace(model.meta, version=version),
-                            language_model=model.language_model)
-
-
-@pytest.fixture
-def registry(tmp_path: Path, clock: FrozenClock) -> ModelRegistry:
-    store = Store.open(f"sqlite:///{tmp_path / 'triage.db'}", clock)
-    yield ModelRegistry(store, tmp_path / "models")
-    store.close()
-
-
 def test_register_activate_rollback_and_audit(registry: ModelRegistry,
                                               classifier: TriageClassifier,
                                               clock: FrozenClock) -> None:
     from datetime import timedelta
 
     assert registry.active() is None
-    registry.register(_copy(classifier, "v1"), {"gate_macro_f1": 0.5})
-    registry.register(_copy(classifier, "v2"), {"gate_macro_f1": 0.6})
+    registry.register(copy_model(classifier, "v1"), {"gate_macro_f1": 0.5})
+    registry.register(copy_model(classifier, "v2"), {"gate_macro_f1": 0.6})
     registry.activate("v1")
     clock.advance(timedelta(minutes=1))
     registry.activate("v2")
@@ -92,7 +81,7 @@ def test_holdout_split_is_stable_and_disjoint() -> None:
 
 def test_gate_keeps_a_better_active_model(registry: ModelRegistry,
                                           classifier: TriageClassifier) -> None:
-    registry.register(_copy(classifier, "good"), {})
+    registry.register(copy_model(classifier, "good"), {})
     registry.activate("good")
     corpus = load_corpus()
     _, held = split_holdout(corpus, 0.15)
@@ -208,7 +197,7 @@ def test_daemon_loads_the_active_version(tmp_path: Path, classifier: TriageClass
     app = App(settings, clock=clock, environ={})
     try:
         reg = ModelRegistry(app.store, settings.data_path / "models")
-        reg.register(_copy(classifier, "team-v7"), {})
+        reg.register(copy_model(classifier, "team-v7"), {})
         reg.activate("team-v7")
         assert app.classifier.version == "team-v7"
         assert app.pipeline.classifier.predict(["my order is late"])[0].model_version == "team-v7"

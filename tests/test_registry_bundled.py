@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-from dataclasses import replace
 from datetime import timedelta
 from pathlib import Path
 
@@ -16,23 +15,12 @@ from sqlalchemy import insert, select
 
 from classifiers.model import FORMAT_VERSION, TriageClassifier
 from classifiers.registry import BUNDLED, ModelRegistry
+from tests.conftest import copy_model
 from triage.cli.common import cli_settings
 from triage.clock import FrozenClock
 from triage.errors import ModelVersionError
 from triage.store import schema as s
 from triage.store.store import Store
-
-
-def _copy(model: TriageClassifier, version: str) -> TriageClassifier:
-    return TriageClassifier(model.pipeline, replace(model.meta, version=version),
-                            language_model=model.language_model)
-
-
-@pytest.fixture
-def registry(tmp_path: Path, clock: FrozenClock) -> ModelRegistry:
-    store = Store.open(f"sqlite:///{tmp_path / 'triage.db'}", clock)
-    yield ModelRegistry(store, tmp_path / "models")
-    store.close()
 
 
 def _active(registry: ModelRegistry) -> str:
@@ -42,7 +30,7 @@ def _active(registry: ModelRegistry) -> str:
 
 def test_rollback_after_the_first_activation_returns_to_the_bundled_model(
         registry: ModelRegistry, classifier: TriageClassifier, clock: FrozenClock) -> None:
-    registry.register(_copy(classifier, "v1"), {"gate_macro_f1": 0.5})
+    registry.register(copy_model(classifier, "v1"), {"gate_macro_f1": 0.5})
     assert [r["version"] for r in registry.history()] == [BUNDLED, "v1"]
     assert _active(registry) == BUNDLED and registry.rollback_target()[0] is None
     registry.activate("v1")
@@ -64,7 +52,7 @@ def test_rollback_after_the_first_activation_returns_to_the_bundled_model(
 def test_bundled_activation_time_is_kept(registry: ModelRegistry, classifier: TriageClassifier,
                                          clock: FrozenClock) -> None:
     for v in ("v1", "v2"):
-        registry.register(_copy(classifier, v), {})
+        registry.register(copy_model(classifier, v), {})
     registry.activate("v1")
     clock.advance(timedelta(minutes=1))
     registry.activate(BUNDLED)
@@ -76,7 +64,7 @@ def test_bundled_activation_time_is_kept(registry: ModelRegistry, classifier: Tr
 
 def test_nothing_to_roll_back_to_says_why(registry: ModelRegistry,
                                           classifier: TriageClassifier) -> None:
-    registry.register(_copy(classifier, "v1"), {})  # registered, never activated
+    registry.register(copy_model(classifier, "v1"), {})  # registered, never activated
     target, reason = registry.rollback_target()
     assert target is None and "no registered version was ever activated" in reason
     with pytest.raises(ModelVersionError, match="nothing to roll back to: the bundled model"):
@@ -102,7 +90,7 @@ def test_bundled_row_shows_its_metadata(registry: ModelRegistry) -> None:
 
 def test_bundled_name_is_reserved(registry: ModelRegistry, classifier: TriageClassifier) -> None:
     with pytest.raises(ModelVersionError, match="names the bundled model"):
-        registry.register(_copy(classifier, BUNDLED), {})
+        registry.register(copy_model(classifier, BUNDLED), {})
 
 
 def _old_registry(store: Store, tmp_path: Path) -> None:
