@@ -117,6 +117,9 @@ def test_subjects_without_prefixes_and_tokens() -> None:
     assert bare_subject("Re: Fwd: Login code [#T-9]") == "Login code"
     assert bare_subject("TRẢ LỜI: Balas:AW: Login  Code ") == "Login  Code"
     assert bare_subject("Re: [#T-9] Fwd: Login code") == "Login code"
+    # Vietnamese Outlook's forward ("CHUYỂN TIẾP:"), before and inside a reply's prefixes
+    assert bare_subject("CHUYỂN TIẾP: Đơn hàng 4821 chưa giao") == "Đơn hàng 4821 chưa giao"
+    assert bare_subject("TRẢ LỜI: Chuyển tiếp: Đơn hàng 4821") == "Đơn hàng 4821"
     assert bare_subject("Login code: Re: it") == "Login code: Re: it"
     assert bare_subject("") == bare_subject("[#T-9]") == bare_subject("Re:") == ""
     assert normalise_subject(" RE: Login  Code [#T-9]") == "login code"

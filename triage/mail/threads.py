@@ -30,8 +30,9 @@ from triage.models import (
 )
 
 REF_TOKEN = re.compile(r"\[#T-(\d+)\]")
-_PREFIX = re.compile(r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|tl|trả lời|balas)\s*(\[\d+\])?\s*:\s*)+",
-                     re.IGNORECASE)
+_PREFIX = re.compile(
+    r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|tl|trả lời|chuyển tiếp|balas)\s*(\[\d+\])?\s*:\s*)+",
+    re.IGNORECASE)
 
 
 def ref_token(thread_id: int) -> str:
@@ -47,7 +48,8 @@ def token_in_subject(subject: str) -> int | None:
 
 def bare_subject(subject: str) -> str:
     """Return the subject as its writer typed it: without our reference tokens and the
-    Re:/Fwd:/AW:/Trả lời:/Balas: prefixes mail clients add, case kept, ends stripped."""
+    Re:/Fwd:/AW:/Trả lời:/Chuyển tiếp:/Balas: prefixes mail clients add, case kept, ends
+    stripped."""
     return _PREFIX.sub("", REF_TOKEN.sub("", subject or "")).strip()
 
 
