@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import replace
 
 from tests.conftest import NOW
+from triage.drafting.context import clean_subject
 from triage.mail.threads import (
     assign_threads,
     bare_subject,
@@ -120,6 +121,14 @@ def test_subjects_without_prefixes_and_tokens() -> None:
     # Vietnamese Outlook's forward ("CHUYỂN TIẾP:"), before and inside a reply's prefixes
     assert bare_subject("CHUYỂN TIẾP: Đơn hàng 4821 chưa giao") == "Đơn hàng 4821 chưa giao"
     assert bare_subject("TRẢ LỜI: Chuyển tiếp: Đơn hàng 4821") == "Đơn hàng 4821"
+    # one list of prefixes for threading, the classifier and the draft's own subject
+    for subject, bare in (("RV: Pedido 12", "Pedido 12"), ("tra loi: don hang 12", "don hang 12"),
+                          ("TRẢ LỜI：Đơn hàng 12", "Đơn hàng 12"),
+                          ("Antw: Re[2]: order 12", "order 12"),
+                          ("chuyen tiep: FW: don 12 [#T-4]", "don 12")):
+        assert bare_subject(subject) == bare, subject
+        assert clean_subject(subject) == " ".join(bare_subject(subject).split())
+        assert normalise_subject(subject) == " ".join(bare_subject(subject).lower().split())
     assert bare_subject("Login code: Re: it") == "Login code: Re: it"
     assert bare_subject("") == bare_subject("[#T-9]") == bare_subject("Re:") == ""
     assert normalise_subject(" RE: Login  Code [#T-9]") == "login code"

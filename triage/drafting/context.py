@@ -20,6 +20,7 @@ from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 
 from triage.errors import TemplateError
+from triage.mail.threads import bare_subject
 
 # --------------------------------------------------------------------- names
 
@@ -129,22 +130,12 @@ def header_safe(value: str, limit: int = 200) -> str:
     return " ".join(s.split())[:limit]
 
 
-_SUBJECT_PREFIX = re.compile(
-    r"^\s*(?:(?:re|fw|fwd|aw|wg|sv|vs|tr|tl|trả lời|tra loi|balas|antw|rv)\s*(?:\[\d+\])?"
-    r"\s*[:：]\s*)+", re.IGNORECASE)
-_SUBJECT_TOKEN = re.compile(r"\s*\[#T-\d+\]\s*")
-
-
 def clean_subject(subject: str) -> str:
     """Return the subject without ``Re:``/``Fwd:`` prefixes (stacked or not) and without our
-    thread token ``[#T-12]``, on one line. For the draft's own use only: templates never quote
-    the subject into a sentence (the customer knows what they wrote)."""
-    s = _SUBJECT_TOKEN.sub(" ", header_safe(subject))
-    previous = None
-    while previous != s:  # "Re: [#T-9] Fwd: ..." peels in turns
-        previous = s
-        s = _SUBJECT_PREFIX.sub("", _SUBJECT_TOKEN.sub(" ", s)).strip()
-    return " ".join(s.split())
+    thread token ``[#T-12]``, on one line (``triage.mail.threads.bare_subject``, the one list
+    of prefixes threading and the classifier use too). For the draft's own use only: templates
+    never quote the subject into a sentence (the customer knows what they wrote)."""
+    return " ".join(bare_subject(header_safe(subject)).split())
 
 
 # ---------------------------------------------------------------- deadlines

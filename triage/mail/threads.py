@@ -31,8 +31,10 @@ from triage.models import (
 
 REF_TOKEN = re.compile(r"\[#T-(\d+)\]")
 _PREFIX = re.compile(
-    r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|tl|trả lời|chuyển tiếp|balas)\s*(\[\d+\])?\s*:\s*)+",
-    re.IGNORECASE)
+    r"^\s*((re|fw|fwd|aw|wg|sv|vs|tr|tl|rv|antw|trả lời|tra loi|chuyển tiếp|chuyen tiep|balas)"
+    r"\s*(\[\d+\])?\s*[:：]\s*)+", re.IGNORECASE)
+"""Reply and forward prefixes of mail clients, stacked or not (Outlook's in Vietnamese, also
+unaccented, Spanish "RV", Dutch "Antw", the full-width colon of CJK clients)."""
 
 
 def ref_token(thread_id: int) -> str:
