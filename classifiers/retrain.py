@@ -10,7 +10,8 @@ One run (``triage train``, the daemon's scheduled retraining, the admin page):
    does not lose against the same data without them on both held-out sets;
 4. choose the per-language review thresholds (:func:`classifiers.training.choose_thresholds`);
 5. register the version with the data it saw, and activate it only if it does not lose
-   against the active version on both held-out sets.
+   against the active version (the bundled model while no registered one is) on both
+   held-out sets.
 """
 
 from __future__ import annotations
@@ -298,6 +299,9 @@ def train_version(registry: ModelRegistry, data: TrainingData, *, holdout_share:
         raise ClassifierError("the test set is empty; raise classifier.gate_holdout_share "
                               "or set classifier.gate_data")
     active_row = registry.active_row()
+    if active_row is None:  # the bundled model is in use: a new version must not lose to it
+        bundled = registry.bundled()
+        active_row = bundled if bundled["path"] else None
     active = (active_row["path"], active_row["sha256"]) if active_row else None
     args = (p, active, registry.models_dir)
     kwargs: dict[str, Any] = {"tolerances": tolerances, "targets": targets}

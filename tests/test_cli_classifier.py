@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import csv
+import shutil
 from dataclasses import replace
 from pathlib import Path
 
@@ -95,6 +96,25 @@ def test_gate_keeps_a_better_active_model(registry: ModelRegistry,
     lenient = train_version(registry, TrainingData(broken, gate_examples=held),
                             tolerances=Tolerances(real=1.0, corpus=1.0))
     assert lenient.activated and registry.active_row()["version"] == lenient.model.version
+
+
+def test_gate_compares_with_the_bundled_model_while_it_is_in_use(
+        registry: ModelRegistry, model_path: Path) -> None:
+    """No registered version active: the bundled model is the one a new version must not lose
+    to (before, a new version passed the gate unseen and replaced it)."""
+    registry.models_dir.mkdir(parents=True, exist_ok=True)
+    for f in model_path.parent.glob(model_path.stem + ".*"):  # the session's bundled model
+        shutil.copy(f, registry.models_dir / f.name)
+    assert registry.active_row() is None and registry.bundled()["path"]
+    corpus = load_corpus()
+    _, held = split_holdout(corpus, 0.15)
+    shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
+    broken = [replace(e, label=shift[e.label]) for e in corpus]
+    out = train_version(registry, TrainingData(broken, gate_examples=held))
+    assert not out.activated and out.active_version == "bundled"
+    assert out.candidate_f1 < out.active_f1  # type: ignore[operator]
+    assert "vs active bundled" in out.explanation and "fails the gate" in out.explanation
+    assert registry.active_row() is None  # the bundled model stays in use
 
 
 def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
