@@ -1,6 +1,8 @@
 """The PostgreSQL server's CPU seconds as the store and burst benchmarks count them (#19): the
 postmaster, its live children and the children it already reaped, nothing else. Read from a
-fake /proc, so the figures are exact."""
+fake /proc, so the figures are exact.
+Nothing here measures time: the /proc stat files are written by the test, and the
+assertions check the tick arithmetic and the table's columns."""
 
 from __future__ import annotations
 

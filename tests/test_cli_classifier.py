@@ -80,14 +80,20 @@ def test_holdout_split_is_stable_and_disjoint() -> None:
     assert not {e.text for e in a_held} & {e.text for e in a_train}
 
 
+def shifted_corpus() -> tuple[list, list]:
+    """The corpus with every label moved to the next one (a model that must lose the gate),
+    and the shipped test set it is gated on."""
+    corpus = load_corpus()
+    _, held = split_holdout(corpus, 0.15)
+    shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
+    return [replace(e, label=shift[e.label]) for e in corpus], held
+
+
 def test_gate_keeps_a_better_active_model(registry: ModelRegistry,
                                           classifier: TriageClassifier) -> None:
     registry.register(copy_model(classifier, "good"), {})
     registry.activate("good")
-    corpus = load_corpus()
-    _, held = split_holdout(corpus, 0.15)
-    shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
-    broken = [replace(e, label=shift[e.label]) for e in corpus]
+    broken, held = shifted_corpus()
     out = train_version(registry, TrainingData(broken, gate_examples=held))
     assert not out.activated and out.active_version == "good"
     assert out.candidate_f1 < out.active_f1  # type: ignore[operator]
@@ -106,10 +112,7 @@ def test_gate_compares_with_the_bundled_model_while_it_is_in_use(
     for f in model_path.parent.glob(model_path.stem + ".*"):  # the session's bundled model
         shutil.copy(f, registry.models_dir / f.name)
     assert registry.active_row() is None and registry.bundled()["path"]
-    corpus = load_corpus()
-    _, held = split_holdout(corpus, 0.15)
-    shift = {lab: LABELS[(i + 1) % len(LABELS)] for i, lab in enumerate(LABELS)}
-    broken = [replace(e, label=shift[e.label]) for e in corpus]
+    broken, held = shifted_corpus()
     out = train_version(registry, TrainingData(broken, gate_examples=held))
     assert not out.activated and out.active_version == "bundled"
     assert out.candidate_f1 < out.active_f1  # type: ignore[operator]
