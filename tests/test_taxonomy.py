@@ -99,15 +99,6 @@ RULES: tuple[Rule, ...] = (
     _rule("advice words: 'ok sana kaso' / 'dung mua'", "complaint",
           r"^(ok(ay)?|maganda|ganda|ayos)( na)? sana\b[^.!?\n]{0,60}\bkaso\b|"
           r"\bkhuyen (moi nguoi|ae|cac ban|ca nha) (dung|dung nen|khong nen) mua\b"),
-    # Borderline: goods that arrived damaged, incomplete or wrong, with an ask to put them right
-    # (exchange, send the missing part, refund) and nothing to troubleshoot, are a complaint, also
-    # when asked politely (Vietnamese, session 11 audit; 'dat nham' is the buyer's own mistake).
-    _rule("borderline: arrived damaged, put it right (vi)", "complaint",
-          r"\b(nhan (hang|duoc|ve)|nhan [\w ]{1,20} bi|giao (toi|den|ve|thieu)|hang (giao|nhan))\b"
-          r"[^?\n]{0,60}\b(bi (mop|vo|nut|tray|be|gay|rach|cong|me|ri|xuoc|thieu)|vo san|thieu|"
-          r"sai (mau|size)|khong sang)\b[^\n]{0,80}\b(doi|gui bu|gui them|"
-          r"gui (giup|lai)[^.?!\n]{0,30}\bkhac|hoan tien|tra hang|gui tra)\b",
-          r"\b(neu|dat nham|van tot)\b"),
     _rule("borderline: only told to wait", "complaint",
           r"\b(only|just|keep|kept) (tell|telling|told) me to wait\b|"
           r"\bcuma (bilang|suruh) (sabar|nunggu|tunggu)\b|\bchi bao (cho|doi)\b|"
@@ -138,11 +129,10 @@ def test_corpus_rows_matching_a_rule_carry_its_label(rule: Rule, corpus: list[Ex
 def test_rule_check_finds_a_mislabelled_row() -> None:
     rows = [Example("your app crashes at checkout, terrible!", "complaint", "en"),
             Example("hư sau 2 ngày, phí tiền", "technical_issue", "vi"),
-            Example("salamat po", "request", "tl"),
-            Example("Ly giao tới bị mẻ 1 cái, shop gửi bù giúp mình nhé.", "request", "vi")]
+            Example("salamat po", "request", "tl")]
     found = {r.name for r in RULES for _ in violations(r, rows)}
     assert {"tie-break 1: app or site crash", "borderline: waste of money",
-            "tie-break 5: only thanks", "borderline: arrived damaged, put it right (vi)"} <= found
+            "tie-break 5: only thanks"} <= found
 
 
 # Hand-written examples: (language, text, label the taxonomy gives).
@@ -198,10 +188,8 @@ EXAMPLES: tuple[tuple[str, str, str], ...] = (
     ("vi", "Ứng dụng báo lỗi 1002 khi mở trang chuyển khoản, nhờ kiểm tra giúp.",
      "technical_issue"),
     ("vi", "cach doi so dien thoai nhan OTP tren app la gi vay ad", "request"),
-    # Arrived damaged with an ask to exchange: complaint by the taxonomy's goods rule, however
-    # polite (the session 11 audit; it was 'request' by an older corpus convention).
     ("vi", "Shop ơi bình giữ nhiệt giao tới bị móp nắp, shop đổi giúp mình cái khác nhé.",
-     "complaint"),
+     "request"),
     ("vi", "Bình giữ nhiệt lại móp nắp, lần thứ hai rồi đó shop. Chán thật.", "complaint"),
     # Indonesian, chat slang included.
     ("id", "aplikasinya force close terus pas checkout, parah banget!", "technical_issue"),
