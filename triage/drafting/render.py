@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 
 import reply_templates
 from triage.clock import Clock, SystemClock
-from triage.drafting.address import find_address, salutation, you_word
+from triage.drafting.address import find_address, known_name, salutation, you_word
 from triage.drafting.context import (
     clean_subject,
     first_name_guess,
@@ -158,9 +158,10 @@ def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
                        language, req.channel)
 
 
-def _salutation(address: Lazy, first: Lazy, language: str, channel: str) -> str:
-    """:func:`salutation` of the (lazy) address and first name."""
-    return salutation(address.get(), first.get(), language, channel)
+def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
+                display_name: str) -> str:
+    """:func:`salutation` of the (lazy) address and first name, and the name as written."""
+    return salutation(address.get(), first.get(), language, channel, known_name(display_name))
 
 
 def _you(address: Lazy, language: str, channel: str) -> str:
@@ -390,7 +391,8 @@ class Renderer:
             "situation": situation,
             "topic": topic,
             "promise": promise,
-            "salutation": Lazy(_salutation, address, first, template_language, req.channel),
+            "salutation": Lazy(_salutation, address, first, template_language, req.channel,
+                               req.sender_name),
             "you": Lazy(_you, address, template_language, req.channel),
             "honorific": Lazy(_honorific, address),
             "thread": req.thread,
