@@ -43,7 +43,14 @@ from triage.drafting.context import (
 from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
-from triage.drafting.promises import Promise, Refreshed, promise_for, refresh_promise
+from triage.drafting.promises import (
+    OWN_THE_WAIT,
+    Promise,
+    Refreshed,
+    is_overdue,
+    promise_for,
+    refresh_promise,
+)
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -153,9 +160,11 @@ def _tech_details(req: DraftRequest) -> TechDetails:
 
 def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
              language: str) -> Promise:
-    """The promise a draft for ``req`` in ``situation`` makes as of ``now``."""
+    """The promise a draft for ``req`` in ``situation`` makes as of ``now`` (near, after an
+    apology, once the message is past its deadline, unless the template owns the wait)."""
     return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
-                       language, req.channel)
+                       language, req.channel, overdue=is_overdue(req.due_at, now),
+                       apologise=situation not in OWN_THE_WAIT)
 
 
 def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
@@ -426,17 +435,21 @@ class Renderer:
 
     def refresh(self, text: str, *, situation: str, language: str, channel: str,
                 now: datetime | None = None, category: str = "request",
-                needs_review: bool = False) -> Refreshed:
+                needs_review: bool = False, due_at: datetime | None = None) -> Refreshed:
         """Say a stored draft's promise anew as of ``now`` and list past times it states.
 
         For the review service: call it when an agent opens a draft (show ``.text`` and
         ``.warnings``) and again on approval (send ``.text``; ask the agent to confirm while
         ``.warnings`` is not empty). ``situation``, ``language`` and ``channel`` are the
-        draft's (``drafts.situation``, ``drafts.language``, the message's channel).
+        draft's (``drafts.situation``, ``drafts.language``, the message's channel);
+        ``due_at`` the message's unmet first-response deadline (past it, the promise is the
+        overdue one: near, after an apology).
         """
-        return refresh_promise(text, promise_policy(situation, category, needs_review),
-                               now or self.clock.now(), self.zone_for(language), language,
-                               channel)
+        now = now or self.clock.now()
+        return refresh_promise(text, promise_policy(situation, category, needs_review), now,
+                               self.zone_for(language), language, channel,
+                               overdue=is_overdue(due_at, now),
+                               apologise=situation not in OWN_THE_WAIT)
 
     @staticmethod
     def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:
