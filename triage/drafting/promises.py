@@ -106,10 +106,10 @@ _SENTENCES: dict[tuple[str, str], dict[str, str]] = {
     ("tl", "social"): {"day_part": "Magbibigay po kami ng update {when}.",
                        "when_done": "Sasabihan po namin kayo agad kapag tapos na."},
 }
-OWN_THE_WAIT = frozenset({"follow_up", "refund"})
+OWN_THE_WAIT = frozenset({"follow_up", "refund", "still_open"})
 """Situations whose templates already apologise for the wait ("sorry you've had to write to
-us again", "sorry you're still waiting for your refund"): their overdue promise comes
-without a second apology."""
+us again", "sorry you're still waiting for your refund", "sorry this still isn't sorted
+out"): their overdue promise comes without a second apology."""
 # the apology an overdue message's day-part promise opens with
 _LATE: dict[tuple[str, str], str] = {
     ("en", "email"): "Sorry to keep you waiting.",

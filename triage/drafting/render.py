@@ -59,6 +59,7 @@ from triage.drafting.situations import (
     detect_situation,
     promise_policy,
     situation_and_topic,
+    still_open_topic,
 )
 from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.drafting.template_files import InliningLoader, ThrottledFiles
@@ -154,8 +155,10 @@ def _first_amount(found: FactExtraction) -> Any:
 
 
 def _tech_details(req: DraftRequest) -> TechDetails:
-    """The technical details of ``req``'s subject and text."""
-    return detect_tech_details(f"{req.subject}\n{req.text}", req.attachment_types)
+    """The technical details of ``req``'s subject and text, then of the customer's earlier
+    messages in the thread (what the conversation already told us is not asked again)."""
+    return detect_tech_details(req.thread.told(f"{req.subject}\n{req.text}"),
+                               (*req.attachment_types, *req.thread.earlier_attachments))
 
 
 def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
@@ -319,8 +322,12 @@ class Renderer:
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
             return chosen, ""
-        return situation_and_topic(req.text, req.subject, req.language, req.category,
-                                   req.thread, req.attachment_types, **self._model())
+        situation, topic = situation_and_topic(req.text, req.subject, req.language,
+                                               req.category, req.thread, req.attachment_types,
+                                               **self._model())
+        still = still_open_topic(req.text, req.subject, req.language, req.category,
+                                 req.thread, situation, **self._model())
+        return ("still_open", still) if still else (situation, topic)
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
         """Return the template ``req`` is drafted with; raises TemplateError when none fits.
@@ -358,7 +365,7 @@ class Renderer:
         Lazy` ones, computed when the template first reads them (a suggestion's reply never
         reads the order number or the technical details)."""
         if facts is None:
-            found = FactExtraction(req.text, req.language)
+            found = FactExtraction(req.thread.told(req.text), req.language)
             facts_value: Any = Lazy(found.facts)
             order: Any = Lazy(_first_number, found, 0)
             ticket: Any = Lazy(_first_number, found, 1)
