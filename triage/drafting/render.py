@@ -326,7 +326,8 @@ class Renderer:
                                                req.category, req.thread, req.attachment_types,
                                                **self._model())
         still = still_open_topic(req.text, req.subject, req.language, req.category,
-                                 req.thread, situation, **self._model())
+                                 req.thread, situation, **self._model()) \
+            if req.thread.earlier and req.thread.replied_before else ""
         return ("still_open", still) if still else (situation, topic)
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
