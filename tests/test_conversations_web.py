@@ -153,6 +153,27 @@ def test_sent_reply_is_credited_shown_and_meets_the_deadline(demo: App) -> None:
     assert "ann" in rep["agents"] and "(unknown)" not in rep["agents"]
 
 
+def test_a_breached_draft_apologises_and_its_promise_holds_while_true(demo: App) -> None:
+    """Opened after its deadline, a draft's promise is the near one after an apology, and
+    opening it again an hour later says the same (it used to slide later each time)."""
+    from triage.drafting.promises import OWN_THE_WAIT
+
+    promised = [int(r["id"]) for r in demo.store.export_rows()
+                if "We'll get back to you" in (r.get("draft") or "")]
+    mid = next(m for m in promised
+               if demo.store.drafts.current(m)["situation"] not in OWN_THE_WAIT)
+    msg, draft = demo.store.message(mid), demo.store.drafts.current(mid)
+    due = demo.store.queue.deadline(mid)["due_at"]
+    zone = demo.review.renderer.zone_for("en")
+    nine = (due + timedelta(days=1)).astimezone(zone).replace(hour=9, minute=0)
+    demo.clock.set(nine.astimezone(UTC))
+    first = demo.review.fresh_promise(msg, draft)
+    assert first is not None and "Sorry to keep you waiting." in first.text
+    assert "this morning" in first.promise.sentence  # 11:00 leaves two hours before noon
+    demo.clock.set((nine + timedelta(minutes=50)).astimezone(UTC))
+    assert demo.review.fresh_promise(msg, draft).text == first.text
+
+
 def test_no_reply_promises_a_time_that_has_passed(demo: App) -> None:
     from triage.drafting.promises import stated_time_warnings
 

@@ -146,6 +146,32 @@ def test_tech_details_say_what_to_ask(text: str, device: str, version: str, erro
     assert t.missing == missing
 
 
+@pytest.mark.parametrize("text,device", [
+    # the whole model name, in the four languages' sentences
+    ("still no OTP on my Xiaomi Redmi Note 12, please help", "Xiaomi Redmi Note 12"),
+    ("I use an iPhone 15 Pro Max and it crashes", "iPhone 15 Pro Max"),
+    ("Galaxy S23+ shows an error", "Galaxy S23+"),
+    ("google pixel 8 pro, app version 2.1", "google pixel 8 pro"),
+    ("Mã OTP không về máy Xiaomi Redmi Note 12 Pro 5G của em", "Xiaomi Redmi Note 12 Pro 5G"),
+    ("em dùng iphone 13 pro max bị lỗi", "iphone 13 pro max"),
+    ("pakai OPPO Reno8 T, kode OTP tidak masuk", "OPPO Reno8 T"),
+    ("HP saya vivo Y36 tidak bisa login", "vivo Y36"),
+    ("Samsung Galaxy A54 hindi po dumarating ang OTP", "Samsung Galaxy A54"),
+    ("Infinix Hot 30 po, walang signal", "Infinix Hot 30"),
+    ("Samsung Galaxy Z Fold5 crashes", "Samsung Galaxy Z Fold5"),
+    # ... and nothing of the sentence after it
+    ("Xiaomi khong nhan duoc ma OTP", "Xiaomi"),
+    ("oppo ko vao duoc app", "oppo"),
+    ("sa iPhone 15 po ayaw mag-login", "iPhone 15"),
+    ("my Xiaomi 13 I can't log in", "Xiaomi 13"),
+    ("iPhone 15 128GB, the app closes", "iPhone 15"),
+    ("on my Samsung. Please help", "Samsung"),
+    ("website shows error 500 on my windows 11 laptop", "laptop"),
+])
+def test_device_names_are_whole_models(text: str, device: str) -> None:
+    assert detect_tech_details(text).device == device
+
+
 # ------------------------------------------------- shortcuts change no result
 
 _SHORTCUT_TEXTS = [

@@ -94,6 +94,19 @@ def test_unsure_candidates_are_untouched_model_labelled_mail(any_store: Store) -
     assert len(any_store.learning.unsure_candidates(limit=2)) == 2
 
 
+def test_a_reclassified_draft_is_the_pipelines_and_the_agent_updated_it(
+        any_store: Store) -> None:
+    """The store records every reclassification's new draft as drafted by the pipeline (the
+    situation is detected as processing detects it) and updated by the agent who asked."""
+    [mid] = ingest(any_store, dict(msgid="<r@x>", subject="r", body="body r"))
+    any_store.save_processing(mid, cl("complaint", {"complaint": 0.9, "request": 0.1}),
+                              NOW + timedelta(hours=1), "p", DRAFT)
+    relabel(any_store, mid, "request", "ann", "complaint")
+    draft = any_store.drafts.current(mid)
+    assert (draft["drafted_by"], draft["updated_by"]) == ("triage", "ann")
+    assert draft["template"] == "request.email.j2"
+
+
 def test_labelled_outcomes_pair_the_models_label_with_the_agents_newest(
         any_store: Store) -> None:
     one, two, three, unlabelled = ingest(

@@ -178,3 +178,69 @@ def test_past_times_are_warned_about(language: str, text: str) -> None:
 ])
 def test_future_times_and_other_numbers_are_fine(language: str, text: str) -> None:
     assert not stated_time_warnings(text, language, local(4, 16), JAKARTA), text
+
+
+# ---------------------------------------------------------- overdue: near, stable, sorry
+# session 11's walk-through: a breached draft's promise was computed again from now plus the
+# situation's 8 hours at every showing, so it slid from "this evening" to "tomorrow morning"
+# while the customer was already waiting past our deadline
+LATE_WORDS = {"en": "Sorry to keep you waiting.",
+              "vi": ("Chúng tôi thành thật xin lỗi vì sự chậm trễ này.",
+                     "Bên em thành thật xin lỗi vì sự chậm trễ này ạ."),
+              "id": ("Mohon maaf atas keterlambatan balasan kami.",
+                     "Mohon maaf sudah menunggu lama ya."),
+              "tl": "Pasensya na po sa paghihintay."}
+
+
+def _late(language: str, channel: str) -> str:
+    words = LATE_WORDS[language]
+    return words if isinstance(words, str) else words[channel == "social"]
+
+
+@pytest.mark.parametrize("language", ["en", "vi", "id", "tl"])
+@pytest.mark.parametrize("channel", ["email", "social"])
+def test_an_overdue_promise_is_near_and_stays_put_while_it_is_true(language: str,
+                                                                    channel: str) -> None:
+    from triage.drafting.promises import OVERDUE_LEAD
+
+    tz = ZoneInfo(SEA_ZONES.get(language, "Asia/Singapore"))
+    policy = day_part_within(8)
+    shows = [datetime(2026, 12, 4, 9, 0, tzinfo=tz) + timedelta(minutes=30 * i)
+             for i in range(20)]  # 09:00 to 18:30 for the customer, the deadline long past
+    text = "x\n" + promise_for(policy, shows[0], tz, language, channel, overdue=True).sentence
+    before = None
+    for now in shows:
+        shown = refresh_promise(text, policy, now, tz, language, channel, overdue=True)
+        until = shown.promise.until
+        assert until is not None and now + OVERDUE_LEAD <= until <= now + timedelta(hours=8)
+        assert shown.promise.sentence in shown.text and _late(language, channel) in shown.text
+        assert shown.text.count(_late(language, channel)) == 1
+        assert not shown.warnings
+        if before is not None and before.until > now + OVERDUE_LEAD:
+            assert shown.text == text, (now, before.sentence, shown.promise.sentence)
+        text, before = shown.text, shown.promise
+
+
+@pytest.mark.parametrize("language", ["en", "vi", "id", "tl"])
+def test_a_draft_opened_after_its_deadline_apologises_and_promises_the_near_time(
+        language: str) -> None:
+    tz = ZoneInfo(SEA_ZONES.get(language, "Asia/Singapore"))
+    renderer = Renderer(customer_timezone="Asia/Singapore", language_timezones=SEA_ZONES)
+    written, due = datetime(2026, 12, 4, 9, 0, tzinfo=tz), datetime(2026, 12, 4, 11, 0, tzinfo=tz)
+    req = DraftRequest(category="technical_issue", channel="email", language=language,
+                       subject="x", text="x", sender="c@example.com", sender_name="",
+                       thread_id=5, due_at=due, situation="app_error", now=written)
+    on_time = renderer.render(req).text
+    assert _late(language, "email") not in on_time
+    opened = renderer.refresh(on_time, situation="app_error", language=language,
+                              channel="email", now=due + timedelta(hours=2), due_at=due)
+    assert opened.changed and _late(language, "email") in opened.text
+    assert opened.promise.until == datetime(2026, 12, 4, 17, 0, tzinfo=tz)  # 13:00 + 2 h
+    # drafted again (a switch, a reclassification) at 14:00: the same words
+    again = renderer.render(DraftRequest(**{**req.__dict__, "now": due + timedelta(hours=3)}))
+    assert opened.promise.sentence in again.text
+    # a follow-up or a refund already owns the wait: no second apology
+    for situation in ("follow_up", "refund"):
+        chased = renderer.render(DraftRequest(**{**req.__dict__, "situation": situation,
+                                                 "now": due + timedelta(hours=2)}))
+        assert _late(language, "email") not in chased.text

@@ -152,10 +152,15 @@ class ThreadContext:
 
     ``replied_before``: we answered in this thread before (so this is a next response).
     ``unanswered``: the customer's messages since our last reply, this one included.
+    ``earlier`` and ``earlier_attachments``: the texts of the customer's earlier messages in the
+    thread (oldest first) and their attachments' MIME types, so a next draft knows what the
+    conversation already said (the device, the order number, the error) and what it was about.
     """
 
     replied_before: bool = False
     unanswered: int = 1
+    earlier: tuple[str, ...] = ()
+    earlier_attachments: tuple[str, ...] = ()
 
 
 # ---- threading: what the store reads for ``triage.mail.threads`` and what it decides ----

@@ -106,7 +106,8 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
         row, category=cl.category, language=cl.language, due_at=plan.due_at,
         needs_review=cl.needs_review, situation=situation, now=now,
         thread=ThreadFacts(replied_before=context.replied_before,
-                           unanswered=context.unanswered)))
+                           unanswered=context.unanswered, earlier=context.earlier,
+                           earlier_attachments=context.earlier_attachments)))
     return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                      priority=plan.priority)
 

@@ -231,17 +231,54 @@ def find_address(display_name: str, text: str = "", language: str = "") -> Addre
     return Address()
 
 
-def salutation(address: Address, first_name: str, language: str, channel: str) -> str:
+@lru_cache(maxsize=4096)  # a mailbox's senders write again and again
+def known_name(display_name: str) -> str:
+    """Return the customer's name as they wrote it, without honorifics, when it is safe to
+    greet with (:func:`first_name_guess` finds a given name in it), else ''.
+
+    At most four words; a name written all in capitals or all in lower case is capitalised
+    ("PHAM QUOC HUY" -> "Pham Quoc Huy").
+    """
+    if not first_name_guess(display_name or ""):
+        return ""
+    tokens = [t.strip(".,") for t in unicodedata.normalize("NFC", display_name).split()]
+    tokens = [t for t in tokens if t and any(ch.isalpha() for ch in t)]
+    while tokens and _canonical(tokens[0]):
+        tokens = tokens[1:]
+    if not tokens or len(tokens) > 4:
+        return ""
+    return " ".join(t[:1].upper() + t[1:].lower() if t.isupper() or t.islower() else t
+                    for t in tokens)
+
+
+def _vi_chat_name(full: str, first_name: str) -> str:
+    """The name a Vietnamese chat reply uses after "Quý khách": the given name of a
+    family-name-first name ("Phạm Quốc Huy" -> "Huy"; two words when the last is also a
+    pronoun: "Hoàng Minh Anh" -> "Minh Anh"), else the first name, else the whole name."""
+    tokens = full.split()
+    if len(tokens) >= 2 and _plain(tokens[0]) in _VI_SURNAMES:
+        return _vi_given(tokens[1:]) or full
+    return first_name or full
+
+
+def salutation(address: Address, first_name: str, language: str, channel: str,
+               full_name: str = "") -> str:
     """Return the name to greet with, honorific included where one was given, or ''.
 
     ``Ibu Siti`` / ``Kak Siti`` (Indonesian email / social), ``chị Lan``, ``Ma'am Joy``,
-    ``Mr Tan``, ``Ann``. Never a slash form: without an honorific, Vietnamese and Indonesian
-    email greet without a name (the template says "Quý khách", "Bapak/Ibu").
+    ``Mr Tan``, ``Ann``. Never a slash form: without an honorific, Vietnamese greets with
+    "Quý khách" and the name (``Quý khách Phạm Quốc Huy`` in email, ``Quý khách Huy`` in a
+    chat) and Indonesian email with the name alone (``Siti Rahma``); ``full_name`` is the name
+    as written (:func:`known_name`), '' when it is not known, and then they greet without a
+    name (the template says "Quý khách", "Bapak/Ibu").
     """
     hon, name = address.honorific, address.name
     if language == "vi":
         if hon in ("anh", "chị", "cô", "chú", "bác"):
             return f"{hon} {name}".strip()
+        if full_name:
+            return "Quý khách " + (full_name if channel == "email"
+                                   else _vi_chat_name(full_name, first_name))
         return ""
     if language == "id":
         if channel == "social":
@@ -252,7 +289,7 @@ def salutation(address: Address, first_name: str, language: str, channel: str) -
             return f"Bapak {name}".strip()
         if hon in ("Mrs", "Ms", "Ma'am"):
             return f"Ibu {name}".strip()
-        return ""
+        return full_name
     if language == "tl":
         if hon in ("Sir", "Ma'am") and (name or first_name):
             return f"{hon} {name or first_name}"

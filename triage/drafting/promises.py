@@ -11,6 +11,14 @@ Each situation (see :mod:`triage.drafting.situations`) declares a :class:`Promis
   morning, so a promise never names a time past midnight; it is computed from ``now``, so it
   is never in the past.
 
+A message already past its first-response deadline (**overdue**) gets an honest, near promise
+instead: the first day part that still leaves :data:`OVERDUE_LEAD` of work (whatever the
+situation would need otherwise), said after an apology for the wait ("Sorry to keep you
+waiting. We'll get back to you this afternoon."). Being a ceiling of ``now + lead``, it stays
+the same on every showing, approval and redraft until less than the lead is left of it, and
+then moves on by one day part, never further: it no longer slides later each time the draft is
+shown, and it is still true when sent.
+
 The sentence is rendered by Python (:attr:`Promise.sentence`), the same words every time for a
 language and channel, so that :func:`refresh_promise` can find it again in a draft and say it
 anew when the draft is opened or approved hours later, and :func:`stated_time_warnings` can tell
@@ -43,6 +51,11 @@ class PromisePolicy:
     kind: PromiseKind = "none"
     within: timedelta = timedelta(0)
 
+
+OVERDUE_LEAD = timedelta(hours=2)
+"""The work an overdue message's promise leaves room for: the team is already late, so the
+update comes in the nearest day part that leaves this much time (not the hours the situation
+needs when on time)."""
 
 NO_PROMISE = PromisePolicy("none")
 WHEN_DONE = PromisePolicy("when_done")
@@ -92,6 +105,21 @@ _SENTENCES: dict[tuple[str, str], dict[str, str]] = {
                       "when_done": "Sasabihan po namin kayo agad kapag tapos na."},
     ("tl", "social"): {"day_part": "Magbibigay po kami ng update {when}.",
                        "when_done": "Sasabihan po namin kayo agad kapag tapos na."},
+}
+OWN_THE_WAIT = frozenset({"follow_up", "refund", "still_open"})
+"""Situations whose templates already apologise for the wait ("sorry you've had to write to
+us again", "sorry you're still waiting for your refund", "sorry this still isn't sorted
+out"): their overdue promise comes without a second apology."""
+# the apology an overdue message's day-part promise opens with
+_LATE: dict[tuple[str, str], str] = {
+    ("en", "email"): "Sorry to keep you waiting.",
+    ("en", "social"): "Sorry to keep you waiting.",
+    ("vi", "email"): "Chúng tôi thành thật xin lỗi vì sự chậm trễ này.",
+    ("vi", "social"): "Bên em thành thật xin lỗi vì sự chậm trễ này ạ.",
+    ("id", "email"): "Mohon maaf atas keterlambatan balasan kami.",
+    ("id", "social"): "Mohon maaf sudah menunggu lama ya.",
+    ("tl", "email"): "Pasensya na po sa paghihintay.",
+    ("tl", "social"): "Pasensya na po sa paghihintay.",
 }
 # words that make the next time or date a promise ("by Friday", "trước ngày 4/12")
 _PROMISE_WORDS = {
@@ -157,23 +185,35 @@ def day_part_words(until: datetime, part: str, now_local: datetime, language: st
 
 
 def promise_for(policy: PromisePolicy, now: datetime, tz: ZoneInfo, language: str,
-                channel: str = "email") -> Promise:
+                channel: str = "email", *, overdue: bool = False,
+                apologise: bool = True) -> Promise:
     """Return what a draft written at ``now`` (aware) may promise under ``policy``.
 
     The words are in ``language`` (English for a language without its own words) and the
-    register of ``channel``; the time is in ``tz``.
+    register of ``channel``; the time is in ``tz``. ``overdue``: the message is past its
+    first-response deadline, so a day-part promise leaves only :data:`OVERDUE_LEAD` of work
+    and (with ``apologise``) opens with an apology for the wait.
     """
     lang = _lang(language)
-    sentences = _SENTENCES.get((lang, channel)) or _SENTENCES[(lang, "email")]
+    key = (lang, channel) if (lang, channel) in _SENTENCES else (lang, "email")
+    sentences = _SENTENCES[key]
     if policy.kind == "none":
         return Promise("none")
     if policy.kind == "when_done":
         return Promise("when_done", sentence=sentences["when_done"])
+    within = min(policy.within, OVERDUE_LEAD) if overdue else policy.within
     now_local = now.astimezone(tz)
-    until, part = round_to_day_part(now_local + policy.within)
+    until, part = round_to_day_part(now_local + within)
     when = day_part_words(until, part, now_local, lang)
-    return Promise("day_part", when=when, sentence=sentences["day_part"].format(when=when),
-                   until=until)
+    sentence = sentences["day_part"].format(when=when)
+    if overdue and apologise:
+        sentence = f"{_LATE[key]} {sentence}"
+    return Promise("day_part", when=when, sentence=sentence, until=until)
+
+
+def is_overdue(due_at: datetime | None, now: datetime) -> bool:
+    """True when a message with first-response deadline ``due_at`` is past it at ``now``."""
+    return due_at is not None and due_at <= now
 
 
 # --------------------------------------------------------------- refresh and warnings
@@ -195,10 +235,13 @@ _OLD_HEADS: dict[tuple[str, str], tuple[str, ...]] = {
 
 
 def _sentence_pattern(lang: str, channel: str) -> re.Pattern[str]:
+    """The day-part sentence of ``lang`` and ``channel`` in any of its forms, with the
+    overdue apology in front of it or not."""
     key = (lang, channel) if (lang, channel) in _SENTENCES else (lang, "email")
     head, _, tail = _SENTENCES[key]["day_part"].partition("{when}")
     heads = "|".join(re.escape(h) for h in (head, *_OLD_HEADS.get(key, ())))
-    return re.compile(f"(?:{heads})(?:{_when_pattern(lang)})" + re.escape(tail))
+    late = f"(?:{re.escape(_LATE[key])} )?"
+    return re.compile(f"{late}(?:{heads})(?:{_when_pattern(lang)})" + re.escape(tail))
 
 
 @dataclass(frozen=True)
@@ -212,16 +255,18 @@ class Refreshed:
 
 
 def refresh_promise(text: str, policy: PromisePolicy, now: datetime, tz: ZoneInfo,
-                    language: str, channel: str = "email") -> Refreshed:
+                    language: str, channel: str = "email", *, overdue: bool = False,
+                    apologise: bool = True) -> Refreshed:
     """Say the draft's day-part promise anew as of ``now``; warn about any time already past.
 
     Finds the promise sentence this module wrote (in any of its day-part forms) and replaces
     it with the one :func:`promise_for` gives now; text an agent wrote is never rewritten. Then
     :func:`stated_time_warnings` looks at the result. Call it when a draft is opened and again
-    when it is approved.
+    when it is approved. ``overdue`` and ``apologise`` as for :func:`promise_for`: a draft
+    written on time and opened after the deadline gets the apology and the near promise.
     """
     lang = _lang(language)
-    promise = promise_for(policy, now, tz, lang, channel)
+    promise = promise_for(policy, now, tz, lang, channel, overdue=overdue, apologise=apologise)
     new = text
     if promise.kind == "day_part":
         new = _sentence_pattern(lang, channel).sub(lambda _m: promise.sentence, text)

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 
 import reply_templates
 from triage.clock import Clock, SystemClock
-from triage.drafting.address import find_address, salutation, you_word
+from triage.drafting.address import find_address, known_name, salutation, you_word
 from triage.drafting.context import (
     clean_subject,
     first_name_guess,
@@ -43,7 +43,14 @@ from triage.drafting.context import (
 from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
-from triage.drafting.promises import Promise, Refreshed, promise_for, refresh_promise
+from triage.drafting.promises import (
+    OWN_THE_WAIT,
+    Promise,
+    Refreshed,
+    is_overdue,
+    promise_for,
+    refresh_promise,
+)
 from triage.drafting.situations import (
     GENERAL,
     SITUATIONS,
@@ -52,6 +59,7 @@ from triage.drafting.situations import (
     detect_situation,
     promise_policy,
     situation_and_topic,
+    still_open_topic,
 )
 from triage.drafting.techdetails import TechDetails, detect_tech_details
 from triage.drafting.template_files import InliningLoader, ThrottledFiles
@@ -147,20 +155,25 @@ def _first_amount(found: FactExtraction) -> Any:
 
 
 def _tech_details(req: DraftRequest) -> TechDetails:
-    """The technical details of ``req``'s subject and text."""
-    return detect_tech_details(f"{req.subject}\n{req.text}", req.attachment_types)
+    """The technical details of ``req``'s subject and text, then of the customer's earlier
+    messages in the thread (what the conversation already told us is not asked again)."""
+    return detect_tech_details(req.thread.told(f"{req.subject}\n{req.text}"),
+                               (*req.attachment_types, *req.thread.earlier_attachments))
 
 
 def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
              language: str) -> Promise:
-    """The promise a draft for ``req`` in ``situation`` makes as of ``now``."""
+    """The promise a draft for ``req`` in ``situation`` makes as of ``now`` (near, after an
+    apology, once the message is past its deadline, unless the template owns the wait)."""
     return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
-                       language, req.channel)
+                       language, req.channel, overdue=is_overdue(req.due_at, now),
+                       apologise=situation not in OWN_THE_WAIT)
 
 
-def _salutation(address: Lazy, first: Lazy, language: str, channel: str) -> str:
-    """:func:`salutation` of the (lazy) address and first name."""
-    return salutation(address.get(), first.get(), language, channel)
+def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
+                display_name: str) -> str:
+    """:func:`salutation` of the (lazy) address and first name, and the name as written."""
+    return salutation(address.get(), first.get(), language, channel, known_name(display_name))
 
 
 def _you(address: Lazy, language: str, channel: str) -> str:
@@ -309,8 +322,13 @@ class Renderer:
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
             return chosen, ""
-        return situation_and_topic(req.text, req.subject, req.language, req.category,
-                                   req.thread, req.attachment_types, **self._model())
+        situation, topic = situation_and_topic(req.text, req.subject, req.language,
+                                               req.category, req.thread, req.attachment_types,
+                                               **self._model())
+        still = still_open_topic(req.text, req.subject, req.language, req.category,
+                                 req.thread, situation, **self._model()) \
+            if req.thread.earlier and req.thread.replied_before else ""
+        return ("still_open", still) if still else (situation, topic)
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
         """Return the template ``req`` is drafted with; raises TemplateError when none fits.
@@ -348,7 +366,7 @@ class Renderer:
         Lazy` ones, computed when the template first reads them (a suggestion's reply never
         reads the order number or the technical details)."""
         if facts is None:
-            found = FactExtraction(req.text, req.language)
+            found = FactExtraction(req.thread.told(req.text), req.language)
             facts_value: Any = Lazy(found.facts)
             order: Any = Lazy(_first_number, found, 0)
             ticket: Any = Lazy(_first_number, found, 1)
@@ -390,7 +408,8 @@ class Renderer:
             "situation": situation,
             "topic": topic,
             "promise": promise,
-            "salutation": Lazy(_salutation, address, first, template_language, req.channel),
+            "salutation": Lazy(_salutation, address, first, template_language, req.channel,
+                               req.sender_name),
             "you": Lazy(_you, address, template_language, req.channel),
             "honorific": Lazy(_honorific, address),
             "thread": req.thread,
@@ -424,17 +443,21 @@ class Renderer:
 
     def refresh(self, text: str, *, situation: str, language: str, channel: str,
                 now: datetime | None = None, category: str = "request",
-                needs_review: bool = False) -> Refreshed:
+                needs_review: bool = False, due_at: datetime | None = None) -> Refreshed:
         """Say a stored draft's promise anew as of ``now`` and list past times it states.
 
         For the review service: call it when an agent opens a draft (show ``.text`` and
         ``.warnings``) and again on approval (send ``.text``; ask the agent to confirm while
         ``.warnings`` is not empty). ``situation``, ``language`` and ``channel`` are the
-        draft's (``drafts.situation``, ``drafts.language``, the message's channel).
+        draft's (``drafts.situation``, ``drafts.language``, the message's channel);
+        ``due_at`` the message's unmet first-response deadline (past it, the promise is the
+        overdue one: near, after an apology).
         """
-        return refresh_promise(text, promise_policy(situation, category, needs_review),
-                               now or self.clock.now(), self.zone_for(language), language,
-                               channel)
+        now = now or self.clock.now()
+        return refresh_promise(text, promise_policy(situation, category, needs_review), now,
+                               self.zone_for(language), language, channel,
+                               overdue=is_overdue(due_at, now),
+                               apologise=situation not in OWN_THE_WAIT)
 
     @staticmethod
     def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:

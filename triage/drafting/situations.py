@@ -46,7 +46,9 @@ class Situation:
     promise: PromisePolicy
     reply_optional: bool = False
     detected: bool = True
-    """False for the situations only an agent picks (the holding reply)."""
+    """False for the situations the message's text alone never gives, so the situation model
+    never learns them: the holding reply (an agent's choice) and ``still_open`` (the thread's:
+    :func:`still_open_topic`)."""
 
 
 SITUATIONS: dict[str, Situation] = {s.name: s for s in (
@@ -66,6 +68,8 @@ SITUATIONS: dict[str, Situation] = {s.name: s for s in (
     Situation("holding", "Holding reply (we are looking into it)", day_part_within(8),
               detected=False),
     Situation("closing", "Closing confirmation (solved)", NO_PROMISE),
+    Situation("still_open", "Still not solved after our reply", day_part_within(4),
+              detected=False),
 )}
 """Every situation, in the order the message page lists them."""
 
@@ -97,11 +101,22 @@ class ThreadFacts:
     """What the thread says about the message being answered (from the pipeline).
 
     ``replied_before``: we answered in this thread before; ``unanswered``: the customer's
-    messages since our last reply, this one included (2 or more: they are chasing us).
+    messages since our last reply, this one included (2 or more: they are chasing us);
+    ``earlier``: the texts of the customer's earlier messages in the thread, oldest first, and
+    ``earlier_attachments`` their attachments' MIME types (what the conversation already
+    told us: a next draft neither asks for it again nor reads as the first reply).
     """
 
     replied_before: bool = False
     unanswered: int = 1
+    earlier: tuple[str, ...] = ()
+    earlier_attachments: tuple[str, ...] = ()
+
+    def told(self, text: str) -> str:
+        """``text`` followed by the customer's earlier messages, newest first: what the
+        conversation has said, for the facts and technical details a draft acknowledges
+        (the first one found is the newest)."""
+        return "\n".join((text, *reversed(self.earlier))) if self.earlier else text
 
 
 @dataclass(frozen=True)
@@ -264,3 +279,43 @@ def situation_and_topic(text: str, subject: str = "", language: str = "en",
     found = detect_situation(text, subject, language, category, thread, attachment_types,
                              model=model, weights=weights, explain=False)
     return found.situation, found.topic
+
+
+# "still", "not fixed" per language (folded: lowercase, no diacritics); "van" only before a
+# negation, since "Văn" is also a middle name. Not "again": "it works again" is solved.
+_STILL = re.compile(
+    r"\b(?:still|not (?:fixed|solved|working|resolved)|(?:did|does|do)(?:n'?t| not) "
+    r"(?:work|help)|van (?:chua|khong|bi|chang|con)|masih|tetap|belum juga|pa rin|pa din"
+    r"|hanggang ngayon)\b")
+
+
+def still_open_topic(text: str, subject: str, language: str, category: str,
+                     thread: ThreadFacts, situation: str, *, model: Any = _USE_PACKAGED
+                     ) -> str:
+    """Return what the problem was about when the customer writes again after our reply to
+    say it is still there (the situation is then ``still_open``), else ''.
+
+    The earlier messages (``thread.earlier``) give the problem's situation; this message
+    repeats it when it has the same one ("I can't log in" again), or says "still", "again",
+    "vẫn chưa", "masih", "pa rin" ("still no OTP", "vẫn không nhận được mã", naming the device
+    we asked for). A customer chasing our silence (twice since our reply, or "any update?")
+    is not repeating the problem, nor is one saying it is solved or thanking us, unless they
+    say it is still there ("vẫn chưa nhận được mã" was read as a closing, "wala pa rin pong
+    OTP hanggang ngayon" as a chase). ``situation`` is the one detected in ``text``.
+    """
+    if not (thread.replied_before and thread.earlier) or thread.unanswered >= 2:
+        return ""
+    still = _STILL.search(fold(text)) is not None
+    if situation in ("follow_up", "closing", "thanks") and not still:
+        return ""
+    first, first_topic = situation_and_topic("\n".join(thread.earlier), subject, language,
+                                             category, None, thread.earlier_attachments,
+                                             model=model)
+    earlier = first_topic if first == "follow_up" else first
+    if earlier not in TOPICAL:
+        return ""
+    if situation == earlier:
+        return earlier
+    if still:
+        return situation if situation in TOPICAL else earlier
+    return ""

@@ -21,14 +21,54 @@ from triage.drafting.rule_literals import (
 )
 
 _DEVICE = re.compile(
-    r"\b(?:iphone(?:\s*(?:\d{1,2}|se|x[rs]?))?(?:\s*(?:pro\s*max|pro|plus|mini))?|ipad(?:\s*(?:pro|air|mini))?"
-    r"|macbook(?:\s*(?:pro|air))?|imac|mac"
-    r"|(?:samsung\s+)?galaxy\s+[a-z]\d{1,3}\w*|samsung(?:\s+[a-z]\d{1,3}\w*)?"
-    r"|xiaomi(?:\s+\w+)?|redmi(?:\s+\w+)?|poco\s+\w+|oppo(?:\s+\w+)?|vivo\s+\w+|realme(?:\s+\w+)?"
-    r"|huawei(?:\s+\w+)?|(?:google\s+)?pixel(?:\s+\d+\w*)?|nokia(?:\s+\w+)?|infinix(?:\s+\w+)?"
-    r"|tecno(?:\s+\w+)?|oneplus(?:\s+\w+)?|laptop|desktop|pc|smart\s*tv|tablet)\b",
+    r"\b(?:iphone|ipad|macbook|imac|mac"
+    r"|(?:samsung\s+)?galaxy(?=\s+(?:[a-z]{1,2}\d|note|tab|z\s))|samsung"
+    r"|xiaomi|redmi|poco(?=\s+\w)|oppo|vivo(?=\s+\w)|realme"
+    r"|huawei|(?:google\s+)?pixel|nokia|infinix"
+    r"|tecno|oneplus|laptop|desktop|pc|smart\s*tv|tablet)\b",
     re.IGNORECASE,
 )
+"""Where a device is named: a brand or product line (the model that follows is read by
+:func:`_whole_model`) or a kind of device ("laptop")."""
+_KINDS = frozenset({"laptop", "desktop", "pc", "smarttv", "tablet"})
+# the words of a model name after its brand, in order: product lines ("Redmi Note"), one
+# model number ("12", "A54", "Reno8", "13C"), then qualifiers ("Pro Max", "5G", "T")
+_SERIES = frozenset(re.findall(
+    r"\S+", "galaxy redmi note tab mi poco reno find mate nova hot spark camon pova nord narzo "
+    "gt z pixel fold flip"))
+_QUALIFIERS = frozenset(re.findall(
+    r"\S+", "pro max plus ultra mini lite neo fe se air edge prime turbo 5g 4g xr xs x"))
+_MODEL_WORD = re.compile(r"[ \t]+(?P<w>[^\W_]+\+?)(?![\w'’-])")
+_MODEL_NUMBER = re.compile(r"[^\W\d_]{0,5}\d{1,4}[^\W\d_]{0,2}\+?", re.ASCII)
+_LETTER_QUALIFIERS = frozenset("TSCE")  # "OPPO Reno8 T", written as a capital only
+
+
+def _whole_model(text: str, found: re.Match[str]) -> str:
+    """The device ``found`` names with the rest of its model name ("Xiaomi" -> "Xiaomi Redmi
+    Note 12 Pro 5G", "iPhone" -> "iPhone 15 Pro Max", "vivo" -> "vivo Y36"): the product
+    lines, one model number and the qualifiers that follow it, and nothing else, so the rest
+    of the sentence ("... không nhận được OTP") is never read as part of the name."""
+    if "".join(found.group(0).lower().split()) in _KINDS:
+        return found.group(0).strip()
+    end, numbered, qualified = found.end(), False, False
+    while (m := _MODEL_WORD.match(text, end)) is not None:
+        word = m.group("w")
+        low = word.lower()
+        if low in _QUALIFIERS:
+            qualified = True
+        elif low in _SERIES and not numbered and not qualified:
+            pass
+        elif _MODEL_NUMBER.fullmatch(word) and not numbered and not qualified \
+                and len(word) <= 8:
+            numbered = True
+        elif numbered and word in _LETTER_QUALIFIERS:
+            qualified = True
+        else:
+            break
+        end = m.end()
+    return text[found.start():end].strip()
+
+
 _OS = re.compile(
     r"\b(?:ios\s*\d+(?:\.\d+)*|ios|ipados\s*\d*|android\s*\d+(?:\.\d+)*|android|"
     r"windows\s*(?:\d+|xp|vista)?|macos(?:\s*\d+(?:\.\d+)*)?|mac\s*os|linux|ubuntu|chromeos|"
@@ -154,7 +194,7 @@ def detect_tech_details(text: str, attachment_types: Sequence[str] = ()) -> Tech
         if code:
             error = code.group(0).strip()
     return TechDetails(
-        device=device.group(0).strip() if device else "",
+        device=_whole_model(text, device) if device else "",
         os=os_.group(0).strip() if os_ else "",
         browser=browser.group("name") if browser else "",
         app_version=app_version,

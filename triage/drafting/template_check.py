@@ -131,6 +131,10 @@ def _requests(kind: str, channel: str, lang: str) -> list[tuple[str, DraftReques
     if channel == "social":  # the same in a private chat (Messenger, Zalo, ...): no "DM us"
         out += [(f"{label} in a private chat", replace(req, private=True), extra)
                 for label, req, extra in list(out)]
+        # past the deadline the promise opens with an apology: it must fit too
+        out += [("full context, overdue, in a private chat",
+                 replace(full, private=True, due_at=CHECK_NOW - timedelta(hours=1)),
+                 {"first_name": LONG_FIRST_NAME})]
     return out
 
 

@@ -214,8 +214,11 @@ class ReviewReads:
             situation, _topic = self.renderer.situation_for(request_for(
                 message, category=category, language=customer,
                 needs_review=bool(cl.get("needs_review"))))
+        deadline = self.store.queue.deadline(message["id"])
+        due_at = deadline["due_at"] if deadline and not deadline.get("met_at") else None
         return self.renderer.refresh(body, situation=situation,
                                      language=draft.get("language") or customer,
                                      channel=message["channel"], now=self.clock.now(),
                                      category=category,
-                                     needs_review=bool(cl.get("needs_review")))
+                                     needs_review=bool(cl.get("needs_review")),
+                                     due_at=due_at)

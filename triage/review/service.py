@@ -362,8 +362,7 @@ class ReviewService(ReviewReads):
             message_id=message_id, classification=cl, draft=result.draft,
             due_at=result.due_at, policy=result.policy, priority=result.priority, state=state,
             correction_text=model_input(msg["text"] or msg["full_text"], msg["subject"]),
-            channel=msg["channel"], old_category=old.get("category"),
-            situation_detected=True), actor)
+            channel=msg["channel"], old_category=old.get("category")), actor)
         self.store.audit(actor, "confirm" if confirm else "reclassify", message_id,
                          {"from": old.get("category"), "to": category, "draft_id": draft_id})
         return Reclassified(message_id, draft_id, old.get("category"), category,

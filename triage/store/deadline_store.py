@@ -92,7 +92,7 @@ class DeadlineStore(Aggregate):
             return [ThreadContext() for _ in messages]
         m = s.messages
         events: dict[int, list[ReplyEvent]] = {}
-        others: dict[int, list[tuple[int, datetime]]] = {}
+        others: dict[int, list[tuple[int, datetime, bool, str, tuple[str, ...]]]] = {}
         with self.read("cannot read deadlines") as c:
             busy = [int(r[0]) for r in c.execute(
                 select(m.c.thread_id).where(one_of(c, m.c.thread_id, tids))
@@ -100,9 +100,13 @@ class DeadlineStore(Aggregate):
             for chunk in chunked(busy, 500):
                 for e in self._replies(c, chunk):
                     events.setdefault(e.thread_id, []).append(e)
-                for r in c.execute(select(m.c.thread_id, m.c.id, m.c.received_at).where(
+                for r in c.execute(select(m.c.thread_id, m.c.id, m.c.received_at, m.c.sender,
+                                          m.c.text, m.c.attachments).where(
                         m.c.thread_id.in_(chunk), m.c.is_auto.is_(False))):
-                    others.setdefault(int(r[0]), []).append((int(r[1]), aware(r[2])))  # type: ignore[arg-type]
+                    ours = (r.sender or "").lower() in self.own
+                    types = tuple(str(a.get("content_type", "")) for a in r.attachments or [])
+                    others.setdefault(int(r[0]), []).append(
+                        (int(r[1]), aware(r[2]), ours, r.text or "", types))  # type: ignore[arg-type]
         out: list[ThreadContext] = []
         for msg in messages:
             tid = msg.get("thread_id")
@@ -112,9 +116,14 @@ class DeadlineStore(Aggregate):
             at = msg["received_at"]
             replies = [e for e in events.get(int(tid), []) if e.at <= at]
             last = replies[-1].at if replies else None
-            earlier = sum(1 for mid, when in others.get(int(tid), [])
-                          if mid != msg["id"] and when <= at and (last is None or when > last))
-            out.append(ThreadContext(replied_before=last is not None, unanswered=earlier + 1))
+            before = sorted((when, mid, text, types)
+                            for mid, when, ours, text, types in others.get(int(tid), [])
+                            if mid != msg["id"] and when <= at and not ours)
+            unanswered = sum(1 for when, *_ in before if last is None or when > last)
+            out.append(ThreadContext(
+                replied_before=last is not None, unanswered=unanswered + 1,
+                earlier=tuple(text for *_, text, _t in before if text.strip()),
+                earlier_attachments=tuple(t for *_, types in before for t in types)))
         return out
 
     # ------------------------------------------------------------------- sweep

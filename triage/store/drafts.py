@@ -95,9 +95,6 @@ class Reclassification:
     """The text the model reads (``classifiers.model.model_input``), stored for training."""
     channel: str
     old_category: str | None
-    situation_detected: bool = False
-    """The new draft's situation was detected, not chosen by the agent (a confirmation of
-    the model's label drafts as processing does): ``drafted_by`` stays the pipeline's."""
 
 
 class Drafts:
@@ -239,8 +236,9 @@ class Drafts:
 
     def reclassify(self, r: Reclassification, by: str) -> int:
         """Write an agent's reclassification in one transaction: the classification becomes
-        current, open and discarded drafts are superseded by the new one, the open response
-        deadline moves, the correction is recorded. Returns the new draft's id.
+        current, open and discarded drafts are superseded by the new one (drafted by the
+        pipeline, as processing drafts, and updated by ``by``), the open response deadline
+        moves, the correction is recorded. Returns the new draft's id.
 
         Raises ReviewError when a reply to the message was approved or sent meanwhile.
         """
@@ -256,9 +254,10 @@ class Drafts:
             c.execute(insert(cl).values(classification_values(r.message_id, r.classification,
                                                               now)))
             supersede_drafts(c, [r.message_id], now, (OPEN, "discarded"))
+            # the new draft is written as processing writes one (the situation detected in
+            # the text), so it is the pipeline's; the agent is who asked for it (updated_by)
             draft_id = int(c.execute(insert(d).values(
-                {**draft_values(r.message_id, r.draft, now, by),
-                 **({"drafted_by": PIPELINE_AUTHOR} if r.situation_detected else {})}
+                {**draft_values(r.message_id, r.draft, now, by), "drafted_by": PIPELINE_AUTHOR}
             )).inserted_primary_key[0])
             if r.due_at is not None:
                 move_response_deadline(c, r.message_id, r.due_at, r.policy, r.priority, r.state)
