@@ -111,7 +111,7 @@ def test_technical_drafts_differ_by_situation_and_acknowledge_the_money(
     draft = renderer.render(request_for(vi)).text
     # the name is known, the honorific is not ("Anh" is a name here): "Quý khách" and the name
     assert "khoản tiền 350.000d bị trừ" in draft and draft.startswith(
-        "Kính chào Quý khách Hoang Anh,")
+        "Kính gửi Quý khách Hoang Anh,")
 
 
 # ------------------------------------------------------------------- the demo inbox
@@ -140,7 +140,7 @@ def test_demo_inbox_drafts_show_none_of_the_five_problems(tmp_path: Path, maildi
         assert not problems, (r["sender"], problems, r["draft"])
     lan = by_sender["lan.nguyen@example.vn"]["draft"]
     assert lan.startswith("Kính chào chị Lan,") and "bạn" not in lan
-    assert by_sender["anh.hoang@example.vn"]["draft"].startswith("Kính chào Quý khách Hoang Anh,")
+    assert by_sender["anh.hoang@example.vn"]["draft"].startswith("Kính gửi Quý khách Hoang Anh,")
     assert "350.000d" in by_sender["anh.hoang@example.vn"]["draft"]
     assert by_sender["siti.rahma@example.co.id"]["draft"].startswith("Halo Siti Rahma,")
     chased = by_sender["robert.chen@example.com"]["draft"]

@@ -185,8 +185,8 @@ def test_future_times_and_other_numbers_are_fine(language: str, text: str) -> No
 # situation's 8 hours at every showing, so it slid from "this evening" to "tomorrow morning"
 # while the customer was already waiting past our deadline
 LATE_WORDS = {"en": "Sorry to keep you waiting.",
-              "vi": ("Chúng tôi thành thật xin lỗi vì sự chậm trễ này.",
-                     "Bên em thành thật xin lỗi vì sự chậm trễ này ạ."),
+              "vi": ("Chúng tôi xin lỗi vì đã trả lời chậm.",
+                     "Bên em xin lỗi vì đã trả lời chậm ạ."),
               "id": ("Mohon maaf atas keterlambatan balasan kami.",
                      "Mohon maaf sudah menunggu lama ya."),
               "tl": "Pasensya na po sa paghihintay."}

@@ -251,35 +251,23 @@ def known_name(display_name: str) -> str:
                     for t in tokens)
 
 
-def _vi_chat_name(full: str, first_name: str) -> str:
-    """The name a Vietnamese chat reply uses after "Quý khách": the given name of a
-    family-name-first name ("Phạm Quốc Huy" -> "Huy"; two words when the last is also a
-    pronoun: "Hoàng Minh Anh" -> "Minh Anh"), else the first name, else the whole name."""
-    tokens = full.split()
-    if len(tokens) >= 2 and _plain(tokens[0]) in _VI_SURNAMES:
-        return _vi_given(tokens[1:]) or full
-    return first_name or full
-
-
 def salutation(address: Address, first_name: str, language: str, channel: str,
                full_name: str = "") -> str:
     """Return the name to greet with, honorific included where one was given, or ''.
 
     ``Ibu Siti`` / ``Kak Siti`` (Indonesian email / social), ``chị Lan``, ``Ma'am Joy``,
-    ``Mr Tan``, ``Ann``. Never a slash form: without an honorific, Vietnamese greets with
-    "Quý khách" and the name (``Quý khách Phạm Quốc Huy`` in email, ``Quý khách Huy`` in a
-    chat) and Indonesian email with the name alone (``Siti Rahma``); ``full_name`` is the name
-    as written (:func:`known_name`), '' when it is not known, and then they greet without a
-    name (the template says "Quý khách", "Bapak/Ibu").
+    ``Mr Tan``, ``Ann``. Never a slash form: without an honorific, a Vietnamese e-mail greets
+    with "Quý khách" and the full name (``Quý khách Phạm Quốc Huy``, the formula of Vietnamese
+    banks and shops; a chat says plain "Quý khách": "Quý khách Huy", the formal word before a
+    bare given name, is not what an agent types) and Indonesian email with the name alone
+    (``Siti Rahma``); ``full_name`` is the name as written (:func:`known_name`), '' when it is
+    not known, and then they greet without a name (the template says "Quý khách", "Bapak/Ibu").
     """
     hon, name = address.honorific, address.name
     if language == "vi":
         if hon in ("anh", "chị", "cô", "chú", "bác"):
             return f"{hon} {name}".strip()
-        if full_name:
-            return "Quý khách " + (full_name if channel == "email"
-                                   else _vi_chat_name(full_name, first_name))
-        return ""
+        return f"Quý khách {full_name}" if full_name and channel == "email" else ""
     if language == "id":
         if channel == "social":
             return f"Kak {first_name or name}".strip() if (first_name or name) else ""

@@ -114,8 +114,8 @@ out"): their overdue promise comes without a second apology."""
 _LATE: dict[tuple[str, str], str] = {
     ("en", "email"): "Sorry to keep you waiting.",
     ("en", "social"): "Sorry to keep you waiting.",
-    ("vi", "email"): "Chúng tôi thành thật xin lỗi vì sự chậm trễ này.",
-    ("vi", "social"): "Bên em thành thật xin lỗi vì sự chậm trễ này ạ.",
+    ("vi", "email"): "Chúng tôi xin lỗi vì đã trả lời chậm.",
+    ("vi", "social"): "Bên em xin lỗi vì đã trả lời chậm ạ.",
     ("id", "email"): "Mohon maaf atas keterlambatan balasan kami.",
     ("id", "social"): "Mohon maaf sudah menunggu lama ya.",
     ("tl", "email"): "Pasensya na po sa paghihintay.",
