@@ -188,7 +188,7 @@ LATE_WORDS = {"en": "Sorry to keep you waiting.",
               "vi": ("Chúng tôi thành thật xin lỗi vì sự chậm trễ này.",
                      "Bên em thành thật xin lỗi vì sự chậm trễ này ạ."),
               "id": ("Mohon maaf atas keterlambatan balasan kami.",
-                     "Mohon maaf sudah menunggu lama ya."),
+                     "Maaf sudah membuat Kakak menunggu lama."),
               "tl": "Pasensya na po sa paghihintay."}
 
 
