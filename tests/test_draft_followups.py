@@ -160,3 +160,27 @@ def test_the_thread_context_carries_the_customers_earlier_messages(any_store: ob
     [four] = deadlines.thread_contexts([rows[later]])
     assert four.earlier == ("The OTP never arrives on my iPhone 15.", "Still no OTP.")
     assert four.unanswered == 2
+
+
+@pytest.mark.parametrize("earlier,opening", [
+    # the problem named once, as an Indonesian agent says it ("kendala terkait gangguan
+    # layanan" said the problem twice, "kendala terkait barang yang diterima yang ..." had two
+    # "yang"); a request is "selesai diproses", not "teratasi"
+    ("Internet di rumah mati sejak pagi, tidak ada sinyal.",
+     "Kami mohon maaf karena gangguan layanan masih belum teratasi."),
+    ("Barang yang saya terima pecah, pesanan 48213.",
+     "Kami mohon maaf karena masalah pada barang dari pesanan 48213 masih belum teratasi."),
+    ("Tolong hapus akun dan data pribadi saya.",
+     "Kami mohon maaf karena permintaan Ibu terkait data pribadi masih belum selesai "
+     "diproses."),
+])
+def test_the_indonesian_repeat_names_the_problem_once(earlier: str, opening: str) -> None:
+    renderer = Renderer()
+    draft = renderer.render(DraftRequest(
+        category="complaint", channel="email", language="id", subject="Re: x",
+        text="Masih belum beres juga sampai sekarang.", sender="c@example.com",
+        sender_name="Ibu Siti Rahma", thread_id=3, due_at=None,
+        thread=ThreadFacts(replied_before=True, earlier=(earlier,))))
+    assert draft.template == "id/situations/still_open.email.j2", draft.text
+    assert opening in draft.text, draft.text
+    assert "Terima kasih sudah menghubungi kami kembali." in draft.text

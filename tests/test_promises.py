@@ -188,7 +188,7 @@ LATE_WORDS = {"en": "Sorry to keep you waiting.",
               "vi": ("Chúng tôi xin lỗi vì đã trả lời chậm.",
                      "Bên em xin lỗi vì đã trả lời chậm ạ."),
               "id": ("Mohon maaf atas keterlambatan balasan kami.",
-                     "Mohon maaf sudah menunggu lama ya."),
+                     "Maaf sudah membuat Kakak menunggu lama."),
               "tl": "Pasensya na po sa paghihintay."}
 
 

@@ -117,7 +117,7 @@ _LATE: dict[tuple[str, str], str] = {
     ("vi", "email"): "Chúng tôi xin lỗi vì đã trả lời chậm.",
     ("vi", "social"): "Bên em xin lỗi vì đã trả lời chậm ạ.",
     ("id", "email"): "Mohon maaf atas keterlambatan balasan kami.",
-    ("id", "social"): "Mohon maaf sudah menunggu lama ya.",
+    ("id", "social"): "Maaf sudah membuat Kakak menunggu lama.",
     ("tl", "email"): "Pasensya na po sa paghihintay.",
     ("tl", "social"): "Pasensya na po sa paghihintay.",
 }
