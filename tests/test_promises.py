@@ -189,7 +189,7 @@ LATE_WORDS = {"en": "Sorry to keep you waiting.",
                      "Bên em thành thật xin lỗi vì sự chậm trễ này ạ."),
               "id": ("Mohon maaf atas keterlambatan balasan kami.",
                      "Mohon maaf sudah menunggu lama ya."),
-              "tl": "Pasensya na po sa paghihintay."}
+              "tl": ("Paumanhin po at natagalan ang aming sagot.", "Sorry po sa late reply.")}
 
 
 def _late(language: str, channel: str) -> str:
