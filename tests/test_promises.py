@@ -189,7 +189,7 @@ LATE_WORDS = {"en": "Sorry to keep you waiting.",
                      "Bên em xin lỗi vì đã trả lời chậm ạ."),
               "id": ("Mohon maaf atas keterlambatan balasan kami.",
                      "Maaf sudah membuat Kakak menunggu lama."),
-              "tl": "Pasensya na po sa paghihintay."}
+              "tl": ("Paumanhin po at natagalan ang aming sagot.", "Sorry po sa late reply.")}
 
 
 def _late(language: str, channel: str) -> str:

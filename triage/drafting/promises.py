@@ -118,8 +118,8 @@ _LATE: dict[tuple[str, str], str] = {
     ("vi", "social"): "Bên em xin lỗi vì đã trả lời chậm ạ.",
     ("id", "email"): "Mohon maaf atas keterlambatan balasan kami.",
     ("id", "social"): "Maaf sudah membuat Kakak menunggu lama.",
-    ("tl", "email"): "Pasensya na po sa paghihintay.",
-    ("tl", "social"): "Pasensya na po sa paghihintay.",
+    ("tl", "email"): "Paumanhin po at natagalan ang aming sagot.",
+    ("tl", "social"): "Sorry po sa late reply.",
 }
 # words that make the next time or date a promise ("by Friday", "trước ngày 4/12")
 _PROMISE_WORDS = {
