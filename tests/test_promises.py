@@ -184,7 +184,7 @@ def test_future_times_and_other_numbers_are_fine(language: str, text: str) -> No
 # session 11's walk-through: a breached draft's promise was computed again from now plus the
 # situation's 8 hours at every showing, so it slid from "this evening" to "tomorrow morning"
 # while the customer was already waiting past our deadline
-LATE_WORDS = {"en": "Sorry to keep you waiting.",
+LATE_WORDS = {"en": ("Apologies for the late reply.", "Sorry for the late reply."),
               "vi": ("Chúng tôi xin lỗi vì đã trả lời chậm.",
                      "Bên em xin lỗi vì đã trả lời chậm ạ."),
               "id": ("Mohon maaf atas keterlambatan balasan kami.",

@@ -13,8 +13,8 @@ Each situation (see :mod:`triage.drafting.situations`) declares a :class:`Promis
 
 A message already past its first-response deadline (**overdue**) gets an honest, near promise
 instead: the first day part that still leaves :data:`OVERDUE_LEAD` of work (whatever the
-situation would need otherwise), said after an apology for the wait ("Sorry to keep you
-waiting. We'll get back to you this afternoon."). Being a ceiling of ``now + lead``, it stays
+situation would need otherwise), said after an apology for the wait ("Apologies for the late
+reply. We'll get back to you this afternoon."). Being a ceiling of ``now + lead``, it stays
 the same on every showing, approval and redraft until less than the lead is left of it, and
 then moves on by one day part, never further: it no longer slides later each time the draft is
 shown, and it is still true when sent.
@@ -108,12 +108,12 @@ _SENTENCES: dict[tuple[str, str], dict[str, str]] = {
 }
 OWN_THE_WAIT = frozenset({"follow_up", "refund", "still_open"})
 """Situations whose templates already apologise for the wait ("sorry you've had to write to
-us again", "sorry you're still waiting for your refund", "sorry this still isn't sorted
-out"): their overdue promise comes without a second apology."""
+us again", "sorry you're still waiting for your refund", "sorry this still isn't
+resolved"): their overdue promise comes without a second apology."""
 # the apology an overdue message's day-part promise opens with
 _LATE: dict[tuple[str, str], str] = {
-    ("en", "email"): "Sorry to keep you waiting.",
-    ("en", "social"): "Sorry to keep you waiting.",
+    ("en", "email"): "Apologies for the late reply.",
+    ("en", "social"): "Sorry for the late reply.",
     ("vi", "email"): "Chúng tôi xin lỗi vì đã trả lời chậm.",
     ("vi", "social"): "Bên em xin lỗi vì đã trả lời chậm ạ.",
     ("id", "email"): "Mohon maaf atas keterlambatan balasan kami.",
