@@ -160,6 +160,16 @@ def test_the_thread_context_carries_the_customers_earlier_messages(any_store: ob
     [four] = deadlines.thread_contexts([rows[later]])
     assert four.earlier == ("The OTP never arrives on my iPhone 15.", "Still no OTP.")
     assert four.unanswered == 2
+    # a long thread: only the newest earlier messages are carried (every draft reads them),
+    # while the count of messages since our reply still counts them all
+    import triage.store.deadline_store as ds
+    monkey = pytest.MonkeyPatch()
+    monkey.setattr(ds, "EARLIER_KEPT", 1)
+    try:
+        [capped] = deadlines.thread_contexts([rows[later]])
+    finally:
+        monkey.undo()
+    assert capped.earlier == ("Still no OTP.",) and capped.unanswered == 2
 
 
 @pytest.mark.parametrize("earlier,opening", [

@@ -25,6 +25,9 @@ from triage.store.summary import refresh, refresh_messages
 # "nothing will change until someone answers": far enough to never come, valid everywhere
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 SWEPT = ("ok", "due_soon", "breached")
+EARLIER_KEPT = 10
+"""The customer's earlier messages a thread context carries (the newest): what a next draft
+reads for details already given; a thread of hundreds would make every draft read them all."""
 """The states of a deadline neither met nor closed (the others: met, closed), spelled as a
 list so that ``ix_deadlines_state_next_check_at`` serves the sweep (``state NOT IN (met,
 closed)`` made PostgreSQL read every deadline ever stored)."""
@@ -122,8 +125,9 @@ class DeadlineStore(Aggregate):
             unanswered = sum(1 for when, *_ in before if last is None or when > last)
             out.append(ThreadContext(
                 replied_before=last is not None, unanswered=unanswered + 1,
-                earlier=tuple(text for *_, text, _t in before if text.strip()),
-                earlier_attachments=tuple(t for *_, types in before for t in types)))
+                earlier=tuple(text for *_, text, _t in before[-EARLIER_KEPT:] if text.strip()),
+                earlier_attachments=tuple(t for *_, types in before[-EARLIER_KEPT:]
+                                          for t in types)))
         return out
 
     # ------------------------------------------------------------------- sweep
