@@ -170,8 +170,9 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
 
     ``active_learnt_test``: the active model was trained on the test set (the bundled model
     learnt the whole corpus), so its test score would be its memory; the test set then scores
-    the bundled recipe retrained on the training part of the corpus instead (the corrections
-    it never saw still score the active model itself).
+    the bundled recipe retrained on the training part of the bundled corpus instead (without
+    ``--data`` rows, which the bundled model never saw; the corrections it never saw still
+    score the active model itself).
 
     The part of :func:`train_version` that needs scikit-learn (it may run in a child process).
     Raises ClassifierError when the data lacks a category.
@@ -189,7 +190,9 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
         progress(f"scoring on {len(p.test)} test and {len(p.held_corrections)} held-out "
                  "correction examples")
     cand = score(model, p.test, p.held_corrections)
-    corpus_only = cand if not p.corrections else None  # the bundled recipe on this split
+    # the bundled recipe on this split: the bundled corpus's training rows (not --data's)
+    bundled_rows = _bundled_rows(p.corpus) if active_learnt_test else p.corpus
+    corpus_only = cand if not p.corrections and len(bundled_rows) == len(p.corpus) else None
     pseudo: list[Example] = []
     st: dict[str, Any] = {"state": "off"}
     if p.inbox:
@@ -231,7 +234,7 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
             if progress:
                 progress("scoring the bundled recipe without the test rows (the bundled model "
                          "learnt them)")
-            corpus_only = score(fit(p.corpus), p.test, [])
+            corpus_only = score(fit(bundled_rows), p.test, [])
         active_scores = replace(active_scores, test_f1=corpus_only.test_f1)
         note = ("its test score is the bundled recipe's retrained without the test rows, "
                 "which the bundled model learnt")
@@ -246,6 +249,15 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
                           "n_train": len(labelled) + len(pseudo), "self_training": st}
     path = save_model(model, models_dir / f"{model.version}.skops")
     return FitResult(path, cand, active_scores, st, note)
+
+
+def _bundled_rows(corpus: Sequence[Example]) -> list[Example]:
+    """The rows of ``corpus`` that are bundled corpus rows (what the bundled model learnt),
+    without the ``--data`` files' rows."""
+    from classifiers.corpus_io import load_corpus
+
+    bundled = {(e.text, e.label) for e in load_corpus()}
+    return [e for e in corpus if (e.text, e.label) in bundled]
 
 
 def _inbox_weights(p: Plan, labelled: Sequence[Example],

@@ -136,6 +136,24 @@ def test_a_retrain_can_replace_the_bundled_model_on_the_shipped_test_set(
     assert out.activated and registry.active_row()["version"] == out.model.version  # type: ignore[index]
 
 
+def test_the_bundled_stand_in_never_learns_the_admins_extra_rows(
+        registry: ModelRegistry, model_path: Path) -> None:
+    """With ``--data`` rows the bundled model never saw, its stand-in on the shipped test set
+    learns only the bundled corpus: the new version, which learnt the extra rows' training
+    part, scores higher on their held-out part (before, the stand-in learnt them too and the
+    two scored the same)."""
+    from classifiers.corpus_io import Example
+
+    registry.models_dir.mkdir(parents=True, exist_ok=True)
+    for f in model_path.parent.glob(model_path.stem + ".*"):
+        shutil.copy(f, registry.models_dir / f.name)
+    extra = [Example(f"plorfix quibbet {n} zandor", "suggestion", "en", "email")
+             for n in range(300)]
+    out = train_version(registry, TrainingData([*load_corpus(), *extra]))
+    assert out.active_version == "bundled" and out.active_f1 is not None
+    assert out.candidate_f1 > out.active_f1
+
+
 def test_scheduled_retraining_waits_for_corrections_then_swaps_model(
         tmp_path: Path, model_path: Path, clock: FrozenClock) -> None:
     settings = settings_from_mapping({
