@@ -244,3 +244,7 @@ def test_a_draft_opened_after_its_deadline_apologises_and_promises_the_near_time
         chased = renderer.render(DraftRequest(**{**req.__dict__, "situation": situation,
                                                  "now": due + timedelta(hours=2)}))
         assert _late(language, "email") not in chased.text
+    # still open after our reply: its apology is for the problem, so a late reply says sorry too
+    still = renderer.render(DraftRequest(**{**req.__dict__, "situation": "still_open",
+                                            "now": due + timedelta(hours=2)}))
+    assert _late(language, "email") in still.text

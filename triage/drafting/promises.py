@@ -106,10 +106,11 @@ _SENTENCES: dict[tuple[str, str], dict[str, str]] = {
     ("tl", "social"): {"day_part": "Magbibigay po kami ng update {when}.",
                        "when_done": "Sasabihan po namin kayo agad kapag tapos na."},
 }
-OWN_THE_WAIT = frozenset({"follow_up", "refund", "still_open"})
+OWN_THE_WAIT = frozenset({"follow_up", "refund"})
 """Situations whose templates already apologise for the wait ("sorry you've had to write to
-us again", "sorry you're still waiting for your refund", "sorry this still isn't
-resolved"): their overdue promise comes without a second apology."""
+us again", "sorry you're still waiting for your refund"): their overdue promise comes without
+a second apology. Not ``still_open``: its "sorry this still isn't resolved" is about the
+problem, not about our late reply."""
 # the apology an overdue message's day-part promise opens with
 _LATE: dict[tuple[str, str], str] = {
     ("en", "email"): "Apologies for the late reply.",
