@@ -18,12 +18,12 @@ from sqlalchemy import select, text, update
 
 from tests.conftest import NOW
 from tests.fixtures_ops import PgServer
-from tests.test_store_contract import CL, DRAFT, add, item
+from tests.test_store_contract import CL, DRAFT, add, item, live_claims
 from triage.clock import FrozenClock
 from triage.store import Processed, Store
 from triage.store import schema as s
 from triage.store.base import aware
-from triage.store.ownership import Claims, Owner
+from triage.store.ownership import Owner
 
 
 def claims_table(store: Store) -> dict[int, str]:
@@ -40,8 +40,7 @@ def test_claim_rows_come_and_go_with_the_flip_and_the_quarantine(
         any_store: Store, clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
     ids = add(any_store, "inbox", [item(str(i), msgid=f"<c{i}@x>") for i in range(5)], {})
-    a = Claims(any_store.engine, Owner("h", 1, "a"), timedelta(minutes=5), clock,
-               alive=lambda pid: True)
+    a = live_claims(any_store.engine, Owner("h", 1, "a"), clock)
     assert a.claim(4) == ids[:4]
     me = a._me()
     assert claims_table(any_store) == dict.fromkeys(ids[:4], me)
@@ -66,10 +65,8 @@ def test_an_expired_claim_row_is_taken_over_in_place(any_store: Store,
                                                      clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
     ids = add(any_store, "inbox", [item(str(i), msgid=f"<e{i}@x>") for i in range(3)], {})
-    a = Claims(any_store.engine, Owner("far", 1, "a"), timedelta(minutes=5), clock,
-               alive=lambda pid: True)
-    b = Claims(any_store.engine, Owner("near", 2, "b"), timedelta(minutes=5), clock,
-               alive=lambda pid: True)
+    a = live_claims(any_store.engine, Owner("far", 1, "a"), clock)
+    b = live_claims(any_store.engine, Owner("near", 2, "b"), clock)
     assert a.claim(3) == ids and b.claim(3) == []
     clock.advance(timedelta(minutes=6))
     assert b.claim(2) == ids[:2]  # the upsert's update: one row per message, b's now
@@ -93,12 +90,13 @@ def test_a_claim_committed_meanwhile_is_not_taken(pg_server: PgServer,
                       "VALUES (%s, 'far:9:z.t1', %s)", (mid, NOW + timedelta(hours=1)))
         pid = other.info.backend_pid
         got: list[list[int]] = []
-        mine = Claims(store.engine, Owner("near", 1, "a"), timedelta(minutes=5), clock,
-                      alive=lambda p: True)
+        mine = live_claims(store.engine, Owner("near", 1, "a"), clock)
         t = threading.Thread(target=lambda: got.append(mine.claim(5)))
         t.start()
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as watch:
-            for _ in range(600):  # until our claim waits for the other transaction's lock
+            # wait (event polling, no speed asserted) until our claim waits for the other
+            # transaction's lock; the 60 s bound only turns a hang into a failure
+            for _ in range(600):
                 if watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND "
                                  "locktype = 'transactionid' AND transactionid = "
                                  "(SELECT backend_xid FROM pg_stat_activity WHERE pid = %s)",
@@ -147,8 +145,7 @@ def test_migration_moves_waiting_claims_to_their_table_and_back(any_store: Store
     assert aware(when) == until
     # the moved claims hold: another daemon does not get them, their holder does
     clock = FrozenClock(NOW)
-    b = Claims(any_store.engine, Owner("h", 2, "b"), timedelta(minutes=5), clock,
-               alive=lambda pid: True)
+    b = live_claims(any_store.engine, Owner("h", 2, "b"), clock)
     assert b.claim(10) == [ids[3]]
     with any_store.engine.begin() as conn:
         cfg.attributes["connection"] = conn

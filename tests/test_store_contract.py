@@ -10,6 +10,7 @@ import threading
 from datetime import timedelta
 
 import pytest
+from sqlalchemy.engine import Engine
 
 from tests.conftest import NOW, make_email
 from triage.clock import FrozenClock
@@ -37,6 +38,11 @@ def add(store: Store, source: str, items: list[Ingest], cursor: dict) -> list[in
 def item(ext: str, **kw: str) -> Ingest:
     raw = make_email(**kw)
     return Ingest(ext, raw, parse_email(raw, fallback_received=NOW))
+
+
+def live_claims(engine: Engine, owner: Owner, clock: FrozenClock) -> Claims:
+    """A claimer with 5-minute claims whose holders are all alive (no dead-holder lookup)."""
+    return Claims(engine, owner, timedelta(minutes=5), clock, alive=lambda pid: True)
 
 
 CL = Classification("request", 0.9, "en", "v1", False, {"request": 0.9})
@@ -271,8 +277,8 @@ def test_claims_split_work_and_expire(any_store: Store, clock: FrozenClock) -> N
     any_store.ensure_source("inbox", "maildir")
     ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
     a, b = owners()
-    ca = Claims(any_store.engine, a, timedelta(minutes=5), clock, alive=lambda pid: True)
-    cb = Claims(any_store.engine, b, timedelta(minutes=5), clock, alive=lambda pid: True)
+    ca = live_claims(any_store.engine, a, clock)
+    cb = live_claims(any_store.engine, b, clock)
     got_a = ca.claim(4)
     got_b = cb.claim(100)
     assert got_a == ids[:4] and got_b == ids[4:]
@@ -290,8 +296,7 @@ def test_concurrent_claims_never_overlap(any_store: Store, clock: FrozenClock) -
     got: dict[int, list[int]] = {}
 
     def worker(n: int) -> None:
-        c = Claims(any_store.engine, Owner("h", 2000 + n, "t"), timedelta(minutes=5), clock,
-                   alive=lambda pid: True)
+        c = live_claims(any_store.engine, Owner("h", 2000 + n, "t"), clock)
         mine: list[int] = []
         while True:
             batch = c.claim(5)
@@ -352,8 +357,7 @@ def test_threads_of_one_daemon_get_different_batches(any_store: Store,
                                                      clock: FrozenClock) -> None:
     any_store.ensure_source("inbox", "maildir")
     ids = add(any_store, "inbox", [item(str(i), msgid=f"<{i}@x>") for i in range(10)], {})
-    claims = Claims(any_store.engine, Owner("h", 1, "t"), timedelta(minutes=5), clock,
-                    alive=lambda pid: True)
+    claims = live_claims(any_store.engine, Owner("h", 1, "t"), clock)
     got: list[list[int]] = []
     t = threading.Thread(target=lambda: got.append(claims.claim(4)))
     t.start()
