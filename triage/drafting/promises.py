@@ -111,6 +111,20 @@ OWN_THE_WAIT = frozenset({"follow_up", "refund"})
 us again", "sorry you're still waiting for your refund"): their overdue promise comes without
 a second apology. Not ``still_open``: its "sorry this still isn't resolved" is about the
 problem, not about our late reply."""
+SORRY_BEFORE_PROMISE = frozenset({("holding", "complaint", "email")})
+"""``(situation, category, channel)`` whose template says sorry in the sentence just before
+the promise (the holding e-mail of a complaint: "we're sorry for the trouble", "kami mohon
+maaf atas ketidaknyamanannya"): an overdue promise opening with a second apology said sorry
+twice in a row, so it comes without. Every other holding draft keeps the late-reply apology,
+its only one."""
+
+
+def apologises_late(situation: str, category: str, channel: str) -> bool:
+    """True when an overdue draft's promise opens with the apology for the late reply: not
+    when the template owns the wait (:data:`OWN_THE_WAIT`) nor when it has just said sorry
+    (:data:`SORRY_BEFORE_PROMISE`)."""
+    return situation not in OWN_THE_WAIT and \
+        (situation, category, channel) not in SORRY_BEFORE_PROMISE
 # the apology an overdue message's day-part promise opens with
 _LATE: dict[tuple[str, str], str] = {
     ("en", "email"): "Apologies for the late reply.",

@@ -44,9 +44,9 @@ from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
 from triage.drafting.promises import (
-    OWN_THE_WAIT,
     Promise,
     Refreshed,
+    apologises_late,
     is_overdue,
     promise_for,
     refresh_promise,
@@ -164,10 +164,11 @@ def _tech_details(req: DraftRequest) -> TechDetails:
 def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
              language: str) -> Promise:
     """The promise a draft for ``req`` in ``situation`` makes as of ``now`` (near, after an
-    apology, once the message is past its deadline, unless the template owns the wait)."""
+    apology, once the message is past its deadline, unless the template has said sorry:
+    :func:`~triage.drafting.promises.apologises_late`)."""
     return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
                        language, req.channel, overdue=is_overdue(req.due_at, now),
-                       apologise=situation not in OWN_THE_WAIT)
+                       apologise=apologises_late(situation, req.category, req.channel))
 
 
 def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
@@ -457,7 +458,7 @@ class Renderer:
         return refresh_promise(text, promise_policy(situation, category, needs_review), now,
                                self.zone_for(language), language, channel,
                                overdue=is_overdue(due_at, now),
-                               apologise=situation not in OWN_THE_WAIT)
+                               apologise=apologises_late(situation, category, channel))
 
     @staticmethod
     def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:
