@@ -56,6 +56,7 @@ from triage.drafting.situations import (
     SITUATIONS,
     Detection,
     ThreadFacts,
+    chosen_still_open_topic,
     detect_situation,
     promise_policy,
     situation_and_topic,
@@ -318,11 +319,16 @@ class Renderer:
                                 req.attachment_types, **self._model())
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
-        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected
-        (as :meth:`detect` detects it, without its reasons)."""
+        """Return ``(situation, topic)`` for ``req``: the agent's choice (for ``still_open``
+        with the topic the pipeline would give: :func:`chosen_still_open_topic`), else
+        detected (as :meth:`detect` detects it, without its reasons)."""
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
-            return chosen, ""
+            if chosen != "still_open":
+                return chosen, ""
+            return chosen, chosen_still_open_topic(req.text, req.subject, req.language,
+                                                   req.category, req.thread,
+                                                   req.attachment_types, **self._model())
         situation, topic = situation_and_topic(req.text, req.subject, req.language,
                                                req.category, req.thread, req.attachment_types,
                                                **self._model())
