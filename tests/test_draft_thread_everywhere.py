@@ -143,3 +143,33 @@ def test_the_chosen_still_open_topic_without_a_detected_repeat() -> None:
     nothing = DraftRequest(text="Hello?", thread=ThreadFacts(),  # type: ignore[arg-type]
                            **{**base, "subject": "Re: hi"})
     assert renderer.situation_for(nothing) == ("still_open", "")
+
+
+def test_the_earlier_messages_are_detected_only_when_this_one_can_be_a_repeat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message after our reply that neither says "still" nor has a problem's situation
+    (a chase, thanks, a general question) cannot be ``still_open``: the earlier messages'
+    detection, most of such a draft's cost, is skipped (docs/benchmarks.md)."""
+    import triage.drafting.situations as situations
+
+    texts: list[str] = []
+    real = situations.situation_and_topic
+
+    def counted(text: str, *args: object, **kwargs: object) -> tuple[str, str]:
+        texts.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(situations, "situation_and_topic", counted)
+    monkeypatch.setattr("triage.drafting.render.situation_and_topic", counted)
+    renderer = Renderer()
+    earlier = "I can't log in, the OTP code never arrives."
+    thread = ThreadFacts(replied_before=True, earlier=(earlier,))
+    for text, still in (("Thanks a lot, have a nice day!", False),
+                        ("Do you also sell gift cards?", False),
+                        ("Still no OTP.", True)):
+        texts.clear()
+        req = DraftRequest(category="request", channel="email", language="en",
+                           subject="Re: hello", text=text, sender="a@example.com",
+                           sender_name="", thread_id=3, due_at=None, thread=thread)
+        assert (renderer.situation_for(req)[0] == "still_open") is still, text
+        assert (earlier in texts) is still, (text, texts)

@@ -306,7 +306,10 @@ def still_open_topic(text: str, subject: str, language: str, category: str,
     if not (thread.replied_before and thread.earlier) or thread.unanswered >= 2:
         return ""
     still = _STILL.search(fold(text)) is not None
-    if situation in ("follow_up", "closing", "thanks") and not still:
+    if not still and situation not in TOPICAL:
+        # a chase, a closing, thanks, a general message: only "still" or the same problem
+        # again makes a repeat, so the earlier messages need no detection (#19: it is most
+        # of the cost of a draft after our reply)
         return ""
     earlier = earlier_topic(subject, language, category, thread, model=model)
     if not earlier:
