@@ -140,7 +140,8 @@ class DeadlineStore(Aggregate):
                 out.append(ThreadContext())
                 continue
             replied, unanswered, ids = plan
-            earlier = [told[mid] for mid in ids]
+            # a message deleted (retention) between the two reads on PostgreSQL: nothing told
+            earlier = [told.get(mid, ("", ())) for mid in ids]
             out.append(ThreadContext(
                 replied_before=replied, unanswered=unanswered,
                 earlier=tuple(text for text, _t in earlier if text.strip()),
