@@ -89,7 +89,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset({
     "language", "customer_language", "reference", "reference_token", "due_at", "deadline",
     "team_name", "agent_name", "facts", "order", "ticket", "amount", "tech", "needs_review",
     "fill", "situation", "topic", "promise", "salutation", "you", "honorific", "thread",
-    "private",
+    "private", "overdue",
 })
 """Every name a template may use; ``triage templates check`` rejects any other."""
 
@@ -169,7 +169,8 @@ def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
     :func:`~triage.drafting.promises.apologises_late`)."""
     return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
                        language, req.channel, overdue=is_overdue(req.due_at, now),
-                       apologise=apologises_late(situation, req.category, req.channel))
+                       apologise=apologises_late(situation, req.category, req.channel,
+                                                 language))
 
 
 def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
@@ -415,6 +416,7 @@ class Renderer:
             "situation": situation,
             "topic": topic,
             "promise": promise,
+            "overdue": is_overdue(req.due_at, now),
             "salutation": Lazy(_salutation, address, first, template_language, req.channel,
                                req.sender_name),
             "you": Lazy(_you, address, template_language, req.channel),
@@ -464,7 +466,8 @@ class Renderer:
         return refresh_promise(text, promise_policy(situation, category, needs_review), now,
                                self.zone_for(language), language, channel,
                                overdue=is_overdue(due_at, now),
-                               apologise=apologises_late(situation, category, channel))
+                               apologise=apologises_late(situation, category, channel,
+                                                         language, text))
 
     @staticmethod
     def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:
