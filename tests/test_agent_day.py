@@ -244,16 +244,22 @@ def test_an_agents_day(day: App, browser: Any) -> None:
     assert "never sent" in agent.locator("article.note").inner_text()
     agent.get_by_label("Canned text").select_option(label="template: request")
     drafted = agent.get_by_label("Reply", exact=True).input_value()
+    edited = drafted + "\nP.S. a line of mine"
+    agent.get_by_label("Reply", exact=True).fill(edited)
+    agent.once("dialog", lambda dialog: dialog.accept())  # "Replace your edited reply?"
     agent.get_by_role("button", name="Insert").click()
     # wait for the inserted text itself: the draft already there is a long text too, and a
     # loaded machine read it before the template arrived
     agent.wait_for_function("prev => document.getElementById('draft-text').value !== prev",
-                            arg=drafted)
+                            arg=edited)
     inserted = agent.get_by_label("Reply", exact=True).input_value()
     # a template is a whole reply: it replaces the draft instead of doubling the greeting,
     # the signature and the reference
     assert inserted.count("Hi Lina") == 1 and inserted.count("Best regards") == 1, inserted
-    assert "Thanks for your message about your refund" in inserted
+    # drafted with the thread, as triage drafted it: Lina is chasing our reply (it was
+    # "Thanks for your message about your refund", as if she had written for the first time)
+    assert "write to us again about your refund" in inserted, inserted
+    assert "P.S." not in inserted
     shot(agent, "message")
     agent.get_by_label("Reply", exact=True).fill(
         "Hi Lina,\n\nYour refund for order 7781 was sent today.\n\nSupport")

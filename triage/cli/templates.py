@@ -14,7 +14,8 @@ import click
 from triage.config import Settings
 from triage.drafting.placeholders import unfilled_placeholders
 from triage.drafting.render import DraftRequest, Renderer, social_length, text_to_html
-from triage.drafting.situations import GENERAL, SITUATIONS
+from triage.drafting.request import thread_facts
+from triage.drafting.situations import GENERAL, SITUATIONS, ThreadFacts
 from triage.errors import NotFound, TemplateError
 from triage.models import CATEGORIES
 
@@ -165,11 +166,14 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         category = category or row["category"]
         language = language or row["language"]
         review = bool(row["needs_review"]) if review is None and row["category"] else review
+        # what the thread says, as processing and the review page read it
+        [context] = app.review.deadline_store.thread_contexts([stored])
+        thread = thread_facts(context)
     else:
         assert path is not None
         msg = _read_text_file(path)
         channel = channel or "email"
-        received, thread_id, attachments = now, 0, ()
+        received, thread_id, attachments, thread = now, 0, (), ThreadFacts()
     if not category or not language:
         from classifiers.model import model_input
 
@@ -184,7 +188,8 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         category=category, channel=channel, language=language, subject=msg["subject"],
         text=msg["text"], sender=msg["sender"], sender_name=name or msg["sender_name"],
         thread_id=thread_id, due_at=due_at, needs_review=bool(review),
-        attachment_types=attachments, situation=situation, now=now, private=bool(private)))
+        attachment_types=attachments, situation=situation, now=now, private=bool(private),
+        thread=thread))
     chosen = "chosen" if situation else "detected"
     click.echo(f"Template: {draft.template}  (category {category}, language {language}, "
                f"channel {channel}, situation {draft.situation} ({chosen})"

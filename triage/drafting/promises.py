@@ -111,6 +111,34 @@ OWN_THE_WAIT = frozenset({"follow_up", "refund"})
 us again", "sorry you're still waiting for your refund"): their overdue promise comes without
 a second apology. Not ``still_open``: its "sorry this still isn't resolved" is about the
 problem, not about our late reply."""
+LATE_IN_TEMPLATE: dict[tuple[str, str, str, str], str] = {
+    ("holding", "complaint", "email", "id"): "serta keterlambatan balasan kami",
+    ("holding", "complaint", "email", "vi"): "cũng như sự chậm trễ trong việc trả lời",
+}
+"""``(situation, category, channel, language)`` whose template says sorry for the late reply
+itself when the message is overdue (``{% if overdue %}``), merged into its own apology, and
+the words it says it with. The holding e-mail of a complaint ends its first paragraph with
+"kami mohon maaf atas ketidaknyamanannya" / "thành thật xin lỗi vì sự bất tiện này", just
+before the promise; the late-reply apology opening the promise repeated "mohon maaf" / "xin
+lỗi" back to back, so the Indonesian and Vietnamese proof-readers merged the two ("... atas
+ketidaknyamanan ini serta keterlambatan balasan kami"). English and Tagalog keep both
+sentences: different words, and the late one sits by the new time, as their readers chose."""
+
+
+def apologises_late(situation: str, category: str, channel: str, language: str,
+                    text: str | None = None) -> bool:
+    """True when an overdue draft's promise opens with the apology for the late reply: not
+    when the template owns the wait (:data:`OWN_THE_WAIT`), nor when the template says it
+    itself (:data:`LATE_IN_TEMPLATE`). ``text``, a draft shown again later: one written on
+    time has not said it, so its refreshed promise does (both apologies, as in English)."""
+    if situation in OWN_THE_WAIT:
+        return False
+    said = LATE_IN_TEMPLATE.get((situation, category, channel, language))
+    if said is None:
+        return True
+    return text is not None and said not in text
+
+
 # the apology an overdue message's day-part promise opens with
 _LATE: dict[tuple[str, str], str] = {
     ("en", "email"): "Apologies for the late reply.",

@@ -44,9 +44,9 @@ from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
 from triage.drafting.promises import (
-    OWN_THE_WAIT,
     Promise,
     Refreshed,
+    apologises_late,
     is_overdue,
     promise_for,
     refresh_promise,
@@ -56,6 +56,7 @@ from triage.drafting.situations import (
     SITUATIONS,
     Detection,
     ThreadFacts,
+    chosen_still_open_topic,
     detect_situation,
     promise_policy,
     situation_and_topic,
@@ -88,7 +89,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset({
     "language", "customer_language", "reference", "reference_token", "due_at", "deadline",
     "team_name", "agent_name", "facts", "order", "ticket", "amount", "tech", "needs_review",
     "fill", "situation", "topic", "promise", "salutation", "you", "honorific", "thread",
-    "private",
+    "private", "overdue",
 })
 """Every name a template may use; ``triage templates check`` rejects any other."""
 
@@ -164,10 +165,12 @@ def _tech_details(req: DraftRequest) -> TechDetails:
 def _promise(situation: str, req: DraftRequest, now: datetime, tz: ZoneInfo,
              language: str) -> Promise:
     """The promise a draft for ``req`` in ``situation`` makes as of ``now`` (near, after an
-    apology, once the message is past its deadline, unless the template owns the wait)."""
+    apology, once the message is past its deadline, unless the template has said sorry:
+    :func:`~triage.drafting.promises.apologises_late`)."""
     return promise_for(promise_policy(situation, req.category, req.needs_review), now, tz,
                        language, req.channel, overdue=is_overdue(req.due_at, now),
-                       apologise=situation not in OWN_THE_WAIT)
+                       apologise=apologises_late(situation, req.category, req.channel,
+                                                 language))
 
 
 def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
@@ -317,11 +320,16 @@ class Renderer:
                                 req.attachment_types, **self._model())
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
-        """Return ``(situation, topic)`` for ``req``: the agent's choice, else detected
-        (as :meth:`detect` detects it, without its reasons)."""
+        """Return ``(situation, topic)`` for ``req``: the agent's choice (for ``still_open``
+        with the topic the pipeline would give: :func:`chosen_still_open_topic`), else
+        detected (as :meth:`detect` detects it, without its reasons)."""
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
-            return chosen, ""
+            if chosen != "still_open":
+                return chosen, ""
+            return chosen, chosen_still_open_topic(req.text, req.subject, req.language,
+                                                   req.category, req.thread,
+                                                   req.attachment_types, **self._model())
         situation, topic = situation_and_topic(req.text, req.subject, req.language,
                                                req.category, req.thread, req.attachment_types,
                                                **self._model())
@@ -408,6 +416,7 @@ class Renderer:
             "situation": situation,
             "topic": topic,
             "promise": promise,
+            "overdue": is_overdue(req.due_at, now),
             "salutation": Lazy(_salutation, address, first, template_language, req.channel,
                                req.sender_name),
             "you": Lazy(_you, address, template_language, req.channel),
@@ -457,7 +466,8 @@ class Renderer:
         return refresh_promise(text, promise_policy(situation, category, needs_review), now,
                                self.zone_for(language), language, channel,
                                overdue=is_overdue(due_at, now),
-                               apologise=situation not in OWN_THE_WAIT)
+                               apologise=apologises_late(situation, category, channel,
+                                                         language, text))
 
     @staticmethod
     def render_template(template: jinja2.Template, ctx: Mapping[str, Any]) -> str:

@@ -306,16 +306,47 @@ def still_open_topic(text: str, subject: str, language: str, category: str,
     if not (thread.replied_before and thread.earlier) or thread.unanswered >= 2:
         return ""
     still = _STILL.search(fold(text)) is not None
-    if situation in ("follow_up", "closing", "thanks") and not still:
+    if not still and situation not in TOPICAL:
+        # a chase, a closing, thanks, a general message: only "still" or the same problem
+        # again makes a repeat, so the earlier messages need no detection (#19: it is most
+        # of the cost of a draft after our reply)
         return ""
-    first, first_topic = situation_and_topic("\n".join(thread.earlier), subject, language,
-                                             category, None, thread.earlier_attachments,
-                                             model=model)
-    earlier = first_topic if first == "follow_up" else first
-    if earlier not in TOPICAL:
+    earlier = earlier_topic(subject, language, category, thread, model=model)
+    if not earlier:
         return ""
     if situation == earlier:
         return earlier
     if still:
         return situation if situation in TOPICAL else earlier
     return ""
+
+
+def earlier_topic(subject: str, language: str, category: str, thread: ThreadFacts, *,
+                  model: Any = _USE_PACKAGED) -> str:
+    """Return what the customer's earlier messages in the thread (``thread.earlier``) were
+    about: their situation (for a chase, what was chased) when it is a problem's topic
+    (:data:`~triage.drafting.situation_rules.TOPICAL`), else ''."""
+    if not thread.earlier:
+        return ""
+    first, first_topic = situation_and_topic("\n".join(thread.earlier), subject, language,
+                                             category, None, thread.earlier_attachments,
+                                             model=model)
+    earlier = first_topic if first == "follow_up" else first
+    return earlier if earlier in TOPICAL else ""
+
+
+def chosen_still_open_topic(text: str, subject: str, language: str, category: str,
+                            thread: ThreadFacts, attachment_types: Sequence[str] = (), *,
+                            model: Any = _USE_PACKAGED) -> str:
+    """Return the topic of a ``still_open`` draft an agent chose on the message page: the one
+    the pipeline gives when it detects ``still_open`` itself (:func:`still_open_topic`), else
+    what the earlier messages were about (:func:`earlier_topic`; the agent knows the problem
+    is still there), else what this message is about; '' when none is a topic (the draft then
+    names no problem)."""
+    situation, topic = situation_and_topic(text, subject, language, category, thread,
+                                           attachment_types, model=model)
+    found = still_open_topic(text, subject, language, category, thread, situation,
+                             model=model) or earlier_topic(subject, language, category,
+                                                           thread, model=model)
+    own = topic if situation == "follow_up" else situation
+    return found or (own if own in TOPICAL else "")

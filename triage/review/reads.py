@@ -16,11 +16,12 @@ from typing import Any
 from classifiers.uncertainty import Unsure, pick
 from triage.clock import Clock
 from triage.drafting.promises import Refreshed
-from triage.drafting.render import Renderer
-from triage.drafting.request import request_for
+from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.request import request_for, thread_facts
 from triage.drafting.situations import situation_choices
 from triage.drafting.usage import TemplateUsage, outcomes_from_rows, usage_report
 from triage.errors import TriageError
+from triage.store.deadline_store import DeadlineStore
 from triage.store.drafts import Drafts
 from triage.store.store import Store
 
@@ -115,13 +116,27 @@ class EncoderRescore:
 
 class ReviewReads:
     """The reads of :class:`triage.review.service.ReviewService` (a mixin: the service sets
-    ``store``, ``drafts``, ``renderer``, ``clock`` and ``_classifier``)."""
+    ``store``, ``drafts``, ``renderer``, ``deadline_store``, ``clock`` and ``_classifier``)."""
 
     store: Store
     drafts: Drafts
     renderer: Renderer
+    deadline_store: DeadlineStore
     clock: Clock
     _classifier: Callable[[], Any]
+
+    def draft_request(self, message: dict[str, Any], *, category: str, language: str,
+                      due_at: datetime | None = None, needs_review: bool = False,
+                      situation: str | None = None) -> DraftRequest:
+        """Return :func:`~triage.drafting.request.request_for` stored ``message`` with what
+        its thread says, read as processing reads it (``thread_contexts``): a canned template,
+        the template preview and the display-time promise check draft as the pipeline did
+        (nothing an earlier message gave is asked again; a repeat after our reply is
+        ``still_open``). Raises StoreError."""
+        [context] = self.deadline_store.thread_contexts([message])
+        return request_for(message, category=category, language=language, due_at=due_at,
+                           needs_review=needs_review, situation=situation,
+                           thread=thread_facts(context))
 
     def second_opinion(self, message_id: int) -> SecondOpinion | None:
         """Return the local LLM's answer about ``message_id`` ([classifier.llm]), or None
@@ -211,7 +226,7 @@ class ReviewReads:
         category = cl.get("category") or "request"
         situation = str(draft.get("situation") or "")
         if not situation:  # a draft stored before drafts kept their situation: detect it
-            situation, _topic = self.renderer.situation_for(request_for(
+            situation, _topic = self.renderer.situation_for(self.draft_request(
                 message, category=category, language=customer,
                 needs_review=bool(cl.get("needs_review"))))
         deadline = self.store.queue.deadline(message["id"])

@@ -25,12 +25,13 @@ from triage.store.summary import refresh, refresh_messages
 # "nothing will change until someone answers": far enough to never come, valid everywhere
 _NEVER = datetime(9999, 1, 1, tzinfo=UTC)
 SWEPT = ("ok", "due_soon", "breached")
-EARLIER_KEPT = 10
-"""The customer's earlier messages a thread context carries (the newest): what a next draft
-reads for details already given; a thread of hundreds would make every draft read them all."""
 """The states of a deadline neither met nor closed (the others: met, closed), spelled as a
 list so that ``ix_deadlines_state_next_check_at`` serves the sweep (``state NOT IN (met,
 closed)`` made PostgreSQL read every deadline ever stored)."""
+EARLIER_KEPT = 10
+"""The customer's earlier messages a thread context carries (the newest): what a next draft
+reads for details already given; a thread of hundreds would make every draft read them all,
+so only these texts are read from the database."""
 
 
 @dataclass(frozen=True)
@@ -84,18 +85,24 @@ class DeadlineStore(Aggregate):
         return sorted(out, key=lambda e: e.at)
 
     def thread_contexts(self, messages: Sequence[dict[str, Any]]) -> list[ThreadContext]:
-        """Return what each message's thread says about it: did we reply before it, and how
-        many customer messages since our last reply (it included). A few queries per batch.
+        """Return what each message's thread says about it: did we reply before it, how many
+        customer messages since our last reply (it included), and the newest
+        :data:`EARLIER_KEPT` of the customer's earlier messages (texts and attachment types,
+        oldest first). A few queries per batch.
 
         Most new mail starts its own thread: one grouped count finds the threads that hold
-        more than one message, and only those are read in detail.
+        more than one message, and only those are read in detail: first the times and
+        senders of their messages, then the texts and attachments of only those messages
+        some context keeps (a thread of hundreds is not read whole for ten texts).
         """
         tids = sorted({int(msg["thread_id"]) for msg in messages if msg.get("thread_id")})
         if not tids:
             return [ThreadContext() for _ in messages]
         m = s.messages
         events: dict[int, list[ReplyEvent]] = {}
-        others: dict[int, list[tuple[int, datetime, bool, str, tuple[str, ...]]]] = {}
+        customer: dict[int, list[tuple[datetime, int]]] = {}
+        plans: list[tuple[bool, int, list[int]] | None] = []
+        told: dict[int, tuple[str, tuple[str, ...]]] = {}
         with self.read("cannot read deadlines") as c:
             busy = [int(r[0]) for r in c.execute(
                 select(m.c.thread_id).where(one_of(c, m.c.thread_id, tids))
@@ -103,31 +110,42 @@ class DeadlineStore(Aggregate):
             for chunk in chunked(busy, 500):
                 for e in self._replies(c, chunk):
                     events.setdefault(e.thread_id, []).append(e)
-                for r in c.execute(select(m.c.thread_id, m.c.id, m.c.received_at, m.c.sender,
-                                          m.c.text, m.c.attachments).where(
-                        m.c.thread_id.in_(chunk), m.c.is_auto.is_(False))):
-                    ours = (r.sender or "").lower() in self.own
-                    types = tuple(str(a.get("content_type", "")) for a in r.attachments or [])
-                    others.setdefault(int(r[0]), []).append(
-                        (int(r[1]), aware(r[2]), ours, r.text or "", types))  # type: ignore[arg-type]
+                for r in c.execute(select(m.c.thread_id, m.c.id, m.c.received_at, m.c.sender)
+                                   .where(m.c.thread_id.in_(chunk), m.c.is_auto.is_(False))):
+                    if (r.sender or "").lower() not in self.own:  # ours: a reply, not told
+                        customer.setdefault(int(r[0]), []).append(
+                            (aware(r[2]), int(r[1])))  # type: ignore[arg-type]
+            for msg in messages:
+                tid = msg.get("thread_id")
+                if not tid:
+                    plans.append(None)
+                    continue
+                at = msg["received_at"]
+                replies = [e for e in events.get(int(tid), []) if e.at <= at]
+                last = replies[-1].at if replies else None
+                before = sorted((when, mid) for when, mid in customer.get(int(tid), [])
+                                if mid != msg["id"] and when <= at)
+                unanswered = sum(1 for when, _mid in before if last is None or when > last)
+                plans.append((last is not None, unanswered + 1,
+                              [mid for _when, mid in before[-EARLIER_KEPT:]]))
+            kept = sorted({mid for plan in plans if plan for mid in plan[2]})
+            if kept:
+                for r in c.execute(select(m.c.id, m.c.text, m.c.attachments)
+                                   .where(one_of(c, m.c.id, kept))):
+                    told[int(r.id)] = (r.text or "", tuple(
+                        str(a.get("content_type", "")) for a in r.attachments or []))
         out: list[ThreadContext] = []
-        for msg in messages:
-            tid = msg.get("thread_id")
-            if not tid:
+        for plan in plans:
+            if plan is None:
                 out.append(ThreadContext())
                 continue
-            at = msg["received_at"]
-            replies = [e for e in events.get(int(tid), []) if e.at <= at]
-            last = replies[-1].at if replies else None
-            before = sorted((when, mid, text, types)
-                            for mid, when, ours, text, types in others.get(int(tid), [])
-                            if mid != msg["id"] and when <= at and not ours)
-            unanswered = sum(1 for when, *_ in before if last is None or when > last)
+            replied, unanswered, ids = plan
+            # a message deleted (retention) between the two reads on PostgreSQL: nothing told
+            earlier = [told.get(mid, ("", ())) for mid in ids]
             out.append(ThreadContext(
-                replied_before=last is not None, unanswered=unanswered + 1,
-                earlier=tuple(text for *_, text, _t in before[-EARLIER_KEPT:] if text.strip()),
-                earlier_attachments=tuple(t for *_, types in before[-EARLIER_KEPT:]
-                                          for t in types)))
+                replied_before=replied, unanswered=unanswered,
+                earlier=tuple(text for text, _t in earlier if text.strip()),
+                earlier_attachments=tuple(t for _text, types in earlier for t in types)))
         return out
 
     # ------------------------------------------------------------------- sweep

@@ -6,7 +6,6 @@ from __future__ import annotations
 from typing import Any
 
 from triage.config import Settings
-from triage.drafting.request import request_for
 from triage.errors import NotFound
 from triage.models import CATEGORIES
 
@@ -26,14 +25,15 @@ def canned_templates(p: Any, msg: dict[str, Any], cl: dict[str, Any] | None) -> 
 
 
 def render_canned(p: Any, msg: dict[str, Any], cl: dict[str, Any] | None, name: str) -> str:
-    """Render template ``name`` (a category or ``review``) for ``msg``; raises NotFound for
-    an unknown name and TriageError when the template fails."""
+    """Render template ``name`` (a category or ``review``) for stored message ``msg`` with
+    what its thread says, as processing drafts it; raises NotFound for an unknown name and
+    TriageError when the template fails."""
     if name not in TEMPLATE_CHOICES:
         raise NotFound(f"there is no template {name!r}; use one of {', '.join(TEMPLATE_CHOICES)}")
     dl = p.store.queue.deadline(msg["id"])
     language = (cl or {}).get("language") or msg.get("language_hint") or "en"
     category = name if name in CATEGORIES else (cl or {}).get("category") or "request"
-    draft = p.review.renderer.render(request_for(
+    draft = p.review.renderer.render(p.review.draft_request(
         msg, category=category, language=language,
         due_at=dl["due_at"] if dl and dl["due_at"] > p.clock.now() else None,
         needs_review=name == "review"))

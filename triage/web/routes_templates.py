@@ -10,9 +10,10 @@ import jinja2
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 
-from triage.drafting.request import request_for
+from triage.drafting.situations import GENERAL
 from triage.drafting.template_check import check_source, check_templates
 from triage.errors import NotFound, TriageError
+from triage.models import CATEGORIES
 from triage.web.accounts import User
 from triage.web.deps import ADMIN, flash, require_admin
 from triage.web.parts import parts
@@ -33,7 +34,9 @@ def _source(renderer: Any, name: str) -> str:
 
 
 def _preview(p: Any, name: str, message_id: int | None, source: str | None) -> str:
-    """Render template ``name`` (or ``source``) for stored message ``message_id``."""
+    """Render template ``name`` (or ``source``) for stored message ``message_id`` as the
+    pipeline would draft with it: with what the message's thread says, and for a situation's
+    template (``<lang>/situations/<situation>.<channel>.j2``) that situation and its topic."""
     if not message_id:
         return ""
     renderer = p.review.renderer
@@ -42,12 +45,16 @@ def _preview(p: Any, name: str, message_id: int | None, source: str | None) -> s
     dl = p.store.queue.deadline(message_id)
     lang, kind_channel = name.split("/", 1)
     kind = kind_channel.split(".", 1)[0]
+    situation = kind.split("/", 1)[1] if kind.startswith("situations/") else None
     env = renderer.env if source is None else renderer.env.overlay(
         loader=jinja2.DictLoader({name: source}))
-    req = request_for(msg, category=kind if kind != "review" else cl.get("category") or "request",
-                      language=cl.get("language") or lang, due_at=dl["due_at"] if dl else None,
-                      needs_review=kind == "review")
-    return str(renderer.render_template(env.get_template(name), renderer.context(req, lang)))
+    category = kind if kind in CATEGORIES else cl.get("category") or "request"
+    req = p.review.draft_request(msg, category=category, language=cl.get("language") or lang,
+                                 due_at=dl["due_at"] if dl else None,
+                                 needs_review=kind == "review", situation=situation)
+    chosen, topic = renderer.situation_for(req) if situation else (GENERAL, "")
+    return str(renderer.render_template(env.get_template(name), renderer.context(
+        req, lang, situation=chosen, topic=topic)))
 
 
 @router.get("", response_class=HTMLResponse)

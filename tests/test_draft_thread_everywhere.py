@@ -1,0 +1,175 @@
+"""Every draft written for a stored message knows its thread, as processing does (session
+11's review): a canned template, the template preview, the CLI preview and the display-time
+promise check used to draft as if the message began its thread (asking again for the device
+an earlier message named, never ``still_open``), and an agent who switched a draft to
+``still_open`` got a draft naming no problem.
+
+The conversation is the one of ``tests/test_draft_followups.py``: "I can't log in, the OTP
+never arrives on my Samsung Galaxy A54", answered, then "Still no OTP, same as yesterday"."""
+
+from __future__ import annotations
+
+import html
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+from fastapi.testclient import TestClient
+from sqlalchemy import update
+
+from tests.test_draft_followups import CASES, _conversation
+from tests.test_web import login
+from triage.drafting.render import DraftRequest, Renderer
+from triage.drafting.situations import ThreadFacts
+from triage.send.log import LogSender
+from triage.send.outbox import Outbox
+from triage.services import App
+from triage.store import schema as s
+from triage.web.accounts import add_user
+
+ADMIN = ("root", "admin-password-1")
+ASK_DEVICE = "which device you're using"
+STILL = "you still can't get into your account"
+
+
+@pytest.fixture
+def repeat(app: App, maildir: Path) -> dict:
+    """The customer's repeat after our reply (English), drafted ``still_open`` by processing."""
+    _plain, named, _again_named, again_bare, _ask, _still = CASES["en"]
+    row = _conversation(app, maildir, named, again_bare, 0)
+    draft = app.store.drafts.current(row["id"])
+    assert draft["situation"] == "still_open" and STILL in draft["text"]
+    return row
+
+
+def _admin(app: App) -> TestClient:
+    from triage.web import create_app
+
+    add_user(app.store, *ADMIN, "admin")
+    client = TestClient(create_app(app.web_parts(outbox=Outbox(app.store, {"email":
+                                                                            LogSender()})),
+                                   secret_key="t" * 64))
+    login(client, ADMIN)
+    return client
+
+
+def test_a_canned_template_is_drafted_as_processing_drafted_it(app: App, repeat: dict) -> None:
+    client = _admin(app)
+    mid = repeat["id"]
+    draft = app.store.drafts.current(mid)
+    category = app.store.drafts.classification(mid)["category"]
+    canned = client.get(f"/messages/{mid}/canned/{category}")
+    assert canned.status_code == 200
+    assert canned.text == draft["text"]  # the same thread, the same draft
+    assert ASK_DEVICE not in canned.text and "Samsung Galaxy A54" in canned.text
+
+
+def test_the_template_preview_knows_the_thread(app: App, repeat: dict) -> None:
+    client = _admin(app)
+    mid = repeat["id"]
+
+    def preview(name: str) -> str:
+        page = client.get(f"/admin/templates/{name}", params={"message_id": mid}).text
+        return html.unescape(page.split('id="template-preview"')[1].split("</pre>")[0])
+
+    still = preview("en/situations/still_open.email.j2")
+    assert STILL in still and "Samsung Galaxy A54" in still, still  # its topic, the device
+    login_reply = preview("en/situations/login.email.j2")
+    assert ASK_DEVICE not in login_reply and "Samsung Galaxy A54" in login_reply, login_reply
+
+
+def test_the_cli_preview_knows_the_thread(app: App, repeat: dict, tmp_path: Path,
+                                          model_path: Path, maildir: Path) -> None:
+    from triage.cli.main import main
+
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n'
+                   f'[classifier]\nmodel_path = "{model_path}"\n'
+                   f'[[sources]]\nname = "inbox"\ntype = "maildir"\npath = "{maildir}"\n',
+                   encoding="utf-8")
+    r = CliRunner().invoke(main, ["templates", "preview", "--config", str(cfg), "--message",
+                                  str(repeat["id"])], catch_exceptions=False)
+    assert r.exit_code == 0, r.stdout
+    assert "situation still_open (detected)" in r.stdout and STILL in r.stdout, r.stdout
+
+
+def test_an_old_draft_without_its_situation_is_refreshed_as_processing_drafted_it(
+        app: App, repeat: dict) -> None:
+    """A draft stored before drafts kept their situation: the promise check detects it with
+    the thread (``still_open`` promises a day part; the login reply it used to detect, none)."""
+    mid = repeat["id"]
+    with app.store.engine.begin() as c:
+        c.execute(update(s.drafts).where(s.drafts.c.message_id == mid).values(situation=""))
+    draft = app.store.drafts.current(mid)
+    assert not draft["situation"]
+    shown = app.review.fresh_promise(app.store.message(mid), draft)
+    assert shown is not None and shown.promise.kind == "day_part", shown
+
+
+@pytest.mark.parametrize("language", list(CASES))
+def test_a_still_open_draft_chosen_by_hand_names_the_problem(
+        app: App, maildir: Path, language: str) -> None:
+    """Switched away and back on the message page, the draft names what the earlier message
+    was about, as processing's draft did (it said "this still isn't resolved")."""
+    _plain, named, _again_named, again_bare, _ask, still = CASES[language]
+    row = _conversation(app, maildir, named, again_bare, 0)
+    mid = row["id"]
+    processed = app.store.drafts.current(mid)
+    assert processed["situation"] == "still_open" and still in processed["text"]
+    app.review.switch_situation(mid, "general", "ann")
+    app.review.switch_situation(mid, "still_open", "ann")
+    again = app.store.drafts.current(mid)
+    assert again["situation"] == "still_open"
+    assert again["text"] == processed["text"]
+
+
+def test_the_chosen_still_open_topic_without_a_detected_repeat() -> None:
+    """Picked for a message processing did not read as a repeat (a chase, a thanks, a first
+    message), the topic is the earlier messages' problem, else this message's own."""
+    renderer = Renderer()
+    earlier = ThreadFacts(replied_before=True, earlier=(
+        "I can't log in, the OTP code never arrives.",))
+    base = dict(category="technical_issue", channel="email", language="en",
+                subject="Re: OTP", sender="a@example.com", sender_name="", thread_id=3,
+                due_at=None, situation="still_open")
+    for text, thread in (("Any update on this?", earlier),
+                         ("Thanks for the quick answer.", earlier),
+                         ("Hello?", ThreadFacts(replied_before=True, unanswered=2,
+                                                earlier=earlier.earlier)),
+                         ("I can't log in, the OTP code never arrives.", ThreadFacts())):
+        req = DraftRequest(text=text, thread=thread, **base)  # type: ignore[arg-type]
+        assert renderer.situation_for(req) == ("still_open", "login"), text
+        assert STILL in renderer.render(req).text
+    nothing = DraftRequest(text="Hello?", thread=ThreadFacts(),  # type: ignore[arg-type]
+                           **{**base, "subject": "Re: hi"})
+    assert renderer.situation_for(nothing) == ("still_open", "")
+
+
+def test_the_earlier_messages_are_detected_only_when_this_one_can_be_a_repeat(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """A message after our reply that neither says "still" nor has a problem's situation
+    (a chase, thanks, a general question) cannot be ``still_open``: the earlier messages'
+    detection, most of such a draft's cost, is skipped (docs/benchmarks.md)."""
+    import triage.drafting.situations as situations
+
+    texts: list[str] = []
+    real = situations.situation_and_topic
+
+    def counted(text: str, *args: object, **kwargs: object) -> tuple[str, str]:
+        texts.append(text)
+        return real(text, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(situations, "situation_and_topic", counted)
+    monkeypatch.setattr("triage.drafting.render.situation_and_topic", counted)
+    renderer = Renderer()
+    earlier = "I can't log in, the OTP code never arrives."
+    thread = ThreadFacts(replied_before=True, earlier=(earlier,))
+    for text, still in (("Thanks a lot, have a nice day!", False),
+                        ("Do you also sell gift cards?", False),
+                        ("Still no OTP.", True)):
+        texts.clear()
+        req = DraftRequest(category="request", channel="email", language="en",
+                           subject="Re: hello", text=text, sender="a@example.com",
+                           sender_name="", thread_id=3, due_at=None, thread=thread)
+        assert (renderer.situation_for(req)[0] == "still_open") is still, text
+        assert (earlier in texts) is still, (text, texts)
