@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 
 import reply_templates
 from triage.clock import Clock, SystemClock
+from triage.config.team import team_name_for
 from triage.drafting.address import find_address, known_name, salutation, you_word
 from triage.drafting.context import (
     clean_subject,
@@ -231,11 +232,13 @@ class Renderer:
     names one for the message's language. Social drafts longer than ``social_max_length`` (as
     X counts) are rendered again without the customer's name, and refused if still too long.
     ``situation_model`` returns the situation model detection uses (called per detection;
-    default: the packaged one).
+    default: the packaged one). ``team_name`` is one name or a table per language; a
+    template reads the one for its language (:func:`~triage.config.team.team_name_for`).
     """
 
     def __init__(self, *, default_language: str = "en", template_dir: Path | None = None,
-                 team_name: str = "Customer Support", agent_name: str = "",
+                 team_name: str | Mapping[str, str] = "Customer Support",
+                 agent_name: str = "",
                  customer_timezone: str = "UTC",
                  language_timezones: Mapping[str, str] | None = None,
                  social_max_length: int = 280, clock: Clock | None = None,
@@ -405,7 +408,7 @@ class Renderer:
             "reference_token": f"[#T-{req.thread_id}]",
             "due_at": req.due_at,
             "deadline": deadline,
-            "team_name": self.team_name,
+            "team_name": team_name_for(self.team_name, template_language),
             "agent_name": self.agent_name,
             "facts": facts_value,
             "order": order,
