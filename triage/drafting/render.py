@@ -53,11 +53,11 @@ from triage.drafting.promises import (
     refresh_promise,
 )
 from triage.drafting.situations import (
+    CHOSEN_TOPIC,
     GENERAL,
     SITUATIONS,
     Detection,
     ThreadFacts,
-    chosen_still_open_topic,
     detect_situation,
     promise_policy,
     situation_and_topic,
@@ -324,15 +324,15 @@ class Renderer:
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
         """Return ``(situation, topic)`` for ``req``: the agent's choice (for ``still_open``
-        with the topic the pipeline would give: :func:`chosen_still_open_topic`), else
-        detected (as :meth:`detect` detects it, without its reasons)."""
+        and ``follow_up`` with the topic the pipeline would give: :data:`CHOSEN_TOPIC`),
+        else detected (as :meth:`detect` detects it, without its reasons)."""
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
-            if chosen != "still_open":
+            topic_of = CHOSEN_TOPIC.get(chosen)
+            if topic_of is None:
                 return chosen, ""
-            return chosen, chosen_still_open_topic(req.text, req.subject, req.language,
-                                                   req.category, req.thread,
-                                                   req.attachment_types, **self._model())
+            return chosen, topic_of(req.text, req.subject, req.language, req.category,
+                                    req.thread, req.attachment_types, **self._model())
         situation, topic = situation_and_topic(req.text, req.subject, req.language,
                                                req.category, req.thread, req.attachment_types,
                                                **self._model())
