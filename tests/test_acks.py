@@ -63,6 +63,8 @@ def test_ack_sent_once_per_thread_with_reference_and_deadline(
     assert reply.to == "ann@example.com" and reply.in_reply_to == "<o@x>"
     assert reply.subject == f"Re: Login broken [#T-{row['thread_id']}]"
     assert f"reference T-{row['thread_id']}" in reply.text and "24 hours" in reply.text
+    # the rule's English text is signed with team_name's en entry (the default is a table)
+    assert reply.text.rstrip().endswith("\n\nCustomer Support"), reply.text
     assert audit(app) == [("ack_sent", {"rule": "tech", "to": "ann@example.com",
                                         "reference": f"T-{row['thread_id']}"})]
     # a follow-up in the same thread is not acknowledged again

@@ -40,7 +40,12 @@ from triage.drafting.render import DraftRequest, Renderer
 from triage.drafting.rule_literals import LiteralIndex
 from triage.drafting.situation_model import SituationModel, term_counts
 from triage.drafting.situation_rules import Rule, RuleTable
-from triage.drafting.situations import SITUATIONS, ThreadFacts, chosen_still_open_topic
+from triage.drafting.situations import (
+    SITUATIONS,
+    ThreadFacts,
+    chosen_follow_up_topic,
+    chosen_still_open_topic,
+)
 from triage.drafting.techdetails import detect_tech_details
 from triage.mail.parse import parse_email
 from triage.models import CATEGORIES
@@ -138,6 +143,10 @@ def _go_plain(monkeypatch: pytest.MonkeyPatch) -> Renderer:
     def detected(self: Renderer, req: DraftRequest) -> tuple[str, str]:
         if req.situation == "still_open":  # chosen by hand: the topic processing gives
             return "still_open", chosen_still_open_topic(
+                req.text, req.subject, req.language, req.category, req.thread,
+                req.attachment_types)
+        if req.situation == "follow_up":  # chosen by hand: what is chased
+            return "follow_up", chosen_follow_up_topic(
                 req.text, req.subject, req.language, req.category, req.thread,
                 req.attachment_types)
         if req.situation is not None:

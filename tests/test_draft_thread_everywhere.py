@@ -173,3 +173,55 @@ def test_the_earlier_messages_are_detected_only_when_this_one_can_be_a_repeat(
                            sender_name="", thread_id=3, due_at=None, thread=thread)
         assert (renderer.situation_for(req)[0] == "still_open") is still, text
         assert (earlier in texts) is still, (text, texts)
+
+
+CHASED_LOGIN = {"en": "write to us again about getting into your account",
+                "vi": "liên hệ lại về vấn đề đăng nhập",
+                "id": "menghubungi kami lagi terkait akses akun",
+                "tl": "mag-message ulit tungkol sa pag-login sa inyong account"}
+
+
+@pytest.mark.parametrize("language", list(CASES))
+def test_a_follow_up_chosen_by_hand_names_what_is_chased(
+        app: App, maildir: Path, language: str) -> None:
+    """The agent reads the repeat as a chase and switches to follow_up: the draft says what
+    the customer writes again about (the earlier messages' login problem); it said only
+    "sorry you've had to write to us again"."""
+    _plain, named, _again_named, again_bare, _ask, _still = CASES[language]
+    row = _conversation(app, maildir, named, again_bare, 0)
+    mid = row["id"]
+    app.review.switch_situation(mid, "follow_up", "ann")
+    draft = app.store.drafts.current(mid)
+    assert draft["situation"] == "follow_up"
+    assert CHASED_LOGIN[language] in draft["text"], draft["text"]
+
+
+def test_the_chosen_follow_up_topic() -> None:
+    """A chase naming what it chases keeps processing's topic (switching away and back
+    changes nothing); "any update?" chases the earlier messages' problem; a first message
+    chases what it is about; nothing topical: no topic."""
+    renderer = Renderer()
+    refund = ThreadFacts(replied_before=True, earlier=(
+        "I want a refund for order 123, the item arrived broken.",))
+    base = dict(category="request", channel="email", language="en", subject="Re: hello",
+                sender="a@example.com", sender_name="", thread_id=3, due_at=None)
+
+    def chosen(text: str, thread: ThreadFacts) -> tuple[str, str]:
+        req = DraftRequest(text=text, thread=thread, situation="follow_up",  # type: ignore[arg-type]
+                           **base)
+        return renderer.situation_for(req)
+
+    def processed(text: str, thread: ThreadFacts) -> tuple[str, str]:
+        req = DraftRequest(text=text, thread=thread, **base)  # type: ignore[arg-type]
+        return renderer.situation_for(req)
+
+    assert chosen("Any update on this?", refund) == ("follow_up", "refund")
+    assert chosen("Any update on this?", ThreadFacts(unanswered=2, earlier=refund.earlier)) \
+        == ("follow_up", "refund")
+    where = "Where is my order? Any update?"
+    assert chosen(where, refund) == processed(where, refund) == ("follow_up", "order_status")
+    assert chosen("My order never arrived.", ThreadFacts()) == ("follow_up", "order_status")
+    assert chosen("Hello?", ThreadFacts()) == ("follow_up", "")
+    req = DraftRequest(text="Any update on this?", thread=refund,  # type: ignore[arg-type]
+                       situation="follow_up", **base)
+    assert "write to us again about your refund" in renderer.render(req).text

@@ -18,8 +18,14 @@ DEMO_CONFIG = """\
 data_dir = "data"
 
 [drafting]
-team_name = "Demo Support"
 support_address = "support@demo.triage.example"
+
+# The team signs in the draft's language (a plain team_name = "..." signs every language alike)
+[drafting.team_name]
+en = "Demo Support"
+vi = "Bộ phận Chăm sóc Khách hàng Demo"
+id = "Tim Layanan Pelanggan Demo"
+tl = "Demo Support"
 
 [[sources]]
 name = "demo-inbox"

@@ -57,6 +57,7 @@ from triage.config.sources import (
     SourceSettings,
     XSettings,
 )
+from triage.config.team import DEFAULT_TEAM_NAMES, TeamName, team_name_for
 from triage.config.values import (
     DAYS,
     Duration,
@@ -73,6 +74,7 @@ from triage.config.values import (
 __all__ = [
     "DAYS",
     "DEADLINE_KINDS",
+    "DEFAULT_TEAM_NAMES",
     "LLM_LANGUAGES",
     "OAUTH2_PRESETS",
     "PRIORITIES",
@@ -106,6 +108,7 @@ __all__ = [
     "SourceSettings",
     "Span",
     "StoreSettings",
+    "TeamName",
     "TimeZoneName",
     "WebSettings",
     "XSettings",
@@ -122,5 +125,6 @@ __all__ = [
     "parse_spans",
     "secret_keys",
     "settings_from_mapping",
+    "team_name_for",
     "upgrade_legacy_keys",
 ]

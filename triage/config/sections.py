@@ -12,6 +12,7 @@ from pydantic import Field, field_validator, model_validator
 from triage.config.common import RetrySettings, SmtpSettings
 from triage.config.encoder import EncoderSettings
 from triage.config.llm import LlmSettings
+from triage.config.team import DEFAULT_TEAM_NAMES, TeamName
 from triage.config.values import Duration, Section, TimeZoneName
 
 
@@ -133,7 +134,13 @@ class DraftingSettings(Section):
     template_dir: str = Field(
         "", description="Directory with templates that override or extend the packaged ones."
     )
-    team_name: str = Field("Customer Support", description="Team name used in signatures.")
+    team_name: TeamName = Field(
+        default_factory=lambda: dict(DEFAULT_TEAM_NAMES),
+        description="Team name drafts are signed with: one name for every language "
+        "('Acme Support'), or a table per language ({en = 'Customer Support', vi = '...'}); "
+        "a language the table lacks is signed with its en entry, else its first. Also the "
+        "From name of e-mail replies (the draft's language) and the team of "
+        "acknowledgements (en: their text is written once).")
     agent_name: str = Field("", description="Agent name used in signatures (empty: team only).")
     support_address: str = Field(
         "support@example.com", description="From address of replies; messages from it are ours."

@@ -13,7 +13,7 @@ between the two loses at most one acknowledgement and never doubles one.
 from __future__ import annotations
 
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
@@ -21,7 +21,7 @@ from jinja2 import StrictUndefined, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from triage.clock import Clock
-from triage.config import AckRuleSettings
+from triage.config import AckRuleSettings, team_name_for
 from triage.deadlines.policy import DeadlinePolicy
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
@@ -47,11 +47,14 @@ def humanize(delta: timedelta) -> str:
 class Acknowledger:
     """Decides, reserves, sends and audits automatic acknowledgements.
 
-    Raises ConfigError at construction when a rule's template does not compile.
+    ``team`` is ``[drafting] team_name`` (a name, or a table per language); a rule's text
+    reads its ``en`` entry as ``team``. Raises ConfigError at construction when a rule's
+    template does not compile.
     """
 
     def __init__(self, store: Store, sender: Sender, rules: Sequence[AckRuleSettings],
-                 deadlines: DeadlinePolicy, clock: Clock, *, team: str = "") -> None:
+                 deadlines: DeadlinePolicy, clock: Clock, *,
+                 team: str | Mapping[str, str] = "") -> None:
         self.store = store
         self.sender = sender
         self.rules = [r for r in rules if r.enabled]
@@ -124,7 +127,9 @@ class Acknowledger:
         ref = ref_token(row["thread_id"]).strip("[]#")
         values = {"subject": row.get("subject") or "", "reference": ref,
                   "name": row.get("sender_name") or row["sender"], "within": humanize(within),
-                  "team": self.team}
+                  # a rule's text is written once, and its "within" is English: signed
+                  # with the English name, as its From name is (no language in extra)
+                  "team": team_name_for(self.team, "en")}
         subj_t, text_t = self.templates[rule.name]
         try:
             reply = OutgoingReply(

@@ -32,6 +32,7 @@ from markupsafe import Markup, escape
 
 import reply_templates
 from triage.clock import Clock, SystemClock
+from triage.config.team import team_name_for
 from triage.drafting.address import find_address, known_name, salutation, you_word
 from triage.drafting.context import (
     clean_subject,
@@ -52,11 +53,11 @@ from triage.drafting.promises import (
     refresh_promise,
 )
 from triage.drafting.situations import (
+    CHOSEN_TOPIC,
     GENERAL,
     SITUATIONS,
     Detection,
     ThreadFacts,
-    chosen_still_open_topic,
     detect_situation,
     promise_policy,
     situation_and_topic,
@@ -231,11 +232,13 @@ class Renderer:
     names one for the message's language. Social drafts longer than ``social_max_length`` (as
     X counts) are rendered again without the customer's name, and refused if still too long.
     ``situation_model`` returns the situation model detection uses (called per detection;
-    default: the packaged one).
+    default: the packaged one). ``team_name`` is one name or a table per language; a
+    template reads the one for its language (:func:`~triage.config.team.team_name_for`).
     """
 
     def __init__(self, *, default_language: str = "en", template_dir: Path | None = None,
-                 team_name: str = "Customer Support", agent_name: str = "",
+                 team_name: str | Mapping[str, str] = "Customer Support",
+                 agent_name: str = "",
                  customer_timezone: str = "UTC",
                  language_timezones: Mapping[str, str] | None = None,
                  social_max_length: int = 280, clock: Clock | None = None,
@@ -321,15 +324,15 @@ class Renderer:
 
     def situation_for(self, req: DraftRequest) -> tuple[str, str]:
         """Return ``(situation, topic)`` for ``req``: the agent's choice (for ``still_open``
-        with the topic the pipeline would give: :func:`chosen_still_open_topic`), else
-        detected (as :meth:`detect` detects it, without its reasons)."""
+        and ``follow_up`` with the topic the pipeline would give: :data:`CHOSEN_TOPIC`),
+        else detected (as :meth:`detect` detects it, without its reasons)."""
         if req.situation is not None:
             chosen = req.situation if req.situation in SITUATIONS else GENERAL
-            if chosen != "still_open":
+            topic_of = CHOSEN_TOPIC.get(chosen)
+            if topic_of is None:
                 return chosen, ""
-            return chosen, chosen_still_open_topic(req.text, req.subject, req.language,
-                                                   req.category, req.thread,
-                                                   req.attachment_types, **self._model())
+            return chosen, topic_of(req.text, req.subject, req.language, req.category,
+                                    req.thread, req.attachment_types, **self._model())
         situation, topic = situation_and_topic(req.text, req.subject, req.language,
                                                req.category, req.thread, req.attachment_types,
                                                **self._model())
@@ -405,7 +408,7 @@ class Renderer:
             "reference_token": f"[#T-{req.thread_id}]",
             "due_at": req.due_at,
             "deadline": deadline,
-            "team_name": self.team_name,
+            "team_name": team_name_for(self.team_name, template_language),
             "agent_name": self.agent_name,
             "facts": facts_value,
             "order": order,

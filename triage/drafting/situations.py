@@ -15,7 +15,7 @@ category template is used.
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -350,3 +350,30 @@ def chosen_still_open_topic(text: str, subject: str, language: str, category: st
                                                            thread, model=model)
     own = topic if situation == "follow_up" else situation
     return found or (own if own in TOPICAL else "")
+
+
+def chosen_follow_up_topic(text: str, subject: str, language: str, category: str,
+                           thread: ThreadFacts, attachment_types: Sequence[str] = (), *,
+                           model: Any = _USE_PACKAGED) -> str:
+    """Return the topic of a ``follow_up`` draft an agent chose on the message page (or with
+    ``triage review situation``): what is being chased. The topic processing gives when it
+    reads this message as a chase and the chase names it ("any update on my refund?"), else
+    what the customer's earlier messages were about (:func:`earlier_topic`: "any update?"
+    chases them), else what this message is about; '' when none is a topic (the draft then
+    names nothing)."""
+    situation, topic = situation_and_topic(text, subject, language, category, thread,
+                                           attachment_types, model=model)
+    if situation == "follow_up" and topic:
+        return topic  # as processing drafted it: switching away and back changes nothing
+    own = topic if situation == "follow_up" else situation
+    found = earlier_topic(subject, language, category, thread, model=model)
+    return found or (own if own in TOPICAL else "")
+
+
+CHOSEN_TOPIC: dict[str, Callable[..., str]] = {
+    "still_open": chosen_still_open_topic,
+    "follow_up": chosen_follow_up_topic,
+}
+"""Situations whose templates name a topic, and how the topic of one an agent chose is
+found (called with text, subject, language, category, thread, attachment types and
+``model=``); the other chosen situations have none."""

@@ -218,7 +218,9 @@ class ReviewService(ReviewReads):
             channel=msg["channel"], to=msg["sender"], subject=row["subject"], text=row["text"],
             in_reply_to=msg["message_id"] or None, references=list(msg["references"] or []),
             source=msg["source"],
-            extra={"cc": ",".join(self.reply_all_cc(msg))} if reply_all else {})
+            # the draft's language picks the From name (a team_name table per language)
+            extra={"language": str(draft.get("language") or ""),
+                   **({"cc": ",".join(self.reply_all_cc(msg))} if reply_all else {})})
         oid = self.outbox.enqueue(reply, draft_id=row["id"], actor=actor)
         return Approved(message_id, int(row["id"]), oid)
 

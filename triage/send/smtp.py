@@ -10,12 +10,13 @@ import logging
 import re
 import smtplib
 import ssl
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from email.message import EmailMessage
 from email.utils import formataddr, formatdate
 from typing import Any
 
 from triage.clients.smtp import SmtpClient, TlsMode
+from triage.config.team import team_name_for
 from triage.errors import PermanentSendError, SendError, SendInDoubt
 from triage.mail.msgid import message_id_for as message_id_for  # re-exported for callers
 from triage.models import OutgoingReply
@@ -93,10 +94,14 @@ def build_email(reply: OutgoingReply, from_address: str, from_name: str = "") ->
 
 class SmtpSender:
     """Sends email replies through one SMTP server (a connection per send), with the
-    shared :class:`~triage.clients.smtp.SmtpClient` (certificate always verified)."""
+    shared :class:`~triage.clients.smtp.SmtpClient` (certificate always verified).
+
+    ``from_name`` is one From name, or a table per language (``[drafting] team_name``): a
+    reply is sent from the name for its ``extra["language"]`` (:func:`team_name_for`)."""
 
     def __init__(self, *, host: str = "", port: int = 25, tls: TlsMode = "starttls",
-                 from_address: str, from_name: str = "", username: str = "",
+                 from_address: str, from_name: str | Mapping[str, str] = "",
+                 username: str = "",
                  password: str = "", timeout: float = 30.0,
                  ssl_context: ssl.SSLContext | None = None, ca_file: str | None = None,
                  client: SmtpClient | None = None,
@@ -129,7 +134,8 @@ class SmtpSender:
         SendInDoubt when the connection broke after the message data went out (the server may
         have it: not retried), SendError for anything worth retrying (network, 4xx).
         """
-        msg = build_email(reply, self.from_address, self.from_name)
+        msg = build_email(reply, self.from_address,
+                          team_name_for(self.from_name, reply.extra.get("language", "")))
         stage = _Stage()
         try:
             with self.client.session() as conn:
