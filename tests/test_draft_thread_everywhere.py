@@ -225,3 +225,41 @@ def test_the_chosen_follow_up_topic() -> None:
     req = DraftRequest(text="Any update on this?", thread=refund,  # type: ignore[arg-type]
                        situation="follow_up", **base)
     assert "write to us again about your refund" in renderer.render(req).text
+
+
+# a first message about a refund, then a chase that names nothing, in each language
+CHASE_AFTER_REFUND = {
+    "en": ("I want a refund for order 123, the item arrived broken.", "Any update on this?",
+           "write to us again about your refund"),
+    "vi": ("Mình muốn hoàn tiền đơn 123, hàng giao bị vỡ.", "Có cập nhật gì chưa ạ?",
+           "liên hệ lại về khoản hoàn tiền"),
+    "id": ("Saya mau refund pesanan 123, barangnya datang rusak.",
+           "Gimana kak, sudah ada kabar?", "menghubungi kami lagi terkait pengembalian dana"),
+    "tl": ("Gusto ko po ng refund sa order 123, sira po dumating.", "May update na po ba?",
+           "mag-message ulit tungkol sa"),
+}
+
+
+@pytest.mark.parametrize("language", list(CHASE_AFTER_REFUND))
+@pytest.mark.parametrize("thread", [
+    ThreadFacts(replied_before=True, unanswered=1),  # a chase after our reply
+    ThreadFacts(unanswered=2),                       # a second message we never answered
+], ids=["after-our-reply", "unanswered"])
+def test_processing_names_what_a_bare_chase_chases(language: str, thread: ThreadFacts) -> None:
+    """Processing's own follow_up: "any update?" names nothing, so it chases what the
+    earlier messages were about, as a follow_up an agent picks does; it drafted "sorry you've
+    had to write to us again" with no topic."""
+    first, chase, says = CHASE_AFTER_REFUND[language]
+    facts = ThreadFacts(replied_before=thread.replied_before, unanswered=thread.unanswered,
+                        earlier=(first,))
+    req = DraftRequest(text=chase, thread=facts, category="request",  # type: ignore[arg-type]
+                       channel="email", language=language, subject="Hello",
+                       sender="a@example.com", sender_name="", thread_id=3, due_at=None)
+    renderer = Renderer()
+    situation, topic = renderer.situation_for(req)
+    assert situation == "follow_up" and topic == "refund", (situation, topic)
+    assert says in renderer.render(req).text
+    alone = DraftRequest(text=chase, thread=ThreadFacts(), category="request",  # type: ignore[arg-type]
+                         channel="email", language=language, subject="Hello",
+                         sender="a@example.com", sender_name="", thread_id=3, due_at=None)
+    assert renderer.situation_for(alone) == ("follow_up", "")  # nothing earlier: no topic

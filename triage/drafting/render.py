@@ -59,6 +59,7 @@ from triage.drafting.situations import (
     Detection,
     ThreadFacts,
     detect_situation,
+    earlier_topic,
     promise_policy,
     situation_and_topic,
     still_open_topic,
@@ -339,7 +340,13 @@ class Renderer:
         still = still_open_topic(req.text, req.subject, req.language, req.category,
                                  req.thread, situation, **self._model()) \
             if req.thread.earlier and req.thread.replied_before else ""
-        return ("still_open", still) if still else (situation, topic)
+        if still:
+            return "still_open", still
+        if situation == "follow_up" and not topic and req.thread.earlier:
+            # "any update?" names nothing: it chases what the earlier messages were about
+            topic = earlier_topic(req.subject, req.language, req.category, req.thread,
+                                  **self._model())
+        return situation, topic
 
     def select(self, req: DraftRequest, situation: str = GENERAL) -> jinja2.Template:
         """Return the template ``req`` is drafted with; raises TemplateError when none fits.
