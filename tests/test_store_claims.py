@@ -13,7 +13,6 @@ import threading
 from datetime import timedelta
 
 import psycopg
-import pytest
 from sqlalchemy import select, text, update
 
 from tests.conftest import NOW
@@ -94,20 +93,20 @@ def test_a_claim_committed_meanwhile_is_not_taken(pg_server: PgServer,
         t = threading.Thread(target=lambda: got.append(mine.claim(5)))
         t.start()
         with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as watch:
-            # wait (event polling, no speed asserted) until our claim waits for the other
-            # transaction's lock; the 60 s bound only turns a hang into a failure
-            for _ in range(600):
-                if watch.execute("SELECT count(*) FROM pg_locks WHERE NOT granted AND "
-                                 "locktype = 'transactionid' AND transactionid = "
-                                 "(SELECT backend_xid FROM pg_stat_activity WHERE pid = %s)",
-                                 (pid,)).fetchone()[0]:  # type: ignore[index]
-                    break
-                t.join(0.1)
-            else:
-                pytest.fail("the claim never waited for the other daemon's claim")
+            # wait for an event, not a duration: our claim waits for the other transaction's
+            # lock. A claim that ends without ever waiting did not meet the other row.
+            waiting = False
+            while t.is_alive() and not waiting:
+                waiting = bool(watch.execute(
+                    "SELECT count(*) FROM pg_locks WHERE NOT granted AND "
+                    "locktype = 'transactionid' AND transactionid = "
+                    "(SELECT backend_xid FROM pg_stat_activity WHERE pid = %s)",
+                    (pid,)).fetchone()[0])  # type: ignore[index]
+                t.join(0.05)
+            assert waiting, "the claim never waited for the other daemon's claim"
         other.commit()
         other.close()
-        t.join(60)
+        t.join()
         assert got == [[]]
         assert claims_table(store) == {mid: "far:9:z.t1"}
     finally:
