@@ -148,7 +148,8 @@ class Sender(Protocol):
 @dataclass(frozen=True)
 class ThreadContext:
     """What the thread tells about a new customer message (read by the store, used by the
-    deadline policy).
+    deadline policy and by the draft: ``triage.drafting.situations.ThreadFacts`` is this
+    class, so the pipeline and the review pages hand it to the renderer as it is).
 
     ``replied_before``: we answered in this thread before (so this is a next response).
     ``unanswered``: the customer's messages since our last reply, this one included.
@@ -161,6 +162,12 @@ class ThreadContext:
     unanswered: int = 1
     earlier: tuple[str, ...] = ()
     earlier_attachments: tuple[str, ...] = ()
+
+    def told(self, text: str) -> str:
+        """``text`` followed by the customer's earlier messages, newest first: what the
+        conversation has said, for the facts and technical details a draft acknowledges
+        (the first one found is the newest)."""
+        return "\n".join((text, *reversed(self.earlier))) if self.earlier else text
 
 
 # ---- threading: what the store reads for ``triage.mail.threads`` and what it decides ----

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 from triage.clock import Clock
 from triage.deadlines.policy import DeadlinePolicy, ThreadContext
 from triage.drafting.render import Renderer
-from triage.drafting.request import request_for, thread_facts
+from triage.drafting.request import request_for
 from triage.mail.batch import ParseJob, ParseOutcome, parse_batch, parse_one
 from triage.mail.scrub import clean_text, scrub
 from triage.mail.threads import assign_threads
@@ -104,7 +104,7 @@ def plan_and_draft(row: Mapping[str, Any], cl: Classification, context: ThreadCo
     draft = renderer.render(request_for(
         row, category=cl.category, language=cl.language, due_at=plan.due_at,
         needs_review=cl.needs_review, situation=situation, now=now,
-        thread=thread_facts(context)))
+        thread=context))
     return Processed(row["id"], cl, plan.due_at, plan.policy, draft, kind=plan.kind,
                      priority=plan.priority)
 

@@ -14,7 +14,6 @@ import click
 from triage.config import Settings
 from triage.drafting.placeholders import unfilled_placeholders
 from triage.drafting.render import DraftRequest, Renderer, social_length, text_to_html
-from triage.drafting.request import thread_facts
 from triage.drafting.situations import GENERAL, SITUATIONS, ThreadFacts
 from triage.errors import NotFound, TemplateError
 from triage.models import CATEGORIES
@@ -167,8 +166,7 @@ def preview(config: str | None, message_id: int | None, path: Path | None,
         language = language or row["language"]
         review = bool(row["needs_review"]) if review is None and row["category"] else review
         # what the thread says, as processing and the review page read it
-        [context] = app.review.deadline_store.thread_contexts([stored])
-        thread = thread_facts(context)
+        [thread] = app.review.deadline_store.thread_contexts([stored])
     else:
         assert path is not None
         msg = _read_text_file(path)

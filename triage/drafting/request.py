@@ -3,9 +3,8 @@
 Processing, an agent's canned template, the template preview and the display-time promise
 check all draft for a stored message; each used to copy the message's fields by hand, and the
 copies drifted (one forgot the attachments, so a photo the customer sent was not seen when the
-situation was detected again). They all call :func:`request_for` now, with the thread the
-store's ``thread_contexts`` reads turned into :class:`ThreadFacts` by :func:`thread_facts`
-(the canned templates and the template preview had drafted as if the message began its
+situation was detected again). They all call :func:`request_for` now, with the thread context
+the store's ``thread_contexts`` reads, as it is (the canned templates and the template preview had drafted as if the message began its
 thread, so they asked again for what an earlier message gave and never drafted
 ``still_open``).
 """
@@ -18,20 +17,11 @@ from typing import Any
 
 from triage.drafting.render import DraftRequest
 from triage.drafting.situations import ThreadFacts
-from triage.models import ThreadContext
 
 
 def attachment_types(message: Mapping[str, Any]) -> tuple[str, ...]:
     """The MIME types of a stored message's attachments, in their stored order."""
     return tuple(str(a.get("content_type", "")) for a in message.get("attachments") or [])
-
-
-def thread_facts(context: ThreadContext) -> ThreadFacts:
-    """What the store's thread context of a message (``DeadlineStore.thread_contexts``)
-    tells its draft: the one conversion every caller uses."""
-    return ThreadFacts(replied_before=context.replied_before, unanswered=context.unanswered,
-                       earlier=context.earlier,
-                       earlier_attachments=context.earlier_attachments)
 
 
 def request_for(message: Mapping[str, Any], *, category: str, language: str,

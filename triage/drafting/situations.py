@@ -34,6 +34,7 @@ from triage.drafting.situation_blend import (
     rules_decide,
 )
 from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, TABLES, TOPICAL, fold
+from triage.models import ThreadContext
 
 
 @dataclass(frozen=True)
@@ -96,27 +97,11 @@ def promise_policy(situation: str, category: str = "request",
         if (needs_review or category in CATEGORY_PROMISES) else NO_PROMISE
 
 
-@dataclass(frozen=True)
-class ThreadFacts:
-    """What the thread says about the message being answered (from the pipeline).
-
-    ``replied_before``: we answered in this thread before; ``unanswered``: the customer's
-    messages since our last reply, this one included (2 or more: they are chasing us);
-    ``earlier``: the texts of the customer's earlier messages in the thread, oldest first, and
-    ``earlier_attachments`` their attachments' MIME types (what the conversation already
-    told us: a next draft neither asks for it again nor reads as the first reply).
-    """
-
-    replied_before: bool = False
-    unanswered: int = 1
-    earlier: tuple[str, ...] = ()
-    earlier_attachments: tuple[str, ...] = ()
-
-    def told(self, text: str) -> str:
-        """``text`` followed by the customer's earlier messages, newest first: what the
-        conversation has said, for the facts and technical details a draft acknowledges
-        (the first one found is the newest)."""
-        return "\n".join((text, *reversed(self.earlier))) if self.earlier else text
+ThreadFacts = ThreadContext
+"""What the thread says about the message being answered: the store's
+:class:`~triage.models.ThreadContext` itself (``replied_before``, ``unanswered`` (2 or more:
+they are chasing us), ``earlier`` and ``earlier_attachments``, ``told``), under the name the
+drafting code reads it by; there was a field-for-field copy of it here."""
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,7 @@ from classifiers.uncertainty import Unsure, pick
 from triage.clock import Clock
 from triage.drafting.promises import Refreshed
 from triage.drafting.render import DraftRequest, Renderer
-from triage.drafting.request import request_for, thread_facts
+from triage.drafting.request import request_for
 from triage.drafting.situations import situation_choices
 from triage.drafting.usage import TemplateUsage, outcomes_from_rows, usage_report
 from triage.errors import TriageError
@@ -136,7 +136,7 @@ class ReviewReads:
         [context] = self.deadline_store.thread_contexts([message])
         return request_for(message, category=category, language=language, due_at=due_at,
                            needs_review=needs_review, situation=situation,
-                           thread=thread_facts(context))
+                           thread=context)
 
     def second_opinion(self, message_id: int) -> SecondOpinion | None:
         """Return the local LLM's answer about ``message_id`` ([classifier.llm]), or None
