@@ -3,10 +3,10 @@
 Processing, an agent's canned template, the template preview and the display-time promise
 check all draft for a stored message; each used to copy the message's fields by hand, and the
 copies drifted (one forgot the attachments, so a photo the customer sent was not seen when the
-situation was detected again). They all call :func:`request_for` now, with the thread context
-the store's ``thread_contexts`` reads, as it is (the canned templates and the template preview had drafted as if the message began its
-thread, so they asked again for what an earlier message gave and never drafted
-``still_open``).
+situation was detected again). They all call :func:`request_for` now, with the thread
+context the store's ``thread_contexts`` reads, as it is (the canned templates and the template
+preview had drafted as if the message began its thread, so they asked again for what an
+earlier message gave and never drafted ``still_open``).
 """
 
 from __future__ import annotations
