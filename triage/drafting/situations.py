@@ -296,7 +296,13 @@ def still_open_topic(text: str, subject: str, language: str, category: str,
         # again makes a repeat, so the earlier messages need no detection (#19: it is most
         # of the cost of a draft after our reply)
         return ""
-    earlier = earlier_topic(subject, language, category, thread, model=model)
+    return _repeat_topic(situation, still,
+                         earlier_topic(subject, language, category, thread, model=model))
+
+
+def _repeat_topic(situation: str, still: bool, earlier: str) -> str:
+    """The problem a repeat is about, given this message's situation, whether it says
+    "still", and what the earlier messages were about ('' when it is no repeat)."""
     if not earlier:
         return ""
     if situation == earlier:
@@ -330,11 +336,11 @@ def chosen_still_open_topic(text: str, subject: str, language: str, category: st
     names no problem)."""
     situation, topic = situation_and_topic(text, subject, language, category, thread,
                                            attachment_types, model=model)
-    found = still_open_topic(text, subject, language, category, thread, situation,
-                             model=model) or earlier_topic(subject, language, category,
-                                                           thread, model=model)
-    own = topic if situation == "follow_up" else situation
-    return found or (own if own in TOPICAL else "")
+    earlier = earlier_topic(subject, language, category, thread, model=model)  # once
+    found = ""
+    if thread.replied_before and thread.unanswered < 2:
+        found = _repeat_topic(situation, _STILL.search(fold(text)) is not None, earlier)
+    return found or earlier or _own_topic(situation, topic)
 
 
 def chosen_follow_up_topic(text: str, subject: str, language: str, category: str,
@@ -350,9 +356,15 @@ def chosen_follow_up_topic(text: str, subject: str, language: str, category: str
                                            attachment_types, model=model)
     if situation == "follow_up" and topic:
         return topic  # as processing drafted it: switching away and back changes nothing
+    return (earlier_topic(subject, language, category, thread, model=model)
+            or _own_topic(situation, topic))
+
+
+def _own_topic(situation: str, topic: str) -> str:
+    """What a message is about by itself, as a topic: a chase's topic, else its situation
+    when that is a problem's topic (:data:`TOPICAL`), else ''."""
     own = topic if situation == "follow_up" else situation
-    found = earlier_topic(subject, language, category, thread, model=model)
-    return found or (own if own in TOPICAL else "")
+    return own if own in TOPICAL else ""
 
 
 CHOSEN_TOPIC: dict[str, Callable[..., str]] = {
