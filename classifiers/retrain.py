@@ -67,7 +67,7 @@ class TrainingData:
     """What one training run learns from and is judged on."""
 
     corpus: Sequence[Example]
-    """The bundled corpus plus ``--data`` CSV files."""
+    """The bundled corpus: the bundled recipe's rows, which the bundled model learnt."""
     corrections: Sequence[Example] = ()
     """The agents' corrections (newest label per text)."""
     inbox: Sequence[Unlabelled] = ()
@@ -78,6 +78,9 @@ class TrainingData:
     inbox_weighting: bool = False
     """Weight the labelled examples by how much they look like the inbox while self-training
     (:mod:`classifiers.inbox_weights`)."""
+    extra: Sequence[Example] = ()
+    """The ``--data`` CSV files' rows, learnt after the corpus's (the bundled model never saw
+    them, so the bundled recipe's stand-in leaves them out)."""
 
 
 def training_data(settings: Settings, registry: ModelRegistry, now: datetime, *,
@@ -95,8 +98,9 @@ def training_data(settings: Settings, registry: ModelRegistry, now: datetime, *,
     days = c.self_training_days if self_training_days is None else self_training_days
     inbox = load_inbox(registry.store, days, c.self_training_max_messages, now) if days else []
     gate = read_examples(settings.resolve_path(c.gate_data)) if c.gate_data else None
-    return TrainingData(load_corpus(extra), registry.corrections() if corrections else [],
-                        inbox, days, gate, c.inbox_weighting)
+    return TrainingData(load_corpus(), registry.corrections() if corrections else [],
+                        inbox, days, gate, c.inbox_weighting,
+                        [e for p in extra for e in read_examples(Path(p))])
 
 
 def gate_options(c: ClassifierSettings) -> dict[str, Any]:
@@ -111,6 +115,7 @@ class Plan:
     """The training and held-out parts of :class:`TrainingData` (picklable for a child)."""
 
     corpus: list[Example]
+    """The bundled corpus's training rows (what the bundled recipe's stand-in learns)."""
     corrections: list[Example]
     test: list[Example]
     held_corrections: list[Example]
@@ -122,30 +127,41 @@ class Plan:
     test_is_real: bool
     data: dict[str, Any] = field(default_factory=dict)
     inbox_weighting: bool = False
+    extra: list[Example] = field(default_factory=list)
+    """The ``--data`` rows' training part."""
 
     @property
     def labelled(self) -> list[Example]:
-        """Every labelled training example."""
-        return [*self.corpus, *self.corrections]
+        """Every labelled training example: the corpus's, the ``--data`` rows', then the
+        corrections."""
+        return [*self.corpus, *self.extra, *self.corrections]
 
 
 def plan(data: TrainingData, holdout_share: float) -> Plan:
-    """Split ``data`` into training and held-out parts (stable, by a hash of each text)."""
+    """Split ``data`` into training and held-out parts (stable, by a hash of each text).
+
+    The test set is the corpus's held-out rows then the ``--data`` rows' (or ``gate_data``).
+    """
     corrected = {e.text for e in data.corrections}
-    corpus = [e for e in data.corpus if e.text not in corrected]  # the agents' label wins
+    # the agents' label wins
+    corpus = [e for e in data.corpus if e.text not in corrected]
+    extra = [e for e in data.extra if e.text not in corrected]
     if data.gate_examples:
-        train_corpus, test = corpus, list(data.gate_examples)
+        train_corpus, train_extra, test = corpus, extra, list(data.gate_examples)
     else:
         train_corpus, test = split_holdout(corpus, holdout_share)
+        train_extra, extra_test = split_holdout(extra, holdout_share)
+        test += extra_test
     train_corr, held_corr = split_holdout(data.corrections, holdout_share)
     inbox, budget = split_holdout(data.inbox, holdout_share)
-    provenance = {"corpus_hash": examples_hash(data.corpus), "n_corpus": len(train_corpus),
+    provenance = {"corpus_hash": examples_hash([*data.corpus, *data.extra]),
+                  "n_corpus": len(train_corpus) + len(train_extra),
                   "n_test": len(test), "test": "gate_data" if data.gate_examples else "corpus",
                   "n_corrections": len(train_corr), "n_corrections_held": len(held_corr),
                   "inbox_days": data.inbox_days, "n_inbox": len(data.inbox),
                   "n_inbox_budget": len(budget)}
     return Plan(train_corpus, train_corr, test, held_corr, inbox, budget,
-                bool(data.gate_examples), provenance, data.inbox_weighting)
+                bool(data.gate_examples), provenance, data.inbox_weighting, train_extra)
 
 
 @dataclass(frozen=True)
@@ -190,9 +206,9 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
         progress(f"scoring on {len(p.test)} test and {len(p.held_corrections)} held-out "
                  "correction examples")
     cand = score(model, p.test, p.held_corrections)
-    # the bundled recipe on this split: the bundled corpus's training rows (not --data's)
-    bundled_rows = _bundled_rows(p.corpus) if active_learnt_test else p.corpus
-    corpus_only = cand if not p.corrections and len(bundled_rows) == len(p.corpus) else None
+    # the bundled recipe on this split learns the bundled corpus's training rows (not
+    # --data's): the candidate, when it learnt nothing else
+    corpus_only = cand if not p.corrections and not p.extra else None
     pseudo: list[Example] = []
     st: dict[str, Any] = {"state": "off"}
     if p.inbox:
@@ -234,7 +250,7 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
             if progress:
                 progress("scoring the bundled recipe without the test rows (the bundled model "
                          "learnt them)")
-            corpus_only = score(fit(bundled_rows), p.test, [])
+            corpus_only = score(fit(p.corpus), p.test, [])
         active_scores = replace(active_scores, test_f1=corpus_only.test_f1)
         note = ("its test score is the bundled recipe's retrained without the test rows, "
                 "which the bundled model learnt")
@@ -249,15 +265,6 @@ def fit_and_save(p: Plan, active: tuple[str, str] | None, models_dir: Path, *,
                           "n_train": len(labelled) + len(pseudo), "self_training": st}
     path = save_model(model, models_dir / f"{model.version}.skops")
     return FitResult(path, cand, active_scores, st, note)
-
-
-def _bundled_rows(corpus: Sequence[Example]) -> list[Example]:
-    """The rows of ``corpus`` that are bundled corpus rows (what the bundled model learnt),
-    without the ``--data`` files' rows."""
-    from classifiers.corpus_io import load_corpus
-
-    bundled = {(e.text, e.label) for e in load_corpus()}
-    return [e for e in corpus if (e.text, e.label) in bundled]
 
 
 def _inbox_weights(p: Plan, labelled: Sequence[Example],
@@ -276,7 +283,8 @@ def _inbox_weights(p: Plan, labelled: Sequence[Example],
     if progress:
         progress(f"weighting {len(labelled)} labelled examples by {len(texts)} inbox messages")
     w = importance_weights(labelled, texts)
-    w[len(p.corpus):] = np.maximum(w[len(p.corpus):], 1.0)
+    first = len(p.corpus) + len(p.extra)  # the corrections follow the corpus and --data rows
+    w[first:] = np.maximum(w[first:], 1.0)
     return w, {"state": "on", "n_inbox": len(texts), **summary(w)}
 
 

@@ -4,19 +4,21 @@
 from __future__ import annotations
 
 import csv
+import pickle
 import shutil
 from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
 from sqlalchemy import insert, select
 
-from classifiers.corpus_io import LABELS, load_corpus
+from classifiers.corpus_io import LABELS, Example, load_corpus
 from classifiers.gate import Tolerances
 from classifiers.model import TriageClassifier
 from classifiers.registry import ModelRegistry
-from classifiers.retrain import TrainingData, split_holdout, train_version
+from classifiers.retrain import TrainingData, plan, split_holdout, train_version
 from classifiers.scheduled import retrain_once
 from tests.conftest import copy_model
 from triage.clock import FrozenClock
@@ -142,16 +144,78 @@ def test_the_bundled_stand_in_never_learns_the_admins_extra_rows(
     learns only the bundled corpus: the new version, which learnt the extra rows' training
     part, scores higher on their held-out part (before, the stand-in learnt them too and the
     two scored the same)."""
-    from classifiers.corpus_io import Example
-
     registry.models_dir.mkdir(parents=True, exist_ok=True)
     for f in model_path.parent.glob(model_path.stem + ".*"):
         shutil.copy(f, registry.models_dir / f.name)
     extra = [Example(f"plorfix quibbet {n} zandor", "suggestion", "en", "email")
              for n in range(300)]
-    out = train_version(registry, TrainingData([*load_corpus(), *extra]))
+    out = train_version(registry, TrainingData(load_corpus(), extra=extra))
     assert out.active_version == "bundled" and out.active_f1 is not None
     assert out.candidate_f1 > out.active_f1
+
+
+def test_the_stand_in_learns_the_loaded_corpus_and_none_of_the_data_rows(
+        tmp_path: Path, registry: ModelRegistry, model_path: Path,
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The bundled recipe's stand-in learns the corpus ``training_data`` loaded, without
+    reading the corpus files again (before, it re-read them to tell the ``--data`` rows
+    apart), and none of the ``--data`` file's rows, which the new version learns."""
+    from classifiers import corpus_io, training
+    from classifiers.retrain import training_data
+
+    registry.models_dir.mkdir(parents=True, exist_ok=True)
+    for f in model_path.parent.glob(model_path.stem + ".*"):
+        shutil.copy(f, registry.models_dir / f.name)
+    extra_csv = tmp_path / "extra.csv"
+    with extra_csv.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["text", "label", "lang", "channel"])
+        w.writerows([f"plorfix quibbet {n} zandor", "suggestion", "en", "email"]
+                    for n in range(300))
+    settings = settings_from_mapping({"data_dir": str(tmp_path / "data")})
+    data = training_data(settings, registry, registry.store.clock.now(), extra=[extra_csv],
+                         corrections=False, self_training_days=0)
+
+    def read_again(*_args: object, **_kwargs: object) -> list[Example]:
+        raise AssertionError("a corpus file was read again after training_data")
+
+    monkeypatch.setattr(corpus_io, "load_corpus", read_again)
+    monkeypatch.setattr(corpus_io, "read_examples", read_again)
+    learnt: list[list[str]] = []
+    fit = training.fit
+
+    def recording(examples: list[Example], **kwargs: Any) -> Any:
+        learnt.append([e.text for e in examples])
+        return fit(examples, **kwargs)
+
+    monkeypatch.setattr(training, "fit", recording)
+    out = train_version(registry, data)
+    assert out.active_version == "bundled"
+    assert "retrained without the test rows" in out.explanation
+    candidate, stand_in = learnt  # the new version, then the bundled recipe's stand-in
+    extra_texts = {e.text for e in data.extra}
+    assert len(extra_texts) == 300 and extra_texts & {*candidate}
+    assert stand_in == [t for t in candidate if t not in extra_texts]
+
+
+def test_the_plan_carries_the_data_rows_apart_and_splits_them_as_before() -> None:
+    """``--data`` rows carried apart from the corpus are learnt, held out, corrected and
+    recorded as they were when they followed the corpus in one list; the training part of
+    the corpus alone is what the bundled recipe's stand-in learns. The plan pickles (it is
+    handed to a child process)."""
+    corpus = load_corpus()[:600]
+    extra = [Example(f"plorfix quibbet {n} zandor", "suggestion", "en", "email")
+             for n in range(80)]
+    fixes = [replace(corpus[3], label="complaint"), replace(extra[5], label="complaint")]
+    merged = plan(TrainingData([*corpus, *extra], fixes), 0.15)
+    apart = plan(TrainingData(corpus, fixes, extra=extra), 0.15)
+    assert apart.labelled == merged.labelled and apart.test == merged.test
+    assert apart.data == merged.data
+    assert apart.corpus == [e for e in merged.corpus if e not in extra]
+    assert apart.extra == [e for e in merged.corpus if e in extra]
+    assert apart.extra and any(e in apart.test for e in extra)
+    assert extra[5] not in apart.extra and extra[5] not in apart.test  # the agent's label wins
+    assert pickle.loads(pickle.dumps(apart)) == apart
 
 
 def test_scheduled_retraining_waits_for_corrections_then_swaps_model(

@@ -89,7 +89,7 @@ def train_cmd(config: str | None, extra: tuple[str, ...], no_corrections: bool,
                          self_training_days=self_training_days)
     inbox = (f" and {len(data.inbox)} unlabelled messages of the last {data.inbox_days} days"
              " to self-train on" if data.inbox_days else "")
-    click.echo(f"training on {len(data.corpus)} corpus/--data examples, "
+    click.echo(f"training on {len(data.corpus) + len(data.extra)} corpus/--data examples, "
                f"{len(data.corrections)} corrections{inbox}", err=True)
     with tqdm(total=6 if data.inbox else 4, desc="train", unit="step", file=sys.stderr) as bar:
         def progress(msg: str) -> None:

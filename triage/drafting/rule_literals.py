@@ -126,7 +126,7 @@ CASE_FIXES = str.maketrans(
 as (``re`` compares each character's simple lowercase, and treats the members of each of its
 extra case groups, ``re._casefix``, as one: "ſ" matches "s", "ı" matches "i"), mapped to the
 smallest member of their group; ``Σ``'s lowercase also depends on its neighbours. 31
-characters on Python 3.11 (tests/test_draft_fastpath.py computes the table again over all of
+characters on Python 3.11 (tests/test_draft_gates.py computes the table again over all of
 Unicode)."""
 _HAS_CASE_FIX = re.compile("[" + "".join(map(chr, CASE_FIXES)) + "]")
 
