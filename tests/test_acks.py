@@ -62,9 +62,11 @@ def test_ack_sent_once_per_thread_with_reference_and_deadline(
     (row,) = app.store.export_rows()
     assert reply.to == "ann@example.com" and reply.in_reply_to == "<o@x>"
     assert reply.subject == f"Re: Login broken [#T-{row['thread_id']}]"
-    assert f"reference T-{row['thread_id']}" in reply.text and "24 hours" in reply.text
-    # the rule's English text is signed with team_name's en entry (the default is a table)
-    assert reply.text.rstrip().endswith("\n\nCustomer Support"), reply.text
+    assert f"reference number is T-{row['thread_id']}." in reply.text
+    assert "within 24 hours" in reply.text and reply.text.startswith("Hi Ann,\n\n")
+    # an English message: the default's en text, signed with team_name's en entry
+    assert reply.text.rstrip().endswith("\n\nBest regards,\nCustomer Support"), reply.text
+    assert reply.extra == {"kind": "acknowledgement", "language": "en"}
     assert audit(app) == [("ack_sent", {"rule": "tech", "to": "ann@example.com",
                                         "reference": f"T-{row['thread_id']}"})]
     # a follow-up in the same thread is not acknowledged again

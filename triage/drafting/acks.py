@@ -17,12 +17,16 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from triage.clock import Clock
 from triage.config import AckRuleSettings, team_name_for
+from triage.config.ack_texts import ACK_LANGUAGES
 from triage.deadlines.policy import DeadlinePolicy
+from triage.drafting.address import find_address, known_name, salutation, you_word
+from triage.drafting.context import first_name_guess
+from triage.drafting.render import Renderer
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
 from triage.models import Classification, OutgoingReply, Sender
@@ -33,43 +37,112 @@ log = logging.getLogger(__name__)
 ACTOR = "auto-ack"
 
 
-def humanize(delta: timedelta) -> str:
-    """Return ``24 hours``, ``60 minutes``, ``2 days``: the largest unit that divides evenly
-    (days only from two days on, as people say "24 hours")."""
+_UNITS: dict[str, dict[str, tuple[str, str]]] = {
+    # language -> unit -> (one, many); Vietnamese, Indonesian and Tagalog nouns have no plural
+    "en": {"day": ("day", "days"), "hour": ("hour", "hours"), "minute": ("minute", "minutes")},
+    "vi": {"day": ("ngày", "ngày"), "hour": ("giờ", "giờ"), "minute": ("phút", "phút")},
+    "id": {"day": ("hari", "hari"), "hour": ("jam", "jam"), "minute": ("menit", "menit")},
+    "tl": {"day": ("araw", "araw"), "hour": ("oras", "oras"), "minute": ("minuto", "minuto")},
+}
+
+
+def _amount(delta: timedelta) -> tuple[int, str]:
+    """The number and unit :func:`humanize` says ``delta`` in."""
     secs = int(delta.total_seconds())
     for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
         if secs >= size and secs % size == 0 and (unit != "day" or secs >= 2 * size):
-            n = secs // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{max(1, secs // 60)} minutes"
+            return secs // size, unit
+    return max(1, secs // 60), "minute"
+
+
+def humanize(delta: timedelta) -> str:
+    """Return ``24 hours``, ``60 minutes``, ``2 days``: the largest unit that divides evenly
+    (days only from two days on, as people say "24 hours")."""
+    return humanize_in(delta, "en")
+
+
+def humanize_in(delta: timedelta, language: str) -> str:
+    """Return ``delta`` as :func:`humanize` does, in ``language`` (en for one not written):
+    ``24 giờ``, ``24 jam``, ``24 oras``; Tagalog says one as ``isang`` (``isang oras``: a
+    digit takes no linker, "sa loob ng 24 oras", but the word "isa" does)."""
+    n, unit = _amount(delta)
+    one, many = _UNITS.get(language, _UNITS["en"])[unit]
+    if language == "tl" and n == 1:
+        return f"isang {one}"
+    return f"{n} {one if n == 1 else many}"
+
+
+Compiled = dict[str, Template]
+"""A rule's subject or text compiled: language -> template (``""``: one for every language)."""
+
+
+def _compile(env: SandboxedEnvironment, source: str | Mapping[str, str],
+             key: str) -> Compiled:
+    """Compile a template, or each of a table's; raise ConfigError naming ``key`` (and the
+    language) when one does not compile."""
+    table = {"": source} if isinstance(source, str) else dict(source)
+    out: Compiled = {}
+    for lang, text in table.items():
+        try:
+            out[lang] = env.from_string(text)
+        except TemplateError as exc:
+            raise ConfigError(f"template does not compile: {exc}",
+                              key=f"{key}.{lang}" if lang else key,
+                              fix="correct the Jinja2 syntax of subject/text") from exc
+    return out
+
+
+def _pick(table: Compiled, language: str) -> Template:
+    """The template for ``language``: the one for every language, else the table's entry,
+    else its ``en`` entry, else its first (as :func:`~triage.config.team.team_name_for`)."""
+    for key in ("", language, "en"):
+        if key in table:
+            return table[key]
+    return next(iter(table.values()))
+
+
+def text_language(texts: Mapping[str, object], language: str) -> str:
+    """The language an acknowledgement is written in, for a message in ``language``: a
+    table's entry for it (en for a language the texts are not written in), else its ``en``
+    entry, else its first; ``en`` for one text for every language (``""``: written before
+    texts had languages, in English). Its ``within``, greeting, team and From name follow."""
+    if "" in texts:
+        return "en"
+    want = language if language in ACK_LANGUAGES else "en"
+    for lang in (want, "en"):
+        if lang in texts:
+            return lang
+    return next(iter(texts))
 
 
 class Acknowledger:
     """Decides, reserves, sends and audits automatic acknowledgements.
 
-    ``team`` is ``[drafting] team_name`` (a name, or a table per language); a rule's text
-    reads its ``en`` entry as ``team``. Raises ConfigError at construction when a rule's
-    template does not compile.
+    The message's language (the classification's) picks the rule's text and subject, and
+    the text's language (:func:`text_language`) the ``within``, greeting, ``team``
+    (``[drafting] team_name``, a name or a table per language) and From name. ``renderer`` gives the
+    drafts' greeting (``<lang>/_greeting.j2``; default: the packaged templates). ``rules``
+    may hold disabled rules (skipped), so an error names the rule's place in the
+    configuration. Raises ConfigError at construction when a template does not compile.
     """
 
     def __init__(self, store: Store, sender: Sender, rules: Sequence[AckRuleSettings],
                  deadlines: DeadlinePolicy, clock: Clock, *,
-                 team: str | Mapping[str, str] = "") -> None:
+                 team: str | Mapping[str, str] = "", renderer: Renderer | None = None) -> None:
         self.store = store
         self.sender = sender
         self.rules = [r for r in rules if r.enabled]
         self.deadlines = deadlines
         self.clock = clock
         self.team = team
+        self.renderer = renderer or Renderer(clock=clock)
         env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-        self.templates = {}
-        for i, r in enumerate(self.rules):
-            try:
-                self.templates[r.name] = (env.from_string(r.subject), env.from_string(r.text))
-            except TemplateError as exc:
-                raise ConfigError(f"template does not compile: {exc}",
-                                  key=f"acknowledgements[{i}](name={r.name!r})",
-                                  fix="correct the Jinja2 syntax of subject/text") from exc
+        self.templates: dict[str, tuple[Compiled, Compiled]] = {}
+        for i, r in enumerate(rules):
+            if r.enabled:
+                key = f"acknowledgements[{i}](name={r.name!r})"
+                self.templates[r.name] = (_compile(env, r.subject, f"{key}.subject"),
+                                          _compile(env, r.text or "", f"{key}.text"))
 
     def rule_for(self, category: str, channel: str) -> AckRuleSettings | None:
         """Return the first enabled rule for ``category`` on ``channel``, if any."""
@@ -122,22 +195,35 @@ class Acknowledger:
             return f"sender cap reached ({got.sent_today} in 24 hours)"
         return None
 
+    def _values(self, row: dict[str, Any], cl: Classification, lang: str,
+                ref: str) -> dict[str, str]:
+        """The variables of a rule's text in ``lang`` (docs/configuration.md)."""
+        channel = row["channel"]
+        display = row.get("sender_name") or ""
+        address = find_address(display, row.get("text") or "", lang)
+        greet = salutation(address, first_name_guess(display), lang, channel,
+                           known_name(display))
+        within = self.deadlines.target(channel, cl.category).within
+        return {"subject": row.get("subject") or "", "reference": ref,
+                "name": display or row["sender"], "salutation": greet,
+                "you": you_word(address, lang, channel),
+                "greeting": self.renderer.greeting(lang, greet),
+                "within": humanize_in(within, lang), "team": team_name_for(self.team, lang)}
+
     def _send(self, row: dict[str, Any], cl: Classification, rule: AckRuleSettings) -> str:
-        within = self.deadlines.target(row["channel"], cl.category).within
+        subjects, texts = self.templates[rule.name]
+        lang = text_language(texts, cl.language)
+        subj_t, text_t = _pick(subjects, lang), _pick(texts, lang)
         ref = ref_token(row["thread_id"]).strip("[]#")
-        values = {"subject": row.get("subject") or "", "reference": ref,
-                  "name": row.get("sender_name") or row["sender"], "within": humanize(within),
-                  # a rule's text is written once, and its "within" is English: signed
-                  # with the English name, as its From name is (no language in extra)
-                  "team": team_name_for(self.team, "en")}
-        subj_t, text_t = self.templates[rule.name]
         try:
+            values = self._values(row, cl, lang, ref)
             reply = OutgoingReply(
                 idempotency_key=f"ack-thread-{row['thread_id']}", message_id=row["id"],
                 channel=row["channel"], to=row["sender"], subject=subj_t.render(values),
                 text=text_t.render(values), in_reply_to=row.get("message_id") or None,
                 references=[*row.get("references", []), row.get("message_id") or ""][-20:],
-                source=row.get("source", ""), extra={"kind": "acknowledgement"})
+                source=row.get("source", ""),
+                extra={"kind": "acknowledgement", "language": lang})
             remote = self.sender.send(reply)
         except (TriageError, TemplateError, OSError) as exc:
             self.store.acks.failed(row["thread_id"], str(exc))

@@ -1,0 +1,250 @@
+"""Automatic acknowledgements in the customer's language (en, vi, id, tl): the packaged texts,
+the ``within`` and team name in the text's language, per-language rule texts and their
+fallback, and the configuration errors that name the field."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import add_to_maildir, make_email
+from tests.test_acks import make_app
+from triage.clock import FrozenClock
+from triage.config import AckRuleSettings, settings_from_mapping
+from triage.config.ack_texts import DEFAULT_ACK_TEXTS
+from triage.daemon import Daemon
+from triage.drafting.acks import Acknowledger, LogOnlySender, humanize, humanize_in
+from triage.errors import ConfigError
+from triage.models import Classification
+from triage.services import App
+
+# one message per language: the classifier reads each as a technical issue in its language
+MESSAGES = {
+    "en": ("Ann Lee <ann@example.com>", "The app crashes with error 500 when I log in."),
+    "vi": ("Nguyễn Thị Lan <lan@example.vn>",
+           "Ứng dụng bị lỗi 500 mỗi khi tôi đăng nhập, tôi không thể vào tài khoản."),
+    "id": ("Ibu Siti Rahma <siti@example.id>",
+           "Aplikasinya error 500 setiap kali saya login, saya tidak bisa masuk ke akun saya."),
+    "tl": ("Ma'am Joy Santos <joy@example.ph>",
+           "Nag-crash po yung app tuwing nag-lo-login ako, hindi ako makapasok sa account ko."),
+}
+
+EXPECTED = {
+    "en": "Hi Ann,\n\n"
+          "Thank you for contacting us. This is an automatic confirmation that we have "
+          "received your message; a member of our team will reply within 24 hours.\n\n"
+          "Your reference number is T-1. Please keep it in the subject line if you write to "
+          "us again about this.\n\n"
+          "Best regards,\nCustomer Support",
+    "vi": "Kính chào chị Lan,\n\n"
+          "Cảm ơn chị đã liên hệ với chúng tôi. Đây là thư xác nhận tự động: chúng tôi đã "
+          "nhận được thư của chị và sẽ phản hồi trong vòng 24 giờ.\n\n"
+          "Mã tham chiếu của chị là T-1. Khi gửi thêm thông tin về vấn đề này, chị vui lòng "
+          "giữ nguyên mã này trong tiêu đề thư.\n\n"
+          "Trân trọng,\nBộ phận Chăm sóc Khách hàng",
+    "id": "Halo Ibu Siti,\n\n"
+          "Terima kasih telah menghubungi kami. Email ini adalah konfirmasi otomatis bahwa "
+          "pesan Ibu sudah kami terima. Tim kami akan membalas dalam waktu 24 jam.\n\n"
+          "Nomor referensi Ibu: T-1. Mohon cantumkan nomor ini di subjek email jika Ibu "
+          "menghubungi kami kembali terkait hal ini.\n\n"
+          "Salam hangat,\nTim Layanan Pelanggan",
+    "tl": "Hi Ma'am Joy,\n\n"
+          "Natanggap na po namin ang inyong mensahe. Automatic na confirmation po ito; "
+          "sasagutin po kayo ng aming team sa loob ng 24 oras.\n\n"
+          "Ang inyong reference number ay T-1. Pakisama po ito sa subject kapag nag-email "
+          "ulit kayo tungkol dito.\n\n"
+          "Maraming salamat po,\nCustomer Support",
+}
+"""The packaged e-mail text for each message of :data:`MESSAGES` (first thread: T-1)."""
+
+NO_NAME_GREETING = {"en": "Hello,", "vi": "Kính gửi Quý khách,", "id": "Halo Bapak/Ibu,",
+                    "tl": "Magandang araw po,"}
+LANGS = ("en", "vi", "id", "tl")
+
+
+def ack_for(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock, lang: str,
+            *, sender: str | None = None, **rule: Any) -> Any:
+    """Process :data:`MESSAGES`' ``lang`` message and return the one acknowledgement sent."""
+    out = LogOnlySender()
+    app = make_app(tmp_path, maildir, model_path, clock, out, **rule)
+    name, body = MESSAGES[lang]
+    add_to_maildir(maildir, make_email(msgid="<o@x>", subject="App", body=body,
+                                       sender=sender or name))
+    Daemon(app).poll_all()
+    (reply,) = out.sent
+    return reply
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_packaged_text_in_the_message_language(tmp_path: Path, maildir: Path,
+                                               model_path: Path, clock: FrozenClock,
+                                               lang: str) -> None:
+    reply = ack_for(tmp_path, maildir, model_path, clock, lang)
+    assert reply.text == EXPECTED[lang]
+    assert reply.subject == "Re: App [#T-1]"
+    # the outbox's SMTP sender picks the From name by this language
+    assert reply.extra == {"kind": "acknowledgement", "language": lang}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_without_a_name_the_greeting_names_nobody(tmp_path: Path, maildir: Path,
+                                                  model_path: Path, clock: FrozenClock,
+                                                  lang: str) -> None:
+    address = MESSAGES[lang][0].split("<")[1].rstrip(">")
+    reply = ack_for(tmp_path, maildir, model_path, clock, lang, sender=address)
+    first, rest = reply.text.split("\n\n", 1)
+    assert first == NO_NAME_GREETING[lang]
+    assert address not in reply.text
+    assert rest == EXPECTED[lang].split("\n\n", 1)[1].replace(
+        *{"en": ("", ""), "vi": ("chị", "Quý khách"), "id": ("Ibu", "Bapak/Ibu"),
+          "tl": ("", "")}[lang])
+
+
+SOCIAL = {
+    "en": "Hi Ann, thanks for your message! We've received it and will reply within 1 hour. "
+          "Ref T-1",
+    "vi": "Dạ, bên em đã nhận được tin nhắn của chị Lan ạ. Bên em sẽ phản hồi trong vòng "
+          "1 giờ ạ. Mã: T-1",
+    "id": "Halo Kak Siti, terima kasih atas pesannya ya. Pesannya sudah kami terima dan akan "
+          "kami balas dalam 1 jam. Ref T-1",
+    "tl": "Hi Ma'am Joy, salamat po sa inyong mensahe! Natanggap na po namin ito at sasagot "
+          "kami sa loob ng isang oras. Ref T-1",
+}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_social_rule_gets_the_short_unsigned_text(tmp_path: Path, maildir: Path,
+                                                  model_path: Path, clock: FrozenClock,
+                                                  lang: str) -> None:
+    assert AckRuleSettings(name="e", category="request").text == DEFAULT_ACK_TEXTS["email"]
+    out = LogOnlySender()
+    app = make_app(tmp_path, maildir, model_path, clock, out, channel="social")
+    assert app.settings.acknowledgements[0].text == DEFAULT_ACK_TEXTS["social"]
+    add_to_maildir(maildir, make_email(body=MESSAGES[lang][1]))  # a thread to acknowledge
+    Daemon(app).poll_all()
+    assert out.sent == []  # an e-mail: the social rule does not apply
+    (stored,) = app.store.export_rows()
+    row = {"id": stored["id"], "channel": "social", "sender": "@someone", "text": "",
+           "thread_id": stored["thread_id"], "sender_name": MESSAGES[lang][0].split(" <")[0]}
+    cl = Classification("technical_issue", 0.9, lang, "v", False)
+    assert app.acknowledger.consider(row, cl) == "sent"
+    (reply,) = out.sent
+    assert reply.text == SOCIAL[lang]  # social's first response target: 1 hour
+    assert reply.extra == {"kind": "acknowledgement", "language": lang}
+
+
+def test_one_string_keeps_its_text_in_english_for_every_language(
+        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> None:
+    text = "Hello {{ name }}, ref {{ reference }}, within {{ within }}. {{ team }}"
+    for i, lang in enumerate(LANGS):
+        reply = ack_for(tmp_path / lang, maildir if i == 0 else _new_maildir(tmp_path / lang),
+                        model_path, clock, lang, text=text)
+        name = MESSAGES[lang][0].split(" <")[0]
+        # written before texts had languages: as before, English within, team and From name
+        assert reply.text == f"Hello {name}, ref T-1, within 24 hours. Customer Support"
+        assert reply.extra["language"] == "en"
+
+
+def test_a_table_without_the_language_falls_back_to_en_then_the_first(
+        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> None:
+    reply = ack_for(tmp_path, maildir, model_path, clock, "id",
+                    text={"vi": "{{ greeting }} {{ within }} {{ team }}",
+                          "en": "{{ greeting }} {{ within }} {{ team }}"},
+                    subject={"id": "Balasan: {{ reference }}", "en": "Re: {{ reference }}"})
+    # the en text, all in English (its greeting too: English greets "Ibu Siti Rahma" by name)
+    assert reply.text == "Hi Siti, 24 hours Customer Support"
+    assert reply.subject == "Re: T-1" and reply.extra["language"] == "en"
+    reply = ack_for(tmp_path / "b", _new_maildir(tmp_path / "b"), model_path, clock, "tl",
+                    text={"vi": "{{ greeting }} trong vòng {{ within }}. {{ team }}"})
+    # no tl, no en: the first entry, with its own language's greeting, within and team
+    assert reply.text == ("Kính gửi Quý khách Joy Santos, trong vòng 24 giờ. "
+                          "Bộ phận Chăm sóc Khách hàng")
+    assert reply.extra["language"] == "vi"
+
+
+def test_unknown_language_is_acknowledged_in_english(tmp_path: Path, clock: FrozenClock) -> None:
+    from triage.drafting.acks import text_language
+
+    assert text_language(DEFAULT_ACK_TEXTS["email"], "ms") == "en"
+    assert text_language(DEFAULT_ACK_TEXTS["email"], "") == "en"
+    assert text_language(DEFAULT_ACK_TEXTS["email"], "tl") == "tl"
+
+
+@pytest.mark.parametrize("minutes,words", [
+    (60, ("1 hour", "1 giờ", "1 jam", "isang oras")),
+    (240, ("4 hours", "4 giờ", "4 jam", "4 oras")),
+    (1440, ("24 hours", "24 giờ", "24 jam", "24 oras")),
+    (2880, ("2 days", "2 ngày", "2 hari", "2 araw")),
+    (30, ("30 minutes", "30 phút", "30 menit", "30 minuto")),
+    (1, ("1 minute", "1 phút", "1 menit", "isang minuto")),
+])
+def test_within_in_each_language(minutes: int, words: tuple[str, ...]) -> None:
+    delta = timedelta(minutes=minutes)
+    assert tuple(humanize_in(delta, lang) for lang in LANGS) == words
+    assert humanize(delta) == words[0] == humanize_in(delta, "xx")
+
+
+@pytest.mark.parametrize("field,value,says", [
+    ("text", {"fr": "Bonjour"}, "unknown language 'fr' in the text table; use en, vi, id, tl"),
+    ("text", "  ", "the text is empty"),
+    ("text", {}, "the table of texts is empty"),
+    ("text", {"vi": ""}, "the text for 'vi' is empty or not text"),
+    ("text", 3, "3 is neither a template nor a table"),
+    ("subject", {"en": "x", "xx": "y"}, "unknown language 'xx' in the subject table"),
+])
+def test_bad_text_or_subject_stops_start_up_naming_the_field(field: str, value: Any,
+                                                            says: str) -> None:
+    rules = [{"name": "ok", "category": "request"},
+             {"name": "bad", "category": "request", field: value}]
+    with pytest.raises(ConfigError) as got:
+        settings_from_mapping({"acknowledgements": rules})
+    message = str(got.value)
+    assert f"acknowledgements[1](name='bad').{field}" in message and says in message
+    if field == "text" and value != 3:
+        assert "a table of templates per language (text = { en = " in message
+
+
+def test_a_table_entry_that_does_not_compile_names_its_language(clock: FrozenClock) -> None:
+    off = AckRuleSettings(name="off", category="request")
+    rule = AckRuleSettings(name="r", enabled=True, category="request",
+                           text={"en": "Hi", "id": "Halo {{ name "})
+    with pytest.raises(ConfigError, match=r"acknowledgements\[1\]\(name='r'\)\.text\.id"):
+        Acknowledger(None, LogOnlySender(), [off, rule], None, clock)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_ack_over_smtp_in_the_message_language(tmp_path: Path, maildir: Path,
+                                               model_path: Path, clock: FrozenClock,
+                                               smtp_server_sink: Any, lang: str) -> None:
+    sink, port = smtp_server_sink
+    settings = settings_from_mapping({
+        "data_dir": str(tmp_path / "data"),
+        "classifier": {"model_path": str(model_path)},
+        "sources": [{"name": "inbox", "type": "maildir", "path": str(maildir)}],
+        "send": {"email": "smtp", "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"}},
+        "acknowledgements": [{"name": "tech", "enabled": True,
+                              "category": "technical_issue"}],
+    })
+    app = App(settings, clock=clock, environ={})  # the real wiring: acks -> outbox -> SMTP
+    name, body = MESSAGES[lang]
+    add_to_maildir(maildir, make_email(msgid="<o@x>", subject="App", body=body, sender=name))
+    Daemon(app).poll_all()
+    app.outbox.drain()
+    assert len(sink.messages) == 1, [(r["status"], r["last_error"]) for r in app.outbox.rows()]
+    ack = sink.parsed(0)
+    team = {"en": "Customer Support", "vi": "Bộ phận Chăm sóc Khách hàng",
+            "id": "Tim Layanan Pelanggan", "tl": "Customer Support"}[lang]
+    assert ack["From"].addresses[0].display_name == team
+    assert ack.get_content().replace("\r\n", "\n").strip() == EXPECTED[lang]
+
+
+def _new_maildir(root: Path) -> Path:
+    import mailbox
+
+    path = root / "Maildir"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    mailbox.Maildir(str(path), create=True).close()
+    return path
