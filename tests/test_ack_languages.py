@@ -34,7 +34,7 @@ MESSAGES = {
 
 EXPECTED = {
     "en": "Hi Ann,\n\n"
-          "Thank you for contacting us. This is an automatic confirmation that we have "
+          "Thank you for contacting us. This is an automatic confirmation that we've "
           "received your message; a member of our team will reply within 24 hours.\n\n"
           "Your reference number is T-1. Please keep it in the subject line if you write to "
           "us again about this.\n\n"
@@ -54,7 +54,7 @@ EXPECTED = {
     "tl": "Hi Ma'am Joy,\n\n"
           "Natanggap na po namin ang inyong mensahe. Automatic na confirmation po ito; "
           "sasagutin po kayo ng aming team sa loob ng 24 oras.\n\n"
-          "Ang inyong reference number ay T-1. Pakisama po ito sa subject kapag nag-email "
+          "Ang inyong reference number po ay T-1. Pakisama po ito sa subject kapag nag-email "
           "ulit kayo tungkol dito.\n\n"
           "Maraming salamat po,\nCustomer Support",
 }
@@ -248,3 +248,77 @@ def _new_maildir(root: Path) -> Path:
     path.parent.mkdir(parents=True, exist_ok=True)
     mailbox.Maildir(str(path), create=True).close()
     return path
+
+
+def test_example_config_shows_the_packaged_email_texts() -> None:
+    import tomllib
+
+    example = Path(__file__).parent.parent / "config" / "triage.example.toml"
+    (rule,) = tomllib.loads(example.read_text(encoding="utf-8"))["acknowledgements"]
+    # the example's table is what a rule without text sends: copying it changes nothing
+    assert rule["text"] == DEFAULT_ACK_TEXTS["email"]
+
+
+def test_a_misspelt_variable_stops_start_up_naming_rule_and_language(
+        clock: FrozenClock) -> None:
+    rule = AckRuleSettings(name="r", enabled=True, category="request",
+                           text={"en": "{{ greeting }} {{ within }}",
+                                 "tl": "{{ greeting }} sa loob ng {{ witin }}"})
+    with pytest.raises(ConfigError, match=r"acknowledgements\[0\]\(name='r'\)\.text\.tl': "
+                                          r"template does not render: 'witin' is undefined"):
+        Acknowledger(None, LogOnlySender(), [rule], None, clock)  # type: ignore[arg-type]
+
+
+def test_templates_check_covers_acknowledgement_rules(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli.main import main
+
+    cfg = tmp_path / "triage.toml"
+    cfg.write_text(
+        f'data_dir = "{tmp_path / "data"}"\n'
+        '[[acknowledgements]]\nname = "fine"\ncategory = "request"\n'
+        '[[acknowledgements]]\nname = "typo"\ncategory = "complaint"\n'  # disabled: checked
+        'subject = "Re: {{ subject }}"\n'
+        '[acknowledgements.text]\nen = "{{ greeting }} {{ refrence }}"\nvi = "{% if %}"\n',
+        encoding="utf-8")
+    r = CliRunner().invoke(main, ["templates", "check", "--config", str(cfg)],
+                           catch_exceptions=False)
+    assert r.exit_code == 1, r.stdout
+    assert "key 'acknowledgements[1](name='typo').text.vi': template does not compile" in r.stdout
+    cfg.write_text(cfg.read_text(encoding="utf-8").replace('vi = "{% if %}"\n', ""),
+                   encoding="utf-8")
+    r = CliRunner().invoke(main, ["templates", "check", "--config", str(cfg)],
+                           catch_exceptions=False)
+    assert r.exit_code == 1, r.stdout
+    assert ("problem: acknowledgements[1](name='typo').text.en: 'refrence' is undefined"
+            in r.stdout)
+    assert "name='fine'" not in r.stdout  # the packaged texts render in every language
+
+
+@pytest.mark.parametrize("channel", ["email", "social"])
+@pytest.mark.parametrize("lang", LANGS)
+def test_packaged_texts_pass_the_drafts_style_lint(channel: str, lang: str) -> None:
+    from jinja2 import StrictUndefined
+    from jinja2.sandbox import SandboxedEnvironment
+
+    from triage.config.team import DEFAULT_TEAM_NAMES
+    from triage.drafting.address import find_address, known_name, salutation, you_word
+    from triage.drafting.context import first_name_guess
+    from triage.drafting.render import Renderer
+    from triage.drafting.style import lint_draft
+
+    renderer = Renderer()
+    template = SandboxedEnvironment(undefined=StrictUndefined).from_string(
+        DEFAULT_ACK_TEXTS[channel][lang])
+    for display in ("", MESSAGES[lang][0].split(" <")[0], "Phạm Quốc Huy"):
+        for minutes in (60, 240, 1440, 2880):
+            address = find_address(display, "", lang)
+            greet = salutation(address, first_name_guess(display), lang, channel,
+                               known_name(display))
+            text = template.render(
+                greeting=renderer.greeting(lang, greet), salutation=greet, reference="T-1042",
+                you=you_word(address, lang, channel), team=DEFAULT_TEAM_NAMES[lang],
+                within=humanize_in(timedelta(minutes=minutes), lang), name=display)
+            assert lint_draft(text, language=lang, channel=channel,
+                              names=[display] if display else []) == [], text

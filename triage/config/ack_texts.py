@@ -27,7 +27,7 @@ DEFAULT_ACK_SUBJECT = "Re: {{ subject }} [#{{ reference }}]"
 DEFAULT_ACK_TEXTS: dict[str, dict[str, str]] = {
     "email": {
         "en": "{{ greeting }}\n\n"
-              "Thank you for contacting us. This is an automatic confirmation that we have "
+              "Thank you for contacting us. This is an automatic confirmation that we've "
               "received your message; a member of our team will reply within {{ within }}.\n\n"
               "Your reference number is {{ reference }}. Please keep it in the subject line "
               "if you write to us again about this.\n\n"
@@ -48,7 +48,7 @@ DEFAULT_ACK_TEXTS: dict[str, dict[str, str]] = {
         "tl": "{{ greeting }}\n\n"
               "Natanggap na po namin ang inyong mensahe. Automatic na confirmation po ito; "
               "sasagutin po kayo ng aming team sa loob ng {{ within }}.\n\n"
-              "Ang inyong reference number ay {{ reference }}. Pakisama po ito sa subject "
+              "Ang inyong reference number po ay {{ reference }}. Pakisama po ito sa subject "
               "kapag nag-email ulit kayo tungkol dito.\n\n"
               "Maraming salamat po,\n{{ team }}",
     },

@@ -24,7 +24,7 @@ from triage.clock import Clock
 from triage.config import AckRuleSettings, team_name_for
 from triage.config.ack_texts import ACK_LANGUAGES
 from triage.deadlines.policy import DeadlinePolicy
-from triage.drafting.address import find_address, known_name, salutation, you_word
+from triage.drafting.address import Address, find_address, known_name, salutation, you_word
 from triage.drafting.context import first_name_guess
 from triage.drafting.render import Renderer
 from triage.errors import ConfigError, TriageError
@@ -115,6 +115,63 @@ def text_language(texts: Mapping[str, object], language: str) -> str:
     return next(iter(texts))
 
 
+def compile_rules(rules: Sequence[AckRuleSettings]) -> dict[str, tuple[Compiled, Compiled]]:
+    """Compile the subject and text of each enabled rule of ``rules``; raise ConfigError
+    naming the rule by its place in ``rules`` (``acknowledgements[1](name='x').text.vi``)."""
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    out: dict[str, tuple[Compiled, Compiled]] = {}
+    for i, r in enumerate(rules):
+        if r.enabled:
+            key = f"acknowledgements[{i}](name={r.name!r})"
+            out[r.name] = (_compile(env, r.subject, f"{key}.subject"),
+                           _compile(env, r.text or "", f"{key}.text"))
+    return out
+
+
+def sample_problems(rules: Sequence[AckRuleSettings],
+                    compiled: Mapping[str, tuple[Compiled, Compiled]], renderer: Renderer,
+                    team: str | Mapping[str, str]) -> list[tuple[str, str]]:
+    """Render each compiled rule's subject and text in each of its languages with sample
+    values (no name known, 24 hours); return ``(key, problem)`` for each that fails (a
+    variable that does not exist, a greeting template that is missing or fails)."""
+    out: list[tuple[str, str]] = []
+    for i, r in enumerate(rules):
+        if r.name not in compiled or not r.enabled:
+            continue
+        for field, table in zip(("subject", "text"), compiled[r.name], strict=True):
+            for lang in table:
+                written = lang or "en"
+                key = f"acknowledgements[{i}](name={r.name!r}).{field}"
+                try:
+                    table[lang].render({
+                        "subject": "Order late", "reference": "T-1042", "name": "Ann Lee",
+                        "salutation": "", "you": you_word(Address(), written, r.channel),
+                        "greeting": renderer.greeting(written, ""),
+                        "within": humanize_in(timedelta(hours=24), written),
+                        "team": team_name_for(team, written)})
+                except (TemplateError, TriageError) as exc:
+                    out.append((f"{key}.{lang}" if lang else key, str(exc)))
+    return out
+
+
+def rule_problems(rules: Sequence[AckRuleSettings], renderer: Renderer,
+                  team: str | Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(key, problem)`` for every rule of ``rules``, enabled or not, whose subject or text
+    does not compile or render (``triage templates check``); key '' when the problem names
+    it."""
+    out: list[tuple[str, str]] = []
+    for i in range(len(rules)):
+        # each rule alone, at its place, as if enabled: a rule being prepared is checked too
+        alone = [r.model_copy(update={"enabled": j == i}) for j, r in enumerate(rules)]
+        try:
+            compiled = compile_rules(alone)
+        except ConfigError as exc:
+            out.append(("", str(exc)))  # names its key itself
+            continue
+        out += sample_problems(alone, compiled, renderer, team)
+    return out
+
+
 class Acknowledger:
     """Decides, reserves, sends and audits automatic acknowledgements.
 
@@ -123,7 +180,8 @@ class Acknowledger:
     (``[drafting] team_name``, a name or a table per language) and From name. ``renderer`` gives the
     drafts' greeting (``<lang>/_greeting.j2``; default: the packaged templates). ``rules``
     may hold disabled rules (skipped), so an error names the rule's place in the
-    configuration. Raises ConfigError at construction when a template does not compile.
+    configuration. Raises ConfigError at construction when a template does not compile or
+    does not render with sample values (:func:`sample_problems`: a misspelt variable).
     """
 
     def __init__(self, store: Store, sender: Sender, rules: Sequence[AckRuleSettings],
@@ -136,13 +194,13 @@ class Acknowledger:
         self.clock = clock
         self.team = team
         self.renderer = renderer or Renderer(clock=clock)
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-        self.templates: dict[str, tuple[Compiled, Compiled]] = {}
-        for i, r in enumerate(rules):
-            if r.enabled:
-                key = f"acknowledgements[{i}](name={r.name!r})"
-                self.templates[r.name] = (_compile(env, r.subject, f"{key}.subject"),
-                                          _compile(env, r.text or "", f"{key}.text"))
+        self.templates = compile_rules(rules)
+        problems = sample_problems(rules, self.templates, self.renderer, team)
+        if problems:
+            key, problem = problems[0]
+            raise ConfigError(f"template does not render: {problem}", key=key,
+                              fix="use only the variables of docs/configuration.md, "
+                                  "'Automatic acknowledgements'")
 
     def rule_for(self, category: str, channel: str) -> AckRuleSettings | None:
         """Return the first enabled rule for ``category`` on ``channel``, if any."""
