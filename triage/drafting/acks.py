@@ -6,6 +6,10 @@ to automatic mail (``is_auto``), during a backfill, twice in one thread (a uniqu
 thread in ``acknowledgements``), or more than the rule's N times to one sender per 24 hours.
 Every decision of a matching rule, sent or skipped, is written to the audit log.
 
+It is written in the message's language (en, vi, id, tl; en for others): the rule's text for
+that language (:func:`text_language`), with the drafts' greeting, the ``within`` in words of
+that language (:func:`humanize_in`), the team name and From name for it.
+
 The acknowledgement row is reserved before sending and the send is never retried, so a crash
 between the two loses at most one acknowledgement and never doubles one.
 """
