@@ -303,6 +303,7 @@ def test_packaged_texts_pass_the_drafts_style_lint(channel: str, lang: str) -> N
     from jinja2.sandbox import SandboxedEnvironment
 
     from triage.config.team import DEFAULT_TEAM_NAMES
+    from triage.drafting.acks import greeting
     from triage.drafting.address import find_address, known_name, salutation, you_word
     from triage.drafting.context import first_name_guess
     from triage.drafting.render import Renderer
@@ -317,7 +318,7 @@ def test_packaged_texts_pass_the_drafts_style_lint(channel: str, lang: str) -> N
             greet = salutation(address, first_name_guess(display), lang, channel,
                                known_name(display))
             text = template.render(
-                greeting=renderer.greeting(lang, greet), salutation=greet, reference="T-1042",
+                greeting=greeting(renderer, lang, greet), salutation=greet, reference="T-1042",
                 you=you_word(address, lang, channel), team=DEFAULT_TEAM_NAMES[lang],
                 within=humanize_in(timedelta(minutes=minutes), lang), name=display)
             assert lint_draft(text, language=lang, channel=channel,

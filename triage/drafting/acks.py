@@ -105,6 +105,14 @@ def _pick(table: Compiled, language: str) -> Template:
     return next(iter(table.values()))
 
 
+def greeting(renderer: Renderer, language: str, name: str) -> str:
+    """Return the drafts' greeting line in ``language`` for the salutation ``name`` ('': no
+    name known): ``<lang>/_greeting.j2`` along the renderer's language chain ("Kính chào chị
+    Lan,", "Halo Bapak/Ibu,"), with the admin's overrides. Raises jinja2's TemplateError."""
+    chain = renderer.template_chain(language, "_greeting.j2")
+    return renderer.env.select_template(chain).render(salutation=name).strip()
+
+
 def text_language(texts: Mapping[str, object], language: str) -> str:
     """The language an acknowledgement is written in, for a message in ``language``: a
     table's entry for it (en for a language the texts are not written in), else its ``en``
@@ -150,7 +158,7 @@ def sample_problems(rules: Sequence[AckRuleSettings],
                     table[lang].render({
                         "subject": "Order late", "reference": "T-1042", "name": "Ann Lee",
                         "salutation": "", "you": you_word(Address(), written, r.channel),
-                        "greeting": renderer.greeting(written, ""),
+                        "greeting": greeting(renderer, written, ""),
                         "within": humanize_in(timedelta(hours=24), written),
                         "team": team_name_for(team, written)})
                 except (TemplateError, TriageError) as exc:
@@ -269,7 +277,7 @@ class Acknowledger:
         return {"subject": row.get("subject") or "", "reference": ref,
                 "name": display or row["sender"], "salutation": greet,
                 "you": you_word(address, lang, channel),
-                "greeting": self.renderer.greeting(lang, greet),
+                "greeting": greeting(self.renderer, lang, greet),
                 "within": humanize_in(within, lang), "team": team_name_for(self.team, lang)}
 
     def _send(self, row: dict[str, Any], cl: Classification, rule: AckRuleSettings) -> str:

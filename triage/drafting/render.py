@@ -309,12 +309,6 @@ class Renderer:
                 langs.append(lang)
         return [f"{lang}/{name}" for lang in langs]
 
-    def greeting(self, language: str, salutation: str) -> str:
-        """Return ``<lang>/_greeting.j2`` for ``salutation`` ('': no name), as drafts greet
-        ("Halo Bapak/Ibu,"; for acknowledgements); raises jinja2's TemplateError."""
-        template = self.env.select_template(self.template_chain(language, "_greeting.j2"))
-        return template.render(salutation=salutation).strip()
-
     def zone_for(self, language: str) -> ZoneInfo:
         """Return the customer's time zone for a message in ``language``."""
         return self.language_timezones.get(language, self.customer_timezone)
