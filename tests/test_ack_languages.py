@@ -323,3 +323,20 @@ def test_packaged_texts_pass_the_drafts_style_lint(channel: str, lang: str) -> N
                 within=humanize_in(timedelta(minutes=minutes), lang), name=display)
             assert lint_draft(text, language=lang, channel=channel,
                               names=[display] if display else []) == [], text
+
+
+def test_check_config_stops_at_an_enabled_rule_that_does_not_render(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from triage.cli.main import main
+
+    cfg = tmp_path / "triage.toml"
+    rule = '[[acknowledgements]]\nname = "r"\nenabled = true\ncategory = "request"\n'
+    cfg.write_text(f'data_dir = "{tmp_path / "data"}"\n{rule}', encoding="utf-8")
+    r = CliRunner().invoke(main, ["check-config", "--config", str(cfg)])
+    assert r.exit_code == 0, r.output  # the packaged texts
+    cfg.write_text(cfg.read_text(encoding="utf-8") + 'text = { id = "{{ greting }}" }\n',
+                   encoding="utf-8")
+    r = CliRunner().invoke(main, ["check-config", "--config", str(cfg)])
+    assert r.exit_code != 0
+    assert "acknowledgements[0](name='r').text.id" in r.output and "greting" in r.output

@@ -166,6 +166,21 @@ def sample_problems(rules: Sequence[AckRuleSettings],
     return out
 
 
+def checked_rules(rules: Sequence[AckRuleSettings], renderer: Renderer,
+                  team: str | Mapping[str, str]) -> dict[str, tuple[Compiled, Compiled]]:
+    """:func:`compile_rules`, then :func:`sample_problems`: return the enabled rules compiled,
+    or raise ConfigError naming the first subject or text that does not compile or render
+    (start-up and ``triage check-config``)."""
+    compiled = compile_rules(rules)
+    problems = sample_problems(rules, compiled, renderer, team)
+    if problems:
+        key, problem = problems[0]
+        raise ConfigError(f"template does not render: {problem}", key=key,
+                          fix="use only the variables of docs/configuration.md, "
+                              "'Automatic acknowledgements'")
+    return compiled
+
+
 def rule_problems(rules: Sequence[AckRuleSettings], renderer: Renderer,
                   team: str | Mapping[str, str]) -> list[tuple[str, str]]:
     """``(key, problem)`` for every rule of ``rules``, enabled or not, whose subject or text
@@ -206,13 +221,7 @@ class Acknowledger:
         self.clock = clock
         self.team = team
         self.renderer = renderer or Renderer(clock=clock)
-        self.templates = compile_rules(rules)
-        problems = sample_problems(rules, self.templates, self.renderer, team)
-        if problems:
-            key, problem = problems[0]
-            raise ConfigError(f"template does not render: {problem}", key=key,
-                              fix="use only the variables of docs/configuration.md, "
-                                  "'Automatic acknowledgements'")
+        self.templates = checked_rules(rules, self.renderer, team)
 
     def rule_for(self, category: str, channel: str) -> AckRuleSettings | None:
         """Return the first enabled rule for ``category`` on ``channel``, if any."""
