@@ -16,7 +16,8 @@ from triage.clock import FrozenClock
 from triage.config import AckRuleSettings, settings_from_mapping
 from triage.config.ack_texts import DEFAULT_ACK_TEXTS
 from triage.daemon import Daemon
-from triage.drafting.acks import Acknowledger, LogOnlySender, humanize, humanize_in
+from triage.drafting.acks import Acknowledger, LogOnlySender
+from triage.drafting.within import humanize, humanize_in
 from triage.errors import ConfigError
 from triage.models import Classification
 from triage.services import App
@@ -35,25 +36,25 @@ MESSAGES = {
 EXPECTED = {
     "en": "Hi Ann,\n\n"
           "Thank you for contacting us. This is an automatic confirmation that we've "
-          "received your message; a member of our team will reply within 24 hours.\n\n"
-          "Your reference number is T-1. Please keep it in the subject line if you write to "
-          "us again about this.\n\n"
+          "received your message. A member of our team will reply within 24 hours.\n\n"
+          "Your reference number is T-1. If you write to us again about this, please keep it "
+          "in the subject line so your message reaches us straight away.\n\n"
           "Best regards,\nCustomer Support",
     "vi": "Kính chào chị Lan,\n\n"
           "Cảm ơn chị đã liên hệ với chúng tôi. Đây là thư xác nhận tự động: chúng tôi đã "
-          "nhận được thư của chị và sẽ phản hồi trong vòng 24 giờ.\n\n"
-          "Mã tham chiếu của chị là T-1. Khi gửi thêm thông tin về vấn đề này, chị vui lòng "
-          "giữ nguyên mã này trong tiêu đề thư.\n\n"
+          "nhận được thư của chị, và nhân viên hỗ trợ sẽ phản hồi chị trong vòng 24 giờ.\n\n"
+          "Mã tham chiếu của yêu cầu này là T-1. Khi gửi thêm thông tin về vấn đề này, chị "
+          "vui lòng giữ nguyên mã này trong tiêu đề thư.\n\n"
           "Trân trọng,\nBộ phận Chăm sóc Khách hàng",
     "id": "Halo Ibu Siti,\n\n"
           "Terima kasih telah menghubungi kami. Email ini adalah konfirmasi otomatis bahwa "
-          "pesan Ibu sudah kami terima. Tim kami akan membalas dalam waktu 24 jam.\n\n"
-          "Nomor referensi Ibu: T-1. Mohon cantumkan nomor ini di subjek email jika Ibu "
-          "menghubungi kami kembali terkait hal ini.\n\n"
+          "pesan Ibu sudah kami terima. Tim kami akan membalasnya dalam waktu 1x24 jam.\n\n"
+          "Nomor referensi Ibu: T-1. Jika ingin mengirim email lagi terkait hal ini, mohon "
+          "cantumkan nomor tersebut di subjek agar pesan Ibu langsung sampai ke tim kami.\n\n"
           "Salam hangat,\nTim Layanan Pelanggan",
     "tl": "Hi Ma'am Joy,\n\n"
-          "Natanggap na po namin ang inyong mensahe. Automatic na confirmation po ito; "
-          "sasagutin po kayo ng aming team sa loob ng 24 oras.\n\n"
+          "Natanggap na po namin ang inyong mensahe. Ito po ay automated reply, at isa po sa "
+          "aming team ang sasagot sa inyo sa loob ng 24 oras.\n\n"
           "Ang inyong reference number po ay T-1. Pakisama po ito sa subject kapag nag-email "
           "ulit kayo tungkol dito.\n\n"
           "Maraming salamat po,\nCustomer Support",
@@ -66,10 +67,11 @@ LANGS = ("en", "vi", "id", "tl")
 
 
 def ack_for(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock, lang: str,
-            *, sender: str | None = None, **rule: Any) -> Any:
+            *, sender: str | None = None, config: dict[str, Any] | None = None,
+            **rule: Any) -> Any:
     """Process :data:`MESSAGES`' ``lang`` message and return the one acknowledgement sent."""
     out = LogOnlySender()
-    app = make_app(tmp_path, maildir, model_path, clock, out, **rule)
+    app = make_app(tmp_path, maildir, model_path, clock, out, config=config, **rule)
     name, body = MESSAGES[lang]
     add_to_maildir(maildir, make_email(msgid="<o@x>", subject="App", body=body,
                                        sender=sender or name))
@@ -106,12 +108,12 @@ def test_without_a_name_the_greeting_names_nobody(tmp_path: Path, maildir: Path,
 SOCIAL = {
     "en": "Hi Ann, thanks for your message! We've received it and will reply within 1 hour. "
           "Ref T-1",
-    "vi": "Dạ, bên em đã nhận được tin nhắn của chị Lan ạ. Bên em sẽ phản hồi trong vòng "
-          "1 giờ ạ. Mã: T-1",
-    "id": "Halo Kak Siti, terima kasih atas pesannya ya. Pesannya sudah kami terima dan akan "
-          "kami balas dalam 1 jam. Ref T-1",
-    "tl": "Hi Ma'am Joy, salamat po sa inyong mensahe! Natanggap na po namin ito at sasagot "
-          "kami sa loob ng isang oras. Ref T-1",
+    "vi": "Dạ, bên em cảm ơn chị Lan đã nhắn tin ạ. Bên em đã nhận được tin nhắn và sẽ phản "
+          "hồi trong vòng 1 giờ ạ. Mã: T-1",
+    "id": "Halo Kak Siti, terima kasih atas pesannya, sudah kami terima ya. Tim kami akan "
+          "membalas dalam 1 jam. Ref T-1",
+    "tl": "Hi Ma'am Joy, salamat po sa inyong mensahe! Natanggap na po namin ito, at sasagot "
+          "po kami sa loob ng isang oras. Ref T-1",
 }
 
 
@@ -176,8 +178,11 @@ def test_unknown_language_is_acknowledged_in_english(tmp_path: Path, clock: Froz
 @pytest.mark.parametrize("minutes,words", [
     (60, ("1 hour", "1 giờ", "1 jam", "isang oras")),
     (240, ("4 hours", "4 giờ", "4 jam", "4 oras")),
-    (1440, ("24 hours", "24 giờ", "24 jam", "24 oras")),
-    (2880, ("2 days", "2 ngày", "2 hari", "2 araw")),
+    (1440, ("24 hours", "24 giờ", "1x24 jam", "24 oras")),
+    (2880, ("2 days", "2 ngày", "2x24 jam", "2 araw")),
+    (4320, ("3 days", "3 ngày", "3x24 jam", "3 araw")),
+    (5760, ("4 days", "4 ngày", "4 hari", "4 araw")),
+    (2160, ("36 hours", "36 giờ", "36 jam", "36 oras")),
     (30, ("30 minutes", "30 phút", "30 menit", "30 minuto")),
     (1, ("1 minute", "1 phút", "1 menit", "isang minuto")),
 ])
@@ -185,6 +190,53 @@ def test_within_in_each_language(minutes: int, words: tuple[str, ...]) -> None:
     delta = timedelta(minutes=minutes)
     assert tuple(humanize_in(delta, lang) for lang in LANGS) == words
     assert humanize(delta) == words[0] == humanize_in(delta, "xx")
+
+
+@pytest.mark.parametrize("minutes,words", [
+    (60, ("1 working hour", "1 giờ làm việc", "1 jam kerja", "1 business hour")),
+    (1440, ("24 working hours", "24 giờ làm việc", "24 jam kerja", "24 business hours")),
+    # never days: 48 hours of open time are 6 working days on 09:00-17:00
+    (2880, ("48 working hours", "48 giờ làm việc", "48 jam kerja", "48 business hours")),
+    (30, ("30 working minutes", "30 phút làm việc", "30 menit kerja", "30 business minutes")),
+])
+def test_within_in_working_time(minutes: int, words: tuple[str, ...]) -> None:
+    delta = timedelta(minutes=minutes)
+    assert tuple(humanize_in(delta, lang, working=True) for lang in LANGS) == words
+
+
+OFFICE = {"deadlines": {
+    "calendar": {"email": "office", "social": "always"},
+    "calendars": {"office": {"timezone": "Asia/Ho_Chi_Minh", "hours": {
+        d: "09:00-17:00" for d in ("mon", "tue", "wed", "thu", "fri")}}}}}
+"""E-mail deadlines counted in office hours."""
+
+WORKING = {"en": "within 24 working hours.", "vi": "trong vòng 24 giờ làm việc.",
+           "id": "dalam waktu 24 jam kerja.", "tl": "sa loob ng 24 business hours."}
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_a_business_calendar_promises_working_time(tmp_path: Path, maildir: Path,
+                                                   model_path: Path, clock: FrozenClock,
+                                                   lang: str) -> None:
+    reply = ack_for(tmp_path, maildir, model_path, clock, lang, config=OFFICE)
+    assert WORKING[lang] in reply.text
+    always = EXPECTED[lang].split("\n\n")[1]
+    assert reply.text.split("\n\n")[1] == always.replace(
+        {"en": "within 24 hours.", "vi": "trong vòng 24 giờ.", "id": "dalam waktu 1x24 jam.",
+         "tl": "sa loob ng 24 oras."}[lang], WORKING[lang])
+
+
+@pytest.mark.parametrize("lang", LANGS)
+def test_the_message_own_target_a_vip_is_promised_half(tmp_path: Path, maildir: Path,
+                                                       model_path: Path, clock: FrozenClock,
+                                                       lang: str) -> None:
+    address = MESSAGES[lang][0].split("<")[1].rstrip(">")
+    # a VIP's message is high priority: its deadline, and so the promise, is half the target
+    reply = ack_for(tmp_path, maildir, model_path, clock, lang,
+                    config={"deadlines": {"vip_senders": [address]}})
+    half = {"en": "within 12 hours.", "vi": "trong vòng 12 giờ.", "id": "dalam waktu 12 jam.",
+            "tl": "sa loob ng 12 oras."}[lang]
+    assert half in reply.text
 
 
 @pytest.mark.parametrize("field,value,says", [
@@ -313,14 +365,16 @@ def test_packaged_texts_pass_the_drafts_style_lint(channel: str, lang: str) -> N
     template = SandboxedEnvironment(undefined=StrictUndefined).from_string(
         DEFAULT_ACK_TEXTS[channel][lang])
     for display in ("", MESSAGES[lang][0].split(" <")[0], "Phạm Quốc Huy"):
-        for minutes in (60, 240, 1440, 2880):
+        for minutes, working in ((60, False), (240, False), (1440, False), (2880, False),
+                                 (30, True), (1440, True)):
             address = find_address(display, "", lang)
             greet = salutation(address, first_name_guess(display), lang, channel,
                                known_name(display))
             text = template.render(
                 greeting=greeting(renderer, lang, greet), salutation=greet, reference="T-1042",
                 you=you_word(address, lang, channel), team=DEFAULT_TEAM_NAMES[lang],
-                within=humanize_in(timedelta(minutes=minutes), lang), name=display)
+                within=humanize_in(timedelta(minutes=minutes), lang, working=working),
+                name=display)
             assert lint_draft(text, language=lang, channel=channel,
                               names=[display] if display else []) == [], text
 

@@ -13,7 +13,8 @@ from tests.conftest import add_to_maildir, make_email
 from triage.clock import FrozenClock
 from triage.config import AckRuleSettings, settings_from_mapping
 from triage.daemon import Daemon
-from triage.drafting.acks import Acknowledger, LogOnlySender, humanize
+from triage.drafting.acks import Acknowledger, LogOnlySender
+from triage.drafting.within import humanize
 from triage.errors import ConfigError, SendError
 from triage.models import Classification, OutgoingReply, RawItem
 from triage.services import App
@@ -23,20 +24,22 @@ CRASH = "The app crashes with error 500 when I log in."
 
 
 def make_app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock,
-             sender: Any, **rule: Any) -> App:
+             sender: Any, *, config: dict[str, Any] | None = None, **rule: Any) -> App:
+    """An app with one acknowledgement rule (``rule`` over a technical_issue rule) and
+    ``config``'s other settings, acknowledging through ``sender``."""
     rule = {"name": "tech", "enabled": True, "category": "technical_issue", **rule}
     settings = settings_from_mapping({
         "data_dir": str(tmp_path / "data"),
         "classifier": {"model_path": str(model_path)},
         "sources": [{"name": "inbox", "type": "maildir", "path": str(maildir)}],
-        "acknowledgements": [rule],
+        "acknowledgements": [rule], **(config or {}),
     })
     app = App(settings, clock=clock, environ={})
     # the acknowledger sends through the test's sender instead of the outbox
     rules = [r for r in settings.acknowledgements if r.enabled]
     if rules:
         app.acknowledger = Acknowledger(app.store, sender, rules, app.deadlines, clock,
-                                        team=settings.drafting.team_name)
+                                        team=settings.drafting.team_name, renderer=app.renderer)
     return app
 
 

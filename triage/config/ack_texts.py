@@ -3,10 +3,10 @@ per language, the packaged default texts, and their validation.
 
 A Vietnamese customer whose every draft is in Vietnamese should not get an English
 auto-reply, so the default text is written in each language the reply templates are written
-in, in their house voice (the greeting of ``<lang>/_greeting.j2``, "Quý khách" / "Bapak/Ibu" /
-"po", the sign-off of ``<lang>/_signature.j2``), and a rule on ``social`` gets the short,
-unsigned form the social templates use. A rule that sets one string keeps it for every
-language, as before.
+in, in their house voice: the greeting of ``<lang>/_greeting.j2``, "Quý khách" / "Bapak/Ibu" /
+"po", the sign-off of ``<lang>/_signature.j2`` (proof-read by fluent agents of each market,
+session 14). A rule on ``social`` gets the short, unsigned form the social templates use. A
+rule that sets one string keeps it for every language, as before.
 """
 
 from __future__ import annotations
@@ -28,26 +28,30 @@ DEFAULT_ACK_TEXTS: dict[str, dict[str, str]] = {
     "email": {
         "en": "{{ greeting }}\n\n"
               "Thank you for contacting us. This is an automatic confirmation that we've "
-              "received your message; a member of our team will reply within {{ within }}.\n\n"
-              "Your reference number is {{ reference }}. Please keep it in the subject line "
-              "if you write to us again about this.\n\n"
+              "received your message. A member of our team will reply within {{ within }}."
+              "\n\n"
+              "Your reference number is {{ reference }}. If you write to us again about this, "
+              "please keep it in the subject line so your message reaches us straight away."
+              "\n\n"
               "Best regards,\n{{ team }}",
         "vi": "{{ greeting }}\n\n"
               "Cảm ơn {{ you }} đã liên hệ với chúng tôi. Đây là thư xác nhận tự động: chúng "
-              "tôi đã nhận được thư của {{ you }} và sẽ phản hồi trong vòng {{ within }}.\n\n"
-              "Mã tham chiếu của {{ you }} là {{ reference }}. Khi gửi thêm thông tin về vấn "
+              "tôi đã nhận được thư của {{ you }}, và nhân viên hỗ trợ sẽ phản hồi {{ you }} "
+              "trong vòng {{ within }}.\n\n"
+              "Mã tham chiếu của yêu cầu này là {{ reference }}. Khi gửi thêm thông tin về vấn "
               "đề này, {{ you }} vui lòng giữ nguyên mã này trong tiêu đề thư.\n\n"
               "Trân trọng,\n{{ team }}",
         "id": "{{ greeting }}\n\n"
               "Terima kasih telah menghubungi kami. Email ini adalah konfirmasi otomatis bahwa "
-              "pesan {{ you }} sudah kami terima. Tim kami akan membalas dalam waktu "
+              "pesan {{ you }} sudah kami terima. Tim kami akan membalasnya dalam waktu "
               "{{ within }}.\n\n"
-              "Nomor referensi {{ you }}: {{ reference }}. Mohon cantumkan nomor ini di subjek "
-              "email jika {{ you }} menghubungi kami kembali terkait hal ini.\n\n"
+              "Nomor referensi {{ you }}: {{ reference }}. Jika ingin mengirim email lagi "
+              "terkait hal ini, mohon cantumkan nomor tersebut di subjek agar pesan {{ you }} "
+              "langsung sampai ke tim kami.\n\n"
               "Salam hangat,\n{{ team }}",
         "tl": "{{ greeting }}\n\n"
-              "Natanggap na po namin ang inyong mensahe. Automatic na confirmation po ito; "
-              "sasagutin po kayo ng aming team sa loob ng {{ within }}.\n\n"
+              "Natanggap na po namin ang inyong mensahe. Ito po ay automated reply, at isa po "
+              "sa aming team ang sasagot sa inyo sa loob ng {{ within }}.\n\n"
               "Ang inyong reference number po ay {{ reference }}. Pakisama po ito sa subject "
               "kapag nag-email ulit kayo tungkol dito.\n\n"
               "Maraming salamat po,\n{{ team }}",
@@ -56,12 +60,12 @@ DEFAULT_ACK_TEXTS: dict[str, dict[str, str]] = {
         "en": "{% if salutation %}Hi {{ salutation }}, thanks{% else %}Thanks{% endif %} for "
               "your message! We've received it and will reply within {{ within }}. "
               "Ref {{ reference }}",
-        "vi": "Dạ, bên em đã nhận được tin nhắn của {{ salutation or you }} ạ. Bên em sẽ "
-              "phản hồi trong vòng {{ within }} ạ. Mã: {{ reference }}",
-        "id": "Halo {{ salutation or you }}, terima kasih atas pesannya ya. Pesannya sudah "
-              "kami terima dan akan kami balas dalam {{ within }}. Ref {{ reference }}",
+        "vi": "Dạ, bên em cảm ơn {{ salutation or you }} đã nhắn tin ạ. Bên em đã nhận được "
+              "tin nhắn và sẽ phản hồi trong vòng {{ within }} ạ. Mã: {{ reference }}",
+        "id": "Halo {{ salutation or you }}, terima kasih atas pesannya, sudah kami terima ya. "
+              "Tim kami akan membalas dalam {{ within }}. Ref {{ reference }}",
         "tl": "{% if salutation %}Hi {{ salutation }}, salamat{% else %}Salamat{% endif %} po "
-              "sa inyong mensahe! Natanggap na po namin ito at sasagot kami sa loob ng "
+              "sa inyong mensahe! Natanggap na po namin ito, at sasagot po kami sa loob ng "
               "{{ within }}. Ref {{ reference }}",
     },
 }

@@ -8,7 +8,8 @@ Every decision of a matching rule, sent or skipped, is written to the audit log.
 
 It is written in the message's language (en, vi, id, tl; en for others): the rule's text for
 that language (:func:`text_language`), with the drafts' greeting, the ``within`` in words of
-that language (:func:`humanize_in`), the team name and From name for it.
+that language (:func:`~triage.drafting.within.humanize_in`: the message's own first-response
+target, as working time when its calendar is not always open), the team name and From name.
 
 The acknowledgement row is reserved before sending and the send is never retried, so a crash
 between the two loses at most one acknowledgement and never doubles one.
@@ -31,6 +32,7 @@ from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.address import Address, find_address, known_name, salutation, you_word
 from triage.drafting.context import first_name_guess
 from triage.drafting.render import Renderer
+from triage.drafting.within import humanize_in
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
 from triage.models import Classification, OutgoingReply, Sender
@@ -39,41 +41,6 @@ from triage.store import Store
 log = logging.getLogger(__name__)
 
 ACTOR = "auto-ack"
-
-
-_UNITS: dict[str, dict[str, tuple[str, str]]] = {
-    # language -> unit -> (one, many); Vietnamese, Indonesian and Tagalog nouns have no plural
-    "en": {"day": ("day", "days"), "hour": ("hour", "hours"), "minute": ("minute", "minutes")},
-    "vi": {"day": ("ngày", "ngày"), "hour": ("giờ", "giờ"), "minute": ("phút", "phút")},
-    "id": {"day": ("hari", "hari"), "hour": ("jam", "jam"), "minute": ("menit", "menit")},
-    "tl": {"day": ("araw", "araw"), "hour": ("oras", "oras"), "minute": ("minuto", "minuto")},
-}
-
-
-def _amount(delta: timedelta) -> tuple[int, str]:
-    """The number and unit :func:`humanize` says ``delta`` in."""
-    secs = int(delta.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if secs >= size and secs % size == 0 and (unit != "day" or secs >= 2 * size):
-            return secs // size, unit
-    return max(1, secs // 60), "minute"
-
-
-def humanize(delta: timedelta) -> str:
-    """Return ``24 hours``, ``60 minutes``, ``2 days``: the largest unit that divides evenly
-    (days only from two days on, as people say "24 hours")."""
-    return humanize_in(delta, "en")
-
-
-def humanize_in(delta: timedelta, language: str) -> str:
-    """Return ``delta`` as :func:`humanize` does, in ``language`` (en for one not written):
-    ``24 giờ``, ``24 jam``, ``24 oras``; Tagalog says one as ``isang`` (``isang oras``: a
-    digit takes no linker, "sa loob ng 24 oras", but the word "isa" does)."""
-    n, unit = _amount(delta)
-    one, many = _UNITS.get(language, _UNITS["en"])[unit]
-    if language == "tl" and n == 1:
-        return f"isang {one}"
-    return f"{n} {one if n == 1 else many}"
 
 
 Compiled = dict[str, Template]
@@ -282,12 +249,20 @@ class Acknowledger:
         address = find_address(display, row.get("text") or "", lang)
         greet = salutation(address, first_name_guess(display), lang, channel,
                            known_name(display))
-        within = self.deadlines.target(channel, cl.category).within
+        # the message's own target, as its stored deadline counts it (kind and priority as
+        # planned: a VIP's is shorter)
+        source = row.get("source") or ""
+        planned = self.store.queue.deadline(row["id"]) or {}
+        target = self.deadlines.target(channel, cl.category,
+                                       planned.get("kind") or "first_response",
+                                       planned.get("priority") or "normal", source)
+        working = not self.deadlines.calendar_for(channel, source).is_always_open
         return {"subject": row.get("subject") or "", "reference": ref,
                 "name": display or row["sender"], "salutation": greet,
                 "you": you_word(address, lang, channel),
                 "greeting": greeting(self.renderer, lang, greet),
-                "within": humanize_in(within, lang), "team": team_name_for(self.team, lang)}
+                "within": humanize_in(target.within, lang, working=working),
+                "team": team_name_for(self.team, lang)}
 
     def _send(self, row: dict[str, Any], cl: Classification, rule: AckRuleSettings) -> str:
         subjects, texts = self.templates[rule.name]
