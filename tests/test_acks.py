@@ -13,7 +13,8 @@ from tests.conftest import add_to_maildir, make_email
 from triage.clock import FrozenClock
 from triage.config import AckRuleSettings, settings_from_mapping
 from triage.daemon import Daemon
-from triage.drafting.acks import Acknowledger, LogOnlySender, humanize
+from triage.drafting.acks import Acknowledger, LogOnlySender
+from triage.drafting.within import humanize
 from triage.errors import ConfigError, SendError
 from triage.models import Classification, OutgoingReply, RawItem
 from triage.services import App
@@ -23,20 +24,22 @@ CRASH = "The app crashes with error 500 when I log in."
 
 
 def make_app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock,
-             sender: Any, **rule: Any) -> App:
+             sender: Any, *, config: dict[str, Any] | None = None, **rule: Any) -> App:
+    """An app with one acknowledgement rule (``rule`` over a technical_issue rule) and
+    ``config``'s other settings, acknowledging through ``sender``."""
     rule = {"name": "tech", "enabled": True, "category": "technical_issue", **rule}
     settings = settings_from_mapping({
         "data_dir": str(tmp_path / "data"),
         "classifier": {"model_path": str(model_path)},
         "sources": [{"name": "inbox", "type": "maildir", "path": str(maildir)}],
-        "acknowledgements": [rule],
+        "acknowledgements": [rule], **(config or {}),
     })
     app = App(settings, clock=clock, environ={})
     # the acknowledger sends through the test's sender instead of the outbox
     rules = [r for r in settings.acknowledgements if r.enabled]
     if rules:
         app.acknowledger = Acknowledger(app.store, sender, rules, app.deadlines, clock,
-                                        team=settings.drafting.team_name)
+                                        team=settings.drafting.team_name, renderer=app.renderer)
     return app
 
 
@@ -62,9 +65,11 @@ def test_ack_sent_once_per_thread_with_reference_and_deadline(
     (row,) = app.store.export_rows()
     assert reply.to == "ann@example.com" and reply.in_reply_to == "<o@x>"
     assert reply.subject == f"Re: Login broken [#T-{row['thread_id']}]"
-    assert f"reference T-{row['thread_id']}" in reply.text and "24 hours" in reply.text
-    # the rule's English text is signed with team_name's en entry (the default is a table)
-    assert reply.text.rstrip().endswith("\n\nCustomer Support"), reply.text
+    assert f"reference number is T-{row['thread_id']}." in reply.text
+    assert "within 24 hours" in reply.text and reply.text.startswith("Hi Ann,\n\n")
+    # an English message: the default's en text, signed with team_name's en entry
+    assert reply.text.rstrip().endswith("\n\nBest regards,\nCustomer Support"), reply.text
+    assert reply.extra == {"kind": "acknowledgement", "language": "en"}
     assert audit(app) == [("ack_sent", {"rule": "tech", "to": "ann@example.com",
                                         "reference": f"T-{row['thread_id']}"})]
     # a follow-up in the same thread is not acknowledged again

@@ -162,8 +162,10 @@ class App:
         from triage.send.outbox import OutboxSender
 
         # queued into the outbox, which sends them with the configured senders and retries
-        return Acknowledger(self.store, OutboxSender(self.outbox), rules, self.deadlines,
-                            self.clock, team=self.settings.drafting.team_name)
+        # all rules (the disabled are skipped), so an error names the rule's place in the file
+        return Acknowledger(self.store, OutboxSender(self.outbox),
+                            self.settings.acknowledgements, self.deadlines, self.clock,
+                            team=self.settings.drafting.team_name, renderer=self.renderer)
 
     def observers(self) -> list[Callable[[dict, Any], Any]]:
         """The pipeline's after-processing steps: metrics, then acknowledgements."""

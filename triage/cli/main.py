@@ -50,6 +50,11 @@ def check_config(config: str | None) -> None:
 
     settings = cli_settings(config)
     build_calendars(settings.deadlines, settings.resolve_path)  # holiday files must be readable
+    from triage.cli.templates import renderer_for
+    from triage.drafting.acks import checked_rules
+
+    # the enabled acknowledgement rules must compile and render, as at start-up
+    checked_rules(settings.acknowledgements, renderer_for(settings), settings.drafting.team_name)
     click.echo(json.dumps(masked_dump(settings), indent=2, default=str))
     click.echo(f"configuration OK: {settings.config_path}", err=True)
 

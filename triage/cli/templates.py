@@ -74,6 +74,10 @@ def check(config: str | None, template_dir: str | None) -> None:
     settings = cli_settings(config, required=False)
     renderer = renderer_for(settings, template_dir)
     problems, count = check_templates(renderer)
+    from triage.drafting.acks import rule_problems
+
+    problems += [f"{key}: {problem}" if key else problem for key, problem in
+                 rule_problems(settings.acknowledgements, renderer, settings.drafting.team_name)]
     for p in problems:
         click.echo(f"problem: {p}")
     langs = ", ".join(template_languages(renderer))

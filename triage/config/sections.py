@@ -9,6 +9,7 @@ from typing import Literal
 
 from pydantic import Field, field_validator, model_validator
 
+from triage.config.ack_texts import DEFAULT_ACK_SUBJECT, DEFAULT_ACK_TEXTS, AckSubject, AckText
 from triage.config.common import RetrySettings, SmtpSettings
 from triage.config.encoder import EncoderSettings
 from triage.config.llm import LlmSettings
@@ -139,8 +140,8 @@ class DraftingSettings(Section):
         description="Team name drafts are signed with: one name for every language "
         "('Acme Support'), or a table per language ({en = 'Customer Support', vi = '...'}); "
         "a language the table lacks is signed with its en entry, else its first. Also the "
-        "From name of e-mail replies (the draft's language) and the team of "
-        "acknowledgements (en: their text is written once).")
+        "From name of e-mail replies and acknowledgements (in their language) and the "
+        "team of acknowledgements.")
     agent_name: str = Field("", description="Agent name used in signatures (empty: team only).")
     support_address: str = Field(
         "support@example.com", description="From address of replies; messages from it are ours."
@@ -367,13 +368,24 @@ class AckRuleSettings(Section):
     min_confidence: float = Field(
         0.0, ge=0.0, le=1.0, description="Only acknowledge when the classifier is this sure."
     )
-    subject: str = Field(
-        "Re: {{ subject }} [#{{ reference }}]",
-        description="Jinja2 subject; variables: subject, reference, name, within, team.",
+    subject: AckSubject = Field(
+        DEFAULT_ACK_SUBJECT,
+        description="Jinja2 subject: one template for every language, or a table per language "
+        "({en = '...', vi = '...'}; a language the table lacks uses its en entry, else its "
+        "first). Variables as for text.",
     )
-    text: str = Field(
-        "Hello {{ name }},\n\nwe received your message (reference {{ reference }}) and will "
-        "answer within {{ within }}.\n\n{{ team }}",
-        description="Jinja2 text; variables: subject, reference, name, within, team.",
+    text: AckText = Field(
+        None,
+        description="Jinja2 text: one template for every language, or a table per language "
+        "({en = '...', vi = '...'}; a language the table lacks uses its en entry, else its "
+        "first). None: the packaged text for the channel in en, vi, id and tl (see "
+        "'Automatic acknowledgements'). Variables: greeting, salutation, you, name, subject, "
+        "reference, within, team, language.",
     )
 
+    @model_validator(mode="after")
+    def _default_text(self) -> AckRuleSettings:
+        """No ``text``: the packaged texts of the rule's channel (a copy, per rule)."""
+        if self.text is None:
+            self.text = dict(DEFAULT_ACK_TEXTS[self.channel])
+        return self

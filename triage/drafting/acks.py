@@ -6,6 +6,11 @@ to automatic mail (``is_auto``), during a backfill, twice in one thread (a uniqu
 thread in ``acknowledgements``), or more than the rule's N times to one sender per 24 hours.
 Every decision of a matching rule, sent or skipped, is written to the audit log.
 
+It is written in the message's language (en, vi, id, tl; en for others): the rule's text for
+that language (:func:`text_language`), with the drafts' greeting, the ``within`` in words of
+that language (:func:`~triage.drafting.within.humanize_in`: the message's own first-response
+target, as working time when its calendar is not always open), the team name and From name.
+
 The acknowledgement row is reserved before sending and the send is never retried, so a crash
 between the two loses at most one acknowledgement and never doubles one.
 """
@@ -17,12 +22,17 @@ from collections.abc import Mapping, Sequence
 from datetime import timedelta
 from typing import Any
 
-from jinja2 import StrictUndefined, TemplateError
+from jinja2 import StrictUndefined, Template, TemplateError
 from jinja2.sandbox import SandboxedEnvironment
 
 from triage.clock import Clock
 from triage.config import AckRuleSettings, team_name_for
+from triage.config.ack_texts import ACK_LANGUAGES
 from triage.deadlines.policy import DeadlinePolicy
+from triage.drafting.address import Address, find_address, known_name, salutation, you_word
+from triage.drafting.context import first_name_guess
+from triage.drafting.render import Renderer
+from triage.drafting.within import humanize_in
 from triage.errors import ConfigError, TriageError
 from triage.mail.threads import ref_token
 from triage.models import Classification, OutgoingReply, Sender
@@ -33,43 +43,152 @@ log = logging.getLogger(__name__)
 ACTOR = "auto-ack"
 
 
-def humanize(delta: timedelta) -> str:
-    """Return ``24 hours``, ``60 minutes``, ``2 days``: the largest unit that divides evenly
-    (days only from two days on, as people say "24 hours")."""
-    secs = int(delta.total_seconds())
-    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
-        if secs >= size and secs % size == 0 and (unit != "day" or secs >= 2 * size):
-            n = secs // size
-            return f"{n} {unit}{'s' if n != 1 else ''}"
-    return f"{max(1, secs // 60)} minutes"
+Compiled = dict[str, Template]
+"""A rule's subject or text compiled: language -> template (``""``: one for every language)."""
+
+
+def _compile(env: SandboxedEnvironment, source: str | Mapping[str, str],
+             key: str) -> Compiled:
+    """Compile a template, or each of a table's; raise ConfigError naming ``key`` (and the
+    language) when one does not compile."""
+    table = {"": source} if isinstance(source, str) else dict(source)
+    out: Compiled = {}
+    for lang, text in table.items():
+        try:
+            out[lang] = env.from_string(text)
+        except TemplateError as exc:
+            raise ConfigError(f"template does not compile: {exc}",
+                              key=f"{key}.{lang}" if lang else key,
+                              fix="correct the Jinja2 syntax of subject/text") from exc
+    return out
+
+
+def _pick(table: Compiled, language: str) -> Template:
+    """The template for ``language``: the one for every language, else the table's entry,
+    else its ``en`` entry, else its first (as :func:`~triage.config.team.team_name_for`)."""
+    for key in ("", language, "en"):
+        if key in table:
+            return table[key]
+    return next(iter(table.values()))
+
+
+def greeting(renderer: Renderer, language: str, name: str) -> str:
+    """Return the drafts' greeting line in ``language`` for the salutation ``name`` ('': no
+    name known): ``<lang>/_greeting.j2`` along the renderer's language chain ("Kính chào chị
+    Lan,", "Halo Bapak/Ibu,"), with the admin's overrides. Raises jinja2's TemplateError."""
+    chain = renderer.template_chain(language, "_greeting.j2")
+    return renderer.env.select_template(chain).render(salutation=name).strip()
+
+
+def text_language(texts: Mapping[str, object], language: str) -> str:
+    """The language an acknowledgement is written in, for a message in ``language``: a
+    table's entry for it (en for a language the texts are not written in), else its ``en``
+    entry, else its first; ``en`` for one text for every language (``""``: written before
+    texts had languages, in English). Its ``within``, greeting, team and From name follow."""
+    if "" in texts:
+        return "en"
+    want = language if language in ACK_LANGUAGES else "en"
+    for lang in (want, "en"):
+        if lang in texts:
+            return lang
+    return next(iter(texts))
+
+
+def compile_rules(rules: Sequence[AckRuleSettings]) -> dict[str, tuple[Compiled, Compiled]]:
+    """Compile the subject and text of each enabled rule of ``rules``; raise ConfigError
+    naming the rule by its place in ``rules`` (``acknowledgements[1](name='x').text.vi``)."""
+    env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
+    out: dict[str, tuple[Compiled, Compiled]] = {}
+    for i, r in enumerate(rules):
+        if r.enabled:
+            key = f"acknowledgements[{i}](name={r.name!r})"
+            out[r.name] = (_compile(env, r.subject, f"{key}.subject"),
+                           _compile(env, r.text or "", f"{key}.text"))
+    return out
+
+
+def sample_problems(rules: Sequence[AckRuleSettings],
+                    compiled: Mapping[str, tuple[Compiled, Compiled]], renderer: Renderer,
+                    team: str | Mapping[str, str]) -> list[tuple[str, str]]:
+    """Render each compiled rule's subject and text in each of its languages with sample
+    values (no name known, 24 hours); return ``(key, problem)`` for each that fails (a
+    variable that does not exist, a greeting template that is missing or fails)."""
+    out: list[tuple[str, str]] = []
+    for i, r in enumerate(rules):
+        if r.name not in compiled or not r.enabled:
+            continue
+        for field, table in zip(("subject", "text"), compiled[r.name], strict=True):
+            for lang in table:
+                written = lang or "en"
+                key = f"acknowledgements[{i}](name={r.name!r}).{field}"
+                try:
+                    table[lang].render({
+                        "subject": "Order late", "reference": "T-1042", "name": "Ann Lee",
+                        "salutation": "", "you": you_word(Address(), written, r.channel),
+                        "greeting": greeting(renderer, written, ""),
+                        "within": humanize_in(timedelta(hours=24), written),
+                        "team": team_name_for(team, written)})
+                except (TemplateError, TriageError) as exc:
+                    out.append((f"{key}.{lang}" if lang else key, str(exc)))
+    return out
+
+
+def checked_rules(rules: Sequence[AckRuleSettings], renderer: Renderer,
+                  team: str | Mapping[str, str]) -> dict[str, tuple[Compiled, Compiled]]:
+    """:func:`compile_rules`, then :func:`sample_problems`: return the enabled rules compiled,
+    or raise ConfigError naming the first subject or text that does not compile or render
+    (start-up and ``triage check-config``)."""
+    compiled = compile_rules(rules)
+    problems = sample_problems(rules, compiled, renderer, team)
+    if problems:
+        key, problem = problems[0]
+        raise ConfigError(f"template does not render: {problem}", key=key,
+                          fix="use only the variables of docs/configuration.md, "
+                              "'Automatic acknowledgements'")
+    return compiled
+
+
+def rule_problems(rules: Sequence[AckRuleSettings], renderer: Renderer,
+                  team: str | Mapping[str, str]) -> list[tuple[str, str]]:
+    """``(key, problem)`` for every rule of ``rules``, enabled or not, whose subject or text
+    does not compile or render (``triage templates check``); key '' when the problem names
+    it."""
+    out: list[tuple[str, str]] = []
+    for i in range(len(rules)):
+        # each rule alone, at its place, as if enabled: a rule being prepared is checked too
+        alone = [r.model_copy(update={"enabled": j == i}) for j, r in enumerate(rules)]
+        try:
+            compiled = compile_rules(alone)
+        except ConfigError as exc:
+            out.append(("", str(exc)))  # names its key itself
+            continue
+        out += sample_problems(alone, compiled, renderer, team)
+    return out
 
 
 class Acknowledger:
     """Decides, reserves, sends and audits automatic acknowledgements.
 
-    ``team`` is ``[drafting] team_name`` (a name, or a table per language); a rule's text
-    reads its ``en`` entry as ``team``. Raises ConfigError at construction when a rule's
-    template does not compile.
+    The message's language (the classification's) picks the rule's text and subject, and
+    the text's language (:func:`text_language`) the ``within``, greeting, ``team``
+    (``[drafting] team_name``, a name or a table per language) and From name. ``renderer`` gives the
+    drafts' greeting (``<lang>/_greeting.j2``; default: the packaged templates). ``rules``
+    may hold disabled rules (skipped), so an error names the rule's place in the
+    configuration. Raises ConfigError at construction when a template does not compile or
+    does not render with sample values (:func:`sample_problems`: a misspelt variable).
     """
 
     def __init__(self, store: Store, sender: Sender, rules: Sequence[AckRuleSettings],
                  deadlines: DeadlinePolicy, clock: Clock, *,
-                 team: str | Mapping[str, str] = "") -> None:
+                 team: str | Mapping[str, str] = "", renderer: Renderer | None = None) -> None:
         self.store = store
         self.sender = sender
         self.rules = [r for r in rules if r.enabled]
         self.deadlines = deadlines
         self.clock = clock
         self.team = team
-        env = SandboxedEnvironment(undefined=StrictUndefined, autoescape=False)
-        self.templates = {}
-        for i, r in enumerate(self.rules):
-            try:
-                self.templates[r.name] = (env.from_string(r.subject), env.from_string(r.text))
-            except TemplateError as exc:
-                raise ConfigError(f"template does not compile: {exc}",
-                                  key=f"acknowledgements[{i}](name={r.name!r})",
-                                  fix="correct the Jinja2 syntax of subject/text") from exc
+        self.renderer = renderer or Renderer(clock=clock)
+        self.templates = checked_rules(rules, self.renderer, team)
 
     def rule_for(self, category: str, channel: str) -> AckRuleSettings | None:
         """Return the first enabled rule for ``category`` on ``channel``, if any."""
@@ -122,22 +241,43 @@ class Acknowledger:
             return f"sender cap reached ({got.sent_today} in 24 hours)"
         return None
 
+    def _values(self, row: dict[str, Any], cl: Classification, lang: str,
+                ref: str) -> dict[str, str]:
+        """The variables of a rule's text in ``lang`` (docs/configuration.md)."""
+        channel = row["channel"]
+        display = row.get("sender_name") or ""
+        address = find_address(display, row.get("text") or "", lang)
+        greet = salutation(address, first_name_guess(display), lang, channel,
+                           known_name(display))
+        # the message's own target, as its stored deadline counts it (kind and priority as
+        # planned: a VIP's is shorter)
+        source = row.get("source") or ""
+        planned = self.store.queue.deadline(row["id"]) or {}
+        target = self.deadlines.target(channel, cl.category,
+                                       planned.get("kind") or "first_response",
+                                       planned.get("priority") or "normal", source)
+        working = not self.deadlines.calendar_for(channel, source).is_always_open
+        return {"subject": row.get("subject") or "", "reference": ref,
+                "name": display or row["sender"], "salutation": greet,
+                "you": you_word(address, lang, channel),
+                "greeting": greeting(self.renderer, lang, greet),
+                "within": humanize_in(target.within, lang, working=working),
+                "team": team_name_for(self.team, lang)}
+
     def _send(self, row: dict[str, Any], cl: Classification, rule: AckRuleSettings) -> str:
-        within = self.deadlines.target(row["channel"], cl.category).within
+        subjects, texts = self.templates[rule.name]
+        lang = text_language(texts, cl.language)
+        subj_t, text_t = _pick(subjects, lang), _pick(texts, lang)
         ref = ref_token(row["thread_id"]).strip("[]#")
-        values = {"subject": row.get("subject") or "", "reference": ref,
-                  "name": row.get("sender_name") or row["sender"], "within": humanize(within),
-                  # a rule's text is written once, and its "within" is English: signed
-                  # with the English name, as its From name is (no language in extra)
-                  "team": team_name_for(self.team, "en")}
-        subj_t, text_t = self.templates[rule.name]
         try:
+            values = self._values(row, cl, lang, ref)
             reply = OutgoingReply(
                 idempotency_key=f"ack-thread-{row['thread_id']}", message_id=row["id"],
                 channel=row["channel"], to=row["sender"], subject=subj_t.render(values),
                 text=text_t.render(values), in_reply_to=row.get("message_id") or None,
                 references=[*row.get("references", []), row.get("message_id") or ""][-20:],
-                source=row.get("source", ""), extra={"kind": "acknowledgement"})
+                source=row.get("source", ""),
+                extra={"kind": "acknowledgement", "language": lang})
             remote = self.sender.send(reply)
         except (TriageError, TemplateError, OSError) as exc:
             self.store.acks.failed(row["thread_id"], str(exc))
