@@ -5,7 +5,7 @@ A Vietnamese customer whose every draft is in Vietnamese should not get an Engli
 auto-reply, so the default text is written in each language the reply templates are written
 in, in their house voice: the greeting of ``<lang>/_greeting.j2``, "Quý khách" / "Bapak/Ibu" /
 "po", the sign-off of ``<lang>/_signature.j2`` (proof-read by fluent agents of each market,
-session 14). A rule on ``social`` gets the short, unsigned form the social templates use. A
+session 13). A rule on ``social`` gets the short, unsigned form the social templates use. A
 rule that sets one string keeps it for every language, as before.
 """
 

@@ -1,7 +1,7 @@
 """How long the customer waits, in words of their language: the ``{{ within }}`` of automatic
 acknowledgements ("we will reply within 24 hours").
 
-The words were proof-read by fluent support agents of each market (session 14):
+The words were proof-read by fluent support agents of each market (session 13):
 
 * the largest unit that divides evenly, days only from two days on ("24 hours", not
   "1 day"); Vietnamese, Indonesian and Tagalog nouns have no plural;
