@@ -1,0 +1,31 @@
+"""Words the pages show that a person reads literally: a count's noun agrees with it, and an
+empty queue says whether nothing is waiting or the filters hide what is (ux14's demo walk)."""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from tests.test_conversations_web import ADMIN, client_for, demo  # noqa: F401 (fixture)
+from tests.test_web import csrf_of
+
+
+def _met_line(html: str) -> str:
+    return re.search(r'id="total-met">\d+</span>\s*([^<·]+)', html).group(1).strip()  # type: ignore
+
+
+def test_dashboard_says_one_message_answered_not_one_messages(demo: Any) -> None:  # noqa: F811
+    admin = client_for(demo, ADMIN)
+    assert _met_line(admin.get("/admin").text) == "messages answered"  # 0 messages
+    rows = [r for r in demo.store.export_rows()
+            if r["sender"] == "mark.tan@example.com"]  # a one-message conversation
+    mid = int(rows[0]["id"])
+    html = admin.get(f"/messages/{mid}").text
+    r = admin.post(f"/messages/{mid}/approve", data={
+        "csrf_token": csrf_of(html), "subject": "Re: your address",
+        "text": "Hi Mark, open Account > Addresses and edit it there. Demo Support"})
+    assert r.status_code == 200
+    dash = admin.get("/admin").text
+    assert 'id="total-met">1<' in dash
+    assert _met_line(dash) == "message answered"
+
