@@ -29,3 +29,17 @@ def test_dashboard_says_one_message_answered_not_one_messages(demo: Any) -> None
     assert 'id="total-met">1<' in dash
     assert _met_line(dash) == "message answered"
 
+
+def test_a_filter_that_hides_every_row_does_not_say_nothing_is_waiting(
+        demo: Any) -> None:  # noqa: F811
+    client = client_for(demo)
+    everything = client.get("/queue").text
+    assert 'class="row' in everything
+    hidden = client.get("/queue", params={"category": "suggestion", "language": "vi",
+                                          "state": "breached"}).text
+    assert 'class="row' not in hidden
+    assert "Nothing waiting" not in hidden
+    assert "No open conversation matches these filters" in hidden
+    assert 'href="/queue"' in hidden
+    rows = client.get("/queue/rows", params={"q": "zzqxvw"}).text
+    assert "Nothing waiting" not in rows and "matches these filters" in rows
