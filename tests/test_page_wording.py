@@ -43,3 +43,21 @@ def test_a_filter_that_hides_every_row_does_not_say_nothing_is_waiting(
     assert 'href="/queue"' in hidden
     rows = client.get("/queue/rows", params={"q": "zzqxvw"}).text
     assert "Nothing waiting" not in rows and "matches these filters" in rows
+
+
+def test_a_refusal_in_the_browser_is_a_page_with_a_way_back(demo: Any) -> None:  # noqa: F811
+    """An agent who opens an admin page, a message number that does not exist or a mistyped
+    address got a bare text (or JSON) body with no way back; scripts keep theirs."""
+    agent = client_for(demo)
+    for path, code, words in (("/admin", 403, "this page is for admins"),
+                              ("/messages/99999", 404, "message 99999 does not exist"),
+                              ("/no-such-page", 404, "there is no page at /no-such-page")):
+        r = agent.get(path)
+        assert r.status_code == code, path
+        assert r.headers["content-type"].startswith("text/html"), path
+        assert words in r.text and 'href="/queue"' in r.text, path
+        assert 'class="who">ann' in r.text, path  # still signed in: the header says who
+    api = agent.get("/api/messages/99999")
+    assert api.status_code == 404 and api.json()["detail"] == "message 99999 does not exist"
+    partial = agent.get("/messages/99999", headers={"HX-Request": "true"})
+    assert partial.status_code == 404 and partial.text == "message 99999 does not exist"
