@@ -61,3 +61,21 @@ def test_a_refusal_in_the_browser_is_a_page_with_a_way_back(demo: Any) -> None: 
     assert api.status_code == 404 and api.json()["detail"] == "message 99999 does not exist"
     partial = agent.get("/messages/99999", headers={"HX-Request": "true"})
     assert partial.status_code == 404 and partial.text == "message 99999 does not exist"
+
+
+def test_policy_errors_name_the_field_as_the_form_heads_it(demo: Any) -> None:  # noqa: F811
+    """A refused policy said "target email: ..." and "override email technical issue: ...",
+    the form's field names; the admin reads the column headings."""
+    admin = client_for(demo, ADMIN)
+    page = admin.get("/admin/policies").text
+    form = {k: v for k, v in re.findall(r'name="(\w+)" value="([^"]*)"', page)
+            if k != "csrf_token"}
+    bad = admin.post("/admin/policies", data={
+        **form, "csrf_token": csrf_of(page), "target_email": "0m", "warn_social": "2h",
+        "override_email_technical_issue": "1m"})
+    assert bad.status_code == 422
+    errors = bad.text.split('id="policy-errors"')[1].split("</ul>")[0]
+    assert "email: first response within: must be more than 0" in errors
+    assert "social: due soon from: must be shorter than the target" in errors
+    assert "email, technical issue: first response within: must be longer" in errors
+    assert "target email" not in errors and "override" not in errors
