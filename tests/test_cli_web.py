@@ -109,3 +109,35 @@ def test_demo_serves_page_and_prints_working_password(tmp_path: Path,
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_demo_port_option_serves_the_page_there(tmp_path: Path, model_path: Path) -> None:
+    """`triage demo --port P` serves on P (not the config's port) without editing the config,
+    so a second demo (or one beside a running daemon on 8080) needs no hand-edited toml."""
+    config_port, port = free_port(), free_port()
+    d = tmp_path / "demo"
+    d.mkdir()
+    cfg = write_config(d, model_path, config_port)
+    cfg.write_text(cfg.read_text() + '\n[[sources]]\nname = "demo-inbox"\ntype = "maildir"\n'
+                   'path = "inbox"\n', encoding="utf-8")
+    before = cfg.read_text()
+    proc = subprocess.Popen([*TRIAGE, "demo", "--workdir", str(d), "--port", str(port)],
+                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, cwd=d)
+    try:
+        m = wait_for_line(proc, r"review page: (http://\S+?)/?\s+sign in as (\S+) / (\S+)")
+        assert m.group(1).rstrip("/") == f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        status = None
+        while time.monotonic() < deadline:  # the daemon starts the page right after printing
+            try:
+                status = sign_in(m.group(1).rstrip("/"), m.group(2), m.group(3))
+                break
+            except (urllib.error.URLError, ConnectionError):
+                time.sleep(0.2)
+        assert status == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+    assert cfg.read_text() == before

@@ -215,15 +215,27 @@ def classify(config: str | None, model_path: str | None, batch: int) -> None:
 @click.option("--workdir", type=click.Path(file_okay=False), default="demo", show_default=True,
               help="Directory for the demo config, inbox and data.")
 @click.option("--once", is_flag=True, help="Process the demo inbox, print the table and exit.")
+@click.option("--host", help="Serve the review page on this address (default: web.host of the "
+              "demo config, 127.0.0.1).")
+@click.option("--port", type=int, help="Serve the review page on this port (default: web.port "
+              "of the demo config, 8080).")
 @handle_errors
-def demo(workdir: str, once: bool) -> None:
-    """Set up a demo inbox, process it, print what triage made of it, keep running."""
+def demo(workdir: str, once: bool, host: str | None, port: int | None) -> None:
+    """Set up a demo inbox, process it, print what triage made of it, keep running.
+
+    The review page is served on web.host and web.port of the demo config; --host and --port
+    override them for this run (the config file is not changed).
+    """
     from triage.cli.demo import print_table, setup_demo
     from triage.daemon import Daemon
     from triage.services import App
 
     cfg = setup_demo(Path(workdir))
     settings = load_settings(cfg)
+    if host:
+        settings.web.host = host
+    if port:
+        settings.web.port = port
     setup_logging("WARNING")
     stop = threading.Event()
     app = App(settings, stop=stop)

@@ -21,12 +21,22 @@ from triage.config import Settings, is_loopback
 from triage.errors import AuthError, ConfigError, NotFound, PlaceholderUnfilled, TriageError
 from triage.store.audit_log import acting_client
 from triage.web.clientaddr import Proxies, SecureCookies
-from triage.web.deps import SECURITY_HEADERS, CsrfError, Forbidden, LoginRequired
+from triage.web.deps import (
+    SECURITY_HEADERS,
+    CsrfError,
+    Forbidden,
+    LoginRequired,
+    current_user,
+)
 from triage.web.parts import WebParts
+from triage.web.render import page
 from triage.web.sessions import LoginLimit, SessionPolicy, Sessions
 
 log = logging.getLogger(__name__)
 STATIC = Path(__file__).parent / "static"
+ERROR_TITLES = {401: "Not signed in", 403: "Not allowed", 404: "Not found",
+                409: "Not done", 422: "Not done"}
+"""The heading of the error page per status (the reason itself is the exception's text)."""
 
 
 def session_secret(settings: Settings, environ: Mapping[str, str]) -> str:
@@ -112,6 +122,22 @@ def create_app(parts: WebParts, *, secret_key: str,
     def wants_json(request: Request) -> bool:
         return request.url.path.startswith("/api/")
 
+    def error_page(request: Request, text: str, code: int) -> Response:
+        """A refusal as a person in a browser should see it: the page's frame, the reason
+        and a way back (scripts, platforms and htmx swaps keep the plain text)."""
+        if request.headers.get("hx-request") or request.url.path.startswith(
+                ("/webhooks/", "/healthz", "/metrics", "/static/")):
+            return PlainTextResponse(text, status_code=code)
+        try:
+            request.state.user = current_user(request)
+        except (LoginRequired, TriageError):
+            request.state.user = None
+        ref = request.headers.get("referer", "")
+        host = f"{request.url.scheme}://{request.url.netloc}/"
+        back = "/" + ref[len(host):] if ref.startswith(host) and request.method != "GET" else ""
+        return page(request, "error.html", {"title": ERROR_TITLES.get(code, "Not done"),
+                                            "text": text, "back": back}, status_code=code)
+
     @web.exception_handler(LoginRequired)
     async def _login(request: Request, exc: LoginRequired) -> Response:
         if wants_json(request):
@@ -125,23 +151,25 @@ def create_app(parts: WebParts, *, secret_key: str,
         code = 403 if isinstance(exc, Forbidden | CsrfError) else 401
         if wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=code)
-        return PlainTextResponse(str(exc), status_code=code)
+        return error_page(request, str(exc), code)
 
     @web.exception_handler(NotFound)
     async def _not_found(request: Request, exc: NotFound) -> Response:
         if wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=404)
-        return PlainTextResponse(str(exc), status_code=404)
+        return error_page(request, str(exc), 404)
 
     @web.exception_handler(TriageError)
     async def _triage_error(request: Request, exc: TriageError) -> Response:
         code = 422 if isinstance(exc, PlaceholderUnfilled) else 409
         if wants_json(request):
             return JSONResponse({"detail": str(exc)}, status_code=code)
-        return PlainTextResponse(str(exc), status_code=code)
+        return error_page(request, str(exc), code)
 
     @web.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 404 and not wants_json(request):
+            return error_page(request, f"there is no page at {request.url.path}", 404)
         return await http_exception_handler(request, exc)
 
     web.mount("/static", StaticFiles(directory=str(STATIC)), name="static")

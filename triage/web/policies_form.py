@@ -46,6 +46,20 @@ class PolicyForm:
     values: dict[str, str] = field(default_factory=dict)
     errors: dict[str, str] = field(default_factory=dict)
 
+    @staticmethod
+    def label(name: str) -> str:
+        """Return field ``name`` as the form's headings say it (``target_email`` -> ``email:
+        first response within``), for the error list; other names (``file``) as they are."""
+        kind, _, rest = name.partition("_")
+        ch, _, cat = rest.partition("_")
+        if kind == "target" and ch in CHANNELS:
+            return f"{ch}: first response within"
+        if kind == "warn" and ch in CHANNELS:
+            return f"{ch}: due soon from"
+        if kind == "override" and ch in CHANNELS and cat in CATEGORIES:
+            return f"{ch}, {cat.replace('_', ' ')}: first response within"
+        return name.replace("_", " ")
+
     @classmethod
     def current(cls, d: DeadlineSettings) -> PolicyForm:
         """The form filled from the settings in force."""

@@ -53,6 +53,7 @@ def _context(request: Request, user: User) -> dict[str, Any]:
     pages = max(1, -(-total // PAGE_SIZE))
     params = f.as_params()
     return {"rows": rows, "total": total, "f": f, "states": STATES, "sorts": SORTS,
+            "filtered": not unfiltered,
             "counts": counts, "page_no": f.page, "pages": pages,
             "prev_url": f"/queue?{urlencode({**params, 'page': f.page - 1})}"
             if f.page > 1 else "",
