@@ -107,14 +107,14 @@ HAVE_DETAILS = {
                      "ninyo.",
     ("tl", "social"): "Hindi na po ninyo kailangang ipadala ulit ang mga detalye.",
 }
-TAKEN_FURTHER = {  # what the draft still says when there were no details
-    ("en", "email"): "We're now taking this further:",
+TAKEN_FURTHER = {  # what the draft still says when there were no details (e-mail: a paragraph)
+    ("en", "email"): "\n\nWe're now taking this further:",
     ("en", "social"): "We'll take this straight to the right team.",
-    ("vi", "email"): "lên bộ phận chuyên trách để xử lý tiếp",
+    ("vi", "email"): "\n\nChúng tôi sẽ chuyển trường hợp của",
     ("vi", "social"): "Bên em sẽ chuyển ngay lên bộ phận chuyên trách ạ.",
-    ("id", "email"): "kami akan meneruskan kasus ini ke tim terkait",
+    ("id", "email"): "\n\nKarena langkah sebelumnya belum berhasil, kami akan meneruskan",
     ("id", "social"): "Kami teruskan ke tim terkait.",
-    ("tl", "email"): "ipapasa na po namin ito sa team na makakaayos nito",
+    ("tl", "email"): "\n\nHindi po ito na-resolve ng mga unang ginawa namin",
     ("tl", "social"): "Ipapasa na po namin ito agad sa team na makakaayos nito.",
 }
 GIVEN = {  # earlier messages that gave details: an order number, a device
@@ -146,6 +146,8 @@ def test_still_open_says_we_have_the_details_only_when_they_were_sent(
     for earlier in GIVEN[language]:
         given = _still_open(renderer, language, channel, earlier).text
         assert sentence in given, given
+        if channel == "email":  # the next step is still its own paragraph
+            assert TAKEN_FURTHER[language, channel] in given, given
     photo = _still_open(renderer, language, channel, QUESTION[language], ("image/jpeg",)).text
     assert sentence in photo, photo
 
