@@ -40,7 +40,7 @@ def main() -> None:
     real = render_module.still_open_topic
     calls = [0]
 
-    def counted(*args: Any, **kwargs: Any) -> str:
+    def counted(*args: Any, **kwargs: Any) -> str | None:
         calls[0] += 1
         return real(*args, **kwargs)
 
@@ -70,7 +70,7 @@ def main() -> None:
         calls[0] = 0
         render_module.still_open_topic = counted  # type: ignore[assignment]
         with_check, drafts = fastest(reqs)
-        render_module.still_open_topic = lambda *a, **kw: ""  # type: ignore[assignment]
+        render_module.still_open_topic = lambda *a, **kw: None  # type: ignore[assignment]
         without, _ = fastest(reqs)
         render_module.still_open_topic = real
         still = sum(d.situation == "still_open" for d in drafts)

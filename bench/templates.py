@@ -1,7 +1,8 @@
 """Benchmark drafting: situation accuracy, rendering, fact extraction and ``templates check``.
 
 Run: ``.venv/bin/python bench/templates.py``. Rewrites the ``## Drafting`` section of
-docs/benchmarks.md with the numbers and the machine they were measured on. With ``--errors``
+docs/benchmarks.md with the numbers and the machine they were measured on (``--no-write``:
+print only). With ``--errors``
 it only prints the blend's accuracy per round and language and every misdetected fixture
 (expected, found, text), and writes nothing.
 
@@ -321,6 +322,8 @@ def main() -> None:
     ]
     text = "\n".join(section) + "\n"
     print(text)
+    if "--no-write" in sys.argv[1:]:  # as the other benches: print only
+        return
     doc = ROOT / "docs" / "benchmarks.md"
     old = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     pattern = re.compile(r"^## Drafting\n.*?(?=^## |\Z)", re.M | re.S)

@@ -5,6 +5,8 @@
 * :func:`format_deadline` writes a deadline the way the customer would: in their language and
   time zone (Babel's CLDR data for weekday and month names).
 * :func:`header_safe` keeps customer text from ever carrying a line break into a header.
+* :func:`details_given` tells whether the conversation gave us details, so a draft says
+  "we already have the details you sent" only when that is true.
 """
 
 from __future__ import annotations
@@ -19,6 +21,9 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from babel import Locale, UnknownLocaleError
 from babel.dates import format_date, format_datetime, format_time
 
+from triage.drafting.extract import Facts
+from triage.drafting.lazy import Lazy
+from triage.drafting.techdetails import TechDetails
 from triage.errors import TemplateError
 from triage.mail.threads import bare_subject
 
@@ -207,3 +212,24 @@ def format_deadline(due_at: datetime, language: str, tz: ZoneInfo) -> Deadline:
         short = format_datetime(local, "z", tzinfo=tz, locale=locale)
         label = short if short.isalpha() else label  # WIB / WITA / WIT
     return Deadline(text=f"{when} ({label})", local=local, zone=label)
+
+
+# --------------------------------------------------------------------- details
+
+
+def details_given(facts: Facts | Lazy, tech: TechDetails | Lazy,
+                  attachment_types: tuple[str, ...]) -> bool:
+    """Return whether the customer sent us details in this message or an earlier one in the
+    thread: an attachment (``attachment_types``, of this message and the earlier ones), an
+    order, ticket or account number, a phone number or e-mail address (``facts``), or a
+    device, system, browser, app version or error text (``tech``). Amounts and dates are
+    not details we ask for. ``facts`` and ``tech`` may be the draft's
+    :class:`~triage.drafting.lazy.Lazy` values (read only when no attachment decides)."""
+    if attachment_types:
+        return True
+    found = facts.get() if type(facts) is Lazy else facts
+    if (found.order_numbers or found.ticket_numbers or found.account_numbers or found.phones
+            or found.emails):
+        return True
+    t = tech.get() if type(tech) is Lazy else tech
+    return bool(t.device or t.os or t.browser or t.app_version or t.error_text or t.screenshot)

@@ -36,6 +36,7 @@ from triage.config.team import team_name_for
 from triage.drafting.address import find_address, known_name, salutation, you_word
 from triage.drafting.context import (
     clean_subject,
+    details_given,
     first_name_guess,
     format_deadline,
     header_safe,
@@ -91,7 +92,7 @@ CONTEXT_NAMES: frozenset[str] = frozenset({
     "language", "customer_language", "reference", "reference_token", "due_at", "deadline",
     "team_name", "agent_name", "facts", "order", "ticket", "amount", "tech", "needs_review",
     "fill", "situation", "topic", "promise", "salutation", "you", "honorific", "thread",
-    "private", "overdue",
+    "private", "overdue", "details_given",
 })
 """Every name a template may use; ``triage templates check`` rejects any other."""
 
@@ -339,8 +340,8 @@ class Renderer:
                                                **self._model())
         still = still_open_topic(req.text, req.subject, req.language, req.category,
                                  req.thread, situation, **self._model()) \
-            if req.thread.earlier and req.thread.replied_before else ""
-        if still:
+            if req.thread.earlier and req.thread.replied_before else None
+        if still is not None:
             return "still_open", still
         if situation == "follow_up" and not topic and req.thread.earlier:
             # "any update?" names nothing: it chases what the earlier messages were about
@@ -422,6 +423,8 @@ class Renderer:
             "ticket": ticket,
             "amount": amount,
             "tech": tech_value,
+            "details_given": Lazy(details_given, facts_value, tech_value,
+                                  (*req.attachment_types, *req.thread.earlier_attachments)),
             "needs_review": req.needs_review,
             "situation": situation,
             "topic": topic,

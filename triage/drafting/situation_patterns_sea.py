@@ -64,7 +64,8 @@ ID: Rules = {
         (r"\b(?:tidak ada|gak ada|ga ada|hilang|tanpa) (?:sinyal|jaringan|internet|koneksi)\b",
          3.5),
         (r"\bmodem\b|\brouter\b|\blampu los\b|\blos merah\b", 2.0),
-        (r"\bserver (?:sedang )?(?:down|error|mati)\b", 3.0),
+        # a server that is down or dead is an outage; a "server error" is an app error
+        (r"\bserver (?:sedang )?(?:down|mati)\b", 3.0),
     ],
     "app_error": [
         (r"\b(?:error|eror|erorr|bug|crash|force close|keluar sendiri|hang|macet|loading"

@@ -33,6 +33,7 @@ from triage.drafting.situation_blend import (
     choose,
     rules_decide,
 )
+from triage.drafting.situation_cues import FAILED_STEPS, SETTLED, settle
 from triage.drafting.situation_rules import CATEGORY_BONUS, OVERRIDES, TABLES, TOPICAL, fold
 from triage.models import ThreadContext
 
@@ -149,8 +150,11 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
     attachments add evidence (a customer writing twice without our reply is chasing; an
     image after our reply is what we asked for); the category breaks close calls. A chase
     beats the topic it chases (which becomes ``topic``); thanks and "it's solved now" win only
-    when nothing else is asked. With ``explain`` false the detection carries no reasons
-    (the same situation, topic and scores, without writing out why: a draft never reads them).
+    when nothing else is asked; a login problem naming a server error is an app error, and a
+    cancellation asked as "how do I" gets the category's reply
+    (:func:`~triage.drafting.situation_cues.settle`). With ``explain`` false the detection
+    carries no reasons (the same situation, topic and scores, without writing out why: a
+    draft never reads them).
     """
     thread = thread or ThreadFacts()
     body = fold(text)
@@ -183,6 +187,9 @@ def detect_by_rules(text: str, subject: str = "", language: str = "en",
     question = "?" in text
 
     def pick(name: str, why: str) -> Detection:
+        if name in SETTLED:
+            name, settled = settle(name, f"{subj}\n{body}")
+            why = settled or why
         return Detection(name, topic if name != topic else "", scores,
                          (*reasons, f"chose {name}: {why}") if explain else (), strongest)
 
@@ -225,7 +232,9 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
     :attr:`~triage.drafting.situation_blend.BlendWeights.chase_exact` (a chasing phrase), and
     without a model (``model=None``) the rules decide (:func:`detect_by_rules`).
     A message classified as a suggestion gets ``general`` (the suggestion reply) unless it is
-    thanks. The topic of a follow-up comes from the rules.
+    thanks. A login problem naming a server error becomes ``app_error``, a cancellation asked
+    as "how do I" ``general`` (:func:`~triage.drafting.situation_cues.settle`). The topic of a
+    follow-up comes from the rules.
 
     With ``explain`` false (a draft, which reads only the situation and topic) the reasons
     are left out and the blended scores are not rounded for display: the situation and topic
@@ -243,6 +252,11 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
                                           thread.unanswered, attachment_types))
     total = blend(ruled, probs, weights)
     best = choose(total, category)
+    settled = ""
+    if best in SETTLED:
+        best, settled = settle(best, fold(f"{subject}\n{text}"))
+        if settled:  # the settled situation wins: it is the one drafted
+            total[best] = max(total.values()) + 0.01
     topic = ruled.topic if best == "follow_up" else ""
     if best == "follow_up" and not topic:
         topical = {k: v for k, v in ruled.scores.items() if k in TOPICAL}
@@ -251,7 +265,8 @@ def detect_situation(text: str, subject: str = "", language: str = "en",
         return Detection(best, topic, total, (), ruled.strongest)
     return Detection(best, topic, {k: round(v, 3) for k, v in total.items()},
                      (*ruled.reasons, f"rules chose {ruled.situation}",
-                      f"model+rules chose {best} ({total[best]:.2f})"), ruled.strongest)
+                      f"model+rules chose {best} ({total[best]:.2f})",
+                      *((settled,) if settled else ())), ruled.strongest)
 
 
 def situation_and_topic(text: str, subject: str = "", language: str = "en",
@@ -276,9 +291,10 @@ _STILL = re.compile(
 
 def still_open_topic(text: str, subject: str, language: str, category: str,
                      thread: ThreadFacts, situation: str, *, model: Any = _USE_PACKAGED
-                     ) -> str:
+                     ) -> str | None:
     """Return what the problem was about when the customer writes again after our reply to
-    say it is still there (the situation is then ``still_open``), else ''.
+    say it is still there (the situation is then ``still_open``): a topic, or '' when the
+    problem is none of them; None when this message is no such repeat.
 
     The earlier messages (``thread.earlier``) give the problem's situation; this message
     repeats it when it has the same one ("I can't log in" again), or says "still", "again",
@@ -286,30 +302,39 @@ def still_open_topic(text: str, subject: str, language: str, category: str,
     we asked for). A customer chasing our silence (twice since our reply, or "any update?")
     is not repeating the problem, nor is one saying it is solved or thanking us, unless they
     say it is still there ("vẫn chưa nhận được mã" was read as a closing, "wala pa rin pong
-    OTP hanggang ngayon" as a chase). ``situation`` is the one detected in ``text``.
+    OTP hanggang ngayon" as a chase). A customer saying that what we told them did not work
+    or is not there ("I tried that but there is no such section", "em thử rồi nhưng không
+    thấy mục đó", :data:`~triage.drafting.situation_cues.FAILED_STEPS`) is still not solved
+    even when the first message was a question (how to change an address: no topic), not
+    sending what we asked for. ``situation`` is the one detected in ``text``.
     """
     if not (thread.replied_before and thread.earlier) or thread.unanswered >= 2:
-        return ""
-    still = _STILL.search(fold(text)) is not None
+        return None
+    folded = fold(text)
+    failed = FAILED_STEPS.search(folded) is not None
+    still = failed or _STILL.search(folded) is not None
     if not still and situation not in TOPICAL:
         # a chase, a closing, thanks, a general message: only "still" or the same problem
         # again makes a repeat, so the earlier messages need no detection (#19: it is most
         # of the cost of a draft after our reply)
-        return ""
+        return None
     return _repeat_topic(situation, still,
-                         earlier_topic(subject, language, category, thread, model=model))
+                         earlier_topic(subject, language, category, thread, model=model),
+                         failed)
 
 
-def _repeat_topic(situation: str, still: bool, earlier: str) -> str:
+def _repeat_topic(situation: str, still: bool, earlier: str, failed: bool = False
+                  ) -> str | None:
     """The problem a repeat is about, given this message's situation, whether it says
-    "still", and what the earlier messages were about ('' when it is no repeat)."""
+    "still" (or ``failed``: that our steps did not work), and what the earlier messages were
+    about: a topic, '' for a repeat about no topic, None when it is no repeat."""
     if not earlier:
-        return ""
+        return (situation if situation in TOPICAL else "") if failed else None
     if situation == earlier:
         return earlier
     if still:
         return situation if situation in TOPICAL else earlier
-    return ""
+    return None
 
 
 def earlier_topic(subject: str, language: str, category: str, thread: ThreadFacts, *,
@@ -337,9 +362,12 @@ def chosen_still_open_topic(text: str, subject: str, language: str, category: st
     situation, topic = situation_and_topic(text, subject, language, category, thread,
                                            attachment_types, model=model)
     earlier = earlier_topic(subject, language, category, thread, model=model)  # once
-    found = ""
+    found: str | None = ""
     if thread.replied_before and thread.unanswered < 2:
-        found = _repeat_topic(situation, _STILL.search(fold(text)) is not None, earlier)
+        folded = fold(text)
+        failed = FAILED_STEPS.search(folded) is not None
+        found = _repeat_topic(situation, failed or _STILL.search(folded) is not None, earlier,
+                              failed)
     return found or earlier or _own_topic(situation, topic)
 
 
