@@ -16,6 +16,10 @@ from classifiers.function_words import is_function_phrase
 from classifiers.model import TriageClassifier
 from classifiers.text import _TOKEN, AFFIX, analyse, fold, normalise
 
+MARKS = {"?": "a question mark", "!": "an exclamation mark"}
+"""The punctuation the analyser reads as words (``classifiers.text``), named as an agent
+reads them: a bare "?" in a list of words looked like a display error."""
+
 
 @dataclass(frozen=True)
 class Term:
@@ -60,7 +64,10 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
     (diacritics kept: "thất vọng", not the folded "that vong" the model reads); terms with the
     analyser's number placeholder are left out (the customer wrote "500", the analyser reads
     "0"). With ``lang``, words and phrases made only of that language's function words
-    ("the", "tôi", "yang", "ko po") are left out (``classifiers.function_words``)."""
+    ("the", "tôi", "yang", "ko po") are left out (``classifiers.function_words``). The
+    question and exclamation marks, which the model reads as words, are named in words
+    (:data:`MARKS`: "a question mark"). With the subject joined as ``model_input`` joins it,
+    no term spans the subject and the body."""
     every = explain(model, text, category, top=10**6)
     words = _TOKEN.findall(normalise(text))
     long = [w for w in dict.fromkeys(words) if len(w) > AFFIX]
@@ -72,15 +79,18 @@ def explain_words(model: TriageClassifier, text: str, category: str | None = Non
             owners = [w for w in long if w.endswith(t.term[:-1])]
         elif any(part.isdigit() for part in t.term.split()):
             owners = []  # the analyser's number placeholder ("error 0"): not what was written
+        elif " " in t.term and any(part in MARKS for part in t.term.split()):
+            owners = t.term.split()  # "help ?": the word and the mark, each on its own
         else:
             owners = [t.term]
         for w in owners:
             out[w] += t.weight / len(owners)
     ranked = sorted(out.items(), key=lambda kv: kv[1], reverse=True)
     spelt = spellings(text)
-    shown = (Term(" ".join(spelt.get(w, w) for w in term.split()), v)
+    shown = (Term(MARKS.get(term) or " ".join(spelt.get(w, w) for w in term.split()), v)
              for term, v in ranked if v > 0)
-    return [t for t in shown if not is_function_phrase(t.term, lang)][:top]
+    return [t for t in shown
+            if t.term in MARKS.values() or not is_function_phrase(t.term, lang)][:top]
 
 
 def spellings(text: str) -> dict[str, str]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 import numpy as np
 
 from classifiers.runtime import Features, RuntimeModel
+from classifiers.text import SEP
 from triage.mail.threads import bare_subject
 from triage.models import CATEGORIES, Classification
 
@@ -69,9 +70,13 @@ def model_input(text: str, subject: str = "") -> str:
     customer's message and the corpus has neither, yet their terms moved scores: the tag's
     ``t`` and number towards technical_issue, ``re`` (learnt from "we're") towards other,
     ``loi`` of "trả lời" (folded, it is "lỗi", error) towards technical_issue.
+
+    Subject and body are joined by a line break and :data:`classifiers.text.SEP`, which the
+    analyser makes no bigram across (a term spanning both is not in the message).
     """
     subject = bare_subject(subject) if subject else ""
-    return f"{subject}\n{text}" if subject else text
+    # SEP: no bigram of the analyser joins the subject's last word to the body's first
+    return f"{subject}\n{SEP}{text}" if subject else text
 
 
 class TriageClassifier:

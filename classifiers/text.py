@@ -24,6 +24,11 @@ _NUM_ASCII = re.compile(r"[0-9]+")
 _TOKEN_ASCII = re.compile(r"[A-Za-z]+|[0-9]+|[!?]")
 AFFIX = 4
 """Length of the word prefixes and suffixes the analyser adds for words longer than it."""
+SEP = "\x1e"
+"""Where a message's subject ends and its body starts in the model's input
+(``classifiers.model.model_input``; the ASCII record separator). No bigram crosses it, so
+no term joins the subject's last word to the body's first ("ko eto" of "...order ko" +
+"Eto po..."). Not a word character: a text without it is analysed exactly as before."""
 
 
 def _fold_table() -> dict[int, str | int | None]:
@@ -78,8 +83,13 @@ def words(text: str) -> list[str]:
 
 def analyse(text: str) -> list[str]:
     """Return the terms the model hashes: words, word bigrams, ``<prefix`` and ``suffix>``."""
-    w = _tokens(normalise(text))
-    out = w + list(map(" ".join, itertools.pairwise(w)))
+    if SEP in text:  # subject and body: bigrams within each part only
+        parts = [_tokens(normalise(p)) for p in text.split(SEP)]
+        w = [x for p in parts for x in p]
+        out = w + [" ".join(b) for p in parts for b in itertools.pairwise(p)]
+    else:
+        w = _tokens(normalise(text))
+        out = w + list(map(" ".join, itertools.pairwise(w)))
     long = [x for x in w if len(x) > AFFIX]
     out += ["<" + x[:AFFIX] for x in long]
     out += [x[-AFFIX:] + ">" for x in long]

@@ -143,12 +143,17 @@ def test_the_page_shows_the_window_and_approval_is_refused_once_it_closed(
 
     # the customer writes again: the window opens again, approval goes through
     again = make(clock.now() - timedelta(minutes=5))
-    ingest(app, source, type(again)(**{**again.__dict__,
-                                       "message_id": again.message_id + ".2"}))
+    newer = ingest(app, source, type(again)(**{**again.__dict__,
+                                               "message_id": again.message_id + ".2"}))
     assert window_line(client.get(f"/messages/{mid}").text).startswith(
         "Reply window: closes in")
+    # the newer message has the conversation's draft now (the old one is superseded)
+    assert app.store.drafts.superseded_by(mid)[1] == newer  # type: ignore[index]
+    # the agent's edit of the old draft stays readable (open, named) on its page
+    old_page = client.get(f"/messages/{mid}").text
+    assert f"last edited by {AGENT[0]}" in old_page and "Dạ, bên em kiểm tra ngay ạ." in old_page
     done = app.review_service(outbox=Outbox(app.store, {})).approve(
-        mid, AGENT[0], text="Dạ, bên em kiểm tra ngay ạ.")
+        newer, AGENT[0], text="Dạ, bên em kiểm tra ngay ạ.")
     assert done.outbox_id > 0
 
 

@@ -14,11 +14,11 @@ import pytest
 
 from classifiers.corpus_io import Example
 from classifiers.evaluate import evaluate, macro_f1, write_confusion_png, write_html
-from classifiers.explain import explain, explain_words
+from classifiers.explain import MARKS, explain, explain_words
 from classifiers.function_words import is_function_phrase
 from classifiers.model import TriageClassifier, model_input
 from classifiers.modelfile import load_model
-from classifiers.text import analyse, fold, normalise
+from classifiers.text import SEP, analyse, fold, normalise
 from triage.errors import ModelFileError
 from triage.mail.threads import ref_token, reply_subject
 
@@ -107,18 +107,39 @@ def test_explained_words_are_words_the_customer_wrote(classifier: TriageClassifi
     shown = explain_words(classifier, text, top=50)
     assert shown
     for t in shown:
-        assert set(t.term.split()) <= words, t.term
+        assert t.term in MARKS.values() or set(t.term.split()) <= words, t.term
+
+
+def test_no_explained_term_joins_the_subject_to_the_body(classifier: TriageClassifier) -> None:
+    """Demo #31 showed "ko eto": the subject's last word and the body's first, a phrase the
+    customer never wrote. The model's input keeps them apart, so no bigram spans them."""
+    text = model_input("Eto po yung order number ko at picture ng sira.",
+                       "Re: Sira agad ang order ko [#T-18]")
+    read = set(analyse(text))
+    assert "ko eto" not in read and "order ko" in read and "eto po" in read
+    assert "ko eto" not in {t.term for t in explain_words(classifier, text, top=10**6)}
+    # a text without a subject is read exactly as before (the dev figure cannot move)
+    assert "ko eto" in analyse("order ko\nEto po")
+
+
+def test_a_question_mark_is_named_in_words(classifier: TriageClassifier) -> None:
+    """The analyser reads "?" as a word and the model weighs it; the page showed a bare "?"."""
+    text = "Where is my order? When will it arrive? Can you check?"
+    assert "?" in {t.term for t in explain(classifier, text, top=10**6)}
+    shown = [t.term for t in explain_words(classifier, text, top=10**6)]
+    assert "a question mark" in shown  # the model weighs it (the strongest term here)
+    assert not any("?" in t for t in shown)
 
 
 def test_model_input_leaves_out_our_reference_tag() -> None:
     """A follow-up's subject carries the tag our reply subjects put there; the model reads the
     subject without it."""
     body = "Still no code, can you resend it?"
-    assert model_input(body, "Login code [#T-20]") == f"Login code\n{body}"
-    assert model_input(body, f"{ref_token(7)} Login code") == f"Login code\n{body}"
+    assert model_input(body, "Login code [#T-20]") == f"Login code\n{SEP}{body}"
+    assert model_input(body, f"{ref_token(7)} Login code") == f"Login code\n{SEP}{body}"
     assert model_input(body, ref_token(7)) == body
-    assert model_input(body, "Order [T-20] and #20") == f"Order [T-20] and #20\n{body}"
-    assert model_input(body, "Login code") == f"Login code\n{body}"
+    assert model_input(body, "Order [T-20] and #20") == f"Order [T-20] and #20\n{SEP}{body}"
+    assert model_input(body, "Login code") == f"Login code\n{SEP}{body}"
     assert model_input(body) == body
 
 
@@ -130,15 +151,15 @@ def test_model_input_reads_the_subject_without_mail_client_prefixes(subject: str
     """The corpus has no reply prefixes; "re" is learnt from "we're" and "trả lời" folds to
     "tra loi", whose "loi" is "lỗi" (error), so a prefix moved scores."""
     body = "Still no code, can you resend it?"
-    assert model_input(body, subject) == f"Login code\n{body}"
-    assert model_input(body, reply_subject(subject, 20)) == f"Login code\n{body}"
+    assert model_input(body, subject) == f"Login code\n{SEP}{body}"
+    assert model_input(body, reply_subject(subject, 20)) == f"Login code\n{SEP}{body}"
 
 
 def test_a_tagged_follow_up_scores_as_the_same_text_without_the_tag(
         classifier: TriageClassifier) -> None:
     body = "I still have not received the code. Please send it again."
     tagged = model_input(body, "Trả lời: Re: Login code [#T-20]")
-    bare = f"Login code\n{body}"
+    bare = f"Login code\n{SEP}{body}"
     assert (classifier.probabilities([tagged]) == classifier.probabilities([bare])).all()
     assert explain(classifier, tagged, top=10**6) == explain(classifier, bare, top=10**6)
     # as the model read it before: the tag's and the prefixes' terms moved the scores

@@ -74,9 +74,11 @@ def reference_normalise(t: str) -> str:
 
 
 def reference_analyse(t: str) -> list[str]:
-    """``analyse`` before the shortcuts."""
-    w = REF_TOKEN.findall(reference_normalise(t))
-    out = w + [a + " " + b for a, b in itertools.pairwise(w)]
+    """``analyse`` before the shortcuts (bigrams within the subject and within the body:
+    none crosses ``text.SEP``, where ``model_input`` joins them)."""
+    parts = [REF_TOKEN.findall(reference_normalise(p)) for p in t.split(text.SEP)]
+    w = [x for p in parts for x in p]
+    out = w + [a + " " + b for p in parts for a, b in itertools.pairwise(p)]
     long = [x for x in w if len(x) > text.AFFIX]
     out += ["<" + x[:text.AFFIX] for x in long]
     out += [x[-text.AFFIX:] + ">" for x in long]

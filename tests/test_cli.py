@@ -53,7 +53,7 @@ def test_demo_then_export_shows_every_message(demo_dir: Path) -> None:
         assert row["category"] in {"complaint", "request", "suggestion", "technical_issue"}
         assert 0 <= row["confidence"] <= 1
         assert row["due_at"] and row["deadline_state"] in {"ok", "due_soon", "breached"}
-        assert row["draft"] and row["draft_status"] == "pending_review"
+        assert row["draft"] and row["draft_status"] in ("pending_review", "superseded")
     auto = [r for r in rows if r["is_auto"]]
     assert any("Auto-Submitted" in (r["auto_reason"] or "") for r in auto)
     assert {r["language"] for r in rows if not r["is_auto"]} >= {"en", "vi", "id", "tl"}
@@ -62,6 +62,9 @@ def test_demo_then_export_shows_every_message(demo_dir: Path) -> None:
     # the customer's follow-up joined the thread of her first message
     maria = [r for r in rows if r["sender"] == "maria.santos@example.ph"]
     assert len(maria) == 2 and maria[0]["thread_id"] == maria[1]["thread_id"]
+    # her first message's draft asked for what the follow-up sent: superseded, still exported
+    assert [r["draft_status"] for r in maria] == ["superseded", "pending_review"]
+    assert [r["id"] for r in rows if r["draft_status"] == "superseded"] == [maria[0]["id"]]
 
 
 def _readme_demo_table() -> list[str]:

@@ -92,13 +92,28 @@ def test_follow_up_is_in_the_queue_and_its_page_shows_the_due_time(demo: App) ->
 def test_the_thread_heading_counts_in_words_a_person_reads(demo: App) -> None:
     client = client_for(demo)
     fid = follow_up(demo)
-    many = re.search(r"Conversation <small>\((\d+) (messages?)\)", client.get(
+    many = re.search(r'id="thread-count"[^>]*>\((\d+) (messages?) from the customer\)', client.get(
         f"/messages/{fid}").text)
     assert many and int(many[1]) >= 2 and many[2] == "messages"
     alone = next(r for r in demo.store.export_rows()
                  if r["sender"] == "weiling@example.sg")  # a one-message conversation
-    assert "Conversation <small>(1 message)</small>" in client.get(
+    assert "(1 message from the customer)</small>" in client.get(
         f"/messages/{alone['id']}").text
+
+
+def test_a_conversation_counts_the_customers_messages_everywhere(demo: App) -> None:
+    """T-18 holds the customer's two messages and our own mail seen in the inbox (#30): the
+    queue said 3 and T-2 (answered through triage) 2. Every view counts the customer's."""
+    fid = follow_up(demo)
+    tid = demo.store.message(fid)["thread_id"]
+    rows = [r for r in demo.store.export_rows() if r["thread_id"] == tid]
+    assert len(rows) == 3 and sum(r["is_auto"] for r in rows) == 1  # our own mail
+    client = client_for(demo)
+    (row,) = [r for r in client.get("/api/queue").json() if r["id"] == fid]
+    assert row["messages"] == 2
+    queue = client.get("/queue").text
+    assert re.search(rf'data-id="{fid}".*?<span class="count"[^>]*>2</span>', queue, re.S)
+    assert "(2 messages from the customer)" in client.get(f"/messages/{fid}").text
 
 
 def test_earlier_messages_link_by_number_not_by_a_state_word(demo: App) -> None:

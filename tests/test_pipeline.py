@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import timedelta
 from pathlib import Path
 
+from classifiers.text import SEP
 from tests.conftest import add_to_maildir, make_email
 from triage.daemon import Daemon
 from triage.mail.threads import assign_threads
@@ -144,7 +145,7 @@ def test_a_follow_up_is_classified_and_explained_without_our_reference_tag(
     assert follow["thread_id"] == first["thread_id"] and follow["status"] == "processed"
     msg = app.store.message(follow["id"])
     cl = app.store.drafts.classification(follow["id"])
-    bare = app.classifier.predict([f"Login code\n{msg['text']}"])[0]
+    bare = app.classifier.predict([f"Login code\n{SEP}{msg['text']}"])[0]
     assert cl["scores"] == bare.scores and cl["category"] == bare.category
     shown = app.review.explain(msg, cl).terms
     assert shown == app.review.explain({**msg, "subject": "Login code"}, cl).terms

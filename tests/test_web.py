@@ -168,6 +168,18 @@ def test_queue_orders_by_deadline_and_filters(web: Any, seeded: Any) -> None:
         "/api/queue", params={"needs_review": "yes"}).json())
 
 
+def test_discard_confirmation_says_draft_or_drafts(web: Any, seeded: Any) -> None:
+    client = TestClient(web)
+    token = login(client, AGENT)
+    ids = message_ids(seeded)
+    one = client.post("/queue/bulk", data={"csrf_token": token, "action": "discard",
+                                            "ids": [ids["<idea@example.com>"]]}).text
+    assert "Discard 1 draft?" in one and "(s)" not in one and "this customer" in one
+    two = client.post("/queue/bulk", data={"csrf_token": token, "action": "discard", "ids": [
+        ids["<idea@example.com>"], ids["<crash@example.com>"]]}).text
+    assert "Discard 2 drafts?" in two and "(s)" not in two
+
+
 def test_reclassify_redrafts_and_records_correction(web: Any, seeded: Any) -> None:
     client = TestClient(web)
     token = login(client, AGENT)

@@ -63,6 +63,7 @@ def test_policy_and_template_changes_are_audited(app: Any, tmp_path: Any) -> Non
     from triage.store.audit_log import AuditFilter
 
     settings = app.settings.model_copy(deep=True)
+    settings.data_dir = str(tmp_path / "data")
     templates = tmp_path / "templates" / "en"
     templates.mkdir(parents=True)
     (templates / "complaint.email.j2").write_text("Hello {{ name }}", encoding="utf-8")
@@ -75,3 +76,20 @@ def test_policy_and_template_changes_are_audited(app: Any, tmp_path: Any) -> Non
     (line,) = app.store.audit_log.page(AuditFilter(action="templates_changed"), 1)
     assert line["actor"] == "config"
     assert line["detail"]["changed"] == ["template_dir:en/complaint.email.j2"]
+    # brief: names and a count, never every file's hash (it was ~13 KB a start)
+    assert "files" in line["detail"] and isinstance(line["detail"]["files"], int)
+    assert len(json.dumps(line["detail"])) < 1000
+
+
+def test_first_template_record_is_brief(app: Any, tmp_path: Any) -> None:
+    from triage.ops.config_audit import record_config_changes
+    from triage.store.audit_log import AuditFilter
+
+    settings = app.settings.model_copy(deep=True)
+    settings.data_dir = str(tmp_path / "data")
+    record_config_changes(app.store, settings)
+    (line,) = app.store.audit_log.page(AuditFilter(action="templates_changed"), 1)
+    assert line["detail"]["files"] > 50  # every packaged template counted...
+    assert line["detail"]["changed"] == []  # ...but not listed
+    assert len(json.dumps(line["detail"])) < 1000
+    assert record_config_changes(app.store, settings) == []  # a second start logs nothing

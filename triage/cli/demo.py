@@ -99,6 +99,10 @@ def print_table(app: Any, echo: Callable[[str], None]) -> None:
             lines = [ln for ln in (r["draft"] or "").splitlines() if ln.strip()]
             draft = lines[1] if len(lines) > 1 and lines[0].rstrip().endswith(",") else \
                 (lines[0] if lines else "")
+            if r["draft_status"] == "superseded":
+                stale = app.store.drafts.superseded_by(r["id"])
+                draft = (f"superseded: #{stale[1]} has the draft to send" if stale
+                         else "superseded")
         echo(f"{r['id']:>3}  {cat:<15} {conf:>4} {(r['language'] or ''):<4} {due:<16} "
              f"{(r['sender'] or '')[:28]:<28} {draft[:60]}")
     echo("'?' after a category: confidence below the threshold, a human should check it.")

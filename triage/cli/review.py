@@ -82,7 +82,9 @@ def show_cmd(config: str | None, message_id: int) -> None:
     if (window := app.review.windows.of(msg)) is not None:
         click.echo(str(window))
     if draft is None:
-        click.echo("draft: none")
+        stale = app.store.drafts.superseded_by(message_id)
+        click.echo(f"draft: superseded; message {stale[1]} of this conversation has the draft "
+                   f"to send (triage review show {stale[1]})" if stale else "draft: none")
         return
     click.echo(f"situation: {draft.get('situation') or '-'}")
     click.echo(f"draft {draft['id']} ({draft['status']}): {draft['subject']}\n")

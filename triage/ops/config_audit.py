@@ -4,8 +4,14 @@ Both live in files (``[deadlines]``/``[[acknowledgements]]`` in the configuratio
 in ``reply_templates/`` and ``[drafting] template_dir``), not in the store, so whoever edits
 them leaves no trace by themselves. When the daemon or the review page starts, this compares
 their fingerprints with the last ones recorded and writes ``policy_changed`` or
-``templates_changed`` (with the files that changed) when they differ, so the audit log shows
-from which start a policy or a template was in force.
+``templates_changed`` (with the names of the files that changed, never their contents) when
+they differ, so the audit log shows from which start a policy or a template was in force.
+
+The per-file hashes a templates line is compared with are kept in
+``data_dir/template-hashes.json``, not in the audit line (with every packaged template it
+was a 13 KB line on each first start): the line holds the overall hash, how many files are in
+use and the names that changed. Without that file (a first start, another machine's
+``data_dir``) the line says so instead of naming files.
 """
 
 from __future__ import annotations
@@ -50,27 +56,73 @@ def template_fingerprint(settings: Settings) -> dict[str, Any]:
     return {"sha256": _digest(json.dumps(files, sort_keys=True).encode()), "files": files}
 
 
+MAX_NAMED = 20
+"""At most this many changed file names in one audit line (then ``more``: how many else)."""
+HASHES_FILE = "template-hashes.json"
+
+
+def _known_hashes(path: Path) -> dict[str, str] | None:
+    """The per-file hashes recorded at the last start, or None when there are none."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    return {str(k): str(v) for k, v in data.items()} if isinstance(data, dict) else None
+
+
+def template_detail(now: dict[str, Any], old: dict[str, str] | None) -> dict[str, Any]:
+    """The brief detail of a ``templates_changed`` line: the overall hash, the number of
+    files, and the names of the files added, changed or removed since ``old`` (the hashes of
+    the last start; None when unknown)."""
+    files: dict[str, str] = now["files"]
+    detail: dict[str, Any] = {"sha256": now["sha256"], "files": len(files)}
+    if old is None:
+        detail["changed"] = []
+        detail["note"] = "no earlier record of the templates on this machine"
+        return detail
+    changed = sorted(k for k in set(files) | set(old) if files.get(k) != old.get(k))
+    detail["changed"] = changed[:MAX_NAMED]
+    if len(changed) > MAX_NAMED:
+        detail["more"] = len(changed) - MAX_NAMED
+    return detail
+
+
 def record_config_changes(store: Store, settings: Settings) -> list[str]:
     """Audit the policies and templates when they differ from the last recorded; return the
     actions written. Never raises: a failure is logged (it must not stop a start)."""
     written: list[str] = []
     try:
         reads = store.audit_log
+        templates = template_fingerprint(settings)
         for action, now in (("policy_changed", policy_fingerprint(settings)),
-                            ("templates_changed", template_fingerprint(settings))):
+                            ("templates_changed", templates)):
             last = reads.page(AuditFilter(action=action), 1)
             before = last[0]["detail"] if last else {}
             if before.get("sha256") == now["sha256"]:
                 continue
-            detail = dict(now)
             if "files" in now:
-                old = before.get("files") or {}
-                detail["changed"] = sorted(k for k in set(now["files"]) | set(old)
-                                           if now["files"].get(k) != old.get(k))
-                if len(detail["changed"]) > 50:
-                    detail["changed"] = [*detail["changed"][:50], "..."]
+                hashes = settings.data_path / HASHES_FILE
+                # a line written before the hashes moved out of it still carries them
+                old = _known_hashes(hashes) or before.get("files") or None
+                detail = template_detail(now, old if isinstance(old, dict) else None)
+            else:
+                detail = dict(now)
             store.audit(ACTOR, action, None, detail)
             written.append(action)
+        _save_hashes(settings, templates["files"])
     except (StoreError, OSError) as exc:
         log.warning("could not audit policy and template changes: %s", exc)
     return written
+
+
+def _save_hashes(settings: Settings, files: dict[str, str]) -> None:
+    """Keep the per-file hashes of the templates in force for the next start's comparison
+    (a failure is logged: the next line then says it has no earlier record)."""
+    try:
+        path = settings.data_path / HASHES_FILE
+        data = json.dumps(files, sort_keys=True)
+        if not path.exists() or path.read_text(encoding="utf-8") != data:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(data, encoding="utf-8")
+    except OSError as exc:
+        log.warning("could not keep the template hashes in %s: %s", settings.data_dir, exc)

@@ -28,6 +28,7 @@ from typing import Any, Protocol
 from classifiers.encoder import HEAD_PATH, blend
 from classifiers.encoder_process import EncoderProcess
 from classifiers.model import model_input
+from classifiers.text import SEP
 from triage.config import EncoderSettings
 from triage.deadlines.policy import DeadlinePolicy
 from triage.drafting.render import Renderer
@@ -90,8 +91,10 @@ class EncoderRescorer:
         rows = self.store.rescores.to_rescore(s.max_per_run, languages=s.languages)
         if not rows:
             return out
+        # the encoder reads the text as before: the analyser's subject/body mark is not a
+        # character a sentence encoder knows (classifiers.text.SEP)
         texts = [model_input(r["text"] or r["full_text"] or "", r["subject"] or "")
-                 for r in rows]
+                 .replace(SEP, "") for r in rows]
         encoded = self.head.probabilities(texts)  # a prefix when stopped meanwhile
         for row, enc in zip(rows[:len(encoded)], encoded, strict=True):
             if self.stop.is_set():

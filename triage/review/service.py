@@ -140,6 +140,8 @@ class ReviewService(ReviewReads):
         """Return the message's draft that may still change; raises NotFound, ReviewError."""
         self.store.message(message_id)  # raises NotFound
         draft = self.drafts.current(message_id)
+        if draft is None:
+            self._refuse_superseded(message_id)
         if draft is None or draft["status"] not in (OPEN, "approved"):
             state = draft["status"] if draft else "none"
             raise ReviewError(f"message {message_id} has no draft to change (draft: {state}); "
@@ -148,6 +150,17 @@ class ReviewService(ReviewReads):
             raise ReviewError("this draft was approved and is being sent; it can no longer "
                               "change")
         return draft
+
+    def _refuse_superseded(self, message_id: int) -> None:
+        """Raise ReviewError naming the newer message when the message's draft was
+        superseded by the draft of a newer message of its conversation."""
+        stale = self.drafts.superseded_by(message_id)
+        if stale is not None:
+            raise ReviewError(
+                f"the draft of message {message_id} was superseded: the customer wrote again "
+                f"in this conversation, and message {stale[1]} has the draft to send (written "
+                f"with the whole conversation; sending it answers message {message_id} too). "
+                f"Open message {stale[1]} and approve its draft instead")
 
     def _edit(self, draft: dict[str, Any], subject: str | None,
               text: str | None) -> tuple[str, str]:
@@ -391,6 +404,8 @@ class ReviewService(ReviewReads):
         if draft is not None and draft["status"] in ("approved", "sent"):
             raise ReviewError("a reply to this message was already approved; its draft "
                               "cannot be written again now")
+        if draft is None:
+            self._refuse_superseded(message_id)
         cl = Classification(category=row["category"], confidence=float(row["confidence"]),
                             language=row["language"], model_version=row["model_version"],
                             needs_review=bool(row["needs_review"]),

@@ -47,6 +47,12 @@ STATES = ("ok", "due_soon", "breached")
 """The states of an open conversation, least urgent first."""
 ON_ITS_WAY = ("pending", "sending", "in_doubt")
 """Outbox states of a reply that is approved but not yet known to be sent."""
+COUNTED = "the customer's messages"
+"""What a conversation's message count counts, on every page and command: the messages that
+are not automatic. Our own mail seen in the inbox (an agent answering from a mail program),
+auto-replies and bounces are automatic; replies sent through triage are outbox rows, not
+messages. So a conversation where the customer wrote twice counts 2 whichever way we
+answered (the queue, the message page, the customer history, ``GET /api/queue``)."""
 SORTS = ("due", "received", "category", "language")
 PAGE_SIZE = 100
 
@@ -309,12 +315,14 @@ class Conversations(Aggregate):
 
     @staticmethod
     def _message_counts(c: Any, convs: Sequence[int]) -> dict[int, int]:
+        """The customer's messages per conversation (:data:`COUNTED`)."""
         m = s.messages
         tids = [k for k in convs if k > 0]
         out: dict[int, int] = {}
         for chunk in chunked(tids, 500):
             out.update({int(r[0]): int(r[1]) for r in c.execute(
-                select(m.c.thread_id, func.count()).where(m.c.thread_id.in_(chunk))
+                select(m.c.thread_id, func.count()).where(m.c.thread_id.in_(chunk),
+                                                          m.c.is_auto.is_(False))
                 .group_by(m.c.thread_id))})
         return out
 

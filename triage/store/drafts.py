@@ -26,6 +26,7 @@ from triage.errors import ReviewError
 from triage.models import Classification, Draft
 from triage.store import schema as s
 from triage.store.base import one_of
+from triage.store.stale_drafts import newer_draft_message
 from triage.store.summary import refresh_messages
 
 OPEN = "pending_review"
@@ -113,6 +114,19 @@ class Drafts:
                                             d.c.status != "superseded")
                             .order_by(d.c.id.desc()).limit(1)).first()
         return _as_dict(row) if row else None
+
+    def superseded_by(self, message_id: int) -> tuple[dict[str, Any], int] | None:
+        """Return the message's last draft and the newer message of its conversation whose
+        draft answers it now, when that draft was superseded by it (no draft of the message
+        itself is left to review); else None."""
+        d = s.drafts
+        with self.engine.connect() as c:
+            row = c.execute(select(d).where(d.c.message_id == message_id)
+                            .order_by(d.c.id.desc()).limit(1)).first()
+            if row is None or row.status != "superseded":
+                return None
+            by = newer_draft_message(c, message_id)
+        return (_as_dict(row), by) if by is not None else None
 
     def classification(self, message_id: int) -> dict[str, Any] | None:
         """Return the current classification row of a message, if any."""
@@ -255,9 +269,13 @@ class Drafts:
                                                               now)))
             supersede_drafts(c, [r.message_id], now, (OPEN, "discarded"))
             # the new draft is written as processing writes one (the situation detected in
-            # the text), so it is the pipeline's; the agent is who asked for it (updated_by)
+            # the text), so it is the pipeline's; the agent is who asked for it (updated_by);
+            # it is born superseded when a newer message of the conversation has the draft
+            # to send (the label still changes and is learnt)
+            stale = newer_draft_message(c, r.message_id) is not None
             draft_id = int(c.execute(insert(d).values(
-                {**draft_values(r.message_id, r.draft, now, by), "drafted_by": PIPELINE_AUTHOR}
+                {**draft_values(r.message_id, r.draft, now, by), "drafted_by": PIPELINE_AUTHOR,
+                 **({"status": "superseded"} if stale else {})}
             )).inserted_primary_key[0])
             if r.due_at is not None:
                 move_response_deadline(c, r.message_id, r.due_at, r.policy, r.priority, r.state)

@@ -379,11 +379,16 @@ class Messages(Aggregate):
     # ------------------------------------------------------------------ export
     def export_rows(self, ids: Iterable[int] | None = None) -> list[dict[str, Any]]:
         """Return one joined row per message: message, current classification, deadline,
-        newest draft. Ordered by id."""
+        newest draft (the newest not superseded; when every draft of the message was
+        superseded, by a newer message of its conversation, the last one, with
+        ``draft_status`` ``superseded``). Ordered by id."""
         m, cl, d, dr = s.messages, s.classifications, s.deadlines, s.drafts
-        newest = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
-                                                  dr.c.status != "superseded")
-                  .correlate(m).scalar_subquery())
+        live = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id,
+                                                dr.c.status != "superseded")
+                .correlate(m).scalar_subquery())
+        last = (select(func.max(dr.c.id)).where(dr.c.message_id == m.c.id)
+                .correlate(m).scalar_subquery())
+        newest = func.coalesce(live, last)
         q = (select(m.c.id, m.c.source, m.c.channel, m.c.external_id, m.c.message_id,
                     m.c.thread_id, m.c.received_at, m.c.sender, m.c.sender_name, m.c.subject,
                     m.c.text, m.c.full_text, m.c.is_auto, m.c.auto_reason, m.c.status,

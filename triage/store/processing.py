@@ -23,6 +23,7 @@ from triage.store.base import Aggregate, insert_rows, one_of
 from triage.store.conversations import RESPONSE_KINDS
 from triage.store.drafts import classification_values, draft_values, supersede_drafts
 from triage.store.planner_stats import analyze_grown
+from triage.store.stale_drafts import supersede_stale
 from triage.store.summary import Opened, add_opened, refresh_messages
 
 
@@ -93,6 +94,9 @@ class Processing(Aggregate):
                 supersede_drafts(c, [mid for mid, _ in drafted], now)
                 insert_rows(c, s.drafts, [draft_values(mid, d, now, "triage")
                                           for mid, d in drafted])
+                # a customer's newer message answers for the older ones: their open drafts
+                # must not be sent (triage.store.stale_drafts)
+                supersede_stale(c, [mid for mid, _ in drafted], now)
             # a message with a response deadline opens (or changes) its conversation
             add_opened(c, [_opened(r, flipped[r.message_id]) for r in done
                            if r.due_at is not None and r.kind in RESPONSE_KINDS

@@ -65,7 +65,8 @@ def api_queue(request: Request, category: str = "", channel: str = "", language:
 
 @router.get("/messages/{message_id}")
 def api_message(request: Request, message_id: int) -> dict[str, Any]:
-    """A message with its thread, classification, deadline, draft and outbox rows, and a
+    """A message with its thread, classification, deadline, draft and outbox rows (and
+    ``superseded_by``: the newer message whose draft replaced this one's, or None), and a
     local LLM's second opinion (``llm_opinion``, None when it was never asked) and the
     sentence encoder's re-score (``encoder_rescore``, None when it never re-scored it)."""
     store = parts(request).store
@@ -73,13 +74,17 @@ def api_message(request: Request, message_id: int) -> dict[str, Any]:
     window = parts(request).review.windows.of(msg)
     opinion = parts(request).review.second_opinion(message_id)
     rescore = parts(request).review.encoder_rescore(message_id)
+    draft = queries.current_draft(store, message_id)
+    stale = store.drafts.superseded_by(message_id) if draft is None else None
     return {
         "message": _jsonable(msg),
         "thread": [t["id"] for t in queries.thread_messages(store, msg)],
         "classification": _jsonable(queries.current_classification(store, message_id)
                                     or {}),
         "deadline": _jsonable(queries.deadline(store, message_id) or {}),
-        "draft": _jsonable(queries.current_draft(store, message_id) or {}),
+        "draft": _jsonable(draft or {}),
+        # the draft was superseded by the draft of a newer message of the conversation
+        "superseded_by": stale[1] if stale else None,
         "assignee": queries.assignee(store, message_id),
         "outbox": [_jsonable(o) for o in queries.outbox_rows(store, message_id)],
         "reply_window": None if window is None else _jsonable({

@@ -80,9 +80,12 @@ def message_context(request: Request, message_id: int, view: str,
     promise = p.review.fresh_promise(msg, draft) if draft and draft["status"] == OPEN else None
     text = promise.text if promise is not None else (draft["text"] if draft else "")
     corrections = queries.corrections(p.store, message_id)
+    stale = p.store.drafts.superseded_by(message_id) if draft is None else None
     return {
         "m": msg, "thread": thread, "timeline": _timeline(p, msg, thread), "cl": cl,
-        "draft": draft, "draft_text": text, "promise": promise, "deadline": dl,
+        "draft": draft, "draft_text": text,
+        "stale": {"draft": stale[0], "by": stale[1]} if stale else None,
+        "promise": promise, "deadline": dl,
         "live_state": live, "view": "html" if view == "html" else "text",
         "explain": p.review.explain(msg, cl),
         "opinion": p.review.second_opinion(message_id),
