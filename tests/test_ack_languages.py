@@ -55,8 +55,8 @@ EXPECTED = {
     "tl": "Hi Ma'am Joy,\n\n"
           "Natanggap na po namin ang inyong mensahe. Ito po ay automated reply, at isa po sa "
           "aming team ang sasagot sa inyo sa loob ng 24 oras.\n\n"
-          "Ang inyong reference number po ay T-1. Pakisama po ito sa subject kapag nag-email "
-          "ulit kayo tungkol dito.\n\n"
+          "Ang inyong reference number po ay T-1. Huwag po sana itong tanggalin sa subject "
+          "kapag nag-email ulit kayo tungkol dito.\n\n"
           "Maraming salamat po,\nCustomer Support",
 }
 """The packaged e-mail text for each message of :data:`MESSAGES` (first thread: T-1)."""

@@ -86,3 +86,16 @@ def test_the_honorific_still_comes_first() -> None:
 ])
 def test_known_name_is_the_name_as_written_or_nothing(display: str, name: str) -> None:
     assert known_name(display) == name
+
+
+def test_tagalog_email_keeps_its_taglish_frame() -> None:
+    """Philippine support writes e-mail in Taglish: "Hi Maria," and an English "Reference
+    number" label with a Tagalog "po" sentence (polish14: kept on purpose, not translated);
+    the subject already carries the reference, so the line asks not to remove it ("huwag po
+    sana itong tanggalin"), never to add it ("pakisama": some would type it in again)."""
+    for name, text in _drafts("tl", "email", "Maria Santos").items():
+        assert text.startswith("Hi Maria,\n"), name
+        assert "\nMaraming salamat po,\n" in text, name
+        assert ("\nReference number: T-9 (huwag po sana itong tanggalin sa subject kapag "
+                "nag-reply kayo para "
+                "diretsong makarating sa amin ang inyong mensahe)\n") in text, name
