@@ -105,6 +105,16 @@ def test_without_a_name_the_greeting_names_nobody(tmp_path: Path, maildir: Path,
           "tl": ("", "")}[lang])
 
 
+def test_an_indonesian_name_without_an_honorific_is_kak_throughout(
+        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> None:
+    """As the drafts (demo #14): "Halo Kak Siti," and "Kakak", never "Bapak/Ibu" after it."""
+    reply = ack_for(tmp_path, maildir, model_path, clock, "id",
+                    sender="Siti Rahma <siti@example.id>")
+    assert reply.text == EXPECTED["id"].replace("Ibu Siti", "Kak Siti").replace(
+        " Ibu", " Kakak")
+    assert "Bapak/Ibu" not in reply.text
+
+
 SOCIAL = {
     "en": "Hi Ann, thanks for your message! We've received it and will reply within 1 hour. "
           "Ref T-1",

@@ -181,9 +181,9 @@ def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
     return salutation(address.get(), first.get(), language, channel, known_name(display_name))
 
 
-def _you(address: Lazy, language: str, channel: str) -> str:
-    """:func:`you_word` of the (lazy) address."""
-    return you_word(address.get(), language, channel)
+def _you(address: Lazy, first: Lazy, language: str, channel: str) -> str:
+    """:func:`you_word` of the (lazy) address and first name."""
+    return you_word(address.get(), language, channel, first.get())
 
 
 def _honorific(address: Lazy) -> Any:
@@ -429,7 +429,7 @@ class Renderer:
             "overdue": is_overdue(req.due_at, now),
             "salutation": Lazy(_salutation, address, first, template_language, req.channel,
                                req.sender_name),
-            "you": Lazy(_you, address, template_language, req.channel),
+            "you": Lazy(_you, address, first, template_language, req.channel),
             "honorific": Lazy(_honorific, address),
             "thread": req.thread,
             "private": req.private,
