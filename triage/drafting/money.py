@@ -19,7 +19,6 @@ these: "Rp 50.000", "IDR 50,000" and "Rp50,000" are all usual).
 
 from __future__ import annotations
 
-from dataclasses import replace
 from decimal import Decimal
 
 from triage.drafting.extract import Amount
@@ -34,16 +33,15 @@ def _plausible(value: Decimal, currency: str) -> bool:
     most two decimals for PHP."""
     if value <= 0:
         return False
-    if currency == "PHP":
-        return value == value.quantize(Decimal("0.01"))
-    return value % 1 == 0
+    if value == value.to_integral_value():
+        return True
+    return currency == "PHP" and value == round(value, 2)
 
 
 def _digits(value: Decimal, dot_thousands: bool) -> str:
     """``value`` grouped by thousands, with two decimals only when they are not zero."""
-    text = f"{value:,.2f}"
-    if text.endswith(".00"):
-        text = text[:-3]
+    whole = int(value)
+    text = f"{whole:,}" if whole == value else f"{value:,.2f}"
     return text.translate(_DOT_THOUSANDS) if dot_thousands else text
 
 
@@ -64,4 +62,4 @@ def for_draft(amount: Amount | None, language: str) -> Amount | None:
     ``text`` stays as written, its ``value`` and ``currency`` unchanged. None stays None."""
     if amount is None:
         return None
-    return replace(amount, shown=shown_amount(amount, language))
+    return Amount(amount.text, amount.value, amount.currency, shown_amount(amount, language))
