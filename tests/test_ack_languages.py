@@ -55,8 +55,8 @@ EXPECTED = {
     "tl": "Hi Ma'am Joy,\n\n"
           "Natanggap na po namin ang inyong mensahe. Ito po ay automated reply, at isa po sa "
           "aming team ang sasagot sa inyo sa loob ng 24 oras.\n\n"
-          "Ang inyong reference number po ay T-1. Pakisama po ito sa subject kapag nag-email "
-          "ulit kayo tungkol dito.\n\n"
+          "Ang inyong reference number po ay T-1. Huwag po sana itong tanggalin sa subject "
+          "kapag nag-email ulit kayo tungkol dito.\n\n"
           "Maraming salamat po,\nCustomer Support",
 }
 """The packaged e-mail text for each message of :data:`MESSAGES` (first thread: T-1)."""
@@ -103,6 +103,16 @@ def test_without_a_name_the_greeting_names_nobody(tmp_path: Path, maildir: Path,
     assert rest == EXPECTED[lang].split("\n\n", 1)[1].replace(
         *{"en": ("", ""), "vi": ("chị", "Quý khách"), "id": ("Ibu", "Bapak/Ibu"),
           "tl": ("", "")}[lang])
+
+
+def test_an_indonesian_name_without_an_honorific_is_kak_throughout(
+        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock) -> None:
+    """As the drafts (demo #14): "Halo Kak Siti," and "Kakak", never "Bapak/Ibu" after it."""
+    reply = ack_for(tmp_path, maildir, model_path, clock, "id",
+                    sender="Siti Rahma <siti@example.id>")
+    assert reply.text == EXPECTED["id"].replace("Ibu Siti", "Kak Siti").replace(
+        " Ibu", " Kakak")
+    assert "Bapak/Ibu" not in reply.text
 
 
 SOCIAL = {

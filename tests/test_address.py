@@ -55,7 +55,13 @@ def test_greetings_and_you_per_language_and_channel() -> None:
     assert you_word(none, "vi", "social") == "Quý khách"  # never the slash "anh/chị"
     assert you_word(lan, "vi", "social") == "chị"
     assert salutation(ibu, "Siti", "id", "email") == "Ibu Siti"
-    assert salutation(none, "Siti", "id", "email") == ""  # never "Bapak/Ibu Siti"
+    # a first name without an honorific: the gender-neutral "Kak" (never "Bapak/Ibu Siti",
+    # nor the bare "Siti Rahma"), and "Kakak" in the body
+    assert salutation(none, "Siti", "id", "email", "Siti Rahma") == "Kak Siti"
+    assert you_word(none, "id", "email", "Siti") == "Kakak"
+    # no first name found ("Tan Wei Ling"): neither "Kak Tan" nor the full name, "Bapak/Ibu"
+    assert salutation(none, "", "id", "email", "Tan Wei Ling") == ""
+    assert you_word(none, "id", "email", "") == "Bapak/Ibu"
     assert salutation(none, "Siti", "id", "social") == "Kak Siti"
     assert you_word(none, "id", "email") == "Bapak/Ibu" and you_word(ibu, "id", "email") == "Ibu"
     assert you_word(ibu, "id", "social") == "Kak"

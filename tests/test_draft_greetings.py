@@ -23,7 +23,7 @@ NAMED = {
     "en": ("Linh Nguyen", "Hi Linh,", "Linh"),
     # vi chat: plain "Quý khách" ("Quý khách Huy" is not what a Vietnamese agent types)
     "vi": ("Phạm Quốc Huy", "Kính gửi Quý khách Phạm Quốc Huy,", "Quý khách"),
-    "id": ("Siti Rahma", "Halo Siti Rahma,", "Kak Siti"),
+    "id": ("Siti Rahma", "Halo Kak Siti,", "Kak Siti"),
     "tl": ("Joy Bautista", "Hi Joy,", "Joy"),
 }
 NEUTRAL = {"en": "Hello,", "vi": "Kính gửi Quý khách,", "id": "Halo Bapak/Ibu,",
@@ -86,3 +86,35 @@ def test_the_honorific_still_comes_first() -> None:
 ])
 def test_known_name_is_the_name_as_written_or_nothing(display: str, name: str) -> None:
     assert known_name(display) == name
+
+
+@pytest.mark.parametrize("display,greeting,you,not_you", [
+    ("Budi Santoso", "Halo Kak Budi,", "Kakak", "Bapak/Ibu"),  # demo #13: no "Halo Budi Santoso"
+    ("Siti Rahma", "Halo Kak Siti,", "Kakak", "Bapak/Ibu"),  # demo #14
+    ("shop_owner_88", "Halo Bapak/Ibu,", "Bapak/Ibu", "Kak"),
+    # a name in which no first name is found: no "Kak Tan", no "Halo Tan Wei Ling,"
+    ("Tan Wei Ling", "Halo Bapak/Ibu,", "Bapak/Ibu", "Kak"),
+    ("I Made Wirawan", "Halo Bapak/Ibu,", "Bapak/Ibu", "Kak"),
+    ("Maria Clara de los Santos Reyes", "Halo Kak Maria,", "Kakak", "Bapak/Ibu"),
+    ("Ibu Siti Rahma", "Halo Ibu Siti,", "Ibu", "Kak"),
+])
+def test_indonesian_email_body_says_what_the_greeting_said(display: str, greeting: str, you: str,
+                                                           not_you: str) -> None:
+    """Greeting and body agree: "Kak Budi" is "Kakak" throughout, never "Bapak/Ibu"."""
+    for name, text in _drafts("id", "email", display).items():
+        assert text.startswith(greeting + "\n"), name
+        assert f"agar pesan {you} langsung sampai" in text, name  # the reference line
+        assert not_you not in text.split("\n", 1)[1], name
+
+
+def test_tagalog_email_keeps_its_taglish_frame() -> None:
+    """Philippine support writes e-mail in Taglish: "Hi Maria," and an English "Reference
+    number" label with a Tagalog "po" sentence (polish14: kept on purpose, not translated);
+    the subject already carries the reference, so the line asks not to remove it ("huwag po
+    sana itong tanggalin"), never to add it ("pakisama": some would type it in again)."""
+    for name, text in _drafts("tl", "email", "Maria Santos").items():
+        assert text.startswith("Hi Maria,\n"), name
+        assert "\nMaraming salamat po,\n" in text, name
+        assert ("\nReference number: T-9 (huwag po sana itong tanggalin sa subject kapag "
+                "nag-reply kayo para "
+                "diretsong makarating sa amin ang inyong mensahe)\n") in text, name

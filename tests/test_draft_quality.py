@@ -23,6 +23,7 @@ from triage.config import settings_from_mapping
 from triage.daemon import Daemon
 from triage.drafting.context import clean_subject
 from triage.drafting.extract import extract_facts
+from triage.drafting.money import shown_amount
 from triage.drafting.promises import stated_time_warnings
 from triage.drafting.render import Renderer
 from triage.drafting.style import lint_draft
@@ -67,7 +68,7 @@ def check(text: str, *, language: str, channel: str, subject: str, names: tuple[
             "mohon maaf atas ketidaknyamanannya" not in text.lower():
         out.append("Indonesian social apology missing")
     if situation == "payment_failed" and channel == "email" and facts.amounts and \
-            facts.amounts[0].text not in text:
+            shown_amount(facts.amounts[0], language) not in text:  # restated in house style
         out.append(f"amount {facts.amounts[0].text} not acknowledged")
     return out
 
@@ -110,7 +111,8 @@ def test_technical_drafts_differ_by_situation_and_acknowledge_the_money(
           "name": "Hoang Anh"}
     draft = renderer.render(request_for(vi)).text
     # the name is known, the honorific is not ("Anh" is a name here): "Quý khách" and the name
-    assert "khoản tiền 350.000d bị trừ" in draft and draft.startswith(
+    # the sum restated as Vietnamese support writes it, not the customer's "350.000d"
+    assert "khoản tiền 350.000 đồng bị trừ" in draft and draft.startswith(
         "Kính gửi Quý khách Hoang Anh,")
 
 
@@ -141,8 +143,10 @@ def test_demo_inbox_drafts_show_none_of_the_five_problems(tmp_path: Path, maildi
     lan = by_sender["lan.nguyen@example.vn"]["draft"]
     assert lan.startswith("Kính chào chị Lan,") and "bạn" not in lan
     assert by_sender["anh.hoang@example.vn"]["draft"].startswith("Kính gửi Quý khách Hoang Anh,")
-    assert "350.000d" in by_sender["anh.hoang@example.vn"]["draft"]
-    assert by_sender["siti.rahma@example.co.id"]["draft"].startswith("Halo Siti Rahma,")
+    hoang = by_sender["anh.hoang@example.vn"]["draft"]
+    assert "350.000 đồng" in hoang and "350.000d" not in hoang
+    siti = by_sender["siti.rahma@example.co.id"]["draft"]
+    assert siti.startswith("Halo Kak Siti,") and "Bapak/Ibu" not in siti
     chased = by_sender["robert.chen@example.com"]["draft"]
     assert "write to us again about your refund" in chased
     assert "Third time asking" not in chased

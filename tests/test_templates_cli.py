@@ -81,7 +81,7 @@ def test_preview_from_a_text_file_with_given_category_and_language(tmp_path: Pat
     assert code == 0, out
     assert "Template: vi/complaint.email.j2" in out and "situation general (chosen)" in out
     assert "Subject: Re: Hoàn tiền [#T-0]" in out
-    assert "Kính chào anh An," in out and "đơn hàng DH12345 (số tiền 350.000đ)" in out
+    assert "Kính chào anh An," in out and "đơn hàng DH12345 (số tiền 350.000 đồng)" in out
     assert "Acme Care" in out
     assert "To fill before sending: nguyên nhân sự việc" in out
     # without --situation the message's own situation is detected: a refund it is owed
@@ -92,7 +92,7 @@ def test_preview_from_a_text_file_with_given_category_and_language(tmp_path: Pat
                           "--category", "complaint", "--language", "vi")
     assert "Template: vi/situations/refund.email.j2" in out, out
     assert "situation refund (detected)" in out
-    assert "khoản hoàn tiền 350.000đ của đơn DH12345" in out
+    assert "khoản hoàn tiền 350.000 đồng của đơn DH12345" in out
 
 
 def test_preview_for_a_private_chat_and_a_public_post(tmp_path: Path, config: Path) -> None:

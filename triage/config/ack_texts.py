@@ -52,8 +52,8 @@ DEFAULT_ACK_TEXTS: dict[str, dict[str, str]] = {
         "tl": "{{ greeting }}\n\n"
               "Natanggap na po namin ang inyong mensahe. Ito po ay automated reply, at isa po "
               "sa aming team ang sasagot sa inyo sa loob ng {{ within }}.\n\n"
-              "Ang inyong reference number po ay {{ reference }}. Pakisama po ito sa subject "
-              "kapag nag-email ulit kayo tungkol dito.\n\n"
+              "Ang inyong reference number po ay {{ reference }}. Huwag po sana itong tanggalin "
+              "sa subject kapag nag-email ulit kayo tungkol dito.\n\n"
               "Maraming salamat po,\n{{ team }}",
     },
     "social": {

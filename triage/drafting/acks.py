@@ -247,8 +247,8 @@ class Acknowledger:
         channel = row["channel"]
         display = row.get("sender_name") or ""
         address = find_address(display, row.get("text") or "", lang)
-        greet = salutation(address, first_name_guess(display), lang, channel,
-                           known_name(display))
+        first = first_name_guess(display)
+        greet = salutation(address, first, lang, channel, known_name(display))
         # the message's own target, as its stored deadline counts it (kind and priority as
         # planned: a VIP's is shorter)
         source = row.get("source") or ""
@@ -259,7 +259,7 @@ class Acknowledger:
         working = not self.deadlines.calendar_for(channel, source).is_always_open
         return {"subject": row.get("subject") or "", "reference": ref,
                 "name": display or row["sender"], "salutation": greet,
-                "you": you_word(address, lang, channel),
+                "you": you_word(address, lang, channel, first),
                 "greeting": greeting(self.renderer, lang, greet),
                 "within": humanize_in(target.within, lang, working=working),
                 "team": team_name_for(self.team, lang)}

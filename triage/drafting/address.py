@@ -259,9 +259,12 @@ def salutation(address: Address, first_name: str, language: str, channel: str,
     ``Mr Tan``, ``Ann``. Never a slash form: without an honorific, a Vietnamese e-mail greets
     with "Quý khách" and the full name (``Quý khách Phạm Quốc Huy``, the formula of Vietnamese
     banks and shops; a chat says plain "Quý khách": "Quý khách Huy", the formal word before a
-    bare given name, is not what an agent types) and Indonesian email with the name alone
-    (``Siti Rahma``); ``full_name`` is the name as written (:func:`known_name`), '' when it is
-    not known, and then they greet without a name (the template says "Quý khách", "Bapak/Ibu").
+    bare given name, is not what an agent types) and Indonesian email with the gender-neutral
+    "Kak" and the first name (``Kak Siti``, as Indonesian consumer support writes; the body
+    then says "Kakak", :func:`you_word`), only when ``first_name`` found one (never "Kak Tan"
+    for "Tan Wei Ling"); ``full_name`` is the name as written (:func:`known_name`), '' when
+    it is not known, and then they greet without a name (the template says "Quý khách",
+    "Bapak/Ibu").
     """
     hon, name = address.honorific, address.name
     if language == "vi":
@@ -277,7 +280,7 @@ def salutation(address: Address, first_name: str, language: str, channel: str,
             return f"Bapak {name}".strip()
         if hon in ("Mrs", "Ms", "Ma'am"):
             return f"Ibu {name}".strip()
-        return full_name
+        return f"Kak {first_name}" if first_name else ""
     if language == "tl":
         if hon in ("Sir", "Ma'am") and (name or first_name):
             return f"{hon} {name or first_name}"
@@ -289,14 +292,15 @@ def salutation(address: Address, first_name: str, language: str, channel: str,
     return first_name
 
 
-def you_word(address: Address, language: str, channel: str) -> str:
+def you_word(address: Address, language: str, channel: str, first_name: str = "") -> str:
     """Return "you" in the register of ``language`` and ``channel``.
 
     Vietnamese: the honorific the customer gave, else "Quý khách" in email and on social
     (never the slash form "anh/chị", which reads machine-made, and never "bạn", which reads
-    as careless to an upset customer); Indonesian: "Ibu" /
-    "Bapak" when known, else "Bapak/Ibu" in email and "Kak" on social; Tagalog "kayo";
-    English "you".
+    as careless to an upset customer); Indonesian: "Ibu" / "Bapak" when known, else in email
+    "Kakak" when ``first_name`` is known (the same condition as :func:`salutation`'s: the
+    greeting said "Kak Siti") and "Bapak/Ibu" when it is not, and "Kak" on social; Tagalog
+    "kayo"; English "you".
     """
     hon = address.honorific
     if language == "vi":
@@ -310,7 +314,7 @@ def you_word(address: Address, language: str, channel: str) -> str:
             return "Bapak"
         if hon in ("Ibu", "Mrs", "Ms", "Ma'am"):
             return "Ibu"
-        return "Bapak/Ibu"
+        return "Kakak" if first_name else "Bapak/Ibu"
     if language == "tl":
         return "kayo"
     return "you"

@@ -31,14 +31,17 @@ from triage.drafting.rule_literals import (
 
 @dataclass(frozen=True)
 class Amount:
-    """A sum of money as written (``text``), its value and ISO currency ('' if unsaid)."""
+    """A sum of money as written (``text``), its value and ISO currency ('' if unsaid), and
+    how a draft restates it (``shown``, :func:`~triage.drafting.money.for_draft`; '': as
+    written). It prints as ``shown``, else ``text``."""
 
     text: str
     value: Decimal
     currency: str
+    shown: str = ""
 
     def __str__(self) -> str:
-        return self.text
+        return self.shown or self.text
 
 
 @dataclass(frozen=True)

@@ -44,6 +44,7 @@ from triage.drafting.context import (
 )
 from triage.drafting.extract import Amount, FactExtraction, Facts
 from triage.drafting.lazy import Lazy, LazyContext, resolved
+from triage.drafting.money import for_draft
 from triage.drafting.placeholders import ensure_sendable, fill, unfilled_placeholders
 from triage.drafting.promises import (
     Promise,
@@ -153,9 +154,9 @@ def _first_number(found: FactExtraction, kind: int) -> str:
     return _first(found.numbers()[kind], "")
 
 
-def _first_amount(found: FactExtraction) -> Any:
-    """The first sum of money found, or None."""
-    return _first(found.amounts(), None)
+def _first_amount(found: FactExtraction, language: str) -> Any:
+    """The first sum of money found, as a draft in ``language`` restates it, or None."""
+    return for_draft(_first(found.amounts(), None), language)
 
 
 def _tech_details(req: DraftRequest) -> TechDetails:
@@ -182,9 +183,9 @@ def _salutation(address: Lazy, first: Lazy, language: str, channel: str,
     return salutation(address.get(), first.get(), language, channel, known_name(display_name))
 
 
-def _you(address: Lazy, language: str, channel: str) -> str:
-    """:func:`you_word` of the (lazy) address."""
-    return you_word(address.get(), language, channel)
+def _you(address: Lazy, first: Lazy, language: str, channel: str) -> str:
+    """:func:`you_word` of the (lazy) address and first name."""
+    return you_word(address.get(), language, channel, first.get())
 
 
 def _honorific(address: Lazy) -> Any:
@@ -389,12 +390,12 @@ class Renderer:
             facts_value: Any = Lazy(found.facts)
             order: Any = Lazy(_first_number, found, 0)
             ticket: Any = Lazy(_first_number, found, 1)
-            amount: Any = Lazy(_first_amount, found)
+            amount: Any = Lazy(_first_amount, found, template_language)
         else:
             facts_value = facts
             order = _first(facts.order_numbers, "")
             ticket = _first(facts.ticket_numbers, "")
-            amount = _first(facts.amounts, None)
+            amount = for_draft(_first(facts.amounts, None), template_language)
         tech_value: Any = tech if tech is not None else Lazy(_tech_details, req)
         tz = self.zone_for(req.language)
         due_at = req.due_at
@@ -432,7 +433,7 @@ class Renderer:
             "overdue": is_overdue(req.due_at, now),
             "salutation": Lazy(_salutation, address, first, template_language, req.channel,
                                req.sender_name),
-            "you": Lazy(_you, address, template_language, req.channel),
+            "you": Lazy(_you, address, first, template_language, req.channel),
             "honorific": Lazy(_honorific, address),
             "thread": req.thread,
             "private": req.private,

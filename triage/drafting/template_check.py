@@ -30,6 +30,7 @@ from jinja2 import meta, nodes
 
 from triage.drafting.context import clean_subject
 from triage.drafting.extract import extract_facts
+from triage.drafting.money import shown_amount
 from triage.drafting.render import CONTEXT_NAMES, DraftRequest, Renderer, social_length
 from triage.drafting.situations import GENERAL, SITUATIONS
 from triage.drafting.style import lint_draft, source_problems
@@ -161,7 +162,8 @@ def _check_render(renderer: Renderer, name: str, kind: str, channel: str,
             if length > renderer.social_max_length:
                 out.append(Problem(name, f"renders {length} characters with a {label} (limit "
                                          f"{renderer.social_max_length} as X counts); shorten it"))
-        fact_texts = [a.text for a in facts.amounts] + [tech.app_version, tech.error_text] + [
+        fact_texts = [a.text for a in facts.amounts] + [
+            shown_amount(a, lang) for a in facts.amounts] + [tech.app_version, tech.error_text] + [
             d.text for d in facts.dates] + [p.text for p in facts.phones]
         for agent in ("", "Mai"):
             if agent and agent == renderer.agent_name:
