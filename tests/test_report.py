@@ -157,15 +157,15 @@ def test_report_and_dashboard_show_how_agents_use_each_template(filled: Path) ->
                        "please try again.\n", past_times_ok=True)
     app.review.approve(as_drafted.message_id, "linh", None,
                        MARKER.sub("dark mode", as_drafted.text), past_times_ok=True)
-    for template in ("en/request.email.j2", "vi/situations/login.email.j2"):
+    for template in ("en/request.email.j2", "vi/situations/app_error.email.j2"):
         app.review.discard(drafts[template].message_id, "minh")
     usage = {u.template: u for u in app.review.template_usage()}
     assert usage["en/situations/app_error.email.j2"].mean_edit > 0.5
     assert usage["en/situations/app_error.email.j2"].situation == "app_error"
     assert usage["en/suggestion.email.j2"].mean_edit == 0.0
     assert usage["en/request.email.j2"].discard_rate == 1.0
-    assert (usage["vi/situations/login.email.j2"].language,
-            usage["vi/situations/login.email.j2"].discarded) == ("vi", 1)
+    assert (usage["vi/situations/app_error.email.j2"].language,
+            usage["vi/situations/app_error.email.j2"].discarded) == ("vi", 1)
     # worst first: the two discarded templates, then the rewritten one, then the one kept
     assert list(usage)[-1] == "en/suggestion.email.j2"
 
