@@ -33,7 +33,7 @@ from bench._common import machine, write_section
 from bench.classifier import DEV_DEFAULT
 from bench.selftrain import LANGS, split
 from classifiers.corpus_io import Example, load_corpus, read_examples
-from classifiers.evaluate import macro_f1
+from classifiers.evaluate import macro_f1_by_language
 from classifiers.model import TriageClassifier
 from classifiers.training import train
 from classifiers.uncertainty import pick
@@ -42,12 +42,7 @@ from classifiers.uncertainty import pick
 def scores(model: TriageClassifier, held: Sequence[Example]) -> dict[str, float]:
     """Macro-F1 per language (categories present) and overall on ``held``."""
     labels = model.predict_labels([e.text for e in held])
-    out = {"all": macro_f1([e.label for e in held], labels)}
-    for lang in LANGS:
-        ix = [i for i, e in enumerate(held) if e.lang == lang]
-        out[lang] = macro_f1([held[i].label for i in ix], [labels[i] for i in ix],
-                             present_only=True)
-    return out
+    return macro_f1_by_language([e.label for e in held], labels, [e.lang for e in held], LANGS)
 
 
 def margin_pick(model: TriageClassifier, inbox: Sequence[Example], k: int) -> list[Example]:

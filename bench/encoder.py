@@ -41,7 +41,7 @@ from bench._common import machine, write_section
 from bench.classifier import DEV_DEFAULT
 from classifiers.corpus_io import Example, load_corpus, read_examples
 from classifiers.encoder_build import cached, embed_missing, stratified_order, text_key
-from classifiers.evaluate import macro_f1
+from classifiers.evaluate import macro_f1, macro_f1_by_language
 from classifiers.model import TriageClassifier
 from classifiers.training import train
 from triage.config import EncoderSettings
@@ -89,11 +89,7 @@ def blend(p_fast: np.ndarray, p_enc: np.ndarray, flagged: np.ndarray, langs: Seq
 def per_language(truth: Sequence[str], pred: Sequence[str], langs: Sequence[str]
                  ) -> dict[str, float]:
     """Macro-F1 overall and per language (categories present in that language)."""
-    out = {"all": macro_f1(truth, pred)}
-    for lang in LANGS:
-        ix = [i for i, g in enumerate(langs) if g == lang]
-        out[lang] = macro_f1([truth[i] for i in ix], [pred[i] for i in ix], present_only=True)
-    return out
+    return macro_f1_by_language(truth, pred, langs, LANGS)
 
 
 def choose_weights(corpus: list[Example], have: dict[str, np.ndarray], unsure_share: float

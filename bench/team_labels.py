@@ -35,7 +35,7 @@ sys.path.insert(0, str(ROOT))
 from bench._common import machine, write_section
 from bench.classifier import DEV_DEFAULT, split_dev
 from classifiers.corpus_io import Example, load_corpus, read_examples
-from classifiers.evaluate import macro_f1
+from classifiers.evaluate import macro_f1, macro_f1_by_language
 from classifiers.training import fit
 
 LANGS = ("en", "id", "vi", "tl")
@@ -46,12 +46,7 @@ BOOTSTRAP = 2000
 
 def per_language(held: Sequence[Example], pred: Sequence[str]) -> dict[str, float]:
     """Macro-F1 overall ("all") and per language (over the categories present)."""
-    out = {"all": macro_f1([e.label for e in held], pred)}
-    for lang in LANGS:
-        ix = [i for i, e in enumerate(held) if e.lang == lang]
-        out[lang] = macro_f1([held[i].label for i in ix], [pred[i] for i in ix],
-                             present_only=True)
-    return out
+    return macro_f1_by_language([e.label for e in held], pred, [e.lang for e in held], LANGS)
 
 
 def bootstrap(dev: Sequence[Example], pred: Sequence[str], n: int, seed: int = 0

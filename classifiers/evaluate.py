@@ -35,6 +35,19 @@ def macro_f1(truth: Sequence[str], predicted: Sequence[str], *, present_only: bo
     return float(f1_score(truth, predicted, labels=labels, average="macro", zero_division=0))
 
 
+
+def macro_f1_by_language(truth: Sequence[str], predicted: Sequence[str],
+                         languages: Sequence[str], langs: Sequence[str]) -> dict[str, float]:
+    """Return macro-F1 overall (key ``"all"``) and for each language of ``langs`` over the
+    messages whose language (``languages``, one per message) is that one, averaged over the
+    categories present in its truth (``present_only``)."""
+    out = {"all": macro_f1(truth, predicted)}
+    for lang in langs:
+        ix = [i for i, g in enumerate(languages) if g == lang]
+        out[lang] = macro_f1([truth[i] for i in ix], [predicted[i] for i in ix],
+                             present_only=True)
+    return out
+
 @dataclass
 class Report:
     """The result of evaluating one model on one data set."""

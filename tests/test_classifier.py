@@ -13,7 +13,13 @@ from pathlib import Path
 import pytest
 
 from classifiers.corpus_io import Example
-from classifiers.evaluate import evaluate, macro_f1, write_confusion_png, write_html
+from classifiers.evaluate import (
+    evaluate,
+    macro_f1,
+    macro_f1_by_language,
+    write_confusion_png,
+    write_html,
+)
 from classifiers.explain import MARKS, explain, explain_words
 from classifiers.function_words import is_function_phrase
 from classifiers.model import TriageClassifier, model_input
@@ -286,3 +292,16 @@ def test_calibration_folds_mix_every_language() -> None:
         langs = Counter(examples[i].lang for i in held)
         for lang, n in overall.items():
             assert abs(langs[lang] / len(held) - n / len(examples)) < 0.05, (lang, langs)
+
+
+def test_macro_f1_by_language_scores_each_language_on_its_own_categories() -> None:
+    truth = ["complaint", "request", "complaint", "complaint", "suggestion"]
+    pred = ["complaint", "request", "complaint", "suggestion", "suggestion"]
+    langs = ["en", "en", "tl", "tl", "tl"]
+    got = macro_f1_by_language(truth, pred, langs, ("en", "tl", "vi"))
+    assert got["all"] == macro_f1(truth, pred)
+    assert got["en"] == 1.0                      # complaint and request, both right
+    # tl: complaint F1 2/3 (one missed), suggestion F1 2/3 (one false positive)
+    assert got["tl"] == pytest.approx(2 / 3)
+    assert got["vi"] == 0.0                      # no messages in that language
+    assert list(got) == ["all", "en", "tl", "vi"]
