@@ -11,7 +11,7 @@ from typing import Any
 import pytest
 
 from tests.conftest import add_to_maildir, make_email
-from tests.test_acks import make_app
+from tests.test_acks import make_app, smtp_ack_app
 from triage.clock import FrozenClock
 from triage.config import AckRuleSettings, settings_from_mapping
 from triage.config.ack_texts import DEFAULT_ACK_TEXTS
@@ -20,7 +20,6 @@ from triage.drafting.acks import Acknowledger, LogOnlySender
 from triage.drafting.within import humanize, humanize_in
 from triage.errors import ConfigError
 from triage.models import Classification
-from triage.services import App
 
 # one message per language: the classifier reads each as a technical issue in its language
 MESSAGES = {
@@ -282,15 +281,7 @@ def test_ack_over_smtp_in_the_message_language(tmp_path: Path, maildir: Path,
                                                model_path: Path, clock: FrozenClock,
                                                smtp_server_sink: Any, lang: str) -> None:
     sink, port = smtp_server_sink
-    settings = settings_from_mapping({
-        "data_dir": str(tmp_path / "data"),
-        "classifier": {"model_path": str(model_path)},
-        "sources": [{"name": "inbox", "type": "maildir", "path": str(maildir)}],
-        "send": {"email": "smtp", "smtp": {"host": "127.0.0.1", "port": port, "tls": "none"}},
-        "acknowledgements": [{"name": "tech", "enabled": True,
-                              "category": "technical_issue"}],
-    })
-    app = App(settings, clock=clock, environ={})  # the real wiring: acks -> outbox -> SMTP
+    app = smtp_ack_app(tmp_path, maildir, model_path, clock, port)
     name, body = MESSAGES[lang]
     add_to_maildir(maildir, make_email(msgid="<o@x>", subject="App", body=body, sender=name))
     Daemon(app).poll_all()

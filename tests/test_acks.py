@@ -169,10 +169,10 @@ def test_humanize(secs: int, text: str) -> None:
     assert humanize(timedelta(seconds=secs)) == text
 
 
-def test_ack_goes_out_through_the_outbox_over_smtp_once(
-        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock,
-        smtp_server_sink: Any) -> None:
-    sink, port = smtp_server_sink
+def smtp_ack_app(tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock,
+                 port: int) -> App:
+    """An App acknowledging technical issues from a Maildir, sending through the outbox to
+    the SMTP server on ``port``: the real wiring, acks -> outbox -> SMTP."""
     settings = settings_from_mapping({
         "data_dir": str(tmp_path / "data"),
         "classifier": {"model_path": str(model_path)},
@@ -181,7 +181,14 @@ def test_ack_goes_out_through_the_outbox_over_smtp_once(
         "acknowledgements": [{"name": "tech", "enabled": True,
                               "category": "technical_issue"}],
     })
-    app = App(settings, clock=clock, environ={})  # the real wiring: acks -> outbox -> SMTP
+    return App(settings, clock=clock, environ={})
+
+
+def test_ack_goes_out_through_the_outbox_over_smtp_once(
+        tmp_path: Path, maildir: Path, model_path: Path, clock: FrozenClock,
+        smtp_server_sink: Any) -> None:
+    sink, port = smtp_server_sink
+    app = smtp_ack_app(tmp_path, maildir, model_path, clock, port)
     add_to_maildir(maildir, make_email(msgid="<o@x>", subject="Login broken", body=CRASH))
     Daemon(app).poll_all()
     app.outbox.drain()

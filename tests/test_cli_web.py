@@ -41,6 +41,18 @@ def sign_in(base: str, user: str, password: str) -> int:
         return exc.code
 
 
+def sign_in_when_up(base: str, user: str, password: str) -> int | None:
+    """Sign in at ``base`` as soon as the page answers (the daemon starts it right after
+    printing its address); the status, or None when it did not answer within 30 s."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            return sign_in(base, user, password)
+        except (urllib.error.URLError, ConnectionError):
+            time.sleep(0.2)
+    return None
+
+
 def wait_for_line(proc: subprocess.Popen, pattern: str) -> re.Match:
     """Read the process's output until a line matches (the process ends -> failure)."""
     seen = []
@@ -95,15 +107,7 @@ def test_demo_serves_page_and_prints_working_password(tmp_path: Path,
     try:
         m = wait_for_line(proc, r"review page: (http://\S+?)/?\s+sign in as (\S+) / (\S+)")
         base, user, password = m.group(1).rstrip("/"), m.group(2), m.group(3)
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline:  # the daemon starts the page right after printing
-            try:
-                status = sign_in(base, user, password)
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        assert status == 200
+        assert sign_in_when_up(base, user, password) == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
@@ -126,15 +130,7 @@ def test_demo_port_option_serves_the_page_there(tmp_path: Path, model_path: Path
     try:
         m = wait_for_line(proc, r"review page: (http://\S+?)/?\s+sign in as (\S+) / (\S+)")
         assert m.group(1).rstrip("/") == f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 30
-        status = None
-        while time.monotonic() < deadline:  # the daemon starts the page right after printing
-            try:
-                status = sign_in(m.group(1).rstrip("/"), m.group(2), m.group(3))
-                break
-            except (urllib.error.URLError, ConnectionError):
-                time.sleep(0.2)
-        assert status == 200
+        assert sign_in_when_up(m.group(1).rstrip("/"), m.group(2), m.group(3)) == 200
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     finally:
